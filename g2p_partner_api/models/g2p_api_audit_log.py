@@ -1,0 +1,89 @@
+import logging
+import uuid
+from datetime import timedelta
+
+import requests
+
+from odoo import api, fields, models
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+
+FORWARD_URL_PARAM = "g2p_partner_api.audit_forward_url"
+RETENTION_DAYS_PARAM = "g2p_partner_api.audit_retention_days"
+
+
+class G2PApiAuditLog(models.Model):
+    """One CloudEvents-shaped row per API call (health probes and docs excluded)."""
+
+    _name = "g2p.api.audit.log"
+    _description = "API audit log"
+    _order = "time desc, id desc"
+    _rec_name = "event_id"
+    _log_access = False
+
+    event_id = fields.Char(required=True, readonly=True, index=True, default=lambda self: str(uuid.uuid4()))
+    specversion = fields.Char(default="1.0", readonly=True)
+    event_type = fields.Char(string="Type", readonly=True, default="org.g2p.partner_api.call")
+    source = fields.Char(readonly=True, help="The app that served the call, e.g. /api/v2")
+    time = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    client_id = fields.Many2one("g2p.api.client", string="Client", readonly=True, index=True, ondelete="set null")
+    actor = fields.Char(readonly=True, index=True, help="client_id, DCI sender id or partner mnemonic of the caller")
+    action = fields.Char(readonly=True, help="HTTP method and route")
+    resource = fields.Char(readonly=True, help="Path of the call")
+    outcome = fields.Selection([("success", "Success"), ("failure", "Failure")], readonly=True, index=True)
+    status_code = fields.Integer(string="HTTP status", readonly=True)
+    error_code = fields.Char(readonly=True)
+    correlation_id = fields.Char(readonly=True, index=True)
+    reference_ids = fields.Char(readonly=True)
+    legal_basis = fields.Char(readonly=True, help="Legal basis invoked instead of consent for this read, if any")
+    latency_ms = fields.Float(string="Latency (ms)", readonly=True, digits=(16, 1))
+    forwarded = fields.Boolean(readonly=True)
+
+    @api.model
+    def _record(self, values):
+        """The audit writer every app uses; forwards asynchronously when a URL is configured."""
+        row = self.sudo().create(values)
+        if self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
+            row.with_delay(channel="root.g2p_audit", description="Forward audit event")._forward()
+        return row
+
+    def _to_cloudevent(self):
+        self.ensure_one()
+        return {
+            "specversion": self.specversion, "id": self.event_id, "type": self.event_type,
+            "source": self.source or "/", "time": fields.Datetime.to_string(self.time) + "Z",
+            "datacontenttype": "application/json",
+            "data": {
+                "actor": self.actor, "action": self.action, "resource": self.resource, "outcome": self.outcome,
+                "status_code": self.status_code, "error_code": self.error_code,
+                "correlation_id": self.correlation_id, "reference_ids": self.reference_ids,
+                "legal_basis": self.legal_basis, "latency_ms": self.latency_ms,
+            },
+        }
+
+    def _forward(self):
+        url = self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM)
+        if not url:
+            return "no forward URL configured"
+        for row in self:
+            try:
+                response = requests.post(
+                    url, json=row._to_cloudevent(), timeout=10,
+                    headers={"Content-Type": "application/cloudevents+json"},
+                )
+            except requests.RequestException as exc:
+                raise RetryableJobError(f"audit service unreachable: {exc}", seconds=60) from exc
+            if response.status_code >= 500 or response.status_code in (408, 429):
+                raise RetryableJobError(f"audit service answered {response.status_code}", seconds=60)
+            response.raise_for_status()
+            row.forwarded = True
+        return "forwarded"
+
+    @api.model
+    def _cron_purge(self):
+        days = int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_DAYS_PARAM, 365))
+        old = self.sudo().search([("time", "<", fields.Datetime.now() - timedelta(days=days))])
+        _logger.info("Purging %s audit rows older than %s days", len(old), days)
+        old.unlink()

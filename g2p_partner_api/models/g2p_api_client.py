@@ -1,0 +1,164 @@
+import secrets
+import time
+import uuid
+
+from passlib.context import CryptContext
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessDenied, ValidationError
+
+from ..services import jwt_service
+from ..services.api_errors import RegistrantAccessRefused
+
+# Client secrets are 256-bit random strings, so slow key stretching adds nothing against
+# guessing; a moderate round count keeps the token endpoint fast while never storing clear text.
+SECRET_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=25000)
+
+
+class G2PApiClient(models.Model):
+    _name = "g2p.api.client"
+    _inherit = ["mail.thread"]
+    _description = "External system allowed to call the partner APIs"
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    client_id = fields.Char(
+        string="Client ID", required=True, copy=False, index=True, tracking=True,
+        default=lambda self: "g2p-" + secrets.token_hex(8),
+    )
+    secret_hash = fields.Char(copy=False, groups="base.group_system")
+    has_secret = fields.Boolean(compute="_compute_has_secret")
+    secret_rotated_on = fields.Datetime(readonly=True, copy=False)
+    scope_ids = fields.Many2many("g2p.api.scope", string="Scopes", tracking=True)
+    all_programs = fields.Boolean(
+        string="All programmes", help="When off, programme and membership calls only see the allowed programmes."
+    )
+    allowed_program_ids = fields.Many2many("g2p.program", string="Allowed programmes")
+    active = fields.Boolean(default=True, tracking=True)
+    token_lifetime = fields.Integer(string="Token lifetime (s)", default=3600, required=True)
+    public_key = fields.Text(
+        help="PEM public key or JWK (JSON) used to verify this client's signatures on ingest and DCI messages."
+    )
+    partner_mnemonic = fields.Char(
+        help="Identity of this client in ingest payloads (the sender the data model's key path finds)."
+    )
+    dci_sender_id = fields.Char(string="DCI sender id", help="header.sender_id this client uses in DCI envelopes.")
+    default_source_system = fields.Char(
+        help="Source system recorded on every record this client writes, unless the call sends X-Source-System."
+    )
+    note = fields.Text()
+
+    _sql_constraints = [
+        ("client_id_unique", "unique(client_id)", "This client ID is already used."),
+        ("partner_mnemonic_unique", "unique(partner_mnemonic)", "This partner mnemonic is already used."),
+        ("dci_sender_id_unique", "unique(dci_sender_id)", "This DCI sender id is already used."),
+        ("token_lifetime_positive", "check(token_lifetime > 0 and token_lifetime <= 86400)",
+         "Token lifetime must be between 1 second and 24 hours."),
+    ]
+
+    def _compute_has_secret(self):
+        for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
+            rec.has_secret = bool(hashed)
+
+    @api.constrains("public_key")
+    def _check_public_key(self):
+        for rec in self.filtered("public_key"):
+            try:
+                jwt_service.load_public_key(rec.public_key)
+            except ValueError as exc:
+                raise ValidationError(_("Public key of %(name)s: %(error)s", name=rec.name, error=exc)) from exc
+
+    # --- secrets --------------------------------------------------------------------------
+    def _generate_secret(self):
+        """Store the hash of a fresh secret and return the clear secret (the only time it exists)."""
+        self.ensure_one()
+        clear = secrets.token_urlsafe(32)
+        self.sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear), "secret_rotated_on": fields.Datetime.now()})
+        self.message_post(body=_("Client secret generated."))
+        return clear
+
+    def action_generate_secret(self):
+        self.ensure_one()
+        clear = self._generate_secret()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Client secret: copy it now, it is shown only once"),
+            "res_model": "g2p.api.client.secret.wizard",
+            "view_mode": "form",
+            "target": "new",
+            # the clear secret travels to the browser in the action context only, never to the database
+            "context": {"default_client_ref": self.client_id, "g2p_clear_secret": clear},
+        }
+
+    @api.model
+    def _set_demo_secret(self, client_id, clear):
+        """Demo data only: give the demo client a well-known secret that `make run` prints."""
+        self.browse(client_id).sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear)})
+
+    @api.model
+    def _authenticate(self, client_id, client_secret):
+        """The active client with these credentials, or AccessDenied (same error whatever was wrong)."""
+        client = self.sudo().search([("client_id", "=", client_id)], limit=1) if client_id else self.browse()
+        hashed = client.secret_hash if client else None
+        # verify against a dummy hash when the client is unknown, so timing does not tell which part was wrong
+        valid = SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed or SECRET_CRYPT_CONTEXT.hash("dummy"))
+        if not (client and hashed and valid and client.active):
+            raise AccessDenied()
+        return client
+
+    # --- access tokens (RFC 6749 §4.4) ----------------------------------------------------
+    @api.model
+    def _token_issuer(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param("g2p_partner_api.token_issuer") or f"urn:g2p:registry:{params.get_param('database.uuid')}"
+
+    @api.model
+    def _token_audience(self):
+        return self.env["ir.config_parameter"].sudo().get_param("g2p_partner_api.token_audience", "g2p-partner-api")
+
+    def _grantable_scopes(self, requested):
+        """Scopes to put in a token: all of the client's, or the requested subset; None when not a subset."""
+        self.ensure_one()
+        own = self._scope_codes()
+        if not requested:
+            return own
+        wanted = set(requested.split())
+        return wanted if wanted <= own else None
+
+    def _issue_token(self, scopes):
+        self.ensure_one()
+        now = int(time.time())
+        claims = {
+            "iss": self._token_issuer(), "sub": self.client_id, "aud": self._token_audience(),
+            "scope": " ".join(sorted(scopes)), "iat": now, "nbf": now, "exp": now + self.token_lifetime,
+            "jti": str(uuid.uuid4()),
+        }
+        return self.env["g2p.api.signing.key"]._sign(claims, headers={"typ": "at+jwt"})
+
+    # --- scopes and programmes ----------------------------------------------------------
+    def _scope_codes(self):
+        self.ensure_one()
+        return set(self.scope_ids.mapped("code"))
+
+    def _program_domain(self):
+        """Domain on g2p.program limiting what this client may see and act on."""
+        self.ensure_one()
+        return [] if self.all_programs else [("id", "in", self.allowed_program_ids.ids)]
+
+    # --- the read-access hook (g2p_api_consent overrides these two) ---------------------
+    def _filter_readable_registrants(self, registrants, scope):
+        """Return the part of ``registrants`` this client may read with ``scope``.
+
+        The base module grants every registrant; ``g2p_api_consent`` overrides this to keep
+        only registrants with an active consent (or the client's documented legal basis).
+        Every read path of the suite (REST, DCI, outbound payloads) goes through here.
+        """
+        self.ensure_one()
+        return registrants
+
+    def _check_registrant_readable(self, registrant, scope):
+        """Raise ``RegistrantAccessRefused`` unless this client may read ``registrant``."""
+        self.ensure_one()
+        if registrant and not self._filter_readable_registrants(registrant, scope):
+            raise RegistrantAccessRefused(registrant.uuid, scope)
+

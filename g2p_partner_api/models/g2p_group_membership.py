@@ -1,0 +1,59 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+MEMBERSHIP_KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
+
+
+class G2PGroupMembership(models.Model):
+    _name = "g2p.group.membership"
+    _inherit = ["g2p.source.mixin"]
+    _description = "Membership of an individual in a group"
+    _order = "group_id, id"
+
+    group_id = fields.Many2one(
+        "res.partner", required=True, ondelete="cascade", index=True, domain="[('is_group', '=', True)]"
+    )
+    individual_id = fields.Many2one(
+        "res.partner", required=True, ondelete="cascade", index=True,
+        domain="[('is_registrant', '=', True), ('is_group', '=', False)]",
+    )
+    kind_ids = fields.Many2many(
+        "g2p.vocabulary.code", string="Kinds", domain=[("namespace_uri", "=", MEMBERSHIP_KIND_VOCABULARY)]
+    )
+    start_date = fields.Date(default=fields.Date.context_today)
+    end_date = fields.Date()
+    is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
+
+    @api.depends("end_date")
+    def _compute_is_ended(self):
+        today = fields.Date.context_today(self)
+        for rec in self:
+            rec.is_ended = bool(rec.end_date and rec.end_date <= today)
+
+    @api.constrains("group_id", "individual_id", "kind_ids", "start_date", "end_date")
+    def _check_membership(self):
+        for rec in self:
+            if not rec.group_id.is_group:
+                raise ValidationError(_("%s is not a group.", rec.group_id.display_name))
+            if rec.individual_id.is_group or not rec.individual_id.is_registrant:
+                raise ValidationError(_("%s is not an individual registrant.", rec.individual_id.display_name))
+            if any(kind.namespace_uri != MEMBERSHIP_KIND_VOCABULARY for kind in rec.kind_ids):
+                raise ValidationError(_("Membership kinds must come from the membership kind vocabulary."))
+            if rec.start_date and rec.end_date and rec.end_date < rec.start_date:
+                raise ValidationError(_("A membership cannot end before it starts."))
+            open_twice = self.search_count([
+                ("group_id", "=", rec.group_id.id), ("individual_id", "=", rec.individual_id.id),
+                ("end_date", "=", False), ("id", "!=", rec.id),
+            ])
+            if not rec.end_date and open_twice:
+                raise ValidationError(
+                    _("%(person)s is already a member of %(group)s.",
+                      person=rec.individual_id.display_name, group=rec.group_id.display_name)
+                )
+            if "head" in rec.kind_ids.mapped("code"):
+                heads = self.search_count([
+                    ("group_id", "=", rec.group_id.id), ("kind_ids.code", "=", "head"),
+                    ("end_date", "=", False), ("id", "!=", rec.id),
+                ])
+                if heads and not rec.end_date:
+                    raise ValidationError(_("%s already has a head.", rec.group_id.display_name))

@@ -1,0 +1,27 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class G2PIdType(models.Model):
+    _name = "g2p.id.type"
+    _description = "Identifier type"
+    _order = "name"
+
+    name = fields.Char(required=True, translate=True)
+    namespace_uri = fields.Char(required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:id:national-id")
+    description = fields.Text()
+    value_regex = fields.Char(help="Optional regular expression every value of this type must match.")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("namespace_uri_unique", "unique(namespace_uri)", "An identifier type with this namespace URI already exists."),
+    ]
+
+    @api.model
+    def _resolve(self, system, field_label=None):
+        found = self.search([("namespace_uri", "=", system)], limit=1)
+        if not found:
+            raise ValidationError(
+                _("%(field)s: unknown identifier system %(system)r.", field=field_label or _("Identifier"), system=system)
+            )
+        return found

@@ -1,0 +1,86 @@
+import uuid
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# state -> the states it may move to
+ALLOWED_TRANSITIONS = {
+    "draft": {"enrolled", "not_eligible"},
+    "enrolled": {"paused", "exited"},
+    "paused": {"enrolled", "exited"},
+    "not_eligible": {"draft"},
+    "exited": set(),
+}
+
+
+class G2PProgramMembership(models.Model):
+    _name = "g2p.program.membership"
+    _inherit = ["g2p.source.mixin", "mail.thread"]
+    _description = "Programme membership"
+    _order = "program_id, id"
+    _rec_name = "partner_id"
+
+    uuid = fields.Char(string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4()))
+    partner_id = fields.Many2one(
+        "res.partner", string="Registrant", required=True, ondelete="cascade", index=True,
+        domain="[('is_registrant', '=', True)]",
+    )
+    program_id = fields.Many2one("g2p.program", required=True, ondelete="cascade", index=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("enrolled", "Enrolled"), ("paused", "Paused"), ("exited", "Exited"),
+         ("not_eligible", "Not eligible")],
+        default="draft", required=True, tracking=True, index=True,
+    )
+    enrollment_date = fields.Date(tracking=True)
+    exit_date = fields.Date(tracking=True)
+    exit_reason = fields.Char()
+
+    _sql_constraints = [
+        ("uuid_unique", "unique(uuid)", "The UUID of a membership must be unique."),
+        ("partner_program_unique", "unique(partner_id, program_id)", "This registrant already has a membership in this programme."),
+    ]
+
+    @api.constrains("partner_id", "program_id")
+    def _check_target_type(self):
+        for rec in self:
+            wants_group = rec.program_id.target_type == "group"
+            if not rec.partner_id.is_registrant or rec.partner_id.is_group != wants_group:
+                raise ValidationError(
+                    _("Programme %(program)s enrols %(target)s only.", program=rec.program_id.name,
+                      target=dict(rec.program_id._fields["target_type"].selection)[rec.program_id.target_type].lower())
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            partner, program = vals.get("partner_id"), vals.get("program_id")
+            if partner and program and self.search_count([("partner_id", "=", partner), ("program_id", "=", program)]):
+                raise ValidationError(_("This registrant already has a membership in this programme."))
+        return super().create(vals_list)
+
+    def _move_to(self, new_state, **vals):
+        for rec in self:
+            if new_state not in ALLOWED_TRANSITIONS[rec.state]:
+                raise UserError(
+                    _("A membership cannot go from %(old)s to %(new)s.", old=rec.state, new=new_state)
+                )
+            if new_state == "enrolled" and rec.program_id.state == "ended":
+                raise UserError(_("Programme %s has ended: nobody can be enrolled.", rec.program_id.name))
+        self.write(dict(vals, state=new_state))
+
+    def action_enroll(self):
+        first_time = self.filtered(lambda m: not m.enrollment_date)
+        self._move_to("enrolled")
+        first_time.write({"enrollment_date": fields.Date.context_today(self)})
+
+    def action_pause(self):
+        self._move_to("paused")
+
+    def action_exit(self, reason=None):
+        self._move_to("exited", exit_date=fields.Date.context_today(self), exit_reason=reason)
+
+    def action_not_eligible(self):
+        self._move_to("not_eligible")
+
+    def action_reset_draft(self):
+        self._move_to("draft")

@@ -1,0 +1,71 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services.api_errors import DuplicateError
+
+
+class G2PRegId(models.Model):
+    _name = "g2p.reg.id"
+    _description = "Registrant identifier"
+    _order = "id_type_id, value"
+    _rec_name = "value"
+
+    partner_id = fields.Many2one("res.partner", string="Registrant", required=True, ondelete="cascade", index=True)
+    id_type_id = fields.Many2one("g2p.id.type", string="ID type", required=True, ondelete="restrict", index=True)
+    namespace_uri = fields.Char(related="id_type_id.namespace_uri", string="System")
+    value = fields.Char(required=True, index=True)
+    status = fields.Selection(
+        [("valid", "Valid"), ("invalid", "Invalid"), ("revoked", "Revoked")], default="valid", required=True
+    )
+    expiry_date = fields.Date()
+    description = fields.Char()
+
+    _sql_constraints = [
+        ("id_type_value_unique", "unique(id_type_id, value)", "This identifier is already assigned to a registrant."),
+    ]
+
+    @api.constrains("id_type_id", "value")
+    def _check_value(self):
+        for rec in self:
+            if rec.id_type_id.value_regex and not re.fullmatch(rec.id_type_id.value_regex, rec.value or ""):
+                raise ValidationError(
+                    _("Identifier %(value)r does not match the format of %(type)s.", value=rec.value, type=rec.id_type_id.name)
+                )
+
+    def _check_not_assigned(self, id_type_id, value):
+        """Refuse a (type, value) pair held by another row, before the INSERT/UPDATE.
+
+        The SQL constraint stays as the guard against races; this check turns the common
+        case into a clear validation error instead of a database integrity error.
+        """
+        if not id_type_id or not value:
+            return
+        duplicate = self.search([("id_type_id", "=", id_type_id), ("value", "=", value), ("id", "not in", self.ids)], limit=1)
+        if duplicate:
+            raise DuplicateError(
+                _("Identifier %(system)s|%(value)s is already assigned to another registrant.",
+                  system=duplicate.id_type_id.namespace_uri, value=value)
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        seen = set()
+        for vals in vals_list:
+            key = (vals.get("id_type_id"), vals.get("value"))
+            if key in seen:
+                raise DuplicateError(_("Identifier %s is given twice.", vals.get("value")))
+            seen.add(key)
+            self.browse()._check_not_assigned(*key)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "id_type_id" in vals or "value" in vals:
+            for rec in self:
+                rec._check_not_assigned(vals.get("id_type_id", rec.id_type_id.id), vals.get("value", rec.value))
+        return super().write(vals)
+
+    def _to_wire(self):
+        self.ensure_one()
+        return {"system": self.id_type_id.namespace_uri, "value": self.value}

@@ -1,0 +1,80 @@
+import uuid
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class ResPartner(models.Model):
+    _name = "res.partner"
+    _inherit = ["res.partner", "g2p.source.mixin"]
+
+    is_registrant = fields.Boolean(index=True, help="Part of the social registry (individual or group).")
+    is_group = fields.Boolean(index=True, help="A group (household) rather than an individual.")
+    uuid = fields.Char(
+        string="UUID", copy=False, readonly=True, index=True,
+        help="Stable external handle of the registrant; the only one the APIs expose.",
+    )
+    given_name = fields.Char()
+    family_name = fields.Char(index="trigram")
+    addl_name = fields.Char(string="Additional name")
+    birthdate = fields.Date(index=True)
+    gender_id = fields.Many2one(
+        "g2p.vocabulary.code", string="Gender", ondelete="restrict",
+        domain="[('namespace_uri', '=', 'urn:g2p:vocab:gender')]",
+    )
+    reg_id_ids = fields.One2many("g2p.reg.id", "partner_id", string="Identifiers")
+    group_membership_ids = fields.One2many(
+        "g2p.group.membership", "individual_id", string="Group memberships"
+    )
+    group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
+    program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
+
+    _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
+
+    @api.model
+    def _compose_name(self, given, addl, family):
+        return " ".join(part for part in (given, addl, family) if part)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("is_registrant"):
+                vals.setdefault("uuid", str(uuid.uuid4()))
+                if not vals.get("is_group") and not vals.get("name"):
+                    vals["name"] = self._compose_name(vals.get("given_name"), vals.get("addl_name"), vals.get("family_name"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "uuid" in vals:
+            for rec in self:
+                if rec.uuid and vals["uuid"] != rec.uuid:
+                    raise UserError(_("The UUID of a registrant never changes."))
+        if {"given_name", "addl_name", "family_name"} & set(vals) and "name" not in vals:
+            for rec in self.filtered(lambda p: p.is_registrant and not p.is_group):
+                name = self._compose_name(
+                    vals.get("given_name", rec.given_name), vals.get("addl_name", rec.addl_name),
+                    vals.get("family_name", rec.family_name),
+                )
+                super(ResPartner, rec).write(dict(vals, name=name))
+            rest = self.filtered(lambda p: not (p.is_registrant and not p.is_group))
+            return super(ResPartner, rest).write(vals) if rest else True
+        return super().write(vals)
+
+    @api.constrains("is_registrant", "uuid")
+    def _check_registrant_uuid(self):
+        for rec in self:
+            if rec.is_registrant and not rec.uuid:
+                raise ValidationError(_("A registrant needs a UUID."))
+
+    @api.constrains("gender_id")
+    def _check_gender_vocabulary(self):
+        for rec in self:
+            if rec.gender_id and rec.gender_id.namespace_uri != "urn:g2p:vocab:gender":
+                raise ValidationError(_("Gender must be a code of the gender vocabulary."))
+
+    @api.constrains("birthdate")
+    def _check_birthdate(self):
+        today = fields.Date.context_today(self)
+        for rec in self:
+            if rec.birthdate and rec.birthdate > today:
+                raise ValidationError(_("Birth date %s is in the future.", rec.birthdate))

@@ -1,0 +1,74 @@
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Depends, Form, Header, Request, Response
+
+from odoo.api import Environment
+from odoo.exceptions import AccessDenied
+
+from odoo.addons.fastapi.dependencies import odoo_env
+
+from ..schemas.oauth import TokenResponse
+from ..services.api_errors import OAuthError
+
+router = APIRouter(tags=["oauth"])
+
+
+def _basic_credentials(authorization):
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None, None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+        client_id, _sep, secret = decoded.partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_request", "Malformed HTTP Basic credentials.") from exc
+    # RFC 6749 §2.3.1: client credentials are form-urlencoded before Basic encoding
+    return unquote(client_id), unquote(secret)
+
+
+@router.post(
+    "/oauth/token", response_model=TokenResponse,
+    summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
+    responses={400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
+               401: {"description": "invalid_client"}},
+)
+def issue_token(
+    request: Request,
+    response: Response,
+    env: Annotated[Environment, Depends(odoo_env)],
+    grant_type: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+    scope: Annotated[str | None, Form()] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TokenResponse:
+    basic_id, basic_secret = _basic_credentials(authorization)
+    if basic_id is not None and client_id is not None and client_id != basic_id:
+        raise OAuthError("invalid_request", "Client credentials given twice.")
+    used_basic = basic_id is not None
+    client_id = basic_id if used_basic else client_id
+    client_secret = basic_secret if used_basic else client_secret
+    request.state.audit_actor = client_id
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required (form-encoded body).")
+    if grant_type != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "Client authentication failed.", status=401,
+                         headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {})
+    try:
+        client = env["g2p.api.client"]._authenticate(client_id, client_secret)
+    except AccessDenied as exc:
+        raise OAuthError("invalid_client", "Client authentication failed.", status=401,
+                         headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {}) from exc
+    request.state.g2p_client_id = client.id
+    scopes = client._grantable_scopes(scope)
+    if scopes is None:
+        raise OAuthError("invalid_scope", "The requested scope exceeds what this client is granted.")
+    token = client._issue_token(scopes)
+    # RFC 6749 §5.1: token responses must not be cached
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return TokenResponse(access_token=token, token_type="Bearer", expires_in=client.token_lifetime, scope=" ".join(sorted(scopes)))

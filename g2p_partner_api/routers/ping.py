@@ -1,0 +1,10 @@
+from fastapi import APIRouter
+
+from ..schemas.common import PingResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
+def ping() -> PingResponse:
+    return PingResponse(status="ok")

@@ -1,0 +1,4 @@
+from . import jwt_service
+from . import templates
+from . import jsonpath
+from . import api_errors

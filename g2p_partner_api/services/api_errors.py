@@ -1,0 +1,106 @@
+"""The REST error envelope, built in one place: {"error": {"code", "message", "details"}}."""
+
+import logging
+
+import psycopg2
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+              422: "validation_error", 429: "too_many_requests"}
+
+
+class ApiError(Exception):
+    """An error the API answers as is: HTTP status, machine code, message, details."""
+
+    def __init__(self, status, code, message, details=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers or {}
+
+
+class RegistrantAccessRefused(Exception):
+    """A read refused by the access hook (consent); the APIs answer 403 consent_required."""
+
+    def __init__(self, registrant_uuid, scope, code="consent_required"):
+        super().__init__(registrant_uuid, scope)
+        self.registrant_uuid = registrant_uuid
+        self.scope = scope
+        self.code = code
+
+
+class DuplicateError(ValidationError):
+    """A unique business key (identifier, membership) already taken: answered 409."""
+
+
+class OAuthError(Exception):
+    """RFC 6749 §5.2 error of the token endpoint: {"error", "error_description"}."""
+
+    def __init__(self, error, description, status=400, headers=None):
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+        self.headers = headers or {}
+
+
+def unauthorized(message="A valid bearer token is required.", error="invalid_token"):
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
+
+
+def _validation_details(errors):
+    details = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
+        details.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
+    return details
+
+
+def to_status_and_body(exc):
+    """(status, body, headers) for any exception raised while serving a REST call."""
+    if isinstance(exc, OAuthError):
+        body = {"error": exc.error, "error_description": exc.description}
+        return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
+    if isinstance(exc, ApiError):
+        status, code, message, details, headers = exc.status, exc.code, exc.message, exc.details, exc.headers
+    elif isinstance(exc, RequestValidationError):
+        status, code, message, headers = 422, "validation_error", "The request is not valid.", {}
+        details = _validation_details(exc.errors())
+    elif isinstance(exc, HTTPException):
+        status, code, headers, details = exc.status_code, HTTP_CODES.get(exc.status_code, "error"), exc.headers or {}, []
+        message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
+    elif isinstance(exc, RegistrantAccessRefused):
+        status, code, headers, details = 403, exc.code, {}, []
+        message = "The registrant has not consented to this access."
+    elif isinstance(exc, DuplicateError):
+        status, code, message, details, headers = 409, "duplicate", exc.args[0], [], {}
+    elif isinstance(exc, ValidationError):
+        status, code, message, details, headers = 422, "validation_error", exc.args[0], [], {}
+    elif isinstance(exc, (AccessDenied, AccessError)):
+        status, code, message, details, headers = 403, "forbidden", "Access denied.", [], {}
+    elif isinstance(exc, MissingError):
+        status, code, message, details, headers = 404, "not_found", "Not found.", [], {}
+    elif isinstance(exc, UserError):
+        status, code, message, details, headers = 409, "conflict", exc.args[0], [], {}
+    elif isinstance(exc, psycopg2.errors.UniqueViolation):
+        status, code, message, details, headers = 409, "duplicate", "This record already exists.", [], {}
+    else:
+        _logger.exception("Unexpected error while serving an API call")
+        status, code, message, details, headers = 500, "internal_error", "Internal error.", [], {}
+    return status, {"error": {"code": code, "message": message, "details": details}}, headers
+
+
+def render_rest_error(exc, state):
+    """Renderer for ``G2PApiMiddleware`` on the REST app."""
+    status, body, headers = to_status_and_body(exc)
+    error = body.get("error")
+    state["audit_error_code"] = error.get("code") if isinstance(error, dict) else error
+    return status, body, headers

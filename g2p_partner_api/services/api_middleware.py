@@ -1,0 +1,97 @@
+"""One ASGI middleware for every app of the suite: transaction safety, error envelope, audit.
+
+OCA ``fastapi`` lets exceptions bubble up to Odoo so the request's transaction is rolled
+back. Each app needs its own error *shape* (REST envelope, G2P ingest envelope, DCI
+envelope), so this middleware runs the app inside a savepoint: on any exception the
+savepoint is rolled back (nothing half-written survives), the app's renderer turns the
+exception into the protocol's body, and the audit row is written after either outcome.
+Serialization failures are re-raised so Odoo's own retry of the whole request still works.
+"""
+
+import logging
+import time
+
+import psycopg2.errorcodes
+from starlette.responses import JSONResponse
+
+from odoo.addons.fastapi.context import odoo_env_ctx
+
+_logger = logging.getLogger(__name__)
+
+UNAUDITED_SUFFIXES = ("/ping", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/.well-known/jwks.json")
+RETRYABLE_PGCODES = {
+    psycopg2.errorcodes.SERIALIZATION_FAILURE,
+    psycopg2.errorcodes.DEADLOCK_DETECTED,
+    psycopg2.errorcodes.LOCK_NOT_AVAILABLE,
+}
+
+
+class G2PApiMiddleware:
+    def __init__(self, app, source, render_error):
+        """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol."""
+        self.app = app
+        self.source = source
+        self.render_error = render_error
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        env = odoo_env_ctx.get()
+        state = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status_holder = {}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            with env.cr.savepoint():
+                await self.app(scope, receive, send_wrapper)
+        except psycopg2.OperationalError as exc:
+            if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
+                raise
+            await self._send_error(exc, state, scope, receive, send_wrapper)
+        except Exception as exc:  # noqa: BLE001 - every error becomes the protocol's envelope
+            await self._send_error(exc, state, scope, receive, send_wrapper)
+        finally:
+            if not scope["path"].endswith(UNAUDITED_SUFFIXES):
+                self._audit(env, scope, state, status_holder.get("status", 500), started)
+
+    async def _send_error(self, exc, state, scope, receive, send):
+        env = odoo_env_ctx.get()
+        env.invalidate_all()
+        status, body, headers = self.render_error(exc, state)
+        if status >= 500:
+            state.setdefault("audit_error_code", "500")
+        state.setdefault("audit_outcome", "failure")
+        response = JSONResponse(body, status_code=status, headers=headers or None)
+        await response(scope, receive, send)
+
+    def _audit(self, env, scope, state, status, started):
+        route = scope.get("route")
+        outcome = state.get("audit_outcome") or ("success" if status < 400 else "failure")
+        try:
+            with env.cr.savepoint():
+                env["g2p.api.audit.log"].sudo()._record({
+                    "source": self.source,
+                    "client_id": state.get("g2p_client_id"),
+                    "actor": state.get("audit_actor"),
+                    "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                    "resource": scope["path"],
+                    "outcome": outcome,
+                    "status_code": status,
+                    "error_code": state.get("audit_error_code"),
+                    "correlation_id": state.get("correlation_id"),
+                    "reference_ids": ",".join(state.get("reference_ids") or []) or None,
+                    "legal_basis": state.get("legal_basis"),
+                    "latency_ms": (time.perf_counter() - started) * 1000,
+                })
+        except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
+            _logger.exception("Could not write the audit row for %s", scope["path"])
+
+
+def error_response(status, body, headers=None):
+    return JSONResponse(body, status_code=status, headers=headers or None)

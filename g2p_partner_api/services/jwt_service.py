@@ -1,0 +1,95 @@
+"""The suite's one JWT helper (pyjwt): access tokens, partner signatures, registry signatures.
+
+Algorithms are always chosen from the key's type, never from the token header, so
+``alg: none`` and HS/RS confusion (a public key used as an HMAC secret) cannot pass.
+"""
+
+import json
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+ASYMMETRIC_ALGORITHMS = {
+    rsa.RSAPublicKey: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+    ec.EllipticCurvePublicKey: ["ES256", "ES384", "ES512"],
+    ed25519.Ed25519PublicKey: ["EdDSA"],
+}
+
+
+class SignatureInvalid(Exception):
+    """A signature that does not verify, or does not cover the expected content."""
+
+
+def load_public_key(text):
+    """A cryptography public key from PEM text or a JWK (JSON); ValueError when it is neither."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("empty key")
+    if text.startswith("{"):
+        try:
+            return jwt.PyJWK.from_json(text).key
+        except (jwt.PyJWKError, json.JSONDecodeError, KeyError) as exc:
+            raise ValueError(f"not a usable JWK ({exc})") from exc
+    try:
+        key = serialization.load_pem_public_key(text.encode())
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a PEM public key") from exc
+    if not isinstance(key, tuple(ASYMMETRIC_ALGORITHMS)):
+        raise ValueError("unsupported key type (RSA, EC or Ed25519 expected)")
+    return key
+
+
+def algorithms_for(public_key):
+    for key_type, algorithms in ASYMMETRIC_ALGORITHMS.items():
+        if isinstance(public_key, key_type):
+            return algorithms
+    raise ValueError("unsupported key type")
+
+
+def verify_signed_object(signature, expected, public_key_text):
+    """Verify a compact JWS whose payload must equal ``expected`` (a JSON object).
+
+    Used for ingest payload signatures and DCI envelopes: the partner signs the exact object
+    the registry reconstructs, so tampering with any field after signing fails here.
+    """
+    if not isinstance(signature, str) or signature.count(".") != 2:
+        raise SignatureInvalid("signature is not a compact JWS")
+    try:
+        key = load_public_key(public_key_text)
+        payload = jwt.decode(
+            signature, key=key, algorithms=algorithms_for(key),
+            options={"verify_aud": False, "verify_iss": False, "require": []},
+        )
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise SignatureInvalid(str(exc)) from exc
+    # iat/exp may be added by the signer; the rest must be exactly the signed object
+    signed = {k: v for k, v in payload.items() if k not in ("iat", "exp", "nbf")} if isinstance(expected, dict) else payload
+    if _canonical(signed) != _canonical(expected):
+        raise SignatureInvalid("signed content does not match the message")
+    return payload
+
+
+def _canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sign(payload, private_key_pem, algorithm, kid, headers=None):
+    return jwt.encode(payload, private_key_pem, algorithm=algorithm, headers=dict(headers or {}, kid=kid))
+
+
+def decode(token, public_key, algorithm, **kwargs):
+    return jwt.decode(token, key=public_key, algorithms=[algorithm], **kwargs)
+
+
+def unverified_kid(token):
+    try:
+        return jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return None
+
+
+def public_jwk(public_key, kid, algorithm):
+    jwk = json.loads(jwt.algorithms.get_default_algorithms()[algorithm].to_jwk(public_key))
+    jwk.update(kid=kid, alg=algorithm, use="sig")
+    return jwk

@@ -1,0 +1,43 @@
+"""The suite's one Jinja environment: sandboxed, for every partner-editable template."""
+
+import json
+from functools import lru_cache
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+
+class TemplateRenderError(Exception):
+    pass
+
+
+def _tojson(value):
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson"] = _tojson
+    return env
+
+
+@lru_cache(maxsize=512)
+def _compile(source):
+    return _environment().from_string(source)
+
+
+def render(source, **context):
+    try:
+        return _compile(source).render(**context)
+    except TemplateError as exc:
+        raise TemplateRenderError(str(exc)) from exc
+
+
+def render_json(source, **context):
+    """Render a template that produces JSON and parse it."""
+    text = render(source, **context)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateRenderError(f"template did not produce JSON: {exc}") from exc

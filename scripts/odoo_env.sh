@@ -1,0 +1,17 @@
+# Sourced by the other scripts: sets ODOO_SRC, the addons path and the PostgreSQL variables.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=$ROOT/.venv
+bash "$ROOT/scripts/bootstrap.sh"
+ODOO_SRC=$(cat "$VENV/.odoo-src")
+eval "$(bash "$ROOT/scripts/postgres.sh")"
+SITE_ADDONS=$("$VENV/bin/python" - <<'PY'
+import sysconfig, pathlib
+print(pathlib.Path(sysconfig.get_paths()["purelib"]) / "odoo" / "addons")
+PY
+)
+ADDONS_PATH="$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$SITE_ADDONS,$ROOT"
+[ -d "$ROOT/tests" ] && ADDONS_PATH="$ADDONS_PATH,$ROOT/tests"
+# every addon of the suite: a folder at the top or under tests/ holding a manifest
+SUITE_MODULES=$(cd "$ROOT" && ls -d */__manifest__.py tests/*/__manifest__.py 2>/dev/null | xargs -n1 dirname | xargs -n1 basename | paste -sd, -)
+export PGHOST PGPORT PGUSER ODOO_SRC ADDONS_PATH SUITE_MODULES
+odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" "$@"; }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every suite addon with tests enabled into a throwaway database, runs every
+# test of the suite (each addon's tests/ and the cross-module addons under tests/),
+# and ends with "N passed, N failed". Exit status is non-zero on any failure or error.
+set -uo pipefail
+source "$(dirname "$0")/odoo_env.sh" || exit 1
+
+db="g2p_test_$(date +%s)_$$"
+logdir=$ROOT/.test-logs; mkdir -p "$logdir"
+log=$logdir/test.log
+port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tags=$(echo "$SUITE_MODULES" | tr ',' '\n' | sed 's|^|/|' | paste -sd, -)
+tags=${G2P_TEST_TAGS:-$tags}
+modules=${G2P_TEST_MODULES:-$SUITE_MODULES}
+
+echo "[test] database $db, modules: $modules"
+cleanup() { dropdb --if-exists -q "$db" 2>/dev/null; }
+trap cleanup EXIT
+odoo_bin -d "$db" -i "$modules" --test-enable --test-tags="$tags" --stop-after-init \
+  --http-port="$port" --http-interface=127.0.0.1 --workers=0 --max-cron-threads=0 \
+  --log-level=test --logfile= > "$log" 2>&1
+rc=$?
+
+# Show what went wrong (and the per-test lines) without the install chatter.
+grep -E " (ERROR|CRITICAL) | FAIL: | ERROR: |^Traceback|^AssertionError|Error: " "$log" | head -200
+summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$log" | tail -1)
+echo "[test] ${summary#*: }"
+errors_in_log=$(grep -cE " (ERROR|CRITICAL) " "$log")
+if [[ $summary =~ ([0-9]+)\ failed,\ ([0-9]+)\ error\(s\)\ of\ ([0-9]+)\ tests ]]; then
+  failed=$(( BASH_REMATCH[1] + BASH_REMATCH[2] ))
+  total=${BASH_REMATCH[3]}
+else
+  failed=1; total=0
+  echo "[test] no test summary found: installation failed (see $log)"
+fi
+# An ERROR logged outside a test (a failed install, a broken data file) fails the run too.
+if [ "$failed" = 0 ] && [ "$errors_in_log" != 0 ]; then failed=$errors_in_log; fi
+passed=$(( total > failed ? total - failed : 0 ))
+[ "$total" -gt 0 ] || { echo "[test] no test ran"; failed=$(( failed > 0 ? failed : 1 )); }
+echo "full log: $log"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$rc" = 0 ]
