@@ -7,7 +7,8 @@ source "$(dirname "$0")/odoo_env.sh" || exit 1
 
 db="g2p_test_$(date +%s)_$$"
 logdir=$ROOT/.test-logs; mkdir -p "$logdir"
-log=$logdir/test.log
+log=$logdir/$db.log
+ln -sfn "$db.log" "$logdir/latest.log"
 port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tags=$(echo "$SUITE_MODULES" | tr ',' '\n' | sed 's|^|/|' | paste -sd, -)
 tags=${G2P_TEST_TAGS:-$tags}
@@ -16,6 +17,8 @@ modules=${G2P_TEST_MODULES:-$SUITE_MODULES}
 echo "[test] database $db, modules: $modules"
 cleanup() { dropdb --if-exists -q "$db" 2>/dev/null; }
 trap cleanup EXIT
+# keep the ten newest logs
+ls -1t "$logdir"/g2p_test_*.log 2>/dev/null | tail -n +11 | xargs -r rm -f
 odoo_bin -d "$db" -i "$modules" --test-enable --test-tags="$tags" --stop-after-init \
   --http-port="$port" --http-interface=127.0.0.1 --workers=0 --max-cron-threads=0 \
   --log-level=test --logfile= > "$log" 2>&1

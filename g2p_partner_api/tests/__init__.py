@@ -1,1 +1,3 @@
-
+from . import test_registry_models
+from . import test_security
+from . import test_oauth

@@ -1,0 +1,63 @@
+"""Test helpers shared by every addon of the suite: real mounted apps, real tokens."""
+
+from contextlib import contextmanager
+
+from fastapi import FastAPI
+
+from odoo.tests import tagged
+
+from odoo.addons.extendable_fastapi.tests.common import FastAPITransactionCase
+
+
+@tagged("post_install", "-at_install")
+class G2PApiCase(FastAPITransactionCase):
+    """Base for tests that call an app of the suite the way a partner does.
+
+    ``self._api()`` yields a TestClient on the app built from the real ``fastapi.endpoint``
+    record (its routers, middleware and error envelope), mounted at its root path and run
+    as the endpoint's technical user; authentication goes through real OAuth tokens.
+    """
+
+    endpoint_xmlid = "g2p_partner_api.fastapi_endpoint_rest"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.endpoint = cls.env.ref(cls.endpoint_xmlid)
+        cls.rest_endpoint = cls.env.ref("g2p_partner_api.fastapi_endpoint_rest")
+        cls.Client = cls.env["g2p.api.client"]
+
+    @classmethod
+    def _create_client(cls, name="Test partner", scopes=(), **vals):
+        """A client with the given scope codes; returns (client, clear secret)."""
+        scope_records = cls.env["g2p.api.scope"].search([("code", "in", list(scopes))])
+        missing = set(scopes) - set(scope_records.mapped("code"))
+        if missing:
+            scope_records |= cls.env["g2p.api.scope"].create([{"code": code} for code in missing])
+        client = cls.Client.create(dict({"name": name, "scope_ids": [(6, 0, scope_records.ids)]}, **vals))
+        return client, client._generate_secret()
+
+    @contextmanager
+    def _api(self, endpoint=None):
+        endpoint = endpoint or self.endpoint
+        app = FastAPI()
+        app.mount(endpoint.root_path, endpoint._get_app())
+        with self._create_test_client(
+            app=app, env=self.env(user=endpoint.user_id), raise_server_exceptions=False
+        ) as client:
+            yield client
+
+    def _token(self, client_id, secret, scope=None):
+        data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        if scope:
+            data["scope"] = scope
+        with self._api(self.rest_endpoint) as api:
+            response = api.post("/api/v2/oauth/token", data=data)
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()["access_token"]
+
+    def _auth(self, client, secret, scope=None):
+        return {"Authorization": f"Bearer {self._token(client.client_id, secret, scope)}"}
+
+    def _audit_rows(self, **domain):
+        return self.env["g2p.api.audit.log"].search([(k, "=", v) for k, v in domain.items()])
