@@ -1,1 +1,75 @@
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
+
+@tagged("post_install", "-at_install")
+class TestSecurityGroups(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.viewer = new_test_user(cls.env, "g2p_viewer", groups="g2p_partner_api.group_registry_viewer")
+        cls.officer = new_test_user(cls.env, "g2p_officer", groups="g2p_partner_api.group_registry_officer")
+        cls.manager = new_test_user(cls.env, "g2p_api_manager", groups="g2p_partner_api.group_api_manager")
+        cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Grace", "family_name": "Mwale"})
+        cls.program = cls.env["g2p.program"].create({"name": "Grant", "state": "active"})
+        cls.membership = cls.env["g2p.program.membership"].create({"partner_id": cls.person.id, "program_id": cls.program.id})
+        cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
+
+    def test_viewer_reads_but_cannot_write(self):
+        person = self.person.with_user(self.viewer)
+        self.assertEqual(person.name, "Grace Mwale")
+        self.assertTrue(self.membership.with_user(self.viewer).state)
+        with self.assertRaises(AccessError):
+            person.write({"family_name": "Changed"})
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.viewer).create({"is_registrant": True, "given_name": "X"})
+        with self.assertRaises(AccessError):
+            self.membership.with_user(self.viewer).action_enroll()
+        with self.assertRaises(AccessError):
+            self.env["g2p.reg.id"].with_user(self.viewer).create({
+                "partner_id": self.person.id, "id_type_id": self.env.ref("g2p_partner_api.id_type_passport").id, "value": "P1"})
+
+    def test_officer_registers_and_enrols(self):
+        person = self.env["res.partner"].with_user(self.officer).create({"is_registrant": True, "given_name": "Esther"})
+        self.assertTrue(person.uuid)
+        self.membership.with_user(self.officer).action_enroll()
+        self.assertEqual(self.membership.state, "enrolled")
+
+    def test_officer_cannot_change_memberships_of_ended_programme(self):
+        self.program.action_end()
+        with self.assertRaises(AccessError):
+            self.membership.with_user(self.officer).write({"exit_reason": "late edit"})
+        self.assertTrue(self.membership.with_user(self.officer).read(["state"]), "history stays readable")
+
+    def test_api_clients_and_audit_for_api_managers_only(self):
+        for user in (self.viewer, self.officer):
+            with self.assertRaises(AccessError):
+                self.client.with_user(user).read(["client_id"])
+            with self.assertRaises(AccessError):
+                self.env["g2p.api.audit.log"].with_user(user).search([])
+        self.assertEqual(self.client.with_user(self.manager).name, "Partner")
+        self.env["g2p.api.audit.log"].with_user(self.manager).search([])
+        with self.assertRaises(AccessError):
+            self.env["g2p.api.audit.log"].with_user(self.manager).create({"actor": "forged"})
+
+    def test_secret_hash_and_private_key_hidden_from_api_managers(self):
+        self.client._generate_secret()
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.manager).read(["secret_hash"])
+        key = self.env["g2p.api.signing.key"]._ensure_active_key()
+        with self.assertRaises(AccessError):
+            key.with_user(self.manager).read(["private_key_pem"])
+        self.assertTrue(self.client.with_user(self.manager).has_secret)
+
+    def test_secret_shown_once_never_stored_clear(self):
+        action = self.client.action_generate_secret()
+        clear = action["context"]["g2p_clear_secret"]
+        self.assertGreaterEqual(len(clear), 40)
+        self.assertNotIn(clear, self.client.sudo().secret_hash)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [self.client.id])
+        self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
+        wizard = self.env["g2p.api.client.secret.wizard"].with_context(action["context"]).create({})
+        self.assertEqual(wizard.client_secret, clear)
+        self.assertFalse(self.env["g2p.api.client.secret.wizard"].browse(wizard.id).with_context(g2p_clear_secret=None).client_secret)
+        self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
