@@ -44,21 +44,28 @@ grep -q "version_info = (18, 0" "$odoo_src/odoo/release.py" || {
 
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; python3 -m venv "$VENV"; }
 
-# The stamp holds what .venv was built from; a change to either requirements file or the source path rebuilds.
-stamp_want=$(cat "$odoo_src/requirements.txt" requirements.txt | sha256sum | cut -c1-16)-$(echo "$odoo_src" | sha256sum | cut -c1-8)
-stamp_file=$VENV/.g2p-stamp
-if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp_want" ]; then
+# Stamps record what .venv was built from; only the part whose inputs changed is redone.
+# A lock keeps concurrent `make` calls from running pip in the same venv at once.
+exec 9>"$VENV/.setup.lock"
+flock 9
+quiet() { grep -v -e "is ignored: it is neither a file nor a directory" -e "^$" || true; }
+odoo_stamp=$( (cat "$odoo_src/requirements.txt"; echo "$odoo_src") | sha256sum | cut -c1-16)
+if [ "$(cat "$VENV/.odoo-stamp" 2>/dev/null)" != "$odoo_stamp" ]; then
   constraint=$(mktemp)
   echo 'setuptools<70' > "$constraint"
-  export PIP_CONSTRAINT=$constraint PIP_DISABLE_PIP_VERSION_CHECK=1
-  log "installing Odoo 18 requirements into .venv (a few minutes the first time)"
-  "$VENV/bin/pip" install -q wheel 'setuptools<70'
-  "$VENV/bin/pip" install -q -r "$odoo_src/requirements.txt"
-  "$VENV/bin/pip" install -q --no-deps -e "$odoo_src"
-  log "installing the suite's requirements"
-  unset PIP_CONSTRAINT
-  "$VENV/bin/pip" install -q -r requirements.txt
+  log "installing Odoo 18 and its requirements into .venv (a few minutes the first time)"
+  PIP_CONSTRAINT=$constraint "$VENV/bin/pip" install -q --disable-pip-version-check wheel 'setuptools<70' 2>&1 | quiet
+  PIP_CONSTRAINT=$constraint "$VENV/bin/pip" install -q --disable-pip-version-check -r "$odoo_src/requirements.txt" 2>&1 | quiet
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$odoo_src" 2>&1 | quiet
   rm -f "$constraint"
-  echo "$stamp_want" > "$stamp_file"
+  echo "$odoo_stamp" > "$VENV/.odoo-stamp"
+  rm -f "$VENV/.suite-stamp"
+fi
+suite_stamp=$(sha256sum requirements.txt | cut -c1-16)
+if [ "$(cat "$VENV/.suite-stamp" 2>/dev/null)" != "$suite_stamp" ]; then
+  log "installing the suite's requirements (requirements.txt)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt 2>&1 | quiet
+  "$VENV/bin/python" -c "import odoo, fastapi, jwt, jsonpath_ng" || { echo "The virtualenv is incomplete: see the pip output above." >&2; exit 1; }
+  echo "$suite_stamp" > "$VENV/.suite-stamp"
 fi
 echo "$odoo_src" > "$VENV/.odoo-src"

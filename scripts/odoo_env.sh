@@ -12,6 +12,9 @@ PY
 ADDONS_PATH="$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$SITE_ADDONS,$ROOT"
 [ -d "$ROOT/tests" ] && ADDONS_PATH="$ADDONS_PATH,$ROOT/tests"
 # every addon of the suite: a folder at the top or under tests/ holding a manifest
-SUITE_MODULES=$(cd "$ROOT" && ls -d */__manifest__.py tests/*/__manifest__.py 2>/dev/null | xargs -n1 dirname | xargs -n1 basename | paste -sd, -)
+SUITE_MODULES=""
+for manifest in "$ROOT"/*/__manifest__.py "$ROOT"/tests/*/__manifest__.py; do
+  [ -f "$manifest" ] && SUITE_MODULES="${SUITE_MODULES:+$SUITE_MODULES,}$(basename "$(dirname "$manifest")")"
+done
 export PGHOST PGPORT PGUSER ODOO_SRC ADDONS_PATH SUITE_MODULES
 odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" "$@"; }

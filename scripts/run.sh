@@ -24,7 +24,8 @@ if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | gre
   echo "[run] creating database $db with the suite and demo data"
   odoo_bin -c "$conf" -d "$db" -i "$SUITE_MODULES" --stop-after-init --log-level=warn
 else
-  odoo_bin -c "$conf" -d "$db" -u "$SUITE_MODULES" --stop-after-init --log-level=warn
+  # -i installs addons added since the last run, -u brings the others up to date
+  odoo_bin -c "$conf" -d "$db" -i "$SUITE_MODULES" -u "$SUITE_MODULES" --stop-after-init --log-level=warn
 fi
 "$VENV/bin/python" "$ROOT/scripts/print_demo_info.py" "$conf" "$db" "http://localhost:$port" || true
 exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$"
