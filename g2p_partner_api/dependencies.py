@@ -60,6 +60,21 @@ def require_scope(scope):
     return dependency
 
 
+def require_read_scope(scope):
+    """Like ``require_scope``, for reads of personal data: records the client's legal basis
+    (when it reads under one instead of consent) on the audit row of the call."""
+    base = require_scope(scope)
+
+    def dependency(request: Request, client=Depends(base)):
+        basis = client._legal_basis_for_read()
+        if basis:
+            request.state.legal_basis = basis
+        return client
+
+    dependency.__name__ = f"require_read_{scope.replace(':', '_')}"
+    return dependency
+
+
 def api_env(
     env: Annotated[Environment, Depends(odoo_env)],
     client=Depends(authenticated_client),

@@ -145,20 +145,33 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         return [] if self.all_programs else [("id", "in", self.allowed_program_ids.ids)]
 
-    # --- the read-access hook (g2p_api_consent overrides these two) ---------------------
-    def _filter_readable_registrants(self, registrants, scope):
-        """Return the part of ``registrants`` this client may read with ``scope``.
+    # --- the read-access hook (g2p_api_consent overrides _readable_registrant_domain) ---
+    def _readable_registrant_domain(self, scope):
+        """Domain on res.partner of the registrants this client may read with ``scope``.
 
-        The base module grants every registrant; ``g2p_api_consent`` overrides this to keep
-        only registrants with an active consent (or the client's documented legal basis).
-        Every read path of the suite (REST, DCI, outbound payloads) goes through here.
+        The base module grants every registrant. ``g2p_api_consent`` overrides this to keep
+        only registrants with an active consent for this client and scope (or everything for
+        a client reading under a documented legal basis). Every read path of the suite (REST,
+        DCI, outbound payloads) goes through here, searches included, in SQL before paging.
         """
         self.ensure_one()
-        return registrants
+        return []
+
+    def _legal_basis_for_read(self):
+        """The legal basis this client reads under instead of consent, if any (audited)."""
+        self.ensure_one()
+        return None
+
+    def _filter_readable_registrants(self, registrants, scope):
+        """The part of ``registrants`` this client may read with ``scope`` (one query)."""
+        self.ensure_one()
+        domain = self._readable_registrant_domain(scope)
+        if not domain or not registrants:
+            return registrants
+        return registrants.with_context(active_test=False).search([("id", "in", registrants.ids)] + domain)
 
     def _check_registrant_readable(self, registrant, scope):
-        """Raise ``RegistrantAccessRefused`` unless this client may read ``registrant``."""
+        """Raise ``RegistrantAccessRefused`` (403 consent_required) unless this client may read ``registrant``."""
         self.ensure_one()
         if registrant and not self._filter_readable_registrants(registrant, scope):
             raise RegistrantAccessRefused(registrant.uuid, scope)
-

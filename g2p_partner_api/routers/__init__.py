@@ -1,6 +1,10 @@
 from .ping import router as ping_router
 from .oauth import router as oauth_router
+from .individual import router as individual_router
+from .group import router as group_router
+from .program import router as program_router
+from .program_membership import router as program_membership_router
 
-# Every router of the REST app, in the order they appear in /docs; other modules of the
-# suite (and the resource routers) append here.
-REST_ROUTERS = [ping_router, oauth_router]
+# Every router of the REST app, in the order they appear in /docs. Other addons add theirs
+# by overriding fastapi.endpoint._get_fastapi_routers.
+REST_ROUTERS = [ping_router, oauth_router, individual_router, group_router, program_router, program_membership_router]

@@ -1,4 +1,9 @@
+from typing import Generic, TypeVar
+
+from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import BaseModel, Field
+
+T = TypeVar("T")
 
 
 class PingResponse(BaseModel):
@@ -21,3 +26,67 @@ class ErrorBody(BaseModel):
     """Every error of the REST API has this shape."""
 
     error: ErrorInfo
+
+
+ERROR_RESPONSES = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (401, "Missing, invalid or expired bearer token"),
+        (403, "Scope missing, or the registrant's consent does not cover this access"),
+        (404, "No such resource (or not visible to this client)"),
+        (409, "Duplicate identifier or state conflict"),
+        (422, "Invalid body or query: unknown code, identifier system or field"),
+    )
+}
+
+
+class Identifier(StrictExtendableBaseModel):
+    system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:id:national-id"])
+    value: str = Field(min_length=1, max_length=128, examples=["100007919"])
+
+
+class Coding(StrictExtendableBaseModel):
+    system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:vocab:gender"])
+    code: str = Field(min_length=1, max_length=64, examples=["female"])
+    display: str | None = None
+
+    @classmethod
+    def from_record(cls, code_record):
+        return cls(**code_record._to_wire()) if code_record else None
+
+
+class Address(StrictExtendableBaseModel):
+    street: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code", examples=["MW"])
+
+
+class Provenance(StrictExtendableBaseModel):
+    """Which partner system created and last changed the record through the APIs."""
+
+    created_by: str | None = Field(default=None, description="client_id of the API client")
+    created_from: str | None = Field(default=None, description="Source system")
+    updated_by: str | None = None
+    updated_from: str | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def from_record(cls, record):
+        # client ids are not personal data; the API's technical user may not read clients
+        record = record.sudo()
+        return cls(
+            created_by=record.source_client_id.client_id or None,
+            created_from=record.source_system or None,
+            updated_by=record.last_source_client_id.client_id or None,
+            updated_from=record.last_source_system or None,
+            updated_at=record.last_source_date.isoformat() + "Z" if record.last_source_date else None,
+        )
+
+
+class Page(StrictExtendableBaseModel, Generic[T]):
+    total: int = Field(description="Number of matching records the caller may see")
+    page: int
+    page_size: int
+    items: list[T]
+

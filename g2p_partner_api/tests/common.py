@@ -42,6 +42,8 @@ class G2PApiCase(FastAPITransactionCase):
         endpoint = endpoint or self.endpoint
         app = FastAPI()
         app.mount(endpoint.root_path, endpoint._get_app())
+        # as fastapi.endpoint.get_app() does in production: errors go to our middleware, not FastAPI's handlers
+        endpoint._clear_fastapi_exception_handlers(app)
         with self._create_test_client(
             app=app, env=self.env(user=endpoint.user_id), raise_server_exceptions=False
         ) as client:

@@ -1,0 +1,80 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from odoo.api import Environment
+
+from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
+from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..services import registry_service as registry
+
+router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
+
+READ = "group:read"
+WRITE = "group:write"
+
+
+def _to_wire(client, group):
+    """Members the client may not read (no consent) are left out of ``members``."""
+    visible = client._filter_readable_registrants(group.group_member_ids.individual_id, READ)
+    return Group.from_record(group, visible)
+
+
+@router.get("", response_model=Page[Group], summary="Search groups")
+def search_groups(
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+    page: Annotated[Paging, Depends(paging)],
+    identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
+    name: Annotated[str | None, Query(max_length=128)] = None,
+) -> Page[Group]:
+    total, records = registry.search_visible(
+        env["res.partner"], client, READ, registry.registrant_domain(True, identifier, name), page
+    )
+    return Page[Group](total=total, page=page.page, page_size=page.page_size,
+                       items=[_to_wire(client, r) for r in records])
+
+
+@router.get("/{uuid}", response_model=Group, summary="Read a group and its members")
+def read_group(
+    uuid: str,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+) -> Group:
+    return _to_wire(client, registry.get_registrant(env, client, uuid, True, READ))
+
+
+@router.post("", response_model=Group, status_code=status.HTTP_201_CREATED, summary="Register a group with its members")
+def create_group(
+    body: GroupWrite,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Group:
+    vals = registry.group_vals(env, None, body, registry.full_replacement(body))
+    group = env["res.partner"].create(dict(vals, is_registrant=True, is_group=True, is_company=True))
+    return _to_wire(client, group)
+
+
+@router.put("/{uuid}", response_model=Group, summary="Replace a group (members included)")
+def replace_group(
+    uuid: str,
+    body: GroupWrite,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Group:
+    group = registry.get_registrant(env, client, uuid, True, WRITE)
+    group.write(registry.group_vals(env, group, body, registry.full_replacement(body)))
+    return _to_wire(client, group)
+
+
+@router.patch("/{uuid}", response_model=Group, summary="Change some fields of a group")
+def patch_group(
+    uuid: str,
+    body: GroupPatch,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Group:
+    group = registry.get_registrant(env, client, uuid, True, WRITE)
+    group.write(registry.group_vals(env, group, body, body.model_fields_set))
+    return _to_wire(client, group)

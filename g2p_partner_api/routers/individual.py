@@ -1,0 +1,76 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from odoo.api import Environment
+
+from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
+from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..services import registry_service as registry
+
+router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
+
+READ = "individual:read"
+WRITE = "individual:write"
+
+
+@router.get("", response_model=Page[Individual], summary="Search individuals")
+def search_individuals(
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+    page: Annotated[Paging, Depends(paging)],
+    identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
+    name: Annotated[str | None, Query(max_length=128)] = None,
+    birthdate: date | None = None,
+) -> Page[Individual]:
+    total, records = registry.search_visible(
+        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page
+    )
+    return Page[Individual](total=total, page=page.page, page_size=page.page_size,
+                            items=[Individual.from_record(r) for r in records])
+
+
+@router.get("/{uuid}", response_model=Individual, summary="Read an individual")
+def read_individual(
+    uuid: str,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+) -> Individual:
+    return Individual.from_record(registry.get_registrant(env, client, uuid, False, READ))
+
+
+@router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual")
+def create_individual(
+    body: IndividualWrite,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Individual:
+    vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
+    partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
+    return Individual.from_record(partner)
+
+
+@router.put("/{uuid}", response_model=Individual, summary="Replace an individual")
+def replace_individual(
+    uuid: str,
+    body: IndividualWrite,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Individual:
+    partner = registry.get_registrant(env, client, uuid, False, WRITE)
+    partner.write(registry.individual_vals(env, partner, body, registry.full_replacement(body)))
+    return Individual.from_record(partner)
+
+
+@router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual")
+def patch_individual(
+    uuid: str,
+    body: IndividualPatch,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> Individual:
+    partner = registry.get_registrant(env, client, uuid, False, WRITE)
+    partner.write(registry.individual_vals(env, partner, body, body.model_fields_set))
+    return Individual.from_record(partner)

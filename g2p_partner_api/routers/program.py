@@ -1,0 +1,38 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from odoo.api import Environment
+
+from ..dependencies import Paging, api_env, paging, require_scope
+from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.program import Program
+from ..services import registry_service as registry
+
+router = APIRouter(prefix="/Program", tags=["Program"], responses=ERROR_RESPONSES)
+
+READ = "program:read"
+
+
+@router.get("", response_model=Page[Program], summary="List the programmes this client may see")
+def search_programs(
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(READ))],
+    page: Annotated[Paging, Depends(paging)],
+    state: str | None = None,
+) -> Page[Program]:
+    domain = client._program_domain() + ([("state", "=", state)] if state else [])
+    total, records = registry.search_visible(env["g2p.program"], client, READ, domain, page)
+    return Page[Program](total=total, page=page.page, page_size=page.page_size,
+                         items=[Program.from_record(p) for p in records])
+
+
+@router.get("/{uuid}", response_model=Program, summary="Read a programme")
+def read_program(
+    uuid: str,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(READ))],
+) -> Program:
+    program = env["g2p.program"].search([("uuid", "=", uuid)], limit=1)
+    registry.check_program_allowed(client, program, uuid)
+    return Program.from_record(program)

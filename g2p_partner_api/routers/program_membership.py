@@ -1,0 +1,123 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from odoo.api import Environment
+
+from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
+from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.program import (
+    ExitRequest,
+    MembershipState,
+    ProgramMembership,
+    ProgramMembershipCreate,
+    ProgramMembershipUpdate,
+)
+from ..services import registry_service as registry
+
+router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
+
+READ = "membership:read"
+WRITE = "membership:write"
+
+
+def _visible_domain(client, scope):
+    """Memberships of allowed programmes whose registrant the client may read."""
+    program_ids = client.env["g2p.program"].search(client._program_domain()).ids
+    return [("program_id", "in", program_ids),
+            ("partner_id", "any", client._readable_registrant_domain(scope) or [("id", "!=", False)])]
+
+
+def _get(env, client, uuid, scope):
+    membership = env["g2p.program.membership"].search([("uuid", "=", uuid)] + _visible_domain(client, scope), limit=1)
+    if not membership:
+        # a membership of a programme the client may not see is not found, not forbidden: no existence leak
+        raise registry.not_found("ProgramMembership", uuid)
+    return membership
+
+
+@router.get("", response_model=Page[ProgramMembership], summary="Search programme memberships")
+def search_memberships(
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+    page: Annotated[Paging, Depends(paging)],
+    program: str | None = None,
+    registrant: str | None = None,
+    state: MembershipState | None = None,
+) -> Page[ProgramMembership]:
+    domain = _visible_domain(client, READ)
+    if program:
+        domain.append(("program_id.uuid", "=", program))
+    if registrant:
+        domain.append(("partner_id.uuid", "=", registrant))
+    if state:
+        domain.append(("state", "=", state))
+    total, records = registry.search_visible(env["g2p.program.membership"], client, READ, domain, page)
+    return Page[ProgramMembership](total=total, page=page.page, page_size=page.page_size,
+                                   items=[ProgramMembership.from_record(m) for m in records])
+
+
+@router.get("/{uuid}", response_model=ProgramMembership, summary="Read a programme membership")
+def read_membership(
+    uuid: str,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_read_scope(READ))],
+) -> ProgramMembership:
+    return ProgramMembership.from_record(_get(env, client, uuid, READ))
+
+
+@router.post("", response_model=ProgramMembership, status_code=status.HTTP_201_CREATED,
+             summary="Add a registrant to a programme (draft, or enrolled with enrol=true)")
+def create_membership(
+    body: ProgramMembershipCreate,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> ProgramMembership:
+    program = env["g2p.program"].search([("uuid", "=", body.program)], limit=1)
+    registry.check_program_allowed(client, program, body.program)
+    partner = env["res.partner"].search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
+    if not partner:
+        raise registry.ApiError(422, "validation_error", f"registrant: unknown registrant {body.registrant}.",
+                                details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}])
+    client._check_registrant_readable(partner, WRITE)
+    membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
+    if body.enrol:
+        membership.action_enroll()
+    return ProgramMembership.from_record(membership)
+
+
+def _transition(env, client, uuid, state, reason=None):
+    membership = _get(env, client, uuid, WRITE)
+    registry.transition_membership(membership, state, reason)
+    return ProgramMembership.from_record(membership)
+
+
+@router.post("/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)")
+def enrol(uuid: str, env: Annotated[Environment, Depends(api_env)],
+          client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
+    return _transition(env, client, uuid, "enrolled")
+
+
+@router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment")
+def pause(uuid: str, env: Annotated[Environment, Depends(api_env)],
+          client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
+    return _transition(env, client, uuid, "paused")
+
+
+@router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme")
+def exit_program(uuid: str, env: Annotated[Environment, Depends(api_env)],
+                 client: Annotated[object, Depends(require_scope(WRITE))],
+                 body: ExitRequest | None = None) -> ProgramMembership:
+    return _transition(env, client, uuid, "exited", body.reason if body else None)
+
+
+@router.put("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
+@router.patch("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
+def update_membership(uuid: str, body: ProgramMembershipUpdate, env: Annotated[Environment, Depends(api_env)],
+                      client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
+    membership = _get(env, client, uuid, WRITE)
+    if body.state and body.state != membership.state:
+        registry.transition_membership(membership, body.state, body.exit_reason)
+    elif "exit_reason" in body.model_fields_set:
+        membership.exit_reason = body.exit_reason
+    return ProgramMembership.from_record(membership)

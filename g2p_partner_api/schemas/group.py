@@ -1,0 +1,67 @@
+from datetime import date
+
+from extendable_pydantic import StrictExtendableBaseModel
+from pydantic import Field
+
+from .common import Address, Coding, Identifier, Provenance
+
+
+class GroupMember(StrictExtendableBaseModel):
+    individual: str = Field(description="uuid of the individual")
+    name: str | None = None
+    kinds: list[Coding] = []
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class Group(StrictExtendableBaseModel):
+    """A group (household) with the members the caller may see."""
+
+    uuid: str
+    active: bool = True
+    name: str
+    identifiers: list[Identifier] = []
+    address: Address | None = None
+    members: list[GroupMember] = []
+    provenance: Provenance | None = None
+
+    @classmethod
+    def from_record(cls, group, visible_members):
+        return cls(
+            uuid=group.uuid, active=group.active, name=group.name,
+            identifiers=[Identifier(**reg_id._to_wire()) for reg_id in group.reg_id_ids],
+            address=Address(street=group.street or None, city=group.city or None, zip=group.zip or None,
+                            country=group.country_id.code or None),
+            members=[
+                GroupMember(
+                    individual=m.individual_id.uuid, name=m.individual_id.name,
+                    kinds=[Coding.from_record(k) for k in m.kind_ids],
+                    start_date=m.start_date or None, end_date=m.end_date or None,
+                )
+                for m in group.group_member_ids if m.individual_id in visible_members
+            ],
+            provenance=Provenance.from_record(group),
+        )
+
+
+class GroupMemberWrite(StrictExtendableBaseModel):
+    individual: str = Field(description="uuid of an existing individual")
+    kinds: list[Coding] = []
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class GroupWrite(StrictExtendableBaseModel):
+    """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list."""
+
+    name: str = Field(min_length=1, max_length=256)
+    identifiers: list[Identifier] = Field(default=[], max_length=20)
+    address: Address | None = None
+    members: list[GroupMemberWrite] = Field(default=[], max_length=100)
+
+
+class GroupPatch(StrictExtendableBaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    identifiers: list[Identifier] | None = Field(default=None, max_length=20)
+    address: Address | None = None
+    members: list[GroupMemberWrite] | None = Field(default=None, max_length=100)

@@ -1,0 +1,69 @@
+from datetime import date
+
+from extendable_pydantic import StrictExtendableBaseModel
+from pydantic import Field
+
+from .common import Address, Coding, Identifier, Provenance
+
+
+class GroupRef(StrictExtendableBaseModel):
+    group: str = Field(description="uuid of the group")
+    kinds: list[Coding] = []
+
+
+class Individual(StrictExtendableBaseModel):
+    """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)``."""
+
+    uuid: str
+    active: bool = True
+    name: str
+    given_name: str | None = None
+    family_name: str | None = None
+    addl_name: str | None = None
+    birthdate: date | None = None
+    gender: Coding | None = None
+    identifiers: list[Identifier] = []
+    address: Address | None = None
+    groups: list[GroupRef] = []
+    provenance: Provenance | None = None
+
+    @classmethod
+    def from_record(cls, partner):
+        return cls(
+            uuid=partner.uuid, active=partner.active, name=partner.name,
+            given_name=partner.given_name or None, family_name=partner.family_name or None,
+            addl_name=partner.addl_name or None, birthdate=partner.birthdate or None,
+            gender=Coding.from_record(partner.gender_id),
+            identifiers=[Identifier(**reg_id._to_wire()) for reg_id in partner.reg_id_ids],
+            address=Address(street=partner.street or None, city=partner.city or None, zip=partner.zip or None,
+                            country=partner.country_id.code or None),
+            groups=[
+                GroupRef(group=m.group_id.uuid, kinds=[Coding.from_record(k) for k in m.kind_ids])
+                for m in partner.group_membership_ids if not m.is_ended
+            ],
+            provenance=Provenance.from_record(partner),
+        )
+
+
+class IndividualWrite(StrictExtendableBaseModel):
+    """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared)."""
+
+    given_name: str = Field(min_length=1, max_length=128)
+    family_name: str | None = Field(default=None, max_length=128)
+    addl_name: str | None = Field(default=None, max_length=128)
+    birthdate: date | None = None
+    gender: Coding | None = None
+    identifiers: list[Identifier] = Field(default=[], max_length=20)
+    address: Address | None = None
+
+
+class IndividualPatch(StrictExtendableBaseModel):
+    """Body of PATCH: only the fields sent are changed; ``identifiers``, when sent, replaces the list."""
+
+    given_name: str | None = Field(default=None, min_length=1, max_length=128)
+    family_name: str | None = Field(default=None, max_length=128)
+    addl_name: str | None = Field(default=None, max_length=128)
+    birthdate: date | None = None
+    gender: Coding | None = None
+    identifiers: list[Identifier] | None = Field(default=None, max_length=20)
+    address: Address | None = None

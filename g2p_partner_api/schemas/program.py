@@ -1,0 +1,61 @@
+from datetime import date
+from typing import Literal
+
+from extendable_pydantic import StrictExtendableBaseModel
+from pydantic import Field
+
+from .common import Provenance
+
+MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
+
+
+class Program(StrictExtendableBaseModel):
+    uuid: str
+    name: str
+    description: str | None = None
+    target_type: Literal["individual", "group"]
+    state: Literal["draft", "active", "ended"]
+
+    @classmethod
+    def from_record(cls, program):
+        return cls(uuid=program.uuid, name=program.name, description=program.description or None,
+                   target_type=program.target_type, state=program.state)
+
+
+class ProgramMembership(StrictExtendableBaseModel):
+    uuid: str
+    program: str = Field(description="uuid of the programme")
+    registrant: str = Field(description="uuid of the individual or group")
+    registrant_type: Literal["individual", "group"]
+    state: MembershipState
+    enrollment_date: date | None = None
+    exit_date: date | None = None
+    exit_reason: str | None = None
+    provenance: Provenance | None = None
+
+    @classmethod
+    def from_record(cls, membership):
+        return cls(
+            uuid=membership.uuid, program=membership.program_id.uuid, registrant=membership.partner_id.uuid,
+            registrant_type="group" if membership.partner_id.is_group else "individual",
+            state=membership.state, enrollment_date=membership.enrollment_date or None,
+            exit_date=membership.exit_date or None, exit_reason=membership.exit_reason or None,
+            provenance=Provenance.from_record(membership),
+        )
+
+
+class ProgramMembershipCreate(StrictExtendableBaseModel):
+    program: str = Field(description="uuid of the programme")
+    registrant: str = Field(description="uuid of the individual or group")
+    enrol: bool = Field(default=False, description="Enrol at once instead of leaving the membership in draft")
+
+
+class ProgramMembershipUpdate(StrictExtendableBaseModel):
+    """PUT/PATCH: the state to move to (through the allowed transitions) and the exit reason."""
+
+    state: MembershipState | None = None
+    exit_reason: str | None = Field(default=None, max_length=256)
+
+
+class ExitRequest(StrictExtendableBaseModel):
+    reason: str | None = Field(default=None, max_length=256)

@@ -1,0 +1,178 @@
+"""Registry rules behind the REST resources: lookups, wire → ORM values, visible searches.
+
+No HTTP here: routers parse and shape, this module decides, so the same rules serve the
+REST app, the ingest pipeline and tests.
+"""
+
+from odoo import _
+from odoo.exceptions import ValidationError
+
+from .api_errors import ApiError
+
+GENDER_VOCABULARY = "urn:g2p:vocab:gender"
+KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
+REGISTRANT_ORDER = "id"
+
+
+def not_found(kind, uuid):
+    return ApiError(404, "not_found", f"{kind} {uuid} not found.")
+
+
+def parse_identifier(text):
+    """``system|value`` (the FHIR token syntax) → (system, value); 422 when malformed."""
+    system, sep, value = (text or "").partition("|")
+    if not sep or not system or not value:
+        raise ApiError(422, "validation_error", "identifier must be <system>|<value>.",
+                       details=[{"field": "identifier", "message": "expected <system>|<value>", "type": "value_error"}])
+    return system, value
+
+
+def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
+    domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
+    if identifier:
+        system, value = parse_identifier(identifier)
+        domain += [("reg_id_ids.id_type_id.namespace_uri", "=", system), ("reg_id_ids.value", "=", value)]
+    if name:
+        domain += [("name", "ilike", name)]
+    if birthdate:
+        domain += [("birthdate", "=", birthdate)]
+    return domain
+
+
+def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER):
+    """(total, page of records) among what ``client`` may read with ``scope``.
+
+    The access hook contributes a domain, so consent filtering happens in SQL before
+    paging: ``total`` counts only visible records and pages are never short.
+    """
+    if model._name == "res.partner":
+        domain = domain + client._readable_registrant_domain(scope)
+    total = model.search_count(domain)
+    records = model.search(domain, order=order, offset=paging.offset, limit=paging.page_size)
+    return total, records
+
+
+def get_registrant(env, client, uuid, is_group, scope):
+    kind = "Group" if is_group else "Individual"
+    partner = env["res.partner"].search(
+        [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], limit=1
+    ) if uuid else env["res.partner"]
+    if not partner:
+        raise not_found(kind, uuid)
+    client._check_registrant_readable(partner, scope)
+    return partner
+
+
+def _wrap_validation(field, func, *args):
+    try:
+        return func(*args)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", exc.args[0],
+                       details=[{"field": field, "message": exc.args[0], "type": "value_error"}]) from exc
+
+
+def resolve_code(env, coding, vocabulary, field):
+    if coding is None:
+        return False
+    if coding.system != vocabulary:
+        raise ApiError(422, "validation_error", f"{field}: system must be {vocabulary}.",
+                       details=[{"field": f"{field}.system", "message": f"expected {vocabulary}", "type": "value_error"}])
+    return _wrap_validation(f"{field}.code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field).id
+
+
+def identifier_commands(env, partner, identifiers):
+    """One2many commands turning the registrant's identifiers into exactly ``identifiers``."""
+    wanted = []
+    for index, identifier in enumerate(identifiers):
+        id_type = _wrap_validation(f"identifiers[{index}].system", env["g2p.id.type"]._resolve,
+                                   identifier.system, f"identifiers[{index}].system")
+        wanted.append((id_type.id, identifier.value))
+    if len(set(wanted)) != len(wanted):
+        raise ApiError(422, "validation_error", "The same identifier is given twice.")
+    existing = {(r.id_type_id.id, r.value): r for r in partner.reg_id_ids} if partner else {}
+    commands = [(2, rec.id) for key, rec in existing.items() if key not in wanted]
+    commands += [(0, 0, {"id_type_id": t, "value": v}) for t, v in wanted if (t, v) not in existing]
+    return commands
+
+
+def address_vals(env, address):
+    if address is None:
+        return {"street": False, "city": False, "zip": False, "country_id": False}
+    country = False
+    if address.country:
+        country = env["res.country"].search([("code", "=", address.country.upper())], limit=1)
+        if not country:
+            raise ApiError(422, "validation_error", f"address.country: unknown country code {address.country!r}.",
+                           details=[{"field": "address.country", "message": "unknown ISO 3166 code", "type": "value_error"}])
+        country = country.id
+    return {"street": address.street or False, "city": address.city or False, "zip": address.zip or False,
+            "country_id": country}
+
+
+def individual_vals(env, partner, body, fields_set):
+    """ORM values for an individual from a write/patch body; only ``fields_set`` are touched."""
+    vals = {}
+    for name in ("given_name", "family_name", "addl_name", "birthdate"):
+        if name in fields_set:
+            vals[name] = getattr(body, name) or False
+    if "gender" in fields_set:
+        vals["gender_id"] = resolve_code(env, body.gender, GENDER_VOCABULARY, "gender")
+    if "identifiers" in fields_set and body.identifiers is not None:
+        vals["reg_id_ids"] = identifier_commands(env, partner, body.identifiers)
+    if "address" in fields_set:
+        vals.update(address_vals(env, body.address))
+    return vals
+
+
+def member_commands(env, group, members):
+    """Commands for ``group_member_ids`` so the open memberships are exactly ``members``."""
+    Partner = env["res.partner"]
+    wanted = {}
+    for index, member in enumerate(members):
+        individual = Partner.search([("uuid", "=", member.individual), ("is_registrant", "=", True),
+                                     ("is_group", "=", False)], limit=1)
+        if not individual:
+            raise ApiError(422, "validation_error", f"members[{index}].individual: unknown individual {member.individual}.",
+                           details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}])
+        kinds = [resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]") for k, kind in enumerate(member.kinds)]
+        wanted[individual.id] = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)],
+                                 "start_date": member.start_date or False, "end_date": member.end_date or False}
+    current = {m.individual_id.id: m for m in group.group_member_ids} if group else {}
+    commands = [(2, m.id) for ind, m in current.items() if ind not in wanted]
+    for ind, vals in wanted.items():
+        commands.append((1, current[ind].id, vals) if ind in current else (0, 0, vals))
+    return commands
+
+
+def group_vals(env, group, body, fields_set):
+    vals = {}
+    if "name" in fields_set and body.name:
+        vals["name"] = body.name
+    if "identifiers" in fields_set and body.identifiers is not None:
+        vals["reg_id_ids"] = identifier_commands(env, group, body.identifiers)
+    if "address" in fields_set:
+        vals.update(address_vals(env, body.address))
+    if "members" in fields_set and body.members is not None:
+        vals["group_member_ids"] = member_commands(env, group, body.members)
+    return vals
+
+
+def full_replacement(body):
+    """PUT semantics: every field of the body counts as sent (absent ones clear the value)."""
+    return set(type(body).model_fields)
+
+
+def check_program_allowed(client, program, uuid):
+    if not program or not program.filtered_domain(client._program_domain()):
+        raise not_found("Program", uuid)
+
+
+def transition_membership(membership, state, reason=None):
+    actions = {"enrolled": membership.action_enroll, "paused": membership.action_pause,
+               "not_eligible": membership.action_not_eligible, "draft": membership.action_reset_draft}
+    if state == "exited":
+        membership.action_exit(reason=reason)
+    elif state in actions:
+        actions[state]()
+    else:
+        raise ValidationError(_("Unknown state %s.", state))
