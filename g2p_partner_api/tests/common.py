@@ -27,9 +27,15 @@ class G2PApiCase(FastAPITransactionCase):
         cls.rest_endpoint = cls.env.ref("g2p_partner_api.fastapi_endpoint_rest")
         cls.Client = cls.env["g2p.api.client"]
 
+    # Tests of the base read registrants that have no consent record; when g2p_api_consent is
+    # installed too, their clients read under a legal basis (consent has its own tests).
+    default_legal_basis = "Test fixture: registry law, art. 1"
+
     @classmethod
-    def _create_client(cls, name="Test partner", scopes=(), **vals):
+    def _create_client(cls, name="Test partner", scopes=(), legal_basis=default_legal_basis, **vals):
         """A client with the given scope codes; returns (client, clear secret)."""
+        if legal_basis and "legal_basis_enabled" in cls.Client._fields:
+            vals = dict(vals, legal_basis_enabled=True, legal_basis=legal_basis)
         scope_records = cls.env["g2p.api.scope"].search([("code", "in", list(scopes))])
         missing = set(scopes) - set(scope_records.mapped("code"))
         if missing:

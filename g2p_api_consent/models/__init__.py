@@ -1,0 +1,4 @@
+from . import g2p_consent
+from . import res_partner
+from . import g2p_api_client
+from . import fastapi_endpoint

@@ -1,0 +1,45 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class G2PApiClient(models.Model):
+    _inherit = "g2p.api.client"
+
+    legal_basis_enabled = fields.Boolean(
+        string="Reads under a legal basis",
+        help="This client reads without consent under the legal basis below; every such read is audited.",
+        tracking=True,
+    )
+    legal_basis = fields.Text(help="The law or regulation that allows this client to read without consent.", tracking=True)
+    consent_ids = fields.One2many("g2p.consent", "client_id", string="Consents")
+    consent_count = fields.Integer(compute="_compute_consent_count")
+
+    @api.constrains("legal_basis_enabled", "legal_basis")
+    def _check_legal_basis(self):
+        for rec in self:
+            if rec.legal_basis_enabled and not (rec.legal_basis or "").strip():
+                raise ValidationError(_("Write the legal basis this client reads under."))
+
+    def _compute_consent_count(self):
+        counts = dict(self.env["g2p.consent"]._read_group([("client_id", "in", self.ids)], ["client_id"], ["__count"]))
+        for rec in self:
+            rec.consent_count = counts.get(rec, 0)
+
+    def _readable_registrant_domain(self, scope):
+        self.ensure_one()
+        if self.legal_basis_enabled:
+            return super()._readable_registrant_domain(scope)
+        consents = self.env["g2p.consent"]._current_domain(self, scope)
+        return super()._readable_registrant_domain(scope) + [("consent_ids", "any", consents)]
+
+    def _legal_basis_for_read(self):
+        self.ensure_one()
+        return self.legal_basis if self.legal_basis_enabled else super()._legal_basis_for_read()
+
+    def action_view_consents(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "name": _("Consents"), "res_model": "g2p.consent",
+            "view_mode": "list,form", "domain": [("client_id", "=", self.id)],
+            "context": {"default_client_id": self.id},
+        }

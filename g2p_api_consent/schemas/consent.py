@@ -1,0 +1,46 @@
+from datetime import date
+from typing import Literal
+
+from extendable_pydantic import StrictExtendableBaseModel
+from pydantic import Field
+
+from odoo.addons.g2p_partner_api.schemas.common import Coding, Identifier
+
+
+class ConsentCreate(StrictExtendableBaseModel):
+    """Record a registrant's consent, e.g. from a data-collection tool at registration."""
+
+    registrant: str | None = Field(default=None, description="uuid of the registrant")
+    registrant_identifier: Identifier | None = Field(default=None, description="or one of its identifiers")
+    recipient: str | None = Field(default=None, description="client_id of the partner the consent is given to; null = any")
+    purpose: Coding
+    scopes: list[str] = Field(min_length=1, description="Data categories (API scopes) the registrant agrees to share")
+    given_date: date | None = None
+    expiry_date: date | None = None
+    evidence_reference: str = Field(min_length=1, max_length=256, description="Where the proof of consent is kept")
+
+
+class Consent(StrictExtendableBaseModel):
+    uuid: str
+    registrant: str
+    recipient: str | None = None
+    purpose: Coding
+    scopes: list[str]
+    given_date: date
+    expiry_date: date | None = None
+    state: Literal["active", "withdrawn", "expired"]
+    evidence_reference: str | None = None
+
+    @classmethod
+    def from_record(cls, consent):
+        consent = consent.sudo()
+        return cls(
+            uuid=consent.uuid, registrant=consent.partner_id.uuid, recipient=consent.client_id.client_id or None,
+            purpose=Coding.from_record(consent.purpose_id), scopes=sorted(consent.scope_ids.mapped("code")),
+            given_date=consent.given_date, expiry_date=consent.expiry_date or None, state=consent.state,
+            evidence_reference=consent.evidence_reference or None,
+        )
+
+
+class WithdrawRequest(StrictExtendableBaseModel):
+    reason: str | None = Field(default=None, max_length=256)
