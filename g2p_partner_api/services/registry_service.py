@@ -31,7 +31,8 @@ def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
     if identifier:
         system, value = parse_identifier(identifier)
-        domain += [("reg_id_ids.id_type_id.namespace_uri", "=", system), ("reg_id_ids.value", "=", value)]
+        # both conditions on the same identifier row
+        domain += [("reg_id_ids", "any", [("id_type_id.namespace_uri", "=", system), ("value", "=", value)])]
     if name:
         domain += [("name", "ilike", name)]
     if birthdate:

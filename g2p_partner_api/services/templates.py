@@ -27,6 +27,14 @@ def _compile(source):
     return _environment().from_string(source)
 
 
+def check(source):
+    """Raise TemplateRenderError when ``source`` is not a valid template (for form constraints)."""
+    try:
+        _compile(source)
+    except TemplateError as exc:
+        raise TemplateRenderError(str(exc)) from exc
+
+
 def render(source, **context):
     try:
         return _compile(source).render(**context)

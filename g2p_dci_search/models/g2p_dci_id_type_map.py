@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+
+class G2PDciIdTypeMap(models.Model):
+    """idtype-value queries: the DCI identifier type name (e.g. UIN, NationalID) → registry ID type."""
+
+    _name = "g2p.dci.id.type.map"
+    _description = "DCI identifier type mapping"
+
+    register_id = fields.Many2one("g2p.dci.register", required=True, ondelete="cascade")
+    dci_id_type = fields.Char(string="DCI id type", required=True)
+    id_type_id = fields.Many2one("g2p.id.type", required=True, ondelete="cascade")
+
+    _sql_constraints = [("dci_id_type_unique", "unique(register_id, dci_id_type)", "This id type is already mapped.")]

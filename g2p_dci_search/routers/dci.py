@@ -1,0 +1,89 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from odoo.api import Environment
+
+from odoo.addons.fastapi.dependencies import odoo_env
+from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.schemas.common import PingResponse
+from odoo.addons.g2p_partner_api.services import jwt_service
+
+from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope
+from ..services import dci_envelope
+from ..services.dci_search import search_item
+
+router = APIRouter(tags=["DCI"])
+ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
+
+
+def _registry_id(env):
+    return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
+
+
+def _envelope_problem(client, body):
+    """(reason_code, message) when the envelope itself is unacceptable, else None."""
+    header = body.header
+    if header.action != "search":
+        return "rjct.action.invalid", f"action must be search, not {header.action!r}"
+    if dci_envelope.parse_ts(header.message_ts) is None:
+        return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
+    if header.is_msg_encrypted:
+        return "rjct.action.not_supported", "encrypted messages are not supported"
+    if client.dci_sender_id != header.sender_id:
+        return None, f"err.sender_id.invalid: sender {header.sender_id!r} is not the authenticated client"
+    if client.dci_verify_signature:
+        if not body.signature or not client.public_key:
+            return None, "err.signature.missing: the envelope must be signed with the client's registered key"
+        signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
+        try:
+            jwt_service.verify_signed_object(body.signature, signed, client.public_key)
+        except jwt_service.SignatureInvalid as exc:
+            return None, f"err.signature.invalid: {exc}"
+    if header.total_count != len(body.message.search_request):
+        return "rjct.total_count.invalid", "total_count must equal the number of search_request items"
+    return None
+
+
+@router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
+def ping() -> PingResponse:
+    return PingResponse(status="ok")
+
+
+@router.get("/.well-known/jwks.json", response_model=Jwks, summary="Public keys that verify the registry's signatures")
+def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
+    return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())
+
+
+@router.post("/registry/sync/search", response_model=SearchResponseEnvelope, response_model_exclude_none=True,
+             responses=ERRORS,
+             summary="Synchronous DCI search: each search_request item answered in the same response")
+def sync_search(
+    request: Request,
+    body: SearchEnvelope,
+    env: Annotated[Environment, Depends(odoo_env)],
+    client: Annotated[object, Depends(require_scope("dci:search"))],
+):
+    request.state.audit_actor = body.header.sender_id
+    registry_id = _registry_id(env)
+    problem = _envelope_problem(client, body)
+    if problem:
+        request.state.audit_outcome = "failure"
+        request.state.audit_error_code = problem[0] or problem[1].split(":")[0]
+        return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
+    items = body.message.search_request
+    results = [search_item(env, client, item) for item in items]
+    succeeded = sum(1 for r in results if r["status"] == "succ")
+    # The spec's header status has no "part": a partly answered batch is succ with
+    # completed_count < total_count (each item carries its own succ/rjct).
+    status = "succ" if succeeded else "rjct"
+    correlation_id = str(uuid.uuid4())
+    request.state.correlation_id = correlation_id
+    request.state.reference_ids = [r["reference_id"] for r in results]
+    if status == "rjct":
+        request.state.audit_outcome = "failure"
+        request.state.audit_error_code = results[0].get("status_reason_code")
+    header = dci_envelope.response_header(body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id)
+    message = {"transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "search_response": results}
+    return dci_envelope.signed(env, header, message)

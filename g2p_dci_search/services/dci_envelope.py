@@ -1,0 +1,55 @@
+"""The DCI envelope, built in one place: header swap, status, counts, registry signature."""
+
+import uuid
+from datetime import UTC, datetime
+
+
+def now_iso():
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_ts(value):
+    """ISO 8601 timestamp of a message or item; None when absent or not a timestamp."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def response_header(request_header, action, status, total, completed, registry_id, reason_code=None, reason_message=None):
+    header = {
+        "version": "1.0.0",
+        "message_id": str((request_header or {}).get("message_id") or uuid.uuid4()),
+        "message_ts": now_iso(),
+        "action": action,
+        "status": status,
+        "total_count": total,
+        "completed_count": completed,
+        "sender_id": registry_id,
+        "receiver_id": (request_header or {}).get("sender_id") or "",
+        "is_msg_encrypted": False,
+    }
+    if reason_code:
+        header["status_reason_code"] = reason_code
+    if reason_message:
+        header["status_reason_message"] = reason_message[:999]
+    return header
+
+
+def signed(env, header, message):
+    envelope = {"header": header, "message": message}
+    envelope["signature"] = env["g2p.api.signing.key"].sudo()._sign({"header": header, "message": message})
+    return envelope
+
+
+def rejected(env, request_header, registry_id, reason_code=None, reason_message=None, action="on-search"):
+    """Envelope-level failure: header.status rjct, empty search_response (HTTP 200)."""
+    header = response_header(request_header, action, "rjct", 0, 0, registry_id, reason_code, reason_message)
+    return signed(env, header, {"transaction_id": "", "correlation_id": str(uuid.uuid4()), "search_response": []})
+
+
+def http_errors(code, message):
+    """The spec's HttpErrorResponse body for 4xx/5xx at the HTTP level."""
+    return {"errors": [{"code": code, "message": message}]}

@@ -1,0 +1,153 @@
+"""DCI queries → ORM domains on a register's allowed fields. Never SQL text."""
+
+from datetime import date
+
+# Mongo-style operator → (ORM operator, pattern for LIKE operators)
+OPERATORS = {
+    "$eq": ("=", None), "$ne": ("!=", None), "$gt": (">", None), "$gte": (">=", None),
+    "$lt": ("<", None), "$lte": ("<=", None), "$in": ("in", None), "$nin": ("not in", None),
+    "$contains": ("=ilike", "%{}%"), "$startsWith": ("=ilike", "{}%"), "$endsWith": ("=ilike", "%{}"),
+}
+PREDICATE_OPERATORS = {"eq": "$eq", "gt": "$gt", "lt": "$lt", "ge": "$gte", "le": "$lte", "in": "$in"}
+MAX_DEPTH = 6
+MAX_CONDITIONS = 50
+
+
+class DciQueryError(Exception):
+    def __init__(self, message, code="rjct.search_criteria.invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+def _escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class DciQuery:
+    def __init__(self, register):
+        self.register = register
+        self.fields = {f.name: f for f in register.field_ids}
+        self._conditions = 0
+
+    # -- values --------------------------------------------------------------------------
+    def _coerce(self, field, value, name):
+        kind = field.value_type
+        if kind == "string" and isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+        if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        if kind == "boolean" and isinstance(value, bool):
+            return value
+        if kind == "date" and isinstance(value, str):
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                pass
+        raise DciQueryError(f"{name}: {value!r} is not a valid {kind}")
+
+    # -- expressions ---------------------------------------------------------------------
+    def to_domain(self, expression, depth=0):
+        if depth > MAX_DEPTH:
+            raise DciQueryError("expression nested too deeply")
+        if not isinstance(expression, dict) or not expression:
+            raise DciQueryError("an expression is a non-empty object")
+        parts = []
+        for key, value in expression.items():
+            if key in ("$and", "$or"):
+                if not isinstance(value, list) or not value:
+                    raise DciQueryError(f"{key} takes a non-empty list")
+                subs = [self.to_domain(item, depth + 1) for item in value]
+                operator = "&" if key == "$and" else "|"
+                parts.append([operator] * (len(subs) - 1) + [leaf for sub in subs for leaf in sub])
+            elif key.startswith("$"):
+                raise DciQueryError(f"unknown operator {key}")
+            else:
+                parts.append(self._field_domain(key, value))
+        return ["&"] * (len(parts) - 1) + [leaf for part in parts for leaf in part]
+
+    def _field_domain(self, name, condition):
+        field = self.fields.get(name)
+        if not field:
+            raise DciQueryError(f"{name} is not a searchable field of {self.register.reg_type}")
+        if not isinstance(condition, dict):
+            condition = {"$eq": condition}  # shorthand {"f": v} means {"f": {"$eq": v}}
+        if not condition:
+            raise DciQueryError(f"{name}: empty condition")
+        leaves = []
+        for op, value in condition.items():
+            self._conditions += 1
+            if self._conditions > MAX_CONDITIONS:
+                raise DciQueryError("too many conditions")
+            if op not in OPERATORS:
+                raise DciQueryError(f"unknown operator {op}")
+            orm_op, pattern = OPERATORS[op]
+            if orm_op in ("in", "not in"):
+                if not isinstance(value, list) or not value or len(value) > 100:
+                    raise DciQueryError(f"{name}: {op} takes a list of 1 to 100 values")
+                value = [self._coerce(field, v, name) for v in value]
+            elif pattern:
+                if field.value_type != "string" or not isinstance(value, str) or not value:
+                    raise DciQueryError(f"{name}: {op} works on text with a non-empty string")
+                value = pattern.format(_escape_like(value))
+            else:
+                value = self._coerce(field, value, name)
+            leaves.append((field.orm_path, orm_op, value))
+        return ["&"] * (len(leaves) - 1) + leaves
+
+    # -- the spec's other query forms ---------------------------------------------------------
+    def predicate_to_domain(self, predicates):
+        if not isinstance(predicates, list) or not predicates:
+            raise DciQueryError("a predicate query is a non-empty list")
+        expressions = []
+        for item in predicates:
+            if not isinstance(item, dict) or "expression1" not in item:
+                raise DciQueryError("each predicate needs expression1")
+            first = self._predicate_expression(item["expression1"])
+            if item.get("expression2") is None:
+                expressions.append(first)
+                continue
+            second = self._predicate_expression(item["expression2"])
+            condition = item.get("condition", "and")
+            if condition == "and":
+                expressions.append({"$and": [first, second]})
+            elif condition == "or":
+                expressions.append({"$or": [first, second]})
+            elif condition == "not":
+                expressions.append({"$and": [first, self._negate(second)]})
+            else:
+                raise DciQueryError(f"unknown predicate condition {condition!r}")
+        return self.to_domain({"$and": expressions} if len(expressions) > 1 else expressions[0])
+
+    def _predicate_expression(self, expr):
+        if not isinstance(expr, dict) or expr.get("operator") not in PREDICATE_OPERATORS or "attribute_name" not in expr:
+            raise DciQueryError("a predicate expression needs attribute_name, operator (gt lt eq ge le in) and attribute_value")
+        return {expr["attribute_name"]: {PREDICATE_OPERATORS[expr["operator"]]: expr.get("attribute_value")}}
+
+    @staticmethod
+    def _negate(expression):
+        ((name, condition),) = expression.items()
+        ((op, value),) = condition.items()
+        negated = {"$eq": "$ne", "$in": "$nin", "$gt": "$lte", "$lt": "$gte", "$gte": "$lt", "$lte": "$gt"}[op]
+        return {name: {negated: value}}
+
+    def idtype_value_domain(self, id_type, id_value):
+        if not isinstance(id_type, str) or not id_type or id_value in (None, ""):
+            raise DciQueryError("idtype-value needs an id type and a value")
+        mapped = self.register.id_type_map_ids.filtered(lambda m: m.dci_id_type.lower() == id_type.lower()).id_type_id
+        if not mapped:
+            mapped = self.register.env["g2p.id.type"].search([("namespace_uri", "=", id_type)], limit=1)
+        if not mapped:
+            raise DciQueryError(f"unknown id type {id_type}")
+        return [("reg_id_ids", "any", [("id_type_id", "=", mapped.id), ("value", "=", str(id_value))])]
+
+    def order(self, sort):
+        if not sort:
+            return "id"
+        if not isinstance(sort, list) or not isinstance(sort[0], dict):
+            raise DciQueryError("sort is a list of {attribute_name, sort_order}", "rjct.sort.invalid")
+        first = sort[0]
+        field = self.fields.get(first.get("attribute_name"))
+        direction = first.get("sort_order", "asc")
+        if not field or not field.sortable or direction not in ("asc", "desc"):
+            raise DciQueryError(f"cannot sort on {first.get('attribute_name')!r}", "rjct.sort.invalid")
+        return f"{field.orm_path} {direction}, id {direction}"

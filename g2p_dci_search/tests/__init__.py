@@ -1,0 +1,2 @@
+from . import test_dci_sync_search
+from . import test_dci_consent

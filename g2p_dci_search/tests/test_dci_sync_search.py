@@ -1,0 +1,205 @@
+import jwt
+
+from odoo.tests import tagged
+
+from .common import DciCase, private_key, public_pem
+
+
+@tagged("post_install", "-at_install")
+class TestDciSyncSearch(DciCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        nid = cls.env.ref("g2p_partner_api.id_type_national_id")
+        female = cls.env.ref("g2p_partner_api.vocab_gender_female")
+        cls.people = Partner.create([
+            {"is_registrant": True, "given_name": given, "family_name": "Qwertyson", "birthdate": bd, "city": city,
+             "gender_id": female.id if i % 2 else False,
+             "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"77700{i:03d}"})]}
+            for i, (given, bd, city) in enumerate([
+                ("Ada", "1980-01-01", "Lilongwe"), ("Bea", "1990-06-15", "Zomba"), ("Cai", "2000-12-31", "Zomba"),
+                ("Dan%_", "2010-03-03", "Blantyre"), ("O'Brien", "1975-07-07", "Mzuzu"),
+            ])
+        ])
+
+    def _records(self, response, index=0):
+        return response.json()["message"]["search_response"][index]
+
+    def _expr(self, query, **criteria):
+        response = self.search(self.envelope([self.item("expression", query, **criteria)]))
+        self.assertEqual(response.status_code, 200, response.text)
+        return self._records(response)
+
+    def _names(self, result):
+        return sorted(r["name"]["given_name"] for r in result["data"]["reg_records"])
+
+    def test_batch_of_idtype_value_and_expression(self):
+        items = [
+            self.item("idtype-value", {"type": "UIN", "value": "77700001"}, reference_id="ref-1"),
+            self.item("expression", {"type": "ns:org:QueryType:expression", "value": {"expression": {
+                "collection": "Individual", "query": {"family_name": "Qwertyson", "birth_date": {"$gte": "1990-01-01"}}}}},
+                reference_id="ref-2", pagination={"page_size": 2, "page_number": 1},
+                sort=[{"attribute_name": "birth_date", "sort_order": "desc"}]),
+            self.item("idtype-value", {"id_type": "NationalID", "id_value": "77700004"}, reference_id="ref-3"),
+        ]
+        request = self.envelope(items)
+        response = self.search(request)
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        header = body["header"]
+        self.assertEqual((header["status"], header["total_count"], header["completed_count"]), ("succ", 3, 3))
+        self.assertEqual((header["message_id"], header["receiver_id"], header["sender_id"], header["action"]),
+                         (request["header"]["message_id"], "spmis.example.org", "registry.g2p", "on-search"))
+        first, second, third = body["message"]["search_response"]
+        self.assertEqual([r["reference_id"] for r in (first, second, third)], ["ref-1", "ref-2", "ref-3"])
+        record = first["data"]["reg_records"][0]
+        self.assertEqual((record["@type"], record["name"]["given_name"], record["birth_date"]), ("spdci:SRPerson", "Bea", "1990-06-15"))
+        self.assertIn("@context", record)
+        self.assertEqual(record["identifier"], [{"@type": "common:Identifier", "identifier_type": "urn:g2p:id:national-id",
+                                                 "identifier_value": "77700001"}])
+        self.assertEqual(second["pagination"], {"page_size": 2, "page_number": 1, "total_count": 3})
+        self.assertEqual([r["name"]["given_name"] for r in second["data"]["reg_records"]], ["Dan%_", "Cai"])
+        self.assertEqual(third["data"]["reg_records"][0]["name"]["given_name"], "O'Brien")
+        # the registry's signature verifies with the published JWKS
+        with self._api() as api:
+            jwks = api.get("/dci/.well-known/jwks.json").json()
+        key = jwt.PyJWK(jwks["keys"][0]).key
+        signed = jwt.decode(body["signature"], key=key, algorithms=["ES256"])
+        self.assertEqual(signed, {"header": body["header"], "message": body["message"]})
+        audit = self._audit_rows(resource="/dci/registry/sync/search")
+        self.assertEqual((audit.actor, audit.outcome, audit.reference_ids), ("spmis.example.org", "success", "ref-1,ref-2,ref-3"))
+
+    def test_each_operator_and_shorthand(self):
+        cases = [
+            ({"family_name": "Qwertyson"}, ["Ada", "Bea", "Cai", "Dan%_", "O'Brien"]),
+            ({"family_name": "Qwertyson", "given_name": {"$ne": "Ada"}}, ["Bea", "Cai", "Dan%_", "O'Brien"]),
+            ({"family_name": "Qwertyson", "birth_date": {"$gt": "1990-06-15"}}, ["Cai", "Dan%_"]),
+            ({"family_name": "Qwertyson", "birth_date": {"$gte": "1990-06-15", "$lt": "2000-12-31"}}, ["Bea"]),
+            ({"family_name": "Qwertyson", "birth_date": {"$lte": "1980-01-01"}}, ["Ada", "O'Brien"]),
+            ({"family_name": "Qwertyson", "locality": {"$in": ["Zomba", "Mzuzu"]}}, ["Bea", "Cai", "O'Brien"]),
+            ({"family_name": "Qwertyson", "locality": {"$nin": ["Zomba", "Mzuzu"]}}, ["Ada", "Dan%_"]),
+            ({"family_name": "Qwertyson", "given_name": {"$contains": "e"}}, ["Bea", "O'Brien"]),
+            ({"family_name": "Qwertyson", "given_name": {"$startsWith": "C"}}, ["Cai"]),
+            ({"family_name": "Qwertyson", "given_name": {"$endsWith": "a"}}, ["Ada", "Bea"]),
+            ({"family_name": "Qwertyson", "$or": [{"given_name": "Ada"}, {"$and": [{"locality": "Zomba"}, {"birth_date": {"$gt": "1995-01-01"}}]}]},
+             ["Ada", "Cai"]),
+            ({"family_name": "Qwertyson", "sex": "female"}, ["Bea", "Dan%_"]),
+        ]
+        for query, expected in cases:
+            result = self._expr(query, pagination={"page_size": 20})
+            self.assertEqual(result["status"], "succ", (query, result))
+            self.assertEqual(self._names(result), sorted(expected), query)
+            self.assertEqual(result["pagination"]["total_count"], len(expected))
+
+    def test_predicate_query(self):
+        query = [{"seq_num": 1, "expression1": {"attribute_name": "family_name", "operator": "eq", "attribute_value": "Qwertyson"},
+                  "condition": "and", "expression2": {"attribute_name": "birth_date", "operator": "ge", "attribute_value": "2000-01-01"}}]
+        response = self.search(self.envelope([self.item("predicate", query)]))
+        self.assertEqual(self._names(self._records(response)), ["Cai", "Dan%_"])
+
+    def test_injection_looking_values_match_literally(self):
+        for value, expected in [("%", ["Dan%_"]), ("_", ["Dan%_"]), ("'", ["O'Brien"]), ("' OR 1=1 --", []),
+                                ("Ada; DROP TABLE res_partner", [])]:
+            result = self._expr({"family_name": "Qwertyson", "given_name": {"$contains": value}})
+            self.assertEqual((result["status"], self._names(result)), ("succ", expected), value)
+        result = self._expr({"given_name": "'; SELECT * FROM res_users; --"})
+        self.assertEqual((result["status"], result["pagination"]["total_count"]), ("succ", 0))
+
+    def test_bad_items_rejected_alone(self):
+        good = self.item("expression", {"family_name": "Qwertyson"})
+        bad_items = [
+            (self.item("expression", {"password": "x"}), "rjct.search_criteria.invalid"),
+            (self.item("expression", {"given_name": {"$regex": ".*"}}), "rjct.search_criteria.invalid"),
+            (self.item("expression", {"birth_date": {"$gt": "yesterday"}}), "rjct.search_criteria.invalid"),
+            (self.item("expression", {"birth_date": {"$in": "1990-01-01"}}), "rjct.search_criteria.invalid"),
+            (self.item("expression", {"family_name": "Qwertyson"}, reg_type="Farmer"), "rjct.search_criteria.invalid"),
+            (self.item("graphql", {"q": "{}"}), "rjct.search_criteria.invalid"),
+            (self.item("idtype-value", {"type": "MOBILE", "value": "1"}), "rjct.search_criteria.invalid"),
+            (self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 101}), "rjct.pagination.invalid"),
+            (self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 0}), "rjct.pagination.invalid"),
+            (self.item("expression", {"family_name": "Qwertyson"}, sort=[{"attribute_name": "sex", "sort_order": "asc"}]), "rjct.sort.invalid"),
+            (dict(self.item("expression", {"family_name": "Qwertyson"}), timestamp="not-a-time"), "rjct.timestamp.invalid"),
+        ]
+        for bad, code in bad_items:
+            response = self.search(self.envelope([good, bad]), validate=False)
+            self.assertEqual(response.status_code, 200, response.text)
+            body = response.json()
+            self.response_validator.validate(body)
+            self.assertEqual((body["header"]["status"], body["header"]["total_count"], body["header"]["completed_count"]),
+                             ("succ", 2, 1), bad)
+            first, second = body["message"]["search_response"]
+            self.assertEqual(first["status"], "succ")
+            self.assertEqual((second["status"], second["status_reason_code"]), ("rjct", code), bad)
+
+    def test_all_items_rejected_is_rjct_and_audited_as_failure(self):
+        response = self.search(self.envelope([self.item("expression", {"nope": 1})]))
+        self.assertEqual(response.json()["header"]["status"], "rjct")
+        self.assertEqual(self._audit_rows(resource="/dci/registry/sync/search").outcome, "failure")
+
+    def _assert_envelope_rejected(self, envelope, message_start, **kwargs):
+        response = self.search(envelope, validate=False, **kwargs)
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        self.response_validator.validate(body)
+        self.assertEqual((body["header"]["status"], body["message"]["search_response"]), ("rjct", []))
+        self.assertTrue(body["header"]["status_reason_message"].startswith(message_start), body["header"])
+        latest = self._audit_rows(resource="/dci/registry/sync/search")[0]
+        self.assertEqual(latest.outcome, "failure")
+        return body
+
+    def test_signature_attacks(self):
+        items = [self.item("expression", {"family_name": "Qwertyson"})]
+        self._assert_envelope_rejected(self.envelope(items, key=private_key("ec")), "err.signature.invalid")
+        tampered = self.envelope(items)
+        tampered["message"]["search_request"][0]["search_criteria"]["query"] = {"family_name": "Someone else"}
+        self._assert_envelope_rejected(tampered, "err.signature.invalid")
+        unsigned = self.envelope(items)
+        unsigned["signature"] = jwt.encode({"header": unsigned["header"], "message": unsigned["message"]}, None, algorithm="none")
+        self._assert_envelope_rejected(unsigned, "err.signature.invalid")
+        missing = self.envelope(items)
+        del missing["signature"]
+        self._assert_envelope_rejected(missing, "err.signature.missing")
+
+    def test_rsa_signatures_and_opt_out(self):
+        rsa_key = private_key("rsa")
+        self.client.public_key = public_pem(rsa_key)
+        items = [self.item("expression", {"family_name": "Qwertyson"})]
+        self.assertEqual(self.search(self.envelope(items, key=rsa_key, algorithm="RS256")).json()["header"]["status"], "succ")
+        unsigned = self.envelope(items, key=rsa_key, algorithm="RS256")
+        unsigned["signature"] = None
+        self._assert_envelope_rejected(unsigned, "err.signature.missing")
+        self.client.dci_verify_signature = False
+        self.assertEqual(self.search(unsigned, validate=False).json()["header"]["status"], "succ")
+
+    def test_unknown_sender_and_bad_header(self):
+        items = [self.item("expression", {"family_name": "Qwertyson"})]
+        self._assert_envelope_rejected(self.envelope(items, sender="someone.else"), "err.sender_id.invalid")
+        body = self._assert_envelope_rejected(self.envelope(items, message_ts="yesterday"), "message_ts")
+        self.assertEqual(body["header"]["status_reason_code"], "rjct.message_ts.invalid")
+        body = self._assert_envelope_rejected(self.envelope(items, action="subscribe"), "action")
+        self.assertEqual(body["header"]["status_reason_code"], "rjct.action.invalid")
+
+    def test_http_level_errors_in_spec_shape(self):
+        envelope = self.envelope([self.item("expression", {"family_name": "Qwertyson"})])
+        with self._api() as api:
+            missing_token = api.post("/dci/registry/sync/search", json=envelope)
+            self.assertEqual(missing_token.status_code, 401)
+            self.assertEqual(missing_token.json()["errors"][0]["code"], "err.request.unauthorized")
+            rest_only, rest_secret = self._create_client("REST only", scopes=["individual:read"], dci_sender_id="rest.only")
+            forbidden = api.post("/dci/registry/sync/search", json=envelope, headers=self._auth(rest_only, rest_secret))
+            self.assertEqual(forbidden.status_code, 403)
+            malformed = api.post("/dci/registry/sync/search", json={"header": {"message_id": "1"}},
+                                 headers=self._auth(self.client, self.secret))
+            self.assertEqual(malformed.status_code, 400)
+            self.assertEqual(malformed.json()["errors"][0]["code"], "err.request.bad")
+            self.assertEqual(api.get("/dci/ping").json(), {"status": "ok"})
+            self.assertIn("/registry/sync/search", api.get("/dci/openapi.json").json()["paths"])
+
+    def test_household_register_with_members(self):
+        group = self.env.ref("g2p_partner_api.demo_group_01")
+        hh_id = group.reg_id_ids[0].value
+        response = self.search(self.envelope([self.item("idtype-value", {"type": "HouseholdID", "value": hh_id}, reg_type="Household")]))
+        record = self._records(response)["data"]["reg_records"][0]
+        self.assertEqual((record["@type"], record["group_size"], record["group_name"]), ("spdci:Group", 4, group.name))
+        self.assertEqual(record["member_list"][0]["relationship_type"], "head")
