@@ -43,8 +43,12 @@ class TestSecurityGroups(TransactionCase):
 
     def test_api_clients_and_audit_for_api_managers_only(self):
         for user in (self.viewer, self.officer):
+            # staff see which partner system a record came from, but cannot change clients
+            self.assertEqual(self.client.with_user(user).name, "Partner")
             with self.assertRaises(AccessError):
-                self.client.with_user(user).read(["client_id"])
+                self.client.with_user(user).write({"name": "Renamed"})
+            with self.assertRaises(AccessError):
+                self.client.with_user(user).read(["secret_hash"])
             with self.assertRaises(AccessError):
                 self.env["g2p.api.audit.log"].with_user(user).search([])
         self.assertEqual(self.client.with_user(self.manager).name, "Partner")

@@ -1,0 +1,26 @@
+{
+    "name": "G2P Partner Ingest",
+    "summary": "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change requests staff approve",
+    "version": "18.0.1.0.0",
+    "license": "LGPL-3",
+    "author": "g2p-partner-api",
+    "website": "https://github.com/g2p-partner-api/g2p-partner-api",
+    "category": "Social Protection",
+    "depends": ["g2p_partner_api", "queue_job", "mail"],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/queue_job_data.xml",
+        "data/g2p_ingest_data_model_data.xml",
+        "data/fastapi_endpoint_data.xml",
+        "wizards/g2p_change_request_reject_wizard_views.xml",
+        "views/g2p_ingest_menus.xml",
+        "views/g2p_ingest_data_model_views.xml",
+        "views/g2p_ingest_raw_views.xml",
+        "views/g2p_change_request_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
+    },
+    "installable": True,
+}

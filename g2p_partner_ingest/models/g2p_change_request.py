@@ -1,0 +1,239 @@
+import json
+
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+GENDER_VOCABULARY = "urn:g2p:vocab:gender"
+KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
+BULK_INLINE_LIMIT = 20
+
+
+class G2PChangeRequest(models.Model):
+    """A change a partner proposed to the register; applied only when approved."""
+
+    _name = "g2p.change.request"
+    _inherit = ["mail.thread"]
+    _description = "Change request"
+    _order = "id desc"
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/", index=True)
+    operation = fields.Selection([("add", "ADD"), ("update", "UPDATE")], required=True, readonly=True, tracking=True)
+    target = fields.Selection([("individual", "Individual"), ("group", "Group")], required=True, readonly=True)
+    registrant_id = fields.Many2one("res.partner", readonly=True, ondelete="set null", index=True,
+                                    help="The registrant changed (UPDATE) or created (ADD, once applied)")
+    proposed_values = fields.Text(required=True, help="Canonical registrant JSON proposed by the partner")
+    current_values = fields.Text(readonly=True, help="The registrant as it was when the request was made")
+    diff_html = fields.Html(compute="_compute_diff_html", sanitize=False, string="Changes")
+    state = fields.Selection(
+        [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected"), ("applied", "Applied"),
+         ("failed", "Failed")], default="pending", required=True, tracking=True, index=True, group_expand=True,
+    )
+    client_id = fields.Many2one("g2p.api.client", string="Source client", readonly=True, ondelete="set null")
+    source_system = fields.Char(readonly=True)
+    ingest_raw_id = fields.Many2one("g2p.ingest.raw", string="Ingest item", readonly=True, ondelete="set null")
+    ingest_id = fields.Char(related="ingest_raw_id.ingest_id")
+    submitted_by_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+    last_editor_id = fields.Many2one("res.users", readonly=True, help="Last person who edited the proposed values")
+    reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
+    review_date = fields.Datetime(readonly=True)
+    reason = fields.Text(readonly=True, tracking=True)
+    error_message = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("g2p.change.request") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "proposed_values" in vals and not self.env.su:
+            vals = dict(vals, last_editor_id=self.env.uid)
+        return super().write(vals)
+
+    # --- proposing --------------------------------------------------------------------------
+    @api.model
+    def _snapshot(self, partner):
+        if not partner:
+            return {}
+        values = {"identifiers": [r._to_wire() for r in partner.reg_id_ids], "city": partner.city or None}
+        if partner.is_group:
+            values.update(name=partner.name, members=[
+                {"given_name": m.individual_id.given_name or m.individual_id.name, "family_name": m.individual_id.family_name or None,
+                 "identifiers": [r._to_wire() for r in m.individual_id.reg_id_ids], "kinds": m.kind_ids.mapped("code")}
+                for m in partner.group_member_ids if not m.is_ended
+            ])
+        else:
+            values.update(given_name=partner.given_name, family_name=partner.family_name or None,
+                          addl_name=partner.addl_name or None, gender=partner.gender_id.code or None,
+                          birthdate=partner.birthdate.isoformat() if partner.birthdate else None)
+        return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+    @api.model
+    def _find_registrant(self, canonical, id_type, is_group):
+        values = [i["value"] for i in canonical.get("identifiers", []) if i["system"] == id_type.namespace_uri]
+        if not values:
+            return self.env["res.partner"]
+        return self.env["res.partner"].search([
+            ("is_registrant", "=", True), ("is_group", "=", is_group),
+            ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", values)])], limit=1)
+
+    @api.model
+    def _find_by_any_identifier(self, data):
+        """The individual holding any of these identifiers (members of a household feed)."""
+        Partner = self.env["res.partner"]
+        for identifier in data.get("identifiers", []):
+            found = Partner.search([("is_registrant", "=", True), ("is_group", "=", False), ("reg_id_ids", "any", [
+                ("id_type_id.namespace_uri", "=", identifier["system"]), ("value", "=", identifier["value"])])], limit=1)
+            if found:
+                return found
+        return Partner
+
+    @api.model
+    def _propose(self, raw, canonical):
+        is_group = raw.target == "group"
+        existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, is_group)
+        return self.create({
+            "operation": "update" if existing else "add", "target": raw.target, "registrant_id": existing.id,
+            "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
+            "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
+            "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,
+        })
+
+    # --- the diff staff review --------------------------------------------------------------
+    @staticmethod
+    def _flatten(value, prefix=""):
+        if isinstance(value, dict):
+            items = {}
+            for key, sub in value.items():
+                items.update(G2PChangeRequest._flatten(sub, f"{prefix}.{key}" if prefix else key))
+            return items
+        if isinstance(value, list):
+            if all(not isinstance(v, dict | list) for v in value):
+                return {prefix: ", ".join(str(v) for v in value)}
+            items = {}
+            for index, sub in enumerate(value):
+                items.update(G2PChangeRequest._flatten(sub, f"{prefix}[{index}]"))
+            return items
+        return {prefix: "" if value is None else str(value)}
+
+    @api.depends("proposed_values", "current_values")
+    def _compute_diff_html(self):
+        for rec in self:
+            proposed = rec._flatten(json.loads(rec.proposed_values or "{}"))
+            current = rec._flatten(json.loads(rec.current_values or "{}"))
+            rows = []
+            for key in sorted(set(proposed) | set(current)):
+                old, new = current.get(key, ""), proposed.get(key, "")
+                css = "" if old == new else " class='table-warning'"
+                rows.append(Markup("<tr{}><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+                    Markup(css), key, old, new))
+            rec.diff_html = Markup(
+                "<table class='table table-sm o_g2p_diff'><thead><tr><th>Field</th><th>Current</th><th>Proposed</th>"
+                "</tr></thead><tbody>{}</tbody></table>").format(Markup("").join(rows))
+
+    # --- review -----------------------------------------------------------------------------
+    def _check_can_review(self):
+        if not self.env.user.has_group("g2p_partner_api.group_registry_approver"):
+            raise AccessError(_("Only Registry Approvers review change requests."))
+        for rec in self:
+            if rec.state != "pending":
+                raise UserError(_("%s is not pending.", rec.name))
+            if self.env.user in (rec.submitted_by_id | rec.last_editor_id) and not self.env.context.get("g2p_auto_approve"):
+                raise UserError(_("Four eyes: you submitted or edited %s, so someone else must review it.", rec.name))
+
+    def action_approve(self):
+        self._check_can_review()
+        if len(self) > BULK_INLINE_LIMIT:
+            self.write({"state": "approved", "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()})
+            for rec in self:
+                rec.with_delay(channel="root.g2p_ingest.approval", identity_key=f"g2p_cr_apply:{rec.id}",
+                               description=f"Apply {rec.name}")._apply()
+            return True
+        for rec in self:
+            rec._apply()
+        return True
+
+    def action_reject(self, reason):
+        if not (reason or "").strip():
+            raise UserError(_("Give the reason for the rejection."))
+        self._check_can_review()
+        self.write({"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()})
+        return True
+
+    def action_open_reject_wizard(self):
+        return {"type": "ir.actions.act_window", "res_model": "g2p.change.request.reject.wizard", "view_mode": "form",
+                "target": "new", "context": {"default_change_request_ids": self.ids}}
+
+    def _apply(self):
+        """Write the proposed values to the register through the ORM, with the partner's provenance."""
+        self.ensure_one()
+        if self.state not in ("pending", "approved"):
+            return False
+        reviewer = self.reviewer_id or self.env.user
+        env = self.env(context=dict(self.env.context, g2p_provenance={
+            "client_id": self.client_id.id, "source_system": self.source_system or self.client_id.default_source_system}))
+        canonical = json.loads(self.proposed_values)
+        try:
+            with self.env.cr.savepoint():
+                registrant = self.with_env(env)._write_registrant(canonical)
+        except (UserError, ValueError) as exc:
+            self.write({"state": "failed", "error_message": str(exc)})
+            self.message_post(body=_("Could not apply: %s", exc))
+            return False
+        self.write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": reviewer.id,
+                    "review_date": self.review_date or fields.Datetime.now(), "error_message": False})
+        self.message_post(body=_("Applied to %s by %s.", registrant.display_name, reviewer.name))
+        return True
+
+    def _individual_vals(self, data, partner=None):
+        Code = self.env["g2p.vocabulary.code"]
+        vals = {k: data.get(k) or False for k in ("given_name", "family_name", "addl_name", "birthdate") if k in data}
+        if "city" in data:
+            vals["city"] = data["city"] or False
+        if data.get("gender"):
+            vals["gender_id"] = Code._resolve(GENDER_VOCABULARY, data["gender"], "gender").id
+        vals["reg_id_ids"] = self._identifier_commands(data.get("identifiers", []), partner)
+        return vals
+
+    def _identifier_commands(self, identifiers, partner):
+        existing = {(r.id_type_id.namespace_uri, r.value) for r in partner.reg_id_ids} if partner else set()
+        commands = []
+        for identifier in identifiers:
+            if (identifier["system"], identifier["value"]) not in existing:
+                id_type = self.env["g2p.id.type"]._resolve(identifier["system"], "identifiers")
+                commands.append((0, 0, {"id_type_id": id_type.id, "value": identifier["value"]}))
+        return commands
+
+    def _write_registrant(self, canonical):
+        Partner = self.env["res.partner"]
+        registrant = self.registrant_id
+        if self.target == "individual":
+            vals = self._individual_vals(canonical, registrant)
+            if registrant:
+                registrant.write(vals)
+                return registrant
+            return Partner.create(dict(vals, is_registrant=True))
+        group_vals = {"name": canonical["name"], "city": canonical.get("city") or False,
+                      "reg_id_ids": self._identifier_commands(canonical.get("identifiers", []), registrant)}
+        if registrant:
+            registrant.write(group_vals)
+        else:
+            registrant = Partner.create(dict(group_vals, is_registrant=True, is_group=True, is_company=True))
+        current = {m.individual_id: m for m in registrant.group_member_ids if not m.is_ended}
+        for member in canonical.get("members", []):
+            person = self._find_by_any_identifier(member)
+            member_vals = self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
+            if person:
+                person.write(member_vals)
+            else:
+                person = Partner.create(dict(member_vals, is_registrant=True))
+            kinds = [self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id for code in member.get("kinds", [])]
+            if person in current:
+                current[person].kind_ids = [(6, 0, kinds)]
+            else:
+                self.env["g2p.group.membership"].create({"group_id": registrant.id, "individual_id": person.id,
+                                                         "kind_ids": [(6, 0, kinds)]})
+        return registrant

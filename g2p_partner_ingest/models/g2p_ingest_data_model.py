@@ -1,0 +1,73 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.g2p_partner_api.services import jsonpath, templates
+
+
+class G2PIngestDataModel(models.Model):
+    """How to read one kind of partner payload: where things are, how to map it, how to answer."""
+
+    _name = "g2p.ingest.data.model"
+    _inherit = ["mail.thread"]
+    _description = "Ingest data model"
+    _order = "mnemonic"
+    _rec_name = "mnemonic"
+
+    mnemonic = fields.Char(required=True, tracking=True, help="Upper-case name partners pass as ?data_model=")
+    description = fields.Text()
+    detection_pattern_ids = fields.One2many("g2p.ingest.detection.pattern", "data_model_id", string="Detection patterns",
+                                            help="All must match for the model to be picked when no data_model is given.")
+    key_path_sender = fields.Char(required=True, default="$.body.header.sender_id",
+                                  help="JSONPath (over {headers, body}) of the partner mnemonic")
+    key_path_message_id = fields.Char(required=True, default="$.body.header.message_id")
+    key_path_signature = fields.Char(default="$.body.signature")
+    key_path_signature_payload = fields.Char(default="$.body.message", help="The exact object the partner signed")
+    is_list = fields.Boolean(string="Batch (list of items)")
+    key_path_list_elements = fields.Char(help="JSONPath of the list whose elements are the items, e.g. $.body.message.households")
+    max_items = fields.Integer(default=5000, required=True)
+    target = fields.Selection([("individual", "Individuals"), ("group", "Groups (households)")], required=True,
+                              default="individual", string="Target register")
+    transformation_template = fields.Text(
+        required=True, help="Sandboxed Jinja: item (one element) → canonical registrant JSON (see the module README)")
+    match_id_type_id = fields.Many2one("g2p.id.type", string="Matching identifier type", required=True,
+                                       help="An existing registrant with this identifier is updated (UPDATE); otherwise ADD.")
+    response_template = fields.Text(help="Optional Jinja rendering the acknowledgement; context: response (the G2P envelope)")
+    verify_signature = fields.Boolean(default=True, tracking=True)
+    auto_approve = fields.Boolean(tracking=True, help="Apply change requests without a person's approval (off by default).")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("mnemonic_unique", "unique(mnemonic)", "A data model with this mnemonic already exists."),
+        ("max_items_positive", "check(max_items > 0)", "Max items must be positive."),
+    ]
+
+    @api.onchange("mnemonic")
+    def _onchange_mnemonic(self):
+        if self.mnemonic:
+            self.mnemonic = self.mnemonic.upper()
+
+    @api.constrains("mnemonic", "transformation_template", "response_template", "is_list", "key_path_list_elements",
+                    "key_path_sender", "key_path_message_id", "key_path_signature", "key_path_signature_payload")
+    def _check_metadata(self):
+        for rec in self:
+            if rec.mnemonic != rec.mnemonic.upper() or not re.fullmatch(r"[A-Z0-9_]+", rec.mnemonic):
+                raise ValidationError(_("The mnemonic is upper-case letters, digits and underscores."))
+            if rec.is_list and not rec.key_path_list_elements:
+                raise ValidationError(_("A batch data model needs the JSONPath of its list elements."))
+            for path in filter(None, [rec.key_path_sender, rec.key_path_message_id, rec.key_path_signature,
+                                      rec.key_path_signature_payload, rec.key_path_list_elements]):
+                try:
+                    jsonpath.compile_path(path)
+                except jsonpath.JsonPathInvalid as exc:
+                    raise ValidationError(str(exc)) from exc
+            for source in filter(None, [rec.transformation_template, rec.response_template]):
+                try:
+                    templates.check(source)
+                except templates.TemplateRenderError as exc:
+                    raise ValidationError(_("Template of %(model)s: %(error)s", model=rec.mnemonic, error=exc)) from exc
+
+    def _matches(self, wrapped):
+        self.ensure_one()
+        return bool(self.detection_pattern_ids) and all(p._matches(wrapped) for p in self.detection_pattern_ids)

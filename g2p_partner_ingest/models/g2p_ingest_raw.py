@@ -1,0 +1,141 @@
+import json
+import logging
+
+from pydantic import ValidationError as PydanticValidationError
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
+
+_logger = logging.getLogger(__name__)
+STEP_STATUS = [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")]
+CHANNELS = {
+    "classification": "root.g2p_ingest.classification",
+    "transformation": "root.g2p_ingest.transformation",
+    "ingestion": "root.g2p_ingest.ingestion",
+}
+
+
+class PermanentIngestError(Exception):
+    """An item that can never succeed as it is: the row is marked failed with this code."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class G2PIngestRaw(models.Model):
+    """One item received on /partner/ingest_data, exactly as sent, and its way through the pipeline."""
+
+    _name = "g2p.ingest.raw"
+    _description = "Ingested item (raw)"
+    _order = "id desc"
+    _rec_name = "ingest_id"
+
+    correlation_id = fields.Char(required=True, index=True, readonly=True)
+    ingest_id = fields.Char(required=True, index=True, readonly=True)
+    message_id = fields.Char(required=True, readonly=True)
+    item_index = fields.Integer(readonly=True)
+    client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="restrict", index=True)
+    source_system = fields.Char(readonly=True)
+    data_model_id = fields.Many2one("g2p.ingest.data.model", required=True, readonly=True, ondelete="restrict")
+    target = fields.Selection(related="data_model_id.target")
+    payload = fields.Text(required=True, readonly=True, help="The item as received (JSON)")
+    canonical = fields.Text(readonly=True, help="The item after transformation (canonical registrant JSON)")
+    classification_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
+    transformation_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
+    ingestion_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
+    state = fields.Selection(
+        [("pending", "In pipeline"), ("done", "Change request created"), ("failed", "Failed")],
+        compute="_compute_state", store=True, index=True,
+    )
+    error_code = fields.Char(readonly=True)
+    error_message = fields.Text(readonly=True)
+    change_request_id = fields.Many2one("g2p.change.request", readonly=True, ondelete="set null")
+
+    _sql_constraints = [
+        ("message_item_unique", "unique(client_id, message_id, item_index)",
+         "This message was already received from this partner."),
+    ]
+
+    @api.depends("classification_status", "transformation_status", "ingestion_status")
+    def _compute_state(self):
+        for rec in self:
+            statuses = (rec.classification_status, rec.transformation_status, rec.ingestion_status)
+            rec.state = "failed" if "failed" in statuses else "done" if rec.ingestion_status == "done" else "pending"
+
+    # --- pipeline -----------------------------------------------------------------------
+    def _enqueue(self, step):
+        for rec in self:
+            rec.with_delay(
+                channel=CHANNELS[step], identity_key=f"g2p_ingest:{step}:{rec.ingest_id}",
+                description=f"Ingest {step} {rec.ingest_id}",
+            )._run_step(step)
+
+    def _run_step(self, step):
+        """One job = one step of one item; a permanent error marks the row failed (retryable from the UI)."""
+        self.ensure_one()
+        status_field = f"{step}_status"
+        if self[status_field] in ("done", "skipped"):
+            return f"{step} already {self[status_field]}"
+        try:
+            with self.env.cr.savepoint():
+                next_step = getattr(self, f"_step_{step}")()
+        except PermanentIngestError as exc:
+            self.write({status_field: "failed", "error_code": exc.code, "error_message": str(exc)})
+            return f"{step} failed: {exc.code}"
+        self.write({status_field: "done", "error_code": False, "error_message": False})
+        if next_step:
+            self._enqueue(next_step)
+        return f"{step} done"
+
+    def _item(self):
+        return json.loads(self.payload)
+
+    def _step_classification(self):
+        """Confirm the item belongs to its data model's register before anything else reads it."""
+        if not isinstance(self._item(), dict):
+            raise PermanentIngestError("CLASSIFICATION_FAILED", "An item must be a JSON object.")
+        return "transformation"
+
+    def _step_transformation(self):
+        try:
+            canonical = templates.render_json(self.data_model_id.transformation_template, item=self._item())
+        except templates.TemplateRenderError as exc:
+            raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
+        schema = CanonicalGroup if self.target == "group" else CanonicalIndividual
+        try:
+            canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
+        except PydanticValidationError as exc:
+            raise PermanentIngestError("TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}") from exc
+        self.canonical = json.dumps(canonical, sort_keys=True)
+        return "ingestion"
+
+    def _step_ingestion(self):
+        canonical = json.loads(self.canonical)
+        CR = self.env["g2p.change.request"]
+        try:
+            request = CR._propose(self, canonical)
+        except UserError as exc:
+            raise PermanentIngestError("INGESTION_FAILED", exc.args[0]) from exc
+        except Exception as exc:
+            # database hiccups and the like: let queue_job retry with back-off
+            if isinstance(exc, (PermanentIngestError, RetryableJobError)):
+                raise
+            raise RetryableJobError(f"ingestion of {self.ingest_id} failed, will retry: {exc}", seconds=30) from exc
+        self.change_request_id = request
+        if self.data_model_id.auto_approve:
+            request.sudo().with_context(g2p_auto_approve=True)._apply()
+        return None
+
+    def action_retry(self):
+        """Start a failed item again from the step that failed."""
+        for rec in self.filtered(lambda r: r.state == "failed"):
+            step = next(s for s in ("classification", "transformation", "ingestion") if rec[f"{s}_status"] == "failed")
+            rec.write({f"{step}_status": "pending", "error_code": False, "error_message": False})
+            rec._enqueue(step)
+        return True

@@ -1,0 +1,139 @@
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from odoo.api import Environment
+
+from odoo.addons.fastapi.dependencies import odoo_env
+from odoo.addons.g2p_partner_api.dependencies import authenticated_client
+from odoo.addons.g2p_partner_api.schemas.common import PingResponse
+from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+
+from ..schemas.ingest import IngestResponse, IngestStatusResponse
+from ..services.ingest_envelope import IngestError, envelope, render
+
+router = APIRouter(tags=["Ingest"])
+MAX_BODY_BYTES = 20 * 1024 * 1024
+
+
+def _data_model(env, mnemonic, wrapped):
+    Model = env["g2p.ingest.data.model"].sudo()
+    if mnemonic:
+        found = Model.search([("mnemonic", "=", mnemonic.upper())], limit=1)
+    else:
+        found = next((m for m in Model.search([]) if m._matches(wrapped)), Model)
+    if not found:
+        raise IngestError("DATA_MODEL_NOT_FOUND", f"No data model {mnemonic.upper()!r}." if mnemonic
+                          else "No data model matches this payload; pass ?data_model=.")
+    return found
+
+
+def _required(path, wrapped, what):
+    value = jsonpath.find_first(path, wrapped) if path else None
+    if value in (None, "", [], {}):
+        raise IngestError("INVALID_REQUEST", f"Missing {what} (expected at {path}).")
+    return value
+
+
+@router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
+def ping() -> PingResponse:
+    return PingResponse(status="ok")
+
+
+@router.post("/ingest_data", response_model=IngestResponse, response_model_exclude_none=False,
+             summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)")
+def ingest_data(
+    request: Request,
+    env: Annotated[Environment, Depends(odoo_env)],
+    body: Annotated[dict[str, Any], Body()],
+    data_model: Annotated[str | None, Query(max_length=64)] = None,
+    register_id: Annotated[str | None, Query(max_length=64, description="with intake_form_id: skip classification")] = None,
+    intake_form_id: Annotated[str | None, Query(max_length=64)] = None,
+):
+    wrapped = {"headers": {k.lower(): v for k, v in request.headers.items()}, "body": body}
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise IngestError("INVALID_REQUEST", "Payload too large.")
+    # 1. data model (explicit, else detection patterns)
+    model = _data_model(env, data_model, wrapped)
+    request.state.ingest_data_model = model
+    # 2. required paths
+    message_id = str(_required(model.key_path_message_id, wrapped, "message id"))
+    request.state.ingest_message_id = message_id
+    sender = _required(model.key_path_sender, wrapped, "sender")
+    request.state.audit_actor = str(sender)
+    signature = payload = None
+    if model.verify_signature:
+        signature = _required(model.key_path_signature, wrapped, "signature")
+        payload = _required(model.key_path_signature_payload, wrapped, "signed payload")
+    if model.is_list:
+        items = _required(model.key_path_list_elements, wrapped, "list of items")
+        if not isinstance(items, list):
+            raise IngestError("INVALID_REQUEST", f"{model.key_path_list_elements} must be a list.")
+        if len(items) > model.max_items:
+            raise IngestError("INVALID_REQUEST", f"At most {model.max_items} items per call.")
+    else:
+        item = jsonpath.find_first(model.key_path_signature_payload, wrapped) if model.key_path_signature_payload else body
+        items = [item if item is not None else body]
+    # 3. sender is an active client
+    client = env["g2p.api.client"].sudo().search([("partner_mnemonic", "=", str(sender))], limit=1)
+    if not client:
+        raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
+    request.state.g2p_client_id = client.id
+    # 4. signature over the exact signed object
+    if model.verify_signature:
+        if not client.public_key:
+            raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
+        try:
+            jwt_service.verify_signed_object(signature, payload, client.public_key)
+        except jwt_service.SignatureInvalid as exc:
+            raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
+    Raw = env["g2p.ingest.raw"].sudo()
+    # idempotency: the same sender and message id get the original correlation id, nothing new
+    previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")
+    if previous:
+        correlation_id = previous[0].correlation_id
+        request.state.correlation_id = correlation_id
+        return render(model, envelope(message_id, correlation_id, {
+            "correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}))
+    bypass = bool(register_id and intake_form_id)
+    if bypass:
+        target_model = _data_model(env, intake_form_id, wrapped)
+        if target_model.target != ("group" if register_id.lower() in ("group", "household") else "individual"):
+            raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {target_model.mnemonic}.")
+        model = target_model
+    correlation_id = str(uuid.uuid4())
+    source_system = request.headers.get("x-source-system") or client.default_source_system
+    rows = Raw.create([{
+        "correlation_id": correlation_id, "ingest_id": str(uuid.uuid4()), "message_id": message_id, "item_index": index,
+        "client_id": client.id, "source_system": source_system, "data_model_id": model.id,
+        "payload": json.dumps(item, ensure_ascii=False),
+        "classification_status": "skipped" if bypass else "pending",
+    } for index, item in enumerate(items)])
+    rows._enqueue("transformation" if bypass else "classification")
+    request.state.correlation_id = correlation_id
+    return render(model, envelope(message_id, correlation_id, {
+        "correlation_id": correlation_id, "ingest_ids": rows.mapped("ingest_id"), "item_count": len(rows)}))
+
+
+@router.get("/ingest_status/{correlation_id}", response_model=IngestStatusResponse,
+            summary="Status of every item of one ingest call (Bearer token of the sending client)")
+def ingest_status(
+    correlation_id: str,
+    env: Annotated[Environment, Depends(odoo_env)],
+    client: Annotated[object, Depends(authenticated_client)],
+) -> IngestStatusResponse:
+    rows = env["g2p.ingest.raw"].sudo().search(
+        [("correlation_id", "=", correlation_id), ("client_id", "=", client.id)], order="item_index")
+    if not rows:
+        raise ApiError(404, "not_found", f"No ingest call {correlation_id} from this client.")
+    return IngestStatusResponse(correlation_id=correlation_id, items=[{
+        "ingest_id": r.ingest_id, "item_index": r.item_index, "state": r.state,
+        "classification_status": r.classification_status, "transformation_status": r.transformation_status,
+        "ingestion_status": r.ingestion_status, "error_code": r.error_code or None, "error_message": r.error_message or None,
+        "change_request": r.change_request_id.name or None,
+        "change_request_state": r.change_request_id.state or None,
+        "operation": r.change_request_id.operation.upper() if r.change_request_id else None,
+    } for r in rows])

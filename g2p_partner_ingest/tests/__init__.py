@@ -1,0 +1,2 @@
+from . import test_ingest_api
+from . import test_change_request_tour

@@ -1,0 +1,190 @@
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import IngestCase, public_pem
+
+
+@tagged("post_install", "-at_install")
+class TestIngestEndpoint(IngestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.approver = new_test_user(cls.env, "cr_approver", groups="g2p_partner_api.group_registry_approver")
+        cls.officer = new_test_user(cls.env, "cr_officer", groups="g2p_partner_api.group_registry_officer")
+
+    def assertRejected(self, response, code):
+        self.assertEqual(response.status_code, 200, response.text)
+        header = response.json()["response_header"]
+        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", code), header)
+        self.assertFalse(self.Raw.search_count([]), "a rejected call writes nothing")
+        self.assertEqual(self._audit_rows(resource="/partner/ingest_data")[0].outcome, "failure")
+
+    def test_error_codes_in_order_and_nothing_written(self):
+        message = {"person": self.person()}
+        self.assertRejected(self.post(self.body({"unknown": {"shape": 1}})), "DATA_MODEL_NOT_FOUND")
+        self.assertRejected(self.post(self.body(message), params={"data_model": "nope"}), "DATA_MODEL_NOT_FOUND")
+        no_id = self.body(message)
+        del no_id["header"]["message_id"]
+        self.assertRejected(self.post(no_id), "INVALID_REQUEST")
+        self.assertRejected(self.post(self.body(message, sign=False)), "INVALID_REQUEST")
+        self.assertRejected(self.post(self.body(message, sender="STRANGER")), "PARTNER_NOT_REGISTERED")
+        self.client.active = False
+        self.assertRejected(self.post(self.body(message)), "PARTNER_NOT_REGISTERED")
+        self.client.active = True
+
+    def test_signature_attacks(self):
+        message = {"person": self.person()}
+        self.assertRejected(self.post(self.body(message, key=ec.generate_private_key(ec.SECP256R1()))), "REQUEST_VALIDATION_ERROR")
+        tampered = self.body(message)
+        tampered["message"]["person"]["national_id"] = "66666666"
+        self.assertRejected(self.post(tampered), "REQUEST_VALIDATION_ERROR")
+        unsigned = self.body(message)
+        unsigned["signature"] = jwt.encode(message, None, algorithm="none")
+        self.assertRejected(self.post(unsigned), "REQUEST_VALIDATION_ERROR")
+        # key confusion: HS256 with the client's public key as the secret
+        confused = self.body(message)
+        confused["signature"] = jwt.api_jws.PyJWS().encode(
+            jwt.utils.force_bytes(__import__("json").dumps(message)), b"x" * 32, algorithm="HS256")
+        self.assertRejected(self.post(confused), "REQUEST_VALIDATION_ERROR")
+
+    def test_rs256_signature_accepted(self):
+        rsa_key = rsa.generate_private_key(65537, 2048)
+        self.client.public_key = public_pem(rsa_key)
+        data, rows = self.ingest(self.body({"person": self.person()}, key=rsa_key, algorithm="RS256"))
+        self.assertEqual(data["response_header"]["response_status"], "SUCCESS")
+        self.assertEqual(len(rows), 1)
+
+    def test_malformed_json_is_422(self):
+        response = self.post(None, raw=b'{"header": ')
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("detail", response.json())
+        self.assertFalse(self.Raw.search_count([]))
+
+    def test_single_person_to_change_request_to_register(self):
+        data, rows = self.ingest(self.body({"person": self.person()}))
+        header = data["response_header"]
+        self.assertEqual((header["response_status"], header["error_code"]), ("SUCCESS", None))
+        self.assertEqual(data["response_payload"]["ingest_ids"], rows.mapped("ingest_id"))
+        self.assertEqual(rows.data_model_id.mnemonic, "PERSON_JSON", "detected by pattern")
+        self.assertEqual((rows.classification_status, rows.transformation_status, rows.ingestion_status),
+                         ("done", "done", "done"))
+        request = rows.change_request_id
+        self.assertEqual((request.operation, request.state, request.target), ("add", "pending", "individual"))
+        self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "=", "90000001")]), "nothing written before approval")
+        self.assertIn("90000001", request.diff_html)
+        request.with_user(self.approver).action_approve()
+        self.assertEqual(request.state, "applied")
+        person = request.registrant_id
+        self.assertEqual((person.name, person.gender_id.code, person.city), ("Grace Kamau", "female", "Zomba"))
+        self.assertEqual((person.source_client_id, person.source_system), (self.client, "kobo"))
+        self.assertEqual(request.reviewer_id, self.approver)
+        self.assertEqual(self._audit_rows(resource="/partner/ingest_data").correlation_id, header["correlation_id"])
+        with self._api() as api:
+            status = api.get(f"/partner/ingest_status/{header['correlation_id']}", headers=self._auth(self.client, self.secret))
+            self.assertEqual(status.status_code, 200, status.text)
+            item = status.json()["items"][0]
+            self.assertEqual((item["state"], item["change_request"], item["change_request_state"], item["operation"]),
+                             ("done", request.name, "applied", "ADD"))
+            other, other_secret = self._create_client("Other", scopes=["individual:read"])
+            self.assertEqual(api.get(f"/partner/ingest_status/{header['correlation_id']}",
+                                     headers=self._auth(other, other_secret)).status_code, 404)
+            self.assertEqual(api.get(f"/partner/ingest_status/{header['correlation_id']}").status_code, 401)
+
+    def test_update_of_matched_registrant_and_reject(self):
+        existing = self.env.ref("g2p_partner_api.demo_individual_03")
+        nid = existing.reg_id_ids[0].value
+        data, rows = self.ingest(self.body({"person": self.person(nid=nid, first=existing.given_name, last="Renamed")}),
+                                 params={"data_model": "person_json"})
+        request = rows.change_request_id
+        self.assertEqual((request.operation, request.registrant_id), ("update", existing))
+        self.assertIn("Renamed", request.diff_html)
+        self.assertIn("table-warning", request.diff_html)
+        with self.assertRaises(UserError):
+            request.with_user(self.approver).action_reject("")
+        request.with_user(self.approver).action_reject("Surname not confirmed by the ID system")
+        self.assertEqual((request.state, existing.family_name), ("rejected", existing.family_name))
+        self.assertNotEqual(existing.family_name, "Renamed")
+
+    def test_household_batch_with_members_and_response_template(self):
+        households = [
+            {"household_id": "HH-77-1", "name": "Otieno household", "village": "Kasungu", "members": [
+                {"first_name": "Musa", "last_name": "Otieno", "national_id": "91000001", "sex": "M", "relationship": "head"},
+                {"first_name": "Ruth", "last_name": "Otieno", "national_id": "91000002", "sex": "F", "relationship": "spouse"}]},
+            {"household_id": "HH-77-2", "name": "Phiri household", "members": [
+                {"first_name": "Lucy", "last_name": "Phiri", "relationship": "head"}]},
+        ]
+        data, rows = self.ingest(self.body({"households": households}))
+        self.assertEqual(data["ack"]["status"], "SUCCESS", "rendered through the data model's response template")
+        self.assertEqual(len(rows), 2)
+        requests = rows.change_request_id
+        self.assertEqual(requests.mapped("target"), ["group", "group"])
+        self.assertIn("members[1].kinds", requests[0].diff_html + requests[1].diff_html)
+        requests.with_user(self.approver).action_approve()
+        group = self.env["res.partner"].search([("reg_id_ids.value", "=", "HH-77-1")])
+        self.assertEqual(group.group_member_ids.mapped("kind_ids.code"), ["head", "spouse"])
+        self.assertEqual(group.group_member_ids.individual_id.mapped("source_client_id"), self.client)
+
+    def test_bypass_skips_classification(self):
+        data, rows = self.ingest(self.body({"person": self.person(nid="92000001")}),
+                                 params={"register_id": "individual", "intake_form_id": "PERSON_JSON"})
+        self.assertEqual((rows.classification_status, rows.transformation_status), ("skipped", "done"))
+        self.assertTrue(rows.change_request_id)
+
+    def test_idempotent_resend(self):
+        body = self.body({"person": self.person(nid="93000001")})
+        first, rows = self.ingest(body)
+        second, again = self.ingest(body)
+        self.assertEqual(second["response_header"]["correlation_id"], first["response_header"]["correlation_id"])
+        self.assertTrue(second["response_payload"]["duplicate"])
+        self.assertEqual(self.Raw.search_count([("message_id", "=", body["header"]["message_id"])]), 1)
+        self.assertEqual(self.CR.search_count([("ingest_raw_id", "in", rows.ids)]), 1)
+
+    def test_four_eyes_and_roles(self):
+        data, rows = self.ingest(self.body({"person": self.person(nid="94000001")}))
+        request = rows.change_request_id
+        edited = self.proposed(request)
+        edited["family_name"] = "Kamau-Edited"
+        import json
+        request.with_user(self.approver).write({"proposed_values": json.dumps(edited)})
+        self.assertEqual(request.last_editor_id, self.approver)
+        with self.assertRaisesRegex(UserError, "Four eyes"):
+            request.with_user(self.approver).action_approve()
+        with self.assertRaises(AccessError):
+            request.with_user(self.officer).action_approve()
+        other_approver = new_test_user(self.env, "cr_approver_2", groups="g2p_partner_api.group_registry_approver")
+        request.with_user(other_approver).action_approve()
+        self.assertEqual(request.registrant_id.family_name, "Kamau-Edited")
+
+    def test_failed_step_retried(self):
+        model = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        data, rows = self.ingest(self.body({"person": {"last_name": "No first name"}}), params={"data_model": "PERSON_JSON"})
+        self.assertEqual((rows.state, rows.transformation_status, rows.error_code), ("failed", "failed", "TRANSFORMATION_FAILED"))
+        self.assertFalse(rows.change_request_id)
+        model.transformation_template = model.transformation_template.replace(
+            "p.first_name|tojson", 'p.get("first_name", "Unknown")|tojson')
+        rows.action_retry()
+        self.assertEqual(self.run_jobs(), 2, "transformation and ingestion run again")
+        self.assertEqual((rows.state, rows.error_code), ("done", False))
+        self.assertEqual(self.proposed(rows.change_request_id)["given_name"], "Unknown")
+
+    def test_auto_approve_is_explicit(self):
+        self.env.ref("g2p_partner_ingest.data_model_person_json").auto_approve = True
+        data, rows = self.ingest(self.body({"person": self.person(nid="95000001")}))
+        self.assertEqual(rows.change_request_id.state, "applied")
+        self.assertTrue(self.env["res.partner"].search([("reg_id_ids.value", "=", "95000001")]))
+
+    def test_unexpected_error_is_500_in_envelope(self):
+        def explode(*args, **kwargs):
+            raise RuntimeError("secret internals: password=hunter2")
+
+        with mute_logger("odoo.addons.g2p_partner_ingest.services.ingest_envelope"):
+            self.patch(type(self.Raw), "create", explode)
+            response = self.post(self.body({"person": self.person(nid="96000001")}))
+        self.assertEqual(response.status_code, 200)
+        header = response.json()["response_header"]
+        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "500"))
+        self.assertNotIn("hunter2", response.text)
