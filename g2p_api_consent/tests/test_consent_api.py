@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 
 from odoo.tests import tagged
@@ -113,3 +114,26 @@ class TestConsentGate(G2PApiCase):
             unknown = api.post("/api/v2/Consent", json=dict(body, registrant="00000000-0000-0000-0000-00000000dead"),
                                headers=self._auth(self.client, self.secret))
             self.assertEqual((unknown.status_code, unknown.json()["error"]["details"][0]["field"]), (422, "registrant"))
+
+
+@tagged("post_install", "-at_install")
+class TestConsentInOutboundPayloads(G2PApiCase):
+    def test_event_without_consent_carries_no_personal_data(self):
+        client, _secret = self._create_client("Notified partner", scopes=["individual:read"], legal_basis=None)
+        subscription = self.env["g2p.api.subscription"].create({
+            "name": "Updates", "client_id": client.id, "target_url": "https://partner.example.org/hook",
+            "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_individual_updated").ids)]})
+        Partner = self.env["res.partner"]
+        consenting, silent = Partner.create([{"is_registrant": True, "given_name": "Open"},
+                                             {"is_registrant": True, "given_name": "Private"}])
+        self.env["g2p.consent"].create({
+            "partner_id": consenting.id, "client_id": client.id,
+            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery").id,
+            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_individual_read").ids)], "evidence_reference": "F"})
+        self.commit_events()
+        (consenting | silent).write({"family_name": "Changed"})
+        self.commit_events()
+        bodies = {json.loads(d.body)["subject"]: json.loads(d.body) for d in subscription.delivery_ids}
+        self.assertEqual(bodies[consenting.uuid]["data"]["family_name"], "Changed")
+        self.assertEqual(bodies[silent.uuid]["data"], {"redacted": "consent_required"})
+        self.assertNotIn("Private", json.dumps(bodies[silent.uuid]))

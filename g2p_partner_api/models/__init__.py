@@ -1,4 +1,5 @@
 from . import g2p_source_mixin
+from . import g2p_api_event_emitter
 from . import g2p_vocabulary
 from . import g2p_id_type
 from . import g2p_reg_id
@@ -11,3 +12,6 @@ from . import g2p_api_client
 from . import g2p_api_signing_key
 from . import g2p_api_audit_log
 from . import fastapi_endpoint
+from . import g2p_api_event_type
+from . import g2p_api_subscription
+from . import g2p_api_delivery

@@ -6,7 +6,7 @@ MEMBERSHIP_KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 
 class G2PGroupMembership(models.Model):
     _name = "g2p.group.membership"
-    _inherit = ["g2p.source.mixin"]
+    _inherit = ["g2p.source.mixin", "g2p.api.event.emitter"]
     _description = "Membership of an individual in a group"
     _order = "group_id, id"
 
@@ -23,6 +23,9 @@ class G2PGroupMembership(models.Model):
     start_date = fields.Date(default=fields.Date.context_today)
     end_date = fields.Date()
     is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
+
+    def _g2p_event_type(self, operation):
+        return "membership.changed"
 
     @api.depends("end_date")
     def _compute_is_ended(self):

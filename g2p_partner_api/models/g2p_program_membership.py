@@ -15,7 +15,7 @@ ALLOWED_TRANSITIONS = {
 
 class G2PProgramMembership(models.Model):
     _name = "g2p.program.membership"
-    _inherit = ["g2p.source.mixin", "mail.thread"]
+    _inherit = ["g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
     _description = "Programme membership"
     _order = "program_id, id"
     _rec_name = "partner_id"
@@ -39,6 +39,9 @@ class G2PProgramMembership(models.Model):
         ("uuid_unique", "unique(uuid)", "The UUID of a membership must be unique."),
         ("partner_program_unique", "unique(partner_id, program_id)", "This registrant already has a membership in this programme."),
     ]
+
+    def _g2p_event_type(self, operation):
+        return "program_membership.changed"
 
     @api.constrains("partner_id", "program_id")
     def _check_target_type(self):

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "g2p.source.mixin"]
+    _inherit = ["res.partner", "g2p.source.mixin", "g2p.api.event.emitter"]
 
     is_registrant = fields.Boolean(index=True, help="Part of the social registry (individual or group).")
     is_group = fields.Boolean(index=True, help="A group (household) rather than an individual.")
@@ -30,6 +30,11 @@ class ResPartner(models.Model):
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
+
+    def _g2p_event_type(self, operation):
+        if not self.is_registrant:
+            return None
+        return "group.updated" if self.is_group else f"individual.{operation}"
 
     @api.model
     def _compose_name(self, given, addl, family):

@@ -2,3 +2,4 @@ from . import jwt_service
 from . import templates
 from . import jsonpath
 from . import api_errors
+from . import outbound_delivery

@@ -63,6 +63,8 @@ class G2PApiMiddleware:
     async def _send_error(self, exc, state, scope, receive, send):
         env = odoo_env_ctx.get()
         env.invalidate_all()
+        # the call's writes were rolled back: so are the events they queued
+        env.cr.precommit.data.pop("g2p_pending_events", None)
         status, body, headers = self.render_error(exc, state)
         if status >= 500:
             state.setdefault("audit_error_code", "500")

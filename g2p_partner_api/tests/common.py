@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from odoo.tests import tagged
 
 from odoo.addons.extendable_fastapi.tests.common import FastAPITransactionCase
+from odoo.addons.queue_job.job import Job
 
 
 @tagged("post_install", "-at_install")
@@ -69,3 +70,23 @@ class G2PApiCase(FastAPITransactionCase):
 
     def _audit_rows(self, **domain):
         return self.env["g2p.api.audit.log"].search([(k, "=", v) for k, v in domain.items()])
+
+    def run_jobs(self, model_names):
+        """Run pending queue_job jobs of these models (and those they enqueue) as the runner would."""
+        performed = 0
+        while True:
+            pending = self.env["queue.job"].search([("state", "=", "pending"), ("model_name", "in", model_names)], order="id")
+            if not pending:
+                return performed
+            for record in pending:
+                job = Job.load(self.env, record.uuid)
+                job.set_started()
+                job.perform()
+                job.set_done()
+                job.store()
+                performed += 1
+
+    def commit_events(self):
+        """What a commit does for outbound events: flush, then run the pre-commit hooks."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()

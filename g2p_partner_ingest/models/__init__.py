@@ -3,3 +3,4 @@ from . import g2p_ingest_detection_pattern
 from . import g2p_ingest_raw
 from . import g2p_change_request
 from . import fastapi_endpoint
+from . import g2p_api_subscription

@@ -186,6 +186,7 @@ class G2PChangeRequest(models.Model):
         self.write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": reviewer.id,
                     "review_date": self.review_date or fields.Datetime.now(), "error_message": False})
         self.message_post(body=_("Applied to %s by %s.", registrant.display_name, reviewer.name))
+        self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
         return True
 
     def _individual_vals(self, data, partner=None):

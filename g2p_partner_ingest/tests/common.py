@@ -6,7 +6,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
-from odoo.addons.queue_job.job import Job
 
 
 def public_pem(key):
@@ -43,21 +42,8 @@ class IngestCase(G2PApiCase):
                                 headers={"Content-Type": "application/json"})
             return api.post("/partner/ingest_data", json=body, params=params or {})
 
-    def run_jobs(self):
-        """Run the pending queue_job jobs of the pipeline (and those they enqueue) as the runner would."""
-        performed = 0
-        while True:
-            pending = self.env["queue.job"].search(
-                [("state", "=", "pending"), ("model_name", "in", ["g2p.ingest.raw", "g2p.change.request"])], order="id")
-            if not pending:
-                return performed
-            for record in pending:
-                job = Job.load(self.env, record.uuid)
-                job.set_started()
-                job.perform()
-                job.set_done()
-                job.store()
-                performed += 1
+    def run_jobs(self, model_names=("g2p.ingest.raw", "g2p.change.request")):
+        return super().run_jobs(list(model_names))
 
     def ingest(self, body, params=None):
         """POST and run the whole pipeline; returns (response JSON, raw rows)."""

@@ -1,3 +1,5 @@
+import json
+
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -76,8 +78,14 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual((request.operation, request.state, request.target), ("add", "pending", "individual"))
         self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "=", "90000001")]), "nothing written before approval")
         self.assertIn("90000001", request.diff_html)
+        subscription = self.env["g2p.api.subscription"].create({
+            "name": "Kobo feedback", "client_id": self.client.id, "target_url": "https://kobo.example.org/hook",
+            "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_change_request_applied").ids)]})
         request.with_user(self.approver).action_approve()
         self.assertEqual(request.state, "applied")
+        applied_event = json.loads(subscription.delivery_ids.body)
+        self.assertEqual((applied_event["type"], applied_event["data"]["reference"], applied_event["data"]["registrant"]),
+                         ("org.g2p.change_request.applied", request.name, request.registrant_id.uuid))
         person = request.registrant_id
         self.assertEqual((person.name, person.gender_id.code, person.city), ("Grace Kamau", "female", "Zomba"))
         self.assertEqual((person.source_client_id, person.source_system), (self.client, "kobo"))

@@ -1,0 +1,123 @@
+import logging
+import time
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import outbound_delivery
+
+_logger = logging.getLogger(__name__)
+
+
+class G2PApiDelivery(models.Model):
+    """One event for one subscription, with every attempt to deliver it."""
+
+    _name = "g2p.api.delivery"
+    _description = "Outbound event delivery"
+    _order = "id desc"
+    _rec_name = "event_id"
+
+    subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True, readonly=True)
+    client_id = fields.Many2one(related="subscription_id.client_id", store=True)
+    event_type = fields.Char(required=True, readonly=True, index=True)
+    event_id = fields.Char(required=True, readonly=True, index=True)
+    subject = fields.Char(readonly=True, help="uuid of the record the event is about")
+    url = fields.Char(required=True, readonly=True)
+    http_method = fields.Char(required=True, readonly=True)
+    body = fields.Text(required=True, readonly=True)
+    state = fields.Selection([("pending", "Pending"), ("retrying", "Retrying"), ("sent", "Sent"), ("failed", "Failed")],
+                             default="pending", required=True, index=True, readonly=True)
+    attempt_count = fields.Integer(readonly=True)
+    next_retry = fields.Datetime(readonly=True)
+    attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
+    last_status_code = fields.Integer(readonly=True)
+
+    def _enqueue_attempt(self, delay_seconds=0):
+        for rec in self:
+            rec.with_delay(
+                channel="root.g2p_outbound", eta=delay_seconds or None,
+                identity_key=f"g2p_delivery:{rec.id}:{rec.attempt_count}",
+                description=f"Deliver {rec.event_type} to {rec.subscription_id.name}",
+            )._attempt()
+
+    def _attempt(self):
+        """One HTTP attempt; schedules the next one itself so every attempt stays logged."""
+        self.ensure_one()
+        if self.state in ("sent", "failed"):
+            return f"already {self.state}"
+        sub = self.subscription_id
+        started = time.perf_counter()
+        result = outbound_delivery.send(self.http_method, self.url, self.body.encode(),
+                                        outbound_delivery.signature_headers(sub, self.body.encode()), sub.timeout)
+        attempt_no = self.attempt_count + 1
+        vals = {"attempt_count": attempt_no, "last_status_code": result.status_code or 0}
+        verdict = outbound_delivery.classify(result)
+        if verdict == "sent":
+            vals.update(state="sent", next_retry=False)
+            self._apply_callback(result)
+        elif verdict == "retry" and attempt_no < sub.max_attempts:
+            delay = outbound_delivery.backoff_seconds(attempt_no, result.retry_after)
+            vals.update(state="retrying", next_retry=fields.Datetime.now() + timedelta(seconds=delay))
+        else:
+            vals.update(state="failed", next_retry=False)
+        self.env["g2p.api.delivery.attempt"].sudo().create({
+            "delivery_id": self.id, "attempt_no": attempt_no, "status_code": result.status_code or 0,
+            "latency_ms": (time.perf_counter() - started) * 1000, "error": result.error,
+            "response_excerpt": (result.text or "")[:1000], "outcome": vals["state"], "next_retry": vals.get("next_retry"),
+        })
+        self.write(vals)
+        if vals["state"] == "retrying":
+            self._enqueue_attempt(delay)
+        return f"attempt {attempt_no}: {vals['state']}"
+
+    def _apply_callback(self, result):
+        path = self.subscription_id.callback_json_path
+        if not path or not self.subject:
+            return
+        external_id = outbound_delivery.callback_value(path, result.text)
+        if external_id is None:
+            return
+        Ref = self.env["g2p.api.external.ref"].sudo()
+        ref = Ref.search([("subscription_id", "=", self.subscription_id.id), ("record_uuid", "=", self.subject)], limit=1)
+        if ref:
+            ref.external_id = str(external_id)
+        else:
+            Ref.create({"subscription_id": self.subscription_id.id, "record_uuid": self.subject, "external_id": str(external_id)})
+
+    def action_resend(self):
+        for rec in self:
+            if rec.state not in ("failed", "sent"):
+                raise UserError(_("Only sent or failed deliveries can be sent again."))
+        self.write({"state": "pending", "attempt_count": 0, "next_retry": False})
+        self._enqueue_attempt()
+        return True
+
+
+class G2PApiDeliveryAttempt(models.Model):
+    _name = "g2p.api.delivery.attempt"
+    _description = "Attempt to deliver an outbound event"
+    _order = "delivery_id, attempt_no"
+
+    delivery_id = fields.Many2one("g2p.api.delivery", required=True, ondelete="cascade", index=True)
+    attempt_no = fields.Integer(required=True)
+    status_code = fields.Integer(string="HTTP status")
+    latency_ms = fields.Float(string="Latency (ms)", digits=(16, 1))
+    error = fields.Char()
+    response_excerpt = fields.Text()
+    outcome = fields.Char()
+    next_retry = fields.Datetime()
+
+
+class G2PApiExternalRef(models.Model):
+    """The id a partner gave to one of our records (stored from its response by a callback mapping)."""
+
+    _name = "g2p.api.external.ref"
+    _description = "Partner's own id for a registry record"
+
+    subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True)
+    client_id = fields.Many2one(related="subscription_id.client_id", store=True)
+    record_uuid = fields.Char(required=True, index=True)
+    external_id = fields.Char(required=True)
+
+    _sql_constraints = [("ref_unique", "unique(subscription_id, record_uuid)", "One partner id per record and subscription.")]

@@ -1,0 +1,162 @@
+import json
+import secrets
+import uuid
+from urllib.parse import urlparse
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services import templates
+from .g2p_api_event_emitter import PENDING_EVENTS
+
+# event type prefix → (scope the payload needs, REST schema builder)
+SCOPE_BY_PREFIX = {"individual": "individual:read", "group": "group:read", "membership": "group:read",
+                   "program_membership": "membership:read", "change_request": "individual:read"}
+
+
+class G2PApiSubscription(models.Model):
+    """A partner endpoint notified of registry events (seed: remote API provisioner)."""
+
+    _name = "g2p.api.subscription"
+    _inherit = ["mail.thread"]
+    _description = "Outbound event subscription"
+    _order = "name"
+
+    name = fields.Char(required=True)
+    client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
+    target_url = fields.Char(required=True, tracking=True)
+    allow_insecure = fields.Boolean(string="Allow plain HTTP", tracking=True,
+                                    help="Unsafe: only for a partner on a trusted network or a test endpoint.")
+    event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
+    http_method = fields.Selection([("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")],
+                                   default="POST", required=True)
+    url_template = fields.Char(help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}")
+    payload_template = fields.Text(help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
+                                        "Context: event, record (None when the client may not read it).")
+    include_owner = fields.Boolean(help="Add the login of the user who created the record (CloudEvents extension g2powner)")
+    signing = fields.Selection([("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"),
+                                ("none", "None")], default="hmac", required=True)
+    hmac_secret = fields.Char(groups="base.group_system", copy=False,
+                              help="Needed in clear to sign; readable by administrators only")
+    has_hmac_secret = fields.Boolean(compute="_compute_has_hmac_secret")
+    callback_json_path = fields.Char(help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
+                                          "for the record (e.g. $.id)")
+    max_attempts = fields.Integer(default=6, required=True)
+    timeout = fields.Float(string="Timeout (s)", default=10.0, required=True)
+    active = fields.Boolean(default=True)
+    delivery_ids = fields.One2many("g2p.api.delivery", "subscription_id")
+
+    _sql_constraints = [("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts.")]
+
+    def _compute_has_hmac_secret(self):
+        for rec, secret in zip(self, self.sudo().mapped("hmac_secret"), strict=True):
+            rec.has_hmac_secret = bool(secret)
+
+    @api.constrains("target_url", "allow_insecure", "url_template", "payload_template")
+    def _check_target(self):
+        for rec in self:
+            url = urlparse(rec.target_url or "")
+            if url.scheme not in ("https", "http") or not url.netloc:
+                raise ValidationError(_("%s is not an http(s) URL.", rec.target_url))
+            if url.scheme == "http" and not rec.allow_insecure:
+                raise ValidationError(_("The target must use https (or tick 'Allow plain HTTP')."))
+            for source in filter(None, [rec.url_template, rec.payload_template]):
+                try:
+                    templates.check(source)
+                except templates.TemplateRenderError as exc:
+                    raise ValidationError(_("Template: %s", exc)) from exc
+
+    def _generate_hmac_secret(self):
+        self.ensure_one()
+        clear = secrets.token_urlsafe(32)
+        self.sudo().hmac_secret = clear
+        return clear
+
+    def action_generate_hmac_secret(self):
+        self.ensure_one()
+        clear = self._generate_hmac_secret()
+        return {
+            "type": "ir.actions.act_window", "name": _("Signing secret: copy it now, it is shown only once"),
+            "res_model": "g2p.api.client.secret.wizard", "view_mode": "form", "target": "new",
+            "context": {"default_client_ref": self.name, "g2p_clear_secret": clear},
+        }
+
+    # --- events -> deliveries --------------------------------------------------------------
+    @api.model
+    def _resource_payload(self, record):
+        """The record as the REST API returns it (dict), built by the same schemas."""
+        from ..schemas.group import Group
+        from ..schemas.individual import Individual
+        from ..schemas.program import ProgramMembership
+
+        if record._name == "res.partner":
+            if record.is_group:
+                return Group.from_record(record, record.group_member_ids.individual_id).model_dump(mode="json")
+            return Individual.from_record(record).model_dump(mode="json")
+        if record._name == "g2p.program.membership":
+            return ProgramMembership.from_record(record).model_dump(mode="json")
+        if record._name == "g2p.group.membership":
+            return {"group": record.group_id.uuid, "individual": record.individual_id.uuid,
+                    "kinds": [k._to_wire() for k in record.kind_ids],
+                    "start_date": str(record.start_date or "") or None, "end_date": str(record.end_date or "") or None}
+        return {"uuid": getattr(record, "uuid", None) or getattr(record, "name", None)}
+
+    @api.model
+    def _registrant_of(self, record):
+        if record._name == "res.partner":
+            return record
+        if record._name == "g2p.program.membership":
+            return record.partner_id
+        if record._name == "g2p.group.membership":
+            return record.individual_id
+        return getattr(record, "registrant_id", self.env["res.partner"])
+
+    @api.model
+    def _flush_pending_events(self):
+        pending = self.env.cr.precommit.data.pop(PENDING_EVENTS, {})
+        for event in pending.values():
+            record = self.env[event["model"]].browse(event["id"]).exists()
+            if not record and event.get("snapshot") is None:
+                continue  # created and rolled back (savepoint) within the transaction: nothing happened
+            self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"))
+
+    @api.model
+    def _emit(self, event_type, record, snapshot=None):
+        """Queue one delivery per active subscription to ``event_type`` (public: other addons call it,
+        e.g. ``change_request.applied``)."""
+        subscriptions = self.sudo().search([("event_type_ids.code", "=", event_type), ("client_id.active", "=", True)])
+        if not subscriptions:
+            return self.env["g2p.api.delivery"]
+        base = {
+            "specversion": "1.0", "id": str(uuid.uuid4()),
+            "source": f"urn:g2p:registry:{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}",
+            "type": f"org.g2p.{event_type}", "time": fields.Datetime.now().isoformat() + "Z",
+            "datacontenttype": "application/json",
+        }
+        payload = snapshot if snapshot is not None else (self._resource_payload(record) if record else None)
+        registrant = self._registrant_of(record) if record else self.env["res.partner"]
+        subject = (payload or {}).get("uuid") or getattr(record, "uuid", None)
+        deliveries = self.env["g2p.api.delivery"]
+        for sub in subscriptions:
+            event = dict(base, subject=subject)
+            scope = SCOPE_BY_PREFIX.get(event_type.split(".")[0], "individual:read")
+            readable = not registrant or bool(sub.client_id._filter_readable_registrants(registrant, scope))
+            # without consent the partner learns that something changed, not what
+            event["data"] = payload if readable else {"redacted": "consent_required"}
+            if sub.include_owner and record:
+                event["g2powner"] = record.create_uid.login
+            deliveries |= sub._new_delivery(event_type, event, payload if readable else None)
+        return deliveries
+
+    def _new_delivery(self, event_type, event, record_payload):
+        self.ensure_one()
+        context = {"event": event, "record": record_payload, "target_url": self.target_url}
+        url = templates.render(self.url_template, **context).strip() if self.url_template else self.target_url
+        body = templates.render_json(self.payload_template, **context) if self.payload_template else event
+        delivery = self.env["g2p.api.delivery"].sudo().create({
+            "subscription_id": self.id, "event_type": event_type, "event_id": event["id"],
+            "subject": event.get("subject"), "url": url, "http_method": self.http_method,
+            "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+        })
+        delivery._enqueue_attempt()
+        return delivery

@@ -1,0 +1,69 @@
+"""HTTP side of outbound notifications: send, sign, classify the answer, back off."""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+import requests
+
+from . import jsonpath
+
+RETRYABLE_STATUS = {408, 429}
+MAX_BACKOFF = 3600
+
+
+@dataclass
+class SendResult:
+    status_code: int | None
+    text: str | None
+    error: str | None = None
+    retry_after: int | None = None
+
+
+def signature_headers(subscription, body):
+    headers = {"Content-Type": "application/json", "User-Agent": "g2p-partner-api/1.0"}
+    if subscription.signing == "hmac":
+        secret = subscription.sudo().hmac_secret
+        if secret:
+            headers["X-G2P-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    elif subscription.signing == "jws":
+        headers["X-G2P-JWS"] = subscription.env["g2p.api.signing.key"].sudo()._sign(json.loads(body))
+    return headers
+
+
+def send(method, url, body, headers, timeout):
+    try:
+        response = requests.request(method, url, data=body if method != "DELETE" else None,
+                                    headers=headers, timeout=timeout, allow_redirects=False)
+    except requests.Timeout as exc:
+        return SendResult(None, None, f"timeout: {exc}"[:250])
+    except requests.RequestException as exc:
+        return SendResult(None, None, f"connection error: {exc}"[:250])
+    retry_after = response.headers.get("Retry-After")
+    return SendResult(response.status_code, response.text,
+                      retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None)
+
+
+def classify(result):
+    """sent (2xx), retry (5xx, 408, 429, timeouts, connection errors) or failed (other 4xx)."""
+    if result.status_code is None:
+        return "retry"
+    if 200 <= result.status_code < 300:
+        return "sent"
+    if result.status_code >= 500 or result.status_code in RETRYABLE_STATUS:
+        return "retry"
+    return "failed"
+
+
+def backoff_seconds(attempt_no, retry_after=None):
+    """Exponential back-off (30 s, 60 s, 120 s, …), or the partner's Retry-After when it says more."""
+    delay = min(30 * 2 ** (attempt_no - 1), MAX_BACKOFF)
+    return max(delay, min(retry_after or 0, MAX_BACKOFF))
+
+
+def callback_value(path, text):
+    try:
+        return jsonpath.find_first(path, json.loads(text or "null"))
+    except (ValueError, jsonpath.JsonPathInvalid):
+        return None

@@ -1,0 +1,141 @@
+import hashlib
+import hmac
+import json
+
+import jwt
+
+from odoo.tests import tagged
+
+from .common import G2PApiCase
+from .http_receiver import Receiver
+
+DELIVERY = ["g2p.api.delivery"]
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundNotifications(G2PApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client("Payment provider", scopes=["individual:read", "individual:write",
+                                                                                "membership:read"])
+        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
+        cls.receiver = Receiver().__enter__()
+        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
+
+    def setUp(self):
+        super().setUp()
+        self.receiver.requests.clear()
+        self.receiver.responses.clear()
+
+    def _subscribe(self, events, **vals):
+        sub = self.env["g2p.api.subscription"].create(dict({
+            "name": "Payments", "client_id": self.client.id, "target_url": self.receiver.url + "/events",
+            "allow_insecure": True, "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
+            "max_attempts": 3, "timeout": 1.0,
+        }, **vals))
+        return sub, sub._generate_hmac_secret()
+
+    def test_right_event_to_right_subscription_with_signature(self):
+        people, secret = self._subscribe(["individual.updated"], url_template="{{ target_url }}/people/{{ event.subject }}",
+                                         http_method="PUT", callback_json_path="$.id")
+        memberships, _secret = self._subscribe(["program_membership.changed"], name="Memberships")
+        self.person.write({"family_name": "Renamed"})
+        self.person.write({"addl_name": "Second write"})
+        self.commit_events()
+        deliveries = people.delivery_ids
+        self.assertEqual(len(deliveries), 1, "two writes in one transaction make one event")
+        self.assertFalse(memberships.delivery_ids)
+        self.receiver.answer(200, {"id": "PAY-778"})
+        self.run_jobs(DELIVERY)
+        (request,) = self.receiver.requests
+        self.assertEqual((request["method"], request["path"]), ("PUT", f"/events/people/{self.person.uuid}"))
+        event = json.loads(request["body"])
+        self.assertEqual((event["specversion"], event["type"], event["subject"]), ("1.0", "org.g2p.individual.updated", self.person.uuid))
+        self.assertEqual(event["data"]["family_name"], "Renamed")
+        expected = "sha256=" + hmac.new(secret.encode(), request["body"], hashlib.sha256).hexdigest()
+        self.assertEqual(request["headers"]["x-g2p-signature"], expected)
+        self.assertEqual((deliveries.state, deliveries.attempt_count, deliveries.attempt_ids.status_code), ("sent", 1, 200))
+        ref = self.env["g2p.api.external.ref"].search([("subscription_id", "=", people.id)])
+        self.assertEqual((ref.record_uuid, ref.external_id), (self.person.uuid, "PAY-778"))
+
+    def test_jws_signing_verifiable_with_registry_key(self):
+        self._subscribe(["individual.created"], signing="jws")
+        self.env["res.partner"].create({"is_registrant": True, "given_name": "Newborn"})
+        self.commit_events()
+        self.run_jobs(DELIVERY)
+        request = self.receiver.requests[0]
+        key = self.env["g2p.api.signing.key"]._ensure_active_key()
+        claims = jwt.decode(request["headers"]["x-g2p-jws"], key._public_key(), algorithms=["ES256"])
+        self.assertEqual(claims, json.loads(request["body"]))
+
+    def test_error_then_success_is_retried(self):
+        sub, _secret = self._subscribe(["individual.updated"])
+        self.person.write({"family_name": "Retry"})
+        self.commit_events()
+        self.receiver.answer(500, {"error": "busy"})
+        self.receiver.answer(503, {}, headers={"Retry-After": "120"})
+        self.receiver.answer(200, {})
+        self.run_jobs(DELIVERY)
+        delivery = sub.delivery_ids
+        self.assertEqual((delivery.state, delivery.attempt_count), ("sent", 3))
+        self.assertEqual(delivery.attempt_ids.mapped("status_code"), [500, 503, 200])
+        self.assertEqual(delivery.attempt_ids.mapped("outcome"), ["retrying", "retrying", "sent"])
+        first, second = delivery.attempt_ids[:2]
+        self.assertGreaterEqual((second.next_retry - second.create_date).total_seconds(), 110, "Retry-After honoured")
+        self.assertEqual(len(self.receiver.requests), 3)
+
+    def test_client_error_fails_at_once_and_can_be_resent(self):
+        sub, _secret = self._subscribe(["individual.updated"])
+        self.person.write({"family_name": "Gone"})
+        self.commit_events()
+        self.receiver.answer(404, {"error": "no such endpoint"})
+        self.run_jobs(DELIVERY)
+        delivery = sub.delivery_ids
+        self.assertEqual((delivery.state, delivery.attempt_count, delivery.attempt_ids.response_excerpt),
+                         ("failed", 1, '{"error": "no such endpoint"}'))
+        delivery.action_resend()
+        self.run_jobs(DELIVERY)
+        self.assertEqual(delivery.state, "sent")
+
+    def test_timeout_is_retried(self):
+        # Odoo's test harness raises request timeouts below 10 s to 10 s, hence the 11 s answer
+        sub, _secret = self._subscribe(["individual.updated"], timeout=1.0, max_attempts=2)
+        self.person.write({"family_name": "Slow"})
+        self.commit_events()
+        self.receiver.answer(200, {}, delay=11)
+        self.receiver.answer(200, {})
+        self.run_jobs(DELIVERY)
+        delivery = sub.delivery_ids
+        self.assertEqual((delivery.state, delivery.attempt_count), ("sent", 2))
+        self.assertTrue(delivery.attempt_ids[0].error.startswith("timeout"))
+
+    def test_endpoint_down_for_the_whole_window(self):
+        sub, _secret = self._subscribe(["individual.updated"], target_url="http://127.0.0.1:9/down", max_attempts=3)
+        self.person.write({"family_name": "Unreachable"})
+        self.commit_events()
+        self.run_jobs(DELIVERY)
+        delivery = sub.delivery_ids
+        self.assertEqual((delivery.state, delivery.attempt_count), ("failed", 3))
+        self.assertTrue(all(a.error.startswith("connection error") for a in delivery.attempt_ids))
+
+    def test_rolled_back_api_change_sends_nothing(self):
+        sub, _secret = self._subscribe(["individual.created"])
+        existing = self.person.reg_id_ids[0]
+        with self._api() as api:
+            response = api.post("/api/v2/Individual", headers=self._auth(self.client, self.secret), json={
+                "given_name": "Duplicate", "identifiers": [{"system": existing.namespace_uri, "value": existing.value}]})
+        self.assertEqual(response.status_code, 409)
+        self.commit_events()
+        self.assertFalse(sub.delivery_ids)
+        with self._api() as api:
+            created = api.post("/api/v2/Individual", headers=self._auth(self.client, self.secret), json={"given_name": "Fresh"})
+        self.assertEqual(created.status_code, 201)
+        self.commit_events()
+        self.assertEqual(sub.delivery_ids.subject, created.json()["uuid"])
+
+    def test_https_required_unless_allowed(self):
+        from odoo.exceptions import ValidationError
+
+        with self.assertRaisesRegex(ValidationError, "https"):
+            self._subscribe(["individual.updated"], allow_insecure=False)
