@@ -10,7 +10,8 @@ print(pathlib.Path(sysconfig.get_paths()["purelib"]) / "odoo" / "addons")
 PY
 )
 ADDONS_PATH="$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$SITE_ADDONS,$ROOT"
-[ -d "$ROOT/tests" ] && ADDONS_PATH="$ADDONS_PATH,$ROOT/tests"
+# tests/ holds the cross-module test addons (and benchmarks, which are not addons)
+compgen -G "$ROOT/tests/*/__manifest__.py" >/dev/null && ADDONS_PATH="$ADDONS_PATH,$ROOT/tests"
 # every addon of the suite: a folder at the top or under tests/ holding a manifest
 SUITE_MODULES=""
 for manifest in "$ROOT"/*/__manifest__.py "$ROOT"/tests/*/__manifest__.py; do

@@ -1,0 +1,450 @@
+"""make bench: the suite at registry scale against the baselines, one printed table."""
+
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import jwt
+import psutil
+import psycopg2
+import psycopg2.extras
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from passlib.context import CryptContext
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DB = "g2p_bench"
+INDIVIDUALS, GROUPS, MEMBERS = 100_000, 25_000, 4
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
+E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
+E2E_TIMEOUT = int(os.environ.get("BENCH_E2E_TIMEOUT", "420"))
+CLIENTS = 4
+FAMILY = ["Banda", "Phiri", "Mwale", "Okafor", "Mensah", "Diallo", "Kamau", "Otieno", "Nkosi", "Abubakar",
+          "Tembo", "Sesay", "Kargbo", "Osei", "Mutua", "Chirwa", "Gondwe", "Kumwenda", "Nyirenda", "Zulu"]
+GIVEN = ["Amina", "Fatima", "Grace", "Mary", "Esther", "Ruth", "John", "Peter", "Joseph", "Samuel", "David", "Musa"]
+SECRET = "bench-secret-" + "x" * 20
+ADDONS = "g2p_partner_api,g2p_api_consent,g2p_partner_ingest,g2p_dci_search"
+
+
+def log(msg):
+    print(f"[bench] {msg}", flush=True)
+
+
+def odoo_cmd(*args, command=()):
+    return [os.path.join(ROOT, ".venv/bin/python"), os.path.join(os.environ["ODOO_SRC"], "odoo-bin"), *command,
+            f"--addons-path={os.environ['ADDONS_PATH']}", f"--db_host={os.environ['PGHOST']}",
+            f"--db_port={os.environ['PGPORT']}", f"--db_user={os.environ['PGUSER']}", *args]
+
+
+def connect(db=DB):
+    return psycopg2.connect(dbname=db, host=os.environ["PGHOST"], port=os.environ["PGPORT"], user=os.environ["PGUSER"])
+
+
+# --- data -------------------------------------------------------------------------------------
+def ensure_database():
+    with connect("postgres") as conn:
+        conn.autocommit = True
+        cur = conn.cursor()
+        if os.environ.get("BENCH_REBUILD"):
+            cur.execute(f"DROP DATABASE IF EXISTS {DB}")
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
+        exists = cur.fetchone()
+    if not exists:
+        log("installing the suite into g2p_bench (no demo data)")
+        subprocess.run(odoo_cmd("-d", DB, "-i", ADDONS, "--without-demo=all", "--stop-after-init", "--log-level=warn"),
+                       check=True)
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM res_partner WHERE is_registrant AND uuid LIKE 'b0000000-%'")
+        if cur.fetchone()[0] < INDIVIDUALS + GROUPS:
+            generate(cur)
+            conn.commit()
+            log("ANALYZE")
+            cur.execute("ANALYZE")
+
+
+def copy(cur, table, columns, rows):
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    cur.copy_from(buffer, table, columns=columns)
+
+
+def generate(cur):
+    started = time.perf_counter()
+    log(f"generating {INDIVIDUALS} individuals and {GROUPS} households with SQL COPY")
+    cur.execute("SELECT id FROM g2p_id_type WHERE namespace_uri = 'urn:g2p:id:national-id'")
+    nid_type = cur.fetchone()[0]
+    cur.execute("SELECT id FROM g2p_id_type WHERE namespace_uri = 'urn:g2p:id:household-id'")
+    hh_type = cur.fetchone()[0]
+    cur.execute("SELECT code, id FROM g2p_vocabulary_code WHERE namespace_uri IN "
+                "('urn:g2p:vocab:gender', 'urn:g2p:vocab:group-membership-kind')")
+    codes = dict(cur.fetchall())
+    cur.execute("SELECT COALESCE(max(id), 0) FROM res_partner")
+    base = cur.fetchone()[0] + 1
+    rng = random.Random(7)
+    people = []
+    for i in range(INDIVIDUALS):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        birth = f"{rng.randint(1940, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        name = f"{given} {family}"
+        people.append((base + i, f"b0000000-0000-4000-8000-{i:012d}", True, False, given, family, name, name, birth,
+                       codes["female" if i % 2 else "male"], "Zomba", True, "contact", False, base + i, "now()", "now()", 1, 1))
+    groups = []
+    for g in range(GROUPS):
+        pid = base + INDIVIDUALS + g
+        name = f"{people[g * MEMBERS][5]} household {g}"
+        groups.append((pid, f"b0000000-0000-4000-9000-{g:012d}", True, True, None, None, name, name, None, None,
+                       "Zomba", True, "contact", True, pid, "now()", "now()", 1, 1))
+    columns = ("id", "uuid", "is_registrant", "is_group", "given_name", "family_name", "name", "complete_name", "birthdate",
+               "gender_id", "city", "active", "type", "is_company", "commercial_partner_id", "create_date", "write_date",
+               "create_uid", "write_uid")
+    copy(cur, "res_partner", columns, people + groups)
+    cur.execute("SELECT setval('res_partner_id_seq', (SELECT max(id) FROM res_partner))")
+    ids = [(p[0], nid_type, f"{300000000 + i}", "valid") for i, p in enumerate(people)]
+    ids += [(g[0], hh_type, f"BHH-{i:07d}", "valid") for i, g in enumerate(groups)]
+    copy(cur, "g2p_reg_id", ("partner_id", "id_type_id", "value", "status"), ids)
+    kinds = ["head", "spouse", "child", "child"]
+    memberships = [(groups[g][0], people[g * MEMBERS + k][0], "2024-01-01", False)
+                   for g in range(GROUPS) for k in range(MEMBERS)]
+    copy(cur, "g2p_group_membership", ("group_id", "individual_id", "start_date", "is_ended"), memberships)
+    cur.execute("SELECT setval('g2p_group_membership_id_seq', (SELECT max(id) FROM g2p_group_membership))")
+    cur.execute("""INSERT INTO g2p_group_membership_g2p_vocabulary_code_rel (g2p_group_membership_id, g2p_vocabulary_code_id)
+                   SELECT m.id, %s FROM g2p_group_membership m""", [codes["child"]])
+    log(f"generated in {time.perf_counter() - started:.1f} s (SQL COPY)")
+
+
+def ensure_client(public_pem):
+    hashed = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=25000).hash(SECRET)
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM g2p_api_client WHERE client_id = 'bench'")
+        cur.execute("""INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime, all_programs,
+                       partner_mnemonic, dci_sender_id, public_key, dci_verify_signature, legal_basis_enabled, legal_basis,
+                       create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true, 'BENCH', 'bench.dci',
+                       %s, true, true, 'Benchmark: reads without consent', now(), now()) RETURNING id""", [hashed, public_pem])
+        client_id = cur.fetchone()[0]
+        cur.execute("""INSERT INTO g2p_api_client_g2p_api_scope_rel (g2p_api_client_id, g2p_api_scope_id)
+                       SELECT %s, id FROM g2p_api_scope""", [client_id])
+
+
+# --- server -----------------------------------------------------------------------------------
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.conf = os.path.join(ROOT, ".bench-odoo.conf")
+        with open(self.conf, "w") as conf:
+            conf.write(f"[options]\nworkers = 2\nmax_cron_threads = 0\nserver_wide_modules = base,web,queue_job\n"
+                       f"http_interface = 127.0.0.1\nhttp_port = {self.port}\ngevent_port = {free_port()}\n"
+                       f"limit_time_real = 900\nlimit_time_cpu = 900\nlimit_memory_soft = 4294967296\n"
+                       f"limit_memory_hard = 5368709120\nlog_level = warn\n"
+                       f"[queue_job]\nchannels = root:4,root.g2p_ingest:4\n")
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(odoo_cmd("-c", self.conf, "-d", DB, f"--db-filter=^{DB}$"),
+                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(ROOT, ".bench-odoo.log"), "w"))
+        for _ in range(120):
+            try:
+                if requests.get(self.url + "/api/v2/ping", timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("Odoo did not start: see .bench-odoo.log")
+
+    def __exit__(self, *exc):
+        for child in psutil.Process(self.proc.pid).children(recursive=True):
+            child.terminate()
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def rss_mb(self):
+        procs = [psutil.Process(self.proc.pid)] + psutil.Process(self.proc.pid).children(recursive=True)
+        total = 0
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        return total / 2**20
+
+
+class PeakRss:
+    def __init__(self, server):
+        self.server, self.peak, self._stop = server, 0.0, threading.Event()
+
+    def __enter__(self):
+        def sample():
+            while not self._stop.is_set():
+                self.peak = max(self.peak, self.server.rss_mb())
+                time.sleep(0.2)
+        self.thread = threading.Thread(target=sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+
+
+def concurrent(worker, n_clients=CLIENTS, per_client=REQUESTS):
+    """Run worker(session, i) per client; returns (latencies, wall seconds)."""
+    latencies = []
+    lock = threading.Lock()
+
+    def run(client_no):
+        session = requests.Session()
+        state = {}
+        own = []
+        for i in range(per_client):
+            started = time.perf_counter()
+            worker(session, state, client_no * per_client + i)
+            own.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(own)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(n_clients) as pool:
+        list(pool.map(run, range(n_clients)))
+    return latencies, time.perf_counter() - started
+
+
+def p95(values):
+    return sorted(values)[int(len(values) * 0.95) - 1]
+
+
+# --- rows -------------------------------------------------------------------------------------
+def token(server, session):
+    response = session.post(server.url + "/api/v2/oauth/token",
+                            data={"grant_type": "client_credentials", "client_id": "bench", "client_secret": SECRET})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def dci_query(i):
+    rng = random.Random(i)
+    start = rng.randint(1940, 2015)
+    return rng.choice(FAMILY), f"{start}-01-01", f"{start + 5}-12-31"
+
+
+def row_dci(server, key):
+    def worker(session, state, i):
+        if "token" not in state:
+            state["token"] = token(server, session)
+        family, low, high = dci_query(i)
+        header = {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": "2026-11-25T00:00:00Z",
+                  "action": "search", "sender_id": "bench.dci", "receiver_id": "registry.g2p", "total_count": 1}
+        message = {"transaction_id": "bench", "search_request": [{
+            "reference_id": str(i), "timestamp": "2026-11-25T00:00:00Z",
+            "search_criteria": {"reg_type": "Individual", "query_type": "expression", "pagination": {"page_size": 10},
+                                "query": {"family_name": family, "birth_date": {"$gte": low, "$lte": high}}}}]}
+        body = {"signature": jwt.encode({"header": header, "message": message}, key, algorithm="ES256"),
+                "header": header, "message": message}
+        response = session.post(server.url + "/dci/registry/sync/search", json=body,
+                                headers={"Authorization": f"Bearer {state['token']}"})
+        assert response.ok and response.json()["header"]["status"] == "succ", response.text[:300]
+
+    concurrent(worker, per_client=3)  # warm-up
+    return concurrent(worker)
+
+
+def row_dci_sql_floor():
+    def worker(session, state, i):
+        if "conn" not in state:
+            state["conn"] = connect()
+        family, low, high = dci_query(i)
+        cur = state["conn"].cursor()
+        where = ("is_registrant AND NOT is_group AND active AND family_name = %s AND birthdate >= %s AND birthdate <= %s")
+        cur.execute(f"SELECT count(*) FROM res_partner WHERE {where}", [family, low, high])
+        total = cur.fetchone()[0]
+        cur.execute(f"""SELECT p.uuid, p.given_name, p.family_name, p.birthdate, g.code, p.city,
+                        (SELECT json_agg(json_build_object('system', t.namespace_uri, 'value', r.value))
+                           FROM g2p_reg_id r JOIN g2p_id_type t ON t.id = r.id_type_id WHERE r.partner_id = p.id)
+                        FROM res_partner p LEFT JOIN g2p_vocabulary_code g ON g.id = p.gender_id
+                        WHERE {where.replace('is_', 'p.is_').replace('active', 'p.active')} ORDER BY p.id LIMIT 10""",
+                    [family, low, high])
+        json.dumps({"total_count": total, "reg_records": [
+            {"@id": f"urn:uuid:{r[0]}", "name": {"given_name": r[1], "surname": r[2]}, "birth_date": str(r[3]),
+             "sex": r[4], "address": {"locality": r[5]}, "identifier": r[6]} for r in cur.fetchall()]})
+
+    return concurrent(worker)
+
+
+def row_rest(server):
+    def worker(session, state, i):
+        if "token" not in state:
+            state["token"] = token(server, session)
+        nid = 300000000 + random.Random(i).randrange(INDIVIDUALS)
+        response = session.get(server.url + "/api/v2/Individual",
+                               params={"identifier": f"urn:g2p:id:national-id|{nid}"},
+                               headers={"Authorization": f"Bearer {state['token']}"})
+        assert response.ok and response.json()["total"] == 1, response.text[:300]
+
+    concurrent(worker, per_client=3)
+    return concurrent(worker)
+
+
+def row_jsonrpc(server):
+    def worker(session, state, i):
+        if "auth" not in state:
+            session.post(server.url + "/web/session/authenticate", json={
+                "jsonrpc": "2.0", "params": {"db": DB, "login": "admin", "password": "admin"}}).raise_for_status()
+            state["auth"] = True
+        nid = str(300000000 + random.Random(i).randrange(INDIVIDUALS))
+        response = session.post(server.url + "/web/dataset/call_kw/res.partner/search_read", json={
+            "jsonrpc": "2.0", "method": "call", "params": {
+                "model": "res.partner", "method": "search_read", "args": [[("reg_id_ids.value", "=", nid)]],
+                "kwargs": {"fields": ["uuid", "name", "given_name", "family_name", "birthdate", "gender_id", "city",
+                                      "reg_id_ids", "group_membership_ids"], "limit": 20}}})
+        assert response.ok and len(response.json()["result"]) == 1, response.text[:300]
+
+    concurrent(worker, per_client=3)
+    return concurrent(worker)
+
+
+def households(n, seed):
+    return [{"household_id": f"BATCH-{seed}-{i}", "name": f"Bench household {i}", "village": "Zomba",
+             "members": [{"first_name": "Bench", "last_name": f"Member{i}", "national_id": f"7{seed:02d}{i:06d}",
+                          "relationship": "head"}]} for i in range(n)]
+
+
+def signed_body(key, message, message_id):
+    return {"header": {"message_id": message_id, "sender_id": "BENCH"}, "message": message,
+            "signature": jwt.encode(message, key, algorithm="ES256")}
+
+
+def row_ingest(server, key, batches=3):
+    seconds = []
+    for b in range(batches):
+        body = signed_body(key, {"households": households(1000, b)}, f"bench-accept-{uuid.uuid4()}")
+        started = time.perf_counter()
+        response = requests.post(server.url + "/partner/ingest_data?data_model=HOUSEHOLD_BATCH", json=body, timeout=600)
+        seconds.append(time.perf_counter() - started)
+        assert response.ok and response.json()["ack"]["status"] == "SUCCESS", response.text[:300]
+    with connect() as conn, conn.cursor() as cur:  # keep the pipeline of row 4 alone on the runner
+        cur.execute("DELETE FROM queue_job WHERE state = 'pending' AND model_name = 'g2p.ingest.raw'")
+    return 1000 * batches / sum(seconds)
+
+
+def row_ingest_sql_floor(batches=3):
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM g2p_api_client WHERE client_id = 'bench'")
+        client = cur.fetchone()[0]
+        cur.execute("SELECT id FROM g2p_ingest_data_model WHERE mnemonic = 'HOUSEHOLD_BATCH'")
+        model = cur.fetchone()[0]
+        started = time.perf_counter()
+        for b in range(batches):
+            correlation, message = str(uuid.uuid4()), f"sql-floor-{uuid.uuid4()}"
+            rows = [(correlation, str(uuid.uuid4()), message, i, client, model, json.dumps(item), "pending", "pending",
+                     "pending", "pending") for i, item in enumerate(households(1000, 50 + b))]
+            psycopg2.extras.execute_values(cur, """INSERT INTO g2p_ingest_raw (correlation_id, ingest_id, message_id,
+                item_index, client_id, data_model_id, payload, classification_status, transformation_status,
+                ingestion_status, state) VALUES %s""", rows, page_size=1000)
+            conn.commit()
+        elapsed = time.perf_counter() - started
+        cur.execute("DELETE FROM g2p_ingest_raw WHERE message_id LIKE 'sql-floor-%'")
+    return 1000 * batches / elapsed
+
+
+def row_end_to_end(server, key):
+    people = [{"first_name": "E2e", "last_name": f"Person{i}", "dob": "1990-01-01", "sex": "F",
+               "national_id": f"6{i:08d}", "village": "Zomba"} for i in range(E2E_ITEMS)]
+    body = signed_body(key, {"people": people}, f"bench-e2e-{uuid.uuid4()}")
+    started = time.perf_counter()
+    response = requests.post(server.url + "/partner/ingest_data?data_model=BENCH_PERSON_BATCH", json=body, timeout=900)
+    assert response.ok and response.json()["response_header"]["response_status"] == "SUCCESS", response.text[:300]
+    correlation = response.json()["response_header"]["correlation_id"]
+    applied = 0
+    with connect() as conn:
+        conn.autocommit = True
+        cur = conn.cursor()
+        while time.perf_counter() - started < E2E_TIMEOUT:
+            cur.execute("""SELECT count(*) FROM g2p_change_request c JOIN g2p_ingest_raw r ON r.id = c.ingest_raw_id
+                           WHERE r.correlation_id = %s AND c.state = 'applied'""", [correlation])
+            applied = cur.fetchone()[0]
+            if applied >= E2E_ITEMS:
+                break
+            time.sleep(1)
+    return time.perf_counter() - started, applied
+
+
+def orm_baseline():
+    with open(os.path.join(ROOT, "tests/bench/shell_setup.py")) as script:
+        out = subprocess.run(odoo_cmd("-d", DB, "--log-level=warn", "--no-http", command=("shell",)), stdin=script,
+                             capture_output=True, text=True, env=dict(os.environ, BENCH_E2E_ITEMS=str(E2E_ITEMS)))
+    for line in out.stdout.splitlines():
+        if line.startswith("ORM_CREATE_SECONDS="):
+            return float(line.split("=", 1)[1])
+    raise RuntimeError("ORM baseline failed:\n" + out.stderr[-2000:])
+
+
+def main():
+    started = time.perf_counter()
+    ensure_database()
+    key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    ensure_client(public_pem)
+    log(f"ORM baseline: creating {E2E_ITEMS} registrants in one transaction (rolled back)")
+    orm_seconds = orm_baseline()
+    rows = []
+    with Server() as server:
+        log(f"Odoo on {server.url} (2 workers + queue_job runner)")
+        with PeakRss(server) as rss1:
+            lat, wall = row_dci(server, key)
+        floor_lat, floor_wall = row_dci_sql_floor()
+        ratio = statistics.median(lat) / statistics.median(floor_lat)
+        rows.append(("1 DCI sync search (page 10, signed)",
+                     f"median {statistics.median(lat) * 1000:.1f} ms, p95 {p95(lat) * 1000:.1f} ms, {len(lat) / wall:.1f} req/s",
+                     f"SQL median {statistics.median(floor_lat) * 1000:.1f} ms, {len(floor_lat) / floor_wall:.1f} req/s",
+                     f"{ratio:.1f}x SQL latency", "<= 2x", ratio <= 2, rss1.peak))
+        with PeakRss(server) as rss2:
+            rest_lat, rest_wall = row_rest(server)
+        rpc_lat, rpc_wall = row_jsonrpc(server)
+        rest_rps, rpc_rps = len(rest_lat) / rest_wall, len(rpc_lat) / rpc_wall
+        rows.append(("2 REST Individual?identifier=", f"{rest_rps:.1f} req/s (median {statistics.median(rest_lat) * 1000:.1f} ms)",
+                     f"JSON-RPC search_read {rpc_rps:.1f} req/s", f"{rest_rps / rpc_rps:.2f}x JSON-RPC", ">= 3x",
+                     rest_rps / rpc_rps >= 3, rss2.peak))
+        with PeakRss(server) as rss3:
+            ingest_ips = row_ingest(server, key)
+        sql_ips = row_ingest_sql_floor()
+        rows.append(("3 ingest acceptance (1,000-item batches)", f"{ingest_ips:.0f} items/s", f"SQL insert {sql_ips:.0f} items/s",
+                     f"{100 * ingest_ips / sql_ips:.0f}% of SQL", ">= 25%", ingest_ips / sql_ips >= 0.25, rss3.peak))
+        with PeakRss(server) as rss4:
+            e2e_seconds, applied = row_end_to_end(server, key)
+        complete = applied >= E2E_ITEMS
+        figure = (f"{E2E_ITEMS} items in {e2e_seconds:.0f} s" if complete
+                  else f"{applied}/{E2E_ITEMS} applied after {e2e_seconds:.0f} s (timeout)")
+        rows.append(("4 end-to-end raw -> applied (auto-approve)", figure, f"ORM create {orm_seconds:.1f} s",
+                     f"{e2e_seconds / orm_seconds:.1f}x ORM" if complete else "incomplete", "<= 3x",
+                     complete and e2e_seconds / orm_seconds <= 3, rss4.peak))
+    print("\n" + "=" * 150)
+    print(f"{'row':<44} {'measured':<46} {'baseline':<34} {'ratio':<18} {'target':<7} {'':<5} peak RSS")
+    for name, figure, baseline, ratio, target, ok, peak in rows:
+        print(f"{name:<44} {figure:<46} {baseline:<34} {ratio:<18} {target:<7} {'PASS' if ok else 'MISS':<5} {peak:.0f} MB")
+    print(f"5 peak RSS of the Odoo processes (main, 2 HTTP workers, job runner, gevent) is the last column")
+    print("=" * 150)
+    log(f"finished in {time.perf_counter() - started:.0f} s; {INDIVIDUALS} individuals, {GROUPS} households in {DB}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
