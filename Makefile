@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup bench clean-db
+.PHONY: run test setup bench fuzz clean-db
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -12,6 +12,10 @@ test:
 
 bench:
 	@bash tests/bench/run.sh
+
+# the property-based suite of tests/g2p_suite_tests with many more examples than `make test`
+fuzz:
+	@G2P_FUZZ_EXAMPLES=$${G2P_FUZZ_EXAMPLES:-500} G2P_TEST_MODULES=g2p_suite_tests G2P_TEST_TAGS=/g2p_suite_tests bash scripts/test.sh
 
 clean-db:
 	@bash -c 'source scripts/odoo_env.sh && dropdb --if-exists g2p_demo && echo dropped g2p_demo'

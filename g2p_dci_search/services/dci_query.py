@@ -31,6 +31,8 @@ class DciQuery:
 
     # -- values --------------------------------------------------------------------------
     def _coerce(self, field, value, name):
+        if isinstance(value, str) and "\x00" in value:
+            raise DciQueryError(f"{name}: NUL characters are not allowed")
         kind = field.value_type
         if kind == "string" and isinstance(value, str | int) and not isinstance(value, bool):
             return str(value)
@@ -86,7 +88,7 @@ class DciQuery:
                     raise DciQueryError(f"{name}: {op} takes a list of 1 to 100 values")
                 value = [self._coerce(field, v, name) for v in value]
             elif pattern:
-                if field.value_type != "string" or not isinstance(value, str) or not value:
+                if field.value_type != "string" or not isinstance(value, str) or not value or "\x00" in value:
                     raise DciQueryError(f"{name}: {op} works on text with a non-empty string")
                 value = pattern.format(_escape_like(value))
             else:
@@ -131,7 +133,7 @@ class DciQuery:
         return {name: {negated: value}}
 
     def idtype_value_domain(self, id_type, id_value):
-        if not isinstance(id_type, str) or not id_type or id_value in (None, ""):
+        if not isinstance(id_type, str) or not id_type or id_value in (None, "") or "\x00" in f"{id_type}{id_value}":
             raise DciQueryError("idtype-value needs an id type and a value")
         mapped = self.register.id_type_map_ids.filtered(lambda m: m.dci_id_type.lower() == id_type.lower()).id_type_id
         if not mapped:

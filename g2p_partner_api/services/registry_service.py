@@ -28,6 +28,8 @@ def parse_identifier(text):
 
 
 def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
+    if "\x00" in f"{identifier or ''}{name or ''}":
+        raise ApiError(422, "validation_error", "NUL characters are not allowed in queries.")
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
     if identifier:
         system, value = parse_identifier(identifier)

@@ -54,6 +54,9 @@ def ingest_data(
     intake_form_id: Annotated[str | None, Query(max_length=64)] = None,
 ):
     wrapped = {"headers": {k.lower(): v for k, v in request.headers.items()}, "body": body}
+    if "\\u0000" in json.dumps(body):
+        # PostgreSQL text cannot hold NUL characters: refuse rather than fail on storage
+        raise IngestError("INVALID_REQUEST", "NUL characters are not allowed in payloads.")
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         raise IngestError("INVALID_REQUEST", "Payload too large.")
     # 1. data model (explicit, else detection patterns)

@@ -1,1 +1,2 @@
 from . import test_partner_journey
+from . import test_hardening
