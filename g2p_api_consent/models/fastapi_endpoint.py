@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 from odoo.addons.g2p_partner_api.models.fastapi_endpoint import APP
 
@@ -8,8 +8,8 @@ from ..routers.consent import router as consent_router
 class FastapiEndpoint(models.Model):
     _inherit = "fastapi.endpoint"
 
-    def _get_fastapi_routers(self):
-        routers = super()._get_fastapi_routers()
-        if self.app == APP:
-            routers.append(consent_router)
-        return routers
+    @api.model
+    def _g2p_apps(self):
+        apps = super()._g2p_apps()
+        apps[APP] = dict(apps[APP], routers=apps[APP]["routers"] + [consent_router])
+        return apps

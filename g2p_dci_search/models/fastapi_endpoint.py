@@ -1,12 +1,10 @@
 import logging
 
 from fastapi.exceptions import RequestValidationError
-from starlette.middleware import Middleware
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
-from odoo.addons.g2p_partner_api.services.api_middleware import G2PApiMiddleware
 
 from ..routers.dci import router as dci_router
 from ..services.dci_envelope import http_errors
@@ -36,19 +34,9 @@ class FastapiEndpoint(models.Model):
 
     app = fields.Selection(selection_add=[(APP, "G2P DCI registry API")], ondelete={APP: "cascade"})
 
-    def _get_fastapi_routers(self):
-        if self.app == APP:
-            return [dci_router]
-        return super()._get_fastapi_routers()
-
-    def _get_fastapi_app_middlewares(self):
-        middlewares = super()._get_fastapi_app_middlewares()
-        if self.app == APP:
-            middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=render_dci_error))
-        return middlewares
-
-    def _prepare_fastapi_app_params(self):
-        params = super()._prepare_fastapi_app_params()
-        if self.app == APP:
-            params.update(version="1.0.0", summary="SPDCI Social Registry API: signed DCI search over the registry.")
-        return params
+    @api.model
+    def _g2p_apps(self):
+        apps = super()._g2p_apps()
+        apps[APP] = {"routers": [dci_router], "render_error": render_dci_error, "version": "1.0.0",
+                     "summary": "SPDCI Social Registry API: signed DCI search over the registry."}
+        return apps

@@ -1,8 +1,4 @@
-from starlette.middleware import Middleware
-
-from odoo import fields, models
-
-from odoo.addons.g2p_partner_api.services.api_middleware import G2PApiMiddleware
+from odoo import api, fields, models
 
 from ..routers.ingest import router as ingest_router
 from ..services.ingest_envelope import render_ingest_error
@@ -15,19 +11,9 @@ class FastapiEndpoint(models.Model):
 
     app = fields.Selection(selection_add=[(APP, "G2P Partner ingest")], ondelete={APP: "cascade"})
 
-    def _get_fastapi_routers(self):
-        if self.app == APP:
-            return [ingest_router]
-        return super()._get_fastapi_routers()
-
-    def _get_fastapi_app_middlewares(self):
-        middlewares = super()._get_fastapi_app_middlewares()
-        if self.app == APP:
-            middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=render_ingest_error))
-        return middlewares
-
-    def _prepare_fastapi_app_params(self):
-        params = super()._prepare_fastapi_app_params()
-        if self.app == APP:
-            params.update(version="1.0", summary="Partner data ingestion: signed payloads into the registry's approval pipeline.")
-        return params
+    @api.model
+    def _g2p_apps(self):
+        apps = super()._g2p_apps()
+        apps[APP] = {"routers": [ingest_router], "render_error": render_ingest_error, "version": "1.0",
+                     "summary": "Partner data ingestion: signed payloads into the registry's approval pipeline."}
+        return apps
