@@ -115,7 +115,7 @@ def ingest_data(
         "payload": json.dumps(item, ensure_ascii=False),
         "classification_status": "skipped" if bypass else "pending",
     } for index, item in enumerate(items)])
-    rows._enqueue("transformation" if bypass else "classification")
+    rows._enqueue_later("transformation" if bypass else "classification")
     request.state.correlation_id = correlation_id
     return render(model, envelope(message_id, correlation_id, {
         "correlation_id": correlation_id, "ingest_ids": rows.mapped("ingest_id"), "item_count": len(rows)}))
