@@ -22,10 +22,10 @@ channels = root:2,root.g2p_ingest:2,root.g2p_outbound:2
 CONF
 if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
   echo "[run] creating database $db with the suite and demo data"
-  odoo_bin -c "$conf" -d "$db" -i "$SUITE_MODULES" --stop-after-init --log-level=warn
+  odoo_bin -c "$conf" -d "$db" -i "$SUITE_ADDONS" --stop-after-init --log-level=warn
 else
   # -i installs addons added since the last run, -u brings the others up to date
-  odoo_bin -c "$conf" -d "$db" -i "$SUITE_MODULES" -u "$SUITE_MODULES" --stop-after-init --log-level=warn
+  odoo_bin -c "$conf" -d "$db" -i "$SUITE_ADDONS" -u "$SUITE_ADDONS" --stop-after-init --log-level=warn
 fi
 "$VENV/bin/python" "$ROOT/scripts/print_demo_info.py" "$conf" "$db" "http://localhost:$port" || true
 exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$"

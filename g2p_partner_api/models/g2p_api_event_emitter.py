@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from ..services.extendable_context import extendable_registry
+
 # The key under which one transaction collects its events until pre-commit.
 PENDING_EVENTS = "g2p_pending_events"
 
@@ -37,7 +39,8 @@ class G2PApiEventEmitter(models.AbstractModel):
 
     def _g2p_snapshot(self):
         """Wire form of a record about to disappear (unlink), captured while it still exists."""
-        return self.env["g2p.api.subscription"]._resource_payload(self)
+        with extendable_registry(self.env):
+            return self.env["g2p.api.subscription"]._resource_payload(self)
 
     @api.model_create_multi
     def create(self, vals_list):

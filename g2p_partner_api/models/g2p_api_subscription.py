@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services import templates
+from ..services.extendable_context import extendable_registry
 from .g2p_api_event_emitter import PENDING_EVENTS
 
 # event type prefix → (scope the payload needs, REST schema builder)
@@ -114,6 +115,11 @@ class G2PApiSubscription(models.Model):
     @api.model
     def _flush_pending_events(self):
         pending = self.env.cr.precommit.data.pop(PENDING_EVENTS, {})
+        with extendable_registry(self.env):
+            self._emit_pending(pending)
+
+    @api.model
+    def _emit_pending(self, pending):
         for event in pending.values():
             record = self.env[event["model"]].browse(event["id"]).exists()
             if not record and event.get("snapshot") is None:
@@ -127,6 +133,10 @@ class G2PApiSubscription(models.Model):
         subscriptions = self.sudo().search([("event_type_ids.code", "=", event_type), ("client_id.active", "=", True)])
         if not subscriptions:
             return self.env["g2p.api.delivery"]
+        with extendable_registry(self.env):
+            return subscriptions._emit_to(event_type, record, snapshot)
+
+    def _emit_to(self, event_type, record, snapshot):
         base = {
             "specversion": "1.0", "id": str(uuid.uuid4()),
             "source": f"urn:g2p:registry:{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}",
@@ -135,9 +145,9 @@ class G2PApiSubscription(models.Model):
         }
         payload = snapshot if snapshot is not None else (self._resource_payload(record) if record else None)
         registrant = self._registrant_of(record) if record else self.env["res.partner"]
-        subject = (payload or {}).get("uuid") or getattr(record, "uuid", None)
+        subject = (payload or {}).get("uuid") or (payload or {}).get("reference") or getattr(record, "uuid", None)
         deliveries = self.env["g2p.api.delivery"]
-        for sub in subscriptions:
+        for sub in self:
             event = dict(base, subject=subject)
             scope = SCOPE_BY_PREFIX.get(event_type.split(".")[0], "individual:read")
             readable = not registrant or bool(sub.client_id._filter_readable_registrants(registrant, scope))

@@ -134,6 +134,19 @@ class TestOutboundNotifications(G2PApiCase):
         self.commit_events()
         self.assertEqual(sub.delivery_ids.subject, created.json()["uuid"])
 
+    def test_events_emitted_outside_http_requests(self):
+        """Cron, shell and in-process jobs have no extendable context: payloads are still built."""
+        from extendable import context
+
+        sub, _secret = self._subscribe(["individual.updated"])
+        token = context.extendable_registry.set(None)
+        try:
+            self.person.write({"family_name": "FromCron"})
+            self.commit_events()
+        finally:
+            context.extendable_registry.reset(token)
+        self.assertEqual(json.loads(sub.delivery_ids.body)["data"]["family_name"], "FromCron")
+
     def test_https_required_unless_allowed(self):
         from odoo.exceptions import ValidationError
 
