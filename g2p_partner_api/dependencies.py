@@ -96,7 +96,7 @@ class Paging:
 
 
 def paging(
-    page: Annotated[int, Query(alias="_page", ge=1, description="Page number, from 1")] = 1,
+    page: Annotated[int, Query(alias="_page", ge=1, le=100000, description="Page number, from 1")] = 1,
     count: Annotated[int, Query(alias="_count", ge=1, le=200, description="Items per page (max 200)")] = 20,
 ) -> Paging:
     return Paging(page, count)

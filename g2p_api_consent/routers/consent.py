@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, status
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES
+from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, UuidPath
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.registry_service import not_found, resolve_code
 
@@ -76,13 +76,13 @@ def create_consent(
 
 
 @router.get("/{uuid}", response_model=Consent, summary="Read a consent this client recorded or receives")
-def read_consent(uuid: str, env: Annotated[Environment, Depends(api_env)],
+def read_consent(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
                  client: Annotated[object, Depends(require_scope(WRITE))]) -> Consent:
     return Consent.from_record(_get(env, client, uuid))
 
 
 @router.post("/{uuid}/withdraw", response_model=Consent, summary="Record the registrant's withdrawal")
-def withdraw_consent(uuid: str, env: Annotated[Environment, Depends(api_env)],
+def withdraw_consent(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
                      client: Annotated[object, Depends(require_scope(WRITE))],
                      body: WithdrawRequest | None = None) -> Consent:
     consent = _get(env, client, uuid)

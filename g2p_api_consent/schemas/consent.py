@@ -4,10 +4,10 @@ from typing import Literal
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.common import Coding, Identifier
+from odoo.addons.g2p_partner_api.schemas.common import Coding, Identifier, WireModel
 
 
-class ConsentCreate(StrictExtendableBaseModel):
+class ConsentCreate(WireModel):
     """Record a registrant's consent, e.g. from a data-collection tool at registration."""
 
     registrant: str | None = Field(default=None, description="uuid of the registrant")
@@ -42,5 +42,5 @@ class Consent(StrictExtendableBaseModel):
         )
 
 
-class WithdrawRequest(StrictExtendableBaseModel):
+class WithdrawRequest(WireModel):
     reason: str | None = Field(default=None, max_length=256)

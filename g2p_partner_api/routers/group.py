@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, status
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
 from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registry_service as registry
 
@@ -38,7 +38,7 @@ def search_groups(
 
 @router.get("/{uuid}", response_model=Group, summary="Read a group and its members")
 def read_group(
-    uuid: str,
+    uuid: UuidPath,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Group:
@@ -58,7 +58,7 @@ def create_group(
 
 @router.put("/{uuid}", response_model=Group, summary="Replace a group (members included)")
 def replace_group(
-    uuid: str,
+    uuid: UuidPath,
     body: GroupWrite,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -70,7 +70,7 @@ def replace_group(
 
 @router.patch("/{uuid}", response_model=Group, summary="Change some fields of a group")
 def patch_group(
-    uuid: str,
+    uuid: UuidPath,
     body: GroupPatch,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, status
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registry_service as registry
 
@@ -34,7 +34,7 @@ def search_individuals(
 
 @router.get("/{uuid}", response_model=Individual, summary="Read an individual")
 def read_individual(
-    uuid: str,
+    uuid: UuidPath,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Individual:
@@ -54,7 +54,7 @@ def create_individual(
 
 @router.put("/{uuid}", response_model=Individual, summary="Replace an individual")
 def replace_individual(
-    uuid: str,
+    uuid: UuidPath,
     body: IndividualWrite,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -66,7 +66,7 @@ def replace_individual(
 
 @router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual")
 def patch_individual(
-    uuid: str,
+    uuid: UuidPath,
     body: IndividualPatch,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],

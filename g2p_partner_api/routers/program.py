@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
 from ..schemas.program import Program
 from ..services import registry_service as registry
 
@@ -29,7 +29,7 @@ def search_programs(
 
 @router.get("/{uuid}", response_model=Program, summary="Read a programme")
 def read_program(
-    uuid: str,
+    uuid: UuidPath,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(READ))],
 ) -> Program:

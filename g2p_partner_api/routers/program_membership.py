@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, status
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -59,7 +59,7 @@ def search_memberships(
 
 @router.get("/{uuid}", response_model=ProgramMembership, summary="Read a programme membership")
 def read_membership(
-    uuid: str,
+    uuid: UuidPath,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> ProgramMembership:
@@ -93,19 +93,19 @@ def _transition(env, client, uuid, state, reason=None):
 
 
 @router.post("/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)")
-def enrol(uuid: str, env: Annotated[Environment, Depends(api_env)],
+def enrol(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
           client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
     return _transition(env, client, uuid, "enrolled")
 
 
 @router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment")
-def pause(uuid: str, env: Annotated[Environment, Depends(api_env)],
+def pause(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
           client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
     return _transition(env, client, uuid, "paused")
 
 
 @router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme")
-def exit_program(uuid: str, env: Annotated[Environment, Depends(api_env)],
+def exit_program(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
                  client: Annotated[object, Depends(require_scope(WRITE))],
                  body: ExitRequest | None = None) -> ProgramMembership:
     return _transition(env, client, uuid, "exited", body.reason if body else None)
@@ -113,7 +113,7 @@ def exit_program(uuid: str, env: Annotated[Environment, Depends(api_env)],
 
 @router.put("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
 @router.patch("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
-def update_membership(uuid: str, body: ProgramMembershipUpdate, env: Annotated[Environment, Depends(api_env)],
+def update_membership(uuid: UuidPath, body: ProgramMembershipUpdate, env: Annotated[Environment, Depends(api_env)],
                       client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
     membership = _get(env, client, uuid, WRITE)
     if body.state and body.state != membership.state:

@@ -1,9 +1,14 @@
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, Field, model_validator
 
 T = TypeVar("T")
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Every resource is addressed by its uuid; anything else is refused (422) before reaching the database.
+UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, description="uuid of the resource")]
 
 
 class PingResponse(BaseModel):
@@ -40,12 +45,33 @@ ERROR_RESPONSES = {
 }
 
 
-class Identifier(StrictExtendableBaseModel):
+def _contains_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class WireModel(StrictExtendableBaseModel):
+    """Base of the wire models: text with NUL characters (which PostgreSQL cannot store) is refused."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data):
+        if _contains_nul(data):
+            raise ValueError("NUL characters are not allowed")
+        return data
+
+
+class Identifier(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:id:national-id"])
     value: str = Field(min_length=1, max_length=128, examples=["100007919"])
 
 
-class Coding(StrictExtendableBaseModel):
+class Coding(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:vocab:gender"])
     code: str = Field(min_length=1, max_length=64, examples=["female"])
     display: str | None = None
@@ -55,7 +81,7 @@ class Coding(StrictExtendableBaseModel):
         return cls(**code_record._to_wire()) if code_record else None
 
 
-class Address(StrictExtendableBaseModel):
+class Address(WireModel):
     street: str | None = None
     city: str | None = None
     zip: str | None = None

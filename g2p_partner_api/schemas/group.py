@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance
+from .common import Address, Coding, Identifier, Provenance, WireModel
 
 
 class GroupMember(StrictExtendableBaseModel):
@@ -44,14 +44,14 @@ class Group(StrictExtendableBaseModel):
         )
 
 
-class GroupMemberWrite(StrictExtendableBaseModel):
+class GroupMemberWrite(WireModel):
     individual: str = Field(description="uuid of an existing individual")
     kinds: list[Coding] = []
     start_date: date | None = None
     end_date: date | None = None
 
 
-class GroupWrite(StrictExtendableBaseModel):
+class GroupWrite(WireModel):
     """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list."""
 
     name: str = Field(min_length=1, max_length=256)
@@ -60,7 +60,7 @@ class GroupWrite(StrictExtendableBaseModel):
     members: list[GroupMemberWrite] = Field(default=[], max_length=100)
 
 
-class GroupPatch(StrictExtendableBaseModel):
+class GroupPatch(WireModel):
     name: str | None = Field(default=None, min_length=1, max_length=256)
     identifiers: list[Identifier] | None = Field(default=None, max_length=20)
     address: Address | None = None

@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance
+from .common import Address, Coding, Identifier, Provenance, WireModel
 
 
 class GroupRef(StrictExtendableBaseModel):
@@ -45,7 +45,7 @@ class Individual(StrictExtendableBaseModel):
         )
 
 
-class IndividualWrite(StrictExtendableBaseModel):
+class IndividualWrite(WireModel):
     """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared)."""
 
     given_name: str = Field(min_length=1, max_length=128)
@@ -57,7 +57,7 @@ class IndividualWrite(StrictExtendableBaseModel):
     address: Address | None = None
 
 
-class IndividualPatch(StrictExtendableBaseModel):
+class IndividualPatch(WireModel):
     """Body of PATCH: only the fields sent are changed; ``identifiers``, when sent, replaces the list."""
 
     given_name: str | None = Field(default=None, min_length=1, max_length=128)

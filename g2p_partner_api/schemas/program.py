@@ -4,7 +4,7 @@ from typing import Literal
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Provenance
+from .common import Provenance, WireModel
 
 MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
 
@@ -44,18 +44,18 @@ class ProgramMembership(StrictExtendableBaseModel):
         )
 
 
-class ProgramMembershipCreate(StrictExtendableBaseModel):
+class ProgramMembershipCreate(WireModel):
     program: str = Field(description="uuid of the programme")
     registrant: str = Field(description="uuid of the individual or group")
     enrol: bool = Field(default=False, description="Enrol at once instead of leaving the membership in draft")
 
 
-class ProgramMembershipUpdate(StrictExtendableBaseModel):
+class ProgramMembershipUpdate(WireModel):
     """PUT/PATCH: the state to move to (through the allowed transitions) and the exit reason."""
 
     state: MembershipState | None = None
     exit_reason: str | None = Field(default=None, max_length=256)
 
 
-class ExitRequest(StrictExtendableBaseModel):
+class ExitRequest(WireModel):
     reason: str | None = Field(default=None, max_length=256)

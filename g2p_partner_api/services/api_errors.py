@@ -90,6 +90,9 @@ def to_status_and_body(exc):
         status, code, message, details, headers = 404, "not_found", "Not found.", [], {}
     elif isinstance(exc, UserError):
         status, code, message, details, headers = 409, "conflict", exc.args[0], [], {}
+    elif isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
+        # PostgreSQL text cannot hold NUL: client input, refused before anything is stored
+        status, code, message, details, headers = 422, "validation_error", "NUL characters are not allowed.", [], {}
     elif isinstance(exc, psycopg2.errors.UniqueViolation):
         status, code, message, details, headers = 409, "duplicate", "This record already exists.", [], {}
     else:

@@ -8,7 +8,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client
-from odoo.addons.g2p_partner_api.schemas.common import PingResponse
+from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, PingResponse, UuidPath
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
@@ -121,10 +121,10 @@ def ingest_data(
         "correlation_id": correlation_id, "ingest_ids": rows.mapped("ingest_id"), "item_count": len(rows)}))
 
 
-@router.get("/ingest_status/{correlation_id}", response_model=IngestStatusResponse,
+@router.get("/ingest_status/{correlation_id}", response_model=IngestStatusResponse, responses=ERROR_RESPONSES,
             summary="Status of every item of one ingest call (Bearer token of the sending client)")
 def ingest_status(
-    correlation_id: str,
+    correlation_id: UuidPath,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(authenticated_client)],
 ) -> IngestStatusResponse:

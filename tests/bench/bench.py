@@ -63,6 +63,9 @@ def ensure_database():
         log("installing the suite into g2p_bench (no demo data)")
         subprocess.run(odoo_cmd("-d", DB, "-i", ADDONS, "--without-demo=all", "--stop-after-init", "--log-level=warn"),
                        check=True)
+    else:
+        log("updating the suite in g2p_bench to the code of this checkout")
+        subprocess.run(odoo_cmd("-d", DB, "-u", ADDONS, "--stop-after-init", "--log-level=warn"), check=True)
     with connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM res_partner WHERE is_registrant AND uuid LIKE 'b0000000-%'")
         if cur.fetchone()[0] < INDIVIDUALS + GROUPS:
@@ -127,14 +130,26 @@ def generate(cur):
 def ensure_client(public_pem):
     hashed = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=25000).hash(SECRET)
     with connect() as conn, conn.cursor() as cur:
-        cur.execute("DELETE FROM g2p_api_client WHERE client_id = 'bench'")
-        cur.execute("""INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime, all_programs,
-                       partner_mnemonic, dci_sender_id, public_key, dci_verify_signature, legal_basis_enabled, legal_basis,
-                       create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true, 'BENCH', 'bench.dci',
-                       %s, true, true, 'Benchmark: reads without consent', now(), now()) RETURNING id""", [hashed, public_pem])
-        client_id = cur.fetchone()[0]
+        # what earlier runs left: pipeline rows, their jobs, and the registrants they created
+        cur.execute("DELETE FROM queue_job WHERE model_name IN ('g2p.ingest.raw', 'g2p.change.request', 'g2p.api.delivery')")
+        cur.execute("DELETE FROM g2p_change_request")
+        cur.execute("DELETE FROM g2p_ingest_raw")
+        cur.execute("DELETE FROM res_partner WHERE is_registrant AND uuid NOT LIKE 'b0000000-%'")
+        cur.execute("SELECT id FROM g2p_api_client WHERE client_id = 'bench'")
+        found = cur.fetchone()
+        if found:
+            client_id = found[0]
+            cur.execute("UPDATE g2p_api_client SET secret_hash = %s, public_key = %s, active = true WHERE id = %s",
+                        [hashed, public_pem, client_id])
+        else:
+            cur.execute("""INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime, all_programs,
+                           partner_mnemonic, dci_sender_id, public_key, dci_verify_signature, legal_basis_enabled, legal_basis,
+                           create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true, 'BENCH', 'bench.dci',
+                           %s, true, true, 'Benchmark: reads without consent', now(), now()) RETURNING id""",
+                        [hashed, public_pem])
+            client_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO g2p_api_client_g2p_api_scope_rel (g2p_api_client_id, g2p_api_scope_id)
-                       SELECT %s, id FROM g2p_api_scope""", [client_id])
+                       SELECT %s, id FROM g2p_api_scope ON CONFLICT DO NOTHING""", [client_id])
 
 
 # --- server -----------------------------------------------------------------------------------

@@ -1,2 +1,3 @@
 from . import test_partner_journey
 from . import test_hardening
+from . import test_openapi_fuzz
