@@ -126,6 +126,30 @@ class TestIngestFuzzAndFaults(IngestCase):
         self.assertEqual(response.json()["ack"]["code"], "INVALID_REQUEST")
         self.assertFalse(self.Raw.search_count([]))
 
+    def test_connection_lost_during_ingest_acknowledges_nothing(self):
+        """A call is acknowledged only once its rows are written: a dropped database connection
+        answers an error, stores nothing, and the partner's resend of the same message succeeds."""
+        import psycopg2
+
+        body = self.body({"person": self.person(nid="99300001")})
+        Raw = type(self.Raw)
+        original_create = Raw.create
+
+        def connection_lost(model, vals_list):
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+        self.patch(Raw, "create", connection_lost)
+        with mute_logger("odoo.addons.g2p_partner_ingest.services.ingest_envelope"):
+            response = self.post(body)
+        header = response.json()["response_header"]
+        self.assertEqual((header["response_status"], header["error_code"], header["correlation_id"]), ("ERROR", "500", None))
+        self.assertFalse(self.Raw.search_count([]))
+        self.patch(Raw, "create", original_create)
+        data, rows = self.ingest(body)
+        self.assertEqual(data["response_header"]["response_status"], "SUCCESS")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows.change_request_id.operation, "add")
+
     def test_apply_killed_midway_leaves_nothing_and_completes_on_retry(self):
         approver = new_test_user(self.env, "fault_approver", groups="g2p_partner_api.group_registry_approver")
         households = [{"household_id": "HH-FAULT-1", "name": "Fault household", "members": [
