@@ -94,6 +94,3 @@ class G2PApiMiddleware:
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])
 
-
-def error_response(status, body, headers=None):
-    return JSONResponse(body, status_code=status, headers=headers or None)
