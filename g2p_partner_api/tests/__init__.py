@@ -6,3 +6,4 @@ from . import test_rest_individual
 from . import test_rest_group_program
 from . import test_schema_extension
 from . import test_outbound
+from . import test_audit
