@@ -13,6 +13,7 @@
         "data/fastapi_endpoint_data.xml",
         "views/g2p_dci_register_views.xml",
         "views/g2p_api_client_views.xml",
+        "views/g2p_dci_transaction_views.xml",
     ],
     "installable": True,
 }

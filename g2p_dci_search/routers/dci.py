@@ -43,7 +43,34 @@ def _envelope_problem(client, body):
             return None, f"err.signature.invalid: {exc}"
     if header.total_count != len(body.message.search_request):
         return "rjct.total_count.invalid", "total_count must equal the number of search_request items"
+    Transaction = client.env["g2p.dci.transaction"].sudo()
+    if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
+        return "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
     return None
+
+
+def _duplicate_references(client, items):
+    """reference_ids already used by this sender, or twice in this message."""
+    references = [str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")]
+    seen, repeated = set(), set()
+    for reference in references:
+        (repeated if reference in seen else seen).add(reference)
+    used = client.env["g2p.dci.transaction.item"].sudo().search(
+        [("client_id", "=", client.id), ("reference_id", "in", references)]).mapped("reference_id")
+    return repeated | set(used)
+
+
+def _record(env, client, body, correlation_id, status, results, items):
+    env["g2p.dci.transaction"].sudo().create({
+        "client_id": client.id, "sender_id": body.header.sender_id, "message_id": body.header.message_id,
+        "transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "action": body.header.action,
+        "status": status, "total_count": len(results), "completed_count": sum(r["status"] == "succ" for r in results),
+        "item_ids": [(0, 0, {
+            "reference_id": r["reference_id"] or "-", "status": r["status"], "status_reason_code": r.get("status_reason_code"),
+            "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None,
+            "total_count": (r.get("pagination") or {}).get("total_count", 0),
+        }) for r, item in zip(results, items, strict=True)],
+    })
 
 
 @router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
@@ -73,7 +100,13 @@ def sync_search(
         request.state.audit_error_code = problem[0] or problem[1].split(":")[0]
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
-    results = [search_item(env, client, item) for item in items]
+    duplicates = _duplicate_references(client, items)
+    results = [
+        search_item(env, client, item) if str(item.get("reference_id")) not in duplicates
+        else dci_envelope.item_rejected(item.get("reference_id"), "rjct.reference_id.duplicate",
+                                        "reference_id already used by this sender")
+        for item in items
+    ]
     succeeded = sum(1 for r in results if r["status"] == "succ")
     # The spec's header status has no "part": a partly answered batch is succ with
     # completed_count < total_count (each item carries its own succ/rjct).
@@ -84,6 +117,7 @@ def sync_search(
     if status == "rjct":
         request.state.audit_outcome = "failure"
         request.state.audit_error_code = results[0].get("status_reason_code")
+    _record(env, client, body, correlation_id, status, results, items)
     header = dci_envelope.response_header(body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id)
     message = {"transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "search_response": results}
     return dci_envelope.signed(env, header, message)

@@ -53,3 +53,8 @@ def rejected(env, request_header, registry_id, reason_code=None, reason_message=
 def http_errors(code, message):
     """The spec's HttpErrorResponse body for 4xx/5xx at the HTTP level."""
     return {"errors": [{"code": code, "message": message}]}
+
+
+def item_rejected(reference_id, code, message):
+    return {"reference_id": str(reference_id or ""), "timestamp": now_iso(), "status": "rjct",
+            "status_reason_code": code, "status_reason_message": message}

@@ -122,6 +122,7 @@ class TestDciSyncSearch(DciCase):
             (dict(self.item("expression", {"family_name": "Qwertyson"}), timestamp="not-a-time"), "rjct.timestamp.invalid"),
         ]
         for bad, code in bad_items:
+            good = self.item("expression", {"family_name": "Qwertyson"})
             response = self.search(self.envelope([good, bad]), validate=False)
             self.assertEqual(response.status_code, 200, response.text)
             body = response.json()
@@ -164,9 +165,12 @@ class TestDciSyncSearch(DciCase):
     def test_rsa_signatures_and_opt_out(self):
         rsa_key = private_key("rsa")
         self.client.public_key = public_pem(rsa_key)
-        items = [self.item("expression", {"family_name": "Qwertyson"})]
-        self.assertEqual(self.search(self.envelope(items, key=rsa_key, algorithm="RS256")).json()["header"]["status"], "succ")
-        unsigned = self.envelope(items, key=rsa_key, algorithm="RS256")
+
+        def items():
+            return [self.item("expression", {"family_name": "Qwertyson"})]
+
+        self.assertEqual(self.search(self.envelope(items(), key=rsa_key, algorithm="RS256")).json()["header"]["status"], "succ")
+        unsigned = self.envelope(items(), key=rsa_key, algorithm="RS256")
         unsigned["signature"] = None
         self._assert_envelope_rejected(unsigned, "err.signature.missing")
         self.client.dci_verify_signature = False
@@ -203,3 +207,20 @@ class TestDciSyncSearch(DciCase):
         record = self._records(response)["data"]["reg_records"][0]
         self.assertEqual((record["@type"], record["group_size"], record["group_name"]), ("spdci:Group", 4, group.name))
         self.assertEqual(record["member_list"][0]["relationship_type"], "head")
+
+    def test_duplicate_message_and_reference_ids(self):
+        first = self.envelope([self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref")])
+        self.assertEqual(self.search(first).json()["header"]["status"], "succ")
+        transaction = self.env["g2p.dci.transaction"].search([("message_id", "=", first["header"]["message_id"])])
+        self.assertEqual((transaction.client_id, transaction.status, transaction.item_ids.reference_id),
+                         (self.client, "succ", "dup-ref"))
+        replay = self._assert_envelope_rejected(first, "message_id")
+        self.assertEqual(replay["header"]["status_reason_code"], "rjct.message_id.duplicate")
+        again = self.search(self.envelope([
+            self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref"),
+            self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
+            self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
+        ])).json()
+        codes = [r.get("status_reason_code") for r in again["message"]["search_response"]]
+        self.assertEqual(codes, ["rjct.reference_id.duplicate"] * 3)
+        self.assertEqual(again["header"]["status"], "rjct")

@@ -269,7 +269,7 @@ def row_dci(server, key):
         header = {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": "2026-11-25T00:00:00Z",
                   "action": "search", "sender_id": "bench.dci", "receiver_id": "registry.g2p", "total_count": 1}
         message = {"transaction_id": "bench", "search_request": [{
-            "reference_id": str(i), "timestamp": "2026-11-25T00:00:00Z",
+            "reference_id": str(uuid.uuid4()), "timestamp": "2026-11-25T00:00:00Z",
             "search_criteria": {"reg_type": "Individual", "query_type": "expression", "pagination": {"page_size": 10},
                                 "query": {"family_name": family, "birth_date": {"$gte": low, "$lte": high}}}}]}
         body = {"signature": jwt.encode({"header": header, "message": message}, key, algorithm="ES256"),

@@ -82,7 +82,7 @@ class DciEnvelope:
         header = {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": "search",
                   "sender_id": "spmis.example.org", "receiver_id": "registry.g2p", "total_count": 1}
         message = {"transaction_id": "journey", "search_request": [{
-            "reference_id": "journey-1", "timestamp": now(),
+            "reference_id": str(uuid.uuid4()), "timestamp": now(),
             "search_criteria": {"reg_type": "Household", "query_type": "idtype-value",
                                 "query": {"type": id_type, "value": value}}}]}
         return {"signature": jwt.encode({"header": header, "message": message}, self.key, algorithm="ES256"),
