@@ -10,7 +10,7 @@ from odoo.addons.g2p_partner_api.dependencies import require_scope
 from odoo.addons.g2p_partner_api.schemas.common import PingResponse
 from odoo.addons.g2p_partner_api.services import jwt_service
 
-from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope
+from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_envelope
 from ..services.dci_search import search_item
 
@@ -22,11 +22,11 @@ def _registry_id(env):
     return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
 
 
-def _envelope_problem(client, body):
+def _envelope_problem(client, body, action="search", item_count=None):
     """(reason_code, message) when the envelope itself is unacceptable, else None."""
     header = body.header
-    if header.action != "search":
-        return "rjct.action.invalid", f"action must be search, not {header.action!r}"
+    if header.action != action:
+        return "rjct.action.invalid", f"action must be {action}, not {header.action!r}"
     if dci_envelope.parse_ts(header.message_ts) is None:
         return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
     if header.is_msg_encrypted:
@@ -41,8 +41,8 @@ def _envelope_problem(client, body):
             jwt_service.verify_signed_object(body.signature, signed, client.public_key)
         except jwt_service.SignatureInvalid as exc:
             return None, f"err.signature.invalid: {exc}"
-    if header.total_count != len(body.message.search_request):
-        return "rjct.total_count.invalid", "total_count must equal the number of search_request items"
+    if header.total_count != (item_count if item_count is not None else len(body.message.search_request)):
+        return "rjct.total_count.invalid", "total_count must equal the number of request items"
     Transaction = client.env["g2p.dci.transaction"].sudo()
     if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
         return "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
@@ -120,4 +120,47 @@ def sync_search(
     _record(env, client, body, correlation_id, status, results, items)
     header = dci_envelope.response_header(body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id)
     message = {"transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "search_response": results}
+    return dci_envelope.signed(env, header, message)
+
+
+@router.post("/registry/sync/txn/status", response_model=SearchResponseEnvelope, response_model_exclude_none=True,
+             responses=ERRORS, summary="Status of earlier transactions of this sender (search)")
+def sync_txn_status(
+    request: Request,
+    body: TxnStatusEnvelope,
+    env: Annotated[Environment, Depends(odoo_env)],
+    client: Annotated[object, Depends(require_scope("dci:search"))],
+):
+    request.state.audit_actor = body.header.sender_id
+    registry_id = _registry_id(env)
+    problem = _envelope_problem(client, body, action="txn-status", item_count=1)
+    if problem:
+        request.state.audit_outcome = "failure"
+        request.state.audit_error_code = problem[0] or problem[1].split(":")[0]
+        return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
+    query = body.message.txnstatus_request
+    request.state.reference_ids = [query.reference_id]
+    domain = [("client_id", "=", client.id)]
+    values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
+    if query.attribute_type == "reference_id_list":
+        transactions = env["g2p.dci.transaction.item"].sudo().search(domain + [("reference_id", "in", values)]).transaction_id
+    else:
+        transactions = env["g2p.dci.transaction"].sudo().search(domain + [(query.attribute_type, "in", values)])
+    items = transactions.item_ids
+    if query.attribute_type == "reference_id_list":
+        items = items.filtered(lambda i: i.reference_id in values)
+    status = "succ" if transactions and query.txn_type == "search" else "rjct"
+    header = dci_envelope.response_header(body.header.model_dump(), "txn-on-status", status, 1, int(status == "succ"),
+                                          registry_id, reason_message=None if status == "succ" else "no search transaction matches")
+    if status == "rjct":
+        request.state.audit_outcome = "failure"
+    message = {
+        "transaction_id": body.message.transaction_id,
+        "correlation_id": transactions[:1].correlation_id or str(uuid.uuid4()),
+        "txnstatus_response": {"txn_type": query.txn_type, "txn_status": {
+            "transaction_id": transactions[:1].transaction_id or body.message.transaction_id,
+            "correlation_id": transactions[:1].correlation_id or "",
+            "search_response": [dci_envelope.item_status(i) for i in items],
+        }},
+    }
     return dci_envelope.signed(env, header, message)

@@ -73,3 +73,27 @@ class HttpErrorResponse(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[dict[str, Any]]
+
+
+class TxnStatusQuery(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    reference_id: str = Field(min_length=1, max_length=99)
+    txn_type: Literal["search", "subscribe", "receipt"]
+    attribute_type: Literal["transaction_id", "reference_id_list", "correlation_id"]
+    attribute_value: str | list[str]
+
+
+class TxnStatusRequestMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    transaction_id: str = Field(max_length=99)
+    txnstatus_request: TxnStatusQuery
+
+
+class TxnStatusEnvelope(BaseModel):
+    """POST /dci/registry/sync/txn/status body."""
+
+    signature: str | None = None
+    header: MsgHeader
+    message: TxnStatusRequestMessage

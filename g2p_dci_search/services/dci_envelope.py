@@ -58,3 +58,11 @@ def http_errors(code, message):
 def item_rejected(reference_id, code, message):
     return {"reference_id": str(reference_id or ""), "timestamp": now_iso(), "status": "rjct",
             "status_reason_code": code, "status_reason_message": message}
+
+
+def item_status(item):
+    """A recorded item as a search_response entry without records (txn status answers)."""
+    entry = {"reference_id": item.reference_id, "timestamp": item.create_date.isoformat() + "Z", "status": item.status}
+    if item.status_reason_code:
+        entry["status_reason_code"] = item.status_reason_code
+    return entry

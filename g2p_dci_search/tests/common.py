@@ -31,6 +31,9 @@ def spec_validator(pointer):
 SYNC_SEARCH = "/paths/~1registry~1sync~1search/post"
 REQUEST_SCHEMA = SYNC_SEARCH + "/requestBody/content/application~1json/schema"
 RESPONSE_SCHEMA = SYNC_SEARCH + "/responses/default/content/application~1json/schema"
+SYNC_TXN_STATUS = "/paths/~1registry~1sync~1txn~1status/post"
+TXN_REQUEST_SCHEMA = SYNC_TXN_STATUS + "/requestBody/content/application~1json/schema"
+TXN_RESPONSE_SCHEMA = SYNC_TXN_STATUS + "/responses/default/content/application~1json/schema"
 
 
 def private_key(kind="ec"):

@@ -1,8 +1,10 @@
+import uuid
+
 import jwt
 
 from odoo.tests import tagged
 
-from .common import DciCase, private_key, public_pem
+from .common import TXN_REQUEST_SCHEMA, TXN_RESPONSE_SCHEMA, DciCase, now, private_key, public_pem, spec_validator
 
 
 @tagged("post_install", "-at_install")
@@ -224,3 +226,36 @@ class TestDciSyncSearch(DciCase):
         codes = [r.get("status_reason_code") for r in again["message"]["search_response"]]
         self.assertEqual(codes, ["rjct.reference_id.duplicate"] * 3)
         self.assertEqual(again["header"]["status"], "rjct")
+
+
+@tagged("post_install", "-at_install")
+class TestDciSyncTxnStatus(DciCase):
+    def _status(self, attribute_type, value, txn_type="search"):
+        header = {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": "txn-status",
+                  "sender_id": "spmis.example.org", "receiver_id": "registry.g2p", "total_count": 1}
+        message = {"transaction_id": "status-1", "txnstatus_request": {
+            "reference_id": str(uuid.uuid4()), "txn_type": txn_type, "attribute_type": attribute_type, "attribute_value": value}}
+        envelope = {"signature": jwt.encode({"header": header, "message": message}, self.key, algorithm="ES256"),
+                    "header": header, "message": message}
+        spec_validator(TXN_REQUEST_SCHEMA).validate(envelope)
+        with self._api() as api:
+            response = api.post("/dci/registry/sync/txn/status", json=envelope, headers=self._auth(self.client, self.secret))
+        self.assertEqual(response.status_code, 200, response.text)
+        spec_validator(TXN_RESPONSE_SCHEMA).validate(response.json())
+        return response.json()
+
+    def test_status_by_transaction_reference_and_correlation(self):
+        search = self.envelope([self.item("expression", {"family_name": "X"}, reference_id="st-ok"),
+                                self.item("expression", {"nope": 1}, reference_id="st-bad")])
+        answer = self.search(search).json()
+        by_txn = self._status("transaction_id", search["message"]["transaction_id"])
+        self.assertEqual((by_txn["header"]["status"], by_txn["header"]["action"]), ("succ", "txn-on-status"))
+        entries = by_txn["message"]["txnstatus_response"]["txn_status"]["search_response"]
+        self.assertEqual([(e["reference_id"], e["status"]) for e in entries], [("st-ok", "succ"), ("st-bad", "rjct")])
+        by_ref = self._status("reference_id_list", ["st-bad"])
+        self.assertEqual([e["reference_id"] for e in by_ref["message"]["txnstatus_response"]["txn_status"]["search_response"]], ["st-bad"])
+        by_corr = self._status("correlation_id", answer["message"]["correlation_id"])
+        self.assertEqual(by_corr["message"]["txnstatus_response"]["txn_status"]["correlation_id"], answer["message"]["correlation_id"])
+        unknown = self._status("transaction_id", "never-sent")
+        self.assertEqual((unknown["header"]["status"], unknown["message"]["txnstatus_response"]["txn_status"]["search_response"]),
+                         ("rjct", []))
