@@ -18,7 +18,7 @@ max_cron_threads = 1
 server_wide_modules = base,web,queue_job
 limit_time_real = 600
 [queue_job]
-channels = root:2,root.g2p_ingest:2,root.g2p_outbound:2
+channels = root:2,root.g2p_ingest:2,root.g2p_outbound:2,root.g2p_dci:2
 CONF
 if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
   echo "[run] creating database $db with the suite and demo data"

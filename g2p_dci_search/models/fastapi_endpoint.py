@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
 from ..routers.dci import router as dci_router
+from ..routers.dci_async import router as dci_async_router
 from ..services.dci_envelope import http_errors
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +38,6 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = {"routers": [dci_router], "render_error": render_dci_error, "version": "1.0.0",
-                     "summary": "SPDCI Social Registry API: signed DCI search over the registry."}
+        apps[APP] = {"routers": [dci_router, dci_async_router], "render_error": render_dci_error, "version": "1.0.0",
+                     "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications."}
         return apps

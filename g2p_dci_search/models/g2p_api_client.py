@@ -1,4 +1,7 @@
-from odoo import fields, models
+from urllib.parse import urlparse
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class G2PApiClient(models.Model):
@@ -8,3 +11,41 @@ class G2PApiClient(models.Model):
         string="Verify DCI envelope signatures", default=True, tracking=True,
         help="Switch off only for a test partner or a system on a trusted network: unsigned envelopes are then accepted.",
     )
+    dci_callback_url = fields.Char(
+        string="DCI callback URL", tracking=True,
+        help="Base URL of the participant's DCI endpoints (e.g. https://spmis.example.org/dci). Callbacks go to "
+             "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
+             "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls.",
+    )
+    dci_callback_allow_http = fields.Boolean(string="Allow plain HTTP callbacks", tracking=True,
+                                             help="Unsafe: only for a test partner or a trusted network.")
+    dci_callback_subscription_id = fields.Many2one(
+        "g2p.api.subscription", string="DCI callback channel", readonly=True, copy=False, ondelete="set null",
+        help="The outbound channel that delivers this client's DCI callbacks and notifications (attempts, retries).",
+    )
+    dci_subscription_ids = fields.One2many("g2p.dci.subscription", "client_id", string="DCI subscriptions")
+
+    @api.constrains("dci_callback_url", "dci_callback_allow_http")
+    def _check_dci_callback_url(self):
+        for rec in self.filtered("dci_callback_url"):
+            url = urlparse(rec.dci_callback_url)
+            if url.scheme not in ("https", "http") or not url.netloc or url.username or url.fragment:
+                raise ValidationError(_("%s is not an http(s) URL.", rec.dci_callback_url))
+            if url.scheme == "http" and not rec.dci_callback_allow_http:
+                raise ValidationError(_("The DCI callback URL must use https (or tick 'Allow plain HTTP callbacks')."))
+
+    def _dci_callback_channel(self):
+        """The outbound subscription DCI callbacks of this client are delivered through."""
+        self.ensure_one()
+        client = self.sudo()
+        vals = {"target_url": client.dci_callback_url, "allow_insecure": client.dci_callback_allow_http,
+                "client_id": client.id}
+        channel = client.dci_callback_subscription_id
+        if not channel:
+            channel = self.env["g2p.api.subscription"].sudo().create(dict(
+                vals, name=_("DCI callbacks: %s", client.name), signing="none",
+                event_type_ids=[(6, 0, self.env.ref("g2p_dci_search.event_type_dci_callback").ids)]))
+            client.dci_callback_subscription_id = channel
+        elif (channel.target_url, channel.allow_insecure) != (vals["target_url"], vals["allow_insecure"]):
+            channel.write(vals)
+        return channel

@@ -8,11 +8,11 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
 from odoo.addons.g2p_partner_api.schemas.common import PingResponse
-from odoo.addons.g2p_partner_api.services import jwt_service
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
-from ..services import dci_envelope
+from ..services import dci_checks, dci_envelope
 from ..services.dci_search import search_item
+from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
@@ -20,44 +20,6 @@ ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
 
 def _registry_id(env):
     return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
-
-
-def _envelope_problem(client, body, action="search", item_count=None):
-    """(reason_code, message) when the envelope itself is unacceptable, else None."""
-    header = body.header
-    if header.action != action:
-        return "rjct.action.invalid", f"action must be {action}, not {header.action!r}"
-    if dci_envelope.parse_ts(header.message_ts) is None:
-        return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
-    if header.is_msg_encrypted:
-        return "rjct.action.not_supported", "encrypted messages are not supported"
-    if client.dci_sender_id != header.sender_id:
-        return None, f"err.sender_id.invalid: sender {header.sender_id!r} is not the authenticated client"
-    if client.dci_verify_signature:
-        if not body.signature or not client.public_key:
-            return None, "err.signature.missing: the envelope must be signed with the client's registered key"
-        signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
-        try:
-            jwt_service.verify_signed_object(body.signature, signed, client.public_key)
-        except jwt_service.SignatureInvalid as exc:
-            return None, f"err.signature.invalid: {exc}"
-    if header.total_count != (item_count if item_count is not None else len(body.message.search_request)):
-        return "rjct.total_count.invalid", "total_count must equal the number of request items"
-    Transaction = client.env["g2p.dci.transaction"].sudo()
-    if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
-        return "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
-    return None
-
-
-def _duplicate_references(client, items):
-    """reference_ids already used by this sender, or twice in this message."""
-    references = [str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")]
-    seen, repeated = set(), set()
-    for reference in references:
-        (repeated if reference in seen else seen).add(reference)
-    used = client.env["g2p.dci.transaction.item"].sudo().search(
-        [("client_id", "=", client.id), ("reference_id", "in", references)]).mapped("reference_id")
-    return repeated | set(used)
 
 
 def _record(env, client, body, correlation_id, status, results, items):
@@ -94,13 +56,13 @@ def sync_search(
 ):
     request.state.audit_actor = body.header.sender_id
     registry_id = _registry_id(env)
-    problem = _envelope_problem(client, body)
+    problem = dci_checks.envelope_problem(client, body, "search", len(body.message.search_request))
     if problem:
         request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0] or problem[1].split(":")[0]
+        request.state.audit_error_code = dci_checks.error_code(problem)
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
-    duplicates = _duplicate_references(client, items)
+    duplicates = dci_checks.duplicate_references(client, items)
     results = [
         search_item(env, client, item) if str(item.get("reference_id")) not in duplicates
         else dci_envelope.item_rejected(item.get("reference_id"), "rjct.reference_id.duplicate",
@@ -133,34 +95,15 @@ def sync_txn_status(
 ):
     request.state.audit_actor = body.header.sender_id
     registry_id = _registry_id(env)
-    problem = _envelope_problem(client, body, action="txn-status", item_count=1)
+    problem = dci_checks.envelope_problem(client, body, "txn-status", 1)
     if problem:
         request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0] or problem[1].split(":")[0]
+        request.state.audit_error_code = dci_checks.error_code(problem)
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
-    query = body.message.txnstatus_request
-    request.state.reference_ids = [query.reference_id]
-    domain = [("client_id", "=", client.id)]
-    values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
-    if query.attribute_type == "reference_id_list":
-        transactions = env["g2p.dci.transaction.item"].sudo().search(domain + [("reference_id", "in", values)]).transaction_id
-    else:
-        transactions = env["g2p.dci.transaction"].sudo().search(domain + [(query.attribute_type, "in", values)])
-    items = transactions.item_ids
-    if query.attribute_type == "reference_id_list":
-        items = items.filtered(lambda i: i.reference_id in values)
-    status = "succ" if transactions and query.txn_type == "search" else "rjct"
-    header = dci_envelope.response_header(body.header.model_dump(), "txn-on-status", status, 1, int(status == "succ"),
-                                          registry_id, reason_message=None if status == "succ" else "no search transaction matches")
+    status, message = txn_status(env, client, body)
+    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
         request.state.audit_outcome = "failure"
-    message = {
-        "transaction_id": body.message.transaction_id,
-        "correlation_id": transactions[:1].correlation_id or str(uuid.uuid4()),
-        "txnstatus_response": {"txn_type": query.txn_type, "txn_status": {
-            "transaction_id": transactions[:1].transaction_id or body.message.transaction_id,
-            "correlation_id": transactions[:1].correlation_id or "",
-            "search_response": [dci_envelope.item_status(i) for i in items],
-        }},
-    }
+    header = dci_envelope.response_header(body.header.model_dump(), "txn-on-status", status, 1, int(status == "succ"),
+                                          registry_id, reason_message=None if status == "succ" else "no transaction matches")
     return dci_envelope.signed(env, header, message)

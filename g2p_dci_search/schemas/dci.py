@@ -97,3 +97,52 @@ class TxnStatusEnvelope(BaseModel):
     signature: str | None = None
     header: MsgHeader
     message: TxnStatusRequestMessage
+
+
+class SubscribeRequestMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    transaction_id: str = Field(max_length=99)
+    subscribe_request: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+
+
+class SubscribeEnvelope(BaseModel):
+    """POST /dci/registry/subscribe body."""
+
+    signature: str | None = None
+    header: MsgHeader
+    message: SubscribeRequestMessage
+
+
+class UnsubscribeRequestMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    transaction_id: str = Field(max_length=99)
+    timestamp: str
+    subscription_codes: list[str] = Field(min_length=1, max_length=100)
+
+
+class UnsubscribeEnvelope(BaseModel):
+    """POST /dci/registry/unsubscribe body."""
+
+    signature: str | None = None
+    header: MsgHeader
+    message: UnsubscribeRequestMessage
+
+
+class AckError(BaseModel):
+    code: str
+    message: str
+
+
+class AckMessage(BaseModel):
+    ack_status: Literal["ACK", "NACK", "ERR"]
+    timestamp: str
+    correlation_id: str
+    error: AckError | None = None
+
+
+class Ack(BaseModel):
+    """Acknowledgement of an asynchronous request; the answer follows as a signed callback."""
+
+    message: AckMessage

@@ -66,3 +66,11 @@ def item_status(item):
     if item.status_reason_code:
         entry["status_reason_code"] = item.status_reason_code
     return entry
+
+
+def ack(correlation_id, status="ACK", error_code=None, error_message=None):
+    """The spec's acknowledgement of an asynchronous request."""
+    message = {"ack_status": status, "timestamp": now_iso(), "correlation_id": correlation_id}
+    if error_code:
+        message["error"] = {"code": error_code, "message": (error_message or error_code)[:999]}
+    return {"message": message}

@@ -46,6 +46,22 @@ def _wire(register, client, record):
     return Individual.from_record(record).model_dump(mode="json")
 
 
+def query_domain(query, query_type, criteria_query):
+    """ORM domain of a search query or subscription filter of one of the spec's query types."""
+    if query_type == "idtype-value":
+        return query.idtype_value_domain(*_idtype_value_of(criteria_query))
+    if query_type == "expression":
+        return query.to_domain(_expression_of(criteria_query))
+    if query_type == "predicate":
+        return query.predicate_to_domain(criteria_query)
+    raise DciQueryError(f"unknown query_type {query_type!r}")
+
+
+def wire_record(register, client, record):
+    """One registry record as the register's outgoing template renders it for ``client``."""
+    return register._render(_wire(register, client, record))
+
+
 def search_item(env, client, item):
     """One search_response entry for one search_request entry."""
     reference_id = item.get("reference_id") if isinstance(item, dict) else None
@@ -62,15 +78,7 @@ def search_item(env, client, item):
         if not register:
             raise DciQueryError(f"unknown reg_type {criteria.get('reg_type')!r}")
         query = DciQuery(register)
-        query_type = criteria.get("query_type")
-        if query_type == "idtype-value":
-            domain = query.idtype_value_domain(*_idtype_value_of(criteria.get("query")))
-        elif query_type == "expression":
-            domain = query.to_domain(_expression_of(criteria.get("query")))
-        elif query_type == "predicate":
-            domain = query.predicate_to_domain(criteria.get("query"))
-        else:
-            raise DciQueryError(f"unknown query_type {query_type!r}")
+        domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
         order = query.order(criteria.get("sort"))
         page_size, page_number = _pagination(register, criteria.get("pagination"))
         # consent (when installed) narrows the search in SQL, so counts match what is returned
@@ -81,7 +89,7 @@ def search_item(env, client, item):
         response.update(
             status="succ",
             data={"version": "1.0.0", "reg_type": register.reg_type, "reg_record_type": register.reg_record_type,
-                  "reg_records": [register._render(_wire(register, client, r)) for r in records]},
+                  "reg_records": [wire_record(register, client, r) for r in records]},
             pagination={"page_size": page_size, "page_number": page_number, "total_count": total},
         )
     except DciQueryError as exc:

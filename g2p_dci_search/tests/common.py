@@ -34,6 +34,12 @@ RESPONSE_SCHEMA = SYNC_SEARCH + "/responses/default/content/application~1json/sc
 SYNC_TXN_STATUS = "/paths/~1registry~1sync~1txn~1status/post"
 TXN_REQUEST_SCHEMA = SYNC_TXN_STATUS + "/requestBody/content/application~1json/schema"
 TXN_RESPONSE_SCHEMA = SYNC_TXN_STATUS + "/responses/default/content/application~1json/schema"
+ACK_SCHEMA = "/components/responses/Response/content/application~1json/schema"
+
+
+def request_schema(path):
+    """Pointer to the JSON request body schema of the spec's ``path`` (e.g. /registry/on-search)."""
+    return "/paths/" + path.replace("~", "~0").replace("/", "~1") + "/post/requestBody/content/application~1json/schema"
 
 
 def private_key(kind="ec"):
@@ -70,6 +76,13 @@ class DciCase(G2PApiCase):
                        "is_msg_encrypted": False}, **header)
         message = {"transaction_id": str(uuid.uuid4())[:30], "search_request": items}
         signature = jwt.encode({"header": header, "message": message}, key or self.key, algorithm=algorithm)
+        return {"signature": signature, "header": header, "message": message}
+
+    def signed_envelope(self, action, message, total_count, key=None, **header):
+        header = dict({"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": action,
+                       "sender_id": "spmis.example.org", "receiver_id": "registry.g2p", "total_count": total_count,
+                       "is_msg_encrypted": False}, **header)
+        signature = jwt.encode({"header": header, "message": message}, key or self.key, algorithm="ES256")
         return {"signature": signature, "header": header, "message": message}
 
     def search(self, envelope, validate=True, client=None, secret=None):

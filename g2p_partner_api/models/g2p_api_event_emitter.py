@@ -34,7 +34,7 @@ class G2PApiEventEmitter(models.AbstractModel):
             # created then updated in one transaction is still one "created" event
             if known and known["event_type"].endswith(".created") and operation == "updated":
                 continue
-            pending[key] = {"event_type": event_type, "model": record._name, "id": record.id,
+            pending[key] = {"event_type": event_type, "operation": operation, "model": record._name, "id": record.id,
                             "snapshot": record._g2p_snapshot() if operation == "archived" else None}
 
     def _g2p_snapshot(self):

@@ -50,8 +50,9 @@ class TestOpenApiFuzz(G2PApiCase):
         self.assertGreaterEqual(self._fuzz(self.rest_endpoint, self._auth(client, secret)), 15)
 
     def test_dci_app(self):
-        client, secret = self._create_client("Schemathesis DCI", scopes=["dci:search"], dci_sender_id="fuzz.dci")
-        self.assertGreaterEqual(self._fuzz(self.env.ref("g2p_dci_search.fastapi_endpoint_dci"), self._auth(client, secret)), 3)
+        client, secret = self._create_client("Schemathesis DCI", scopes=["dci:search", "dci:subscribe"],
+                                             dci_sender_id="fuzz.dci", dci_callback_url="https://spmis.invalid/dci")
+        self.assertGreaterEqual(self._fuzz(self.env.ref("g2p_dci_search.fastapi_endpoint_dci"), self._auth(client, secret)), 8)
 
     def test_ingest_app(self):
         client, secret = self._create_client("Schemathesis ingest", scopes=["individual:read"], partner_mnemonic="FUZZ")

@@ -1,0 +1,237 @@
+import json
+import logging
+import uuid
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
+
+from ..services import dci_callbacks, dci_envelope
+from ..services.dci_query import DciQuery, DciQueryError
+from ..services.dci_search import SCOPE, query_domain, wire_record
+
+_logger = logging.getLogger(__name__)
+
+# reg_event_type values a participant can subscribe to, and the registry events that raise them
+EVENT_CODES = [("REGISTER", "New registrant"), ("NewHouseHoldMember", "New household member"),
+               ("UPDATE", "Registrant updated")]
+# the notify_event data.reg_event_type enum of the spec has no update value: updates leave it out
+NOTIFY_EVENT_TYPES = {"REGISTER", "NewHouseHoldMember"}
+
+
+class SubscribeItemRejected(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def event_code(reg_event_type):
+    """REGISTER / NewHouseHoldMember / UPDATE from a bare or namespaced value
+    (``spdci:common:RegistryEventType:NewHouseHoldMember``), else None."""
+    if not isinstance(reg_event_type, str):
+        return None
+    name = reg_event_type.rsplit(":", 1)[-1].lower()
+    return next((code for code, _label in EVENT_CODES if code.lower() == name), None)
+
+
+class G2PDciSubscription(models.Model):
+    """A DCI participant's standing request to be notified of registry events (DCI › Subscriptions)."""
+
+    _name = "g2p.dci.subscription"
+    _description = "DCI event subscription"
+    _order = "id desc"
+    _rec_name = "code"
+
+    code = fields.Char(required=True, readonly=True, index=True, copy=False, default=lambda self: str(uuid.uuid4()),
+                       help="subscription code given to the participant (unsubscribe, notifications)")
+    client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="cascade", index=True)
+    transaction_id = fields.Many2one("g2p.dci.transaction", readonly=True, ondelete="set null")
+    reference_id = fields.Char(readonly=True)
+    register_id = fields.Many2one("g2p.dci.register", required=True, readonly=True, ondelete="restrict")
+    reg_event_type = fields.Char(required=True, readonly=True, help="as the participant sent it")
+    event_code = fields.Selection(EVENT_CODES, required=True, readonly=True, index=True)
+    filter_type = fields.Char(readonly=True)
+    filter_json = fields.Text(string="Filter", readonly=True)
+    notify_record_type = fields.Char(readonly=True)
+    frequency = fields.Char(readonly=True, help="cron expression the participant asked for (informative)")
+    start_time = fields.Datetime(readonly=True)
+    end_time = fields.Datetime(readonly=True)
+    locale = fields.Char(readonly=True)
+    state = fields.Selection([("subscribe", "Subscribed"), ("unsubscribe", "Unsubscribed")], default="subscribe",
+                             required=True, readonly=True, index=True)
+    unsubscribed_date = fields.Datetime(readonly=True)
+    delivery_ids = fields.One2many("g2p.api.delivery", "dci_subscription_id", string="Notifications sent", readonly=True)
+
+    _sql_constraints = [("code_unique", "unique(code)", "Subscription codes are unique.")]
+
+    # --- subscribe / unsubscribe ------------------------------------------------------------
+    @api.model
+    def _subscribe_item(self, client, item, transaction, duplicate_references):
+        """One subscribe_response entry for one subscribe_request entry (a bad item rejects only itself)."""
+        reference_id = item.get("reference_id") if isinstance(item, dict) else None
+        response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
+        try:
+            subscription = self._create_from_item(client, item, transaction, duplicate_references)
+        except SubscribeItemRejected as exc:
+            response.update(status="rjct", status_reason_code=exc.code, status_reason_message=str(exc)[:999])
+        else:
+            response.update(status="succ", subscriptions=[subscription._to_info()])
+        if isinstance(item, dict) and item.get("locale"):
+            response["locale"] = item["locale"]
+        return response
+
+    @api.model
+    def _create_from_item(self, client, item, transaction, duplicate_references):
+        if not isinstance(item, dict) or not item.get("reference_id"):
+            raise SubscribeItemRejected("rjct.reference_id.invalid", "reference_id is required")
+        if str(item["reference_id"]) in duplicate_references:
+            raise SubscribeItemRejected("rjct.reference_id.duplicate", "reference_id already used by this sender")
+        if dci_envelope.parse_ts(item.get("timestamp")) is None:
+            raise SubscribeItemRejected("rjct.timestamp.invalid", "timestamp must be an ISO 8601 date-time")
+        criteria = item.get("subscribe_criteria")
+        if not isinstance(criteria, dict):
+            raise SubscribeItemRejected("rjct.notify_details.invalid", "subscribe_criteria is required")
+        register = self.env["g2p.dci.register"].sudo().search([("reg_type", "=", criteria.get("reg_type"))], limit=1)
+        if not register:
+            raise SubscribeItemRejected("rjct.notify_types.invalid", f"unknown reg_type {criteria.get('reg_type')!r}")
+        code = event_code(criteria.get("reg_event_type"))
+        if not code or (code == "NewHouseHoldMember" and register.target != "group"):
+            raise SubscribeItemRejected("rjct.notify_types.invalid",
+                                        f"reg_event_type {criteria.get('reg_event_type')!r} is not available on "
+                                        f"{register.reg_type} (REGISTER, UPDATE; NewHouseHoldMember on households)")
+        if criteria.get("notify_record_type") not in (register.reg_record_type, None):
+            raise SubscribeItemRejected("rjct.notify_details.invalid",
+                                        f"notify_record_type of {register.reg_type} is {register.reg_record_type}")
+        filter_type = criteria.get("filter_type") or "expression"
+        try:
+            query_domain(DciQuery(register), filter_type, criteria.get("filter"))
+        except DciQueryError as exc:
+            raise SubscribeItemRejected("rjct.notify_details.invalid", f"filter: {exc}") from exc
+        window = self._window(criteria.get("frequency"))
+        filter_json = json.dumps(criteria.get("filter"), sort_keys=True)
+        same = self.sudo().search([("client_id", "=", client.id), ("register_id", "=", register.id),
+                                   ("event_code", "=", code), ("filter_type", "=", filter_type),
+                                   ("filter_json", "=", filter_json), ("state", "=", "subscribe")], limit=1)
+        if same:
+            raise SubscribeItemRejected("rjct.event.already_subscribed",
+                                        f"this event and filter are already subscribed (code {same.code})")
+        return self.sudo().create(dict(window, **{
+            "client_id": client.id, "transaction_id": transaction.id, "reference_id": str(item["reference_id"]),
+            "register_id": register.id, "reg_event_type": criteria["reg_event_type"], "event_code": code,
+            "filter_type": filter_type, "filter_json": filter_json,
+            "notify_record_type": criteria.get("notify_record_type") or register.reg_record_type,
+            "locale": item.get("locale"),
+        }))
+
+    @api.model
+    def _window(self, frequency):
+        if not frequency:
+            return {}
+        start, end = (dci_envelope.parse_ts(frequency.get(key)) if isinstance(frequency, dict) else None
+                      for key in ("start_time", "end_time"))
+        if not start or not end or end < start or not isinstance(frequency.get("frequency"), str):
+            raise SubscribeItemRejected("rjct.notify_details.invalid",
+                                        "frequency needs start_time <= end_time (ISO 8601) and a cron expression")
+        return {"start_time": start.replace(tzinfo=None), "end_time": end.replace(tzinfo=None),
+                "frequency": frequency["frequency"]}
+
+    def _to_info(self):
+        """The spec's SubscriptionInfo."""
+        self.ensure_one()
+        info = {"version": "1.0.0", "code": self.code, "status": self.state,
+                "timestamp": self.create_date.isoformat() + "Z", "reg_type": self.register_id.reg_type,
+                "reg_event_type": self.reg_event_type, "filter_type": self.filter_type,
+                "filter": json.loads(self.filter_json), "notify_record_type": self.notify_record_type}
+        if self.frequency:
+            info["frequency"] = {"start_time": self.start_time.isoformat() + "Z", "end_time": self.end_time.isoformat() + "Z",
+                                 "frequency": self.frequency}
+        if self.locale:
+            info["locale"] = self.locale
+        return info
+
+    @api.model
+    def _unsubscribe_codes(self, client, codes):
+        """(status, reason_code, message, subscriptions): all codes or none are unsubscribed."""
+        subscriptions = self.sudo().search([("client_id", "=", client.id), ("code", "in", codes)])
+        unknown = sorted(set(codes) - set(subscriptions.mapped("code")))
+        if unknown:
+            return "rjct", "rjct.subscription_code.invalid", f"unknown subscription codes: {', '.join(unknown)}", self
+        ended = subscriptions.filtered(lambda s: s.state == "unsubscribe")
+        if ended:
+            return ("rjct", "rjct.event.already_unsubscribed",
+                    f"already unsubscribed: {', '.join(ended.mapped('code'))}", self)
+        subscriptions._unsubscribe()
+        return "succ", None, None, subscriptions
+
+    def _unsubscribe(self):
+        self.sudo().write({"state": "unsubscribe", "unsubscribed_date": fields.Datetime.now()})
+
+    def action_unsubscribe(self):
+        if self.filtered(lambda s: s.state != "subscribe"):
+            raise UserError(_("Only active subscriptions can be ended."))
+        self._unsubscribe()
+        return True
+
+    # --- notifications ------------------------------------------------------------------------
+    @api.model
+    def _notify_registry_events(self, events):
+        """Send /registry/notify for each subscription a registry event matches (called at pre-commit)."""
+        subscriptions = self.sudo().search([("state", "=", "subscribe"), ("client_id.active", "=", True)])
+        if not subscriptions:
+            return
+        for event in events:
+            record = self.env[event["model"]].browse(event["id"]).exists()
+            code, registrant = self._event_of(event, record) if record else (None, None)
+            if not code:
+                continue
+            target = "group" if registrant.is_group else "individual"
+            for subscription in subscriptions.filtered(lambda s: s.event_code == code and s.register_id.target == target):
+                if not subscription._matches(registrant):
+                    continue
+                try:
+                    subscription._send_notify(registrant)
+                except (dci_callbacks.CallbackUrlInvalid, TemplateRenderError):
+                    # a partner misconfiguration must not undo the registry change that raised the event
+                    _logger.exception("DCI notification of subscription %s not sent", subscription.code)
+
+    @api.model
+    def _event_of(self, event, record):
+        operation = event.get("operation")
+        if record._name == "res.partner" and operation in ("created", "updated"):
+            return ("REGISTER" if operation == "created" else "UPDATE"), record
+        if record._name == "g2p.group.membership" and operation == "created":
+            return "NewHouseHoldMember", record.group_id
+        return None, None
+
+    def _matches(self, registrant):
+        """The record passes the filter, the time window, and the participant may read it (consent)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if (self.start_time and now < self.start_time) or (self.end_time and now > self.end_time):
+            return False
+        try:
+            domain = query_domain(DciQuery(self.register_id), self.filter_type, json.loads(self.filter_json))
+        except DciQueryError:
+            return False
+        domain = (self.register_id._base_domain() + domain + self.client_id._readable_registrant_domain(SCOPE)
+                  + [("id", "=", registrant.id)])
+        return bool(self.env["res.partner"].sudo().search_count(domain))
+
+    def _send_notify(self, registrant):
+        self.ensure_one()
+        client = self.client_id
+        data = {"version": "1.0.0", "reg_type": self.register_id.reg_type,
+                "reg_record_type": self.register_id.reg_record_type,
+                "reg_records": wire_record(self.register_id, client, registrant)}
+        if self.event_code in NOTIFY_EVENT_TYPES:
+            data["reg_event_type"] = self.event_code
+        event = {"reference_id": self.code, "timestamp": dci_envelope.now_iso(), "data": data}
+        if self.locale:
+            event["locale"] = self.locale
+        registry_id = self.env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
+        header = dci_envelope.response_header({"sender_id": client.dci_sender_id}, "notify", "succ", 1, 1, registry_id)
+        message = {"transaction_id": self.transaction_id.transaction_id or self.code, "notify_event": [event]}
+        url = dci_callbacks.callback_url(client, None, "/registry/notify")
+        return dci_callbacks.deliver(client, url, "notify", dci_envelope.signed(self.env, header, message),
+                                     subscription=self)

@@ -1,0 +1,41 @@
+"""Where and how the registry answers asynchronously: callback URLs and signed deliveries."""
+
+import json
+from urllib.parse import urlparse
+
+
+class CallbackUrlInvalid(Exception):
+    pass
+
+
+def callback_url(client, sender_uri, path):
+    """The URL a callback of this request goes to.
+
+    ``header.sender_uri`` when it lies under the callback URL registered on the client (so a
+    caller cannot make the registry post data to a third party), else the registered URL
+    followed by the spec's path for that callback (e.g. ``/registry/on-search``).
+    """
+    base = client.dci_callback_url
+    if not base:
+        raise CallbackUrlInvalid("no DCI callback URL is registered for this client")
+    if not sender_uri:
+        return base.rstrip("/") + path
+    registered, given = urlparse(base), urlparse(sender_uri)
+    under_base = (given.path.rstrip("/") + "/").startswith(registered.path.rstrip("/") + "/")
+    if ((given.scheme, given.netloc) != (registered.scheme, registered.netloc) or given.username or given.password
+            or given.fragment or not under_base):
+        raise CallbackUrlInvalid(f"sender_uri must lie under the callback URL registered for this client ({base})")
+    return sender_uri
+
+
+def deliver(client, url, kind, envelope, transaction=None, subscription=None):
+    """Queue the signed ``envelope`` for delivery to ``url`` (logged and retried like every outbound event)."""
+    channel = client._dci_callback_channel()
+    delivery = client.env["g2p.api.delivery"].sudo().create({
+        "subscription_id": channel.id, "event_type": f"dci.{kind}", "event_id": envelope["header"]["message_id"],
+        "url": url, "http_method": "POST", "body": json.dumps(envelope, ensure_ascii=False, sort_keys=True),
+        "dci_transaction_id": transaction.id if transaction else False,
+        "dci_subscription_id": subscription.id if subscription else False,
+    })
+    delivery._enqueue_attempt()
+    return delivery

@@ -1,0 +1,52 @@
+"""Checks every DCI request envelope passes before its message is looked at."""
+
+from odoo.addons.g2p_partner_api.services import jwt_service
+
+from . import dci_envelope
+
+
+def envelope_problem(client, body, action, item_count):
+    """(reason_code, message) when the envelope itself is unacceptable, else None.
+
+    reason_code is one of the spec's ``rjct.*`` header codes, or None for a sender or
+    signature failure, whose message starts with the spec's ``err.*`` code.
+    """
+    header = body.header
+    if header.action != action:
+        return "rjct.action.invalid", f"action must be {action}, not {header.action!r}"
+    if dci_envelope.parse_ts(header.message_ts) is None:
+        return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
+    if header.is_msg_encrypted:
+        return "rjct.action.not_supported", "encrypted messages are not supported"
+    if client.dci_sender_id != header.sender_id:
+        return None, f"err.sender_id.invalid: sender {header.sender_id!r} is not the authenticated client"
+    if client.dci_verify_signature:
+        if not body.signature or not client.public_key:
+            return None, "err.signature.missing: the envelope must be signed with the client's registered key"
+        signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
+        try:
+            jwt_service.verify_signed_object(body.signature, signed, client.public_key)
+        except jwt_service.SignatureInvalid as exc:
+            return None, f"err.signature.invalid: {exc}"
+    if header.total_count != item_count:
+        return "rjct.total_count.invalid", "total_count must equal the number of request items"
+    Transaction = client.env["g2p.dci.transaction"].sudo()
+    if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
+        return "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
+    return None
+
+
+def error_code(problem):
+    """The audit/ack error code of a problem: its rjct code, or the err.* code its message starts with."""
+    return problem[0] or problem[1].split(":")[0]
+
+
+def duplicate_references(client, items):
+    """reference_ids already used by this sender, or twice in this message."""
+    references = [str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")]
+    seen, repeated = set(), set()
+    for reference in references:
+        (repeated if reference in seen else seen).add(reference)
+    used = client.env["g2p.dci.transaction.item"].sudo().search(
+        [("client_id", "=", client.id), ("reference_id", "in", references)]).mapped("reference_id")
+    return repeated | set(used)

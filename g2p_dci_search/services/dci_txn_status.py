@@ -1,0 +1,32 @@
+"""txn-status answers, from the transactions the registry recorded for this sender."""
+
+import uuid
+
+from . import dci_envelope
+
+
+def txn_status(env, client, body):
+    """(status, TxnStatusResponse message) for a txnstatus_request of ``client``."""
+    query = body.message.txnstatus_request
+    values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
+    domain = [("client_id", "=", client.id)]
+    if query.attribute_type == "reference_id_list":
+        transactions = env["g2p.dci.transaction.item"].sudo().search(domain + [("reference_id", "in", values)]).transaction_id
+    else:
+        transactions = env["g2p.dci.transaction"].sudo().search(domain + [(query.attribute_type, "in", values)])
+    transactions = transactions.filtered(lambda t: t.action == query.txn_type)
+    items = transactions.item_ids
+    if query.attribute_type == "reference_id_list":
+        items = items.filtered(lambda i: i.reference_id in values)
+    status = "succ" if transactions else "rjct"
+    first = transactions[:1]
+    message = {
+        "transaction_id": body.message.transaction_id,
+        "correlation_id": first.correlation_id or str(uuid.uuid4()),
+        "txnstatus_response": {"txn_type": query.txn_type, "txn_status": {
+            "transaction_id": first.transaction_id or body.message.transaction_id,
+            "correlation_id": first.correlation_id or "",
+            "search_response": [dci_envelope.item_status(i) for i in items],
+        }},
+    }
+    return status, message
