@@ -67,12 +67,14 @@ class G2PDciSubscription(models.Model):
 
     # --- subscribe / unsubscribe ------------------------------------------------------------
     @api.model
-    def _subscribe_item(self, client, item, transaction, duplicate_references):
+    def _subscribe_item(self, client, item, transaction, rejection=None):
         """One subscribe_response entry for one subscribe_request entry (a bad item rejects only itself)."""
         reference_id = item.get("reference_id") if isinstance(item, dict) else None
         response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
         try:
-            subscription = self._create_from_item(client, item, transaction, duplicate_references)
+            if rejection:
+                raise SubscribeItemRejected(*rejection)
+            subscription = self._create_from_item(client, item, transaction)
         except SubscribeItemRejected as exc:
             response.update(status="rjct", status_reason_code=exc.code, status_reason_message=str(exc)[:999])
         else:
@@ -82,11 +84,7 @@ class G2PDciSubscription(models.Model):
         return response
 
     @api.model
-    def _create_from_item(self, client, item, transaction, duplicate_references):
-        if not isinstance(item, dict) or not item.get("reference_id"):
-            raise SubscribeItemRejected("rjct.reference_id.invalid", "reference_id is required")
-        if str(item["reference_id"]) in duplicate_references:
-            raise SubscribeItemRejected("rjct.reference_id.duplicate", "reference_id already used by this sender")
+    def _create_from_item(self, client, item, transaction):
         if dci_envelope.parse_ts(item.get("timestamp")) is None:
             raise SubscribeItemRejected("rjct.timestamp.invalid", "timestamp must be an ISO 8601 date-time")
         criteria = item.get("subscribe_criteria")

@@ -57,8 +57,7 @@ class G2PDciTransaction(models.Model):
                 line.write({"status": result["status"], "status_reason_code": result.get("status_reason_code"),
                             "total_count": (result.get("pagination") or {}).get("total_count", 0)})
             else:
-                result = dci_envelope.item_rejected(line.reference_id, line.status_reason_code,
-                                                    "reference_id already used by this sender")
+                result = dci_envelope.item_rejected(line.reference_id, line.status_reason_code, line.status_reason_message)
             results.append(result)
         succeeded = sum(r["status"] == "succ" for r in results)
         status = "succ" if succeeded else "rjct"
@@ -83,4 +82,5 @@ class G2PDciTransactionItem(models.Model):
     reg_type = fields.Char()
     status = fields.Selection(STATUS)
     status_reason_code = fields.Char()
+    status_reason_message = fields.Char()
     total_count = fields.Integer()

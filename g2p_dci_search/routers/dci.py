@@ -10,7 +10,7 @@ from odoo.addons.g2p_partner_api.dependencies import require_scope
 from odoo.addons.g2p_partner_api.schemas.common import PingResponse
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
-from ..services import dci_checks, dci_envelope
+from ..services import dci_checks, dci_envelope, dci_spec
 from ..services.dci_search import search_item
 from ..services.dci_txn_status import txn_status
 
@@ -53,6 +53,7 @@ def sync_search(
     body: SearchEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:search"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
     request.state.audit_actor = body.header.sender_id
     registry_id = _registry_id(env)
@@ -62,12 +63,11 @@ def sync_search(
         request.state.audit_error_code = dci_checks.error_code(problem)
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
-    duplicates = dci_checks.duplicate_references(client, items)
+    rejected = dci_checks.item_rejections(client, "search", items)
     results = [
-        search_item(env, client, item) if str(item.get("reference_id")) not in duplicates
-        else dci_envelope.item_rejected(item.get("reference_id"), "rjct.reference_id.duplicate",
-                                        "reference_id already used by this sender")
-        for item in items
+        dci_envelope.item_rejected(item.get("reference_id"), *rejected[index]) if index in rejected
+        else search_item(env, client, item)
+        for index, item in enumerate(items)
     ]
     succeeded = sum(1 for r in results if r["status"] == "succ")
     # The spec's header status has no "part": a partly answered batch is succ with
@@ -92,6 +92,7 @@ def sync_txn_status(
     body: TxnStatusEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:search"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
     request.state.audit_actor = body.header.sender_id
     registry_id = _registry_id(env)

@@ -12,7 +12,7 @@ from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
 
 from ..schemas.dci import Ack, HttpErrorResponse, SearchEnvelope, SubscribeEnvelope, TxnStatusEnvelope, UnsubscribeEnvelope
-from ..services import dci_callbacks, dci_checks, dci_envelope
+from ..services import dci_callbacks, dci_checks, dci_envelope, dci_spec
 from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI asynchronous"])
@@ -79,6 +79,7 @@ def search(
     body: SearchEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:search"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
     items = body.message.search_request
     ack, accepted = _accept(request, env, client, body, "search", len(items), "/registry/on-search", "on-search",
@@ -86,14 +87,14 @@ def search(
                                           "search_response": []})
     if ack:
         return ack
-    duplicates = dci_checks.duplicate_references(client, items)
+    rejected = dci_checks.item_rejections(client, "search", items)
     lines = []
-    for item in items:
-        reference = str(item.get("reference_id") or "") if isinstance(item, dict) else ""
-        duplicate = reference in duplicates
-        lines.append({"reference_id": reference or "-", "status": "rjct" if duplicate else "pdng",
-                      "status_reason_code": "rjct.reference_id.duplicate" if duplicate else False,
-                      "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None})
+    for index, item in enumerate(items):
+        code, reason = rejected.get(index, (False, False))
+        lines.append({"reference_id": str(item.get("reference_id") or "-"), "status": "rjct" if code else "pdng",
+                      "status_reason_code": code, "status_reason_message": reason,
+                      "reg_type": (item.get("search_criteria") or {}).get("reg_type")
+                      if isinstance(item.get("search_criteria"), dict) else None})
     request.state.reference_ids = [line["reference_id"] for line in lines]
     transaction = _new_transaction(env, client, body, accepted, "pdng", lines)
     transaction.sudo().request_envelope = body.model_dump_json(include={"header", "message"})
@@ -109,6 +110,7 @@ def subscribe(
     body: SubscribeEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:subscribe"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("subscribe"))],
 ):
     items = body.message.subscribe_request
     ack, accepted = _accept(request, env, client, body, "subscribe", len(items), "/registry/on-subscribe",
@@ -117,9 +119,10 @@ def subscribe(
     if ack:
         return ack
     transaction = _new_transaction(env, client, body, accepted, "pdng")
-    duplicates = dci_checks.duplicate_references(client, items)
+    rejected = dci_checks.item_rejections(client, "subscribe", items)
     Subscription = env["g2p.dci.subscription"].sudo()
-    results = [Subscription._subscribe_item(client, item, transaction, duplicates) for item in items]
+    results = [Subscription._subscribe_item(client, item, transaction, rejected.get(index))
+               for index, item in enumerate(items)]
     succeeded = sum(r["status"] == "succ" for r in results)
     status = "succ" if succeeded else "rjct"
     transaction.write({"status": status, "completed_count": succeeded, "item_ids": [(0, 0, {
@@ -153,6 +156,7 @@ def unsubscribe(
     body: UnsubscribeEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:subscribe"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("unsubscribe"))],
 ):
     codes = body.message.subscription_codes
     ack, accepted = _accept(request, env, client, body, "unsubscribe", len(codes), "/registry/on-unsubscribe",
@@ -179,6 +183,7 @@ def txn_status_async(
     body: TxnStatusEnvelope,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(require_scope("dci:search"))],
+    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
     def empty(b, correlation_id):
         query = b.message.txnstatus_request

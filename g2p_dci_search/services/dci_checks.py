@@ -2,7 +2,7 @@
 
 from odoo.addons.g2p_partner_api.services import jwt_service
 
-from . import dci_envelope
+from . import dci_envelope, dci_spec
 
 
 def envelope_problem(client, body, action, item_count):
@@ -50,3 +50,24 @@ def duplicate_references(client, items):
     used = client.env["g2p.dci.transaction.item"].sudo().search(
         [("client_id", "=", client.id), ("reference_id", "in", references)]).mapped("reference_id")
     return repeated | set(used)
+
+
+# per action: the reason code of an item that is off the spec's item schema
+OFF_SPEC_ITEM = {"search": "rjct.search_criteria.invalid", "subscribe": "rjct.notify_details.invalid"}
+
+
+def item_rejections(client, action, items):
+    """{index: (reason_code, message)} for the items rejected before they are looked at:
+    no reference_id, a reference_id already used, or off the spec's item schema."""
+    duplicates = duplicate_references(client, items)
+    off_spec = dci_spec.item_errors(action, items)
+    rejected = {}
+    for index, item in enumerate(items):
+        reference = item.get("reference_id") if isinstance(item, dict) else None
+        if not reference:
+            rejected[index] = ("rjct.reference_id.invalid", "reference_id is required")
+        elif str(reference) in duplicates:
+            rejected[index] = ("rjct.reference_id.duplicate", "reference_id already used by this sender")
+        elif index in off_spec:
+            rejected[index] = (OFF_SPEC_ITEM[action], off_spec[index])
+    return rejected

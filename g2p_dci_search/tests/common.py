@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT7
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 
-SPEC_PATH = os.path.join(os.path.dirname(__file__), "spdci", "social_api_v1.0.0.yaml")
+SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "spec", "social_api_v1.0.0.yaml")
 
 
 @lru_cache(maxsize=1)

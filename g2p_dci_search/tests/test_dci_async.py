@@ -344,3 +344,29 @@ class TestDciAsync(DciCase):
         (callback,) = self.callbacks()
         records = callback["message"]["search_response"][0]["data"]["reg_records"]
         self.assertEqual([r["name"]["given_name"] for r in records], ["Yes"])
+
+    # --- the spec, checked on arrival --------------------------------------------------------------
+    def test_bodies_off_the_spec(self):
+        """What pydantic would coerce the spec refuses: the envelope is a 400, an item is rejected alone."""
+        envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"})], total_count="1")
+        for path in ("/registry/search", "/registry/sync/search"):
+            response = self.post(path, envelope, validate=False)
+            self.assertEqual(response.status_code, 400, response.text)
+            self.assertEqual(response.json()["errors"][0]["code"], "err.request.bad")
+            self.assertIn("header.total_count", response.json()["errors"][0]["message"])
+        self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]))
+        no_query = self.item("expression", {"family_name": "Asyncson"}, reference_id="no-query")
+        del no_query["search_criteria"]["query"]
+        self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"}), no_query]),
+                 validate=False)
+        (callback,) = self.callbacks()
+        good, bad = callback["message"]["search_response"]
+        self.assertEqual((good["status"], bad["status"], bad["status_reason_code"]),
+                         ("succ", "rjct", "rjct.search_criteria.invalid"))
+        self.assertIn("'query' is a required property", bad["status_reason_message"])
+        message = self.subscribe_envelope()["message"]
+        del message["subscribe_request"][0]["subscribe_criteria"]["notify_record_type"]
+        self.ack("/registry/subscribe", self.signed_envelope("subscribe", message, 1), validate=False)
+        (callback,) = self.callbacks()
+        self.assertEqual(callback["message"]["subscribe_response"][0]["status_reason_code"], "rjct.notify_details.invalid")
+        self.assertFalse(self.env["g2p.dci.subscription"].search([("client_id", "=", self.client.id)]))

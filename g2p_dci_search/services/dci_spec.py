@@ -1,0 +1,87 @@
+"""Incoming DCI bodies checked against the SPDCI Social Registry OpenAPI shipped with the module.
+
+The envelope (header, message without its items) must follow the spec or the call is refused
+with HTTP 400 ``err.request.bad``; each request item is checked on its own, so an item off the
+spec is rejected alone, as the spec's per-item status allows.
+"""
+
+import os
+from functools import lru_cache
+
+import yaml
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "spec", "social_api_v1.0.0.yaml")
+HEADER = "/components/schemas/MsgHeader_V1.0.0"
+# action -> (message schema, key of its list of items or None)
+MESSAGES = {
+    "search": ("SearchRequest", "search_request"),
+    "subscribe": ("SubscribeRequest", "subscribe_request"),
+    "unsubscribe": ("UnSubscribeRequest", None),
+    "txn-status": ("TxnStatusRequest", None),
+}
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    with open(SPEC_PATH) as spec_file:
+        spec = yaml.safe_load(spec_file)
+    return Registry().with_resource("urn:spdci", Resource(contents=spec, specification=DRAFT7))
+
+
+@lru_cache(maxsize=16)
+def validator(pointer):
+    return Draft7Validator({"$ref": f"urn:spdci#{pointer}"}, registry=_registry())
+
+
+def _messages(pointer, instance, prefix, skip_key=None):
+    return [f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
+            for error in validator(pointer).iter_errors(instance)
+            if not (skip_key and error.absolute_path and error.absolute_path[0] == skip_key)]
+
+
+def envelope_errors(body, action):
+    """What makes the envelope itself off the spec (items excluded)."""
+    if not isinstance(body, dict):
+        return ["body: must be a JSON object"]
+    schema, items_key = MESSAGES[action]
+    errors = _messages(HEADER, body.get("header"), "header")
+    message = body.get("message")
+    if isinstance(message, dict) and items_key:
+        message = dict(message, **{items_key: []})
+    errors += _messages(f"/components/schemas/{schema}", message, "message", skip_key=items_key)
+    if body.get("signature") is not None:
+        errors += _messages("/components/schemas/MsgSignature", body["signature"], "signature")
+    return errors
+
+
+def item_errors(action, items):
+    """{index: reason} for the request items that are off the spec."""
+    schema, items_key = MESSAGES[action]
+    pointer = f"/components/schemas/{schema}/properties/{items_key}/items"
+    problems = {}
+    for index, item in enumerate(items or []):
+        messages = _messages(pointer, item, f"{items_key}[{index}]")
+        if messages:
+            problems[index] = "off the SPDCI schema: " + "; ".join(messages)
+    return problems
+
+
+def checked_against_spec(action):
+    """FastAPI dependency: the raw body must follow the spec's envelope for ``action``."""
+
+    async def dependency(request: Request):
+        try:
+            body = await request.json()
+        except ValueError:
+            return None  # FastAPI's own body parsing reports it
+        errors = envelope_errors(body, action)
+        if errors:
+            raise RequestValidationError([{"loc": ("body",), "msg": "; ".join(errors)[:900], "type": "spdci_schema"}])
+        return body
+
+    return dependency
