@@ -17,5 +17,5 @@ for row in filter(None, rows):
 print(" Demo API client  client_id=demo-partner  client_secret=demo-secret-change-me  (demo data only)")
 print(f"   curl -s -X POST {base_url}/api/v2/oauth/token -d grant_type=client_credentials "
       "-d client_id=demo-partner -d client_secret=demo-secret-change-me")
-print(" queue_job runner on (channels root.g2p_ingest, root.g2p_outbound); Ctrl-C stops the server.")
+print(" queue_job runner on (channels root.g2p_ingest, root.g2p_outbound, root.g2p_dci); Ctrl-C stops the server.")
 print("=" * 72 + "\n", flush=True)

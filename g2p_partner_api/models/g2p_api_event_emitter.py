@@ -22,6 +22,10 @@ class G2PApiEventEmitter(models.AbstractModel):
         return None
 
     def _g2p_queue_event(self, operation):
+        if not self.env.registry.ready:
+            # module install/upgrade loading its data files: not a registry event partners are told of
+            # (and the API schemas that build payloads are only assembled once the registry is loaded)
+            return
         pending = self.env.cr.precommit.data.setdefault(PENDING_EVENTS, {})
         if not pending:
             self.env.cr.precommit.add(self.env["g2p.api.subscription"]._flush_pending_events)

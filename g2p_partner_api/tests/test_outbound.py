@@ -59,6 +59,15 @@ class TestOutboundNotifications(G2PApiCase):
         ref = self.env["g2p.api.external.ref"].search([("subscription_id", "=", people.id)])
         self.assertEqual((ref.record_uuid, ref.external_id), (self.person.uuid, "PAY-778"))
 
+    def test_module_data_loading_notifies_nobody(self):
+        """An install/upgrade rewriting registrants (registry not ready yet) sends no events and does not crash."""
+        sub, _secret = self._subscribe(["individual.updated", "individual.created"])
+        self.patch(self.env.registry, "ready", False)
+        self.person.write({"family_name": "Upgraded"})
+        self.env["res.partner"].create({"is_registrant": True, "given_name": "From data file"})
+        self.commit_events()
+        self.assertFalse(sub.delivery_ids)
+
     def test_jws_signing_verifiable_with_registry_key(self):
         self._subscribe(["individual.created"], signing="jws")
         self.env["res.partner"].create({"is_registrant": True, "given_name": "Newborn"})
