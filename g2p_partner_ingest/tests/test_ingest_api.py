@@ -179,6 +179,34 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual((rows.state, rows.error_code), ("done", False))
         self.assertEqual(self.proposed(rows.change_request_id)["given_name"], "Unknown")
 
+    def test_batch_runs_in_chunks_and_a_transient_failure_is_split_out(self):
+        self.patch(type(self.Raw), "CHUNK_SIZE", 2)
+        households = [{"household_id": f"HH-CH-{i}", "name": f"Chunk {i}", "members": [
+            {"first_name": "M", "last_name": f"Chunk{i}", "relationship": "head"}]} for i in range(5)]
+        body = self.body({"households": households})
+        response = self.post(body)
+        self.assertEqual(response.status_code, 200, response.text)
+        jobs = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"), ("state", "=", "pending")])
+        self.assertEqual(sorted(len(job.records) for job in jobs), [1, 2, 2], "5 items, chunks of 2: 3 jobs, not 5")
+        propose = type(self.CR)._propose
+        failed_once = []
+
+        def flaky(cr_model, raw, canonical):
+            if raw.item_index == 3 and not failed_once:
+                failed_once.append(raw.ingest_id)
+                raise OSError("connection to the matching service reset")
+            return propose(cr_model, raw, canonical)
+
+        self.patch(type(self.CR), "_propose", flaky)
+        self.run_jobs()
+        rows = self.Raw.search([("message_id", "=", body["header"]["message_id"])], order="item_index")
+        self.assertEqual(len(rows), 5)
+        self.assertEqual(rows.mapped("state"), ["done"] * 5, "the item that hit a transient error went on in its own job")
+        self.assertTrue(failed_once)
+        single = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"),
+                                               ("func_string", "ilike", "ingestion")]).filtered(lambda j: j.records == rows[3])
+        self.assertTrue(single, "the failing item was moved to a job of its own")
+
     def test_auto_approve_is_explicit(self):
         self.env.ref("g2p_partner_ingest.data_model_person_json").auto_approve = True
         data, rows = self.ingest(self.body({"person": self.person(nid="95000001")}))
