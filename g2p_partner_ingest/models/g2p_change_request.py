@@ -173,7 +173,9 @@ class G2PChangeRequest(models.Model):
         if self.state not in ("pending", "approved"):
             return False
         reviewer = self.reviewer_id or self.env.user
-        env = self.env(context=dict(self.env.context, g2p_provenance={
+        # mail_create_nolog: the change request's own message says who applied what; a "created"
+        # note on every registrant it creates would only double the chatter (and the apply time)
+        env = self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
             "client_id": self.client_id.id, "source_system": self.source_system or self.client_id.default_source_system}))
         canonical = json.loads(self.proposed_values)
         try:

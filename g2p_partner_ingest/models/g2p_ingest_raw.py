@@ -141,7 +141,7 @@ class G2PIngestRaw(models.Model):
 
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)
-        CR = self.env["g2p.change.request"]
+        CR = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
             request = CR._propose(self, canonical)
         except UserError as exc:
