@@ -3,7 +3,7 @@ import secrets
 import uuid
 from urllib.parse import urlparse
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..services import templates
@@ -127,10 +127,29 @@ class G2PApiSubscription(models.Model):
             self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"))
 
     @api.model
+    @tools.ormcache("event_type")
+    def _subscription_ids_for(self, event_type):
+        """Active subscriptions to ``event_type`` (cached: asked for every registry change, edited rarely)."""
+        return tuple(self.sudo().search([("event_type_ids.code", "=", event_type)]).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
     def _emit(self, event_type, record, snapshot=None):
         """Queue one delivery per active subscription to ``event_type`` (public: other addons call it,
         e.g. ``change_request.applied``)."""
-        subscriptions = self.sudo().search([("event_type_ids.code", "=", event_type), ("client_id.active", "=", True)])
+        subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
         if not subscriptions:
             return self.env["g2p.api.delivery"]
         with extendable_registry(self.env):

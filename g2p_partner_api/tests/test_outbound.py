@@ -59,6 +59,25 @@ class TestOutboundNotifications(G2PApiCase):
         ref = self.env["g2p.api.external.ref"].search([("subscription_id", "=", people.id)])
         self.assertEqual((ref.record_uuid, ref.external_id), (self.person.uuid, "PAY-778"))
 
+    def test_archived_subscription_and_inactive_client_get_nothing(self):
+        sub, _secret = self._subscribe(["individual.updated"])
+        self.person.write({"family_name": "Before archive"})
+        self.commit_events()
+        self.assertEqual(len(sub.delivery_ids), 1)
+        sub.active = False
+        self.person.write({"family_name": "After archive"})
+        self.commit_events()
+        self.assertEqual(len(sub.with_context(active_test=False).delivery_ids), 1, "an archived subscription is not sent to")
+        sub.active = True
+        self.client.active = False
+        self.person.write({"family_name": "Client off"})
+        self.commit_events()
+        self.assertEqual(len(sub.delivery_ids), 1, "a deactivated client is not sent to")
+        self.client.active = True
+        self.person.write({"family_name": "Back on"})
+        self.commit_events()
+        self.assertEqual(len(sub.delivery_ids), 2)
+
     def test_module_data_loading_notifies_nobody(self):
         """An install/upgrade rewriting registrants (registry not ready yet) sends no events and does not crash."""
         sub, _secret = self._subscribe(["individual.updated", "individual.created"])
