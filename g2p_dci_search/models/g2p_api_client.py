@@ -46,6 +46,8 @@ class G2PApiClient(models.Model):
                 vals, name=_("DCI callbacks: %s", client.name), signing="none",
                 event_type_ids=[(6, 0, self.env.ref("g2p_dci_search.event_type_dci_callback").ids)]))
             client.dci_callback_subscription_id = channel
-        elif (channel.target_url, channel.allow_insecure) != (vals["target_url"], vals["allow_insecure"]):
+        elif vals["target_url"] and (channel.target_url, channel.allow_insecure) != (vals["target_url"],
+                                                                                   vals["allow_insecure"]):
+            # a URL removed after a request was acknowledged: its answer still goes where it was promised
             channel.write(vals)
         return channel

@@ -44,6 +44,7 @@ def _accept(request, env, client, body, action, item_count, callback_path, callb
         return _failed(request, code, dci_envelope.ack(correlation_id, "ERR", code, message)), None
     try:
         url = dci_callbacks.callback_url(client, body.header.sender_uri, callback_path)
+        client._dci_callback_channel()  # exists from the ACK on, whatever happens to the client's URL later
     except dci_callbacks.CallbackUrlInvalid as exc:
         return _failed(request, "err.sender_uri.invalid",
                        dci_envelope.ack(correlation_id, "ERR", "err.sender_uri.invalid", str(exc))), None

@@ -127,6 +127,12 @@ class TestDciAsync(DciCase):
             self.assertFalse(self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])]))
         self.assertFalse(self.callbacks(), "nothing is posted to an address the client did not register")
 
+    def test_answer_goes_out_even_if_the_callback_url_is_removed_after_the_ack(self):
+        self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"})]))
+        self.client.dci_callback_url = False
+        (callback,) = self.callbacks()
+        self.assertEqual(callback["header"]["status"], "succ")
+
     def test_client_without_callback_url_gets_err(self):
         self.client.dci_callback_url = False
         ack = self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"})]), "ERR")
