@@ -102,6 +102,21 @@ class G2PChangeRequest(models.Model):
             "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,
         })
 
+    @api.model
+    def _propose_batch(self, raws):
+        """_propose for many ingested items in one create (same outcome, a fraction of the cost)."""
+        vals_list = []
+        for raw in raws:
+            canonical = json.loads(raw.canonical)
+            existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, raw.target == "group")
+            vals_list.append({
+                "operation": "update" if existing else "add", "target": raw.target, "registrant_id": existing.id,
+                "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
+                "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
+                "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,
+            })
+        return self.create(vals_list)
+
     # --- the diff staff review --------------------------------------------------------------
     @staticmethod
     def _flatten(value, prefix=""):
@@ -190,6 +205,30 @@ class G2PChangeRequest(models.Model):
         # a note in the chatter (no follower notification): the audit trail staff read, at a fraction of message_post's cost
         self._message_log(body=_("Applied to %s by %s.", registrant.display_name, reviewer.name))
         self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
+        return True
+
+    def _apply_batch(self):
+        """_apply for many requests: new individuals are created in one create per source; the
+        others go one by one. Raises on any error (the caller falls back to _apply item by item)."""
+        adds = self.filtered(lambda r: r.state in ("pending", "approved") and r.operation == "add"
+                             and r.target == "individual")
+        for rec in self - adds:
+            rec._apply()
+        reviewer = self.env.user
+        now = fields.Datetime.now()
+        for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
+            env = self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
+                "client_id": client.id, "source_system": source_system or client.default_source_system}))
+            vals_list = [dict(rec._individual_vals(json.loads(rec.proposed_values)), is_registrant=True) for rec in group]
+            registrants = self.env["res.partner"].with_env(env).create(vals_list)
+            for rec, registrant in zip(group, registrants, strict=True):
+                rec.write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": (rec.reviewer_id or reviewer).id,
+                           "review_date": rec.review_date or now, "error_message": False})
+            group._message_log_batch(bodies={
+                rec.id: self.env._("Applied to %s by %s.", rec.registrant_id.display_name, rec.reviewer_id.name)
+                for rec in group})
+            for rec in group:
+                self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", rec)
         return True
 
     def _individual_vals(self, data, partner=None):

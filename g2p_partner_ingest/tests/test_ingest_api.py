@@ -197,7 +197,11 @@ class TestIngestEndpoint(IngestCase):
                 raise OSError("connection to the matching service reset")
             return propose(cr_model, raw, canonical)
 
+        def batch_down(cr_model, raws):
+            raise OSError("matching service down")
+
         self.patch(type(self.CR), "_propose", flaky)
+        self.patch(type(self.CR), "_propose_batch", batch_down)  # the chunk falls back to item by item
         self.run_jobs()
         rows = self.Raw.search([("message_id", "=", body["header"]["message_id"])], order="item_index")
         self.assertEqual(len(rows), 5)
@@ -206,6 +210,43 @@ class TestIngestEndpoint(IngestCase):
         single = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"),
                                                ("func_string", "ilike", "ingestion")]).filtered(lambda j: j.records == rows[3])
         self.assertTrue(single, "the failing item was moved to a job of its own")
+
+    def _person_list_model(self):
+        person = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        return person.copy({
+            "mnemonic": "PERSON_LIST", "is_list": True, "key_path_list_elements": "$.body.message.people",
+            "transformation_template": person.transformation_template.replace("{% set p = item.person %}", "{% set p = item %}"),
+            "auto_approve": True, "detection_pattern_ids": False})
+
+    def test_auto_approved_chunk_applied_as_one_batch(self):
+        self._person_list_model()
+        people = [self.person(nid=f"9610000{i}", first=f"Batch{i}") for i in range(4)]
+        data, rows = self.ingest(self.body({"people": people}), params={"data_model": "PERSON_LIST"})
+        self.assertEqual(rows.mapped("state"), ["done"] * 4)
+        requests = rows.change_request_id
+        self.assertEqual(requests.mapped("state"), ["applied"] * 4)
+        registrants = requests.registrant_id
+        self.assertEqual(sorted(registrants.mapped("given_name")), ["Batch0", "Batch1", "Batch2", "Batch3"])
+        self.assertEqual(registrants.mapped("source_client_id"), self.client, "provenance kept in the batch")
+        self.assertEqual(sorted(registrants.reg_id_ids.mapped("value")), [f"9610000{i}" for i in range(4)])
+        self.assertTrue(all("Applied to" in (r.message_ids[:1].body or "") for r in requests))
+        jobs = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"), ("func_string", "ilike", "ingestion")])
+        self.assertEqual(len(jobs), 1, "one ingestion job for the chunk")
+
+    def test_batch_falls_back_item_by_item_when_items_depend_on_each_other(self):
+        self._person_list_model()
+        people = [self.person(nid="96200001", first="First"), self.person(nid="96200001", first="Same id"),
+                  self.person(nid="96200003", first="Third")]
+        data, rows = self.ingest(self.body({"people": people}), params={"data_model": "PERSON_LIST"})
+        requests = rows.change_request_id
+        self.assertEqual(len(requests), 3, "every item still gets its change request")
+        self.assertEqual(requests.mapped("state"), ["applied"] * 3)
+        # as one batch both would be proposed as "add" before either is applied; the batch refuses
+        # the repeated identifier and item by item the second finds the registrant the first created
+        self.assertEqual(requests.mapped("operation"), ["add", "update", "add"])
+        self.assertEqual(requests[1].registrant_id, requests[0].registrant_id)
+        self.assertEqual(requests[1].registrant_id.given_name, "Same id")
+        self.assertEqual(self.env["res.partner"].search_count([("reg_id_ids.value", "=", "96200001")]), 1)
 
     def test_auto_approve_is_explicit(self):
         self.env.ref("g2p_partner_ingest.data_model_person_json").auto_approve = True
