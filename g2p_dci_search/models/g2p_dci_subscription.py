@@ -227,8 +227,8 @@ class G2PDciSubscription(models.Model):
         event = {"reference_id": self.code, "timestamp": dci_envelope.now_iso(), "data": data}
         if self.locale:
             event["locale"] = self.locale
-        registry_id = self.env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
-        header = dci_envelope.response_header({"sender_id": client.dci_sender_id}, "notify", "succ", 1, 1, registry_id)
+        header = dci_envelope.response_header({"sender_id": client.dci_sender_id}, "notify", "succ", 1, 1,
+                                              dci_envelope.registry_id(self.env))
         message = {"transaction_id": self.transaction_id.transaction_id or self.code, "notify_event": [event]}
         url = dci_callbacks.callback_url(client, None, "/registry/notify")
         return dci_callbacks.deliver(client, url, "notify", dci_envelope.signed(self.env, header, message),

@@ -35,9 +35,6 @@ class G2PDciTransaction(models.Model):
 
     _sql_constraints = [("message_unique", "unique(client_id, message_id)", "This message id was already used by this sender.")]
 
-    def _registry_id(self):
-        return self.env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
-
     def _enqueue_search(self):
         self.ensure_one()
         self.with_delay(channel="root.g2p_dci", identity_key=f"g2p_dci_search:{self.id}",
@@ -63,7 +60,7 @@ class G2PDciTransaction(models.Model):
         status = "succ" if succeeded else "rjct"
         self.write({"status": status, "completed_count": succeeded})
         header = dci_envelope.response_header(envelope["header"], "on-search", status, len(results), succeeded,
-                                              self._registry_id())
+                                              dci_envelope.registry_id(self.env))
         message = {"transaction_id": self.transaction_id, "correlation_id": self.correlation_id, "search_response": results}
         dci_callbacks.deliver(client, self.callback_url, "on-search", dci_envelope.signed(self.env, header, message), self)
         self.sudo().request_envelope = False  # the query is not kept once answered

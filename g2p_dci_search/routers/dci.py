@@ -18,10 +18,6 @@ router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
 
 
-def _registry_id(env):
-    return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
-
-
 def _record(env, client, body, correlation_id, status, results, items):
     env["g2p.dci.transaction"].sudo().create({
         "client_id": client.id, "sender_id": body.header.sender_id, "message_id": body.header.message_id,
@@ -56,7 +52,7 @@ def sync_search(
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
     request.state.audit_actor = body.header.sender_id
-    registry_id = _registry_id(env)
+    registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "search", len(body.message.search_request))
     if problem:
         request.state.audit_outcome = "failure"
@@ -95,7 +91,7 @@ def sync_txn_status(
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
     request.state.audit_actor = body.header.sender_id
-    registry_id = _registry_id(env)
+    registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "txn-status", 1)
     if problem:
         request.state.audit_outcome = "failure"

@@ -29,10 +29,6 @@ class Accepted:
     registry_id: str
 
 
-def _registry_id(env):
-    return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
-
-
 def _accept(request, env, client, body, action, item_count, callback_path, callback_action, empty_message):
     """The checks every asynchronous call passes: (ack to return now, None) or (None, Accepted)."""
     request.state.audit_actor = body.header.sender_id
@@ -48,7 +44,7 @@ def _accept(request, env, client, body, action, item_count, callback_path, callb
     except dci_callbacks.CallbackUrlInvalid as exc:
         return _failed(request, "err.sender_uri.invalid",
                        dci_envelope.ack(correlation_id, "ERR", "err.sender_uri.invalid", str(exc))), None
-    registry_id = _registry_id(env)
+    registry_id = dci_envelope.registry_id(env)
     if problem:
         # a header the spec rejects with an rjct code: that code travels in the callback's header
         header = dci_envelope.response_header(body.header.model_dump(), callback_action, "rjct", 0, 0, registry_id, *problem)

@@ -4,6 +4,11 @@ import uuid
 from datetime import UTC, datetime
 
 
+def registry_id(env):
+    """The registry's own DCI id (sender_id of everything it sends)."""
+    return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
+
+
 def now_iso():
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 

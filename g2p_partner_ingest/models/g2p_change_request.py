@@ -92,30 +92,23 @@ class G2PChangeRequest(models.Model):
         return Partner
 
     @api.model
-    def _propose(self, raw, canonical):
-        is_group = raw.target == "group"
-        existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, is_group)
-        return self.create({
+    def _proposal_vals(self, raw, canonical):
+        existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, raw.target == "group")
+        return {
             "operation": "update" if existing else "add", "target": raw.target, "registrant_id": existing.id,
             "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
             "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
             "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,
-        })
+        }
+
+    @api.model
+    def _propose(self, raw, canonical):
+        return self.create(self._proposal_vals(raw, canonical))
 
     @api.model
     def _propose_batch(self, raws):
         """_propose for many ingested items in one create (same outcome, a fraction of the cost)."""
-        vals_list = []
-        for raw in raws:
-            canonical = json.loads(raw.canonical)
-            existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, raw.target == "group")
-            vals_list.append({
-                "operation": "update" if existing else "add", "target": raw.target, "registrant_id": existing.id,
-                "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
-                "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
-                "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,
-            })
-        return self.create(vals_list)
+        return self.create([self._proposal_vals(raw, json.loads(raw.canonical)) for raw in raws])
 
     # --- the diff staff review --------------------------------------------------------------
     @staticmethod
@@ -188,10 +181,7 @@ class G2PChangeRequest(models.Model):
         if self.state not in ("pending", "approved"):
             return False
         reviewer = self.reviewer_id or self.env.user
-        # mail_create_nolog: the change request's own message says who applied what; a "created"
-        # note on every registrant it creates would only double the chatter (and the apply time)
-        env = self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
-            "client_id": self.client_id.id, "source_system": self.source_system or self.client_id.default_source_system}))
+        env = self._apply_env(self.client_id, self.source_system)
         canonical = json.loads(self.proposed_values)
         try:
             with self.env.cr.savepoint():
@@ -207,6 +197,12 @@ class G2PChangeRequest(models.Model):
         self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
         return True
 
+    def _apply_env(self, client, source_system):
+        """The environment registrants are written in: the partner's provenance, and no "created"
+        note per registrant (the change request's own message says who applied what)."""
+        return self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
+            "client_id": client.id, "source_system": source_system or client.default_source_system}))
+
     def _apply_batch(self):
         """_apply for many requests: new individuals are created in one create per source; the
         others go one by one. Raises on any error (the caller falls back to _apply item by item)."""
@@ -217,8 +213,7 @@ class G2PChangeRequest(models.Model):
         reviewer = self.env.user
         now = fields.Datetime.now()
         for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
-            env = self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
-                "client_id": client.id, "source_system": source_system or client.default_source_system}))
+            env = self._apply_env(client, source_system)
             vals_list = [dict(rec._individual_vals(json.loads(rec.proposed_values)), is_registrant=True) for rec in group]
             registrants = self.env["res.partner"].with_env(env).create(vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
