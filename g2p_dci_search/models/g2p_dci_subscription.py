@@ -2,7 +2,7 @@ import json
 import logging
 import uuid
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
@@ -173,9 +173,28 @@ class G2PDciSubscription(models.Model):
 
     # --- notifications ------------------------------------------------------------------------
     @api.model
+    @tools.ormcache()
+    def _active_ids(self):
+        """Subscriptions in force (cached: asked at every registry change, changed rarely)."""
+        return tuple(self.sudo().search([("state", "=", "subscribe")]).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
     def _notify_registry_events(self, events):
         """Send /registry/notify for each subscription a registry event matches (called at pre-commit)."""
-        subscriptions = self.sudo().search([("state", "=", "subscribe"), ("client_id.active", "=", True)])
+        subscriptions = self.sudo().browse(self._active_ids()).filtered("client_id.active")
         if not subscriptions:
             return
         for event in events:

@@ -9,12 +9,11 @@ def txn_status(env, client, body):
     """(status, TxnStatusResponse message) for a txnstatus_request of ``client``."""
     query = body.message.txnstatus_request
     values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
-    domain = [("client_id", "=", client.id)]
+    domain = [("client_id", "=", client.id), ("action", "=", query.txn_type)]
     if query.attribute_type == "reference_id_list":
-        transactions = env["g2p.dci.transaction.item"].sudo().search(domain + [("reference_id", "in", values)]).transaction_id
+        transactions = env["g2p.dci.transaction"].sudo().search(domain + [("item_ids.reference_id", "in", values)])
     else:
         transactions = env["g2p.dci.transaction"].sudo().search(domain + [(query.attribute_type, "in", values)])
-    transactions = transactions.filtered(lambda t: t.action == query.txn_type)
     items = transactions.item_ids
     if query.attribute_type == "reference_id_list":
         items = items.filtered(lambda i: i.reference_id in values)
