@@ -39,6 +39,7 @@ class G2PDciSubscription(models.Model):
     """A DCI participant's standing request to be notified of registry events (DCI › Subscriptions)."""
 
     _name = "g2p.dci.subscription"
+    _inherit = ["g2p.cache.clearing.mixin"]
     _description = "DCI event subscription"
     _order = "id desc"
     _rec_name = "code"
@@ -177,19 +178,6 @@ class G2PDciSubscription(models.Model):
     def _active_ids(self):
         """Subscriptions in force (cached: asked at every registry change, changed rarely)."""
         return tuple(self.sudo().search([("state", "=", "subscribe")]).ids)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _notify_registry_events(self, events):

@@ -1,3 +1,4 @@
+from . import g2p_cache_clearing_mixin
 from . import g2p_source_mixin
 from . import g2p_api_event_emitter
 from . import g2p_vocabulary

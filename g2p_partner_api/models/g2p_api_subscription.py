@@ -19,7 +19,7 @@ class G2PApiSubscription(models.Model):
     """A partner endpoint notified of registry events (seed: remote API provisioner)."""
 
     _name = "g2p.api.subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
     _description = "Outbound event subscription"
     _order = "name"
 
@@ -131,19 +131,6 @@ class G2PApiSubscription(models.Model):
     def _subscription_ids_for(self, event_type):
         """Active subscriptions to ``event_type`` (cached: asked for every registry change, edited rarely)."""
         return tuple(self.sudo().search([("event_type_ids.code", "=", event_type)]).ids)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     @api.model
     def _emit(self, event_type, record, snapshot=None):
