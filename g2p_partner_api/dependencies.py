@@ -10,7 +10,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 
-from .services.api_errors import ApiError, unauthorized
+from .services.api_errors import ApiError, RateLimited, unauthorized
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
 
@@ -43,8 +43,21 @@ def authenticated_client(
     granted = set(str(claims.get("scope", "")).split()) & client._scope_codes()
     request.state.g2p_client_id = client.id
     request.state.audit_actor = client.client_id
+    enforce_rate_limit(env, client, request.state)
     request.state.g2p_scopes = granted
     return client
+
+
+def enforce_rate_limit(env, client, state):
+    """Count the call against the client's per-minute limit (shared by every worker and
+    node); raises ``RateLimited`` over the limit. The decision is kept on the request state
+    so the middleware adds the RateLimit headers to the answer."""
+    decision = env["g2p.api.rate.window"]._consume(client)
+    if decision.limit:
+        state.g2p_rate_limit = decision
+    if not decision.allowed:
+        raise RateLimited(decision)
+    return decision
 
 
 def require_scope(scope):

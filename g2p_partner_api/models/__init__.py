@@ -16,3 +16,4 @@ from . import fastapi_endpoint
 from . import g2p_api_event_type
 from . import g2p_api_subscription
 from . import g2p_api_delivery
+from . import g2p_api_rate_window

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessDenied, ValidationError
 
 from ..services import jwt_service
 from ..services.api_errors import RegistrantAccessRefused
+from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
 # guessing; a moderate round count keeps the token endpoint fast while never storing clear text.
@@ -46,6 +47,11 @@ class G2PApiClient(models.Model):
     default_source_system = fields.Char(
         help="Source system recorded on every record this client writes, unless the call sends X-Source-System."
     )
+    rate_limit_per_minute = fields.Integer(
+        string="Rate limit (calls per minute)", tracking=True,
+        help="Calls this client may make per minute across every app, worker and node. "
+             "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
+    )
     note = fields.Text()
 
     _sql_constraints = [
@@ -54,7 +60,17 @@ class G2PApiClient(models.Model):
         ("dci_sender_id_unique", "unique(dci_sender_id)", "This DCI sender id is already used."),
         ("token_lifetime_positive", "check(token_lifetime > 0 and token_lifetime <= 86400)",
          "Token lifetime must be between 1 second and 24 hours."),
+        ("rate_limit_valid", "check(rate_limit_per_minute >= -1)",
+         "Rate limit: a number of calls per minute, 0 for the system default or -1 for no limit."),
     ]
+
+    def _effective_rate_limit(self):
+        """Calls per minute allowed to this client; 0 means unlimited."""
+        self.ensure_one()
+        if self.rate_limit_per_minute:
+            return max(self.rate_limit_per_minute, 0)
+        value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
+        return max(int(value), 0)
 
     def _compute_has_secret(self):
         for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):

@@ -52,6 +52,23 @@ class OAuthError(Exception):
         self.headers = headers or {}
 
 
+class RateLimited(ApiError):
+    """The client spent its calls of the current window: 429 with when to come back.
+
+    Each app renders it in its own error shape; the headers are the same everywhere."""
+
+    def __init__(self, decision):
+        super().__init__(429, "rate_limited",
+                         f"Rate limit of {decision.limit} calls per minute reached; retry in {decision.reset} s.",
+                         headers=dict(rate_limit_headers(decision), **{"Retry-After": str(decision.reset)}))
+
+
+def rate_limit_headers(decision):
+    """IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a decision."""
+    return {"RateLimit-Limit": str(decision.limit), "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset)}
+
+
 def unauthorized(message="A valid bearer token is required.", error="invalid_token"):
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
 

@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 
+from .api_errors import rate_limit_headers
+
 _logger = logging.getLogger(__name__)
 
 UNAUDITED_SUFFIXES = ("/ping", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/.well-known/jwks.json")
@@ -45,6 +47,10 @@ class G2PApiMiddleware:
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                decision = state.get("g2p_rate_limit")
+                if decision and message["status"] != 429:
+                    message["headers"] = list(message.get("headers", [])) + [
+                        (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(decision).items()]
             await send(message)
 
         try:

@@ -139,13 +139,15 @@ def ensure_client(public_pem):
         found = cur.fetchone()
         if found:
             client_id = found[0]
-            cur.execute("UPDATE g2p_api_client SET secret_hash = %s, public_key = %s, active = true WHERE id = %s",
+            cur.execute("UPDATE g2p_api_client SET secret_hash = %s, public_key = %s, active = true, "
+                        "rate_limit_per_minute = 100000000 WHERE id = %s",
                         [hashed, public_pem, client_id])
         else:
             cur.execute("""INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime, all_programs,
                            partner_mnemonic, dci_sender_id, public_key, dci_verify_signature, legal_basis_enabled, legal_basis,
-                           create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true, 'BENCH', 'bench.dci',
-                           %s, true, true, 'Benchmark: reads without consent', now(), now()) RETURNING id""",
+                           rate_limit_per_minute, create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true,
+                           'BENCH', 'bench.dci', %s, true, true, 'Benchmark: reads without consent',
+                           100000000, now(), now()) RETURNING id""",
                         [hashed, public_pem])
             client_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO g2p_api_client_g2p_api_scope_rel (g2p_api_client_id, g2p_api_scope_id)
