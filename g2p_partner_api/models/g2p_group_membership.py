@@ -27,6 +27,13 @@ class G2PGroupMembership(models.Model):
     def _g2p_event_type(self, operation):
         return "membership.changed"
 
+    @api.depends("individual_id.name", "group_id.name", "kind_ids.display")
+    def _compute_display_name(self):
+        for rec in self:
+            kinds = ", ".join(rec.kind_ids.mapped("display"))
+            person = f"{rec.individual_id.name} ({kinds})" if kinds else rec.individual_id.name
+            rec.display_name = _("%(person)s in %(group)s", person=person, group=rec.group_id.name)
+
     @api.depends("end_date")
     def _compute_is_ended(self):
         today = fields.Date.context_today(self)

@@ -66,6 +66,11 @@ class G2PRegId(models.Model):
                 rec._check_not_assigned(vals.get("id_type_id", rec.id_type_id.id), vals.get("value", rec.value))
         return super().write(vals)
 
+    @api.depends("id_type_id.name", "value")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = f"{rec.id_type_id.name}: {rec.value}" if rec.id_type_id else rec.value
+
     def _to_wire(self):
         self.ensure_one()
         return {"system": self.id_type_id.namespace_uri, "value": self.value}

@@ -28,6 +28,9 @@ class ResPartner(models.Model):
     )
     group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
+    group_head_id = fields.Many2one("res.partner", string="Head", compute="_compute_group_composition")
+    member_count = fields.Integer(string="Members", compute="_compute_group_composition",
+                                  help="Current members (memberships not ended)")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
 
@@ -35,6 +38,25 @@ class ResPartner(models.Model):
         if not self.is_registrant:
             return None
         return "group.updated" if self.is_group else f"individual.{operation}"
+
+    @api.depends("group_member_ids.is_ended", "group_member_ids.kind_ids")
+    def _compute_group_composition(self):
+        groups = self.filtered("is_group")
+        (self - groups).update({"group_head_id": False, "member_count": 0})
+        if not groups:
+            return
+        # one query for the whole page of groups, not one per row
+        current = self.env["g2p.group.membership"].search_fetch(
+            [("group_id", "in", groups.ids), ("is_ended", "=", False)], ["group_id", "individual_id", "kind_ids"])
+        counts, heads = {}, {}
+        for membership in current:
+            group_id = membership.group_id.id
+            counts[group_id] = counts.get(group_id, 0) + 1
+            if "head" in membership.kind_ids.mapped("code"):
+                heads[group_id] = membership.individual_id.id
+        for group in groups:
+            group.member_count = counts.get(group.id, 0)
+            group.group_head_id = heads.get(group.id, False)
 
     @api.model
     def _compose_name(self, given, addl, family):
