@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from fastapi.encoders import jsonable_encoder
 
 from odoo.api import Environment
@@ -49,10 +49,11 @@ def list_vocabularies(
     return _cacheable([_summary(v) for v in vocabularies], if_none_match)
 
 
-@router.get("/Vocabulary/{system:path}", response_model=Vocabulary, responses=CACHEABLE,
+@router.get("/Vocabulary/{system}", response_model=Vocabulary, responses=CACHEABLE,
             summary="The codes of one vocabulary, with display names and definitions")
 def read_vocabulary(
-    system: str,
+    system: Annotated[str, Path(max_length=256, pattern=r"^[^\s/]+$", examples=["urn:g2p:vocab:gender"],
+                                description="The vocabulary's system URI, as GET /Vocabulary lists it")],
     env: Annotated[Environment, Depends(odoo_env)],
     include_inactive: bool = False,
     if_none_match: Annotated[str | None, Header()] = None,
