@@ -3,6 +3,8 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.g2p_partner_api.services import url_guard
+
 
 class G2PApiClient(models.Model):
     _inherit = "g2p.api.client"
@@ -33,6 +35,7 @@ class G2PApiClient(models.Model):
                 raise ValidationError(_("%s is not an http(s) URL.", rec.dci_callback_url))
             if url.scheme == "http" and not rec.dci_callback_allow_http:
                 raise ValidationError(_("The DCI callback URL must use https (or tick 'Allow plain HTTP callbacks')."))
+            url_guard.validate(rec.env, rec.dci_callback_url)
 
     def _dci_callback_channel(self):
         """The outbound subscription DCI callbacks of this client are delivered through."""
