@@ -261,13 +261,17 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         self.assertEqual([b["data"]["program"] for b in bodies.values()], [allowed.uuid])
         self.assertEqual(bodies[next(iter(bodies))]["data"]["registrant"], self.consenting.uuid)
 
-    def test_client_that_lost_the_scope_or_was_deactivated_gets_nothing(self):
+    def _queue_one_update(self):
+        """(subscription, the delivery queued for one update of the consenting registrant)."""
         subscription = self._subscribe("individual.updated")
         self.commit_events()
         self.consenting.write({"family_name": "Queued"})
         self.commit_events()
-        queued = subscription.delivery_ids
-        self.assertEqual(len(queued), 1)
+        self.assertEqual(len(subscription.delivery_ids), 1)
+        return subscription, subscription.delivery_ids
+
+    def test_client_that_lost_the_scope_gets_nothing(self):
+        subscription, queued = self._queue_one_update()
         self.client.scope_ids -= self.scope_read
         self.consenting.write({"family_name": "After revocation"})
         self.commit_events()
@@ -277,6 +281,14 @@ class TestConsentInOutboundPayloads(G2PApiCase):
                          ("failed", "not sent: the client no longer has the scope individual:read"),
                          "what was queued before the revocation is not sent either")
         self.assertFalse(queued.attempt_ids.response_excerpt)
+
+    def test_consent_withdrawn_before_sending_stops_the_delivery(self):
+        _subscription, queued = self._queue_one_update()
+        self.assertEqual(queued.registrant_ids, self.consenting)
+        self.consenting.consent_ids.action_withdraw("no longer")
+        self.run_jobs(["g2p.api.delivery"])
+        self.assertEqual((queued.state, queued.attempt_ids.error),
+                         ("failed", "not sent: the client may no longer read the registrants of this event (consent)"))
 
 
 @tagged("post_install", "-at_install")

@@ -33,6 +33,9 @@ class G2PApiDelivery(models.Model):
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
     last_status_code = fields.Integer(readonly=True)
     required_scope = fields.Char(readonly=True, help="Scope the client needs to still be sent this event")
+    registrant_ids = fields.Many2many("res.partner", "g2p_api_delivery_registrant_rel", "delivery_id", "partner_id",
+                                      string="Registrants", readonly=True,
+                                      help="Registrants the event names: the client must still be allowed to read them")
 
     def _enqueue_attempt(self, delay_seconds=0):
         for rec in self:
@@ -84,6 +87,10 @@ class G2PApiDelivery(models.Model):
             return "the client is inactive"
         if self.required_scope and self.required_scope not in client._scope_codes():
             return f"the client no longer has the scope {self.required_scope}"
+        # archived registrants included: their consent counts as for any other
+        registrants = self.with_context(active_test=False).registrant_ids
+        if registrants and len(client._filter_readable_registrants(registrants, self.required_scope)) != len(registrants):
+            return "the client may no longer read the registrants of this event (consent)"
         return None
 
     def _apply_callback(self, result):

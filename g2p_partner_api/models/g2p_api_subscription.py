@@ -26,7 +26,10 @@ class G2PApiSubscription(models.Model):
 
     name = fields.Char(required=True)
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
-    target_url = fields.Char(required=True, tracking=True)
+    target_url = fields.Char(required=True, tracking=True,
+                             help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
+                                  "unless a system administrator lists the host in the system parameter "
+                                  "g2p_partner_api.outbound_allowed_hosts.")
     allow_insecure = fields.Boolean(string="Allow plain HTTP", tracking=True,
                                     help="Unsafe: only for a partner on a trusted network or a test endpoint.")
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
@@ -135,16 +138,17 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _payload_for(self, client, event_type, record):
-        """(scope, data) ``client`` receives about ``record``: what a REST read of the same data by this
-        client returns. None when that read would be refused (client inactive, scope, consent of any
-        registrant named, programme): then the client is not told of the event at all."""
+        """(scope, data, ids of the registrants it names) ``client`` receives about ``record``: what a REST
+        read of the same data by this client returns. None when that read would be refused (client
+        inactive, scope, consent of any registrant named, programme): then the client is not told of
+        the event at all. Each attempt to send checks scope and consent again."""
         registrants = self._registrants_of(record)
         scope = self._event_scope(event_type, registrants)
         if not client.active or scope not in client._scope_codes() or not self._visible_to(client, record):
             return None
         if len(client._filter_readable_registrants(registrants, scope)) != len(registrants):
             return None
-        return scope, self._resource_payload(record, client, scope)
+        return scope, self._resource_payload(record, client, scope), registrants.ids
 
     @api.model
     def _flush_pending_events(self):
@@ -189,15 +193,15 @@ class G2PApiSubscription(models.Model):
             allowed = self._payload_for(sub.client_id, event_type, record) if record else (snapshot or {}).get(sub.client_id.id)
             if allowed is None:
                 continue
-            scope, payload = allowed
+            scope, payload, registrant_ids = allowed
             subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
             event = dict(base, subject=subject, data=payload)
             if sub.include_owner and record:
                 event["g2powner"] = record.create_uid.login
-            deliveries |= sub._new_delivery(event_type, event, payload, scope)
+            deliveries |= sub._new_delivery(event_type, event, payload, scope, registrant_ids if record else [])
         return deliveries
 
-    def _new_delivery(self, event_type, event, record_payload, scope=None):
+    def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=()):
         self.ensure_one()
         context = {"event": event, "record": record_payload, "target_url": self.target_url}
         url = templates.render(self.url_template, **context).strip() if self.url_template else self.target_url
@@ -206,6 +210,7 @@ class G2PApiSubscription(models.Model):
             "subscription_id": self.id, "event_type": event_type, "event_id": event["id"],
             "subject": event.get("subject"), "url": url, "http_method": self.http_method,
             "body": json.dumps(body, ensure_ascii=False, sort_keys=True), "required_scope": scope,
+            "registrant_ids": [(6, 0, list(registrant_ids))],
         })
         delivery._enqueue_attempt()
         return delivery
