@@ -15,5 +15,7 @@
         "views/g2p_api_client_views.xml",
     ],
     "demo": ["demo/g2p_consent_demo.xml"],
+    # consent is never off by accident: installing the API installs it
+    "auto_install": ["g2p_partner_api"],
     "installable": True,
 }

@@ -26,11 +26,12 @@ class G2PApiClient(models.Model):
             rec.consent_count = counts.get(rec, 0)
 
     def _readable_registrant_domain(self, scope):
+        """Registrants with a consent in force for this client and ``scope``; every registrant for a
+        client reading under a legal basis. Replaces the base hook, which grants nothing."""
         self.ensure_one()
         if self.legal_basis_enabled:
-            return super()._readable_registrant_domain(scope)
-        consents = self.env["g2p.consent"]._current_domain(self, scope)
-        return super()._readable_registrant_domain(scope) + [("consent_ids", "any", consents)]
+            return []
+        return [("consent_ids", "any", self.env["g2p.consent"]._current_domain(self, scope))]
 
     def _legal_basis_for_read(self):
         self.ensure_one()

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from odoo import fields
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
@@ -28,10 +29,11 @@ def _registrant(env, body):
         partner = Partner.search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
         field = "registrant"
     elif body.registrant_identifier:
-        partner = Partner.search([
-            ("reg_id_ids.id_type_id.namespace_uri", "=", body.registrant_identifier.system),
-            ("reg_id_ids.value", "=", body.registrant_identifier.value),
-        ], limit=1)
+        # system and value on the same identifier row
+        partner = Partner.search([("is_registrant", "=", True), ("reg_id_ids", "any", [
+            ("id_type_id.namespace_uri", "=", body.registrant_identifier.system),
+            ("value", "=", body.registrant_identifier.value),
+        ])], limit=1)
         field = "registrant_identifier"
     else:
         raise _invalid("registrant", "give the registrant's uuid or one of its identifiers")
@@ -55,12 +57,19 @@ def create_consent(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Consent:
+    # a client records consent for others (e.g. a data-collection tool for a payment provider), never
+    # for itself or for every partner: that would grant itself access
+    if not body.recipient:
+        raise ApiError(403, "consent_recipient_forbidden",
+                       "A client cannot record a consent for any partner: name the recipient partner system.")
+    if body.recipient == client.client_id:
+        raise ApiError(403, "consent_recipient_forbidden", "A client cannot record a consent that gives itself access.")
+    if body.given_date and body.given_date > fields.Date.context_today(client):
+        raise _invalid("given_date", "a consent cannot be given in the future")
     partner = _registrant(env, body)
-    recipient = env["g2p.api.client"].sudo()
-    if body.recipient:
-        recipient = recipient.search([("client_id", "=", body.recipient)], limit=1)
-        if not recipient:
-            raise _invalid("recipient", "unknown client_id")
+    recipient = env["g2p.api.client"].sudo().search([("client_id", "=", body.recipient)], limit=1)
+    if not recipient:
+        raise _invalid("recipient", "unknown client_id")
     scopes = env["g2p.api.scope"].sudo().search([("code", "in", body.scopes)])
     unknown = set(body.scopes) - set(scopes.mapped("code"))
     if unknown:

@@ -12,10 +12,11 @@ class ConsentCreate(WireModel):
 
     registrant: str | None = Field(default=None, description="uuid of the registrant")
     registrant_identifier: Identifier | None = Field(default=None, description="or one of its identifiers")
-    recipient: str | None = Field(default=None, description="client_id of the partner the consent is given to; null = any")
+    recipient: str | None = Field(default=None, description="client_id of the partner system the consent is given to: "
+                                                           "another client than the caller (itself or null is 403)")
     purpose: Coding
     scopes: list[str] = Field(min_length=1, description="Data categories (API scopes) the registrant agrees to share")
-    given_date: date | None = None
+    given_date: date | None = Field(default=None, description="today or earlier; default today")
     expiry_date: date | None = None
     evidence_reference: str = Field(min_length=1, max_length=256, description="Where the proof of consent is kept")
 

@@ -91,21 +91,27 @@ class TestConsentGate(G2PApiCase):
         body = self._read(group, kind="Group").json()
         self.assertEqual([m["individual"] for m in body["members"]], [self.with_consent.uuid])
 
+    def _consent_body(self, **overrides):
+        return dict({"registrant_identifier": None, "registrant": self.without.uuid, "recipient": self.other.client_id,
+                     "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
+                     "scopes": ["individual:read"], "evidence_reference": "KOBO-SUBMISSION-77"}, **overrides)
+
     def test_consent_created_through_the_api(self):
-        body = {"registrant_identifier": None, "registrant": self.without.uuid, "recipient": self.client.client_id,
-                "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
-                "scopes": ["individual:read"], "evidence_reference": "KOBO-SUBMISSION-77"}
+        """A data-collection tool records a registrant's consent to share with the payment provider."""
+        body = self._consent_body()
         with self._api() as api:
+            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 403)
             created = api.post("/api/v2/Consent", json=body, headers=self._auth(self.client, self.secret))
             self.assertEqual(created.status_code, 201, created.text)
-            self.assertEqual(created.json()["state"], "active")
-            self.assertEqual(self._read(self.without).status_code, 200)
+            self.assertEqual((created.json()["state"], created.json()["recipient"]), ("active", self.other.client_id))
+            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 200)
+            self.assertEqual(self._read(self.without).status_code, 403, "the recording client gained nothing")
             consent = self.env["g2p.consent"].search([("uuid", "=", created.json()["uuid"])])
             self.assertEqual((consent.source_client_id, consent.evidence_reference), (self.client, "KOBO-SUBMISSION-77"))
             withdrawn = api.post(f"/api/v2/Consent/{consent.uuid}/withdraw", json={"reason": "asked by phone"},
                                  headers=self._auth(self.client, self.secret))
             self.assertEqual(withdrawn.json()["state"], "withdrawn")
-            self.assertEqual(self._read(self.without).status_code, 403)
+            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 403)
             refused = api.post("/api/v2/Consent", json=body, headers=self._auth(self.other, self.other_secret))
             self.assertEqual(refused.status_code, 403)
             bad_purpose = api.post("/api/v2/Consent", json=dict(body, purpose={"system": "urn:g2p:vocab:consent-purpose", "code": "marketing"}),
@@ -115,25 +121,264 @@ class TestConsentGate(G2PApiCase):
                                headers=self._auth(self.client, self.secret))
             self.assertEqual((unknown.status_code, unknown.json()["error"]["details"][0]["field"]), (422, "registrant"))
 
+    def test_client_cannot_record_a_consent_that_widens_its_own_access(self):
+        before = self.env["g2p.consent"].search_count([])
+        attacks = [
+            (self._consent_body(recipient=self.client.client_id), 403, "consent_recipient_forbidden"),
+            (self._consent_body(recipient=None), 403, "consent_recipient_forbidden"),
+            ({k: v for k, v in self._consent_body().items() if k != "recipient"}, 403, "consent_recipient_forbidden"),
+            (self._consent_body(given_date=str(date.today() + timedelta(days=3))), 422, "validation_error"),
+        ]
+        with self._api() as api:
+            for body, status, code in attacks:
+                response = api.post("/api/v2/Consent", json=body, headers=self._auth(self.client, self.secret))
+                self.assertEqual((response.status_code, response.json()["error"]["code"]), (status, code), body)
+        self.assertEqual(self.env["g2p.consent"].search_count([]), before, "nothing recorded")
+        self.assertEqual(self._read(self.without).status_code, 403)
+        self.assertEqual(self._search()["total"], 1)
+
+    def test_identifier_lookup_matches_system_and_value_on_one_row(self):
+        national = self.env.ref("g2p_partner_api.id_type_national_id")
+        passport = self.env.ref("g2p_partner_api.id_type_passport")
+        self.without.reg_id_ids = [(0, 0, {"id_type_id": national.id, "value": "47114711"}),
+                                   (0, 0, {"id_type_id": passport.id, "value": "08150815"})]
+        before = self.env["g2p.consent"].search_count([])
+        with self._api() as api:
+            mixed = api.post("/api/v2/Consent", headers=self._auth(self.client, self.secret), json=self._consent_body(
+                registrant=None, registrant_identifier={"system": national.namespace_uri, "value": "08150815"}))
+            self.assertEqual((mixed.status_code, mixed.json()["error"]["details"][0]["field"]), (422, "registrant_identifier"))
+            self.assertEqual(self.env["g2p.consent"].search_count([]), before)
+            right = api.post("/api/v2/Consent", headers=self._auth(self.client, self.secret), json=self._consent_body(
+                registrant=None, registrant_identifier={"system": passport.namespace_uri, "value": "08150815"}))
+        self.assertEqual((right.status_code, right.json()["registrant"]), (201, self.without.uuid))
+
 
 @tagged("post_install", "-at_install")
 class TestConsentInOutboundPayloads(G2PApiCase):
-    def test_event_without_consent_carries_no_personal_data(self):
-        client, _secret = self._create_client("Notified partner", scopes=["individual:read"], legal_basis=None)
-        subscription = self.env["g2p.api.subscription"].create({
-            "name": "Updates", "client_id": client.id, "target_url": "https://partner.example.org/hook",
-            "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_individual_updated").ids)]})
-        Partner = self.env["res.partner"]
-        consenting, silent = Partner.create([{"is_registrant": True, "given_name": "Open"},
-                                             {"is_registrant": True, "given_name": "Private"}])
-        self.env["g2p.consent"].create({
-            "partner_id": consenting.id, "client_id": client.id,
-            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery").id,
-            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_individual_read").ids)], "evidence_reference": "F"})
+    """Every outbound payload passes the checks a REST read of the same data by the same client passes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, _secret = cls._create_client(
+            "Notified partner", scopes=["individual:read", "group:read", "membership:read"], legal_basis=None)
+        Partner = cls.env["res.partner"]
+        cls.consenting, cls.silent = Partner.create([{"is_registrant": True, "given_name": "Open"},
+                                                     {"is_registrant": True, "given_name": "Private"}])
+        cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery")
+        cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
+        cls.scope_group = cls.env.ref("g2p_partner_api.scope_group_read")
+        cls.scope_membership = cls.env.ref("g2p_partner_api.scope_membership_read")
+        cls._consent(cls.consenting, cls.scope_read | cls.scope_group | cls.scope_membership)
+
+    @classmethod
+    def _consent(cls, partner, scopes):
+        return cls.env["g2p.consent"].create({
+            "partner_id": partner.id, "client_id": cls.client.id, "purpose_id": cls.purpose.id,
+            "scope_ids": [(6, 0, scopes.ids)], "evidence_reference": "F"})
+
+    def _subscribe(self, *codes):
+        return self.env["g2p.api.subscription"].create({
+            "name": "Updates", "client_id": self.client.id, "target_url": "https://partner.example.org/hook",
+            "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", codes)]).ids)]})
+
+    def _bodies(self, subscription):
         self.commit_events()
-        (consenting | silent).write({"family_name": "Changed"})
+        return {json.loads(d.body)["subject"]: json.loads(d.body) for d in subscription.delivery_ids}
+
+    def test_no_event_about_a_registrant_without_consent(self):
+        subscription = self._subscribe("individual.updated")
         self.commit_events()
-        bodies = {json.loads(d.body)["subject"]: json.loads(d.body) for d in subscription.delivery_ids}
-        self.assertEqual(bodies[consenting.uuid]["data"]["family_name"], "Changed")
-        self.assertEqual(bodies[silent.uuid]["data"], {"redacted": "consent_required"})
-        self.assertNotIn("Private", json.dumps(bodies[silent.uuid]))
+        (self.consenting | self.silent).write({"family_name": "Changed"})
+        bodies = self._bodies(subscription)
+        self.assertEqual(bodies[self.consenting.uuid]["data"]["family_name"], "Changed")
+        self.assertNotIn(self.silent.uuid, bodies, "a search would omit it: the event is not sent at all")
+        self.assertNotIn("Private", json.dumps(bodies))
+
+    def test_archived_and_deleted_registrants_without_consent_send_nothing(self):
+        subscription = self._subscribe("individual.archived")
+        self.commit_events()
+        gone_open, gone_silent = self.env["res.partner"].create([{"is_registrant": True, "given_name": "Leaving"},
+                                                                 {"is_registrant": True, "given_name": "Vanishing"}])
+        self._consent(gone_open, self.scope_read)
+        self.commit_events()
+        gone_open_uuid = gone_open.uuid
+        (self.consenting | self.silent).write({"active": False})
+        (gone_open | gone_silent).unlink()
+        bodies = self._bodies(subscription)
+        self.assertIn(self.consenting.uuid, bodies)
+        self.assertIn(gone_open_uuid, bodies, "consent decided before the record and its consents disappeared")
+        self.assertEqual(bodies[gone_open_uuid]["data"]["name"], "Leaving")
+        self.assertEqual(len(bodies), 2, "no event for the archived or deleted registrant without consent")
+        self.assertNotIn("Private", json.dumps(bodies))
+        self.assertNotIn("Vanishing", json.dumps(bodies))
+
+    def test_group_payload_only_members_and_groups_the_client_may_read(self):
+        subscription = self._subscribe("group.updated", "individual.updated", "membership.changed")
+        group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Mixed household"})
+        self._consent(group, self.scope_group | self.scope_read)
+        hidden_group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Hidden household"})
+        Membership = self.env["g2p.group.membership"]
+        Membership.create([{"group_id": group.id, "individual_id": p.id} for p in (self.consenting, self.silent)])
+        Membership.create({"group_id": hidden_group.id, "individual_id": self.consenting.id})
+        self.commit_events()
+        subscription.delivery_ids.unlink()
+        group.write({"name": "Mixed household, renamed"})
+        self.consenting.write({"family_name": "Member"})
+        bodies = self._bodies(subscription)
+        self.assertEqual([m["individual"] for m in bodies[group.uuid]["data"]["members"]], [self.consenting.uuid])
+        self.assertEqual([g["group"] for g in bodies[self.consenting.uuid]["data"]["groups"]], [group.uuid],
+                         "the group without consent is not named")
+        self.assertNotIn(self.silent.uuid, json.dumps(bodies))
+        self.assertNotIn(hidden_group.uuid, json.dumps(bodies))
+
+    def test_group_membership_event_needs_both_group_and_member(self):
+        subscription = self._subscribe("membership.changed")
+        group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Household"})
+        self._consent(group, self.scope_group)
+        Membership = self.env["g2p.group.membership"]
+        seen, unseen = Membership.create([{"group_id": group.id, "individual_id": p.id}
+                                          for p in (self.consenting, self.silent)])
+        self.commit_events()
+        self.assertEqual(len(subscription.delivery_ids), 1)
+        self.assertEqual(json.loads(subscription.delivery_ids.body)["data"]["individual"], self.consenting.uuid)
+        unseen.unlink()
+        self.commit_events()
+        self.assertEqual(len(subscription.delivery_ids), 1, "the deleted membership of a member without consent is not sent")
+        seen.unlink()
+        self.commit_events()
+        self.assertEqual(len(subscription.delivery_ids), 2)
+
+    def test_programme_event_only_for_allowed_programmes(self):
+        subscription = self._subscribe("program_membership.changed")
+        allowed, other = self.env["g2p.program"].create([{"name": "Allowed grant", "state": "active"},
+                                                        {"name": "Other grant", "state": "active"}])
+        self.client.allowed_program_ids = allowed
+        self.env["g2p.program.membership"].create([{"partner_id": self.consenting.id, "program_id": p.id}
+                                                   for p in (allowed, other)])
+        self.env["g2p.program.membership"].create({"partner_id": self.silent.id, "program_id": allowed.id})
+        bodies = self._bodies(subscription)
+        self.assertEqual([b["data"]["program"] for b in bodies.values()], [allowed.uuid])
+        self.assertEqual(bodies[next(iter(bodies))]["data"]["registrant"], self.consenting.uuid)
+
+    def _queue_one_update(self):
+        """(subscription, the delivery queued for one update of the consenting registrant)."""
+        subscription = self._subscribe("individual.updated")
+        self.commit_events()
+        self.consenting.write({"family_name": "Queued"})
+        self.commit_events()
+        self.assertEqual(len(subscription.delivery_ids), 1)
+        return subscription, subscription.delivery_ids
+
+    def test_client_that_lost_the_scope_gets_nothing(self):
+        subscription, queued = self._queue_one_update()
+        self.client.scope_ids -= self.scope_read
+        self.consenting.write({"family_name": "After revocation"})
+        self.commit_events()
+        self.assertEqual(subscription.delivery_ids, queued, "nothing queued once the scope is revoked")
+        self.run_jobs(["g2p.api.delivery"])
+        self.assertEqual((queued.state, queued.attempt_ids.error),
+                         ("failed", "not sent: the client no longer has the scope individual:read"),
+                         "what was queued before the revocation is not sent either")
+        self.assertFalse(queued.attempt_ids.response_excerpt)
+
+    def test_consent_withdrawn_before_sending_stops_the_delivery(self):
+        _subscription, queued = self._queue_one_update()
+        self.assertEqual(queued.registrant_ids, self.consenting)
+        self.consenting.consent_ids.action_withdraw("no longer")
+        self.run_jobs(["g2p.api.delivery"])
+        self.assertEqual((queued.state, queued.attempt_ids.error),
+                         ("failed", "not sent: the client may no longer read the registrants of this event (consent)"))
+
+
+@tagged("post_install", "-at_install")
+class TestConsentOnRestOraclesAndWrites(G2PApiCase):
+    """REST answers and writes reveal or touch nothing of registrants the caller may not read."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client(
+            "Household survey", legal_basis=None,
+            scopes=["individual:read", "group:read", "group:write", "membership:write"])
+        cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery")
+        Partner = cls.env["res.partner"]
+        cls.seen, cls.hidden, cls.former, cls.outsider = Partner.create([
+            {"is_registrant": True, "given_name": name, "family_name": "Zzoracle"}
+            for name in ("Seen", "Hidden", "Former", "Outsider")])
+        cls.group, cls.secret_group = Partner.create([
+            {"is_registrant": True, "is_group": True, "name": "Consenting household"},
+            {"is_registrant": True, "is_group": True, "name": "Secret household"}])
+        for partner in (cls.seen, cls.former, cls.group):
+            cls.env["g2p.consent"].create({
+                "partner_id": partner.id, "client_id": cls.client.id, "purpose_id": cls.purpose.id,
+                "evidence_reference": "F", "scope_ids": [(6, 0, cls.env["g2p.api.scope"].search(
+                    [("code", "in", ["individual:read", "group:read", "group:write", "membership:write"])]).ids)]})
+        Membership = cls.env["g2p.group.membership"]
+        cls.seen_membership, cls.hidden_membership, cls.former_membership = Membership.create([
+            {"group_id": cls.group.id, "individual_id": cls.seen.id, "start_date": "2020-01-01"},
+            {"group_id": cls.group.id, "individual_id": cls.hidden.id, "start_date": "2020-01-01"},
+            {"group_id": cls.group.id, "individual_id": cls.former.id, "start_date": "2020-01-01", "end_date": "2021-01-01"}])
+        Membership.create({"group_id": cls.secret_group.id, "individual_id": cls.seen.id})
+
+    def _headers(self):
+        return self._auth(self.client, self.secret)
+
+    def _memberships(self):
+        return [(m.individual_id.name, str(m.end_date or "")) for m in self.group.group_member_ids.sorted("id")]
+
+    def test_individual_groups_only_those_the_caller_may_read(self):
+        with self._api() as api:
+            read = api.get(f"/api/v2/Individual/{self.seen.uuid}", headers=self._headers()).json()
+            listed = api.get("/api/v2/Individual", params={"name": "Zzoracle"}, headers=self._headers()).json()
+        self.assertEqual([g["group"] for g in read["groups"]], [self.group.uuid])
+        self.assertEqual([g["group"] for g in listed["items"][0]["groups"]], [self.group.uuid])
+        self.assertNotIn(self.secret_group.uuid, json.dumps([read, listed]))
+
+    def test_programme_membership_unknown_and_unconsented_registrants_answer_alike(self):
+        program = self.env["g2p.program"].create({"name": "Oracle grant", "state": "active"})
+        self.client.allowed_program_ids = program
+        answers = []
+        with self._api() as api:
+            for registrant in (self.hidden.uuid, "00000000-0000-0000-0000-00000000beef"):
+                response = api.post("/api/v2/ProgramMembership", headers=self._headers(),
+                                    json={"program": program.uuid, "registrant": registrant})
+                body = response.json()["error"]
+                answers.append((response.status_code, body["code"], body["details"], body["message"].replace(registrant, "…")))
+            allowed = api.post("/api/v2/ProgramMembership", headers=self._headers(),
+                               json={"program": program.uuid, "registrant": self.seen.uuid})
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0][0], 422)
+        self.assertEqual(allowed.status_code, 201, allowed.text)
+        self.assertEqual(self.env["g2p.program.membership"].search([("program_id", "=", program.id)]).partner_id, self.seen)
+
+    def test_group_put_built_from_what_the_client_sees(self):
+        before = self._memberships()
+        with self._api() as api:
+            seen = api.get(f"/api/v2/Group/{self.group.uuid}", headers=self._headers()).json()
+            self.assertEqual({m["individual"] for m in seen["members"]}, {self.seen.uuid, self.former.uuid})
+            body = {"name": seen["name"], "identifiers": seen["identifiers"], "address": seen["address"],
+                    "members": [{k: m[k] for k in ("individual", "kinds", "start_date", "end_date")} for m in seen["members"]]}
+            replaced = api.put(f"/api/v2/Group/{self.group.uuid}", headers=self._headers(), json=body)
+            self.assertEqual(replaced.status_code, 200, replaced.text)
+            self.assertEqual(self._memberships(), before, "the hidden member and the ended membership are untouched")
+            emptied = api.put(f"/api/v2/Group/{self.group.uuid}", headers=self._headers(), json=dict(body, members=[]))
+            self.assertEqual(emptied.status_code, 200, emptied.text)
+        self.assertTrue(self.seen_membership.exists() and self.former_membership.exists(), "nothing is deleted")
+        self.assertEqual(self.seen_membership.end_date, date.today(), "left out: ended")
+        self.assertFalse(self.hidden_membership.end_date, "a member the client cannot see stays a member")
+        self.assertEqual(str(self.former_membership.end_date), "2021-01-01")
+
+    def test_group_put_cannot_add_or_reach_people_without_consent(self):
+        before = self._memberships()
+        answers = []
+        with self._api() as api:
+            for uuid in (self.outsider.uuid, self.hidden.uuid, "00000000-0000-0000-0000-00000000beef"):
+                response = api.put(f"/api/v2/Group/{self.group.uuid}", headers=self._headers(), json={
+                    "name": "Consenting household", "members": [{"individual": self.seen.uuid}, {"individual": uuid}]})
+                error = response.json()["error"]
+                answers.append((response.status_code, error["details"], error["message"].replace(uuid, "…")))
+        self.assertEqual(answers[0][0], 422)
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0], answers[2], "no consent and unknown answer alike")
+        self.assertEqual(self._memberships(), before, "nothing changed")

@@ -3,6 +3,8 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.g2p_partner_api.services import url_guard
+
 
 class G2PApiClient(models.Model):
     _inherit = "g2p.api.client"
@@ -15,7 +17,9 @@ class G2PApiClient(models.Model):
         string="DCI callback URL", tracking=True,
         help="Base URL of the participant's DCI endpoints (e.g. https://spmis.example.org/dci). Callbacks go to "
              "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
-             "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls.",
+             "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Loopback, "
+             "link-local and private addresses are refused unless allow-listed by a system administrator "
+             "(system parameter g2p_partner_api.outbound_allowed_hosts).",
     )
     dci_callback_allow_http = fields.Boolean(string="Allow plain HTTP callbacks", tracking=True,
                                              help="Unsafe: only for a test partner or a trusted network.")
@@ -33,6 +37,7 @@ class G2PApiClient(models.Model):
                 raise ValidationError(_("%s is not an http(s) URL.", rec.dci_callback_url))
             if url.scheme == "http" and not rec.dci_callback_allow_http:
                 raise ValidationError(_("The DCI callback URL must use https (or tick 'Allow plain HTTP callbacks')."))
+            url_guard.validate(rec.env, rec.dci_callback_url)
 
     def _dci_callback_channel(self):
         """The outbound subscription DCI callbacks of this client are delivered through."""

@@ -16,6 +16,7 @@ _logger = logging.getLogger(__name__)
 # reg_event_type values a participant can subscribe to, and the registry events that raise them
 EVENT_CODES = [("REGISTER", "New registrant"), ("NewHouseHoldMember", "New household member"),
                ("UPDATE", "Registrant updated")]
+NOTIFY_SCOPES = {SCOPE, "dci:subscribe"}
 # the notify_event data.reg_event_type enum of the spec has no update value: updates leave it out
 NOTIFY_EVENT_TYPES = {"REGISTER", "NewHouseHoldMember"}
 
@@ -182,7 +183,9 @@ class G2PDciSubscription(models.Model):
     @api.model
     def _notify_registry_events(self, events):
         """Send /registry/notify for each subscription a registry event matches (called at pre-commit)."""
-        subscriptions = self.sudo().browse(self._active_ids()).filtered("client_id.active")
+        # a client deactivated or no longer holding the scopes of the subscription is not notified
+        subscriptions = self.sudo().browse(self._active_ids()).filtered(
+            lambda s: s.client_id.active and NOTIFY_SCOPES <= s.client_id._scope_codes())
         if not subscriptions:
             return
         for event in events:

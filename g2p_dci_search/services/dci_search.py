@@ -4,6 +4,7 @@ import logging
 
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.services.registry_service import visible_groups, visible_members
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
 from .dci_envelope import now_iso, parse_ts
@@ -41,9 +42,8 @@ def _pagination(register, pagination):
 
 def _wire(register, client, record):
     if register.target == "group":
-        members = client._filter_readable_registrants(record.group_member_ids.individual_id, SCOPE)
-        return Group.from_record(record, members).model_dump(mode="json")
-    return Individual.from_record(record).model_dump(mode="json")
+        return Group.from_record(record, visible_members(client, record, SCOPE)).model_dump(mode="json")
+    return Individual.from_record(record).keep_groups(visible_groups(client, record, SCOPE)).model_dump(mode="json")
 
 
 def query_domain(query, query_type, criteria_query):

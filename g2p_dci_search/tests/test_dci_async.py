@@ -3,7 +3,8 @@ import uuid
 
 import jwt
 
-from odoo.tests import tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.g2p_partner_api.tests.http_receiver import Receiver
 
@@ -22,6 +23,7 @@ class TestDciAsync(DciCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._allow_outbound_hosts("127.0.0.1")
         cls.receiver = Receiver().__enter__()
         cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
         cls.client.write({"dci_callback_url": cls.receiver.url + "/spmis/dci", "dci_callback_allow_http": True,
@@ -350,6 +352,32 @@ class TestDciAsync(DciCase):
         (callback,) = self.callbacks()
         records = callback["message"]["search_response"][0]["data"]["reg_records"]
         self.assertEqual([r["name"]["given_name"] for r in records], ["Yes"])
+
+    def test_notifications_stop_when_scope_or_activity_is_revoked(self):
+        self.subscribe("REGISTER", {"family_name": "Revokedson"})
+        Partner = self.env["res.partner"]
+        subscribe_scope = self.env.ref("g2p_dci_search.scope_dci_subscribe")
+        for revoke, restore in ((lambda: self.client.write({"scope_ids": [(3, subscribe_scope.id)]}),
+                                 lambda: self.client.write({"scope_ids": [(4, subscribe_scope.id)]})),
+                                (lambda: self.client.write({"active": False}), lambda: self.client.write({"active": True}))):
+            revoke()
+            Partner.create({"is_registrant": True, "given_name": "Unannounced", "family_name": "Revokedson"})
+            self.commit_events()
+            self.assertFalse(self.env["g2p.api.delivery"].search([("client_id", "=", self.client.id),
+                                                                  ("event_type", "=", "dci.notify")]), "nothing queued")
+            restore()
+        Partner.create({"is_registrant": True, "given_name": "Announced", "family_name": "Revokedson"})
+        notified = [c["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"] for c in self.callbacks()]
+        self.assertEqual(notified, ["Announced"])
+
+    def test_callback_url_to_a_private_address_refused(self):
+        manager = new_test_user(self.env, "dci_ssrf_manager", groups="g2p_partner_api.group_api_manager")
+        for url in ("http://169.254.169.254/latest/meta-data", "http://10.0.0.5/dci", "http://localhost:8069/dci"):
+            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
+                    self.env.cr.savepoint():
+                self.client.with_user(manager).write({"dci_callback_url": url})
+        self.env.invalidate_all()
+        self.assertEqual(self.client.dci_callback_url, self.receiver.url + "/spmis/dci")
 
     # --- the spec, checked on arrival --------------------------------------------------------------
     def test_bodies_off_the_spec(self):

@@ -6,6 +6,7 @@ from passlib.context import CryptContext
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
+from odoo.osv import expression
 
 from ..services import jwt_service
 from ..services.api_errors import RegistrantAccessRefused
@@ -165,13 +166,14 @@ class G2PApiClient(models.Model):
     def _readable_registrant_domain(self, scope):
         """Domain on res.partner of the registrants this client may read with ``scope``.
 
-        The base module grants every registrant. ``g2p_api_consent`` overrides this to keep
-        only registrants with an active consent for this client and scope (or everything for
-        a client reading under a documented legal basis). Every read path of the suite (REST,
-        DCI, outbound payloads) goes through here, searches included, in SQL before paging.
+        The base grants nothing: without a consent module no personal data leaves (fail closed).
+        ``g2p_api_consent``, installed automatically with this module, overrides it to keep the
+        registrants with an active consent for this client and scope (or everything for a client
+        reading under a documented legal basis). Every read path of the suite (REST, DCI, outbound
+        payloads) goes through here, searches included, in SQL before paging.
         """
         self.ensure_one()
-        return []
+        return list(expression.FALSE_DOMAIN)
 
     def _legal_basis_for_read(self):
         """The legal basis this client reads under instead of consent, if any (audited)."""

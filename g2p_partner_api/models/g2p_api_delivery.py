@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import outbound_delivery
+from ..services import outbound_delivery, url_guard
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +32,10 @@ class G2PApiDelivery(models.Model):
     next_retry = fields.Datetime(readonly=True)
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
     last_status_code = fields.Integer(readonly=True)
+    required_scope = fields.Char(readonly=True, help="Scope the client needs to still be sent this event")
+    registrant_ids = fields.Many2many("res.partner", "g2p_api_delivery_registrant_rel", "delivery_id", "partner_id",
+                                      string="Registrants", readonly=True,
+                                      help="Registrants the event names: the client must still be allowed to read them")
 
     def _enqueue_attempt(self, delay_seconds=0):
         for rec in self:
@@ -48,8 +52,13 @@ class G2PApiDelivery(models.Model):
             return f"already {self.state}"
         sub = self.subscription_id
         started = time.perf_counter()
-        result = outbound_delivery.send(self.http_method, self.url, self.body.encode(),
-                                        outbound_delivery.signature_headers(sub, self.body.encode()), sub.timeout)
+        refusal = self._refusal()
+        if refusal:
+            result = outbound_delivery.refused(refusal)
+        else:
+            body = self.body.encode()
+            result = outbound_delivery.send(self.http_method, self.url, body, outbound_delivery.signature_headers(sub, body),
+                                            sub.timeout, url_guard.policy(self.env))
         attempt_no = self.attempt_count + 1
         vals = {"attempt_count": attempt_no, "last_status_code": result.status_code or 0}
         verdict = outbound_delivery.classify(result)
@@ -70,6 +79,19 @@ class G2PApiDelivery(models.Model):
         if vals["state"] == "retrying":
             self._enqueue_attempt(delay)
         return f"attempt {attempt_no}: {vals['state']}"
+
+    def _refusal(self):
+        """Why this delivery may not go out any more (checked at every attempt), or None."""
+        client = self.client_id
+        if not client.active:
+            return "the client is inactive"
+        if self.required_scope and self.required_scope not in client._scope_codes():
+            return f"the client no longer has the scope {self.required_scope}"
+        # archived registrants included: their consent counts as for any other
+        registrants = self.with_context(active_test=False).registrant_ids
+        if registrants and len(client._filter_readable_registrants(registrants, self.required_scope)) != len(registrants):
+            return "the client may no longer read the registrants of this event (consent)"
+        return None
 
     def _apply_callback(self, result):
         path = self.subscription_id.callback_json_path

@@ -21,7 +21,7 @@ class G2PApiEventEmitter(models.AbstractModel):
         """Event type for ``operation`` (created/updated/archived) of this record, or None."""
         return None
 
-    def _g2p_queue_event(self, operation):
+    def _g2p_queue_event(self, operation, gone=False):
         if not self.env.registry.ready:
             # module install/upgrade loading its data files: not a registry event partners are told of
             # (and the API schemas that build payloads are only assembled once the registry is loaded)
@@ -39,12 +39,15 @@ class G2PApiEventEmitter(models.AbstractModel):
             if known and known["event_type"].endswith(".created") and operation == "updated":
                 continue
             pending[key] = {"event_type": event_type, "operation": operation, "model": record._name, "id": record.id,
-                            "snapshot": record._g2p_snapshot() if operation == "archived" else None}
+                            "snapshot": record._g2p_snapshot(event_type) if gone else None}
 
-    def _g2p_snapshot(self):
-        """Wire form of a record about to disappear (unlink), captured while it still exists."""
+    def _g2p_snapshot(self, event_type):
+        """What each subscribed client (by id) may receive about a record about to disappear (unlink),
+        decided while the record and the consents that go with it still exist."""
+        Subscription = self.env["g2p.api.subscription"].sudo()
+        clients = Subscription.browse(Subscription._subscription_ids_for(event_type)).client_id
         with extendable_registry(self.env):
-            return self.env["g2p.api.subscription"]._resource_payload(self)
+            return {client.id: Subscription._payload_for(client, event_type, self) for client in clients}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -61,5 +64,5 @@ class G2PApiEventEmitter(models.AbstractModel):
         return result
 
     def unlink(self):
-        self._g2p_queue_event("archived")
+        self._g2p_queue_event("archived", gone=True)
         return super().unlink()

@@ -6,13 +6,14 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..services import templates
+from ..services import templates, url_guard
 from ..services.extendable_context import extendable_registry
 from .g2p_api_event_emitter import PENDING_EVENTS
 
-# event type prefix → (scope the payload needs, REST schema builder)
+# event type prefix → the scope a REST read of the same data needs (None: individual or group read,
+# after the kind of registrant the event is about)
 SCOPE_BY_PREFIX = {"individual": "individual:read", "group": "group:read", "membership": "group:read",
-                   "program_membership": "membership:read", "change_request": "individual:read"}
+                   "program_membership": "membership:read", "change_request": None}
 
 
 class G2PApiSubscription(models.Model):
@@ -25,7 +26,10 @@ class G2PApiSubscription(models.Model):
 
     name = fields.Char(required=True)
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
-    target_url = fields.Char(required=True, tracking=True)
+    target_url = fields.Char(required=True, tracking=True,
+                             help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
+                                  "unless a system administrator lists the host in the system parameter "
+                                  "g2p_partner_api.outbound_allowed_hosts.")
     allow_insecure = fields.Boolean(string="Allow plain HTTP", tracking=True,
                                     help="Unsafe: only for a partner on a trusted network or a test endpoint.")
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
@@ -33,7 +37,8 @@ class G2PApiSubscription(models.Model):
                                    default="POST", required=True)
     url_template = fields.Char(help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}")
     payload_template = fields.Text(help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
-                                        "Context: event, record (None when the client may not read it).")
+                                        "Context: event, record (the event's data). A client that may not read the "
+                                        "record (scope, consent, programme) is not told of the event.")
     include_owner = fields.Boolean(help="Add the login of the user who created the record (CloudEvents extension g2powner)")
     signing = fields.Selection([("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"),
                                 ("none", "None")], default="hmac", required=True)
@@ -61,6 +66,7 @@ class G2PApiSubscription(models.Model):
                 raise ValidationError(_("%s is not an http(s) URL.", rec.target_url))
             if url.scheme == "http" and not rec.allow_insecure:
                 raise ValidationError(_("The target must use https (or tick 'Allow plain HTTP')."))
+            url_guard.validate(rec.env, rec.target_url)
             for source in filter(None, [rec.url_template, rec.payload_template]):
                 try:
                     templates.check(source)
@@ -84,16 +90,19 @@ class G2PApiSubscription(models.Model):
 
     # --- events -> deliveries --------------------------------------------------------------
     @api.model
-    def _resource_payload(self, record):
-        """The record as the REST API returns it (dict), built by the same schemas."""
+    def _resource_payload(self, record, client, scope):
+        """The record as a REST read of it by ``client`` with ``scope`` returns it (dict), built by the
+        same schemas and filtered by the same consent hook (group members, an individual's groups)."""
         from ..schemas.group import Group
         from ..schemas.individual import Individual
         from ..schemas.program import ProgramMembership
+        from ..services import registry_service as registry
 
         if record._name == "res.partner":
             if record.is_group:
-                return Group.from_record(record, record.group_member_ids.individual_id).model_dump(mode="json")
-            return Individual.from_record(record).model_dump(mode="json")
+                return Group.from_record(record, registry.visible_members(client, record, scope)).model_dump(mode="json")
+            individual = Individual.from_record(record).keep_groups(registry.visible_groups(client, record, scope))
+            return individual.model_dump(mode="json")
         if record._name == "g2p.program.membership":
             return ProgramMembership.from_record(record).model_dump(mode="json")
         if record._name == "g2p.group.membership":
@@ -103,14 +112,43 @@ class G2PApiSubscription(models.Model):
         return {"uuid": getattr(record, "uuid", None) or getattr(record, "name", None)}
 
     @api.model
-    def _registrant_of(self, record):
+    def _registrants_of(self, record):
+        """Every registrant a payload about ``record`` names: each must be readable by the client."""
         if record._name == "res.partner":
             return record
         if record._name == "g2p.program.membership":
             return record.partner_id
         if record._name == "g2p.group.membership":
-            return record.individual_id
+            return record.group_id | record.individual_id
         return getattr(record, "registrant_id", self.env["res.partner"])
+
+    @api.model
+    def _event_scope(self, event_type, registrants):
+        scope = SCOPE_BY_PREFIX.get(event_type.split(".")[0], "individual:read")
+        if scope is None:
+            scope = "group:read" if any(registrants.mapped("is_group")) else "individual:read"
+        return scope
+
+    @api.model
+    def _visible_to(self, client, record):
+        """Checks of a REST read beyond consent: a membership of a programme the client may not see is not sent."""
+        if record._name == "g2p.program.membership":
+            return bool(record.program_id.filtered_domain(client._program_domain()))
+        return True
+
+    @api.model
+    def _payload_for(self, client, event_type, record):
+        """(scope, data, ids of the registrants it names) ``client`` receives about ``record``: what a REST
+        read of the same data by this client returns. None when that read would be refused (client
+        inactive, scope, consent of any registrant named, programme): then the client is not told of
+        the event at all. Each attempt to send checks scope and consent again."""
+        registrants = self._registrants_of(record)
+        scope = self._event_scope(event_type, registrants)
+        if not client.active or scope not in client._scope_codes() or not self._visible_to(client, record):
+            return None
+        if len(client._filter_readable_registrants(registrants, scope)) != len(registrants):
+            return None
+        return scope, self._resource_payload(record, client, scope), registrants.ids
 
     @api.model
     def _flush_pending_events(self):
@@ -134,8 +172,9 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _emit(self, event_type, record, snapshot=None):
-        """Queue one delivery per active subscription to ``event_type`` (public: other addons call it,
-        e.g. ``change_request.applied``)."""
+        """Queue one delivery per active subscription to ``event_type`` whose client may read ``record``
+        (public: other addons call it, e.g. ``change_request.applied``). ``snapshot``: for a record
+        that no longer exists, what each client (by id) was allowed to receive, from ``_payload_for``."""
         subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
         if not subscriptions:
             return self.env["g2p.api.delivery"]
@@ -149,22 +188,20 @@ class G2PApiSubscription(models.Model):
             "type": f"org.g2p.{event_type}", "time": fields.Datetime.now().isoformat() + "Z",
             "datacontenttype": "application/json",
         }
-        payload = snapshot if snapshot is not None else (self._resource_payload(record) if record else None)
-        registrant = self._registrant_of(record) if record else self.env["res.partner"]
-        subject = (payload or {}).get("uuid") or (payload or {}).get("reference") or getattr(record, "uuid", None)
         deliveries = self.env["g2p.api.delivery"]
         for sub in self:
-            event = dict(base, subject=subject)
-            scope = SCOPE_BY_PREFIX.get(event_type.split(".")[0], "individual:read")
-            readable = not registrant or bool(sub.client_id._filter_readable_registrants(registrant, scope))
-            # without consent the partner learns that something changed, not what
-            event["data"] = payload if readable else {"redacted": "consent_required"}
+            allowed = self._payload_for(sub.client_id, event_type, record) if record else (snapshot or {}).get(sub.client_id.id)
+            if allowed is None:
+                continue
+            scope, payload, registrant_ids = allowed
+            subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
+            event = dict(base, subject=subject, data=payload)
             if sub.include_owner and record:
                 event["g2powner"] = record.create_uid.login
-            deliveries |= sub._new_delivery(event_type, event, payload if readable else None)
+            deliveries |= sub._new_delivery(event_type, event, payload, scope, registrant_ids if record else [])
         return deliveries
 
-    def _new_delivery(self, event_type, event, record_payload):
+    def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=()):
         self.ensure_one()
         context = {"event": event, "record": record_payload, "target_url": self.target_url}
         url = templates.render(self.url_template, **context).strip() if self.url_template else self.target_url
@@ -172,7 +209,8 @@ class G2PApiSubscription(models.Model):
         delivery = self.env["g2p.api.delivery"].sudo().create({
             "subscription_id": self.id, "event_type": event_type, "event_id": event["id"],
             "subject": event.get("subject"), "url": url, "http_method": self.http_method,
-            "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+            "body": json.dumps(body, ensure_ascii=False, sort_keys=True), "required_scope": scope,
+            "registrant_ids": [(6, 0, list(registrant_ids))],
         })
         delivery._enqueue_attempt()
         return delivery

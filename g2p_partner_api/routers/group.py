@@ -11,14 +11,13 @@ from ..services import registry_service as registry
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
 
-READ = "group:read"
-WRITE = "group:write"
+READ = registry.GROUP_READ
+WRITE = registry.GROUP_WRITE
 
 
 def _to_wire(client, group):
     """Members the client may not read (no consent) are left out of ``members``."""
-    visible = client._filter_readable_registrants(group.group_member_ids.individual_id, READ)
-    return Group.from_record(group, visible)
+    return Group.from_record(group, registry.visible_members(client, group, READ))
 
 
 @router.get("", response_model=Page[Group], summary="Search groups")
@@ -51,7 +50,7 @@ def create_group(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
-    vals = registry.group_vals(env, None, body, registry.full_replacement(body))
+    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
     group = env["res.partner"].create(dict(vals, is_registrant=True, is_group=True, is_company=True))
     return _to_wire(client, group)
 
@@ -64,7 +63,7 @@ def replace_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, WRITE)
-    group.write(registry.group_vals(env, group, body, registry.full_replacement(body)))
+    group.write(registry.group_vals(env, client, group, body, registry.full_replacement(body)))
     return _to_wire(client, group)
 
 
@@ -76,5 +75,5 @@ def patch_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, WRITE)
-    group.write(registry.group_vals(env, group, body, body.model_fields_set))
+    group.write(registry.group_vals(env, client, group, body, body.model_fields_set))
     return _to_wire(client, group)

@@ -16,6 +16,12 @@ READ = "individual:read"
 WRITE = "individual:write"
 
 
+def _to_wire(client, partners):
+    """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
+    groups = registry.visible_groups(client, partners, READ)
+    return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
+
+
 @router.get("", response_model=Page[Individual], summary="Search individuals")
 def search_individuals(
     env: Annotated[Environment, Depends(api_env)],
@@ -29,7 +35,7 @@ def search_individuals(
         env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page
     )
     return Page[Individual](total=total, page=page.page, page_size=page.page_size,
-                            items=[Individual.from_record(r) for r in records])
+                            items=_to_wire(client, records))
 
 
 @router.get("/{uuid}", response_model=Individual, summary="Read an individual")
@@ -38,7 +44,7 @@ def read_individual(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Individual:
-    return Individual.from_record(registry.get_registrant(env, client, uuid, False, READ))
+    return _to_wire(client, registry.get_registrant(env, client, uuid, False, READ))[0]
 
 
 @router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual")
@@ -49,7 +55,7 @@ def create_individual(
 ) -> Individual:
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
-    return Individual.from_record(partner)
+    return _to_wire(client, partner)[0]
 
 
 @router.put("/{uuid}", response_model=Individual, summary="Replace an individual")
@@ -61,7 +67,7 @@ def replace_individual(
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, WRITE)
     partner.write(registry.individual_vals(env, partner, body, registry.full_replacement(body)))
-    return Individual.from_record(partner)
+    return _to_wire(client, partner)[0]
 
 
 @router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual")
@@ -73,4 +79,4 @@ def patch_individual(
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, WRITE)
     partner.write(registry.individual_vals(env, partner, body, body.model_fields_set))
-    return Individual.from_record(partner)
+    return _to_wire(client, partner)[0]

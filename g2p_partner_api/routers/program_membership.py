@@ -76,10 +76,10 @@ def create_membership(
     program = env["g2p.program"].search([("uuid", "=", body.program)], limit=1)
     registry.check_program_allowed(client, program, body.program)
     partner = env["res.partner"].search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
-    if not partner:
+    # a registrant without consent is answered as an unknown one: the answer tells nothing about who exists
+    if not client._filter_readable_registrants(partner, WRITE):
         raise registry.ApiError(422, "validation_error", f"registrant: unknown registrant {body.registrant}.",
                                 details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}])
-    client._check_registrant_readable(partner, WRITE)
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()

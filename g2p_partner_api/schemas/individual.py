@@ -44,6 +44,12 @@ class Individual(StrictExtendableBaseModel):
             provenance=Provenance.from_record(partner),
         )
 
+    def keep_groups(self, visible_groups):
+        """Leave out the groups the caller may not read (``visible_groups``: the res.partner it may read)."""
+        uuids = set(visible_groups.mapped("uuid"))
+        self.groups = [ref for ref in self.groups if ref.group in uuids]
+        return self
+
 
 class IndividualWrite(WireModel):
     """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import requests
 
-from . import jsonpath
+from . import jsonpath, url_guard
 
 RETRYABLE_STATUS = {408, 429}
 MAX_BACKOFF = 3600
@@ -19,6 +19,7 @@ class SendResult:
     text: str | None
     error: str | None = None
     retry_after: int | None = None
+    final: bool = False  # not sent on purpose (refused destination, redirect): never retried
 
 
 def signature_headers(subscription, body):
@@ -32,21 +33,43 @@ def signature_headers(subscription, body):
     return headers
 
 
-def send(method, url, body, headers, timeout):
+def refused(reason):
+    return SendResult(None, None, f"not sent: {reason}"[:250], final=True)
+
+
+def send(method, url, body, headers, timeout, destination_policy):
+    """One HTTP call to a destination ``destination_policy`` allows, checked again on the address
+    connected to. A redirect is not followed and its answer is not kept."""
     try:
-        response = requests.request(method, url, data=body if method != "DELETE" else None,
-                                    headers=headers, timeout=timeout, allow_redirects=False)
+        destination_policy.check_url(url, resolve=False)
+    except url_guard.DestinationRefused as exc:
+        return refused(exc)
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the checked address is the one reached
+    adapter = url_guard.CheckedAdapter(destination_policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    try:
+        with session:
+            response = session.request(method, url, data=body if method != "DELETE" else None,
+                                       headers=headers, timeout=timeout, allow_redirects=False)
+    except url_guard.DestinationRefused as exc:
+        return refused(exc)
     except requests.Timeout as exc:
         return SendResult(None, None, f"timeout: {exc}"[:250])
     except requests.RequestException as exc:
         return SendResult(None, None, f"connection error: {exc}"[:250])
+    if 300 <= response.status_code < 400:
+        return SendResult(response.status_code, None, "redirect not followed", final=True)
     retry_after = response.headers.get("Retry-After")
     return SendResult(response.status_code, response.text,
                       retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None)
 
 
 def classify(result):
-    """sent (2xx), retry (5xx, 408, 429, timeouts, connection errors) or failed (other 4xx)."""
+    """sent (2xx), retry (5xx, 408, 429, timeouts, connection errors) or failed (other 4xx, not sent on purpose)."""
+    if result.final:
+        return "failed"
     if result.status_code is None:
         return "retry"
     if 200 <= result.status_code < 300:

@@ -4,7 +4,7 @@ No HTTP here: routers parse and shape, this module decides, so the same rules se
 REST app, the ingest pipeline and tests.
 """
 
-from odoo import _
+from odoo import _, fields
 from odoo.exceptions import ValidationError
 
 from .api_errors import ApiError
@@ -12,6 +12,8 @@ from .api_errors import ApiError
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 REGISTRANT_ORDER = "id"
+GROUP_READ = "group:read"
+GROUP_WRITE = "group:write"
 
 
 def not_found(kind, uuid):
@@ -64,6 +66,16 @@ def get_registrant(env, client, uuid, is_group, scope):
         raise not_found(kind, uuid)
     client._check_registrant_readable(partner, scope)
     return partner
+
+
+def visible_members(client, groups, scope):
+    """The members of ``groups`` the client may read with ``scope`` (one query for a page of groups)."""
+    return client._filter_readable_registrants(groups.group_member_ids.individual_id, scope)
+
+
+def visible_groups(client, individuals, scope):
+    """The groups of ``individuals`` the client may read with ``scope`` (one query for a page)."""
+    return client._filter_readable_registrants(individuals.group_membership_ids.group_id, scope)
 
 
 def _wrap_validation(field, func, *args):
@@ -127,27 +139,54 @@ def individual_vals(env, partner, body, fields_set):
     return vals
 
 
-def member_commands(env, group, members):
-    """Commands for ``group_member_ids`` so the open memberships are exactly ``members``."""
-    Partner = env["res.partner"]
+def _unknown_individual(index, uuid):
+    return ApiError(422, "validation_error", f"members[{index}].individual: unknown individual {uuid}.",
+                    details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}])
+
+
+def member_commands(env, client, group, members):
+    """Commands for ``group_member_ids`` so that, among the memberships of individuals the client may
+    see and write, the open ones are exactly ``members``.
+
+    Memberships of anyone else are left as they are (a body built from what the client sees does
+    not touch what it cannot see); a membership left out is ended (end date), never deleted; an
+    individual the client may not write is answered as unknown (no consent oracle).
+    """
+    found = env["res.partner"].search([("uuid", "in", [m.individual for m in members]), ("is_registrant", "=", True),
+                                       ("is_group", "=", False)])
+    current = group.group_member_ids if group else env["g2p.group.membership"]
+    manageable = (client._filter_readable_registrants(found | current.individual_id, GROUP_READ)
+                  & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE))
+    by_uuid = {p.uuid: p for p in found & manageable}
     wanted = {}
     for index, member in enumerate(members):
-        individual = Partner.search([("uuid", "=", member.individual), ("is_registrant", "=", True),
-                                     ("is_group", "=", False)], limit=1)
+        individual = by_uuid.get(member.individual)
         if not individual:
-            raise ApiError(422, "validation_error", f"members[{index}].individual: unknown individual {member.individual}.",
-                           details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}])
+            raise _unknown_individual(index, member.individual)
         kinds = [resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]") for k, kind in enumerate(member.kinds)]
         wanted[individual.id] = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)],
                                  "start_date": member.start_date or False, "end_date": member.end_date or False}
-    current = {m.individual_id.id: m for m in group.group_member_ids} if group else {}
-    commands = [(2, m.id) for ind, m in current.items() if ind not in wanted]
-    for ind, vals in wanted.items():
-        commands.append((1, current[ind].id, vals) if ind in current else (0, 0, vals))
-    return commands
+    managed = current.filtered(lambda m: m.individual_id in manageable)
+    updates, matched = [], env["g2p.group.membership"]
+    for individual_id, vals in wanted.items():
+        # the open membership of that person, or, for an ended one sent back as seen, that one
+        membership = managed.filtered(lambda m, i=individual_id: m.individual_id.id == i and not m.is_ended)[:1]
+        if not membership and vals["end_date"]:
+            membership = managed.filtered(lambda m, i=individual_id, v=vals: m.individual_id.id == i and m.is_ended
+                                          and m.start_date == (v["start_date"] or m.start_date))[:1]
+        if membership:
+            updates.append((1, membership.id, vals))
+            matched |= membership
+        else:
+            updates.append((0, 0, vals))
+    today = fields.Date.context_today(env["g2p.group.membership"])
+    # ended first, so that a new head may replace one who left
+    ends = [(1, m.id, {"end_date": max(today, m.start_date or today)})
+            for m in (managed - matched).filtered(lambda m: not m.is_ended)]
+    return ends + updates
 
 
-def group_vals(env, group, body, fields_set):
+def group_vals(env, client, group, body, fields_set):
     vals = {}
     if "name" in fields_set and body.name:
         vals["name"] = body.name
@@ -156,7 +195,7 @@ def group_vals(env, group, body, fields_set):
     if "address" in fields_set:
         vals.update(address_vals(env, body.address))
     if "members" in fields_set and body.members is not None:
-        vals["group_member_ids"] = member_commands(env, group, body.members)
+        vals["group_member_ids"] = member_commands(env, client, group, body.members)
     return vals
 
 

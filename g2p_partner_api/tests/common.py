@@ -9,6 +9,9 @@ from odoo.tests import tagged
 from odoo.addons.extendable_fastapi.tests.common import FastAPITransactionCase
 from odoo.addons.queue_job.job import Job
 
+from ..services import url_guard
+from .http_receiver import Receiver
+
 
 @tagged("post_install", "-at_install")
 class G2PApiCase(FastAPITransactionCase):
@@ -43,6 +46,11 @@ class G2PApiCase(FastAPITransactionCase):
             scope_records |= cls.env["g2p.api.scope"].create([{"code": code} for code in missing])
         client = cls.Client.create(dict({"name": name, "scope_ids": [(6, 0, scope_records.ids)]}, **vals))
         return client, client._generate_secret()
+
+    @classmethod
+    def _allow_outbound_hosts(cls, *entries):
+        """What a system administrator does to let outbound calls reach local hosts (the test receivers)."""
+        cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(entries))
 
     @contextmanager
     def _api(self, endpoint=None):
@@ -90,3 +98,18 @@ class G2PApiCase(FastAPITransactionCase):
         """What a commit does for outbound events: flush, then run the pre-commit hooks."""
         self.env.flush_all()
         self.env.cr.precommit.run()
+
+
+class G2PReceiverCase(G2PApiCase):
+    """Tests of outbound calls: a real HTTP receiver on 127.0.0.1 for the class, emptied before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.receiver = Receiver().__enter__()
+        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
+
+    def setUp(self):
+        super().setUp()
+        self.receiver.requests.clear()
+        self.receiver.responses.clear()

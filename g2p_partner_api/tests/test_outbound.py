@@ -6,27 +6,20 @@ import jwt
 
 from odoo.tests import tagged
 
-from .common import G2PApiCase
-from .http_receiver import Receiver
+from .common import G2PReceiverCase
 
 DELIVERY = ["g2p.api.delivery"]
 
 
 @tagged("post_install", "-at_install")
-class TestOutboundNotifications(G2PApiCase):
+class TestOutboundNotifications(G2PReceiverCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.client, cls.secret = cls._create_client("Payment provider", scopes=["individual:read", "individual:write",
                                                                                 "membership:read"])
         cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
-        cls.receiver = Receiver().__enter__()
-        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
-
-    def setUp(self):
-        super().setUp()
-        self.receiver.requests.clear()
-        self.receiver.responses.clear()
+        cls._allow_outbound_hosts("127.0.0.1")
 
     def _subscribe(self, events, **vals):
         sub = self.env["g2p.api.subscription"].create(dict({

@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo.tests import tagged
 
 from .common import G2PApiCase
@@ -39,7 +41,9 @@ class TestRestGroup(G2PApiCase):
                 "members": [{"individual": self.people[0].uuid, "kinds": [kind("head")]},
                             {"individual": self.people[2].uuid, "kinds": [kind("child")]}]})
             self.assertEqual(patched.status_code, 200, patched.text)
-            self.assertEqual({m["individual"] for m in patched.json()["members"]}, {self.people[0].uuid, self.people[2].uuid})
+            members = {m["individual"]: m for m in patched.json()["members"]}
+            self.assertEqual({u for u, m in members.items() if not m["end_date"]}, {self.people[0].uuid, self.people[2].uuid})
+            self.assertEqual(members[self.people[1].uuid]["end_date"], str(date.today()), "left out: ended, not deleted")
             bad = api.patch(f"/api/v2/Group/{uuid}", headers=headers, json={
                 "members": [{"individual": self.people[0].uuid, "kinds": [kind("cousin")]}]})
             self.assertEqual(bad.status_code, 422)
@@ -48,7 +52,10 @@ class TestRestGroup(G2PApiCase):
                 "members": [{"individual": p.uuid, "kinds": [kind("head")]} for p in self.people]})
             self.assertEqual(two_heads.status_code, 422, two_heads.text)
         group = self.env["res.partner"].search([("uuid", "=", uuid)])
-        self.assertEqual(group.group_member_ids.individual_id, self.people[0] | self.people[2], "refused changes left nothing")
+        self.assertEqual(group.group_member_ids.filtered(lambda m: not m.is_ended).individual_id,
+                         self.people[0] | self.people[2], "refused changes left nothing")
+        self.assertEqual(group.group_member_ids.individual_id, self.people[0] | self.people[1] | self.people[2],
+                         "the membership that ended is kept")
 
 
 @tagged("post_install", "-at_install")

@@ -77,3 +77,22 @@ class TestSecurityGroups(TransactionCase):
         self.assertEqual(wizard.client_secret, clear)
         self.assertFalse(self.env["g2p.api.client.secret.wizard"].browse(wizard.id).with_context(g2p_clear_secret=None).client_secret)
         self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
+
+
+@tagged("post_install", "-at_install")
+class TestConsentAlwaysOn(TransactionCase):
+    """Consent is never off by accident: it installs with the API, and the API alone shares nothing."""
+
+    def test_consent_module_installs_with_the_api(self):
+        module = self.env["ir.module.module"].search([("name", "=", "g2p_api_consent")])
+        self.assertEqual((module.state, module.auto_install), ("installed", True))
+        self.assertTrue(module.dependencies_id.filtered(lambda d: d.name == "g2p_partner_api").auto_install_required)
+
+    def test_base_read_hook_alone_grants_nothing(self):
+        from ..models.g2p_api_client import G2PApiClient
+
+        client = self.env["g2p.api.client"].create({"name": "Without a consent module"})
+        domain = G2PApiClient._readable_registrant_domain(client, "individual:read")
+        registrants = self.env["res.partner"].search([("is_registrant", "=", True)])
+        self.assertTrue(registrants)
+        self.assertFalse(self.env["res.partner"].search_count([("is_registrant", "=", True)] + domain))

@@ -1,0 +1,139 @@
+import socket
+
+import requests
+
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
+
+from ..services import url_guard
+from .common import G2PReceiverCase
+
+DELIVERY = ["g2p.api.delivery"]
+PRIVATE_URLS = [
+    "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/hook", "https://192.168.0.10/hook",
+    "http://127.0.0.1:8069/web", "http://localhost:8069/web", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook",
+    "http://2130706433/hook", "http://127.1/hook", "http://0x7f.0.0.1/hook", "http://100.64.0.1/hook",
+    "http://0.0.0.0/hook", "http://224.0.0.1/hook", "http://odoo.localhost/hook",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundDestinations(G2PReceiverCase):
+    """Outbound calls never reach loopback, link-local, private addresses or the registry itself,
+    unless a system administrator allow-lists them; redirects are not followed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, _secret = cls._create_client("Partner", scopes=["individual:read"])
+        cls.manager = new_test_user(cls.env, "ssrf_api_manager", groups="g2p_partner_api.group_api_manager")
+        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
+        cls.event = cls.env.ref("g2p_partner_api.event_individual_updated")
+
+    def _subscription_vals(self, **vals):
+        return dict({"name": "Hook", "client_id": self.client.id, "target_url": "https://partner.example.org/hook",
+                     "allow_insecure": True, "event_type_ids": [(6, 0, self.event.ids)], "max_attempts": 2}, **vals)
+
+    def test_private_destinations_refused_at_save(self):
+        Subscription = self.env["g2p.api.subscription"].with_user(self.manager)
+        existing = Subscription.create(self._subscription_vals())
+        for url in PRIVATE_URLS:
+            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
+                    self.env.cr.savepoint():
+                Subscription.create(self._subscription_vals(target_url=url))
+            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
+                    self.env.cr.savepoint():
+                existing.write({"target_url": url})
+        self.env.invalidate_all()
+        self.assertEqual(Subscription.search([("client_id", "=", self.client.id)]), existing)
+        self.assertEqual(existing.target_url, "https://partner.example.org/hook")
+
+    def test_host_name_resolving_to_a_private_address_refused_at_save(self):
+        real = socket.getaddrinfo
+
+        def resolve(host, *args, **kwargs):
+            if host == "metadata.partner.test":
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 80))]
+            return real(host, *args, **kwargs)
+
+        self.patch(socket, "getaddrinfo", resolve)
+        with self.assertRaisesRegex(ValidationError, "169.254.169.254"):
+            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url="http://metadata.partner.test/x"))
+
+    def test_allow_list_is_what_an_administrator_opens(self):
+        self._allow_outbound_hosts("127.0.0.1", "10.20.0.0/16", "intranet.partner.test")
+        for url in (self.receiver.url + "/hook", "http://10.20.3.4/hook", "http://intranet.partner.test/hook"):
+            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
+        with self.assertRaisesRegex(ValidationError, "Destination refused"):
+            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url="http://10.21.0.1/hook"))
+
+    def _send_event(self, subscription):
+        self.person.write({"family_name": "Outbound"})
+        self.commit_events()
+        self.run_jobs(DELIVERY)
+        return subscription.delivery_ids
+
+    def test_url_template_rendering_to_a_private_address_refused_at_send(self):
+        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(
+            url_template=self.receiver.url + "/stolen/{{ event.subject }}"))
+        delivery = self._send_event(subscription)
+        self.assertTrue(delivery.url.startswith(self.receiver.url))
+        self.assertEqual((delivery.state, delivery.attempt_count), ("failed", 1), "refused, never retried")
+        self.assertRegex(delivery.attempt_ids.error, r"^not sent: .*non-public address")
+        self.assertFalse(delivery.attempt_ids.response_excerpt)
+        self.assertFalse(self.receiver.requests, "nothing reached the address")
+
+    def test_allow_list_withdrawn_after_save_refuses_at_send(self):
+        self._allow_outbound_hosts("127.0.0.1")
+        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=self.receiver.url + "/e"))
+        self._allow_outbound_hosts()
+        delivery = self._send_event(subscription)
+        self.assertEqual(delivery.state, "failed")
+        self.assertFalse(self.receiver.requests)
+
+    def test_redirect_not_followed_and_its_answer_not_kept(self):
+        self._allow_outbound_hosts("127.0.0.1")
+        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=self.receiver.url + "/e"))
+        self.receiver.answer(302, {"secret": "from the redirecting host"}, headers={"Location": self.receiver.url + "/elsewhere"})
+        delivery = self._send_event(subscription)
+        self.assertEqual([r["path"] for r in self.receiver.requests], ["/e"], "the redirect was not followed")
+        attempt = delivery.attempt_ids
+        self.assertEqual((delivery.state, attempt.status_code, attempt.error), ("failed", 302, "redirect not followed"))
+        self.assertFalse(attempt.response_excerpt)
+
+    def test_connection_checked_after_dns_resolution(self):
+        """A partner's name that resolves to a private address at send time (DNS rebinding) is not connected to."""
+        real = socket.getaddrinfo
+        port = int(self.receiver.url.rsplit(":", 1)[1])
+
+        def resolve(host, *args, **kwargs):
+            if host == "rebinding.partner.test":
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+            return real(host, *args, **kwargs)
+
+        self.patch(socket, "getaddrinfo", resolve)
+        request = requests.Request("POST", f"http://rebinding.partner.test:{port}/x", data=b"{}").prepare()
+        # the adapter itself (Odoo's test harness stops requests to other hosts before any adapter)
+        with self.assertRaisesRegex(url_guard.DestinationRefused, "non-public address"):
+            url_guard.CheckedAdapter(url_guard.policy(self.env)).send(request, timeout=5)
+        self.assertFalse(self.receiver.requests)
+        self._allow_outbound_hosts("127.0.0.0/8")
+        response = url_guard.CheckedAdapter(url_guard.policy(self.env)).send(request, timeout=5)
+        self.assertEqual((response.status_code, len(self.receiver.requests)), (200, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestAllowListForAdministratorsOnly(HttpCase):
+    def test_api_manager_cannot_open_the_allow_list_over_json_rpc(self):
+        new_test_user(self.env, "ssrf_manager", password="ssrf_manager_pw", groups="g2p_partner_api.group_api_manager")
+        self.authenticate("ssrf_manager", "ssrf_manager_pw")
+        calls = [("set_param", [url_guard.ALLOWED_HOSTS_PARAM, "169.254.169.254"]),
+                 ("create", [{"key": url_guard.ALLOWED_HOSTS_PARAM, "value": "0.0.0.0/0"}])]
+        for method, args in calls:
+            with self.subTest(method=method), mute_logger("odoo.http"), \
+                    self.assertRaisesRegex(JsonRpcException, "AccessError"):
+                self.make_jsonrpc_request("/web/dataset/call_kw", {
+                    "model": "ir.config_parameter", "method": method, "args": args, "kwargs": {}})
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(url_guard.ALLOWED_HOSTS_PARAM))
