@@ -3,3 +3,4 @@ from . import templates
 from . import jsonpath
 from . import api_errors
 from . import outbound_delivery
+from . import shown_once
