@@ -31,6 +31,7 @@
     ],
     "demo": ["demo/g2p_demo.xml"],
     "assets": {
+        "web.assets_backend": ["g2p_partner_api/static/src/**/*"],
         "web.assets_tests": ["g2p_partner_api/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

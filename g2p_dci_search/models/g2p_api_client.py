@@ -56,3 +56,17 @@ class G2PApiClient(models.Model):
             # a URL removed after a request was acknowledged: its answer still goes where it was promised
             channel.write(vals)
         return channel
+
+    @api.depends("dci_verify_signature")
+    def _compute_capabilities(self):
+        return super()._compute_capabilities()
+
+    def _capability_lines(self):
+        lines = super()._capability_lines()
+        if not self.dci_verify_signature:
+            dci = _("envelopes are accepted unsigned (unsafe outside a test or trusted network)")
+        elif self.public_key:
+            dci = _("envelopes must be signed with its public key")
+        else:
+            dci = _("envelopes must be signed, but it has no public key: every DCI call is refused")
+        return lines + [(_("DCI signatures"), dci)]

@@ -2,13 +2,14 @@ import secrets
 import time
 import uuid
 
+from markupsafe import Markup
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, ValidationError
 from odoo.osv import expression
 
-from ..services import jwt_service
+from ..services import jwt_service, shown_once
 from ..services.api_errors import RegistrantAccessRefused
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
@@ -54,6 +55,10 @@ class G2PApiClient(models.Model):
              "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
     )
     note = fields.Text()
+    blocked_reason = fields.Char(
+        compute="_compute_capabilities", help="Why this client cannot call anything (empty when it can)."
+    )
+    capabilities = fields.Html(compute="_compute_capabilities", sanitize=False, string="What it can do")
 
     _sql_constraints = [
         ("client_id_unique", "unique(client_id)", "This client ID is already used."),
@@ -73,9 +78,55 @@ class G2PApiClient(models.Model):
         value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
         return max(int(value), 0)
 
+    @api.depends("secret_hash")
     def _compute_has_secret(self):
         for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
             rec.has_secret = bool(hashed)
+
+    @api.depends("active", "secret_hash", "scope_ids", "all_programs", "allowed_program_ids", "public_key",
+                 "token_lifetime")
+    def _compute_capabilities(self):
+        for rec in self:
+            rec.blocked_reason = "; ".join(rec._blocking_reasons()) or False
+            rec.capabilities = Markup("<ul class='mb-0'>%s</ul>") % Markup().join(
+                Markup("<li><strong>%s</strong>: %s</li>") % line for line in rec._capability_lines()
+            )
+
+    def _blocking_reasons(self):
+        """What stops this client from calling anything at all (each reason alone is enough)."""
+        self.ensure_one()
+        reasons = []
+        if not self.active:
+            reasons.append(_("it is archived"))
+        if not self.has_secret:
+            reasons.append(_("it has no secret (save it, then Generate secret)"))
+        if not self.scope_ids:
+            reasons.append(_("it has no scope"))
+        return reasons
+
+    def _capability_lines(self):
+        """(title, text) lines of the form's summary of what this client may do; addons add theirs."""
+        self.ensure_one()
+        scopes = ", ".join(f"{scope.code} ({scope.description})" if scope.description else scope.code
+                           for scope in self.scope_ids)
+        if self.all_programs:
+            programs = _("all programmes")
+        elif self.allowed_program_ids:
+            programs = _("only %s", ", ".join(self.allowed_program_ids.mapped("name")))
+        else:
+            programs = _("none: programme and membership calls find nothing")
+        if self.public_key:
+            signatures = _("its public key verifies the messages it signs (ingest data models that require "
+                           "signatures, DCI envelopes)")
+        else:
+            signatures = _("no public key: messages that must be signed (ingest data models that require "
+                           "signatures, DCI envelopes) are refused")
+        return [
+            (_("Scopes"), scopes or _("none: every API call is refused")),
+            (_("Programmes"), programs),
+            (_("Signature checks"), signatures),
+            (_("Access tokens"), _("valid %s seconds", self.token_lifetime)),
+        ]
 
     @api.constrains("public_key")
     def _check_public_key(self):
@@ -95,17 +146,15 @@ class G2PApiClient(models.Model):
         return clear
 
     def action_generate_secret(self):
+        """Generate (or rotate) the secret and show it once in the browser."""
+        shown_once.check_api_manager(self.env)
         self.ensure_one()
-        clear = self._generate_secret()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Client secret: copy it now, it is shown only once"),
-            "res_model": "g2p.api.client.secret.wizard",
-            "view_mode": "form",
-            "target": "new",
-            # the clear secret travels to the browser in the action context only, never to the database
-            "context": {"default_client_ref": self.client_id, "g2p_clear_secret": clear},
-        }
+        return shown_once.secret_action(
+            _("Client secret: copy it now, it is shown only once"),
+            _("Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
+              "shown again. If it is lost, rotate it."),
+            _("Client ID"), self.client_id, self._generate_secret(),
+        )
 
     @api.model
     def _set_demo_secret(self, client_id, clear):

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..services import templates, url_guard
+from ..services import shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
 from .g2p_api_event_emitter import PENDING_EVENTS
 
@@ -80,13 +80,15 @@ class G2PApiSubscription(models.Model):
         return clear
 
     def action_generate_hmac_secret(self):
+        """Generate (or replace) the HMAC signing secret and show it once in the browser."""
+        shown_once.check_api_manager(self.env)
         self.ensure_one()
-        clear = self._generate_hmac_secret()
-        return {
-            "type": "ir.actions.act_window", "name": _("Signing secret: copy it now, it is shown only once"),
-            "res_model": "g2p.api.client.secret.wizard", "view_mode": "form", "target": "new",
-            "context": {"default_client_ref": self.name, "g2p_clear_secret": clear},
-        }
+        return shown_once.secret_action(
+            _("Signing secret: copy it now, it is shown only once"),
+            _("Copy the secret now and hand it to the partner safely: it will never be shown again. If it is lost, "
+              "generate a new one."),
+            _("Subscription"), self.name, self._generate_hmac_secret(),
+        )
 
     # --- events -> deliveries --------------------------------------------------------------
     @api.model

@@ -4,3 +4,4 @@ from . import jsonpath
 from . import api_errors
 from . import outbound_delivery
 from . import url_guard
+from . import shown_once

@@ -11,3 +11,6 @@ from . import test_schema_extension
 from . import test_outbound
 from . import test_audit
 from . import test_outbound_destinations
+from . import test_shown_once_secrets
+from . import test_onboarding_tours
+from . import test_api_client_capabilities

@@ -67,15 +67,14 @@ class TestSecurityGroups(TransactionCase):
 
     def test_secret_shown_once_never_stored_clear(self):
         action = self.client.action_generate_secret()
-        clear = action["context"]["g2p_clear_secret"]
+        clear = action["params"]["secret"]
         self.assertGreaterEqual(len(clear), 40)
         self.assertNotIn(clear, self.client.sudo().secret_hash)
         self.env.flush_all()
         self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [self.client.id])
         self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
-        wizard = self.env["g2p.api.client.secret.wizard"].with_context(action["context"]).create({})
-        self.assertEqual(wizard.client_secret, clear)
-        self.assertFalse(self.env["g2p.api.client.secret.wizard"].browse(wizard.id).with_context(g2p_clear_secret=None).client_secret)
+        # shown by a client action in a dialog: no record (wizard row) ever holds the clear secret
+        self.assertEqual((action["type"], action["target"]), ("ir.actions.client", "new"))
         self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
 
 
@@ -96,3 +95,16 @@ class TestConsentAlwaysOn(TransactionCase):
         registrants = self.env["res.partner"].search([("is_registrant", "=", True)])
         self.assertTrue(registrants)
         self.assertFalse(self.env["res.partner"].search_count([("is_registrant", "=", True)] + domain))
+
+
+@tagged("post_install", "-at_install")
+class TestRolesInUserForm(TransactionCase):
+    def test_roles_are_selections_without_debug_mode(self):
+        by_category = {app: (kind, groups) for app, kind, groups, _section in self.env["res.groups"].get_groups_by_application()}
+        registry = self.env.ref("g2p_partner_api.module_category_g2p_registry")
+        api = self.env.ref("g2p_partner_api.module_category_g2p_partner_api")
+        self.assertEqual(by_category[registry], ("selection", self.env.ref("g2p_partner_api.group_registry_viewer")
+                                                 | self.env.ref("g2p_partner_api.group_registry_officer")
+                                                 | self.env.ref("g2p_partner_api.group_registry_approver")))
+        self.assertEqual(by_category[api], ("selection", self.env.ref("g2p_partner_api.group_api_manager")))
+        self.assertEqual({registry.parent_id, api.parent_id}, {self.env.ref("g2p_partner_api.module_category_g2p")})

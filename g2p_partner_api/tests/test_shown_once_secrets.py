@@ -1,0 +1,73 @@
+"""Secret buttons over JSON-RPC, the way the web client (or anyone logged in) calls them."""
+
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+
+
+@tagged("post_install", "-at_install")
+class TestShownOnceSecrets(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        new_test_user(cls.env, "secret_viewer", password="secret_viewer_pw",
+                      groups="g2p_partner_api.group_registry_approver")
+        new_test_user(cls.env, "secret_manager", password="secret_manager_pw",
+                      groups="g2p_partner_api.group_api_manager")
+        cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
+        cls.client._generate_secret()
+        cls.client_hash = cls.client.sudo().secret_hash
+        cls.subscription = cls.env["g2p.api.subscription"].create({
+            "name": "Events", "client_id": cls.client.id, "target_url": "https://partner.invalid/events",
+            "event_type_ids": [(6, 0, cls.env["g2p.api.event.type"].search([], limit=1).ids)],
+        })
+        cls.hmac_secret = cls.subscription._generate_hmac_secret()
+
+    def _call_button(self, record, method):
+        return self.make_jsonrpc_request("/web/dataset/call_button", {
+            "model": record._name, "method": method, "args": [record.ids], "kwargs": {"context": {}}})
+
+    def _messages(self):
+        return self.client.message_ids.ids
+
+    def test_registry_staff_cannot_rotate_secrets(self):
+        self.authenticate("secret_viewer", "secret_viewer_pw")
+        messages = self._messages()
+        for record, method in [(self.client, "action_generate_secret"),
+                               (self.subscription, "action_generate_hmac_secret")]:
+            with self.assertRaises(JsonRpcException) as refused:
+                self._call_button(record, method)
+            self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
+        self.env.invalidate_all()
+        self.assertEqual(self.client.sudo().secret_hash, self.client_hash)
+        self.assertEqual(self.subscription.sudo().hmac_secret, self.hmac_secret)
+        self.assertEqual(self._messages(), messages)
+
+    def test_api_manager_gets_the_secret_once_in_a_dialog_action_only(self):
+        self.authenticate("secret_manager", "secret_manager_pw")
+        action = self._call_button(self.client, "action_generate_secret")
+        self.assertEqual((action["type"], action["tag"], action["target"]),
+                         ("ir.actions.client", "g2p_partner_api.shown_once_secret", "new"))
+        self.assertEqual(action["params"]["reference"], self.client.client_id)
+        clear = action["params"]["secret"]
+        self.env.invalidate_all()
+        self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
+        self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [self.client.id])
+        self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
+        # no wizard or other record holds the clear secret
+        self.env.cr.execute("SELECT model FROM ir_model WHERE model LIKE '%%secret%%'")
+        self.assertFalse(self.env.cr.fetchall())
+
+        action = self._call_button(self.subscription, "action_generate_hmac_secret")
+        self.assertEqual((action["tag"], action["params"]["reference"]), ("g2p_partner_api.shown_once_secret", "Events"))
+        self.env.invalidate_all()
+        self.assertEqual(self.subscription.sudo().hmac_secret, action["params"]["secret"])
+        self.assertNotEqual(action["params"]["secret"], self.hmac_secret)
+
+    def test_api_manager_cannot_rotate_the_registry_signing_key(self):
+        key = self.env["g2p.api.signing.key"]._ensure_active_key()
+        self.authenticate("secret_manager", "secret_manager_pw")
+        with self.assertRaises(JsonRpcException) as refused:
+            self._call_button(key, "action_rotate")
+        self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
+        self.env.invalidate_all()
+        self.assertEqual(self.env["g2p.api.signing.key"].sudo().search([]), key, "no new key, the old one still active")
