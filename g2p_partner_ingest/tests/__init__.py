@@ -1,2 +1,3 @@
 from . import test_ingest_api
 from . import test_change_request_tour
+from . import test_trust
