@@ -8,3 +8,4 @@ from . import test_schema_extension
 from . import test_outbound
 from . import test_audit
 from . import test_signing_key
+from . import test_provenance

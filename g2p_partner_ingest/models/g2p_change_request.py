@@ -6,6 +6,8 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
+
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 BULK_INLINE_LIMIT = 20
@@ -258,8 +260,8 @@ class G2PChangeRequest(models.Model):
     def _apply_env(self, client, source_system):
         """The environment registrants are written in: the partner's provenance, and no "created"
         note per registrant (the change request's own message says who applied what)."""
-        return self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
-            "client_id": client.id, "source_system": source_system or client.default_source_system}))
+        return self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance=Provenance(
+            client.id, source_system or client.default_source_system)))
 
     def _apply_batch(self):
         """_apply for many requests: new individuals are created in one create per source; the
