@@ -41,12 +41,12 @@ def _explicit_data_model(env, data_model, register_id, intake_form_id):
 
 def _claimed_sender(candidates, wrapped):
     """What the payload says about its sender (not yet verified), read with the candidates' key paths."""
-    for path in dict.fromkeys(candidates.mapped("key_path_sender")):
+    paths = list(dict.fromkeys(candidates.mapped("key_path_sender")))
+    for path in paths:
         value = jsonpath.find_first(path, wrapped)
         if value not in (None, "", [], {}):
             return str(value)
-    raise IngestError("INVALID_REQUEST", "Missing sender (expected at "
-                      f"{' or '.join(dict.fromkeys(candidates.mapped('key_path_sender'))) or 'the data model sender path'}).")
+    raise IngestError("INVALID_REQUEST", f"Missing sender (expected at {' or '.join(paths)}).")
 
 
 def _detect(candidates, wrapped):
@@ -86,6 +86,8 @@ def ping() -> PingResponse:
 
 
 @router.post("/ingest_data", response_model=IngestResponse, response_model_exclude_none=False,
+             responses={413: {"model": IngestResponse, "description": "The body is over g2p_partner_ingest.max_body_bytes "
+                                                                     "(error_code PAYLOAD_TOO_LARGE), refused while read"}},
              summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)")
 def ingest_data(
     request: Request,
