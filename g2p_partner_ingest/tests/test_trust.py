@@ -72,6 +72,19 @@ class TestFourEyesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
             self.assertEqual(error, "odoo.exceptions.AccessError", vals)
         self.assertEqual(snapshot(self.request), before)
 
+    def test_only_an_administrator_lets_a_client_send_unsigned(self):
+        client = self.env["g2p.api.client"].create({"name": "Field survey", "partner_mnemonic": "SURVEY"})
+        self._user("fe_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
+        self._user("fe_admin", "base.group_user,base.group_system")
+        self._as("fe_api_manager")
+        result, error = self.call_kw("g2p.api.client", "write", [[client.id], {"ingest_allow_unsigned": True}])
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.assertFalse(client.ingest_allow_unsigned)
+        self._as("fe_admin")
+        result, error = self.call_kw("g2p.api.client", "write", [[client.id], {"ingest_allow_unsigned": True}])
+        self.assertIsNone(error)
+        self.assertTrue(client.ingest_allow_unsigned)
+
 
 @tagged("post_install", "-at_install")
 class TestServerOnlyFields(IngestCase):
