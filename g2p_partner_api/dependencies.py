@@ -10,6 +10,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 
+from .models.g2p_source_mixin import Provenance
 from .services.api_errors import ApiError, RateLimited, unauthorized
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
@@ -97,7 +98,7 @@ def api_env(
     return env(context=dict(
         env.context,
         g2p_api_client_id=client.id,
-        g2p_provenance={"client_id": client.id, "source_system": x_source_system or client.default_source_system},
+        g2p_provenance=Provenance(client.id, x_source_system or client.default_source_system),
     ))
 
 

@@ -7,6 +7,7 @@
     "website": "https://github.com/g2p-partner-api/g2p-partner-api",
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job", "mail"],
+    "external_dependencies": {"python": ["regex"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
@@ -18,6 +19,7 @@
         "views/g2p_ingest_data_model_views.xml",
         "views/g2p_ingest_raw_views.xml",
         "views/g2p_change_request_views.xml",
+        "views/g2p_api_client_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],

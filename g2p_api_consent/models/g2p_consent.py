@@ -1,9 +1,13 @@
 import uuid
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 PURPOSE_VOCABULARY = "urn:g2p:vocab:consent-purpose"
+# moved only by the actions (withdraw, expire): never by a user's create/write
+SERVER_FIELDS = frozenset({"uuid", "state", "withdrawn_date", "withdraw_reason"})
+# what the registrant agreed to: changing it is a new consent, so a new record
+TERMS = frozenset({"partner_id", "client_id", "purpose_id", "scope_ids", "given_date", "expiry_date"})
 
 
 class G2PConsent(models.Model):
@@ -26,13 +30,34 @@ class G2PConsent(models.Model):
     given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     expiry_date = fields.Date(tracking=True)
     state = fields.Selection([("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],
-                             default="active", required=True, index=True, tracking=True)
+                             default="active", required=True, index=True, tracking=True, readonly=True)
     withdrawn_date = fields.Datetime(readonly=True)
     withdraw_reason = fields.Char(readonly=True)
     evidence_reference = fields.Char(help="Reference of the signed form, recording or system record proving the consent.")
     evidence_attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a consent must be unique.")]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self._refuse(set().union(*vals_list) & SERVER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._refuse(SERVER_FIELDS.intersection(vals))
+            self._refuse(TERMS.intersection(vals))
+            if self.filtered(lambda c: c.state != "active"):
+                raise AccessError(_("A withdrawn or expired consent is a record of the past: it is not edited."))
+        if "state" in vals and self.filtered(lambda c: c.state != "active" and c.state != vals["state"]):
+            raise UserError(_("A withdrawn or expired consent is never active again: record a new consent."))
+        return super().write(vals)
+
+    def _refuse(self, fields_given):
+        if fields_given:
+            raise AccessError(_("These fields of a consent change only through its actions or a new consent: %s",
+                                ", ".join(sorted(fields_given))))
 
     @api.constrains("given_date", "expiry_date", "partner_id", "purpose_id")
     def _check_consent(self):
@@ -57,13 +82,14 @@ class G2PConsent(models.Model):
 
     def action_withdraw(self, reason=None):
         """Withdrawal takes effect at once: the next read by any partner is refused."""
+        self.check_access("write")
         if self.filtered(lambda c: c.state != "active"):
             raise UserError(_("Only an active consent can be withdrawn."))
-        self.write({"state": "withdrawn", "withdrawn_date": fields.Datetime.now(),
+        self.sudo().write({"state": "withdrawn", "withdrawn_date": fields.Datetime.now(),
                     "withdraw_reason": reason or _("Withdrawn by the registrant")})
 
     @api.model
     def _cron_expire(self):
         expired = self.search([("state", "=", "active"), ("expiry_date", "<", fields.Date.context_today(self))])
-        expired.write({"state": "expired"})
+        expired.sudo().write({"state": "expired"})
         return len(expired)

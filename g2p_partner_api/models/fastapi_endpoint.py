@@ -19,8 +19,8 @@ class FastapiEndpoint(models.Model):
 
     @api.model
     def _g2p_apps(self):
-        """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str}.
-        Addons of the suite add their app here (call super and add a key)."""
+        """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
+        optional "max_body_bytes": fn(env) -> int}. Addons of the suite add their app here (call super and add a key)."""
         return {APP: {
             "routers": list(REST_ROUTERS), "render_error": render_rest_error, "version": "2.0",
             "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
@@ -34,7 +34,8 @@ class FastapiEndpoint(models.Model):
         middlewares = super()._get_fastapi_app_middlewares()
         spec = self._g2p_apps().get(self.app)
         if spec:
-            middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=spec["render_error"]))
+            middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=spec["render_error"],
+                                          max_body_bytes=spec.get("max_body_bytes")))
         return middlewares
 
     def _prepare_fastapi_app_params(self):

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessDenied
 
 from odoo.addons.fastapi.dependencies import odoo_env
 
-from ..schemas.oauth import TokenResponse
+from ..schemas.oauth import Jwks, TokenResponse
 from ..services.api_errors import OAuthError
 
 router = APIRouter(tags=["oauth"])
@@ -72,3 +72,9 @@ def issue_token(
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return TokenResponse(access_token=token, token_type="Bearer", expires_in=client.token_lifetime, scope=" ".join(sorted(scopes)))
+
+
+@router.get("/.well-known/jwks.json", response_model=Jwks,
+            summary="Public keys that verify the registry's tokens and signatures (retiring keys included during their grace period)")
+def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
+    return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())

@@ -1,3 +1,5 @@
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -6,3 +8,9 @@ class TokenResponse(BaseModel):
     token_type: str = Field(examples=["Bearer"])
     expires_in: int = Field(description="Lifetime in seconds")
     scope: str = Field(description="Space-separated scopes granted")
+
+
+class Jwks(BaseModel):
+    """RFC 7517 key set: the registry's current key and the retiring ones still in their grace period."""
+
+    keys: list[dict[str, Any]]

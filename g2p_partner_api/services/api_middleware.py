@@ -12,6 +12,8 @@ import logging
 import time
 
 import psycopg2.errorcodes
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from odoo.addons.fastapi.context import odoo_env_ctx
@@ -28,12 +30,43 @@ RETRYABLE_PGCODES = {
 }
 
 
+class BodyTooLarge(HTTPException):
+    """The request body passed the app's limit while it was being read (before any parsing).
+
+    Starlette's RequestBodyLimitMiddleware counts the same way but answers plain text; raised
+    from ``receive`` as an HTTPException, this one crosses FastAPI's body parsing unchanged and
+    reaches the app's renderer, which answers in the protocol's own error shape.
+    """
+
+    def __init__(self, limit):
+        super().__init__(status_code=413, detail=f"The request body is larger than {limit} bytes.")
+        self.limit = limit
+
+
+def limited_receive(receive, limit):
+    """``receive`` that counts body bytes as they arrive (chunked bodies included) and stops at ``limit``."""
+    received = 0
+
+    async def receive_with_limit():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return receive_with_limit
+
+
 class G2PApiMiddleware:
-    def __init__(self, app, source, render_error):
-        """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol."""
+    def __init__(self, app, source, render_error, max_body_bytes=None):
+        """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
+        ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read."""
         self.app = app
         self.source = source
         self.render_error = render_error
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -53,9 +86,16 @@ class G2PApiMiddleware:
                         (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(decision).items()]
             await send(message)
 
+        app_receive = receive
         try:
+            if self.max_body_bytes:
+                limit = self.max_body_bytes(env)
+                declared = Headers(scope=scope).get("content-length") or ""
+                if declared.isdigit() and int(declared) > limit:
+                    raise BodyTooLarge(limit)
+                app_receive = limited_receive(receive, limit)
             with env.cr.savepoint():
-                await self.app(scope, receive, send_wrapper)
+                await self.app(scope, app_receive, send_wrapper)
         except psycopg2.OperationalError as exc:
             if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
                 raise

@@ -5,6 +5,7 @@ Algorithms are always chosen from the key's type, never from the token header, s
 """
 
 import json
+import time
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -47,24 +48,37 @@ def algorithms_for(public_key):
     raise ValueError("unsupported key type")
 
 
-def verify_signed_object(signature, expected, public_key_text):
+def verify_signed_object(signature, expected, public_key_text, message_id=None, max_age=None):
     """Verify a compact JWS whose payload must equal ``expected`` (a JSON object).
 
     Used for ingest payload signatures and DCI envelopes: the partner signs the exact object
     the registry reconstructs, so tampering with any field after signing fails here.
+    With ``message_id``, the JWS must also carry the claims ``jti`` (equal to it) and ``iat``
+    (no further than ``max_age`` seconds from now), so a captured signature cannot be replayed
+    under another message id, nor later than the window.
     """
     if not isinstance(signature, str) or signature.count(".") != 2:
         raise SignatureInvalid("signature is not a compact JWS")
+    bound = message_id is not None
     try:
         key = load_public_key(public_key_text)
         payload = jwt.decode(
             signature, key=key, algorithms=algorithms_for(key),
-            options={"verify_aud": False, "verify_iss": False, "require": []},
+            # iat is checked below against the window, both ways (clock skew), not by pyjwt
+            options={"verify_aud": False, "verify_iss": False, "verify_iat": False,
+                     "require": ["jti", "iat"] if bound else []},
         )
     except (jwt.PyJWTError, ValueError) as exc:
         raise SignatureInvalid(str(exc)) from exc
-    # iat/exp may be added by the signer; the rest must be exactly the signed object
-    signed = {k: v for k, v in payload.items() if k not in ("iat", "exp", "nbf")} if isinstance(expected, dict) else payload
+    if bound:
+        if payload["jti"] != str(message_id):
+            raise SignatureInvalid("the signature was made for another message id (jti)")
+        issued = payload["iat"]
+        if not isinstance(issued, int | float) or (max_age is not None and abs(time.time() - issued) > max_age):
+            raise SignatureInvalid(f"the message was signed outside the accepted window of {max_age} seconds (iat)")
+    # iat/exp (and the bound jti) may be added by the signer; the rest must be exactly the signed object
+    claims = ("iat", "exp", "nbf", "jti") if bound else ("iat", "exp", "nbf")
+    signed = {k: v for k, v in payload.items() if k not in claims} if isinstance(expected, dict) else payload
     if _canonical(signed) != _canonical(expected):
         raise SignatureInvalid("signed content does not match the message")
     return payload

@@ -14,3 +14,5 @@ from . import test_outbound_destinations
 from . import test_shown_once_secrets
 from . import test_onboarding_tours
 from . import test_api_client_capabilities
+from . import test_signing_key
+from . import test_provenance

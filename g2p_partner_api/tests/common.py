@@ -4,7 +4,8 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from odoo.addons.extendable_fastapi.tests.common import FastAPITransactionCase
 from odoo.addons.queue_job.job import Job
@@ -113,3 +114,30 @@ class G2PReceiverCase(G2PApiCase):
         super().setUp()
         self.receiver.requests.clear()
         self.receiver.responses.clear()
+
+
+class JsonRpcAttackMixin:
+    """For HttpCase tests that attack through the web client's own JSON-RPC routes."""
+
+    def _as(self, login):
+        self.authenticate(login, f"{login}_pw_Zz9")
+
+    @classmethod
+    def _user(cls, login, groups):
+        return new_test_user(cls.env, login, password=f"{login}_pw_Zz9", groups=groups)
+
+    def _rpc(self, route, model, method, args, kwargs=None):
+        """Call ``method`` over JSON-RPC; returns (result, None) or (None, the server's exception name)."""
+        try:
+            return self.make_jsonrpc_request(route, {"model": model, "method": method, "args": args,
+                                                     "kwargs": kwargs or {}}), None
+        except JsonRpcException as exc:
+            return None, str(exc)
+        finally:
+            self.env.invalidate_all()
+
+    def call_button(self, model, method, ids, context=None):
+        return self._rpc("/web/dataset/call_button", model, method, [ids], {"context": context or {}})
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self._rpc(f"/web/dataset/call_kw/{model}/{method}", model, method, args, kwargs)

@@ -152,11 +152,14 @@ class TestBearerTokens(G2PApiCase):
         self.client.unlink()
         self.assertRefused(token)
 
-    def test_rotated_key_kills_old_tokens(self):
+    def test_rotated_key_verifies_old_tokens_until_the_grace_period_ends(self):
         token = self._token(self.client.client_id, self.secret)
+        old = self.Key._ensure_active_key()
         self.Key.action_rotate()
-        self.assertRefused(token)
+        self.assertEqual(self._get(token).status_code, 200, "still inside the grace period")
         self.assertEqual(self._get(self._token(self.client.client_id, self.secret)).status_code, 200)
+        old.retired_on = old.retired_on - self.Key._grace()
+        self.assertRefused(token)
 
     def test_missing_scope_is_403(self):
         with self._api() as api:

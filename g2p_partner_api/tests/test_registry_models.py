@@ -4,6 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.g2p_source_mixin import Provenance
 from ..services.api_errors import DuplicateError
 
 
@@ -135,12 +136,12 @@ class TestRegistryModels(TransactionCase):
 
     def test_provenance_stamped_from_api_context(self):
         client = self.env["g2p.api.client"].create({"name": "Census tool"})
-        api_env = self.env(context=dict(self.env.context, g2p_provenance={"client_id": client.id, "source_system": "census-2026"}))
+        api_env = self.env(context=dict(self.env.context, g2p_provenance=Provenance(client.id, "census-2026")))
         person = api_env["res.partner"].create({"is_registrant": True, "given_name": "Ruth"})
         self.assertEqual((person.source_client_id, person.source_system), (client, "census-2026"))
         self.assertTrue(person.source_date)
         other = self.env["g2p.api.client"].create({"name": "ID system"})
-        person.with_context(g2p_provenance={"client_id": other.id, "source_system": "nid"}).write({"family_name": "Phiri"})
+        person.with_context(g2p_provenance=Provenance(other.id, "nid")).write({"family_name": "Phiri"})
         self.assertEqual(person.source_client_id, client, "creation provenance is kept")
         self.assertEqual((person.last_source_client_id, person.last_source_system), (other, "nid"))
         # a change made in the UI (no API context) leaves the API provenance as it was

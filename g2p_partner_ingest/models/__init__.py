@@ -4,3 +4,4 @@ from . import g2p_ingest_raw
 from . import g2p_change_request
 from . import fastapi_endpoint
 from . import g2p_api_subscription
+from . import g2p_api_client

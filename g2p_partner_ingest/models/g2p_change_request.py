@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 from markupsafe import Markup, escape
@@ -5,9 +6,19 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
+
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 BULK_INLINE_LIMIT = 20
+# who did what, links and states: set by server code only (trust rule, DESIGN §9)
+SERVER_FIELDS = frozenset({
+    "name", "operation", "registrant_id", "current_values", "state", "client_id", "source_system", "ingest_raw_id",
+    "submitted_by_id", "last_editor_id", "editor_ids", "reviewer_id", "review_date", "reason", "error_message",
+    "approved_values_hash",
+})
+# what a person may give when proposing a change by hand (an ADD; the server fills in the rest)
+USER_CREATE_FIELDS = frozenset({"operation", "target", "proposed_values"})
 
 
 class G2PChangeRequest(models.Model):
@@ -36,22 +47,46 @@ class G2PChangeRequest(models.Model):
     ingest_id = fields.Char(related="ingest_raw_id.ingest_id")
     submitted_by_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
     last_editor_id = fields.Many2one("res.users", readonly=True, help="Last person who edited the proposed values")
+    editor_ids = fields.Many2many("res.users", "g2p_change_request_editor_rel", "request_id", "user_id", readonly=True,
+                                  string="Editors", help="Everyone who edited the proposed values: none of them may approve")
     reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
     review_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True, tracking=True)
     error_message = fields.Text(readonly=True)
+    approved_values_hash = fields.Char(readonly=True, copy=False,
+                                       help="SHA-256 of the proposed values a reviewer approved (checked when applied later)")
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                refused = set(vals) - USER_CREATE_FIELDS
+                if refused or vals.get("operation", "add") != "add":
+                    raise AccessError(_("These fields of a change request are set by the registry only: %s",
+                                        ", ".join(sorted(refused or {"operation"}))))
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("g2p.change.request") or "/"
         return super().create(vals_list)
 
     def write(self, vals):
-        if "proposed_values" in vals and not self.env.su:
-            vals = dict(vals, last_editor_id=self.env.uid)
-        return super().write(vals)
+        if not self.env.su:
+            refused = SERVER_FIELDS.intersection(vals)
+            if refused:
+                raise AccessError(_("These fields of a change request are set by the registry only: %s",
+                                    ", ".join(sorted(refused))))
+        if "proposed_values" not in vals:
+            return super().write(vals)
+        if self.filtered(lambda r: r.state != "pending"):
+            raise UserError(_("Proposed values change only while the request is pending."))
+        result = super().write(vals)
+        if not self.env.su:
+            self._server_write({"last_editor_id": self.env.uid, "editor_ids": [(4, self.env.uid)]})
+        return result
+
+    def _server_write(self, vals):
+        """Write server-owned fields (states, reviewer, links) on behalf of the caller."""
+        return self.sudo().write(vals)
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
@@ -103,12 +138,12 @@ class G2PChangeRequest(models.Model):
 
     @api.model
     def _propose(self, raw, canonical):
-        return self.create(self._proposal_vals(raw, canonical))
+        return self.sudo().create(self._proposal_vals(raw, canonical)).sudo(self.env.su)
 
     @api.model
     def _propose_batch(self, raws):
         """_propose for many ingested items in one create (same outcome, a fraction of the cost)."""
-        return self.create([self._proposal_vals(raw, json.loads(raw.canonical)) for raw in raws])
+        return self.sudo().create([self._proposal_vals(raw, json.loads(raw.canonical)) for raw in raws]).sudo(self.env.su)
 
     # --- the diff staff review --------------------------------------------------------------
     @staticmethod
@@ -144,18 +179,27 @@ class G2PChangeRequest(models.Model):
 
     # --- review -----------------------------------------------------------------------------
     def _check_can_review(self):
+        # no context key, no sudo, switches this off: the pipeline's auto-approval never comes here
+        # (it calls _auto_approve, which only server code can reach)
         if not self.env.user.has_group("g2p_partner_api.group_registry_approver"):
             raise AccessError(_("Only Registry Approvers review change requests."))
         for rec in self:
             if rec.state != "pending":
                 raise UserError(_("%s is not pending.", rec.name))
-            if self.env.user in (rec.submitted_by_id | rec.last_editor_id) and not self.env.context.get("g2p_auto_approve"):
+            if self.env.user in (rec.submitted_by_id | rec.last_editor_id | rec.editor_ids):
                 raise UserError(_("Four eyes: you submitted or edited %s, so someone else must review it.", rec.name))
+
+    @staticmethod
+    def _values_hash(proposed_values):
+        return hashlib.sha256((proposed_values or "").encode()).hexdigest()
 
     def action_approve(self):
         self._check_can_review()
         if len(self) > BULK_INLINE_LIMIT:
-            self.write({"state": "approved", "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()})
+            now = fields.Datetime.now()
+            for rec in self:
+                rec._server_write({"state": "approved", "reviewer_id": self.env.uid, "review_date": now,
+                                   "approved_values_hash": self._values_hash(rec.proposed_values)})
             for rec in self:
                 rec.with_delay(channel="root.g2p_ingest.approval", identity_key=f"g2p_cr_apply:{rec.id}",
                                description=f"Apply {rec.name}")._apply()
@@ -168,17 +212,33 @@ class G2PChangeRequest(models.Model):
         if not (reason or "").strip():
             raise UserError(_("Give the reason for the rejection."))
         self._check_can_review()
-        self.write({"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()})
+        self._server_write({"state": "rejected", "reason": reason, "reviewer_id": self.env.uid,
+                            "review_date": fields.Datetime.now()})
         return True
 
     def action_open_reject_wizard(self):
         return {"type": "ir.actions.act_window", "res_model": "g2p.change.request.reject.wizard", "view_mode": "form",
                 "target": "new", "context": {"default_change_request_ids": self.ids}}
 
+    def _auto_approve(self):
+        """The pipeline's approval of requests whose data model auto-approves (no person involved).
+        Server code only: private, and each request's own data model must say so."""
+        todo = self.filtered(lambda r: r.ingest_raw_id.sudo().data_model_id.auto_approve)
+        if len(todo) > 1:
+            return todo.sudo()._apply_batch()
+        return all(rec.sudo()._apply() for rec in todo)
+
+    def _changed_since_approval(self):
+        return self.state == "approved" and self.approved_values_hash != self._values_hash(self.proposed_values)
+
     def _apply(self):
         """Write the proposed values to the register through the ORM, with the partner's provenance."""
         self.ensure_one()
         if self.state not in ("pending", "approved"):
+            return False
+        if self._changed_since_approval():
+            self._server_write({"state": "failed", "error_message": _("The proposed values changed after approval.")})
+            self._message_log(body=_("Not applied: the proposed values changed after they were approved."))
             return False
         reviewer = self.reviewer_id or self.env.user
         env = self._apply_env(self.client_id, self.source_system)
@@ -187,10 +247,10 @@ class G2PChangeRequest(models.Model):
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
         except (UserError, ValueError) as exc:
-            self.write({"state": "failed", "error_message": str(exc)})
+            self._server_write({"state": "failed", "error_message": str(exc)})
             self._message_log(body=_("Could not apply: %s", exc))
             return False
-        self.write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": reviewer.id,
+        self._server_write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": reviewer.id,
                     "review_date": self.review_date or fields.Datetime.now(), "error_message": False})
         # a note in the chatter (no follower notification): the audit trail staff read, at a fraction of message_post's cost
         self._message_log(body=_("Applied to %s by %s.", registrant.display_name, reviewer.name))
@@ -200,14 +260,14 @@ class G2PChangeRequest(models.Model):
     def _apply_env(self, client, source_system):
         """The environment registrants are written in: the partner's provenance, and no "created"
         note per registrant (the change request's own message says who applied what)."""
-        return self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance={
-            "client_id": client.id, "source_system": source_system or client.default_source_system}))
+        return self.env(context=dict(self.env.context, mail_create_nolog=True, g2p_provenance=Provenance(
+            client.id, source_system or client.default_source_system)))
 
     def _apply_batch(self):
         """_apply for many requests: new individuals are created in one create per source; the
         others go one by one. Raises on any error (the caller falls back to _apply item by item)."""
         adds = self.filtered(lambda r: r.state in ("pending", "approved") and r.operation == "add"
-                             and r.target == "individual")
+                             and r.target == "individual" and not r._changed_since_approval())
         for rec in self - adds:
             rec._apply()
         reviewer = self.env.user
@@ -217,7 +277,7 @@ class G2PChangeRequest(models.Model):
             vals_list = [dict(rec._individual_vals(json.loads(rec.proposed_values)), is_registrant=True) for rec in group]
             registrants = self.env["res.partner"].with_env(env).create(vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
-                rec.write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": (rec.reviewer_id or reviewer).id,
+                rec._server_write({"state": "applied", "registrant_id": registrant.id, "reviewer_id": (rec.reviewer_id or reviewer).id,
                            "review_date": rec.review_date or now, "error_message": False})
             group._message_log_batch(bodies={
                 rec.id: self.env._("Applied to %s by %s.", rec.registrant_id.display_name, rec.reviewer_id.name)

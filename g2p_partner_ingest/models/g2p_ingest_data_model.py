@@ -22,7 +22,8 @@ class G2PIngestDataModel(models.Model):
     key_path_sender = fields.Char(required=True, default="$.body.header.sender_id",
                                   help="JSONPath (over {headers, body}) of the partner mnemonic")
     key_path_message_id = fields.Char(required=True, default="$.body.header.message_id")
-    key_path_signature = fields.Char(default="$.body.signature")
+    key_path_signature = fields.Char(default="$.body.signature",
+                                     help="Where the JWS is; whether it is required is a setting of each API client")
     key_path_signature_payload = fields.Char(default="$.body.message", help="The exact object the partner signed")
     is_list = fields.Boolean(string="Batch (list of items)")
     key_path_list_elements = fields.Char(help="JSONPath of the list whose elements are the items, e.g. $.body.message.households")
@@ -34,7 +35,6 @@ class G2PIngestDataModel(models.Model):
     match_id_type_id = fields.Many2one("g2p.id.type", string="Matching identifier type", required=True,
                                        help="An existing registrant with this identifier is updated (UPDATE); otherwise ADD.")
     response_template = fields.Text(help="Optional Jinja rendering the acknowledgement; context: response (the G2P envelope)")
-    verify_signature = fields.Boolean(default=True, tracking=True)
     auto_approve = fields.Boolean(tracking=True, help="Apply change requests without a person's approval (off by default).")
     active = fields.Boolean(default=True)
 

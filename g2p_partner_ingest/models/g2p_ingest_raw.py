@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from pydantic import ValidationError as PydanticValidationError
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.g2p_partner_api.services import templates
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -64,6 +64,20 @@ class G2PIngestRaw(models.Model):
          "This message was already received from this partner."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_server_only()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_server_only()
+        return super().write(vals)
+
+    def _check_server_only(self):
+        # what a partner sent, and how far it went, is evidence: only the registry's own code writes it
+        if not self.env.su:
+            raise AccessError(_("Ingested items are written by the registry only."))
+
     @api.depends("classification_status", "transformation_status", "ingestion_status")
     def _compute_state(self):
         for rec in self:
@@ -92,6 +106,8 @@ class G2PIngestRaw(models.Model):
     def _run_step(self, step):
         """Run ``step`` for each item; a permanent error marks that row failed (retryable from the UI),
         a transient one moves that item to a job of its own, retried with back-off."""
+        if not self.env.su:  # jobs run as the user who queued them: the pipeline itself is system code
+            return self.sudo()._run_step(step)
         if step == "ingestion" and len(self) > 1:
             batch = self._run_ingestion_batch()
             if batch is not None:
@@ -140,9 +156,7 @@ class G2PIngestRaw(models.Model):
                 requests = CR._propose_batch(todo)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
-                auto = requests.filtered(lambda r: r.ingest_raw_id.data_model_id.auto_approve)
-                if auto:
-                    auto.sudo().with_context(g2p_auto_approve=True)._apply_batch()
+                requests._auto_approve()
                 todo.write({"ingestion_status": "done", "error_code": False, "error_message": False})
         except Exception:  # noqa: BLE001 - any failure: the item-by-item path decides per item
             _logger.info("Ingestion of %s items as one batch failed; going item by item", len(todo), exc_info=True)
@@ -182,12 +196,12 @@ class G2PIngestRaw(models.Model):
                 raise
             raise RetryableJobError(f"ingestion of {self.ingest_id} failed, will retry: {exc}", seconds=30) from exc
         self.change_request_id = request
-        if self.data_model_id.auto_approve:
-            request.sudo().with_context(g2p_auto_approve=True)._apply()
+        request._auto_approve()
 
     def action_retry(self):
-        """Start a failed item again from the step that failed."""
-        for rec in self.filtered(lambda r: r.state == "failed"):
+        """Start a failed item again from the step that failed, on what the partner sent (nobody can edit it)."""
+        self.check_access("write")
+        for rec in self.sudo().filtered(lambda r: r.state == "failed"):
             step = next(s for s in ("classification", "transformation", "ingestion") if rec[f"{s}_status"] == "failed")
             rec.write({f"{step}_status": "pending", "error_code": False, "error_message": False})
             rec._enqueue(step)

@@ -1,4 +1,5 @@
 import json
+import logging
 import uuid
 from typing import Annotated, Any
 
@@ -12,22 +13,51 @@ from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, PingResp
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
+from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render
 
 router = APIRouter(tags=["Ingest"])
-MAX_BODY_BYTES = 20 * 1024 * 1024
+_logger = logging.getLogger(__name__)
+SIGNATURE_WINDOW_PARAM = "g2p_partner_ingest.signature_window_seconds"
+DEFAULT_SIGNATURE_WINDOW = 600
 
 
-def _data_model(env, mnemonic, wrapped):
+def _explicit_data_model(env, data_model, register_id, intake_form_id):
+    """The data model the caller names, if any. The intake-form bypass names one too (and skips
+    classification): it can only narrow the choice, never pair one model's checks with another's."""
     Model = env["g2p.ingest.data.model"].sudo()
-    if mnemonic:
-        found = Model.search([("mnemonic", "=", mnemonic.upper())], limit=1)
-    else:
-        found = next((m for m in Model.search([]) if m._matches(wrapped)), Model)
+    if intake_form_id and register_id:
+        if data_model and data_model.upper() != intake_form_id.upper():
+            raise IngestError("INVALID_REQUEST", "data_model and intake_form_id name different data models.")
+        data_model = intake_form_id
+    if not data_model:
+        return Model
+    found = Model.search([("mnemonic", "=", data_model.upper())], limit=1)
     if not found:
-        raise IngestError("DATA_MODEL_NOT_FOUND", f"No data model {mnemonic.upper()!r}." if mnemonic
-                          else "No data model matches this payload; pass ?data_model=.")
+        raise IngestError("DATA_MODEL_NOT_FOUND", f"No data model {data_model.upper()!r}.")
+    return found
+
+
+def _claimed_sender(candidates, wrapped):
+    """What the payload says about its sender (not yet verified), read with the candidates' key paths."""
+    paths = list(dict.fromkeys(candidates.mapped("key_path_sender")))
+    for path in paths:
+        value = jsonpath.find_first(path, wrapped)
+        if value not in (None, "", [], {}):
+            return str(value)
+    raise IngestError("INVALID_REQUEST", f"Missing sender (expected at {' or '.join(paths)}).")
+
+
+def _detect(candidates, wrapped):
+    try:
+        found = next((m for m in candidates if m._matches(wrapped)), None)
+    except DetectionPatternTimeout as exc:
+        _logger.warning("A detection pattern of data model %s hit its time limit", exc.args[0])
+        raise IngestError("DATA_MODEL_NOT_FOUND", f"A detection pattern of {exc.args[0]} took too long on this payload; "
+                          "pass ?data_model=.") from exc
+    if not found:
+        raise IngestError("DATA_MODEL_NOT_FOUND", "No data model matches this payload; pass ?data_model=.")
     return found
 
 
@@ -38,12 +68,26 @@ def _required(path, wrapped, what):
     return value
 
 
+def _verify_signature(env, model, client, wrapped, message_id):
+    signature = _required(model.key_path_signature, wrapped, "signature")
+    payload = _required(model.key_path_signature_payload, wrapped, "signed payload")
+    if not client.public_key:
+        raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
+    window = int(env["ir.config_parameter"].sudo().get_param(SIGNATURE_WINDOW_PARAM, DEFAULT_SIGNATURE_WINDOW))
+    try:
+        jwt_service.verify_signed_object(signature, payload, client.public_key, message_id=message_id, max_age=window)
+    except jwt_service.SignatureInvalid as exc:
+        raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
+
+
 @router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
 def ping() -> PingResponse:
     return PingResponse(status="ok")
 
 
 @router.post("/ingest_data", response_model=IngestResponse, response_model_exclude_none=False,
+             responses={413: {"model": IngestResponse, "description": "The body is over g2p_partner_ingest.max_body_bytes "
+                                                                     "(error_code PAYLOAD_TOO_LARGE), refused while read"}},
              summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)")
 def ingest_data(
     request: Request,
@@ -57,20 +101,26 @@ def ingest_data(
     if "\\u0000" in json.dumps(body):
         # PostgreSQL text cannot hold NUL characters: refuse rather than fail on storage
         raise IngestError("INVALID_REQUEST", "NUL characters are not allowed in payloads.")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise IngestError("INVALID_REQUEST", "Payload too large.")
-    # 1. data model (explicit, else detection patterns)
-    model = _data_model(env, data_model, wrapped)
+    # 1. the data model the caller names, else the candidates detection patterns choose from
+    model = _explicit_data_model(env, data_model, register_id, intake_form_id)
+    bypass = bool(model and register_id and intake_form_id)
+    candidates = model or env["g2p.ingest.data.model"].sudo().search([("detection_pattern_ids", "!=", False)])
+    if not candidates:
+        raise IngestError("DATA_MODEL_NOT_FOUND", "No data model matches this payload; pass ?data_model=.")
+    # 2. the sender it claims: recorded as a claim until the signature proves it
+    sender = _claimed_sender(candidates, wrapped)
+    request.state.audit_actor = f"unauthenticated (claimed {sender[:64]!r})"
+    client = env["g2p.api.client"].sudo().search([("partner_mnemonic", "=", sender)], limit=1)
+    if not client:
+        raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
+    # detection patterns (regular expressions, time-limited) run only once the sender is a known partner
+    model = model or _detect(candidates, wrapped)
     request.state.ingest_data_model = model
-    # 2. required paths
+    # 3. required paths
     message_id = str(_required(model.key_path_message_id, wrapped, "message id"))
     request.state.ingest_message_id = message_id
-    sender = _required(model.key_path_sender, wrapped, "sender")
-    request.state.audit_actor = str(sender)
-    signature = payload = None
-    if model.verify_signature:
-        signature = _required(model.key_path_signature, wrapped, "signature")
-        payload = _required(model.key_path_signature_payload, wrapped, "signed payload")
+    if str(_required(model.key_path_sender, wrapped, "sender")) != sender:
+        raise IngestError("INVALID_REQUEST", f"The sender at {model.key_path_sender} differs from the one claimed.")
     if model.is_list:
         items = _required(model.key_path_list_elements, wrapped, "list of items")
         if not isinstance(items, list):
@@ -80,19 +130,12 @@ def ingest_data(
     else:
         item = jsonpath.find_first(model.key_path_signature_payload, wrapped) if model.key_path_signature_payload else body
         items = [item if item is not None else body]
-    # 3. sender is an active client
-    client = env["g2p.api.client"].sudo().search([("partner_mnemonic", "=", str(sender))], limit=1)
-    if not client:
-        raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
+    # 4. signature over the exact signed object, bound to the message id and its time: required
+    # unless an administrator switched it off for this client (never the caller's choice)
+    if not client.ingest_allow_unsigned:
+        _verify_signature(env, model, client, wrapped, message_id)
+    request.state.audit_actor = sender
     request.state.g2p_client_id = client.id
-    # 4. signature over the exact signed object
-    if model.verify_signature:
-        if not client.public_key:
-            raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
-        try:
-            jwt_service.verify_signed_object(signature, payload, client.public_key)
-        except jwt_service.SignatureInvalid as exc:
-            raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
     Raw = env["g2p.ingest.raw"].sudo()
     # idempotency: the same sender and message id get the original correlation id, nothing new
     previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")
@@ -101,12 +144,8 @@ def ingest_data(
         request.state.correlation_id = correlation_id
         return render(model, envelope(message_id, correlation_id, {
             "correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}))
-    bypass = bool(register_id and intake_form_id)
-    if bypass:
-        target_model = _data_model(env, intake_form_id, wrapped)
-        if target_model.target != ("group" if register_id.lower() in ("group", "household") else "individual"):
-            raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {target_model.mnemonic}.")
-        model = target_model
+    if bypass and model.target != ("group" if register_id.lower() in ("group", "household") else "individual"):
+        raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {model.mnemonic}.")
     correlation_id = str(uuid.uuid4())
     source_system = request.headers.get("x-source-system") or client.default_source_system
     rows = Raw.create([{

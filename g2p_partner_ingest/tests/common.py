@@ -1,4 +1,5 @@
 import json
+import time
 import uuid
 
 import jwt
@@ -29,10 +30,16 @@ class IngestCase(G2PApiCase):
     def person(nid="90000001", first="Grace", last="Kamau", dob="1992-05-17", sex="F", village="Zomba"):
         return {"first_name": first, "last_name": last, "dob": dob, "sex": sex, "national_id": nid, "village": village}
 
-    def body(self, message, key=None, algorithm="ES256", message_id=None, sender="KOBO", sign=True):
+    @staticmethod
+    def signature(message, key, message_id, algorithm="ES256", issued_at=None):
+        """The partner's JWS: the message object plus the claims binding it to its message id and time."""
+        claims = dict(message, jti=message_id, iat=int(issued_at if issued_at is not None else time.time()))
+        return jwt.encode(claims, key, algorithm=algorithm)
+
+    def body(self, message, key=None, algorithm="ES256", message_id=None, sender="KOBO", sign=True, issued_at=None):
         body = {"header": {"message_id": message_id or str(uuid.uuid4()), "sender_id": sender}, "message": message}
         if sign:
-            body["signature"] = jwt.encode(message, key or self.key, algorithm=algorithm)
+            body["signature"] = self.signature(message, key or self.key, body["header"]["message_id"], algorithm, issued_at)
         return body
 
     def post(self, body, params=None, raw=None):

@@ -345,8 +345,9 @@ def households(n, seed):
 
 
 def signed_body(key, message, message_id):
+    # the JWS binds the message to its message id (jti) and signing time (iat), as ingest requires
     return {"header": {"message_id": message_id, "sender_id": "BENCH"}, "message": message,
-            "signature": jwt.encode(message, key, algorithm="ES256")}
+            "signature": jwt.encode(dict(message, jti=message_id, iat=int(time.time())), key, algorithm="ES256")}
 
 
 def row_ingest(server, key, batches=3):
