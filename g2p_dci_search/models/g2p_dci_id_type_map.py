@@ -9,6 +9,7 @@ class G2PDciIdTypeMap(models.Model):
     """
 
     _name = "g2p.dci.id.type.map"
+    _inherit = ["g2p.cache.clearing.mixin"]
     _description = "DCI identifier type mapping"
     _order = "register_id, sequence, id"
 

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from odoo.addons.g2p_partner_api.services import templates
@@ -23,6 +23,7 @@ class G2PDciRegister(models.Model):
     """A searchable register exposed through DCI: what reg_type means and how records look."""
 
     _name = "g2p.dci.register"
+    _inherit = ["g2p.cache.clearing.mixin"]
     _description = "DCI register"
     _order = "reg_type"
     _rec_name = "reg_type"
@@ -118,14 +119,18 @@ class G2PDciRegister(models.Model):
         return [("is_registrant", "=", True), ("is_group", "=", self.target == "group")]
 
     def _dci_id_type_names(self):
-        """registry id type → the DCI id type name records carry: this register's first mapping, else
-        another register's, so what a record shows is a name idtype-value searches accept."""
+        """registry id type namespace → the DCI id type name records carry: this register's first
+        mapping, else another register's, so what a record shows is a name idtype-value searches accept."""
+        return dict(self._dci_id_type_name_pairs())
+
+    @tools.ormcache("self.id")
+    def _dci_id_type_name_pairs(self):
+        # cached: asked for every record rendered; registers and their maps clear it when they change
         self.ensure_one()
         names = {}
-        for mapping in self.id_type_map_ids.sorted(lambda m: (m.sequence, m.id)) + (
-                self.search([("id", "!=", self.id)]).id_type_map_ids.sorted(lambda m: (m.sequence, m.id))):
+        for mapping in self.id_type_map_ids + self.sudo().search([("id", "!=", self.id)]).id_type_map_ids:
             names.setdefault(mapping.id_type_id.namespace_uri, mapping.dci_id_type)
-        return names
+        return tuple(names.items())
 
     def _render(self, wire_record):
         self.ensure_one()
