@@ -18,12 +18,17 @@ HTTP_CODES = {400: "err.request.bad", 401: "err.request.unauthorized", 403: "err
               404: "err.request.not_found", 408: "err.request.timeout", 429: "err.request.too_many_requests"}
 
 
+def _located(error):
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
 def render_dci_error(exc, state):
     """Every HTTP-level DCI error, one body shape (see ``dci_envelope.http_error``); nothing internal leaks."""
     correlation_id = state.setdefault("correlation_id", str(uuid.uuid4()))
     headers = {}
     if isinstance(exc, RequestValidationError):
-        details = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}" for e in exc.errors())
+        details = "; ".join(_located(e) for e in exc.errors())
         status, code, message = 400, "err.request.bad", f"The envelope does not follow the DCI schema: {details}"
     elif isinstance(exc, ApiError):
         status, code, message, headers = exc.status, HTTP_CODES.get(exc.status, "err.request.bad"), exc.message, exc.headers
