@@ -69,7 +69,9 @@ class TestDciRecords(DciCase):
                                    "value": "HH-REC-1"})],
         })
         Membership = cls.env["g2p.group.membership"]
-        Membership.create([{"group_id": cls.household.id, "individual_id": person.id} for person in (cls.full, cls.sparse)])
+        head = cls.env.ref("g2p_partner_api.vocab_membership_kind_head")
+        Membership.create([{"group_id": cls.household.id, "individual_id": cls.full.id, "kind_ids": [(6, 0, head.ids)]},
+                           {"group_id": cls.household.id, "individual_id": cls.sparse.id}])
         ended = Partner.create({"is_registrant": True, "given_name": "Gone", "family_name": "Recordson"})
         Membership.create({"group_id": cls.household.id, "individual_id": ended.id, "start_date": "2020-01-01",
                            "end_date": "2021-01-01"})
@@ -185,6 +187,14 @@ class TestDciRecords(DciCase):
             (result,) = self.answer(self.bare_item("idtype-value", Query[register.target], reg_type=register.reg_type))
             (record,) = result["data"]["reg_records"]
             self._assert_shaped_like(record, shapes[register.reg_record_type], register.reg_type)
+            if register.target == "group":  # every part of the template was exercised
+                self.assertEqual({k for m in record["member_list"] for k in m},
+                                 {"@type", "@id", "member_identifier", "demographic_info", "relationship_head"})
+                self.assertEqual(set(record), {"@context", "@id", "@type", "group_identifier", "group_type", "group_size",
+                                               "place", "member_list", "additional_attributes"})
+            else:
+                self.assertEqual(set(record), {"@context", "@id", "@type", "identifier", "name", "birth_date", "sex",
+                                               "address"})
 
     def _assert_shaped_like(self, value, shape, where):
         self.assertNotIn(value, (None, "", [], {}), f"{where}: empty values are left out")
