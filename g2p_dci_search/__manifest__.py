@@ -7,6 +7,7 @@
     "website": "https://github.com/g2p-partner-api/g2p-partner-api",
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job"],
+    "external_dependencies": {"python": ["pycountry"]},
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_dci_register_data.xml",

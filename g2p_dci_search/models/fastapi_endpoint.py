@@ -1,6 +1,8 @@
 import logging
+import uuid
 
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
 from odoo import api, fields, models
 
@@ -8,26 +10,38 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
 from ..routers.dci import router as dci_router
 from ..routers.dci_async import router as dci_async_router
-from ..services.dci_envelope import http_errors
+from ..services.dci_envelope import http_error
 
 _logger = logging.getLogger(__name__)
 APP = "g2p_dci_search"
-HTTP_CODES = {401: "err.request.unauthorized", 403: "err.request.forbidden", 404: "err.request.not_found"}
+HTTP_CODES = {400: "err.request.bad", 401: "err.request.unauthorized", 403: "err.request.forbidden",
+              404: "err.request.not_found", 408: "err.request.timeout", 429: "err.request.too_many_requests"}
+
+
+def _located(error):
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
 def render_dci_error(exc, state):
-    """HTTP-level DCI errors in the spec's HttpErrorResponse shape; nothing internal leaks."""
+    """Every HTTP-level DCI error, one body shape (see ``dci_envelope.http_error``); nothing internal leaks."""
+    correlation_id = state.setdefault("correlation_id", str(uuid.uuid4()))
+    headers = {}
     if isinstance(exc, RequestValidationError):
-        details = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}" for e in exc.errors())
-        state["audit_error_code"] = "err.request.bad"
-        return 400, http_errors("err.request.bad", f"The envelope does not follow the DCI schema: {details}"[:999]), {}
-    if isinstance(exc, ApiError):
-        code = HTTP_CODES.get(exc.status, "err.request.bad")
-        state["audit_error_code"] = code
-        return exc.status, http_errors(code, exc.message), exc.headers
-    _logger.exception("Unexpected error in the DCI app")
-    state["audit_error_code"] = "500"
-    return 500, http_errors("err.service.unavailable", "Internal error."), {}
+        details = "; ".join(_located(e) for e in exc.errors())
+        status, code, message = 400, "err.request.bad", f"The envelope does not follow the DCI schema: {details}"
+    elif isinstance(exc, ApiError):
+        status, code, message, headers = exc.status, HTTP_CODES.get(exc.status, "err.request.bad"), exc.message, exc.headers
+    elif isinstance(exc, HTTPException):
+        status, headers = exc.status_code, exc.headers or {}
+        code = HTTP_CODES.get(status, "err.request.bad" if status < 500 else "err.service.unavailable")
+        message = exc.detail if isinstance(exc.detail, str) else code
+    else:
+        _logger.exception("Unexpected error in the DCI app")
+        state["audit_error_code"] = "500"
+        return 500, http_error("err.service.unavailable", "Internal error.", correlation_id), {}
+    state["audit_error_code"] = code
+    return status, http_error(code, message, correlation_id), headers
 
 
 class FastapiEndpoint(models.Model):

@@ -1,24 +1,47 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from odoo.addons.g2p_partner_api.services import templates
+
+from ..services.dci_query import DciQueryError
+from ..services.dci_records import without_empty
+
+DEFAULT_REG_TYPE_PARAM = "g2p_dci_search.default_reg_type"
+# search_criteria.response_entity → register target
+RESPONSE_ENTITIES = {"member": "individual", "group": "group"}
+# reg_record_type / notify_record_type names participants use for what each target holds (the spec's own
+# examples say SRPerson, Member, spdci-extensions-dci:Member, Group)
+RECORD_TYPE_ALIASES = {"individual": {"srperson", "person", "member"}, "group": {"group", "household"}}
+
+
+def local_name(value):
+    """``spdci:SRPerson`` → ``srperson``, ``ns:org:RegistryType:Social`` → ``social`` (prefixes vary between participants)."""
+    return str(value).rsplit(":", 1)[-1].strip().lower()
 
 
 class G2PDciRegister(models.Model):
     """A searchable register exposed through DCI: what reg_type means and how records look."""
 
     _name = "g2p.dci.register"
+    _inherit = ["g2p.cache.clearing.mixin"]
     _description = "DCI register"
     _order = "reg_type"
     _rec_name = "reg_type"
 
     reg_type = fields.Char(required=True, help="search_criteria.reg_type value that selects this register, e.g. Individual")
+    registry_types = fields.Char(
+        string="SPDCI registry types",
+        help="Comma-separated SPDCI registry types this register also answers as reg_type, e.g. "
+             "ns:org:RegistryType:Social (matched on the last segment, so spdci:RegistryType:Social works too). "
+             "When several registers share a type, response_entity / reg_record_type choose, then the default register.",
+    )
     target = fields.Selection([("individual", "Individuals"), ("group", "Groups (households)")], required=True)
     reg_record_type = fields.Char(required=True, help="Echoed in responses; the @type of the records, e.g. spdci:SRPerson")
     outgoing_template = fields.Text(
         required=True,
-        help="Sandboxed Jinja producing one JSON-LD record. Context: r (the record as the REST API shows it), "
-             "reg_record_type.",
+        help="Sandboxed Jinja producing one JSON-LD record. Context: r (the record as the REST API shows it, identifiers "
+             "with identifier_type = the DCI id type name; households: members[].person, size), reg_record_type. "
+             "Empty values (null, \"\", [], {}) are left out of the output.",
     )
     max_page_size = fields.Integer(default=100, required=True)
     field_ids = fields.One2many("g2p.dci.register.field", "register_id", string="Searchable fields")
@@ -38,10 +61,78 @@ class G2PDciRegister(models.Model):
             except templates.TemplateRenderError as exc:
                 raise ValidationError(_("Outgoing template of %(reg)s: %(error)s", reg=rec.reg_type, error=exc)) from exc
 
+    # --- which register answers -----------------------------------------------------------------
+    @api.model
+    def _resolve(self, reg_type=None, response_entity=None, reg_record_type=None, id_type=None):
+        """The register that answers a search or subscription; DciQueryError when none does.
+
+        ``reg_type`` is optional in the spec: without it every register is a candidate. It may be a
+        register's mnemonic or an SPDCI registry type mapped on registers. ``response_entity``
+        (Member → individuals, Group → households) and ``reg_record_type`` narrow the candidates;
+        among several, those that map ``id_type`` (an idtype-value query's type: what came back in a
+        household's group_identifier finds the household), then the default register (system
+        parameter) win, else the first by reg_type.
+        """
+        candidates = self.sudo().search([])
+        if reg_type not in (None, ""):
+            candidates = candidates.filtered(lambda r: r._answers_reg_type(reg_type))
+            if not candidates:
+                raise DciQueryError(f"unknown reg_type {reg_type!r}")
+        if response_entity not in (None, ""):
+            target = RESPONSE_ENTITIES.get(str(response_entity).lower())
+            candidates = candidates.filtered(lambda r: r.target == target)
+            if not candidates:
+                raise DciQueryError(f"no register answers response_entity {response_entity!r} for this reg_type")
+        if reg_record_type not in (None, ""):
+            candidates = candidates.filtered(lambda r: r._answers_record_type(reg_record_type))
+            if not candidates:
+                raise DciQueryError(f"no register answers reg_record_type {reg_record_type!r} for this reg_type")
+        if not candidates:
+            raise DciQueryError("no DCI register is configured")
+        if id_type and len(candidates) > 1:
+            candidates = candidates.filtered(lambda r: r._maps_id_type(id_type)) or candidates
+        default = candidates.filtered(lambda r: r.reg_type == self._default_reg_type())
+        return default or candidates[0]
+
+    @api.model
+    def _default_reg_type(self):
+        return self.env["ir.config_parameter"].sudo().get_param(DEFAULT_REG_TYPE_PARAM, "Individual")
+
+    def _answers_reg_type(self, reg_type):
+        self.ensure_one()
+        if str(reg_type).lower() == self.reg_type.lower():
+            return True
+        return local_name(reg_type) in {local_name(t) for t in (self.registry_types or "").split(",") if t.strip()}
+
+    def _maps_id_type(self, id_type):
+        self.ensure_one()
+        return str(id_type).lower() in {m.dci_id_type.lower() for m in self.id_type_map_ids}
+
+    def _answers_record_type(self, reg_record_type):
+        self.ensure_one()
+        wanted = local_name(reg_record_type)
+        return wanted == local_name(self.reg_record_type) or wanted in RECORD_TYPE_ALIASES[self.target]
+
+    # --- records ----------------------------------------------------------------------------------
     def _base_domain(self):
         self.ensure_one()
         return [("is_registrant", "=", True), ("is_group", "=", self.target == "group")]
 
+    def _dci_id_type_names(self):
+        """registry id type namespace → the DCI id type name records carry: this register's first
+        mapping, else another register's, so what a record shows is a name idtype-value searches accept."""
+        return dict(self._dci_id_type_name_pairs())
+
+    @tools.ormcache("self.id")
+    def _dci_id_type_name_pairs(self):
+        # cached: asked for every record rendered; registers and their maps clear it when they change
+        self.ensure_one()
+        names = {}
+        for mapping in self.id_type_map_ids + self.sudo().search([("id", "!=", self.id)]).id_type_map_ids:
+            names.setdefault(mapping.id_type_id.namespace_uri, mapping.dci_id_type)
+        return tuple(names.items())
+
     def _render(self, wire_record):
         self.ensure_one()
-        return templates.render_json(self.outgoing_template, r=wire_record, reg_record_type=self.reg_record_type)
+        rendered = templates.render_json(self.outgoing_template, r=wire_record, reg_record_type=self.reg_record_type)
+        return without_empty(rendered)

@@ -7,9 +7,9 @@ from odoo.exceptions import UserError
 
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
-from ..services import dci_callbacks, dci_envelope
+from ..services import dci_callbacks, dci_envelope, dci_records
 from ..services.dci_query import DciQuery, DciQueryError
-from ..services.dci_search import SCOPE, query_domain, wire_record
+from ..services.dci_search import SCOPE, query_domain, resolve_register, wire_record
 
 _logger = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ EVENT_CODES = [("REGISTER", "New registrant"), ("NewHouseHoldMember", "New house
 NOTIFY_SCOPES = {SCOPE, "dci:subscribe"}
 # the notify_event data.reg_event_type enum of the spec has no update value: updates leave it out
 NOTIFY_EVENT_TYPES = {"REGISTER", "NewHouseHoldMember"}
+MAX_ACTIVE_PARAM = "g2p_dci_search.max_active_subscriptions"
+SUBSCRIBE_SCOPE = "dci:subscribe"
 
 
 class SubscribeItemRejected(Exception):
@@ -82,7 +84,7 @@ class G2PDciSubscription(models.Model):
         else:
             response.update(status="succ", subscriptions=[subscription._to_info()])
         if isinstance(item, dict) and item.get("locale"):
-            response["locale"] = item["locale"]
+            response["locale"] = dci_records.spec_locale(item["locale"])
         return response
 
     @api.model
@@ -92,24 +94,20 @@ class G2PDciSubscription(models.Model):
         criteria = item.get("subscribe_criteria")
         if not isinstance(criteria, dict):
             raise SubscribeItemRejected("rjct.notify_details.invalid", "subscribe_criteria is required")
-        register = self.env["g2p.dci.register"].sudo().search([("reg_type", "=", criteria.get("reg_type"))], limit=1)
-        if not register:
-            raise SubscribeItemRejected("rjct.notify_types.invalid", f"unknown reg_type {criteria.get('reg_type')!r}")
         code = event_code(criteria.get("reg_event_type"))
+        register = self._register_of(criteria, code)
         if not code or (code == "NewHouseHoldMember" and register.target != "group"):
             raise SubscribeItemRejected("rjct.notify_types.invalid",
                                         f"reg_event_type {criteria.get('reg_event_type')!r} is not available on "
                                         f"{register.reg_type} (REGISTER, UPDATE; NewHouseHoldMember on households)")
-        if criteria.get("notify_record_type") not in (register.reg_record_type, None):
-            raise SubscribeItemRejected("rjct.notify_details.invalid",
-                                        f"notify_record_type of {register.reg_type} is {register.reg_record_type}")
         filter_type = criteria.get("filter_type") or "expression"
         try:
-            query_domain(DciQuery(register), filter_type, criteria.get("filter"))
+            query_domain(DciQuery(register, client), filter_type, criteria.get("filter"))
         except DciQueryError as exc:
             raise SubscribeItemRejected("rjct.notify_details.invalid", f"filter: {exc}") from exc
         window = self._window(criteria.get("frequency"))
         filter_json = json.dumps(criteria.get("filter"), sort_keys=True)
+        self._check_subscription_limit(client)
         same = self.sudo().search([("client_id", "=", client.id), ("register_id", "=", register.id),
                                    ("event_code", "=", code), ("filter_type", "=", filter_type),
                                    ("filter_json", "=", filter_json), ("state", "=", "subscribe")], limit=1)
@@ -121,8 +119,36 @@ class G2PDciSubscription(models.Model):
             "register_id": register.id, "reg_event_type": criteria["reg_event_type"], "event_code": code,
             "filter_type": filter_type, "filter_json": filter_json,
             "notify_record_type": criteria.get("notify_record_type") or register.reg_record_type,
-            "locale": item.get("locale"),
+            "locale": dci_records.spec_locale(item.get("locale")) or False,
         }))
+
+    @api.model
+    def _check_subscription_limit(self, client):
+        limit = int(self.env["ir.config_parameter"].sudo().get_param(MAX_ACTIVE_PARAM, 100))
+        active = self.sudo().search_count([("client_id", "=", client.id), ("state", "=", "subscribe")])
+        if active >= limit:
+            # the spec's subscribe reason codes have no limit code: the details asked for are refused
+            raise SubscribeItemRejected("rjct.notify_details.invalid",
+                                        f"subscription limit reached: {limit} active subscriptions per participant "
+                                        f"(unsubscribe some first)")
+
+    @api.model
+    def _register_of(self, criteria, code):
+        """The register a subscribe_criteria addresses (reg_type optional, as for search; a
+        NewHouseHoldMember event without one means households)."""
+        criteria = {"reg_type": criteria.get("reg_type"), "query": criteria.get("filter"),
+                    "query_type": criteria.get("filter_type"),
+                    "response_entity": "Group" if code == "NewHouseHoldMember" else None,
+                    "reg_record_type": criteria.get("notify_record_type")}
+        try:
+            return resolve_register(self.env, criteria)
+        except DciQueryError as exc:
+            try:
+                register = resolve_register(self.env, dict(criteria, reg_record_type=None))
+            except DciQueryError:
+                raise SubscribeItemRejected("rjct.notify_types.invalid", str(exc)) from exc
+            raise SubscribeItemRejected("rjct.notify_details.invalid",
+                                        f"notify_record_type of {register.reg_type} is {register.reg_record_type}") from exc
 
     @api.model
     def _window(self, frequency):
@@ -219,7 +245,7 @@ class G2PDciSubscription(models.Model):
         if (self.start_time and now < self.start_time) or (self.end_time and now > self.end_time):
             return False
         try:
-            domain = query_domain(DciQuery(self.register_id), self.filter_type, json.loads(self.filter_json))
+            domain = query_domain(DciQuery(self.register_id, self.client_id), self.filter_type, json.loads(self.filter_json))
         except DciQueryError:
             return False
         domain = (self.register_id._base_domain() + domain + self.client_id._readable_registrant_domain(SCOPE)

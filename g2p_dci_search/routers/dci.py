@@ -97,7 +97,9 @@ def sync_txn_status(
         request.state.audit_outcome = "failure"
         request.state.audit_error_code = dci_checks.error_code(problem)
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
-    status, message = txn_status(env, client, body)
+    correlation_id = str(uuid.uuid4())
+    request.state.correlation_id = correlation_id
+    status, message = txn_status(env, client, body, correlation_id)
     request.state.reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
         request.state.audit_outcome = "failure"

@@ -192,7 +192,7 @@ def txn_status_async(
     if ack:
         return ack
     request.state.reference_ids = [body.message.txnstatus_request.reference_id]
-    status, message = txn_status(env, client, body)
+    status, message = txn_status(env, client, body, accepted.correlation_id)
     if status == "rjct":
         _failed(request, "no_transaction", None)
     header = dci_envelope.response_header(body.header.model_dump(), "txn-on-status", status, 1, int(status == "succ"),

@@ -62,15 +62,6 @@ class SearchResponseEnvelope(BaseModel):
     message: dict[str, Any]
 
 
-class HttpError(BaseModel):
-    code: str
-    message: str
-
-
-class HttpErrorResponse(BaseModel):
-    errors: list[HttpError]
-
-
 class Jwks(BaseModel):
     keys: list[dict[str, Any]]
 
@@ -145,4 +136,17 @@ class AckMessage(BaseModel):
 class Ack(BaseModel):
     """Acknowledgement of an asynchronous request; the answer follows as a signed callback."""
 
+    message: AckMessage
+
+
+class HttpError(BaseModel):
+    code: str
+    message: str
+
+
+class HttpErrorResponse(BaseModel):
+    """HTTP-level errors (400, 401, 403, 500): the spec's HttpErrorResponse ``errors[]`` and, in the same
+    body, its Response ERR acknowledgement (``message.ack_status = ERR``, ``message.error``)."""
+
+    errors: list[HttpError]
     message: AckMessage

@@ -1,7 +1,8 @@
 """Where and how the registry answers asynchronously: callback URLs and signed deliveries."""
 
 import json
-from urllib.parse import urlparse
+import posixpath
+from urllib.parse import quote, unquote, urlparse, urlunparse
 
 
 class CallbackUrlInvalid(Exception):
@@ -21,11 +22,21 @@ def callback_url(client, sender_uri, path):
     if not sender_uri:
         return base.rstrip("/") + path
     registered, given = urlparse(base), urlparse(sender_uri)
-    under_base = (given.path.rstrip("/") + "/").startswith(registered.path.rstrip("/") + "/")
+    path = _normalised_path(given.path)
+    under_base = (path.rstrip("/") + "/").startswith(_normalised_path(registered.path).rstrip("/") + "/")
     if ((given.scheme, given.netloc) != (registered.scheme, registered.netloc) or given.username or given.password
             or given.fragment or not under_base):
         raise CallbackUrlInvalid(f"sender_uri must lie under the callback URL registered for this client ({base})")
-    return sender_uri
+    # what is sent to is what was checked: the normalised path
+    return urlunparse(given._replace(path=quote(path)))
+
+
+def _normalised_path(path):
+    """``path`` with percent-escapes decoded and dot segments resolved (``/cb/../x`` → ``/x``,
+    ``/cb/%2e%2e/x`` → ``/x``), so a prefix check cannot be walked around."""
+    decoded = unquote(path or "/").replace("\\", "/")
+    normalised = posixpath.normpath("/" + decoded.lstrip("/"))
+    return normalised + ("/" if decoded.endswith("/") and normalised != "/" else "")
 
 
 def deliver(client, url, kind, envelope, transaction=None, subscription=None):

@@ -1,8 +1,6 @@
 """Checks every DCI request envelope passes before its message is looked at."""
 
-from odoo.addons.g2p_partner_api.services import jwt_service
-
-from . import dci_envelope, dci_spec
+from . import dci_envelope, dci_signature, dci_spec
 
 
 def envelope_problem(client, body, action, item_count):
@@ -25,8 +23,8 @@ def envelope_problem(client, body, action, item_count):
             return None, "err.signature.missing: the envelope must be signed with the client's registered key"
         signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
         try:
-            jwt_service.verify_signed_object(body.signature, signed, client.public_key)
-        except jwt_service.SignatureInvalid as exc:
+            dci_signature.verify(body.signature, signed, client.public_key, header.sender_id)
+        except dci_signature.SignatureInvalid as exc:
             return None, f"err.signature.invalid: {exc}"
     if header.total_count != item_count:
         return "rjct.total_count.invalid", "total_count must equal the number of request items"

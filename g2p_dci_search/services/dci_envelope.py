@@ -55,9 +55,11 @@ def rejected(env, request_header, registry_id, reason_code=None, reason_message=
     return signed(env, header, {"transaction_id": "", "correlation_id": str(uuid.uuid4()), "search_response": []})
 
 
-def http_errors(code, message):
-    """The spec's HttpErrorResponse body for 4xx/5xx at the HTTP level."""
-    return {"errors": [{"code": code, "message": message}]}
+def http_error(code, message, correlation_id):
+    """The body of every HTTP-level error (400, 401, 403, 5xx): valid as the spec's ``HttpErrorResponse``
+    (``errors[]``) and as its ``Response`` ERR acknowledgement, so a participant parsing either reads it."""
+    message = (message or code)[:999]
+    return dict(ack(correlation_id, "ERR", code, message), errors=[{"code": code, "message": message}])
 
 
 def item_rejected(reference_id, code, message):

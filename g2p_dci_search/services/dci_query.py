@@ -11,6 +11,7 @@ OPERATORS = {
 PREDICATE_OPERATORS = {"eq": "$eq", "gt": "$gt", "lt": "$lt", "ge": "$gte", "le": "$lte", "in": "$in"}
 MAX_DEPTH = 6
 MAX_CONDITIONS = 50
+SCOPE = "dci:search"
 
 
 class DciQueryError(Exception):
@@ -24,10 +25,13 @@ def _escape_like(text):
 
 
 class DciQuery:
-    def __init__(self, register):
+    def __init__(self, register, client):
+        """Queries of ``client`` on ``register``: conditions on other registrants reached through a field
+        (household members) only test those ``client`` may read (consent, scope dci:search)."""
         self.register = register
         self.fields = {f.name: f for f in register.field_ids}
         self._conditions = 0
+        self._readable = client._readable_registrant_domain(SCOPE)
 
     # -- values --------------------------------------------------------------------------
     def _coerce(self, field, value, name):
@@ -93,8 +97,19 @@ class DciQuery:
                 value = pattern.format(_escape_like(value))
             else:
                 value = self._coerce(field, value, name)
-            leaves.append((field.orm_path, orm_op, value))
+            leaves.append(self._leaf(field.orm_path, orm_op, value))
         return ["&"] * (len(leaves) - 1) + leaves
+
+    def _leaf(self, orm_path, operator, value, model_name="res.partner"):
+        """One domain leaf on ``orm_path``. Where the path reaches another registrant, the rest of it is
+        tested on readable registrants only: otherwise a household search on member_name would reveal,
+        through total_count, the names of members who have not consented."""
+        first, _dot, rest = orm_path.partition(".")
+        if not rest:
+            return (first, operator, value)
+        comodel = self.register.env[model_name]._fields[first].comodel_name
+        inner = self._leaf(rest, operator, value, comodel)
+        return (first, "any", [inner, *self._readable] if comodel == "res.partner" else [inner])
 
     # -- the spec's other query forms ---------------------------------------------------------
     def predicate_to_domain(self, predicates):

@@ -2,16 +2,14 @@
 
 import logging
 
-from odoo.addons.g2p_partner_api.schemas.group import Group
-from odoo.addons.g2p_partner_api.schemas.individual import Individual
-from odoo.addons.g2p_partner_api.services.registry_service import visible_groups, visible_members
+from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
+from . import dci_records
 from .dci_envelope import now_iso, parse_ts
-from .dci_query import DciQuery, DciQueryError
+from .dci_query import SCOPE, DciQuery, DciQueryError
 
 _logger = logging.getLogger(__name__)
-SCOPE = "dci:search"
 
 
 def _expression_of(query):
@@ -42,8 +40,24 @@ def _pagination(register, pagination):
 
 def _wire(register, client, record):
     if register.target == "group":
-        return Group.from_record(record, visible_members(client, record, SCOPE)).model_dump(mode="json")
-    return Individual.from_record(record).keep_groups(visible_groups(client, record, SCOPE)).model_dump(mode="json")
+        members = client._filter_readable_registrants(record.group_member_ids.individual_id, SCOPE)
+        return dci_records.group_wire(register, record, members, client, SCOPE)
+    return dci_records.individual_wire(register, record, visible_groups(client, record, SCOPE))
+
+
+def resolve_register(env, criteria):
+    """The register a search_criteria (or subscribe_criteria) addresses; DciQueryError when none.
+
+    The spec's expression wrapper may name a ``collection`` (``Group``, ``Member``): it counts as
+    ``response_entity`` when that is absent; an idtype-value query's id type prefers the registers
+    that map it.
+    """
+    query = criteria.get("query") if isinstance(criteria.get("query"), dict) else {}
+    expression = query.get("value", {}).get("expression") if isinstance(query.get("value"), dict) else None
+    collection = expression.get("collection") if isinstance(expression, dict) else None
+    entity = criteria.get("response_entity") or (collection if collection in ("Group", "Member") else None)
+    id_type = _idtype_value_of(criteria.get("query"))[0] if criteria.get("query_type") == "idtype-value" else None
+    return env["g2p.dci.register"]._resolve(criteria.get("reg_type"), entity, criteria.get("reg_record_type"), id_type)
 
 
 def query_domain(query, query_type, criteria_query):
@@ -74,10 +88,8 @@ def search_item(env, client, item):
         criteria = item.get("search_criteria")
         if not isinstance(criteria, dict):
             raise DciQueryError("search_criteria is required")
-        register = env["g2p.dci.register"].sudo().search([("reg_type", "=", criteria.get("reg_type"))], limit=1)
-        if not register:
-            raise DciQueryError(f"unknown reg_type {criteria.get('reg_type')!r}")
-        query = DciQuery(register)
+        register = resolve_register(env, criteria)
+        query = DciQuery(register, client)
         domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
         order = query.order(criteria.get("sort"))
         page_size, page_number = _pagination(register, criteria.get("pagination"))
@@ -88,7 +100,8 @@ def search_item(env, client, item):
         records = Partner.search(domain, order=order, offset=(page_number - 1) * page_size, limit=page_size)
         response.update(
             status="succ",
-            data={"version": "1.0.0", "reg_type": register.reg_type, "reg_record_type": register.reg_record_type,
+            data={"version": "1.0.0", "reg_type": criteria.get("reg_type") or register.reg_type,
+                  "reg_record_type": register.reg_record_type,
                   "reg_records": [wire_record(register, client, r) for r in records]},
             pagination={"page_size": page_size, "page_number": page_number, "total_count": total},
         )
@@ -99,5 +112,5 @@ def search_item(env, client, item):
         response.update(status="rjct", status_reason_code="rjct.search_criteria.invalid",
                         status_reason_message="The register's outgoing template failed; the registry was notified.")
     if item and isinstance(item, dict) and item.get("locale"):
-        response["locale"] = item["locale"]
+        response["locale"] = dci_records.spec_locale(item["locale"])
     return response

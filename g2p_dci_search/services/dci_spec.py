@@ -15,6 +15,8 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from .dci_records import spec_locale
+
 SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "spec", "social_api_v1.0.0.yaml")
 HEADER = "/components/schemas/MsgHeader_V1.0.0"
 # action -> (message schema, key of its list of items or None)
@@ -38,9 +40,19 @@ def validator(pointer):
     return Draft7Validator({"$ref": f"urn:spdci#{pointer}"}, registry=_registry())
 
 
+def _with_spec_locales(value):
+    """``value`` with each ``locale`` as the spec's three-letter code: participants send ``en`` (the
+    spec's own example) where its pattern wants ``eng``; both are accepted, answers carry ``eng``."""
+    if isinstance(value, dict):
+        return {k: spec_locale(v) if k == "locale" else _with_spec_locales(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_spec_locales(v) for v in value]
+    return value
+
+
 def _messages(pointer, instance, prefix, skip_key=None):
     return [f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
-            for error in validator(pointer).iter_errors(instance)
+            for error in validator(pointer).iter_errors(_with_spec_locales(instance))
             if not (skip_key and error.absolute_path and error.absolute_path[0] == skip_key)]
 
 

@@ -1,12 +1,15 @@
 """txn-status answers, from the transactions the registry recorded for this sender."""
 
-import uuid
-
 from . import dci_envelope
 
 
-def txn_status(env, client, body):
-    """(status, TxnStatusResponse message) for a txnstatus_request of ``client``."""
+def txn_status(env, client, body, correlation_id):
+    """(status, TxnStatusResponse message) for a txnstatus_request of ``client``.
+
+    ``correlation_id`` is this request's own (the ACK's, for the asynchronous call); the looked-up
+    transaction's is in ``txn_status``. A transaction the registry does not know is ``rjct`` with an
+    empty ``search_response``, in the same valid shape.
+    """
     query = body.message.txnstatus_request
     values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
     domain = [("client_id", "=", client.id), ("action", "=", query.txn_type)]
@@ -21,7 +24,7 @@ def txn_status(env, client, body):
     first = transactions[:1]
     message = {
         "transaction_id": body.message.transaction_id,
-        "correlation_id": first.correlation_id or str(uuid.uuid4()),
+        "correlation_id": correlation_id,
         "txnstatus_response": {"txn_type": query.txn_type, "txn_status": {
             "transaction_id": first.transaction_id or body.message.transaction_id,
             "correlation_id": first.correlation_id or "",

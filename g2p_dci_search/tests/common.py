@@ -1,4 +1,8 @@
+import base64
+import hashlib
+import json
 import os
+import time
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -6,12 +10,13 @@ from functools import lru_cache
 import jwt
 import yaml
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
+from odoo.addons.g2p_partner_api.tests.http_receiver import Receiver
 
 SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "spec", "social_api_v1.0.0.yaml")
 
@@ -35,6 +40,7 @@ SYNC_TXN_STATUS = "/paths/~1registry~1sync~1txn~1status/post"
 TXN_REQUEST_SCHEMA = SYNC_TXN_STATUS + "/requestBody/content/application~1json/schema"
 TXN_RESPONSE_SCHEMA = SYNC_TXN_STATUS + "/responses/default/content/application~1json/schema"
 ACK_SCHEMA = "/components/responses/Response/content/application~1json/schema"
+HTTP_ERROR_SCHEMA = "/components/responses/HttpErrorResponse/content/application~1json/schema"
 
 
 def request_schema(path):
@@ -43,7 +49,24 @@ def request_schema(path):
 
 
 def private_key(kind="ec"):
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
     return ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else rsa.generate_private_key(65537, 2048)
+
+
+def spdci_signature(envelope, key, sender_id=None, created=None, expires=None, key_id="key-1"):
+    """The spec's ``Signature:`` string form of ``envelope`` ({header, message}) with an Ed25519 ``key``,
+    built as the module readme says, independently of the module's code."""
+    created = int(time.time()) if created is None else created
+    expires = created + 600 if expires is None else expires
+    canonical = json.dumps({"header": envelope["header"], "message": envelope["message"]}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False)
+    digest = base64.b64encode(hashlib.blake2b(canonical.encode(), digest_size=64).digest()).decode()
+    signed = f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}"
+    signature = base64.b64encode(key.sign(signed.encode())).decode()
+    sender_id = sender_id or envelope["header"]["sender_id"]
+    return (f'Signature: namespace="spdci", kidId="{sender_id}|{key_id}|ed25519", algorithm="ed25519", '
+            f'created="{created}", expires="{expires}", headers="(created) (expires) digest", signature="{signature}"')
 
 
 def public_pem(key):
@@ -85,6 +108,29 @@ class DciCase(G2PApiCase):
         signature = jwt.encode({"header": header, "message": message}, key or self.key, algorithm="ES256")
         return {"signature": signature, "header": header, "message": message}
 
+    def household_with_a_silent_member(self, family_name):
+        """(household, member who consented, member who did not): the household consented, for this client.
+        Skips the test when g2p_api_consent is not installed."""
+        if "g2p.consent" not in self.env:
+            self.skipTest("g2p_api_consent is not installed")
+        self.client.legal_basis_enabled = False
+        Partner = self.env["res.partner"]
+        shown, hidden = Partner.create([{"is_registrant": True, "given_name": "Shown", "family_name": family_name},
+                                        {"is_registrant": True, "given_name": "Hiddenna", "family_name": family_name}])
+        household = Partner.create({"is_registrant": True, "is_group": True, "name": f"{family_name} household",
+                                    "group_member_ids": [(0, 0, {"individual_id": shown.id}),
+                                                         (0, 0, {"individual_id": hidden.id})]})
+        self.grant_consent(household, shown)
+        return household, shown, hidden
+
+    def grant_consent(self, *partners, evidence="F-DCI"):
+        """Active consents of each of ``partners`` for this client, scope dci:search (needs g2p_api_consent)."""
+        return self.env["g2p.consent"].create([{
+            "partner_id": partner.id, "client_id": self.client.id,
+            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)], "evidence_reference": evidence,
+        } for partner in partners])
+
     def search(self, envelope, validate=True, client=None, secret=None):
         if validate:
             self.request_validator.validate(envelope)
@@ -94,3 +140,65 @@ class DciCase(G2PApiCase):
         if response.status_code == 200 and validate:
             self.response_validator.validate(response.json())
         return response
+
+
+JOBS = ["g2p.dci.transaction", "g2p.api.delivery"]
+CALLBACK_PATHS = {"on-search": "/registry/on-search", "on-subscribe": "/registry/on-subscribe",
+                  "on-unsubscribe": "/registry/on-unsubscribe", "txn-on-status": "/registry/txn/on-status",
+                  "notify": "/registry/notify"}
+
+
+class DciAsyncCase(DciCase):
+    """The asynchronous calls: the client's callbacks go to a real HTTP receiver on 127.0.0.1."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._allow_outbound_hosts("127.0.0.1")
+        cls.receiver = Receiver().__enter__()
+        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
+        cls.client.write({"dci_callback_url": cls.receiver.url + "/spmis/dci", "dci_callback_allow_http": True,
+                          "scope_ids": [(4, cls.env.ref("g2p_dci_search.scope_dci_subscribe").id)]})
+        cls.ack_validator = spec_validator(ACK_SCHEMA)
+        cls.registry_key = cls.env["g2p.api.signing.key"]._ensure_active_key()._public_key()
+
+    def setUp(self):
+        super().setUp()
+        self.receiver.requests.clear()
+        self.receiver.responses.clear()
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def post(self, path, envelope, client=None, secret=None, headers=None, validate=True):
+        """POST an envelope (spec-valid unless told); the answer must be the spec's ACK/ERR acknowledgement."""
+        if validate:
+            spec_validator(request_schema(path)).validate(envelope)
+        with self._api() as api:
+            response = api.post("/dci" + path, json=envelope,
+                                headers=headers if headers is not None else self._auth(client or self.client,
+                                                                                          secret or self.secret))
+        if response.status_code == 200:
+            self.ack_validator.validate(response.json())
+        return response
+
+    def ack(self, path, envelope, status="ACK", validate=True):
+        response = self.post(path, envelope, validate=validate)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["message"]["ack_status"], status, response.text)
+        return response.json()["message"]
+
+    def callbacks(self):
+        """Run the jobs as the runner would; every callback received, checked against the spec and signature."""
+        self.commit_events()
+        self.run_jobs(JOBS)
+        received = []
+        for request in self.receiver.requests:
+            body = json.loads(request["body"])
+            action = body["header"]["action"]
+            self.assertEqual(request["path"], "/spmis/dci" + CALLBACK_PATHS[action])
+            spec_validator(request_schema(CALLBACK_PATHS[action])).validate(body)
+            claims = jwt.decode(body["signature"], self.registry_key, algorithms=["ES256"])
+            self.assertEqual(claims, {"header": body["header"], "message": body["message"]})
+            received.append(body)
+        self.receiver.requests.clear()
+        return received
+

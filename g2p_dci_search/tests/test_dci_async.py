@@ -1,33 +1,21 @@
-import json
 import uuid
-
-import jwt
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
-from odoo.addons.g2p_partner_api.tests.http_receiver import Receiver
-
-from .common import ACK_SCHEMA, DciCase, now, private_key, request_schema, spec_validator
-
-JOBS = ["g2p.dci.transaction", "g2p.api.delivery"]
-CALLBACK_PATHS = {"on-search": "/registry/on-search", "on-subscribe": "/registry/on-subscribe",
-                  "on-unsubscribe": "/registry/on-unsubscribe", "txn-on-status": "/registry/txn/on-status",
-                  "notify": "/registry/notify"}
+from ..services import dci_checks
+from .common import HTTP_ERROR_SCHEMA, DciAsyncCase, now, private_key, request_schema, spec_validator
 
 
 @tagged("post_install", "-at_install")
-class TestDciAsync(DciCase):
+class TestDciAsync(DciAsyncCase):
     """The asynchronous SPDCI calls through the mounted app, answered to a real HTTP receiver."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._allow_outbound_hosts("127.0.0.1")
-        cls.receiver = Receiver().__enter__()
-        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
-        cls.client.write({"dci_callback_url": cls.receiver.url + "/spmis/dci", "dci_callback_allow_http": True,
-                          "scope_ids": [(4, cls.env.ref("g2p_dci_search.scope_dci_subscribe").id)]})
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
         cls.nid = nid
         cls.people = cls.env["res.partner"].create([
@@ -35,48 +23,6 @@ class TestDciAsync(DciCase):
              "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"88800{i:03d}"})]}
             for i, (given, birthdate) in enumerate([("Ama", "1981-02-03"), ("Bo", "1992-04-05"), ("Cy", "2003-06-07")])
         ])
-        cls.ack_validator = spec_validator(ACK_SCHEMA)
-        cls.registry_key = cls.env["g2p.api.signing.key"]._ensure_active_key()._public_key()
-
-    def setUp(self):
-        super().setUp()
-        self.receiver.requests.clear()
-        self.receiver.responses.clear()
-
-    # --- helpers ---------------------------------------------------------------------------------
-    def post(self, path, envelope, client=None, secret=None, headers=None, validate=True):
-        """POST an envelope (spec-valid unless told); the answer must be the spec's ACK/ERR acknowledgement."""
-        if validate:
-            spec_validator(request_schema(path)).validate(envelope)
-        with self._api() as api:
-            response = api.post("/dci" + path, json=envelope,
-                                headers=headers if headers is not None else self._auth(client or self.client,
-                                                                                          secret or self.secret))
-        if response.status_code == 200:
-            self.ack_validator.validate(response.json())
-        return response
-
-    def ack(self, path, envelope, status="ACK", validate=True):
-        response = self.post(path, envelope, validate=validate)
-        self.assertEqual(response.status_code, 200, response.text)
-        self.assertEqual(response.json()["message"]["ack_status"], status, response.text)
-        return response.json()["message"]
-
-    def callbacks(self):
-        """Run the jobs as the runner would; every callback received, checked against the spec and signature."""
-        self.commit_events()
-        self.run_jobs(JOBS)
-        received = []
-        for request in self.receiver.requests:
-            body = json.loads(request["body"])
-            action = body["header"]["action"]
-            self.assertEqual(request["path"], "/spmis/dci" + CALLBACK_PATHS[action])
-            spec_validator(request_schema(CALLBACK_PATHS[action])).validate(body)
-            claims = jwt.decode(body["signature"], self.registry_key, algorithms=["ES256"])
-            self.assertEqual(claims, {"header": body["header"], "message": body["message"]})
-            received.append(body)
-        self.receiver.requests.clear()
-        return received
 
     def subscribe_envelope(self, reg_event_type="REGISTER", query=None, reg_type="Individual", reference_id=None, **criteria):
         item = {"reference_id": reference_id or str(uuid.uuid4()), "timestamp": now(), "subscribe_criteria": dict({
@@ -128,6 +74,22 @@ class TestDciAsync(DciCase):
             self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid")
             self.assertFalse(self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])]))
         self.assertFalse(self.callbacks(), "nothing is posted to an address the client did not register")
+
+    def test_sender_uri_is_normalised_before_the_prefix_check(self):
+        base = self.receiver.url + "/spmis/dci"
+        for uri in (base + "/../other/on-search", base + "/%2e%2e/other/on-search", base + "/..%2fother/on-search",
+                    base + "/registry/../../../other", base + "%2f..%2f..%2fother"):
+            envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})], sender_uri=uri)
+            ack = self.ack("/registry/search", envelope, status="ERR")
+            self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid", uri)
+            self.assertFalse(self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])]))
+        envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})],
+                                 sender_uri=base + "/./registry/x/../on-search")
+        self.ack("/registry/search", envelope)
+        (callback,) = self.callbacks()  # asserts it reached /spmis/dci/registry/on-search
+        self.assertEqual(callback["header"]["action"], "on-search")
+        self.assertEqual(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]).callback_url,
+                         base + "/registry/on-search")
 
     def test_answer_goes_out_even_if_the_callback_url_is_removed_after_the_ack(self):
         self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"})]))
@@ -239,6 +201,83 @@ class TestDciAsync(DciCase):
         self.assertEqual((status["txn_type"], status["txn_status"]["search_response"][0]["reference_id"]),
                          ("subscribe", "sub-ref-1"))
 
+    def test_txn_status_of_unknown_transactions_is_a_valid_answer(self):
+        queries = [("search", "transaction_id", "never-sent"), ("search", "correlation_id", "no-such-correlation"),
+                   ("subscribe", "reference_id_list", ["nobody", "knows"]), ("receipt", "transaction_id", "t-x")]
+        for txn_type, attribute_type, value in queries:
+            message = {"transaction_id": "st-u", "txnstatus_request": {
+                "reference_id": str(uuid.uuid4()), "txn_type": txn_type, "attribute_type": attribute_type,
+                "attribute_value": value}}
+            self.ack("/registry/txn/status", self.signed_envelope("txn-status", message, 1))
+            (callback,) = self.callbacks()  # validated against the spec's TxnStatusResponse
+            status = callback["message"]["txnstatus_response"]
+            self.assertEqual((callback["header"]["status"], status["txn_type"], status["txn_status"]["search_response"]),
+                             ("rjct", txn_type, []))
+            with self._api() as api:
+                response = api.post("/dci/registry/sync/txn/status", json=self.signed_envelope("txn-status", message, 1),
+                                    headers=self._auth(self.client, self.secret))
+            self.assertEqual(response.status_code, 200, response.text)
+            spec_validator(request_schema("/registry/txn/on-status")).validate(response.json())
+            self.assertEqual(response.json()["header"]["status"], "rjct")
+
+    def test_every_callback_carries_its_acks_correlation_and_transaction_ids(self):
+        search = self.envelope([self.item("expression", {"family_name": "Asyncson"})])
+        subscribe = self.subscribe_envelope(reference_id="corr-sub")
+        acks = {"on-search": (self.ack("/registry/search", search), search),
+                "on-subscribe": (self.ack("/registry/subscribe", subscribe), subscribe)}
+        received = {c["header"]["action"]: c for c in self.callbacks()}
+        code = received["on-subscribe"]["message"]["subscribe_response"][0]["subscriptions"][0]["code"]
+        unsubscribe = self.signed_envelope("unsubscribe", {"transaction_id": "corr-u", "timestamp": now(),
+                                                           "subscription_codes": [code]}, 1)
+        status = self.signed_envelope("txn-status", {"transaction_id": "corr-t", "txnstatus_request": {
+            "reference_id": "corr-t-1", "txn_type": "search", "attribute_type": "transaction_id",
+            "attribute_value": search["message"]["transaction_id"]}}, 1)
+        acks["on-unsubscribe"] = (self.ack("/registry/unsubscribe", unsubscribe), unsubscribe)
+        acks["txn-on-status"] = (self.ack("/registry/txn/status", status), status)
+        received.update({c["header"]["action"]: c for c in self.callbacks()})
+        self.assertEqual(set(received), set(acks))
+        for action, (ack, request) in acks.items():
+            message = received[action]["message"]
+            self.assertEqual((message["correlation_id"], message["transaction_id"]),
+                             (ack["correlation_id"], request["message"]["transaction_id"]), action)
+            self.assertEqual(received[action]["header"]["message_id"], request["header"]["message_id"], action)
+        # the status names the transaction it is about
+        txn_status = received["txn-on-status"]["message"]["txnstatus_response"]["txn_status"]
+        self.assertEqual(txn_status["correlation_id"], acks["on-search"][0]["correlation_id"])
+
+    def test_http_level_errors_in_both_readings(self):
+        """400, 401, 403 and 500 bodies are valid HttpErrorResponse AND Response (ERR acknowledgement)."""
+        http_error_validator = spec_validator(HTTP_ERROR_SCHEMA)
+        envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"})])
+        searcher, secret = self._create_client("Search only", scopes=["dci:search"], dci_sender_id="search.only")
+        bad = self.envelope([self.item("expression", {"family_name": "Asyncson"})], total_count="1")
+        cases = [("/registry/search", bad, self._auth(self.client, self.secret), 400, "err.request.bad"),
+                 ("/registry/search", envelope, {}, 401, "err.request.unauthorized"),
+                 ("/registry/sync/search", envelope, {"Authorization": "Bearer x"}, 401, "err.request.unauthorized"),
+                 ("/registry/subscribe", self.subscribe_envelope(), self._auth(searcher, secret), 403,
+                  "err.request.forbidden")]
+        for path, body, headers, status, code in cases:
+            with self._api() as api:
+                response = api.post("/dci" + path, json=body, headers=headers)
+            self.assertEqual(response.status_code, status, response.text)
+            answer = response.json()
+            http_error_validator.validate(answer)
+            self.ack_validator.validate(answer)
+            self.assertEqual((answer["errors"][0]["code"], answer["message"]["ack_status"],
+                              answer["message"]["error"]["code"]), (code, "ERR", code))
+            audit = self._audit_rows(resource="/dci" + path)[0]
+            self.assertEqual((audit.error_code, audit.correlation_id), (code, answer["message"]["correlation_id"]))
+        with (patch.object(dci_checks, "envelope_problem", side_effect=RuntimeError("boom")),
+              mute_logger("odoo.addons.g2p_dci_search.models.fastapi_endpoint"), self._api() as api):
+            response = api.post("/dci/registry/search", json=envelope, headers=self._auth(self.client, self.secret))
+        self.assertEqual(response.status_code, 500)
+        http_error_validator.validate(response.json())
+        self.ack_validator.validate(response.json())
+        self.assertEqual(response.json()["message"]["error"], {"code": "err.service.unavailable",
+                                                               "message": "Internal error."})
+        self.assertNotIn("boom", response.text)
+        self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]))
+
     # --- subscribe, notify, unsubscribe ----------------------------------------------------------
     def test_subscribe_then_notified_of_matching_new_registrants(self):
         result = self.subscribe("REGISTER", {"family_name": "Asyncson", "birth_date": {"$gte": "2000-01-01"}})
@@ -297,6 +336,52 @@ class TestDciAsync(DciCase):
             self.assertEqual((callback["header"]["status"], result["status"], result["status_reason_code"]),
                              ("rjct", "rjct", code.strip()))
         self.assertEqual(self.env["g2p.dci.subscription"].search_count([("client_id", "=", self.client.id)]), 1)
+
+    def test_active_subscriptions_are_capped_per_participant(self):
+        self.env["ir.config_parameter"].set_param("g2p_dci_search.max_active_subscriptions", "2")
+        first = self.subscribe("REGISTER", {"family_name": "Capson"})
+        self.subscribe("UPDATE", {"family_name": "Capson"})
+        over = self.subscribe("REGISTER", {"family_name": "Overcap"})
+        self.assertEqual((over["status"], over["status_reason_code"]), ("rjct", "rjct.notify_details.invalid"))
+        self.assertIn("subscription limit reached", over["status_reason_message"])
+        Subscription = self.env["g2p.dci.subscription"]
+        self.assertEqual(Subscription.search_count([("client_id", "=", self.client.id)]), 2, "nothing was created")
+        other, secret = self._create_client("Other MIS", scopes=["dci:subscribe"], dci_sender_id="other.mis",
+                                            dci_verify_signature=False, dci_callback_url=self.receiver.url + "/spmis/dci",
+                                            dci_callback_allow_http=True)
+        envelope = self.subscribe_envelope("REGISTER", {"family_name": "Capson"})
+        envelope["header"]["sender_id"] = "other.mis"
+        self.assertEqual(self.post("/registry/subscribe", envelope, client=other, secret=secret).status_code, 200)
+        (callback,) = self.callbacks()
+        self.assertEqual(callback["message"]["subscribe_response"][0]["status"], "succ", "the cap is per participant")
+        Subscription.search([("code", "=", first["subscriptions"][0]["code"])])._unsubscribe()
+        self.assertEqual(self.subscribe("REGISTER", {"family_name": "Overcap"})["status"], "succ")
+
+    def test_notify_stops_when_the_scope_or_the_client_is_revoked(self):
+        self.subscribe("REGISTER", {"family_name": "Revokeson"})
+        scope = self.env.ref("g2p_dci_search.scope_dci_subscribe")
+        Partner = self.env["res.partner"]
+        self.client.scope_ids = [(3, scope.id)]
+        Partner.create({"is_registrant": True, "given_name": "A", "family_name": "Revokeson"})
+        self.assertFalse(self.callbacks(), "no dci:subscribe, no notification")
+        self.client.write({"scope_ids": [(4, scope.id)], "active": False})
+        Partner.create({"is_registrant": True, "given_name": "B", "family_name": "Revokeson"})
+        self.assertFalse(self.callbacks(), "a deactivated participant is told nothing")
+        self.assertFalse(self.env["g2p.api.delivery"].search([("event_type", "=", "dci.notify")]))
+        self.client.active = True
+        Partner.create({"is_registrant": True, "given_name": "C", "family_name": "Revokeson"})
+        (notify,) = self.callbacks()
+        self.assertEqual(notify["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"], "C")
+
+    def test_subscription_filters_on_members_test_only_members_who_consented(self):
+        household, _shown, _hidden = self.household_with_a_silent_member("Filterson")
+        self.commit_events()
+        self.subscribe("UPDATE", {"member_name": {"$startsWith": "Hiddenna"}}, reg_type="Household")
+        self.subscribe("UPDATE", {"member_name": {"$startsWith": "Shown"}}, reg_type="Household")
+        household.write({"city": "Filtertown"})
+        notified = [c["message"]["notify_event"][0]["reference_id"] for c in self.callbacks()]
+        codes = self.env["g2p.dci.subscription"].search([("client_id", "=", self.client.id)], order="id")
+        self.assertEqual(notified, [codes[1].code], "only the filter on a consenting member fires")
 
     def test_unsubscribe(self):
         code = self.subscribe("REGISTER", {"family_name": "Asyncson"})["subscriptions"][0]["code"]

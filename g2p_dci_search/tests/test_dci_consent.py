@@ -7,6 +7,23 @@ from .common import DciCase
 class TestDciConsent(DciCase):
     """With g2p_api_consent installed, DCI results pass the same check as REST reads."""
 
+    def test_member_fields_test_only_members_who_consented(self):
+        """A household search on member_name must not reveal, through total_count, who else lives there."""
+        household, _shown, _hidden = self.household_with_a_silent_member("Oraclesen")
+
+        def count(query):
+            result = self.search(self.envelope([self.item("expression", query, reg_type="Household")])).json()
+            item = result["message"]["search_response"][0]
+            self.assertEqual(item["status"], "succ", item)
+            return item["pagination"]["total_count"]
+
+        self.assertEqual(count({"group_name": "Oraclesen household", "member_name": {"$contains": "Shown"}}), 1)
+        for query in ({"member_name": "Hiddenna Oraclesen"}, {"member_name": {"$startsWith": "Hidden"}},
+                      {"member_name": {"$in": ["Hiddenna Oraclesen"]}},
+                      {"$or": [{"member_name": {"$contains": "Hiddenna"}}, {"group_name": "no such household"}]}):
+            self.assertEqual(count(query), 0, query)
+        self.assertEqual(len(household.group_member_ids), 2, "nothing changed")
+
     def test_records_without_consent_are_omitted(self):
         if "g2p.consent" not in self.env:
             self.skipTest("g2p_api_consent is not installed")

@@ -58,7 +58,7 @@ class TestDciSyncSearch(DciCase):
         record = first["data"]["reg_records"][0]
         self.assertEqual((record["@type"], record["name"]["given_name"], record["birth_date"]), ("spdci:SRPerson", "Bea", "1990-06-15"))
         self.assertIn("@context", record)
-        self.assertEqual(record["identifier"], [{"@type": "common:Identifier", "identifier_type": "urn:g2p:id:national-id",
+        self.assertEqual(record["identifier"], [{"@type": "Identifier", "identifier_type": "NationalID",
                                                  "identifier_value": "77700001"}])
         self.assertEqual(second["pagination"], {"page_size": 2, "page_number": 1, "total_count": 3})
         self.assertEqual([r["name"]["given_name"] for r in second["data"]["reg_records"]], ["Dan%_", "Cai"])
@@ -207,8 +207,9 @@ class TestDciSyncSearch(DciCase):
         hh_id = group.reg_id_ids[0].value
         response = self.search(self.envelope([self.item("idtype-value", {"type": "HouseholdID", "value": hh_id}, reg_type="Household")]))
         record = self._records(response)["data"]["reg_records"][0]
-        self.assertEqual((record["@type"], record["group_size"], record["group_name"]), ("spdci:Group", 4, group.name))
-        self.assertEqual(record["member_list"][0]["relationship_type"], "head")
+        self.assertEqual((record["@type"], record["group_size"], record["additional_attributes"]),
+                         ("spdci:Group", 4, [{"group_name": group.name}]))
+        self.assertEqual(record["member_list"][0]["relationship_head"], "head")
 
     def test_duplicate_message_and_reference_ids(self):
         first = self.envelope([self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref")])

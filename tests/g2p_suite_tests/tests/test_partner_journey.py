@@ -63,8 +63,9 @@ class TestPartnerJourney(IngestCase):
             "evidence_reference": "JOURNEY-FORM"})
         found = dci_search()
         record = found["data"]["reg_records"][0]
-        self.assertEqual((record["group_name"], record["@id"]), ("Journey household", f"urn:uuid:{household.uuid}"))
-        self.assertEqual(record["member_list"], [], "the member has not consented: left out")
+        self.assertEqual((record["additional_attributes"], record["@id"]),
+                         ([{"group_name": "Journey household"}], f"urn:uuid:{household.uuid}"))
+        self.assertNotIn("member_list", record, "the member has not consented: left out (empty fields are omitted)")
         with self._api(self.rest_endpoint) as api:
             body = api.get(f"/api/v2/Group/{household.uuid}", headers=self._auth(payments, payments_secret)).json()
         self.assertEqual((body["name"], body["members"]), ("Journey household", []))

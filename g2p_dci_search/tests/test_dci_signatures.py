@@ -1,0 +1,69 @@
+import time
+
+from odoo.tests import tagged
+
+from .common import DciCase, private_key, public_pem, spdci_signature
+
+
+@tagged("post_install", "-at_install")
+class TestDciSignatures(DciCase):
+    """Ed25519 participants: EdDSA compact JWS and the spec's `Signature:` string form."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ed_key = private_key("ed25519")
+        cls.client.public_key = public_pem(cls.ed_key)
+        cls.env["res.partner"].create({"is_registrant": True, "given_name": "Edda", "family_name": "Signson"})
+
+    def signed(self, **signature_args):
+        envelope = self.envelope([self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA")
+        envelope["signature"] = spdci_signature(envelope, signature_args.pop("key", self.ed_key), **signature_args)
+        return envelope
+
+    def status(self, envelope):
+        response = self.search(envelope, validate=False)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.response_validator.validate(response.json())
+        header = response.json()["header"]
+        return header["status"], header.get("status_reason_message", "")
+
+    def test_eddsa_compact_jws(self):
+        envelope = self.envelope([self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA")
+        self.assertEqual(self.status(envelope)[0], "succ")
+        forged = self.envelope([self.item("expression", {"family_name": "Signson"})], key=private_key("ed25519"),
+                               algorithm="EdDSA")
+        status, reason = self.status(forged)
+        self.assertEqual((status, reason.split(":")[0]), ("rjct", "err.signature.invalid"))
+
+    def test_signature_string_form(self):
+        envelope = self.signed()
+        self.request_validator.validate(envelope)
+        self.assertEqual(self.status(envelope)[0], "succ")
+        self.assertEqual(self.env["g2p.dci.transaction"].search_count([("client_id", "=", self.client.id)]), 1)
+
+    def test_signature_string_form_refusals(self):
+        now = int(time.time())
+        tampered = self.signed()
+        tampered["message"]["search_request"][0]["search_criteria"]["query"] = {"family_name": "Someone else"}
+        other_sender = self.signed(sender_id="someone.else")
+        cases = {
+            "tampered message": tampered,
+            "another key": self.signed(key=private_key("ed25519")),
+            "expired": self.signed(created=now - 700, expires=now - 100),
+            "created in the future": self.signed(created=now + 600, expires=now + 1200),
+            "kidId of another sender": other_sender,
+            "not base64": dict(self.signed(), signature=self.signed()["signature"].rsplit('signature="', 1)[0]
+                               + 'signature="%%%"'),
+            "other headers": dict(self.signed(), signature=self.signed()["signature"].replace(
+                'headers="(created) (expires) digest"', 'headers="(created) digest"')),
+        }
+        for case, envelope in cases.items():
+            status, reason = self.status(envelope)
+            self.assertEqual(status, "rjct", case)
+            self.assertTrue(reason.startswith("err.signature.invalid"), (case, reason))
+        self.client.public_key = public_pem(private_key("ec"))
+        status, reason = self.status(self.signed())
+        self.assertTrue(reason.startswith("err.signature.invalid"), "the string form is ed25519 only")
+        self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]),
+                         "nothing is recorded for a refused envelope")
