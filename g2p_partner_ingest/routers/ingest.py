@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import authenticated_client
+from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit
 from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, PingResponse, UuidPath
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
@@ -136,6 +136,8 @@ def ingest_data(
         _verify_signature(env, model, client, wrapped, message_id)
     request.state.audit_actor = sender
     request.state.g2p_client_id = client.id
+    # counted once the sender is proven, so nobody can spend a partner's calls by claiming to be it
+    enforce_rate_limit(env, client, request.state)
     Raw = env["g2p.ingest.raw"].sudo()
     # idempotency: the same sender and message id get the original correlation id, nothing new
     previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")

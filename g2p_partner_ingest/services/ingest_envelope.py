@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.encoders import jsonable_encoder
 
 from odoo.addons.g2p_partner_api.services import templates
-from odoo.addons.g2p_partner_api.services.api_errors import ApiError, to_status_and_body
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError, RateLimited, to_status_and_body
 from odoo.addons.g2p_partner_api.services.api_middleware import BodyTooLarge
 
 _logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ def render_ingest_error(exc, state):
     if isinstance(exc, BodyTooLarge):
         state["audit_error_code"] = "PAYLOAD_TOO_LARGE"
         return 413, envelope(None, None, None, "PAYLOAD_TOO_LARGE", exc.detail), {}
+    if isinstance(exc, RateLimited):
+        state["audit_error_code"] = "RATE_LIMITED"
+        return 429, render(env_data_model, envelope(message_id, None, None, "RATE_LIMITED", exc.message)), exc.headers
     if isinstance(exc, RequestValidationError):
         state["audit_error_code"] = "INVALID_REQUEST"
         return 422, {"detail": jsonable_encoder(exc.errors())}, {}

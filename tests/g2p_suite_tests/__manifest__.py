@@ -7,5 +7,6 @@
     "category": "Hidden/Tests",
     "depends": ["g2p_partner_api", "g2p_api_consent", "g2p_partner_ingest", "g2p_dci_search"],
     "data": [],
+    "assets": {"web.assets_tests": ["g2p_suite_tests/static/tests/tours/*.js"]},
     "installable": True,
 }
