@@ -2,3 +2,4 @@ from . import test_partner_journey
 from . import test_hardening
 from . import test_openapi_fuzz
 from . import test_deployment_configs
+from . import test_packaging
