@@ -33,7 +33,9 @@ def _imported_distributions(addon_dir):
                 top_levels.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 top_levels.add(node.module.split(".")[0])
-    top_levels -= set(sys.stdlib_module_names) | {"odoo"}
+    # psycopg2 is Odoo's own database driver, installed as psycopg2 or psycopg2-binary: a Requires-Dist
+    # on one of them would make pip build or replace the driver Odoo already runs on
+    top_levels -= set(sys.stdlib_module_names) | {"odoo", "psycopg2"}
     packages = importlib.metadata.packages_distributions()
     return {_normalize(dist) for module in top_levels for dist in packages.get(module, [module])}
 
