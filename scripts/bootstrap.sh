@@ -76,4 +76,16 @@ if [ "$(cat "$VENV/.dev-stamp" 2>/dev/null)" != "$dev_stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | quiet
   echo "$dev_stamp" > "$VENV/.dev-stamp"
 fi
+# prettier and OCA's XML plugin for `make lint` (npm, into .venv/prettier): skipped without npm
+prettier_pkgs="prettier@3.3.3 @prettier/plugin-xml@3.4.1"
+if [ "$(cat "$VENV/prettier/.stamp" 2>/dev/null)" != "$prettier_pkgs" ]; then
+  if command -v npm >/dev/null; then
+    log "installing $prettier_pkgs into .venv/prettier (make lint)"
+    # shellcheck disable=SC2086
+    npm install --silent --no-save --prefix "$VENV/prettier" $prettier_pkgs >/dev/null 2>&1 \
+      && echo "$prettier_pkgs" > "$VENV/prettier/.stamp" || log "npm could not install prettier: make lint will say so"
+  else
+    log "no npm: make lint cannot format XML until node and npm are installed"
+  fi
+fi
 echo "$odoo_src" > "$VENV/.odoo-src"
