@@ -1,6 +1,8 @@
 {
     "name": "G2P DCI Search",
-    "summary": "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status",
+    "summary": (
+        "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status"
+    ),
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",

@@ -7,7 +7,21 @@
     "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["base", "mail", "contacts", "fastapi", "extendable_fastapi", "queue_job"],
-    "external_dependencies": {"python": ["pyjwt", "jsonpath-ng", "cryptography", "passlib", "jinja2", "requests", "fastapi", "starlette", "pydantic", "extendable", "extendable-pydantic"]},
+    "external_dependencies": {
+        "python": [
+            "pyjwt",
+            "jsonpath-ng",
+            "cryptography",
+            "passlib",
+            "jinja2",
+            "requests",
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "extendable",
+            "extendable-pydantic",
+        ]
+    },
     "data": [
         "security/g2p_security.xml",
         "security/ir.model.access.csv",

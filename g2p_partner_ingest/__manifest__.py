@@ -1,6 +1,9 @@
 {
     "name": "G2P Partner Ingest",
-    "summary": "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change requests staff approve",
+    "summary": (
+        "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change "
+        "requests staff approve"
+    ),
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",

@@ -58,8 +58,9 @@ def api_consent(draw):
 def partner_ingest(draw):
     # items falling into a tray
     _arrow_down(draw, 64, 14, 62, 14)
-    draw.polygon([_s(16, 70), _s(40, 70), _s(48, 84), _s(80, 84), _s(88, 70), _s(112, 70), _s(112, 110), _s(16, 110)],
-                 fill=WHITE)
+    draw.polygon(
+        [_s(16, 70), _s(40, 70), _s(48, 84), _s(80, 84), _s(88, 70), _s(112, 70), _s(112, 110), _s(16, 110)], fill=WHITE
+    )
 
 
 def _arrow_down(draw, x, y1, y2, head):

@@ -19,9 +19,15 @@ from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 # fragment → section title, in OCA's order (DESCRIPTION has none: it opens the page)
-FRAGMENTS = [("DESCRIPTION", None), ("INSTALL", "Installation"), ("CONFIGURE", "Configuration"),
-             ("USAGE", "Usage"), ("ROADMAP", "Known issues / Roadmap"), ("HISTORY", "Changelog"),
-             ("CONTRIBUTORS", "Contributors")]
+FRAGMENTS = [
+    ("DESCRIPTION", None),
+    ("INSTALL", "Installation"),
+    ("CONFIGURE", "Configuration"),
+    ("USAGE", "Usage"),
+    ("ROADMAP", "Known issues / Roadmap"),
+    ("HISTORY", "Changelog"),
+    ("CONTRIBUTORS", "Contributors"),
+]
 
 
 def addons():
@@ -75,9 +81,12 @@ def render_html(addon):
 
 def render_markdown(addon):
     manifest = _manifest(addon)
-    parts = ["<!-- generated from readme/ by scripts/gen_addon_readme.py: edit the fragments, then run it -->",
-             f"# {manifest['name']}", f"**{manifest.get('summary', '')}**",
-             f"Version {manifest['version']} · License {manifest['license']}"]
+    parts = [
+        "<!-- generated from readme/ by scripts/gen_addon_readme.py: edit the fragments, then run it -->",
+        f"# {manifest['name']}",
+        f"**{manifest.get('summary', '')}**",
+        f"Version {manifest['version']} · License {manifest['license']}",
+    ]
     for title, text in _fragments(addon):
         if title:
             parts.append(f"## {title}")
@@ -90,8 +99,10 @@ def render_markdown(addon):
 def main(argv):
     stale = []
     for addon in addons():
-        for path, text in ((addon / "static" / "description" / "index.html", render_html(addon)),
-                           (addon / "README.md", render_markdown(addon))):
+        for path, text in (
+            (addon / "static" / "description" / "index.html", render_html(addon)),
+            (addon / "README.md", render_markdown(addon)),
+        ):
             if path.exists() and path.read_text() == text:
                 continue
             if "--check" in argv:

@@ -16,15 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 # make run: one machine, the job-runner node's configuration with local values
 RUN_DEFAULTS = {
-    "db_sslmode": "prefer", "db_name": "g2p_demo", "admin_passwd": "admin", "http_interface": "127.0.0.1",
-    "workers": 2, "logfile": "", "jobrunner_host": "127.0.0.1",
+    "db_sslmode": "prefer",
+    "db_name": "g2p_demo",
+    "admin_passwd": "admin",
+    "http_interface": "127.0.0.1",
+    "workers": 2,
+    "logfile": "",
+    "jobrunner_host": "127.0.0.1",
     "channels": "root:2,root.g2p_ingest:2,root.g2p_outbound:2,root.g2p_dci:2",
 }
 
 
 def render(template, **values):
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                     autoescape=False)  # noqa: S701 - configuration files, not HTML
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )  # configuration files, not HTML
     return environment.from_string(Path(template).read_text()).render(**values)
 
 
@@ -34,15 +40,27 @@ def write_run_config(out_dir, listen, http_port, gevent_port, **values):
     Returns (odoo_conf, nginx_conf)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    values = {**RUN_DEFAULTS, "data_dir": _default_data_dir(), **values,
-              "http_port": http_port, "gevent_port": gevent_port}
+    values = {
+        **RUN_DEFAULTS,
+        "data_dir": _default_data_dir(),
+        **values,
+        "http_port": http_port,
+        "gevent_port": gevent_port,
+    }
     odoo_conf = out_dir / "odoo.conf"
     odoo_conf.write_text(render(DOCS / "odoo-jobrunner.conf", **values))
     odoo_conf.chmod(0o600)
     nginx_conf = out_dir / "nginx.conf"
-    nginx_conf.write_text(render(ROOT / "scripts" / "nginx-run.conf", prefix=out_dir.resolve(), listen=listen,
-                                 http_port=http_port, gevent_port=gevent_port,
-                                 locations_conf=DOCS / "nginx-locations.conf"))
+    nginx_conf.write_text(
+        render(
+            ROOT / "scripts" / "nginx-run.conf",
+            prefix=out_dir.resolve(),
+            listen=listen,
+            http_port=http_port,
+            gevent_port=gevent_port,
+            locations_conf=DOCS / "nginx-locations.conf",
+        )
+    )
     return odoo_conf, nginx_conf
 
 
@@ -68,8 +86,9 @@ def main(argv):
         sys.stdout.write(render(argv[1], **_values(argv[2:])))
     elif len(argv) >= 2 and argv[0] == "run":
         values = _values(argv[2:])
-        for path in write_run_config(argv[1], values.pop("listen"), values.pop("http_port"),
-                                     values.pop("gevent_port"), **values):
+        for path in write_run_config(
+            argv[1], values.pop("listen"), values.pop("http_port"), values.pop("gevent_port"), **values
+        ):
             print(path)
     else:
         sys.exit(__doc__)

@@ -7,8 +7,9 @@
     "maintainers": ["g2p-partner-api"],
     "category": "Hidden/Tests",
     "depends": ["g2p_partner_api", "g2p_api_consent", "g2p_partner_ingest", "g2p_dci_search"],
-    "external_dependencies": {"python": ["hypothesis", "schemathesis", "pyjwt", "cryptography", "fastapi", "requests",
-                                         "websocket-client"]},
+    "external_dependencies": {
+        "python": ["hypothesis", "schemathesis", "pyjwt", "cryptography", "fastapi", "requests", "websocket-client"]
+    },
     "data": [],
     "installable": True,
 }

@@ -67,10 +67,18 @@ class TestDeploymentConfigs(TransactionCase):
 
     def _values(self, **values):
         return {
-            "addons_path": config["addons_path"], "data_dir": str(self.tmp / "data"),
-            "db_host": config["db_host"] or "", "db_port": config["db_port"] or 5432, "db_user": config["db_user"],
-            "db_sslmode": "prefer", "db_name": self.db_name, "admin_passwd": secrets.token_hex(8),
-            "http_interface": "127.0.0.1", "workers": 2, "logfile": str(self.log), **values,
+            "addons_path": config["addons_path"],
+            "data_dir": str(self.tmp / "data"),
+            "db_host": config["db_host"] or "",
+            "db_port": config["db_port"] or 5432,
+            "db_user": config["db_user"],
+            "db_sslmode": "prefer",
+            "db_name": self.db_name,
+            "admin_passwd": secrets.token_hex(8),
+            "http_interface": "127.0.0.1",
+            "workers": 2,
+            "logfile": str(self.log),
+            **values,
         }
 
     def _start(self, argv):
@@ -123,10 +131,17 @@ class TestDeploymentConfigs(TransactionCase):
         setting, here pointing at the primary) and starts no queue_job runner."""
         http_port, gevent_port = _free_port(), _free_port()
         conf = self.tmp / "odoo-http.conf"
-        conf.write_text(self.odoo_conf.render(
-            ROOT / "docs" / "odoo-http.conf",
-            **self._values(http_port=http_port, gevent_port=gevent_port,
-                           db_replica_host=config["db_host"] or "", db_replica_port=config["db_port"] or 5432)))
+        conf.write_text(
+            self.odoo_conf.render(
+                ROOT / "docs" / "odoo-http.conf",
+                **self._values(
+                    http_port=http_port,
+                    gevent_port=gevent_port,
+                    db_replica_host=config["db_host"] or "",
+                    db_replica_port=config["db_port"] or 5432,
+                ),
+            )
+        )
         odoo = self._start_odoo(conf)
         base = f"http://127.0.0.1:{http_port}"
         self._wait_for(f"{base}/web/health", odoo)
@@ -144,33 +159,66 @@ class TestDeploymentConfigs(TransactionCase):
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "registry.test")])
         now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now)
-                .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256())
+        )
         (self.tmp / "tls.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        (self.tmp / "tls.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                             serialization.NoEncryption()))
-        (self.tmp / "g2p.conf").write_text(self.odoo_conf.render(
-            ROOT / "docs" / "nginx.conf", http_nodes=["10.0.0.11", "10.0.0.12"], http_port=8069, gevent_port=8072,
-            server_name="registry.test", ssl_certificate=self.tmp / "tls.crt", ssl_certificate_key=self.tmp / "tls.key",
-            log_dir=self.tmp, locations_conf=ROOT / "docs" / "nginx-locations.conf"))
+        (self.tmp / "tls.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        (self.tmp / "g2p.conf").write_text(
+            self.odoo_conf.render(
+                ROOT / "docs" / "nginx.conf",
+                http_nodes=["10.0.0.11", "10.0.0.12"],
+                http_port=8069,
+                gevent_port=8072,
+                server_name="registry.test",
+                ssl_certificate=self.tmp / "tls.crt",
+                ssl_certificate_key=self.tmp / "tls.key",
+                log_dir=self.tmp,
+                locations_conf=ROOT / "docs" / "nginx-locations.conf",
+            )
+        )
         (self.tmp / "nginx.conf").write_text(
-            f"pid {self.tmp}/nginx.pid;\nevents {{}}\nhttp {{\n    include {self.tmp}/g2p.conf;\n}}\n")
-        check = subprocess.run([nginx, "-t", "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf"), "-e", "stderr"],
-                               capture_output=True, text=True, timeout=60, check=False)
+            f"pid {self.tmp}/nginx.pid;\nevents {{}}\nhttp {{\n    include {self.tmp}/g2p.conf;\n}}\n"
+        )
+        check = subprocess.run(
+            [nginx, "-t", "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf"), "-e", "stderr"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         self.assertEqual(check.returncode, 0, check.stderr)
 
     def test_make_run_offers_the_product_addons_only(self):
         """`make run`'s addons path (scripts/odoo_env.sh): the product addons, not the test addon under tests/,
         so Apps lists the four apps only."""
-        shell = subprocess.run(["bash", "-c", 'source scripts/odoo_env.sh >/dev/null && echo "$RUN_ADDONS_PATH"'],
-                               cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
+        shell = subprocess.run(
+            ["bash", "-c", 'source scripts/odoo_env.sh >/dev/null && echo "$RUN_ADDONS_PATH"'],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
         addons_path = shell.stdout.strip().splitlines()[-1]
         folders = [Path(p) for p in addons_path.split(",")]
         for addon in ("g2p_partner_api", "g2p_api_consent", "g2p_partner_ingest", "g2p_dci_search"):
             self.assertTrue(any((folder / addon / "__manifest__.py").exists() for folder in folders), addon)
-        self.assertFalse([f for f in folders if (f / "g2p_suite_tests" / "__manifest__.py").exists()],
-                         "the test addon under tests/ would be listed in Apps")
+        self.assertFalse(
+            [f for f in folders if (f / "g2p_suite_tests" / "__manifest__.py").exists()],
+            "the test addon under tests/ would be listed in Apps",
+        )
         run_sh = (ROOT / "scripts" / "run.sh").read_text()
         self.assertIn('addons_path="$RUN_ADDONS_PATH"', run_sh)
         self.assertNotIn("odoo_bin", run_sh, "odoo_bin passes the test run's addons path")
@@ -190,16 +238,20 @@ class TestDeploymentConfigs(TransactionCase):
         # (make run's own is checked by test_make_run_offers_the_product_addons_only)
         values = self._values()
         values.pop("http_interface")
-        odoo_conf, nginx_conf = self.odoo_conf.write_run_config(self.tmp / "run", f"127.0.0.1:{listen}", http_port,
-                                                                gevent_port, **values)
+        odoo_conf, nginx_conf = self.odoo_conf.write_run_config(
+            self.tmp / "run", f"127.0.0.1:{listen}", http_port, gevent_port, **values
+        )
         odoo = self._start_odoo(odoo_conf)
         proxy = self._start([nginx, "-p", str(odoo_conf.parent), "-c", str(nginx_conf), "-e", "stderr"])
         base = f"http://127.0.0.1:{listen}"
         self._wait_for(f"{base}/web/health", odoo)
         self.assertIsNone(proxy.poll(), "nginx stopped")
         self.assertEqual(requests.get(f"{base}/api/v2/ping", timeout=30).status_code, 200)
-        self.assertEqual(requests.get(f"{base}/queue_job/runjob", timeout=30).status_code, 404,
-                         "the proxy keeps queue_job's runner endpoint private")
+        self.assertEqual(
+            requests.get(f"{base}/queue_job/runjob", timeout=30).status_code,
+            404,
+            "the proxy keeps queue_job's runner endpoint private",
+        )
         self._wait_for_log(f"queue job runner ready for db {self.db_name}", odoo)
         self._wait_for(f"{base}/websocket/health", odoo)
 

@@ -64,8 +64,10 @@ class TestPackaging(TransactionCase):
     def test_manifests_declare_what_the_code_imports(self):
         for addon in ADDONS:
             manifest = self._manifest(addon)
-            declared = {_normalize(re.split(r"[<>=!~\[ ]", dep)[0])
-                        for dep in manifest.get("external_dependencies", {}).get("python", [])}
+            declared = {
+                _normalize(re.split(r"[<>=!~\[ ]", dep)[0])
+                for dep in manifest.get("external_dependencies", {}).get("python", [])
+            }
             missing = _imported_distributions(ROOT / addon) - declared
             self.assertFalse(missing, f"{addon} imports {sorted(missing)} without declaring them")
             self.assertTrue(manifest.get("maintainers"), addon)
@@ -76,17 +78,36 @@ class TestPackaging(TransactionCase):
         with tempfile.TemporaryDirectory() as out:
             for addon in ADDONS:
                 build = subprocess.run(
-                    [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out,
-                     str(ROOT / "setup" / addon)],
-                    capture_output=True, text=True, timeout=300, check=False)
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "wheel",
+                        "--no-deps",
+                        "--no-build-isolation",
+                        "-q",
+                        "-w",
+                        out,
+                        str(ROOT / "setup" / addon),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
                 self.assertEqual(build.returncode, 0, build.stderr[-2000:])
                 [wheel] = Path(out).glob(f"odoo_addon_{addon}-*.whl")
                 with zipfile.ZipFile(wheel) as archive:
                     names = set(archive.namelist())
                 prefix = f"odoo/addons/{addon}/"
                 manifest = self._manifest(addon)
-                expected = {"__manifest__.py", "static/description/icon.png", "static/description/index.html",
-                            *manifest.get("data", []), *manifest.get("demo", [])}
+                expected = {
+                    "__manifest__.py",
+                    "static/description/icon.png",
+                    "static/description/index.html",
+                    *manifest.get("data", []),
+                    *manifest.get("demo", []),
+                }
                 expected |= {str(p.relative_to(ROOT / addon)) for p in (ROOT / addon / "views").glob("*.xml")}
                 missing = sorted(f for f in expected if prefix + f not in names)
                 self.assertFalse(missing, f"{wheel.name} lacks {missing}")
