@@ -67,7 +67,7 @@ def render_html(addon):
         '<div class="document">',
         f"<h1>{escape(manifest['name'])}</h1>",
         f"<p><strong>{escape(manifest.get('summary', ''))}</strong></p>",
-        f"<p>Version {escape(manifest['version'])} · License {escape(manifest['license'])}</p>",
+        f"<p>Version {escape(manifest['version'])} · License {escape(manifest.get('license', ''))}</p>",
     ]
     for title, text in _fragments(addon):
         if title:
@@ -85,7 +85,7 @@ def render_markdown(addon):
         "<!-- generated from readme/ by scripts/gen_addon_readme.py: edit the fragments, then run it -->",
         f"# {manifest['name']}",
         f"**{manifest.get('summary', '')}**",
-        f"Version {manifest['version']} · License {manifest['license']}",
+        f"Version {manifest['version']} · License {manifest.get('license', '')}",
     ]
     for title, text in _fragments(addon):
         if title:
