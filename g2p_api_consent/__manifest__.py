@@ -16,5 +16,6 @@
         "views/g2p_api_client_views.xml",
     ],
     "demo": ["demo/g2p_consent_demo.xml"],
+    "application": True,
     "installable": True,
 }

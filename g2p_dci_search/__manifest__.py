@@ -20,5 +20,6 @@
         "views/g2p_dci_transaction_views.xml",
         "views/g2p_dci_subscription_views.xml",
     ],
+    "application": True,
     "installable": True,
 }

@@ -26,5 +26,6 @@
     "assets": {
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
     },
+    "application": True,
     "installable": True,
 }

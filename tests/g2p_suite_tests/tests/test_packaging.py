@@ -46,8 +46,10 @@ class TestPackaging(TransactionCase):
         return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
 
     def test_one_icon_per_app(self):
+        """Apps (default filter: applications) lists each of the four with an icon of its own."""
         digests = set()
         for addon in ADDONS:
+            self.assertTrue(self._manifest(addon).get("application"), addon)
             with Image.open(ROOT / addon / "static" / "description" / "icon.png") as icon:
                 self.assertEqual((icon.format, icon.size), ("PNG", (128, 128)), addon)
                 digests.add(hashlib.sha256(icon.tobytes()).hexdigest())
