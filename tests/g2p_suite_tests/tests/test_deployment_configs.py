@@ -32,8 +32,8 @@ from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 180
-# how long a web client stays connected to /websocket (the 500 flood came every few seconds)
-WEBSOCKET_SECONDS = 20
+# how long a web client stays connected to /websocket: a minute (the 500 flood came every few seconds)
+WEBSOCKET_SECONDS = 60
 
 
 def _odoo_conf_module():
