@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup bench fuzz clean-db
+.PHONY: run test setup lint bench fuzz clean-db
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -9,6 +9,10 @@ run:
 
 test:
 	@bash scripts/test.sh
+
+# ruff, pylint-odoo (OCA's mandatory checks), OCA's module checks, prettier for XML, ... (.pre-commit-config.yaml)
+lint:
+	@bash scripts/lint.sh
 
 bench:
 	@bash tests/bench/run.sh

@@ -4,9 +4,10 @@
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
-    "website": "https://github.com/g2p-partner-api/g2p-partner-api",
+    "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api"],
+    "external_dependencies": {"python": ["fastapi", "pydantic", "extendable-pydantic"]},
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_consent_data.xml",
@@ -17,5 +18,6 @@
     "demo": ["demo/g2p_consent_demo.xml"],
     # consent is never off by accident: installing the API installs it
     "auto_install": ["g2p_partner_api"],
+    "application": True,
     "installable": True,
 }

@@ -1,13 +1,15 @@
 {
     "name": "G2P DCI Search",
-    "summary": "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status",
+    "summary": (
+        "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status"
+    ),
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
-    "website": "https://github.com/g2p-partner-api/g2p-partner-api",
+    "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job"],
-    "external_dependencies": {"python": ["pycountry"]},
+    "external_dependencies": {"python": ["fastapi", "pydantic", "jsonschema", "referencing", "PyYAML", "pycountry"]},
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_dci_register_data.xml",
@@ -18,5 +20,6 @@
         "views/g2p_dci_transaction_views.xml",
         "views/g2p_dci_subscription_views.xml",
     ],
+    "application": True,
     "installable": True,
 }

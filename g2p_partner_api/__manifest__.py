@@ -4,10 +4,24 @@
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
-    "website": "https://github.com/g2p-partner-api/g2p-partner-api",
+    "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["base", "mail", "contacts", "fastapi", "extendable_fastapi", "queue_job"],
-    "external_dependencies": {"python": ["pyjwt", "jsonpath-ng", "cryptography", "passlib"]},
+    "external_dependencies": {
+        "python": [
+            "pyjwt",
+            "jsonpath-ng",
+            "cryptography",
+            "passlib",
+            "jinja2",
+            "requests",
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "extendable",
+            "extendable-pydantic",
+        ]
+    },
     "data": [
         "security/g2p_security.xml",
         "security/ir.model.access.csv",

@@ -1,13 +1,16 @@
 {
     "name": "G2P Partner Ingest",
-    "summary": "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change requests staff approve",
+    "summary": (
+        "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change "
+        "requests staff approve"
+    ),
     "version": "18.0.1.0.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
-    "website": "https://github.com/g2p-partner-api/g2p-partner-api",
+    "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job", "mail"],
-    "external_dependencies": {"python": ["regex"]},
+    "external_dependencies": {"python": ["fastapi", "pydantic", "MarkupSafe", "regex"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
@@ -24,5 +27,6 @@
     "assets": {
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
     },
+    "application": True,
     "installable": True,
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings this machine to the point where Odoo 18 and the suite can run:
-# Debian build libraries, Chromium for tours, the Odoo 18 source, and .venv/.
+# Debian build libraries, Chromium for tours, nginx for `make run`, the Odoo 18 source, and .venv/.
 # Idempotent: each step is skipped when what it makes is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ need_debs=()
 for pkg in libpq-dev libldap2-dev libsasl2-dev chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_debs+=("$pkg")
 done
+# nginx: `make run` routes /websocket to Odoo's gevent port as the production proxy does
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_debs+=(nginx-light)
 if [ ${#need_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing Debian packages: ${need_debs[*]}"
@@ -67,5 +69,23 @@ if [ "$(cat "$VENV/.suite-stamp" 2>/dev/null)" != "$suite_stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt 2>&1 | quiet
   "$VENV/bin/python" -c "import odoo, fastapi, jwt, jsonpath_ng" || { echo "The virtualenv is incomplete: see the pip output above." >&2; exit 1; }
   echo "$suite_stamp" > "$VENV/.suite-stamp"
+fi
+dev_stamp=$(sha256sum requirements-dev.txt | cut -c1-16)
+if [ "$(cat "$VENV/.dev-stamp" 2>/dev/null)" != "$dev_stamp" ]; then
+  log "installing the repository's tools (requirements-dev.txt: packaging, readme pages, linters)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | quiet
+  echo "$dev_stamp" > "$VENV/.dev-stamp"
+fi
+# prettier and OCA's XML plugin for `make lint` (npm, into .venv/prettier): skipped without npm
+prettier_pkgs="prettier@3.3.3 @prettier/plugin-xml@3.4.1"
+if [ "$(cat "$VENV/prettier/.stamp" 2>/dev/null)" != "$prettier_pkgs" ]; then
+  if command -v npm >/dev/null; then
+    log "installing $prettier_pkgs into .venv/prettier (make lint)"
+    # shellcheck disable=SC2086
+    npm install --silent --no-save --prefix "$VENV/prettier" $prettier_pkgs >/dev/null 2>&1 \
+      && echo "$prettier_pkgs" > "$VENV/prettier/.stamp" || log "npm could not install prettier: make lint will say so"
+  else
+    log "no npm: make lint cannot format XML until node and npm are installed"
+  fi
 fi
 echo "$odoo_src" > "$VENV/.odoo-src"

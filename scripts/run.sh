@@ -1,31 +1,31 @@
 #!/usr/bin/env bash
 # Serves Odoo with every suite addon and demo data in database g2p_demo (created or
-# reused), 2 workers and the queue_job runner. Ctrl-C stops it.
+# reused), 2 workers and the queue_job runner, behind nginx as in production: nginx on
+# G2P_HTTP_PORT (8069) routes /websocket to Odoo's gevent port and the rest to its HTTP port.
+# The configuration is docs/odoo-jobrunner.conf rendered for this machine. Ctrl-C stops it.
 set -euo pipefail
 source "$(dirname "$0")/odoo_env.sh"
 db=${G2P_DB:-g2p_demo}
 port=${G2P_HTTP_PORT:-8069}
-conf=$ROOT/.odoo-run.conf
-cat > "$conf" <<CONF
-[options]
-addons_path = $ADDONS_PATH
-db_host = $PGHOST
-db_port = $PGPORT
-db_user = $PGUSER
-http_port = $port
-workers = 2
-max_cron_threads = 1
-server_wide_modules = base,web,queue_job
-limit_time_real = 600
-[queue_job]
-channels = root:2,root.g2p_ingest:2,root.g2p_outbound:2,root.g2p_dci:2
-CONF
+odoo_port=${G2P_ODOO_PORT:-$((port + 1))}
+gevent_port=${G2P_GEVENT_PORT:-$((port + 3))}
+rundir=$ROOT/.odoo-run
+# only the product addons: the test-only addons under tests/ are not offered in Apps
+"$VENV/bin/python" "$ROOT/scripts/odoo_conf.py" run "$rundir" listen="$port" http_port="$odoo_port" \
+  gevent_port="$gevent_port" addons_path="$RUN_ADDONS_PATH" db_host="$PGHOST" db_port="$PGPORT" \
+  db_user="$PGUSER" db_name="$db" >/dev/null
+conf=$rundir/odoo.conf
+odoo() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" "$@"; }
 if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1; then
   echo "[run] creating database $db with the suite and demo data"
-  odoo_bin -c "$conf" -d "$db" -i "$SUITE_ADDONS" --stop-after-init --log-level=warn
+  odoo -d "$db" -i "$SUITE_ADDONS" --stop-after-init --log-level=warn
 else
   # -i installs addons added since the last run, -u brings the others up to date
-  odoo_bin -c "$conf" -d "$db" -i "$SUITE_ADDONS" -u "$SUITE_ADDONS" --stop-after-init --log-level=warn
+  odoo -d "$db" -i "$SUITE_ADDONS" -u "$SUITE_ADDONS" --stop-after-init --log-level=warn
 fi
 "$VENV/bin/python" "$ROOT/scripts/print_demo_info.py" "$conf" "$db" "http://localhost:$port" || true
-exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$"
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx" -p "$rundir" -c "$rundir/nginx.conf" -e stderr &
+nginx_pid=$!
+trap 'kill "$nginx_pid" 2>/dev/null || true' EXIT
+odoo

@@ -3,3 +3,5 @@ from . import test_hardening
 from . import test_openapi_fuzz
 from . import test_key_custody
 from . import test_template_editors
+from . import test_deployment_configs
+from . import test_packaging
