@@ -78,7 +78,6 @@ class G2PApiClient(models.Model):
         value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
         return max(int(value), 0)
 
-    @api.depends("secret_hash")
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -104,6 +103,7 @@ class G2PApiClient(models.Model):
             raise AccessError(_("Only a system administrator may switch off these checks of an API client: %s",
                                 ", ".join(self._fields[f].string for f in unsafe)))
 
+    @api.depends("secret_hash")
     def _compute_has_secret(self):
         for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
             rec.has_secret = bool(hashed)
