@@ -20,6 +20,8 @@
             "pydantic",
             "extendable",
             "extendable-pydantic",
+            "MarkupSafe",
+            "urllib3",
         ]
     },
     "data": [
