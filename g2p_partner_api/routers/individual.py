@@ -26,10 +26,11 @@ def search_individuals(
     birthdate: date | None = None,
 ) -> Page[Individual]:
     total, records = registry.search_visible(
-        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page
+        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page,
+        fields=Individual.fetch_fields(),
     )
     return Page[Individual](total=total, page=page.page, page_size=page.page_size,
-                            items=[Individual.from_record(r) for r in records])
+                            items=Individual.from_records(records))
 
 
 @router.get("/{uuid}", response_model=Individual, summary="Read an individual")
@@ -38,7 +39,8 @@ def read_individual(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Individual:
-    return Individual.from_record(registry.get_registrant(env, client, uuid, False, READ))
+    partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
+    return Individual.from_records(partner)[0]
 
 
 @router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual")

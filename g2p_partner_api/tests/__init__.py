@@ -7,3 +7,4 @@ from . import test_rest_group_program
 from . import test_schema_extension
 from . import test_outbound
 from . import test_audit
+from . import test_query_count
