@@ -1,1 +1,2 @@
 from . import test_consent_api
+from . import test_consent_query_count

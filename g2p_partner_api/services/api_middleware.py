@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 
+from .call_cache import call_cache
+
 _logger = logging.getLogger(__name__)
 
 UNAUDITED_SUFFIXES = ("/ping", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/.well-known/jwks.json")
@@ -48,7 +50,7 @@ class G2PApiMiddleware:
             await send(message)
 
         try:
-            with env.cr.savepoint():
+            with call_cache(), env.cr.savepoint():
                 await self.app(scope, receive, send_wrapper)
         except psycopg2.OperationalError as exc:
             if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
@@ -75,22 +77,24 @@ class G2PApiMiddleware:
     def _audit(self, env, scope, state, status, started):
         route = scope.get("route")
         outcome = state.get("audit_outcome") or ("success" if status < 400 else "failure")
+        # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain
+        # values cannot half-write. Should the database refuse it, the transaction fails as a
+        # whole and nothing of the call is committed.
         try:
-            with env.cr.savepoint():
-                env["g2p.api.audit.log"].sudo()._record({
-                    "source": self.source,
-                    "client_id": state.get("g2p_client_id"),
-                    "actor": state.get("audit_actor"),
-                    "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
-                    "resource": scope["path"],
-                    "outcome": outcome,
-                    "status_code": status,
-                    "error_code": state.get("audit_error_code"),
-                    "correlation_id": state.get("correlation_id"),
-                    "reference_ids": ",".join(state.get("reference_ids") or []) or None,
-                    "legal_basis": state.get("legal_basis"),
-                    "latency_ms": (time.perf_counter() - started) * 1000,
-                })
+            env["g2p.api.audit.log"].sudo()._record({
+                "source": self.source,
+                "client_id": state.get("g2p_client_id"),
+                "actor": state.get("audit_actor"),
+                "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                "resource": scope["path"],
+                "outcome": outcome,
+                "status_code": status,
+                "error_code": state.get("audit_error_code"),
+                "correlation_id": state.get("correlation_id"),
+                "reference_ids": ",".join(state.get("reference_ids") or []) or None,
+                "legal_basis": state.get("legal_basis"),
+                "latency_ms": (time.perf_counter() - started) * 1000,
+            })
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])
 

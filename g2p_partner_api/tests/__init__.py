@@ -8,3 +8,4 @@ from . import test_schema_extension
 from . import test_outbound
 from . import test_audit
 from . import test_query_count
+from . import test_token_cache

@@ -5,8 +5,8 @@ from .common import G2PApiCase
 # Whole requests through the mounted app: token, client, consent rule, search, relational
 # data, rendering, savepoint and audit row. The bound is the full suite installed (consent
 # adds its rule); fewer modules need fewer queries.
-MAX_QUERIES_READ = 24
-MAX_QUERIES_PAGE = 25
+MAX_QUERIES_READ = 16
+MAX_QUERIES_PAGE = 17
 
 
 @tagged("post_install", "-at_install")
