@@ -29,17 +29,28 @@ RETRYABLE_PGCODES = {
 
 
 class G2PApiMiddleware:
-    def __init__(self, app, source, render_error):
-        """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol."""
+    def __init__(self, app, source, render_error, company_id=None):
+        """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
+        ``company_id``: the endpoint's company, the one company every call works in."""
         self.app = app
         self.source = source
         self.render_error = render_error
+        self.company_id = company_id
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         env = odoo_env_ctx.get()
+        if self.company_id:
+            env = env(context=dict(env.context, allowed_company_ids=[self.company_id]))
+        env_token = odoo_env_ctx.set(env)
+        try:
+            await self._call(env, scope, receive, send)
+        finally:
+            odoo_env_ctx.reset(env_token)
+
+    async def _call(self, env, scope, receive, send):
         state = scope.setdefault("state", {})
         started = time.perf_counter()
         status_holder = {}

@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from ..services import registry_service
 from .common import G2PApiCase
 
 # Whole requests through the mounted app: token, client, consent rule, search, relational
@@ -74,3 +77,24 @@ class TestRestQueryCount(G2PApiCase):
         self.assertEqual(len(page.json()["items"]), 25)
         self.assertEqual(len(page.json()["items"][0]["members"]), 2)
         self.assertEqual(page_count, one_count, "a page of 25 groups costs what a page of 1 does")
+
+    def test_apps_take_no_dependency_overrides(self):
+        """With any override FastAPI analyses every dependency again on each call."""
+        apps = self.env["fastapi.endpoint"].search([("app", "in", list(self.env["fastapi.endpoint"]._g2p_apps()))])
+        self.assertTrue(apps)
+        for endpoint in apps:
+            self.assertEqual(endpoint._get_app().dependency_overrides, {}, endpoint.app)
+
+    def test_calls_run_in_the_endpoint_company(self):
+        """What the company override did before: each call works in the endpoint's company."""
+        seen = []
+        original = registry_service.get_registrant
+
+        def spy(env, *args, **kwargs):
+            seen.append(env.context.get("allowed_company_ids"))
+            return original(env, *args, **kwargs)
+
+        with patch.object(registry_service, "get_registrant", spy), self._api() as api:
+            response = api.get(f"/api/v2/Individual/{self.people[0].uuid}", headers=self.headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(seen, [[self.rest_endpoint.company_id.id]])
