@@ -42,13 +42,16 @@ def _pagination(register, pagination):
     return int(size), int(number)
 
 
+def _schema(register):
+    return Group if register.target == "group" else Individual
+
+
 def _wires(register, client, records):
     """{id: wire form} of ``records`` of one register, loaded in a fixed number of queries."""
+    _schema(register).prefetch(records)
     if register.target == "group":
-        Group.prefetch(records)
         members = client._filter_readable_registrants(records.group_member_ids.individual_id, SCOPE)
         return {record.id: Group.from_record(record, members).model_dump(mode="json") for record in records}
-    Individual.prefetch(records)
     return {record.id: Individual.from_record(record).model_dump(mode="json") for record in records}
 
 
@@ -122,7 +125,7 @@ def _registrants_by_identifier(env, client, register, id_type, values):
     """{value: registrant} among what ``client`` may read: one query for all the values."""
     domain = register._base_domain() + client._readable_registrant_domain(SCOPE) + [
         ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
-    registrants = env["res.partner"].search(domain)
+    registrants = env["res.partner"].search_fetch(domain, _schema(register).fetch_fields())
     prefetch_paths(registrants, Identifier.orm_paths("reg_id_ids"))
     return {reg_id.value: registrant for registrant in registrants
             for reg_id in registrant.reg_id_ids if reg_id.id_type_id == id_type}
@@ -177,7 +180,8 @@ def search_items(env, client, items):
             # consent (when installed) narrows the search in SQL, so counts match what is returned
             domain = register._base_domain() + domain + client._readable_registrant_domain(SCOPE)
             total = Partner.search_count(domain)
-            records = Partner.search(domain, order=order, offset=(page_number - 1) * page_size, limit=page_size)
+            records = Partner.search_fetch(domain, _schema(register).fetch_fields(), order=order,
+                                           offset=(page_number - 1) * page_size, limit=page_size)
             answer.found(register, records, total, page_size, page_number)
         except DciQueryError as exc:
             answer.reject(exc.code, str(exc))
