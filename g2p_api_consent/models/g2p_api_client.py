@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.g2p_partner_api.services.call_cache import once_per_call
+
 
 class G2PApiClient(models.Model):
     _inherit = "g2p.api.client"
@@ -31,7 +33,12 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         if self.legal_basis_enabled:
             return []
-        return [("consent_ids", "any", self.env["g2p.consent"]._current_domain(self, scope))]
+
+        def consent_rule():
+            return [("consent_ids", "any", self.env["g2p.consent"]._current_domain(self, scope))]
+
+        # built once per API call (a DCI batch checks it for every item), never shared between clients
+        return list(once_per_call(("readable_registrant_domain", self.id, scope), consent_rule))
 
     def _legal_basis_for_read(self):
         self.ensure_one()

@@ -1,2 +1,3 @@
 from . import test_consent_api
 from . import test_consent_trust
+from . import test_consent_query_count

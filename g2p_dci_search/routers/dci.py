@@ -11,7 +11,7 @@ from odoo.addons.g2p_partner_api.schemas.common import PingResponse
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
-from ..services.dci_search import search_item
+from ..services.dci_search import search_items
 from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
@@ -60,9 +60,9 @@ def sync_search(
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
     rejected = dci_checks.item_rejections(client, "search", items)
+    answers = iter(search_items(env, client, [item for index, item in enumerate(items) if index not in rejected]))
     results = [
-        dci_envelope.item_rejected(item.get("reference_id"), *rejected[index]) if index in rejected
-        else search_item(env, client, item)
+        dci_envelope.item_rejected(item.get("reference_id"), *rejected[index]) if index in rejected else next(answers)
         for index, item in enumerate(items)
     ]
     succeeded = sum(1 for r in results if r["status"] == "succ")

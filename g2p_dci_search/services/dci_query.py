@@ -147,7 +147,8 @@ class DciQuery:
         negated = {"$eq": "$ne", "$in": "$nin", "$gt": "$lte", "$lt": "$gte", "$gte": "$lt", "$lte": "$gt"}[op]
         return {name: {negated: value}}
 
-    def idtype_value_domain(self, id_type, id_value):
+    def idtype_value(self, id_type, id_value):
+        """(g2p.id.type, value) an idtype-value query names."""
         if not isinstance(id_type, str) or not id_type or id_value in (None, "") or "\x00" in f"{id_type}{id_value}":
             raise DciQueryError("idtype-value needs an id type and a value")
         mapped = self.register.id_type_map_ids.filtered(lambda m: m.dci_id_type.lower() == id_type.lower()).id_type_id
@@ -155,7 +156,11 @@ class DciQuery:
             mapped = self.register.env["g2p.id.type"].search([("namespace_uri", "=", id_type)], limit=1)
         if not mapped:
             raise DciQueryError(f"unknown id type {id_type}")
-        return [("reg_id_ids", "any", [("id_type_id", "=", mapped.id), ("value", "=", str(id_value))])]
+        return mapped, str(id_value)
+
+    def idtype_value_domain(self, id_type, id_value):
+        mapped, value = self.idtype_value(id_type, id_value)
+        return [("reg_id_ids", "any", [("id_type_id", "=", mapped.id), ("value", "=", value)])]
 
     def order(self, sort):
         if not sort:

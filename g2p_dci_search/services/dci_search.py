@@ -1,7 +1,12 @@
 """Search items of a DCI request, each answered on its own (a bad item rejects only itself)."""
 
 import logging
+from collections import defaultdict
 
+from odoo.addons.g2p_partner_api.schemas.common import Identifier
+from odoo.addons.g2p_partner_api.schemas.group import Group
+from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
@@ -38,11 +43,21 @@ def _pagination(register, pagination):
     return int(size), int(number)
 
 
-def _wire(register, client, record):
+def _schema(register):
+    return Group if register.target == "group" else Individual
+
+
+def _wires(register, client, records):
+    """{id: wire form} of ``records`` of one register, loaded in a fixed number of queries."""
+    _schema(register).prefetch(records)
     if register.target == "group":
-        members = client._filter_readable_registrants(record.group_member_ids.individual_id, SCOPE)
-        return dci_records.group_wire(register, record, members, client, SCOPE)
-    return dci_records.individual_wire(register, record, visible_groups(client, record, SCOPE))
+        members = client._filter_readable_registrants(records.group_member_ids.individual_id, SCOPE)
+        return {record.id: dci_records.group_wire(register, record, members & record.group_member_ids.individual_id,
+                                                  client, SCOPE)
+                for record in records}
+    groups = visible_groups(client, records, SCOPE)
+    names = register._dci_id_type_names()
+    return {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
 
 
 def resolve_register(env, criteria):
@@ -52,12 +67,17 @@ def resolve_register(env, criteria):
     ``response_entity`` when that is absent; an idtype-value query's id type prefers the registers
     that map it.
     """
+    return env["g2p.dci.register"]._resolve(*_register_key(criteria))
+
+
+def _register_key(criteria):
+    """(reg_type, response_entity, reg_record_type, id_type): what chooses the register of a criteria."""
     query = criteria.get("query") if isinstance(criteria.get("query"), dict) else {}
     expression = query.get("value", {}).get("expression") if isinstance(query.get("value"), dict) else None
     collection = expression.get("collection") if isinstance(expression, dict) else None
     entity = criteria.get("response_entity") or (collection if collection in ("Group", "Member") else None)
     id_type = _idtype_value_of(criteria.get("query"))[0] if criteria.get("query_type") == "idtype-value" else None
-    return env["g2p.dci.register"]._resolve(criteria.get("reg_type"), entity, criteria.get("reg_record_type"), id_type)
+    return criteria.get("reg_type"), entity, criteria.get("reg_record_type"), id_type
 
 
 def query_domain(query, query_type, criteria_query):
@@ -73,44 +93,133 @@ def query_domain(query, query_type, criteria_query):
 
 def wire_record(register, client, record):
     """One registry record as the register's outgoing template renders it for ``client``."""
-    return register._render(_wire(register, client, record))
+    return register._render(_wires(register, client, record)[record.id])
+
+
+class _Answer:
+    """The search_response entry of one search_request entry, while the batch is answered."""
+
+    def __init__(self, item):
+        self.item = item
+        reference_id = item.get("reference_id") if isinstance(item, dict) else None
+        self.response = {"reference_id": str(reference_id or ""), "timestamp": now_iso()}
+        self.register = self.records = None
+
+    def found(self, register, records, total, page_size, page_number):
+        self.register, self.records = register, records
+        criteria = self.item.get("search_criteria") or {}
+        self.response.update(
+            status="succ",
+            data={"version": "1.0.0", "reg_type": criteria.get("reg_type") or register.reg_type,
+                  "reg_record_type": register.reg_record_type, "reg_records": []},
+            pagination={"page_size": page_size, "page_number": page_number, "total_count": total},
+        )
+
+    def reject(self, code, message):
+        self.records = None
+        self.response.pop("data", None)
+        self.response.pop("pagination", None)
+        self.response.update(status="rjct", status_reason_code=code, status_reason_message=message[:999])
+
+    def finish(self):
+        if self.item and isinstance(self.item, dict) and self.item.get("locale"):
+            self.response["locale"] = dci_records.spec_locale(self.item["locale"])
+        return self.response
+
+
+def _criteria(env, item, registers):
+    """(register, search_criteria) of one entry; ``registers`` caches the registers by what chooses them."""
+    if not (item.get("reference_id") if isinstance(item, dict) else None):
+        raise DciQueryError("reference_id is required", "rjct.reference_id.invalid")
+    if parse_ts(item.get("timestamp")) is None:
+        raise DciQueryError("timestamp must be an ISO 8601 date-time", "rjct.timestamp.invalid")
+    criteria = item.get("search_criteria")
+    if not isinstance(criteria, dict):
+        raise DciQueryError("search_criteria is required")
+    key = tuple(value if isinstance(value, str) or value is None else repr(value) for value in _register_key(criteria))
+    if key not in registers:
+        try:
+            registers[key] = resolve_register(env, criteria)
+        except DciQueryError as exc:
+            registers[key] = exc
+    if isinstance(registers[key], DciQueryError):
+        raise registers[key]
+    return registers[key], criteria
+
+
+def _registrants_by_identifier(env, client, register, id_type, values):
+    """{value: registrant} among what ``client`` may read: one query for all the values."""
+    domain = register._base_domain() + client._readable_registrant_domain(SCOPE) + [
+        ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
+    registrants = env["res.partner"].search_fetch(domain, _schema(register).fetch_fields())
+    prefetch_paths(registrants, Identifier.orm_paths("reg_id_ids"))
+    return {reg_id.value: registrant for registrant in registrants
+            for reg_id in registrant.reg_id_ids if reg_id.id_type_id == id_type}
+
+
+def _render_found(client, answers):
+    """The records of every answer, loaded once per register and rendered in one pass."""
+    found = [answer for answer in answers if answer.records]
+    by_register = defaultdict(list)
+    for answer in found:
+        by_register[answer.register].append(answer)
+    for register, register_answers in by_register.items():
+        records = register_answers[0].records.browse(
+            list(dict.fromkeys(i for answer in register_answers for i in answer.records.ids)))
+        wires = _wires(register, client, records)
+        rendered = {}
+        for record_id, wire in wires.items():
+            try:
+                rendered[record_id] = register._render(wire)
+            except TemplateRenderError:
+                _logger.exception("DCI outgoing template failed")
+        for answer in register_answers:
+            if all(i in rendered for i in answer.records.ids):
+                answer.response["data"]["reg_records"] = [rendered[i] for i in answer.records.ids]
+            else:
+                answer.reject("rjct.search_criteria.invalid",
+                              "The register's outgoing template failed; the registry was notified.")
+
+
+def search_items(env, client, items):
+    """search_response entries for search_request entries, in order, each answered on its own.
+
+    Set-based: the idtype-value entries are resolved together, one query per register and
+    id type with the consent rule in it; expression and predicate entries keep their own
+    query under the same rule. Every record found is then loaded and rendered in one pass.
+    """
+    answers = [_Answer(item) for item in items]
+    Partner = env["res.partner"]
+    registers, lookups = {}, defaultdict(list)
+    for answer in answers:
+        try:
+            register, criteria = _criteria(env, answer.item, registers)
+            query = DciQuery(register, client)
+            if criteria.get("query_type") == "idtype-value":
+                id_type, value = query.idtype_value(*_idtype_value_of(criteria.get("query")))
+                query.order(criteria.get("sort"))
+                lookups[register, id_type].append((answer, value, _pagination(register, criteria.get("pagination"))))
+                continue
+            domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
+            order = query.order(criteria.get("sort"))
+            page_size, page_number = _pagination(register, criteria.get("pagination"))
+            # consent (when installed) narrows the search in SQL, so counts match what is returned
+            domain = register._base_domain() + domain + client._readable_registrant_domain(SCOPE)
+            total = Partner.search_count(domain)
+            records = Partner.search_fetch(domain, _schema(register).fetch_fields(), order=order,
+                                           offset=(page_number - 1) * page_size, limit=page_size)
+            answer.found(register, records, total, page_size, page_number)
+        except DciQueryError as exc:
+            answer.reject(exc.code, str(exc))
+    for (register, id_type), wanted in lookups.items():
+        by_value = _registrants_by_identifier(env, client, register, id_type, {value for _, value, _ in wanted})
+        for answer, value, (page_size, page_number) in wanted:
+            registrant = by_value.get(value, Partner)  # identifiers are unique: one registrant at most
+            answer.found(register, registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)
+    _render_found(client, answers)
+    return [answer.finish() for answer in answers]
 
 
 def search_item(env, client, item):
     """One search_response entry for one search_request entry."""
-    reference_id = item.get("reference_id") if isinstance(item, dict) else None
-    response = {"reference_id": str(reference_id or ""), "timestamp": now_iso()}
-    try:
-        if not reference_id:
-            raise DciQueryError("reference_id is required", "rjct.reference_id.invalid")
-        if parse_ts(item.get("timestamp")) is None:
-            raise DciQueryError("timestamp must be an ISO 8601 date-time", "rjct.timestamp.invalid")
-        criteria = item.get("search_criteria")
-        if not isinstance(criteria, dict):
-            raise DciQueryError("search_criteria is required")
-        register = resolve_register(env, criteria)
-        query = DciQuery(register, client)
-        domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
-        order = query.order(criteria.get("sort"))
-        page_size, page_number = _pagination(register, criteria.get("pagination"))
-        # consent (when installed) narrows the search in SQL, so counts match what is returned
-        domain = register._base_domain() + domain + client._readable_registrant_domain(SCOPE)
-        Partner = env["res.partner"]
-        total = Partner.search_count(domain)
-        records = Partner.search(domain, order=order, offset=(page_number - 1) * page_size, limit=page_size)
-        response.update(
-            status="succ",
-            data={"version": "1.0.0", "reg_type": criteria.get("reg_type") or register.reg_type,
-                  "reg_record_type": register.reg_record_type,
-                  "reg_records": [wire_record(register, client, r) for r in records]},
-            pagination={"page_size": page_size, "page_number": page_number, "total_count": total},
-        )
-    except DciQueryError as exc:
-        response.update(status="rjct", status_reason_code=exc.code, status_reason_message=str(exc)[:999])
-    except TemplateRenderError:
-        _logger.exception("DCI outgoing template failed")
-        response.update(status="rjct", status_reason_code="rjct.search_criteria.invalid",
-                        status_reason_message="The register's outgoing template failed; the registry was notified.")
-    if item and isinstance(item, dict) and item.get("locale"):
-        response["locale"] = dci_records.spec_locale(item["locale"])
-    return response
+    return search_items(env, client, [item])[0]

@@ -1,11 +1,13 @@
 import secrets
 import time
 import uuid
+from typing import NamedTuple
 
 from markupsafe import Markup
+import jwt
 from passlib.context import CryptContext
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessDenied, AccessError, ValidationError
 from odoo.osv import expression
 
@@ -18,9 +20,19 @@ from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 SECRET_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=25000)
 
 
+class TokenGrant(NamedTuple):
+    """What a verified access token grants: the client behind it and the scopes it may use."""
+
+    client_db_id: int
+    client_id: str
+    scopes: frozenset
+    expires_at: int
+
+
 class G2PApiClient(models.Model):
     _name = "g2p.api.client"
-    _inherit = ["mail.thread"]
+    # the cache of verified tokens (_token_grant) is cleared at any change of a client
+    _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
     _description = "External system allowed to call the partner APIs"
     _order = "name"
 
@@ -225,6 +237,35 @@ class G2PApiClient(models.Model):
             "jti": str(uuid.uuid4()),
         }
         return self.env["g2p.api.signing.key"]._sign(claims, headers={"typ": "at+jwt"})
+
+    @api.model
+    def _grant_of_token(self, token):
+        """The ``TokenGrant`` of a valid access token, or None when its client is no longer active.
+
+        Raises jwt.PyJWTError for a token that is invalid or expired.
+        """
+        grant = self._token_grant(token)
+        if grant and grant.expires_at <= time.time():
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return grant
+
+    @api.model
+    @tools.ormcache("token")
+    def _token_grant(self, token):
+        # Keyed by the whole token (its jti and signature included), so an entry only ever
+        # serves the exact token that was verified, for the one client it names. Clients,
+        # scopes and signing keys clear the cache when they change: a deactivated client, a
+        # removed scope or a rotated key is refused at the next call, on every worker.
+        Client = self.sudo()
+        claims = self.env["g2p.api.signing.key"]._verify(
+            token, audience=Client._token_audience(), issuer=Client._token_issuer(),
+            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
+        )
+        client = Client.search([("client_id", "=", claims["sub"])], limit=1)
+        if not client:
+            return None
+        scopes = frozenset(str(claims.get("scope", "")).split()) & client._scope_codes()
+        return TokenGrant(client.id, client.client_id, scopes, int(claims["exp"]))
 
     # --- scopes and programmes ----------------------------------------------------------
     def _scope_codes(self):

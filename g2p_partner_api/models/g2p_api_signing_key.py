@@ -5,7 +5,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from ..services import jwt_service
@@ -24,7 +24,8 @@ class G2PApiSigningKey(models.Model):
     """
 
     _name = "g2p.api.signing.key"
-    _inherit = ["mail.thread"]
+    # verified tokens and the signing key are cached: rotation clears the cache (all workers)
+    _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
     _description = "Registry signing key"
     _order = "create_date desc, id desc"
     _rec_name = "kid"
@@ -106,9 +107,16 @@ class G2PApiSigningKey(models.Model):
         return jwt_service.load_public_key(self.public_key_pem)
 
     @api.model
-    def _sign(self, payload, headers=None):
+    @tools.ormcache()
+    def _signing_material(self):
+        """(kid, algorithm, private key PEM) of the active key, looked up once per worker."""
         key = self._ensure_active_key()
-        return jwt_service.sign(payload, key.private_key_pem, key.algorithm, key.kid, headers)
+        return key.kid, key.algorithm, key.private_key_pem
+
+    @api.model
+    def _sign(self, payload, headers=None):
+        kid, algorithm, private_key_pem = self._signing_material()
+        return jwt_service.sign(payload, private_key_pem, algorithm, kid, headers)
 
     @api.model
     def _verify(self, token, **options):

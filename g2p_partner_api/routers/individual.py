@@ -18,6 +18,7 @@ WRITE = "individual:write"
 
 def _to_wire(client, partners):
     """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
+    Individual.prefetch(partners)
     groups = registry.visible_groups(client, partners, READ)
     return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
 
@@ -32,7 +33,8 @@ def search_individuals(
     birthdate: date | None = None,
 ) -> Page[Individual]:
     total, records = registry.search_visible(
-        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page
+        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page,
+        fields=Individual.fetch_fields(),
     )
     return Page[Individual](total=total, page=page.page, page_size=page.page_size,
                             items=_to_wire(client, records))
@@ -44,7 +46,8 @@ def read_individual(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Individual:
-    return _to_wire(client, registry.get_registrant(env, client, uuid, False, READ))[0]
+    partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
+    return _to_wire(client, partner)[0]
 
 
 @router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual")

@@ -1,8 +1,10 @@
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Path
 from pydantic import BaseModel, Field, model_validator
+
+from ..services.orm_prefetch import prefetch_paths, root_fields
 
 T = TypeVar("T")
 
@@ -70,6 +72,11 @@ class Identifier(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:id:national-id"])
     value: str = Field(min_length=1, max_length=128, examples=["100007919"])
 
+    @staticmethod
+    def orm_paths(prefix):
+        """Field paths ``g2p.reg.id._to_wire`` reads, under the one2many ``prefix``."""
+        return (f"{prefix}.value", f"{prefix}.id_type_id.namespace_uri")
+
 
 class Coding(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:vocab:gender"])
@@ -80,12 +87,19 @@ class Coding(WireModel):
     def from_record(cls, code_record):
         return cls(**code_record._to_wire()) if code_record else None
 
+    @staticmethod
+    def orm_paths(prefix):
+        """Field paths ``g2p.vocabulary.code._to_wire`` reads, under the relational field ``prefix``."""
+        return tuple(f"{prefix}.{name}" for name in ("namespace_uri", "code", "display"))
+
 
 class Address(WireModel):
     street: str | None = None
     city: str | None = None
     zip: str | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code", examples=["MW"])
+
+    ORM_PATHS: ClassVar[tuple[str, ...]] = ("street", "city", "zip", "country_id.code")
 
 
 class Provenance(StrictExtendableBaseModel):
@@ -96,6 +110,16 @@ class Provenance(StrictExtendableBaseModel):
     updated_by: str | None = None
     updated_from: str | None = None
     updated_at: str | None = None
+
+    ORM_PATHS: ClassVar[tuple[str, ...]] = (
+        "source_client_id.client_id", "source_system", "last_source_client_id.client_id", "last_source_system",
+        "last_source_date",
+    )
+
+    @classmethod
+    def prefetch(cls, records):
+        """What ``from_record`` reads of ``records``, fetched for all of them at once."""
+        prefetch_paths(records.sudo(), cls.ORM_PATHS)
 
     @classmethod
     def from_record(cls, record):
@@ -108,6 +132,27 @@ class Provenance(StrictExtendableBaseModel):
             updated_from=record.last_source_system or None,
             updated_at=record.last_source_date.isoformat() + "Z" if record.last_source_date else None,
         )
+
+
+class RegistrantWire:
+    """Loading of registrant schemas: ``orm_paths()`` (the res.partner field paths a schema's
+    ``from_record`` reads) fetched for a whole page in a fixed number of queries."""
+
+    @classmethod
+    def orm_paths(cls):
+        return ()
+
+    @classmethod
+    def fetch_fields(cls):
+        """Fields of res.partner to ``search_fetch`` with the search itself."""
+        return root_fields(cls.orm_paths() + Provenance.ORM_PATHS)
+
+    @classmethod
+    def prefetch(cls, partners):
+        """Load what ``from_record`` reads of ``partners`` in a fixed number of queries."""
+        prefetch_paths(partners, cls.orm_paths())
+        Provenance.prefetch(partners)
+        return partners
 
 
 class Page(StrictExtendableBaseModel, Generic[T]):

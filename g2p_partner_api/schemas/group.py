@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance, WireModel
+from .common import Address, Coding, Identifier, Provenance, RegistrantWire, WireModel
 
 
 class GroupMember(StrictExtendableBaseModel):
@@ -14,7 +14,7 @@ class GroupMember(StrictExtendableBaseModel):
     end_date: date | None = None
 
 
-class Group(StrictExtendableBaseModel):
+class Group(RegistrantWire, StrictExtendableBaseModel):
     """A group (household) with the members the caller may see."""
 
     uuid: str
@@ -24,6 +24,16 @@ class Group(StrictExtendableBaseModel):
     address: Address | None = None
     members: list[GroupMember] = []
     provenance: Provenance | None = None
+
+    @classmethod
+    def orm_paths(cls):
+        """The res.partner field paths ``from_record`` reads (provenance apart); see ``Individual.orm_paths``."""
+        members = "group_member_ids"
+        return (
+            "uuid", "active", "name", *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
+            f"{members}.individual_id.uuid", f"{members}.individual_id.name", f"{members}.start_date",
+            f"{members}.end_date", *Coding.orm_paths(f"{members}.kind_ids"),
+        )
 
     @classmethod
     def from_record(cls, group, visible_members):

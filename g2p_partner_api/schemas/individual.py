@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance, WireModel
+from .common import Address, Coding, Identifier, Provenance, RegistrantWire, WireModel
 
 
 class GroupRef(StrictExtendableBaseModel):
@@ -11,7 +11,7 @@ class GroupRef(StrictExtendableBaseModel):
     kinds: list[Coding] = []
 
 
-class Individual(StrictExtendableBaseModel):
+class Individual(RegistrantWire, StrictExtendableBaseModel):
     """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)``."""
 
     uuid: str
@@ -26,6 +26,21 @@ class Individual(StrictExtendableBaseModel):
     address: Address | None = None
     groups: list[GroupRef] = []
     provenance: Provenance | None = None
+
+    @classmethod
+    def orm_paths(cls):
+        """The res.partner field paths ``from_record`` reads (provenance apart): an extension
+        that reads more adds its paths, so pages keep loading in a fixed number of queries."""
+        return (
+            "uuid", "active", "name", "given_name", "family_name", "addl_name", "birthdate",
+            *Coding.orm_paths("gender_id"), *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
+            "group_membership_ids.is_ended", "group_membership_ids.group_id.uuid",
+            *Coding.orm_paths("group_membership_ids.kind_ids"),
+        )
+
+    @classmethod
+    def from_records(cls, partners):
+        return [cls.from_record(partner) for partner in cls.prefetch(partners)]
 
     @classmethod
     def from_record(cls, partner):

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from odoo.addons.fastapi.context import odoo_env_ctx
 
 from .api_errors import rate_limit_headers
+from .call_cache import call_cache
 
 _logger = logging.getLogger(__name__)
 
@@ -60,19 +61,30 @@ def limited_receive(receive, limit):
 
 
 class G2PApiMiddleware:
-    def __init__(self, app, source, render_error, max_body_bytes=None):
+    def __init__(self, app, source, render_error, max_body_bytes=None, company_id=None):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
-        ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read."""
+        ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read;
+        ``company_id``: the endpoint's company, the one company every call works in."""
         self.app = app
         self.source = source
         self.render_error = render_error
         self.max_body_bytes = max_body_bytes
+        self.company_id = company_id
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         env = odoo_env_ctx.get()
+        if self.company_id:
+            env = env(context=dict(env.context, allowed_company_ids=[self.company_id]))
+        env_token = odoo_env_ctx.set(env)
+        try:
+            await self._call(env, scope, receive, send)
+        finally:
+            odoo_env_ctx.reset(env_token)
+
+    async def _call(self, env, scope, receive, send):
         state = scope.setdefault("state", {})
         started = time.perf_counter()
         status_holder = {}
@@ -94,7 +106,7 @@ class G2PApiMiddleware:
                 if declared.isdigit() and int(declared) > limit:
                     raise BodyTooLarge(limit)
                 app_receive = limited_receive(receive, limit)
-            with env.cr.savepoint():
+            with call_cache(), env.cr.savepoint():
                 await self.app(scope, app_receive, send_wrapper)
         except psycopg2.OperationalError as exc:
             if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
@@ -121,22 +133,24 @@ class G2PApiMiddleware:
     def _audit(self, env, scope, state, status, started):
         route = scope.get("route")
         outcome = state.get("audit_outcome") or ("success" if status < 400 else "failure")
+        # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain
+        # values cannot half-write. Should the database refuse it, the transaction fails as a
+        # whole and nothing of the call is committed.
         try:
-            with env.cr.savepoint():
-                env["g2p.api.audit.log"].sudo()._record({
-                    "source": self.source,
-                    "client_id": state.get("g2p_client_id"),
-                    "actor": state.get("audit_actor"),
-                    "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
-                    "resource": scope["path"],
-                    "outcome": outcome,
-                    "status_code": status,
-                    "error_code": state.get("audit_error_code"),
-                    "correlation_id": state.get("correlation_id"),
-                    "reference_ids": ",".join(state.get("reference_ids") or []) or None,
-                    "legal_basis": state.get("legal_basis"),
-                    "latency_ms": (time.perf_counter() - started) * 1000,
-                })
+            env["g2p.api.audit.log"].sudo()._record({
+                "source": self.source,
+                "client_id": state.get("g2p_client_id"),
+                "actor": state.get("audit_actor"),
+                "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                "resource": scope["path"],
+                "outcome": outcome,
+                "status_code": status,
+                "error_code": state.get("audit_error_code"),
+                "correlation_id": state.get("correlation_id"),
+                "reference_ids": ",".join(state.get("reference_ids") or []) or None,
+                "legal_basis": state.get("legal_basis"),
+                "latency_ms": (time.perf_counter() - started) * 1000,
+            })
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])
 

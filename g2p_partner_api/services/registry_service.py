@@ -44,23 +44,27 @@ def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
     return domain
 
 
-def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER):
-    """(total, page of records) among what ``client`` may read with ``scope``.
+def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER, fields=()):
+    """(total, page of records) among what ``client`` may read with ``scope``; ``fields`` are
+    fetched by the search query itself.
 
     The access hook contributes a domain, so consent filtering happens in SQL before
     paging: ``total`` counts only visible records and pages are never short.
     """
     if model._name == "res.partner":
         domain = domain + client._readable_registrant_domain(scope)
-    total = model.search_count(domain)
-    records = model.search(domain, order=order, offset=paging.offset, limit=paging.page_size)
+    records = model.search_fetch(domain, fields, offset=paging.offset, limit=paging.page_size, order=order)
+    if records and len(records) < paging.page_size or not (records or paging.offset):
+        total = paging.offset + len(records)  # the last page: no count query needed
+    else:
+        total = model.search_count(domain)
     return total, records
 
 
-def get_registrant(env, client, uuid, is_group, scope):
+def get_registrant(env, client, uuid, is_group, scope, fields=()):
     kind = "Group" if is_group else "Individual"
-    partner = env["res.partner"].search(
-        [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], limit=1
+    partner = env["res.partner"].search_fetch(
+        [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
     ) if uuid else env["res.partner"]
     if not partner:
         raise not_found(kind, uuid)

@@ -1,0 +1,100 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..services import registry_service
+from .common import G2PApiCase
+
+# Whole requests through the mounted app: token, client, consent rule, search, relational
+# data, rendering, savepoint and audit row. The bound is the full suite installed (consent
+# adds its rule); fewer modules need fewer queries.
+MAX_QUERIES_READ = 16
+MAX_QUERIES_PAGE = 17
+
+
+@tagged("post_install", "-at_install")
+class TestRestQueryCount(G2PApiCase):
+    """A REST read costs a fixed number of queries, whatever the page size or the record holds."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client("Query counter", scopes=["individual:read", "group:read"])
+        ref = cls.env.ref
+        nid, passport = ref("g2p_partner_api.id_type_national_id"), ref("g2p_partner_api.id_type_passport")
+        genders = [ref("g2p_partner_api.vocab_gender_female"), ref("g2p_partner_api.vocab_gender_male")]
+        kinds = [ref("g2p_partner_api.vocab_membership_kind_head"), ref("g2p_partner_api.vocab_membership_kind_child")]
+        Partner = cls.env["res.partner"].with_context(
+            g2p_provenance={"client_id": cls.client.id, "source_system": "census"})
+        cls.people = Partner.create([{
+            "is_registrant": True, "given_name": "Qcount", "family_name": f"Person{i:02d}", "birthdate": "1990-01-01",
+            "gender_id": genders[i % 2].id, "city": "Zomba", "country_id": ref("base.mw").id,
+            "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"9900{i:05d}"}),
+                           (0, 0, {"id_type_id": passport.id, "value": f"QP{i:05d}"})],
+        } for i in range(50)])
+        cls.groups = Partner.create([{
+            "is_registrant": True, "is_group": True, "is_company": True, "name": f"Qcount household {g}",
+            "group_member_ids": [(0, 0, {"individual_id": cls.people[2 * g + k].id, "kind_ids": [(6, 0, [kinds[k].id])]})
+                                 for k in range(2)],
+        } for g in range(25)])
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    def _queries(self, api, url, **params):
+        """(response, number of queries) of one call, nothing in the ORM cache beforehand."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        response = api.get(url, params=params, headers=self.headers)
+        self.env.flush_all()
+        self.assertEqual(response.status_code, 200, response.text)
+        return response, self.cr.sql_log_count - before
+
+    def test_read_and_pages_cost_fixed_queries(self):
+        with self._api() as api:
+            self._queries(api, f"/api/v2/Individual/{self.people[0].uuid}")  # warm-up: caches filled once
+            read, read_count = self._queries(api, f"/api/v2/Individual/{self.people[0].uuid}")
+            one, one_count = self._queries(api, "/api/v2/Individual", name="Qcount", _count=1)
+            page, page_count = self._queries(api, "/api/v2/Individual", name="Qcount", _count=50)
+        body = page.json()
+        self.assertEqual((body["total"], len(body["items"])), (50, 50))
+        self.assertEqual(len(body["items"][0]["identifiers"]), 2)
+        self.assertEqual(body["items"][0]["groups"][0]["kinds"][0]["code"], "head")
+        self.assertEqual(body["items"][0]["provenance"]["created_from"], "census")
+        self.assertEqual(read.json(), body["items"][0])
+        self.assertEqual(one.json()["items"], body["items"][:1])
+        self.assertLessEqual(read_count, MAX_QUERIES_READ)
+        self.assertLessEqual(page_count, MAX_QUERIES_PAGE)
+        self.assertEqual(page_count, one_count, "a page of 50 costs what a page of 1 does")
+
+    def test_group_page_costs_fixed_queries(self):
+        with self._api() as api:
+            self._queries(api, "/api/v2/Group", name="Qcount", _count=1)
+            one, one_count = self._queries(api, "/api/v2/Group", name="Qcount", _count=1)
+            page, page_count = self._queries(api, "/api/v2/Group", name="Qcount", _count=25)
+        self.assertEqual(len(page.json()["items"]), 25)
+        self.assertEqual(len(page.json()["items"][0]["members"]), 2)
+        self.assertEqual(page_count, one_count, "a page of 25 groups costs what a page of 1 does")
+
+    def test_apps_take_no_dependency_overrides(self):
+        """With any override FastAPI analyses every dependency again on each call."""
+        apps = self.env["fastapi.endpoint"].search([("app", "in", list(self.env["fastapi.endpoint"]._g2p_apps()))])
+        self.assertTrue(apps)
+        for endpoint in apps:
+            self.assertEqual(endpoint._get_app().dependency_overrides, {}, endpoint.app)
+
+    def test_calls_run_in_the_endpoint_company(self):
+        """What the company override did before: each call works in the endpoint's company."""
+        seen = []
+        original = registry_service.get_registrant
+
+        def spy(env, *args, **kwargs):
+            seen.append(env.context.get("allowed_company_ids"))
+            return original(env, *args, **kwargs)
+
+        with patch.object(registry_service, "get_registrant", spy), self._api() as api:
+            response = api.get(f"/api/v2/Individual/{self.people[0].uuid}", headers=self.headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(seen, [[self.rest_endpoint.company_id.id]])

@@ -1,0 +1,94 @@
+import re
+from contextlib import contextmanager
+from unittest.mock import patch
+
+from odoo.sql_db import Cursor
+from odoo.tests import tagged
+
+from .common import G2PApiCase
+
+
+@tagged("post_install", "-at_install")
+class TestPerCallOverhead(G2PApiCase):
+    """Token, client and scopes come from a cache; it never outlives a change of any of them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client("Cached reader", scopes=["individual:read", "program:read"])
+        cls.other, cls.other_secret = cls._create_client("Other reader", scopes=["individual:read"])
+        cls.amina = cls.env.ref("g2p_partner_api.demo_individual_02")
+
+    @contextmanager
+    def _statements(self):
+        """The SQL statements the block runs on the test cursor."""
+        seen = []
+        execute = Cursor.execute
+
+        def recording(cursor, query, params=None, log_exceptions=True):
+            seen.append(str(getattr(query, "code", query)))
+            return execute(cursor, query, params, log_exceptions)
+
+        with patch.object(Cursor, "execute", recording):
+            yield seen
+
+    def _read(self, api, headers):
+        return api.get(f"/api/v2/Individual/{self.amina.uuid}", headers=headers)
+
+    def test_warm_call_verifies_nothing_again_one_savepoint_one_insert(self):
+        headers = self._auth(self.client, self.secret)
+        with self._api() as api:
+            self.assertEqual(self._read(api, headers).status_code, 200)
+            self.env.invalidate_all()
+            with self._statements() as statements:
+                self.assertEqual(self._read(api, headers).status_code, 200)
+        text = "\n".join(statements)
+        self.assertFalse(re.search(r"FROM \"?g2p_api_signing_key", text), "the token is not verified again")
+        self.assertFalse(re.search(r"FROM \"?g2p_api_scope", text), "the scopes are not read again")
+        self.assertEqual(len([s for s in statements if s.startswith("SAVEPOINT")]), 1, text)
+        audit = [s for s in statements if "g2p_api_audit_log" in s]
+        self.assertEqual(len(audit), 1, text)
+        self.assertTrue(audit[0].startswith("INSERT"))
+        row = self._audit_rows(resource=f"/api/v2/Individual/{self.amina.uuid}")[0]
+        self.assertEqual((row.actor, row.client_id, row.outcome, row.status_code, row.action, row.source),
+                         (self.client.client_id, self.client, "success", 200, "GET /Individual/{uuid}", "/api/v2"))
+        self.assertEqual((row.specversion, row.event_type), ("1.0", "org.g2p.partner_api.call"))
+        self.assertTrue(row.event_id and row.time and row.latency_ms > 0)
+
+    def test_removed_scope_refused_at_once(self):
+        headers = self._auth(self.client, self.secret)
+        with self._api() as api:
+            self.assertEqual(api.get("/api/v2/Program", headers=headers).status_code, 200)
+            self.client.scope_ids -= self.client.scope_ids.filtered(lambda s: s.code == "program:read")
+            self.assertEqual(api.get("/api/v2/Program", headers=headers).status_code, 403)
+            self.assertEqual(self._read(api, headers).status_code, 200)
+
+    def test_deactivated_client_refused_at_once_db_unchanged(self):
+        headers = self._auth(self.client, self.secret)
+        with self._api() as api:
+            self.assertEqual(self._read(api, headers).status_code, 200)
+            self.client.active = False
+            before = self.env["res.partner"].search_count([("is_registrant", "=", True)])
+            response = api.post("/api/v2/Individual", json={"given_name": "Forged"}, headers=headers)
+            self.assertEqual(response.status_code, 401, response.text)
+            self.assertEqual(self._read(api, headers).status_code, 401)
+        self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), before)
+
+    def test_cached_grant_still_expires(self):
+        headers = self._auth(self.client, self.secret)
+        with self._api() as api:
+            self.assertEqual(self._read(api, headers).status_code, 200)
+            with patch("odoo.addons.g2p_partner_api.models.g2p_api_client.time.time", return_value=4102444800):
+                response = self._read(api, headers)
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("expired", response.json()["error"]["message"])
+
+    def test_nothing_shared_between_clients(self):
+        mine, theirs = self._auth(self.client, self.secret), self._auth(self.other, self.other_secret)
+        with self._api() as api:
+            for headers in (mine, theirs, mine, theirs):
+                self.assertEqual(self._read(api, headers).status_code, 200)
+            self.assertEqual(api.get("/api/v2/Program", headers=theirs).status_code, 403)
+            self.assertEqual(api.get("/api/v2/Program", headers=mine).status_code, 200)
+        rows = self._audit_rows(resource=f"/api/v2/Individual/{self.amina.uuid}")
+        self.assertEqual(rows.mapped("actor"), [self.other.client_id, self.client.client_id] * 2)
