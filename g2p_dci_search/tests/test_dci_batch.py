@@ -54,7 +54,7 @@ class TestDciBatchLookups(DciCase):
         self.assertEqual([answers[i]["pagination"]["total_count"] for i in (0, 1, 2, 4)], [1, 0, 1, 40])
         self.assertEqual(names[4], ["Batch39", "Batch38", "Batch37"])
         self.assertEqual(answers[5]["data"], answers[0]["data"])
-        self.assertEqual(answers[6]["data"]["reg_records"][0]["group_name"], "Batch household")
+        self.assertEqual(answers[6]["data"]["reg_records"][0]["additional_attributes"], [{"group_name": "Batch household"}])
         self.assertEqual(answers[3]["status_reason_code"], "rjct.search_criteria.invalid")
         self.assertEqual(answers[7]["status_reason_code"], "rjct.pagination.invalid")
         # item by item, the same answers (timestamps apart; the last one is refused before, off the spec)

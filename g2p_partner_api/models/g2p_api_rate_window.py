@@ -11,6 +11,10 @@ WINDOW_SECONDS = 60
 RateDecision = namedtuple("RateDecision", "allowed limit remaining reset")
 
 
+def _now():
+    return time.time()
+
+
 class G2PApiRateWindow(models.Model):
     """Calls of one client in one fixed one-minute window.
 
@@ -46,7 +50,7 @@ class G2PApiRateWindow(models.Model):
     def _consume(self, client, now=None):
         """Count one call of ``client`` and say whether it is within the client's limit."""
         limit = client.sudo()._effective_rate_limit()
-        now = time.time() if now is None else now
+        now = _now() if now is None else now
         window = int(now // WINDOW_SECONDS)
         reset = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
         if not limit:
@@ -65,4 +69,4 @@ class G2PApiRateWindow(models.Model):
     def _cron_purge(self):
         with self._counter_cursor() as cr:
             cr.execute("DELETE FROM g2p_api_rate_window WHERE window_start < %s",
-                       (int(time.time() // WINDOW_SECONDS) - 2,))
+                       (int(_now() // WINDOW_SECONDS) - 2,))

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from ..models.g2p_source_mixin import Provenance
 from ..services import registry_service
 from .common import G2PApiCase
 
@@ -25,7 +26,7 @@ class TestRestQueryCount(G2PApiCase):
         genders = [ref("g2p_partner_api.vocab_gender_female"), ref("g2p_partner_api.vocab_gender_male")]
         kinds = [ref("g2p_partner_api.vocab_membership_kind_head"), ref("g2p_partner_api.vocab_membership_kind_child")]
         Partner = cls.env["res.partner"].with_context(
-            g2p_provenance={"client_id": cls.client.id, "source_system": "census"})
+            g2p_provenance=Provenance(cls.client.id, "census"))
         cls.people = Partner.create([{
             "is_registrant": True, "given_name": "Qcount", "family_name": f"Person{i:02d}", "birthdate": "1990-01-01",
             "gender_id": genders[i % 2].id, "city": "Zomba", "country_id": ref("base.mw").id,

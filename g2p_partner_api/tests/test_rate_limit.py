@@ -6,6 +6,7 @@ from ..models.g2p_api_rate_window import WINDOW_SECONDS
 from .common import G2PApiCase
 
 NOW = 1_800_000_010.0  # 10 s into a window
+CLOCK = "odoo.addons.g2p_partner_api.models.g2p_api_rate_window._now"
 
 
 @tagged("post_install", "-at_install")
@@ -23,7 +24,7 @@ class TestRateLimit(G2PApiCase):
     def test_limit_shared_by_every_worker_answers_429_with_retry_after(self):
         # two apps built separately stand for two workers: the count lives in PostgreSQL
         headers, neighbour_headers = self._auth(self.client, self.secret), self._auth(self.other, self.other_secret)
-        with patch("time.time", return_value=NOW), self._api() as worker_a, self._api() as worker_b:
+        with patch(CLOCK, return_value=NOW), self._api() as worker_a, self._api() as worker_b:
             answers = [self._get(worker_a, headers), self._get(worker_b, headers), self._get(worker_a, headers)]
             refused = self._get(worker_b, headers)
             neighbour = self._get(worker_a, neighbour_headers)
@@ -40,9 +41,9 @@ class TestRateLimit(G2PApiCase):
     def test_next_window_opens_again(self):
         headers = self._auth(self.client, self.secret)
         with self._api() as api:
-            with patch("time.time", return_value=NOW):
+            with patch(CLOCK, return_value=NOW):
                 statuses = [self._get(api, headers).status_code for _ in range(4)]
-            with patch("time.time", return_value=NOW + WINDOW_SECONDS):
+            with patch(CLOCK, return_value=NOW + WINDOW_SECONDS):
                 later = self._get(api, headers)
         self.assertEqual(statuses, [200, 200, 200, 429])
         self.assertEqual(later.status_code, 200)
@@ -53,16 +54,16 @@ class TestRateLimit(G2PApiCase):
         self.other.rate_limit_per_minute = -1
         self.assertEqual(self.other._effective_rate_limit(), 0)
         headers = self._auth(self.other, self.other_secret)
-        with patch("time.time", return_value=NOW), self._api() as api:
+        with patch(CLOCK, return_value=NOW), self._api() as api:
             answers = [self._get(api, headers) for _ in range(4)]
         self.assertEqual({a.status_code for a in answers}, {200})
         self.assertNotIn("RateLimit-Limit", answers[0].headers)
 
     def test_purge_keeps_the_current_window(self):
         Window = self.env["g2p.api.rate.window"]
-        with patch("time.time", return_value=NOW - 10 * WINDOW_SECONDS):
+        with patch(CLOCK, return_value=NOW - 10 * WINDOW_SECONDS):
             Window._consume(self.client)
-        with patch("time.time", return_value=NOW):
+        with patch(CLOCK, return_value=NOW):
             Window._consume(self.client)
             Window._cron_purge()
         # the counters live in their own transactions, outside this test's snapshot
