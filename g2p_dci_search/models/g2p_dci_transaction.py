@@ -3,7 +3,7 @@ import json
 from odoo import fields, models
 
 from ..services import dci_callbacks, dci_envelope
-from ..services.dci_search import search_item
+from ..services.dci_search import search_items
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
 
@@ -48,9 +48,11 @@ class G2PDciTransaction(models.Model):
         envelope = json.loads(self.sudo().request_envelope)
         client = self.client_id
         results = []
-        for item, line in zip(envelope["message"]["search_request"], self.item_ids.sorted("id"), strict=True):
+        items = list(zip(envelope["message"]["search_request"], self.item_ids.sorted("id"), strict=True))
+        answers = iter(search_items(self.env, client, [item for item, line in items if line.status == "pdng"]))
+        for item, line in items:
             if line.status == "pdng":
-                result = search_item(self.env, client, item)
+                result = next(answers)
                 line.write({"status": result["status"], "status_reason_code": result.get("status_reason_code"),
                             "total_count": (result.get("pagination") or {}).get("total_count", 0)})
             else:
