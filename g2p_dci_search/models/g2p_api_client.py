@@ -29,6 +29,10 @@ class G2PApiClient(models.Model):
     )
     dci_subscription_ids = fields.One2many("g2p.dci.subscription", "client_id", string="DCI subscriptions")
 
+    @api.model
+    def _safe_settings(self):
+        return dict(super()._safe_settings(), dci_verify_signature=True, dci_callback_allow_http=False)
+
     @api.constrains("dci_callback_url", "dci_callback_allow_http")
     def _check_dci_callback_url(self):
         for rec in self.filtered("dci_callback_url"):

@@ -1,7 +1,7 @@
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.g2p_partner_api.services import jsonpath, templates
 
@@ -43,6 +43,22 @@ class G2PIngestDataModel(models.Model):
         ("max_items_positive", "check(max_items > 0)", "Max items must be positive."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_auto_approve_allowed(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_auto_approve_allowed(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_auto_approve_allowed(self, vals):
+        # auto-approval skips the four-eyes review: an API Manager configures data models, only a
+        # system administrator may let their change requests apply without a person
+        if vals.get("auto_approve") and not (self.env.su or self.env.user.has_group("base.group_system")):
+            raise AccessError(_("Only a system administrator may let a data model's changes apply without approval."))
     @api.onchange("mnemonic")
     def _onchange_mnemonic(self):
         if self.mnemonic:

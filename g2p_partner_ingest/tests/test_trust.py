@@ -85,6 +85,37 @@ class TestFourEyesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         self.assertIsNone(error)
         self.assertTrue(client.ingest_allow_unsigned)
 
+    def test_only_an_administrator_lets_a_data_model_skip_review(self):
+        model = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        self.assertFalse(model.auto_approve)
+        self._user("aa_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
+        self._user("aa_admin", "base.group_user,base.group_system")
+        self._as("aa_api_manager")
+        _result, error = self.call_kw("g2p.ingest.data.model", "write", [[model.id], {"auto_approve": True}])
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        _result, error = self.call_kw("g2p.ingest.data.model", "create", [{
+            "mnemonic": "SELF_APPROVING", "auto_approve": True}])
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.assertFalse(model.auto_approve)
+        self.assertFalse(self.env["g2p.ingest.data.model"].search([("mnemonic", "=", "SELF_APPROVING")]))
+        _result, error = self.call_kw("g2p.ingest.data.model", "write", [[model.id], {"description": "Persons from the survey"}])
+        self.assertIsNone(error, "an API Manager still edits the rest of a data model")
+        self._as("aa_admin")
+        _result, error = self.call_kw("g2p.ingest.data.model", "write", [[model.id], {"auto_approve": True}])
+        self.assertIsNone(error)
+        self.assertTrue(model.auto_approve)
+
+    def test_only_an_administrator_switches_dci_signature_checks_off(self):
+        if "dci_verify_signature" not in self.env["g2p.api.client"]._fields:
+            self.skipTest("g2p_dci_search is not installed")
+        client = self.env["g2p.api.client"].create({"name": "SP-MIS", "dci_sender_id": "spmis.fe"})
+        self._user("dc_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
+        self._as("dc_api_manager")
+        for vals in ({"dci_verify_signature": False}, {"dci_callback_allow_http": True}):
+            _result, error = self.call_kw("g2p.api.client", "write", [[client.id], vals])
+            self.assertEqual(error, "odoo.exceptions.AccessError", vals)
+        self.assertEqual((client.dci_verify_signature, client.dci_callback_allow_http), (True, False))
+
 
 @tagged("post_install", "-at_install")
 class TestServerOnlyFields(IngestCase):
