@@ -29,7 +29,7 @@ class ResPartner(models.Model):
     group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
     group_head_id = fields.Many2one("res.partner", string="Head", compute="_compute_group_composition")
-    member_count = fields.Integer(string="Members", compute="_compute_group_composition",
+    member_count = fields.Integer(string="Member count", compute="_compute_group_composition",
                                   help="Current members (memberships not ended)")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
