@@ -8,7 +8,7 @@ import jwt
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import AccessDenied, AccessError, ValidationError
+from odoo.exceptions import AccessDenied, ValidationError
 from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
@@ -32,7 +32,7 @@ class TokenGrant(NamedTuple):
 class G2PApiClient(models.Model):
     _name = "g2p.api.client"
     # the cache of verified tokens (_token_grant) is cleared at any change of a client
-    _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
+    _inherit = ["mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
     _description = "External system allowed to call the partner APIs"
     _order = "name"
 
@@ -89,31 +89,6 @@ class G2PApiClient(models.Model):
             return max(self.rate_limit_per_minute, 0)
         value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
         return max(int(value), 0)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_unsafe_settings(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_unsafe_settings(vals)
-        return super().write(vals)
-
-    # --- settings that weaken a check: system administrators only ----------------------------
-    @api.model
-    def _safe_settings(self):
-        """{field: safe value} of settings that switch a check off when moved away from the safe value
-        (e.g. signature verification). Addons add theirs (call super); only system administrators
-        may set any other value, and the form shows the client as unsafe."""
-        return {}
-
-    @api.model
-    def _check_unsafe_settings(self, vals):
-        unsafe = sorted(f for f, safe in self._safe_settings().items() if f in vals and vals[f] != safe)
-        if unsafe and not (self.env.su or self.env.user.has_group("base.group_system")):
-            raise AccessError(_("Only a system administrator may switch off these checks of an API client: %s",
-                                ", ".join(self._fields[f].string for f in unsafe)))
 
     @api.depends("secret_hash")
     def _compute_has_secret(self):

@@ -1,7 +1,7 @@
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
 from odoo.addons.g2p_partner_api.services import jsonpath, templates
 
@@ -10,7 +10,7 @@ class G2PIngestDataModel(models.Model):
     """How to read one kind of partner payload: where things are, how to map it, how to answer."""
 
     _name = "g2p.ingest.data.model"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "g2p.guarded.settings.mixin"]
     _description = "Ingest data model"
     _order = "mnemonic"
     _rec_name = "mnemonic"
@@ -43,22 +43,11 @@ class G2PIngestDataModel(models.Model):
         ("max_items_positive", "check(max_items > 0)", "Max items must be positive."),
     ]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_auto_approve_allowed(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_auto_approve_allowed(vals)
-        return super().write(vals)
-
     @api.model
-    def _check_auto_approve_allowed(self, vals):
-        # auto-approval skips the four-eyes review: an API Manager configures data models, only a
-        # system administrator may let their change requests apply without a person
-        if vals.get("auto_approve") and not (self.env.su or self.env.user.has_group("base.group_system")):
-            raise AccessError(_("Only a system administrator may let a data model's changes apply without approval."))
+    def _safe_settings(self):
+        # auto-approval skips the four-eyes review: API Managers configure data models, only a
+        # system administrator lets their change requests apply without a person
+        return dict(super()._safe_settings(), auto_approve=False)
     @api.onchange("mnemonic")
     def _onchange_mnemonic(self):
         if self.mnemonic:

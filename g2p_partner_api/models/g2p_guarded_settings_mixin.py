@@ -1,0 +1,33 @@
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+
+
+class G2PGuardedSettingsMixin(models.AbstractModel):
+    """Records with settings that switch a safeguard off (signature checks, human review): only a
+    system administrator may move them away from their safe value, whatever the caller's other
+    rights on the record and whatever context it sends."""
+
+    _name = "g2p.guarded.settings.mixin"
+    _description = "Settings only a system administrator may make unsafe"
+
+    @api.model
+    def _safe_settings(self):
+        """{field: safe value}; models and addons add theirs (call super)."""
+        return {}
+
+    @api.model
+    def _check_unsafe_settings(self, vals):
+        unsafe = sorted(f for f, safe in self._safe_settings().items() if f in vals and bool(vals[f]) != safe)
+        if unsafe and not (self.env.su or self.env.user.has_group("base.group_system")):
+            raise AccessError(_("Only a system administrator may switch off these safeguards of %(model)s: %(fields)s",
+                                model=self._description, fields=", ".join(self._fields[f].string for f in unsafe)))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_unsafe_settings(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_unsafe_settings(vals)
+        return super().write(vals)
