@@ -501,14 +501,19 @@ def row_end_to_end(server, key):
     return time.perf_counter() - started, applied
 
 
-def orm_baseline():
-    with open(os.path.join(ROOT, "tests/bench/shell_setup.py")) as script:
+def shell_figure(script_name, key):
+    """Run tests/bench/<script_name> in `odoo shell` on the bench database; the float it prints as KEY=."""
+    with open(os.path.join(ROOT, "tests/bench", script_name)) as script:
         out = subprocess.run(odoo_cmd("-d", DB, "--log-level=warn", "--no-http", command=("shell",)), stdin=script,
                              capture_output=True, text=True, env=dict(os.environ, BENCH_E2E_ITEMS=str(E2E_ITEMS)))
     for line in out.stdout.splitlines():
-        if line.startswith("ORM_CREATE_SECONDS="):
+        if line.startswith(f"{key}="):
             return float(line.split("=", 1)[1])
-    raise RuntimeError("ORM baseline failed:\n" + out.stderr[-2000:])
+    raise RuntimeError(f"{script_name} failed:\n" + out.stderr[-2000:])
+
+
+def orm_baseline():
+    return shell_figure("shell_setup.py", "ORM_CREATE_SECONDS")
 
 
 class Profile:
@@ -599,6 +604,10 @@ def main():
             rows.append(("4 end-to-end raw -> applied (auto-approve)", figure, f"ORM create {orm_seconds:.1f} s",
                          f"{e2e_seconds / orm_seconds:.1f}x ORM" if complete else "incomplete", "<= 3x",
                          complete and e2e_seconds / orm_seconds <= 3, rss4.peak))
+    if "rest" in ROWS:
+        rate_ms = shell_figure("rate_limit_cost.py", "RATE_LIMIT_MS")
+        rows.append(("6 rate-limit counter, per call", f"{rate_ms:.2f} ms (own transaction: UPSERT + commit)", "",
+                     "", "<= 1 ms", rate_ms <= 1, 0))
     print("\n" + "=" * 170)
     print(f"{'row':<44} {'measured':<50} {'baseline':<38} {'ratio':<20} {'target':<13} {'':<5} peak RSS")
     for name, figure, baseline, ratio, target, ok, peak in rows:

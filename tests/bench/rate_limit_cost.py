@@ -1,0 +1,14 @@
+# Run inside `odoo-bin shell -d g2p_bench`: what counting one call against a client's rate limit
+# costs (its own short transaction: one UPSERT and a commit), as every API call pays it.
+import json
+import time
+
+client = env["g2p.api.client"].search([("client_id", "=", "bench")])
+Window = env["g2p.api.rate.window"]
+for _ in range(50):  # warm the connection pool and the parameter cache
+    Window._consume(client)
+n = 2000
+started = time.perf_counter()
+for _ in range(n):
+    Window._consume(client)
+print("RATE_LIMIT_MS=" + json.dumps((time.perf_counter() - started) / n * 1000))
