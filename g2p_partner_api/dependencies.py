@@ -38,16 +38,15 @@ def authenticated_client(
     request.state.g2p_client_id = grant.client_db_id
     request.state.audit_actor = grant.client_id
     request.state.g2p_scopes = grant.scopes
-    client = env["g2p.api.client"].sudo().browse(grant.client_db_id)
-    enforce_rate_limit(env, client, request.state)
-    return client
+    enforce_rate_limit(env, grant.client_db_id, grant.rate_limit, request.state)
+    return env["g2p.api.client"].sudo().browse(grant.client_db_id)
 
 
-def enforce_rate_limit(env, client, state):
-    """Count the call against the client's per-minute limit (shared by every worker and
+def enforce_rate_limit(env, client_id, limit, state):
+    """Count the call against the client's per-minute ``limit`` (shared by every worker and
     node); raises ``RateLimited`` over the limit. The decision is kept on the request state
     so the middleware adds the RateLimit headers to the answer."""
-    decision = env["g2p.api.rate.window"]._consume(client)
+    decision = env["g2p.api.rate.window"]._consume(client_id, limit)
     if decision.limit:
         state.g2p_rate_limit = decision
     if not decision.allowed:

@@ -27,6 +27,7 @@ class TokenGrant(NamedTuple):
     client_id: str
     scopes: frozenset
     expires_at: int
+    rate_limit: int  # calls per minute, 0 for none
 
 
 class G2PApiClient(models.Model):
@@ -240,7 +241,7 @@ class G2PApiClient(models.Model):
         if not client:
             return None
         scopes = frozenset(str(claims.get("scope", "")).split()) & client._scope_codes()
-        return TokenGrant(client.id, client.client_id, scopes, int(claims["exp"]))
+        return TokenGrant(client.id, client.client_id, scopes, int(claims["exp"]), client._effective_rate_limit())
 
     # --- scopes and programmes ----------------------------------------------------------
     def _scope_codes(self):

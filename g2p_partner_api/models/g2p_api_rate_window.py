@@ -47,9 +47,9 @@ class G2PApiRateWindow(models.Model):
             yield cr
 
     @api.model
-    def _consume(self, client, now=None):
-        """Count one call of ``client`` and say whether it is within the client's limit."""
-        limit = client.sudo()._effective_rate_limit()
+    def _consume(self, client_id, limit, now=None):
+        """Count one call of the client ``client_id`` against ``limit`` calls per minute (0: none)
+        and say whether it is within it."""
         now = _now() if now is None else now
         window = int(now // WINDOW_SECONDS)
         reset = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
@@ -60,7 +60,7 @@ class G2PApiRateWindow(models.Model):
                 """INSERT INTO g2p_api_rate_window (client_id, window_start, hits) VALUES (%s, %s, 1)
                    ON CONFLICT (client_id, window_start) DO UPDATE SET hits = g2p_api_rate_window.hits + 1
                    RETURNING hits""",
-                (client.id, window),
+                (client_id, window),
             )
             hits = cr.fetchone()[0]
         return RateDecision(hits <= limit, limit, max(0, limit - hits), reset)

@@ -62,9 +62,9 @@ class TestRateLimit(G2PApiCase):
     def test_purge_keeps_the_current_window(self):
         Window = self.env["g2p.api.rate.window"]
         with patch(CLOCK, return_value=NOW - 10 * WINDOW_SECONDS):
-            Window._consume(self.client)
+            Window._consume(self.client.id, self.client._effective_rate_limit())
         with patch(CLOCK, return_value=NOW):
-            Window._consume(self.client)
+            Window._consume(self.client.id, self.client._effective_rate_limit())
             Window._cron_purge()
         # the counters live in their own transactions, outside this test's snapshot
         with self.env.registry.cursor() as cr:

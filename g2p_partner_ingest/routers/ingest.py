@@ -137,7 +137,7 @@ def ingest_data(
     request.state.audit_actor = sender
     request.state.g2p_client_id = client.id
     # counted once the sender is proven, so nobody can spend a partner's calls by claiming to be it
-    enforce_rate_limit(env, client, request.state)
+    enforce_rate_limit(env, client.id, client._effective_rate_limit(), request.state)
     Raw = env["g2p.ingest.raw"].sudo()
     # idempotency: the same sender and message id get the original correlation id, nothing new
     previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")

