@@ -141,7 +141,7 @@ class G2PApiMiddleware:
                 "source": self.source,
                 "client_id": state.get("g2p_client_id"),
                 "actor": state.get("audit_actor"),
-                "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                "action": state.get("audit_action") or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
                 "resource": scope["path"],
                 "outcome": outcome,
                 "status_code": status,
