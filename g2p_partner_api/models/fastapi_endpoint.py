@@ -1,12 +1,14 @@
 from starlette.middleware import Middleware
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
 from ..services.api_errors import render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
 
 APP = "g2p_partner_api"
+AUDIT_SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")
 
 
 class FastapiEndpoint(models.Model):
@@ -16,6 +18,41 @@ class FastapiEndpoint(models.Model):
     _inherit = "fastapi.endpoint"
 
     app = fields.Selection(selection_add=[(APP, "G2P Partner API (REST v2)")], ondelete={APP: "cascade"})
+    g2p_is_suite_app = fields.Boolean(compute="_compute_g2p_is_suite_app")
+    g2p_audit_enabled = fields.Boolean(
+        "Audit calls", default=True,
+        help="One audit row per call (health probes and docs excepted). Only a system administrator switches it off.")
+    g2p_audit_anonymous_failures = fields.Boolean(
+        "Audit refused anonymous calls", default=True,
+        help="Also record calls refused before the caller was authenticated (bad token, unknown or unproven sender). "
+             "Anonymous calls that succeed are never recorded. Only a system administrator switches it off.")
+
+    @api.depends("app")
+    def _compute_g2p_is_suite_app(self):
+        apps = self._g2p_apps()
+        for rec in self:
+            rec.g2p_is_suite_app = rec.app in apps
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_audit_switches(*vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_audit_switches(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_audit_switches(self, *vals_list):
+        # the audit trail is evidence of who called what: an API Manager may not switch it off
+        switched_off = any(field in vals and not vals[field] for vals in vals_list for field in AUDIT_SWITCHES)
+        if switched_off and not (self.env.su or self.env.user.has_group("base.group_system")):
+            raise AccessError(_("Only a system administrator may switch auditing of an API off."))
+
+    @api.model
+    def _fastapi_app_fields(self):
+        # the audit switches are given to the middleware when the app is built: changing them rebuilds it
+        return super()._fastapi_app_fields() + list(AUDIT_SWITCHES)
 
     @api.model
     def _g2p_apps(self):
@@ -35,7 +72,9 @@ class FastapiEndpoint(models.Model):
         spec = self._g2p_apps().get(self.app)
         if spec:
             middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=spec["render_error"],
-                                          max_body_bytes=spec.get("max_body_bytes"), company_id=self.company_id.id))
+                                          max_body_bytes=spec.get("max_body_bytes"), company_id=self.company_id.id,
+                                          audit=self.g2p_audit_enabled,
+                                          audit_anonymous_failures=self.g2p_audit_anonymous_failures))
         return middlewares
 
     def _get_app_dependencies_overrides(self):

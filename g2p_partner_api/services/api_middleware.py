@@ -61,15 +61,19 @@ def limited_receive(receive, limit):
 
 
 class G2PApiMiddleware:
-    def __init__(self, app, source, render_error, max_body_bytes=None, company_id=None):
+    def __init__(self, app, source, render_error, max_body_bytes=None, company_id=None, audit=True,
+                 audit_anonymous_failures=True):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
         ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read;
-        ``company_id``: the endpoint's company, the one company every call works in."""
+        ``company_id``: the endpoint's company, the one company every call works in;
+        ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches (the app is rebuilt when they change)."""
         self.app = app
         self.source = source
         self.render_error = render_error
         self.max_body_bytes = max_body_bytes
         self.company_id = company_id
+        self.audit = audit
+        self.audit_anonymous_failures = audit_anonymous_failures
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -115,7 +119,7 @@ class G2PApiMiddleware:
         except Exception as exc:  # noqa: BLE001 - every error becomes the protocol's envelope
             await self._send_error(exc, state, scope, receive, send_wrapper)
         finally:
-            if not scope["path"].endswith(UNAUDITED_SUFFIXES):
+            if self.audit and not scope["path"].endswith(UNAUDITED_SUFFIXES):
                 self._audit(env, scope, state, status_holder.get("status", 500), started)
 
     async def _send_error(self, exc, state, scope, receive, send):
@@ -133,6 +137,9 @@ class G2PApiMiddleware:
     def _audit(self, env, scope, state, status, started):
         route = scope.get("route")
         outcome = state.get("audit_outcome") or ("success" if status < 400 else "failure")
+        # anonymous: no client was authenticated (an ingest sender counts once its signature is verified)
+        if not state.get("g2p_client_id") and (outcome == "success" or not self.audit_anonymous_failures):
+            return
         # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain
         # values cannot half-write. Should the database refuse it, the transaction fails as a
         # whole and nothing of the call is committed.
@@ -141,7 +148,7 @@ class G2PApiMiddleware:
                 "source": self.source,
                 "client_id": state.get("g2p_client_id"),
                 "actor": state.get("audit_actor"),
-                "action": f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                "action": state.get("audit_action") or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
                 "resource": scope["path"],
                 "outcome": outcome,
                 "status_code": status,

@@ -127,10 +127,17 @@ class G2PChangeRequest(models.Model):
         return Partner
 
     @api.model
+    def _match(self, data_model, canonical):
+        """("update", the registrant) when one of the data model's target holds the matching identifier,
+        else ("add", no registrant): the decision the pipeline and the dry run share."""
+        existing = self._find_registrant(canonical, data_model.match_id_type_id, data_model.target == "group")
+        return ("update" if existing else "add"), existing
+
+    @api.model
     def _proposal_vals(self, raw, canonical):
-        existing = self._find_registrant(canonical, raw.data_model_id.match_id_type_id, raw.target == "group")
+        operation, existing = self._match(raw.data_model_id, canonical)
         return {
-            "operation": "update" if existing else "add", "target": raw.target, "registrant_id": existing.id,
+            "operation": operation, "target": raw.target, "registrant_id": existing.id,
             "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
             "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
             "client_id": raw.client_id.id, "source_system": raw.source_system, "ingest_raw_id": raw.id,

@@ -168,20 +168,47 @@ class G2PIngestRaw(models.Model):
 
     def _step_classification(self):
         """Confirm the item belongs to its data model's register before anything else reads it."""
-        if not isinstance(self._item(), dict):
-            raise PermanentIngestError("CLASSIFICATION_FAILED", "An item must be a JSON object.")
+        self._classify(self._item())
 
     def _step_transformation(self):
+        self.canonical = json.dumps(self._to_canonical(self.data_model_id, self._item()), sort_keys=True)
+
+    # The pure steps (no write): the pipeline above and the dry run below share them.
+    @api.model
+    def _classify(self, item):
+        if not isinstance(item, dict):
+            raise PermanentIngestError("CLASSIFICATION_FAILED", "An item must be a JSON object.")
+
+    @api.model
+    def _to_canonical(self, data_model, item):
+        """The canonical registrant (dict) the data model's transformation template makes of ``item``."""
         try:
-            canonical = templates.render_json(self.data_model_id.transformation_template, item=self._item())
+            canonical = templates.render_json(data_model.transformation_template, item=item)
         except templates.TemplateRenderError as exc:
             raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
-        schema = CanonicalGroup if self.target == "group" else CanonicalIndividual
+        schema = CanonicalGroup if data_model.target == "group" else CanonicalIndividual
         try:
-            canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
+            return schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
             raise PermanentIngestError("TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}") from exc
-        self.canonical = json.dumps(canonical, sort_keys=True)
+
+    @api.model
+    def _dry_run(self, data_model, items, classify=True):
+        """What the pipeline would make of each item, computed in memory: nothing is written."""
+        CR = self.env["g2p.change.request"]
+        answers = []
+        for index, item in enumerate(items):
+            try:
+                if classify:
+                    self._classify(item)
+                canonical = self._to_canonical(data_model, item)
+            except PermanentIngestError as exc:
+                answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
+                continue
+            operation, existing = CR._match(data_model, canonical)
+            answers.append({"item_index": index, "operation": operation.upper(), "registrant": existing.uuid or None,
+                            "canonical": canonical})
+        return answers
 
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)

@@ -21,6 +21,11 @@ router = APIRouter(tags=["Ingest"])
 _logger = logging.getLogger(__name__)
 SIGNATURE_WINDOW_PARAM = "g2p_partner_ingest.signature_window_seconds"
 DEFAULT_SIGNATURE_WINDOW = 600
+DRY_RUN_DOC = (
+    "Run every check (data model, paths, sender, signature within its time window and bound to the message id) "
+    "and the classification and transformation of each item in memory, and answer what would happen: per item the "
+    "canonical registrant, ADD or UPDATE and of whom (registrant uuid), or the error code. Nothing is written and the "
+    "message id is not used up: the real call with the same message id is accepted afterwards.")
 
 
 def _explicit_data_model(env, data_model, register_id, intake_form_id):
@@ -96,7 +101,11 @@ def ingest_data(
     data_model: Annotated[str | None, Query(max_length=64)] = None,
     register_id: Annotated[str | None, Query(max_length=64, description="with intake_form_id: skip classification")] = None,
     intake_form_id: Annotated[str | None, Query(max_length=64)] = None,
+    dry_run: Annotated[bool, Query(description=DRY_RUN_DOC)] = False,
 ):
+    if dry_run:
+        request.state.audit_action = "POST /ingest_data (dry run)"
+        request.state.ingest_dry_run = True
     wrapped = {"headers": {k.lower(): v for k, v in request.headers.items()}, "body": body}
     if "\\u0000" in json.dumps(body):
         # PostgreSQL text cannot hold NUL characters: refuse rather than fail on storage
@@ -144,10 +153,16 @@ def ingest_data(
     if previous:
         correlation_id = previous[0].correlation_id
         request.state.correlation_id = correlation_id
-        return render(model, envelope(message_id, correlation_id, {
-            "correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}))
+        payload = {"correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}
+        if dry_run:
+            return envelope(message_id, None, dict(payload, dry_run=True, data_model=model.mnemonic, items=[]))
+        return render(model, envelope(message_id, correlation_id, payload))
     if bypass and model.target != ("group" if register_id.lower() in ("group", "household") else "individual"):
         raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {model.mnemonic}.")
+    if dry_run:
+        # the plain envelope, never the data model's legacy acknowledgement template: this answer is for developers
+        return envelope(message_id, None, {"dry_run": True, "data_model": model.mnemonic, "duplicate": False,
+                                           "item_count": len(items), "items": Raw._dry_run(model, items, not bypass)})
     correlation_id = str(uuid.uuid4())
     source_system = request.headers.get("x-source-system") or client.default_source_system
     rows = Raw.create([{

@@ -46,7 +46,7 @@ def render(data_model, response):
 
 def render_ingest_error(exc, state):
     """Renderer for G2PApiMiddleware on the /partner app."""
-    env_data_model = state.get("ingest_data_model")
+    env_data_model = None if state.get("ingest_dry_run") else state.get("ingest_data_model")
     message_id = state.get("ingest_message_id")
     if isinstance(exc, IngestError):
         state["audit_error_code"] = exc.code

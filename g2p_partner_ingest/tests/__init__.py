@@ -3,3 +3,4 @@ from . import test_change_request_tour
 from . import test_trust
 from . import test_ingest_trust
 from . import test_ingest_rate_limit
+from . import test_ingest_dry_run

@@ -5,3 +5,4 @@ from . import test_key_custody
 from . import test_template_editors
 from . import test_deployment_configs
 from . import test_packaging
+from . import test_audit_controls
