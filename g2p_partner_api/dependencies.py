@@ -11,6 +11,8 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from .models.g2p_source_mixin import Provenance
+from .schemas.common import ArchiveRequest, ReasonHeader
+from .services import registry_service
 from .services.api_errors import ApiError, RateLimited, unauthorized
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
@@ -80,6 +82,31 @@ def require_read_scope(scope):
 
     dependency.__name__ = f"require_read_{scope.replace(':', '_')}"
     return dependency
+
+
+def if_match(
+    client=Depends(authenticated_client),
+    if_match: Annotated[str | None, Header(
+        max_length=1024, description="ETag of the caller's last read of the resource: the write is refused (412) if "
+        "the resource changed since. Required (428 without) for clients configured to require it.")] = None,
+) -> str | None:
+    """The ``If-Match`` header of a write; 428 when the client must send one and did not."""
+    if if_match is None and client.require_if_match:
+        raise ApiError(428, "precondition_required",
+                       "This client must send If-Match with the ETag of its last read of the resource.",
+                       details=[{"field": "If-Match", "message": "required for this client", "type": "missing"}])
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(if_match)]
+
+
+def archive_reason(body: ArchiveRequest | None = None, x_reason: ReasonHeader = None) -> str:
+    """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
+    return registry_service.archive_reason(body, x_reason)
+
+
+ArchiveReason = Annotated[str, Depends(archive_reason)]
 
 
 def api_env(

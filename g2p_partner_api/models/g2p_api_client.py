@@ -67,6 +67,11 @@ class G2PApiClient(models.Model):
         help="Calls this client may make per minute across every app, worker and node. "
              "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
     )
+    require_if_match = fields.Boolean(
+        string="Require If-Match", tracking=True,
+        help="Writes (PUT, PATCH, DELETE, membership transitions) must send If-Match with the ETag of the caller's "
+             "last read of the resource; without it they are refused with 428. Protects against lost updates.",
+    )
     note = fields.Text()
     blocked_reason = fields.Char(
         compute="_compute_capabilities", help="Why this client cannot call anything (empty when it can)."

@@ -90,6 +90,16 @@ class G2PApiSubscription(models.Model):
             _("Subscription"), self.name, self._generate_hmac_secret(),
         )
 
+    @api.model
+    def _split_group_event_subscriptions(self):
+        """Upgrade step: ``group.updated`` once announced a group's creation and archiving as well;
+        the subscriptions made then also get ``group.created`` and ``group.archived``, so they keep
+        receiving every event they used to."""
+        split = self.env["g2p.api.event.type"].search([("code", "in", ["group.created", "group.archived"])])
+        subscriptions = self.with_context(active_test=False).search([("event_type_ids.code", "=", "group.updated")])
+        subscriptions.write({"event_type_ids": [(4, event_type.id) for event_type in split]})
+        return subscriptions
+
     # --- events -> deliveries --------------------------------------------------------------
     @api.model
     def _resource_payload(self, record, client, scope):

@@ -1,7 +1,10 @@
 import uuid
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+# set by the registry when a registrant is archived (and cleared when it is restored), never by users
+ARCHIVE_FIELDS = frozenset({"archived_at", "archive_reason"})
 
 
 class ResPartner(models.Model):
@@ -29,6 +32,9 @@ class ResPartner(models.Model):
     group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
     group_head_id = fields.Many2one("res.partner", string="Head", compute="_compute_group_composition")
+    archived_at = fields.Datetime(string="Archived on", readonly=True, copy=False,
+                                  help="When the registrant was archived (set by the registry).")
+    archive_reason = fields.Char(readonly=True, copy=False, help="Why the registrant was archived, as the API caller gave it.")
     member_count = fields.Integer(string="Member count", compute="_compute_group_composition",
                                   help="Current members (memberships not ended)")
 
@@ -37,7 +43,12 @@ class ResPartner(models.Model):
     def _g2p_event_type(self, operation):
         if not self.is_registrant:
             return None
-        return "group.updated" if self.is_group else f"individual.{operation}"
+        return f"group.{operation}" if self.is_group else f"individual.{operation}"
+
+    def _archive_registrant(self, reason):
+        """Archive (never unlink) with the caller's reason; server code only: the reason and the
+        date are fields users cannot write."""
+        self.sudo().write({"active": False, "archive_reason": reason})
 
     @api.depends("group_member_ids.is_ended", "group_member_ids.kind_ids")
     def _compute_group_composition(self):
@@ -62,8 +73,13 @@ class ResPartner(models.Model):
     def _compose_name(self, given, addl, family):
         return " ".join(part for part in (given, addl, family) if part)
 
+    def _check_archive_fields_not_given(self, vals_list):
+        if not self.env.su and any(ARCHIVE_FIELDS.intersection(vals) for vals in vals_list):
+            raise AccessError(_("The archive date and reason are recorded by the registry only."))
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_archive_fields_not_given(vals_list)
         for vals in vals_list:
             if vals.get("is_registrant"):
                 vals.setdefault("uuid", str(uuid.uuid4()))
@@ -72,6 +88,13 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_archive_fields_not_given([vals])
+        if "active" in vals:
+            # the archive record follows the state, whoever changes it (UI, API, server code)
+            if vals["active"]:
+                vals = dict(vals, archived_at=False, archive_reason=False)
+            else:
+                vals = dict({"archived_at": fields.Datetime.now()}, **vals)
         if "uuid" in vals:
             for rec in self:
                 if rec.uuid and vals["uuid"] != rec.uuid:

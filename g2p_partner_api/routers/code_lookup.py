@@ -2,7 +2,6 @@
 valid codes from the API instead of from 422s. Any valid token may read them (no scope):
 they hold no personal data. Answers carry a content ETag and may be cached by the client."""
 
-import hashlib
 import json
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from ..dependencies import authenticated_client
 from ..schemas.code_lookup import IdType, Vocabulary, VocabularyCode, VocabularySummary
 from ..schemas.common import ERROR_RESPONSES
 from ..services.api_errors import ApiError
+from ..services.resource_version import etag_of
 
 router = APIRouter(tags=["Code lookups"], responses=ERROR_RESPONSES, dependencies=[Depends(authenticated_client)])
 
@@ -27,7 +27,7 @@ CACHEABLE = {304: {"description": "Not modified since the ETag sent in If-None-M
 def _cacheable(body, if_none_match):
     """The JSON answer with a strong ETag of its content; 304 when the client already holds it."""
     payload = jsonable_encoder(body)
-    etag = '"%s"' % hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+    etag = etag_of(payload)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
         return Response(status_code=304, headers=headers)

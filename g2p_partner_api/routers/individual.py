@@ -1,14 +1,22 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from odoo.api import Environment
 
-from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
+from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
+from ..schemas.common import (
+    ERROR_RESPONSES,
+    IncludeArchived,
+    Page,
+    UuidPath,
+    versioned_responses,
+)
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registry_service as registry
+from ..services.resource_version import with_etag
+from .archive import add_archive_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
 
@@ -23,6 +31,14 @@ def _to_wire(client, partners):
     return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
 
 
+def _for_write(env, client, uuid, if_match):
+    return registry.registrant_for_write(env, client, uuid, False, WRITE, if_match, _to_wire)
+
+
+def _written(response, client, partner):
+    return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
+
+
 @router.get("", response_model=Page[Individual], summary="Search individuals")
 def search_individuals(
     env: Annotated[Environment, Depends(api_env)],
@@ -31,55 +47,68 @@ def search_individuals(
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     birthdate: date | None = None,
+    include_archived: IncludeArchived = False,
 ) -> Page[Individual]:
     total, records = registry.search_visible(
         env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page,
-        fields=Individual.fetch_fields(),
+        fields=Individual.fetch_fields(), include_archived=include_archived,
     )
     return Page[Individual](total=total, page=page.page, page_size=page.page_size,
                             items=_to_wire(client, records))
 
 
-@router.get("/{uuid}", response_model=Individual, summary="Read an individual")
+@router.get("/{uuid}", response_model=Individual, summary="Read an individual", responses=versioned_responses(gone=True))
 def read_individual(
     uuid: UuidPath,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
-    return _to_wire(client, partner)[0]
+    return with_etag(response, _to_wire(client, partner)[0])
 
 
-@router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual")
+@router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual",
+             responses=versioned_responses(201))
 def create_individual(
     body: IndividualWrite,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Individual:
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
-    return _to_wire(client, partner)[0]
+    return _written(response, client, partner)
 
 
-@router.put("/{uuid}", response_model=Individual, summary="Replace an individual")
+@router.put("/{uuid}", response_model=Individual, summary="Replace an individual",
+            responses=versioned_responses(gone=True, write=True))
 def replace_individual(
     uuid: UuidPath,
     body: IndividualWrite,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
 ) -> Individual:
-    partner = registry.get_registrant(env, client, uuid, False, WRITE)
+    partner = _for_write(env, client, uuid, if_match)
     partner.write(registry.individual_vals(env, partner, body, registry.full_replacement(body)))
-    return _to_wire(client, partner)[0]
+    return _written(response, client, partner)
 
 
-@router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual")
+@router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual",
+              responses=versioned_responses(gone=True, write=True))
 def patch_individual(
     uuid: UuidPath,
     body: IndividualPatch,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
 ) -> Individual:
-    partner = registry.get_registrant(env, client, uuid, False, WRITE)
+    partner = _for_write(env, client, uuid, if_match)
     partner.write(registry.individual_vals(env, partner, body, body.model_fields_set))
-    return _to_wire(client, partner)[0]
+    return _written(response, client, partner)
+
+
+archive = add_archive_route(router, "an Individual", Individual, WRITE, _for_write, _written)

@@ -1,13 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath, versioned_responses
 from ..schemas.program import Program
 from ..services import registry_service as registry
+from ..services.resource_version import with_etag
 
 router = APIRouter(prefix="/Program", tags=["Program"], responses=ERROR_RESPONSES)
 
@@ -27,12 +28,13 @@ def search_programs(
                          items=[Program.from_record(p) for p in records])
 
 
-@router.get("/{uuid}", response_model=Program, summary="Read a programme")
+@router.get("/{uuid}", response_model=Program, summary="Read a programme", responses=versioned_responses())
 def read_program(
     uuid: UuidPath,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(READ))],
 ) -> Program:
     program = env["g2p.program"].search([("uuid", "=", uuid)], limit=1)
     registry.check_program_allowed(client, program, uuid)
-    return Program.from_record(program)
+    return with_etag(response, Program.from_record(program))

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
 from odoo.api import Environment
 
-from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath
+from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
+from ..schemas.common import ERROR_RESPONSES, Page, UuidPath, versioned_responses
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -14,11 +14,13 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
+from ..services.resource_version import check_if_match, with_etag
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
 
 READ = "membership:read"
 WRITE = "membership:write"
+WRITE_RESPONSES = versioned_responses(write=True)
 
 
 def _visible_domain(client, scope):
@@ -34,6 +36,16 @@ def _get(env, client, uuid, scope):
         # a membership of a programme the client may not see is not found, not forbidden: no existence leak
         raise registry.not_found("ProgramMembership", uuid)
     return membership
+
+
+def _for_write(env, client, uuid, if_match):
+    membership = _get(env, client, uuid, WRITE)
+    check_if_match(if_match, lambda: ProgramMembership.from_record(membership))
+    return membership
+
+
+def _written(response, membership):
+    return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
 
 
 @router.get("", response_model=Page[ProgramMembership], summary="Search programme memberships")
@@ -57,19 +69,23 @@ def search_memberships(
                                    items=[ProgramMembership.from_record(m) for m in records])
 
 
-@router.get("/{uuid}", response_model=ProgramMembership, summary="Read a programme membership")
+@router.get("/{uuid}", response_model=ProgramMembership, summary="Read a programme membership",
+            responses=versioned_responses())
 def read_membership(
     uuid: UuidPath,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
 ) -> ProgramMembership:
-    return ProgramMembership.from_record(_get(env, client, uuid, READ))
+    return with_etag(response, ProgramMembership.from_record(_get(env, client, uuid, READ)))
 
 
 @router.post("", response_model=ProgramMembership, status_code=status.HTTP_201_CREATED,
-             summary="Add a registrant to a programme (draft, or enrolled with enrol=true)")
+             summary="Add a registrant to a programme (draft, or enrolled with enrol=true)",
+             responses=versioned_responses(201))
 def create_membership(
     body: ProgramMembershipCreate,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> ProgramMembership:
@@ -83,41 +99,45 @@ def create_membership(
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()
-    return ProgramMembership.from_record(membership)
+    return _written(response, membership)
 
 
-def _transition(env, client, uuid, state, reason=None):
-    membership = _get(env, client, uuid, WRITE)
+def _transition(env, client, uuid, if_match, response, state, reason=None):
+    membership = _for_write(env, client, uuid, if_match)
     registry.transition_membership(membership, state, reason)
-    return ProgramMembership.from_record(membership)
+    return _written(response, membership)
 
 
-@router.post("/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)")
-def enrol(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
-          client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
-    return _transition(env, client, uuid, "enrolled")
+@router.post("/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)",
+             responses=WRITE_RESPONSES)
+def enrol(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
+          client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+    return _transition(env, client, uuid, if_match, response, "enrolled")
 
 
-@router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment")
-def pause(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
-          client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
-    return _transition(env, client, uuid, "paused")
+@router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment", responses=WRITE_RESPONSES)
+def pause(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
+          client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+    return _transition(env, client, uuid, if_match, response, "paused")
 
 
-@router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme")
-def exit_program(uuid: UuidPath, env: Annotated[Environment, Depends(api_env)],
-                 client: Annotated[object, Depends(require_scope(WRITE))],
+@router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme", responses=WRITE_RESPONSES)
+def exit_program(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
+                 client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch,
                  body: ExitRequest | None = None) -> ProgramMembership:
-    return _transition(env, client, uuid, "exited", body.reason if body else None)
+    return _transition(env, client, uuid, if_match, response, "exited", body.reason if body else None)
 
 
-@router.put("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
-@router.patch("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state")
-def update_membership(uuid: UuidPath, body: ProgramMembershipUpdate, env: Annotated[Environment, Depends(api_env)],
-                      client: Annotated[object, Depends(require_scope(WRITE))]) -> ProgramMembership:
-    membership = _get(env, client, uuid, WRITE)
+@router.put("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state",
+            responses=WRITE_RESPONSES)
+@router.patch("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state",
+              responses=WRITE_RESPONSES)
+def update_membership(uuid: UuidPath, body: ProgramMembershipUpdate, response: Response,
+                      env: Annotated[Environment, Depends(api_env)],
+                      client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+    membership = _for_write(env, client, uuid, if_match)
     if body.state and body.state != membership.state:
         registry.transition_membership(membership, body.state, body.exit_reason)
     elif "exit_reason" in body.model_fields_set:
         membership.exit_reason = body.exit_reason
-    return ProgramMembership.from_record(membership)
+    return _written(response, membership)

@@ -1,7 +1,7 @@
 from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
-from fastapi import Path
+from fastapi import Header, Path, Query
 from pydantic import BaseModel, Field, model_validator
 
 from ..services.orm_prefetch import prefetch_paths, root_fields
@@ -11,6 +11,9 @@ T = TypeVar("T")
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Every resource is addressed by its uuid; anything else is refused (422) before reaching the database.
 UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, description="uuid of the resource")]
+IncludeArchived = Annotated[bool, Query(description="List archived registrants too (see archived_at)")]
+ReasonHeader = Annotated[str | None, Header(alias="X-Reason", max_length=256,
+                                            description="Why it is archived (or send {\"reason\": ...} as the body)")]
 
 
 class PingResponse(BaseModel):
@@ -45,6 +48,44 @@ ERROR_RESPONSES = {
         (422, "Invalid body or query: unknown code, identifier system or field"),
     )
 }
+
+
+ETAG_EXAMPLE = '"9b2f6c0e4a1d8e37c5b0a2f4d6e8c1a3"'
+ETAG_HEADERS = {"ETag": {"description": "Version of the resource as this client sees it (strong ETag): send it "
+                                        "back in If-Match to write only if nobody changed it since",
+                         "schema": {"type": "string", "example": ETAG_EXAMPLE}}}
+
+
+def _error_response(description, code, message, details=()):
+    example = {"error": {"code": code, "message": message, "details": list(details)}}
+    return {"model": ErrorBody, "description": description, "content": {"application/json": {"example": example}}}
+
+
+GONE_RESPONSE = _error_response(
+    "Archived: the registrant was archived (DELETE) on the date given", "gone",
+    "Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 was archived on 2025-03-01T09:30:00Z.",
+    [{"field": "archived_at", "message": "2025-03-01T09:30:00Z", "type": "archived"}])
+PRECONDITION_RESPONSES = {
+    412: _error_response(
+        "If-Match does not name the current version: read the resource again", "precondition_failed",
+        f"The resource changed since it was read: its current ETag is {ETAG_EXAMPLE}.",
+        [{"field": "If-Match", "message": ETAG_EXAMPLE, "type": "etag_mismatch"}]),
+    428: _error_response(
+        "This client must send If-Match on writes", "precondition_required",
+        "This client must send If-Match with the ETag of its last read of the resource.",
+        [{"field": "If-Match", "message": "required for this client", "type": "missing"}]),
+}
+
+
+def versioned_responses(status=200, gone=False, write=False):
+    """OpenAPI ``responses`` of a single-resource route: the ETag header on success, 410 for
+    registrants, 412/428 for writes."""
+    responses = {status: {"headers": ETAG_HEADERS}}
+    if gone:
+        responses[410] = GONE_RESPONSE
+    if write:
+        responses.update(PRECONDITION_RESPONSES)
+    return responses
 
 
 def _contains_nul(value):
@@ -130,8 +171,28 @@ class Provenance(StrictExtendableBaseModel):
             created_from=record.source_system or None,
             updated_by=record.last_source_client_id.client_id or None,
             updated_from=record.last_source_system or None,
-            updated_at=record.last_source_date.isoformat() + "Z" if record.last_source_date else None,
+            updated_at=utc_iso(record.last_source_date),
         )
+
+
+def utc_iso(value):
+    """An Odoo (naive UTC) datetime as on the wire: ISO 8601 with Z."""
+    return value.isoformat() + "Z" if value else None
+
+
+# res.partner fields ``archive_values`` reads
+ARCHIVE_PATHS = ("archived_at", "archive_reason")
+
+
+def archive_values(registrant):
+    """The archive fields of a registrant's wire form."""
+    return {"archived_at": utc_iso(registrant.archived_at), "archive_reason": registrant.archive_reason or None}
+
+
+class ArchiveRequest(WireModel):
+    """Body of DELETE (or send the reason in the X-Reason header)."""
+
+    reason: str = Field(min_length=1, max_length=256, examples=["Deceased (death certificate 2024/118)"])
 
 
 class RegistrantWire:

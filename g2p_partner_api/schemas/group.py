@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance, RegistrantWire, WireModel
+from .common import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, WireModel, archive_values
 
 
 class GroupMember(StrictExtendableBaseModel):
@@ -23,6 +23,8 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
     identifiers: list[Identifier] = []
     address: Address | None = None
     members: list[GroupMember] = []
+    archived_at: str | None = Field(default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)")
+    archive_reason: str | None = None
     provenance: Provenance | None = None
 
     @classmethod
@@ -30,7 +32,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
         """The res.partner field paths ``from_record`` reads (provenance apart); see ``Individual.orm_paths``."""
         members = "group_member_ids"
         return (
-            "uuid", "active", "name", *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
+            "uuid", "active", *ARCHIVE_PATHS, "name", *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
             f"{members}.individual_id.uuid", f"{members}.individual_id.name", f"{members}.start_date",
             f"{members}.end_date", *Coding.orm_paths(f"{members}.kind_ids"),
         )
@@ -50,7 +52,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
                 )
                 for m in group.group_member_ids if m.individual_id in visible_members
             ],
-            provenance=Provenance.from_record(group),
+            **archive_values(group), provenance=Provenance.from_record(group),
         )
 
 

@@ -3,7 +3,7 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Address, Coding, Identifier, Provenance, RegistrantWire, WireModel
+from .common import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, WireModel, archive_values
 
 
 class GroupRef(StrictExtendableBaseModel):
@@ -25,6 +25,8 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
     identifiers: list[Identifier] = []
     address: Address | None = None
     groups: list[GroupRef] = []
+    archived_at: str | None = Field(default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)")
+    archive_reason: str | None = None
     provenance: Provenance | None = None
 
     @classmethod
@@ -32,7 +34,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
         """The res.partner field paths ``from_record`` reads (provenance apart): an extension
         that reads more adds its paths, so pages keep loading in a fixed number of queries."""
         return (
-            "uuid", "active", "name", "given_name", "family_name", "addl_name", "birthdate",
+            "uuid", "active", *ARCHIVE_PATHS, "name", "given_name", "family_name", "addl_name", "birthdate",
             *Coding.orm_paths("gender_id"), *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
             "group_membership_ids.is_ended", "group_membership_ids.group_id.uuid",
             *Coding.orm_paths("group_membership_ids.kind_ids"),
@@ -56,7 +58,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
                 GroupRef(group=m.group_id.uuid, kinds=[Coding.from_record(k) for k in m.kind_ids])
                 for m in partner.group_membership_ids if not m.is_ended
             ],
-            provenance=Provenance.from_record(partner),
+            **archive_values(partner), provenance=Provenance.from_record(partner),
         )
 
     def keep_groups(self, visible_groups):

@@ -11,8 +11,9 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, 
 _logger = logging.getLogger(__name__)
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-              422: "validation_error", 429: "too_many_requests"}
+              405: "method_not_allowed", 409: "conflict", 410: "gone", 412: "precondition_failed",
+              413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
+              428: "precondition_required", 429: "too_many_requests"}
 
 
 class ApiError(Exception):

@@ -8,6 +8,7 @@ from odoo import _, fields
 from odoo.exceptions import ValidationError
 
 from .api_errors import ApiError
+from .resource_version import check_if_match
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
@@ -18,6 +19,12 @@ GROUP_WRITE = "group:write"
 
 def not_found(kind, uuid):
     return ApiError(404, "not_found", f"{kind} {uuid} not found.")
+
+
+def gone(kind, uuid, archived_at):
+    when = archived_at.isoformat() + "Z" if archived_at else "an unrecorded date"
+    return ApiError(410, "gone", f"{kind} {uuid} was archived on {when}.",
+                    details=[{"field": "archived_at", "message": when, "type": "archived"}])
 
 
 def parse_identifier(text):
@@ -44,32 +51,69 @@ def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
     return domain
 
 
-def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER, fields=()):
+def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER, fields=(), include_archived=False):
     """(total, page of records) among what ``client`` may read with ``scope``; ``fields`` are
-    fetched by the search query itself.
+    fetched by the search query itself; archived records only with ``include_archived``.
 
     The access hook contributes a domain, so consent filtering happens in SQL before
     paging: ``total`` counts only visible records and pages are never short.
     """
     if model._name == "res.partner":
         domain = domain + client._readable_registrant_domain(scope)
-    records = model.search_fetch(domain, fields, offset=paging.offset, limit=paging.page_size, order=order)
+    searched = model.with_context(active_test=False) if include_archived else model
+    records = searched.search_fetch(domain, fields, offset=paging.offset, limit=paging.page_size, order=order)
     if records and len(records) < paging.page_size or not (records or paging.offset):
         total = paging.offset + len(records)  # the last page: no count query needed
     else:
-        total = model.search_count(domain)
-    return total, records
+        total = searched.search_count(domain)
+    return total, records.with_env(model.env)
 
 
 def get_registrant(env, client, uuid, is_group, scope, fields=()):
+    """The registrant ``client`` may access with ``scope``: 404 unknown, 403 without consent, 410 archived."""
     kind = "Group" if is_group else "Individual"
-    partner = env["res.partner"].search_fetch(
+    Partner = env["res.partner"].with_context(active_test=False)
+    partner = Partner.search_fetch(
         [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
-    ) if uuid else env["res.partner"]
+    ) if uuid else Partner
     if not partner:
         raise not_found(kind, uuid)
+    # consent first: a client that may not read the registrant is not told it was archived, nor when
     client._check_registrant_readable(partner, scope)
+    if not partner.active:
+        raise gone(kind, uuid, partner.archived_at)
+    return partner.with_env(env)
+
+
+def registrant_for_write(env, client, uuid, is_group, scope, if_match, to_wire):
+    """The registrant ``client`` may write, once ``If-Match`` is checked against its wire form
+    ``to_wire(client, registrants)`` as this client reads it."""
+    partner = get_registrant(env, client, uuid, is_group, scope)
+    check_if_match(if_match, lambda: to_wire(client, partner)[0])
     return partner
+
+
+def archive_reason(body, header):
+    """The reason for an archive, from the body or the X-Reason header; 422 without one."""
+    reason = body.reason if body else header
+    if header and not body:
+        try:  # HTTP carries header values as Latin-1: a UTF-8 reason arrives re-encoded
+            reason = header.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            reason = header
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApiError(422, "validation_error", "Say why: send {\"reason\": \"...\"} or the X-Reason header.",
+                       details=[{"field": "reason", "message": "a reason is required", "type": "missing"}])
+    return reason
+
+
+def reloaded(records):
+    """``records`` as the database now holds them, for an answer after a write: the same form, and
+    so the same ETag, that the next read will give."""
+    records.env.flush_all()
+    records.env.invalidate_all()
+    return records
 
 
 def visible_members(client, groups, scope):

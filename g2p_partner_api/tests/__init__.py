@@ -7,6 +7,8 @@ from . import test_oauth
 from . import test_http_mount
 from . import test_rest_individual
 from . import test_rest_group_program
+from . import test_rest_archive
+from . import test_rest_concurrency
 from . import test_schema_extension
 from . import test_outbound
 from . import test_audit
