@@ -9,7 +9,18 @@
     "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job"],
-    "external_dependencies": {"python": ["fastapi", "starlette", "pydantic", "cryptography", "jsonschema", "referencing", "PyYAML", "pycountry"]},
+    "external_dependencies": {
+        "python": [
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "cryptography",
+            "jsonschema",
+            "referencing",
+            "PyYAML",
+            "pycountry",
+        ]
+    },
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_dci_register_data.xml",

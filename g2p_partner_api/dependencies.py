@@ -61,8 +61,12 @@ def require_scope(scope):
 
     def dependency(request: Request, client=Depends(authenticated_client)):
         if scope not in request.state.g2p_scopes:
-            raise ApiError(403, "insufficient_scope", f"This call needs the scope {scope}.",
-                           headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'})
+            raise ApiError(
+                403,
+                "insufficient_scope",
+                f"This call needs the scope {scope}.",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+            )
         return client
 
     dependency.__name__ = f"require_{scope.replace(':', '_')}"
@@ -86,15 +90,23 @@ def require_read_scope(scope):
 
 def if_match(
     client=Depends(authenticated_client),
-    if_match: Annotated[str | None, Header(
-        max_length=1024, description="ETag of the caller's last read of the resource: the write is refused (412) if "
-        "the resource changed since. Required (428 without) for clients configured to require it.")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=1024,
+            description="ETag of the caller's last read of the resource: the write is refused (412) if "
+            "the resource changed since. Required (428 without) for clients configured to require it.",
+        ),
+    ] = None,
 ) -> str | None:
     """The ``If-Match`` header of a write; 428 when the client must send one and did not."""
     if if_match is None and client.require_if_match:
-        raise ApiError(428, "precondition_required",
-                       "This client must send If-Match with the ETag of its last read of the resource.",
-                       details=[{"field": "If-Match", "message": "required for this client", "type": "missing"}])
+        raise ApiError(
+            428,
+            "precondition_required",
+            "This client must send If-Match with the ETag of its last read of the resource.",
+            details=[{"field": "If-Match", "message": "required for this client", "type": "missing"}],
+        )
     return if_match
 
 
@@ -115,11 +127,13 @@ def api_env(
     x_source_system: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Environment:
     """The Odoo env every API write runs in: provenance (client, source system) in its context."""
-    return env(context=dict(
-        env.context,
-        g2p_api_client_id=client.id,
-        g2p_provenance=Provenance(client.id, x_source_system or client.default_source_system),
-    ))
+    return env(
+        context=dict(
+            env.context,
+            g2p_api_client_id=client.id,
+            g2p_provenance=Provenance(client.id, x_source_system or client.default_source_system),
+        )
+    )
 
 
 class Paging:

@@ -12,7 +12,9 @@ class G2PApiClient(models.Model):
         help="This client reads without consent under the legal basis below; every such read is audited.",
         tracking=True,
     )
-    legal_basis = fields.Text(help="The law or regulation that allows this client to read without consent.", tracking=True)
+    legal_basis = fields.Text(
+        help="The law or regulation that allows this client to read without consent.", tracking=True
+    )
     consent_ids = fields.One2many("g2p.consent", "client_id", string="Consents")
     consent_count = fields.Integer(compute="_compute_consent_count")
 
@@ -47,7 +49,10 @@ class G2PApiClient(models.Model):
     def action_view_consents(self):
         self.ensure_one()
         return {
-            "type": "ir.actions.act_window", "name": _("Consents"), "res_model": "g2p.consent",
-            "view_mode": "list,form", "domain": [("client_id", "=", self.id)],
+            "type": "ir.actions.act_window",
+            "name": _("Consents"),
+            "res_model": "g2p.consent",
+            "view_mode": "list,form",
+            "domain": [("client_id", "=", self.id)],
             "context": {"default_client_id": self.id},
         }

@@ -17,23 +17,55 @@ class G2PConsent(models.Model):
     _order = "given_date desc, id desc"
     _rec_name = "uuid"
 
-    uuid = fields.Char(string="UUID", required=True, copy=False, readonly=True, index=True,
-                       default=lambda self: str(uuid.uuid4()))
-    partner_id = fields.Many2one("res.partner", string="Registrant", required=True, ondelete="cascade", index=True,
-                                 domain="[('is_registrant', '=', True)]", tracking=True)
-    client_id = fields.Many2one("g2p.api.client", string="Recipient", ondelete="cascade", index=True, tracking=True,
-                                help="The partner system this consent is given to; empty means any registered partner.")
-    purpose_id = fields.Many2one("g2p.vocabulary.code", string="Purpose", required=True, ondelete="restrict",
-                                 domain=[("namespace_uri", "=", PURPOSE_VOCABULARY)], tracking=True)
-    scope_ids = fields.Many2many("g2p.api.scope", string="Data categories", required=True,
-                                 help="The API scopes (data categories) the registrant agreed to share.")
+    uuid = fields.Char(
+        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Registrant",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('is_registrant', '=', True)]",
+        tracking=True,
+    )
+    client_id = fields.Many2one(
+        "g2p.api.client",
+        string="Recipient",
+        ondelete="cascade",
+        index=True,
+        tracking=True,
+        help="The partner system this consent is given to; empty means any registered partner.",
+    )
+    purpose_id = fields.Many2one(
+        "g2p.vocabulary.code",
+        string="Purpose",
+        required=True,
+        ondelete="restrict",
+        domain=[("namespace_uri", "=", PURPOSE_VOCABULARY)],
+        tracking=True,
+    )
+    scope_ids = fields.Many2many(
+        "g2p.api.scope",
+        string="Data categories",
+        required=True,
+        help="The API scopes (data categories) the registrant agreed to share.",
+    )
     given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     expiry_date = fields.Date(tracking=True)
-    state = fields.Selection([("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],
-                             default="active", required=True, index=True, tracking=True, readonly=True)
+    state = fields.Selection(
+        [("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],
+        default="active",
+        required=True,
+        index=True,
+        tracking=True,
+        readonly=True,
+    )
     withdrawn_date = fields.Datetime(readonly=True)
     withdraw_reason = fields.Char(readonly=True)
-    evidence_reference = fields.Char(help="Reference of the signed form, recording or system record proving the consent.")
+    evidence_reference = fields.Char(
+        help="Reference of the signed form, recording or system record proving the consent."
+    )
     evidence_attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a consent must be unique.")]
@@ -56,8 +88,12 @@ class G2PConsent(models.Model):
 
     def _refuse(self, fields_given):
         if fields_given:
-            raise AccessError(_("These fields of a consent change only through its actions or a new consent: %s",
-                                ", ".join(sorted(fields_given))))
+            raise AccessError(
+                _(
+                    "These fields of a consent change only through its actions or a new consent: %s",
+                    ", ".join(sorted(fields_given)),
+                )
+            )
 
     @api.constrains("given_date", "expiry_date", "partner_id", "purpose_id")
     def _check_consent(self):
@@ -74,9 +110,14 @@ class G2PConsent(models.Model):
         """Consents that let ``client`` read with ``scope`` today."""
         today = fields.Date.context_today(self)
         return [
-            ("state", "=", "active"), ("given_date", "<=", today),
-            "|", ("expiry_date", "=", False), ("expiry_date", ">=", today),
-            "|", ("client_id", "=", False), ("client_id", "=", client.id),
+            ("state", "=", "active"),
+            ("given_date", "<=", today),
+            "|",
+            ("expiry_date", "=", False),
+            ("expiry_date", ">=", today),
+            "|",
+            ("client_id", "=", False),
+            ("client_id", "=", client.id),
             ("scope_ids.code", "=", scope),
         ]
 
@@ -85,8 +126,13 @@ class G2PConsent(models.Model):
         self.check_access("write")
         if self.filtered(lambda c: c.state != "active"):
             raise UserError(_("Only an active consent can be withdrawn."))
-        self.sudo().write({"state": "withdrawn", "withdrawn_date": fields.Datetime.now(),
-                    "withdraw_reason": reason or _("Withdrawn by the registrant")})
+        self.sudo().write(
+            {
+                "state": "withdrawn",
+                "withdrawn_date": fields.Datetime.now(),
+                "withdraw_reason": reason or _("Withdrawn by the registrant"),
+            }
+        )
 
     @api.model
     def _cron_expire(self):

@@ -12,8 +12,11 @@ class ConsentCreate(WireModel):
 
     registrant: str | None = Field(default=None, description="uuid of the registrant")
     registrant_identifier: Identifier | None = Field(default=None, description="or one of its identifiers")
-    recipient: str | None = Field(default=None, description="client_id of the partner system the consent is given to: "
-                                                           "another client than the caller (itself or null is 403)")
+    recipient: str | None = Field(
+        default=None,
+        description="client_id of the partner system the consent is given to: "
+        "another client than the caller (itself or null is 403)",
+    )
     purpose: Coding
     scopes: list[str] = Field(min_length=1, description="Data categories (API scopes) the registrant agrees to share")
     given_date: date | None = Field(default=None, description="today or earlier; default today")
@@ -36,9 +39,14 @@ class Consent(StrictExtendableBaseModel):
     def from_record(cls, consent):
         consent = consent.sudo()
         return cls(
-            uuid=consent.uuid, registrant=consent.partner_id.uuid, recipient=consent.client_id.client_id or None,
-            purpose=Coding.from_record(consent.purpose_id), scopes=sorted(consent.scope_ids.mapped("code")),
-            given_date=consent.given_date, expiry_date=consent.expiry_date or None, state=consent.state,
+            uuid=consent.uuid,
+            registrant=consent.partner_id.uuid,
+            recipient=consent.client_id.client_id or None,
+            purpose=Coding.from_record(consent.purpose_id),
+            scopes=sorted(consent.scope_ids.mapped("code")),
+            given_date=consent.given_date,
+            expiry_date=consent.expiry_date or None,
+            state=consent.state,
             evidence_reference=consent.evidence_reference or None,
         )
 

@@ -12,31 +12,47 @@ class TestConsentGate(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.client, cls.secret = cls._create_client(
-            "Payment provider", scopes=["individual:read", "group:read", "consent:write"], legal_basis=None)
+            "Payment provider", scopes=["individual:read", "group:read", "consent:write"], legal_basis=None
+        )
         cls.other, cls.other_secret = cls._create_client("Other partner", scopes=["individual:read"], legal_basis=None)
         cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
         cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
         cls.scope_group = cls.env.ref("g2p_partner_api.scope_group_read")
         Partner = cls.env["res.partner"]
-        cls.with_consent = Partner.create({"is_registrant": True, "given_name": "Consenting", "family_name": "Zzconsent"})
+        cls.with_consent = Partner.create(
+            {"is_registrant": True, "given_name": "Consenting", "family_name": "Zzconsent"}
+        )
         cls.without = Partner.create({"is_registrant": True, "given_name": "Silent", "family_name": "Zzconsent"})
         cls.consent = cls._consent(cls.with_consent, client=cls.client)
 
     @classmethod
     def _consent(cls, partner, client=None, scopes=None, **vals):
-        return cls.env["g2p.consent"].create(dict({
-            "partner_id": partner.id, "client_id": client.id if client else False, "purpose_id": cls.purpose.id,
-            "scope_ids": [(6, 0, (scopes or cls.scope_read).ids)], "evidence_reference": "FORM-1",
-        }, **vals))
+        return cls.env["g2p.consent"].create(
+            dict(
+                {
+                    "partner_id": partner.id,
+                    "client_id": client.id if client else False,
+                    "purpose_id": cls.purpose.id,
+                    "scope_ids": [(6, 0, (scopes or cls.scope_read).ids)],
+                    "evidence_reference": "FORM-1",
+                },
+                **vals,
+            )
+        )
 
     def _read(self, partner, client=None, secret=None, kind="Individual"):
         with self._api() as api:
-            return api.get(f"/api/v2/{kind}/{partner.uuid}", headers=self._auth(client or self.client, secret or self.secret))
+            return api.get(
+                f"/api/v2/{kind}/{partner.uuid}", headers=self._auth(client or self.client, secret or self.secret)
+            )
 
     def _search(self, client=None, secret=None):
         with self._api() as api:
-            return api.get("/api/v2/Individual", params={"name": "Zzconsent"},
-                           headers=self._auth(client or self.client, secret or self.secret)).json()
+            return api.get(
+                "/api/v2/Individual",
+                params={"name": "Zzconsent"},
+                headers=self._auth(client or self.client, secret or self.secret),
+            ).json()
 
     def test_read_with_and_without_consent(self):
         self.assertEqual(self._read(self.with_consent).status_code, 200)
@@ -56,19 +72,27 @@ class TestConsentGate(G2PApiCase):
         self.assertEqual(self._read(self.with_consent, self.other, self.other_secret).status_code, 200)
 
     def test_expired_and_future_consents(self):
-        self.consent.write({"given_date": date.today() - timedelta(days=30), "expiry_date": date.today() - timedelta(days=1)})
+        self.consent.write(
+            {"given_date": date.today() - timedelta(days=30), "expiry_date": date.today() - timedelta(days=1)}
+        )
         self.assertEqual(self._read(self.with_consent).status_code, 403)
         self.assertEqual(self.env["g2p.consent"]._cron_expire(), 1)
         self.assertEqual(self.consent.state, "expired")
         self._consent(self.with_consent, client=self.client, given_date=date.today() + timedelta(days=1))
-        self.assertEqual(self._read(self.with_consent).status_code, 403, "a consent given tomorrow does not count today")
+        self.assertEqual(
+            self._read(self.with_consent).status_code, 403, "a consent given tomorrow does not count today"
+        )
 
     def test_withdrawn_mid_session_refuses_next_call(self):
         token_headers = self._auth(self.client, self.secret)
         with self._api() as api:
-            self.assertEqual(api.get(f"/api/v2/Individual/{self.with_consent.uuid}", headers=token_headers).status_code, 200)
+            self.assertEqual(
+                api.get(f"/api/v2/Individual/{self.with_consent.uuid}", headers=token_headers).status_code, 200
+            )
             self.consent.action_withdraw("Changed my mind")
-            self.assertEqual(api.get(f"/api/v2/Individual/{self.with_consent.uuid}", headers=token_headers).status_code, 403)
+            self.assertEqual(
+                api.get(f"/api/v2/Individual/{self.with_consent.uuid}", headers=token_headers).status_code, 403
+            )
 
     def test_scope_mismatch(self):
         self.consent.scope_ids = self.scope_group
@@ -92,9 +116,17 @@ class TestConsentGate(G2PApiCase):
         self.assertEqual([m["individual"] for m in body["members"]], [self.with_consent.uuid])
 
     def _consent_body(self, **overrides):
-        return dict({"registrant_identifier": None, "registrant": self.without.uuid, "recipient": self.other.client_id,
-                     "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
-                     "scopes": ["individual:read"], "evidence_reference": "KOBO-SUBMISSION-77"}, **overrides)
+        return dict(
+            {
+                "registrant_identifier": None,
+                "registrant": self.without.uuid,
+                "recipient": self.other.client_id,
+                "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
+                "scopes": ["individual:read"],
+                "evidence_reference": "KOBO-SUBMISSION-77",
+            },
+            **overrides,
+        )
 
     def test_consent_created_through_the_api(self):
         """A data-collection tool records a registrant's consent to share with the payment provider."""
@@ -107,18 +139,31 @@ class TestConsentGate(G2PApiCase):
             self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 200)
             self.assertEqual(self._read(self.without).status_code, 403, "the recording client gained nothing")
             consent = self.env["g2p.consent"].search([("uuid", "=", created.json()["uuid"])])
-            self.assertEqual((consent.source_client_id, consent.evidence_reference), (self.client, "KOBO-SUBMISSION-77"))
-            withdrawn = api.post(f"/api/v2/Consent/{consent.uuid}/withdraw", json={"reason": "asked by phone"},
-                                 headers=self._auth(self.client, self.secret))
+            self.assertEqual(
+                (consent.source_client_id, consent.evidence_reference), (self.client, "KOBO-SUBMISSION-77")
+            )
+            withdrawn = api.post(
+                f"/api/v2/Consent/{consent.uuid}/withdraw",
+                json={"reason": "asked by phone"},
+                headers=self._auth(self.client, self.secret),
+            )
             self.assertEqual(withdrawn.json()["state"], "withdrawn")
             self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 403)
             refused = api.post("/api/v2/Consent", json=body, headers=self._auth(self.other, self.other_secret))
             self.assertEqual(refused.status_code, 403)
-            bad_purpose = api.post("/api/v2/Consent", json=dict(body, purpose={"system": "urn:g2p:vocab:consent-purpose", "code": "marketing"}),
-                                   headers=self._auth(self.client, self.secret))
-            self.assertEqual((bad_purpose.status_code, bad_purpose.json()["error"]["details"][0]["field"]), (422, "purpose.code"))
-            unknown = api.post("/api/v2/Consent", json=dict(body, registrant="00000000-0000-0000-0000-00000000dead"),
-                               headers=self._auth(self.client, self.secret))
+            bad_purpose = api.post(
+                "/api/v2/Consent",
+                json=dict(body, purpose={"system": "urn:g2p:vocab:consent-purpose", "code": "marketing"}),
+                headers=self._auth(self.client, self.secret),
+            )
+            self.assertEqual(
+                (bad_purpose.status_code, bad_purpose.json()["error"]["details"][0]["field"]), (422, "purpose.code")
+            )
+            unknown = api.post(
+                "/api/v2/Consent",
+                json=dict(body, registrant="00000000-0000-0000-0000-00000000dead"),
+                headers=self._auth(self.client, self.secret),
+            )
             self.assertEqual((unknown.status_code, unknown.json()["error"]["details"][0]["field"]), (422, "registrant"))
 
     def test_client_cannot_record_a_consent_that_widens_its_own_access(self):
@@ -140,16 +185,30 @@ class TestConsentGate(G2PApiCase):
     def test_identifier_lookup_matches_system_and_value_on_one_row(self):
         national = self.env.ref("g2p_partner_api.id_type_national_id")
         passport = self.env.ref("g2p_partner_api.id_type_passport")
-        self.without.reg_id_ids = [(0, 0, {"id_type_id": national.id, "value": "47114711"}),
-                                   (0, 0, {"id_type_id": passport.id, "value": "08150815"})]
+        self.without.reg_id_ids = [
+            (0, 0, {"id_type_id": national.id, "value": "47114711"}),
+            (0, 0, {"id_type_id": passport.id, "value": "08150815"}),
+        ]
         before = self.env["g2p.consent"].search_count([])
         with self._api() as api:
-            mixed = api.post("/api/v2/Consent", headers=self._auth(self.client, self.secret), json=self._consent_body(
-                registrant=None, registrant_identifier={"system": national.namespace_uri, "value": "08150815"}))
-            self.assertEqual((mixed.status_code, mixed.json()["error"]["details"][0]["field"]), (422, "registrant_identifier"))
+            mixed = api.post(
+                "/api/v2/Consent",
+                headers=self._auth(self.client, self.secret),
+                json=self._consent_body(
+                    registrant=None, registrant_identifier={"system": national.namespace_uri, "value": "08150815"}
+                ),
+            )
+            self.assertEqual(
+                (mixed.status_code, mixed.json()["error"]["details"][0]["field"]), (422, "registrant_identifier")
+            )
             self.assertEqual(self.env["g2p.consent"].search_count([]), before)
-            right = api.post("/api/v2/Consent", headers=self._auth(self.client, self.secret), json=self._consent_body(
-                registrant=None, registrant_identifier={"system": passport.namespace_uri, "value": "08150815"}))
+            right = api.post(
+                "/api/v2/Consent",
+                headers=self._auth(self.client, self.secret),
+                json=self._consent_body(
+                    registrant=None, registrant_identifier={"system": passport.namespace_uri, "value": "08150815"}
+                ),
+            )
         self.assertEqual((right.status_code, right.json()["registrant"]), (201, self.without.uuid))
 
 
@@ -161,10 +220,12 @@ class TestConsentInOutboundPayloads(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.client, _secret = cls._create_client(
-            "Notified partner", scopes=["individual:read", "group:read", "membership:read"], legal_basis=None)
+            "Notified partner", scopes=["individual:read", "group:read", "membership:read"], legal_basis=None
+        )
         Partner = cls.env["res.partner"]
-        cls.consenting, cls.silent = Partner.create([{"is_registrant": True, "given_name": "Open"},
-                                                     {"is_registrant": True, "given_name": "Private"}])
+        cls.consenting, cls.silent = Partner.create(
+            [{"is_registrant": True, "given_name": "Open"}, {"is_registrant": True, "given_name": "Private"}]
+        )
         cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery")
         cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
         cls.scope_group = cls.env.ref("g2p_partner_api.scope_group_read")
@@ -173,14 +234,25 @@ class TestConsentInOutboundPayloads(G2PApiCase):
 
     @classmethod
     def _consent(cls, partner, scopes):
-        return cls.env["g2p.consent"].create({
-            "partner_id": partner.id, "client_id": cls.client.id, "purpose_id": cls.purpose.id,
-            "scope_ids": [(6, 0, scopes.ids)], "evidence_reference": "F"})
+        return cls.env["g2p.consent"].create(
+            {
+                "partner_id": partner.id,
+                "client_id": cls.client.id,
+                "purpose_id": cls.purpose.id,
+                "scope_ids": [(6, 0, scopes.ids)],
+                "evidence_reference": "F",
+            }
+        )
 
     def _subscribe(self, *codes):
-        return self.env["g2p.api.subscription"].create({
-            "name": "Updates", "client_id": self.client.id, "target_url": "https://partner.example.org/hook",
-            "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", codes)]).ids)]})
+        return self.env["g2p.api.subscription"].create(
+            {
+                "name": "Updates",
+                "client_id": self.client.id,
+                "target_url": "https://partner.example.org/hook",
+                "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", codes)]).ids)],
+            }
+        )
 
     def _bodies(self, subscription):
         self.commit_events()
@@ -198,8 +270,9 @@ class TestConsentInOutboundPayloads(G2PApiCase):
     def test_archived_and_deleted_registrants_without_consent_send_nothing(self):
         subscription = self._subscribe("individual.archived")
         self.commit_events()
-        gone_open, gone_silent = self.env["res.partner"].create([{"is_registrant": True, "given_name": "Leaving"},
-                                                                 {"is_registrant": True, "given_name": "Vanishing"}])
+        gone_open, gone_silent = self.env["res.partner"].create(
+            [{"is_registrant": True, "given_name": "Leaving"}, {"is_registrant": True, "given_name": "Vanishing"}]
+        )
         self._consent(gone_open, self.scope_read)
         self.commit_events()
         gone_open_uuid = gone_open.uuid
@@ -217,7 +290,9 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         subscription = self._subscribe("group.updated", "individual.updated", "membership.changed")
         group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Mixed household"})
         self._consent(group, self.scope_group | self.scope_read)
-        hidden_group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Hidden household"})
+        hidden_group = self.env["res.partner"].create(
+            {"is_registrant": True, "is_group": True, "name": "Hidden household"}
+        )
         Membership = self.env["g2p.group.membership"]
         Membership.create([{"group_id": group.id, "individual_id": p.id} for p in (self.consenting, self.silent)])
         Membership.create({"group_id": hidden_group.id, "individual_id": self.consenting.id})
@@ -227,8 +302,11 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         self.consenting.write({"family_name": "Member"})
         bodies = self._bodies(subscription)
         self.assertEqual([m["individual"] for m in bodies[group.uuid]["data"]["members"]], [self.consenting.uuid])
-        self.assertEqual([g["group"] for g in bodies[self.consenting.uuid]["data"]["groups"]], [group.uuid],
-                         "the group without consent is not named")
+        self.assertEqual(
+            [g["group"] for g in bodies[self.consenting.uuid]["data"]["groups"]],
+            [group.uuid],
+            "the group without consent is not named",
+        )
         self.assertNotIn(self.silent.uuid, json.dumps(bodies))
         self.assertNotIn(hidden_group.uuid, json.dumps(bodies))
 
@@ -237,25 +315,30 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         group = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Household"})
         self._consent(group, self.scope_group)
         Membership = self.env["g2p.group.membership"]
-        seen, unseen = Membership.create([{"group_id": group.id, "individual_id": p.id}
-                                          for p in (self.consenting, self.silent)])
+        seen, unseen = Membership.create(
+            [{"group_id": group.id, "individual_id": p.id} for p in (self.consenting, self.silent)]
+        )
         self.commit_events()
         self.assertEqual(len(subscription.delivery_ids), 1)
         self.assertEqual(json.loads(subscription.delivery_ids.body)["data"]["individual"], self.consenting.uuid)
         unseen.unlink()
         self.commit_events()
-        self.assertEqual(len(subscription.delivery_ids), 1, "the deleted membership of a member without consent is not sent")
+        self.assertEqual(
+            len(subscription.delivery_ids), 1, "the deleted membership of a member without consent is not sent"
+        )
         seen.unlink()
         self.commit_events()
         self.assertEqual(len(subscription.delivery_ids), 2)
 
     def test_programme_event_only_for_allowed_programmes(self):
         subscription = self._subscribe("program_membership.changed")
-        allowed, other = self.env["g2p.program"].create([{"name": "Allowed grant", "state": "active"},
-                                                        {"name": "Other grant", "state": "active"}])
+        allowed, other = self.env["g2p.program"].create(
+            [{"name": "Allowed grant", "state": "active"}, {"name": "Other grant", "state": "active"}]
+        )
         self.client.allowed_program_ids = allowed
-        self.env["g2p.program.membership"].create([{"partner_id": self.consenting.id, "program_id": p.id}
-                                                   for p in (allowed, other)])
+        self.env["g2p.program.membership"].create(
+            [{"partner_id": self.consenting.id, "program_id": p.id} for p in (allowed, other)]
+        )
         self.env["g2p.program.membership"].create({"partner_id": self.silent.id, "program_id": allowed.id})
         bodies = self._bodies(subscription)
         self.assertEqual([b["data"]["program"] for b in bodies.values()], [allowed.uuid])
@@ -277,9 +360,11 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         self.commit_events()
         self.assertEqual(subscription.delivery_ids, queued, "nothing queued once the scope is revoked")
         self.run_jobs(["g2p.api.delivery"])
-        self.assertEqual((queued.state, queued.attempt_ids.error),
-                         ("failed", "not sent: the client no longer has the scope individual:read"),
-                         "what was queued before the revocation is not sent either")
+        self.assertEqual(
+            (queued.state, queued.attempt_ids.error),
+            ("failed", "not sent: the client no longer has the scope individual:read"),
+            "what was queued before the revocation is not sent either",
+        )
         self.assertFalse(queued.attempt_ids.response_excerpt)
 
     def test_consent_withdrawn_before_sending_stops_the_delivery(self):
@@ -287,8 +372,10 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         self.assertEqual(queued.registrant_ids, self.consenting)
         self.consenting.consent_ids.action_withdraw("no longer")
         self.run_jobs(["g2p.api.delivery"])
-        self.assertEqual((queued.state, queued.attempt_ids.error),
-                         ("failed", "not sent: the client may no longer read the registrants of this event (consent)"))
+        self.assertEqual(
+            (queued.state, queued.attempt_ids.error),
+            ("failed", "not sent: the client may no longer read the registrants of this event (consent)"),
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -299,26 +386,57 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.client, cls.secret = cls._create_client(
-            "Household survey", legal_basis=None,
-            scopes=["individual:read", "group:read", "group:write", "membership:write"])
+            "Household survey",
+            legal_basis=None,
+            scopes=["individual:read", "group:read", "group:write", "membership:write"],
+        )
         cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_service_delivery")
         Partner = cls.env["res.partner"]
-        cls.seen, cls.hidden, cls.former, cls.outsider = Partner.create([
-            {"is_registrant": True, "given_name": name, "family_name": "Zzoracle"}
-            for name in ("Seen", "Hidden", "Former", "Outsider")])
-        cls.group, cls.secret_group = Partner.create([
-            {"is_registrant": True, "is_group": True, "name": "Consenting household"},
-            {"is_registrant": True, "is_group": True, "name": "Secret household"}])
+        cls.seen, cls.hidden, cls.former, cls.outsider = Partner.create(
+            [
+                {"is_registrant": True, "given_name": name, "family_name": "Zzoracle"}
+                for name in ("Seen", "Hidden", "Former", "Outsider")
+            ]
+        )
+        cls.group, cls.secret_group = Partner.create(
+            [
+                {"is_registrant": True, "is_group": True, "name": "Consenting household"},
+                {"is_registrant": True, "is_group": True, "name": "Secret household"},
+            ]
+        )
         for partner in (cls.seen, cls.former, cls.group):
-            cls.env["g2p.consent"].create({
-                "partner_id": partner.id, "client_id": cls.client.id, "purpose_id": cls.purpose.id,
-                "evidence_reference": "F", "scope_ids": [(6, 0, cls.env["g2p.api.scope"].search(
-                    [("code", "in", ["individual:read", "group:read", "group:write", "membership:write"])]).ids)]})
+            cls.env["g2p.consent"].create(
+                {
+                    "partner_id": partner.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": cls.purpose.id,
+                    "evidence_reference": "F",
+                    "scope_ids": [
+                        (
+                            6,
+                            0,
+                            cls.env["g2p.api.scope"]
+                            .search(
+                                [("code", "in", ["individual:read", "group:read", "group:write", "membership:write"])]
+                            )
+                            .ids,
+                        )
+                    ],
+                }
+            )
         Membership = cls.env["g2p.group.membership"]
-        cls.seen_membership, cls.hidden_membership, cls.former_membership = Membership.create([
-            {"group_id": cls.group.id, "individual_id": cls.seen.id, "start_date": "2020-01-01"},
-            {"group_id": cls.group.id, "individual_id": cls.hidden.id, "start_date": "2020-01-01"},
-            {"group_id": cls.group.id, "individual_id": cls.former.id, "start_date": "2020-01-01", "end_date": "2021-01-01"}])
+        cls.seen_membership, cls.hidden_membership, cls.former_membership = Membership.create(
+            [
+                {"group_id": cls.group.id, "individual_id": cls.seen.id, "start_date": "2020-01-01"},
+                {"group_id": cls.group.id, "individual_id": cls.hidden.id, "start_date": "2020-01-01"},
+                {
+                    "group_id": cls.group.id,
+                    "individual_id": cls.former.id,
+                    "start_date": "2020-01-01",
+                    "end_date": "2021-01-01",
+                },
+            ]
+        )
         Membership.create({"group_id": cls.secret_group.id, "individual_id": cls.seen.id})
 
     def _headers(self):
@@ -341,24 +459,40 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         answers = []
         with self._api() as api:
             for registrant in (self.hidden.uuid, "00000000-0000-0000-0000-00000000beef"):
-                response = api.post("/api/v2/ProgramMembership", headers=self._headers(),
-                                    json={"program": program.uuid, "registrant": registrant})
+                response = api.post(
+                    "/api/v2/ProgramMembership",
+                    headers=self._headers(),
+                    json={"program": program.uuid, "registrant": registrant},
+                )
                 body = response.json()["error"]
-                answers.append((response.status_code, body["code"], body["details"], body["message"].replace(registrant, "…")))
-            allowed = api.post("/api/v2/ProgramMembership", headers=self._headers(),
-                               json={"program": program.uuid, "registrant": self.seen.uuid})
+                answers.append(
+                    (response.status_code, body["code"], body["details"], body["message"].replace(registrant, "…"))
+                )
+            allowed = api.post(
+                "/api/v2/ProgramMembership",
+                headers=self._headers(),
+                json={"program": program.uuid, "registrant": self.seen.uuid},
+            )
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[0][0], 422)
         self.assertEqual(allowed.status_code, 201, allowed.text)
-        self.assertEqual(self.env["g2p.program.membership"].search([("program_id", "=", program.id)]).partner_id, self.seen)
+        self.assertEqual(
+            self.env["g2p.program.membership"].search([("program_id", "=", program.id)]).partner_id, self.seen
+        )
 
     def test_group_put_built_from_what_the_client_sees(self):
         before = self._memberships()
         with self._api() as api:
             seen = api.get(f"/api/v2/Group/{self.group.uuid}", headers=self._headers()).json()
             self.assertEqual({m["individual"] for m in seen["members"]}, {self.seen.uuid, self.former.uuid})
-            body = {"name": seen["name"], "identifiers": seen["identifiers"], "address": seen["address"],
-                    "members": [{k: m[k] for k in ("individual", "kinds", "start_date", "end_date")} for m in seen["members"]]}
+            body = {
+                "name": seen["name"],
+                "identifiers": seen["identifiers"],
+                "address": seen["address"],
+                "members": [
+                    {k: m[k] for k in ("individual", "kinds", "start_date", "end_date")} for m in seen["members"]
+                ],
+            }
             replaced = api.put(f"/api/v2/Group/{self.group.uuid}", headers=self._headers(), json=body)
             self.assertEqual(replaced.status_code, 200, replaced.text)
             self.assertEqual(self._memberships(), before, "the hidden member and the ended membership are untouched")
@@ -374,8 +508,14 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         answers = []
         with self._api() as api:
             for uuid in (self.outsider.uuid, self.hidden.uuid, "00000000-0000-0000-0000-00000000beef"):
-                response = api.put(f"/api/v2/Group/{self.group.uuid}", headers=self._headers(), json={
-                    "name": "Consenting household", "members": [{"individual": self.seen.uuid}, {"individual": uuid}]})
+                response = api.put(
+                    f"/api/v2/Group/{self.group.uuid}",
+                    headers=self._headers(),
+                    json={
+                        "name": "Consenting household",
+                        "members": [{"individual": self.seen.uuid}, {"individual": uuid}],
+                    },
+                )
                 error = response.json()["error"]
                 answers.append((response.status_code, error["details"], error["message"].replace(uuid, "…")))
         self.assertEqual(answers[0][0], 422)

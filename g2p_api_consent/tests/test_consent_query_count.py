@@ -15,23 +15,46 @@ class TestConsentQueryCount(G2PApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client("Consented reader", scopes=["individual:read", "group:read"],
-                                                    legal_basis=None)
+        cls.client, cls.secret = cls._create_client(
+            "Consented reader", scopes=["individual:read", "group:read"], legal_basis=None
+        )
         purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
         scopes = cls.env.ref("g2p_partner_api.scope_individual_read") | cls.env.ref("g2p_partner_api.scope_group_read")
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
         Partner = cls.env["res.partner"]
-        cls.people = Partner.create([{
-            "is_registrant": True, "given_name": "Qconsent", "family_name": f"Person{i:02d}",
-            "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"9800{i:05d}"})],
-        } for i in range(40)])
-        cls.group = Partner.create({"is_registrant": True, "is_group": True, "is_company": True, "name": "Qconsent home",
-                                    "group_member_ids": [(0, 0, {"individual_id": p.id}) for p in cls.people[:6]]})
+        cls.people = Partner.create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": "Qconsent",
+                    "family_name": f"Person{i:02d}",
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"9800{i:05d}"})],
+                }
+                for i in range(40)
+            ]
+        )
+        cls.group = Partner.create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "is_company": True,
+                "name": "Qconsent home",
+                "group_member_ids": [(0, 0, {"individual_id": p.id}) for p in cls.people[:6]],
+            }
+        )
         consented = cls.people[::2] | cls.group
-        cls.env["g2p.consent"].create([{
-            "partner_id": partner.id, "client_id": cls.client.id, "purpose_id": purpose.id,
-            "scope_ids": [(6, 0, scopes.ids)], "evidence_reference": "FORM-Q",
-        } for partner in consented])
+        cls.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": purpose.id,
+                    "scope_ids": [(6, 0, scopes.ids)],
+                    "evidence_reference": "FORM-Q",
+                }
+                for partner in consented
+            ]
+        )
 
     def _queries(self, api, url, headers, **params):
         self.env.flush_all()
@@ -55,8 +78,10 @@ class TestConsentQueryCount(G2PApiCase):
     def test_consent_rule_built_once_per_call(self):
         headers = self._auth(self.client, self.secret)
         Consent = type(self.env["g2p.consent"])
-        with self._api() as api, patch.object(Consent, "_current_domain", autospec=True,
-                                              side_effect=Consent._current_domain) as built:
+        with (
+            self._api() as api,
+            patch.object(Consent, "_current_domain", autospec=True, side_effect=Consent._current_domain) as built,
+        ):
             response = api.get(f"/api/v2/Group/{self.group.uuid}", headers=headers)
             self.assertEqual(response.status_code, 200, response.text)
             self.assertEqual(len(response.json()["members"]), 3, "members without consent are left out")

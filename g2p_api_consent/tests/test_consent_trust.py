@@ -20,9 +20,15 @@ class TestConsentServerFields(G2PApiCase):
         Partner = cls.env["res.partner"]
         cls.with_consent = Partner.create({"is_registrant": True, "given_name": "Agreed", "family_name": "Zztrust"})
         cls.without = Partner.create({"is_registrant": True, "given_name": "Refused", "family_name": "Zztrust"})
-        cls.consent = cls.env["g2p.consent"].create({
-            "partner_id": cls.with_consent.id, "client_id": cls.client.id, "purpose_id": cls.purpose.id,
-            "scope_ids": [(6, 0, cls.scope_read.ids)], "evidence_reference": "FORM-1"})
+        cls.consent = cls.env["g2p.consent"].create(
+            {
+                "partner_id": cls.with_consent.id,
+                "client_id": cls.client.id,
+                "purpose_id": cls.purpose.id,
+                "scope_ids": [(6, 0, cls.scope_read.ids)],
+                "evidence_reference": "FORM-1",
+            }
+        )
 
     def _read(self, partner):
         with self._api() as api:
@@ -30,26 +36,53 @@ class TestConsentServerFields(G2PApiCase):
 
     def _state(self, consent):
         consent.invalidate_recordset()
-        return consent.read(["state", "withdrawn_date", "withdraw_reason", "partner_id", "client_id", "scope_ids",
-                             "given_date", "expiry_date"])[0]
+        return consent.read(
+            [
+                "state",
+                "withdrawn_date",
+                "withdraw_reason",
+                "partner_id",
+                "client_id",
+                "scope_ids",
+                "given_date",
+                "expiry_date",
+            ]
+        )[0]
 
     def test_officer_cannot_move_state_or_create_a_withdrawn_or_past_consent(self):
         before = self._state(self.consent)
         Consent = self.env["g2p.consent"].with_user(self.officer)
-        for vals in ({"state": "withdrawn"}, {"state": "expired"}, {"withdrawn_date": "2020-01-01 00:00:00"},
-                     {"withdraw_reason": "forged"}, {"uuid": "00000000-0000-4000-8000-000000000000"}):
+        for vals in (
+            {"state": "withdrawn"},
+            {"state": "expired"},
+            {"withdrawn_date": "2020-01-01 00:00:00"},
+            {"withdraw_reason": "forged"},
+            {"uuid": "00000000-0000-4000-8000-000000000000"},
+        ):
             with self.assertRaises(AccessError, msg=vals):
                 self.consent.with_user(self.officer).write(vals)
         count = self.env["g2p.consent"].search_count([])
         with self.assertRaises(AccessError):
-            Consent.create({"partner_id": self.without.id, "purpose_id": self.purpose.id, "state": "withdrawn",
-                            "scope_ids": [(6, 0, self.scope_read.ids)]})
+            Consent.create(
+                {
+                    "partner_id": self.without.id,
+                    "purpose_id": self.purpose.id,
+                    "state": "withdrawn",
+                    "scope_ids": [(6, 0, self.scope_read.ids)],
+                }
+            )
         self.assertEqual((self._state(self.consent), self.env["g2p.consent"].search_count([])), (before, count))
 
     def test_a_new_consent_is_a_new_record(self):
         before = self._state(self.consent)
-        for vals in ({"partner_id": self.without.id}, {"client_id": self.other.id}, {"client_id": False},
-                     {"scope_ids": [(4, self.scope_group.id)]}, {"given_date": "2000-01-01"}, {"expiry_date": "2999-01-01"}):
+        for vals in (
+            {"partner_id": self.without.id},
+            {"client_id": self.other.id},
+            {"client_id": False},
+            {"scope_ids": [(4, self.scope_group.id)]},
+            {"given_date": "2000-01-01"},
+            {"expiry_date": "2999-01-01"},
+        ):
             with self.assertRaises(AccessError, msg=vals):
                 self.consent.with_user(self.officer).write(vals)
         self.assertEqual(self._state(self.consent), before)
@@ -69,9 +102,18 @@ class TestConsentServerFields(G2PApiCase):
             self.consent.with_user(self.officer).action_withdraw()
         self.assertEqual(self._state(self.consent), withdrawn)
         self.assertEqual(self._read(self.with_consent).status_code, 403)
-        renewed = self.env["g2p.consent"].with_user(self.officer).create({
-            "partner_id": self.with_consent.id, "client_id": self.client.id, "purpose_id": self.purpose.id,
-            "scope_ids": [(6, 0, self.scope_read.ids)]})
+        renewed = (
+            self.env["g2p.consent"]
+            .with_user(self.officer)
+            .create(
+                {
+                    "partner_id": self.with_consent.id,
+                    "client_id": self.client.id,
+                    "purpose_id": self.purpose.id,
+                    "scope_ids": [(6, 0, self.scope_read.ids)],
+                }
+            )
+        )
         self.assertNotEqual(renewed.uuid, self.consent.uuid)
         self.assertEqual((renewed.state, self._read(self.with_consent).status_code), ("active", 200))
 

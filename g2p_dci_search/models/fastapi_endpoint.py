@@ -14,8 +14,14 @@ from ..services.dci_envelope import http_error
 
 _logger = logging.getLogger(__name__)
 APP = "g2p_dci_search"
-HTTP_CODES = {400: "err.request.bad", 401: "err.request.unauthorized", 403: "err.request.forbidden",
-              404: "err.request.not_found", 408: "err.request.timeout", 429: "err.request.too_many_requests"}
+HTTP_CODES = {
+    400: "err.request.bad",
+    401: "err.request.unauthorized",
+    403: "err.request.forbidden",
+    404: "err.request.not_found",
+    408: "err.request.timeout",
+    429: "err.request.too_many_requests",
+}
 
 
 def _located(error):
@@ -31,7 +37,12 @@ def render_dci_error(exc, state):
         details = "; ".join(_located(e) for e in exc.errors())
         status, code, message = 400, "err.request.bad", f"The envelope does not follow the DCI schema: {details}"
     elif isinstance(exc, ApiError):
-        status, code, message, headers = exc.status, HTTP_CODES.get(exc.status, "err.request.bad"), exc.message, exc.headers
+        status, code, message, headers = (
+            exc.status,
+            HTTP_CODES.get(exc.status, "err.request.bad"),
+            exc.message,
+            exc.headers,
+        )
     elif isinstance(exc, HTTPException):
         status, headers = exc.status_code, exc.headers or {}
         code = HTTP_CODES.get(status, "err.request.bad" if status < 500 else "err.service.unavailable")
@@ -52,6 +63,10 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = {"routers": [dci_router, dci_async_router], "render_error": render_dci_error, "version": "1.0.0",
-                     "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications."}
+        apps[APP] = {
+            "routers": [dci_router, dci_async_router],
+            "render_error": render_dci_error,
+            "version": "1.0.0",
+            "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications.",
+        }
         return apps

@@ -10,21 +10,29 @@ class G2PApiClient(models.Model):
     _inherit = "g2p.api.client"
 
     dci_verify_signature = fields.Boolean(
-        string="Verify DCI envelope signatures", default=True, tracking=True,
+        string="Verify DCI envelope signatures",
+        default=True,
+        tracking=True,
         help="Switch off only for a test partner or a system on a trusted network: unsigned envelopes are then accepted.",
     )
     dci_callback_url = fields.Char(
-        string="DCI callback URL", tracking=True,
+        string="DCI callback URL",
+        tracking=True,
         help="Base URL of the participant's DCI endpoints (e.g. https://spmis.example.org/dci). Callbacks go to "
-             "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
-             "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Loopback, "
-             "link-local and private addresses are refused unless allow-listed by a system administrator "
-             "(system parameter g2p_partner_api.outbound_allowed_hosts).",
+        "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
+        "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Loopback, "
+        "link-local and private addresses are refused unless allow-listed by a system administrator "
+        "(system parameter g2p_partner_api.outbound_allowed_hosts).",
     )
-    dci_callback_allow_http = fields.Boolean(string="Allow plain HTTP callbacks", tracking=True,
-                                             help="Unsafe: only for a test partner or a trusted network.")
+    dci_callback_allow_http = fields.Boolean(
+        string="Allow plain HTTP callbacks", tracking=True, help="Unsafe: only for a test partner or a trusted network."
+    )
     dci_callback_subscription_id = fields.Many2one(
-        "g2p.api.subscription", string="DCI callback channel", readonly=True, copy=False, ondelete="set null",
+        "g2p.api.subscription",
+        string="DCI callback channel",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
         help="The outbound channel that delivers this client's DCI callbacks and notifications (attempts, retries).",
     )
     dci_subscription_ids = fields.One2many("g2p.dci.subscription", "client_id", string="DCI subscriptions")
@@ -47,16 +55,30 @@ class G2PApiClient(models.Model):
         """The outbound subscription DCI callbacks of this client are delivered through."""
         self.ensure_one()
         client = self.sudo()
-        vals = {"target_url": client.dci_callback_url, "allow_insecure": client.dci_callback_allow_http,
-                "client_id": client.id}
+        vals = {
+            "target_url": client.dci_callback_url,
+            "allow_insecure": client.dci_callback_allow_http,
+            "client_id": client.id,
+        }
         channel = client.dci_callback_subscription_id
         if not channel:
-            channel = self.env["g2p.api.subscription"].sudo().create(dict(
-                vals, name=_("DCI callbacks: %s", client.name), signing="none",
-                event_type_ids=[(6, 0, self.env.ref("g2p_dci_search.event_type_dci_callback").ids)]))
+            channel = (
+                self.env["g2p.api.subscription"]
+                .sudo()
+                .create(
+                    dict(
+                        vals,
+                        name=_("DCI callbacks: %s", client.name),
+                        signing="none",
+                        event_type_ids=[(6, 0, self.env.ref("g2p_dci_search.event_type_dci_callback").ids)],
+                    )
+                )
+            )
             client.dci_callback_subscription_id = channel
-        elif vals["target_url"] and (channel.target_url, channel.allow_insecure) != (vals["target_url"],
-                                                                                   vals["allow_insecure"]):
+        elif vals["target_url"] and (channel.target_url, channel.allow_insecure) != (
+            vals["target_url"],
+            vals["allow_insecure"],
+        ):
             # a URL removed after a request was acknowledged: its answer still goes where it was promised
             channel.write(vals)
         return channel

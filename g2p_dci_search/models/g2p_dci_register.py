@@ -28,20 +28,24 @@ class G2PDciRegister(models.Model):
     _order = "reg_type"
     _rec_name = "reg_type"
 
-    reg_type = fields.Char(required=True, help="search_criteria.reg_type value that selects this register, e.g. Individual")
+    reg_type = fields.Char(
+        required=True, help="search_criteria.reg_type value that selects this register, e.g. Individual"
+    )
     registry_types = fields.Char(
         string="SPDCI registry types",
         help="Comma-separated SPDCI registry types this register also answers as reg_type, e.g. "
-             "ns:org:RegistryType:Social (matched on the last segment, so spdci:RegistryType:Social works too). "
-             "When several registers share a type, response_entity / reg_record_type choose, then the default register.",
+        "ns:org:RegistryType:Social (matched on the last segment, so spdci:RegistryType:Social works too). "
+        "When several registers share a type, response_entity / reg_record_type choose, then the default register.",
     )
     target = fields.Selection([("individual", "Individuals"), ("group", "Groups (households)")], required=True)
-    reg_record_type = fields.Char(required=True, help="Echoed in responses; the @type of the records, e.g. spdci:SRPerson")
+    reg_record_type = fields.Char(
+        required=True, help="Echoed in responses; the @type of the records, e.g. spdci:SRPerson"
+    )
     outgoing_template = fields.Text(
         required=True,
         help="Sandboxed Jinja producing one JSON-LD record. Context: r (the record as the REST API shows it, identifiers "
-             "with identifier_type = the DCI id type name; households: members[].person, size), reg_record_type. "
-             "Empty values (null, \"\", [], {}) are left out of the output.",
+        "with identifier_type = the DCI id type name; households: members[].person, size), reg_record_type. "
+        'Empty values (null, "", [], {}) are left out of the output.',
     )
     max_page_size = fields.Integer(default=100, required=True)
     field_ids = fields.One2many("g2p.dci.register.field", "register_id", string="Searchable fields")
@@ -59,7 +63,9 @@ class G2PDciRegister(models.Model):
             try:
                 templates.check(rec.outgoing_template)
             except templates.TemplateRenderError as exc:
-                raise ValidationError(_("Outgoing template of %(reg)s: %(error)s", reg=rec.reg_type, error=exc)) from exc
+                raise ValidationError(
+                    _("Outgoing template of %(reg)s: %(error)s", reg=rec.reg_type, error=exc)
+                ) from exc
 
     # --- which register answers -----------------------------------------------------------------
     @api.model

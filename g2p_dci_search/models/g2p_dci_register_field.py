@@ -13,7 +13,9 @@ class G2PDciRegisterField(models.Model):
     name = fields.Char(required=True, help="Attribute name used in queries, e.g. birth_date")
     orm_path = fields.Char(required=True, help="res.partner field path, e.g. birthdate or reg_id_ids.value")
     value_type = fields.Selection(
-        [("string", "Text"), ("date", "Date"), ("number", "Number"), ("boolean", "Boolean")], required=True, default="string"
+        [("string", "Text"), ("date", "Date"), ("number", "Number"), ("boolean", "Boolean")],
+        required=True,
+        default="string",
     )
     sortable = fields.Boolean(compute="_compute_sortable")
 

@@ -14,8 +14,11 @@ from ..services.dci_search import SCOPE, query_domain, resolve_register, wire_re
 _logger = logging.getLogger(__name__)
 
 # reg_event_type values a participant can subscribe to, and the registry events that raise them
-EVENT_CODES = [("REGISTER", "New registrant"), ("NewHouseHoldMember", "New household member"),
-               ("UPDATE", "Registrant updated")]
+EVENT_CODES = [
+    ("REGISTER", "New registrant"),
+    ("NewHouseHoldMember", "New household member"),
+    ("UPDATE", "Registrant updated"),
+]
 NOTIFY_SCOPES = {SCOPE, "dci:subscribe"}
 # the notify_event data.reg_event_type enum of the spec has no update value: updates leave it out
 NOTIFY_EVENT_TYPES = {"REGISTER", "NewHouseHoldMember"}
@@ -47,8 +50,14 @@ class G2PDciSubscription(models.Model):
     _order = "id desc"
     _rec_name = "code"
 
-    code = fields.Char(required=True, readonly=True, index=True, copy=False, default=lambda self: str(uuid.uuid4()),
-                       help="subscription code given to the participant (unsubscribe, notifications)")
+    code = fields.Char(
+        required=True,
+        readonly=True,
+        index=True,
+        copy=False,
+        default=lambda self: str(uuid.uuid4()),
+        help="subscription code given to the participant (unsubscribe, notifications)",
+    )
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="cascade", index=True)
     transaction_id = fields.Many2one("g2p.dci.transaction", readonly=True, ondelete="set null")
     reference_id = fields.Char(readonly=True)
@@ -62,10 +71,17 @@ class G2PDciSubscription(models.Model):
     start_time = fields.Datetime(readonly=True)
     end_time = fields.Datetime(readonly=True)
     locale = fields.Char(readonly=True)
-    state = fields.Selection([("subscribe", "Subscribed"), ("unsubscribe", "Unsubscribed")], default="subscribe",
-                             required=True, readonly=True, index=True)
+    state = fields.Selection(
+        [("subscribe", "Subscribed"), ("unsubscribe", "Unsubscribed")],
+        default="subscribe",
+        required=True,
+        readonly=True,
+        index=True,
+    )
     unsubscribed_date = fields.Datetime(readonly=True)
-    delivery_ids = fields.One2many("g2p.api.delivery", "dci_subscription_id", string="Notifications sent", readonly=True)
+    delivery_ids = fields.One2many(
+        "g2p.api.delivery", "dci_subscription_id", string="Notifications sent", readonly=True
+    )
 
     _sql_constraints = [("code_unique", "unique(code)", "Subscription codes are unique.")]
 
@@ -97,9 +113,11 @@ class G2PDciSubscription(models.Model):
         code = event_code(criteria.get("reg_event_type"))
         register = self._register_of(criteria, code)
         if not code or (code == "NewHouseHoldMember" and register.target != "group"):
-            raise SubscribeItemRejected("rjct.notify_types.invalid",
-                                        f"reg_event_type {criteria.get('reg_event_type')!r} is not available on "
-                                        f"{register.reg_type} (REGISTER, UPDATE; NewHouseHoldMember on households)")
+            raise SubscribeItemRejected(
+                "rjct.notify_types.invalid",
+                f"reg_event_type {criteria.get('reg_event_type')!r} is not available on "
+                f"{register.reg_type} (REGISTER, UPDATE; NewHouseHoldMember on households)",
+            )
         filter_type = criteria.get("filter_type") or "expression"
         try:
             query_domain(DciQuery(register, client), filter_type, criteria.get("filter"))
@@ -108,19 +126,38 @@ class G2PDciSubscription(models.Model):
         window = self._window(criteria.get("frequency"))
         filter_json = json.dumps(criteria.get("filter"), sort_keys=True)
         self._check_subscription_limit(client)
-        same = self.sudo().search([("client_id", "=", client.id), ("register_id", "=", register.id),
-                                   ("event_code", "=", code), ("filter_type", "=", filter_type),
-                                   ("filter_json", "=", filter_json), ("state", "=", "subscribe")], limit=1)
+        same = self.sudo().search(
+            [
+                ("client_id", "=", client.id),
+                ("register_id", "=", register.id),
+                ("event_code", "=", code),
+                ("filter_type", "=", filter_type),
+                ("filter_json", "=", filter_json),
+                ("state", "=", "subscribe"),
+            ],
+            limit=1,
+        )
         if same:
-            raise SubscribeItemRejected("rjct.event.already_subscribed",
-                                        f"this event and filter are already subscribed (code {same.code})")
-        return self.sudo().create(dict(window, **{
-            "client_id": client.id, "transaction_id": transaction.id, "reference_id": str(item["reference_id"]),
-            "register_id": register.id, "reg_event_type": criteria["reg_event_type"], "event_code": code,
-            "filter_type": filter_type, "filter_json": filter_json,
-            "notify_record_type": criteria.get("notify_record_type") or register.reg_record_type,
-            "locale": dci_records.spec_locale(item.get("locale")) or False,
-        }))
+            raise SubscribeItemRejected(
+                "rjct.event.already_subscribed", f"this event and filter are already subscribed (code {same.code})"
+            )
+        return self.sudo().create(
+            dict(
+                window,
+                **{
+                    "client_id": client.id,
+                    "transaction_id": transaction.id,
+                    "reference_id": str(item["reference_id"]),
+                    "register_id": register.id,
+                    "reg_event_type": criteria["reg_event_type"],
+                    "event_code": code,
+                    "filter_type": filter_type,
+                    "filter_json": filter_json,
+                    "notify_record_type": criteria.get("notify_record_type") or register.reg_record_type,
+                    "locale": dci_records.spec_locale(item.get("locale")) or False,
+                },
+            )
+        )
 
     @api.model
     def _check_subscription_limit(self, client):
@@ -128,18 +165,22 @@ class G2PDciSubscription(models.Model):
         active = self.sudo().search_count([("client_id", "=", client.id), ("state", "=", "subscribe")])
         if active >= limit:
             # the spec's subscribe reason codes have no limit code: the details asked for are refused
-            raise SubscribeItemRejected("rjct.notify_details.invalid",
-                                        f"subscription limit reached: {limit} active subscriptions per participant "
-                                        f"(unsubscribe some first)")
+            raise SubscribeItemRejected(
+                "rjct.notify_details.invalid",
+                f"subscription limit reached: {limit} active subscriptions per participant (unsubscribe some first)",
+            )
 
     @api.model
     def _register_of(self, criteria, code):
         """The register a subscribe_criteria addresses (reg_type optional, as for search; a
         NewHouseHoldMember event without one means households)."""
-        criteria = {"reg_type": criteria.get("reg_type"), "query": criteria.get("filter"),
-                    "query_type": criteria.get("filter_type"),
-                    "response_entity": "Group" if code == "NewHouseHoldMember" else None,
-                    "reg_record_type": criteria.get("notify_record_type")}
+        criteria = {
+            "reg_type": criteria.get("reg_type"),
+            "query": criteria.get("filter"),
+            "query_type": criteria.get("filter_type"),
+            "response_entity": "Group" if code == "NewHouseHoldMember" else None,
+            "reg_record_type": criteria.get("notify_record_type"),
+        }
         try:
             return resolve_register(self.env, criteria)
         except DciQueryError as exc:
@@ -147,31 +188,49 @@ class G2PDciSubscription(models.Model):
                 register = resolve_register(self.env, dict(criteria, reg_record_type=None))
             except DciQueryError:
                 raise SubscribeItemRejected("rjct.notify_types.invalid", str(exc)) from exc
-            raise SubscribeItemRejected("rjct.notify_details.invalid",
-                                        f"notify_record_type of {register.reg_type} is {register.reg_record_type}") from exc
+            raise SubscribeItemRejected(
+                "rjct.notify_details.invalid",
+                f"notify_record_type of {register.reg_type} is {register.reg_record_type}",
+            ) from exc
 
     @api.model
     def _window(self, frequency):
         if not frequency:
             return {}
-        start, end = (dci_envelope.parse_ts(frequency.get(key)) if isinstance(frequency, dict) else None
-                      for key in ("start_time", "end_time"))
+        start, end = (
+            dci_envelope.parse_ts(frequency.get(key)) if isinstance(frequency, dict) else None
+            for key in ("start_time", "end_time")
+        )
         if not start or not end or end < start or not isinstance(frequency.get("frequency"), str):
-            raise SubscribeItemRejected("rjct.notify_details.invalid",
-                                        "frequency needs start_time <= end_time (ISO 8601) and a cron expression")
-        return {"start_time": start.replace(tzinfo=None), "end_time": end.replace(tzinfo=None),
-                "frequency": frequency["frequency"]}
+            raise SubscribeItemRejected(
+                "rjct.notify_details.invalid", "frequency needs start_time <= end_time (ISO 8601) and a cron expression"
+            )
+        return {
+            "start_time": start.replace(tzinfo=None),
+            "end_time": end.replace(tzinfo=None),
+            "frequency": frequency["frequency"],
+        }
 
     def _to_info(self):
         """The spec's SubscriptionInfo."""
         self.ensure_one()
-        info = {"version": "1.0.0", "code": self.code, "status": self.state,
-                "timestamp": self.create_date.isoformat() + "Z", "reg_type": self.register_id.reg_type,
-                "reg_event_type": self.reg_event_type, "filter_type": self.filter_type,
-                "filter": json.loads(self.filter_json), "notify_record_type": self.notify_record_type}
+        info = {
+            "version": "1.0.0",
+            "code": self.code,
+            "status": self.state,
+            "timestamp": self.create_date.isoformat() + "Z",
+            "reg_type": self.register_id.reg_type,
+            "reg_event_type": self.reg_event_type,
+            "filter_type": self.filter_type,
+            "filter": json.loads(self.filter_json),
+            "notify_record_type": self.notify_record_type,
+        }
         if self.frequency:
-            info["frequency"] = {"start_time": self.start_time.isoformat() + "Z", "end_time": self.end_time.isoformat() + "Z",
-                                 "frequency": self.frequency}
+            info["frequency"] = {
+                "start_time": self.start_time.isoformat() + "Z",
+                "end_time": self.end_time.isoformat() + "Z",
+                "frequency": self.frequency,
+            }
         if self.locale:
             info["locale"] = self.locale
         return info
@@ -185,8 +244,12 @@ class G2PDciSubscription(models.Model):
             return "rjct", "rjct.subscription_code.invalid", f"unknown subscription codes: {', '.join(unknown)}", self
         ended = subscriptions.filtered(lambda s: s.state == "unsubscribe")
         if ended:
-            return ("rjct", "rjct.event.already_unsubscribed",
-                    f"already unsubscribed: {', '.join(ended.mapped('code'))}", self)
+            return (
+                "rjct",
+                "rjct.event.already_unsubscribed",
+                f"already unsubscribed: {', '.join(ended.mapped('code'))}",
+                self,
+            )
         subscriptions._unsubscribe()
         return "succ", None, None, subscriptions
 
@@ -210,8 +273,11 @@ class G2PDciSubscription(models.Model):
     def _notify_registry_events(self, events):
         """Send /registry/notify for each subscription a registry event matches (called at pre-commit)."""
         # a client deactivated or no longer holding the scopes of the subscription is not notified
-        subscriptions = self.sudo().browse(self._active_ids()).filtered(
-            lambda s: s.client_id.active and NOTIFY_SCOPES <= s.client_id._scope_codes())
+        subscriptions = (
+            self.sudo()
+            .browse(self._active_ids())
+            .filtered(lambda s: s.client_id.active and NOTIFY_SCOPES <= s.client_id._scope_codes())
+        )
         if not subscriptions:
             return
         for event in events:
@@ -220,7 +286,9 @@ class G2PDciSubscription(models.Model):
             if not code:
                 continue
             target = "group" if registrant.is_group else "individual"
-            for subscription in subscriptions.filtered(lambda s: s.event_code == code and s.register_id.target == target):
+            for subscription in subscriptions.filtered(
+                lambda s: s.event_code == code and s.register_id.target == target
+            ):
                 if not subscription._matches(registrant):
                     continue
                 try:
@@ -245,27 +313,38 @@ class G2PDciSubscription(models.Model):
         if (self.start_time and now < self.start_time) or (self.end_time and now > self.end_time):
             return False
         try:
-            domain = query_domain(DciQuery(self.register_id, self.client_id), self.filter_type, json.loads(self.filter_json))
+            domain = query_domain(
+                DciQuery(self.register_id, self.client_id), self.filter_type, json.loads(self.filter_json)
+            )
         except DciQueryError:
             return False
-        domain = (self.register_id._base_domain() + domain + self.client_id._readable_registrant_domain(SCOPE)
-                  + [("id", "=", registrant.id)])
+        domain = (
+            self.register_id._base_domain()
+            + domain
+            + self.client_id._readable_registrant_domain(SCOPE)
+            + [("id", "=", registrant.id)]
+        )
         return bool(self.env["res.partner"].sudo().search_count(domain))
 
     def _send_notify(self, registrant):
         self.ensure_one()
         client = self.client_id
-        data = {"version": "1.0.0", "reg_type": self.register_id.reg_type,
-                "reg_record_type": self.register_id.reg_record_type,
-                "reg_records": wire_record(self.register_id, client, registrant)}
+        data = {
+            "version": "1.0.0",
+            "reg_type": self.register_id.reg_type,
+            "reg_record_type": self.register_id.reg_record_type,
+            "reg_records": wire_record(self.register_id, client, registrant),
+        }
         if self.event_code in NOTIFY_EVENT_TYPES:
             data["reg_event_type"] = self.event_code
         event = {"reference_id": self.code, "timestamp": dci_envelope.now_iso(), "data": data}
         if self.locale:
             event["locale"] = self.locale
-        header = dci_envelope.response_header({"sender_id": client.dci_sender_id}, "notify", "succ", 1, 1,
-                                              dci_envelope.registry_id(self.env))
+        header = dci_envelope.response_header(
+            {"sender_id": client.dci_sender_id}, "notify", "succ", 1, 1, dci_envelope.registry_id(self.env)
+        )
         message = {"transaction_id": self.transaction_id.transaction_id or self.code, "notify_event": [event]}
         url = dci_callbacks.callback_url(client, None, "/registry/notify")
-        return dci_callbacks.deliver(client, url, "notify", dci_envelope.signed(self.env, header, message),
-                                     subscription=self)
+        return dci_callbacks.deliver(
+            client, url, "notify", dci_envelope.signed(self.env, header, message), subscription=self
+        )

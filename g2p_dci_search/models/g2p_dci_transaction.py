@@ -22,23 +22,33 @@ class G2PDciTransaction(models.Model):
     transaction_id = fields.Char(readonly=True, index=True)
     correlation_id = fields.Char(readonly=True, index=True)
     action = fields.Char(readonly=True)
-    mode = fields.Selection([("sync", "Synchronous"), ("async", "Asynchronous (callback)")], default="sync", readonly=True)
+    mode = fields.Selection(
+        [("sync", "Synchronous"), ("async", "Asynchronous (callback)")], default="sync", readonly=True
+    )
     status = fields.Selection(STATUS, readonly=True)
     total_count = fields.Integer(readonly=True)
     completed_count = fields.Integer(readonly=True)
     callback_url = fields.Char(readonly=True)
-    request_envelope = fields.Text(readonly=True, groups="base.group_system",
-                                   help="header and message as received, kept until the asynchronous answer is built")
+    request_envelope = fields.Text(
+        readonly=True,
+        groups="base.group_system",
+        help="header and message as received, kept until the asynchronous answer is built",
+    )
     item_ids = fields.One2many("g2p.dci.transaction.item", "transaction_id", readonly=True)
     delivery_ids = fields.One2many("g2p.api.delivery", "dci_transaction_id", string="Callbacks sent", readonly=True)
     subscription_ids = fields.One2many("g2p.dci.subscription", "transaction_id", string="Subscriptions", readonly=True)
 
-    _sql_constraints = [("message_unique", "unique(client_id, message_id)", "This message id was already used by this sender.")]
+    _sql_constraints = [
+        ("message_unique", "unique(client_id, message_id)", "This message id was already used by this sender.")
+    ]
 
     def _enqueue_search(self):
         self.ensure_one()
-        self.with_delay(channel="root.g2p_dci", identity_key=f"g2p_dci_search:{self.id}",
-                        description=f"DCI search {self.message_id} from {self.sender_id}")._run_search()
+        self.with_delay(
+            channel="root.g2p_dci",
+            identity_key=f"g2p_dci_search:{self.id}",
+            description=f"DCI search {self.message_id} from {self.sender_id}",
+        )._run_search()
 
     def _run_search(self):
         """Answer an asynchronous search: run each pending item, then send on-search to the sender."""
@@ -53,18 +63,32 @@ class G2PDciTransaction(models.Model):
         for item, line in items:
             if line.status == "pdng":
                 result = next(answers)
-                line.write({"status": result["status"], "status_reason_code": result.get("status_reason_code"),
-                            "total_count": (result.get("pagination") or {}).get("total_count", 0)})
+                line.write(
+                    {
+                        "status": result["status"],
+                        "status_reason_code": result.get("status_reason_code"),
+                        "total_count": (result.get("pagination") or {}).get("total_count", 0),
+                    }
+                )
             else:
-                result = dci_envelope.item_rejected(line.reference_id, line.status_reason_code, line.status_reason_message)
+                result = dci_envelope.item_rejected(
+                    line.reference_id, line.status_reason_code, line.status_reason_message
+                )
             results.append(result)
         succeeded = sum(r["status"] == "succ" for r in results)
         status = "succ" if succeeded else "rjct"
         self.write({"status": status, "completed_count": succeeded})
-        header = dci_envelope.response_header(envelope["header"], "on-search", status, len(results), succeeded,
-                                              dci_envelope.registry_id(self.env))
-        message = {"transaction_id": self.transaction_id, "correlation_id": self.correlation_id, "search_response": results}
-        dci_callbacks.deliver(client, self.callback_url, "on-search", dci_envelope.signed(self.env, header, message), self)
+        header = dci_envelope.response_header(
+            envelope["header"], "on-search", status, len(results), succeeded, dci_envelope.registry_id(self.env)
+        )
+        message = {
+            "transaction_id": self.transaction_id,
+            "correlation_id": self.correlation_id,
+            "search_response": results,
+        }
+        dci_callbacks.deliver(
+            client, self.callback_url, "on-search", dci_envelope.signed(self.env, header, message), self
+        )
         self.sudo().request_envelope = False  # the query is not kept once answered
         return f"{succeeded}/{len(results)} items answered"
 

@@ -19,16 +19,35 @@ ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
 
 
 def _record(env, client, body, correlation_id, status, results, items):
-    env["g2p.dci.transaction"].sudo().create({
-        "client_id": client.id, "sender_id": body.header.sender_id, "message_id": body.header.message_id,
-        "transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "action": body.header.action,
-        "status": status, "total_count": len(results), "completed_count": sum(r["status"] == "succ" for r in results),
-        "item_ids": [(0, 0, {
-            "reference_id": r["reference_id"] or "-", "status": r["status"], "status_reason_code": r.get("status_reason_code"),
-            "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None,
-            "total_count": (r.get("pagination") or {}).get("total_count", 0),
-        }) for r, item in zip(results, items, strict=True)],
-    })
+    env["g2p.dci.transaction"].sudo().create(
+        {
+            "client_id": client.id,
+            "sender_id": body.header.sender_id,
+            "message_id": body.header.message_id,
+            "transaction_id": body.message.transaction_id,
+            "correlation_id": correlation_id,
+            "action": body.header.action,
+            "status": status,
+            "total_count": len(results),
+            "completed_count": sum(r["status"] == "succ" for r in results),
+            "item_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "reference_id": r["reference_id"] or "-",
+                        "status": r["status"],
+                        "status_reason_code": r.get("status_reason_code"),
+                        "reg_type": (item.get("search_criteria") or {}).get("reg_type")
+                        if isinstance(item, dict)
+                        else None,
+                        "total_count": (r.get("pagination") or {}).get("total_count", 0),
+                    },
+                )
+                for r, item in zip(results, items, strict=True)
+            ],
+        }
+    )
 
 
 @router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
@@ -41,9 +60,13 @@ def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
     return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())
 
 
-@router.post("/registry/sync/search", response_model=SearchResponseEnvelope, response_model_exclude_none=True,
-             responses=ERRORS,
-             summary="Synchronous DCI search: each search_request item answered in the same response")
+@router.post(
+    "/registry/sync/search",
+    response_model=SearchResponseEnvelope,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="Synchronous DCI search: each search_request item answered in the same response",
+)
 def sync_search(
     request: Request,
     body: SearchEnvelope,
@@ -76,13 +99,24 @@ def sync_search(
         request.state.audit_outcome = "failure"
         request.state.audit_error_code = results[0].get("status_reason_code")
     _record(env, client, body, correlation_id, status, results, items)
-    header = dci_envelope.response_header(body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id)
-    message = {"transaction_id": body.message.transaction_id, "correlation_id": correlation_id, "search_response": results}
+    header = dci_envelope.response_header(
+        body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id
+    )
+    message = {
+        "transaction_id": body.message.transaction_id,
+        "correlation_id": correlation_id,
+        "search_response": results,
+    }
     return dci_envelope.signed(env, header, message)
 
 
-@router.post("/registry/sync/txn/status", response_model=SearchResponseEnvelope, response_model_exclude_none=True,
-             responses=ERRORS, summary="Status of earlier transactions of this sender (search)")
+@router.post(
+    "/registry/sync/txn/status",
+    response_model=SearchResponseEnvelope,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+    summary="Status of earlier transactions of this sender (search)",
+)
 def sync_txn_status(
     request: Request,
     body: TxnStatusEnvelope,
@@ -103,6 +137,13 @@ def sync_txn_status(
     request.state.reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
         request.state.audit_outcome = "failure"
-    header = dci_envelope.response_header(body.header.model_dump(), "txn-on-status", status, 1, int(status == "succ"),
-                                          registry_id, reason_message=None if status == "succ" else "no transaction matches")
+    header = dci_envelope.response_header(
+        body.header.model_dump(),
+        "txn-on-status",
+        status,
+        1,
+        int(status == "succ"),
+        registry_id,
+        reason_message=None if status == "succ" else "no transaction matches",
+    )
     return dci_envelope.signed(env, header, message)

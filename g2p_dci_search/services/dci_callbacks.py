@@ -24,8 +24,13 @@ def callback_url(client, sender_uri, path):
     registered, given = urlparse(base), urlparse(sender_uri)
     path = _normalised_path(given.path)
     under_base = (path.rstrip("/") + "/").startswith(_normalised_path(registered.path).rstrip("/") + "/")
-    if ((given.scheme, given.netloc) != (registered.scheme, registered.netloc) or given.username or given.password
-            or given.fragment or not under_base):
+    if (
+        (given.scheme, given.netloc) != (registered.scheme, registered.netloc)
+        or given.username
+        or given.password
+        or given.fragment
+        or not under_base
+    ):
         raise CallbackUrlInvalid(f"sender_uri must lie under the callback URL registered for this client ({base})")
     # what is sent to is what was checked: the normalised path
     return urlunparse(given._replace(path=quote(path)))
@@ -42,11 +47,21 @@ def _normalised_path(path):
 def deliver(client, url, kind, envelope, transaction=None, subscription=None):
     """Queue the signed ``envelope`` for delivery to ``url`` (logged and retried like every outbound event)."""
     channel = client._dci_callback_channel()
-    delivery = client.env["g2p.api.delivery"].sudo().create({
-        "subscription_id": channel.id, "event_type": f"dci.{kind}", "event_id": envelope["header"]["message_id"],
-        "url": url, "http_method": "POST", "body": json.dumps(envelope, ensure_ascii=False, sort_keys=True),
-        "dci_transaction_id": transaction.id if transaction else False,
-        "dci_subscription_id": subscription.id if subscription else False,
-    })
+    delivery = (
+        client.env["g2p.api.delivery"]
+        .sudo()
+        .create(
+            {
+                "subscription_id": channel.id,
+                "event_type": f"dci.{kind}",
+                "event_id": envelope["header"]["message_id"],
+                "url": url,
+                "http_method": "POST",
+                "body": json.dumps(envelope, ensure_ascii=False, sort_keys=True),
+                "dci_transaction_id": transaction.id if transaction else False,
+                "dci_subscription_id": subscription.id if subscription else False,
+            }
+        )
+    )
     delivery._enqueue_attempt()
     return delivery

@@ -41,12 +41,18 @@ def error_code(problem):
 
 def duplicate_references(client, items):
     """reference_ids already used by this sender, or twice in this message."""
-    references = [str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")]
+    references = [
+        str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")
+    ]
     seen, repeated = set(), set()
     for reference in references:
         (repeated if reference in seen else seen).add(reference)
-    used = client.env["g2p.dci.transaction.item"].sudo().search(
-        [("client_id", "=", client.id), ("reference_id", "in", references)]).mapped("reference_id")
+    used = (
+        client.env["g2p.dci.transaction.item"]
+        .sudo()
+        .search([("client_id", "=", client.id), ("reference_id", "in", references)])
+        .mapped("reference_id")
+    )
     return repeated | set(used)
 
 

@@ -23,7 +23,9 @@ def parse_ts(value):
         return None
 
 
-def response_header(request_header, action, status, total, completed, registry_id, reason_code=None, reason_message=None):
+def response_header(
+    request_header, action, status, total, completed, registry_id, reason_code=None, reason_message=None
+):
     header = {
         "version": "1.0.0",
         "message_id": str((request_header or {}).get("message_id") or uuid.uuid4()),
@@ -63,8 +65,13 @@ def http_error(code, message, correlation_id):
 
 
 def item_rejected(reference_id, code, message):
-    return {"reference_id": str(reference_id or ""), "timestamp": now_iso(), "status": "rjct",
-            "status_reason_code": code, "status_reason_message": message}
+    return {
+        "reference_id": str(reference_id or ""),
+        "timestamp": now_iso(),
+        "status": "rjct",
+        "status_reason_code": code,
+        "status_reason_message": message,
+    }
 
 
 def item_status(item):

@@ -4,9 +4,17 @@ from datetime import date
 
 # Mongo-style operator → (ORM operator, pattern for LIKE operators)
 OPERATORS = {
-    "$eq": ("=", None), "$ne": ("!=", None), "$gt": (">", None), "$gte": (">=", None),
-    "$lt": ("<", None), "$lte": ("<=", None), "$in": ("in", None), "$nin": ("not in", None),
-    "$contains": ("=ilike", "%{}%"), "$startsWith": ("=ilike", "{}%"), "$endsWith": ("=ilike", "%{}"),
+    "$eq": ("=", None),
+    "$ne": ("!=", None),
+    "$gt": (">", None),
+    "$gte": (">=", None),
+    "$lt": ("<", None),
+    "$lte": ("<=", None),
+    "$in": ("in", None),
+    "$nin": ("not in", None),
+    "$contains": ("=ilike", "%{}%"),
+    "$startsWith": ("=ilike", "{}%"),
+    "$endsWith": ("=ilike", "%{}"),
 }
 PREDICATE_OPERATORS = {"eq": "$eq", "gt": "$gt", "lt": "$lt", "ge": "$gte", "le": "$lte", "in": "$in"}
 MAX_DEPTH = 6
@@ -136,8 +144,14 @@ class DciQuery:
         return self.to_domain({"$and": expressions} if len(expressions) > 1 else expressions[0])
 
     def _predicate_expression(self, expr):
-        if not isinstance(expr, dict) or expr.get("operator") not in PREDICATE_OPERATORS or "attribute_name" not in expr:
-            raise DciQueryError("a predicate expression needs attribute_name, operator (gt lt eq ge le in) and attribute_value")
+        if (
+            not isinstance(expr, dict)
+            or expr.get("operator") not in PREDICATE_OPERATORS
+            or "attribute_name" not in expr
+        ):
+            raise DciQueryError(
+                "a predicate expression needs attribute_name, operator (gt lt eq ge le in) and attribute_value"
+            )
         return {expr["attribute_name"]: {PREDICATE_OPERATORS[expr["operator"]]: expr.get("attribute_value")}}
 
     @staticmethod

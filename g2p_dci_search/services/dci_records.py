@@ -66,6 +66,9 @@ def spec_locale(locale):
         return locale
     languages = pycountry.languages
     # ISO 639-1 (en), 639-3 (eng) or 639-2/B (fre)
-    language = (languages.get(alpha_2=code) if len(code) == 2
-                else languages.get(alpha_3=code) or languages.get(bibliographic=code))
+    language = (
+        languages.get(alpha_2=code)
+        if len(code) == 2
+        else languages.get(alpha_3=code) or languages.get(bibliographic=code)
+    )
     return language.alpha_3 if language else locale

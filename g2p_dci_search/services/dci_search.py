@@ -36,10 +36,13 @@ def _idtype_value_of(query):
 def _pagination(register, pagination):
     pagination = pagination or {}
     size, number = pagination.get("page_size", 10), pagination.get("page_number", 1)
-    valid = all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer() for v in (size, number))
+    valid = all(
+        isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer() for v in (size, number)
+    )
     if not valid or not 1 <= size <= register.max_page_size or number < 1:
-        raise DciQueryError(f"page_size must be 1 to {register.max_page_size} and page_number at least 1",
-                            "rjct.pagination.invalid")
+        raise DciQueryError(
+            f"page_size must be 1 to {register.max_page_size} and page_number at least 1", "rjct.pagination.invalid"
+        )
     return int(size), int(number)
 
 
@@ -52,9 +55,12 @@ def _wires(register, client, records):
     _schema(register).prefetch(records)
     if register.target == "group":
         members = client._filter_readable_registrants(records.group_member_ids.individual_id, SCOPE)
-        return {record.id: dci_records.group_wire(register, record, members & record.group_member_ids.individual_id,
-                                                  client, SCOPE)
-                for record in records}
+        return {
+            record.id: dci_records.group_wire(
+                register, record, members & record.group_member_ids.individual_id, client, SCOPE
+            )
+            for record in records
+        }
     groups = visible_groups(client, records, SCOPE)
     names = register._dci_id_type_names()
     return {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
@@ -110,8 +116,12 @@ class _Answer:
         criteria = self.item.get("search_criteria") or {}
         self.response.update(
             status="succ",
-            data={"version": "1.0.0", "reg_type": criteria.get("reg_type") or register.reg_type,
-                  "reg_record_type": register.reg_record_type, "reg_records": []},
+            data={
+                "version": "1.0.0",
+                "reg_type": criteria.get("reg_type") or register.reg_type,
+                "reg_record_type": register.reg_record_type,
+                "reg_records": [],
+            },
             pagination={"page_size": page_size, "page_number": page_number, "total_count": total},
         )
 
@@ -149,12 +159,19 @@ def _criteria(env, item, registers):
 
 def _registrants_by_identifier(env, client, register, id_type, values):
     """{value: registrant} among what ``client`` may read: one query for all the values."""
-    domain = register._base_domain() + client._readable_registrant_domain(SCOPE) + [
-        ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
+    domain = (
+        register._base_domain()
+        + client._readable_registrant_domain(SCOPE)
+        + [("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
+    )
     registrants = env["res.partner"].search_fetch(domain, _schema(register).fetch_fields())
     prefetch_paths(registrants, Identifier.orm_paths("reg_id_ids"))
-    return {reg_id.value: registrant for registrant in registrants
-            for reg_id in registrant.reg_id_ids if reg_id.id_type_id == id_type}
+    return {
+        reg_id.value: registrant
+        for registrant in registrants
+        for reg_id in registrant.reg_id_ids
+        if reg_id.id_type_id == id_type
+    }
 
 
 def _render_found(client, answers):
@@ -165,7 +182,8 @@ def _render_found(client, answers):
         by_register[answer.register].append(answer)
     for register, register_answers in by_register.items():
         records = register_answers[0].records.browse(
-            list(dict.fromkeys(i for answer in register_answers for i in answer.records.ids)))
+            list(dict.fromkeys(i for answer in register_answers for i in answer.records.ids))
+        )
         wires = _wires(register, client, records)
         rendered = {}
         for record_id, wire in wires.items():
@@ -177,8 +195,10 @@ def _render_found(client, answers):
             if all(i in rendered for i in answer.records.ids):
                 answer.response["data"]["reg_records"] = [rendered[i] for i in answer.records.ids]
             else:
-                answer.reject("rjct.search_criteria.invalid",
-                              "The register's outgoing template failed; the registry was notified.")
+                answer.reject(
+                    "rjct.search_criteria.invalid",
+                    "The register's outgoing template failed; the registry was notified.",
+                )
 
 
 def search_items(env, client, items):
@@ -206,8 +226,13 @@ def search_items(env, client, items):
             # consent (when installed) narrows the search in SQL, so counts match what is returned
             domain = register._base_domain() + domain + client._readable_registrant_domain(SCOPE)
             total = Partner.search_count(domain)
-            records = Partner.search_fetch(domain, _schema(register).fetch_fields(), order=order,
-                                           offset=(page_number - 1) * page_size, limit=page_size)
+            records = Partner.search_fetch(
+                domain,
+                _schema(register).fetch_fields(),
+                order=order,
+                offset=(page_number - 1) * page_size,
+                limit=page_size,
+            )
             answer.found(register, records, total, page_size, page_number)
         except DciQueryError as exc:
             answer.reject(exc.code, str(exc))

@@ -53,7 +53,9 @@ def _verify_signature_string(signature, signed_object, public_key_text, sender_i
     kid = params.get("kidId") or params.get("keyId") or ""
     kid_sender, _sep, kid_rest = kid.partition("|")
     if params.get("algorithm", "").lower() != "ed25519" or not kid_rest.lower().endswith("|ed25519"):
-        raise SignatureInvalid('the Signature string form needs algorithm="ed25519" and kidId="{sender_id}|{key_id}|ed25519"')
+        raise SignatureInvalid(
+            'the Signature string form needs algorithm="ed25519" and kidId="{sender_id}|{key_id}|ed25519"'
+        )
     if kid_sender != sender_id:
         raise SignatureInvalid(f"kidId names sender {kid_sender!r}, not {sender_id!r}")
     if " ".join(params.get("headers", "").split()) != SIGNED_HEADERS:

@@ -51,9 +51,11 @@ def _with_spec_locales(value):
 
 
 def _messages(pointer, instance, prefix, skip_key=None):
-    return [f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
-            for error in validator(pointer).iter_errors(_with_spec_locales(instance))
-            if not (skip_key and error.absolute_path and error.absolute_path[0] == skip_key)]
+    return [
+        f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
+        for error in validator(pointer).iter_errors(_with_spec_locales(instance))
+        if not (skip_key and error.absolute_path and error.absolute_path[0] == skip_key)
+    ]
 
 
 def envelope_errors(body, action):

@@ -25,10 +25,13 @@ def txn_status(env, client, body, correlation_id):
     message = {
         "transaction_id": body.message.transaction_id,
         "correlation_id": correlation_id,
-        "txnstatus_response": {"txn_type": query.txn_type, "txn_status": {
-            "transaction_id": first.transaction_id or body.message.transaction_id,
-            "correlation_id": first.correlation_id or "",
-            "search_response": [dci_envelope.item_status(i) for i in items],
-        }},
+        "txnstatus_response": {
+            "txn_type": query.txn_type,
+            "txn_status": {
+                "transaction_id": first.transaction_id or body.message.transaction_id,
+                "correlation_id": first.correlation_id or "",
+                "search_response": [dci_envelope.item_status(i) for i in items],
+            },
+        },
     }
     return status, message

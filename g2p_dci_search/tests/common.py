@@ -59,18 +59,28 @@ def spdci_signature(envelope, key, sender_id=None, created=None, expires=None, k
     built as the module readme says, independently of the module's code."""
     created = int(time.time()) if created is None else created
     expires = created + 600 if expires is None else expires
-    canonical = json.dumps({"header": envelope["header"], "message": envelope["message"]}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        {"header": envelope["header"], "message": envelope["message"]},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     digest = base64.b64encode(hashlib.blake2b(canonical.encode(), digest_size=64).digest()).decode()
     signed = f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}"
     signature = base64.b64encode(key.sign(signed.encode())).decode()
     sender_id = sender_id or envelope["header"]["sender_id"]
-    return (f'Signature: namespace="spdci", kidId="{sender_id}|{key_id}|ed25519", algorithm="ed25519", '
-            f'created="{created}", expires="{expires}", headers="(created) (expires) digest", signature="{signature}"')
+    return (
+        f'Signature: namespace="spdci", kidId="{sender_id}|{key_id}|ed25519", algorithm="ed25519", '
+        f'created="{created}", expires="{expires}", headers="(created) (expires) digest", signature="{signature}"'
+    )
 
 
 def public_pem(key):
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def now():
@@ -85,26 +95,53 @@ class DciCase(G2PApiCase):
         super().setUpClass()
         cls.key = private_key("ec")
         cls.client, cls.secret = cls._create_client(
-            "Social protection MIS", scopes=["dci:search"], dci_sender_id="spmis.example.org", public_key=public_pem(cls.key))
+            "Social protection MIS",
+            scopes=["dci:search"],
+            dci_sender_id="spmis.example.org",
+            public_key=public_pem(cls.key),
+        )
         cls.request_validator = spec_validator(REQUEST_SCHEMA)
         cls.response_validator = spec_validator(RESPONSE_SCHEMA)
 
     def item(self, query_type, query, reg_type="Individual", reference_id=None, **criteria):
-        return {"reference_id": reference_id or str(uuid.uuid4()), "timestamp": now(),
-                "search_criteria": dict({"reg_type": reg_type, "query_type": query_type, "query": query}, **criteria)}
+        return {
+            "reference_id": reference_id or str(uuid.uuid4()),
+            "timestamp": now(),
+            "search_criteria": dict({"reg_type": reg_type, "query_type": query_type, "query": query}, **criteria),
+        }
 
     def envelope(self, items, key=None, algorithm="ES256", sender="spmis.example.org", **header):
-        header = dict({"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": "search",
-                       "sender_id": sender, "receiver_id": "registry.g2p", "total_count": len(items),
-                       "is_msg_encrypted": False}, **header)
+        header = dict(
+            {
+                "version": "1.0.0",
+                "message_id": str(uuid.uuid4()),
+                "message_ts": now(),
+                "action": "search",
+                "sender_id": sender,
+                "receiver_id": "registry.g2p",
+                "total_count": len(items),
+                "is_msg_encrypted": False,
+            },
+            **header,
+        )
         message = {"transaction_id": str(uuid.uuid4())[:30], "search_request": items}
         signature = jwt.encode({"header": header, "message": message}, key or self.key, algorithm=algorithm)
         return {"signature": signature, "header": header, "message": message}
 
     def signed_envelope(self, action, message, total_count, key=None, **header):
-        header = dict({"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": action,
-                       "sender_id": "spmis.example.org", "receiver_id": "registry.g2p", "total_count": total_count,
-                       "is_msg_encrypted": False}, **header)
+        header = dict(
+            {
+                "version": "1.0.0",
+                "message_id": str(uuid.uuid4()),
+                "message_ts": now(),
+                "action": action,
+                "sender_id": "spmis.example.org",
+                "receiver_id": "registry.g2p",
+                "total_count": total_count,
+                "is_msg_encrypted": False,
+            },
+            **header,
+        )
         signature = jwt.encode({"header": header, "message": message}, key or self.key, algorithm="ES256")
         return {"signature": signature, "header": header, "message": message}
 
@@ -115,37 +152,60 @@ class DciCase(G2PApiCase):
             self.skipTest("g2p_api_consent is not installed")
         self.client.legal_basis_enabled = False
         Partner = self.env["res.partner"]
-        shown, hidden = Partner.create([{"is_registrant": True, "given_name": "Shown", "family_name": family_name},
-                                        {"is_registrant": True, "given_name": "Hiddenna", "family_name": family_name}])
-        household = Partner.create({"is_registrant": True, "is_group": True, "name": f"{family_name} household",
-                                    "group_member_ids": [(0, 0, {"individual_id": shown.id}),
-                                                         (0, 0, {"individual_id": hidden.id})]})
+        shown, hidden = Partner.create(
+            [
+                {"is_registrant": True, "given_name": "Shown", "family_name": family_name},
+                {"is_registrant": True, "given_name": "Hiddenna", "family_name": family_name},
+            ]
+        )
+        household = Partner.create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "name": f"{family_name} household",
+                "group_member_ids": [(0, 0, {"individual_id": shown.id}), (0, 0, {"individual_id": hidden.id})],
+            }
+        )
         self.grant_consent(household, shown)
         return household, shown, hidden
 
     def grant_consent(self, *partners, evidence="F-DCI"):
         """Active consents of each of ``partners`` for this client, scope dci:search (needs g2p_api_consent)."""
-        return self.env["g2p.consent"].create([{
-            "partner_id": partner.id, "client_id": self.client.id,
-            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)], "evidence_reference": evidence,
-        } for partner in partners])
+        return self.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "client_id": self.client.id,
+                    "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                    "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                    "evidence_reference": evidence,
+                }
+                for partner in partners
+            ]
+        )
 
     def search(self, envelope, validate=True, client=None, secret=None):
         if validate:
             self.request_validator.validate(envelope)
         with self._api() as api:
-            response = api.post("/dci/registry/sync/search", json=envelope,
-                                headers=self._auth(client or self.client, secret or self.secret))
+            response = api.post(
+                "/dci/registry/sync/search",
+                json=envelope,
+                headers=self._auth(client or self.client, secret or self.secret),
+            )
         if response.status_code == 200 and validate:
             self.response_validator.validate(response.json())
         return response
 
 
 JOBS = ["g2p.dci.transaction", "g2p.api.delivery"]
-CALLBACK_PATHS = {"on-search": "/registry/on-search", "on-subscribe": "/registry/on-subscribe",
-                  "on-unsubscribe": "/registry/on-unsubscribe", "txn-on-status": "/registry/txn/on-status",
-                  "notify": "/registry/notify"}
+CALLBACK_PATHS = {
+    "on-search": "/registry/on-search",
+    "on-subscribe": "/registry/on-subscribe",
+    "on-unsubscribe": "/registry/on-unsubscribe",
+    "txn-on-status": "/registry/txn/on-status",
+    "notify": "/registry/notify",
+}
 
 
 class DciAsyncCase(DciCase):
@@ -157,8 +217,13 @@ class DciAsyncCase(DciCase):
         cls._allow_outbound_hosts("127.0.0.1")
         cls.receiver = Receiver().__enter__()
         cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
-        cls.client.write({"dci_callback_url": cls.receiver.url + "/spmis/dci", "dci_callback_allow_http": True,
-                          "scope_ids": [(4, cls.env.ref("g2p_dci_search.scope_dci_subscribe").id)]})
+        cls.client.write(
+            {
+                "dci_callback_url": cls.receiver.url + "/spmis/dci",
+                "dci_callback_allow_http": True,
+                "scope_ids": [(4, cls.env.ref("g2p_dci_search.scope_dci_subscribe").id)],
+            }
+        )
         cls.ack_validator = spec_validator(ACK_SCHEMA)
         cls.registry_key = cls.env["g2p.api.signing.key"]._ensure_active_key()._public_key()
 
@@ -173,9 +238,11 @@ class DciAsyncCase(DciCase):
         if validate:
             spec_validator(request_schema(path)).validate(envelope)
         with self._api() as api:
-            response = api.post("/dci" + path, json=envelope,
-                                headers=headers if headers is not None else self._auth(client or self.client,
-                                                                                          secret or self.secret))
+            response = api.post(
+                "/dci" + path,
+                json=envelope,
+                headers=headers if headers is not None else self._auth(client or self.client, secret or self.secret),
+            )
         if response.status_code == 200:
             self.ack_validator.validate(response.json())
         return response
@@ -201,4 +268,3 @@ class DciAsyncCase(DciCase):
             received.append(body)
         self.receiver.requests.clear()
         return received
-

@@ -18,18 +18,41 @@ class TestDciAsync(DciAsyncCase):
         super().setUpClass()
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
         cls.nid = nid
-        cls.people = cls.env["res.partner"].create([
-            {"is_registrant": True, "given_name": given, "family_name": "Asyncson", "birthdate": birthdate,
-             "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"88800{i:03d}"})]}
-            for i, (given, birthdate) in enumerate([("Ama", "1981-02-03"), ("Bo", "1992-04-05"), ("Cy", "2003-06-07")])
-        ])
+        cls.people = cls.env["res.partner"].create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": given,
+                    "family_name": "Asyncson",
+                    "birthdate": birthdate,
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"88800{i:03d}"})],
+                }
+                for i, (given, birthdate) in enumerate(
+                    [("Ama", "1981-02-03"), ("Bo", "1992-04-05"), ("Cy", "2003-06-07")]
+                )
+            ]
+        )
 
-    def subscribe_envelope(self, reg_event_type="REGISTER", query=None, reg_type="Individual", reference_id=None, **criteria):
-        item = {"reference_id": reference_id or str(uuid.uuid4()), "timestamp": now(), "subscribe_criteria": dict({
-            "reg_type": reg_type, "reg_event_type": reg_event_type, "filter_type": "expression",
-            "filter": query if query is not None else {"family_name": "Asyncson"},
-            "notify_record_type": "spdci:SRPerson" if reg_type == "Individual" else "spdci:Group"}, **criteria)}
-        return self.signed_envelope("subscribe", {"transaction_id": str(uuid.uuid4())[:30], "subscribe_request": [item]}, 1)
+    def subscribe_envelope(
+        self, reg_event_type="REGISTER", query=None, reg_type="Individual", reference_id=None, **criteria
+    ):
+        item = {
+            "reference_id": reference_id or str(uuid.uuid4()),
+            "timestamp": now(),
+            "subscribe_criteria": dict(
+                {
+                    "reg_type": reg_type,
+                    "reg_event_type": reg_event_type,
+                    "filter_type": "expression",
+                    "filter": query if query is not None else {"family_name": "Asyncson"},
+                    "notify_record_type": "spdci:SRPerson" if reg_type == "Individual" else "spdci:Group",
+                },
+                **criteria,
+            ),
+        }
+        return self.signed_envelope(
+            "subscribe", {"transaction_id": str(uuid.uuid4())[:30], "subscribe_request": [item]}, 1
+        )
 
     def subscribe(self, *args, **kwargs):
         self.ack("/registry/subscribe", self.subscribe_envelope(*args, **kwargs))
@@ -38,22 +61,34 @@ class TestDciAsync(DciAsyncCase):
 
     # --- search ----------------------------------------------------------------------------------
     def test_search_acknowledged_then_answered_on_search(self):
-        items = [self.item("expression", {"family_name": "Asyncson", "birth_date": {"$gte": "1990-01-01"}}, reference_id="a-1",
-                           sort=[{"attribute_name": "birth_date", "sort_order": "asc"}]),
-                 self.item("idtype-value", {"type": "UIN", "value": "88800000"}, reference_id="a-2")]
+        items = [
+            self.item(
+                "expression",
+                {"family_name": "Asyncson", "birth_date": {"$gte": "1990-01-01"}},
+                reference_id="a-1",
+                sort=[{"attribute_name": "birth_date", "sort_order": "asc"}],
+            ),
+            self.item("idtype-value", {"type": "UIN", "value": "88800000"}, reference_id="a-2"),
+        ]
         envelope = self.envelope(items)
         ack = self.ack("/registry/search", envelope)
         transaction = self.env["g2p.dci.transaction"].search([("correlation_id", "=", ack["correlation_id"])])
-        self.assertEqual((transaction.mode, transaction.status, transaction.item_ids.mapped("status")),
-                         ("async", "pdng", ["pdng", "pdng"]))
+        self.assertEqual(
+            (transaction.mode, transaction.status, transaction.item_ids.mapped("status")),
+            ("async", "pdng", ["pdng", "pdng"]),
+        )
         self.assertFalse(self.receiver.requests, "nothing is sent before the job runs")
         (callback,) = self.callbacks()
         header, message = callback["header"], callback["message"]
-        self.assertEqual((header["action"], header["status"], header["message_id"], header["receiver_id"]),
-                         ("on-search", "succ", envelope["header"]["message_id"], "spmis.example.org"))
+        self.assertEqual(
+            (header["action"], header["status"], header["message_id"], header["receiver_id"]),
+            ("on-search", "succ", envelope["header"]["message_id"], "spmis.example.org"),
+        )
         self.assertEqual((header["total_count"], header["completed_count"]), (2, 2))
-        self.assertEqual((message["transaction_id"], message["correlation_id"]),
-                         (envelope["message"]["transaction_id"], ack["correlation_id"]))
+        self.assertEqual(
+            (message["transaction_id"], message["correlation_id"]),
+            (envelope["message"]["transaction_id"], ack["correlation_id"]),
+        )
         first, second = message["search_response"]
         self.assertEqual([r["name"]["given_name"] for r in first["data"]["reg_records"]], ["Bo", "Cy"])
         self.assertEqual(first["pagination"]["total_count"], 2)
@@ -63,33 +98,51 @@ class TestDciAsync(DciAsyncCase):
         self.assertFalse(transaction.sudo().request_envelope, "the query is dropped once answered")
 
     def test_sender_uri_under_registered_url_is_used_others_refused(self):
-        envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})],
-                                 sender_uri=self.receiver.url + "/spmis/dci/registry/on-search")
+        envelope = self.envelope(
+            [self.item("idtype-value", {"type": "UIN", "value": "88800001"})],
+            sender_uri=self.receiver.url + "/spmis/dci/registry/on-search",
+        )
         self.ack("/registry/search", envelope)
         self.assertEqual(len(self.callbacks()), 1)
-        for uri in ("http://127.0.0.1:1/elsewhere/registry/on-search", self.receiver.url + "/other/on-search",
-                    self.receiver.url.replace("http://", "http://user:pw@") + "/spmis/dci/on-search"):
+        for uri in (
+            "http://127.0.0.1:1/elsewhere/registry/on-search",
+            self.receiver.url + "/other/on-search",
+            self.receiver.url.replace("http://", "http://user:pw@") + "/spmis/dci/on-search",
+        ):
             envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})], sender_uri=uri)
             ack = self.ack("/registry/search", envelope, status="ERR")
             self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid")
-            self.assertFalse(self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])]))
+            self.assertFalse(
+                self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])])
+            )
         self.assertFalse(self.callbacks(), "nothing is posted to an address the client did not register")
 
     def test_sender_uri_is_normalised_before_the_prefix_check(self):
         base = self.receiver.url + "/spmis/dci"
-        for uri in (base + "/../other/on-search", base + "/%2e%2e/other/on-search", base + "/..%2fother/on-search",
-                    base + "/registry/../../../other", base + "%2f..%2f..%2fother"):
+        for uri in (
+            base + "/../other/on-search",
+            base + "/%2e%2e/other/on-search",
+            base + "/..%2fother/on-search",
+            base + "/registry/../../../other",
+            base + "%2f..%2f..%2fother",
+        ):
             envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})], sender_uri=uri)
             ack = self.ack("/registry/search", envelope, status="ERR")
             self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid", uri)
-            self.assertFalse(self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])]))
-        envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})],
-                                 sender_uri=base + "/./registry/x/../on-search")
+            self.assertFalse(
+                self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])])
+            )
+        envelope = self.envelope(
+            [self.item("idtype-value", {"type": "UIN", "value": "88800001"})],
+            sender_uri=base + "/./registry/x/../on-search",
+        )
         self.ack("/registry/search", envelope)
         (callback,) = self.callbacks()  # asserts it reached /spmis/dci/registry/on-search
         self.assertEqual(callback["header"]["action"], "on-search")
-        self.assertEqual(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]).callback_url,
-                         base + "/registry/on-search")
+        self.assertEqual(
+            self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]).callback_url,
+            base + "/registry/on-search",
+        )
 
     def test_answer_goes_out_even_if_the_callback_url_is_removed_after_the_ack(self):
         self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"})]))
@@ -103,13 +156,26 @@ class TestDciAsync(DciAsyncCase):
         self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid")
 
     def test_every_async_path_needs_a_bearer_token(self):
-        bodies = {"/registry/search": self.envelope([self.item("expression", {"family_name": "Asyncson"})]),
-                  "/registry/subscribe": self.subscribe_envelope(),
-                  "/registry/unsubscribe": self.signed_envelope("unsubscribe", {
-                      "transaction_id": "t-1", "timestamp": now(), "subscription_codes": ["x"]}, 1),
-                  "/registry/txn/status": self.signed_envelope("txn-status", {"transaction_id": "t-2", "txnstatus_request": {
-                      "reference_id": "r", "txn_type": "search", "attribute_type": "transaction_id",
-                      "attribute_value": "t-1"}}, 1)}
+        bodies = {
+            "/registry/search": self.envelope([self.item("expression", {"family_name": "Asyncson"})]),
+            "/registry/subscribe": self.subscribe_envelope(),
+            "/registry/unsubscribe": self.signed_envelope(
+                "unsubscribe", {"transaction_id": "t-1", "timestamp": now(), "subscription_codes": ["x"]}, 1
+            ),
+            "/registry/txn/status": self.signed_envelope(
+                "txn-status",
+                {
+                    "transaction_id": "t-2",
+                    "txnstatus_request": {
+                        "reference_id": "r",
+                        "txn_type": "search",
+                        "attribute_type": "transaction_id",
+                        "attribute_value": "t-1",
+                    },
+                },
+                1,
+            ),
+        }
         for path, body in bodies.items():
             for headers in ({}, {"Authorization": "Bearer not-a-token"}):
                 response = self.post(path, body, headers=headers)
@@ -139,26 +205,37 @@ class TestDciAsync(DciAsyncCase):
         bad_ts = self.envelope([self.item("expression", {"family_name": "Asyncson"})], message_ts="yesterday")
         self.ack("/registry/search", bad_ts)
         callbacks = {c["header"]["message_id"]: c for c in self.callbacks() if c["header"]["status"] == "rjct"}
-        self.assertEqual(callbacks[envelope["header"]["message_id"]]["header"]["status_reason_code"],
-                         "rjct.message_id.duplicate")
-        self.assertEqual(callbacks[bad_ts["header"]["message_id"]]["header"]["status_reason_code"], "rjct.message_ts.invalid")
+        self.assertEqual(
+            callbacks[envelope["header"]["message_id"]]["header"]["status_reason_code"], "rjct.message_id.duplicate"
+        )
+        self.assertEqual(
+            callbacks[bad_ts["header"]["message_id"]]["header"]["status_reason_code"], "rjct.message_ts.invalid"
+        )
         self.assertEqual(callbacks[bad_ts["header"]["message_id"]]["message"]["search_response"], [])
 
     def test_item_rejections_come_back_per_item(self):
         self.search(self.envelope([self.item("expression", {"family_name": "Asyncson"}, reference_id="used-once")]))
-        items = [self.item("expression", {"family_name": "Asyncson"}, reference_id="used-once"),
-                 self.item("expression", {"family_name": "Asyncson"}, pagination={"page_size": 5000, "page_number": 1}),
-                 self.item("graphql", "{ person { name } }"),
-                 dict(self.item("expression", {"family_name": "Asyncson"}), timestamp="not a time"),
-                 self.item("expression", {"family_name": "Asyncson"}, reference_id="fine")]
+        items = [
+            self.item("expression", {"family_name": "Asyncson"}, reference_id="used-once"),
+            self.item("expression", {"family_name": "Asyncson"}, pagination={"page_size": 5000, "page_number": 1}),
+            self.item("graphql", "{ person { name } }"),
+            dict(self.item("expression", {"family_name": "Asyncson"}), timestamp="not a time"),
+            self.item("expression", {"family_name": "Asyncson"}, reference_id="fine"),
+        ]
         # an unknown query type and a bad item timestamp are outside the spec's request schema on purpose
         self.ack("/registry/search", self.envelope(items), validate=False)
         (callback,) = self.callbacks()
         results = callback["message"]["search_response"]
         self.assertEqual([r["status"] for r in results], ["rjct", "rjct", "rjct", "rjct", "succ"])
-        self.assertEqual([r.get("status_reason_code") for r in results[:4]],
-                         ["rjct.reference_id.duplicate", "rjct.pagination.invalid", "rjct.search_criteria.invalid",
-                          "rjct.timestamp.invalid"])
+        self.assertEqual(
+            [r.get("status_reason_code") for r in results[:4]],
+            [
+                "rjct.reference_id.duplicate",
+                "rjct.pagination.invalid",
+                "rjct.search_criteria.invalid",
+                "rjct.timestamp.invalid",
+            ],
+        )
         self.assertEqual((callback["header"]["status"], callback["header"]["completed_count"]), ("succ", 1))
 
     def test_failed_callback_is_retried_and_logged(self):
@@ -174,9 +251,15 @@ class TestDciAsync(DciAsyncCase):
         envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"}, reference_id="st-1")])
         self.ack("/registry/search", envelope)
         self.callbacks()
-        query = {"transaction_id": "st-q", "txnstatus_request": {
-            "reference_id": "st-q-1", "txn_type": "search", "attribute_type": "transaction_id",
-            "attribute_value": envelope["message"]["transaction_id"]}}
+        query = {
+            "transaction_id": "st-q",
+            "txnstatus_request": {
+                "reference_id": "st-q-1",
+                "txn_type": "search",
+                "attribute_type": "transaction_id",
+                "attribute_value": envelope["message"]["transaction_id"],
+            },
+        }
         self.ack("/registry/txn/status", self.signed_envelope("txn-status", query, 1))
         (callback,) = self.callbacks()
         self.assertEqual((callback["header"]["action"], callback["header"]["status"]), ("txn-on-status", "succ"))
@@ -192,30 +275,52 @@ class TestDciAsync(DciAsyncCase):
         envelope = self.subscribe_envelope(reference_id="sub-ref-1")
         self.ack("/registry/subscribe", envelope)
         self.callbacks()
-        query = {"transaction_id": "st-s", "txnstatus_request": {
-            "reference_id": "st-s-1", "txn_type": "subscribe", "attribute_type": "reference_id_list",
-            "attribute_value": ["sub-ref-1"]}}
+        query = {
+            "transaction_id": "st-s",
+            "txnstatus_request": {
+                "reference_id": "st-s-1",
+                "txn_type": "subscribe",
+                "attribute_type": "reference_id_list",
+                "attribute_value": ["sub-ref-1"],
+            },
+        }
         self.ack("/registry/txn/status", self.signed_envelope("txn-status", query, 1))
         (callback,) = self.callbacks()
         status = callback["message"]["txnstatus_response"]
-        self.assertEqual((status["txn_type"], status["txn_status"]["search_response"][0]["reference_id"]),
-                         ("subscribe", "sub-ref-1"))
+        self.assertEqual(
+            (status["txn_type"], status["txn_status"]["search_response"][0]["reference_id"]), ("subscribe", "sub-ref-1")
+        )
 
     def test_txn_status_of_unknown_transactions_is_a_valid_answer(self):
-        queries = [("search", "transaction_id", "never-sent"), ("search", "correlation_id", "no-such-correlation"),
-                   ("subscribe", "reference_id_list", ["nobody", "knows"]), ("receipt", "transaction_id", "t-x")]
+        queries = [
+            ("search", "transaction_id", "never-sent"),
+            ("search", "correlation_id", "no-such-correlation"),
+            ("subscribe", "reference_id_list", ["nobody", "knows"]),
+            ("receipt", "transaction_id", "t-x"),
+        ]
         for txn_type, attribute_type, value in queries:
-            message = {"transaction_id": "st-u", "txnstatus_request": {
-                "reference_id": str(uuid.uuid4()), "txn_type": txn_type, "attribute_type": attribute_type,
-                "attribute_value": value}}
+            message = {
+                "transaction_id": "st-u",
+                "txnstatus_request": {
+                    "reference_id": str(uuid.uuid4()),
+                    "txn_type": txn_type,
+                    "attribute_type": attribute_type,
+                    "attribute_value": value,
+                },
+            }
             self.ack("/registry/txn/status", self.signed_envelope("txn-status", message, 1))
             (callback,) = self.callbacks()  # validated against the spec's TxnStatusResponse
             status = callback["message"]["txnstatus_response"]
-            self.assertEqual((callback["header"]["status"], status["txn_type"], status["txn_status"]["search_response"]),
-                             ("rjct", txn_type, []))
+            self.assertEqual(
+                (callback["header"]["status"], status["txn_type"], status["txn_status"]["search_response"]),
+                ("rjct", txn_type, []),
+            )
             with self._api() as api:
-                response = api.post("/dci/registry/sync/txn/status", json=self.signed_envelope("txn-status", message, 1),
-                                    headers=self._auth(self.client, self.secret))
+                response = api.post(
+                    "/dci/registry/sync/txn/status",
+                    json=self.signed_envelope("txn-status", message, 1),
+                    headers=self._auth(self.client, self.secret),
+                )
             self.assertEqual(response.status_code, 200, response.text)
             spec_validator(request_schema("/registry/txn/on-status")).validate(response.json())
             self.assertEqual(response.json()["header"]["status"], "rjct")
@@ -223,23 +328,39 @@ class TestDciAsync(DciAsyncCase):
     def test_every_callback_carries_its_acks_correlation_and_transaction_ids(self):
         search = self.envelope([self.item("expression", {"family_name": "Asyncson"})])
         subscribe = self.subscribe_envelope(reference_id="corr-sub")
-        acks = {"on-search": (self.ack("/registry/search", search), search),
-                "on-subscribe": (self.ack("/registry/subscribe", subscribe), subscribe)}
+        acks = {
+            "on-search": (self.ack("/registry/search", search), search),
+            "on-subscribe": (self.ack("/registry/subscribe", subscribe), subscribe),
+        }
         received = {c["header"]["action"]: c for c in self.callbacks()}
         code = received["on-subscribe"]["message"]["subscribe_response"][0]["subscriptions"][0]["code"]
-        unsubscribe = self.signed_envelope("unsubscribe", {"transaction_id": "corr-u", "timestamp": now(),
-                                                           "subscription_codes": [code]}, 1)
-        status = self.signed_envelope("txn-status", {"transaction_id": "corr-t", "txnstatus_request": {
-            "reference_id": "corr-t-1", "txn_type": "search", "attribute_type": "transaction_id",
-            "attribute_value": search["message"]["transaction_id"]}}, 1)
+        unsubscribe = self.signed_envelope(
+            "unsubscribe", {"transaction_id": "corr-u", "timestamp": now(), "subscription_codes": [code]}, 1
+        )
+        status = self.signed_envelope(
+            "txn-status",
+            {
+                "transaction_id": "corr-t",
+                "txnstatus_request": {
+                    "reference_id": "corr-t-1",
+                    "txn_type": "search",
+                    "attribute_type": "transaction_id",
+                    "attribute_value": search["message"]["transaction_id"],
+                },
+            },
+            1,
+        )
         acks["on-unsubscribe"] = (self.ack("/registry/unsubscribe", unsubscribe), unsubscribe)
         acks["txn-on-status"] = (self.ack("/registry/txn/status", status), status)
         received.update({c["header"]["action"]: c for c in self.callbacks()})
         self.assertEqual(set(received), set(acks))
         for action, (ack, request) in acks.items():
             message = received[action]["message"]
-            self.assertEqual((message["correlation_id"], message["transaction_id"]),
-                             (ack["correlation_id"], request["message"]["transaction_id"]), action)
+            self.assertEqual(
+                (message["correlation_id"], message["transaction_id"]),
+                (ack["correlation_id"], request["message"]["transaction_id"]),
+                action,
+            )
             self.assertEqual(received[action]["header"]["message_id"], request["header"]["message_id"], action)
         # the status names the transaction it is about
         txn_status = received["txn-on-status"]["message"]["txnstatus_response"]["txn_status"]
@@ -251,11 +372,18 @@ class TestDciAsync(DciAsyncCase):
         envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"})])
         searcher, secret = self._create_client("Search only", scopes=["dci:search"], dci_sender_id="search.only")
         bad = self.envelope([self.item("expression", {"family_name": "Asyncson"})], total_count="1")
-        cases = [("/registry/search", bad, self._auth(self.client, self.secret), 400, "err.request.bad"),
-                 ("/registry/search", envelope, {}, 401, "err.request.unauthorized"),
-                 ("/registry/sync/search", envelope, {"Authorization": "Bearer x"}, 401, "err.request.unauthorized"),
-                 ("/registry/subscribe", self.subscribe_envelope(), self._auth(searcher, secret), 403,
-                  "err.request.forbidden")]
+        cases = [
+            ("/registry/search", bad, self._auth(self.client, self.secret), 400, "err.request.bad"),
+            ("/registry/search", envelope, {}, 401, "err.request.unauthorized"),
+            ("/registry/sync/search", envelope, {"Authorization": "Bearer x"}, 401, "err.request.unauthorized"),
+            (
+                "/registry/subscribe",
+                self.subscribe_envelope(),
+                self._auth(searcher, secret),
+                403,
+                "err.request.forbidden",
+            ),
+        ]
         for path, body, headers, status, code in cases:
             with self._api() as api:
                 response = api.post("/dci" + path, json=body, headers=headers)
@@ -263,18 +391,24 @@ class TestDciAsync(DciAsyncCase):
             answer = response.json()
             http_error_validator.validate(answer)
             self.ack_validator.validate(answer)
-            self.assertEqual((answer["errors"][0]["code"], answer["message"]["ack_status"],
-                              answer["message"]["error"]["code"]), (code, "ERR", code))
+            self.assertEqual(
+                (answer["errors"][0]["code"], answer["message"]["ack_status"], answer["message"]["error"]["code"]),
+                (code, "ERR", code),
+            )
             audit = self._audit_rows(resource="/dci" + path)[0]
             self.assertEqual((audit.error_code, audit.correlation_id), (code, answer["message"]["correlation_id"]))
-        with (patch.object(dci_checks, "envelope_problem", side_effect=RuntimeError("boom")),
-              mute_logger("odoo.addons.g2p_dci_search.models.fastapi_endpoint"), self._api() as api):
+        with (
+            patch.object(dci_checks, "envelope_problem", side_effect=RuntimeError("boom")),
+            mute_logger("odoo.addons.g2p_dci_search.models.fastapi_endpoint"),
+            self._api() as api,
+        ):
             response = api.post("/dci/registry/search", json=envelope, headers=self._auth(self.client, self.secret))
         self.assertEqual(response.status_code, 500)
         http_error_validator.validate(response.json())
         self.ack_validator.validate(response.json())
-        self.assertEqual(response.json()["message"]["error"], {"code": "err.service.unavailable",
-                                                               "message": "Internal error."})
+        self.assertEqual(
+            response.json()["message"]["error"], {"code": "err.service.unavailable", "message": "Internal error."}
+        )
         self.assertNotIn("boom", response.text)
         self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]))
 
@@ -284,18 +418,27 @@ class TestDciAsync(DciAsyncCase):
         self.assertEqual(result["status"], "succ")
         (info,) = result["subscriptions"]
         subscription = self.env["g2p.dci.subscription"].search([("code", "=", info["code"])])
-        self.assertEqual((subscription.client_id, subscription.state, subscription.event_code),
-                         (self.client, "subscribe", "REGISTER"))
+        self.assertEqual(
+            (subscription.client_id, subscription.state, subscription.event_code),
+            (self.client, "subscribe", "REGISTER"),
+        )
         Partner = self.env["res.partner"]
-        newborn = Partner.create({"is_registrant": True, "given_name": "Newborn", "family_name": "Asyncson",
-                                  "birthdate": "2024-01-01"})
-        Partner.create({"is_registrant": True, "given_name": "Elder", "family_name": "Asyncson", "birthdate": "1950-01-01"})
-        Partner.create({"is_registrant": True, "given_name": "Other", "family_name": "Elsewhere", "birthdate": "2024-01-01"})
+        newborn = Partner.create(
+            {"is_registrant": True, "given_name": "Newborn", "family_name": "Asyncson", "birthdate": "2024-01-01"}
+        )
+        Partner.create(
+            {"is_registrant": True, "given_name": "Elder", "family_name": "Asyncson", "birthdate": "1950-01-01"}
+        )
+        Partner.create(
+            {"is_registrant": True, "given_name": "Other", "family_name": "Elsewhere", "birthdate": "2024-01-01"}
+        )
         (notify,) = self.callbacks()
         self.assertEqual(notify["header"]["action"], "notify")
         (event,) = notify["message"]["notify_event"]
-        self.assertEqual((event["reference_id"], event["data"]["reg_event_type"], event["data"]["reg_type"]),
-                         (info["code"], "REGISTER", "Individual"))
+        self.assertEqual(
+            (event["reference_id"], event["data"]["reg_event_type"], event["data"]["reg_type"]),
+            (info["code"], "REGISTER", "Individual"),
+        )
         self.assertEqual(event["data"]["reg_records"]["name"]["given_name"], "Newborn")
         self.assertEqual(subscription.delivery_ids.mapped("subject"), [False])
         self.assertEqual(subscription.delivery_ids.state, "sent")
@@ -304,14 +447,17 @@ class TestDciAsync(DciAsyncCase):
 
     def test_update_and_new_household_member_events(self):
         self.subscribe("UPDATE", {"family_name": "Asyncson"})
-        household = self.env["res.partner"].create({"is_registrant": True, "is_group": True, "name": "Asyncson household",
-                                                    "city": "Zomba"})
+        household = self.env["res.partner"].create(
+            {"is_registrant": True, "is_group": True, "name": "Asyncson household", "city": "Zomba"}
+        )
         self.commit_events()
         self.subscribe("spdci:common:RegistryEventType:NewHouseHoldMember", {"locality": "Zomba"}, reg_type="Household")
         self.people[0].write({"given_name": "Amabel"})
         self.env["g2p.group.membership"].create({"group_id": household.id, "individual_id": self.people[1].id})
         callbacks = self.callbacks()
-        by_type = {c["message"]["notify_event"][0]["data"]["reg_type"]: c["message"]["notify_event"][0] for c in callbacks}
+        by_type = {
+            c["message"]["notify_event"][0]["data"]["reg_type"]: c["message"]["notify_event"][0] for c in callbacks
+        }
         self.assertEqual(len(callbacks), 2, [c["message"] for c in callbacks])
         update = by_type["Individual"]["data"]
         self.assertNotIn("reg_event_type", update, "the spec's notify enum has no update value")
@@ -324,7 +470,9 @@ class TestDciAsync(DciAsyncCase):
         again = self.subscribe("REGISTER", {"family_name": "Asyncson"})
         self.assertEqual(again["status_reason_code"], "rjct.event.already_subscribed")
         cases = {
-            "rjct.reference_id.duplicate": self.subscribe_envelope("REGISTER", {"family_name": "X"}, reference_id="dup-ref"),
+            "rjct.reference_id.duplicate": self.subscribe_envelope(
+                "REGISTER", {"family_name": "X"}, reference_id="dup-ref"
+            ),
             "rjct.notify_types.invalid": self.subscribe_envelope("LiveBirth"),
             "rjct.notify_details.invalid": self.subscribe_envelope("REGISTER", {"no_such_field": 1}),
         }
@@ -333,8 +481,10 @@ class TestDciAsync(DciAsyncCase):
             self.ack("/registry/subscribe", envelope)
             (callback,) = self.callbacks()
             (result,) = callback["message"]["subscribe_response"]
-            self.assertEqual((callback["header"]["status"], result["status"], result["status_reason_code"]),
-                             ("rjct", "rjct", code.strip()))
+            self.assertEqual(
+                (callback["header"]["status"], result["status"], result["status_reason_code"]),
+                ("rjct", "rjct", code.strip()),
+            )
         self.assertEqual(self.env["g2p.dci.subscription"].search_count([("client_id", "=", self.client.id)]), 1)
 
     def test_active_subscriptions_are_capped_per_participant(self):
@@ -346,9 +496,14 @@ class TestDciAsync(DciAsyncCase):
         self.assertIn("subscription limit reached", over["status_reason_message"])
         Subscription = self.env["g2p.dci.subscription"]
         self.assertEqual(Subscription.search_count([("client_id", "=", self.client.id)]), 2, "nothing was created")
-        other, secret = self._create_client("Other MIS", scopes=["dci:subscribe"], dci_sender_id="other.mis",
-                                            dci_verify_signature=False, dci_callback_url=self.receiver.url + "/spmis/dci",
-                                            dci_callback_allow_http=True)
+        other, secret = self._create_client(
+            "Other MIS",
+            scopes=["dci:subscribe"],
+            dci_sender_id="other.mis",
+            dci_verify_signature=False,
+            dci_callback_url=self.receiver.url + "/spmis/dci",
+            dci_callback_allow_http=True,
+        )
         envelope = self.subscribe_envelope("REGISTER", {"family_name": "Capson"})
         envelope["header"]["sender_id"] = "other.mis"
         self.assertEqual(self.post("/registry/subscribe", envelope, client=other, secret=secret).status_code, 200)
@@ -385,38 +540,57 @@ class TestDciAsync(DciAsyncCase):
 
     def test_unsubscribe(self):
         code = self.subscribe("REGISTER", {"family_name": "Asyncson"})["subscriptions"][0]["code"]
-        unknown = self.signed_envelope("unsubscribe", {"transaction_id": "u-0", "timestamp": now(),
-                                                       "subscription_codes": [code, "no-such-code"]}, 2)
+        unknown = self.signed_envelope(
+            "unsubscribe",
+            {"transaction_id": "u-0", "timestamp": now(), "subscription_codes": [code, "no-such-code"]},
+            2,
+        )
         self.ack("/registry/unsubscribe", unknown)
         (callback,) = self.callbacks()
-        self.assertEqual((callback["message"]["status"], callback["message"]["status_reason_code"]),
-                         ("rjct", "rjct.subscription_code.invalid"))
+        self.assertEqual(
+            (callback["message"]["status"], callback["message"]["status_reason_code"]),
+            ("rjct", "rjct.subscription_code.invalid"),
+        )
         subscription = self.env["g2p.dci.subscription"].search([("code", "=", code)])
         self.assertEqual(subscription.state, "subscribe", "a rejected unsubscribe changes nothing")
-        envelope = self.signed_envelope("unsubscribe", {"transaction_id": "u-1", "timestamp": now(),
-                                                        "subscription_codes": [code]}, 1)
+        envelope = self.signed_envelope(
+            "unsubscribe", {"transaction_id": "u-1", "timestamp": now(), "subscription_codes": [code]}, 1
+        )
         self.ack("/registry/unsubscribe", envelope)
         (callback,) = self.callbacks()
         self.assertEqual(callback["header"]["action"], "on-unsubscribe")
-        self.assertEqual((callback["message"]["status"], callback["message"]["subscription_status"]),
-                         ("succ", [{"code": code, "status": "unsubscribe"}]))
+        self.assertEqual(
+            (callback["message"]["status"], callback["message"]["subscription_status"]),
+            ("succ", [{"code": code, "status": "unsubscribe"}]),
+        )
         self.assertEqual(subscription.state, "unsubscribe")
         self.env["res.partner"].create({"is_registrant": True, "given_name": "Late", "family_name": "Asyncson"})
         self.assertFalse(self.callbacks(), "no notification after unsubscribe")
-        envelope = self.signed_envelope("unsubscribe", {"transaction_id": "u-2", "timestamp": now(),
-                                                        "subscription_codes": [code]}, 1)
+        envelope = self.signed_envelope(
+            "unsubscribe", {"transaction_id": "u-2", "timestamp": now(), "subscription_codes": [code]}, 1
+        )
         self.ack("/registry/unsubscribe", envelope)
         (callback,) = self.callbacks()
         self.assertEqual(callback["message"]["status_reason_code"], "rjct.event.already_unsubscribed")
-        other, secret = self._create_client("Other MIS", scopes=["dci:subscribe"], dci_sender_id="other.mis",
-                                            dci_verify_signature=False, dci_callback_url=self.receiver.url + "/spmis/dci",
-                                            dci_callback_allow_http=True)
-        foreign = {"header": dict(envelope["header"], sender_id="other.mis", message_id=str(uuid.uuid4())),
-                   "message": dict(envelope["message"], transaction_id="u-3")}
+        other, secret = self._create_client(
+            "Other MIS",
+            scopes=["dci:subscribe"],
+            dci_sender_id="other.mis",
+            dci_verify_signature=False,
+            dci_callback_url=self.receiver.url + "/spmis/dci",
+            dci_callback_allow_http=True,
+        )
+        foreign = {
+            "header": dict(envelope["header"], sender_id="other.mis", message_id=str(uuid.uuid4())),
+            "message": dict(envelope["message"], transaction_id="u-3"),
+        }
         self.assertEqual(self.post("/registry/unsubscribe", foreign, client=other, secret=secret).status_code, 200)
         (callback,) = self.callbacks()
-        self.assertEqual(callback["message"]["status_reason_code"], "rjct.subscription_code.invalid",
-                         "another participant's code is unknown to this one")
+        self.assertEqual(
+            callback["message"]["status_reason_code"],
+            "rjct.subscription_code.invalid",
+            "another participant's code is unknown to this one",
+        )
 
     def test_notifications_respect_consent(self):
         if "g2p.consent" not in self.env:
@@ -425,13 +599,19 @@ class TestDciAsync(DciAsyncCase):
         self.subscribe("REGISTER", {"family_name": "Consentson"})
         Partner = self.env["res.partner"]
         with_consent = Partner.create({"is_registrant": True, "given_name": "Yes", "family_name": "Consentson"})
-        self.env["g2p.consent"].create({
-            "partner_id": with_consent.id, "client_id": self.client.id,
-            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)], "evidence_reference": "F-2",
-        })
+        self.env["g2p.consent"].create(
+            {
+                "partner_id": with_consent.id,
+                "client_id": self.client.id,
+                "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                "evidence_reference": "F-2",
+            }
+        )
         Partner.create({"is_registrant": True, "given_name": "No", "family_name": "Consentson"})
-        notified = [c["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"] for c in self.callbacks()]
+        notified = [
+            c["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"] for c in self.callbacks()
+        ]
         self.assertEqual(notified, ["Yes"])
         self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Consentson"})]))
         (callback,) = self.callbacks()
@@ -442,24 +622,37 @@ class TestDciAsync(DciAsyncCase):
         self.subscribe("REGISTER", {"family_name": "Revokedson"})
         Partner = self.env["res.partner"]
         subscribe_scope = self.env.ref("g2p_dci_search.scope_dci_subscribe")
-        for revoke, restore in ((lambda: self.client.write({"scope_ids": [(3, subscribe_scope.id)]}),
-                                 lambda: self.client.write({"scope_ids": [(4, subscribe_scope.id)]})),
-                                (lambda: self.client.write({"active": False}), lambda: self.client.write({"active": True}))):
+        for revoke, restore in (
+            (
+                lambda: self.client.write({"scope_ids": [(3, subscribe_scope.id)]}),
+                lambda: self.client.write({"scope_ids": [(4, subscribe_scope.id)]}),
+            ),
+            (lambda: self.client.write({"active": False}), lambda: self.client.write({"active": True})),
+        ):
             revoke()
             Partner.create({"is_registrant": True, "given_name": "Unannounced", "family_name": "Revokedson"})
             self.commit_events()
-            self.assertFalse(self.env["g2p.api.delivery"].search([("client_id", "=", self.client.id),
-                                                                  ("event_type", "=", "dci.notify")]), "nothing queued")
+            self.assertFalse(
+                self.env["g2p.api.delivery"].search(
+                    [("client_id", "=", self.client.id), ("event_type", "=", "dci.notify")]
+                ),
+                "nothing queued",
+            )
             restore()
         Partner.create({"is_registrant": True, "given_name": "Announced", "family_name": "Revokedson"})
-        notified = [c["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"] for c in self.callbacks()]
+        notified = [
+            c["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"] for c in self.callbacks()
+        ]
         self.assertEqual(notified, ["Announced"])
 
     def test_callback_url_to_a_private_address_refused(self):
         manager = new_test_user(self.env, "dci_ssrf_manager", groups="g2p_partner_api.group_api_manager")
         for url in ("http://169.254.169.254/latest/meta-data", "http://10.0.0.5/dci", "http://localhost:8069/dci"):
-            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "Destination refused"),
+                self.env.cr.savepoint(),
+            ):
                 self.client.with_user(manager).write({"dci_callback_url": url})
         self.env.invalidate_all()
         self.assertEqual(self.client.dci_callback_url, self.receiver.url + "/spmis/dci")
@@ -476,16 +669,22 @@ class TestDciAsync(DciAsyncCase):
         self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]))
         no_query = self.item("expression", {"family_name": "Asyncson"}, reference_id="no-query")
         del no_query["search_criteria"]["query"]
-        self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"}), no_query]),
-                 validate=False)
+        self.ack(
+            "/registry/search",
+            self.envelope([self.item("expression", {"family_name": "Asyncson"}), no_query]),
+            validate=False,
+        )
         (callback,) = self.callbacks()
         good, bad = callback["message"]["search_response"]
-        self.assertEqual((good["status"], bad["status"], bad["status_reason_code"]),
-                         ("succ", "rjct", "rjct.search_criteria.invalid"))
+        self.assertEqual(
+            (good["status"], bad["status"], bad["status_reason_code"]), ("succ", "rjct", "rjct.search_criteria.invalid")
+        )
         self.assertIn("'query' is a required property", bad["status_reason_message"])
         message = self.subscribe_envelope()["message"]
         del message["subscribe_request"][0]["subscribe_criteria"]["notify_record_type"]
         self.ack("/registry/subscribe", self.signed_envelope("subscribe", message, 1), validate=False)
         (callback,) = self.callbacks()
-        self.assertEqual(callback["message"]["subscribe_response"][0]["status_reason_code"], "rjct.notify_details.invalid")
+        self.assertEqual(
+            callback["message"]["subscribe_response"][0]["status_reason_code"], "rjct.notify_details.invalid"
+        )
         self.assertFalse(self.env["g2p.dci.subscription"].search([("client_id", "=", self.client.id)]))

@@ -12,15 +12,30 @@ class TestDciBatchLookups(DciCase):
     def setUpClass(cls):
         super().setUpClass()
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
-        cls.people = cls.env["res.partner"].create([{
-            "is_registrant": True, "given_name": f"Batch{i:02d}", "family_name": "Lookup", "birthdate": "1980-05-01",
-            "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"6610{i:04d}"})],
-        } for i in range(40)])
-        cls.household = cls.env["res.partner"].create({
-            "is_registrant": True, "is_group": True, "is_company": True, "name": "Batch household",
-            "reg_id_ids": [(0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_household_id").id,
-                                   "value": "BHH-661"})],
-            "group_member_ids": [(0, 0, {"individual_id": cls.people[0].id})]})
+        cls.people = cls.env["res.partner"].create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": f"Batch{i:02d}",
+                    "family_name": "Lookup",
+                    "birthdate": "1980-05-01",
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"6610{i:04d}"})],
+                }
+                for i in range(40)
+            ]
+        )
+        cls.household = cls.env["res.partner"].create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "is_company": True,
+                "name": "Batch household",
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_household_id").id, "value": "BHH-661"})
+                ],
+                "group_member_ids": [(0, 0, {"individual_id": cls.people[0].id})],
+            }
+        )
 
     def _lookup(self, value, **criteria):
         return self.item("idtype-value", {"type": "UIN", "value": value}, **criteria)
@@ -33,35 +48,55 @@ class TestDciBatchLookups(DciCase):
     def test_mixed_batch_answers_each_item_in_order(self):
         items = [
             self._lookup("66100003", reference_id="a"),
-            self._lookup("99999999", reference_id="b"),                      # no such identifier
+            self._lookup("99999999", reference_id="b"),  # no such identifier
             self._lookup("66100001", reference_id="c", pagination={"page_size": 5, "page_number": 2}),
             self.item("idtype-value", {"type": "Passport-of-nowhere", "value": "1"}, reference_id="d"),
-            self.item("expression", {"family_name": "Lookup", "birth_date": {"$gte": "1980-01-01"}}, reference_id="e",
-                      pagination={"page_size": 3}, sort=[{"attribute_name": "given_name", "sort_order": "desc"}]),
-            self._lookup("66100003", reference_id="f"),                      # the same person twice
-            self.item("idtype-value", {"type": "urn:g2p:id:household-id", "value": "BHH-661"}, reference_id="g",
-                      reg_type="Household"),
+            self.item(
+                "expression",
+                {"family_name": "Lookup", "birth_date": {"$gte": "1980-01-01"}},
+                reference_id="e",
+                pagination={"page_size": 3},
+                sort=[{"attribute_name": "given_name", "sort_order": "desc"}],
+            ),
+            self._lookup("66100003", reference_id="f"),  # the same person twice
+            self.item(
+                "idtype-value",
+                {"type": "urn:g2p:id:household-id", "value": "BHH-661"},
+                reference_id="g",
+                reg_type="Household",
+            ),
             self._lookup("66100007", reference_id="h", pagination={"page_size": 0}),
             self.item("idtype-value", ["not", "an", "object"], reference_id="i"),
         ]
         with self._api() as api:
             answers = self._post(api, self._auth(self.client, self.secret), items)
         self.assertEqual([a["reference_id"] for a in answers], list("abcdefghi"))
-        self.assertEqual([a["status"] for a in answers], ["succ", "succ", "succ", "rjct", "succ", "succ", "succ", "rjct", "rjct"])
-        names = [[r["name"]["given_name"] for r in a["data"]["reg_records"]] if a["status"] == "succ" and a["data"]["reg_type"] == "Individual" else None
-                 for a in answers]
+        self.assertEqual(
+            [a["status"] for a in answers], ["succ", "succ", "succ", "rjct", "succ", "succ", "succ", "rjct", "rjct"]
+        )
+        names = [
+            [r["name"]["given_name"] for r in a["data"]["reg_records"]]
+            if a["status"] == "succ" and a["data"]["reg_type"] == "Individual"
+            else None
+            for a in answers
+        ]
         self.assertEqual(names[:3], [["Batch03"], [], []])
         self.assertEqual([answers[i]["pagination"]["total_count"] for i in (0, 1, 2, 4)], [1, 0, 1, 40])
         self.assertEqual(names[4], ["Batch39", "Batch38", "Batch37"])
         self.assertEqual(answers[5]["data"], answers[0]["data"])
-        self.assertEqual(answers[6]["data"]["reg_records"][0]["additional_attributes"], [{"group_name": "Batch household"}])
+        self.assertEqual(
+            answers[6]["data"]["reg_records"][0]["additional_attributes"], [{"group_name": "Batch household"}]
+        )
         self.assertEqual(answers[3]["status_reason_code"], "rjct.search_criteria.invalid")
         self.assertEqual(answers[7]["status_reason_code"], "rjct.pagination.invalid")
         # item by item, the same answers (timestamps apart; the last one is refused before, off the spec)
         for item, answer in zip(items[:-1], answers[:-1], strict=True):
             alone = search_item(self.env(user=self.endpoint.user_id), self.client, item)
-            self.assertEqual({k: v for k, v in alone.items() if k != "timestamp"},
-                             {k: v for k, v in answer.items() if k != "timestamp"}, item["reference_id"])
+            self.assertEqual(
+                {k: v for k, v in alone.items() if k != "timestamp"},
+                {k: v for k, v in answer.items() if k != "timestamp"},
+                item["reference_id"],
+            )
 
     def test_queries_do_not_grow_with_the_batch(self):
         headers = self._auth(self.client, self.secret)
@@ -83,13 +118,23 @@ class TestDciBatchLookups(DciCase):
         if "g2p.consent" not in self.env:
             self.skipTest("g2p_api_consent is not installed")
         self.client.legal_basis_enabled = False
-        self.env["g2p.consent"].create([{
-            "partner_id": person.id, "client_id": self.client.id,
-            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)], "evidence_reference": "F-B",
-        } for person in self.people[:2]])
+        self.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": person.id,
+                    "client_id": self.client.id,
+                    "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                    "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                    "evidence_reference": "F-B",
+                }
+                for person in self.people[:2]
+            ]
+        )
         with self._api() as api:
-            answers = self._post(api, self._auth(self.client, self.secret),
-                                 [self._lookup(f"6610{i:04d}", reference_id=f"r{i}") for i in range(4)])
+            answers = self._post(
+                api,
+                self._auth(self.client, self.secret),
+                [self._lookup(f"6610{i:04d}", reference_id=f"r{i}") for i in range(4)],
+            )
         self.assertEqual([a["pagination"]["total_count"] for a in answers], [1, 1, 0, 0])
         self.assertEqual([len(a["data"]["reg_records"]) for a in answers], [1, 1, 0, 0])

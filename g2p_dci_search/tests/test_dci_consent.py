@@ -18,9 +18,12 @@ class TestDciConsent(DciCase):
             return item["pagination"]["total_count"]
 
         self.assertEqual(count({"group_name": "Oraclesen household", "member_name": {"$contains": "Shown"}}), 1)
-        for query in ({"member_name": "Hiddenna Oraclesen"}, {"member_name": {"$startsWith": "Hidden"}},
-                      {"member_name": {"$in": ["Hiddenna Oraclesen"]}},
-                      {"$or": [{"member_name": {"$contains": "Hiddenna"}}, {"group_name": "no such household"}]}):
+        for query in (
+            {"member_name": "Hiddenna Oraclesen"},
+            {"member_name": {"$startsWith": "Hidden"}},
+            {"member_name": {"$in": ["Hiddenna Oraclesen"]}},
+            {"$or": [{"member_name": {"$contains": "Hiddenna"}}, {"group_name": "no such household"}]},
+        ):
             self.assertEqual(count(query), 0, query)
         self.assertEqual(len(household.group_member_ids), 2, "nothing changed")
 
@@ -29,15 +32,21 @@ class TestDciConsent(DciCase):
             self.skipTest("g2p_api_consent is not installed")
         self.client.legal_basis_enabled = False
         Partner = self.env["res.partner"]
-        consenting, silent = Partner.create([
-            {"is_registrant": True, "given_name": "Yes", "family_name": "Dcitest"},
-            {"is_registrant": True, "given_name": "No", "family_name": "Dcitest"},
-        ])
-        self.env["g2p.consent"].create({
-            "partner_id": consenting.id, "client_id": self.client.id,
-            "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-            "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)], "evidence_reference": "F-1",
-        })
+        consenting, silent = Partner.create(
+            [
+                {"is_registrant": True, "given_name": "Yes", "family_name": "Dcitest"},
+                {"is_registrant": True, "given_name": "No", "family_name": "Dcitest"},
+            ]
+        )
+        self.env["g2p.consent"].create(
+            {
+                "partner_id": consenting.id,
+                "client_id": self.client.id,
+                "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                "evidence_reference": "F-1",
+            }
+        )
         result = self.search(self.envelope([self.item("expression", {"family_name": "Dcitest"})])).json()
         item = result["message"]["search_response"][0]
         self.assertEqual([r["name"]["given_name"] for r in item["data"]["reg_records"]], ["Yes"])

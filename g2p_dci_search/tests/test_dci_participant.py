@@ -7,11 +7,31 @@ import yaml
 
 from odoo.tests import tagged
 
-from .common import SPEC_PATH, SYNC_SEARCH, SYNC_TXN_STATUS, DciAsyncCase, now, private_key, public_pem, \
-    spdci_signature, spec_validator
+from .common import (
+    SPEC_PATH,
+    SYNC_SEARCH,
+    SYNC_TXN_STATUS,
+    DciAsyncCase,
+    now,
+    private_key,
+    public_pem,
+    spdci_signature,
+    spec_validator,
+)
 
-SEARCH_QUERIES = ("components", "schemas", "SearchRequest", "properties", "search_request", "items", "properties",
-                  "search_criteria", "properties", "query", "anyOf")
+SEARCH_QUERIES = (
+    "components",
+    "schemas",
+    "SearchRequest",
+    "properties",
+    "search_request",
+    "items",
+    "properties",
+    "search_criteria",
+    "properties",
+    "query",
+    "anyOf",
+)
 FILTERS = ("components", "schemas", "SubscriptionInfo", "properties", "filter", "anyOf")
 INFO = ("components", "schemas", "SubscriptionInfo", "properties")
 HEADER = ("components", "schemas", "MsgHeader_V1.0.0", "properties")
@@ -33,15 +53,31 @@ class TestSpdciParticipant(DciAsyncCase):
         cls.client.public_key = public_pem(cls.ed_key)
         Partner = cls.env["res.partner"]
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
-        cls.head, cls.child = Partner.create([
-            {"is_registrant": True, "given_name": given, "family_name": "Participa", "birthdate": birthdate,
-             "city": "Participantville", "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": value})]}
-            for given, birthdate, value in (("Pat", "1980-05-20", "66600001"), ("Kit", "2012-09-22", "66600002"))])
-        cls.household = Partner.create({
-            "is_registrant": True, "is_group": True, "name": "Participa household", "city": "Participantville",
-            "reg_id_ids": [(0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_household_id").id,
-                                   "value": "HH-PART-1"})],
-            "group_member_ids": [(0, 0, {"individual_id": cls.head.id}), (0, 0, {"individual_id": cls.child.id})]})
+        cls.head, cls.child = Partner.create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": given,
+                    "family_name": "Participa",
+                    "birthdate": birthdate,
+                    "city": "Participantville",
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": value})],
+                }
+                for given, birthdate, value in (("Pat", "1980-05-20", "66600001"), ("Kit", "2012-09-22", "66600002"))
+            ]
+        )
+        cls.household = Partner.create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "name": "Participa household",
+                "city": "Participantville",
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_household_id").id, "value": "HH-PART-1"})
+                ],
+                "group_member_ids": [(0, 0, {"individual_id": cls.head.id}), (0, 0, {"individual_id": cls.child.id})],
+            }
+        )
 
     # --- what the spec's examples give ------------------------------------------------------------
     def example(self, *path):
@@ -66,14 +102,18 @@ class TestSpdciParticipant(DciAsyncCase):
         return {"type": query["type"]["example"], "value": {"expression": expression}}
 
     def search_item(self, query_type, query):
-        return {"reference_id": str(uuid.uuid4()), "timestamp": now(),
-                "search_criteria": {"query_type": query_type, "query": query},
-                "locale": self.example(*INFO, "locale", "example")}
+        return {
+            "reference_id": str(uuid.uuid4()),
+            "timestamp": now(),
+            "search_criteria": {"query_type": query_type, "query": query},
+            "locale": self.example(*INFO, "locale", "example"),
+        }
 
     def signed(self, action, message, total_count):
         header = {key: self.example(*HEADER, key, "example") for key in ("sender_id", "receiver_id")}
-        header.update(version="1.0.0", message_id=str(uuid.uuid4()), message_ts=now(), action=action,
-                      total_count=total_count)
+        header.update(
+            version="1.0.0", message_id=str(uuid.uuid4()), message_ts=now(), action=action, total_count=total_count
+        )
         envelope = {"header": header, "message": message}
         envelope["signature"] = spdci_signature(envelope, self.ed_key)
         return envelope
@@ -88,9 +128,13 @@ class TestSpdciParticipant(DciAsyncCase):
     # --- the participant --------------------------------------------------------------------------
     def test_participant_from_the_spec(self):
         self.assertEqual(self.client.dci_sender_id, self.example(*HEADER, "sender_id", "example"))
-        transaction_id = self.example("components", "schemas", "SearchRequest", "properties", "transaction_id", "example")
-        items = [self.search_item("idtype-value", self.idtype_value_query("66600001")),
-                 self.search_item("expression", self.expression_query("Participantville"))]
+        transaction_id = self.example(
+            "components", "schemas", "SearchRequest", "properties", "transaction_id", "example"
+        )
+        items = [
+            self.search_item("idtype-value", self.idtype_value_query("66600001")),
+            self.search_item("expression", self.expression_query("Participantville")),
+        ]
         search = self.signed("search", {"transaction_id": str(transaction_id), "search_request": items}, 2)
         answer = self.sync(SYNC_SEARCH, "/registry/sync/search", search)
         self.assertEqual((answer["header"]["status"], answer["header"]["completed_count"]), ("succ", 2), answer)
@@ -105,51 +149,97 @@ class TestSpdciParticipant(DciAsyncCase):
         identifiers += [(i, group["@id"]) for i in group["group_identifier"]]
         identifiers += [(i, m["@id"]) for m in group["member_list"] for i in m["member_identifier"]]
         self.assertEqual(len(identifiers), 4)
-        again = self.signed("search", {"transaction_id": "participant-2", "search_request": [
-            self.search_item("idtype-value", {"type": i["identifier_type"], "value": i["identifier_value"]})
-            for i, _record_id in identifiers]}, len(identifiers))
+        again = self.signed(
+            "search",
+            {
+                "transaction_id": "participant-2",
+                "search_request": [
+                    self.search_item("idtype-value", {"type": i["identifier_type"], "value": i["identifier_value"]})
+                    for i, _record_id in identifiers
+                ],
+            },
+            len(identifiers),
+        )
         search_ack = self.ack("/registry/search", again, validate=False)
         (on_search,) = self.callbacks()
         self.assertEqual(on_search["message"]["correlation_id"], search_ack["correlation_id"])
-        found = [[r["@id"] for r in result["data"]["reg_records"]] for result in on_search["message"]["search_response"]]
+        found = [
+            [r["@id"] for r in result["data"]["reg_records"]] for result in on_search["message"]["search_response"]
+        ]
         self.assertEqual(found, [[record_id] for _identifier, record_id in identifiers])
 
         # subscribe to new registrants with a UIN, be notified, ask the status, unsubscribe
-        subscribe = self.signed("subscribe", {"transaction_id": "participant-3", "subscribe_request": [{
-            "reference_id": str(uuid.uuid4()), "timestamp": now(), "subscribe_criteria": {
-                "reg_event_type": "REGISTER", "filter_type": "idtype-value",
-                "filter": self.idtype_value_query("66600003"),
-                "notify_record_type": self.example(*INFO, "notify_record_type", "example")}}]}, 1)
+        subscribe = self.signed(
+            "subscribe",
+            {
+                "transaction_id": "participant-3",
+                "subscribe_request": [
+                    {
+                        "reference_id": str(uuid.uuid4()),
+                        "timestamp": now(),
+                        "subscribe_criteria": {
+                            "reg_event_type": "REGISTER",
+                            "filter_type": "idtype-value",
+                            "filter": self.idtype_value_query("66600003"),
+                            "notify_record_type": self.example(*INFO, "notify_record_type", "example"),
+                        },
+                    }
+                ],
+            },
+            1,
+        )
         subscribe_ack = self.ack("/registry/subscribe", subscribe)
         (on_subscribe,) = self.callbacks()
         self.assertEqual(on_subscribe["message"]["correlation_id"], subscribe_ack["correlation_id"])
         (subscribed,) = on_subscribe["message"]["subscribe_response"]
         self.assertEqual(subscribed["status"], "succ", subscribed)
         code = subscribed["subscriptions"][0]["code"]
-        self.env["res.partner"].create({
-            "is_registrant": True, "given_name": "Newa", "family_name": "Participa",
-            "reg_id_ids": [(0, 0, {"id_type_id": self.env.ref("g2p_partner_api.id_type_national_id").id,
-                                   "value": "66600003"})]})
+        self.env["res.partner"].create(
+            {
+                "is_registrant": True,
+                "given_name": "Newa",
+                "family_name": "Participa",
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": self.env.ref("g2p_partner_api.id_type_national_id").id, "value": "66600003"})
+                ],
+            }
+        )
         (notify,) = self.callbacks()
         (event,) = notify["message"]["notify_event"]
-        self.assertEqual((event["reference_id"], event["data"]["reg_records"]["identifier"][0]["identifier_value"]),
-                         (code, "66600003"))
+        self.assertEqual(
+            (event["reference_id"], event["data"]["reg_records"]["identifier"][0]["identifier_value"]),
+            (code, "66600003"),
+        )
 
-        status_message = {"transaction_id": "participant-4", "txnstatus_request": {
-            "reference_id": str(uuid.uuid4()), "txn_type": "search", "attribute_type": "transaction_id",
-            "attribute_value": "participant-2"}}
+        status_message = {
+            "transaction_id": "participant-4",
+            "txnstatus_request": {
+                "reference_id": str(uuid.uuid4()),
+                "txn_type": "search",
+                "attribute_type": "transaction_id",
+                "attribute_value": "participant-2",
+            },
+        }
         status_ack = self.ack("/registry/txn/status", self.signed("txn-status", status_message, 1))
         (on_status,) = self.callbacks()
-        self.assertEqual((on_status["header"]["status"], on_status["message"]["correlation_id"]),
-                         ("succ", status_ack["correlation_id"]))
+        self.assertEqual(
+            (on_status["header"]["status"], on_status["message"]["correlation_id"]),
+            ("succ", status_ack["correlation_id"]),
+        )
         self.assertEqual(len(on_status["message"]["txnstatus_response"]["txn_status"]["search_response"]), 4)
-        sync_status = self.sync(SYNC_TXN_STATUS, "/registry/sync/txn/status",
-                                self.signed("txn-status", dict(status_message, transaction_id="participant-5"), 1))
+        sync_status = self.sync(
+            SYNC_TXN_STATUS,
+            "/registry/sync/txn/status",
+            self.signed("txn-status", dict(status_message, transaction_id="participant-5"), 1),
+        )
         self.assertEqual(sync_status["header"]["status"], "succ")
 
-        unsubscribe = self.signed("unsubscribe", {"transaction_id": "participant-6", "timestamp": now(),
-                                                  "subscription_codes": [code]}, 1)
+        unsubscribe = self.signed(
+            "unsubscribe", {"transaction_id": "participant-6", "timestamp": now(), "subscription_codes": [code]}, 1
+        )
         unsubscribe_ack = self.ack("/registry/unsubscribe", unsubscribe)
         (on_unsubscribe,) = self.callbacks()
-        self.assertEqual((on_unsubscribe["message"]["status"], on_unsubscribe["message"]["correlation_id"]),
-                         ("succ", unsubscribe_ack["correlation_id"]))
+        self.assertEqual(
+            (on_unsubscribe["message"]["status"], on_unsubscribe["message"]["correlation_id"]),
+            ("succ", unsubscribe_ack["correlation_id"]),
+        )

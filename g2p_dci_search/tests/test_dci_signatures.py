@@ -17,7 +17,9 @@ class TestDciSignatures(DciCase):
         cls.env["res.partner"].create({"is_registrant": True, "given_name": "Edda", "family_name": "Signson"})
 
     def signed(self, **signature_args):
-        envelope = self.envelope([self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA")
+        envelope = self.envelope(
+            [self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA"
+        )
         envelope["signature"] = spdci_signature(envelope, signature_args.pop("key", self.ed_key), **signature_args)
         return envelope
 
@@ -29,10 +31,13 @@ class TestDciSignatures(DciCase):
         return header["status"], header.get("status_reason_message", "")
 
     def test_eddsa_compact_jws(self):
-        envelope = self.envelope([self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA")
+        envelope = self.envelope(
+            [self.item("expression", {"family_name": "Signson"})], key=self.ed_key, algorithm="EdDSA"
+        )
         self.assertEqual(self.status(envelope)[0], "succ")
-        forged = self.envelope([self.item("expression", {"family_name": "Signson"})], key=private_key("ed25519"),
-                               algorithm="EdDSA")
+        forged = self.envelope(
+            [self.item("expression", {"family_name": "Signson"})], key=private_key("ed25519"), algorithm="EdDSA"
+        )
         status, reason = self.status(forged)
         self.assertEqual((status, reason.split(":")[0]), ("rjct", "err.signature.invalid"))
 
@@ -53,10 +58,15 @@ class TestDciSignatures(DciCase):
             "expired": self.signed(created=now - 700, expires=now - 100),
             "created in the future": self.signed(created=now + 600, expires=now + 1200),
             "kidId of another sender": other_sender,
-            "not base64": dict(self.signed(), signature=self.signed()["signature"].rsplit('signature="', 1)[0]
-                               + 'signature="%%%"'),
-            "other headers": dict(self.signed(), signature=self.signed()["signature"].replace(
-                'headers="(created) (expires) digest"', 'headers="(created) digest"')),
+            "not base64": dict(
+                self.signed(), signature=self.signed()["signature"].rsplit('signature="', 1)[0] + 'signature="%%%"'
+            ),
+            "other headers": dict(
+                self.signed(),
+                signature=self.signed()["signature"].replace(
+                    'headers="(created) (expires) digest"', 'headers="(created) digest"'
+                ),
+            ),
         }
         for case, envelope in cases.items():
             status, reason = self.status(envelope)
@@ -65,5 +75,7 @@ class TestDciSignatures(DciCase):
         self.client.public_key = public_pem(private_key("ec"))
         status, reason = self.status(self.signed())
         self.assertTrue(reason.startswith("err.signature.invalid"), "the string form is ed25519 only")
-        self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]),
-                         "nothing is recorded for a refused envelope")
+        self.assertFalse(
+            self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]),
+            "nothing is recorded for a refused envelope",
+        )

@@ -15,15 +15,28 @@ class TestDciSyncSearch(DciCase):
         Partner = cls.env["res.partner"]
         nid = cls.env.ref("g2p_partner_api.id_type_national_id")
         female = cls.env.ref("g2p_partner_api.vocab_gender_female")
-        cls.people = Partner.create([
-            {"is_registrant": True, "given_name": given, "family_name": "Qwertyson", "birthdate": bd, "city": city,
-             "gender_id": female.id if i % 2 else False,
-             "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"77700{i:03d}"})]}
-            for i, (given, bd, city) in enumerate([
-                ("Ada", "1980-01-01", "Lilongwe"), ("Bea", "1990-06-15", "Zomba"), ("Cai", "2000-12-31", "Zomba"),
-                ("Dan%_", "2010-03-03", "Blantyre"), ("O'Brien", "1975-07-07", "Mzuzu"),
-            ])
-        ])
+        cls.people = Partner.create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": given,
+                    "family_name": "Qwertyson",
+                    "birthdate": bd,
+                    "city": city,
+                    "gender_id": female.id if i % 2 else False,
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"77700{i:03d}"})],
+                }
+                for i, (given, bd, city) in enumerate(
+                    [
+                        ("Ada", "1980-01-01", "Lilongwe"),
+                        ("Bea", "1990-06-15", "Zomba"),
+                        ("Cai", "2000-12-31", "Zomba"),
+                        ("Dan%_", "2010-03-03", "Blantyre"),
+                        ("O'Brien", "1975-07-07", "Mzuzu"),
+                    ]
+                )
+            ]
+        )
 
     def _records(self, response, index=0):
         return response.json()["message"]["search_response"][index]
@@ -39,10 +52,21 @@ class TestDciSyncSearch(DciCase):
     def test_batch_of_idtype_value_and_expression(self):
         items = [
             self.item("idtype-value", {"type": "UIN", "value": "77700001"}, reference_id="ref-1"),
-            self.item("expression", {"type": "ns:org:QueryType:expression", "value": {"expression": {
-                "collection": "Individual", "query": {"family_name": "Qwertyson", "birth_date": {"$gte": "1990-01-01"}}}}},
-                reference_id="ref-2", pagination={"page_size": 2, "page_number": 1},
-                sort=[{"attribute_name": "birth_date", "sort_order": "desc"}]),
+            self.item(
+                "expression",
+                {
+                    "type": "ns:org:QueryType:expression",
+                    "value": {
+                        "expression": {
+                            "collection": "Individual",
+                            "query": {"family_name": "Qwertyson", "birth_date": {"$gte": "1990-01-01"}},
+                        }
+                    },
+                },
+                reference_id="ref-2",
+                pagination={"page_size": 2, "page_number": 1},
+                sort=[{"attribute_name": "birth_date", "sort_order": "desc"}],
+            ),
             self.item("idtype-value", {"id_type": "NationalID", "id_value": "77700004"}, reference_id="ref-3"),
         ]
         request = self.envelope(items)
@@ -51,15 +75,22 @@ class TestDciSyncSearch(DciCase):
         body = response.json()
         header = body["header"]
         self.assertEqual((header["status"], header["total_count"], header["completed_count"]), ("succ", 3, 3))
-        self.assertEqual((header["message_id"], header["receiver_id"], header["sender_id"], header["action"]),
-                         (request["header"]["message_id"], "spmis.example.org", "registry.g2p", "on-search"))
+        self.assertEqual(
+            (header["message_id"], header["receiver_id"], header["sender_id"], header["action"]),
+            (request["header"]["message_id"], "spmis.example.org", "registry.g2p", "on-search"),
+        )
         first, second, third = body["message"]["search_response"]
         self.assertEqual([r["reference_id"] for r in (first, second, third)], ["ref-1", "ref-2", "ref-3"])
         record = first["data"]["reg_records"][0]
-        self.assertEqual((record["@type"], record["name"]["given_name"], record["birth_date"]), ("spdci:SRPerson", "Bea", "1990-06-15"))
+        self.assertEqual(
+            (record["@type"], record["name"]["given_name"], record["birth_date"]),
+            ("spdci:SRPerson", "Bea", "1990-06-15"),
+        )
         self.assertIn("@context", record)
-        self.assertEqual(record["identifier"], [{"@type": "Identifier", "identifier_type": "NationalID",
-                                                 "identifier_value": "77700001"}])
+        self.assertEqual(
+            record["identifier"],
+            [{"@type": "Identifier", "identifier_type": "NationalID", "identifier_value": "77700001"}],
+        )
         self.assertEqual(second["pagination"], {"page_size": 2, "page_number": 1, "total_count": 3})
         self.assertEqual([r["name"]["given_name"] for r in second["data"]["reg_records"]], ["Dan%_", "Cai"])
         self.assertEqual(third["data"]["reg_records"][0]["name"]["given_name"], "O'Brien")
@@ -70,7 +101,9 @@ class TestDciSyncSearch(DciCase):
         signed = jwt.decode(body["signature"], key=key, algorithms=["ES256"])
         self.assertEqual(signed, {"header": body["header"], "message": body["message"]})
         audit = self._audit_rows(resource="/dci/registry/sync/search")
-        self.assertEqual((audit.actor, audit.outcome, audit.reference_ids), ("spmis.example.org", "success", "ref-1,ref-2,ref-3"))
+        self.assertEqual(
+            (audit.actor, audit.outcome, audit.reference_ids), ("spmis.example.org", "success", "ref-1,ref-2,ref-3")
+        )
 
     def test_each_operator_and_shorthand(self):
         cases = [
@@ -84,8 +117,16 @@ class TestDciSyncSearch(DciCase):
             ({"family_name": "Qwertyson", "given_name": {"$contains": "e"}}, ["Bea", "O'Brien"]),
             ({"family_name": "Qwertyson", "given_name": {"$startsWith": "C"}}, ["Cai"]),
             ({"family_name": "Qwertyson", "given_name": {"$endsWith": "a"}}, ["Ada", "Bea"]),
-            ({"family_name": "Qwertyson", "$or": [{"given_name": "Ada"}, {"$and": [{"locality": "Zomba"}, {"birth_date": {"$gt": "1995-01-01"}}]}]},
-             ["Ada", "Cai"]),
+            (
+                {
+                    "family_name": "Qwertyson",
+                    "$or": [
+                        {"given_name": "Ada"},
+                        {"$and": [{"locality": "Zomba"}, {"birth_date": {"$gt": "1995-01-01"}}]},
+                    ],
+                },
+                ["Ada", "Cai"],
+            ),
             ({"family_name": "Qwertyson", "sex": "female"}, ["Bea", "Dan%_"]),
         ]
         for query, expected in cases:
@@ -95,14 +136,25 @@ class TestDciSyncSearch(DciCase):
             self.assertEqual(result["pagination"]["total_count"], len(expected))
 
     def test_predicate_query(self):
-        query = [{"seq_num": 1, "expression1": {"attribute_name": "family_name", "operator": "eq", "attribute_value": "Qwertyson"},
-                  "condition": "and", "expression2": {"attribute_name": "birth_date", "operator": "ge", "attribute_value": "2000-01-01"}}]
+        query = [
+            {
+                "seq_num": 1,
+                "expression1": {"attribute_name": "family_name", "operator": "eq", "attribute_value": "Qwertyson"},
+                "condition": "and",
+                "expression2": {"attribute_name": "birth_date", "operator": "ge", "attribute_value": "2000-01-01"},
+            }
+        ]
         response = self.search(self.envelope([self.item("predicate", query)]))
         self.assertEqual(self._names(self._records(response)), ["Cai", "Dan%_"])
 
     def test_injection_looking_values_match_literally(self):
-        for value, expected in [("%", ["Dan%_"]), ("_", ["Dan%_"]), ("'", ["O'Brien"]), ("' OR 1=1 --", []),
-                                ("Ada; DROP TABLE res_partner", [])]:
+        for value, expected in [
+            ("%", ["Dan%_"]),
+            ("_", ["Dan%_"]),
+            ("'", ["O'Brien"]),
+            ("' OR 1=1 --", []),
+            ("Ada; DROP TABLE res_partner", []),
+        ]:
             result = self._expr({"family_name": "Qwertyson", "given_name": {"$contains": value}})
             self.assertEqual((result["status"], self._names(result)), ("succ", expected), value)
         result = self._expr({"given_name": "'; SELECT * FROM res_users; --"})
@@ -118,10 +170,24 @@ class TestDciSyncSearch(DciCase):
             (self.item("expression", {"family_name": "Qwertyson"}, reg_type="Farmer"), "rjct.search_criteria.invalid"),
             (self.item("graphql", {"q": "{}"}), "rjct.search_criteria.invalid"),
             (self.item("idtype-value", {"type": "MOBILE", "value": "1"}), "rjct.search_criteria.invalid"),
-            (self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 101}), "rjct.pagination.invalid"),
-            (self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 0}), "rjct.pagination.invalid"),
-            (self.item("expression", {"family_name": "Qwertyson"}, sort=[{"attribute_name": "sex", "sort_order": "asc"}]), "rjct.sort.invalid"),
-            (dict(self.item("expression", {"family_name": "Qwertyson"}), timestamp="not-a-time"), "rjct.timestamp.invalid"),
+            (
+                self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 101}),
+                "rjct.pagination.invalid",
+            ),
+            (
+                self.item("expression", {"family_name": "Qwertyson"}, pagination={"page_size": 0}),
+                "rjct.pagination.invalid",
+            ),
+            (
+                self.item(
+                    "expression", {"family_name": "Qwertyson"}, sort=[{"attribute_name": "sex", "sort_order": "asc"}]
+                ),
+                "rjct.sort.invalid",
+            ),
+            (
+                dict(self.item("expression", {"family_name": "Qwertyson"}), timestamp="not-a-time"),
+                "rjct.timestamp.invalid",
+            ),
         ]
         for bad, code in bad_items:
             good = self.item("expression", {"family_name": "Qwertyson"})
@@ -129,8 +195,11 @@ class TestDciSyncSearch(DciCase):
             self.assertEqual(response.status_code, 200, response.text)
             body = response.json()
             self.response_validator.validate(body)
-            self.assertEqual((body["header"]["status"], body["header"]["total_count"], body["header"]["completed_count"]),
-                             ("succ", 2, 1), bad)
+            self.assertEqual(
+                (body["header"]["status"], body["header"]["total_count"], body["header"]["completed_count"]),
+                ("succ", 2, 1),
+                bad,
+            )
             first, second = body["message"]["search_response"]
             self.assertEqual(first["status"], "succ")
             self.assertEqual((second["status"], second["status_reason_code"]), ("rjct", code), bad)
@@ -158,7 +227,9 @@ class TestDciSyncSearch(DciCase):
         tampered["message"]["search_request"][0]["search_criteria"]["query"] = {"family_name": "Someone else"}
         self._assert_envelope_rejected(tampered, "err.signature.invalid")
         unsigned = self.envelope(items)
-        unsigned["signature"] = jwt.encode({"header": unsigned["header"], "message": unsigned["message"]}, None, algorithm="none")
+        unsigned["signature"] = jwt.encode(
+            {"header": unsigned["header"], "message": unsigned["message"]}, None, algorithm="none"
+        )
         self._assert_envelope_rejected(unsigned, "err.signature.invalid")
         missing = self.envelope(items)
         del missing["signature"]
@@ -171,7 +242,9 @@ class TestDciSyncSearch(DciCase):
         def items():
             return [self.item("expression", {"family_name": "Qwertyson"})]
 
-        self.assertEqual(self.search(self.envelope(items(), key=rsa_key, algorithm="RS256")).json()["header"]["status"], "succ")
+        self.assertEqual(
+            self.search(self.envelope(items(), key=rsa_key, algorithm="RS256")).json()["header"]["status"], "succ"
+        )
         unsigned = self.envelope(items(), key=rsa_key, algorithm="RS256")
         unsigned["signature"] = None
         self._assert_envelope_rejected(unsigned, "err.signature.missing")
@@ -192,11 +265,16 @@ class TestDciSyncSearch(DciCase):
             missing_token = api.post("/dci/registry/sync/search", json=envelope)
             self.assertEqual(missing_token.status_code, 401)
             self.assertEqual(missing_token.json()["errors"][0]["code"], "err.request.unauthorized")
-            rest_only, rest_secret = self._create_client("REST only", scopes=["individual:read"], dci_sender_id="rest.only")
+            rest_only, rest_secret = self._create_client(
+                "REST only", scopes=["individual:read"], dci_sender_id="rest.only"
+            )
             forbidden = api.post("/dci/registry/sync/search", json=envelope, headers=self._auth(rest_only, rest_secret))
             self.assertEqual(forbidden.status_code, 403)
-            malformed = api.post("/dci/registry/sync/search", json={"header": {"message_id": "1"}},
-                                 headers=self._auth(self.client, self.secret))
+            malformed = api.post(
+                "/dci/registry/sync/search",
+                json={"header": {"message_id": "1"}},
+                headers=self._auth(self.client, self.secret),
+            )
             self.assertEqual(malformed.status_code, 400)
             self.assertEqual(malformed.json()["errors"][0]["code"], "err.request.bad")
             self.assertEqual(api.get("/dci/ping").json(), {"status": "ok"})
@@ -205,25 +283,35 @@ class TestDciSyncSearch(DciCase):
     def test_household_register_with_members(self):
         group = self.env.ref("g2p_partner_api.demo_group_01")
         hh_id = group.reg_id_ids[0].value
-        response = self.search(self.envelope([self.item("idtype-value", {"type": "HouseholdID", "value": hh_id}, reg_type="Household")]))
+        response = self.search(
+            self.envelope([self.item("idtype-value", {"type": "HouseholdID", "value": hh_id}, reg_type="Household")])
+        )
         record = self._records(response)["data"]["reg_records"][0]
-        self.assertEqual((record["@type"], record["group_size"], record["additional_attributes"]),
-                         ("spdci:Group", 4, [{"group_name": group.name}]))
+        self.assertEqual(
+            (record["@type"], record["group_size"], record["additional_attributes"]),
+            ("spdci:Group", 4, [{"group_name": group.name}]),
+        )
         self.assertEqual(record["member_list"][0]["relationship_head"], "head")
 
     def test_duplicate_message_and_reference_ids(self):
         first = self.envelope([self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref")])
         self.assertEqual(self.search(first).json()["header"]["status"], "succ")
         transaction = self.env["g2p.dci.transaction"].search([("message_id", "=", first["header"]["message_id"])])
-        self.assertEqual((transaction.client_id, transaction.status, transaction.item_ids.reference_id),
-                         (self.client, "succ", "dup-ref"))
+        self.assertEqual(
+            (transaction.client_id, transaction.status, transaction.item_ids.reference_id),
+            (self.client, "succ", "dup-ref"),
+        )
         replay = self._assert_envelope_rejected(first, "message_id")
         self.assertEqual(replay["header"]["status_reason_code"], "rjct.message_id.duplicate")
-        again = self.search(self.envelope([
-            self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref"),
-            self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
-            self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
-        ])).json()
+        again = self.search(
+            self.envelope(
+                [
+                    self.item("expression", {"family_name": "Qwertyson"}, reference_id="dup-ref"),
+                    self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
+                    self.item("expression", {"family_name": "Qwertyson"}, reference_id="twice"),
+                ]
+            )
+        ).json()
         codes = [r.get("status_reason_code") for r in again["message"]["search_response"]]
         self.assertEqual(codes, ["rjct.reference_id.duplicate"] * 3)
         self.assertEqual(again["header"]["status"], "rjct")
@@ -232,31 +320,62 @@ class TestDciSyncSearch(DciCase):
 @tagged("post_install", "-at_install")
 class TestDciSyncTxnStatus(DciCase):
     def _status(self, attribute_type, value, txn_type="search"):
-        header = {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": now(), "action": "txn-status",
-                  "sender_id": "spmis.example.org", "receiver_id": "registry.g2p", "total_count": 1}
-        message = {"transaction_id": "status-1", "txnstatus_request": {
-            "reference_id": str(uuid.uuid4()), "txn_type": txn_type, "attribute_type": attribute_type, "attribute_value": value}}
-        envelope = {"signature": jwt.encode({"header": header, "message": message}, self.key, algorithm="ES256"),
-                    "header": header, "message": message}
+        header = {
+            "version": "1.0.0",
+            "message_id": str(uuid.uuid4()),
+            "message_ts": now(),
+            "action": "txn-status",
+            "sender_id": "spmis.example.org",
+            "receiver_id": "registry.g2p",
+            "total_count": 1,
+        }
+        message = {
+            "transaction_id": "status-1",
+            "txnstatus_request": {
+                "reference_id": str(uuid.uuid4()),
+                "txn_type": txn_type,
+                "attribute_type": attribute_type,
+                "attribute_value": value,
+            },
+        }
+        envelope = {
+            "signature": jwt.encode({"header": header, "message": message}, self.key, algorithm="ES256"),
+            "header": header,
+            "message": message,
+        }
         spec_validator(TXN_REQUEST_SCHEMA).validate(envelope)
         with self._api() as api:
-            response = api.post("/dci/registry/sync/txn/status", json=envelope, headers=self._auth(self.client, self.secret))
+            response = api.post(
+                "/dci/registry/sync/txn/status", json=envelope, headers=self._auth(self.client, self.secret)
+            )
         self.assertEqual(response.status_code, 200, response.text)
         spec_validator(TXN_RESPONSE_SCHEMA).validate(response.json())
         return response.json()
 
     def test_status_by_transaction_reference_and_correlation(self):
-        search = self.envelope([self.item("expression", {"family_name": "X"}, reference_id="st-ok"),
-                                self.item("expression", {"nope": 1}, reference_id="st-bad")])
+        search = self.envelope(
+            [
+                self.item("expression", {"family_name": "X"}, reference_id="st-ok"),
+                self.item("expression", {"nope": 1}, reference_id="st-bad"),
+            ]
+        )
         answer = self.search(search).json()
         by_txn = self._status("transaction_id", search["message"]["transaction_id"])
         self.assertEqual((by_txn["header"]["status"], by_txn["header"]["action"]), ("succ", "txn-on-status"))
         entries = by_txn["message"]["txnstatus_response"]["txn_status"]["search_response"]
         self.assertEqual([(e["reference_id"], e["status"]) for e in entries], [("st-ok", "succ"), ("st-bad", "rjct")])
         by_ref = self._status("reference_id_list", ["st-bad"])
-        self.assertEqual([e["reference_id"] for e in by_ref["message"]["txnstatus_response"]["txn_status"]["search_response"]], ["st-bad"])
+        self.assertEqual(
+            [e["reference_id"] for e in by_ref["message"]["txnstatus_response"]["txn_status"]["search_response"]],
+            ["st-bad"],
+        )
         by_corr = self._status("correlation_id", answer["message"]["correlation_id"])
-        self.assertEqual(by_corr["message"]["txnstatus_response"]["txn_status"]["correlation_id"], answer["message"]["correlation_id"])
+        self.assertEqual(
+            by_corr["message"]["txnstatus_response"]["txn_status"]["correlation_id"],
+            answer["message"]["correlation_id"],
+        )
         unknown = self._status("transaction_id", "never-sent")
-        self.assertEqual((unknown["header"]["status"], unknown["message"]["txnstatus_response"]["txn_status"]["search_response"]),
-                         ("rjct", []))
+        self.assertEqual(
+            (unknown["header"]["status"], unknown["message"]["txnstatus_response"]["txn_status"]["search_response"]),
+            ("rjct", []),
+        )

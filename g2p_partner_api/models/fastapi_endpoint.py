@@ -20,12 +20,16 @@ class FastapiEndpoint(models.Model):
     app = fields.Selection(selection_add=[(APP, "G2P Partner API (REST v2)")], ondelete={APP: "cascade"})
     g2p_is_suite_app = fields.Boolean(compute="_compute_g2p_is_suite_app")
     g2p_audit_enabled = fields.Boolean(
-        "Audit calls", default=True,
-        help="One audit row per call (health probes and docs excepted). Only a system administrator switches it off.")
+        "Audit calls",
+        default=True,
+        help="One audit row per call (health probes and docs excepted). Only a system administrator switches it off.",
+    )
     g2p_audit_anonymous_failures = fields.Boolean(
-        "Audit refused anonymous calls", default=True,
+        "Audit refused anonymous calls",
+        default=True,
         help="Also record calls refused before the caller was authenticated (bad token, unknown or unproven sender). "
-             "Anonymous calls that succeed are never recorded. Only a system administrator switches it off.")
+        "Anonymous calls that succeed are never recorded. Only a system administrator switches it off.",
+    )
 
     @api.depends("app")
     def _compute_g2p_is_suite_app(self):
@@ -58,10 +62,14 @@ class FastapiEndpoint(models.Model):
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
         optional "max_body_bytes": fn(env) -> int}. Addons of the suite add their app here (call super and add a key)."""
-        return {APP: {
-            "routers": list(REST_ROUTERS), "render_error": render_rest_error, "version": "2.0",
-            "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
-        }}
+        return {
+            APP: {
+                "routers": list(REST_ROUTERS),
+                "render_error": render_rest_error,
+                "version": "2.0",
+                "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
+            }
+        }
 
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
@@ -71,10 +79,17 @@ class FastapiEndpoint(models.Model):
         middlewares = super()._get_fastapi_app_middlewares()
         spec = self._g2p_apps().get(self.app)
         if spec:
-            middlewares.append(Middleware(G2PApiMiddleware, source=self.root_path, render_error=spec["render_error"],
-                                          max_body_bytes=spec.get("max_body_bytes"), company_id=self.company_id.id,
-                                          audit=self.g2p_audit_enabled,
-                                          audit_anonymous_failures=self.g2p_audit_anonymous_failures))
+            middlewares.append(
+                Middleware(
+                    G2PApiMiddleware,
+                    source=self.root_path,
+                    render_error=spec["render_error"],
+                    max_body_bytes=spec.get("max_body_bytes"),
+                    company_id=self.company_id.id,
+                    audit=self.g2p_audit_enabled,
+                    audit_anonymous_failures=self.g2p_audit_anonymous_failures,
+                )
+            )
         return middlewares
 
     def _get_app_dependencies_overrides(self):

@@ -50,17 +50,27 @@ class G2PApiAuditLog(models.Model):
         no tracking and no constraints for ``create`` to run), with the defaults ``create``
         would give.
         """
-        values = dict(values, event_id=str(uuid.uuid4()), specversion="1.0", event_type="org.g2p.partner_api.call",
-                      time=fields.Datetime.now())
+        values = dict(
+            values,
+            event_id=str(uuid.uuid4()),
+            specversion="1.0",
+            event_type="org.g2p.partner_api.call",
+            time=fields.Datetime.now(),
+        )
         if values.get("latency_ms") is not None:
             values["latency_ms"] = float_round(values["latency_ms"], precision_digits=1)
         # PostgreSQL text cannot hold NUL: a path or header carrying one must not cost the row
-        values = {key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
-                  for key, value in values.items()}
-        self.env.cr.execute(SQL(
-            "INSERT INTO %s (%s) VALUES %s RETURNING id", SQL.identifier(self._table),
-            SQL(", ").join(SQL.identifier(self._fields[key].name) for key in values), tuple(values.values()),
-        ))
+        values = {
+            key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value for key, value in values.items()
+        }
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s) VALUES %s RETURNING id",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(self._fields[key].name) for key in values),
+                tuple(values.values()),
+            )
+        )
         row = self.sudo().browse(self.env.cr.fetchone()[0])
         if self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
             row.with_delay(channel="root.g2p_audit", description="Forward audit event")._forward()
@@ -69,14 +79,23 @@ class G2PApiAuditLog(models.Model):
     def _to_cloudevent(self):
         self.ensure_one()
         return {
-            "specversion": self.specversion, "id": self.event_id, "type": self.event_type,
-            "source": self.source or "/", "time": fields.Datetime.to_string(self.time) + "Z",
+            "specversion": self.specversion,
+            "id": self.event_id,
+            "type": self.event_type,
+            "source": self.source or "/",
+            "time": fields.Datetime.to_string(self.time) + "Z",
             "datacontenttype": "application/json",
             "data": {
-                "actor": self.actor, "action": self.action, "resource": self.resource, "outcome": self.outcome,
-                "status_code": self.status_code, "error_code": self.error_code,
-                "correlation_id": self.correlation_id, "reference_ids": self.reference_ids,
-                "legal_basis": self.legal_basis, "latency_ms": self.latency_ms,
+                "actor": self.actor,
+                "action": self.action,
+                "resource": self.resource,
+                "outcome": self.outcome,
+                "status_code": self.status_code,
+                "error_code": self.error_code,
+                "correlation_id": self.correlation_id,
+                "reference_ids": self.reference_ids,
+                "legal_basis": self.legal_basis,
+                "latency_ms": self.latency_ms,
             },
         }
 
@@ -87,7 +106,9 @@ class G2PApiAuditLog(models.Model):
         for row in self:
             try:
                 response = requests.post(
-                    url, json=row._to_cloudevent(), timeout=10,
+                    url,
+                    json=row._to_cloudevent(),
+                    timeout=10,
                     headers={"Content-Type": "application/cloudevents+json"},
                 )
             except requests.RequestException as exc:

@@ -3,8 +3,8 @@ import time
 import uuid
 from typing import NamedTuple
 
-from markupsafe import Markup
 import jwt
+from markupsafe import Markup
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models, tools
@@ -39,7 +39,11 @@ class G2PApiClient(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     client_id = fields.Char(
-        string="Client ID", required=True, copy=False, index=True, tracking=True,
+        string="Client ID",
+        required=True,
+        copy=False,
+        index=True,
+        tracking=True,
         default=lambda self: "g2p-" + secrets.token_hex(8),
     )
     secret_hash = fields.Char(copy=False, groups="base.group_system")
@@ -63,14 +67,16 @@ class G2PApiClient(models.Model):
         help="Source system recorded on every record this client writes, unless the call sends X-Source-System."
     )
     rate_limit_per_minute = fields.Integer(
-        string="Rate limit (calls per minute)", tracking=True,
+        string="Rate limit (calls per minute)",
+        tracking=True,
         help="Calls this client may make per minute across every app, worker and node. "
-             "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
+        "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
     )
     require_if_match = fields.Boolean(
-        string="Require If-Match", tracking=True,
+        string="Require If-Match",
+        tracking=True,
         help="Writes (PUT, PATCH, DELETE, membership transitions) must send If-Match with the ETag of the caller's "
-             "last read of the resource; without it they are refused with 428. Protects against lost updates.",
+        "last read of the resource; without it they are refused with 428. Protects against lost updates.",
     )
     note = fields.Text()
     blocked_reason = fields.Char(
@@ -82,10 +88,16 @@ class G2PApiClient(models.Model):
         ("client_id_unique", "unique(client_id)", "This client ID is already used."),
         ("partner_mnemonic_unique", "unique(partner_mnemonic)", "This partner mnemonic is already used."),
         ("dci_sender_id_unique", "unique(dci_sender_id)", "This DCI sender id is already used."),
-        ("token_lifetime_positive", "check(token_lifetime > 0 and token_lifetime <= 86400)",
-         "Token lifetime must be between 1 second and 24 hours."),
-        ("rate_limit_valid", "check(rate_limit_per_minute >= -1)",
-         "Rate limit: a number of calls per minute, 0 for the system default or -1 for no limit."),
+        (
+            "token_lifetime_positive",
+            "check(token_lifetime > 0 and token_lifetime <= 86400)",
+            "Token lifetime must be between 1 second and 24 hours.",
+        ),
+        (
+            "rate_limit_valid",
+            "check(rate_limit_per_minute >= -1)",
+            "Rate limit: a number of calls per minute, 0 for the system default or -1 for no limit.",
+        ),
     ]
 
     def _effective_rate_limit(self):
@@ -101,8 +113,9 @@ class G2PApiClient(models.Model):
         for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
             rec.has_secret = bool(hashed)
 
-    @api.depends("active", "secret_hash", "scope_ids", "all_programs", "allowed_program_ids", "public_key",
-                 "token_lifetime")
+    @api.depends(
+        "active", "secret_hash", "scope_ids", "all_programs", "allowed_program_ids", "public_key", "token_lifetime"
+    )
     def _compute_capabilities(self):
         for rec in self:
             rec.blocked_reason = "; ".join(rec._blocking_reasons()) or False
@@ -125,8 +138,9 @@ class G2PApiClient(models.Model):
     def _capability_lines(self):
         """(title, text) lines of the form's summary of what this client may do; addons add theirs."""
         self.ensure_one()
-        scopes = ", ".join(f"{scope.code} ({scope.description})" if scope.description else scope.code
-                           for scope in self.scope_ids)
+        scopes = ", ".join(
+            f"{scope.code} ({scope.description})" if scope.description else scope.code for scope in self.scope_ids
+        )
         if self.all_programs:
             programs = _("all programmes")
         elif self.allowed_program_ids:
@@ -134,11 +148,15 @@ class G2PApiClient(models.Model):
         else:
             programs = _("none: programme and membership calls find nothing")
         if self.public_key:
-            signatures = _("its public key verifies the messages it signs (ingest data models that require "
-                           "signatures, DCI envelopes)")
+            signatures = _(
+                "its public key verifies the messages it signs (ingest data models that require "
+                "signatures, DCI envelopes)"
+            )
         else:
-            signatures = _("no public key: messages that must be signed (ingest data models that require "
-                           "signatures, DCI envelopes) are refused")
+            signatures = _(
+                "no public key: messages that must be signed (ingest data models that require "
+                "signatures, DCI envelopes) are refused"
+            )
         return [
             (_("Scopes"), scopes or _("none: every API call is refused")),
             (_("Programmes"), programs),
@@ -169,9 +187,13 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         return shown_once.secret_action(
             _("Client secret: copy it now, it is shown only once"),
-            _("Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
-              "shown again. If it is lost, rotate it."),
-            _("Client ID"), self.client_id, self._generate_secret(),
+            _(
+                "Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
+                "shown again. If it is lost, rotate it."
+            ),
+            _("Client ID"),
+            self.client_id,
+            self._generate_secret(),
         )
 
     @api.model
@@ -194,7 +216,9 @@ class G2PApiClient(models.Model):
     @api.model
     def _token_issuer(self):
         params = self.env["ir.config_parameter"].sudo()
-        return params.get_param("g2p_partner_api.token_issuer") or f"urn:g2p:registry:{params.get_param('database.uuid')}"
+        return (
+            params.get_param("g2p_partner_api.token_issuer") or f"urn:g2p:registry:{params.get_param('database.uuid')}"
+        )
 
     @api.model
     def _token_audience(self):
@@ -213,8 +237,13 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         now = int(time.time())
         claims = {
-            "iss": self._token_issuer(), "sub": self.client_id, "aud": self._token_audience(),
-            "scope": " ".join(sorted(scopes)), "iat": now, "nbf": now, "exp": now + self.token_lifetime,
+            "iss": self._token_issuer(),
+            "sub": self.client_id,
+            "aud": self._token_audience(),
+            "scope": " ".join(sorted(scopes)),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.token_lifetime,
             "jti": str(uuid.uuid4()),
         }
         return self.env["g2p.api.signing.key"]._sign(claims, headers={"typ": "at+jwt"})
@@ -239,7 +268,9 @@ class G2PApiClient(models.Model):
         # removed scope or a rotated key is refused at the next call, on every worker.
         Client = self.sudo()
         claims = self.env["g2p.api.signing.key"]._verify(
-            token, audience=Client._token_audience(), issuer=Client._token_issuer(),
+            token,
+            audience=Client._token_audience(),
+            issuer=Client._token_issuer(),
             options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
         )
         client = Client.search([("client_id", "=", claims["sub"])], limit=1)

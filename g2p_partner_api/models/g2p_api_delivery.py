@@ -2,7 +2,7 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..services import outbound_delivery, url_guard
@@ -18,7 +18,9 @@ class G2PApiDelivery(models.Model):
     _order = "id desc"
     _rec_name = "event_id"
 
-    subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True, readonly=True)
+    subscription_id = fields.Many2one(
+        "g2p.api.subscription", required=True, ondelete="cascade", index=True, readonly=True
+    )
     client_id = fields.Many2one(related="subscription_id.client_id", store=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
     event_id = fields.Char(required=True, readonly=True, index=True)
@@ -26,21 +28,33 @@ class G2PApiDelivery(models.Model):
     url = fields.Char(required=True, readonly=True)
     http_method = fields.Char(required=True, readonly=True)
     body = fields.Text(required=True, readonly=True)
-    state = fields.Selection([("pending", "Pending"), ("retrying", "Retrying"), ("sent", "Sent"), ("failed", "Failed")],
-                             default="pending", required=True, index=True, readonly=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("retrying", "Retrying"), ("sent", "Sent"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+        index=True,
+        readonly=True,
+    )
     attempt_count = fields.Integer(readonly=True)
     next_retry = fields.Datetime(readonly=True)
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
     last_status_code = fields.Integer(readonly=True)
     required_scope = fields.Char(readonly=True, help="Scope the client needs to still be sent this event")
-    registrant_ids = fields.Many2many("res.partner", "g2p_api_delivery_registrant_rel", "delivery_id", "partner_id",
-                                      string="Registrants", readonly=True,
-                                      help="Registrants the event names: the client must still be allowed to read them")
+    registrant_ids = fields.Many2many(
+        "res.partner",
+        "g2p_api_delivery_registrant_rel",
+        "delivery_id",
+        "partner_id",
+        string="Registrants",
+        readonly=True,
+        help="Registrants the event names: the client must still be allowed to read them",
+    )
 
     def _enqueue_attempt(self, delay_seconds=0):
         for rec in self:
             rec.with_delay(
-                channel="root.g2p_outbound", eta=delay_seconds or None,
+                channel="root.g2p_outbound",
+                eta=delay_seconds or None,
                 identity_key=f"g2p_delivery:{rec.id}:{rec.attempt_count}",
                 description=f"Deliver {rec.event_type} to {rec.subscription_id.name}",
             )._attempt()
@@ -57,8 +71,14 @@ class G2PApiDelivery(models.Model):
             result = outbound_delivery.refused(refusal)
         else:
             body = self.body.encode()
-            result = outbound_delivery.send(self.http_method, self.url, body, outbound_delivery.signature_headers(sub, body),
-                                            sub.timeout, url_guard.policy(self.env))
+            result = outbound_delivery.send(
+                self.http_method,
+                self.url,
+                body,
+                outbound_delivery.signature_headers(sub, body),
+                sub.timeout,
+                url_guard.policy(self.env),
+            )
         attempt_no = self.attempt_count + 1
         vals = {"attempt_count": attempt_no, "last_status_code": result.status_code or 0}
         verdict = outbound_delivery.classify(result)
@@ -70,11 +90,18 @@ class G2PApiDelivery(models.Model):
             vals.update(state="retrying", next_retry=fields.Datetime.now() + timedelta(seconds=delay))
         else:
             vals.update(state="failed", next_retry=False)
-        self.env["g2p.api.delivery.attempt"].sudo().create({
-            "delivery_id": self.id, "attempt_no": attempt_no, "status_code": result.status_code or 0,
-            "latency_ms": (time.perf_counter() - started) * 1000, "error": result.error,
-            "response_excerpt": (result.text or "")[:1000], "outcome": vals["state"], "next_retry": vals.get("next_retry"),
-        })
+        self.env["g2p.api.delivery.attempt"].sudo().create(
+            {
+                "delivery_id": self.id,
+                "attempt_no": attempt_no,
+                "status_code": result.status_code or 0,
+                "latency_ms": (time.perf_counter() - started) * 1000,
+                "error": result.error,
+                "response_excerpt": (result.text or "")[:1000],
+                "outcome": vals["state"],
+                "next_retry": vals.get("next_retry"),
+            }
+        )
         self.write(vals)
         if vals["state"] == "retrying":
             self._enqueue_attempt(delay)
@@ -89,7 +116,9 @@ class G2PApiDelivery(models.Model):
             return f"the client no longer has the scope {self.required_scope}"
         # archived registrants included: their consent counts as for any other
         registrants = self.with_context(active_test=False).registrant_ids
-        if registrants and len(client._filter_readable_registrants(registrants, self.required_scope)) != len(registrants):
+        if registrants and len(client._filter_readable_registrants(registrants, self.required_scope)) != len(
+            registrants
+        ):
             return "the client may no longer read the registrants of this event (consent)"
         return None
 
@@ -101,11 +130,19 @@ class G2PApiDelivery(models.Model):
         if external_id is None:
             return
         Ref = self.env["g2p.api.external.ref"].sudo()
-        ref = Ref.search([("subscription_id", "=", self.subscription_id.id), ("record_uuid", "=", self.subject)], limit=1)
+        ref = Ref.search(
+            [("subscription_id", "=", self.subscription_id.id), ("record_uuid", "=", self.subject)], limit=1
+        )
         if ref:
             ref.external_id = str(external_id)
         else:
-            Ref.create({"subscription_id": self.subscription_id.id, "record_uuid": self.subject, "external_id": str(external_id)})
+            Ref.create(
+                {
+                    "subscription_id": self.subscription_id.id,
+                    "record_uuid": self.subject,
+                    "external_id": str(external_id),
+                }
+            )
 
     def action_resend(self):
         for rec in self:
@@ -142,4 +179,6 @@ class G2PApiExternalRef(models.Model):
     record_uuid = fields.Char(required=True, index=True)
     external_id = fields.Char(required=True)
 
-    _sql_constraints = [("ref_unique", "unique(subscription_id, record_uuid)", "One partner id per record and subscription.")]
+    _sql_constraints = [
+        ("ref_unique", "unique(subscription_id, record_uuid)", "One partner id per record and subscription.")
+    ]

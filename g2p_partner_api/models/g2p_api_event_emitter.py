@@ -38,8 +38,13 @@ class G2PApiEventEmitter(models.AbstractModel):
             # created then updated in one transaction is still one "created" event
             if known and known["event_type"].endswith(".created") and operation == "updated":
                 continue
-            pending[key] = {"event_type": event_type, "operation": operation, "model": record._name, "id": record.id,
-                            "snapshot": record._g2p_snapshot(event_type) if gone else None}
+            pending[key] = {
+                "event_type": event_type,
+                "operation": operation,
+                "model": record._name,
+                "id": record.id,
+                "snapshot": record._g2p_snapshot(event_type) if gone else None,
+            }
 
     def _g2p_snapshot(self, event_type):
         """What each subscribed client (by id) may receive about a record about to disappear (unlink),
@@ -59,7 +64,12 @@ class G2PApiEventEmitter(models.AbstractModel):
         result = super().write(vals)
         if "active" in vals and not vals["active"]:
             self._g2p_queue_event("archived")
-        elif not set(vals) <= {"last_source_client_id", "last_source_system", "last_source_date", "message_main_attachment_id"}:
+        elif not set(vals) <= {
+            "last_source_client_id",
+            "last_source_system",
+            "last_source_date",
+            "message_main_attachment_id",
+        }:
             self._g2p_queue_event("updated")
         return result
 

@@ -68,5 +68,4 @@ class G2PApiRateWindow(models.Model):
     @api.model
     def _cron_purge(self):
         with self._counter_cursor() as cr:
-            cr.execute("DELETE FROM g2p_api_rate_window WHERE window_start < %s",
-                       (int(_now() // WINDOW_SECONDS) - 2,))
+            cr.execute("DELETE FROM g2p_api_rate_window WHERE window_start < %s", (int(_now() // WINDOW_SECONDS) - 2,))

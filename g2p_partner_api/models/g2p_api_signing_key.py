@@ -35,8 +35,11 @@ class G2PApiSigningKey(models.Model):
     private_key_pem = fields.Text(groups="base.group_system", readonly=True, copy=False)
     public_key_pem = fields.Text(readonly=True)
     active = fields.Boolean(default=True)
-    retired_on = fields.Datetime(readonly=True, copy=False,
-                                 help="When a rotation replaced this key; it still verifies until the grace period ends.")
+    retired_on = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When a rotation replaced this key; it still verifies until the grace period ends.",
+    )
     verifies_until = fields.Datetime(compute="_compute_verifies_until")
 
     _sql_constraints = [("kid_unique", "unique(kid)", "Key ids are unique.")]
@@ -61,9 +64,11 @@ class G2PApiSigningKey(models.Model):
         private_pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
-        public_pem = private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        public_pem = (
+            private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
         return self.sudo().create({"private_key_pem": private_pem, "public_key_pem": public_pem})
 
     @api.model
@@ -73,8 +78,9 @@ class G2PApiSigningKey(models.Model):
     @api.model
     def _verification_keys(self):
         """The current key and the retiring ones still inside their grace period."""
-        return self.sudo().search(["|", ("retired_on", "=", False),
-                                   ("retired_on", ">", fields.Datetime.now() - self._grace())])
+        return self.sudo().search(
+            ["|", ("retired_on", "=", False), ("retired_on", ">", fields.Datetime.now() - self._grace())]
+        )
 
     def action_rotate(self):
         """Sign with a new key from now on; the previous ones verify until the grace period ends."""
@@ -92,15 +98,24 @@ class G2PApiSigningKey(models.Model):
         retiring.write({"retired_on": now})
         expired.write({"active": False})
         until = now + self._grace()
-        body = _("Signing key rotated by %(user)s: new key %(new)s; %(old)s verify until %(until)s UTC.",
-                 user=self.env.user.name, new=new.kid, old=", ".join(retiring.mapped("kid")) or _("no previous key"),
-                 until=fields.Datetime.to_string(until))
+        body = _(
+            "Signing key rotated by %(user)s: new key %(new)s; %(old)s verify until %(until)s UTC.",
+            user=self.env.user.name,
+            new=new.kid,
+            old=", ".join(retiring.mapped("kid")) or _("no previous key"),
+            until=fields.Datetime.to_string(until),
+        )
         new.message_post(body=body)
-        self.env["g2p.api.audit.log"].sudo()._record({
-            "source": "odoo", "actor": self.env.user.login, "action": "rotate signing key",
-            "resource": f"g2p.api.signing.key/{new.kid}", "outcome": "success",
-            "reference_ids": ",".join(retiring.mapped("kid")) or None,
-        })
+        self.env["g2p.api.audit.log"].sudo()._record(
+            {
+                "source": "odoo",
+                "actor": self.env.user.login,
+                "action": "rotate signing key",
+                "resource": f"g2p.api.signing.key/{new.kid}",
+                "outcome": "success",
+                "reference_ids": ",".join(retiring.mapped("kid")) or None,
+            }
+        )
         return new
 
     def _public_key(self):
@@ -129,9 +144,13 @@ class G2PApiSigningKey(models.Model):
 
     @api.model
     def _jwks(self):
-        return {"keys": [jwt_service.public_jwk(k._public_key(), k.kid, k.algorithm) for k in self._verification_keys()]}
+        return {
+            "keys": [jwt_service.public_jwk(k._public_key(), k.kid, k.algorithm) for k in self._verification_keys()]
+        }
 
     def unlink(self):
         if self & self._verification_keys():
-            raise UserError(_("A key that still signs or verifies is not deleted: rotate it and wait for the grace period."))
+            raise UserError(
+                _("A key that still signs or verifies is not deleted: rotate it and wait for the grace period.")
+            )
         return super().unlink()

@@ -12,8 +12,13 @@ from .g2p_api_event_emitter import PENDING_EVENTS
 
 # event type prefix → the scope a REST read of the same data needs (None: individual or group read,
 # after the kind of registrant the event is about)
-SCOPE_BY_PREFIX = {"individual": "individual:read", "group": "group:read", "membership": "group:read",
-                   "program_membership": "membership:read", "change_request": None}
+SCOPE_BY_PREFIX = {
+    "individual": "individual:read",
+    "group": "group:read",
+    "membership": "group:read",
+    "program_membership": "membership:read",
+    "change_request": None,
+}
 
 
 class G2PApiSubscription(models.Model):
@@ -26,27 +31,46 @@ class G2PApiSubscription(models.Model):
 
     name = fields.Char(required=True)
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
-    target_url = fields.Char(required=True, tracking=True,
-                             help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
-                                  "unless a system administrator lists the host in the system parameter "
-                                  "g2p_partner_api.outbound_allowed_hosts.")
-    allow_insecure = fields.Boolean(string="Allow plain HTTP", tracking=True,
-                                    help="Unsafe: only for a partner on a trusted network or a test endpoint.")
+    target_url = fields.Char(
+        required=True,
+        tracking=True,
+        help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
+        "unless a system administrator lists the host in the system parameter "
+        "g2p_partner_api.outbound_allowed_hosts.",
+    )
+    allow_insecure = fields.Boolean(
+        string="Allow plain HTTP",
+        tracking=True,
+        help="Unsafe: only for a partner on a trusted network or a test endpoint.",
+    )
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
-    http_method = fields.Selection([("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")],
-                                   default="POST", required=True)
-    url_template = fields.Char(help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}")
-    payload_template = fields.Text(help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
-                                        "Context: event, record (the event's data). A client that may not read the "
-                                        "record (scope, consent, programme) is not told of the event.")
-    include_owner = fields.Boolean(help="Add the login of the user who created the record (CloudEvents extension g2powner)")
-    signing = fields.Selection([("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"),
-                                ("none", "None")], default="hmac", required=True)
-    hmac_secret = fields.Char(groups="base.group_system", copy=False,
-                              help="Needed in clear to sign; readable by administrators only")
+    http_method = fields.Selection(
+        [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")], default="POST", required=True
+    )
+    url_template = fields.Char(
+        help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}"
+    )
+    payload_template = fields.Text(
+        help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
+        "Context: event, record (the event's data). A client that may not read the "
+        "record (scope, consent, programme) is not told of the event."
+    )
+    include_owner = fields.Boolean(
+        help="Add the login of the user who created the record (CloudEvents extension g2powner)"
+    )
+    signing = fields.Selection(
+        [("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"), ("none", "None")],
+        default="hmac",
+        required=True,
+    )
+    hmac_secret = fields.Char(
+        groups="base.group_system", copy=False, help="Needed in clear to sign; readable by administrators only"
+    )
     has_hmac_secret = fields.Boolean(compute="_compute_has_hmac_secret")
-    callback_json_path = fields.Char(help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
-                                          "for the record (e.g. $.id)")
+    callback_json_path = fields.Char(
+        help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
+        "for the record (e.g. $.id)"
+    )
     max_attempts = fields.Integer(default=6, required=True)
     timeout = fields.Float(string="Timeout (s)", default=10.0, required=True)
     active = fields.Boolean(default=True)
@@ -85,9 +109,13 @@ class G2PApiSubscription(models.Model):
         self.ensure_one()
         return shown_once.secret_action(
             _("Signing secret: copy it now, it is shown only once"),
-            _("Copy the secret now and hand it to the partner safely: it will never be shown again. If it is lost, "
-              "generate a new one."),
-            _("Subscription"), self.name, self._generate_hmac_secret(),
+            _(
+                "Copy the secret now and hand it to the partner safely: it will never be shown again. If it is lost, "
+                "generate a new one."
+            ),
+            _("Subscription"),
+            self.name,
+            self._generate_hmac_secret(),
         )
 
     @api.model
@@ -112,15 +140,21 @@ class G2PApiSubscription(models.Model):
 
         if record._name == "res.partner":
             if record.is_group:
-                return Group.from_record(record, registry.visible_members(client, record, scope)).model_dump(mode="json")
+                return Group.from_record(record, registry.visible_members(client, record, scope)).model_dump(
+                    mode="json"
+                )
             individual = Individual.from_record(record).keep_groups(registry.visible_groups(client, record, scope))
             return individual.model_dump(mode="json")
         if record._name == "g2p.program.membership":
             return ProgramMembership.from_record(record).model_dump(mode="json")
         if record._name == "g2p.group.membership":
-            return {"group": record.group_id.uuid, "individual": record.individual_id.uuid,
-                    "kinds": [k._to_wire() for k in record.kind_ids],
-                    "start_date": str(record.start_date or "") or None, "end_date": str(record.end_date or "") or None}
+            return {
+                "group": record.group_id.uuid,
+                "individual": record.individual_id.uuid,
+                "kinds": [k._to_wire() for k in record.kind_ids],
+                "start_date": str(record.start_date or "") or None,
+                "end_date": str(record.end_date or "") or None,
+            }
         return {"uuid": getattr(record, "uuid", None) or getattr(record, "name", None)}
 
     @api.model
@@ -195,14 +229,20 @@ class G2PApiSubscription(models.Model):
 
     def _emit_to(self, event_type, record, snapshot):
         base = {
-            "specversion": "1.0", "id": str(uuid.uuid4()),
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
             "source": f"urn:g2p:registry:{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}",
-            "type": f"org.g2p.{event_type}", "time": fields.Datetime.now().isoformat() + "Z",
+            "type": f"org.g2p.{event_type}",
+            "time": fields.Datetime.now().isoformat() + "Z",
             "datacontenttype": "application/json",
         }
         deliveries = self.env["g2p.api.delivery"]
         for sub in self:
-            allowed = self._payload_for(sub.client_id, event_type, record) if record else (snapshot or {}).get(sub.client_id.id)
+            allowed = (
+                self._payload_for(sub.client_id, event_type, record)
+                if record
+                else (snapshot or {}).get(sub.client_id.id)
+            )
             if allowed is None:
                 continue
             scope, payload, registrant_ids = allowed
@@ -218,11 +258,22 @@ class G2PApiSubscription(models.Model):
         context = {"event": event, "record": record_payload, "target_url": self.target_url}
         url = templates.render(self.url_template, **context).strip() if self.url_template else self.target_url
         body = templates.render_json(self.payload_template, **context) if self.payload_template else event
-        delivery = self.env["g2p.api.delivery"].sudo().create({
-            "subscription_id": self.id, "event_type": event_type, "event_id": event["id"],
-            "subject": event.get("subject"), "url": url, "http_method": self.http_method,
-            "body": json.dumps(body, ensure_ascii=False, sort_keys=True), "required_scope": scope,
-            "registrant_ids": [(6, 0, list(registrant_ids))],
-        })
+        delivery = (
+            self.env["g2p.api.delivery"]
+            .sudo()
+            .create(
+                {
+                    "subscription_id": self.id,
+                    "event_type": event_type,
+                    "event_id": event["id"],
+                    "subject": event.get("subject"),
+                    "url": url,
+                    "http_method": self.http_method,
+                    "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+                    "required_scope": scope,
+                    "registrant_ids": [(6, 0, list(registrant_ids))],
+                }
+            )
+        )
         delivery._enqueue_attempt()
         return delivery

@@ -14,7 +14,10 @@ class G2PGroupMembership(models.Model):
         "res.partner", required=True, ondelete="cascade", index=True, domain="[('is_group', '=', True)]"
     )
     individual_id = fields.Many2one(
-        "res.partner", required=True, ondelete="cascade", index=True,
+        "res.partner",
+        required=True,
+        ondelete="cascade",
+        index=True,
         domain="[('is_registrant', '=', True), ('is_group', '=', False)]",
     )
     kind_ids = fields.Many2many(
@@ -51,19 +54,30 @@ class G2PGroupMembership(models.Model):
                 raise ValidationError(_("Membership kinds must come from the membership kind vocabulary."))
             if rec.start_date and rec.end_date and rec.end_date < rec.start_date:
                 raise ValidationError(_("A membership cannot end before it starts."))
-            open_twice = self.search_count([
-                ("group_id", "=", rec.group_id.id), ("individual_id", "=", rec.individual_id.id),
-                ("end_date", "=", False), ("id", "!=", rec.id),
-            ])
+            open_twice = self.search_count(
+                [
+                    ("group_id", "=", rec.group_id.id),
+                    ("individual_id", "=", rec.individual_id.id),
+                    ("end_date", "=", False),
+                    ("id", "!=", rec.id),
+                ]
+            )
             if not rec.end_date and open_twice:
                 raise ValidationError(
-                    _("%(person)s is already a member of %(group)s.",
-                      person=rec.individual_id.display_name, group=rec.group_id.display_name)
+                    _(
+                        "%(person)s is already a member of %(group)s.",
+                        person=rec.individual_id.display_name,
+                        group=rec.group_id.display_name,
+                    )
                 )
             if "head" in rec.kind_ids.mapped("code"):
-                heads = self.search_count([
-                    ("group_id", "=", rec.group_id.id), ("kind_ids.code", "=", "head"),
-                    ("end_date", "=", False), ("id", "!=", rec.id),
-                ])
+                heads = self.search_count(
+                    [
+                        ("group_id", "=", rec.group_id.id),
+                        ("kind_ids.code", "=", "head"),
+                        ("end_date", "=", False),
+                        ("id", "!=", rec.id),
+                    ]
+                )
                 if heads and not rec.end_date:
                     raise ValidationError(_("%s already has a head.", rec.group_id.display_name))

@@ -19,8 +19,13 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
     def _check_unsafe_settings(self, vals):
         unsafe = sorted(f for f, safe in self._safe_settings().items() if f in vals and bool(vals[f]) != safe)
         if unsafe and not (self.env.su or self.env.user.has_group("base.group_system")):
-            raise AccessError(_("Only a system administrator may switch off these safeguards of %(model)s: %(fields)s",
-                                model=self._description, fields=", ".join(self._fields[f].string for f in unsafe)))
+            raise AccessError(
+                _(
+                    "Only a system administrator may switch off these safeguards of %(model)s: %(fields)s",
+                    model=self._description,
+                    fields=", ".join(self._fields[f].string for f in unsafe),
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -8,7 +8,9 @@ class G2PIdType(models.Model):
     _order = "name"
 
     name = fields.Char(required=True, translate=True)
-    namespace_uri = fields.Char(required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:id:national-id")
+    namespace_uri = fields.Char(
+        required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:id:national-id"
+    )
     description = fields.Text()
     value_regex = fields.Char(help="Optional regular expression every value of this type must match.")
     active = fields.Boolean(default=True)
@@ -22,6 +24,10 @@ class G2PIdType(models.Model):
         found = self.search([("namespace_uri", "=", system)], limit=1)
         if not found:
             raise ValidationError(
-                _("%(field)s: unknown identifier system %(system)r.", field=field_label or _("Identifier"), system=system)
+                _(
+                    "%(field)s: unknown identifier system %(system)r.",
+                    field=field_label or _("Identifier"),
+                    system=system,
+                )
             )
         return found

@@ -1,6 +1,6 @@
 import uuid
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 
@@ -11,7 +11,9 @@ class G2PProgram(models.Model):
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
-    uuid = fields.Char(string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4()))
+    uuid = fields.Char(
+        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
+    )
     description = fields.Text()
     target_type = fields.Selection(
         [("individual", "Individuals"), ("group", "Groups")], required=True, default="individual", tracking=True

@@ -20,16 +20,30 @@ class G2PProgramMembership(models.Model):
     _order = "program_id, id"
     _rec_name = "partner_id"
 
-    uuid = fields.Char(string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4()))
+    uuid = fields.Char(
+        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
+    )
     partner_id = fields.Many2one(
-        "res.partner", string="Registrant", required=True, ondelete="cascade", index=True,
+        "res.partner",
+        string="Registrant",
+        required=True,
+        ondelete="cascade",
+        index=True,
         domain="[('is_registrant', '=', True)]",
     )
     program_id = fields.Many2one("g2p.program", required=True, ondelete="cascade", index=True)
     state = fields.Selection(
-        [("draft", "Draft"), ("enrolled", "Enrolled"), ("paused", "Paused"), ("exited", "Exited"),
-         ("not_eligible", "Not eligible")],
-        default="draft", required=True, tracking=True, index=True,
+        [
+            ("draft", "Draft"),
+            ("enrolled", "Enrolled"),
+            ("paused", "Paused"),
+            ("exited", "Exited"),
+            ("not_eligible", "Not eligible"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
     )
     enrollment_date = fields.Date(tracking=True)
     exit_date = fields.Date(tracking=True)
@@ -37,7 +51,11 @@ class G2PProgramMembership(models.Model):
 
     _sql_constraints = [
         ("uuid_unique", "unique(uuid)", "The UUID of a membership must be unique."),
-        ("partner_program_unique", "unique(partner_id, program_id)", "This registrant already has a membership in this programme."),
+        (
+            "partner_program_unique",
+            "unique(partner_id, program_id)",
+            "This registrant already has a membership in this programme.",
+        ),
     ]
 
     def _g2p_event_type(self, operation):
@@ -49,8 +67,13 @@ class G2PProgramMembership(models.Model):
             wants_group = rec.program_id.target_type == "group"
             if not rec.partner_id.is_registrant or rec.partner_id.is_group != wants_group:
                 raise ValidationError(
-                    _("Programme %(program)s enrols %(target)s only.", program=rec.program_id.name,
-                      target=dict(rec.program_id._fields["target_type"].selection)[rec.program_id.target_type].lower())
+                    _(
+                        "Programme %(program)s enrols %(target)s only.",
+                        program=rec.program_id.name,
+                        target=dict(rec.program_id._fields["target_type"].selection)[
+                            rec.program_id.target_type
+                        ].lower(),
+                    )
                 )
 
     @api.model_create_multi
@@ -64,9 +87,7 @@ class G2PProgramMembership(models.Model):
     def _move_to(self, new_state, **vals):
         for rec in self:
             if new_state not in ALLOWED_TRANSITIONS[rec.state]:
-                raise UserError(
-                    _("A membership cannot go from %(old)s to %(new)s.", old=rec.state, new=new_state)
-                )
+                raise UserError(_("A membership cannot go from %(old)s to %(new)s.", old=rec.state, new=new_state))
             if new_state == "enrolled" and rec.program_id.state == "ended":
                 raise UserError(_("Programme %s has ended: nobody can be enrolled.", rec.program_id.name))
         self.write(dict(vals, state=new_state))

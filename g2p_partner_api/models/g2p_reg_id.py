@@ -31,7 +31,11 @@ class G2PRegId(models.Model):
         for rec in self:
             if rec.id_type_id.value_regex and not re.fullmatch(rec.id_type_id.value_regex, rec.value or ""):
                 raise ValidationError(
-                    _("Identifier %(value)r does not match the format of %(type)s.", value=rec.value, type=rec.id_type_id.name)
+                    _(
+                        "Identifier %(value)r does not match the format of %(type)s.",
+                        value=rec.value,
+                        type=rec.id_type_id.name,
+                    )
                 )
 
     def _check_not_assigned(self, id_type_id, value):
@@ -42,11 +46,16 @@ class G2PRegId(models.Model):
         """
         if not id_type_id or not value:
             return
-        duplicate = self.search([("id_type_id", "=", id_type_id), ("value", "=", value), ("id", "not in", self.ids)], limit=1)
+        duplicate = self.search(
+            [("id_type_id", "=", id_type_id), ("value", "=", value), ("id", "not in", self.ids)], limit=1
+        )
         if duplicate:
             raise DuplicateError(
-                _("Identifier %(system)s|%(value)s is already assigned to another registrant.",
-                  system=duplicate.id_type_id.namespace_uri, value=value)
+                _(
+                    "Identifier %(system)s|%(value)s is already assigned to another registrant.",
+                    system=duplicate.id_type_id.namespace_uri,
+                    value=value,
+                )
             )
 
     @api.model_create_multi

@@ -3,8 +3,16 @@ from dataclasses import dataclass
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-PROVENANCE_FIELDS = frozenset({"source_client_id", "source_system", "source_date", "last_source_client_id",
-                               "last_source_system", "last_source_date"})
+PROVENANCE_FIELDS = frozenset(
+    {
+        "source_client_id",
+        "source_system",
+        "source_date",
+        "last_source_client_id",
+        "last_source_system",
+        "last_source_date",
+    }
+)
 
 
 @dataclass(frozen=True)

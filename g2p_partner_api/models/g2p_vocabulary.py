@@ -44,8 +44,12 @@ class G2PVocabularyCode(models.Model):
         found = self.search([("namespace_uri", "=", system), ("code", "=", code)], limit=1)
         if not found:
             raise ValidationError(
-                _("%(field)s: unknown code %(code)r in vocabulary %(system)r.",
-                  field=field_label or _("Code"), code=code, system=system)
+                _(
+                    "%(field)s: unknown code %(code)r in vocabulary %(system)r.",
+                    field=field_label or _("Code"),
+                    code=code,
+                    system=system,
+                )
             )
         return found
 

@@ -14,7 +14,10 @@ class ResPartner(models.Model):
     is_registrant = fields.Boolean(index=True, help="Part of the social registry (individual or group).")
     is_group = fields.Boolean(index=True, help="A group (household) rather than an individual.")
     uuid = fields.Char(
-        string="UUID", copy=False, readonly=True, index=True,
+        string="UUID",
+        copy=False,
+        readonly=True,
+        index=True,
         help="Stable external handle of the registrant; the only one the APIs expose.",
     )
     given_name = fields.Char()
@@ -22,21 +25,25 @@ class ResPartner(models.Model):
     addl_name = fields.Char(string="Additional name")
     birthdate = fields.Date(index=True)
     gender_id = fields.Many2one(
-        "g2p.vocabulary.code", string="Gender", ondelete="restrict",
+        "g2p.vocabulary.code",
+        string="Gender",
+        ondelete="restrict",
         domain="[('namespace_uri', '=', 'urn:g2p:vocab:gender')]",
     )
     reg_id_ids = fields.One2many("g2p.reg.id", "partner_id", string="Identifiers")
-    group_membership_ids = fields.One2many(
-        "g2p.group.membership", "individual_id", string="Group memberships"
-    )
+    group_membership_ids = fields.One2many("g2p.group.membership", "individual_id", string="Group memberships")
     group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
     group_head_id = fields.Many2one("res.partner", string="Head", compute="_compute_group_composition")
-    archived_at = fields.Datetime(string="Archived on", readonly=True, copy=False,
-                                  help="When the registrant was archived (set by the registry).")
-    archive_reason = fields.Char(readonly=True, copy=False, help="Why the registrant was archived, as the API caller gave it.")
-    member_count = fields.Integer(string="Member count", compute="_compute_group_composition",
-                                  help="Current members (memberships not ended)")
+    archived_at = fields.Datetime(
+        string="Archived on", readonly=True, copy=False, help="When the registrant was archived (set by the registry)."
+    )
+    archive_reason = fields.Char(
+        readonly=True, copy=False, help="Why the registrant was archived, as the API caller gave it."
+    )
+    member_count = fields.Integer(
+        string="Member count", compute="_compute_group_composition", help="Current members (memberships not ended)"
+    )
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
 
@@ -58,7 +65,8 @@ class ResPartner(models.Model):
             return
         # one query for the whole page of groups, not one per row
         current = self.env["g2p.group.membership"].search_fetch(
-            [("group_id", "in", groups.ids), ("is_ended", "=", False)], ["group_id", "individual_id", "kind_ids"])
+            [("group_id", "in", groups.ids), ("is_ended", "=", False)], ["group_id", "individual_id", "kind_ids"]
+        )
         counts, heads = {}, {}
         for membership in current:
             group_id = membership.group_id.id
@@ -84,7 +92,9 @@ class ResPartner(models.Model):
             if vals.get("is_registrant"):
                 vals.setdefault("uuid", str(uuid.uuid4()))
                 if not vals.get("is_group") and not vals.get("name"):
-                    vals["name"] = self._compose_name(vals.get("given_name"), vals.get("addl_name"), vals.get("family_name"))
+                    vals["name"] = self._compose_name(
+                        vals.get("given_name"), vals.get("addl_name"), vals.get("family_name")
+                    )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -102,7 +112,8 @@ class ResPartner(models.Model):
         if {"given_name", "addl_name", "family_name"} & set(vals) and "name" not in vals:
             for rec in self.filtered(lambda p: p.is_registrant and not p.is_group):
                 name = self._compose_name(
-                    vals.get("given_name", rec.given_name), vals.get("addl_name", rec.addl_name),
+                    vals.get("given_name", rec.given_name),
+                    vals.get("addl_name", rec.addl_name),
                     vals.get("family_name", rec.family_name),
                 )
                 super(ResPartner, rec).write(dict(vals, name=name))

@@ -8,5 +8,12 @@ from .code_lookup import router as code_lookup_router
 
 # Every router of the REST app, in the order they appear in /docs. Other addons add theirs
 # by overriding fastapi.endpoint._get_fastapi_routers.
-REST_ROUTERS = [ping_router, oauth_router, individual_router, group_router, program_router, program_membership_router,
-                code_lookup_router]
+REST_ROUTERS = [
+    ping_router,
+    oauth_router,
+    individual_router,
+    group_router,
+    program_router,
+    program_membership_router,
+    code_lookup_router,
+]

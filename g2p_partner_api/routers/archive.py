@@ -15,10 +15,12 @@ def add_archive_route(router, kind, wire_model, write_scope, for_write, written)
     registrant (404/403/410/412), ``written(response, client, record)`` answers it with its ETag."""
 
     @router.delete(
-        "/{uuid}", response_model=wire_model, responses=versioned_responses(gone=True, write=True),
+        "/{uuid}",
+        response_model=wire_model,
+        responses=versioned_responses(gone=True, write=True),
         summary=f"Archive {kind.lower()} (never deleted); answers it as archived",
-        description="Needs a reason, in the body ({\"reason\": ...}) or the X-Reason header (422 without). "
-                    "Reads of it then answer 410 Gone; searches list it only with include_archived=true.",
+        description='Needs a reason, in the body ({"reason": ...}) or the X-Reason header (422 without). '
+        "Reads of it then answer 410 Gone; searches list it only with include_archived=true.",
     )
     def archive(
         uuid: UuidPath,

@@ -35,12 +35,17 @@ def _cacheable(body, if_none_match):
 
 
 def _summary(vocabulary):
-    return VocabularySummary(system=vocabulary.namespace_uri, name=vocabulary.name,
-                             description=vocabulary.description or None)
+    return VocabularySummary(
+        system=vocabulary.namespace_uri, name=vocabulary.name, description=vocabulary.description or None
+    )
 
 
-@router.get("/Vocabulary", response_model=list[VocabularySummary], responses=CACHEABLE,
-            summary="List the vocabularies (coded value systems) the API accepts")
+@router.get(
+    "/Vocabulary",
+    response_model=list[VocabularySummary],
+    responses=CACHEABLE,
+    summary="List the vocabularies (coded value systems) the API accepts",
+)
 def list_vocabularies(
     env: Annotated[Environment, Depends(odoo_env)],
     if_none_match: Annotated[str | None, Header()] = None,
@@ -49,11 +54,22 @@ def list_vocabularies(
     return _cacheable([_summary(v) for v in vocabularies], if_none_match)
 
 
-@router.get("/Vocabulary/{system}", response_model=Vocabulary, responses=CACHEABLE,
-            summary="The codes of one vocabulary, with display names and definitions")
+@router.get(
+    "/Vocabulary/{system}",
+    response_model=Vocabulary,
+    responses=CACHEABLE,
+    summary="The codes of one vocabulary, with display names and definitions",
+)
 def read_vocabulary(
-    system: Annotated[str, Path(max_length=256, pattern=r"^[^\s/]+$", examples=["urn:g2p:vocab:gender"],
-                                description="The vocabulary's system URI, as GET /Vocabulary lists it")],
+    system: Annotated[
+        str,
+        Path(
+            max_length=256,
+            pattern=r"^[^\s/]+$",
+            examples=["urn:g2p:vocab:gender"],
+            description="The vocabulary's system URI, as GET /Vocabulary lists it",
+        ),
+    ],
     env: Annotated[Environment, Depends(odoo_env)],
     include_inactive: bool = False,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -63,22 +79,33 @@ def read_vocabulary(
         raise ApiError(404, "not_found", f"No vocabulary with system {system!r}: GET /Vocabulary lists them.")
     Code = env["g2p.vocabulary.code"].with_context(active_test=not include_inactive)
     codes = Code.search_fetch([("vocabulary_id", "=", vocabulary.id)], ["code", "display", "definition", "active"])
-    body = Vocabulary(**_summary(vocabulary).model_dump(), codes=[
-        VocabularyCode(code=c.code, display=c.display, definition=c.definition or None, active=c.active)
-        for c in codes
-    ])
+    body = Vocabulary(
+        **_summary(vocabulary).model_dump(),
+        codes=[
+            VocabularyCode(code=c.code, display=c.display, definition=c.definition or None, active=c.active)
+            for c in codes
+        ],
+    )
     return _cacheable(body, if_none_match)
 
 
-@router.get("/IdType", response_model=list[IdType], responses=CACHEABLE,
-            summary="List the identifier systems the API accepts")
+@router.get(
+    "/IdType", response_model=list[IdType], responses=CACHEABLE, summary="List the identifier systems the API accepts"
+)
 def list_id_types(
     env: Annotated[Environment, Depends(odoo_env)],
     if_none_match: Annotated[str | None, Header()] = None,
 ):
     id_types = env["g2p.id.type"].search_fetch([], ["namespace_uri", "name", "description", "value_regex"])
-    return _cacheable([
-        IdType(system=t.namespace_uri, name=t.name, description=t.description or None,
-               value_pattern=t.value_regex or None)
-        for t in id_types
-    ], if_none_match)
+    return _cacheable(
+        [
+            IdType(
+                system=t.namespace_uri,
+                name=t.name,
+                description=t.description or None,
+                value_pattern=t.value_regex or None,
+            )
+            for t in id_types
+        ],
+        if_none_match,
+    )

@@ -49,14 +49,20 @@ def search_groups(
     include_archived: IncludeArchived = False,
 ) -> Page[Group]:
     total, records = registry.search_visible(
-        env["res.partner"], client, READ, registry.registrant_domain(True, identifier, name), page,
-        fields=Group.fetch_fields(), include_archived=include_archived,
+        env["res.partner"],
+        client,
+        READ,
+        registry.registrant_domain(True, identifier, name),
+        page,
+        fields=Group.fetch_fields(),
+        include_archived=include_archived,
     )
     return Page[Group](total=total, page=page.page, page_size=page.page_size, items=_to_wire(client, records))
 
 
-@router.get("/{uuid}", response_model=Group, summary="Read a group and its members",
-            responses=versioned_responses(gone=True))
+@router.get(
+    "/{uuid}", response_model=Group, summary="Read a group and its members", responses=versioned_responses(gone=True)
+)
 def read_group(
     uuid: UuidPath,
     response: Response,
@@ -67,8 +73,13 @@ def read_group(
     return with_etag(response, _to_wire(client, group)[0])
 
 
-@router.post("", response_model=Group, status_code=status.HTTP_201_CREATED, summary="Register a group with its members",
-             responses=versioned_responses(201))
+@router.post(
+    "",
+    response_model=Group,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a group with its members",
+    responses=versioned_responses(201),
+)
 def create_group(
     body: GroupWrite,
     response: Response,
@@ -80,8 +91,12 @@ def create_group(
     return _written(response, client, group)
 
 
-@router.put("/{uuid}", response_model=Group, summary="Replace a group (members included)",
-            responses=versioned_responses(gone=True, write=True))
+@router.put(
+    "/{uuid}",
+    response_model=Group,
+    summary="Replace a group (members included)",
+    responses=versioned_responses(gone=True, write=True),
+)
 def replace_group(
     uuid: UuidPath,
     body: GroupWrite,
@@ -95,8 +110,12 @@ def replace_group(
     return _written(response, client, group)
 
 
-@router.patch("/{uuid}", response_model=Group, summary="Change some fields of a group",
-              responses=versioned_responses(gone=True, write=True))
+@router.patch(
+    "/{uuid}",
+    response_model=Group,
+    summary="Change some fields of a group",
+    responses=versioned_responses(gone=True, write=True),
+)
 def patch_group(
     uuid: UuidPath,
     body: GroupPatch,

@@ -50,14 +50,20 @@ def search_individuals(
     include_archived: IncludeArchived = False,
 ) -> Page[Individual]:
     total, records = registry.search_visible(
-        env["res.partner"], client, READ, registry.registrant_domain(False, identifier, name, birthdate), page,
-        fields=Individual.fetch_fields(), include_archived=include_archived,
+        env["res.partner"],
+        client,
+        READ,
+        registry.registrant_domain(False, identifier, name, birthdate),
+        page,
+        fields=Individual.fetch_fields(),
+        include_archived=include_archived,
     )
-    return Page[Individual](total=total, page=page.page, page_size=page.page_size,
-                            items=_to_wire(client, records))
+    return Page[Individual](total=total, page=page.page, page_size=page.page_size, items=_to_wire(client, records))
 
 
-@router.get("/{uuid}", response_model=Individual, summary="Read an individual", responses=versioned_responses(gone=True))
+@router.get(
+    "/{uuid}", response_model=Individual, summary="Read an individual", responses=versioned_responses(gone=True)
+)
 def read_individual(
     uuid: UuidPath,
     response: Response,
@@ -68,8 +74,13 @@ def read_individual(
     return with_etag(response, _to_wire(client, partner)[0])
 
 
-@router.post("", response_model=Individual, status_code=status.HTTP_201_CREATED, summary="Register an individual",
-             responses=versioned_responses(201))
+@router.post(
+    "",
+    response_model=Individual,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an individual",
+    responses=versioned_responses(201),
+)
 def create_individual(
     body: IndividualWrite,
     response: Response,
@@ -81,8 +92,12 @@ def create_individual(
     return _written(response, client, partner)
 
 
-@router.put("/{uuid}", response_model=Individual, summary="Replace an individual",
-            responses=versioned_responses(gone=True, write=True))
+@router.put(
+    "/{uuid}",
+    response_model=Individual,
+    summary="Replace an individual",
+    responses=versioned_responses(gone=True, write=True),
+)
 def replace_individual(
     uuid: UuidPath,
     body: IndividualWrite,
@@ -96,8 +111,12 @@ def replace_individual(
     return _written(response, client, partner)
 
 
-@router.patch("/{uuid}", response_model=Individual, summary="Change some fields of an individual",
-              responses=versioned_responses(gone=True, write=True))
+@router.patch(
+    "/{uuid}",
+    response_model=Individual,
+    summary="Change some fields of an individual",
+    responses=versioned_responses(gone=True, write=True),
+)
 def patch_individual(
     uuid: UuidPath,
     body: IndividualPatch,

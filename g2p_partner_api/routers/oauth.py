@@ -29,10 +29,13 @@ def _basic_credentials(authorization):
 
 
 @router.post(
-    "/oauth/token", response_model=TokenResponse,
+    "/oauth/token",
+    response_model=TokenResponse,
     summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
-    responses={400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
-               401: {"description": "invalid_client"}},
+    responses={
+        400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
+        401: {"description": "invalid_client"},
+    },
 )
 def issue_token(
     request: Request,
@@ -56,13 +59,21 @@ def issue_token(
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
     if not client_id or not client_secret:
-        raise OAuthError("invalid_client", "Client authentication failed.", status=401,
-                         headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {})
+        raise OAuthError(
+            "invalid_client",
+            "Client authentication failed.",
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {},
+        )
     try:
         client = env["g2p.api.client"]._authenticate(client_id, client_secret)
     except AccessDenied as exc:
-        raise OAuthError("invalid_client", "Client authentication failed.", status=401,
-                         headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {}) from exc
+        raise OAuthError(
+            "invalid_client",
+            "Client authentication failed.",
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {},
+        ) from exc
     request.state.g2p_client_id = client.id
     scopes = client._grantable_scopes(scope)
     if scopes is None:
@@ -71,10 +82,15 @@ def issue_token(
     # RFC 6749 §5.1: token responses must not be cached
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
-    return TokenResponse(access_token=token, token_type="Bearer", expires_in=client.token_lifetime, scope=" ".join(sorted(scopes)))
+    return TokenResponse(
+        access_token=token, token_type="Bearer", expires_in=client.token_lifetime, scope=" ".join(sorted(scopes))
+    )
 
 
-@router.get("/.well-known/jwks.json", response_model=Jwks,
-            summary="Public keys that verify the registry's tokens and signatures (retiring keys included during their grace period)")
+@router.get(
+    "/.well-known/jwks.json",
+    response_model=Jwks,
+    summary="Public keys that verify the registry's tokens and signatures (retiring keys included during their grace period)",
+)
 def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
     return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())

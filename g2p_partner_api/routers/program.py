@@ -24,8 +24,9 @@ def search_programs(
 ) -> Page[Program]:
     domain = client._program_domain() + ([("state", "=", state)] if state else [])
     total, records = registry.search_visible(env["g2p.program"], client, READ, domain, page)
-    return Page[Program](total=total, page=page.page, page_size=page.page_size,
-                         items=[Program.from_record(p) for p in records])
+    return Page[Program](
+        total=total, page=page.page, page_size=page.page_size, items=[Program.from_record(p) for p in records]
+    )
 
 
 @router.get("/{uuid}", response_model=Program, summary="Read a programme", responses=versioned_responses())

@@ -26,8 +26,10 @@ WRITE_RESPONSES = versioned_responses(write=True)
 def _visible_domain(client, scope):
     """Memberships of allowed programmes whose registrant the client may read."""
     program_ids = client.env["g2p.program"].search(client._program_domain()).ids
-    return [("program_id", "in", program_ids),
-            ("partner_id", "any", client._readable_registrant_domain(scope) or [("id", "!=", False)])]
+    return [
+        ("program_id", "in", program_ids),
+        ("partner_id", "any", client._readable_registrant_domain(scope) or [("id", "!=", False)]),
+    ]
 
 
 def _get(env, client, uuid, scope):
@@ -65,12 +67,14 @@ def search_memberships(
     if state:
         domain.append(("state", "=", state))
     total, records = registry.search_visible(env["g2p.program.membership"], client, READ, domain, page)
-    return Page[ProgramMembership](total=total, page=page.page, page_size=page.page_size,
-                                   items=[ProgramMembership.from_record(m) for m in records])
+    return Page[ProgramMembership](
+        total=total, page=page.page, page_size=page.page_size, items=[ProgramMembership.from_record(m) for m in records]
+    )
 
 
-@router.get("/{uuid}", response_model=ProgramMembership, summary="Read a programme membership",
-            responses=versioned_responses())
+@router.get(
+    "/{uuid}", response_model=ProgramMembership, summary="Read a programme membership", responses=versioned_responses()
+)
 def read_membership(
     uuid: UuidPath,
     response: Response,
@@ -80,9 +84,13 @@ def read_membership(
     return with_etag(response, ProgramMembership.from_record(_get(env, client, uuid, READ)))
 
 
-@router.post("", response_model=ProgramMembership, status_code=status.HTTP_201_CREATED,
-             summary="Add a registrant to a programme (draft, or enrolled with enrol=true)",
-             responses=versioned_responses(201))
+@router.post(
+    "",
+    response_model=ProgramMembership,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a registrant to a programme (draft, or enrolled with enrol=true)",
+    responses=versioned_responses(201),
+)
 def create_membership(
     body: ProgramMembershipCreate,
     response: Response,
@@ -94,8 +102,12 @@ def create_membership(
     partner = env["res.partner"].search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
     # a registrant without consent is answered as an unknown one: the answer tells nothing about who exists
     if not client._filter_readable_registrants(partner, WRITE):
-        raise registry.ApiError(422, "validation_error", f"registrant: unknown registrant {body.registrant}.",
-                                details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}])
+        raise registry.ApiError(
+            422,
+            "validation_error",
+            f"registrant: unknown registrant {body.registrant}.",
+            details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}],
+        )
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()
@@ -108,33 +120,56 @@ def _transition(env, client, uuid, if_match, response, state, reason=None):
     return _written(response, membership)
 
 
-@router.post("/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)",
-             responses=WRITE_RESPONSES)
-def enrol(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
-          client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+@router.post(
+    "/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)", responses=WRITE_RESPONSES
+)
+def enrol(
+    uuid: UuidPath,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
+) -> ProgramMembership:
     return _transition(env, client, uuid, if_match, response, "enrolled")
 
 
 @router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment", responses=WRITE_RESPONSES)
-def pause(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
-          client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+def pause(
+    uuid: UuidPath,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
+) -> ProgramMembership:
     return _transition(env, client, uuid, if_match, response, "paused")
 
 
 @router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme", responses=WRITE_RESPONSES)
-def exit_program(uuid: UuidPath, response: Response, env: Annotated[Environment, Depends(api_env)],
-                 client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch,
-                 body: ExitRequest | None = None) -> ProgramMembership:
+def exit_program(
+    uuid: UuidPath,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
+    body: ExitRequest | None = None,
+) -> ProgramMembership:
     return _transition(env, client, uuid, if_match, response, "exited", body.reason if body else None)
 
 
-@router.put("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state",
-            responses=WRITE_RESPONSES)
-@router.patch("/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state",
-              responses=WRITE_RESPONSES)
-def update_membership(uuid: UuidPath, body: ProgramMembershipUpdate, response: Response,
-                      env: Annotated[Environment, Depends(api_env)],
-                      client: Annotated[object, Depends(require_scope(WRITE))], if_match: IfMatch) -> ProgramMembership:
+@router.put(
+    "/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state", responses=WRITE_RESPONSES
+)
+@router.patch(
+    "/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state", responses=WRITE_RESPONSES
+)
+def update_membership(
+    uuid: UuidPath,
+    body: ProgramMembershipUpdate,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+    if_match: IfMatch,
+) -> ProgramMembership:
     membership = _for_write(env, client, uuid, if_match)
     if body.state and body.state != membership.state:
         registry.transition_membership(membership, body.state, body.exit_reason)

@@ -12,8 +12,10 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 # Every resource is addressed by its uuid; anything else is refused (422) before reaching the database.
 UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, description="uuid of the resource")]
 IncludeArchived = Annotated[bool, Query(description="List archived registrants too (see archived_at)")]
-ReasonHeader = Annotated[str | None, Header(alias="X-Reason", max_length=256,
-                                            description="Why it is archived (or send {\"reason\": ...} as the body)")]
+ReasonHeader = Annotated[
+    str | None,
+    Header(alias="X-Reason", max_length=256, description='Why it is archived (or send {"reason": ...} as the body)'),
+]
 
 
 class PingResponse(BaseModel):
@@ -51,9 +53,13 @@ ERROR_RESPONSES = {
 
 
 ETAG_EXAMPLE = '"9b2f6c0e4a1d8e37c5b0a2f4d6e8c1a3"'
-ETAG_HEADERS = {"ETag": {"description": "Version of the resource as this client sees it (strong ETag): send it "
-                                        "back in If-Match to write only if nobody changed it since",
-                         "schema": {"type": "string", "example": ETAG_EXAMPLE}}}
+ETAG_HEADERS = {
+    "ETag": {
+        "description": "Version of the resource as this client sees it (strong ETag): send it "
+        "back in If-Match to write only if nobody changed it since",
+        "schema": {"type": "string", "example": ETAG_EXAMPLE},
+    }
+}
 
 
 def _error_response(description, code, message, details=()):
@@ -62,18 +68,24 @@ def _error_response(description, code, message, details=()):
 
 
 GONE_RESPONSE = _error_response(
-    "Archived: the registrant was archived (DELETE) on the date given", "gone",
+    "Archived: the registrant was archived (DELETE) on the date given",
+    "gone",
     "Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 was archived on 2025-03-01T09:30:00Z.",
-    [{"field": "archived_at", "message": "2025-03-01T09:30:00Z", "type": "archived"}])
+    [{"field": "archived_at", "message": "2025-03-01T09:30:00Z", "type": "archived"}],
+)
 PRECONDITION_RESPONSES = {
     412: _error_response(
-        "If-Match does not name the current version: read the resource again", "precondition_failed",
+        "If-Match does not name the current version: read the resource again",
+        "precondition_failed",
         f"The resource changed since it was read: its current ETag is {ETAG_EXAMPLE}.",
-        [{"field": "If-Match", "message": ETAG_EXAMPLE, "type": "etag_mismatch"}]),
+        [{"field": "If-Match", "message": ETAG_EXAMPLE, "type": "etag_mismatch"}],
+    ),
     428: _error_response(
-        "This client must send If-Match on writes", "precondition_required",
+        "This client must send If-Match on writes",
+        "precondition_required",
         "This client must send If-Match with the ETag of its last read of the resource.",
-        [{"field": "If-Match", "message": "required for this client", "type": "missing"}]),
+        [{"field": "If-Match", "message": "required for this client", "type": "missing"}],
+    ),
 }
 
 
@@ -153,7 +165,10 @@ class Provenance(StrictExtendableBaseModel):
     updated_at: str | None = None
 
     ORM_PATHS: ClassVar[tuple[str, ...]] = (
-        "source_client_id.client_id", "source_system", "last_source_client_id.client_id", "last_source_system",
+        "source_client_id.client_id",
+        "source_system",
+        "last_source_client_id.client_id",
+        "last_source_system",
         "last_source_date",
     )
 
@@ -221,4 +236,3 @@ class Page(StrictExtendableBaseModel, Generic[T]):
     page: int
     page_size: int
     items: list[T]
-

@@ -23,7 +23,9 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
     identifiers: list[Identifier] = []
     address: Address | None = None
     members: list[GroupMember] = []
-    archived_at: str | None = Field(default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)")
+    archived_at: str | None = Field(
+        default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)"
+    )
     archive_reason: str | None = None
     provenance: Provenance | None = None
 
@@ -32,27 +34,45 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
         """The res.partner field paths ``from_record`` reads (provenance apart); see ``Individual.orm_paths``."""
         members = "group_member_ids"
         return (
-            "uuid", "active", *ARCHIVE_PATHS, "name", *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
-            f"{members}.individual_id.uuid", f"{members}.individual_id.name", f"{members}.start_date",
-            f"{members}.end_date", *Coding.orm_paths(f"{members}.kind_ids"),
+            "uuid",
+            "active",
+            *ARCHIVE_PATHS,
+            "name",
+            *Identifier.orm_paths("reg_id_ids"),
+            *Address.ORM_PATHS,
+            f"{members}.individual_id.uuid",
+            f"{members}.individual_id.name",
+            f"{members}.start_date",
+            f"{members}.end_date",
+            *Coding.orm_paths(f"{members}.kind_ids"),
         )
 
     @classmethod
     def from_record(cls, group, visible_members):
         return cls(
-            uuid=group.uuid, active=group.active, name=group.name,
+            uuid=group.uuid,
+            active=group.active,
+            name=group.name,
             identifiers=[Identifier(**reg_id._to_wire()) for reg_id in group.reg_id_ids],
-            address=Address(street=group.street or None, city=group.city or None, zip=group.zip or None,
-                            country=group.country_id.code or None),
+            address=Address(
+                street=group.street or None,
+                city=group.city or None,
+                zip=group.zip or None,
+                country=group.country_id.code or None,
+            ),
             members=[
                 GroupMember(
-                    individual=m.individual_id.uuid, name=m.individual_id.name,
+                    individual=m.individual_id.uuid,
+                    name=m.individual_id.name,
                     kinds=[Coding.from_record(k) for k in m.kind_ids],
-                    start_date=m.start_date or None, end_date=m.end_date or None,
+                    start_date=m.start_date or None,
+                    end_date=m.end_date or None,
                 )
-                for m in group.group_member_ids if m.individual_id in visible_members
+                for m in group.group_member_ids
+                if m.individual_id in visible_members
             ],
-            **archive_values(group), provenance=Provenance.from_record(group),
+            **archive_values(group),
+            provenance=Provenance.from_record(group),
         )
 
 

@@ -25,7 +25,9 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
     identifiers: list[Identifier] = []
     address: Address | None = None
     groups: list[GroupRef] = []
-    archived_at: str | None = Field(default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)")
+    archived_at: str | None = Field(
+        default=None, description="When it was archived, UTC (archived ones are only listed with include_archived=true)"
+    )
     archive_reason: str | None = None
     provenance: Provenance | None = None
 
@@ -34,9 +36,19 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
         """The res.partner field paths ``from_record`` reads (provenance apart): an extension
         that reads more adds its paths, so pages keep loading in a fixed number of queries."""
         return (
-            "uuid", "active", *ARCHIVE_PATHS, "name", "given_name", "family_name", "addl_name", "birthdate",
-            *Coding.orm_paths("gender_id"), *Identifier.orm_paths("reg_id_ids"), *Address.ORM_PATHS,
-            "group_membership_ids.is_ended", "group_membership_ids.group_id.uuid",
+            "uuid",
+            "active",
+            *ARCHIVE_PATHS,
+            "name",
+            "given_name",
+            "family_name",
+            "addl_name",
+            "birthdate",
+            *Coding.orm_paths("gender_id"),
+            *Identifier.orm_paths("reg_id_ids"),
+            *Address.ORM_PATHS,
+            "group_membership_ids.is_ended",
+            "group_membership_ids.group_id.uuid",
             *Coding.orm_paths("group_membership_ids.kind_ids"),
         )
 
@@ -47,18 +59,28 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
     @classmethod
     def from_record(cls, partner):
         return cls(
-            uuid=partner.uuid, active=partner.active, name=partner.name,
-            given_name=partner.given_name or None, family_name=partner.family_name or None,
-            addl_name=partner.addl_name or None, birthdate=partner.birthdate or None,
+            uuid=partner.uuid,
+            active=partner.active,
+            name=partner.name,
+            given_name=partner.given_name or None,
+            family_name=partner.family_name or None,
+            addl_name=partner.addl_name or None,
+            birthdate=partner.birthdate or None,
             gender=Coding.from_record(partner.gender_id),
             identifiers=[Identifier(**reg_id._to_wire()) for reg_id in partner.reg_id_ids],
-            address=Address(street=partner.street or None, city=partner.city or None, zip=partner.zip or None,
-                            country=partner.country_id.code or None),
+            address=Address(
+                street=partner.street or None,
+                city=partner.city or None,
+                zip=partner.zip or None,
+                country=partner.country_id.code or None,
+            ),
             groups=[
                 GroupRef(group=m.group_id.uuid, kinds=[Coding.from_record(k) for k in m.kind_ids])
-                for m in partner.group_membership_ids if not m.is_ended
+                for m in partner.group_membership_ids
+                if not m.is_ended
             ],
-            **archive_values(partner), provenance=Provenance.from_record(partner),
+            **archive_values(partner),
+            provenance=Provenance.from_record(partner),
         )
 
     def keep_groups(self, visible_groups):

@@ -18,8 +18,13 @@ class Program(StrictExtendableBaseModel):
 
     @classmethod
     def from_record(cls, program):
-        return cls(uuid=program.uuid, name=program.name, description=program.description or None,
-                   target_type=program.target_type, state=program.state)
+        return cls(
+            uuid=program.uuid,
+            name=program.name,
+            description=program.description or None,
+            target_type=program.target_type,
+            state=program.state,
+        )
 
 
 class ProgramMembership(StrictExtendableBaseModel):
@@ -36,10 +41,14 @@ class ProgramMembership(StrictExtendableBaseModel):
     @classmethod
     def from_record(cls, membership):
         return cls(
-            uuid=membership.uuid, program=membership.program_id.uuid, registrant=membership.partner_id.uuid,
+            uuid=membership.uuid,
+            program=membership.program_id.uuid,
+            registrant=membership.partner_id.uuid,
             registrant_type="group" if membership.partner_id.is_group else "individual",
-            state=membership.state, enrollment_date=membership.enrollment_date or None,
-            exit_date=membership.exit_date or None, exit_reason=membership.exit_reason or None,
+            state=membership.state,
+            enrollment_date=membership.enrollment_date or None,
+            exit_date=membership.exit_date or None,
+            exit_reason=membership.exit_reason or None,
             provenance=Provenance.from_record(membership),
         )
 

@@ -10,10 +10,21 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, 
 
 _logger = logging.getLogger(__name__)
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 410: "gone", 412: "precondition_failed",
-              413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-              428: "precondition_required", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "too_many_requests",
+}
 
 
 class ApiError(Exception):
@@ -59,15 +70,21 @@ class RateLimited(ApiError):
     Each app renders it in its own error shape; the headers are the same everywhere."""
 
     def __init__(self, decision):
-        super().__init__(429, "rate_limited",
-                         f"Rate limit of {decision.limit} calls per minute reached; retry in {decision.reset} s.",
-                         headers=dict(rate_limit_headers(decision), **{"Retry-After": str(decision.reset)}))
+        super().__init__(
+            429,
+            "rate_limited",
+            f"Rate limit of {decision.limit} calls per minute reached; retry in {decision.reset} s.",
+            headers=dict(rate_limit_headers(decision), **{"Retry-After": str(decision.reset)}),
+        )
 
 
 def rate_limit_headers(decision):
     """IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a decision."""
-    return {"RateLimit-Limit": str(decision.limit), "RateLimit-Remaining": str(decision.remaining),
-            "RateLimit-Reset": str(decision.reset)}
+    return {
+        "RateLimit-Limit": str(decision.limit),
+        "RateLimit-Remaining": str(decision.remaining),
+        "RateLimit-Reset": str(decision.reset),
+    }
 
 
 def unauthorized(message="A valid bearer token is required.", error="invalid_token"):
@@ -93,7 +110,12 @@ def to_status_and_body(exc):
         status, code, message, headers = 422, "validation_error", "The request is not valid.", {}
         details = _validation_details(exc.errors())
     elif isinstance(exc, HTTPException):
-        status, code, headers, details = exc.status_code, HTTP_CODES.get(exc.status_code, "error"), exc.headers or {}, []
+        status, code, headers, details = (
+            exc.status_code,
+            HTTP_CODES.get(exc.status_code, "error"),
+            exc.headers or {},
+            [],
+        )
         message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
     elif isinstance(exc, RegistrantAccessRefused):
         status, code, headers, details = 403, exc.code, {}, []

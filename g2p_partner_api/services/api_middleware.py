@@ -61,8 +61,9 @@ def limited_receive(receive, limit):
 
 
 class G2PApiMiddleware:
-    def __init__(self, app, source, render_error, max_body_bytes=None, company_id=None, audit=True,
-                 audit_anonymous_failures=True):
+    def __init__(
+        self, app, source, render_error, max_body_bytes=None, company_id=None, audit=True, audit_anonymous_failures=True
+    ):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
         ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read;
         ``company_id``: the endpoint's company, the one company every call works in;
@@ -99,7 +100,8 @@ class G2PApiMiddleware:
                 decision = state.get("g2p_rate_limit")
                 if decision and message["status"] != 429:
                     message["headers"] = list(message.get("headers", [])) + [
-                        (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(decision).items()]
+                        (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(decision).items()
+                    ]
             await send(message)
 
         app_receive = receive
@@ -144,20 +146,22 @@ class G2PApiMiddleware:
         # values cannot half-write. Should the database refuse it, the transaction fails as a
         # whole and nothing of the call is committed.
         try:
-            env["g2p.api.audit.log"].sudo()._record({
-                "source": self.source,
-                "client_id": state.get("g2p_client_id"),
-                "actor": state.get("audit_actor"),
-                "action": state.get("audit_action") or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
-                "resource": scope["path"],
-                "outcome": outcome,
-                "status_code": status,
-                "error_code": state.get("audit_error_code"),
-                "correlation_id": state.get("correlation_id"),
-                "reference_ids": ",".join(state.get("reference_ids") or []) or None,
-                "legal_basis": state.get("legal_basis"),
-                "latency_ms": (time.perf_counter() - started) * 1000,
-            })
+            env["g2p.api.audit.log"].sudo()._record(
+                {
+                    "source": self.source,
+                    "client_id": state.get("g2p_client_id"),
+                    "actor": state.get("audit_actor"),
+                    "action": state.get("audit_action")
+                    or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+                    "resource": scope["path"],
+                    "outcome": outcome,
+                    "status_code": status,
+                    "error_code": state.get("audit_error_code"),
+                    "correlation_id": state.get("correlation_id"),
+                    "reference_ids": ",".join(state.get("reference_ids") or []) or None,
+                    "legal_basis": state.get("legal_basis"),
+                    "latency_ms": (time.perf_counter() - started) * 1000,
+                }
+            )
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])
-

@@ -63,10 +63,16 @@ def verify_signed_object(signature, expected, public_key_text, message_id=None, 
     try:
         key = load_public_key(public_key_text)
         payload = jwt.decode(
-            signature, key=key, algorithms=algorithms_for(key),
+            signature,
+            key=key,
+            algorithms=algorithms_for(key),
             # iat is checked below against the window, both ways (clock skew), not by pyjwt
-            options={"verify_aud": False, "verify_iss": False, "verify_iat": False,
-                     "require": ["jti", "iat"] if bound else []},
+            options={
+                "verify_aud": False,
+                "verify_iss": False,
+                "verify_iat": False,
+                "require": ["jti", "iat"] if bound else [],
+            },
         )
     except (jwt.PyJWTError, ValueError) as exc:
         raise SignatureInvalid(str(exc)) from exc

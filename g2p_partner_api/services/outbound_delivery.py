@@ -51,8 +51,14 @@ def send(method, url, body, headers, timeout, destination_policy):
     session.mount("https://", adapter)
     try:
         with session:
-            response = session.request(method, url, data=body if method != "DELETE" else None,
-                                       headers=headers, timeout=timeout, allow_redirects=False)
+            response = session.request(
+                method,
+                url,
+                data=body if method != "DELETE" else None,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
     except url_guard.DestinationRefused as exc:
         return refused(exc)
     except requests.Timeout as exc:
@@ -62,8 +68,11 @@ def send(method, url, body, headers, timeout, destination_policy):
     if 300 <= response.status_code < 400:
         return SendResult(response.status_code, None, "redirect not followed", final=True)
     retry_after = response.headers.get("Retry-After")
-    return SendResult(response.status_code, response.text,
-                      retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None)
+    return SendResult(
+        response.status_code,
+        response.text,
+        retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None,
+    )
 
 
 def classify(result):

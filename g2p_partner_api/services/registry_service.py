@@ -23,16 +23,24 @@ def not_found(kind, uuid):
 
 def gone(kind, uuid, archived_at):
     when = archived_at.isoformat() + "Z" if archived_at else "an unrecorded date"
-    return ApiError(410, "gone", f"{kind} {uuid} was archived on {when}.",
-                    details=[{"field": "archived_at", "message": when, "type": "archived"}])
+    return ApiError(
+        410,
+        "gone",
+        f"{kind} {uuid} was archived on {when}.",
+        details=[{"field": "archived_at", "message": when, "type": "archived"}],
+    )
 
 
 def parse_identifier(text):
     """``system|value`` (the FHIR token syntax) → (system, value); 422 when malformed."""
     system, sep, value = (text or "").partition("|")
     if not sep or not system or not value:
-        raise ApiError(422, "validation_error", "identifier must be <system>|<value>.",
-                       details=[{"field": "identifier", "message": "expected <system>|<value>", "type": "value_error"}])
+        raise ApiError(
+            422,
+            "validation_error",
+            "identifier must be <system>|<value>.",
+            details=[{"field": "identifier", "message": "expected <system>|<value>", "type": "value_error"}],
+        )
     return system, value
 
 
@@ -73,9 +81,13 @@ def get_registrant(env, client, uuid, is_group, scope, fields=()):
     """The registrant ``client`` may access with ``scope``: 404 unknown, 403 without consent, 410 archived."""
     kind = "Group" if is_group else "Individual"
     Partner = env["res.partner"].with_context(active_test=False)
-    partner = Partner.search_fetch(
-        [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
-    ) if uuid else Partner
+    partner = (
+        Partner.search_fetch(
+            [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
+        )
+        if uuid
+        else Partner
+    )
     if not partner:
         raise not_found(kind, uuid)
     # consent first: a client that may not read the registrant is not told it was archived, nor when
@@ -103,8 +115,12 @@ def archive_reason(body, header):
             reason = header
     reason = (reason or "").strip()
     if not reason:
-        raise ApiError(422, "validation_error", "Say why: send {\"reason\": \"...\"} or the X-Reason header.",
-                       details=[{"field": "reason", "message": "a reason is required", "type": "missing"}])
+        raise ApiError(
+            422,
+            "validation_error",
+            'Say why: send {"reason": "..."} or the X-Reason header.',
+            details=[{"field": "reason", "message": "a reason is required", "type": "missing"}],
+        )
     return reason
 
 
@@ -130,16 +146,24 @@ def _wrap_validation(field, func, *args):
     try:
         return func(*args)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", exc.args[0],
-                       details=[{"field": field, "message": exc.args[0], "type": "value_error"}]) from exc
+        raise ApiError(
+            422,
+            "validation_error",
+            exc.args[0],
+            details=[{"field": field, "message": exc.args[0], "type": "value_error"}],
+        ) from exc
 
 
 def resolve_code(env, coding, vocabulary, field):
     if coding is None:
         return False
     if coding.system != vocabulary:
-        raise ApiError(422, "validation_error", f"{field}: system must be {vocabulary}.",
-                       details=[{"field": f"{field}.system", "message": f"expected {vocabulary}", "type": "value_error"}])
+        raise ApiError(
+            422,
+            "validation_error",
+            f"{field}: system must be {vocabulary}.",
+            details=[{"field": f"{field}.system", "message": f"expected {vocabulary}", "type": "value_error"}],
+        )
     return _wrap_validation(f"{field}.code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field).id
 
 
@@ -147,8 +171,12 @@ def identifier_commands(env, partner, identifiers):
     """One2many commands turning the registrant's identifiers into exactly ``identifiers``."""
     wanted = []
     for index, identifier in enumerate(identifiers):
-        id_type = _wrap_validation(f"identifiers[{index}].system", env["g2p.id.type"]._resolve,
-                                   identifier.system, f"identifiers[{index}].system")
+        id_type = _wrap_validation(
+            f"identifiers[{index}].system",
+            env["g2p.id.type"]._resolve,
+            identifier.system,
+            f"identifiers[{index}].system",
+        )
         wanted.append((id_type.id, identifier.value))
     if len(set(wanted)) != len(wanted):
         raise ApiError(422, "validation_error", "The same identifier is given twice.")
@@ -165,11 +193,19 @@ def address_vals(env, address):
     if address.country:
         country = env["res.country"].search([("code", "=", address.country.upper())], limit=1)
         if not country:
-            raise ApiError(422, "validation_error", f"address.country: unknown country code {address.country!r}.",
-                           details=[{"field": "address.country", "message": "unknown ISO 3166 code", "type": "value_error"}])
+            raise ApiError(
+                422,
+                "validation_error",
+                f"address.country: unknown country code {address.country!r}.",
+                details=[{"field": "address.country", "message": "unknown ISO 3166 code", "type": "value_error"}],
+            )
         country = country.id
-    return {"street": address.street or False, "city": address.city or False, "zip": address.zip or False,
-            "country_id": country}
+    return {
+        "street": address.street or False,
+        "city": address.city or False,
+        "zip": address.zip or False,
+        "country_id": country,
+    }
 
 
 def individual_vals(env, partner, body, fields_set):
@@ -188,8 +224,12 @@ def individual_vals(env, partner, body, fields_set):
 
 
 def _unknown_individual(index, uuid):
-    return ApiError(422, "validation_error", f"members[{index}].individual: unknown individual {uuid}.",
-                    details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}])
+    return ApiError(
+        422,
+        "validation_error",
+        f"members[{index}].individual: unknown individual {uuid}.",
+        details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}],
+    )
 
 
 def member_commands(env, client, group, members):
@@ -200,28 +240,40 @@ def member_commands(env, client, group, members):
     not touch what it cannot see); a membership left out is ended (end date), never deleted; an
     individual the client may not write is answered as unknown (no consent oracle).
     """
-    found = env["res.partner"].search([("uuid", "in", [m.individual for m in members]), ("is_registrant", "=", True),
-                                       ("is_group", "=", False)])
+    found = env["res.partner"].search(
+        [("uuid", "in", [m.individual for m in members]), ("is_registrant", "=", True), ("is_group", "=", False)]
+    )
     current = group.group_member_ids if group else env["g2p.group.membership"]
-    manageable = (client._filter_readable_registrants(found | current.individual_id, GROUP_READ)
-                  & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE))
+    manageable = client._filter_readable_registrants(
+        found | current.individual_id, GROUP_READ
+    ) & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE)
     by_uuid = {p.uuid: p for p in found & manageable}
     wanted = {}
     for index, member in enumerate(members):
         individual = by_uuid.get(member.individual)
         if not individual:
             raise _unknown_individual(index, member.individual)
-        kinds = [resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]") for k, kind in enumerate(member.kinds)]
-        wanted[individual.id] = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)],
-                                 "start_date": member.start_date or False, "end_date": member.end_date or False}
+        kinds = [
+            resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]")
+            for k, kind in enumerate(member.kinds)
+        ]
+        wanted[individual.id] = {
+            "individual_id": individual.id,
+            "kind_ids": [(6, 0, kinds)],
+            "start_date": member.start_date or False,
+            "end_date": member.end_date or False,
+        }
     managed = current.filtered(lambda m: m.individual_id in manageable)
     updates, matched = [], env["g2p.group.membership"]
     for individual_id, vals in wanted.items():
         # the open membership of that person, or, for an ended one sent back as seen, that one
         membership = managed.filtered(lambda m, i=individual_id: m.individual_id.id == i and not m.is_ended)[:1]
         if not membership and vals["end_date"]:
-            membership = managed.filtered(lambda m, i=individual_id, v=vals: m.individual_id.id == i and m.is_ended
-                                          and m.start_date == (v["start_date"] or m.start_date))[:1]
+            membership = managed.filtered(
+                lambda m, i=individual_id, v=vals: (
+                    m.individual_id.id == i and m.is_ended and m.start_date == (v["start_date"] or m.start_date)
+                )
+            )[:1]
         if membership:
             updates.append((1, membership.id, vals))
             matched |= membership
@@ -229,8 +281,10 @@ def member_commands(env, client, group, members):
             updates.append((0, 0, vals))
     today = fields.Date.context_today(env["g2p.group.membership"])
     # ended first, so that a new head may replace one who left
-    ends = [(1, m.id, {"end_date": max(today, m.start_date or today)})
-            for m in (managed - matched).filtered(lambda m: not m.is_ended)]
+    ends = [
+        (1, m.id, {"end_date": max(today, m.start_date or today)})
+        for m in (managed - matched).filtered(lambda m: not m.is_ended)
+    ]
     return ends + updates
 
 
@@ -258,8 +312,12 @@ def check_program_allowed(client, program, uuid):
 
 
 def transition_membership(membership, state, reason=None):
-    actions = {"enrolled": membership.action_enroll, "paused": membership.action_pause,
-               "not_eligible": membership.action_not_eligible, "draft": membership.action_reset_draft}
+    actions = {
+        "enrolled": membership.action_enroll,
+        "paused": membership.action_pause,
+        "not_eligible": membership.action_not_eligible,
+        "draft": membership.action_reset_draft,
+    }
     if state == "exited":
         membership.action_exit(reason=reason)
     elif state in actions:

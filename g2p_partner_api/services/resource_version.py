@@ -38,8 +38,11 @@ def check_if_match(if_match, current_wire):
         return
     current = etag_of(current_wire())
     if current not in tags:  # weak tags (W/"…") never match: strong comparison
-        raise ApiError(412, "precondition_failed",
-                       f"The resource changed since it was read: its current ETag is {current}. Read it again, "
-                       "then send the new ETag in If-Match.",
-                       details=[{"field": "If-Match", "message": current, "type": "etag_mismatch"}],
-                       headers={"ETag": current})
+        raise ApiError(
+            412,
+            "precondition_failed",
+            f"The resource changed since it was read: its current ETag is {current}. Read it again, "
+            "then send the new ETag in If-Match.",
+            details=[{"field": "If-Match", "message": current, "type": "etag_mismatch"}],
+            headers={"ETag": current},
+        )

@@ -17,7 +17,9 @@ def _tojson(value):
 
 @lru_cache(maxsize=1)
 def _environment():
-    env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = ImmutableSandboxedEnvironment(
+        autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters["tojson"] = _tojson
     return env
 

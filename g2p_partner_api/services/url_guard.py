@@ -66,8 +66,9 @@ class DestinationPolicy:
         if any(ip in network for network in self.allowed_networks):
             return
         if not ip.is_global or ip.is_multicast:
-            raise DestinationRefused(f"{host} leads to a non-public address ({ip}); "
-                                     "a system administrator can allow-list it")
+            raise DestinationRefused(
+                f"{host} leads to a non-public address ({ip}); a system administrator can allow-list it"
+            )
 
     def check_url(self, url, resolve=True):
         """Raise DestinationRefused unless ``url`` is an http(s) URL to a host outbound calls may reach.
@@ -88,7 +89,9 @@ class DestinationPolicy:
         if numeric is not None and any(numeric in network for network in self.allowed_networks):
             return
         if host in self.own_hosts or host in LOCAL_NAMES or host.endswith(".localhost"):
-            raise DestinationRefused(f"{host} is this registry or this machine; a system administrator can allow-list it")
+            raise DestinationRefused(
+                f"{host} is this registry or this machine; a system administrator can allow-list it"
+            )
         if numeric is not None:
             self.check_address(host, str(numeric))
             return

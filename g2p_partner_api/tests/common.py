@@ -84,7 +84,9 @@ class G2PApiCase(FastAPITransactionCase):
         """Run pending queue_job jobs of these models (and those they enqueue) as the runner would."""
         performed = 0
         while True:
-            pending = self.env["queue.job"].search([("state", "=", "pending"), ("model_name", "in", model_names)], order="id")
+            pending = self.env["queue.job"].search(
+                [("state", "=", "pending"), ("model_name", "in", model_names)], order="id"
+            )
             if not pending:
                 return performed
             for record in pending:
@@ -129,8 +131,9 @@ class JsonRpcAttackMixin:
     def _rpc(self, route, model, method, args, kwargs=None):
         """Call ``method`` over JSON-RPC; returns (result, None) or (None, the server's exception name)."""
         try:
-            return self.make_jsonrpc_request(route, {"model": model, "method": method, "args": args,
-                                                     "kwargs": kwargs or {}}), None
+            return self.make_jsonrpc_request(
+                route, {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+            ), None
         except JsonRpcException as exc:
             return None, str(exc)
         finally:

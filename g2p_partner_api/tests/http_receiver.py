@@ -16,10 +16,17 @@ class Receiver:
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                receiver.requests.append({"method": self.command, "path": self.path,
-                                          "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-                status, payload, headers, delay = (receiver.responses.pop(0) if receiver.responses
-                                                   else (200, {"ok": True}, {}, 0))
+                receiver.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                    }
+                )
+                status, payload, headers, delay = (
+                    receiver.responses.pop(0) if receiver.responses else (200, {"ok": True}, {}, 0)
+                )
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(payload).encode()

@@ -16,10 +16,13 @@ class TestApiClientCapabilities(TransactionCase):
 
     def test_the_form_says_what_a_client_can_do(self):
         program = self.env["g2p.program"].create({"name": "Cash <grant>"})
-        client = self.env["g2p.api.client"].create({
-            "name": "Payments", "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_membership_read").ids)],
-            "allowed_program_ids": [(6, 0, program.ids)],
-        })
+        client = self.env["g2p.api.client"].create(
+            {
+                "name": "Payments",
+                "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_membership_read").ids)],
+                "allowed_program_ids": [(6, 0, program.ids)],
+            }
+        )
         self.assertIn("membership:read (Read programme memberships)", client.capabilities)
         self.assertIn("only Cash &lt;grant&gt;", client.capabilities, "names are escaped")
         self.assertIn("no public key", client.capabilities)

@@ -24,9 +24,15 @@ class TestCodeLookup(G2PApiCase):
         self.assertIn("max-age", response.headers["Cache-Control"])
 
     def test_codes_of_a_vocabulary_active_only_unless_asked(self):
-        retired = self.env["g2p.vocabulary.code"].create({
-            "vocabulary_id": self.env.ref("g2p_partner_api.vocab_gender").id,
-            "code": "retired-code", "display": "Retired", "definition": "No longer collected", "active": False})
+        retired = self.env["g2p.vocabulary.code"].create(
+            {
+                "vocabulary_id": self.env.ref("g2p_partner_api.vocab_gender").id,
+                "code": "retired-code",
+                "display": "Retired",
+                "definition": "No longer collected",
+                "active": False,
+            }
+        )
         headers = self._auth(self.client, self.secret)
         with self._api() as api:
             active = api.get(f"/api/v2/Vocabulary/{GENDER}", headers=headers)

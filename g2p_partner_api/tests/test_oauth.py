@@ -24,11 +24,14 @@ class TestOAuthToken(G2PApiCase):
             return api.post("/api/v2/oauth/token", data=data, headers=headers or {})
 
     def test_token_issued_with_client_credentials(self):
-        response = self._post_token({"grant_type": "client_credentials", "client_id": self.client.client_id,
-                                     "client_secret": self.secret})
+        response = self._post_token(
+            {"grant_type": "client_credentials", "client_id": self.client.client_id, "client_secret": self.secret}
+        )
         self.assertEqual(response.status_code, 200, response.text)
         body = response.json()
-        self.assertEqual((body["token_type"], body["expires_in"], body["scope"]), ("Bearer", 3600, "group:read individual:read"))
+        self.assertEqual(
+            (body["token_type"], body["expires_in"], body["scope"]), ("Bearer", 3600, "group:read individual:read")
+        )
         self.assertEqual(response.headers["cache-control"], "no-store")
         claims = jwt.decode(body["access_token"], options={"verify_signature": False})
         self.assertEqual(claims["sub"], self.client.client_id)
@@ -37,8 +40,9 @@ class TestOAuthToken(G2PApiCase):
 
     def test_token_with_http_basic_and_scope_subset(self):
         basic = base64.b64encode(f"{self.client.client_id}:{self.secret}".encode()).decode()
-        response = self._post_token({"grant_type": "client_credentials", "scope": "group:read"},
-                                    headers={"Authorization": f"Basic {basic}"})
+        response = self._post_token(
+            {"grant_type": "client_credentials", "scope": "group:read"}, headers={"Authorization": f"Basic {basic}"}
+        )
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json()["scope"], "group:read")
 
@@ -49,7 +53,11 @@ class TestOAuthToken(G2PApiCase):
             (dict(base, grant_type="client_credentials", client_id="nobody"), 401, "invalid_client"),
             (dict(base, grant_type="password"), 400, "unsupported_grant_type"),
             (base, 400, "invalid_request"),
-            (dict(base, grant_type="client_credentials", scope="individual:read individual:write"), 400, "invalid_scope"),
+            (
+                dict(base, grant_type="client_credentials", scope="individual:read individual:write"),
+                400,
+                "invalid_scope",
+            ),
         ]
         for data, status, error in cases:
             response = self._post_token(data)
@@ -67,8 +75,9 @@ class TestOAuthToken(G2PApiCase):
 
     def test_deactivated_client_cannot_get_a_token(self):
         self.client.active = False
-        response = self._post_token({"grant_type": "client_credentials", "client_id": self.client.client_id,
-                                     "client_secret": self.secret})
+        response = self._post_token(
+            {"grant_type": "client_credentials", "client_id": self.client.client_id, "client_secret": self.secret}
+        )
         self.assertEqual((response.status_code, response.json()["error"]), (401, "invalid_client"))
 
 
@@ -88,8 +97,16 @@ class TestBearerTokens(G2PApiCase):
 
     def _claims(self, **override):
         now = int(time.time())
-        claims = {"iss": self.Client._token_issuer(), "sub": self.client.client_id, "aud": self.Client._token_audience(),
-                  "scope": "individual:read", "iat": now, "nbf": now, "exp": now + 300, "jti": str(uuid.uuid4())}
+        claims = {
+            "iss": self.Client._token_issuer(),
+            "sub": self.client.client_id,
+            "aud": self.Client._token_audience(),
+            "scope": "individual:read",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 300,
+            "jti": str(uuid.uuid4()),
+        }
         claims.update(override)
         return claims
 
@@ -125,7 +142,8 @@ class TestBearerTokens(G2PApiCase):
         header = base64.urlsafe_b64encode(f'{{"alg":"HS256","typ":"JWT","kid":"{key.kid}"}}'.encode()).rstrip(b"=")
         payload = base64.urlsafe_b64encode(json.dumps(self._claims()).encode()).rstrip(b"=")
         signature = base64.urlsafe_b64encode(
-            hmac.new(key.public_key_pem.encode(), header + b"." + payload, hashlib.sha256).digest()).rstrip(b"=")
+            hmac.new(key.public_key_pem.encode(), header + b"." + payload, hashlib.sha256).digest()
+        ).rstrip(b"=")
         self.assertRefused((header + b"." + payload + b"." + signature).decode())
 
     def test_tampered_payload_refused(self):

@@ -23,21 +23,27 @@ class TestOnboardingTours(HttpCase):
         # logging.INFO; the level is given as a number because Odoo names its RUNBOT level (25) "INFO" too
         with self.assertLogs(self._logger.getChild("browser"), level=logging.INFO) as logs:
             self.start_tour(url, tour, login=login)
-        shown = [record.getMessage().split(marker + " ", 1)[1].strip()
-                 for record in logs.records if marker + " " in record.getMessage()]
+        shown = [
+            record.getMessage().split(marker + " ", 1)[1].strip()
+            for record in logs.records
+            if marker + " " in record.getMessage()
+        ]
         self.assertEqual(len(shown), 1, f"the tour read one secret from the dialog ({marker})")
         return shown[0]
 
     def test_onboard_a_client_from_the_browser(self):
-        secret = self._tour_shows("g2p-tour-client-secret", "/odoo/action-g2p_partner_api.action_api_clients",
-                                  "g2p_api_client_onboarding")
+        secret = self._tour_shows(
+            "g2p-tour-client-secret", "/odoo/action-g2p_partner_api.action_api_clients", "g2p_api_client_onboarding"
+        )
         _logger.info("client secret read from the dialog by the tour: %d characters", len(secret))
         client = self.env["g2p.api.client"].search([("name", "=", "Onboarding tour partner")])
         self.assertEqual(client.scope_ids.mapped("code"), ["individual:read"])
         self.assertTrue(client.sudo().secret_hash.startswith("$pbkdf2-sha512$"))
         self.assertNotIn(secret, client.sudo().secret_hash)
-        response = self.url_open("/api/v2/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret})
+        response = self.url_open(
+            "/api/v2/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+        )
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json()["scope"], "individual:read")
         headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -46,13 +52,21 @@ class TestOnboardingTours(HttpCase):
 
     def test_signing_secret_dialog_shows_the_secret_the_server_signs_with(self):
         client = self.env["g2p.api.client"].create({"name": "Payments partner"})
-        subscription = self.env["g2p.api.subscription"].create({
-            "name": "Payments", "client_id": client.id, "target_url": "https://payments.invalid/events",
-            "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "=", "individual.updated")]).ids)],
-        })
-        secret = self._tour_shows("g2p-tour-signing-secret",
-                                  f"/odoo/action-g2p_partner_api.action_subscriptions/{subscription.id}",
-                                  "g2p_subscription_signing_secret")
+        subscription = self.env["g2p.api.subscription"].create(
+            {
+                "name": "Payments",
+                "client_id": client.id,
+                "target_url": "https://payments.invalid/events",
+                "event_type_ids": [
+                    (6, 0, self.env["g2p.api.event.type"].search([("code", "=", "individual.updated")]).ids)
+                ],
+            }
+        )
+        secret = self._tour_shows(
+            "g2p-tour-signing-secret",
+            f"/odoo/action-g2p_partner_api.action_subscriptions/{subscription.id}",
+            "g2p_subscription_signing_secret",
+        )
         _logger.info("signing secret read from the dialog by the tour: %d characters", len(secret))
         body = b'{"specversion": "1.0", "type": "org.g2p.individual.updated"}'
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -16,22 +16,36 @@ class TestOutboundNotifications(G2PReceiverCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client("Payment provider", scopes=["individual:read", "individual:write",
-                                                                                "membership:read"])
+        cls.client, cls.secret = cls._create_client(
+            "Payment provider", scopes=["individual:read", "individual:write", "membership:read"]
+        )
         cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
         cls._allow_outbound_hosts("127.0.0.1")
 
     def _subscribe(self, events, **vals):
-        sub = self.env["g2p.api.subscription"].create(dict({
-            "name": "Payments", "client_id": self.client.id, "target_url": self.receiver.url + "/events",
-            "allow_insecure": True, "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
-            "max_attempts": 3, "timeout": 1.0,
-        }, **vals))
+        sub = self.env["g2p.api.subscription"].create(
+            dict(
+                {
+                    "name": "Payments",
+                    "client_id": self.client.id,
+                    "target_url": self.receiver.url + "/events",
+                    "allow_insecure": True,
+                    "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
+                    "max_attempts": 3,
+                    "timeout": 1.0,
+                },
+                **vals,
+            )
+        )
         return sub, sub._generate_hmac_secret()
 
     def test_right_event_to_right_subscription_with_signature(self):
-        people, secret = self._subscribe(["individual.updated"], url_template="{{ target_url }}/people/{{ event.subject }}",
-                                         http_method="PUT", callback_json_path="$.id")
+        people, secret = self._subscribe(
+            ["individual.updated"],
+            url_template="{{ target_url }}/people/{{ event.subject }}",
+            http_method="PUT",
+            callback_json_path="$.id",
+        )
         memberships, _secret = self._subscribe(["program_membership.changed"], name="Memberships")
         self.person.write({"family_name": "Renamed"})
         self.person.write({"addl_name": "Second write"})
@@ -44,11 +58,16 @@ class TestOutboundNotifications(G2PReceiverCase):
         (request,) = self.receiver.requests
         self.assertEqual((request["method"], request["path"]), ("PUT", f"/events/people/{self.person.uuid}"))
         event = json.loads(request["body"])
-        self.assertEqual((event["specversion"], event["type"], event["subject"]), ("1.0", "org.g2p.individual.updated", self.person.uuid))
+        self.assertEqual(
+            (event["specversion"], event["type"], event["subject"]),
+            ("1.0", "org.g2p.individual.updated", self.person.uuid),
+        )
         self.assertEqual(event["data"]["family_name"], "Renamed")
         expected = "sha256=" + hmac.new(secret.encode(), request["body"], hashlib.sha256).hexdigest()
         self.assertEqual(request["headers"]["x-g2p-signature"], expected)
-        self.assertEqual((deliveries.state, deliveries.attempt_count, deliveries.attempt_ids.status_code), ("sent", 1, 200))
+        self.assertEqual(
+            (deliveries.state, deliveries.attempt_count, deliveries.attempt_ids.status_code), ("sent", 1, 200)
+        )
         ref = self.env["g2p.api.external.ref"].search([("subscription_id", "=", people.id)])
         self.assertEqual((ref.record_uuid, ref.external_id), (self.person.uuid, "PAY-778"))
 
@@ -60,7 +79,9 @@ class TestOutboundNotifications(G2PReceiverCase):
         sub.active = False
         self.person.write({"family_name": "After archive"})
         self.commit_events()
-        self.assertEqual(len(sub.with_context(active_test=False).delivery_ids), 1, "an archived subscription is not sent to")
+        self.assertEqual(
+            len(sub.with_context(active_test=False).delivery_ids), 1, "an archived subscription is not sent to"
+        )
         sub.active = True
         self.client.active = False
         self.person.write({"family_name": "Client off"})
@@ -113,8 +134,10 @@ class TestOutboundNotifications(G2PReceiverCase):
         self.receiver.answer(404, {"error": "no such endpoint"})
         self.run_jobs(DELIVERY)
         delivery = sub.delivery_ids
-        self.assertEqual((delivery.state, delivery.attempt_count, delivery.attempt_ids.response_excerpt),
-                         ("failed", 1, '{"error": "no such endpoint"}'))
+        self.assertEqual(
+            (delivery.state, delivery.attempt_count, delivery.attempt_ids.response_excerpt),
+            ("failed", 1, '{"error": "no such endpoint"}'),
+        )
         delivery.action_resend()
         self.run_jobs(DELIVERY)
         self.assertEqual(delivery.state, "sent")
@@ -144,13 +167,21 @@ class TestOutboundNotifications(G2PReceiverCase):
         sub, _secret = self._subscribe(["individual.created"])
         existing = self.person.reg_id_ids[0]
         with self._api() as api:
-            response = api.post("/api/v2/Individual", headers=self._auth(self.client, self.secret), json={
-                "given_name": "Duplicate", "identifiers": [{"system": existing.namespace_uri, "value": existing.value}]})
+            response = api.post(
+                "/api/v2/Individual",
+                headers=self._auth(self.client, self.secret),
+                json={
+                    "given_name": "Duplicate",
+                    "identifiers": [{"system": existing.namespace_uri, "value": existing.value}],
+                },
+            )
         self.assertEqual(response.status_code, 409)
         self.commit_events()
         self.assertFalse(sub.delivery_ids)
         with self._api() as api:
-            created = api.post("/api/v2/Individual", headers=self._auth(self.client, self.secret), json={"given_name": "Fresh"})
+            created = api.post(
+                "/api/v2/Individual", headers=self._auth(self.client, self.secret), json={"given_name": "Fresh"}
+            )
         self.assertEqual(created.status_code, 201)
         self.commit_events()
         self.assertEqual(sub.delivery_ids.subject, created.json()["uuid"])

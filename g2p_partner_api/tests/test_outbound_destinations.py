@@ -12,10 +12,20 @@ from .common import G2PReceiverCase
 
 DELIVERY = ["g2p.api.delivery"]
 PRIVATE_URLS = [
-    "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/hook", "https://192.168.0.10/hook",
-    "http://127.0.0.1:8069/web", "http://localhost:8069/web", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook",
-    "http://2130706433/hook", "http://127.1/hook", "http://0x7f.0.0.1/hook", "http://100.64.0.1/hook",
-    "http://0.0.0.0/hook", "http://224.0.0.1/hook", "http://odoo.localhost/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.1.2.3/hook",
+    "https://192.168.0.10/hook",
+    "http://127.0.0.1:8069/web",
+    "http://localhost:8069/web",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://2130706433/hook",
+    "http://127.1/hook",
+    "http://0x7f.0.0.1/hook",
+    "http://100.64.0.1/hook",
+    "http://0.0.0.0/hook",
+    "http://224.0.0.1/hook",
+    "http://odoo.localhost/hook",
 ]
 
 
@@ -33,18 +43,33 @@ class TestOutboundDestinations(G2PReceiverCase):
         cls.event = cls.env.ref("g2p_partner_api.event_individual_updated")
 
     def _subscription_vals(self, **vals):
-        return dict({"name": "Hook", "client_id": self.client.id, "target_url": "https://partner.example.org/hook",
-                     "allow_insecure": True, "event_type_ids": [(6, 0, self.event.ids)], "max_attempts": 2}, **vals)
+        return dict(
+            {
+                "name": "Hook",
+                "client_id": self.client.id,
+                "target_url": "https://partner.example.org/hook",
+                "allow_insecure": True,
+                "event_type_ids": [(6, 0, self.event.ids)],
+                "max_attempts": 2,
+            },
+            **vals,
+        )
 
     def test_private_destinations_refused_at_save(self):
         Subscription = self.env["g2p.api.subscription"].with_user(self.manager)
         existing = Subscription.create(self._subscription_vals())
         for url in PRIVATE_URLS:
-            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "Destination refused"),
+                self.env.cr.savepoint(),
+            ):
                 Subscription.create(self._subscription_vals(target_url=url))
-            with self.subTest(url=url), self.assertRaisesRegex(ValidationError, "Destination refused"), \
-                    self.env.cr.savepoint():
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "Destination refused"),
+                self.env.cr.savepoint(),
+            ):
                 existing.write({"target_url": url})
         self.env.invalidate_all()
         self.assertEqual(Subscription.search([("client_id", "=", self.client.id)]), existing)
@@ -60,7 +85,9 @@ class TestOutboundDestinations(G2PReceiverCase):
 
         self.patch(socket, "getaddrinfo", resolve)
         with self.assertRaisesRegex(ValidationError, "169.254.169.254"):
-            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url="http://metadata.partner.test/x"))
+            self.env["g2p.api.subscription"].create(
+                self._subscription_vals(target_url="http://metadata.partner.test/x")
+            )
 
     def test_allow_list_is_what_an_administrator_opens(self):
         self._allow_outbound_hosts("127.0.0.1", "10.20.0.0/16", "intranet.partner.test")
@@ -76,8 +103,9 @@ class TestOutboundDestinations(G2PReceiverCase):
         return subscription.delivery_ids
 
     def test_url_template_rendering_to_a_private_address_refused_at_send(self):
-        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(
-            url_template=self.receiver.url + "/stolen/{{ event.subject }}"))
+        subscription = self.env["g2p.api.subscription"].create(
+            self._subscription_vals(url_template=self.receiver.url + "/stolen/{{ event.subject }}")
+        )
         delivery = self._send_event(subscription)
         self.assertTrue(delivery.url.startswith(self.receiver.url))
         self.assertEqual((delivery.state, delivery.attempt_count), ("failed", 1), "refused, never retried")
@@ -87,7 +115,9 @@ class TestOutboundDestinations(G2PReceiverCase):
 
     def test_allow_list_withdrawn_after_save_refuses_at_send(self):
         self._allow_outbound_hosts("127.0.0.1")
-        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=self.receiver.url + "/e"))
+        subscription = self.env["g2p.api.subscription"].create(
+            self._subscription_vals(target_url=self.receiver.url + "/e")
+        )
         self._allow_outbound_hosts()
         delivery = self._send_event(subscription)
         self.assertEqual(delivery.state, "failed")
@@ -95,8 +125,12 @@ class TestOutboundDestinations(G2PReceiverCase):
 
     def test_redirect_not_followed_and_its_answer_not_kept(self):
         self._allow_outbound_hosts("127.0.0.1")
-        subscription = self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=self.receiver.url + "/e"))
-        self.receiver.answer(302, {"secret": "from the redirecting host"}, headers={"Location": self.receiver.url + "/elsewhere"})
+        subscription = self.env["g2p.api.subscription"].create(
+            self._subscription_vals(target_url=self.receiver.url + "/e")
+        )
+        self.receiver.answer(
+            302, {"secret": "from the redirecting host"}, headers={"Location": self.receiver.url + "/elsewhere"}
+        )
         delivery = self._send_event(subscription)
         self.assertEqual([r["path"] for r in self.receiver.requests], ["/e"], "the redirect was not followed")
         attempt = delivery.attempt_ids
@@ -129,11 +163,18 @@ class TestAllowListForAdministratorsOnly(HttpCase):
     def test_api_manager_cannot_open_the_allow_list_over_json_rpc(self):
         new_test_user(self.env, "ssrf_manager", password="ssrf_manager_pw", groups="g2p_partner_api.group_api_manager")
         self.authenticate("ssrf_manager", "ssrf_manager_pw")
-        calls = [("set_param", [url_guard.ALLOWED_HOSTS_PARAM, "169.254.169.254"]),
-                 ("create", [{"key": url_guard.ALLOWED_HOSTS_PARAM, "value": "0.0.0.0/0"}])]
+        calls = [
+            ("set_param", [url_guard.ALLOWED_HOSTS_PARAM, "169.254.169.254"]),
+            ("create", [{"key": url_guard.ALLOWED_HOSTS_PARAM, "value": "0.0.0.0/0"}]),
+        ]
         for method, args in calls:
-            with self.subTest(method=method), mute_logger("odoo.http"), \
-                    self.assertRaisesRegex(JsonRpcException, "AccessError"):
-                self.make_jsonrpc_request("/web/dataset/call_kw", {
-                    "model": "ir.config_parameter", "method": method, "args": args, "kwargs": {}})
+            with (
+                self.subTest(method=method),
+                mute_logger("odoo.http"),
+                self.assertRaisesRegex(JsonRpcException, "AccessError"),
+            ):
+                self.make_jsonrpc_request(
+                    "/web/dataset/call_kw",
+                    {"model": "ir.config_parameter", "method": method, "args": args, "kwargs": {}},
+                )
         self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(url_guard.ALLOWED_HOSTS_PARAM))

@@ -14,7 +14,9 @@ class TestProvenanceOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         super().setUpClass()
         cls._user("prov_officer", "base.group_user,g2p_partner_api.group_registry_officer")
         cls.partner_client = cls.env["g2p.api.client"].create({"name": "National ID system"})
-        cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Chisomo", "family_name": "Phiri"})
+        cls.person = cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Chisomo", "family_name": "Phiri"}
+        )
 
     def _provenance(self):
         return self.person.read(["source_client_id", "last_source_client_id", "last_source_system", "family_name"])[0]
@@ -26,11 +28,17 @@ class TestProvenanceOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         result, error = self.call_kw("res.partner", "write", [[self.person.id], {"city": "Zomba"}], {"context": forged})
         self.assertIsNone(error, "the edit itself is the officer's right")
         self.assertEqual(self._provenance(), before, "but it is not attributed to the partner system")
-        result, error = self.call_kw("res.partner", "write", [[self.person.id], {
-            "last_source_client_id": self.partner_client.id, "last_source_system": "nid"}])
+        result, error = self.call_kw(
+            "res.partner",
+            "write",
+            [[self.person.id], {"last_source_client_id": self.partner_client.id, "last_source_system": "nid"}],
+        )
         self.assertEqual(error, "odoo.exceptions.AccessError")
-        result, error = self.call_kw("res.partner", "create", [{
-            "is_registrant": True, "given_name": "Forged", "source_client_id": self.partner_client.id}])
+        result, error = self.call_kw(
+            "res.partner",
+            "create",
+            [{"is_registrant": True, "given_name": "Forged", "source_client_id": self.partner_client.id}],
+        )
         self.assertEqual(error, "odoo.exceptions.AccessError")
         self.assertEqual(self._provenance(), before)
         self.assertFalse(self.env["res.partner"].search([("given_name", "=", "Forged")]))

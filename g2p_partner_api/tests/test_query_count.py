@@ -25,19 +25,40 @@ class TestRestQueryCount(G2PApiCase):
         nid, passport = ref("g2p_partner_api.id_type_national_id"), ref("g2p_partner_api.id_type_passport")
         genders = [ref("g2p_partner_api.vocab_gender_female"), ref("g2p_partner_api.vocab_gender_male")]
         kinds = [ref("g2p_partner_api.vocab_membership_kind_head"), ref("g2p_partner_api.vocab_membership_kind_child")]
-        Partner = cls.env["res.partner"].with_context(
-            g2p_provenance=Provenance(cls.client.id, "census"))
-        cls.people = Partner.create([{
-            "is_registrant": True, "given_name": "Qcount", "family_name": f"Person{i:02d}", "birthdate": "1990-01-01",
-            "gender_id": genders[i % 2].id, "city": "Zomba", "country_id": ref("base.mw").id,
-            "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"9900{i:05d}"}),
-                           (0, 0, {"id_type_id": passport.id, "value": f"QP{i:05d}"})],
-        } for i in range(50)])
-        cls.groups = Partner.create([{
-            "is_registrant": True, "is_group": True, "is_company": True, "name": f"Qcount household {g}",
-            "group_member_ids": [(0, 0, {"individual_id": cls.people[2 * g + k].id, "kind_ids": [(6, 0, [kinds[k].id])]})
-                                 for k in range(2)],
-        } for g in range(25)])
+        Partner = cls.env["res.partner"].with_context(g2p_provenance=Provenance(cls.client.id, "census"))
+        cls.people = Partner.create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": "Qcount",
+                    "family_name": f"Person{i:02d}",
+                    "birthdate": "1990-01-01",
+                    "gender_id": genders[i % 2].id,
+                    "city": "Zomba",
+                    "country_id": ref("base.mw").id,
+                    "reg_id_ids": [
+                        (0, 0, {"id_type_id": nid.id, "value": f"9900{i:05d}"}),
+                        (0, 0, {"id_type_id": passport.id, "value": f"QP{i:05d}"}),
+                    ],
+                }
+                for i in range(50)
+            ]
+        )
+        cls.groups = Partner.create(
+            [
+                {
+                    "is_registrant": True,
+                    "is_group": True,
+                    "is_company": True,
+                    "name": f"Qcount household {g}",
+                    "group_member_ids": [
+                        (0, 0, {"individual_id": cls.people[2 * g + k].id, "kind_ids": [(6, 0, [kinds[k].id])]})
+                        for k in range(2)
+                    ],
+                }
+                for g in range(25)
+            ]
+        )
 
     def setUp(self):
         super().setUp()

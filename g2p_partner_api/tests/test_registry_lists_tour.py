@@ -8,8 +8,12 @@ class TestRegistryListsTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        new_test_user(cls.env, "list_viewer", password="list_viewer_pw",
-                      groups="base.group_user,g2p_partner_api.group_registry_viewer")
+        new_test_user(
+            cls.env,
+            "list_viewer",
+            password="list_viewer_pw",
+            groups="base.group_user,g2p_partner_api.group_registry_viewer",
+        )
 
     def test_group_list_shows_head_member_count_and_city(self):
         group = self.env.ref("g2p_partner_api.demo_group_01")
@@ -18,8 +22,9 @@ class TestRegistryListsTour(HttpCase):
         self.start_tour("/odoo/action-g2p_partner_api.action_groups", "g2p_registry_group_list", login="list_viewer")
 
     def test_id_number_typed_in_the_search_finds_the_person(self):
-        self.start_tour("/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_find_by_id_number",
-                        login="list_viewer")
+        self.start_tour(
+            "/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_find_by_id_number", login="list_viewer"
+        )
 
     def test_names_of_identifiers_and_memberships(self):
         head = self.env.ref("g2p_partner_api.demo_group_01_member_1")
@@ -27,6 +32,7 @@ class TestRegistryListsTour(HttpCase):
         reg_id = self.env.ref("g2p_partner_api.demo_individual_01").reg_id_ids[:1]
         self.assertEqual(reg_id.display_name, f"National ID: {reg_id.value}")
         ended = self.env.ref("g2p_partner_api.demo_group_01_member_1").copy({"end_date": "2024-06-01"})
-        self.assertEqual(self.env.ref("g2p_partner_api.demo_group_01").member_count, 4,
-                         "an ended membership is not counted")
+        self.assertEqual(
+            self.env.ref("g2p_partner_api.demo_group_01").member_count, 4, "an ended membership is not counted"
+        )
         self.assertTrue(ended.is_ended)

@@ -19,11 +19,16 @@ class TestRegistryModels(TransactionCase):
         cls.female = cls.env.ref("g2p_partner_api.vocab_gender_female")
         cls.head = cls.env.ref("g2p_partner_api.vocab_membership_kind_head")
         cls.child = cls.env.ref("g2p_partner_api.vocab_membership_kind_child")
-        cls.person = cls.Partner.create({
-            "is_registrant": True, "given_name": "Amina", "family_name": "Banda", "birthdate": "1990-04-01",
-            "gender_id": cls.female.id,
-            "reg_id_ids": [(0, 0, {"id_type_id": cls.national_id.id, "value": "1234567"})],
-        })
+        cls.person = cls.Partner.create(
+            {
+                "is_registrant": True,
+                "given_name": "Amina",
+                "family_name": "Banda",
+                "birthdate": "1990-04-01",
+                "gender_id": cls.female.id,
+                "reg_id_ids": [(0, 0, {"id_type_id": cls.national_id.id, "value": "1234567"})],
+            }
+        )
         cls.household = cls.Partner.create({"is_registrant": True, "is_group": True, "name": "Banda household"})
 
     def test_individual_gets_uuid_and_composed_name(self):
@@ -49,23 +54,33 @@ class TestRegistryModels(TransactionCase):
     def test_duplicate_identifier_refused_and_nothing_written(self):
         before = self.Partner.search_count([("is_registrant", "=", True)])
         # a failed call rolls back its transaction: the savepoint stands for it
-        with self.assertRaisesRegex(DuplicateError, "urn:g2p:id:national-id\\|1234567 is already assigned"), \
-                self.env.cr.savepoint():
-            self.Partner.create({
-                "is_registrant": True, "given_name": "Copy",
-                "reg_id_ids": [(0, 0, {"id_type_id": self.national_id.id, "value": "1234567"})],
-            })
+        with (
+            self.assertRaisesRegex(DuplicateError, "urn:g2p:id:national-id\\|1234567 is already assigned"),
+            self.env.cr.savepoint(),
+        ):
+            self.Partner.create(
+                {
+                    "is_registrant": True,
+                    "given_name": "Copy",
+                    "reg_id_ids": [(0, 0, {"id_type_id": self.national_id.id, "value": "1234567"})],
+                }
+            )
         self.assertEqual(self.Partner.search_count([("is_registrant", "=", True)]), before)
         # the same value under another identifier type is a different identifier
-        other = self.Partner.create({
-            "is_registrant": True, "given_name": "Passport holder",
-            "reg_id_ids": [(0, 0, {"id_type_id": self.passport.id, "value": "1234567"})],
-        })
+        other = self.Partner.create(
+            {
+                "is_registrant": True,
+                "given_name": "Passport holder",
+                "reg_id_ids": [(0, 0, {"id_type_id": self.passport.id, "value": "1234567"})],
+            }
+        )
         self.assertEqual(other.reg_id_ids._to_wire(), {"system": "urn:g2p:id:passport", "value": "1234567"})
 
     def test_identifier_format_checked(self):
         with self.assertRaisesRegex(ValidationError, "does not match the format"):
-            self.env["g2p.reg.id"].create({"partner_id": self.person.id, "id_type_id": self.national_id.id, "value": "AB"})
+            self.env["g2p.reg.id"].create(
+                {"partner_id": self.person.id, "id_type_id": self.national_id.id, "value": "AB"}
+            )
 
     def test_unknown_vocabulary_code_and_system(self):
         Code = self.env["g2p.vocabulary.code"]
@@ -79,27 +94,42 @@ class TestRegistryModels(TransactionCase):
 
     def test_group_membership_rules(self):
         Membership = self.env["g2p.group.membership"]
-        membership = Membership.create({
-            "group_id": self.household.id, "individual_id": self.person.id, "kind_ids": [(6, 0, self.head.ids)],
-        })
+        membership = Membership.create(
+            {
+                "group_id": self.household.id,
+                "individual_id": self.person.id,
+                "kind_ids": [(6, 0, self.head.ids)],
+            }
+        )
         self.assertEqual(self.household.group_member_ids, membership)
         self.assertEqual(self.person.group_membership_ids, membership)
         with self.assertRaisesRegex(ValidationError, "already a member"), self.env.cr.savepoint():
             Membership.create({"group_id": self.household.id, "individual_id": self.person.id})
         second = self.Partner.create({"is_registrant": True, "given_name": "Joseph"})
         with self.assertRaisesRegex(ValidationError, "already has a head"), self.env.cr.savepoint():
-            Membership.create({"group_id": self.household.id, "individual_id": second.id, "kind_ids": [(6, 0, self.head.ids)]})
+            Membership.create(
+                {"group_id": self.household.id, "individual_id": second.id, "kind_ids": [(6, 0, self.head.ids)]}
+            )
         with self.assertRaisesRegex(ValidationError, "is not a group"), self.env.cr.savepoint():
             Membership.create({"group_id": second.id, "individual_id": self.person.id})
         with self.assertRaisesRegex(ValidationError, "cannot end before it starts"), self.env.cr.savepoint():
-            Membership.create({"group_id": self.household.id, "individual_id": second.id,
-                               "start_date": "2025-01-02", "end_date": "2025-01-01"})
+            Membership.create(
+                {
+                    "group_id": self.household.id,
+                    "individual_id": second.id,
+                    "start_date": "2025-01-02",
+                    "end_date": "2025-01-01",
+                }
+            )
         with self.assertRaisesRegex(ValidationError, "membership kind vocabulary"), self.env.cr.savepoint():
-            Membership.create({"group_id": self.household.id, "individual_id": second.id,
-                               "kind_ids": [(6, 0, self.female.ids)]})
+            Membership.create(
+                {"group_id": self.household.id, "individual_id": second.id, "kind_ids": [(6, 0, self.female.ids)]}
+            )
         # an individual may belong to several groups
         other_household = self.Partner.create({"is_registrant": True, "is_group": True, "name": "Other household"})
-        Membership.create({"group_id": other_household.id, "individual_id": self.person.id, "kind_ids": [(6, 0, self.child.ids)]})
+        Membership.create(
+            {"group_id": other_household.id, "individual_id": self.person.id, "kind_ids": [(6, 0, self.child.ids)]}
+        )
         self.assertEqual(len(self.person.group_membership_ids), 2)
 
     def test_program_membership_states(self):
@@ -122,10 +152,14 @@ class TestRegistryModels(TransactionCase):
             self.env["g2p.program.membership"].create({"partner_id": self.person.id, "program_id": program.id})
 
     def test_program_target_type_and_ended_programme(self):
-        group_program = self.env["g2p.program"].create({"name": "Household grant", "target_type": "group", "state": "active"})
+        group_program = self.env["g2p.program"].create(
+            {"name": "Household grant", "target_type": "group", "state": "active"}
+        )
         with self.assertRaisesRegex(ValidationError, "enrols groups only"):
             self.env["g2p.program.membership"].create({"partner_id": self.person.id, "program_id": group_program.id})
-        membership = self.env["g2p.program.membership"].create({"partner_id": self.household.id, "program_id": group_program.id})
+        membership = self.env["g2p.program.membership"].create(
+            {"partner_id": self.household.id, "program_id": group_program.id}
+        )
         group_program.action_end()
         with self.assertRaisesRegex(UserError, "has ended"):
             membership.action_enroll()
@@ -149,7 +183,9 @@ class TestRegistryModels(TransactionCase):
         self.assertEqual(person.last_source_client_id, other)
 
     def test_demo_registry_is_big_enough(self):
-        registrants = self.Partner.search([("is_registrant", "=", True), ("is_group", "=", False), ("uuid", "=like", "00000000-%")])
+        registrants = self.Partner.search(
+            [("is_registrant", "=", True), ("is_group", "=", False), ("uuid", "=like", "00000000-%")]
+        )
         groups = self.Partner.search([("is_group", "=", True), ("uuid", "=like", "00000000-%")])
         self.assertGreaterEqual(len(registrants), 50)
         self.assertGreaterEqual(len(groups), 10)

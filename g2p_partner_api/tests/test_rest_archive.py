@@ -34,7 +34,9 @@ class TestRestArchive(G2PApiCase):
     def test_archive_individual_then_gone_and_left_out_of_searches(self):
         with self._api() as api:
             uuid = self._create(api, "Individual", {"given_name": "Archivable", "family_name": "Qarchive"})
-            archived = api.request("DELETE", f"/api/v2/Individual/{uuid}", json={"reason": REASON}, headers=self.headers)
+            archived = api.request(
+                "DELETE", f"/api/v2/Individual/{uuid}", json={"reason": REASON}, headers=self.headers
+            )
             self.assertEqual(archived.status_code, 200, archived.text)
             self.assertEqual((archived.json()["active"], archived.json()["archive_reason"]), (False, REASON))
             partner = self._partner(uuid)
@@ -47,8 +49,12 @@ class TestRestArchive(G2PApiCase):
             audit = self._audit_rows(resource=f"/api/v2/Individual/{uuid}", status_code=200)
             self.assertEqual((audit.action, audit.actor), ("DELETE /Individual/{uuid}", self.client.client_id))
 
-            for method, body in (("GET", None), ("PUT", {"given_name": "Back"}), ("PATCH", {"family_name": "Back"}),
-                                 ("DELETE", {"reason": "again"})):
+            for method, body in (
+                ("GET", None),
+                ("PUT", {"given_name": "Back"}),
+                ("PATCH", {"family_name": "Back"}),
+                ("DELETE", {"reason": "again"}),
+            ):
                 gone = api.request(method, f"/api/v2/Individual/{uuid}", json=body, headers=self.headers)
                 self.assertEqual(gone.status_code, 410, f"{method}: {gone.text}")
                 error = gone.json()["error"]
@@ -59,11 +65,14 @@ class TestRestArchive(G2PApiCase):
 
             default = api.get("/api/v2/Individual", params={"name": "Qarchive"}, headers=self.headers).json()
             self.assertEqual(default["total"], 0, "archived registrants are left out of searches")
-            everything = api.get("/api/v2/Individual", params={"name": "Qarchive", "include_archived": "true"},
-                                 headers=self.headers).json()
+            everything = api.get(
+                "/api/v2/Individual", params={"name": "Qarchive", "include_archived": "true"}, headers=self.headers
+            ).json()
         self.assertEqual(everything["total"], 1)
-        self.assertEqual((everything["items"][0]["uuid"], everything["items"][0]["active"],
-                          everything["items"][0]["archived_at"]), (uuid, False, when))
+        self.assertEqual(
+            (everything["items"][0]["uuid"], everything["items"][0]["active"], everything["items"][0]["archived_at"]),
+            (uuid, False, when),
+        )
 
     def test_archive_needs_a_reason(self):
         with self._api() as api:
@@ -74,7 +83,9 @@ class TestRestArchive(G2PApiCase):
                 self.assertEqual(refused.json()["error"]["code"], "validation_error")
                 self.assertIn("reason", [d["field"] for d in refused.json()["error"]["details"]])
             self.assertTrue(self._partner(uuid).active, "refused: still active")
-            by_header = api.delete(f"/api/v2/Individual/{uuid}", headers=dict(self.headers, **{"X-Reason": "Duplicate"}))
+            by_header = api.delete(
+                f"/api/v2/Individual/{uuid}", headers=dict(self.headers, **{"X-Reason": "Duplicate"})
+            )
         self.assertEqual(by_header.status_code, 200, by_header.text)
         self.assertEqual((self._partner(uuid).active, self._partner(uuid).archive_reason), (False, "Duplicate"))
 
@@ -82,21 +93,30 @@ class TestRestArchive(G2PApiCase):
         reader, reader_secret = self._create_client("Reader", scopes=["individual:read"])
         person = self.env.ref("g2p_partner_api.demo_individual_30")
         with self._api() as api:
-            response = api.request("DELETE", f"/api/v2/Individual/{person.uuid}", json={"reason": REASON},
-                                   headers=self._auth(reader, reader_secret))
+            response = api.request(
+                "DELETE",
+                f"/api/v2/Individual/{person.uuid}",
+                json={"reason": REASON},
+                headers=self._auth(reader, reader_secret),
+            )
         self.assertEqual((response.status_code, response.json()["error"]["code"]), (403, "insufficient_scope"))
         self.assertTrue(person.active)
 
     def test_without_consent_refused_unchanged_and_archive_not_revealed(self):
-        person, group = self.env["res.partner"].create([{"is_registrant": True, "given_name": "Unconsenting"},
-                                                        {"is_registrant": True, "is_group": True, "name": "Private"}])
+        person, group = self.env["res.partner"].create(
+            [
+                {"is_registrant": True, "given_name": "Unconsenting"},
+                {"is_registrant": True, "is_group": True, "name": "Private"},
+            ]
+        )
         self.commit_events()
         subscription = self._subscription(["individual.archived", "group.archived"])
         outsider = self._auth(self.outsider, self.outsider_secret)
         with self._api() as api:
             for resource, record in (("Individual", person), ("Group", group)):
-                refused = api.request("DELETE", f"/api/v2/{resource}/{record.uuid}", json={"reason": REASON},
-                                      headers=outsider)
+                refused = api.request(
+                    "DELETE", f"/api/v2/{resource}/{record.uuid}", json={"reason": REASON}, headers=outsider
+                )
                 self.assertEqual((refused.status_code, refused.json()["error"]["code"]), (403, "consent_required"))
         self.commit_events()
         for record in (person, group):
@@ -106,15 +126,23 @@ class TestRestArchive(G2PApiCase):
         with self._api() as api:
             api.request("DELETE", f"/api/v2/Individual/{person.uuid}", json={"reason": REASON}, headers=self.headers)
             hidden = api.get(f"/api/v2/Individual/{person.uuid}", headers=outsider)
-        self.assertEqual((hidden.status_code, hidden.json()["error"]["code"]), (403, "consent_required"),
-                         "a client that may not read it is answered as before: not told it was archived")
+        self.assertEqual(
+            (hidden.status_code, hidden.json()["error"]["code"]),
+            (403, "consent_required"),
+            "a client that may not read it is answered as before: not told it was archived",
+        )
         self.assertNotIn(str(person.archived_at.year), hidden.text)
 
     def _subscription(self, events):
-        return self.env["g2p.api.subscription"].create({
-            "name": "Registry feed", "client_id": self.client.id, "target_url": "http://127.0.0.1:9/events",
-            "allow_insecure": True,
-            "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)]})
+        return self.env["g2p.api.subscription"].create(
+            {
+                "name": "Registry feed",
+                "client_id": self.client.id,
+                "target_url": "http://127.0.0.1:9/events",
+                "allow_insecure": True,
+                "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
+            }
+        )
 
     def _events(self, subscription):
         return [(d.event_type, json.loads(d.body)["type"], d.subject) for d in subscription.delivery_ids.sorted("id")]
@@ -132,12 +160,15 @@ class TestRestArchive(G2PApiCase):
             self.commit_events()
             api.request("DELETE", f"/api/v2/Individual/{person}", json={"reason": REASON}, headers=self.headers)
             self.commit_events()
-        self.assertEqual(self._events(subscription), [
-            ("group.created", "org.g2p.group.created", group),
-            ("group.updated", "org.g2p.group.updated", group),
-            ("group.archived", "org.g2p.group.archived", group),
-            ("individual.archived", "org.g2p.individual.archived", person),
-        ])
+        self.assertEqual(
+            self._events(subscription),
+            [
+                ("group.created", "org.g2p.group.created", group),
+                ("group.updated", "org.g2p.group.updated", group),
+                ("group.archived", "org.g2p.group.archived", group),
+                ("individual.archived", "org.g2p.individual.archived", person),
+            ],
+        )
         archived = json.loads(subscription.delivery_ids.sorted("id")[2].body)["data"]
         self.assertEqual((archived["active"], archived["archive_reason"]), (False, "Household dissolved"))
         self.assertEqual(set(subscription.delivery_ids.mapped("state")), {"pending"})
@@ -149,19 +180,25 @@ class TestRestArchive(G2PApiCase):
         subscription = self._subscription(["group.updated"])
         other = self._subscription(["individual.updated"])
         self.env["g2p.api.subscription"]._split_group_event_subscriptions()
-        self.assertEqual(set(subscription.event_type_ids.mapped("code")), {"group.created", "group.updated", "group.archived"})
+        self.assertEqual(
+            set(subscription.event_type_ids.mapped("code")), {"group.created", "group.updated", "group.archived"}
+        )
         self.assertEqual(other.event_type_ids.mapped("code"), ["individual.updated"])
 
     def test_archive_fields_are_set_by_the_registry_only(self):
         officer = new_test_user(self.env, "archive_officer", groups="g2p_partner_api.group_registry_officer")
         person = self.env.ref("g2p_partner_api.demo_individual_32").with_user(officer)
-        for vals in ({"archive_reason": "forged"}, {"archived_at": "2020-01-01 00:00:00"},
-                     {"active": False, "archive_reason": "forged"}):
+        for vals in (
+            {"archive_reason": "forged"},
+            {"archived_at": "2020-01-01 00:00:00"},
+            {"active": False, "archive_reason": "forged"},
+        ):
             with self.assertRaises(AccessError):
                 person.write(vals)
         with self.assertRaises(AccessError):
-            self.env["res.partner"].with_user(officer).create({"is_registrant": True, "given_name": "X",
-                                                               "archive_reason": "forged"})
+            self.env["res.partner"].with_user(officer).create(
+                {"is_registrant": True, "given_name": "X", "archive_reason": "forged"}
+            )
         self.assertEqual((person.active, person.archive_reason), (True, False))
         person.action_archive()
         self.assertTrue(person.archived_at, "archived from the UI: the date is recorded, the reason left empty")

@@ -14,12 +14,21 @@ class TestRestConcurrency(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.child_grant = cls.env.ref("g2p_partner_api.demo_program_child_grant")
-        scopes = ["individual:read", "individual:write", "group:read", "group:write", "program:read",
-                  "membership:read", "membership:write"]
-        cls.client, cls.secret = cls._create_client("Case management", scopes=scopes,
-                                                    allowed_program_ids=[(6, 0, cls.child_grant.ids)])
-        cls.strict, cls.strict_secret = cls._create_client("Strict", scopes=scopes, require_if_match=True,
-                                                           allowed_program_ids=[(6, 0, cls.child_grant.ids)])
+        scopes = [
+            "individual:read",
+            "individual:write",
+            "group:read",
+            "group:write",
+            "program:read",
+            "membership:read",
+            "membership:write",
+        ]
+        cls.client, cls.secret = cls._create_client(
+            "Case management", scopes=scopes, allowed_program_ids=[(6, 0, cls.child_grant.ids)]
+        )
+        cls.strict, cls.strict_secret = cls._create_client(
+            "Strict", scopes=scopes, require_if_match=True, allowed_program_ids=[(6, 0, cls.child_grant.ids)]
+        )
         cls.people = [cls.env.ref(f"g2p_partner_api.demo_individual_{i:02d}") for i in (41, 42, 43)]
 
     def setUp(self):
@@ -56,33 +65,62 @@ class TestRestConcurrency(G2PApiCase):
         person = self.people[0]
         url = f"/api/v2/Individual/{person.uuid}"
         with self._api() as api:
-            self._round_trip(api, url, "PATCH", {"addl_name": "Etag", "identifiers": [
-                {"system": "urn:g2p:id:passport", "value": "ET-2"}, {"system": "urn:g2p:id:national-id", "value": "55500777"}]})
+            self._round_trip(
+                api,
+                url,
+                "PATCH",
+                {
+                    "addl_name": "Etag",
+                    "identifiers": [
+                        {"system": "urn:g2p:id:passport", "value": "ET-2"},
+                        {"system": "urn:g2p:id:national-id", "value": "55500777"},
+                    ],
+                },
+            )
             _before, after = self._round_trip(api, url, "PUT", {"given_name": "Replaced"})
         self.assertEqual(after["name"], "Replaced")
         self.assertEqual(person.name, "Replaced")
 
     def test_group_round_trip_members_and_archive(self):
         with self._api() as api:
-            created = api.post("/api/v2/Group", headers=self.headers, json={
-                "name": "Versioned household", "members": [{"individual": self.people[1].uuid,
-                                                            "kinds": [{"system": KIND, "code": "head"}]}]})
+            created = api.post(
+                "/api/v2/Group",
+                headers=self.headers,
+                json={
+                    "name": "Versioned household",
+                    "members": [{"individual": self.people[1].uuid, "kinds": [{"system": KIND, "code": "head"}]}],
+                },
+            )
             self.assertEqual(created.status_code, 201, created.text)
             url = f"/api/v2/Group/{created.json()['uuid']}"
             self.assertEqual(self._read(api, url)[1], created.headers["ETag"], "a create answers the ETag reads give")
-            self._round_trip(api, url, "PUT", {"name": "Versioned household", "members": [
-                {"individual": self.people[1].uuid, "kinds": [{"system": KIND, "code": "head"}]},
-                {"individual": self.people[2].uuid, "kinds": [{"system": KIND, "code": "child"}]}]})
+            self._round_trip(
+                api,
+                url,
+                "PUT",
+                {
+                    "name": "Versioned household",
+                    "members": [
+                        {"individual": self.people[1].uuid, "kinds": [{"system": KIND, "code": "head"}]},
+                        {"individual": self.people[2].uuid, "kinds": [{"system": KIND, "code": "child"}]},
+                    ],
+                },
+            )
             _body, etag = self._read(api, url)
             # a change of a member's membership (not of the group record) is a new version of the group
             group = self.env["res.partner"].search([("uuid", "=", created.json()["uuid"])])
-            group.group_member_ids.filtered(lambda m: m.individual_id == self.people[2]).kind_ids = \
-                self.env.ref("g2p_partner_api.vocab_membership_kind_spouse")
-            stale = api.request("DELETE", url, json={"reason": "Moved away"}, headers=dict(self.headers, **{"If-Match": etag}))
+            group.group_member_ids.filtered(lambda m: m.individual_id == self.people[2]).kind_ids = self.env.ref(
+                "g2p_partner_api.vocab_membership_kind_spouse"
+            )
+            stale = api.request(
+                "DELETE", url, json={"reason": "Moved away"}, headers=dict(self.headers, **{"If-Match": etag})
+            )
             self.assertEqual(stale.status_code, 412, stale.text)
             self.assertTrue(group.active)
             _body, etag = self._read(api, url)
-            archived = api.request("DELETE", url, json={"reason": "Moved away"}, headers=dict(self.headers, **{"If-Match": etag}))
+            archived = api.request(
+                "DELETE", url, json={"reason": "Moved away"}, headers=dict(self.headers, **{"If-Match": etag})
+            )
         self.assertEqual(archived.status_code, 200, archived.text)
         self.assertFalse(group.active)
 
@@ -95,8 +133,9 @@ class TestRestConcurrency(G2PApiCase):
             self.assertEqual(enrolled.status_code, 200, enrolled.text)
             self.assertEqual(self._read(api, url)[1], enrolled.headers["ETag"])
             stale = api.post(f"{url}/pause", headers=dict(self.headers, **{"If-Match": etag}))
-            self.assertEqual((stale.status_code, stale.json()["error"]["details"][0]["message"]),
-                             (412, enrolled.headers["ETag"]))
+            self.assertEqual(
+                (stale.status_code, stale.json()["error"]["details"][0]["message"]), (412, enrolled.headers["ETag"])
+            )
             self.assertEqual(draft.state, "enrolled")
             self._round_trip(api, url, "PATCH", {"state": "paused"})
         self.assertEqual((before["state"], draft.state), ("draft", "paused"))
@@ -118,7 +157,9 @@ class TestRestConcurrency(G2PApiCase):
             _body, etag = self._read(api, url)
             weak = api.patch(url, json={"addl_name": "W"}, headers=dict(self.headers, **{"If-Match": f"W/{etag}"}))
             self.assertEqual(weak.status_code, 412, "weak tags never match (strong comparison)")
-            listed = api.patch(url, json={"addl_name": "L"}, headers=dict(self.headers, **{"If-Match": f'"other", {etag}'}))
+            listed = api.patch(
+                url, json={"addl_name": "L"}, headers=dict(self.headers, **{"If-Match": f'"other", {etag}'})
+            )
             self.assertEqual(listed.status_code, 200, listed.text)
             star = api.patch(url, json={"addl_name": "S"}, headers=dict(self.headers, **{"If-Match": "*"}))
         self.assertEqual(star.status_code, 200, star.text)
@@ -129,13 +170,15 @@ class TestRestConcurrency(G2PApiCase):
         person, membership = self.people[0], self.env.ref("g2p_partner_api.demo_pm_child_04")
         group = self.env.ref("g2p_partner_api.demo_group_02")
         name, state = person.name, membership.state
-        calls = [("PATCH", f"/api/v2/Individual/{person.uuid}", {"addl_name": "No precondition"}),
-                 ("PUT", f"/api/v2/Individual/{person.uuid}", {"given_name": "No precondition"}),
-                 ("DELETE", f"/api/v2/Individual/{person.uuid}", {"reason": "No precondition"}),
-                 ("PATCH", f"/api/v2/Group/{group.uuid}", {"name": "No precondition"}),
-                 ("DELETE", f"/api/v2/Group/{group.uuid}", {"reason": "No precondition"}),
-                 ("POST", f"/api/v2/ProgramMembership/{membership.uuid}/enrol", None),
-                 ("PUT", f"/api/v2/ProgramMembership/{membership.uuid}", {"state": "exited"})]
+        calls = [
+            ("PATCH", f"/api/v2/Individual/{person.uuid}", {"addl_name": "No precondition"}),
+            ("PUT", f"/api/v2/Individual/{person.uuid}", {"given_name": "No precondition"}),
+            ("DELETE", f"/api/v2/Individual/{person.uuid}", {"reason": "No precondition"}),
+            ("PATCH", f"/api/v2/Group/{group.uuid}", {"name": "No precondition"}),
+            ("DELETE", f"/api/v2/Group/{group.uuid}", {"reason": "No precondition"}),
+            ("POST", f"/api/v2/ProgramMembership/{membership.uuid}/enrol", None),
+            ("PUT", f"/api/v2/ProgramMembership/{membership.uuid}", {"state": "exited"}),
+        ]
         with self._api() as api:
             for method, url, body in calls:
                 refused = api.request(method, url, json=body, headers=strict)
@@ -143,8 +186,11 @@ class TestRestConcurrency(G2PApiCase):
                 self.assertEqual(refused.json()["error"]["code"], "precondition_required")
             self.assertEqual((person.name, person.active, group.active, membership.state), (name, True, True, state))
             etag = api.get(f"/api/v2/Individual/{person.uuid}", headers=strict).headers["ETag"]
-            allowed = api.patch(f"/api/v2/Individual/{person.uuid}", json={"addl_name": "With precondition"},
-                                headers=dict(strict, **{"If-Match": etag}))
+            allowed = api.patch(
+                f"/api/v2/Individual/{person.uuid}",
+                json={"addl_name": "With precondition"},
+                headers=dict(strict, **{"If-Match": etag}),
+            )
             created = api.post("/api/v2/Individual", json={"given_name": "Creates need none"}, headers=strict)
         self.assertEqual(allowed.status_code, 200, allowed.text)
         self.assertEqual(created.status_code, 201, created.text)
@@ -153,11 +199,19 @@ class TestRestConcurrency(G2PApiCase):
         with self._api() as api:
             spec = api.get("/api/v2/openapi.json").json()
         paths = {f"/api/v2{path}": operations for path, operations in spec["paths"].items()}
-        for path in ("/api/v2/Individual/{uuid}", "/api/v2/Group/{uuid}", "/api/v2/Program/{uuid}",
-                     "/api/v2/ProgramMembership/{uuid}"):
+        for path in (
+            "/api/v2/Individual/{uuid}",
+            "/api/v2/Group/{uuid}",
+            "/api/v2/Program/{uuid}",
+            "/api/v2/ProgramMembership/{uuid}",
+        ):
             self.assertIn("ETag", paths[path]["get"]["responses"]["200"]["headers"], path)
-        for path, method in (("/api/v2/Individual/{uuid}", "patch"), ("/api/v2/Group/{uuid}", "delete"),
-                             ("/api/v2/ProgramMembership/{uuid}/enrol", "post"), ("/api/v2/ProgramMembership/{uuid}", "put")):
+        for path, method in (
+            ("/api/v2/Individual/{uuid}", "patch"),
+            ("/api/v2/Group/{uuid}", "delete"),
+            ("/api/v2/ProgramMembership/{uuid}/enrol", "post"),
+            ("/api/v2/ProgramMembership/{uuid}", "put"),
+        ):
             operation = paths[path][method]
             self.assertIn("if-match", {p["name"].lower() for p in operation["parameters"] if p["in"] == "header"})
             self.assertTrue({"412", "428"} <= set(operation["responses"]), f"{method} {path}")

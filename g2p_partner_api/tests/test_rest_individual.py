@@ -25,7 +25,8 @@ class TestRestIndividual(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.client, cls.secret = cls._create_client(
-            "Data collection tool", scopes=["individual:read", "individual:write"], default_source_system="kobo")
+            "Data collection tool", scopes=["individual:read", "individual:write"], default_source_system="kobo"
+        )
         cls.reader, cls.reader_secret = cls._create_client("Reader", scopes=["individual:read"])
         cls.amina = cls.env.ref("g2p_partner_api.demo_individual_02")
 
@@ -36,7 +37,9 @@ class TestRestIndividual(G2PApiCase):
     def test_search_by_identifier_and_read(self):
         nid = self.amina.reg_id_ids[0].value
         with self._api() as api:
-            response = api.get("/api/v2/Individual", params={"identifier": f"urn:g2p:id:national-id|{nid}"}, headers=self.headers)
+            response = api.get(
+                "/api/v2/Individual", params={"identifier": f"urn:g2p:id:national-id|{nid}"}, headers=self.headers
+            )
             self.assertEqual(response.status_code, 200, response.text)
             body = response.json()
             self.assertEqual((body["total"], body["page"], len(body["items"])), (1, 1, 1))
@@ -74,12 +77,18 @@ class TestRestIndividual(G2PApiCase):
             self.assertEqual(api.get(f"/api/v2/Individual/{group.uuid}", headers=self.headers).status_code, 404)
 
     def test_create_records_provenance_and_audit(self):
-        body = {"given_name": "Halima", "family_name": "Diallo", "birthdate": "1988-02-03",
-                "gender": {"system": "urn:g2p:vocab:gender", "code": "female"},
-                "identifiers": [{"system": "urn:g2p:id:national-id", "value": "55500011"}],
-                "address": {"city": "Zomba", "country": "MW"}}
+        body = {
+            "given_name": "Halima",
+            "family_name": "Diallo",
+            "birthdate": "1988-02-03",
+            "gender": {"system": "urn:g2p:vocab:gender", "code": "female"},
+            "identifiers": [{"system": "urn:g2p:id:national-id", "value": "55500011"}],
+            "address": {"city": "Zomba", "country": "MW"},
+        }
         with self._api() as api:
-            response = api.post("/api/v2/Individual", json=body, headers=dict(self.headers, **{"X-Source-System": "kobo-form-7"}))
+            response = api.post(
+                "/api/v2/Individual", json=body, headers=dict(self.headers, **{"X-Source-System": "kobo-form-7"})
+            )
         self.assertEqual(response.status_code, 201, response.text)
         created = response.json()
         self.assertEqual(created["name"], "Halima Diallo")
@@ -88,19 +97,31 @@ class TestRestIndividual(G2PApiCase):
         self.assertEqual(partner.country_id.code, "MW")
         self.assertEqual(created["provenance"]["created_by"], self.client.client_id)
         audit = self._audit_rows(resource="/api/v2/Individual", status_code=201)
-        self.assertEqual((audit.actor, audit.outcome, audit.action), (self.client.client_id, "success", "POST /Individual"))
+        self.assertEqual(
+            (audit.actor, audit.outcome, audit.action), (self.client.client_id, "success", "POST /Individual")
+        )
 
     def test_update_put_patch_use_default_source_system(self):
         with self._api() as api:
-            created = api.post("/api/v2/Individual", json={"given_name": "Paul", "identifiers": [
-                {"system": "urn:g2p:id:passport", "value": "P-1"}]}, headers=self.headers).json()
-            patched = api.patch(f"/api/v2/Individual/{created['uuid']}", json={"family_name": "Tembo"}, headers=self.headers)
+            created = api.post(
+                "/api/v2/Individual",
+                json={"given_name": "Paul", "identifiers": [{"system": "urn:g2p:id:passport", "value": "P-1"}]},
+                headers=self.headers,
+            ).json()
+            patched = api.patch(
+                f"/api/v2/Individual/{created['uuid']}", json={"family_name": "Tembo"}, headers=self.headers
+            )
             self.assertEqual(patched.status_code, 200, patched.text)
             self.assertEqual((patched.json()["name"], patched.json()["identifiers"][0]["value"]), ("Paul Tembo", "P-1"))
-            replaced = api.put(f"/api/v2/Individual/{created['uuid']}", json={"given_name": "Paulo"}, headers=self.headers)
+            replaced = api.put(
+                f"/api/v2/Individual/{created['uuid']}", json={"given_name": "Paulo"}, headers=self.headers
+            )
         self.assertEqual(replaced.status_code, 200, replaced.text)
-        self.assertEqual((replaced.json()["name"], replaced.json()["identifiers"], replaced.json()["family_name"]),
-                         ("Paulo", [], None), "PUT replaces the whole individual")
+        self.assertEqual(
+            (replaced.json()["name"], replaced.json()["identifiers"], replaced.json()["family_name"]),
+            ("Paulo", [], None),
+            "PUT replaces the whole individual",
+        )
         partner = self.env["res.partner"].search([("uuid", "=", created["uuid"])])
         self.assertEqual(partner.last_source_system, "kobo")
         self.assertEqual(partner.uuid, created["uuid"])
@@ -109,8 +130,11 @@ class TestRestIndividual(G2PApiCase):
         nid = self.amina.reg_id_ids[0].value
         count = self.env["res.partner"].search_count([("is_registrant", "=", True)])
         with self._api() as api:
-            response = api.post("/api/v2/Individual", headers=self.headers, json={
-                "given_name": "Copy", "identifiers": [{"system": "urn:g2p:id:national-id", "value": nid}]})
+            response = api.post(
+                "/api/v2/Individual",
+                headers=self.headers,
+                json={"given_name": "Copy", "identifiers": [{"system": "urn:g2p:id:national-id", "value": nid}]},
+            )
         self.assertEqual(response.status_code, 409, response.text)
         self.assertEqual(response.json()["error"]["code"], "duplicate")
         self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), count)
@@ -120,7 +144,10 @@ class TestRestIndividual(G2PApiCase):
         cases = [
             ({"given_name": "X", "gender": {"system": "urn:g2p:vocab:gender", "code": "martian"}}, "gender.code"),
             ({"given_name": "X", "gender": {"system": "urn:other", "code": "female"}}, "gender.system"),
-            ({"given_name": "X", "identifiers": [{"system": "urn:g2p:id:nowhere", "value": "1"}]}, "identifiers[0].system"),
+            (
+                {"given_name": "X", "identifiers": [{"system": "urn:g2p:id:nowhere", "value": "1"}]},
+                "identifiers[0].system",
+            ),
             ({"family_name": "no given name"}, "given_name"),
             ({"given_name": "X", "birthdate": "not a date"}, "birthdate"),
             ({"given_name": "X", "unexpected": 1}, "unexpected"),
@@ -136,8 +163,9 @@ class TestRestIndividual(G2PApiCase):
 
     def test_write_needs_write_scope(self):
         with self._api() as api:
-            response = api.post("/api/v2/Individual", json={"given_name": "X"},
-                                headers=self._auth(self.reader, self.reader_secret))
+            response = api.post(
+                "/api/v2/Individual", json={"given_name": "X"}, headers=self._auth(self.reader, self.reader_secret)
+            )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self._audit_rows(resource="/api/v2/Individual", status_code=403).actor, self.reader.client_id)
 

@@ -10,9 +10,13 @@ class TestSecurityGroups(TransactionCase):
         cls.viewer = new_test_user(cls.env, "g2p_viewer", groups="g2p_partner_api.group_registry_viewer")
         cls.officer = new_test_user(cls.env, "g2p_officer", groups="g2p_partner_api.group_registry_officer")
         cls.manager = new_test_user(cls.env, "g2p_api_manager", groups="g2p_partner_api.group_api_manager")
-        cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Grace", "family_name": "Mwale"})
+        cls.person = cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Grace", "family_name": "Mwale"}
+        )
         cls.program = cls.env["g2p.program"].create({"name": "Grant", "state": "active"})
-        cls.membership = cls.env["g2p.program.membership"].create({"partner_id": cls.person.id, "program_id": cls.program.id})
+        cls.membership = cls.env["g2p.program.membership"].create(
+            {"partner_id": cls.person.id, "program_id": cls.program.id}
+        )
         cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
 
     def test_viewer_reads_but_cannot_write(self):
@@ -26,8 +30,13 @@ class TestSecurityGroups(TransactionCase):
         with self.assertRaises(AccessError):
             self.membership.with_user(self.viewer).action_enroll()
         with self.assertRaises(AccessError):
-            self.env["g2p.reg.id"].with_user(self.viewer).create({
-                "partner_id": self.person.id, "id_type_id": self.env.ref("g2p_partner_api.id_type_passport").id, "value": "P1"})
+            self.env["g2p.reg.id"].with_user(self.viewer).create(
+                {
+                    "partner_id": self.person.id,
+                    "id_type_id": self.env.ref("g2p_partner_api.id_type_passport").id,
+                    "value": "P1",
+                }
+            )
 
     def test_officer_registers_and_enrols(self):
         person = self.env["res.partner"].with_user(self.officer).create({"is_registrant": True, "given_name": "Esther"})
@@ -100,11 +109,19 @@ class TestConsentAlwaysOn(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestRolesInUserForm(TransactionCase):
     def test_roles_are_selections_without_debug_mode(self):
-        by_category = {app: (kind, groups) for app, kind, groups, _section in self.env["res.groups"].get_groups_by_application()}
+        by_category = {
+            app: (kind, groups) for app, kind, groups, _section in self.env["res.groups"].get_groups_by_application()
+        }
         registry = self.env.ref("g2p_partner_api.module_category_g2p_registry")
         api = self.env.ref("g2p_partner_api.module_category_g2p_partner_api")
-        self.assertEqual(by_category[registry], ("selection", self.env.ref("g2p_partner_api.group_registry_viewer")
-                                                 | self.env.ref("g2p_partner_api.group_registry_officer")
-                                                 | self.env.ref("g2p_partner_api.group_registry_approver")))
+        self.assertEqual(
+            by_category[registry],
+            (
+                "selection",
+                self.env.ref("g2p_partner_api.group_registry_viewer")
+                | self.env.ref("g2p_partner_api.group_registry_officer")
+                | self.env.ref("g2p_partner_api.group_registry_approver"),
+            ),
+        )
         self.assertEqual(by_category[api], ("selection", self.env.ref("g2p_partner_api.group_api_manager")))
         self.assertEqual({registry.parent_id, api.parent_id}, {self.env.ref("g2p_partner_api.module_category_g2p")})

@@ -9,22 +9,30 @@ class TestShownOnceSecrets(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        new_test_user(cls.env, "secret_viewer", password="secret_viewer_pw",
-                      groups="g2p_partner_api.group_registry_approver")
-        new_test_user(cls.env, "secret_manager", password="secret_manager_pw",
-                      groups="g2p_partner_api.group_api_manager")
+        new_test_user(
+            cls.env, "secret_viewer", password="secret_viewer_pw", groups="g2p_partner_api.group_registry_approver"
+        )
+        new_test_user(
+            cls.env, "secret_manager", password="secret_manager_pw", groups="g2p_partner_api.group_api_manager"
+        )
         cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
         cls.client._generate_secret()
         cls.client_hash = cls.client.sudo().secret_hash
-        cls.subscription = cls.env["g2p.api.subscription"].create({
-            "name": "Events", "client_id": cls.client.id, "target_url": "https://partner.invalid/events",
-            "event_type_ids": [(6, 0, cls.env["g2p.api.event.type"].search([], limit=1).ids)],
-        })
+        cls.subscription = cls.env["g2p.api.subscription"].create(
+            {
+                "name": "Events",
+                "client_id": cls.client.id,
+                "target_url": "https://partner.invalid/events",
+                "event_type_ids": [(6, 0, cls.env["g2p.api.event.type"].search([], limit=1).ids)],
+            }
+        )
         cls.hmac_secret = cls.subscription._generate_hmac_secret()
 
     def _call_button(self, record, method):
-        return self.make_jsonrpc_request("/web/dataset/call_button", {
-            "model": record._name, "method": method, "args": [record.ids], "kwargs": {"context": {}}})
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_button",
+            {"model": record._name, "method": method, "args": [record.ids], "kwargs": {"context": {}}},
+        )
 
     def _messages(self):
         return self.client.message_ids.ids
@@ -32,8 +40,10 @@ class TestShownOnceSecrets(HttpCase):
     def test_registry_staff_cannot_rotate_secrets(self):
         self.authenticate("secret_viewer", "secret_viewer_pw")
         messages = self._messages()
-        for record, method in [(self.client, "action_generate_secret"),
-                               (self.subscription, "action_generate_hmac_secret")]:
+        for record, method in [
+            (self.client, "action_generate_secret"),
+            (self.subscription, "action_generate_hmac_secret"),
+        ]:
             with self.assertRaises(JsonRpcException) as refused:
                 self._call_button(record, method)
             self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
@@ -45,8 +55,10 @@ class TestShownOnceSecrets(HttpCase):
     def test_api_manager_gets_the_secret_once_in_a_dialog_action_only(self):
         self.authenticate("secret_manager", "secret_manager_pw")
         action = self._call_button(self.client, "action_generate_secret")
-        self.assertEqual((action["type"], action["tag"], action["target"]),
-                         ("ir.actions.client", "g2p_partner_api.shown_once_secret", "new"))
+        self.assertEqual(
+            (action["type"], action["tag"], action["target"]),
+            ("ir.actions.client", "g2p_partner_api.shown_once_secret", "new"),
+        )
         self.assertEqual(action["params"]["reference"], self.client.client_id)
         clear = action["params"]["secret"]
         self.env.invalidate_all()
@@ -58,7 +70,9 @@ class TestShownOnceSecrets(HttpCase):
         self.assertFalse(self.env.cr.fetchall())
 
         action = self._call_button(self.subscription, "action_generate_hmac_secret")
-        self.assertEqual((action["tag"], action["params"]["reference"]), ("g2p_partner_api.shown_once_secret", "Events"))
+        self.assertEqual(
+            (action["tag"], action["params"]["reference"]), ("g2p_partner_api.shown_once_secret", "Events")
+        )
         self.env.invalidate_all()
         self.assertEqual(self.subscription.sudo().hmac_secret, action["params"]["secret"])
         self.assertNotEqual(action["params"]["secret"], self.hmac_secret)

@@ -69,4 +69,3 @@ class TestKeyRotationGrace(G2PApiCase):
         old.retired_on = old.retired_on - self.Key._grace()  # the grace period is over
         self.assertEqual(self._jwks_kids(), [new.kid])
         self.assertEqual(self._read_with(token), 401)
-

@@ -50,8 +50,10 @@ class TestPerCallOverhead(G2PApiCase):
         self.assertEqual(len(audit), 1, text)
         self.assertTrue(audit[0].startswith("INSERT"))
         row = self._audit_rows(resource=f"/api/v2/Individual/{self.amina.uuid}")[0]
-        self.assertEqual((row.actor, row.client_id, row.outcome, row.status_code, row.action, row.source),
-                         (self.client.client_id, self.client, "success", 200, "GET /Individual/{uuid}", "/api/v2"))
+        self.assertEqual(
+            (row.actor, row.client_id, row.outcome, row.status_code, row.action, row.source),
+            (self.client.client_id, self.client, "success", 200, "GET /Individual/{uuid}", "/api/v2"),
+        )
         self.assertEqual((row.specversion, row.event_type), ("1.0", "org.g2p.partner_api.call"))
         self.assertTrue(row.event_id and row.time and row.latency_ms > 0)
 

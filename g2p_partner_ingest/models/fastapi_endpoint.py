@@ -21,7 +21,11 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = {"routers": [ingest_router], "render_error": render_ingest_error, "version": "1.0",
-                     "max_body_bytes": max_body_bytes,
-                     "summary": "Partner data ingestion: signed payloads into the registry's approval pipeline."}
+        apps[APP] = {
+            "routers": [ingest_router],
+            "render_error": render_ingest_error,
+            "version": "1.0",
+            "max_body_bytes": max_body_bytes,
+            "summary": "Partner data ingestion: signed payloads into the registry's approval pipeline.",
+        }
         return apps

@@ -17,25 +17,46 @@ class G2PIngestDataModel(models.Model):
 
     mnemonic = fields.Char(required=True, tracking=True, help="Upper-case name partners pass as ?data_model=")
     description = fields.Text()
-    detection_pattern_ids = fields.One2many("g2p.ingest.detection.pattern", "data_model_id", string="Detection patterns",
-                                            help="All must match for the model to be picked when no data_model is given.")
-    key_path_sender = fields.Char(required=True, default="$.body.header.sender_id",
-                                  help="JSONPath (over {headers, body}) of the partner mnemonic")
+    detection_pattern_ids = fields.One2many(
+        "g2p.ingest.detection.pattern",
+        "data_model_id",
+        string="Detection patterns",
+        help="All must match for the model to be picked when no data_model is given.",
+    )
+    key_path_sender = fields.Char(
+        required=True, default="$.body.header.sender_id", help="JSONPath (over {headers, body}) of the partner mnemonic"
+    )
     key_path_message_id = fields.Char(required=True, default="$.body.header.message_id")
-    key_path_signature = fields.Char(default="$.body.signature",
-                                     help="Where the JWS is; whether it is required is a setting of each API client")
+    key_path_signature = fields.Char(
+        default="$.body.signature", help="Where the JWS is; whether it is required is a setting of each API client"
+    )
     key_path_signature_payload = fields.Char(default="$.body.message", help="The exact object the partner signed")
     is_list = fields.Boolean(string="Batch (list of items)")
-    key_path_list_elements = fields.Char(help="JSONPath of the list whose elements are the items, e.g. $.body.message.households")
+    key_path_list_elements = fields.Char(
+        help="JSONPath of the list whose elements are the items, e.g. $.body.message.households"
+    )
     max_items = fields.Integer(default=5000, required=True)
-    target = fields.Selection([("individual", "Individuals"), ("group", "Groups (households)")], required=True,
-                              default="individual", string="Target register")
+    target = fields.Selection(
+        [("individual", "Individuals"), ("group", "Groups (households)")],
+        required=True,
+        default="individual",
+        string="Target register",
+    )
     transformation_template = fields.Text(
-        required=True, help="Sandboxed Jinja: item (one element) → canonical registrant JSON (see the module README)")
-    match_id_type_id = fields.Many2one("g2p.id.type", string="Matching identifier type", required=True,
-                                       help="An existing registrant with this identifier is updated (UPDATE); otherwise ADD.")
-    response_template = fields.Text(help="Optional Jinja rendering the acknowledgement; context: response (the G2P envelope)")
-    auto_approve = fields.Boolean(tracking=True, help="Apply change requests without a person's approval (off by default).")
+        required=True, help="Sandboxed Jinja: item (one element) → canonical registrant JSON (see the module README)"
+    )
+    match_id_type_id = fields.Many2one(
+        "g2p.id.type",
+        string="Matching identifier type",
+        required=True,
+        help="An existing registrant with this identifier is updated (UPDATE); otherwise ADD.",
+    )
+    response_template = fields.Text(
+        help="Optional Jinja rendering the acknowledgement; context: response (the G2P envelope)"
+    )
+    auto_approve = fields.Boolean(
+        tracking=True, help="Apply change requests without a person's approval (off by default)."
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -48,21 +69,39 @@ class G2PIngestDataModel(models.Model):
         # auto-approval skips the four-eyes review: API Managers configure data models, only a
         # system administrator lets their change requests apply without a person
         return dict(super()._safe_settings(), auto_approve=False)
+
     @api.onchange("mnemonic")
     def _onchange_mnemonic(self):
         if self.mnemonic:
             self.mnemonic = self.mnemonic.upper()
 
-    @api.constrains("mnemonic", "transformation_template", "response_template", "is_list", "key_path_list_elements",
-                    "key_path_sender", "key_path_message_id", "key_path_signature", "key_path_signature_payload")
+    @api.constrains(
+        "mnemonic",
+        "transformation_template",
+        "response_template",
+        "is_list",
+        "key_path_list_elements",
+        "key_path_sender",
+        "key_path_message_id",
+        "key_path_signature",
+        "key_path_signature_payload",
+    )
     def _check_metadata(self):
         for rec in self:
             if rec.mnemonic != rec.mnemonic.upper() or not re.fullmatch(r"[A-Z0-9_]+", rec.mnemonic):
                 raise ValidationError(_("The mnemonic is upper-case letters, digits and underscores."))
             if rec.is_list and not rec.key_path_list_elements:
                 raise ValidationError(_("A batch data model needs the JSONPath of its list elements."))
-            for path in filter(None, [rec.key_path_sender, rec.key_path_message_id, rec.key_path_signature,
-                                      rec.key_path_signature_payload, rec.key_path_list_elements]):
+            for path in filter(
+                None,
+                [
+                    rec.key_path_sender,
+                    rec.key_path_message_id,
+                    rec.key_path_signature,
+                    rec.key_path_signature_payload,
+                    rec.key_path_list_elements,
+                ],
+            ):
                 try:
                     jsonpath.compile_path(path)
                 except jsonpath.JsonPathInvalid as exc:

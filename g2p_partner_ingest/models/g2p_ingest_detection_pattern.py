@@ -19,8 +19,11 @@ class G2PIngestDetectionPattern(models.Model):
 
     data_model_id = fields.Many2one("g2p.ingest.data.model", required=True, ondelete="cascade")
     json_path = fields.Char(required=True, help="JSONPath over {headers, body}")
-    regex = fields.Char(required=True, help="The value found there must match this regular expression (whole value); "
-                                            f"a match taking longer than {MATCH_TIMEOUT_SECONDS} s counts as an error")
+    regex = fields.Char(
+        required=True,
+        help="The value found there must match this regular expression (whole value); "
+        f"a match taking longer than {MATCH_TIMEOUT_SECONDS} s counts as an error",
+    )
 
     @api.constrains("json_path", "regex")
     def _check_pattern(self):

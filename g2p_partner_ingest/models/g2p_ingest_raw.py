@@ -53,15 +53,20 @@ class G2PIngestRaw(models.Model):
     ingestion_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
     state = fields.Selection(
         [("pending", "In pipeline"), ("done", "Change request created"), ("failed", "Failed")],
-        compute="_compute_state", store=True, index=True,
+        compute="_compute_state",
+        store=True,
+        index=True,
     )
     error_code = fields.Char(readonly=True)
     error_message = fields.Text(readonly=True)
     change_request_id = fields.Many2one("g2p.change.request", readonly=True, ondelete="set null")
 
     _sql_constraints = [
-        ("message_item_unique", "unique(client_id, message_id, item_index)",
-         "This message was already received from this partner."),
+        (
+            "message_item_unique",
+            "unique(client_id, message_id, item_index)",
+            "This message was already received from this partner.",
+        ),
     ]
 
     @api.model_create_multi
@@ -97,9 +102,10 @@ class G2PIngestRaw(models.Model):
 
     def _enqueue(self, step):
         for start in range(0, len(self), self.CHUNK_SIZE):
-            chunk = self[start:start + self.CHUNK_SIZE]
+            chunk = self[start : start + self.CHUNK_SIZE]
             chunk.with_delay(
-                channel=CHANNELS[step], identity_key=f"g2p_ingest:{step}:{chunk[0].ingest_id}:{len(chunk)}",
+                channel=CHANNELS[step],
+                identity_key=f"g2p_ingest:{step}:{chunk[0].ingest_id}:{len(chunk)}",
                 description=f"Ingest {step} of {len(chunk)} item(s) from {chunk[0].ingest_id}",
             )._run_step(step)
 
@@ -206,8 +212,14 @@ class G2PIngestRaw(models.Model):
                 answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
                 continue
             operation, existing = CR._match(data_model, canonical)
-            answers.append({"item_index": index, "operation": operation.upper(), "registrant": existing.uuid or None,
-                            "canonical": canonical})
+            answers.append(
+                {
+                    "item_index": index,
+                    "operation": operation.upper(),
+                    "registrant": existing.uuid or None,
+                    "canonical": canonical,
+                }
+            )
         return answers
 
     def _step_ingestion(self):

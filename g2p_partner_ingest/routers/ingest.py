@@ -25,7 +25,8 @@ DRY_RUN_DOC = (
     "Run every check (data model, paths, sender, signature within its time window and bound to the message id) "
     "and the classification and transformation of each item in memory, and answer what would happen: per item the "
     "canonical registrant, ADD or UPDATE and of whom (registrant uuid), or the error code. Nothing is written and the "
-    "message id is not used up: the real call with the same message id is accepted afterwards.")
+    "message id is not used up: the real call with the same message id is accepted afterwards."
+)
 
 
 def _explicit_data_model(env, data_model, register_id, intake_form_id):
@@ -59,8 +60,10 @@ def _detect(candidates, wrapped):
         found = next((m for m in candidates if m._matches(wrapped)), None)
     except DetectionPatternTimeout as exc:
         _logger.warning("A detection pattern of data model %s hit its time limit", exc.args[0])
-        raise IngestError("DATA_MODEL_NOT_FOUND", f"A detection pattern of {exc.args[0]} took too long on this payload; "
-                          "pass ?data_model=.") from exc
+        raise IngestError(
+            "DATA_MODEL_NOT_FOUND",
+            f"A detection pattern of {exc.args[0]} took too long on this payload; pass ?data_model=.",
+        ) from exc
     if not found:
         raise IngestError("DATA_MODEL_NOT_FOUND", "No data model matches this payload; pass ?data_model=.")
     return found
@@ -90,16 +93,27 @@ def ping() -> PingResponse:
     return PingResponse(status="ok")
 
 
-@router.post("/ingest_data", response_model=IngestResponse, response_model_exclude_none=False,
-             responses={413: {"model": IngestResponse, "description": "The body is over g2p_partner_ingest.max_body_bytes "
-                                                                     "(error_code PAYLOAD_TOO_LARGE), refused while read"}},
-             summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)")
+@router.post(
+    "/ingest_data",
+    response_model=IngestResponse,
+    response_model_exclude_none=False,
+    responses={
+        413: {
+            "model": IngestResponse,
+            "description": "The body is over g2p_partner_ingest.max_body_bytes "
+            "(error_code PAYLOAD_TOO_LARGE), refused while read",
+        }
+    },
+    summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)",
+)
 def ingest_data(
     request: Request,
     env: Annotated[Environment, Depends(odoo_env)],
     body: Annotated[dict[str, Any], Body()],
     data_model: Annotated[str | None, Query(max_length=64)] = None,
-    register_id: Annotated[str | None, Query(max_length=64, description="with intake_form_id: skip classification")] = None,
+    register_id: Annotated[
+        str | None, Query(max_length=64, description="with intake_form_id: skip classification")
+    ] = None,
     intake_form_id: Annotated[str | None, Query(max_length=64)] = None,
     dry_run: Annotated[bool, Query(description=DRY_RUN_DOC)] = False,
 ):
@@ -137,7 +151,9 @@ def ingest_data(
         if len(items) > model.max_items:
             raise IngestError("INVALID_REQUEST", f"At most {model.max_items} items per call.")
     else:
-        item = jsonpath.find_first(model.key_path_signature_payload, wrapped) if model.key_path_signature_payload else body
+        item = (
+            jsonpath.find_first(model.key_path_signature_payload, wrapped) if model.key_path_signature_payload else body
+        )
         items = [item if item is not None else body]
     # 4. signature over the exact signed object, bound to the message id and its time: required
     # unless an administrator switched it off for this client (never the caller's choice)
@@ -161,41 +177,86 @@ def ingest_data(
         raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {model.mnemonic}.")
     if dry_run:
         # the plain envelope, never the data model's legacy acknowledgement template: this answer is for developers
-        return envelope(message_id, None, {"dry_run": True, "data_model": model.mnemonic, "duplicate": False,
-                                           "item_count": len(items), "items": Raw._dry_run(model, items, not bypass)})
+        return envelope(
+            message_id,
+            None,
+            {
+                "dry_run": True,
+                "data_model": model.mnemonic,
+                "duplicate": False,
+                "item_count": len(items),
+                "items": Raw._dry_run(model, items, not bypass),
+            },
+        )
     correlation_id = str(uuid.uuid4())
     source_system = request.headers.get("x-source-system") or client.default_source_system
-    rows = Raw.create([{
-        "correlation_id": correlation_id, "ingest_id": str(uuid.uuid4()), "message_id": message_id, "item_index": index,
-        "client_id": client.id, "source_system": source_system, "data_model_id": model.id,
-        "payload": json.dumps(item, ensure_ascii=False),
-        "classification_status": "skipped" if bypass else "pending",
-        # given rather than defaulted/computed: for 1,000-item calls the ORM's defaults and the
-        # stored compute of state cost about a third of the acceptance time
-        "transformation_status": "pending", "ingestion_status": "pending", "state": "pending",
-    } for index, item in enumerate(items)])
+    rows = Raw.create(
+        [
+            {
+                "correlation_id": correlation_id,
+                "ingest_id": str(uuid.uuid4()),
+                "message_id": message_id,
+                "item_index": index,
+                "client_id": client.id,
+                "source_system": source_system,
+                "data_model_id": model.id,
+                "payload": json.dumps(item, ensure_ascii=False),
+                "classification_status": "skipped" if bypass else "pending",
+                # given rather than defaulted/computed: for 1,000-item calls the ORM's defaults and the
+                # stored compute of state cost about a third of the acceptance time
+                "transformation_status": "pending",
+                "ingestion_status": "pending",
+                "state": "pending",
+            }
+            for index, item in enumerate(items)
+        ]
+    )
     rows._enqueue_later("transformation" if bypass else "classification")
     request.state.correlation_id = correlation_id
-    return render(model, envelope(message_id, correlation_id, {
-        "correlation_id": correlation_id, "ingest_ids": rows.mapped("ingest_id"), "item_count": len(rows)}))
+    return render(
+        model,
+        envelope(
+            message_id,
+            correlation_id,
+            {"correlation_id": correlation_id, "ingest_ids": rows.mapped("ingest_id"), "item_count": len(rows)},
+        ),
+    )
 
 
-@router.get("/ingest_status/{correlation_id}", response_model=IngestStatusResponse, responses=ERROR_RESPONSES,
-            summary="Status of every item of one ingest call (Bearer token of the sending client)")
+@router.get(
+    "/ingest_status/{correlation_id}",
+    response_model=IngestStatusResponse,
+    responses=ERROR_RESPONSES,
+    summary="Status of every item of one ingest call (Bearer token of the sending client)",
+)
 def ingest_status(
     correlation_id: UuidPath,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(authenticated_client)],
 ) -> IngestStatusResponse:
-    rows = env["g2p.ingest.raw"].sudo().search(
-        [("correlation_id", "=", correlation_id), ("client_id", "=", client.id)], order="item_index")
+    rows = (
+        env["g2p.ingest.raw"]
+        .sudo()
+        .search([("correlation_id", "=", correlation_id), ("client_id", "=", client.id)], order="item_index")
+    )
     if not rows:
         raise ApiError(404, "not_found", f"No ingest call {correlation_id} from this client.")
-    return IngestStatusResponse(correlation_id=correlation_id, items=[{
-        "ingest_id": r.ingest_id, "item_index": r.item_index, "state": r.state,
-        "classification_status": r.classification_status, "transformation_status": r.transformation_status,
-        "ingestion_status": r.ingestion_status, "error_code": r.error_code or None, "error_message": r.error_message or None,
-        "change_request": r.change_request_id.name or None,
-        "change_request_state": r.change_request_id.state or None,
-        "operation": r.change_request_id.operation.upper() if r.change_request_id else None,
-    } for r in rows])
+    return IngestStatusResponse(
+        correlation_id=correlation_id,
+        items=[
+            {
+                "ingest_id": r.ingest_id,
+                "item_index": r.item_index,
+                "state": r.state,
+                "classification_status": r.classification_status,
+                "transformation_status": r.transformation_status,
+                "ingestion_status": r.ingestion_status,
+                "error_code": r.error_code or None,
+                "error_message": r.error_message or None,
+                "change_request": r.change_request_id.name or None,
+                "change_request_state": r.change_request_id.state or None,
+                "operation": r.change_request_id.operation.upper() if r.change_request_id else None,
+            }
+            for r in rows
+        ],
+    )

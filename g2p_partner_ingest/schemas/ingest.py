@@ -16,7 +16,9 @@ class DryRunItem(BaseModel):
     """What the pipeline would make of one item: the change request it would propose, or why it would fail."""
 
     item_index: int
-    operation: Literal["ADD", "UPDATE"] | None = Field(None, description="ADD (new registrant) or UPDATE (of registrant)")
+    operation: Literal["ADD", "UPDATE"] | None = Field(
+        None, description="ADD (new registrant) or UPDATE (of registrant)"
+    )
     registrant: str | None = Field(None, description="uuid of the registrant an UPDATE would change")
     canonical: dict[str, Any] | None = Field(None, description="The canonical registrant the transformation makes")
     error_code: str | None = Field(None, description="CLASSIFICATION_FAILED or TRANSFORMATION_FAILED")
@@ -26,18 +28,43 @@ class DryRunItem(BaseModel):
 class DryRunPayload(BaseModel):
     """The answer of ?dry_run=true: nothing was written, the message id is still unused."""
 
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{
-        "dry_run": True, "data_model": "PERSON_JSON", "duplicate": False, "item_count": 2, "items": [
-            {"item_index": 0, "operation": "UPDATE", "registrant": "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10",
-             "canonical": {"given_name": "Grace", "family_name": "Kamau",
-                           "identifiers": [{"system": "urn:g2p:id:national-id", "value": "90000001"}]}},
-            {"item_index": 1, "error_code": "TRANSFORMATION_FAILED", "error_message": "Canonical registrant invalid: ..."},
-        ]}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "dry_run": True,
+                    "data_model": "PERSON_JSON",
+                    "duplicate": False,
+                    "item_count": 2,
+                    "items": [
+                        {
+                            "item_index": 0,
+                            "operation": "UPDATE",
+                            "registrant": "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10",
+                            "canonical": {
+                                "given_name": "Grace",
+                                "family_name": "Kamau",
+                                "identifiers": [{"system": "urn:g2p:id:national-id", "value": "90000001"}],
+                            },
+                        },
+                        {
+                            "item_index": 1,
+                            "error_code": "TRANSFORMATION_FAILED",
+                            "error_message": "Canonical registrant invalid: ...",
+                        },
+                    ],
+                }
+            ]
+        },
+    }
 
     dry_run: Literal[True]
     data_model: str
-    duplicate: bool = Field(description="The message id was already accepted: a real call would answer the "
-                                        "original correlation_id and write nothing")
+    duplicate: bool = Field(
+        description="The message id was already accepted: a real call would answer the "
+        "original correlation_id and write nothing"
+    )
     correlation_id: str | None = Field(None, description="With duplicate: the original call's correlation id")
     ingest_ids: list[str] | None = None
     item_count: int | None = None

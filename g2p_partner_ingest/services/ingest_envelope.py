@@ -3,8 +3,8 @@
 import logging
 from datetime import UTC, datetime
 
-from fastapi.exceptions import RequestValidationError
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 
 from odoo.addons.g2p_partner_api.services import templates
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, RateLimited, to_status_and_body
@@ -25,9 +25,11 @@ class IngestError(Exception):
 def envelope(message_id, correlation_id, payload=None, error_code=None, error_message=None):
     return {
         "response_header": {
-            "message_id": message_id, "correlation_id": correlation_id,
+            "message_id": message_id,
+            "correlation_id": correlation_id,
             "response_status": "ERROR" if error_code else "SUCCESS",
-            "error_code": error_code, "error_message": error_message,
+            "error_code": error_code,
+            "error_message": error_message,
             "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         },
         "response_payload": payload,

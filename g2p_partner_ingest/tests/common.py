@@ -4,13 +4,17 @@ import uuid
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 
 
 def public_pem(key):
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 class IngestCase(G2PApiCase):
@@ -21,8 +25,12 @@ class IngestCase(G2PApiCase):
         super().setUpClass()
         cls.key = ec.generate_private_key(ec.SECP256R1())
         cls.client, cls.secret = cls._create_client(
-            "Kobo collect", scopes=["individual:read"], partner_mnemonic="KOBO", public_key=public_pem(cls.key),
-            default_source_system="kobo")
+            "Kobo collect",
+            scopes=["individual:read"],
+            partner_mnemonic="KOBO",
+            public_key=public_pem(cls.key),
+            default_source_system="kobo",
+        )
         cls.Raw = cls.env["g2p.ingest.raw"]
         cls.CR = cls.env["g2p.change.request"]
 
@@ -39,14 +47,20 @@ class IngestCase(G2PApiCase):
     def body(self, message, key=None, algorithm="ES256", message_id=None, sender="KOBO", sign=True, issued_at=None):
         body = {"header": {"message_id": message_id or str(uuid.uuid4()), "sender_id": sender}, "message": message}
         if sign:
-            body["signature"] = self.signature(message, key or self.key, body["header"]["message_id"], algorithm, issued_at)
+            body["signature"] = self.signature(
+                message, key or self.key, body["header"]["message_id"], algorithm, issued_at
+            )
         return body
 
     def post(self, body, params=None, raw=None):
         with self._api() as api:
             if raw is not None:
-                return api.post("/partner/ingest_data", content=raw, params=params or {},
-                                headers={"Content-Type": "application/json"})
+                return api.post(
+                    "/partner/ingest_data",
+                    content=raw,
+                    params=params or {},
+                    headers={"Content-Type": "application/json"},
+                )
             return api.post("/partner/ingest_data", json=body, params=params or {})
 
     def run_jobs(self, model_names=("g2p.ingest.raw", "g2p.change.request")):

@@ -40,7 +40,9 @@ class TestIngestEndpoint(IngestCase):
 
     def test_signature_attacks(self):
         message = {"person": self.person()}
-        self.assertRejected(self.post(self.body(message, key=ec.generate_private_key(ec.SECP256R1()))), "REQUEST_VALIDATION_ERROR")
+        self.assertRejected(
+            self.post(self.body(message, key=ec.generate_private_key(ec.SECP256R1()))), "REQUEST_VALIDATION_ERROR"
+        )
         tampered = self.body(message)
         tampered["message"]["person"]["national_id"] = "66666666"
         self.assertRejected(self.post(tampered), "REQUEST_VALIDATION_ERROR")
@@ -50,7 +52,8 @@ class TestIngestEndpoint(IngestCase):
         # key confusion: HS256 with the client's public key as the secret
         confused = self.body(message)
         confused["signature"] = jwt.api_jws.PyJWS().encode(
-            jwt.utils.force_bytes(__import__("json").dumps(message)), b"x" * 32, algorithm="HS256")
+            jwt.utils.force_bytes(__import__("json").dumps(message)), b"x" * 32, algorithm="HS256"
+        )
         self.assertRejected(self.post(confused), "REQUEST_VALIDATION_ERROR")
 
     def test_rs256_signature_accepted(self):
@@ -72,41 +75,61 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual((header["response_status"], header["error_code"]), ("SUCCESS", None))
         self.assertEqual(data["response_payload"]["ingest_ids"], rows.mapped("ingest_id"))
         self.assertEqual(rows.data_model_id.mnemonic, "PERSON_JSON", "detected by pattern")
-        self.assertEqual((rows.classification_status, rows.transformation_status, rows.ingestion_status),
-                         ("done", "done", "done"))
+        self.assertEqual(
+            (rows.classification_status, rows.transformation_status, rows.ingestion_status), ("done", "done", "done")
+        )
         request = rows.change_request_id
         self.assertEqual((request.operation, request.state, request.target), ("add", "pending", "individual"))
-        self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "=", "90000001")]), "nothing written before approval")
+        self.assertFalse(
+            self.env["res.partner"].search([("reg_id_ids.value", "=", "90000001")]), "nothing written before approval"
+        )
         self.assertIn("90000001", request.diff_html)
-        subscription = self.env["g2p.api.subscription"].create({
-            "name": "Kobo feedback", "client_id": self.client.id, "target_url": "https://kobo.example.org/hook",
-            "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_change_request_applied").ids)]})
+        subscription = self.env["g2p.api.subscription"].create(
+            {
+                "name": "Kobo feedback",
+                "client_id": self.client.id,
+                "target_url": "https://kobo.example.org/hook",
+                "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_change_request_applied").ids)],
+            }
+        )
         request.with_user(self.approver).action_approve()
         self.assertEqual(request.state, "applied")
         applied_event = json.loads(subscription.delivery_ids.body)
-        self.assertEqual((applied_event["type"], applied_event["data"]["reference"], applied_event["data"]["registrant"]),
-                         ("org.g2p.change_request.applied", request.name, request.registrant_id.uuid))
+        self.assertEqual(
+            (applied_event["type"], applied_event["data"]["reference"], applied_event["data"]["registrant"]),
+            ("org.g2p.change_request.applied", request.name, request.registrant_id.uuid),
+        )
         person = request.registrant_id
         self.assertEqual((person.name, person.gender_id.code, person.city), ("Grace Kamau", "female", "Zomba"))
         self.assertEqual((person.source_client_id, person.source_system), (self.client, "kobo"))
         self.assertEqual(request.reviewer_id, self.approver)
         self.assertEqual(self._audit_rows(resource="/partner/ingest_data").correlation_id, header["correlation_id"])
         with self._api() as api:
-            status = api.get(f"/partner/ingest_status/{header['correlation_id']}", headers=self._auth(self.client, self.secret))
+            status = api.get(
+                f"/partner/ingest_status/{header['correlation_id']}", headers=self._auth(self.client, self.secret)
+            )
             self.assertEqual(status.status_code, 200, status.text)
             item = status.json()["items"][0]
-            self.assertEqual((item["state"], item["change_request"], item["change_request_state"], item["operation"]),
-                             ("done", request.name, "applied", "ADD"))
+            self.assertEqual(
+                (item["state"], item["change_request"], item["change_request_state"], item["operation"]),
+                ("done", request.name, "applied", "ADD"),
+            )
             other, other_secret = self._create_client("Other", scopes=["individual:read"])
-            self.assertEqual(api.get(f"/partner/ingest_status/{header['correlation_id']}",
-                                     headers=self._auth(other, other_secret)).status_code, 404)
+            self.assertEqual(
+                api.get(
+                    f"/partner/ingest_status/{header['correlation_id']}", headers=self._auth(other, other_secret)
+                ).status_code,
+                404,
+            )
             self.assertEqual(api.get(f"/partner/ingest_status/{header['correlation_id']}").status_code, 401)
 
     def test_update_of_matched_registrant_and_reject(self):
         existing = self.env.ref("g2p_partner_api.demo_individual_03")
         nid = existing.reg_id_ids[0].value
-        data, rows = self.ingest(self.body({"person": self.person(nid=nid, first=existing.given_name, last="Renamed")}),
-                                 params={"data_model": "person_json"})
+        data, rows = self.ingest(
+            self.body({"person": self.person(nid=nid, first=existing.given_name, last="Renamed")}),
+            params={"data_model": "person_json"},
+        )
         request = rows.change_request_id
         self.assertEqual((request.operation, request.registrant_id), ("update", existing))
         self.assertIn("Renamed", request.diff_html)
@@ -119,11 +142,32 @@ class TestIngestEndpoint(IngestCase):
 
     def test_household_batch_with_members_and_response_template(self):
         households = [
-            {"household_id": "HH-77-1", "name": "Otieno household", "village": "Kasungu", "members": [
-                {"first_name": "Musa", "last_name": "Otieno", "national_id": "91000001", "sex": "M", "relationship": "head"},
-                {"first_name": "Ruth", "last_name": "Otieno", "national_id": "91000002", "sex": "F", "relationship": "spouse"}]},
-            {"household_id": "HH-77-2", "name": "Phiri household", "members": [
-                {"first_name": "Lucy", "last_name": "Phiri", "relationship": "head"}]},
+            {
+                "household_id": "HH-77-1",
+                "name": "Otieno household",
+                "village": "Kasungu",
+                "members": [
+                    {
+                        "first_name": "Musa",
+                        "last_name": "Otieno",
+                        "national_id": "91000001",
+                        "sex": "M",
+                        "relationship": "head",
+                    },
+                    {
+                        "first_name": "Ruth",
+                        "last_name": "Otieno",
+                        "national_id": "91000002",
+                        "sex": "F",
+                        "relationship": "spouse",
+                    },
+                ],
+            },
+            {
+                "household_id": "HH-77-2",
+                "name": "Phiri household",
+                "members": [{"first_name": "Lucy", "last_name": "Phiri", "relationship": "head"}],
+            },
         ]
         data, rows = self.ingest(self.body({"households": households}))
         self.assertEqual(data["ack"]["status"], "SUCCESS", "rendered through the data model's response template")
@@ -137,8 +181,10 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual(group.group_member_ids.individual_id.mapped("source_client_id"), self.client)
 
     def test_bypass_skips_classification(self):
-        data, rows = self.ingest(self.body({"person": self.person(nid="92000001")}),
-                                 params={"register_id": "individual", "intake_form_id": "PERSON_JSON"})
+        data, rows = self.ingest(
+            self.body({"person": self.person(nid="92000001")}),
+            params={"register_id": "individual", "intake_form_id": "PERSON_JSON"},
+        )
         self.assertEqual((rows.classification_status, rows.transformation_status), ("skipped", "done"))
         self.assertTrue(rows.change_request_id)
 
@@ -157,6 +203,7 @@ class TestIngestEndpoint(IngestCase):
         edited = self.proposed(request)
         edited["family_name"] = "Kamau-Edited"
         import json
+
         request.with_user(self.approver).write({"proposed_values": json.dumps(edited)})
         self.assertEqual(request.last_editor_id, self.approver)
         with self.assertRaisesRegex(UserError, "Four eyes"):
@@ -169,11 +216,16 @@ class TestIngestEndpoint(IngestCase):
 
     def test_failed_step_retried(self):
         model = self.env.ref("g2p_partner_ingest.data_model_person_json")
-        data, rows = self.ingest(self.body({"person": {"last_name": "No first name"}}), params={"data_model": "PERSON_JSON"})
-        self.assertEqual((rows.state, rows.transformation_status, rows.error_code), ("failed", "failed", "TRANSFORMATION_FAILED"))
+        data, rows = self.ingest(
+            self.body({"person": {"last_name": "No first name"}}), params={"data_model": "PERSON_JSON"}
+        )
+        self.assertEqual(
+            (rows.state, rows.transformation_status, rows.error_code), ("failed", "failed", "TRANSFORMATION_FAILED")
+        )
         self.assertFalse(rows.change_request_id)
         model.transformation_template = model.transformation_template.replace(
-            "p.first_name|tojson", 'p.get("first_name", "Unknown")|tojson')
+            "p.first_name|tojson", 'p.get("first_name", "Unknown")|tojson'
+        )
         rows.action_retry()
         self.assertEqual(self.run_jobs(), 2, "transformation and ingestion run again")
         self.assertEqual((rows.state, rows.error_code), ("done", False))
@@ -181,8 +233,14 @@ class TestIngestEndpoint(IngestCase):
 
     def test_batch_runs_in_chunks_and_a_transient_failure_is_split_out(self):
         self.patch(type(self.Raw), "CHUNK_SIZE", 2)
-        households = [{"household_id": f"HH-CH-{i}", "name": f"Chunk {i}", "members": [
-            {"first_name": "M", "last_name": f"Chunk{i}", "relationship": "head"}]} for i in range(5)]
+        households = [
+            {
+                "household_id": f"HH-CH-{i}",
+                "name": f"Chunk {i}",
+                "members": [{"first_name": "M", "last_name": f"Chunk{i}", "relationship": "head"}],
+            }
+            for i in range(5)
+        ]
         body = self.body({"households": households})
         response = self.post(body)
         self.assertEqual(response.status_code, 200, response.text)
@@ -205,18 +263,31 @@ class TestIngestEndpoint(IngestCase):
         self.run_jobs()
         rows = self.Raw.search([("message_id", "=", body["header"]["message_id"])], order="item_index")
         self.assertEqual(len(rows), 5)
-        self.assertEqual(rows.mapped("state"), ["done"] * 5, "the item that hit a transient error went on in its own job")
+        self.assertEqual(
+            rows.mapped("state"), ["done"] * 5, "the item that hit a transient error went on in its own job"
+        )
         self.assertTrue(failed_once)
-        single = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"),
-                                               ("func_string", "ilike", "ingestion")]).filtered(lambda j: j.records == rows[3])
+        single = (
+            self.env["queue.job"]
+            .search([("model_name", "=", "g2p.ingest.raw"), ("func_string", "ilike", "ingestion")])
+            .filtered(lambda j: j.records == rows[3])
+        )
         self.assertTrue(single, "the failing item was moved to a job of its own")
 
     def _person_list_model(self):
         person = self.env.ref("g2p_partner_ingest.data_model_person_json")
-        return person.copy({
-            "mnemonic": "PERSON_LIST", "is_list": True, "key_path_list_elements": "$.body.message.people",
-            "transformation_template": person.transformation_template.replace("{% set p = item.person %}", "{% set p = item %}"),
-            "auto_approve": True, "detection_pattern_ids": False})
+        return person.copy(
+            {
+                "mnemonic": "PERSON_LIST",
+                "is_list": True,
+                "key_path_list_elements": "$.body.message.people",
+                "transformation_template": person.transformation_template.replace(
+                    "{% set p = item.person %}", "{% set p = item %}"
+                ),
+                "auto_approve": True,
+                "detection_pattern_ids": False,
+            }
+        )
 
     def test_auto_approved_chunk_applied_as_one_batch(self):
         self._person_list_model()
@@ -230,13 +301,18 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual(registrants.mapped("source_client_id"), self.client, "provenance kept in the batch")
         self.assertEqual(sorted(registrants.reg_id_ids.mapped("value")), [f"9610000{i}" for i in range(4)])
         self.assertTrue(all("Applied to" in (r.message_ids[:1].body or "") for r in requests))
-        jobs = self.env["queue.job"].search([("model_name", "=", "g2p.ingest.raw"), ("func_string", "ilike", "ingestion")])
+        jobs = self.env["queue.job"].search(
+            [("model_name", "=", "g2p.ingest.raw"), ("func_string", "ilike", "ingestion")]
+        )
         self.assertEqual(len(jobs), 1, "one ingestion job for the chunk")
 
     def test_batch_falls_back_item_by_item_when_items_depend_on_each_other(self):
         self._person_list_model()
-        people = [self.person(nid="96200001", first="First"), self.person(nid="96200001", first="Same id"),
-                  self.person(nid="96200003", first="Third")]
+        people = [
+            self.person(nid="96200001", first="First"),
+            self.person(nid="96200001", first="Same id"),
+            self.person(nid="96200003", first="Third"),
+        ]
         data, rows = self.ingest(self.body({"people": people}), params={"data_model": "PERSON_LIST"})
         requests = rows.change_request_id
         self.assertEqual(len(requests), 3, "every item still gets its change request")

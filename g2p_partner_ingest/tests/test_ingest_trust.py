@@ -59,13 +59,24 @@ class TestIngestTrust(IngestCase):
     # --- item 6: the client decides whether it must sign, never the caller --------------------
     def test_signature_required_whatever_data_model_the_caller_picks(self):
         unsigned_model = self.env.ref("g2p_partner_ingest.data_model_person_json").copy(
-            {"mnemonic": "PERSON_NOSIG", "key_path_signature": False, "auto_approve": True, "detection_pattern_ids": False})
+            {
+                "mnemonic": "PERSON_NOSIG",
+                "key_path_signature": False,
+                "auto_approve": True,
+                "detection_pattern_ids": False,
+            }
+        )
         message = {"person": self.person(nid="97300001")}
-        for params in ({"data_model": "PERSON_JSON"}, {"data_model": unsigned_model.mnemonic},
-                       {"register_id": "individual", "intake_form_id": unsigned_model.mnemonic}):
+        for params in (
+            {"data_model": "PERSON_JSON"},
+            {"data_model": unsigned_model.mnemonic},
+            {"register_id": "individual", "intake_form_id": unsigned_model.mnemonic},
+        ):
             self.assertRefused(self.post(self.body(message, sign=False), params=params), "INVALID_REQUEST")
             forged = self.post(self.body(message, key=ec.generate_private_key(ec.SECP256R1())), params=params)
-            self.assertIn(forged.json()["response_header"]["error_code"], ("INVALID_REQUEST", "REQUEST_VALIDATION_ERROR"))
+            self.assertIn(
+                forged.json()["response_header"]["error_code"], ("INVALID_REQUEST", "REQUEST_VALIDATION_ERROR")
+            )
         self.assertFalse(self.Raw.search_count([]))
         self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "=", "97300001")]))
 
@@ -73,8 +84,9 @@ class TestIngestTrust(IngestCase):
         with self.assertRaises(AccessError):
             self.client.with_user(self.api_manager).write({"ingest_allow_unsigned": True})
         with self.assertRaises(AccessError):
-            self.Client.with_user(self.api_manager).create({"name": "Lax", "partner_mnemonic": "LAX",
-                                                             "ingest_allow_unsigned": True})
+            self.Client.with_user(self.api_manager).create(
+                {"name": "Lax", "partner_mnemonic": "LAX", "ingest_allow_unsigned": True}
+            )
         self.assertFalse(self.client.ingest_allow_unsigned)
         self.assertFalse(self.Client.search([("partner_mnemonic", "=", "LAX")]))
         self.assertRefused(self.post(self.body({"person": self.person(nid="97400001")}, sign=False)), "INVALID_REQUEST")
@@ -84,9 +96,16 @@ class TestIngestTrust(IngestCase):
         self.client.with_user(self.api_manager).write({"ingest_allow_unsigned": False})  # back to safe: anyone may
 
     def test_intake_bypass_cannot_pair_one_model_checks_with_another_auto_approve(self):
-        list_model = self.env.ref("g2p_partner_ingest.data_model_person_json").copy({
-            "mnemonic": "PERSON_LIST_AUTO", "is_list": True, "key_path_list_elements": "$.body.message.people",
-            "max_items": 1, "auto_approve": True, "detection_pattern_ids": False})
+        list_model = self.env.ref("g2p_partner_ingest.data_model_person_json").copy(
+            {
+                "mnemonic": "PERSON_LIST_AUTO",
+                "is_list": True,
+                "key_path_list_elements": "$.body.message.people",
+                "max_items": 1,
+                "auto_approve": True,
+                "detection_pattern_ids": False,
+            }
+        )
         people = {"people": [self.person(nid="97500001"), self.person(nid="97500002")]}
         mixed = {"data_model": "PERSON_JSON", "register_id": "individual", "intake_form_id": list_model.mnemonic}
         self.assertRefused(self.post(self.body(people), params=mixed), "INVALID_REQUEST")
@@ -103,8 +122,10 @@ class TestIngestTrust(IngestCase):
         self.assertRefused(self.post(forged), "REQUEST_VALIDATION_ERROR")
         row = self._last_audit()
         self.assertFalse(row.client_id, "not attributed to KOBO")
-        self.assertEqual((row.actor, row.outcome, row.error_code),
-                         ("unauthenticated (claimed 'KOBO')", "failure", "REQUEST_VALIDATION_ERROR"))
+        self.assertEqual(
+            (row.actor, row.outcome, row.error_code),
+            ("unauthenticated (claimed 'KOBO')", "failure", "REQUEST_VALIDATION_ERROR"),
+        )
         self.assertFalse(self._audit_rows(client_id=self.client.id))
         self.ingest(self.body({"person": self.person(nid="97600002")}))
         self.assertEqual((self._last_audit().client_id, self._last_audit().actor), (self.client, "KOBO"))
@@ -122,8 +143,9 @@ class TestIngestTrust(IngestCase):
         with self._api() as api:
             chunked = api.post("/partner/ingest_data", content=chunks(), headers={"Content-Type": "application/json"})
             self.assertNotIn("content-length", chunked.request.headers, "sent chunked, no declared length")
-            declared = api.post("/partner/ingest_data", content=b"{" + b" " * 4096 + b"}",
-                                headers={"Content-Type": "application/json"})
+            declared = api.post(
+                "/partner/ingest_data", content=b"{" + b" " * 4096 + b"}", headers={"Content-Type": "application/json"}
+            )
         for response in (chunked, declared):
             self.assertRefused(response, "PAYLOAD_TOO_LARGE", status=413)
         self.assertEqual(self._last_audit().error_code, "PAYLOAD_TOO_LARGE")

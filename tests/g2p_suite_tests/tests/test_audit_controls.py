@@ -24,8 +24,10 @@ class TestAuditControlsPerApp(DciCase):
         cls.rest_client, cls.rest_secret = cls._create_client("Programme MIS", scopes=["program:read"])
 
     def _ingest(self, sender):
-        body = {"header": {"message_id": str(uuid.uuid4()), "sender_id": sender},
-                "message": {"person": {"first_name": "Ada", "last_name": "Audit", "national_id": "98100001"}}}
+        body = {
+            "header": {"message_id": str(uuid.uuid4()), "sender_id": sender},
+            "message": {"person": {"first_name": "Ada", "last_name": "Audit", "national_id": "98100001"}},
+        }
         with self._api(self.ingest_endpoint) as api:
             return api.post("/partner/ingest_data", json=body, params={"data_model": "PERSON_JSON"})
 
@@ -67,7 +69,9 @@ class TestAuditControlsPerApp(DciCase):
         apps.write({"g2p_audit_anonymous_failures": False})
         for resource, call in calls.items():
             self.assertEqual(self._audited(resource, call, anonymous=True), 0, resource)
-            self.assertEqual(self._audited(resource, call, anonymous=False), 1, f"{resource}: authenticated still audited")
+            self.assertEqual(
+                self._audited(resource, call, anonymous=False), 1, f"{resource}: authenticated still audited"
+            )
         apps.write({"g2p_audit_enabled": False, "g2p_audit_anonymous_failures": True})
         for resource, call in calls.items():
             self.assertEqual(self._audited(resource, call, anonymous=False), 0, resource)
@@ -124,7 +128,9 @@ class TestAuditSwitchesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(len(endpoints), 3)
         self._user("au_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
         # even with the right to edit endpoints, an API Manager may not switch the audit trail off
-        self._user("au_endpoint_manager", "base.group_user,g2p_partner_api.group_api_manager,fastapi.group_fastapi_manager")
+        self._user(
+            "au_endpoint_manager", "base.group_user,g2p_partner_api.group_api_manager,fastapi.group_fastapi_manager"
+        )
         # the administrator of the database is FastAPI Administrator too (OCA fastapi's data)
         self._user("au_admin", "base.group_user,base.group_system,fastapi.group_fastapi_manager")
         for login in ("au_api_manager", "au_endpoint_manager"):
@@ -132,12 +138,17 @@ class TestAuditSwitchesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
             for vals in ({"g2p_audit_enabled": False}, {"g2p_audit_anonymous_failures": False}):
                 _result, error = self.call_kw("fastapi.endpoint", "write", [endpoints.ids, vals])
                 self.assertEqual(error, "odoo.exceptions.AccessError", (login, vals))
-            self.assertEqual(set(endpoints.mapped("g2p_audit_enabled") + endpoints.mapped("g2p_audit_anonymous_failures")),
-                             {True}, "nothing changed")
+            self.assertEqual(
+                set(endpoints.mapped("g2p_audit_enabled") + endpoints.mapped("g2p_audit_anonymous_failures")),
+                {True},
+                "nothing changed",
+            )
         self._as("au_endpoint_manager")
         _result, error = self.call_kw("fastapi.endpoint", "write", [endpoints[:1].ids, {"g2p_audit_enabled": True}])
         self.assertIsNone(error, "switching auditing on is anyone's with write access")
         self._as("au_admin")
-        _result, error = self.call_kw("fastapi.endpoint", "write", [endpoints.ids, {"g2p_audit_anonymous_failures": False}])
+        _result, error = self.call_kw(
+            "fastapi.endpoint", "write", [endpoints.ids, {"g2p_audit_anonymous_failures": False}]
+        )
         self.assertIsNone(error)
         self.assertEqual(set(endpoints.mapped("g2p_audit_anonymous_failures")), {False})

@@ -14,18 +14,62 @@ from odoo.addons.g2p_dci_search.tests.common import DciCase
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
 
 EXAMPLES = int(os.environ.get("G2P_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 DB_ID = re.compile(r'"(id|partner_id|group_id|individual_id|program_id|res_id)"\s*:\s*\d+')
 TRACE = re.compile(r"Traceback|psycopg2|SELECT .* FROM|File \"/")
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=12), st.sampled_from(["1990-01-01", "' OR 1=1 --", "%", "_", "\\", "2000-13-45"]))
-operators = st.sampled_from(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$contains", "$startsWith",
-                             "$endsWith", "$where", "$regex", "eq"])
-fields = st.sampled_from(["given_name", "family_name", "birth_date", "sex", "locality", "identifier", "password",
-                          "__class__", "id", "$and", "$or"])
-conditions = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(operators, st.one_of(scalars, st.lists(scalars, max_size=3)), max_size=2))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["1990-01-01", "' OR 1=1 --", "%", "_", "\\", "2000-13-45"]),
+)
+operators = st.sampled_from(
+    [
+        "$eq",
+        "$ne",
+        "$gt",
+        "$gte",
+        "$lt",
+        "$lte",
+        "$in",
+        "$nin",
+        "$contains",
+        "$startsWith",
+        "$endsWith",
+        "$where",
+        "$regex",
+        "eq",
+    ]
+)
+fields = st.sampled_from(
+    [
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "locality",
+        "identifier",
+        "password",
+        "__class__",
+        "id",
+        "$and",
+        "$or",
+    ]
+)
+conditions = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(operators, st.one_of(scalars, st.lists(scalars, max_size=3)), max_size=2),
+)
 expressions = st.recursive(
     st.dictionaries(fields, conditions, max_size=3),
     lambda children: st.dictionaries(st.sampled_from(["$and", "$or"]), st.lists(children, max_size=3), max_size=1),
@@ -34,9 +78,18 @@ expressions = st.recursive(
 
 valid_expressions = st.dictionaries(
     st.sampled_from(["given_name", "family_name", "locality"]),
-    st.one_of(st.text(max_size=8), st.dictionaries(st.sampled_from(["$eq", "$contains", "$startsWith", "$ne"]),
-                                                   st.text(min_size=1, max_size=8), min_size=1, max_size=1)),
-    min_size=1, max_size=2)
+    st.one_of(
+        st.text(max_size=8),
+        st.dictionaries(
+            st.sampled_from(["$eq", "$contains", "$startsWith", "$ne"]),
+            st.text(min_size=1, max_size=8),
+            min_size=1,
+            max_size=1,
+        ),
+    ),
+    min_size=1,
+    max_size=2,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -75,13 +128,23 @@ class TestRestFuzz(DciCase):
         headers = self._auth(client, secret)
 
         @FUZZ
-        @given(identifier=st.one_of(st.none(), st.text(max_size=30), st.just("urn:g2p:id:national-id|100007919"),
-                                    st.just("urn:g2p:id:national-id|\x00")),
-               page=st.one_of(st.none(), st.integers(-3, 10**6), st.text(max_size=4)),
-               count=st.one_of(st.none(), st.integers(-3, 300)), birthdate=st.one_of(st.none(), st.text(max_size=12)))
+        @given(
+            identifier=st.one_of(
+                st.none(),
+                st.text(max_size=30),
+                st.just("urn:g2p:id:national-id|100007919"),
+                st.just("urn:g2p:id:national-id|\x00"),
+            ),
+            page=st.one_of(st.none(), st.integers(-3, 10**6), st.text(max_size=4)),
+            count=st.one_of(st.none(), st.integers(-3, 300)),
+            birthdate=st.one_of(st.none(), st.text(max_size=12)),
+        )
         def check(identifier, page, count, birthdate):
-            params = {k: v for k, v in {"identifier": identifier, "_page": page, "_count": count,
-                                        "birthdate": birthdate}.items() if v is not None}
+            params = {
+                k: v
+                for k, v in {"identifier": identifier, "_page": page, "_count": count, "birthdate": birthdate}.items()
+                if v is not None
+            }
             with self._api(self.rest_endpoint) as api:
                 response = api.get("/api/v2/Individual", params=params, headers=headers)
             self.assertIn(response.status_code, (200, 422), response.text)
@@ -96,11 +159,18 @@ class TestRestFuzz(DciCase):
 @tagged("post_install", "-at_install")
 class TestIngestFuzzAndFaults(IngestCase):
     def test_hypothesis_bodies_rejected_in_the_envelope_and_write_nothing(self):
-        json_values = st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=3),
-                                                                st.dictionaries(st.text(max_size=8), c, max_size=3)), max_leaves=8)
+        json_values = st.recursive(
+            scalars,
+            lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=8), c, max_size=3)),
+            max_leaves=8,
+        )
 
         @FUZZ
-        @given(body=st.dictionaries(st.sampled_from(["header", "message", "signature", "body", "x"]), json_values, max_size=4))
+        @given(
+            body=st.dictionaries(
+                st.sampled_from(["header", "message", "signature", "body", "x"]), json_values, max_size=4
+            )
+        )
         def check(body):
             response = self.post(body)
             self.assertIn(response.status_code, (200, 422), response.text)
@@ -142,7 +212,9 @@ class TestIngestFuzzAndFaults(IngestCase):
         with mute_logger("odoo.addons.g2p_partner_ingest.services.ingest_envelope"):
             response = self.post(body)
         header = response.json()["response_header"]
-        self.assertEqual((header["response_status"], header["error_code"], header["correlation_id"]), ("ERROR", "500", None))
+        self.assertEqual(
+            (header["response_status"], header["error_code"], header["correlation_id"]), ("ERROR", "500", None)
+        )
         self.assertFalse(self.Raw.search_count([]))
         self.patch(Raw, "create", original_create)
         data, rows = self.ingest(body)
@@ -152,9 +224,16 @@ class TestIngestFuzzAndFaults(IngestCase):
 
     def test_apply_killed_midway_leaves_nothing_and_completes_on_retry(self):
         approver = new_test_user(self.env, "fault_approver", groups="g2p_partner_api.group_registry_approver")
-        households = [{"household_id": "HH-FAULT-1", "name": "Fault household", "members": [
-            {"first_name": "First", "national_id": "99200001", "relationship": "head"},
-            {"first_name": "Second", "national_id": "99200002", "relationship": "spouse"}]}]
+        households = [
+            {
+                "household_id": "HH-FAULT-1",
+                "name": "Fault household",
+                "members": [
+                    {"first_name": "First", "national_id": "99200001", "relationship": "head"},
+                    {"first_name": "Second", "national_id": "99200002", "relationship": "spouse"},
+                ],
+            }
+        ]
         data, rows = self.ingest(self.body({"households": households}))
         request = rows.change_request_id
         Membership = type(self.env["g2p.group.membership"])
@@ -170,8 +249,10 @@ class TestIngestFuzzAndFaults(IngestCase):
         self.patch(Membership, "create", crash_on_second_member)
         with self.assertRaises(RuntimeError), mute_logger("odoo.sql_db"):
             request.with_user(approver).action_approve()
-        self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "in", ["HH-FAULT-1", "99200001", "99200002"])]),
-                         "no half-written household")
+        self.assertFalse(
+            self.env["res.partner"].search([("reg_id_ids.value", "in", ["HH-FAULT-1", "99200001", "99200002"])]),
+            "no half-written household",
+        )
         self.assertEqual(request.state, "pending")
         self.patch(Membership, "create", original_create)
         request.with_user(approver).action_approve()

@@ -9,8 +9,10 @@ from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 class TestRotationInEveryJwks(G2PApiCase):
     def _kids(self):
         kids = {}
-        for xmlid, path in (("g2p_partner_api.fastapi_endpoint_rest", "/api/v2/.well-known/jwks.json"),
-                            ("g2p_dci_search.fastapi_endpoint_dci", "/dci/.well-known/jwks.json")):
+        for xmlid, path in (
+            ("g2p_partner_api.fastapi_endpoint_rest", "/api/v2/.well-known/jwks.json"),
+            ("g2p_dci_search.fastapi_endpoint_dci", "/dci/.well-known/jwks.json"),
+        ):
             with self._api(self.env.ref(xmlid)) as api:
                 response = api.get(path)
             self.assertEqual(response.status_code, 200, response.text)

@@ -21,7 +21,9 @@ class TestOpenApiFuzz(G2PApiCase):
         app = FastAPI()
         app.mount(endpoint.root_path, endpoint._get_app())
         endpoint._clear_fastapi_exception_handlers(app)
-        with self._create_test_client(app=app, env=self.env(user=endpoint.user_id), raise_server_exceptions=False) as api:
+        with self._create_test_client(
+            app=app, env=self.env(user=endpoint.user_id), raise_server_exceptions=False
+        ) as api:
             spec = api.get(f"{endpoint.root_path}/openapi.json").json()
             schema = schemathesis.openapi.from_dict(spec)
             # "localhost": Odoo's test harness lets requests to it through (schemathesis' ASGI client uses requests)
@@ -30,13 +32,19 @@ class TestOpenApiFuzz(G2PApiCase):
             for result in schema.get_all_operations():
                 operation = result.ok()
 
-                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
                 @given(case=operation.as_strategy())
                 def check(case):
                     response = case.call(app=app, base_url=base_url, headers=headers)
-                    case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
-                                                             response_schema_conformance])
+                    case.validate_response(
+                        response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
+                    )
 
                 with self.subTest(operation=operation.label):
                     check()
@@ -44,16 +52,35 @@ class TestOpenApiFuzz(G2PApiCase):
         return checked
 
     def test_rest_app(self):
-        client, secret = self._create_client("Schemathesis", scopes=[
-            "individual:read", "individual:write", "group:read", "group:write", "program:read", "membership:read",
-            "membership:write", "consent:write"], all_programs=True)
+        client, secret = self._create_client(
+            "Schemathesis",
+            scopes=[
+                "individual:read",
+                "individual:write",
+                "group:read",
+                "group:write",
+                "program:read",
+                "membership:read",
+                "membership:write",
+                "consent:write",
+            ],
+            all_programs=True,
+        )
         self.assertGreaterEqual(self._fuzz(self.rest_endpoint, self._auth(client, secret)), 15)
 
     def test_dci_app(self):
-        client, secret = self._create_client("Schemathesis DCI", scopes=["dci:search", "dci:subscribe"],
-                                             dci_sender_id="fuzz.dci", dci_callback_url="https://spmis.invalid/dci")
-        self.assertGreaterEqual(self._fuzz(self.env.ref("g2p_dci_search.fastapi_endpoint_dci"), self._auth(client, secret)), 8)
+        client, secret = self._create_client(
+            "Schemathesis DCI",
+            scopes=["dci:search", "dci:subscribe"],
+            dci_sender_id="fuzz.dci",
+            dci_callback_url="https://spmis.invalid/dci",
+        )
+        self.assertGreaterEqual(
+            self._fuzz(self.env.ref("g2p_dci_search.fastapi_endpoint_dci"), self._auth(client, secret)), 8
+        )
 
     def test_ingest_app(self):
         client, secret = self._create_client("Schemathesis ingest", scopes=["individual:read"], partner_mnemonic="FUZZ")
-        self.assertGreaterEqual(self._fuzz(self.env.ref("g2p_partner_ingest.fastapi_endpoint_ingest"), self._auth(client, secret)), 3)
+        self.assertGreaterEqual(
+            self._fuzz(self.env.ref("g2p_partner_ingest.fastapi_endpoint_ingest"), self._auth(client, secret)), 3
+        )

@@ -65,8 +65,12 @@ class TestPackaging(TransactionCase):
 
     def test_description_pages_follow_the_readme_fragments(self):
         """An edited readme fragment without its page regenerated fails here, not in front of an admin."""
-        check = subprocess.run([sys.executable, str(ROOT / "scripts/gen_addon_readme.py"), "--check"],
-                               capture_output=True, text=True, cwd=ROOT)
+        check = subprocess.run(
+            [sys.executable, str(ROOT / "scripts/gen_addon_readme.py"), "--check"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
     def test_manifests_declare_what_the_code_imports(self):
