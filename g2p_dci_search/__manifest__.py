@@ -31,6 +31,7 @@
         "views/g2p_dci_transaction_views.xml",
         "views/g2p_dci_subscription_views.xml",
     ],
+    "demo": ["demo/g2p_dci_demo.xml"],
     "application": True,
     "installable": True,
 }

@@ -18,3 +18,4 @@ from . import g2p_api_event_type
 from . import g2p_api_subscription
 from . import g2p_api_delivery
 from . import g2p_api_rate_window
+from . import g2p_demo_traffic

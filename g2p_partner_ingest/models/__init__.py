@@ -5,3 +5,4 @@ from . import g2p_change_request
 from . import fastapi_endpoint
 from . import g2p_api_subscription
 from . import g2p_api_client
+from . import g2p_demo_traffic

@@ -1,6 +1,5 @@
 import json
 import logging
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -188,30 +187,8 @@ def ingest_data(
                 "items": Raw._dry_run(model, items, not bypass),
             },
         )
-    correlation_id = str(uuid.uuid4())
-    source_system = request.headers.get("x-source-system") or client.default_source_system
-    rows = Raw.create(
-        [
-            {
-                "correlation_id": correlation_id,
-                "ingest_id": str(uuid.uuid4()),
-                "message_id": message_id,
-                "item_index": index,
-                "client_id": client.id,
-                "source_system": source_system,
-                "data_model_id": model.id,
-                "payload": json.dumps(item, ensure_ascii=False),
-                "classification_status": "skipped" if bypass else "pending",
-                # given rather than defaulted/computed: for 1,000-item calls the ORM's defaults and the
-                # stored compute of state cost about a third of the acceptance time
-                "transformation_status": "pending",
-                "ingestion_status": "pending",
-                "state": "pending",
-            }
-            for index, item in enumerate(items)
-        ]
-    )
-    rows._enqueue_later("transformation" if bypass else "classification")
+    rows = Raw._receive(client, model, message_id, items, request.headers.get("x-source-system"), bypass)
+    correlation_id = rows[0].correlation_id
     request.state.correlation_id = correlation_id
     return render(
         model,
