@@ -21,6 +21,7 @@ rows = subprocess.run(
 ).stdout.split("\n")
 print("\n" + "=" * 72)
 print(f" Odoo UI          {base_url}/odoo   (login admin / password admin)")
+print(" Review change requests as approver / approver (the demo approver; four eyes: not their submitter)")
 for row in filter(None, rows):
     name, root = row.split("|", 1)
     print(f" {name[:40]:<40} {base_url}{root}/docs")

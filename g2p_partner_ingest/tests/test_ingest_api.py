@@ -22,7 +22,7 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual(response.status_code, 200, response.text)
         header = response.json()["response_header"]
         self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", code), header)
-        self.assertFalse(self.Raw.search_count([]), "a rejected call writes nothing")
+        self.assertFalse(self.received_count(), "a rejected call writes nothing")
         self.assertEqual(self._audit_rows(resource="/partner/ingest_data")[0].outcome, "failure")
 
     def test_error_codes_in_order_and_nothing_written(self):
@@ -67,7 +67,7 @@ class TestIngestEndpoint(IngestCase):
         response = self.post(None, raw=b'{"header": ')
         self.assertEqual(response.status_code, 422)
         self.assertIn("detail", response.json())
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
 
     def test_single_person_to_change_request_to_register(self):
         data, rows = self.ingest(self.body({"person": self.person()}))

@@ -12,14 +12,14 @@ class TestIngestRateLimit(IngestCase):
         first = self.post(self.body({"person": self.person(nid="91000001")}, sender="LIMITED1"))
         self.assertEqual(first.status_code, 200, first.text)
         self.assertEqual(first.json()["response_header"]["response_status"], "SUCCESS", first.text)
-        rows_before = self.Raw.search_count([])
+        rows_before = self.received_count()
         second = self.post(self.body({"person": self.person(nid="91000002")}, sender="LIMITED1"))
         self.assertEqual(second.status_code, 429, second.text)
         header = second.json()["response_header"]
         self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "RATE_LIMITED"))
         self.assertGreater(int(second.headers["Retry-After"]), 0)
         self.assertEqual(second.headers["RateLimit-Limit"], "1")
-        self.assertEqual(self.Raw.search_count([]), rows_before)
+        self.assertEqual(self.received_count(), rows_before)
 
     def test_a_claimed_sender_spends_nothing_of_the_partner_it_claims(self):
         """An unsigned call claiming a partner is refused before it counts against that partner."""

@@ -36,11 +36,11 @@ class TestIngestTrust(IngestCase):
         captured = self.body({"person": self.person(nid="97100001")})
         data, rows = self.ingest(captured)
         self.assertEqual(data["response_header"]["response_status"], "SUCCESS")
-        count = self.Raw.search_count([])
+        count = self.received_count()
         replay = dict(captured, header=dict(captured["header"], message_id=str(uuid.uuid4())))
         header = self.assertRefused(self.post(replay), "REQUEST_VALIDATION_ERROR")
         self.assertIn("message id", header["error_message"])
-        self.assertEqual(self.Raw.search_count([]), count, "no new raw row")
+        self.assertEqual(self.received_count(), count, "no new raw row")
         self.assertFalse(self.Raw.search_count([("message_id", "=", replay["header"]["message_id"])]))
 
     def test_signature_without_binding_or_outside_the_window_refused(self):
@@ -52,7 +52,7 @@ class TestIngestTrust(IngestCase):
         self.assertRefused(self.post(self.body(message, issued_at=time.time() + 11 * 60)), "REQUEST_VALIDATION_ERROR")
         self.env["ir.config_parameter"].set_param("g2p_partner_ingest.signature_window_seconds", "60")
         self.assertRefused(self.post(self.body(message, issued_at=time.time() - 120)), "REQUEST_VALIDATION_ERROR")
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
         data, rows = self.ingest(self.body(message, issued_at=time.time() - 30))
         self.assertEqual((data["response_header"]["response_status"], len(rows)), ("SUCCESS", 1))
 
@@ -77,7 +77,7 @@ class TestIngestTrust(IngestCase):
             self.assertIn(
                 forged.json()["response_header"]["error_code"], ("INVALID_REQUEST", "REQUEST_VALIDATION_ERROR")
             )
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
         self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "=", "97300001")]))
 
     def test_only_an_administrator_accepts_unsigned_ingest_for_a_client(self):
@@ -113,7 +113,7 @@ class TestIngestTrust(IngestCase):
         bypass = {"register_id": "individual", "intake_form_id": list_model.mnemonic}
         header = self.assertRefused(self.post(self.body(people), params=bypass), "INVALID_REQUEST")
         self.assertIn("At most 1", header["error_message"])
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
         self.assertFalse(self.env["res.partner"].search([("reg_id_ids.value", "in", ["97500001", "97500002"])]))
 
     # --- item 7: attribution only after verification -----------------------------------------
@@ -149,7 +149,7 @@ class TestIngestTrust(IngestCase):
         for response in (chunked, declared):
             self.assertRefused(response, "PAYLOAD_TOO_LARGE", status=413)
         self.assertEqual(self._last_audit().error_code, "PAYLOAD_TOO_LARGE")
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
         data, rows = self.ingest(self.body({"person": self.person(nid="97700001")}))
         self.assertEqual(len(rows), 1, "a body under the limit goes through")
 
@@ -172,4 +172,4 @@ class TestIngestTrust(IngestCase):
         self.assertLess(time.perf_counter() - started, 10, "bounded by the pattern's time limit")
         self.assertIn("took too long", header["error_message"])
         self.assertEqual(self._last_audit().error_code, "DATA_MODEL_NOT_FOUND")
-        self.assertFalse(self.Raw.search_count([]))
+        self.assertFalse(self.received_count())
