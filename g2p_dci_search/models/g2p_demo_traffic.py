@@ -69,7 +69,11 @@ class G2PDemoTraffic(models.AbstractModel):
                         item(
                             "demo-sync-1",
                             "search_criteria",
-                            {"reg_type": "Individual", "query_type": "idtype-value", "query": {"type": "UIN", "value": "100007919"}},
+                            {
+                                "reg_type": "Individual",
+                                "query_type": "idtype-value",
+                                "query": {"type": "UIN", "value": "100007919"},
+                            },
                         ),
                         item(
                             "demo-sync-2",

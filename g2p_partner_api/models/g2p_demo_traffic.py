@@ -6,11 +6,13 @@ import warnings
 from contextlib import contextmanager
 
 from extendable import context
+from extendable import main as extendable_main
 from extendable.registry import ExtendableClassesRegistry
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from odoo import api, fields, models
+from odoo.modules.graph import Graph
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.addons.queue_job.job import Job
@@ -68,8 +70,23 @@ class G2PDemoTraffic(models.AbstractModel):
     def _api_schemas(self):
         """The API schemas (extendable classes) while the modules install: the registry assembles them only
         once every module is loaded, after the demo data; here they are assembled from what is loaded so far."""
+        self.env.cr.execute(
+            "SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to install')"
+        )
+        graph = Graph()
+        graph.add_module(self.env.cr, "base")
+        graph.add_modules(self.env.cr, [name for (name,) in self.env.cr.fetchall()])
+        packages = [f"odoo.addons.{package.name}." for package in graph]
+        # in the addons' order, as the registry does; without the classes of test modules (imported when
+        # tests run, they extend the schemas for their own purpose)
+        modules = [
+            module
+            for package in packages
+            for module in extendable_main._extendable_class_defs_by_module
+            if module.startswith(package) and ".tests." not in module
+        ]
         registry = ExtendableClassesRegistry()
-        self.env["extendable.registry.loader"].build_registry(registry, states=("installed", "to upgrade", "to install"))
+        registry.init_registry(modules)
         token = context.extendable_registry.set(registry)
         try:
             yield

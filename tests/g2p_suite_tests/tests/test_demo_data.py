@@ -68,13 +68,17 @@ class TestDemoData(TransactionCase):
         deliveries = self.env["g2p.api.delivery"].search(
             [("client_id", "=", self.client.id), ("event_type", "=", "individual.updated")]
         )
-        by_state = {state: deliveries.filtered(lambda d, s=state: d.state == s) for state in ("sent", "retrying", "failed")}
+        by_state = {
+            state: deliveries.filtered(lambda d, s=state: d.state == s) for state in ("sent", "retrying", "failed")
+        }
         for state, found in by_state.items():
             self.assertTrue(found, state)
             self.assertTrue(found.attempt_ids, f"{state}: made by delivery attempts")
         retrying = by_state["retrying"][:1]
         self.assertGreater(retrying.next_retry, fields.Datetime.now(), "its next attempt is later, not a flood")
-        pending_jobs = self.env["queue.job"].search([("model_name", "=", "g2p.api.delivery"), ("state", "=", "pending")])
+        pending_jobs = self.env["queue.job"].search(
+            [("model_name", "=", "g2p.api.delivery"), ("state", "=", "pending")]
+        )
         self.assertIn(retrying, pending_jobs.records)
         self.assertFalse(by_state["failed"].next_retry, "a failed delivery is final")
         self.assertEqual(
