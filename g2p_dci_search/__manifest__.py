@@ -15,6 +15,7 @@
             "starlette",
             "pydantic",
             "cryptography",
+            "pyjwt",
             "jsonschema",
             "referencing",
             "PyYAML",

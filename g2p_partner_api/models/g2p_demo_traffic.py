@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from odoo import api, fields, models
-from odoo.modules.graph import Graph
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.addons.queue_job.job import Job
@@ -73,17 +72,13 @@ class G2PDemoTraffic(models.AbstractModel):
         self.env.cr.execute(
             "SELECT name FROM ir_module_module WHERE state IN ('installed', 'to upgrade', 'to install')"
         )
-        graph = Graph()
-        graph.add_module(self.env.cr, "base")
-        graph.add_modules(self.env.cr, [name for (name,) in self.env.cr.fetchall()])
-        packages = [f"odoo.addons.{package.name}." for package in graph]
-        # in the addons' order, as the registry does; without the classes of test modules (imported when
-        # tests run, they extend the schemas for their own purpose)
+        addons = {name for (name,) in self.env.cr.fetchall()}
+        # the classes of these addons in their loading order, as the registry takes them; not those of test
+        # modules (imported when tests run, they extend the schemas for their own purpose)
         modules = [
             module
-            for package in packages
             for module in extendable_main._extendable_class_defs_by_module
-            if module.startswith(package) and ".tests." not in module
+            if module.startswith("odoo.addons.") and module.split(".")[2] in addons and ".tests." not in f"{module}."
         ]
         registry = ExtendableClassesRegistry()
         registry.init_registry(modules)
