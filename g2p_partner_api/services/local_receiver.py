@@ -1,6 +1,7 @@
 """A real HTTP endpoint on this machine for outbound calls in tests and in demo data: records the
 requests it receives and answers as told."""
 
+import contextlib
 import json
 import threading
 import time
@@ -31,7 +32,7 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(payload).encode()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.send_response(status)
                     for key, value in headers.items():
                         self.send_header(key, value)
@@ -39,8 +40,6 @@ class Receiver:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
