@@ -124,7 +124,7 @@ class G2PDemoTraffic(models.AbstractModel):
         client = self.env.ref("g2p_partner_api.demo_api_client")
         Subscription = self.env["g2p.api.subscription"]
         with self._local_receiver() as receiver, self._api_schemas():
-            receiver.answer(201, {"id": "SPMIS-HH-000117"})
+            receiver.answer(201, {"id": "SPMIS-P-000117"})
             receiver.answer(503, {"error": "scheduled maintenance"}, {"Retry-After": "3600"})
             receiver.answer(422, {"error": "unknown district code"})
             subscription = Subscription.create(

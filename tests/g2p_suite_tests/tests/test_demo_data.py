@@ -83,7 +83,7 @@ class TestDemoData(TransactionCase):
         self.assertFalse(by_state["failed"].next_retry, "a failed delivery is final")
         self.assertEqual(
             self.env["g2p.api.external.ref"].search([("client_id", "=", self.client.id)]).external_id,
-            "SPMIS-HH-000117",
+            "SPMIS-P-000117",
             "the callback mapping stored the partner's id from its answer",
         )
         self.assertFalse(
