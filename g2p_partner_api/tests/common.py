@@ -117,6 +117,24 @@ class G2PReceiverCase(G2PApiCase):
         self.receiver.requests.clear()
         self.receiver.responses.clear()
 
+    def _subscribe(self, events, **vals):
+        """A subscription of ``self.client`` to the receiver (at /events); returns it and its HMAC secret."""
+        sub = self.env["g2p.api.subscription"].create(
+            dict(
+                {
+                    "name": "Payments",
+                    "client_id": self.client.id,
+                    "target_url": self.receiver.url + "/events",
+                    "allow_insecure": True,
+                    "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
+                    "max_attempts": 3,
+                    "timeout": 1.0,
+                },
+                **vals,
+            )
+        )
+        return sub, sub._generate_hmac_secret()
+
 
 class JsonRpcAttackMixin:
     """For HttpCase tests that attack through the web client's own JSON-RPC routes."""

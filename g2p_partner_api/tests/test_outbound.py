@@ -22,23 +22,6 @@ class TestOutboundNotifications(G2PReceiverCase):
         cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
         cls._allow_outbound_hosts("127.0.0.1")
 
-    def _subscribe(self, events, **vals):
-        sub = self.env["g2p.api.subscription"].create(
-            dict(
-                {
-                    "name": "Payments",
-                    "client_id": self.client.id,
-                    "target_url": self.receiver.url + "/events",
-                    "allow_insecure": True,
-                    "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
-                    "max_attempts": 3,
-                    "timeout": 1.0,
-                },
-                **vals,
-            )
-        )
-        return sub, sub._generate_hmac_secret()
-
     def test_right_event_to_right_subscription_with_signature(self):
         people, secret = self._subscribe(
             ["individual.updated"],
