@@ -20,11 +20,7 @@ class TestOutboundPerEvent(G2PReceiverCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client(
-            "Document store", scopes=["individual:read", "individual:write", "program:read"]
-        )
-        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
-        cls._allow_outbound_hosts("127.0.0.1")
+        cls._set_up_subscriber("Document store", ["individual:read", "individual:write", "program:read"])
 
     def _event(self, code):
         return self.env["g2p.api.event.type"].search([("code", "=", code)])
