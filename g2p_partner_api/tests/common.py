@@ -119,7 +119,8 @@ class G2PReceiverCase(G2PApiCase):
 
     @classmethod
     def _set_up_subscriber(cls, name, scopes):
-        """``cls.client`` (and ``cls.secret``) with ``scopes``, ``cls.person`` a demo individual, the receiver's host open."""
+        """``cls.client`` (and ``cls.secret``) with ``scopes``, ``cls.person`` a demo individual, the
+        receiver's host opened to outbound calls."""
         cls.client, cls.secret = cls._create_client(name, scopes=scopes)
         cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
         cls._allow_outbound_hosts("127.0.0.1")
