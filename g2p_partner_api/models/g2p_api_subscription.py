@@ -345,7 +345,7 @@ class G2PApiSubscription(models.Model):
                 vals["body"] = json.dumps(body, ensure_ascii=False, sort_keys=True)
         except templates.TemplateRenderError as exc:
             # a template that fails on this event must not block the registry change: the delivery is
-            # logged as failed with the reason, to fix and send again
+            # logged as failed with the reason (the fixed template serves the next events)
             return self.env["g2p.api.delivery"].sudo()._create_unsendable(vals, f"template error: {exc}")
         delivery = self.env["g2p.api.delivery"].sudo().create(vals)
         delivery._enqueue_attempt()
