@@ -1,7 +1,8 @@
 /** @odoo-module **/
 import {registry} from "@web/core/registry";
 
-const CHANGED_MEMBER = ".o_g2p_review_section[data-status='changed']:has(.o_g2p_review_title:contains('Musa Otieno-Banda'))";
+const CHANGED_MEMBER =
+  ".o_g2p_review_section[data-status='changed']:has(.o_g2p_review_title:contains('Musa Otieno-Banda'))";
 
 registry.category("web_tour.tours").add("g2p_change_request_review", {
   steps: () => [
@@ -33,7 +34,8 @@ registry.category("web_tour.tours").add("g2p_change_request_review", {
     },
     {
       content: "A member added by the proposal",
-      trigger: ".o_g2p_review_section[data-status='added'] .o_g2p_review_title:contains('Neo Otieno'):contains('Child')",
+      trigger:
+        ".o_g2p_review_section[data-status='added'] .o_g2p_review_title:contains('Neo Otieno'):contains('Child')",
     },
     {
       content: "A member the proposal leaves out: the membership ends",
