@@ -434,6 +434,17 @@ class G2PChangeRequest(models.Model):
             "context": {"default_change_request_ids": self.ids},
         }
 
+    def action_open_edit_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Edit the proposal of %s", self.display_name),
+            "res_model": "g2p.change.request.edit.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_change_request_id": self.id},
+        }
+
     def action_retry(self):
         """Send failed requests back to review, matched against the register again as the pipeline does
         (an ADD whose person is now registered becomes an UPDATE) and compared with the registrant as it is now."""

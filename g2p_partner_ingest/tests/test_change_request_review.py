@@ -253,3 +253,48 @@ class TestChangeRequestReview(IngestCase):
         request.with_user(self.approver).action_reject("The passport belongs to someone else")
         self.assertEqual((request.state, request.reviewer_id), ("rejected", self.approver))
         self.assertEqual(people["musa"].family_name, "Otieno", "nothing applied")
+
+    def test_proposal_edited_through_a_form(self):
+        data, rows = self.ingest(self.body({"person": self.person(nid="96400001", first="Grace", last="Kamau")}))
+        request = rows.change_request_id
+        Wizard = self.env["g2p.change.request.edit.wizard"].with_user(self.officer)
+        wizard = Wizard.with_context(default_change_request_id=request.id).create({})
+        self.assertEqual(
+            (wizard.given_name, wizard.family_name, str(wizard.birthdate), wizard.gender_id.display, wizard.city),
+            ("Grace", "Kamau", "1992-05-17", "Female", "Zomba"),
+        )
+        self.assertEqual(
+            wizard.identifier_ids.mapped(lambda i: (i.id_type_id.name, i.value)), [("National ID", "96400001")]
+        )
+        wizard.write(
+            {
+                "family_name": "Kamau-Phiri",
+                "city": False,
+                "identifier_ids": [
+                    (0, 0, {"id_type_id": self.env.ref("g2p_partner_api.id_type_passport").id, "value": "MW7"})
+                ],
+            }
+        )
+        wizard.action_save()
+        proposed = self.proposed(request)
+        self.assertEqual(
+            (proposed["family_name"], proposed["birthdate"], proposed["gender"]),
+            ("Kamau-Phiri", "1992-05-17", "female"),
+        )
+        self.assertNotIn("city", proposed)
+        self.assertEqual(
+            proposed["identifiers"],
+            [
+                {"system": "urn:g2p:id:national-id", "value": "96400001"},
+                {"system": "urn:g2p:id:passport", "value": "MW7"},
+            ],
+        )
+        self.assertEqual(request.last_editor_id, self.officer, "an edit like any other: four eyes apply")
+        wizard = Wizard.with_context(default_change_request_id=request.id).create({})
+        wizard.given_name = False
+        with self.assertRaisesRegex(ValidationError, "Given name: required"):
+            wizard.action_save()
+        request.with_user(self.approver).action_reject("Not confirmed")
+        wizard = Wizard.with_context(default_change_request_id=request.id).create({})
+        with self.assertRaisesRegex(UserError, "only while the request is pending"):
+            wizard.action_save()
