@@ -24,9 +24,7 @@ class G2PChangeRequestEditWizard(models.TransientModel):
     addl_name = fields.Char(string="Additional name")
     family_name = fields.Char()
     birthdate = fields.Date(string="Birth date")
-    gender_id = fields.Many2one(
-        "g2p.vocabulary.code", string="Gender", domain=[("namespace_uri", "=", GENDER_VOCABULARY)]
-    )
+    gender_id = fields.Many2one("g2p.vocabulary.code", domain=[("namespace_uri", "=", GENDER_VOCABULARY)])
     city = fields.Char()
     identifier_ids = fields.One2many("g2p.change.request.edit.identifier", "wizard_id", string="Identifiers")
 
