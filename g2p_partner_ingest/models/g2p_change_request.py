@@ -258,9 +258,9 @@ class G2PChangeRequest(models.Model):
                 css = "" if old == new else " class='table-warning'"
                 rows.append(Markup("<tr{}><td>{}</td><td>{}</td><td>{}</td></tr>").format(Markup(css), key, old, new))
             rec.diff_html = Markup(
-                "<table class='table table-sm o_g2p_diff'><thead><tr><th>Field</th><th>Current</th><th>Proposed</th>"
+                "<table class='table table-sm o_g2p_diff'><thead><tr><th>{}</th><th>{}</th><th>{}</th>"
                 "</tr></thead><tbody>{}</tbody></table>"
-            ).format(Markup("").join(rows))
+            ).format(self.env._("Field"), self.env._("Current"), self.env._("Proposed"), Markup("").join(rows))
 
     # --- review -----------------------------------------------------------------------------
     def _check_can_review(self):
@@ -295,7 +295,7 @@ class G2PChangeRequest(models.Model):
                 rec.with_delay(
                     channel="root.g2p_ingest.approval",
                     identity_key=f"g2p_cr_apply:{rec.id}",
-                    description=f"Apply {rec.name}",
+                    description=self.env._("Apply %s", rec.name),
                 )._apply()
             return True
         for rec in self:
