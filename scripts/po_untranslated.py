@@ -54,7 +54,8 @@ def main():
     for po_path in po_files:
         problems = untranslated(po_path)
         found += len(problems)
-        print(f"{po_path}: {len(problems)} term(s) to translate")
+        shown = po_path.resolve().relative_to(ROOT) if po_path.resolve().is_relative_to(ROOT) else po_path
+        print(f"{shown}: {len(problems)} term(s) to translate")
         if not args.summary:
             for msgid, why in problems:
                 print(f"  {why}: {msgid!r}")
