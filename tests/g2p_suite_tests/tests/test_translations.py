@@ -67,7 +67,9 @@ class TestTranslationFiles(TransactionCase):
         requests = fr["g2p.change.request"]
         self.assertEqual(requests.fields_get(["client_id"])["client_id"]["string"], "Client source")
         self.assertIn(("pending", "En attente"), requests.fields_get(["state"])["state"]["selection"])
-        self.assertIn("Approuver", requests.get_view(self.env.ref("g2p_partner_ingest.view_change_request_form").id)["arch"])
+        self.assertIn(
+            "Approuver", requests.get_view(self.env.ref("g2p_partner_ingest.view_change_request_form").id)["arch"]
+        )
         consents = fr["g2p.consent"]
         self.assertEqual(consents.fields_get(["scope_ids"])["scope_ids"]["string"], "Catégories de données")
         self.assertIn(("withdrawn", "Retiré"), consents.fields_get(["state"])["state"]["selection"])
