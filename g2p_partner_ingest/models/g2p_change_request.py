@@ -409,7 +409,7 @@ class G2PChangeRequest(models.Model):
                 rec.with_delay(
                     channel="root.g2p_ingest.approval",
                     identity_key=f"g2p_cr_apply:{rec.id}",
-                    description=f"Apply {rec.name}",
+                    description=self.env._("Apply %s", rec.name),
                 )._apply()
             return True
         for rec in self:
