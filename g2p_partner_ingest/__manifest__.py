@@ -22,6 +22,7 @@
         "views/g2p_ingest_data_model_views.xml",
         "views/g2p_ingest_raw_views.xml",
         "views/g2p_change_request_views.xml",
+        "views/g2p_change_request_duplicate_views.xml",
         "views/g2p_api_client_views.xml",
     ],
     "assets": {
