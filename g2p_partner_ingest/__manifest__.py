@@ -25,6 +25,7 @@
         "views/g2p_change_request_duplicate_views.xml",
         "views/g2p_api_client_views.xml",
     ],
+    "demo": ["demo/g2p_duplicate_demo.xml"],
     "assets": {
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
     },

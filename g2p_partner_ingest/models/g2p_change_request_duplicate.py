@@ -7,6 +7,9 @@ from odoo.addons.g2p_partner_api.services import duplicate_finder
 
 # set by the pipeline and by the staff actions below, never by users
 DUPLICATE_SERVER_FIELDS = frozenset({"possible_duplicate", "duplicate_ids"})
+# a system parameter (system administrators only): "0" skips the search, e.g. for the first load of a
+# register migrated from a system that was deduplicated already
+CHECK_PARAM = "g2p_partner_ingest.duplicate_check"
 
 
 class G2PChangeRequestDuplicate(models.Model):
@@ -223,9 +226,13 @@ class G2PChangeRequest(models.Model):
             found += [(index, label, c) for c in candidates]
         return found
 
+    @api.model
+    def _duplicate_check_enabled(self):
+        return self.env["ir.config_parameter"].sudo().get_param(CHECK_PARAM, "1") not in ("0", "false", "False")
+
     def _flag_possible_duplicates(self):
         adds = self.filtered(lambda r: r.operation == "add")
-        if not adds:
+        if not adds or not self._duplicate_check_enabled():
             return
         env = self.sudo().env
         settings = duplicate_finder.Settings.from_env(env)

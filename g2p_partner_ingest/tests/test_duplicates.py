@@ -61,7 +61,8 @@ class TestPossibleDuplicates(IngestCase):
         self.assertIn("same birth date", line.reasons)
         self.assertEqual((line.proposal_name, line.candidate_name), ("Aminah Okonkwó", "Amina Okonkwo"))
         self.assertEqual(line.candidate_identifiers, f"{NID}|93000001")
-        self.assertEqual(self.CR.search([("possible_duplicate", "=", True)]), request, "the list filter")
+        flagged = self.CR.search([("possible_duplicate", "=", True), ("client_id", "=", self.client.id)])
+        self.assertEqual(flagged, request, "the list filter")
         [item] = self.status(rows)
         self.assertEqual((item["possible_duplicate"], item["duplicate_candidates"]), (True, [self.amina.uuid]))
 
@@ -162,6 +163,15 @@ class TestPossibleDuplicates(IngestCase):
         self.assertNotIn(self.amina.uuid, item["error_message"])
         fine = self.ingest_person(nid="93000093", first="Peter", last="Zulu", dob="1979-11-30")
         self.assertEqual(fine.state, "done", "someone new still goes through")
+
+    def test_demo_data_holds_one_pending_possible_duplicate(self):
+        demo = self.env.ref("g2p_partner_api.demo_api_client", raise_if_not_found=False)
+        if not demo:
+            self.skipTest("installed without demo data")
+        flagged = self.CR.search([("client_id", "=", demo.id), ("possible_duplicate", "=", True)])
+        self.assertEqual(flagged.mapped("state"), ["pending"])
+        self.assertEqual(flagged.duplicate_ids.partner_id, self.env.ref("g2p_partner_api.demo_individual_01"))
+        self.assertEqual(flagged.ingest_raw_id.state, "done", "made by the pipeline from a received item")
 
     def test_only_an_administrator_changes_the_duplicate_policy(self):
         manager = new_test_user(self.env, "dup_api_manager", groups="g2p_partner_api.group_api_manager")
