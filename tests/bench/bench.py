@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from passlib.context import CryptContext
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DB = "g2p_bench"
+DB = os.environ.get("BENCH_DB", "g2p_bench")
 INDIVIDUALS, GROUPS, MEMBERS = 100_000, 25_000, 4
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
 E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
