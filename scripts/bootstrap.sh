@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings this machine to the point where Odoo 18 and the suite can run:
-# Debian build libraries, Chromium for tours, nginx for `make run`, the Odoo 18 source, and .venv/.
+# Debian build libraries, Chromium for tours, nginx for `make run`, node for prettier, the Odoo 18
+# source, and .venv/ (with the linters; prettier under .venv/prettier).
 # Idempotent: each step is skipped when what it makes is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ for pkg in libpq-dev libldap2-dev libsasl2-dev chromium; do
 done
 # nginx: `make run` routes /websocket to Odoo's gevent port as the production proxy does
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_debs+=(nginx-light)
+# node and npm: prettier for `make lint` and `make test` (which lints first)
+command -v npm >/dev/null || need_debs+=(nodejs npm)
 if [ ${#need_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing Debian packages: ${need_debs[*]}"
@@ -83,9 +86,9 @@ if [ "$(cat "$VENV/prettier/.stamp" 2>/dev/null)" != "$prettier_pkgs" ]; then
     log "installing $prettier_pkgs into .venv/prettier (make lint)"
     # shellcheck disable=SC2086
     npm install --silent --no-save --prefix "$VENV/prettier" $prettier_pkgs >/dev/null 2>&1 \
-      && echo "$prettier_pkgs" > "$VENV/prettier/.stamp" || log "npm could not install prettier: make lint will say so"
+      && echo "$prettier_pkgs" > "$VENV/prettier/.stamp" || log "npm could not install prettier: make lint and make test will say so"
   else
-    log "no npm: make lint cannot format XML until node and npm are installed"
+    log "no npm: make lint and make test fail (prettier) until node and npm are installed"
   fi
 fi
 echo "$odoo_src" > "$VENV/.odoo-src"

@@ -39,7 +39,6 @@ class G2PConsent(models.Model):
     )
     purpose_id = fields.Many2one(
         "g2p.vocabulary.code",
-        string="Purpose",
         required=True,
         ondelete="restrict",
         domain=[("namespace_uri", "=", PURPOSE_VOCABULARY)],

@@ -67,6 +67,7 @@ class FastapiEndpoint(models.Model):
             "routers": [dci_router, dci_async_router],
             "render_error": render_dci_error,
             "version": "1.0.0",
-            "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications.",
+            "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "
+            "notifications.",
         }
         return apps

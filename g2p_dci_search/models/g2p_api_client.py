@@ -13,7 +13,8 @@ class G2PApiClient(models.Model):
         string="Verify DCI envelope signatures",
         default=True,
         tracking=True,
-        help="Switch off only for a test partner or a system on a trusted network: unsigned envelopes are then accepted.",
+        help="Switch off only for a test partner or a system on a trusted network: unsigned envelopes are then "
+        "accepted.",
     )
     dci_callback_url = fields.Char(
         string="DCI callback URL",

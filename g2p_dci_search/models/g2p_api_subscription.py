@@ -6,5 +6,6 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _emit_pending(self, pending):
-        super()._emit_pending(pending)
+        result = super()._emit_pending(pending)
         self.env["g2p.dci.subscription"].sudo()._notify_registry_events(list(pending.values()))
+        return result

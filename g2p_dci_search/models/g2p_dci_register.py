@@ -15,7 +15,8 @@ RECORD_TYPE_ALIASES = {"individual": {"srperson", "person", "member"}, "group": 
 
 
 def local_name(value):
-    """``spdci:SRPerson`` → ``srperson``, ``ns:org:RegistryType:Social`` → ``social`` (prefixes vary between participants)."""
+    """``spdci:SRPerson`` → ``srperson``, ``ns:org:RegistryType:Social`` → ``social``
+    (prefixes vary between participants)."""
     return str(value).rsplit(":", 1)[-1].strip().lower()
 
 
@@ -43,8 +44,9 @@ class G2PDciRegister(models.Model):
     )
     outgoing_template = fields.Text(
         required=True,
-        help="Sandboxed Jinja producing one JSON-LD record. Context: r (the record as the REST API shows it, identifiers "
-        "with identifier_type = the DCI id type name; households: members[].person, size), reg_record_type. "
+        help="Sandboxed Jinja producing one JSON-LD record. Context: r (the record as the REST API shows it, "
+        "identifiers with identifier_type = the DCI id type name; households: members[].person, size), "
+        "reg_record_type. "
         'Empty values (null, "", [], {}) are left out of the output.',
     )
     max_page_size = fields.Integer(default=100, required=True)

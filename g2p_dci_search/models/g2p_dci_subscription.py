@@ -286,9 +286,9 @@ class G2PDciSubscription(models.Model):
             if not code:
                 continue
             target = "group" if registrant.is_group else "individual"
-            for subscription in subscriptions.filtered(
-                lambda s: s.event_code == code and s.register_id.target == target
-            ):
+            for subscription in subscriptions:
+                if subscription.event_code != code or subscription.register_id.target != target:
+                    continue
                 if not subscription._matches(registrant):
                     continue
                 try:

@@ -60,7 +60,7 @@ class G2PDciTransaction(models.Model):
         results = []
         items = list(zip(envelope["message"]["search_request"], self.item_ids.sorted("id"), strict=True))
         answers = iter(search_items(self.env, client, [item for item, line in items if line.status == "pdng"]))
-        for item, line in items:
+        for _item, line in items:
             if line.status == "pdng":
                 result = next(answers)
                 line.write(

@@ -1,5 +1,6 @@
 """DCI queries → ORM domains on a register's allowed fields. Never SQL text."""
 
+import contextlib
 from datetime import date
 
 # Mongo-style operator → (ORM operator, pattern for LIKE operators)
@@ -53,10 +54,8 @@ class DciQuery:
         if kind == "boolean" and isinstance(value, bool):
             return value
         if kind == "date" and isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 return date.fromisoformat(value[:10])
-            except ValueError:
-                pass
         raise DciQueryError(f"{name}: {value!r} is not a valid {kind}")
 
     # -- expressions ---------------------------------------------------------------------

@@ -61,7 +61,8 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env) -> int}. Addons of the suite add their app here (call super and add a key)."""
+        optional "max_body_bytes": fn(env) -> int}.
+        Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
                 "routers": list(REST_ROUTERS),

@@ -29,7 +29,7 @@ class G2PApiAuditLog(models.Model):
     event_type = fields.Char(string="Type", readonly=True, default="org.g2p.partner_api.call")
     source = fields.Char(readonly=True, help="The app that served the call, e.g. /api/v2")
     time = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
-    client_id = fields.Many2one("g2p.api.client", string="Client", readonly=True, index=True, ondelete="set null")
+    client_id = fields.Many2one("g2p.api.client", readonly=True, index=True, ondelete="set null")
     actor = fields.Char(readonly=True, index=True, help="client_id, DCI sender id or partner mnemonic of the caller")
     action = fields.Char(readonly=True, help="HTTP method and route")
     resource = fields.Char(readonly=True, help="Path of the call")

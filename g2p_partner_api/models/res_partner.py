@@ -26,7 +26,6 @@ class ResPartner(models.Model):
     birthdate = fields.Date(index=True)
     gender_id = fields.Many2one(
         "g2p.vocabulary.code",
-        string="Gender",
         ondelete="restrict",
         domain="[('namespace_uri', '=', 'urn:g2p:vocab:gender')]",
     )

@@ -90,7 +90,8 @@ def issue_token(
 @router.get(
     "/.well-known/jwks.json",
     response_model=Jwks,
-    summary="Public keys that verify the registry's tokens and signatures (retiring keys included during their grace period)",
+    summary="Public keys that verify the registry's tokens and signatures "
+    "(retiring keys included during their grace period)",
 )
 def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
     return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())

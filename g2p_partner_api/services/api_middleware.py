@@ -67,7 +67,8 @@ class G2PApiMiddleware:
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
         ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read;
         ``company_id``: the endpoint's company, the one company every call works in;
-        ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches (the app is rebuilt when they change)."""
+        ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches
+        (the app is rebuilt when they change)."""
         self.app = app
         self.source = source
         self.render_error = render_error

@@ -153,7 +153,7 @@ class CheckedAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
+        result = super().init_poolmanager(*args, **kwargs)
         attrs = {"destination_policy": self.destination_policy}
         http = type("CheckedHTTPConnection", (_CheckedConnectionMixin, HTTPConnection), attrs)
         https = type("CheckedHTTPSConnection", (_CheckedConnectionMixin, HTTPSConnection), attrs)
@@ -161,3 +161,4 @@ class CheckedAdapter(HTTPAdapter):
             "http": type("CheckedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
             "https": type("CheckedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
         }
+        return result

@@ -1,5 +1,6 @@
 """A real HTTP endpoint on 127.0.0.1 for outbound tests: records requests, answers as told."""
 
+import contextlib
 import json
 import threading
 import time
@@ -30,7 +31,7 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(payload).encode()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.send_response(status)
                     for key, value in headers.items():
                         self.send_header(key, value)
@@ -38,8 +39,6 @@ class Receiver:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

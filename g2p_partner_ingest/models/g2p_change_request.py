@@ -359,8 +359,13 @@ class G2PChangeRequest(models.Model):
                 "error_message": False,
             }
         )
-        # a note in the chatter (no follower notification): the audit trail staff read, at a fraction of message_post's cost
-        self._message_log(body=_("Applied to %s by %s.", registrant.display_name, reviewer.name))
+        # a note in the chatter (no follower notification): the audit trail staff read,
+        # at a fraction of message_post's cost
+        self._message_log(
+            body=_(
+                "Applied to %(registrant)s by %(reviewer)s.", registrant=registrant.display_name, reviewer=reviewer.name
+            )
+        )
         self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
         return True
 
@@ -408,7 +413,11 @@ class G2PChangeRequest(models.Model):
                 )
             group._message_log_batch(
                 bodies={
-                    rec.id: self.env._("Applied to %s by %s.", rec.registrant_id.display_name, rec.reviewer_id.name)
+                    rec.id: self.env._(
+                        "Applied to %(registrant)s by %(reviewer)s.",
+                        registrant=rec.registrant_id.display_name,
+                        reviewer=rec.reviewer_id.name,
+                    )
                     for rec in group
                 }
             )

@@ -202,8 +202,6 @@ class TestIngestEndpoint(IngestCase):
         request = rows.change_request_id
         edited = self.proposed(request)
         edited["family_name"] = "Kamau-Edited"
-        import json
-
         request.with_user(self.approver).write({"proposed_values": json.dumps(edited)})
         self.assertEqual(request.last_editor_id, self.approver)
         with self.assertRaisesRegex(UserError, "Four eyes"):

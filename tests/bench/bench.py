@@ -222,7 +222,6 @@ def generate(cur):
     ids = [(p[0], nid_type, f"{300000000 + i}", "valid") for i, p in enumerate(people)]
     ids += [(g[0], hh_type, f"BHH-{i:07d}", "valid") for i, g in enumerate(groups)]
     copy(cur, "g2p_reg_id", ("partner_id", "id_type_id", "value", "status"), ids)
-    kinds = ["head", "spouse", "child", "child"]
     memberships = [
         (groups[g][0], people[g * MEMBERS + k][0], "2024-01-01", False) for g in range(GROUPS) for k in range(MEMBERS)
     ]
@@ -257,9 +256,10 @@ def ensure_client(public_pem):
             )
         else:
             cur.execute(
-                """INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime, all_programs,
-                           partner_mnemonic, dci_sender_id, public_key, dci_verify_signature, legal_basis_enabled, legal_basis,
-                           rate_limit_per_minute, create_date, write_date) VALUES ('Bench', 'bench', %s, true, 3600, true,
+                """INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime,
+                           all_programs, partner_mnemonic, dci_sender_id, public_key, dci_verify_signature,
+                           legal_basis_enabled, legal_basis, rate_limit_per_minute, create_date, write_date)
+                           VALUES ('Bench', 'bench', %s, true, 3600, true,
                            'BENCH', 'bench.dci', %s, true, true, 'Benchmark: reads without consent',
                            100000000, now(), now()) RETURNING id""",
                 [hashed, public_pem],
@@ -917,7 +917,8 @@ def main():
                 (
                     f"1b DCI batch lookups ({BATCH_ITEMS} idtype-value/envelope)",
                     f"{items_per_s:.0f} items/s, {ms(batch_lat) / BATCH_ITEMS:.2f} ms/item",
-                    f"SQL {len(floor_lat) * BATCH_ITEMS / floor_wall:.0f} items/s, {ms(floor_lat) / BATCH_ITEMS:.2f} ms/item",
+                    f"SQL {len(floor_lat) * BATCH_ITEMS / floor_wall:.0f} items/s, "
+                    f"{ms(floor_lat) / BATCH_ITEMS:.2f} ms/item",
                     f"{ratio:.1f}x SQL per item",
                     ">=1000/s <=5x",
                     items_per_s >= 1000 and ratio <= 5,
@@ -945,7 +946,8 @@ def main():
             rows.append(
                 (
                     "2b layers of a read (medians, same run)",
-                    f"health {ms(layers['health'][0]):.1f} | ping {ms(layers['ping'][0]):.1f} | REST {ms(rest_lat):.1f} ms",
+                    f"health {ms(layers['health'][0]):.1f} | ping {ms(layers['ping'][0]):.1f} | "
+                    f"REST {ms(rest_lat):.1f} ms",
                     f"JSON-RPC {ms(rpc_lat):.1f} ms",
                     f"suite {share:.1f} ms",
                     "<= 5 ms",
@@ -1035,7 +1037,8 @@ def main():
     print(f"{'row':<44} {'measured':<50} {'baseline':<38} {'ratio':<20} {'target':<13} {'':<5} peak RSS")
     for name, figure, baseline, ratio, target, ok, peak in rows:
         print(
-            f"{name:<44} {figure:<50} {baseline:<38} {ratio:<20} {target:<13} {'PASS' if ok else 'MISS':<5} {peak:.0f} MB"
+            f"{name:<44} {figure:<50} {baseline:<38} {ratio:<20} {target:<13} "
+            f"{'PASS' if ok else 'MISS':<5} {peak:.0f} MB"
         )
     print("5 peak RSS of the Odoo processes (main, 2 HTTP workers, job runner, gevent) is the last column")
     print(
