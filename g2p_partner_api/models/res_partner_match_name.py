@@ -27,7 +27,7 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         if not self.env.registry.has_trigram:
             # Odoo's database manager creates pg_trgm; databases made otherwise may lack it
             try:
@@ -37,6 +37,7 @@ class ResPartner(models.Model):
                 _logger.warning("PostgreSQL extension pg_trgm unavailable: duplicates are matched on identifiers only")
             # the trigram index of match_name is created right after init() when the function exists
             self.env.registry.has_trigram = db.has_trigram(self.env.cr)
+        return result
 
     @api.model
     def _match_name(self, name):

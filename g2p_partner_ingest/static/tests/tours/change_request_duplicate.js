@@ -33,7 +33,8 @@ registry.category("web_tour.tours").add("g2p_change_request_duplicate", {
     },
     {
       content: "The request now updates the candidate and is no longer flagged",
-      trigger: ".o_form_view:not(:has(.o_g2p_possible_duplicate:visible)) .o_field_widget[name='operation']:contains('UPDATE')",
+      trigger:
+        ".o_form_view:not(:has(.o_g2p_possible_duplicate:visible)) .o_field_widget[name='operation']:contains('UPDATE')",
     },
   ],
 });
