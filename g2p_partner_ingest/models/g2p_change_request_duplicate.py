@@ -13,7 +13,10 @@ CHECK_PARAM = "g2p_partner_ingest.duplicate_check"
 
 
 class G2PChangeRequestDuplicate(models.Model):
-    """A registrant that may be the person an ADD proposes (or one member of a proposed household)."""
+    """A registrant that may be the person an ADD proposes (or one member of a proposed household).
+
+    Written by the registry only: every group may read these rows and none may create, change or
+    delete them (security/ir.model.access.csv); the decisions below write them as the registry."""
 
     _name = "g2p.change.request.duplicate"
     _description = "Possible duplicate of a change request"
@@ -46,23 +49,6 @@ class G2PChangeRequestDuplicate(models.Model):
     candidate_households = fields.Char(compute="_compute_candidate", string="Candidate households")
     request_state = fields.Selection(related="request_id.state", string="Request state")
     can_merge = fields.Boolean(compute="_compute_can_merge")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_server_only()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_server_only()
-        return super().write(vals)
-
-    def unlink(self):
-        self._check_server_only()
-        return super().unlink()
-
-    def _check_server_only(self):
-        if not self.env.su:
-            raise AccessError(_("Possible duplicates are recorded by the registry only."))
 
     def _proposed_person(self):
         self.ensure_one()

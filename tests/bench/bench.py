@@ -815,18 +815,7 @@ def shell_values(script_name):
 
 def shell_figure(script_name, key):
     """Run tests/bench/<script_name> in `odoo shell` on the bench database; the float it prints as KEY=."""
-    with open(os.path.join(ROOT, "tests/bench", script_name)) as script:
-        out = subprocess.run(
-            odoo_cmd("-d", DB, "--log-level=warn", "--no-http", command=("shell",)),
-            stdin=script,
-            capture_output=True,
-            text=True,
-            env=dict(os.environ, BENCH_E2E_ITEMS=str(E2E_ITEMS)),
-        )
-    for line in out.stdout.splitlines():
-        if line.startswith(f"{key}="):
-            return float(line.split("=", 1)[1])
-    raise RuntimeError(f"{script_name} failed:\n" + out.stderr[-2000:])
+    return float(shell_values(script_name)[key])
 
 
 def orm_baseline():
