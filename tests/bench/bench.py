@@ -99,12 +99,12 @@ def ensure_database():
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
         exists = cur.fetchone()
     if not exists:
-        log("installing the suite into g2p_bench (no demo data)")
+        log(f"installing the suite into {DB} (no demo data)")
         subprocess.run(
             odoo_cmd("-d", DB, "-i", ADDONS, "--without-demo=all", "--stop-after-init", "--log-level=warn"), check=True
         )
     else:
-        log("updating the suite in g2p_bench to the code of this checkout")
+        log(f"updating the suite in {DB} to the code of this checkout")
         subprocess.run(odoo_cmd("-d", DB, "-u", ADDONS, "--stop-after-init", "--log-level=warn"), check=True)
     with connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM res_partner WHERE is_registrant AND uuid LIKE 'b0000000-%'")
