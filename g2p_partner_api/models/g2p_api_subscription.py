@@ -32,6 +32,7 @@ class G2PApiSubscription(models.Model):
     name = fields.Char(required=True)
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
     target_url = fields.Char(
+        string="Target URL",
         required=True,
         tracking=True,
         help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
@@ -45,10 +46,14 @@ class G2PApiSubscription(models.Model):
     )
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
     http_method = fields.Selection(
-        [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")], default="POST", required=True
+        [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")],
+        string="HTTP method",
+        default="POST",
+        required=True,
     )
     url_template = fields.Char(
-        help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}"
+        string="URL template",
+        help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}",
     )
     payload_template = fields.Text(
         help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
@@ -64,12 +69,16 @@ class G2PApiSubscription(models.Model):
         required=True,
     )
     hmac_secret = fields.Char(
-        groups="base.group_system", copy=False, help="Needed in clear to sign; readable by administrators only"
+        string="HMAC secret",
+        groups="base.group_system",
+        copy=False,
+        help="Needed in clear to sign; readable by administrators only",
     )
-    has_hmac_secret = fields.Boolean(compute="_compute_has_hmac_secret")
+    has_hmac_secret = fields.Boolean(string="HMAC secret set", compute="_compute_has_hmac_secret")
     callback_json_path = fields.Char(
+        string="Callback JSONPath",
         help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
-        "for the record (e.g. $.id)"
+        "for the record (e.g. $.id)",
     )
     max_attempts = fields.Integer(default=6, required=True)
     timeout = fields.Float(string="Timeout (s)", default=10.0, required=True)

@@ -5,3 +5,4 @@ from . import api_errors
 from . import outbound_delivery
 from . import url_guard
 from . import shown_once
+from . import pretty_json

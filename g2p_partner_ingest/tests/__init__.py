@@ -4,3 +4,4 @@ from . import test_trust
 from . import test_ingest_trust
 from . import test_ingest_rate_limit
 from . import test_ingest_dry_run
+from . import test_ingest_raw_display
