@@ -35,7 +35,7 @@ if [ "${G2P_LINT:-$lint_default}" = 1 ]; then
 fi
 
 echo "[test] database $db, modules: $modules"
-cleanup() { dropdb --if-exists -q "$db" 2>/dev/null; }
+cleanup() { dropdb --if-exists "$db" 2>/dev/null || true; }
 trap cleanup EXIT
 # keep the ten newest logs
 ls -1t "$logdir"/g2p_test_*.log 2>/dev/null | tail -n +11 | xargs -r rm -f
