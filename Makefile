@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup lint bench fuzz clean-db
+.PHONY: run test setup lint bench fuzz clean-db pot
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -23,3 +23,8 @@ fuzz:
 
 clean-db:
 	@bash -c 'source scripts/odoo_env.sh && dropdb --if-exists g2p_demo && echo dropped g2p_demo'
+
+# i18n/<addon>.pot of each addon from Odoo's export, the .po files merged with them; then lists the
+# terms left to translate (scripts/po_untranslated.py)
+pot:
+	@bash scripts/export_pot.sh

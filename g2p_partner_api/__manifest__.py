@@ -44,6 +44,7 @@
         "views/g2p_api_audit_log_views.xml",
         "views/g2p_api_signing_key_views.xml",
         "views/g2p_api_subscription_views.xml",
+        "views/g2p_api_external_ref_views.xml",
         "views/fastapi_endpoint_views.xml",
     ],
     "demo": ["demo/g2p_demo.xml"],

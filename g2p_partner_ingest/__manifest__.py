@@ -18,6 +18,7 @@
         "data/g2p_ingest_data_model_data.xml",
         "data/fastapi_endpoint_data.xml",
         "wizards/g2p_change_request_reject_wizard_views.xml",
+        "wizards/g2p_change_request_edit_wizard_views.xml",
         "views/g2p_ingest_menus.xml",
         "views/g2p_ingest_data_model_views.xml",
         "views/g2p_ingest_raw_views.xml",

@@ -7,7 +7,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
-from odoo.addons.g2p_partner_api.schemas.common import PingResponse
+from odoo.addons.g2p_partner_api.schemas.common import RATE_LIMITED_MESSAGE, PingResponse, rate_limited_response
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
@@ -16,6 +16,19 @@ from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
+# over the sender's rate limit: the spec's ERR acknowledgement, as every HTTP-level DCI error
+ERRORS[429] = rate_limited_response(
+    HttpErrorResponse,
+    {
+        "message": {
+            "ack_status": "ERR",
+            "timestamp": "2025-03-01T09:30:00Z",
+            "correlation_id": "7f1c2e0a-5b8d-4c3e-9a61-2f0b7d4e8c15",
+            "error": {"code": "err.request.too_many_requests", "message": RATE_LIMITED_MESSAGE},
+        },
+        "errors": [{"code": "err.request.too_many_requests", "message": RATE_LIMITED_MESSAGE}],
+    },
+)
 
 
 def _record(env, client, body, correlation_id, status, results, items):

@@ -13,7 +13,6 @@ from odoo.addons.g2p_partner_api.dependencies import require_scope
 
 from ..schemas.dci import (
     Ack,
-    HttpErrorResponse,
     SearchEnvelope,
     SubscribeEnvelope,
     TxnStatusEnvelope,
@@ -21,9 +20,9 @@ from ..schemas.dci import (
 )
 from ..services import dci_callbacks, dci_checks, dci_envelope, dci_spec
 from ..services.dci_txn_status import txn_status
+from .dci import ERRORS
 
 router = APIRouter(tags=["DCI asynchronous"])
-ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
 ACK_DOC = (
     "ACK when the envelope passed the basic checks (the answer follows as a signed callback to header.sender_uri "
     "or the client's registered callback URL); ERR with err.sender_id / err.signature / err.sender_uri codes "

@@ -18,3 +18,5 @@ from . import g2p_api_event_type
 from . import g2p_api_subscription
 from . import g2p_api_delivery
 from . import g2p_api_rate_window
+from . import g2p_api_subscription_event
+from . import g2p_api_callback_mapping

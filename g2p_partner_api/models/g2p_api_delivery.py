@@ -42,6 +42,9 @@ class G2PApiDelivery(models.Model):
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
     last_status_code = fields.Integer(string="Last HTTP status", readonly=True)
     last_error = fields.Char(compute="_compute_last_error", help="Why the last attempt did not succeed")
+    template_error = fields.Char(
+        readonly=True, help="The subscription's template failed on this event: nothing was or will be sent"
+    )
     required_scope = fields.Char(readonly=True, help="Scope the client needs to still be sent this event")
     registrant_ids = fields.Many2many(
         "res.partner",
@@ -140,11 +143,21 @@ class G2PApiDelivery(models.Model):
             self._enqueue_attempt(delay)
         return f"attempt {attempt_no}: {vals['state']}"
 
+    def _create_unsendable(self, vals, error):
+        """Log an event whose URL or body could not be rendered: failed at once, with the reason."""
+        delivery = self.create(dict(vals, state="failed", attempt_count=1, template_error=error[:250]))
+        self.env["g2p.api.delivery.attempt"].create(
+            {"delivery_id": delivery.id, "attempt_no": 1, "error": f"not sent: {error}"[:250], "outcome": "failed"}
+        )
+        return delivery
+
     def _refusal(self):
         """Why this delivery may not go out any more (checked at every attempt), or None."""
         client = self.client_id
         if not client.active:
             return "the client is inactive"
+        if self.url.lower().startswith("http://") and not self.subscription_id.allow_insecure:
+            return "plain HTTP and the subscription does not allow it"
         if self.required_scope and self.required_scope not in client._scope_codes():
             return f"the client no longer has the scope {self.required_scope}"
         # archived registrants included: their consent counts as for any other
@@ -156,31 +169,29 @@ class G2PApiDelivery(models.Model):
         return None
 
     def _apply_callback(self, result):
-        path = self.subscription_id.callback_json_path
-        if not path or not self.subject:
+        """The partner's references for the record, from its answer: the subscription's callback path
+        (reference type ``id``) and each line of its callback mapping."""
+        sub = self.subscription_id
+        mapping = [(line.json_path.strip(), line.ref_type.strip()) for line in sub.callback_mapping_ids]
+        if sub.callback_json_path:
+            mapping.insert(0, (sub.callback_json_path.strip(), "id"))
+        if not mapping or not self.subject:
             return
-        external_id = outbound_delivery.callback_value(path, result.text)
-        if external_id is None:
-            return
-        Ref = self.env["g2p.api.external.ref"].sudo()
-        ref = Ref.search(
-            [("subscription_id", "=", self.subscription_id.id), ("record_uuid", "=", self.subject)], limit=1
-        )
-        if ref:
-            ref.external_id = str(external_id)
-        else:
-            Ref.create(
-                {
-                    "subscription_id": self.subscription_id.id,
-                    "record_uuid": self.subject,
-                    "external_id": str(external_id),
-                }
-            )
+        found = outbound_delivery.callback_values(mapping, result.text)
+        if found:
+            self.env["g2p.api.external.ref"].sudo()._store(sub, self.subject, found)
 
     def action_resend(self):
         for rec in self:
             if rec.state not in ("failed", "sent"):
                 raise UserError(_("Only sent or failed deliveries can be sent again."))
+            if rec.template_error:
+                raise UserError(
+                    _(
+                        "The subscription's template failed on this event (%s): nothing to send again.",
+                        rec.template_error,
+                    )
+                )
         self.write({"state": "pending", "attempt_count": 0, "next_retry": False})
         self._enqueue_attempt()
         return True
@@ -207,16 +218,59 @@ class G2PApiDeliveryAttempt(models.Model):
 
 
 class G2PApiExternalRef(models.Model):
-    """The id a partner gave to one of our records (stored from its response by a callback mapping)."""
+    """A reference a partner gave to one of our records (stored from its answer by the subscription's
+    callback path or mapping): several per record, each under a reference type."""
 
     _name = "g2p.api.external.ref"
-    _description = "Partner's own id for a registry record"
+    _description = "Partner's own reference for a registry record"
+    _order = "subscription_id, record_uuid, ref_type, id"
 
     subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True)
     client_id = fields.Many2one(related="subscription_id.client_id", store=True)
     record_uuid = fields.Char(string="Record UUID", required=True, index=True)
-    external_id = fields.Char(string="Partner's ID", required=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Registrant", ondelete="cascade", index="btree_not_null", readonly=True
+    )
+    ref_type = fields.Char(string="Reference type", required=True, default="id")
+    external_id = fields.Char(string="Partner reference", required=True)
 
     _sql_constraints = [
-        ("ref_unique", "unique(subscription_id, record_uuid)", "One partner id per record and subscription.")
+        (
+            "ref_unique",
+            "unique(subscription_id, record_uuid, ref_type, external_id)",
+            "This partner reference is already stored for the record.",
+        )
     ]
+
+    @api.model
+    def _store(self, subscription, record_uuid, found):
+        """Make the references of each type in ``found`` ({ref type: [values]}) the partner's current ones
+        for ``record_uuid``; types the answer said nothing about keep what they had."""
+        current = self.search(
+            [
+                ("subscription_id", "=", subscription.id),
+                ("record_uuid", "=", record_uuid),
+                ("ref_type", "in", list(found)),
+            ]
+        )
+        current.filtered(lambda ref: ref.external_id not in found[ref.ref_type]).unlink()
+        kept = {(ref.ref_type, ref.external_id) for ref in current.exists()}
+        registrant = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("uuid", "=", record_uuid), ("is_registrant", "=", True)], limit=1)
+        )
+        self.create(
+            [
+                {
+                    "subscription_id": subscription.id,
+                    "record_uuid": record_uuid,
+                    "partner_id": registrant.id,
+                    "ref_type": ref_type,
+                    "external_id": value,
+                }
+                for ref_type, values in found.items()
+                for value in values
+                if (ref_type, value) not in kept
+            ]
+        )

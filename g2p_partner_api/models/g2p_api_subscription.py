@@ -8,7 +8,9 @@ from odoo.exceptions import ValidationError
 
 from ..services import shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
+from .g2p_api_callback_mapping import check_json_path
 from .g2p_api_event_emitter import PENDING_EVENTS
+from .g2p_api_subscription_event import HTTP_METHODS
 
 # event type prefix → the scope a REST read of the same data needs (None: individual or group read,
 # after the kind of registrant the event is about)
@@ -18,6 +20,7 @@ SCOPE_BY_PREFIX = {
     "membership": "group:read",
     "program_membership": "membership:read",
     "change_request": None,
+    "programme": "program:read",
 }
 
 
@@ -45,23 +48,28 @@ class G2PApiSubscription(models.Model):
         help="Unsafe: only for a partner on a trusted network or a test endpoint.",
     )
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
-    http_method = fields.Selection(
-        [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")],
-        string="HTTP method",
-        default="POST",
-        required=True,
-    )
+    http_method = fields.Selection(HTTP_METHODS, string="HTTP method", default="POST", required=True)
     url_template = fields.Char(
         string="URL template",
-        help="Optional Jinja building the URL per event, e.g. {{ target_url }}/documents/{{ record.uuid }}",
+        help="Optional Jinja building the URL per event, e.g. {{ base }}/documents/{{ subject }}. "
+        "Context: base (target URL without trailing /), target_url, subject (uuid of the record), "
+        "event_type, event (the CloudEvents event), record (the event's data).",
     )
     payload_template = fields.Text(
         help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
-        "Context: event, record (the event's data). A client that may not read the "
+        "Same context as the URL template. A client that may not read the "
         "record (scope, consent, programme) is not told of the event."
     )
+    event_config_ids = fields.One2many(
+        "g2p.api.subscription.event",
+        "subscription_id",
+        string="Per-event settings",
+        copy=True,
+        help="Method, URL template and payload template of one event, where they differ from the subscription's",
+    )
     include_owner = fields.Boolean(
-        help="Add the login of the user who created the record (CloudEvents extension g2powner)"
+        help="Add who created the record (CloudEvents extension g2powner): 'client:<name of the API client>' "
+        "for records created through the APIs, 'staff' for records registry staff created (never a login)"
     )
     signing = fields.Selection(
         [("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"), ("none", "None")],
@@ -78,8 +86,16 @@ class G2PApiSubscription(models.Model):
     callback_json_path = fields.Char(
         string="Callback JSONPath",
         help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
-        "for the record (e.g. $.id)",
+        "for the record (e.g. $.id; reference type 'id')",
     )
+    callback_mapping_ids = fields.One2many(
+        "g2p.api.callback.mapping",
+        "subscription_id",
+        string="Callback mapping",
+        copy=True,
+        help="More references from the partner's 2xx response: each JSONPath's values under a reference type",
+    )
+    external_ref_ids = fields.One2many("g2p.api.external.ref", "subscription_id", string="Partner references")
     max_attempts = fields.Integer(default=6, required=True)
     timeout = fields.Float(string="Timeout (s)", default=10.0, required=True)
     active = fields.Boolean(default=True)
@@ -91,7 +107,7 @@ class G2PApiSubscription(models.Model):
         for rec, secret in zip(self, self.sudo().mapped("hmac_secret"), strict=True):
             rec.has_hmac_secret = bool(secret)
 
-    @api.constrains("target_url", "allow_insecure", "url_template", "payload_template")
+    @api.constrains("target_url", "allow_insecure", "url_template", "payload_template", "callback_json_path")
     def _check_target(self):
         for rec in self:
             url = urlparse(rec.target_url or "")
@@ -100,11 +116,29 @@ class G2PApiSubscription(models.Model):
             if url.scheme == "http" and not rec.allow_insecure:
                 raise ValidationError(_("The target must use https (or tick 'Allow plain HTTP')."))
             url_guard.validate(rec.env, rec.target_url)
-            for source in filter(None, [rec.url_template, rec.payload_template]):
-                try:
-                    templates.check(source)
-                except templates.TemplateRenderError as exc:
-                    raise ValidationError(_("Template: %s", exc)) from exc
+            self._check_templates([rec.url_template, rec.payload_template])
+            if rec.callback_json_path:
+                check_json_path(rec.callback_json_path)
+
+    @api.constrains("event_type_ids")
+    def _check_event_configs(self):
+        for rec in self:
+            orphans = rec.event_config_ids.event_type_id - rec.event_type_ids
+            if orphans:
+                raise ValidationError(
+                    _(
+                        "Remove the settings of %(events)s before unsubscribing from them.",
+                        events=", ".join(orphans.mapped("code")),
+                    )
+                )
+
+    @api.model
+    def _check_templates(self, sources):
+        for source in filter(None, sources):
+            try:
+                templates.check(source)
+            except templates.TemplateRenderError as exc:
+                raise ValidationError(_("Template: %s", exc)) from exc
 
     def _generate_hmac_secret(self):
         self.ensure_one()
@@ -144,7 +178,7 @@ class G2PApiSubscription(models.Model):
         same schemas and filtered by the same consent hook (group members, an individual's groups)."""
         from ..schemas.group import Group
         from ..schemas.individual import Individual
-        from ..schemas.program import ProgramMembership
+        from ..schemas.program import Program, ProgramMembership
         from ..services import registry_service as registry
 
         if record._name == "res.partner":
@@ -156,6 +190,8 @@ class G2PApiSubscription(models.Model):
             return individual.model_dump(mode="json")
         if record._name == "g2p.program.membership":
             return ProgramMembership.from_record(record).model_dump(mode="json")
+        if record._name == "g2p.program":
+            return Program.from_record(record).model_dump(mode="json")
         if record._name == "g2p.group.membership":
             return {
                 "group": record.group_id.uuid,
@@ -189,6 +225,9 @@ class G2PApiSubscription(models.Model):
         """Checks of a REST read beyond consent: a membership of a programme the client may not see is not sent."""
         if record._name == "g2p.program.membership":
             return bool(record.program_id.filtered_domain(client._program_domain()))
+        if record._name == "g2p.program":
+            # an archived programme stays among the client's allowed ones: it is told of the archiving
+            return bool(record.filtered_domain(client.with_context(active_test=False)._program_domain()))
         return True
 
     @api.model
@@ -258,31 +297,62 @@ class G2PApiSubscription(models.Model):
             subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
             event = dict(base, subject=subject, data=payload)
             if sub.include_owner and record:
-                event["g2powner"] = record.create_uid.login
+                event["g2powner"] = self._owner_label(record)
             deliveries |= sub._new_delivery(event_type, event, payload, scope, registrant_ids if record else [])
         return deliveries
 
+    @api.model
+    def _owner_label(self, record):
+        """Who created ``record``, without naming a person: the API client it came from, else staff."""
+        for name in ("source_client_id", "client_id"):
+            field = record._fields.get(name)
+            if field and field.comodel_name == "g2p.api.client" and record[name]:
+                return f"client:{record[name].name}"
+        return "staff"
+
+    def _event_settings(self, event_type):
+        """(HTTP method, URL template, payload template) of ``event_type``: its own settings, each
+        falling back to the subscription's."""
+        self.ensure_one()
+        own = self.event_config_ids.filtered(lambda config: config.event_type_id.code == event_type)[:1]
+        return (
+            own.http_method or self.http_method,
+            own.url_template or self.url_template,
+            own.payload_template or self.payload_template,
+        )
+
     def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=()):
         self.ensure_one()
-        context = {"event": event, "record": record_payload, "target_url": self.target_url}
-        url = templates.render(self.url_template, **context).strip() if self.url_template else self.target_url
-        body = templates.render_json(self.payload_template, **context) if self.payload_template else event
-        delivery = (
-            self.env["g2p.api.delivery"]
-            .sudo()
-            .create(
-                {
-                    "subscription_id": self.id,
-                    "event_type": event_type,
-                    "event_id": event["id"],
-                    "subject": event.get("subject"),
-                    "url": url,
-                    "http_method": self.http_method,
-                    "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
-                    "required_scope": scope,
-                    "registrant_ids": [(6, 0, list(registrant_ids))],
-                }
-            )
-        )
+        method, url_template, payload_template = self._event_settings(event_type)
+        context = {
+            "event": event,
+            "record": record_payload,
+            "target_url": self.target_url,
+            "base": self.target_url.rstrip("/"),
+            "subject": event.get("subject"),
+            "event_type": event_type,
+        }
+        vals = {
+            "subscription_id": self.id,
+            "event_type": event_type,
+            "event_id": event["id"],
+            "subject": event.get("subject"),
+            "url": self.target_url,
+            "http_method": method,
+            "body": json.dumps(event, ensure_ascii=False, sort_keys=True),
+            "required_scope": scope,
+            "registrant_ids": [(6, 0, list(registrant_ids))],
+        }
+        try:
+            if url_template:
+                vals["url"] = templates.render(url_template, **context).strip()
+            if payload_template:
+                body = templates.render_json(payload_template, **context)
+                vals["body"] = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        except templates.TemplateRenderError as exc:
+            # a template that fails on this event must not block the registry change: the delivery is
+            # logged as failed with the reason (the fixed template serves the next events)
+            return self.env["g2p.api.delivery"].sudo()._create_unsendable(vals, f"template error: {exc}")
+        delivery = self.env["g2p.api.delivery"].sudo().create(vals)
         delivery._enqueue_attempt()
         return delivery

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 class G2PProgram(models.Model):
     _name = "g2p.program"
-    _inherit = ["g2p.source.mixin", "mail.thread"]
+    _inherit = ["g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
     _description = "Social protection programme"
     _order = "name"
 
@@ -26,6 +26,9 @@ class G2PProgram(models.Model):
     active = fields.Boolean(default=True)
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a programme must be unique.")]
+
+    def _g2p_event_type(self, operation):
+        return f"programme.{operation}"
 
     def _compute_enrolled_count(self):
         counts = dict(

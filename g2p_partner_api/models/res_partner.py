@@ -40,6 +40,9 @@ class ResPartner(models.Model):
     archive_reason = fields.Char(
         readonly=True, copy=False, help="Why the registrant was archived, as the API caller gave it."
     )
+    external_ref_ids = fields.One2many(
+        "g2p.api.external.ref", "partner_id", string="Partner references", help="Set from partners' answers to events"
+    )
     member_count = fields.Integer(
         string="Member count", compute="_compute_group_composition", help="Current members (memberships not ended)"
     )

@@ -40,6 +40,34 @@ class ErrorBody(BaseModel):
     error: ErrorInfo
 
 
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {
+        "description": "Seconds until the client's window resets and calls are accepted again",
+        "schema": {"type": "integer", "example": 42},
+    },
+    "RateLimit-Limit": {
+        "description": "Calls per minute this client may make (set on the client, else the system default)",
+        "schema": {"type": "integer", "example": 60},
+    },
+    "RateLimit-Remaining": {
+        "description": "Calls left in the current window (also sent on every successful answer)",
+        "schema": {"type": "integer", "example": 0},
+    },
+    "RateLimit-Reset": {"description": "Seconds until the window resets", "schema": {"type": "integer", "example": 42}},
+}
+RATE_LIMITED_MESSAGE = "Rate limit of 60 calls per minute reached; retry in 42 s."
+
+
+def rate_limited_response(model, example):
+    """OpenAPI ``responses`` entry of a 429 in one protocol's own error shape (``example``)."""
+    return {
+        "model": model,
+        "description": "Over the client's rate limit, counted across every worker and node: retry after Retry-After",
+        "headers": RATE_LIMIT_HEADERS,
+        "content": {"application/json": {"example": example}},
+    }
+
+
 ERROR_RESPONSES = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
@@ -50,6 +78,9 @@ ERROR_RESPONSES = {
         (422, "Invalid body or query: unknown code, identifier system or field"),
     )
 }
+ERROR_RESPONSES[429] = rate_limited_response(
+    ErrorBody, {"error": {"code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "details": []}}
+)
 
 
 ETAG_EXAMPLE = '"9b2f6c0e4a1d8e37c5b0a2f4d6e8c1a3"'

@@ -150,8 +150,22 @@ def backoff_seconds(attempt_no, retry_after=None):
     return max(delay, min(retry_after or 0, MAX_BACKOFF))
 
 
-def callback_value(path, text):
+def callback_values(mapping, text):
+    """{reference type: [values]} that ``mapping`` ([(JSONPath, reference type)]) finds in a partner's
+    answer: scalar values only, as text, each once; a type whose paths find nothing is left out."""
     try:
-        return jsonpath.find_first(path, json.loads(text or "null"))
-    except (ValueError, jsonpath.JsonPathInvalid):
-        return None
+        data = json.loads(text or "null")
+    except ValueError:
+        return {}
+    found = {}
+    for path, ref_type in mapping:
+        try:
+            matches = jsonpath.find_all(path, data)
+        except jsonpath.JsonPathInvalid:
+            continue
+        for value in matches:
+            if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
+                values = found.setdefault(ref_type, [])
+                if str(value)[:256] not in values:
+                    values.append(str(value)[:256])
+    return found

@@ -117,6 +117,32 @@ class G2PReceiverCase(G2PApiCase):
         self.receiver.requests.clear()
         self.receiver.responses.clear()
 
+    @classmethod
+    def _set_up_subscriber(cls, name, scopes):
+        """``cls.client`` (and ``cls.secret``) with ``scopes``, ``cls.person`` a demo individual, the
+        receiver's host opened to outbound calls."""
+        cls.client, cls.secret = cls._create_client(name, scopes=scopes)
+        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
+        cls._allow_outbound_hosts("127.0.0.1")
+
+    def _subscribe(self, events, **vals):
+        """A subscription of ``self.client`` to the receiver (at /events); returns it and its HMAC secret."""
+        sub = self.env["g2p.api.subscription"].create(
+            dict(
+                {
+                    "name": "Payments",
+                    "client_id": self.client.id,
+                    "target_url": self.receiver.url + "/events",
+                    "allow_insecure": True,
+                    "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
+                    "max_attempts": 3,
+                    "timeout": 1.0,
+                },
+                **vals,
+            )
+        )
+        return sub, sub._generate_hmac_secret()
+
 
 class JsonRpcAttackMixin:
     """For HttpCase tests that attack through the web client's own JSON-RPC routes."""

@@ -16,28 +16,7 @@ class TestOutboundNotifications(G2PReceiverCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client(
-            "Payment provider", scopes=["individual:read", "individual:write", "membership:read"]
-        )
-        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
-        cls._allow_outbound_hosts("127.0.0.1")
-
-    def _subscribe(self, events, **vals):
-        sub = self.env["g2p.api.subscription"].create(
-            dict(
-                {
-                    "name": "Payments",
-                    "client_id": self.client.id,
-                    "target_url": self.receiver.url + "/events",
-                    "allow_insecure": True,
-                    "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([("code", "in", events)]).ids)],
-                    "max_attempts": 3,
-                    "timeout": 1.0,
-                },
-                **vals,
-            )
-        )
-        return sub, sub._generate_hmac_secret()
+        cls._set_up_subscriber("Payment provider", ["individual:read", "individual:write", "membership:read"])
 
     def test_right_event_to_right_subscription_with_signature(self):
         people, secret = self._subscribe(

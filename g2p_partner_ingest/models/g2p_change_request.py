@@ -1,16 +1,17 @@
 import hashlib
 import json
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
 
-GENDER_VOCABULARY = "urn:g2p:vocab:gender"
-KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
+from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
+
 BULK_INLINE_LIMIT = 20
+# requests another one may collide with (an applied one made the registrant the failed one collides with)
+CONFLICT_STATES = ("pending", "approved", "applied")
 # who did what, links and states: set by server code only (trust rule, DESIGN §9)
 SERVER_FIELDS = frozenset(
     {
@@ -43,6 +44,7 @@ class G2PChangeRequest(models.Model):
     _inherit = ["mail.thread"]
     _description = "Change request"
     _order = "id desc"
+    _rec_names_search = ["name", "subject_name"]
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/", index=True)
     operation = fields.Selection([("add", "ADD"), ("update", "UPDATE")], required=True, readonly=True, tracking=True)
@@ -56,6 +58,13 @@ class G2PChangeRequest(models.Model):
     )
     proposed_values = fields.Text(required=True, help="Canonical registrant JSON proposed by the partner")
     current_values = fields.Text(readonly=True, help="The registrant as it was when the request was made")
+    subject_name = fields.Char(
+        string="Name",
+        compute="_compute_subject_name",
+        store=True,
+        help="The registrant's name, or for an ADD the name of the person or household proposed",
+    )
+    # built by the server from escaped values (ChangeRequestReview), never from user HTML
     diff_html = fields.Html(compute="_compute_diff_html", sanitize=False, string="Changes")
     state = fields.Selection(
         [
@@ -95,6 +104,24 @@ class G2PChangeRequest(models.Model):
         copy=False,
         help="SHA-256 of the proposed values a reviewer approved (checked when applied later)",
     )
+    can_review = fields.Boolean(compute="_compute_review_notice", help="The current user may approve or reject it")
+    review_notice = fields.Char(compute="_compute_review_notice", help="Who must review it, when not the current user")
+    conflict_registrant_ids = fields.Many2many(
+        "res.partner",
+        "g2p_change_request_conflict_partner_rel",
+        compute="_compute_conflicts",
+        string="Conflicting registrants",
+        help="Registrants that already hold an identifier this failed request proposes",
+    )
+    conflict_request_ids = fields.Many2many(
+        "g2p.change.request",
+        "g2p_change_request_conflict_request_rel",
+        "request_id",
+        "other_id",
+        compute="_compute_conflicts",
+        string="Conflicting requests",
+        help="Other change requests proposing an identifier this failed request proposes",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -108,6 +135,7 @@ class G2PChangeRequest(models.Model):
                             ", ".join(sorted(refused or {"operation"})),
                         )
                     )
+                self._check_proposal(vals.get("target"), vals.get("proposed_values"))
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("g2p.change.request") or "/"
@@ -124,6 +152,9 @@ class G2PChangeRequest(models.Model):
             return super().write(vals)
         if self.filtered(lambda r: r.state != "pending"):
             raise UserError(_("Proposed values change only while the request is pending."))
+        if not self.env.su:  # the pipeline's proposals passed the schema when they were transformed
+            for rec in self:
+                rec._check_proposal(rec.target, vals["proposed_values"])
         result = super().write(vals)
         if not self.env.su:
             self._server_write({"last_editor_id": self.env.uid, "editor_ids": [(4, self.env.uid)]})
@@ -133,34 +164,149 @@ class G2PChangeRequest(models.Model):
         """Write server-owned fields (states, reviewer, links) on behalf of the caller."""
         return self.sudo().write(vals)
 
+    @api.model
+    def _check_proposal(self, target, proposed_values):
+        """Refuse a proposal that is not a canonical registrant, saying what is wrong in the form's words."""
+        try:
+            data = json.loads(proposed_values or "")
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                _(
+                    "The proposal is not valid JSON (line %(line)s, column %(column)s): %(problem)s",
+                    line=exc.lineno,
+                    column=exc.colno,
+                    problem=exc.msg,
+                )
+            ) from exc
+        problems = ChangeRequestReview(self.env).validation_errors(target, data)
+        if problems:
+            raise ValidationError("\n".join([_("The proposal cannot be saved:"), *problems]))
+
+    # --- what staff see -----------------------------------------------------------------------
+    @api.depends("target", "proposed_values", "registrant_id.name")
+    def _compute_subject_name(self):
+        for rec in self:
+            try:
+                proposed = json.loads(rec.proposed_values or "{}")
+            except json.JSONDecodeError:
+                proposed = {}
+            name = subject_name(self.env, rec.target, proposed) if isinstance(proposed, dict) else ""
+            rec.subject_name = rec.registrant_id.name or name or False
+
+    @api.depends("name", "subject_name")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = f"{rec.name} · {rec.subject_name}" if rec.subject_name else rec.name
+
+    @api.depends("state", "submitted_by_id", "editor_ids", "last_editor_id")
+    @api.depends_context("uid")
+    def _compute_review_notice(self):
+        user = self.env.user
+        approver = user.has_group("g2p_partner_api.group_registry_approver")
+        for rec in self:
+            editors = rec.editor_ids | rec.last_editor_id
+            rec.can_review = approver and user not in (rec.submitted_by_id | editors)
+            if rec.state not in ("pending", "failed") or rec.can_review:
+                rec.review_notice = False
+            elif user == rec.submitted_by_id:
+                rec.review_notice = _(
+                    "Submitted by %(name)s: another approver must review it.", name=rec.submitted_by_id.name
+                )
+            elif user in editors:
+                rec.review_notice = _(
+                    "Edited by %(names)s: another approver must review it.", names=", ".join(editors.mapped("name"))
+                )
+            else:
+                rec.review_notice = _(
+                    "Submitted by %(name)s: a Registry Approver must review it.",
+                    name=rec.submitted_by_id.name or rec.client_id.name or _("a partner"),
+                )
+
+    def _proposed_identifiers(self):
+        """(system, value) of every identifier the proposal carries, its household members' included."""
+        try:
+            proposed = json.loads(self.proposed_values or "{}")
+        except json.JSONDecodeError:
+            return set()
+        if not isinstance(proposed, dict):
+            return set()
+        people = [proposed, *[m for m in proposed.get("members", []) if isinstance(m, dict)]]
+        return {
+            (i.get("system"), i.get("value"))
+            for person in people
+            for i in person.get("identifiers", [])
+            if isinstance(i, dict)
+        }
+
+    @api.depends("state", "proposed_values", "registrant_id")
+    def _compute_conflicts(self):
+        Partner = self.env["res.partner"]
+        for rec in self:
+            rec.conflict_registrant_ids = rec.conflict_request_ids = False
+            identifiers = rec._proposed_identifiers() if rec.state == "failed" else set()
+            if not identifiers:
+                continue
+            holders = expression.OR(
+                [
+                    [("reg_id_ids", "any", [("id_type_id.namespace_uri", "=", system), ("value", "=", value)])]
+                    for system, value in identifiers
+                ]
+            )
+            own = rec.registrant_id | rec.registrant_id.group_member_ids.individual_id
+            rec.conflict_registrant_ids = Partner.search(
+                expression.AND([[("is_registrant", "=", True), ("id", "not in", own.ids)], holders]), limit=10
+            )
+            mentions = expression.OR([[("proposed_values", "ilike", value)] for _system, value in identifiers])
+            candidates = self.search(
+                expression.AND([[("id", "!=", rec.id), ("state", "in", CONFLICT_STATES)], mentions]), limit=50
+            )
+            proposing = candidates.filtered(lambda r, ids=identifiers: r._proposed_identifiers() & ids)
+            rec.conflict_request_ids = proposing[:10]
+
+    @api.depends("target", "proposed_values", "current_values")
+    def _compute_diff_html(self):
+        review = ChangeRequestReview(self.env)
+        for rec in self:
+            try:
+                proposed = json.loads(rec.proposed_values or "{}")
+                current = json.loads(rec.current_values or "{}")
+            except json.JSONDecodeError:
+                proposed = current = None
+            if not isinstance(proposed, dict) or not isinstance(current, dict):
+                rec.diff_html = False
+                continue
+            rec.diff_html = review.html(rec.target, current, proposed)
+
     # --- proposing --------------------------------------------------------------------------
     @api.model
     def _snapshot(self, partner):
         if not partner:
             return {}
-        values = {"identifiers": [r._to_wire() for r in partner.reg_id_ids], "city": partner.city or None}
-        if partner.is_group:
-            values.update(
-                name=partner.name,
-                members=[
-                    {
-                        "given_name": m.individual_id.given_name or m.individual_id.name,
-                        "family_name": m.individual_id.family_name or None,
-                        "identifiers": [r._to_wire() for r in m.individual_id.reg_id_ids],
-                        "kinds": m.kind_ids.mapped("code"),
-                    }
-                    for m in partner.group_member_ids
-                    if not m.is_ended
-                ],
-            )
-        else:
-            values.update(
-                given_name=partner.given_name,
-                family_name=partner.family_name or None,
-                addl_name=partner.addl_name or None,
-                gender=partner.gender_id.code or None,
-                birthdate=partner.birthdate.isoformat() if partner.birthdate else None,
-            )
+        if not partner.is_group:
+            return self._person_snapshot(partner)
+        values = {
+            "name": partner.name,
+            "identifiers": [r._to_wire() for r in partner.reg_id_ids],
+            "city": partner.city or None,
+            "members": [
+                dict(self._person_snapshot(m.individual_id), kinds=m.kind_ids.mapped("code"))
+                for m in partner.group_member_ids
+                if not m.is_ended
+            ],
+        }
+        return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+    @api.model
+    def _person_snapshot(self, person):
+        values = {
+            "given_name": person.given_name or person.name,
+            "family_name": person.family_name or None,
+            "addl_name": person.addl_name or None,
+            "gender": person.gender_id.code or None,
+            "birthdate": person.birthdate.isoformat() if person.birthdate else None,
+            "identifiers": [r._to_wire() for r in person.reg_id_ids],
+            "city": person.city or None,
+        }
         return {k: v for k, v in values.items() if v not in (None, [], "")}
 
     @api.model
@@ -230,46 +376,14 @@ class G2PChangeRequest(models.Model):
             self.sudo().create([self._proposal_vals(raw, json.loads(raw.canonical)) for raw in raws]).sudo(self.env.su)
         )
 
-    # --- the diff staff review --------------------------------------------------------------
-    @staticmethod
-    def _flatten(value, prefix=""):
-        if isinstance(value, dict):
-            items = {}
-            for key, sub in value.items():
-                items.update(G2PChangeRequest._flatten(sub, f"{prefix}.{key}" if prefix else key))
-            return items
-        if isinstance(value, list):
-            if all(not isinstance(v, dict | list) for v in value):
-                return {prefix: ", ".join(str(v) for v in value)}
-            items = {}
-            for index, sub in enumerate(value):
-                items.update(G2PChangeRequest._flatten(sub, f"{prefix}[{index}]"))
-            return items
-        return {prefix: "" if value is None else str(value)}
-
-    @api.depends("proposed_values", "current_values")
-    def _compute_diff_html(self):
-        for rec in self:
-            proposed = rec._flatten(json.loads(rec.proposed_values or "{}"))
-            current = rec._flatten(json.loads(rec.current_values or "{}"))
-            rows = []
-            for key in sorted(set(proposed) | set(current)):
-                old, new = current.get(key, ""), proposed.get(key, "")
-                css = "" if old == new else " class='table-warning'"
-                rows.append(Markup("<tr{}><td>{}</td><td>{}</td><td>{}</td></tr>").format(Markup(css), key, old, new))
-            rec.diff_html = Markup(
-                "<table class='table table-sm o_g2p_diff'><thead><tr><th>Field</th><th>Current</th><th>Proposed</th>"
-                "</tr></thead><tbody>{}</tbody></table>"
-            ).format(Markup("").join(rows))
-
     # --- review -----------------------------------------------------------------------------
-    def _check_can_review(self):
+    def _check_can_review(self, states=("pending",)):
         # no context key, no sudo, switches this off: the pipeline's auto-approval never comes here
         # (it calls _auto_approve, which only server code can reach)
         if not self.env.user.has_group("g2p_partner_api.group_registry_approver"):
             raise AccessError(_("Only Registry Approvers review change requests."))
         for rec in self:
-            if rec.state != "pending":
+            if rec.state not in states:
                 raise UserError(_("%s is not pending.", rec.name))
             if self.env.user in (rec.submitted_by_id | rec.last_editor_id | rec.editor_ids):
                 raise UserError(_("Four eyes: you submitted or edited %s, so someone else must review it.", rec.name))
@@ -295,7 +409,7 @@ class G2PChangeRequest(models.Model):
                 rec.with_delay(
                     channel="root.g2p_ingest.approval",
                     identity_key=f"g2p_cr_apply:{rec.id}",
-                    description=f"Apply {rec.name}",
+                    description=self.env._("Apply %s", rec.name),
                 )._apply()
             return True
         for rec in self:
@@ -305,7 +419,7 @@ class G2PChangeRequest(models.Model):
     def action_reject(self, reason):
         if not (reason or "").strip():
             raise UserError(_("Give the reason for the rejection."))
-        self._check_can_review()
+        self._check_can_review(states=("pending", "failed"))
         self._server_write(
             {"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
         )
@@ -319,6 +433,49 @@ class G2PChangeRequest(models.Model):
             "target": "new",
             "context": {"default_change_request_ids": self.ids},
         }
+
+    def action_open_edit_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Edit the proposal of %s", self.display_name),
+            "res_model": "g2p.change.request.edit.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_change_request_id": self.id},
+        }
+
+    def action_retry(self):
+        """Send failed requests back to review, matched against the register again as the pipeline does
+        (an ADD whose person is now registered becomes an UPDATE) and compared with the registrant as it is now."""
+        self.check_access("write")
+        if self.filtered(lambda r: r.state != "failed"):
+            raise UserError(_("Only failed change requests can be retried."))
+        for rec in self:
+            canonical = json.loads(rec.proposed_values)
+            raw = rec.ingest_raw_id.sudo()
+            if raw:
+                matched = self._proposal_vals(raw, canonical)
+                vals = {k: matched[k] for k in ("operation", "registrant_id", "current_values")}
+            else:
+                vals = {"current_values": json.dumps(self._snapshot(rec.registrant_id), sort_keys=True, indent=1)}
+            error = rec.error_message
+            rec._server_write(
+                dict(
+                    vals,
+                    state="pending",
+                    reviewer_id=False,
+                    review_date=False,
+                    approved_values_hash=False,
+                    error_message=False,
+                )
+            )
+            rec._message_log(
+                body=_(
+                    "Sent back to review by %(name)s (it had failed: %(error)s).", name=self.env.user.name, error=error
+                )
+            )
+        return True
 
     def _auto_approve(self):
         """The pipeline's approval of requests whose data model auto-approves (no person involved).
@@ -463,8 +620,16 @@ class G2PChangeRequest(models.Model):
         else:
             registrant = Partner.create(dict(group_vals, is_registrant=True, is_group=True, is_company=True))
         current = {m.individual_id: m for m in registrant.group_member_ids if not m.is_ended}
-        for member in canonical.get("members", []):
-            person = self._find_by_any_identifier(member)
+        members = canonical.get("members", [])
+        people = [self._find_by_any_identifier(member) for member in members]
+        if members:
+            # the proposal is the household as it is now: whoever it leaves out has left (ended first,
+            # so that a new head may replace one who left); a proposal without members leaves them be
+            today = fields.Date.context_today(self)
+            for person, membership in current.items():
+                if person not in people:
+                    membership.end_date = max(today, membership.start_date or today)
+        for member, person in zip(members, people, strict=True):
             member_vals = self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
             if person:
                 person.write(member_vals)

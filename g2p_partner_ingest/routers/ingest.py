@@ -9,7 +9,13 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit
-from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, PingResponse, UuidPath
+from odoo.addons.g2p_partner_api.schemas.common import (
+    ERROR_RESPONSES,
+    RATE_LIMITED_MESSAGE,
+    PingResponse,
+    UuidPath,
+    rate_limited_response,
+)
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
@@ -88,6 +94,23 @@ def _verify_signature(env, model, client, wrapped, message_id):
         raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
 
 
+# over the sender's rate limit: 429 in the ingest envelope (through the data model's response template)
+RATE_LIMITED = rate_limited_response(
+    IngestResponse,
+    {
+        "response_header": {
+            "message_id": "MSG-2025-000123",
+            "correlation_id": None,
+            "response_status": "ERROR",
+            "error_code": "RATE_LIMITED",
+            "error_message": RATE_LIMITED_MESSAGE,
+            "timestamp": "2025-03-01T09:30:00Z",
+        },
+        "response_payload": None,
+    },
+)
+
+
 @router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
 def ping() -> PingResponse:
     return PingResponse(status="ok")
@@ -102,7 +125,8 @@ def ping() -> PingResponse:
             "model": IngestResponse,
             "description": "The body is over g2p_partner_ingest.max_body_bytes "
             "(error_code PAYLOAD_TOO_LARGE), refused while read",
-        }
+        },
+        429: RATE_LIMITED,
     },
     summary="Accept a partner payload into the ingestion pipeline (signed; answers in the G2P envelope)",
 )
@@ -226,7 +250,7 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, 429: RATE_LIMITED},
     summary="Status of every item of one ingest call (Bearer token of the sending client)",
 )
 def ingest_status(

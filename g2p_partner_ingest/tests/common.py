@@ -1,4 +1,5 @@
 import json
+import re
 import time
 import uuid
 
@@ -78,3 +79,89 @@ class IngestCase(G2PApiCase):
     @staticmethod
     def proposed(request):
         return json.loads(request.proposed_values)
+
+
+def household_under_review(env, suffix="1"):
+    """A household of three and a pending UPDATE (made as the pipeline makes it) in which the head's family
+    name changes and he shows a passport, the spouse is as she was, the child is left out and a baby is added."""
+    Partner, Code = env["res.partner"], env["g2p.vocabulary.code"]
+    national_id = env.ref("g2p_partner_api.id_type_national_id")
+
+    def code(vocabulary, value):
+        return Code._resolve(f"urn:g2p:vocab:{vocabulary}", value)
+
+    def person(given, birthdate, gender, nid):
+        return Partner.create(
+            {
+                "is_registrant": True,
+                "given_name": given,
+                "family_name": "Otieno",
+                "birthdate": birthdate,
+                "gender_id": code("gender", gender).id,
+                "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
+            }
+        )
+
+    musa = person("Musa", "1980-02-01", "male", f"97{suffix}1001")
+    ruth = person("Ruth", "1984-07-09", "female", f"97{suffix}1002")
+    john = person("John", "2010-05-05", "male", f"97{suffix}1003")
+    household = Partner.create(
+        {
+            "is_registrant": True,
+            "is_group": True,
+            "is_company": True,
+            "name": f"Otieno household {suffix}",
+            "city": "Kasungu",
+            "reg_id_ids": [
+                (0, 0, {"id_type_id": env.ref("g2p_partner_api.id_type_household_id").id, "value": f"HH-RV{suffix}"})
+            ],
+            "group_member_ids": [
+                (0, 0, {"individual_id": p.id, "kind_ids": [(6, 0, code("group-membership-kind", kind).ids)]})
+                for p, kind in ((musa, "head"), (ruth, "spouse"), (john, "child"))
+            ],
+        }
+    )
+
+    def member(given, birthdate, gender, identifiers, kind, family="Otieno"):
+        return {
+            "given_name": given,
+            "family_name": family,
+            "birthdate": birthdate,
+            "gender": gender,
+            "identifiers": [{"system": system, "value": value} for system, value in identifiers],
+            "kinds": [kind],
+        }
+
+    proposed = {
+        "name": household.name,
+        "city": "Kasungu",
+        "identifiers": [{"system": "urn:g2p:id:household-id", "value": f"HH-RV{suffix}"}],
+        "members": [
+            member("Neo", "2025-03-03", "female", [("urn:g2p:id:national-id", f"97{suffix}1004")], "child"),
+            member("Ruth", "1984-07-09", "female", [("urn:g2p:id:national-id", f"97{suffix}1002")], "spouse"),
+            member(
+                "Musa",
+                "1980-02-01",
+                "male",
+                [("urn:g2p:id:national-id", f"97{suffix}1001"), ("urn:g2p:id:passport", f"MW{suffix}234567")],
+                "head",
+                family="Otieno-Banda",
+            ),
+        ],
+    }
+    CR = env["g2p.change.request"].sudo()
+    request = CR.create(
+        {
+            "operation": "update",
+            "target": "group",
+            "registrant_id": household.id,
+            "proposed_values": json.dumps(proposed, indent=1),
+            "current_values": json.dumps(CR._snapshot(household), indent=1),
+        }
+    )
+    return request, {"musa": musa, "ruth": ruth, "john": john, "household": household}
+
+
+def text_of(html):
+    """The diff as a reader sees it: tags dropped, one space between cells."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(html)))

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import IngestCase, public_pem
+from .common import IngestCase, public_pem, text_of
 
 
 @tagged("post_install", "-at_install")
@@ -174,7 +174,7 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual(len(rows), 2)
         requests = rows.change_request_id
         self.assertEqual(requests.mapped("target"), ["group", "group"])
-        self.assertIn("members[1].kinds", requests[0].diff_html + requests[1].diff_html)
+        self.assertIn("Role in the household Spouse", text_of(requests[0].diff_html + requests[1].diff_html))
         requests.with_user(self.approver).action_approve()
         group = self.env["res.partner"].search([("reg_id_ids.value", "=", "HH-77-1")])
         self.assertEqual(group.group_member_ids.mapped("kind_ids.code"), ["head", "spouse"])

@@ -1,1 +1,2 @@
 from . import g2p_change_request_reject_wizard
+from . import g2p_change_request_edit_wizard

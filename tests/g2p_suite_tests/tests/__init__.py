@@ -6,3 +6,5 @@ from . import test_template_editors
 from . import test_deployment_configs
 from . import test_packaging
 from . import test_audit_controls
+from . import test_translations
+from . import test_openapi_docs

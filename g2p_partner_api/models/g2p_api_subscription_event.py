@@ -1,0 +1,40 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+HTTP_METHODS = [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")]
+
+
+class G2PApiSubscriptionEvent(models.Model):
+    """How one event of a subscription is sent, where it differs from the subscription (the remote API
+    provisioner's per-method map: e.g. POST on create, DELETE to the partner's document on archive)."""
+
+    _name = "g2p.api.subscription.event"
+    _description = "Per-event settings of an outbound subscription"
+    _order = "subscription_id, event_type_id"
+
+    subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True)
+    event_type_id = fields.Many2one("g2p.api.event.type", string="Event", required=True, ondelete="cascade")
+    http_method = fields.Selection(HTTP_METHODS, help="Empty: the subscription's method")
+    url_template = fields.Char(
+        help="Empty: the subscription's URL template (or its target URL). Jinja, e.g. "
+        "{{ base }}/documents/{{ subject }}; the URL it renders is checked against the outbound "
+        "destination rules at every send."
+    )
+    payload_template = fields.Text(help="Empty: the subscription's payload template (or the CloudEvents event)")
+
+    _sql_constraints = [
+        ("event_unique", "unique(subscription_id, event_type_id)", "One set of settings per event of a subscription.")
+    ]
+
+    @api.constrains("event_type_id", "url_template", "payload_template")
+    def _check_event(self):
+        for rec in self:
+            if rec.event_type_id not in rec.subscription_id.event_type_ids:
+                raise ValidationError(
+                    _(
+                        "Event %(event)s has its own settings but subscription %(name)s does not subscribe to it.",
+                        event=rec.event_type_id.code,
+                        name=rec.subscription_id.name,
+                    )
+                )
+            self.env["g2p.api.subscription"]._check_templates([rec.url_template, rec.payload_template])
