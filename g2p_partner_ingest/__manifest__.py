@@ -23,8 +23,10 @@
         "views/g2p_ingest_data_model_views.xml",
         "views/g2p_ingest_raw_views.xml",
         "views/g2p_change_request_views.xml",
+        "views/g2p_change_request_duplicate_views.xml",
         "views/g2p_api_client_views.xml",
     ],
+    "demo": ["demo/g2p_duplicate_demo.xml"],
     "assets": {
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
     },

@@ -12,12 +12,17 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
 
     @api.model
     def _safe_settings(self):
-        """{field: safe value}; models and addons add theirs (call super)."""
+        """{field: safe value} (a boolean, or the one safe value of a selection); models and addons
+        add theirs (call super)."""
         return {}
 
     @api.model
     def _check_unsafe_settings(self, vals):
-        unsafe = sorted(f for f, safe in self._safe_settings().items() if f in vals and bool(vals[f]) != safe)
+        unsafe = sorted(
+            f
+            for f, safe in self._safe_settings().items()
+            if f in vals and (bool(vals[f]) if isinstance(safe, bool) else vals[f]) != safe
+        )
         if unsafe and not (self.env.su or self.env.user.has_group("base.group_system")):
             raise AccessError(
                 _(

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from odoo.api import Environment
 
@@ -11,6 +11,7 @@ from ..schemas.common import (
     IncludeArchived,
     Page,
     UuidPath,
+    error_response,
     versioned_responses,
 )
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
@@ -74,19 +75,61 @@ def read_individual(
     return with_etag(response, _to_wire(client, partner)[0])
 
 
+CHECK_DUPLICATES_DOC = (
+    "Also answer 409 possible_duplicate when a registered individual has a similar name (trigram similarity, "
+    "accents and case ignored) and the same birth date: ask before creating. Without it, only a shared "
+    "identifier is a 409 (duplicate)."
+)
+CANDIDATE_UUID = "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"
+DUPLICATE_RESPONSES = {
+    409: error_response(
+        "The individual may already be registered; `candidates` lists the uuids of those this client may read "
+        "(individual:read scope and the registrant's consent)",
+        {
+            "duplicate": (
+                "duplicate",
+                "An identifier of this individual is already assigned to another registrant.",
+                {"candidates": [CANDIDATE_UUID]},
+            ),
+            "possible_duplicate": (
+                "possible_duplicate",
+                "This individual may already be registered (similar name and birth date): check the candidates, "
+                "or send without check_duplicates to register a different person.",
+                {"candidates": [CANDIDATE_UUID]},
+            ),
+        },
+    )
+}
+
+
+def _person(body):
+    """The proposed individual as the duplicate search reads it."""
+    return {
+        "given_name": body.given_name,
+        "family_name": body.family_name,
+        "addl_name": body.addl_name,
+        "birthdate": body.birthdate,
+        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
+        "city": body.address.city if body.address else None,
+    }
+
+
 @router.post(
     "",
     response_model=Individual,
     status_code=status.HTTP_201_CREATED,
     summary="Register an individual",
-    responses=versioned_responses(201),
+    responses={**versioned_responses(201), **DUPLICATE_RESPONSES},
 )
 def create_individual(
     body: IndividualWrite,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
+    check_duplicates: Annotated[bool, Query(description=CHECK_DUPLICATES_DOC)] = False,
 ) -> Individual:
+    registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
     return _written(response, client, partner)

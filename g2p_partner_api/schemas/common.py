@@ -32,6 +32,11 @@ class ErrorInfo(BaseModel):
     code: str = Field(examples=["not_found"])
     message: str
     details: list[ErrorDetail] = []
+    candidates: list[str] | None = Field(
+        None,
+        description="409 duplicate / possible_duplicate of a new registrant: uuids of the registrants it may "
+        "duplicate, only those the client may read (read scope in the token and the registrant's consent)",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -96,6 +101,22 @@ ETAG_HEADERS = {
 def _error_response(description, code, message, details=()):
     example = {"error": {"code": code, "message": message, "details": list(details)}}
     return {"model": ErrorBody, "description": description, "content": {"application/json": {"example": example}}}
+
+
+def error_response(description, examples):
+    """An OpenAPI response with several named examples: {name: (code, message, more members of the error)}."""
+    return {
+        "model": ErrorBody,
+        "description": description,
+        "content": {
+            "application/json": {
+                "examples": {
+                    name: {"value": {"error": dict({"code": code, "message": message, "details": []}, **extra)}}
+                    for name, (code, message, extra) in examples.items()
+                }
+            }
+        },
+    }
 
 
 GONE_RESPONSE = _error_response(

@@ -6,3 +6,4 @@ from . import outbound_delivery
 from . import url_guard
 from . import shown_once
 from . import pretty_json
+from . import duplicate_finder

@@ -30,13 +30,14 @@ HTTP_CODES = {
 class ApiError(Exception):
     """An error the API answers as is: HTTP status, machine code, message, details."""
 
-    def __init__(self, status, code, message, details=None, headers=None):
+    def __init__(self, status, code, message, details=None, headers=None, extra=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or []
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the error object (e.g. "candidates" of a 409)
 
 
 class RegistrantAccessRefused(Exception):
@@ -138,7 +139,10 @@ def to_status_and_body(exc):
     else:
         _logger.exception("Unexpected error while serving an API call")
         status, code, message, details, headers = 500, "internal_error", "Internal error.", [], {}
-    return status, {"error": {"code": code, "message": message, "details": details}}, headers
+    error = {"code": code, "message": message, "details": details}
+    if isinstance(exc, ApiError):
+        error.update(exc.extra)
+    return status, {"error": error}, headers
 
 
 def render_rest_error(exc, state):

@@ -7,6 +7,7 @@ REST app, the ingest pipeline and tests.
 from odoo import _, fields
 from odoo.exceptions import ValidationError
 
+from . import duplicate_finder
 from .api_errors import ApiError
 from .resource_version import check_if_match
 
@@ -130,6 +131,40 @@ def reloaded(records):
     records.env.flush_all()
     records.env.invalidate_all()
     return records
+
+
+def readable_uuids(client, scopes, registrants, scope):
+    """uuids of the ``registrants`` a client may read with ``scope``, as a REST read decides it: the
+    scope among the token's ``scopes`` and the read-access hook (consent). For answers that name
+    other registrants (duplicate candidates): nobody is named to a client that may not read them."""
+    if scope not in scopes or not registrants:
+        return []
+    return client._filter_readable_registrants(registrants, scope).mapped("uuid")
+
+
+def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individual:read"):
+    """409 before a new individual is written: ``duplicate`` when a registrant holds one of its identifiers,
+    and with ``fuzzy`` ``possible_duplicate`` when one has a similar name and the same birth date. The
+    error's ``candidates`` name the registrants this client may read, no others."""
+    settings = duplicate_finder.Settings.from_env(env)
+    if fuzzy:
+        duplicate_finder.prepare(env, settings)
+    candidates = duplicate_finder.find(env, person, settings, by_name=fuzzy)
+    if not candidates:
+        return
+    clashes = [c for c in candidates if c.same_identifier]
+    shown = env["res.partner"].browse([c.partner_id for c in clashes or candidates])
+    uuids = readable_uuids(client, scopes, shown, scope)
+    if clashes:
+        code = "duplicate"
+        message = _("An identifier of this individual is already assigned to another registrant.")
+    else:
+        code = "possible_duplicate"
+        message = _(
+            "This individual may already be registered (similar name and birth date): check the candidates, "
+            "or send without check_duplicates to register a different person."
+        )
+    raise ApiError(409, code, message, extra={"candidates": uuids})
 
 
 def visible_members(client, groups, scope):

@@ -5,3 +5,5 @@ from . import g2p_change_request
 from . import fastapi_endpoint
 from . import g2p_api_subscription
 from . import g2p_api_client
+from . import g2p_change_request_duplicate
+from . import g2p_ingest_raw_duplicate

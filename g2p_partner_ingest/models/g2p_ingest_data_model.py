@@ -57,6 +57,14 @@ class G2PIngestDataModel(models.Model):
     auto_approve = fields.Boolean(
         tracking=True, help="Apply change requests without a person's approval (off by default)."
     )
+    duplicate_policy = fields.Selection(
+        [("flag", "Flag for review"), ("reject", "Reject the item")],
+        default="flag",
+        required=True,
+        tracking=True,
+        help="When a new registrant may already be registered (shared identifier, or similar name and birth date): "
+        "flag the change request for a person to decide, or fail the item with DUPLICATE_SUSPECTED.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -68,7 +76,7 @@ class G2PIngestDataModel(models.Model):
     def _safe_settings(self):
         # auto-approval skips the four-eyes review: API Managers configure data models, only a
         # system administrator lets their change requests apply without a person
-        return dict(super()._safe_settings(), auto_approve=False)
+        return dict(super()._safe_settings(), auto_approve=False, duplicate_policy="flag")
 
     @api.onchange("mnemonic")
     def _onchange_mnemonic(self):

@@ -16,10 +16,11 @@ from odoo.addons.g2p_partner_api.schemas.common import (
     UuidPath,
     rate_limited_response,
 )
-from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
+from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
+from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render
 
@@ -255,6 +256,7 @@ def ingest_data(
 )
 def ingest_status(
     correlation_id: UuidPath,
+    request: Request,
     env: Annotated[Environment, Depends(odoo_env)],
     client: Annotated[object, Depends(authenticated_client)],
 ) -> IngestStatusResponse:
@@ -280,7 +282,22 @@ def ingest_status(
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
                 "operation": r.change_request_id.operation.upper() if r.change_request_id else None,
+                **_duplicates(r, client, request.state.g2p_scopes),
             }
             for r in rows
         ],
     )
+
+
+def _duplicates(raw, client, scopes):
+    """The item's possible duplicates, named only to a client that may read them."""
+    if raw.error_code == DUPLICATE_SUSPECTED:
+        candidates = raw.duplicate_candidate_ids
+    elif raw.change_request_id.possible_duplicate:
+        candidates = raw.change_request_id.duplicate_ids.filtered(lambda d: not d.resolution).partner_id
+    else:
+        return {"possible_duplicate": False, "duplicate_candidates": []}
+    return {
+        "possible_duplicate": True,
+        "duplicate_candidates": registry_service.readable_uuids(client, scopes, candidates, "individual:read"),
+    }

@@ -92,8 +92,56 @@ class IngestItemStatus(BaseModel):
     change_request: str | None = None
     change_request_state: str | None = None
     operation: str | None = None
+    possible_duplicate: bool = Field(
+        False,
+        description="The item may add someone already registered: its change request waits for a person "
+        "(duplicate policy flag), or the item failed with DUPLICATE_SUSPECTED (policy reject)",
+    )
+    duplicate_candidates: list[str] = Field(
+        [],
+        description="uuids of the registrants it may duplicate, only those this client may read "
+        "(individual:read in the token and the registrant's consent, as for GET /api/v2/Individual/{uuid})",
+    )
 
 
 class IngestStatusResponse(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "correlation_id": "0b7d1c55-3f1e-4b8e-9a51-6d2f0c7e9a11",
+                    "items": [
+                        {
+                            "ingest_id": "5e0f3a61-9c2d-4f7a-8b1e-2d4c6a8e0f13",
+                            "item_index": 0,
+                            "state": "done",
+                            "classification_status": "done",
+                            "transformation_status": "done",
+                            "ingestion_status": "done",
+                            "change_request": "CR/2026/00042",
+                            "change_request_state": "pending",
+                            "operation": "ADD",
+                            "possible_duplicate": True,
+                            "duplicate_candidates": ["6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"],
+                        },
+                        {
+                            "ingest_id": "7a2b9c40-1d3e-4f5a-8b6c-9d0e1f2a3b4c",
+                            "item_index": 1,
+                            "state": "failed",
+                            "classification_status": "done",
+                            "transformation_status": "done",
+                            "ingestion_status": "failed",
+                            "error_code": "DUPLICATE_SUSPECTED",
+                            "error_message": "This item may add someone already registered (1 possible duplicate(s))"
+                            ": resolve it upstream, or send the registrant's identifier so the item updates them.",
+                            "possible_duplicate": True,
+                            "duplicate_candidates": [],
+                        },
+                    ],
+                }
+            ]
+        }
+    }
+
     correlation_id: str
     items: list[IngestItemStatus]

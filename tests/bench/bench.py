@@ -1,5 +1,6 @@
 """make bench: the suite at registry scale against the baselines, one printed table."""
 
+import datetime
 import io
 import json
 import os
@@ -23,14 +24,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from passlib.context import CryptContext
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DB = "g2p_bench"
+DB = os.environ.get("BENCH_DB", "g2p_bench")
 INDIVIDUALS, GROUPS, MEMBERS = 100_000, 25_000, 4
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
 E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
 E2E_TIMEOUT = int(os.environ.get("BENCH_E2E_TIMEOUT", "420"))
 BATCH_ENVELOPES = int(os.environ.get("BENCH_BATCH_ENVELOPES", "5"))
 BATCH_ITEMS = 100
-ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {"dci", "rest", "batch", "ingest", "e2e"}
+ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {
+    "dci",
+    "rest",
+    "batch",
+    "ingest",
+    "e2e",
+    "dup",
+}
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 CLIENTS = 4
 FAMILY = [
@@ -91,12 +99,12 @@ def ensure_database():
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
         exists = cur.fetchone()
     if not exists:
-        log("installing the suite into g2p_bench (no demo data)")
+        log(f"installing the suite into {DB} (no demo data)")
         subprocess.run(
             odoo_cmd("-d", DB, "-i", ADDONS, "--without-demo=all", "--stop-after-init", "--log-level=warn"), check=True
         )
     else:
-        log("updating the suite in g2p_bench to the code of this checkout")
+        log(f"updating the suite in {DB} to the code of this checkout")
         subprocess.run(odoo_cmd("-d", DB, "-u", ADDONS, "--stop-after-init", "--log-level=warn"), check=True)
     with connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM res_partner WHERE is_registrant AND uuid LIKE 'b0000000-%'")
@@ -145,6 +153,7 @@ def generate(cur):
                 family,
                 name,
                 name,
+                name.lower(),
                 birth,
                 codes["female" if i % 2 else "male"],
                 "Zomba",
@@ -174,6 +183,7 @@ def generate(cur):
                 name,
                 None,
                 None,
+                None,
                 "Zomba",
                 True,
                 "contact",
@@ -194,6 +204,7 @@ def generate(cur):
         "family_name",
         "name",
         "complete_name",
+        "match_name",
         "birthdate",
         "gender_id",
         "city",
@@ -732,14 +743,17 @@ def row_ingest_sql_floor(batches=3):
     return 1000 * batches / elapsed
 
 
-def row_end_to_end(server, key):
+def row_end_to_end(server, key, run="6"):
+    # one birth date per item: the duplicate check searches every one, and none of them is flagged
+    # (a flagged request waits for a person, so the run would never complete)
+    first_day = datetime.date(1950, 1, 1)
     people = [
         {
             "first_name": "E2e",
-            "last_name": f"Person{i}",
-            "dob": "1990-01-01",
+            "last_name": f"Person{run}x{i}",
+            "dob": (first_day + datetime.timedelta(days=i)).isoformat(),
             "sex": "F",
-            "national_id": f"6{i:08d}",
+            "national_id": f"{run}{i:08d}",
             "village": "Zomba",
         }
         for i in range(E2E_ITEMS)
@@ -766,8 +780,21 @@ def row_end_to_end(server, key):
     return time.perf_counter() - started, applied
 
 
-def shell_figure(script_name, key):
-    """Run tests/bench/<script_name> in `odoo shell` on the bench database; the float it prints as KEY=."""
+def set_duplicate_check(enabled):
+    """The system parameter that switches the duplicate check of ingestion (#19) on or off, and the
+    signal that makes every Odoo worker drop its cached parameters."""
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM ir_config_parameter WHERE key = 'g2p_partner_ingest.duplicate_check'")
+        if not enabled:
+            cur.execute(
+                "INSERT INTO ir_config_parameter (key, value, create_date, write_date) "
+                "VALUES ('g2p_partner_ingest.duplicate_check', '0', now(), now())"
+            )
+        cur.execute("SELECT nextval('base_cache_signaling_default')")
+
+
+def shell_values(script_name):
+    """Run tests/bench/<script_name> in `odoo shell` on the bench database; the JSON values it prints as KEY=."""
     with open(os.path.join(ROOT, "tests/bench", script_name)) as script:
         out = subprocess.run(
             odoo_cmd("-d", DB, "--log-level=warn", "--no-http", command=("shell",)),
@@ -776,10 +803,19 @@ def shell_figure(script_name, key):
             text=True,
             env=dict(os.environ, BENCH_E2E_ITEMS=str(E2E_ITEMS)),
         )
+    values = {}
     for line in out.stdout.splitlines():
-        if line.startswith(f"{key}="):
-            return float(line.split("=", 1)[1])
-    raise RuntimeError(f"{script_name} failed:\n" + out.stderr[-2000:])
+        key, sep, value = line.partition("=")
+        if sep and key.isupper():
+            values[key] = json.loads(value)
+    if not values:
+        raise RuntimeError(f"{script_name} failed:\n" + out.stderr[-2000:])
+    return values
+
+
+def shell_figure(script_name, key):
+    """Run tests/bench/<script_name> in `odoo shell` on the bench database; the float it prints as KEY=."""
+    return float(shell_values(script_name)[key])
 
 
 def orm_baseline():
@@ -924,25 +960,55 @@ def main():
                 )
             )
         if "e2e" in ROWS:
-            with PeakRss(server) as rss4:
-                e2e_seconds, applied = row_end_to_end(server, key)
-            complete = applied >= E2E_ITEMS
-            figure = (
-                f"{E2E_ITEMS} items in {e2e_seconds:.0f} s"
-                if complete
-                else f"{applied}/{E2E_ITEMS} applied after {e2e_seconds:.0f} s (timeout)"
-            )
+            e2e = {}
+            for check, run in ((True, "6"), (False, "5")):
+                set_duplicate_check(check)
+                with PeakRss(server) as rss4:
+                    e2e_seconds, applied = row_end_to_end(server, key, run)
+                e2e[check] = e2e_seconds
+                complete = applied >= E2E_ITEMS
+                figure = (
+                    f"{E2E_ITEMS} items in {e2e_seconds:.0f} s"
+                    if complete
+                    else f"{applied}/{E2E_ITEMS} applied after {e2e_seconds:.0f} s (timeout)"
+                )
+                rows.append(
+                    (
+                        f"4{'' if check else 'n'} end-to-end raw -> applied, dup. check {'on' if check else 'off'}",
+                        figure,
+                        f"ORM create {orm_seconds:.1f} s",
+                        f"{e2e_seconds / orm_seconds:.1f}x ORM" if complete else "incomplete",
+                        "<= 3x",
+                        complete and e2e_seconds / orm_seconds <= 3,
+                        rss4.peak,
+                    )
+                )
+            set_duplicate_check(True)
             rows.append(
                 (
-                    "4 end-to-end raw -> applied (auto-approve)",
-                    figure,
-                    f"ORM create {orm_seconds:.1f} s",
-                    f"{e2e_seconds / orm_seconds:.1f}x ORM" if complete else "incomplete",
-                    "<= 3x",
-                    complete and e2e_seconds / orm_seconds <= 3,
-                    rss4.peak,
+                    "4d duplicate check's share of row 4",
+                    f"on {e2e[True]:.0f} s, off {e2e[False]:.0f} s",
+                    "",
+                    f"{100 * (e2e[True] / e2e[False] - 1):+.0f}%",
+                    "<= +10%",
+                    e2e[True] <= 1.1 * e2e[False],
+                    0,
                 )
             )
+    if "dup" in ROWS:
+        dup = shell_values("duplicate_check_cost.py")
+        log(f"duplicate search plan: {dup['DUPLICATE_PLAN']}")
+        rows.append(
+            (
+                f"7 duplicate check per individual ({INDIVIDUALS:,})",
+                f"{dup['DUPLICATE_CHECK_MS']:.2f} ms/item ({dup['DUPLICATE_FLAGGED']}/1000 flagged)",
+                "index scans" if "Seq Scan" not in dup["DUPLICATE_PLAN"] else "SEQ SCAN",
+                "",
+                "<= 5 ms",
+                dup["DUPLICATE_CHECK_MS"] <= 5 and "Seq Scan" not in dup["DUPLICATE_PLAN"],
+                0,
+            )
+        )
     if "rest" in ROWS:
         rate_ms = shell_figure("rate_limit_cost.py", "RATE_LIMIT_MS")
         rows.append(

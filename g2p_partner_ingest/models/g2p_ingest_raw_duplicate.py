@@ -1,0 +1,94 @@
+import json
+import uuid
+
+from odoo import api, fields, models
+
+from odoo.addons.g2p_partner_api.services import duplicate_finder
+
+DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
+
+
+class G2PIngestRaw(models.Model):
+    """The `reject` duplicate policy: an item that would add someone already registered fails before any
+    change request exists (decided outside the ingestion savepoint, so the candidates are kept)."""
+
+    _inherit = "g2p.ingest.raw"
+
+    duplicate_candidate_ids = fields.Many2many(
+        "res.partner",
+        "g2p_ingest_raw_duplicate_rel",
+        "raw_id",
+        "partner_id",
+        string="Suspected duplicates",
+        readonly=True,
+        help="Registrants this item may duplicate (reject policy); partners see the uuids they may read.",
+    )
+
+    def _run_item_step(self, step):
+        if step == "ingestion":
+            if self.ingestion_status == "failed" and self.error_code == DUPLICATE_SUSPECTED:
+                return False
+            if self._reject_suspected_duplicates():
+                return False
+        return super()._run_item_step(step)
+
+    def _run_ingestion_batch(self):
+        self._reject_suspected_duplicates()
+        return super()._run_ingestion_batch()
+
+    def _reject_suspected_duplicates(self):
+        """Fail the items of `reject` data models that would ADD a possible duplicate; returns them."""
+        todo = self.filtered(
+            lambda r: (
+                r.data_model_id.duplicate_policy == "reject"
+                and r.ingestion_status == "pending"
+                and r.transformation_status in ("done", "skipped")
+                and r.canonical
+            )
+        )
+        CR = self.env["g2p.change.request"]
+        if not todo or not CR._duplicate_check_enabled():
+            return self.browse()
+        settings = duplicate_finder.Settings.from_env(self.env)
+        duplicate_finder.prepare(self.env, settings)
+        rejected = self.browse()
+        for raw in todo:
+            canonical = json.loads(raw.canonical)
+            operation, _existing = CR._match(raw.data_model_id, canonical)
+            if operation != "add":
+                continue
+            found = CR._duplicate_candidates(canonical, raw.target, settings)
+            if not found:
+                continue
+            raw.write(
+                {
+                    "ingestion_status": "failed",
+                    "error_code": DUPLICATE_SUSPECTED,
+                    "error_message": self.env._(
+                        "This item may add someone already registered (%s possible duplicate(s)): resolve it "
+                        "upstream, or send the registrant's identifier so the item updates them.",
+                        len(found),
+                    ),
+                    "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
+                }
+            )
+            rejected |= raw
+        return rejected
+
+    @api.model
+    def _demo_ingest(self, client_id, data_model_id, item):
+        """Demo data: one item received as the endpoint records it, then taken through every step of
+        the pipeline here and now (no job runner needed while the demo data loads)."""
+        raw = self.sudo().create(
+            {
+                "correlation_id": str(uuid.uuid4()),
+                "ingest_id": str(uuid.uuid4()),
+                "message_id": f"demo-{uuid.uuid4()}",
+                "client_id": client_id,
+                "data_model_id": data_model_id,
+                "payload": json.dumps(item),
+            }
+        )
+        for step in ("classification", "transformation", "ingestion"):
+            raw._run_item_step(step)
+        return raw
