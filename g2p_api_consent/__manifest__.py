@@ -16,6 +16,7 @@
         "views/g2p_api_client_views.xml",
     ],
     "demo": ["demo/g2p_consent_demo.xml", "demo/g2p_consent_states_demo.xml", "demo/g2p_outbound_demo.xml"],
+    "assets": {"web.assets_tests": ["g2p_api_consent/static/tests/tours/*.js"]},
     # consent is never off by accident: installing the API installs it
     "auto_install": ["g2p_partner_api"],
     "application": True,

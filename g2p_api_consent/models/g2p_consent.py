@@ -16,6 +16,7 @@ class G2PConsent(models.Model):
     _description = "Consent of a registrant to share data with partner systems"
     _order = "given_date desc, id desc"
     _rec_name = "uuid"
+    _rec_names_search = ["partner_id", "client_id", "uuid"]
 
     uuid = fields.Char(
         string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
@@ -48,6 +49,8 @@ class G2PConsent(models.Model):
         "g2p.api.scope",
         string="Data categories",
         required=True,
+        # shown by what they are ("Read individuals"), not by the scope code of the API
+        context={"g2p_scope_label": "description"},
         help="The API scopes (data categories) the registrant agreed to share.",
     )
     given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
@@ -68,6 +71,15 @@ class G2PConsent(models.Model):
     evidence_attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a consent must be unique.")]
+
+    @api.depends("partner_id.name", "client_id.name")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _(
+                "Consent: %(registrant)s → %(recipient)s",
+                registrant=rec.partner_id.sudo().name or "?",
+                recipient=rec.client_id.sudo().name or _("any partner"),
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,3 +1,4 @@
 from . import test_consent_api
 from . import test_consent_trust
 from . import test_consent_query_count
+from . import test_consent_names

@@ -15,7 +15,7 @@ class G2PDciIdTypeMap(models.Model):
 
     register_id = fields.Many2one("g2p.dci.register", required=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
-    dci_id_type = fields.Char(string="DCI id type", required=True)
-    id_type_id = fields.Many2one("g2p.id.type", required=True, ondelete="cascade")
+    dci_id_type = fields.Char(string="DCI ID type", required=True)
+    id_type_id = fields.Many2one("g2p.id.type", string="ID type", required=True, ondelete="cascade")
 
     _sql_constraints = [("dci_id_type_unique", "unique(register_id, dci_id_type)", "This id type is already mapped.")]

@@ -11,7 +11,9 @@ class G2PDciRegisterField(models.Model):
 
     register_id = fields.Many2one("g2p.dci.register", required=True, ondelete="cascade")
     name = fields.Char(required=True, help="Attribute name used in queries, e.g. birth_date")
-    orm_path = fields.Char(required=True, help="res.partner field path, e.g. birthdate or reg_id_ids.value")
+    orm_path = fields.Char(
+        string="Field path", required=True, help="res.partner field path, e.g. birthdate or reg_id_ids.value"
+    )
     value_type = fields.Selection(
         [("string", "Text"), ("date", "Date"), ("number", "Number"), ("boolean", "Boolean")],
         required=True,

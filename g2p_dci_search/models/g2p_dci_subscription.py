@@ -5,6 +5,7 @@ import uuid
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
 from ..services import dci_callbacks, dci_envelope, dci_records
@@ -66,6 +67,7 @@ class G2PDciSubscription(models.Model):
     event_code = fields.Selection(EVENT_CODES, required=True, readonly=True, index=True)
     filter_type = fields.Char(readonly=True)
     filter_json = fields.Text(string="Filter", readonly=True)
+    filter_pretty = fields.Text(string="Filter (formatted)", compute="_compute_filter_pretty")
     notify_record_type = fields.Char(readonly=True)
     frequency = fields.Char(readonly=True, help="cron expression the participant asked for (informative)")
     start_time = fields.Datetime(readonly=True)
@@ -84,6 +86,22 @@ class G2PDciSubscription(models.Model):
     )
 
     _sql_constraints = [("code_unique", "unique(code)", "Subscription codes are unique.")]
+
+    @api.depends("event_code", "register_id.reg_type", "client_id.name")
+    def _compute_display_name(self):
+        labels = dict(self._fields["event_code"]._description_selection(self.env))
+        for rec in self:
+            rec.display_name = _(
+                "%(event)s in %(register)s for %(client)s",
+                event=labels.get(rec.event_code, rec.event_code or "?"),
+                register=rec.register_id.sudo().reg_type,
+                client=rec.client_id.sudo().name,
+            )
+
+    @api.depends("filter_json")
+    def _compute_filter_pretty(self):
+        for rec in self:
+            rec.filter_pretty = pretty_json(rec.filter_json)
 
     # --- subscribe / unsubscribe ------------------------------------------------------------
     @api.model

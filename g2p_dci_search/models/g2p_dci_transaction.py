@@ -1,6 +1,9 @@
 import json
 
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.tools.misc import format_datetime
+
+from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 
 from ..services import dci_callbacks, dci_envelope
 from ..services.dci_search import search_items
@@ -28,11 +31,14 @@ class G2PDciTransaction(models.Model):
     status = fields.Selection(STATUS, readonly=True)
     total_count = fields.Integer(readonly=True)
     completed_count = fields.Integer(readonly=True)
-    callback_url = fields.Char(readonly=True)
+    callback_url = fields.Char(string="Callback URL", readonly=True)
     request_envelope = fields.Text(
         readonly=True,
         groups="base.group_system",
         help="header and message as received, kept until the asynchronous answer is built",
+    )
+    request_envelope_pretty = fields.Text(
+        string="Request (formatted)", compute="_compute_request_envelope_pretty", groups="base.group_system"
     )
     item_ids = fields.One2many("g2p.dci.transaction.item", "transaction_id", readonly=True)
     delivery_ids = fields.One2many("g2p.api.delivery", "dci_transaction_id", string="Callbacks sent", readonly=True)
@@ -41,6 +47,21 @@ class G2PDciTransaction(models.Model):
     _sql_constraints = [
         ("message_unique", "unique(client_id, message_id)", "This message id was already used by this sender.")
     ]
+
+    @api.depends("action", "sender_id", "create_date")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _(
+                "%(action)s from %(sender)s, %(date)s",
+                action=(rec.action or _("message")).replace("_", " ").capitalize(),
+                sender=rec.sender_id or rec.client_id.sudo().name,
+                date=format_datetime(self.env, rec.create_date) if rec.create_date else "",
+            )
+
+    @api.depends("request_envelope")
+    def _compute_request_envelope_pretty(self):
+        for rec in self:
+            rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     def _enqueue_search(self):
         self.ensure_one()

@@ -7,3 +7,4 @@ from . import test_dci_client_capabilities
 from . import test_dci_participant
 from . import test_dci_rate_limit
 from . import test_dci_batch
+from . import test_dci_record_names

@@ -1,11 +1,13 @@
+import json
 import logging
 import uuid
 from datetime import timedelta
 
 import requests
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import SQL, float_round
+from odoo.tools.misc import format_datetime
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -41,6 +43,33 @@ class G2PApiAuditLog(models.Model):
     legal_basis = fields.Char(readonly=True, help="Legal basis invoked instead of consent for this read, if any")
     latency_ms = fields.Float(string="Latency (ms)", readonly=True, digits=(16, 1))
     forwarded = fields.Boolean(readonly=True)
+    cloudevent_pretty = fields.Text(string="CloudEvent", compute="_compute_cloudevent_pretty")
+
+    @api.depends("action", "actor", "time")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _(
+                "%(action)s by %(actor)s, %(time)s",
+                action=rec.action or rec.event_type,
+                actor=rec.actor or _("an anonymous caller"),
+                time=format_datetime(self.env, rec.time) if rec.time else "",
+            )
+
+    @api.depends(
+        "event_id",
+        "event_type",
+        "source",
+        "time",
+        "actor",
+        "action",
+        "resource",
+        "outcome",
+        "status_code",
+        "error_code",
+    )
+    def _compute_cloudevent_pretty(self):
+        for rec in self:
+            rec.cloudevent_pretty = json.dumps(rec._to_cloudevent(), indent=2, ensure_ascii=False)
 
     @api.model
     def _record(self, values):

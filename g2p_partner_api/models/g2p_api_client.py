@@ -62,7 +62,7 @@ class G2PApiClient(models.Model):
     partner_mnemonic = fields.Char(
         help="Identity of this client in ingest payloads (the sender the data model's key path finds)."
     )
-    dci_sender_id = fields.Char(string="DCI sender id", help="header.sender_id this client uses in DCI envelopes.")
+    dci_sender_id = fields.Char(string="DCI sender ID", help="header.sender_id this client uses in DCI envelopes.")
     default_source_system = fields.Char(
         help="Source system recorded on every record this client writes, unless the call sends X-Source-System."
     )

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..services import outbound_delivery, url_guard
+from ..services.pretty_json import pretty_json
 
 _logger = logging.getLogger(__name__)
 
@@ -25,9 +26,10 @@ class G2PApiDelivery(models.Model):
     event_type = fields.Char(required=True, readonly=True, index=True)
     event_id = fields.Char(required=True, readonly=True, index=True)
     subject = fields.Char(readonly=True, help="uuid of the record the event is about")
-    url = fields.Char(required=True, readonly=True)
-    http_method = fields.Char(required=True, readonly=True)
+    url = fields.Char(string="URL", required=True, readonly=True)
+    http_method = fields.Char(string="HTTP method", required=True, readonly=True)
     body = fields.Text(required=True, readonly=True)
+    body_pretty = fields.Text(string="Body (formatted)", compute="_compute_body_pretty")
     state = fields.Selection(
         [("pending", "Pending"), ("retrying", "Retrying"), ("sent", "Sent"), ("failed", "Failed")],
         default="pending",
@@ -38,7 +40,8 @@ class G2PApiDelivery(models.Model):
     attempt_count = fields.Integer(readonly=True)
     next_retry = fields.Datetime(readonly=True)
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
-    last_status_code = fields.Integer(readonly=True)
+    last_status_code = fields.Integer(string="Last HTTP status", readonly=True)
+    last_error = fields.Char(compute="_compute_last_error", help="Why the last attempt did not succeed")
     template_error = fields.Char(
         readonly=True, help="The subscription's template failed on this event: nothing was or will be sent"
     )
@@ -52,6 +55,36 @@ class G2PApiDelivery(models.Model):
         readonly=True,
         help="Registrants the event names: the client must still be allowed to read them",
     )
+
+    @api.depends("event_type", "subscription_id.name", "registrant_ids")
+    def _compute_display_name(self):
+        for rec in self:
+            # archived registrants too; names as a many2one shows them (whoever may read the delivery)
+            people = rec.with_context(active_test=False).registrant_ids.sudo()
+            names = ", ".join(people[:2].mapped("name"))
+            if len(people) > 2:
+                names = _("%(names)s and %(count)s more", names=names, count=len(people) - 2)
+            subscription = rec.subscription_id.sudo().name
+            rec.display_name = (
+                _(
+                    "%(event)s of %(who)s to %(subscription)s",
+                    event=rec.event_type,
+                    who=names,
+                    subscription=subscription,
+                )
+                if names
+                else _("%(event)s to %(subscription)s", event=rec.event_type, subscription=subscription)
+            )
+
+    @api.depends("body")
+    def _compute_body_pretty(self):
+        for rec in self:
+            rec.body_pretty = pretty_json(rec.body)
+
+    @api.depends("attempt_ids.error")
+    def _compute_last_error(self):
+        for rec in self:
+            rec.last_error = rec.attempt_ids.sorted("attempt_no")[-1:].error or False
 
     def _enqueue_attempt(self, delay_seconds=0):
         for rec in self:
@@ -173,10 +206,15 @@ class G2PApiDeliveryAttempt(models.Model):
     attempt_no = fields.Integer(required=True)
     status_code = fields.Integer(string="HTTP status")
     latency_ms = fields.Float(string="Latency (ms)", digits=(16, 1))
-    error = fields.Char()
+    error = fields.Char(help="Why the attempt did not succeed, in one line")
     response_excerpt = fields.Text()
     outcome = fields.Char()
     next_retry = fields.Datetime()
+
+    @api.depends("attempt_no")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _("Attempt %(number)s", number=rec.attempt_no)
 
 
 class G2PApiExternalRef(models.Model):
@@ -189,7 +227,7 @@ class G2PApiExternalRef(models.Model):
 
     subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True)
     client_id = fields.Many2one(related="subscription_id.client_id", store=True)
-    record_uuid = fields.Char(required=True, index=True)
+    record_uuid = fields.Char(string="Record UUID", required=True, index=True)
     partner_id = fields.Many2one(
         "res.partner", string="Registrant", ondelete="cascade", index="btree_not_null", readonly=True
     )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class G2PApiScope(models.Model):
@@ -7,8 +7,17 @@ class G2PApiScope(models.Model):
     _description = "OAuth scope a client may be granted"
     _order = "code"
     _rec_name = "code"
+    _rec_names_search = ["code", "description"]
 
     code = fields.Char(required=True, help="Scope string as it appears in tokens, e.g. individual:read")
     description = fields.Char(translate=True)
 
     _sql_constraints = [("code_unique", "unique(code)", "This scope already exists.")]
+
+    @api.depends("code", "description")
+    @api.depends_context("g2p_scope_label")
+    def _compute_display_name(self):
+        # screens about registrants (consents) name the data category; screens about clients, the scope code
+        by_description = self.env.context.get("g2p_scope_label") == "description"
+        for rec in self:
+            rec.display_name = (by_description and rec.description) or rec.code

@@ -30,10 +30,10 @@ class G2PApiSigningKey(models.Model):
     _order = "create_date desc, id desc"
     _rec_name = "kid"
 
-    kid = fields.Char(string="Key id", required=True, readonly=True, default=lambda self: secrets.token_hex(8))
+    kid = fields.Char(string="Key ID", required=True, readonly=True, default=lambda self: secrets.token_hex(8))
     algorithm = fields.Selection([(ALGORITHM, ALGORITHM)], default=ALGORITHM, required=True, readonly=True)
-    private_key_pem = fields.Text(groups="base.group_system", readonly=True, copy=False)
-    public_key_pem = fields.Text(readonly=True)
+    private_key_pem = fields.Text(string="Private key (PEM)", groups="base.group_system", readonly=True, copy=False)
+    public_key_pem = fields.Text(string="Public key (PEM)", readonly=True)
     active = fields.Boolean(default=True)
     retired_on = fields.Datetime(
         readonly=True,

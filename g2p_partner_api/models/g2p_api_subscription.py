@@ -35,6 +35,7 @@ class G2PApiSubscription(models.Model):
     name = fields.Char(required=True)
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
     target_url = fields.Char(
+        string="Target URL",
         required=True,
         tracking=True,
         help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
@@ -47,11 +48,12 @@ class G2PApiSubscription(models.Model):
         help="Unsafe: only for a partner on a trusted network or a test endpoint.",
     )
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
-    http_method = fields.Selection(HTTP_METHODS, default="POST", required=True)
+    http_method = fields.Selection(HTTP_METHODS, string="HTTP method", default="POST", required=True)
     url_template = fields.Char(
+        string="URL template",
         help="Optional Jinja building the URL per event, e.g. {{ base }}/documents/{{ subject }}. "
         "Context: base (target URL without trailing /), target_url, subject (uuid of the record), "
-        "event_type, event (the CloudEvents event), record (the event's data)."
+        "event_type, event (the CloudEvents event), record (the event's data).",
     )
     payload_template = fields.Text(
         help="Optional Jinja producing the JSON body; default is the CloudEvents 1.0 event. "
@@ -75,12 +77,16 @@ class G2PApiSubscription(models.Model):
         required=True,
     )
     hmac_secret = fields.Char(
-        groups="base.group_system", copy=False, help="Needed in clear to sign; readable by administrators only"
+        string="HMAC secret",
+        groups="base.group_system",
+        copy=False,
+        help="Needed in clear to sign; readable by administrators only",
     )
-    has_hmac_secret = fields.Boolean(compute="_compute_has_hmac_secret")
+    has_hmac_secret = fields.Boolean(string="HMAC secret set", compute="_compute_has_hmac_secret")
     callback_json_path = fields.Char(
+        string="Callback JSONPath",
         help="JSONPath into the partner's 2xx response whose value is stored as the partner's id "
-        "for the record (e.g. $.id; reference type 'id')"
+        "for the record (e.g. $.id; reference type 'id')",
     )
     callback_mapping_ids = fields.One2many(
         "g2p.api.callback.mapping",

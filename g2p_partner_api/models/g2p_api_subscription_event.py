@@ -14,11 +14,12 @@ class G2PApiSubscriptionEvent(models.Model):
 
     subscription_id = fields.Many2one("g2p.api.subscription", required=True, ondelete="cascade", index=True)
     event_type_id = fields.Many2one("g2p.api.event.type", string="Event", required=True, ondelete="cascade")
-    http_method = fields.Selection(HTTP_METHODS, help="Empty: the subscription's method")
+    http_method = fields.Selection(HTTP_METHODS, string="HTTP method", help="Empty: the subscription's method")
     url_template = fields.Char(
+        string="URL template",
         help="Empty: the subscription's URL template (or its target URL). Jinja, e.g. "
         "{{ base }}/documents/{{ subject }}; the URL it renders is checked against the outbound "
-        "destination rules at every send."
+        "destination rules at every send.",
     )
     payload_template = fields.Text(help="Empty: the subscription's payload template (or the CloudEvents event)")
 

@@ -9,7 +9,10 @@ class G2PIdType(models.Model):
 
     name = fields.Char(required=True, translate=True)
     namespace_uri = fields.Char(
-        required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:id:national-id"
+        string="Namespace URI",
+        required=True,
+        index=True,
+        help="System URI used on the wire, e.g. urn:g2p:id:national-id",
     )
     description = fields.Text()
     value_regex = fields.Char(help="Optional regular expression every value of this type must match.")

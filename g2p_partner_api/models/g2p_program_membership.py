@@ -19,6 +19,7 @@ class G2PProgramMembership(models.Model):
     _description = "Programme membership"
     _order = "program_id, id"
     _rec_name = "partner_id"
+    _rec_names_search = ["partner_id", "program_id"]
 
     uuid = fields.Char(
         string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
@@ -60,6 +61,15 @@ class G2PProgramMembership(models.Model):
 
     def _g2p_event_type(self, operation):
         return "program_membership.changed"
+
+    @api.depends("partner_id.name", "program_id.name")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _(
+                "%(registrant)s in %(programme)s",
+                registrant=rec.partner_id.sudo().name,
+                programme=rec.program_id.sudo().name,
+            )
 
     @api.constrains("partner_id", "program_id")
     def _check_target_type(self):

@@ -9,7 +9,7 @@ class G2PVocabulary(models.Model):
 
     name = fields.Char(required=True, translate=True)
     namespace_uri = fields.Char(
-        required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:vocab:gender"
+        string="Namespace URI", required=True, index=True, help="System URI used on the wire, e.g. urn:g2p:vocab:gender"
     )
     description = fields.Text()
     code_ids = fields.One2many("g2p.vocabulary.code", "vocabulary_id", string="Codes")

@@ -5,4 +5,5 @@ from . import api_errors
 from . import outbound_delivery
 from . import url_guard
 from . import shown_once
+from . import pretty_json
 from . import duplicate_finder

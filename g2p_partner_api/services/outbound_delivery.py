@@ -3,7 +3,11 @@
 import hashlib
 import hmac
 import json
+import socket
+import ssl
 from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import requests
 
@@ -61,18 +65,70 @@ def send(method, url, body, headers, timeout, destination_policy):
             )
     except url_guard.DestinationRefused as exc:
         return refused(exc)
-    except requests.Timeout as exc:
-        return SendResult(None, None, f"timeout: {exc}"[:250])
     except requests.RequestException as exc:
-        return SendResult(None, None, f"connection error: {exc}"[:250])
+        return SendResult(None, None, describe_failure(exc, url, timeout))
     if 300 <= response.status_code < 400:
         return SendResult(response.status_code, None, "redirect not followed", final=True)
     retry_after = response.headers.get("Retry-After")
     return SendResult(
         response.status_code,
         response.text,
+        error=None if 200 <= response.status_code < 300 else describe_answer(response),
         retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None,
     )
+
+
+def describe_answer(response):
+    """ "Receiver answered 503 Service Unavailable": what staff read for an answer that is not a success."""
+    try:
+        phrase = HTTPStatus(response.status_code).phrase
+    except ValueError:
+        phrase = (response.reason or "").strip()
+    return f"Receiver answered {response.status_code} {phrase}".strip()[:250]
+
+
+def describe_failure(exc, url, timeout):
+    """One line for staff instead of the exception text of requests and urllib3 (which nests the
+    whole chain, with object addresses): "Connection refused by host:8080", "Timed out after 10 s"."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    where = f"{host}:{parts.port}" if parts.port else host
+    seconds = f"{timeout:g} s"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"No connection to {where} within {seconds}"
+    if isinstance(exc, requests.Timeout):
+        return f"Timed out after {seconds} waiting for {where} to answer"
+    cause = _root_cause(exc)
+    if isinstance(cause, ConnectionRefusedError):
+        return f"Connection refused by {where}"
+    if isinstance(cause, ConnectionResetError):
+        return f"Connection reset by {where}"
+    if isinstance(cause, socket.gaierror):
+        return f"Host name {host} not found"
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return f"TLS certificate of {where} not trusted: {cause.verify_message}"[:250]
+    if isinstance(cause, ssl.SSLError):
+        return f"TLS error with {where}: {cause.reason or cause.__class__.__name__}"[:250]
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"Could not reach {where}: {cause.strerror}"[:250]
+    if isinstance(exc, requests.ConnectionError):
+        return f"Connection to {where} failed"
+    return f"Sending to {where} failed ({exc.__class__.__name__})"
+
+
+def _root_cause(exc):
+    """The innermost exception requests and urllib3 wrapped (``reason``, ``__cause__``, ``__context__``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        inner = inner or exc.__cause__ or exc.__context__
+        if inner is None:
+            return exc
+        exc = inner
+    return exc
 
 
 def classify(result):

@@ -3,6 +3,7 @@ from . import test_security
 from . import test_code_lookup
 from . import test_rate_limit
 from . import test_registry_lists_tour
+from . import test_record_names
 from . import test_oauth
 from . import test_http_mount
 from . import test_rest_individual

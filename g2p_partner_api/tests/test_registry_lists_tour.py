@@ -26,6 +26,15 @@ class TestRegistryListsTour(HttpCase):
             "/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_find_by_id_number", login="list_viewer"
         )
 
+    def test_membership_breadcrumb_names_member_and_programme(self):
+        membership = self.env.ref("g2p_partner_api.demo_pm_child_01")
+        self.assertEqual(membership.display_name, "Peter Abubakar in Child Grant")
+        self.start_tour(
+            "/odoo/action-g2p_partner_api.action_program_memberships",
+            "g2p_registry_membership_names",
+            login="list_viewer",
+        )
+
     def test_names_of_identifiers_and_memberships(self):
         head = self.env.ref("g2p_partner_api.demo_group_01_member_1")
         self.assertEqual(head.display_name, "Moses Phiri (Head) in Phiri household")

@@ -18,7 +18,7 @@ class G2PIngestDetectionPattern(models.Model):
     _description = "Detection pattern of an ingest data model"
 
     data_model_id = fields.Many2one("g2p.ingest.data.model", required=True, ondelete="cascade")
-    json_path = fields.Char(required=True, help="JSONPath over {headers, body}")
+    json_path = fields.Char(string="JSONPath", required=True, help="JSONPath over {headers, body}")
     regex = fields.Char(
         required=True,
         help="The value found there must match this regular expression (whole value); "

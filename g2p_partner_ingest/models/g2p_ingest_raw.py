@@ -7,8 +7,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
@@ -49,6 +51,8 @@ class G2PIngestRaw(models.Model):
     target = fields.Selection(related="data_model_id.target")
     payload = fields.Text(required=True, readonly=True, help="The item as received (JSON)")
     canonical = fields.Text(readonly=True, help="The item after transformation (canonical registrant JSON)")
+    payload_pretty = fields.Text(string="Received (formatted)", compute="_compute_pretty")
+    canonical_pretty = fields.Text(string="Canonical (formatted)", compute="_compute_pretty")
     classification_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
     transformation_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
     ingestion_status = fields.Selection(STEP_STATUS, default="pending", required=True, readonly=True)
@@ -83,6 +87,23 @@ class G2PIngestRaw(models.Model):
         # what a partner sent, and how far it went, is evidence: only the registry's own code writes it
         if not self.env.su:
             raise AccessError(_("Ingested items are written by the registry only."))
+
+    @api.depends("data_model_id.mnemonic", "item_index", "client_id.name", "create_date")
+    def _compute_display_name(self):
+        for rec in self:
+            rec.display_name = _(
+                "%(model)s item %(number)s from %(client)s, %(date)s",
+                model=rec.data_model_id.sudo().mnemonic,
+                number=rec.item_index + 1,
+                client=rec.client_id.sudo().name,
+                date=format_datetime(self.env, rec.create_date) if rec.create_date else "",
+            )
+
+    @api.depends("payload", "canonical")
+    def _compute_pretty(self):
+        for rec in self:
+            rec.payload_pretty = pretty_json(rec.payload)
+            rec.canonical_pretty = pretty_json(rec.canonical)
 
     @api.depends("classification_status", "transformation_status", "ingestion_status")
     def _compute_state(self):

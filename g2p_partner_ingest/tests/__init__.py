@@ -5,6 +5,7 @@ from . import test_trust
 from . import test_ingest_trust
 from . import test_ingest_rate_limit
 from . import test_ingest_dry_run
+from . import test_ingest_raw_display
 from . import test_duplicates
 from . import test_duplicate_tour
 from . import test_demo_review_tour

@@ -40,3 +40,17 @@ registry.category("web_tour.tours").add("g2p_registry_find_by_id_number", {
     },
   ],
 });
+
+registry.category("web_tour.tours").add("g2p_registry_membership_names", {
+  steps: () => [
+    {
+      content: "Open a programme membership from the list",
+      trigger: ".o_data_row td[name='partner_id']:contains('Peter Abubakar')",
+      run: "click",
+    },
+    {
+      content: "The breadcrumb names the member and the programme, not a uuid",
+      trigger: ".o_breadcrumb .o_last_breadcrumb_item:contains('Peter Abubakar in Child Grant')",
+    },
+  ],
+});
