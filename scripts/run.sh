@@ -20,8 +20,11 @@ if ! psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | gre
   echo "[run] creating database $db with the suite and demo data"
   odoo -d "$db" -i "$SUITE_ADDONS" --stop-after-init --log-level=warn
 else
-  # -i installs addons added since the last run, -u brings the others up to date
-  odoo -d "$db" -i "$SUITE_ADDONS" -u "$SUITE_ADDONS" --stop-after-init --log-level=warn
+  # -u brings the installed addons up to date; -i only for addons added since the last run: -i on an
+  # installed addon re-initialises it, which loads its demo again (the demo traffic would be sent twice)
+  new_addons=$(psql -d "$db" -tAc "SELECT string_agg(a, ',') FROM unnest(string_to_array('$SUITE_ADDONS', ',')) a
+    WHERE a NOT IN (SELECT name FROM ir_module_module WHERE state = 'installed')")
+  odoo -d "$db" ${new_addons:+-i "$new_addons"} -u "$SUITE_ADDONS" --stop-after-init --log-level=warn
 fi
 "$VENV/bin/python" "$ROOT/scripts/print_demo_info.py" "$conf" "$db" "http://localhost:$port" || true
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
