@@ -103,3 +103,12 @@ class G2PDemoTraffic(models.AbstractModel):
             + [{"xml_id": "g2p_partner_ingest.demo_ingest_item_failed", "record": failed, "noupdate": True}]
         )
         return True
+
+    @api.model
+    def _demo_possible_duplicate(self):
+        """Moses Phiri sent again, misspelt and with another national ID: the pipeline flags the change
+        request as a possible duplicate of the registered Moses Phiri (#19)."""
+        person = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        self._demo_ingest_call(
+            person, "DEMO-INGEST-DUP-1", [_person("Moses", "Phiry", "2021-08-15", "M", "100099001", "Blantyre")]
+        )

@@ -1,7 +1,6 @@
 import json
-import uuid
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from odoo.addons.g2p_partner_api.services import duplicate_finder
 
@@ -74,21 +73,3 @@ class G2PIngestRaw(models.Model):
             )
             rejected |= raw
         return rejected
-
-    @api.model
-    def _demo_ingest(self, client_id, data_model_id, item):
-        """Demo data: one item received as the endpoint records it, then taken through every step of
-        the pipeline here and now (no job runner needed while the demo data loads)."""
-        raw = self.sudo().create(
-            {
-                "correlation_id": str(uuid.uuid4()),
-                "ingest_id": str(uuid.uuid4()),
-                "message_id": f"demo-{uuid.uuid4()}",
-                "client_id": client_id,
-                "data_model_id": data_model_id,
-                "payload": json.dumps(item),
-            }
-        )
-        for step in ("classification", "transformation", "ingestion"):
-            raw._run_item_step(step)
-        return raw
