@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.g2p_partner_api.services.call_cache import once_per_call
 
@@ -16,6 +16,29 @@ class G2PApiClient(models.Model):
         help="The law or regulation that allows this client to read without consent.", tracking=True
     )
     consent_ids = fields.One2many("g2p.consent", "client_id", string="Consents")
+    # what this client may record through POST /Consent: a consent it records hands data to another
+    # client, so only a system administrator decides to whom and which data (never a write scope)
+    consent_recipient_ids = fields.Many2many(
+        "g2p.api.client",
+        "g2p_api_client_consent_recipient_rel",
+        "client_id",
+        "recipient_id",
+        string="May record consent for",
+        copy=False,
+        groups="base.group_system",
+        help="Other clients this client may name as recipient of a consent it records through the API.",
+    )
+    consent_scope_ids = fields.Many2many(
+        "g2p.api.scope",
+        "g2p_api_client_consent_scope_rel",
+        "client_id",
+        "scope_id",
+        string="Data categories it may record consent for",
+        copy=False,
+        groups="base.group_system",
+        domain=lambda self: [("code", "in", sorted(self.env["g2p.consent"]._recordable_scope_codes()))],
+        help="Read scopes a consent recorded by this client through the API may cover; write scopes never.",
+    )
     consent_count = fields.Integer(compute="_compute_consent_count")
 
     @api.constrains("legal_basis_enabled", "legal_basis")
@@ -23,6 +46,44 @@ class G2PApiClient(models.Model):
         for rec in self:
             if rec.legal_basis_enabled and not (rec.legal_basis or "").strip():
                 raise ValidationError(_("Write the legal basis this client reads under."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_consent_recording_rights(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_consent_recording_rights(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_consent_recording_rights(self, vals):
+        # field groups hide these from other users and guard write, not create: checked here for both
+        given = sorted({"consent_recipient_ids", "consent_scope_ids"}.intersection(vals))
+        if given and not (self.env.su or self.env.user.has_group("base.group_system")):
+            raise AccessError(
+                _(
+                    "Only a system administrator decides for whom and for which data a client records consent: "
+                    "%(fields)s",
+                    fields=", ".join(self._fields[name].string for name in given),
+                )
+            )
+
+    @api.constrains("consent_recipient_ids", "consent_scope_ids")
+    def _check_consent_recording(self):
+        recordable = self.env["g2p.consent"]._recordable_scope_codes()
+        for rec in self.sudo():
+            if rec in rec.consent_recipient_ids:
+                raise ValidationError(_("A client cannot record consent that gives itself access."))
+            refused = sorted(set(rec.consent_scope_ids.mapped("code")) - recordable)
+            if refused:
+                raise ValidationError(
+                    _(
+                        "Consent recorded by a client covers read scopes only, not: %(scopes)s",
+                        scopes=", ".join(refused),
+                    )
+                )
 
     def _compute_consent_count(self):
         counts = dict(self.env["g2p.consent"]._read_group([("client_id", "in", self.ids)], ["client_id"], ["__count"]))

@@ -8,6 +8,9 @@ PURPOSE_VOCABULARY = "urn:g2p:vocab:consent-purpose"
 SERVER_FIELDS = frozenset({"uuid", "state", "withdrawn_date", "withdraw_reason"})
 # what the registrant agreed to: changing it is a new consent, so a new record
 TERMS = frozenset({"partner_id", "client_id", "purpose_id", "scope_ids", "given_date", "expiry_date"})
+# scopes that only read: what staff and partner systems may record consent for (see _recordable_scope_codes)
+READ_SCOPE_SUFFIX = ":read"
+SEARCH_SCOPES = frozenset({"dci:search"})
 
 
 class G2PConsent(models.Model):
@@ -85,7 +88,28 @@ class G2PConsent(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             self._refuse(set().union(*vals_list) & SERVER_FIELDS)
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        if not (self.env.su or self.env.user.has_group("base.group_system")):
+            records._check_scopes_recordable()
+        return records
+
+    @api.model
+    def _recordable_scope_codes(self):
+        """Scope codes a consent recorded by staff or a partner system may cover: reads only. A consent
+        for a write scope lets a partner system change the person's record: that is a data-sharing
+        agreement only a system administrator records."""
+        codes = self.env["g2p.api.scope"].sudo().search([]).mapped("code")
+        return frozenset(code for code in codes if code.endswith(READ_SCOPE_SUFFIX) or code in SEARCH_SCOPES)
+
+    def _check_scopes_recordable(self):
+        refused = sorted(set(self.sudo().scope_ids.mapped("code")) - self._recordable_scope_codes())
+        if refused:
+            raise AccessError(
+                _(
+                    "Only a system administrator records consent for these data categories: %(scopes)s",
+                    scopes=", ".join(refused),
+                )
+            )
 
     def write(self, vals):
         if not self.env.su:

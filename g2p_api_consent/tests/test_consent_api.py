@@ -24,6 +24,10 @@ class TestConsentGate(G2PApiCase):
         )
         cls.without = Partner.create({"is_registrant": True, "given_name": "Silent", "family_name": "Zzconsent"})
         cls.consent = cls._consent(cls.with_consent, client=cls.client)
+        # what an administrator allows the payment provider to record through POST /Consent
+        cls.client.write(
+            {"consent_recipient_ids": [(6, 0, cls.other.ids)], "consent_scope_ids": [(6, 0, cls.scope_read.ids)]}
+        )
 
     @classmethod
     def _consent(cls, partner, client=None, scopes=None, **vals):
@@ -119,7 +123,7 @@ class TestConsentGate(G2PApiCase):
         return dict(
             {
                 "registrant_identifier": None,
-                "registrant": self.without.uuid,
+                "registrant": self.with_consent.uuid,
                 "recipient": self.other.client_id,
                 "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
                 "scopes": ["individual:read"],
@@ -129,14 +133,16 @@ class TestConsentGate(G2PApiCase):
         )
 
     def test_consent_created_through_the_api(self):
-        """A data-collection tool records a registrant's consent to share with the payment provider."""
+        """A client records the consent of a registrant it reads to share with another partner system (a
+        recipient an administrator allowed it). It records only for registrants it may read itself."""
         body = self._consent_body()
         with self._api() as api:
-            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 403)
+            self.assertEqual(self._read(self.with_consent, self.other, self.other_secret).status_code, 403)
             created = api.post("/api/v2/Consent", json=body, headers=self._auth(self.client, self.secret))
             self.assertEqual(created.status_code, 201, created.text)
             self.assertEqual((created.json()["state"], created.json()["recipient"]), ("active", self.other.client_id))
-            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 200)
+            self.assertEqual(created.json()["registrant"], self.with_consent.uuid, "a registrant it reads is named")
+            self.assertEqual(self._read(self.with_consent, self.other, self.other_secret).status_code, 200)
             self.assertEqual(self._read(self.without).status_code, 403, "the recording client gained nothing")
             consent = self.env["g2p.consent"].search([("uuid", "=", created.json()["uuid"])])
             self.assertEqual(
@@ -148,7 +154,7 @@ class TestConsentGate(G2PApiCase):
                 headers=self._auth(self.client, self.secret),
             )
             self.assertEqual(withdrawn.json()["state"], "withdrawn")
-            self.assertEqual(self._read(self.without, self.other, self.other_secret).status_code, 403)
+            self.assertEqual(self._read(self.with_consent, self.other, self.other_secret).status_code, 403)
             refused = api.post("/api/v2/Consent", json=body, headers=self._auth(self.other, self.other_secret))
             self.assertEqual(refused.status_code, 403)
             bad_purpose = api.post(
@@ -185,7 +191,7 @@ class TestConsentGate(G2PApiCase):
     def test_identifier_lookup_matches_system_and_value_on_one_row(self):
         national = self.env.ref("g2p_partner_api.id_type_national_id")
         passport = self.env.ref("g2p_partner_api.id_type_passport")
-        self.without.reg_id_ids = [
+        self.with_consent.reg_id_ids = [
             (0, 0, {"id_type_id": national.id, "value": "47114711"}),
             (0, 0, {"id_type_id": passport.id, "value": "08150815"}),
         ]
@@ -209,7 +215,7 @@ class TestConsentGate(G2PApiCase):
                     registrant=None, registrant_identifier={"system": passport.namespace_uri, "value": "08150815"}
                 ),
             )
-        self.assertEqual((right.status_code, right.json()["registrant"]), (201, self.without.uuid))
+        self.assertEqual((right.status_code, right.json()["registrant"]), (201, self.with_consent.uuid))
 
 
 @tagged("post_install", "-at_install")

@@ -1,0 +1,244 @@
+"""Consent recorded through the API cannot be handed to a colluder, and its answers tell nothing about
+registrants the caller may not read (issue #25)."""
+
+from datetime import date, timedelta
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMixin
+
+UNKNOWN_UUID = "00000000-0000-4000-8000-00000000dead"
+NATIONAL_ID = "urn:g2p:id:national-id"
+
+
+@tagged("post_install", "-at_install")
+class TestConsentRecordingLimits(G2PApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
+        cls.scope_group = cls.env.ref("g2p_partner_api.scope_group_read")
+        cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
+        # the recorder reads under consent only: it reads ``seen``, not ``hidden``
+        cls.recorder, cls.recorder_secret = cls._create_client(
+            "Field tool", scopes=["individual:read", "group:read", "consent:write"], legal_basis=None
+        )
+        cls.recipient, cls.recipient_secret = cls._create_client(
+            "Cash provider", scopes=["individual:read"], legal_basis=None
+        )
+        cls.colluder, cls.colluder_secret = cls._create_client(
+            "Colluder", scopes=["individual:read", "individual:write"], legal_basis=None
+        )
+        cls.recorder.write(
+            {
+                "consent_recipient_ids": [(6, 0, cls.recipient.ids)],
+                "consent_scope_ids": [(6, 0, cls.scope_read.ids)],
+            }
+        )
+        national = cls.env.ref("g2p_partner_api.id_type_national_id")
+        Partner = cls.env["res.partner"]
+        cls.seen = Partner.create(
+            {
+                "is_registrant": True,
+                "given_name": "Seen",
+                "family_name": "Zzrecord",
+                "reg_id_ids": [(0, 0, {"id_type_id": national.id, "value": "55500001"})],
+            }
+        )
+        cls.hidden = Partner.create(
+            {
+                "is_registrant": True,
+                "given_name": "Hidden",
+                "family_name": "Zzrecord",
+                "reg_id_ids": [(0, 0, {"id_type_id": national.id, "value": "55500002"})],
+            }
+        )
+        cls.recorder_consent = cls.env["g2p.consent"].create(
+            {
+                "partner_id": cls.seen.id,
+                "client_id": cls.recorder.id,
+                "purpose_id": cls.purpose.id,
+                "scope_ids": [(6, 0, cls.scope_read.ids)],
+                "evidence_reference": "FORM-R",
+            }
+        )
+
+    def _body(self, **overrides):
+        return dict(
+            {
+                "registrant": self.seen.uuid,
+                "recipient": self.recipient.client_id,
+                "purpose": {"system": "urn:g2p:vocab:consent-purpose", "code": "payment"},
+                "scopes": ["individual:read"],
+                "evidence_reference": "FIELD-FORM-9",
+            },
+            **overrides,
+        )
+
+    def _post(self, body):
+        with self._api() as api:
+            return api.post("/api/v2/Consent", json=body, headers=self._auth(self.recorder, self.recorder_secret))
+
+    def _read(self, partner, client, secret):
+        with self._api() as api:
+            return api.get(f"/api/v2/Individual/{partner.uuid}", headers=self._auth(client, secret)).status_code
+
+    def _consents(self):
+        return self.env["g2p.consent"].search_read([], ["partner_id", "client_id", "scope_ids", "given_date", "state"])
+
+    def _refused(self, body, status, code, field=None):
+        before = self._consents()
+        response = self._post(body)
+        self.assertEqual((response.status_code, response.json()["error"]["code"]), (status, code), response.text)
+        if field:
+            self.assertEqual(response.json()["error"]["details"][0]["field"], field)
+        self.assertEqual(self._consents(), before, "nothing stored")
+        return response
+
+    def test_consent_for_a_recipient_not_allowed_is_refused(self):
+        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403)
+        named = self._refused(
+            self._body(recipient=self.colluder.client_id), 403, "consent_recipient_forbidden", "recipient"
+        )
+        unknown = self._refused(
+            self._body(recipient="g2p-no-such-client"), 403, "consent_recipient_forbidden", "recipient"
+        )
+        self.assertEqual(named.json(), unknown.json(), "an existing client and an unknown one answer alike")
+        self._refused(self._body(recipient=self.recorder.client_id), 403, "consent_recipient_forbidden")
+        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403, "the colluder still reads nothing")
+
+    def test_write_scope_and_scopes_not_allowed_are_refused(self):
+        for scopes in (["individual:write"], ["individual:read", "individual:write"], ["group:read"]):
+            self._refused(self._body(scopes=scopes), 403, "consent_scope_forbidden", "scopes")
+        self._refused(self._body(scopes=["no:such"]), 422, "validation_error", "scopes")
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+
+    def test_backdated_future_and_inverted_dates_are_refused(self):
+        today = date.today()
+        self._refused(self._body(given_date=str(today - timedelta(days=30))), 422, "validation_error", "given_date")
+        self._refused(self._body(given_date=str(today - timedelta(days=8))), 422, "validation_error", "given_date")
+        self._refused(self._body(given_date=str(today + timedelta(days=1))), 422, "validation_error", "given_date")
+        self._refused(self._body(expiry_date=str(today)), 422, "validation_error", "expiry_date")
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+        self.env["ir.config_parameter"].set_param("g2p_api_consent.max_backdate_days", "30")
+        allowed = self._post(self._body(given_date=str(today - timedelta(days=30))))
+        self.assertEqual(allowed.status_code, 201, allowed.text)
+
+    def test_allowed_recipient_and_read_scope_work(self):
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+        created = self._post(self._body(given_date=str(date.today() - timedelta(days=2))))
+        self.assertEqual(created.status_code, 201, created.text)
+        self.assertEqual(
+            (created.json()["registrant"], created.json()["recipient"], created.json()["scopes"]),
+            (self.seen.uuid, self.recipient.client_id, ["individual:read"]),
+        )
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 200)
+        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403)
+
+    def test_unknown_and_unreadable_registrants_answer_alike(self):
+        answers = []
+        for body, value in (
+            (self._body(registrant=self.hidden.uuid), self.hidden.uuid),
+            (self._body(registrant=UNKNOWN_UUID), UNKNOWN_UUID),
+            (self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55500002"}), None),
+            (self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55599999"}), None),
+        ):
+            response = self._refused(body, 422, "validation_error")
+            self.assertNotIn(self.hidden.uuid, response.text)
+            self.assertNotIn("Hidden", response.text)
+            answers.append((response.status_code, response.json(), sorted(response.headers.keys())))
+        self.assertEqual(answers[0], answers[1], "an unreadable uuid answers as an unknown one")
+        self.assertEqual(answers[2], answers[3], "an unreadable identifier answers as an unknown one")
+        self.assertEqual(self._read(self.hidden, self.recipient, self.recipient_secret), 403)
+
+    def test_answers_name_the_registrant_only_while_the_caller_reads_it(self):
+        created = self._post(self._body())
+        self.assertEqual(created.json()["registrant"], self.seen.uuid)
+        self.recorder_consent.action_withdraw("no longer")
+        with self._api() as api:
+            read = api.get(
+                f"/api/v2/Consent/{created.json()['uuid']}", headers=self._auth(self.recorder, self.recorder_secret)
+            )
+        self.assertEqual(read.status_code, 200, read.text)
+        self.assertIsNone(read.json()["registrant"])
+        self.assertNotIn(self.seen.uuid, read.text)
+
+
+@tagged("post_install", "-at_install")
+class TestConsentRecordingRightsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
+    """Who decides what a client may record, and what staff may record, attacked over JSON-RPC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = cls._user("cr_manager", "base.group_user,g2p_partner_api.group_api_manager")
+        cls.officer = cls._user("cr_officer", "base.group_user,g2p_partner_api.group_registry_officer")
+        cls.admin_user = cls._user("cr_admin", "base.group_user,base.group_system,g2p_partner_api.group_api_manager")
+        Client = cls.env["g2p.api.client"]
+        cls.recorder = Client.create({"name": "Recorder"})
+        cls.colluder = Client.create({"name": "Colluder"})
+        cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
+        cls.scope_write = cls.env.ref("g2p_partner_api.scope_individual_write")
+        cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Rpc", "family_name": "Person"})
+        cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
+
+    def _settings(self):
+        self.env.invalidate_all()
+        return self.recorder.sudo().read(["consent_recipient_ids", "consent_scope_ids"])
+
+    def test_api_manager_cannot_allow_recipients_or_scopes(self):
+        before = self._settings()
+        self._as("cr_manager")
+        for vals in (
+            {"consent_recipient_ids": [(6, 0, self.colluder.ids)]},
+            {"consent_scope_ids": [(6, 0, self.scope_read.ids)]},
+        ):
+            _result, raised = self.call_kw("g2p.api.client", "write", [[self.recorder.id], vals])
+            self.assertEqual(raised, "odoo.exceptions.AccessError", vals)
+            _result, raised = self.call_kw("g2p.api.client", "create", [dict(vals, name="Sneaky")])
+            self.assertEqual(raised, "odoo.exceptions.AccessError", vals)
+        self.assertEqual(self._settings(), before)
+        self.assertFalse(self.env["g2p.api.client"].search([("name", "=", "Sneaky")]))
+
+    def test_administrator_allows_read_scopes_only(self):
+        self._as("cr_admin")
+        _result, raised = self.call_kw(
+            "g2p.api.client",
+            "write",
+            [[self.recorder.id], {"consent_recipient_ids": [(6, 0, self.colluder.ids)], "consent_scope_ids": [(6, 0, self.scope_read.ids)]}],
+        )
+        self.assertIsNone(raised)
+        self.assertEqual(self._settings()[0]["consent_recipient_ids"], self.colluder.ids)
+        _result, raised = self.call_kw(
+            "g2p.api.client", "write", [[self.recorder.id], {"consent_scope_ids": [(4, self.scope_write.id)]}]
+        )
+        self.assertEqual(raised, "odoo.exceptions.ValidationError")
+        self.assertEqual(self._settings()[0]["consent_scope_ids"], self.scope_read.ids)
+
+    def _consent_vals(self, scopes):
+        return {
+            "partner_id": self.person.id,
+            "client_id": self.colluder.id,
+            "purpose_id": self.purpose.id,
+            "scope_ids": [(6, 0, scopes.ids)],
+            "evidence_reference": "PAPER-1",
+        }
+
+    def test_officer_records_read_consent_never_write_consent(self):
+        Consent = self.env["g2p.consent"]
+        before = Consent.search_count([])
+        self._as("cr_officer")
+        for scopes in (self.scope_write, self.scope_read | self.scope_write):
+            _result, raised = self.call_kw("g2p.consent", "create", [self._consent_vals(scopes)])
+            self.assertEqual(raised, "odoo.exceptions.AccessError")
+        self.assertEqual(Consent.search_count([]), before, "nothing stored")
+        created, raised = self.call_kw("g2p.consent", "create", [self._consent_vals(self.scope_read)])
+        self.assertIsNone(raised)
+        self.assertEqual(Consent.browse(created).scope_ids, self.scope_read)
+
+    def test_api_manager_records_no_consent(self):
+        before = self.env["g2p.consent"].search_count([])
+        self._as("cr_manager")
+        _result, raised = self.call_kw("g2p.consent", "create", [self._consent_vals(self.scope_read)])
+        self.assertEqual(raised, "odoo.exceptions.AccessError")
+        self.assertEqual(self.env["g2p.consent"].search_count([]), before)
