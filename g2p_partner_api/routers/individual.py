@@ -76,8 +76,9 @@ def read_individual(
 
 
 CHECK_DUPLICATES_DOC = (
-    "Also answer 409 possible_duplicate when a registered individual has a similar name (trigram similarity, "
-    "accents and case ignored) and the same birth date: ask before creating. Without it, only a shared "
+    "Also answer 409 possible_duplicate when a registered individual this client may read has a similar name "
+    "(trigram similarity, accents and case ignored) and the same birth date: ask before creating. Similar "
+    "registrants it may not read are not told (the individual is registered). Without it, only a shared "
     "identifier is a 409 (duplicate)."
 )
 CANDIDATE_UUID = "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"
@@ -129,8 +130,9 @@ def create_individual(
     client: Annotated[object, Depends(require_scope(WRITE))],
     check_duplicates: Annotated[bool, Query(description=CHECK_DUPLICATES_DOC)] = False,
 ) -> Individual:
-    registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
+    # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
+    registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
     return _written(response, client, partner)
 

@@ -144,26 +144,32 @@ def readable_uuids(client, scopes, registrants, scope):
 
 def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individual:read"):
     """409 before a new individual is written: ``duplicate`` when a registrant holds one of its identifiers,
-    and with ``fuzzy`` ``possible_duplicate`` when one has a similar name and the same birth date. The
-    error's ``candidates`` name the registrants this client may read, no others."""
+    and with ``fuzzy`` ``possible_duplicate`` when one has a similar name and the same birth date.
+
+    Called once the whole body is validated: an invalid body is a 422 whoever is registered. The error's
+    ``candidates`` name the registrants this client may read, no others. A similar registrant it may not
+    read is no reason to stop: a possible duplicate nobody readable matches is answered as no candidate
+    (the create goes on, staff find duplicates on their side), so a 409 ``possible_duplicate`` never tells
+    that an unreadable person is in the register. A shared identifier cannot be registered twice: that 409
+    stays, without naming whom (see the readme, "Registering a person who may already be registered")."""
     settings = duplicate_finder.Settings.from_env(env)
     if fuzzy:
         duplicate_finder.prepare(env, settings)
     candidates = duplicate_finder.find(env, person, settings, by_name=fuzzy)
-    if not candidates:
-        return
     clashes = [c for c in candidates if c.same_identifier]
     shown = env["res.partner"].browse([c.partner_id for c in clashes or candidates])
     uuids = readable_uuids(client, scopes, shown, scope)
     if clashes:
         code = "duplicate"
         message = _("An identifier of this individual is already assigned to another registrant.")
-    else:
+    elif uuids:
         code = "possible_duplicate"
         message = _(
             "This individual may already be registered (similar name and birth date): check the candidates, "
             "or send without check_duplicates to register a different person."
         )
+    else:
+        return
     raise ApiError(409, code, message, extra={"candidates": uuids})
 
 
