@@ -11,6 +11,7 @@ from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services import templates
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
@@ -23,6 +24,8 @@ CHANNELS = {
     "transformation": "root.g2p_ingest.transformation",
     "ingestion": "root.g2p_ingest.ingestion",
 }
+# what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
+ADD_OR_UPDATE = "ADD_OR_UPDATE"
 
 
 class PermanentIngestError(Exception):
@@ -250,8 +253,9 @@ class G2PIngestRaw(models.Model):
             raise PermanentIngestError("TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}") from exc
 
     @api.model
-    def _dry_run(self, data_model, items, classify=True):
-        """What the pipeline would make of each item, computed in memory: nothing is written."""
+    def _dry_run(self, client, data_model, items, classify=True):
+        """What the pipeline would make of each item, computed in memory and told as ``client`` may be told
+        it (see _disclosed_operation): nothing is written."""
         CR = self.env["g2p.change.request"]
         answers = []
         for index, item in enumerate(items):
@@ -263,15 +267,25 @@ class G2PIngestRaw(models.Model):
                 answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
                 continue
             operation, existing = CR._match(data_model, canonical)
-            answers.append(
-                {
-                    "item_index": index,
-                    "operation": operation.upper(),
-                    "registrant": existing.uuid or None,
-                    "canonical": canonical,
-                }
-            )
+            shown, registrant = self._disclosed_operation(client, operation, existing, data_model.target == "group")
+            answers.append({"item_index": index, "operation": shown, "registrant": registrant, "canonical": canonical})
         return answers
+
+    @api.model
+    def _disclosed_operation(self, client, operation, registrant, is_group):
+        """(ADD, UPDATE or ADD_OR_UPDATE, registrant uuid or None): an item's operation as ``client`` may be told it.
+
+        An UPDATE names its registrant when the client may read it (the read scope of the target among its
+        scopes, and consent or a legal basis). Otherwise ADD and UPDATE are told apart only to a client that
+        reads every registrant of that kind (a legal basis); to any other both are ADD_OR_UPDATE, so that no
+        answer tells whether a person it may not read is in the register."""
+        scope = "group:read" if is_group else "individual:read"
+        scopes = set(client.sudo().scope_ids.mapped("code"))
+        if operation == "update" and readable_uuids(client, scopes, registrant, scope):
+            return "UPDATE", registrant.uuid
+        if scope in scopes and not client._readable_registrant_domain(scope):
+            return operation.upper(), None
+        return ADD_OR_UPDATE, None
 
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)

@@ -30,8 +30,10 @@ DEFAULT_SIGNATURE_WINDOW = 600
 DRY_RUN_DOC = (
     "Run every check (data model, paths, sender, signature within its time window and bound to the message id) "
     "and the classification and transformation of each item in memory, and answer what would happen: per item the "
-    "canonical registrant, ADD or UPDATE and of whom (registrant uuid), or the error code. Nothing is written and the "
-    "message id is not used up: the real call with the same message id is accepted afterwards."
+    "canonical registrant, ADD or UPDATE and of whom (registrant uuid, only when the sender may read it), or the "
+    "error code. A sender that may not read every registrant is told ADD_OR_UPDATE for any item that does not "
+    "update a registrant it may read. Nothing is written and the message id is not used up: the real call with the "
+    "same message id is accepted afterwards."
 )
 
 
@@ -209,7 +211,7 @@ def ingest_data(
                 "data_model": model.mnemonic,
                 "duplicate": False,
                 "item_count": len(items),
-                "items": Raw._dry_run(model, items, not bypass),
+                "items": Raw._dry_run(client, model, items, not bypass),
             },
         )
     rows = Raw._receive(client, model, message_id, items, request.headers.get("x-source-system"), bypass)
@@ -258,7 +260,7 @@ def ingest_status(
                 "error_message": r.error_message or None,
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
-                "operation": r.change_request_id.operation.upper() if r.change_request_id else None,
+                "operation": _operation(r, client),
                 **_duplicates(r, client, request.state.g2p_scopes),
             }
             for r in rows
@@ -266,15 +268,24 @@ def ingest_status(
     )
 
 
+def _operation(raw, client):
+    request = raw.change_request_id
+    if not request:
+        return None
+    return raw._disclosed_operation(client, request.operation, request.registrant_id, request.target == "group")[0]
+
+
 def _duplicates(raw, client, scopes):
-    """The item's possible duplicates, named only to a client that may read them."""
+    """The item's possible duplicates, named only to a client that may read them. A flagged change request
+    whose candidates the client may read none of is answered as not flagged (staff still see the flag): as
+    for REST, a possible duplicate nobody readable matches tells nothing. A refused item (policy reject)
+    says so: it did not go through."""
     if raw.error_code == DUPLICATE_SUSPECTED:
         candidates = raw.duplicate_candidate_ids
     elif raw.change_request_id.possible_duplicate:
         candidates = raw.change_request_id.duplicate_ids.filtered(lambda d: not d.resolution).partner_id
     else:
         return {"possible_duplicate": False, "duplicate_candidates": []}
-    return {
-        "possible_duplicate": True,
-        "duplicate_candidates": registry_service.readable_uuids(client, scopes, candidates, "individual:read"),
-    }
+    uuids = registry_service.readable_uuids(client, scopes, candidates, "individual:read")
+    refused = raw.error_code == DUPLICATE_SUSPECTED
+    return {"possible_duplicate": bool(refused or uuids), "duplicate_candidates": uuids}

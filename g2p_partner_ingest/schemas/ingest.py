@@ -16,10 +16,15 @@ class DryRunItem(BaseModel):
     """What the pipeline would make of one item: the change request it would propose, or why it would fail."""
 
     item_index: int
-    operation: Literal["ADD", "UPDATE"] | None = Field(
-        None, description="ADD (new registrant) or UPDATE (of registrant)"
+    operation: Literal["ADD", "UPDATE", "ADD_OR_UPDATE"] | None = Field(
+        None,
+        description="UPDATE of a registrant this client may read; ADD (new registrant) to a client that reads every "
+        "registrant (legal basis); ADD_OR_UPDATE otherwise: the registry does not tell whether a person this client "
+        "may not read is registered",
     )
-    registrant: str | None = Field(None, description="uuid of the registrant an UPDATE would change")
+    registrant: str | None = Field(
+        None, description="uuid of the registrant an UPDATE would change, only when this client may read it"
+    )
     canonical: dict[str, Any] | None = Field(None, description="The canonical registrant the transformation makes")
     error_code: str | None = Field(None, description="CLASSIFICATION_FAILED or TRANSFORMATION_FAILED")
     error_message: str | None = None
@@ -91,11 +96,13 @@ class IngestItemStatus(BaseModel):
     error_message: str | None = None
     change_request: str | None = None
     change_request_state: str | None = None
-    operation: str | None = None
+    operation: str | None = Field(
+        None, description="ADD, UPDATE or ADD_OR_UPDATE, as for a dry run (the change request's operation)"
+    )
     possible_duplicate: bool = Field(
         False,
-        description="The item may add someone already registered: its change request waits for a person "
-        "(duplicate policy flag), or the item failed with DUPLICATE_SUSPECTED (policy reject)",
+        description="The item may add someone already registered that this client may read: its change request "
+        "waits for a person (duplicate policy flag); or the item failed with DUPLICATE_SUSPECTED (policy reject)",
     )
     duplicate_candidates: list[str] = Field(
         [],

@@ -184,9 +184,10 @@ class TestPossibleDuplicates(IngestCase):
                 sender="NOCONSENT",
             )
         )
-        self.assertTrue(rows.change_request_id.possible_duplicate)
+        self.assertTrue(rows.change_request_id.possible_duplicate, "staff see the flag")
         [item] = self.status(rows, client, secret)
-        self.assertEqual((item["possible_duplicate"], item["duplicate_candidates"]), (True, []))
+        # a possible duplicate the partner may not read is not told, not even as a flag (issue #25)
+        self.assertEqual((item["possible_duplicate"], item["duplicate_candidates"]), (False, []))
         self.person_model.duplicate_policy = "reject"
         data, rows = self.ingest(
             self.body(
