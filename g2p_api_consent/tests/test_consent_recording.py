@@ -105,7 +105,9 @@ class TestConsentRecordingLimits(G2PApiCase):
         )
         self.assertEqual(named.json(), unknown.json(), "an existing client and an unknown one answer alike")
         self._refused(self._body(recipient=self.recorder.client_id), 403, "consent_recipient_forbidden")
-        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403, "the colluder still reads nothing")
+        self.assertEqual(
+            self._read(self.seen, self.colluder, self.colluder_secret), 403, "the colluder still reads nothing"
+        )
 
     def test_write_scope_and_scopes_not_allowed_are_refused(self):
         for scopes in (["individual:write"], ["individual:read", "individual:write"], ["group:read"]):
@@ -137,11 +139,11 @@ class TestConsentRecordingLimits(G2PApiCase):
 
     def test_unknown_and_unreadable_registrants_answer_alike(self):
         answers = []
-        for body, value in (
-            (self._body(registrant=self.hidden.uuid), self.hidden.uuid),
-            (self._body(registrant=UNKNOWN_UUID), UNKNOWN_UUID),
-            (self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55500002"}), None),
-            (self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55599999"}), None),
+        for body in (
+            self._body(registrant=self.hidden.uuid),
+            self._body(registrant=UNKNOWN_UUID),
+            self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55500002"}),
+            self._body(registrant=None, registrant_identifier={"system": NATIONAL_ID, "value": "55599999"}),
         ):
             response = self._refused(body, 422, "validation_error")
             self.assertNotIn(self.hidden.uuid, response.text)
@@ -179,7 +181,9 @@ class TestConsentRecordingRightsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         cls.colluder = Client.create({"name": "Colluder"})
         cls.scope_read = cls.env.ref("g2p_partner_api.scope_individual_read")
         cls.scope_write = cls.env.ref("g2p_partner_api.scope_individual_write")
-        cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Rpc", "family_name": "Person"})
+        cls.person = cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Rpc", "family_name": "Person"}
+        )
         cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
 
     def _settings(self):
@@ -205,7 +209,13 @@ class TestConsentRecordingRightsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         _result, raised = self.call_kw(
             "g2p.api.client",
             "write",
-            [[self.recorder.id], {"consent_recipient_ids": [(6, 0, self.colluder.ids)], "consent_scope_ids": [(6, 0, self.scope_read.ids)]}],
+            [
+                [self.recorder.id],
+                {
+                    "consent_recipient_ids": [(6, 0, self.colluder.ids)],
+                    "consent_scope_ids": [(6, 0, self.scope_read.ids)],
+                },
+            ],
         )
         self.assertIsNone(raised)
         self.assertEqual(self._settings()[0]["consent_recipient_ids"], self.colluder.ids)

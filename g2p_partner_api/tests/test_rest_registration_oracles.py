@@ -116,3 +116,32 @@ class TestRegistrationAnswersAlike(G2PApiCase):
             answers.append(self._seen(response, nid))
         self.assertEqual(answers[0], answers[1], "the answer does not depend on who holds the identifier")
         self.assertEqual(self._registrants(), count, "a clashing identifier is never registered twice")
+
+    def test_group_invalid_body_is_422_whether_or_not_the_identifier_is_registered(self):
+        household_id = self.env.ref("g2p_partner_api.id_type_household_id")
+        self.env["res.partner"].create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "name": "Zzoracle household",
+                "reg_id_ids": [(0, 0, {"id_type_id": household_id.id, "value": "HH-666001"})],
+            }
+        )
+        writer, secret = self._create_client("Group tool", scopes=["group:read", "group:write"], legal_basis=None)
+        count = self._registrants()
+        answers = []
+        for value in ("HH-666001", "HH-666999"):  # registered (unreadable) / unknown
+            with self._api() as api:
+                response = api.post(
+                    "/api/v2/Group",
+                    json={
+                        "name": "Probe household",
+                        "identifiers": [{"system": household_id.namespace_uri, "value": value}],
+                        "address": {"country": "XX"},
+                    },
+                    headers=self._auth(writer, secret),
+                )
+            self.assertEqual(response.status_code, 422, response.text)
+            answers.append(self._seen(response, value))
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(self._registrants(), count)
