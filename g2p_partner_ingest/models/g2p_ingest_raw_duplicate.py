@@ -63,10 +63,10 @@ class G2PIngestRaw(models.Model):
                 {
                     "ingestion_status": "failed",
                     "error_code": DUPLICATE_SUSPECTED,
+                    # no count: the sender reads this message, and may not read the candidates (issue #25)
                     "error_message": self.env._(
-                        "This item may add someone already registered (%s possible duplicate(s)): resolve it "
-                        "upstream, or send the registrant's identifier so the item updates them.",
-                        len(found),
+                        "This item may add someone already registered: resolve it upstream, or send the "
+                        "registrant's identifier so the item updates them."
                     ),
                     "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
                 }

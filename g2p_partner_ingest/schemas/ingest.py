@@ -139,8 +139,8 @@ class IngestStatusResponse(BaseModel):
                             "transformation_status": "done",
                             "ingestion_status": "failed",
                             "error_code": "DUPLICATE_SUSPECTED",
-                            "error_message": "This item may add someone already registered (1 possible duplicate(s))"
-                            ": resolve it upstream, or send the registrant's identifier so the item updates them.",
+                            "error_message": "This item may add someone already registered: resolve it upstream, "
+                            "or send the registrant's identifier so the item updates them.",
                             "possible_duplicate": True,
                             "duplicate_candidates": [],
                         },

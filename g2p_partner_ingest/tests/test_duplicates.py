@@ -197,6 +197,7 @@ class TestPossibleDuplicates(IngestCase):
         )
         [item] = self.status(rows, client, secret)
         self.assertEqual((item["error_code"], item["duplicate_candidates"]), ("DUPLICATE_SUSPECTED", []))
+        self.assertNotRegex(item["error_message"], r"\d", "not even how many registrants it may duplicate")
         # REST: the identifier clash is still a 409, without naming whom
         body = {"given_name": "Copy", "identifiers": [{"system": NID, "value": "93000001"}]}
         for auth, candidates in (
