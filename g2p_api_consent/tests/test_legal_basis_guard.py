@@ -19,8 +19,10 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
         scope = cls.env.ref("g2p_partner_api.scope_individual_read")
         cls.client = cls.env["g2p.api.client"].create({"name": "Payments MIS", "scope_ids": [(6, 0, scope.ids)]})
         cls.secret = cls.client._generate_secret()
-        # no consent of this registrant for this client
-        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
+        # no consent of this registrant, for any client
+        cls.person = cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Chikondi", "family_name": "Phiri"}
+        )
 
     def _read_person(self):
         token = self.url_open(

@@ -109,7 +109,6 @@ class TestOutboundDestinations(G2PReceiverCase):
         for url in (
             "http://10.21.0.1/hook",
             "http://10.20.3.4:8080/hook",
-            "http://intranet.partner.test:8443/hook",
             "https://[fd00::1]/hook",
             "http://10.30.0.1/hook",
             "http://127.0.0.1:1/hook",
