@@ -39,8 +39,8 @@ class G2PApiSubscription(models.Model):
         required=True,
         tracking=True,
         help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
-        "unless a system administrator lists the host in the system parameter "
-        "g2p_partner_api.outbound_allowed_hosts.",
+        "unless a system administrator lists the host and port (host:port) in the system parameter "
+        "g2p_partner_api.outbound_allowed_hosts; the registry's own ports and routes never are.",
     )
     allow_insecure = fields.Boolean(
         string="Allow plain HTTP",
