@@ -91,8 +91,8 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(
             sorted((c.action, c.actor, c.old_value, c.new_value) for c in changes),
             [
-                ("change legal_basis", "user:lb_admin", "", BASIS),
-                ("change legal_basis_enabled", "user:lb_admin", "false", "true"),
+                ("change legal_basis", "lb_admin", "", BASIS),
+                ("change legal_basis_enabled", "lb_admin", "false", "true"),
             ],
         )
         tracked = self.client.message_ids.sudo().tracking_value_ids.filtered(

@@ -235,7 +235,7 @@ class G2PApiClient(models.Model):
     def _audit_setting_changes(self, before):
         """One audit row per changed setting per client, by the user who changed it."""
         Audit = self.env["g2p.api.audit.log"].sudo()
-        actor = f"user:{self.env.user.login}"
+        actor = self.env.user.login  # as for the other changes staff make (signing key rotation)
         for rec in self:
             for name, old in before[rec.id].items():
                 new = rec._audit_value(name)
@@ -243,7 +243,7 @@ class G2PApiClient(models.Model):
                     Audit._record(
                         {
                             "event_type": "org.g2p.partner_api.client_setting_changed",
-                            "source": "/odoo",
+                            "source": "odoo",
                             "client_id": rec.id,
                             "actor": actor,
                             "action": f"change {name}",

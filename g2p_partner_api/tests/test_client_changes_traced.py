@@ -80,7 +80,7 @@ class TestClientChangesTraced(JsonRpcAttackMixin, HttpCase):
             (change.action, change.actor, change.resource, change.old_value, change.new_value),
             (
                 "change public_key",
-                "user:trace_api_manager",
+                "trace_api_manager",
                 f"g2p.api.client/{self.client.client_id}",
                 f"SHA-256 {der_fingerprint(self.old_key)}",
                 f"SHA-256 {der_fingerprint(new_key)}",

@@ -125,7 +125,7 @@ class TestKeySwapTraced(JsonRpcAttackMixin, HttpCase):
         )
         self.assertEqual(
             (change.actor, change.old_value, change.new_value),
-            ("user:swap_api_manager", f"SHA-256 {old_fp}", f"SHA-256 {new_fp}"),
+            ("swap_api_manager", f"SHA-256 {old_fp}", f"SHA-256 {new_fp}"),
         )
         refused = self._ingest(self.old_key, "96000001")
         self.assertEqual(refused["error_code"], "REQUEST_VALIDATION_ERROR", "the old key no longer verifies")
