@@ -4,7 +4,7 @@
         "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change "
         "requests staff approve"
     ),
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],
@@ -13,6 +13,7 @@
     "external_dependencies": {"python": ["fastapi", "pydantic", "MarkupSafe", "regex"]},
     "data": [
         "security/ir.model.access.csv",
+        "data/g2p_api_scope_data.xml",
         "data/ir_sequence_data.xml",
         "data/queue_job_data.xml",
         "data/g2p_ingest_data_model_data.xml",

@@ -9,7 +9,9 @@ class G2PApiClient(models.Model):
 
     legal_basis_enabled = fields.Boolean(
         string="Reads under a legal basis",
-        help="This client reads without consent under the legal basis below; every such read is audited.",
+        help="This client reads without consent under the legal basis below; every such read is audited. Only a "
+        "system administrator may switch it on or change the basis while it is on: it opens every registrant to "
+        "this client without their consent.",
         tracking=True,
     )
     legal_basis = fields.Text(
@@ -40,6 +42,28 @@ class G2PApiClient(models.Model):
         help="Read scopes a consent recorded by this client through the API may cover; write scopes never.",
     )
     consent_count = fields.Integer(compute="_compute_consent_count")
+
+    @api.model
+    def _safe_settings(self):
+        return dict(super()._safe_settings(), legal_basis_enabled=False)
+
+    @api.model
+    def _audited_settings(self):
+        return super()._audited_settings() + ["legal_basis"]
+
+    def _check_unsafe_settings(self, vals):
+        super()._check_unsafe_settings(vals)
+        # the basis a client reads without consent under is part of that safeguard: whoever may not switch it
+        # on may not reword it either (a blank or different basis changes what every audit row says)
+        if "legal_basis" not in vals or self._may_switch_off_safeguards():
+            return
+        if any((rec.legal_basis or "") != (vals["legal_basis"] or "") for rec in self.filtered("legal_basis_enabled")):
+            raise AccessError(
+                _(
+                    "Only a system administrator may change the legal basis of %(clients)s: it reads without consent.",
+                    clients=", ".join(self.filtered("legal_basis_enabled").mapped("name")),
+                )
+            )
 
     @api.constrains("legal_basis_enabled", "legal_basis")
     def _check_legal_basis(self):

@@ -3,3 +3,4 @@ from . import test_consent_trust
 from . import test_consent_query_count
 from . import test_consent_names
 from . import test_consent_recording
+from . import test_legal_basis_guard

@@ -22,8 +22,8 @@ class G2PApiClient(models.Model):
         help="Base URL of the participant's DCI endpoints (e.g. https://spmis.example.org/dci). Callbacks go to "
         "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
         "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Loopback, "
-        "link-local and private addresses are refused unless allow-listed by a system administrator "
-        "(system parameter g2p_partner_api.outbound_allowed_hosts).",
+        "link-local and private addresses are refused unless allow-listed (host:port) by a system "
+        "administrator (system parameter g2p_partner_api.outbound_allowed_hosts).",
     )
     dci_callback_allow_http = fields.Boolean(
         string="Allow plain HTTP callbacks", tracking=True, help="Unsafe: only for a test partner or a trusted network."

@@ -214,9 +214,9 @@ class DciAsyncCase(DciCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._allow_outbound_hosts("127.0.0.1")
         cls.receiver = Receiver().__enter__()
         cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
+        cls._allow_outbound_hosts(cls.receiver.host_port)
         cls.client.write(
             {
                 "dci_callback_url": cls.receiver.url + "/spmis/dci",

@@ -18,7 +18,8 @@ RETENTION_DAYS_PARAM = "g2p_partner_api.audit_retention_days"
 
 
 class G2PApiAuditLog(models.Model):
-    """One CloudEvents-shaped row per API call (health probes and docs excluded)."""
+    """One CloudEvents-shaped row per API call (health probes and docs excluded), and one per change of
+    what an API client is or may do (its key, identities, scopes, programmes, guarded settings)."""
 
     _name = "g2p.api.audit.log"
     _description = "API audit log"
@@ -41,6 +42,12 @@ class G2PApiAuditLog(models.Model):
     correlation_id = fields.Char(readonly=True, index=True)
     reference_ids = fields.Char(readonly=True)
     legal_basis = fields.Char(readonly=True, help="Legal basis invoked instead of consent for this read, if any")
+    old_value = fields.Text(
+        readonly=True, help="A change of a client's setting: the value before (a key by its fingerprint)"
+    )
+    new_value = fields.Text(
+        readonly=True, help="A change of a client's setting: the value after (a key by its fingerprint)"
+    )
     latency_ms = fields.Float(string="Latency (ms)", readonly=True, digits=(16, 1))
     forwarded = fields.Boolean(readonly=True)
     cloudevent_pretty = fields.Text(string="CloudEvent", compute="_compute_cloudevent_pretty")
@@ -66,6 +73,8 @@ class G2PApiAuditLog(models.Model):
         "outcome",
         "status_code",
         "error_code",
+        "old_value",
+        "new_value",
     )
     def _compute_cloudevent_pretty(self):
         for rec in self:
@@ -80,10 +89,10 @@ class G2PApiAuditLog(models.Model):
         would give.
         """
         values = dict(
-            values,
+            {"event_type": "org.g2p.partner_api.call"},
+            **values,
             event_id=str(uuid.uuid4()),
             specversion="1.0",
-            event_type="org.g2p.partner_api.call",
             time=fields.Datetime.now(),
         )
         if values.get("latency_ms") is not None:
@@ -125,6 +134,11 @@ class G2PApiAuditLog(models.Model):
                 "reference_ids": self.reference_ids,
                 "legal_basis": self.legal_basis,
                 "latency_ms": self.latency_ms,
+                **(
+                    {"old_value": self.old_value, "new_value": self.new_value}
+                    if self.old_value or self.new_value
+                    else {}
+                ),
             },
         }
 

@@ -51,18 +51,32 @@ class G2PApiClient(models.Model):
     secret_rotated_on = fields.Datetime(readonly=True, copy=False)
     scope_ids = fields.Many2many("g2p.api.scope", string="Scopes", tracking=True)
     all_programs = fields.Boolean(
-        string="All programmes", help="When off, programme and membership calls only see the allowed programmes."
+        string="All programmes",
+        tracking=True,
+        help="When off, programme and membership calls only see the allowed programmes.",
     )
-    allowed_program_ids = fields.Many2many("g2p.program", string="Allowed programmes")
+    allowed_program_ids = fields.Many2many("g2p.program", string="Allowed programmes", tracking=True)
     active = fields.Boolean(default=True, tracking=True)
     token_lifetime = fields.Integer(string="Token lifetime (s)", default=3600, required=True)
+    # not tracked itself: the chatter and the audit log show its fingerprint, never the PEM
     public_key = fields.Text(
         help="PEM public key or JWK (JSON) used to verify this client's signatures on ingest and DCI messages."
     )
-    partner_mnemonic = fields.Char(
-        help="Identity of this client in ingest payloads (the sender the data model's key path finds)."
+    public_key_fingerprint = fields.Char(
+        string="Public key fingerprint (SHA-256)",
+        compute="_compute_public_key_fingerprint",
+        store=True,
+        tracking=True,
+        help="SHA-256 of the key's DER SubjectPublicKeyInfo, as `openssl pkey -pubin -in key.pem -outform DER | "
+        "sha256sum` prints it: compare it with the partner's before trusting a new key.",
     )
-    dci_sender_id = fields.Char(string="DCI sender ID", help="header.sender_id this client uses in DCI envelopes.")
+    partner_mnemonic = fields.Char(
+        tracking=True,
+        help="Identity of this client in ingest payloads (the sender the data model's key path finds).",
+    )
+    dci_sender_id = fields.Char(
+        string="DCI sender ID", tracking=True, help="header.sender_id this client uses in DCI envelopes."
+    )
     default_source_system = fields.Char(
         help="Source system recorded on every record this client writes, unless the call sends X-Source-System."
     )
@@ -108,13 +122,28 @@ class G2PApiClient(models.Model):
         value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
         return max(int(value), 0)
 
+    @api.depends("public_key")
+    def _compute_public_key_fingerprint(self):
+        for rec in self:
+            try:
+                rec.public_key_fingerprint = jwt_service.public_key_fingerprint(rec.public_key)
+            except ValueError:
+                rec.public_key_fingerprint = False  # no key, or one the constraint refuses
+
     @api.depends("secret_hash")
     def _compute_has_secret(self):
         for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
             rec.has_secret = bool(hashed)
 
     @api.depends(
-        "active", "secret_hash", "scope_ids", "all_programs", "allowed_program_ids", "public_key", "token_lifetime"
+        "active",
+        "secret_hash",
+        "scope_ids",
+        "all_programs",
+        "allowed_program_ids",
+        "public_key",
+        "public_key_fingerprint",
+        "token_lifetime",
     )
     def _compute_capabilities(self):
         for rec in self:
@@ -149,8 +178,9 @@ class G2PApiClient(models.Model):
             programs = _("none: programme and membership calls find nothing")
         if self.public_key:
             signatures = _(
-                "its public key verifies the messages it signs (ingest data models that require "
-                "signatures, DCI envelopes)"
+                "its public key (SHA-256 %(fingerprint)s) verifies the messages it signs (ingest data models that "
+                "require signatures, DCI envelopes)",
+                fingerprint=self.public_key_fingerprint,
             )
         else:
             signatures = _(
@@ -163,6 +193,66 @@ class G2PApiClient(models.Model):
             (_("Signature checks"), signatures),
             (_("Access tokens"), _("valid %s seconds", self.token_lifetime)),
         ]
+
+    # --- changes of who the client is and what it may do: chatter (tracking) and audit log ---
+    @api.model
+    def _audited_settings(self):
+        """Fields whose every change on an existing client is one audit row (who, which client, old and new
+        value as ``_audit_value`` writes it); the guarded settings always are. Addons add theirs (call super)."""
+        return [
+            "public_key",
+            "partner_mnemonic",
+            "dci_sender_id",
+            "scope_ids",
+            "all_programs",
+            "allowed_program_ids",
+            *self._safe_settings(),
+        ]
+
+    def _audit_value(self, field_name):
+        """``field_name`` of this client as the audit log records it: a key by its fingerprint, scopes by
+        code, other records by name, never a database id."""
+        self.ensure_one()
+        client = self.sudo()
+        if field_name == "public_key":
+            return client.public_key_fingerprint and f"SHA-256 {client.public_key_fingerprint}" or ""
+        field = self._fields[field_name]
+        value = client[field_name]
+        if field.type == "boolean":
+            return "true" if value else "false"
+        if field.type == "many2many":
+            return ", ".join(sorted(value.mapped("code" if field_name == "scope_ids" else "display_name")))
+        return str(value or "")
+
+    def write(self, vals):
+        audited = [name for name in self._audited_settings() if name in vals]
+        before = {rec.id: {name: rec._audit_value(name) for name in audited} for rec in self} if audited else {}
+        result = super().write(vals)
+        if audited:
+            self._audit_setting_changes(before)
+        return result
+
+    def _audit_setting_changes(self, before):
+        """One audit row per changed setting per client, by the user who changed it."""
+        Audit = self.env["g2p.api.audit.log"].sudo()
+        actor = self.env.user.login  # as for the other changes staff make (signing key rotation)
+        for rec in self:
+            for name, old in before[rec.id].items():
+                new = rec._audit_value(name)
+                if new != old:
+                    Audit._record(
+                        {
+                            "event_type": "org.g2p.partner_api.client_setting_changed",
+                            "source": "odoo",
+                            "client_id": rec.id,
+                            "actor": actor,
+                            "action": f"change {name}",
+                            "resource": f"g2p.api.client/{rec.client_id}",
+                            "outcome": "success",
+                            "old_value": old,
+                            "new_value": new,
+                        }
+                    )
 
     @api.constrains("public_key")
     def _check_public_key(self):

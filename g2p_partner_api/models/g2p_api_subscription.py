@@ -28,7 +28,7 @@ class G2PApiSubscription(models.Model):
     """A partner endpoint notified of registry events (seed: remote API provisioner)."""
 
     _name = "g2p.api.subscription"
-    _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
+    _inherit = ["mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
     _description = "Outbound event subscription"
     _order = "name"
 
@@ -39,13 +39,14 @@ class G2PApiSubscription(models.Model):
         required=True,
         tracking=True,
         help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
-        "unless a system administrator lists the host in the system parameter "
-        "g2p_partner_api.outbound_allowed_hosts.",
+        "unless a system administrator lists the host and port (host:port) in the system parameter "
+        "g2p_partner_api.outbound_allowed_hosts; the registry's own ports and routes never are.",
     )
     allow_insecure = fields.Boolean(
         string="Allow plain HTTP",
         tracking=True,
-        help="Unsafe: only for a partner on a trusted network or a test endpoint.",
+        help="Unsafe: only for a partner on a trusted network or a test endpoint. Only a system administrator may "
+        "switch it on (as the plain HTTP DCI callbacks of a client).",
     )
     event_type_ids = fields.Many2many("g2p.api.event.type", string="Events", required=True)
     http_method = fields.Selection(HTTP_METHODS, string="HTTP method", default="POST", required=True)
@@ -102,6 +103,10 @@ class G2PApiSubscription(models.Model):
     delivery_ids = fields.One2many("g2p.api.delivery", "subscription_id")
 
     _sql_constraints = [("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts.")]
+
+    @api.model
+    def _safe_settings(self):
+        return dict(super()._safe_settings(), allow_insecure=False)
 
     def _compute_has_hmac_secret(self):
         for rec, secret in zip(self, self.sudo().mapped("hmac_secret"), strict=True):

@@ -58,12 +58,12 @@ class G2PDemoTraffic(models.AbstractModel):
         meanwhile (as an administrator would for a partner on the registry's network), and no longer after."""
         params = self.env["ir.config_parameter"].sudo()
         allowed = params.get_param(url_guard.ALLOWED_HOSTS_PARAM)
-        params.set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(filter(None, [allowed, DEMO_RECEIVER_HOST])))
-        try:
-            with local_receiver.Receiver(DEMO_RECEIVER_HOST) as receiver:
+        with local_receiver.Receiver(DEMO_RECEIVER_HOST) as receiver:
+            params.set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(filter(None, [allowed, receiver.host_port])))
+            try:
                 yield receiver
-        finally:
-            params.set_param(url_guard.ALLOWED_HOSTS_PARAM, allowed or False)
+            finally:
+                params.set_param(url_guard.ALLOWED_HOSTS_PARAM, allowed or False)
 
     @contextmanager
     def _api_schemas(self):

@@ -17,13 +17,17 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
         return {}
 
     @api.model
+    def _may_switch_off_safeguards(self):
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    @api.model
     def _check_unsafe_settings(self, vals):
         unsafe = sorted(
             f
             for f, safe in self._safe_settings().items()
             if f in vals and (bool(vals[f]) if isinstance(safe, bool) else vals[f]) != safe
         )
-        if unsafe and not (self.env.su or self.env.user.has_group("base.group_system")):
+        if unsafe and not self._may_switch_off_safeguards():
             raise AccessError(
                 _(
                     "Only a system administrator may switch off these safeguards of %(model)s: %(fields)s",

@@ -4,6 +4,7 @@ Algorithms are always chosen from the key's type, never from the token header, s
 ``alg: none`` and HS/RS confusion (a public key used as an HMAC secret) cannot pass.
 """
 
+import hashlib
 import json
 import time
 
@@ -39,6 +40,15 @@ def load_public_key(text):
     if not isinstance(key, tuple(ASYMMETRIC_ALGORITHMS)):
         raise ValueError("unsupported key type (RSA, EC or Ed25519 expected)")
     return key
+
+
+def public_key_fingerprint(text):
+    """SHA-256 of the key's DER SubjectPublicKeyInfo, in hex: what ``openssl pkey -pubin -outform DER |
+    sha256sum`` prints for the same key, whether it was given as PEM or as a JWK. ValueError as load_public_key."""
+    der = load_public_key(text).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()
 
 
 def algorithms_for(public_key):

@@ -47,7 +47,9 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.url = f"http://{host}:{self.server.server_address[1]}"
+        # host:port, as the outbound allow-list names it
+        self.host_port = f"{host}:{self.server.server_address[1]}"
+        self.url = f"http://{self.host_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def answer(self, status=200, payload=None, headers=None, delay=0):

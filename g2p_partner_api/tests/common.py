@@ -127,7 +127,7 @@ class G2PReceiverCase(G2PApiCase):
         receiver's host opened to outbound calls."""
         cls.client, cls.secret = cls._create_client(name, scopes=scopes)
         cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
-        cls._allow_outbound_hosts("127.0.0.1")
+        cls._allow_outbound_hosts(cls.receiver.host_port)
 
     def _subscribe(self, events, **vals):
         """A subscription of ``self.client`` to the receiver (at /events); returns it and its HMAC secret."""

@@ -136,6 +136,7 @@ class TestOutboundNotifications(G2PReceiverCase):
         self.assertFalse(delivery.attempt_ids[1].error)
 
     def test_endpoint_down_for_the_whole_window(self):
+        self._allow_outbound_hosts(self.receiver.host_port, "127.0.0.1:9")
         sub, _secret = self._subscribe(["individual.updated"], target_url="http://127.0.0.1:9/down", max_attempts=3)
         self.person.write({"family_name": "Unreachable"})
         self.commit_events()

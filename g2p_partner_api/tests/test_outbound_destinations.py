@@ -5,10 +5,11 @@ import requests
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from ..services import url_guard
-from .common import G2PReceiverCase
+from .common import G2PReceiverCase, JsonRpcAttackMixin
+from .http_receiver import Receiver
 
 DELIVERY = ["g2p.api.delivery"]
 PRIVATE_URLS = [
@@ -56,15 +57,16 @@ class TestOutboundDestinations(G2PReceiverCase):
         )
 
     def test_private_destinations_refused_at_save(self):
+        # plain HTTP is an administrator's to allow: the administrator creates, the API Manager edits
         Subscription = self.env["g2p.api.subscription"].with_user(self.manager)
-        existing = Subscription.create(self._subscription_vals())
+        existing = Subscription.browse(self.env["g2p.api.subscription"].create(self._subscription_vals()).id)
         for url in PRIVATE_URLS:
             with (
                 self.subTest(url=url),
                 self.assertRaisesRegex(ValidationError, "Destination refused"),
                 self.env.cr.savepoint(),
             ):
-                Subscription.create(self._subscription_vals(target_url=url))
+                self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
             with (
                 self.subTest(url=url),
                 self.assertRaisesRegex(ValidationError, "Destination refused"),
@@ -90,11 +92,71 @@ class TestOutboundDestinations(G2PReceiverCase):
             )
 
     def test_allow_list_is_what_an_administrator_opens(self):
-        self._allow_outbound_hosts("127.0.0.1", "10.20.0.0/16", "intranet.partner.test")
-        for url in (self.receiver.url + "/hook", "http://10.20.3.4/hook", "http://intranet.partner.test/hook"):
-            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
-        with self.assertRaisesRegex(ValidationError, "Destination refused"):
-            self.env["g2p.api.subscription"].create(self._subscription_vals(target_url="http://10.21.0.1/hook"))
+        self._allow_outbound_hosts(
+            self.receiver.host_port, "10.20.0.0/16", "intranet.partner.test", "[fd00::/8]:8443", "10.30.0.1:8080"
+        )
+        for url in (
+            self.receiver.url + "/hook",
+            "http://10.20.3.4/hook",
+            "https://10.20.3.4/hook",
+            "http://intranet.partner.test/hook",
+            "https://[fd00::1]:8443/hook",
+            "http://10.30.0.1:8080/hook",
+        ):
+            with self.subTest(url=url):
+                self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
+        # a host without a port opens 80 and 443 only; a host with one, that port only
+        for url in (
+            "http://10.21.0.1/hook",
+            "http://10.20.3.4:8080/hook",
+            "https://[fd00::1]/hook",
+            "http://10.30.0.1/hook",
+            "http://127.0.0.1:1/hook",
+        ):
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "Destination refused"),
+                self.env.cr.savepoint(),
+            ):
+                self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
+
+    def test_registry_routes_and_ports_never_open_even_when_listed(self):
+        own_ports = [int(config["http_port"]), int(config["gevent_port"])]
+        self._allow_outbound_hosts(
+            self.receiver.host_port, "intranet.partner.test", *(f"127.0.0.1:{port}" for port in own_ports)
+        )
+        refused = [f"http://127.0.0.1:{port}/hook" for port in own_ports] + [
+            f"{self.receiver.url}/queue_job/runjob?db=x&job_uuid=y",
+            f"{self.receiver.url}/%71ueue_job/runjob",
+            f"{self.receiver.url}/hook/../queue_job/runjob",
+            f"{self.receiver.url}//web/session/authenticate",
+            f"{self.receiver.url}/jsonrpc",
+            "http://intranet.partner.test/odoo/action-1",
+        ]
+        for url in refused:
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "Destination refused: .*(this registry|registry itself)"),
+                self.env.cr.savepoint(),
+            ):
+                self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=url))
+        self.assertFalse(self.env["g2p.api.subscription"].search([("client_id", "=", self.client.id)]))
+        # a partner path that only starts like one of them is not one of them
+        self.env["g2p.api.subscription"].create(self._subscription_vals(target_url=self.receiver.url + "/webhook"))
+
+    def test_url_template_to_a_registry_route_or_port_refused_at_send(self):
+        own_port = int(config["http_port"])
+        self._allow_outbound_hosts(self.receiver.host_port, f"127.0.0.1:{own_port}")
+        for template in ("{{ base }}/../queue_job/runjob", f"http://127.0.0.1:{own_port}/{{{{ subject }}}}"):
+            with self.subTest(template=template):
+                subscription = self.env["g2p.api.subscription"].create(
+                    self._subscription_vals(target_url=self.receiver.url + "/e", url_template=template)
+                )
+                delivery = self._send_event(subscription)
+                self.assertEqual((delivery.state, delivery.attempt_count), ("failed", 1), "refused, never retried")
+                self.assertRegex(delivery.attempt_ids.error, r"^not sent: .*(port of this registry|registry itself)")
+                self.assertFalse(self.receiver.requests, "nothing was sent")
+                subscription.active = False
 
     def _send_event(self, subscription):
         self.person.write({"family_name": "Outbound"})
@@ -114,7 +176,7 @@ class TestOutboundDestinations(G2PReceiverCase):
         self.assertFalse(self.receiver.requests, "nothing reached the address")
 
     def test_allow_list_withdrawn_after_save_refuses_at_send(self):
-        self._allow_outbound_hosts("127.0.0.1")
+        self._allow_outbound_hosts(self.receiver.host_port)
         subscription = self.env["g2p.api.subscription"].create(
             self._subscription_vals(target_url=self.receiver.url + "/e")
         )
@@ -124,7 +186,7 @@ class TestOutboundDestinations(G2PReceiverCase):
         self.assertFalse(self.receiver.requests)
 
     def test_redirect_not_followed_and_its_answer_not_kept(self):
-        self._allow_outbound_hosts("127.0.0.1")
+        self._allow_outbound_hosts(self.receiver.host_port)
         subscription = self.env["g2p.api.subscription"].create(
             self._subscription_vals(target_url=self.receiver.url + "/e")
         )
@@ -153,7 +215,7 @@ class TestOutboundDestinations(G2PReceiverCase):
         with self.assertRaisesRegex(url_guard.DestinationRefused, "non-public address"):
             url_guard.CheckedAdapter(url_guard.policy(self.env)).send(request, timeout=5)
         self.assertFalse(self.receiver.requests)
-        self._allow_outbound_hosts("127.0.0.0/8")
+        self._allow_outbound_hosts(f"127.0.0.0/8:{port}")
         response = url_guard.CheckedAdapter(url_guard.policy(self.env)).send(request, timeout=5)
         self.assertEqual((response.status_code, len(self.receiver.requests)), (200, 1))
 
@@ -178,3 +240,96 @@ class TestAllowListForAdministratorsOnly(HttpCase):
                     {"model": "ir.config_parameter", "method": method, "args": args, "kwargs": {}},
                 )
         self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(url_guard.ALLOWED_HOSTS_PARAM))
+
+
+@tagged("post_install", "-at_install")
+class TestPlainHttpAndRegistryRoutesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
+    """Plain HTTP outbound is a system administrator's choice, as for DCI callbacks; an allow-listed host never
+    opens the registry's own routes, whoever saves the subscription."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._user("http_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
+        cls._user("http_admin", "base.group_user,base.group_system")
+        cls.client = cls.env["g2p.api.client"].create({"name": "Payments"})
+        cls.event = cls.env.ref("g2p_partner_api.event_individual_updated")
+        cls.receiver = Receiver().__enter__()
+        cls.addClassCleanup(cls.receiver.__exit__, None, None, None)
+        cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, cls.receiver.host_port)
+        cls.subscription = cls.env["g2p.api.subscription"].create(
+            {
+                "name": "Payments feed",
+                "client_id": cls.client.id,
+                "target_url": f"https://{cls.receiver.host_port}/events",
+                "event_type_ids": [(6, 0, cls.event.ids)],
+            }
+        )
+
+    def _vals(self, url, **vals):
+        return dict(
+            {
+                "name": "Hook",
+                "client_id": self.client.id,
+                "target_url": url,
+                "event_type_ids": [(6, 0, self.event.ids)],
+            },
+            **vals,
+        )
+
+    def _subscriptions(self):
+        self.env.invalidate_all()
+        return self.env["g2p.api.subscription"].search([]).read(["target_url", "allow_insecure"])
+
+    def test_api_manager_cannot_allow_plain_http(self):
+        before = self._subscriptions()
+        self._as("http_api_manager")
+        result, error = self.call_kw(
+            "g2p.api.subscription", "create", [self._vals(self.receiver.url + "/plain", allow_insecure=True)]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        result, error = self.call_kw(
+            "g2p.api.subscription", "write", [[self.subscription.id], {"allow_insecure": True}]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        result, error = self.call_kw(
+            "g2p.api.subscription",
+            "write",
+            [[self.subscription.id], {"allow_insecure": True, "target_url": self.receiver.url + "/events"}],
+            {"context": {"active_test": False}},
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.assertEqual(self._subscriptions(), before, "nothing changed")
+        # the honest path: an administrator may (a test endpoint, a trusted network)
+        self._as("http_admin")
+        result, error = self.call_kw(
+            "g2p.api.subscription", "write", [[self.subscription.id], {"allow_insecure": True}]
+        )
+        self.assertIsNone(error)
+        self.assertTrue(self.subscription.allow_insecure)
+
+    def test_listed_host_never_opens_the_registry_routes_or_ports(self):
+        before = self._subscriptions()
+        own_port = int(config["http_port"])
+        self.env["ir.config_parameter"].set_param(
+            url_guard.ALLOWED_HOSTS_PARAM, f"{self.receiver.host_port},127.0.0.1:{own_port}"
+        )
+        self._as("http_api_manager")
+        for url in (
+            f"https://{self.receiver.host_port}/queue_job/runjob",
+            f"https://{self.receiver.host_port}/x/..%2fqueue_job/runjob",
+            f"https://127.0.0.1:{own_port}/events",
+        ):
+            with self.subTest(url=url):
+                result, error = self.call_kw("g2p.api.subscription", "create", [self._vals(url)])
+                self.assertEqual(error, "odoo.exceptions.ValidationError")
+                result, error = self.call_kw(
+                    "g2p.api.subscription", "write", [[self.subscription.id], {"target_url": url}]
+                )
+                self.assertEqual(error, "odoo.exceptions.ValidationError")
+        self.assertEqual(self._subscriptions(), before, "nothing changed")
+        self.assertFalse(self.receiver.requests)
+        result, error = self.call_kw(
+            "g2p.api.subscription", "create", [self._vals(f"https://{self.receiver.host_port}/partner/events")]
+        )
+        self.assertIsNone(error, "the listed host itself stays open to partner paths")

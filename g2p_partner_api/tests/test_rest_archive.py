@@ -17,7 +17,7 @@ class TestRestArchive(G2PApiCase):
         cls.client, cls.secret = cls._create_client("Civil registry", scopes=scopes, default_source_system="crvs")
         # same scopes, but neither consent nor a legal basis: may read and write nobody
         cls.outsider, cls.outsider_secret = cls._create_client("No consent", scopes=scopes, legal_basis=None)
-        cls._allow_outbound_hosts("127.0.0.1")
+        cls._allow_outbound_hosts("127.0.0.1:9")
 
     def setUp(self):
         super().setUp()

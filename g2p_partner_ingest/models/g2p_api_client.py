@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+
+# the scope that lets a client send data to /partner/ingest_data (checked in the ingest envelope)
+INGEST_SCOPE = "ingest:write"
 
 
 class G2PApiClient(models.Model):
@@ -15,3 +18,43 @@ class G2PApiClient(models.Model):
     @api.model
     def _safe_settings(self):
         return dict(super()._safe_settings(), ingest_allow_unsigned=False)
+
+    @api.model
+    def _grant_ingest_scope_to_ingesting_clients(self):
+        """Upgrade step: ingest once needed no scope (a partner mnemonic and a key were enough); every client
+        with a partner mnemonic gets the ingest scope, so it keeps the ability it had."""
+        scope = self.env.ref("g2p_partner_ingest.scope_ingest_write")
+        clients = self.with_context(active_test=False).search([("partner_mnemonic", "!=", False)])
+        clients.write({"scope_ids": [(4, scope.id)]})
+        return clients
+
+    @api.depends("partner_mnemonic", "ingest_allow_unsigned")
+    def _compute_capabilities(self):
+        return super()._compute_capabilities()
+
+    def _capability_lines(self):
+        lines = super()._capability_lines()
+        if INGEST_SCOPE not in self._scope_codes():
+            ingest = _("not allowed: it lacks the scope %(scope)s", scope=INGEST_SCOPE)
+        elif not self.partner_mnemonic:
+            ingest = _(
+                "it has the scope %(scope)s but no partner mnemonic: every ingest call is refused", scope=INGEST_SCOPE
+            )
+        elif self.ingest_allow_unsigned:
+            ingest = _(
+                "may send data to /partner/ingest_data as %(mnemonic)s, unsigned calls accepted (unsafe); each item "
+                "becomes a change request",
+                mnemonic=self.partner_mnemonic,
+            )
+        elif not self.public_key:
+            ingest = _(
+                "may send data as %(mnemonic)s, but it has no public key: every signed ingest call is refused",
+                mnemonic=self.partner_mnemonic,
+            )
+        else:
+            ingest = _(
+                "may send data to /partner/ingest_data as %(mnemonic)s, signed with its public key; each item becomes "
+                "a change request",
+                mnemonic=self.partner_mnemonic,
+            )
+        return lines + [(_("Ingest"), ingest)]

@@ -50,6 +50,12 @@ class G2PIngestRaw(models.Model):
     item_index = fields.Integer(readonly=True)
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="restrict", index=True)
     source_system = fields.Char(readonly=True)
+    verified_key_fingerprint = fields.Char(
+        string="Verified with key (SHA-256)",
+        readonly=True,
+        help="Fingerprint of the client's public key that verified the call's signature when it was accepted (empty "
+        "for a client an administrator let send unsigned); compare with the client's key fingerprint and its chatter.",
+    )
     data_model_id = fields.Many2one("g2p.ingest.data.model", required=True, readonly=True, ondelete="restrict")
     target = fields.Selection(related="data_model_id.target")
     payload = fields.Text(required=True, readonly=True, help="The item as received (JSON)")
@@ -115,9 +121,19 @@ class G2PIngestRaw(models.Model):
             rec.state = "failed" if "failed" in statuses else "done" if rec.ingestion_status == "done" else "pending"
 
     @api.model
-    def _receive(self, client, data_model, message_id, items, source_system=None, skip_classification=False):
+    def _receive(
+        self,
+        client,
+        data_model,
+        message_id,
+        items,
+        source_system=None,
+        skip_classification=False,
+        verified_key_fingerprint=None,
+    ):
         """Store the items of one accepted call, each as sent, under a new correlation id, and queue
-        their pipeline: what /partner/ingest_data does once every check passed. Returns the rows."""
+        their pipeline: what /partner/ingest_data does once every check passed. Returns the rows.
+        ``verified_key_fingerprint``: of the public key the call's signature was verified with."""
         correlation_id = str(uuid.uuid4())
         rows = self.create(
             [
@@ -128,6 +144,7 @@ class G2PIngestRaw(models.Model):
                     "item_index": index,
                     "client_id": client.id,
                     "source_system": source_system or client.default_source_system,
+                    "verified_key_fingerprint": verified_key_fingerprint,
                     "data_model_id": data_model.id,
                     "payload": json.dumps(item, ensure_ascii=False),
                     "classification_status": "skipped" if skip_classification else "pending",

@@ -18,6 +18,7 @@ from odoo.addons.g2p_partner_api.schemas.common import (
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
+from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
 from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
@@ -90,10 +91,12 @@ def _verify_signature(env, model, client, wrapped, message_id):
     if not client.public_key:
         raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
     window = int(env["ir.config_parameter"].sudo().get_param(SIGNATURE_WINDOW_PARAM, DEFAULT_SIGNATURE_WINDOW))
+    public_key = client.public_key
     try:
-        jwt_service.verify_signed_object(signature, payload, client.public_key, message_id=message_id, max_age=window)
+        jwt_service.verify_signed_object(signature, payload, public_key, message_id=message_id, max_age=window)
     except jwt_service.SignatureInvalid as exc:
         raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
+    return jwt_service.public_key_fingerprint(public_key)
 
 
 # over the sender's rate limit: 429 in the ingest envelope (through the data model's response template)
@@ -183,12 +186,14 @@ def ingest_data(
         items = [item if item is not None else body]
     # 4. signature over the exact signed object, bound to the message id and its time: required
     # unless an administrator switched it off for this client (never the caller's choice)
-    if not client.ingest_allow_unsigned:
-        _verify_signature(env, model, client, wrapped, message_id)
+    fingerprint = None if client.ingest_allow_unsigned else _verify_signature(env, model, client, wrapped, message_id)
     request.state.audit_actor = sender
     request.state.g2p_client_id = client.id
     # counted once the sender is proven, so nobody can spend a partner's calls by claiming to be it
     enforce_rate_limit(env, client.id, client._effective_rate_limit(), request.state)
+    # told only to the proven sender: others learn nothing more than PARTNER_NOT_REGISTERED already says
+    if INGEST_SCOPE not in client._scope_codes():
+        raise IngestError("INSUFFICIENT_SCOPE", f"This partner may not ingest: it lacks the scope {INGEST_SCOPE}.")
     Raw = env["g2p.ingest.raw"].sudo()
     # idempotency: the same sender and message id get the original correlation id, nothing new
     previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")
@@ -214,7 +219,7 @@ def ingest_data(
                 "items": Raw._dry_run(client, model, items, not bypass),
             },
         )
-    rows = Raw._receive(client, model, message_id, items, request.headers.get("x-source-system"), bypass)
+    rows = Raw._receive(client, model, message_id, items, request.headers.get("x-source-system"), bypass, fingerprint)
     correlation_id = rows[0].correlation_id
     request.state.correlation_id = correlation_id
     return render(

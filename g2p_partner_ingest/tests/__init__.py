@@ -10,3 +10,4 @@ from . import test_duplicates
 from . import test_duplicate_tour
 from . import test_demo_review_tour
 from . import test_ingest_oracles
+from . import test_ingest_scope

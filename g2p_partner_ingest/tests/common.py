@@ -27,7 +27,7 @@ class IngestCase(G2PApiCase):
         cls.key = ec.generate_private_key(ec.SECP256R1())
         cls.client, cls.secret = cls._create_client(
             "Kobo collect",
-            scopes=["individual:read"],
+            scopes=["individual:read", "ingest:write"],
             partner_mnemonic="KOBO",
             public_key=public_pem(cls.key),
             default_source_system="kobo",

@@ -173,7 +173,7 @@ class TestPossibleDuplicates(IngestCase):
     def test_partner_without_consent_sees_no_candidate_uuid(self):
         client, secret = self._create_client(
             "No consent partner",
-            scopes=["individual:read", "individual:write"],
+            scopes=["individual:read", "individual:write", "ingest:write"],
             legal_basis=None,
             partner_mnemonic="NOCONSENT",
             public_key=public_pem(self.key),

@@ -7,7 +7,11 @@ from .common import IngestCase, public_pem
 class TestIngestRateLimit(IngestCase):
     def test_over_the_limit_answered_429_in_the_ingest_envelope_and_nothing_stored(self):
         limited, _secret = self._create_client(
-            "Limited collector", partner_mnemonic="LIMITED1", public_key=public_pem(self.key), rate_limit_per_minute=1
+            "Limited collector",
+            scopes=["ingest:write"],
+            partner_mnemonic="LIMITED1",
+            public_key=public_pem(self.key),
+            rate_limit_per_minute=1,
         )
         first = self.post(self.body({"person": self.person(nid="91000001")}, sender="LIMITED1"))
         self.assertEqual(first.status_code, 200, first.text)
@@ -24,7 +28,11 @@ class TestIngestRateLimit(IngestCase):
     def test_a_claimed_sender_spends_nothing_of_the_partner_it_claims(self):
         """An unsigned call claiming a partner is refused before it counts against that partner."""
         self._create_client(
-            "Claimed collector", partner_mnemonic="LIMITED2", public_key=public_pem(self.key), rate_limit_per_minute=1
+            "Claimed collector",
+            scopes=["ingest:write"],
+            partner_mnemonic="LIMITED2",
+            public_key=public_pem(self.key),
+            rate_limit_per_minute=1,
         )
         forged = self.post(self.body({"person": self.person(nid="91000003")}, sender="LIMITED2", sign=False))
         self.assertEqual(forged.json()["response_header"]["response_status"], "ERROR", forged.text)

@@ -20,7 +20,9 @@ class TestAuditControlsPerApp(DciCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ingest_endpoint = cls.env.ref("g2p_partner_ingest.fastapi_endpoint_ingest")
-        cls.kobo, _secret = cls._create_client("Kobo", partner_mnemonic="KOBO_AUDIT", ingest_allow_unsigned=True)
+        cls.kobo, _secret = cls._create_client(
+            "Kobo", scopes=["ingest:write"], partner_mnemonic="KOBO_AUDIT", ingest_allow_unsigned=True
+        )
         cls.rest_client, cls.rest_secret = cls._create_client("Programme MIS", scopes=["program:read"])
 
     def _ingest(self, sender):

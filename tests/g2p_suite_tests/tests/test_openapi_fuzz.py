@@ -80,7 +80,9 @@ class TestOpenApiFuzz(G2PApiCase):
         )
 
     def test_ingest_app(self):
-        client, secret = self._create_client("Schemathesis ingest", scopes=["individual:read"], partner_mnemonic="FUZZ")
+        client, secret = self._create_client(
+            "Schemathesis ingest", scopes=["individual:read", "ingest:write"], partner_mnemonic="FUZZ"
+        )
         self.assertGreaterEqual(
             self._fuzz(self.env.ref("g2p_partner_ingest.fastapi_endpoint_ingest"), self._auth(client, secret)), 3
         )

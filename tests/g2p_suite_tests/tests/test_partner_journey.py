@@ -28,8 +28,8 @@ class TestPartnerJourney(IngestCase):
             public_key=self.client.public_key,
             legal_basis=None,
         )
-        self._allow_outbound_hosts("127.0.0.1")
         with Receiver() as receiver:
+            self._allow_outbound_hosts(receiver.host_port)
             subscription = self.env["g2p.api.subscription"].create(
                 {
                     "name": "Payments feed",
