@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar, Generic, TypeVar
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..services.orm_prefetch import prefetch_paths, root_fields
 
@@ -166,7 +167,7 @@ def _contains_nul(value):
 
 def _not_blank(value):
     if isinstance(value, str) and value and not value.strip():
-        raise ValueError("must not be only whitespace")
+        raise PydanticCustomError("string_blank", "must not be only whitespace")
     return value
 
 
@@ -177,7 +178,7 @@ def _iso_date_text(value):
     # pydantic would also take a number (seconds since 1970) or a date-time: a birth date is sent as written
     if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("must be a date written YYYY-MM-DD")
+    raise PydanticCustomError("date_parsing", "must be a date written YYYY-MM-DD")
 
 
 # Text that is refused, not stored blank, when it holds only whitespace

@@ -14,10 +14,15 @@ def save(env, registrant, vals, is_group=False):
     if registrant:
         registrant.write(vals)
         return registrant
+    return create(env, [vals], is_group)
+
+
+def create(env, vals_list, is_group=False):
+    """New registrants, one per values of ``vals_list``, in one create."""
     kind = {"is_registrant": True, "is_group": is_group}
     if is_group:
         kind["is_company"] = True
-    return env["res.partner"].create(dict(vals, **kind))
+    return env["res.partner"].create([dict(vals, **kind) for vals in vals_list])
 
 
 def identifier_commands(partner, wanted, remove_others):

@@ -568,10 +568,8 @@ class G2PChangeRequest(models.Model):
         now = fields.Datetime.now()
         for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
             env = self._apply_env(client, source_system)
-            vals_list = [
-                dict(rec._individual_vals(json.loads(rec.proposed_values)), is_registrant=True) for rec in group
-            ]
-            registrants = self.env["res.partner"].with_env(env).create(vals_list)
+            vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
+            registrants = registrant_writer.create(env, vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
                 rec._server_write(
                     {

@@ -377,8 +377,8 @@ class G2PChangeRequest(models.Model):
     @api.model
     def _duplicate_candidates(self, canonical, target, settings=None):
         """[(member index or -1, label, duplicate_finder.Candidate)] for the people an ADD would create.
-        A household member who holds a registered identifier is not a candidate: applying the request
-        reuses that person (see _write_registrant)."""
+        A household member who holds a registered identifier is not a candidate: that person is either in the
+        household already or an existing person who will change (_flag_existing_people), decided on apart."""
         env = self.sudo().env
         settings = settings or duplicate_finder.Settings.from_env(env)
         if target != "group":

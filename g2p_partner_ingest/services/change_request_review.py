@@ -2,7 +2,8 @@
 
 The diff says what approving would do (see ``G2PChangeRequest._write_registrant``): a field the proposal
 leaves out is kept, identifiers are only ever added, a household's members are matched by identifier and
-the open members a household proposal leaves out are ended.
+the open members a household proposal leaves out are ended. A member who is a registered person from
+outside the household is shown as an existing person who will change, registered values beside proposed.
 """
 
 import datetime
@@ -275,6 +276,8 @@ class ChangeRequestReview:
             return self.env._("required")
         if kind == "string_too_short":
             return self.env._("must not be empty")
+        if kind == "string_blank":
+            return self.env._("must not be only spaces")
         if kind == "string_type":
             return self.env._("must be text")
         if kind == "extra_forbidden":

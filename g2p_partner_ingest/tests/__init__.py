@@ -9,3 +9,5 @@ from . import test_ingest_raw_display
 from . import test_duplicates
 from . import test_duplicate_tour
 from . import test_demo_review_tour
+from . import test_existing_people
+from . import test_ingest_input_refused
