@@ -306,7 +306,10 @@ class G2PChangeRequest(models.Model):
                     ", ".join(sorted(DUPLICATE_SERVER_FIELDS.intersection(vals))),
                 )
             )
-        return super().write(vals)
+        result = super().write(vals)
+        if "proposed_values" in vals:
+            self._flag_existing_people()  # an edited household may now name someone registered
+        return result
 
     # --- the pipeline ------------------------------------------------------------------------
     @api.model
@@ -348,12 +351,13 @@ class G2PChangeRequest(models.Model):
                 name = CR.env["res.partner"]._compose_name(
                     member.get("given_name"), member.get("addl_name"), member.get("family_name")
                 )
-                found.append((index, _("Member %(number)s: %(name)s", number=index + 1, name=name), person))
+                found.append((index, self.env._("Member %(number)s: %(name)s", number=index + 1, name=name), person))
         return found
 
     def _flag_existing_people(self):
         """An existing person will change: a line per such member, to be decided before approval. Not a
         duplicate check (it cannot be switched off): approving would otherwise rewrite them silently."""
+        reasons = self.env._("Holds an identifier of this member")
         vals_list = [
             {
                 "request_id": request.id,
@@ -362,7 +366,7 @@ class G2PChangeRequest(models.Model):
                 "member_index": index,
                 "member_label": label,
                 "score": 1.0,
-                "reasons": _("Holds an identifier of this member"),
+                "reasons": reasons,
                 "same_identifier": True,
             }
             for request in self
