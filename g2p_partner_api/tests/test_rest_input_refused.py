@@ -58,7 +58,9 @@ class TestRestInputRefused(G2PApiCase):
         with self._api() as api:
             for sent, stored in (("MWI", "MW"), ("MOZ", "MZ"), ("ZMB", "ZM"), ("MW", "MW")):
                 response = api.post(
-                    "/api/v2/Individual", json={"given_name": "Chisomo", "address": {"country": sent}}, headers=self.headers
+                    "/api/v2/Individual",
+                    json={"given_name": "Chisomo", "address": {"country": sent}},
+                    headers=self.headers,
                 )
                 self.assertEqual(response.status_code, 201, response.text)
                 self.assertEqual(response.json()["address"]["country"], stored, sent)
@@ -82,6 +84,8 @@ class TestRestInputRefused(G2PApiCase):
             cleared = api.patch(f"/api/v2/Group/{group['uuid']}", json={"name": None}, headers=self.headers)
             self.assert_refused(cleared, "name")
         self.env.invalidate_all()
-        self.assertEqual((self.person.given_name, self.person.family_name, self.person.birthdate), ("Thoko", "Banda", False))
+        self.assertEqual(
+            (self.person.given_name, self.person.family_name, self.person.birthdate), ("Thoko", "Banda", False)
+        )
         self.assertEqual(self.env["res.partner"].search([("uuid", "=", group["uuid"])]).name, "Phiri household")
         self.assertEqual(self.registrant_count(), count + 1, "only the honest group")

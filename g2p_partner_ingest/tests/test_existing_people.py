@@ -89,7 +89,9 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
         for ids in ([request.id], [unflagged.id, request.id]):  # single and bulk approval
             result, raised = self.call_button("g2p.change.request", "action_approve", ids)
             self.assertEqual(raised, REFUSED, ids)
-        self.assertEqual(self.request_state(request), ("pending", self.env["res.partner"], self.env["res.users"], [False]))
+        self.assertEqual(
+            self.request_state(request), ("pending", self.env["res.partner"], self.env["res.users"], [False])
+        )
         self.assertEqual(unflagged.state, "pending", "a bulk approval is refused as a whole")
         self.assertEqual(self.victim_state(), before, "the registered person is unchanged")
         with self.assertRaisesRegex(UserError, "Decide first whether Member 1: Mallory Side may change the registered"):
@@ -121,9 +123,13 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
         before = self.victim_state()
         request = self.attack("HH-XP-2")
         self._as("xp_approver")
-        result, raised = self.call_button("g2p.change.request.duplicate", "action_not_duplicate", request.duplicate_ids.ids)
+        result, raised = self.call_button(
+            "g2p.change.request.duplicate", "action_not_duplicate", request.duplicate_ids.ids
+        )
         self.assertEqual(raised, REFUSED, "not the decision of this line")
-        result, raised = self.call_button("g2p.change.request.duplicate", "action_reject_member", request.duplicate_ids.ids)
+        result, raised = self.call_button(
+            "g2p.change.request.duplicate", "action_reject_member", request.duplicate_ids.ids
+        )
         self.assertIsNone(raised)
         self.assertIn("Left out by decision", self.env["g2p.change.request"].browse(request.id).diff_html)
         result, raised = self.call_button("g2p.change.request", "action_approve", [request.id])
@@ -143,10 +149,14 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
                 result, raised = self.call_button("g2p.change.request.duplicate", method, request.duplicate_ids.ids)
                 self.assertEqual(raised, "odoo.exceptions.AccessError", (login, method))
             result, raised = self.call_kw(
-                "g2p.change.request", "write", [[request.id], {"needs_decision": False, "existing_person_change": False}]
+                "g2p.change.request",
+                "write",
+                [[request.id], {"needs_decision": False, "existing_person_change": False}],
             )
             self.assertEqual(raised, "odoo.exceptions.AccessError", login)
-        self.assertEqual(self.request_state(request), ("pending", self.env["res.partner"], self.env["res.users"], [False]))
+        self.assertEqual(
+            self.request_state(request), ("pending", self.env["res.partner"], self.env["res.users"], [False])
+        )
 
     def test_auto_approval_leaves_it_for_review(self):
         self.household_model.sudo().auto_approve = True
@@ -162,7 +172,9 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
             {
                 "household_id": "HH-XP-5",
                 "name": "Late household",
-                "members": [{"first_name": "Late", "last_name": "Comer", "dob": "1999-09-09", "national_id": "94000055"}],
+                "members": [
+                    {"first_name": "Late", "last_name": "Comer", "dob": "1999-09-09", "national_id": "94000055"}
+                ],
             }
         ]
         data, rows = self.ingest(self.body({"households": households}))
@@ -186,9 +198,13 @@ class TestApprovalPastAnUndecidedDuplicate(JsonRpcAttackMixin, IngestCase, HttpC
         cls.amina = registrant(cls.env, "Amina", "Okonkwo", "1988-03-02", nid="93200001")
 
     def test_approve_and_bulk_approve_refused_until_decided(self):
-        data, rows = self.ingest(self.body({"person": self.person(nid="93200099", first="Aminah", last="Okonkwo", dob="1988-03-02")}))
+        data, rows = self.ingest(
+            self.body({"person": self.person(nid="93200099", first="Aminah", last="Okonkwo", dob="1988-03-02")})
+        )
         flagged = rows.change_request_id
-        data, rows = self.ingest(self.body({"person": self.person(nid="93200098", first="Peter", last="Zulu", dob="1979-11-30")}))
+        data, rows = self.ingest(
+            self.body({"person": self.person(nid="93200098", first="Peter", last="Zulu", dob="1979-11-30")})
+        )
         other = rows.change_request_id
         self.assertTrue(flagged.possible_duplicate)
         self.assertFalse(other.needs_decision)
@@ -202,7 +218,9 @@ class TestApprovalPastAnUndecidedDuplicate(JsonRpcAttackMixin, IngestCase, HttpC
         self.assertFalse(flagged.reviewer_id)
         self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), count)
         self.assertEqual(self.amina.given_name, "Amina")
-        result, raised = self.call_button("g2p.change.request.duplicate", "action_not_duplicate", flagged.duplicate_ids.ids)
+        result, raised = self.call_button(
+            "g2p.change.request.duplicate", "action_not_duplicate", flagged.duplicate_ids.ids
+        )
         self.assertIsNone(raised)
         result, raised = self.call_button("g2p.change.request", "action_approve", [other.id, flagged.id])
         self.assertIsNone(raised)
