@@ -89,3 +89,20 @@ class TestRestInputRefused(G2PApiCase):
         )
         self.assertEqual(self.env["res.partner"].search([("uuid", "=", group["uuid"])]).name, "Phiri household")
         self.assertEqual(self.registrant_count(), count + 1, "only the honest group")
+
+    def test_enrol_is_a_boolean_not_a_word(self):
+        child_grant = self.env.ref("g2p_partner_api.demo_program_child_grant")
+        client, secret = self._create_client(
+            "Enrolling partner",
+            scopes=["program:read", "membership:read", "membership:write"],
+            allowed_program_ids=[(6, 0, child_grant.ids)],
+        )
+        person = self.env.ref("g2p_partner_api.demo_individual_50")
+        Membership = self.env["g2p.program.membership"].with_context(active_test=False)
+        count = Membership.search_count([])
+        with self._api() as api:
+            for enrol in ("yes", "false", 1):
+                body = {"program": child_grant.uuid, "registrant": person.uuid, "enrol": enrol}
+                response = api.post("/api/v2/ProgramMembership", json=body, headers=self._auth(client, secret))
+                self.assert_refused(response, "enrol")
+        self.assertEqual(Membership.search_count([]), count)

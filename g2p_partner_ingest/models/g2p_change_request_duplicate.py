@@ -298,6 +298,13 @@ class G2PChangeRequest(models.Model):
             return False
         return super()._existing_member_decided(index, person)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        requests = super().create(vals_list)
+        # proposed by the pipeline or by hand: a household naming someone registered waits for a decision
+        requests._flag_existing_people()
+        return requests
+
     def write(self, vals):
         if not self.env.su and DUPLICATE_SERVER_FIELDS.intersection(vals):
             raise AccessError(
@@ -316,14 +323,12 @@ class G2PChangeRequest(models.Model):
     def _propose(self, raw, canonical):
         request = super()._propose(raw, canonical)
         request._flag_possible_duplicates()
-        request._flag_existing_people()
         return request
 
     @api.model
     def _propose_batch(self, raws):
         requests = super()._propose_batch(raws)
         requests._flag_possible_duplicates()
-        requests._flag_existing_people()
         return requests
 
     def _auto_approve(self):

@@ -158,6 +158,41 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
             self.request_state(request), ("pending", self.env["res.partner"], self.env["res.users"], [False])
         )
 
+    def test_officer_edit_or_proposal_naming_a_registered_person_is_flagged(self):
+        self._user("xp_officer2", "base.group_user,g2p_partner_api.group_registry_officer")
+        honest = self.attack_free_request()
+        before = self.victim_state()
+        side_member = {
+            "given_name": "Mallory",
+            "family_name": "Side",
+            "birthdate": "2001-01-01",
+            "identifiers": [{"system": "urn:g2p:id:national-id", "value": "94000001"}],
+            "kinds": ["head"],
+        }
+        edited = dict(json.loads(honest.proposed_values), members=[side_member])
+        self._as("xp_officer2")
+        result, raised = self.call_kw(
+            "g2p.change.request", "write", [[honest.id], {"proposed_values": json.dumps(edited)}]
+        )
+        self.assertIsNone(raised)
+        created, raised = self.call_kw(
+            "g2p.change.request",
+            "create",
+            [{"operation": "add", "target": "group", "proposed_values": json.dumps(dict(edited, name="By hand"))}],
+        )
+        self.assertIsNone(raised)
+        by_hand = self.env["g2p.change.request"].browse(created)
+        self.env.invalidate_all()
+        for request in (honest, by_hand):
+            self.assertTrue(request.existing_person_change, request.name)
+            self.assertEqual(request.duplicate_ids.partner_id, self.victim)
+        self._as("xp_approver")
+        for request in (honest, by_hand):
+            result, raised = self.call_button("g2p.change.request", "action_approve", [request.id])
+            self.assertEqual(raised, REFUSED, request.name)
+            self.assertEqual(request.state, "pending")
+        self.assertEqual(self.victim_state(), before)
+
     def test_auto_approval_leaves_it_for_review(self):
         self.household_model.sudo().auto_approve = True
         before = self.victim_state()
