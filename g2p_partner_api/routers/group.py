@@ -13,6 +13,7 @@ from ..schemas.common import (
     versioned_responses,
 )
 from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag
 from .archive import add_archive_route
@@ -87,7 +88,7 @@ def create_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
-    group = env["res.partner"].create(dict(vals, is_registrant=True, is_group=True, is_company=True))
+    group = registrant_writer.save(env, None, vals, is_group=True)
     return _written(response, client, group)
 
 
@@ -106,7 +107,7 @@ def replace_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
-    group.write(registry.group_vals(env, client, group, body, registry.full_replacement(body)))
+    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
     return _written(response, client, group)
 
 
@@ -125,7 +126,7 @@ def patch_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
-    group.write(registry.group_vals(env, client, group, body, body.model_fields_set))
+    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
     return _written(response, client, group)
 
 

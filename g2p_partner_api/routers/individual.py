@@ -15,6 +15,7 @@ from ..schemas.common import (
     versioned_responses,
 )
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag
 from .archive import add_archive_route
@@ -133,7 +134,7 @@ def create_individual(
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
-    partner = env["res.partner"].create(dict(vals, is_registrant=True, is_group=False))
+    partner = registrant_writer.save(env, None, vals)
     return _written(response, client, partner)
 
 
@@ -152,7 +153,7 @@ def replace_individual(
     if_match: IfMatch,
 ) -> Individual:
     partner = _for_write(env, client, uuid, if_match)
-    partner.write(registry.individual_vals(env, partner, body, registry.full_replacement(body)))
+    registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, registry.full_replacement(body)))
     return _written(response, client, partner)
 
 
@@ -171,7 +172,7 @@ def patch_individual(
     if_match: IfMatch,
 ) -> Individual:
     partner = _for_write(env, client, uuid, if_match)
-    partner.write(registry.individual_vals(env, partner, body, body.model_fields_set))
+    registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, body.model_fields_set))
     return _written(response, client, partner)
 
 

@@ -1,8 +1,11 @@
+import re
+from datetime import date
 from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Header, Path, Query
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..services.orm_prefetch import prefetch_paths, root_fields
 
@@ -162,6 +165,28 @@ def _contains_nul(value):
     return False
 
 
+def _not_blank(value):
+    if isinstance(value, str) and value and not value.strip():
+        raise PydanticCustomError("string_blank", "must not be only whitespace")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value):
+    # pydantic would also take a number (seconds since 1970) or a date-time: a birth date is sent as written
+    if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_parsing", "must be a date written YYYY-MM-DD")
+
+
+# Text that is refused, not stored blank, when it holds only whitespace
+NotBlankText = Annotated[str, AfterValidator(_not_blank)]
+# A date as written on the wire (YYYY-MM-DD), nothing converted into one
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
 class WireModel(StrictExtendableBaseModel):
     """Base of the wire models: text with NUL characters (which PostgreSQL cannot store) is refused."""
 
@@ -202,7 +227,12 @@ class Address(WireModel):
     street: str | None = None
     city: str | None = None
     zip: str | None = None
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code", examples=["MW"])
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166-1 country code in upper case: alpha-2 (answered), or alpha-3 when writing "
+        "(stored as its alpha-2 code); anything else is refused",
+        examples=["MW"],
+    )
 
     ORM_PATHS: ClassVar[tuple[str, ...]] = ("street", "city", "zip", "country_id.code")
 

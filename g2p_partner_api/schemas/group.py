@@ -3,7 +3,18 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, WireModel, archive_values
+from .common import (
+    ARCHIVE_PATHS,
+    Address,
+    Coding,
+    Identifier,
+    IsoDate,
+    NotBlankText,
+    Provenance,
+    RegistrantWire,
+    WireModel,
+    archive_values,
+)
 
 
 class GroupMember(StrictExtendableBaseModel):
@@ -79,21 +90,21 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
 class GroupMemberWrite(WireModel):
     individual: str = Field(description="uuid of an existing individual")
     kinds: list[Coding] = []
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
 
 class GroupWrite(WireModel):
     """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list."""
 
-    name: str = Field(min_length=1, max_length=256)
+    name: NotBlankText = Field(min_length=1, max_length=256)
     identifiers: list[Identifier] = Field(default=[], max_length=20)
     address: Address | None = None
     members: list[GroupMemberWrite] = Field(default=[], max_length=100)
 
 
 class GroupPatch(WireModel):
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: NotBlankText | None = Field(default=None, min_length=1, max_length=256)
     identifiers: list[Identifier] | None = Field(default=None, max_length=20)
     address: Address | None = None
     members: list[GroupMemberWrite] | None = Field(default=None, max_length=100)

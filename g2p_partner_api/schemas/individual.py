@@ -3,7 +3,18 @@ from datetime import date
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, WireModel, archive_values
+from .common import (
+    ARCHIVE_PATHS,
+    Address,
+    Coding,
+    Identifier,
+    IsoDate,
+    NotBlankText,
+    Provenance,
+    RegistrantWire,
+    WireModel,
+    archive_values,
+)
 
 
 class GroupRef(StrictExtendableBaseModel):
@@ -93,10 +104,10 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
 class IndividualWrite(WireModel):
     """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared)."""
 
-    given_name: str = Field(min_length=1, max_length=128)
-    family_name: str | None = Field(default=None, max_length=128)
-    addl_name: str | None = Field(default=None, max_length=128)
-    birthdate: date | None = None
+    given_name: NotBlankText = Field(min_length=1, max_length=128)
+    family_name: NotBlankText | None = Field(default=None, max_length=128)
+    addl_name: NotBlankText | None = Field(default=None, max_length=128)
+    birthdate: IsoDate | None = None
     gender: Coding | None = None
     identifiers: list[Identifier] = Field(default=[], max_length=20)
     address: Address | None = None
@@ -105,10 +116,10 @@ class IndividualWrite(WireModel):
 class IndividualPatch(WireModel):
     """Body of PATCH: only the fields sent are changed; ``identifiers``, when sent, replaces the list."""
 
-    given_name: str | None = Field(default=None, min_length=1, max_length=128)
-    family_name: str | None = Field(default=None, max_length=128)
-    addl_name: str | None = Field(default=None, max_length=128)
-    birthdate: date | None = None
+    given_name: NotBlankText | None = Field(default=None, min_length=1, max_length=128)
+    family_name: NotBlankText | None = Field(default=None, max_length=128)
+    addl_name: NotBlankText | None = Field(default=None, max_length=128)
+    birthdate: IsoDate | None = None
     gender: Coding | None = None
     identifiers: list[Identifier] | None = Field(default=None, max_length=20)
     address: Address | None = None

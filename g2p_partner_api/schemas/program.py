@@ -2,9 +2,9 @@ from datetime import date
 from typing import Literal
 
 from extendable_pydantic import StrictExtendableBaseModel
-from pydantic import Field
+from pydantic import Field, StrictBool
 
-from .common import Provenance, WireModel
+from .common import NotBlankText, Provenance, WireModel
 
 MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
 
@@ -56,15 +56,16 @@ class ProgramMembership(StrictExtendableBaseModel):
 class ProgramMembershipCreate(WireModel):
     program: str = Field(description="uuid of the programme")
     registrant: str = Field(description="uuid of the individual or group")
-    enrol: bool = Field(default=False, description="Enrol at once instead of leaving the membership in draft")
+    # a JSON boolean only: a string or a number is refused, not interpreted
+    enrol: StrictBool = Field(default=False, description="Enrol at once instead of leaving the membership in draft")
 
 
 class ProgramMembershipUpdate(WireModel):
     """PUT/PATCH: the state to move to (through the allowed transitions) and the exit reason."""
 
     state: MembershipState | None = None
-    exit_reason: str | None = Field(default=None, max_length=256)
+    exit_reason: NotBlankText | None = Field(default=None, max_length=256)
 
 
 class ExitRequest(WireModel):
-    reason: str | None = Field(default=None, max_length=256)
+    reason: NotBlankText | None = Field(default=None, max_length=256)

@@ -7,3 +7,5 @@ from . import url_guard
 from . import shown_once
 from . import pretty_json
 from . import duplicate_finder
+from . import country_codes
+from . import registrant_writer

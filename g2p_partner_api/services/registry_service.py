@@ -4,10 +4,10 @@ No HTTP here: routers parse and shape, this module decides, so the same rules se
 REST app, the ingest pipeline and tests.
 """
 
-from odoo import _, fields
+from odoo import _
 from odoo.exceptions import ValidationError
 
-from . import duplicate_finder
+from . import country_codes, duplicate_finder, registrant_writer
 from .api_errors import ApiError
 from .resource_version import check_if_match
 
@@ -221,24 +221,21 @@ def identifier_commands(env, partner, identifiers):
         wanted.append((id_type.id, identifier.value))
     if len(set(wanted)) != len(wanted):
         raise ApiError(422, "validation_error", "The same identifier is given twice.")
-    existing = {(r.id_type_id.id, r.value): r for r in partner.reg_id_ids} if partner else {}
-    commands = [(2, rec.id) for key, rec in existing.items() if key not in wanted]
-    commands += [(0, 0, {"id_type_id": t, "value": v}) for t, v in wanted if (t, v) not in existing]
-    return commands
+    return registrant_writer.identifier_commands(partner, wanted, remove_others=True)
 
 
 def address_vals(env, address):
     if address is None:
         return {"street": False, "city": False, "zip": False, "country_id": False}
     country = False
-    if address.country:
-        country = env["res.country"].search([("code", "=", address.country.upper())], limit=1)
+    if address.country is not None:
+        country = country_codes.find_country(env, address.country)
         if not country:
             raise ApiError(
                 422,
                 "validation_error",
-                f"address.country: unknown country code {address.country!r}.",
-                details=[{"field": "address.country", "message": "unknown ISO 3166 code", "type": "value_error"}],
+                f"address.country: {address.country!r} is not {country_codes.EXPECTED}.",
+                details=[{"field": "address.country", "message": country_codes.EXPECTED, "type": "value_error"}],
             )
         country = country.id
     return {
@@ -299,39 +296,24 @@ def member_commands(env, client, group, members):
             for k, kind in enumerate(member.kinds)
         ]
         wanted[individual.id] = {
-            "individual_id": individual.id,
             "kind_ids": [(6, 0, kinds)],
             "start_date": member.start_date or False,
             "end_date": member.end_date or False,
         }
     managed = current.filtered(lambda m: m.individual_id in manageable)
-    updates, matched = [], env["g2p.group.membership"]
-    for individual_id, vals in wanted.items():
-        # the open membership of that person, or, for an ended one sent back as seen, that one
-        membership = managed.filtered(lambda m, i=individual_id: m.individual_id.id == i and not m.is_ended)[:1]
-        if not membership and vals["end_date"]:
-            membership = managed.filtered(
-                lambda m, i=individual_id, v=vals: (
-                    m.individual_id.id == i and m.is_ended and m.start_date == (v["start_date"] or m.start_date)
-                )
-            )[:1]
-        if membership:
-            updates.append((1, membership.id, vals))
-            matched |= membership
-        else:
-            updates.append((0, 0, vals))
-    today = fields.Date.context_today(env["g2p.group.membership"])
-    # ended first, so that a new head may replace one who left
-    ends = [
-        (1, m.id, {"end_date": max(today, m.start_date or today)})
-        for m in (managed - matched).filtered(lambda m: not m.is_ended)
-    ]
-    return ends + updates
+    return registrant_writer.membership_commands(env, managed, wanted)
 
 
 def group_vals(env, client, group, body, fields_set):
     vals = {}
-    if "name" in fields_set and body.name:
+    if "name" in fields_set:
+        if not body.name:
+            raise ApiError(
+                422,
+                "validation_error",
+                "name: a group's name cannot be cleared.",
+                details=[{"field": "name", "message": "required", "type": "missing"}],
+            )
         vals["name"] = body.name
     if "identifiers" in fields_set and body.identifiers is not None:
         vals["reg_id_ids"] = identifier_commands(env, group, body.identifiers)

@@ -24,3 +24,4 @@ from . import test_token_cache
 from . import test_outbound_per_event
 from . import test_rest_registration_oracles
 from . import test_client_changes_traced
+from . import test_rest_input_refused

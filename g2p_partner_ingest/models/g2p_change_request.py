@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
+from odoo.addons.g2p_partner_api.services import registrant_writer
+from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
 from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
 
@@ -263,10 +265,15 @@ class G2PChangeRequest(models.Model):
             proposing = candidates.filtered(lambda r, ids=identifiers: r._proposed_identifiers() & ids)
             rec.conflict_request_ids = proposing[:10]
 
-    @api.depends("target", "proposed_values", "current_values")
+    @api.depends("target", "proposed_values", "current_values", "duplicate_ids.kind", "duplicate_ids.resolution")
     def _compute_diff_html(self):
         review = ChangeRequestReview(self.env)
         for rec in self:
+            existing = {
+                line.member_index: (self._person_snapshot(line.partner_id.sudo()), line.resolution)
+                for line in rec.duplicate_ids
+                if line.kind == "existing_person"
+            }
             try:
                 proposed = json.loads(rec.proposed_values or "{}")
                 current = json.loads(rec.current_values or "{}")
@@ -275,7 +282,7 @@ class G2PChangeRequest(models.Model):
             if not isinstance(proposed, dict) or not isinstance(current, dict):
                 rec.diff_html = False
                 continue
-            rec.diff_html = review.html(rec.target, current, proposed)
+            rec.diff_html = review.html(rec.target, current, proposed, existing)
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
@@ -288,6 +295,7 @@ class G2PChangeRequest(models.Model):
             "name": partner.name,
             "identifiers": [r._to_wire() for r in partner.reg_id_ids],
             "city": partner.city or None,
+            "country": partner.country_id.code or None,
             "members": [
                 dict(self._person_snapshot(m.individual_id), kinds=m.kind_ids.mapped("code"))
                 for m in partner.group_member_ids
@@ -306,6 +314,7 @@ class G2PChangeRequest(models.Model):
             "birthdate": person.birthdate.isoformat() if person.birthdate else None,
             "identifiers": [r._to_wire() for r in person.reg_id_ids],
             "city": person.city or None,
+            "country": person.country_id.code or None,
         }
         return {k: v for k, v in values.items() if v not in (None, [], "")}
 
@@ -394,6 +403,7 @@ class G2PChangeRequest(models.Model):
 
     def action_approve(self):
         self._check_can_review()
+        self._check_decided()
         if len(self) > BULK_INLINE_LIMIT:
             now = fields.Datetime.now()
             for rec in self:
@@ -414,6 +424,10 @@ class G2PChangeRequest(models.Model):
             return True
         for rec in self:
             rec._apply()
+        return True
+
+    def _check_decided(self):
+        """Hook: refuse approval while the request waits for a person's decision (see the duplicates)."""
         return True
 
     def action_reject(self, reason):
@@ -554,10 +568,8 @@ class G2PChangeRequest(models.Model):
         now = fields.Datetime.now()
         for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
             env = self._apply_env(client, source_system)
-            vals_list = [
-                dict(rec._individual_vals(json.loads(rec.proposed_values)), is_registrant=True) for rec in group
-            ]
-            registrants = self.env["res.partner"].with_env(env).create(vals_list)
+            vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
+            registrants = registrant_writer.create(env, vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
                 rec._server_write(
                     {
@@ -585,64 +597,72 @@ class G2PChangeRequest(models.Model):
     def _individual_vals(self, data, partner=None):
         Code = self.env["g2p.vocabulary.code"]
         vals = {k: data.get(k) or False for k in ("given_name", "family_name", "addl_name", "birthdate") if k in data}
-        if "city" in data:
-            vals["city"] = data["city"] or False
+        vals.update(self._place_vals(data))
         if data.get("gender"):
             vals["gender_id"] = Code._resolve(GENDER_VOCABULARY, data["gender"], "gender").id
         vals["reg_id_ids"] = self._identifier_commands(data.get("identifiers", []), partner)
         return vals
 
+    def _place_vals(self, data):
+        vals = {}
+        if "city" in data:
+            vals["city"] = data["city"] or False
+        if data.get("country") is not None:
+            country = find_country(self.env, data["country"])
+            if not country:
+                raise UserError(_("country: %r is not an ISO 3166-1 country code.", data["country"]))
+            vals["country_id"] = country.id
+        return vals
+
     def _identifier_commands(self, identifiers, partner):
-        existing = {(r.id_type_id.namespace_uri, r.value) for r in partner.reg_id_ids} if partner else set()
-        commands = []
-        for identifier in identifiers:
-            if (identifier["system"], identifier["value"]) not in existing:
-                id_type = self.env["g2p.id.type"]._resolve(identifier["system"], "identifiers")
-                commands.append((0, 0, {"id_type_id": id_type.id, "value": identifier["value"]}))
-        return commands
+        """Identifiers are only ever added by a change request (see ChangeRequestReview)."""
+        wanted = [
+            (self.env["g2p.id.type"]._resolve(identifier["system"], "identifiers").id, identifier["value"])
+            for identifier in identifiers
+        ]
+        return registrant_writer.identifier_commands(partner, wanted, remove_others=False)
 
     def _write_registrant(self, canonical):
-        Partner = self.env["res.partner"]
         registrant = self.registrant_id
         if self.target == "individual":
-            vals = self._individual_vals(canonical, registrant)
-            if registrant:
-                registrant.write(vals)
-                return registrant
-            return Partner.create(dict(vals, is_registrant=True))
+            return registrant_writer.save(self.env, registrant, self._individual_vals(canonical, registrant))
         group_vals = {
             "name": canonical["name"],
             "city": canonical.get("city") or False,
             "reg_id_ids": self._identifier_commands(canonical.get("identifiers", []), registrant),
+            **self._place_vals({"country": canonical.get("country")}),
         }
-        if registrant:
-            registrant.write(group_vals)
-        else:
-            registrant = Partner.create(dict(group_vals, is_registrant=True, is_group=True, is_company=True))
-        current = {m.individual_id: m for m in registrant.group_member_ids if not m.is_ended}
+        registrant = registrant_writer.save(self.env, registrant, group_vals, is_group=True)
+        current = registrant.group_member_ids
         members = canonical.get("members", [])
-        people = [self._find_by_any_identifier(member) for member in members]
-        if members:
-            # the proposal is the household as it is now: whoever it leaves out has left (ended first,
-            # so that a new head may replace one who left); a proposal without members leaves them be
-            today = fields.Date.context_today(self)
-            for person, membership in current.items():
-                if person not in people:
-                    membership.end_date = max(today, membership.start_date or today)
-        for member, person in zip(members, people, strict=True):
-            member_vals = self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
-            if person:
-                person.write(member_vals)
-            else:
-                person = Partner.create(dict(member_vals, is_registrant=True))
+        wanted = {}
+        for index, member in enumerate(members):
+            person = self._find_by_any_identifier(member)
+            if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
+                # someone registered who is not in this household: only as an approver decided
+                if not self._existing_member_decided(index, person):
+                    continue
+            person = registrant_writer.save(
+                self.env, person, self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
+            )
             kinds = [
                 self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id
                 for code in member.get("kinds", [])
             ]
-            if person in current:
-                current[person].kind_ids = [(6, 0, kinds)]
-            else:
-                self.env["g2p.group.membership"].create(
-                    {"group_id": registrant.id, "individual_id": person.id, "kind_ids": [(6, 0, kinds)]}
-                )
+            wanted[person.id] = {"kind_ids": [(6, 0, kinds)]}
+        if members:
+            # the proposal is the household as it is now: whoever it leaves out has left; a proposal
+            # without members leaves them be
+            registrant.group_member_ids = registrant_writer.membership_commands(self.env, current, wanted)
         return registrant
+
+    def _existing_member_decided(self, index, person):
+        """Whether member ``index``, who is the registered ``person``, is written (True) or left out (False)
+        by decision of an approver; raises when nobody decided."""
+        raise UserError(
+            _(
+                "Member %(number)s is %(person)s, who is already registered: send the request back to review.",
+                number=index + 1,
+                person=person.display_name,
+            )
+        )

@@ -5,15 +5,18 @@ from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.g2p_partner_api.services import duplicate_finder
 
+from ..services.change_request_review import GENDER_VOCABULARY
+
 # set by the pipeline and by the staff actions below, never by users
-DUPLICATE_SERVER_FIELDS = frozenset({"possible_duplicate", "duplicate_ids"})
+DUPLICATE_SERVER_FIELDS = frozenset({"possible_duplicate", "existing_person_change", "needs_decision", "duplicate_ids"})
 # a system parameter (system administrators only): "0" skips the search, e.g. for the first load of a
 # register migrated from a system that was deduplicated already
 CHECK_PARAM = "g2p_partner_ingest.duplicate_check"
 
 
 class G2PChangeRequestDuplicate(models.Model):
-    """A registrant that may be the person an ADD proposes (or one member of a proposed household).
+    """A registrant that may be the person an ADD proposes (or one member of a proposed household), or a
+    registered person a household proposal would change (an existing person will change).
 
     Written by the registry only: every group may read these rows and none may create, change or
     delete them (security/ir.model.access.csv); the decisions below write them as the registry."""
@@ -27,6 +30,14 @@ class G2PChangeRequestDuplicate(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Candidate", required=True, readonly=True, ondelete="cascade")
     candidate_uuid = fields.Char(related="partner_id.uuid", string="Candidate UUID")
+    kind = fields.Selection(
+        [("possible_duplicate", "Possible duplicate"), ("existing_person", "Existing person will change")],
+        required=True,
+        readonly=True,
+        default="possible_duplicate",
+        help="Existing person will change: a proposed household member holds an identifier of this registrant, "
+        "who is not in the household; approving would change them and put them in it.",
+    )
     member_index = fields.Integer(
         readonly=True, default=-1, help="Which member of a proposed household (-1: the proposed individual)"
     )
@@ -35,7 +46,13 @@ class G2PChangeRequestDuplicate(models.Model):
     reasons = fields.Text(readonly=True)
     same_identifier = fields.Boolean(readonly=True)
     resolution = fields.Selection(
-        [("merged", "Merged into the candidate"), ("dismissed", "Not a duplicate")], readonly=True
+        [
+            ("merged", "Merged into the candidate"),
+            ("dismissed", "Not a duplicate"),
+            ("update", "Update this person"),
+            ("member_rejected", "Member left out"),
+        ],
+        readonly=True,
     )
     resolved_by_id = fields.Many2one("res.users", string="Resolved by", readonly=True)
     resolved_date = fields.Datetime(string="Resolved on", readonly=True)
@@ -43,8 +60,10 @@ class G2PChangeRequestDuplicate(models.Model):
     proposal_name = fields.Char(compute="_compute_proposal")
     proposal_birthdate = fields.Char(compute="_compute_proposal", string="Proposed birth date")
     proposal_identifiers = fields.Char(compute="_compute_proposal", string="Proposed identifiers")
+    proposal_gender = fields.Char(compute="_compute_proposal", string="Proposed gender")
     candidate_name = fields.Char(related="partner_id.name", string="Candidate name")
     candidate_birthdate = fields.Date(related="partner_id.birthdate", string="Candidate birth date")
+    candidate_gender = fields.Char(related="partner_id.gender_id.display", string="Candidate gender")
     candidate_identifiers = fields.Char(compute="_compute_candidate", string="Candidate identifiers")
     candidate_households = fields.Char(compute="_compute_candidate", string="Candidate households")
     request_state = fields.Selection(related="request_id.state", string="Request state")
@@ -61,12 +80,24 @@ class G2PChangeRequestDuplicate(models.Model):
     @api.depends("request_id.proposed_values", "member_index")
     def _compute_proposal(self):
         Partner = self.env["res.partner"]
+        Code = self.env["g2p.vocabulary.code"].sudo()
         for rec in self:
             person = rec._proposed_person()
             rec.proposal_name = Partner._compose_name(
                 person.get("given_name"), person.get("addl_name"), person.get("family_name")
             )
             rec.proposal_birthdate = person.get("birthdate") or ""
+            rec.proposal_gender = (
+                (
+                    Code.search(
+                        [("namespace_uri", "=", GENDER_VOCABULARY), ("code", "=", person["gender"])], limit=1
+                    ).display
+                    if person.get("gender")
+                    else ""
+                )
+                or person.get("gender")
+                or ""
+            )
             rec.proposal_identifiers = ", ".join(f"{i['system']}|{i['value']}" for i in person.get("identifiers", []))
 
     @api.depends("partner_id")
@@ -83,7 +114,8 @@ class G2PChangeRequestDuplicate(models.Model):
         for rec in self:
             request = rec.request_id
             rec.can_merge = (
-                not rec.resolution
+                rec.kind == "possible_duplicate"
+                and not rec.resolution
                 and rec.member_index < 0
                 and request.state == "pending"
                 and request.operation == "add"
@@ -127,8 +159,7 @@ class G2PChangeRequestDuplicate(models.Model):
         """Record that the candidates are other people (who and when); the request is no longer flagged
         once every candidate is decided."""
         self.request_id._check_can_review()
-        if self.filtered("resolution"):
-            raise UserError(_("This candidate was already decided."))
+        self._check_undecided("possible_duplicate")
         self._resolve("dismissed")
         for rec in self:
             rec.request_id._message_log(
@@ -140,6 +171,61 @@ class G2PChangeRequestDuplicate(models.Model):
                 )
             )
         return True
+
+    def action_update_existing(self):
+        """Decide that the registered person is the member proposed: approving writes the proposed values to
+        them and puts them in the household. Recorded (who, when); approval still needs four eyes."""
+        return self._decide_existing(
+            "update", _("%(user)s: %(member)s is %(candidate)s (%(uuid)s), update this person.")
+        )
+
+    def action_reject_member(self):
+        """Decide that approving leaves this member out: the registered person is neither changed nor added."""
+        return self._decide_existing(
+            "member_rejected",
+            _("%(user)s: %(member)s left out, %(candidate)s (%(uuid)s) is not changed."),
+        )
+
+    def _decide_existing(self, resolution, note):
+        self.request_id._check_can_review()
+        self._check_undecided("existing_person")
+        self._resolve(resolution)
+        for rec in self:
+            candidate = rec.partner_id.sudo()
+            rec.request_id._message_log(
+                body=note
+                % {
+                    "user": self.env.user.name,
+                    "member": rec.member_label,
+                    "candidate": candidate.display_name,
+                    "uuid": candidate.uuid,
+                }
+            )
+        return True
+
+    def _check_undecided(self, kind):
+        if self.filtered("resolution"):
+            raise UserError(_("This candidate was already decided."))
+        if self.filtered(lambda d: d.kind != kind):
+            raise UserError(_("This decision is not one for this line."))
+
+    def _undecided_message(self):
+        """What a person must decide before approval, in words."""
+        self.ensure_one()
+        candidate = self.partner_id.sudo()
+        proposed = self.member_label or self.proposal_name
+        if self.kind == "existing_person":
+            return _(
+                "Decide first whether %(proposed)s may change the registered %(candidate)s (existing person will "
+                "change): update this person, or leave the member out.",
+                proposed=proposed,
+                candidate=candidate.display_name,
+            )
+        return _(
+            "Decide first whether %(proposed)s is %(candidate)s (possible duplicate): merge, or not a duplicate.",
+            proposed=proposed,
+            candidate=candidate.display_name,
+        )
 
     def _resolve(self, resolution):
         self.sudo().write(
@@ -160,10 +246,64 @@ class G2PChangeRequest(models.Model):
         help="A new registrant may already be registered: a person decides before approval.",
     )
 
-    @api.depends("operation", "duplicate_ids.resolution")
+    existing_person_change = fields.Boolean(
+        compute="_compute_possible_duplicate",
+        store=True,
+        index=True,
+        help="A proposed household member is a registered person who is not in the household: a person "
+        "decides whether to update them before approval.",
+    )
+    needs_decision = fields.Boolean(
+        compute="_compute_possible_duplicate",
+        store=True,
+        index=True,
+        help="Approval (by hand or automatic) waits until a person decides each candidate.",
+    )
+
+    @api.depends("operation", "duplicate_ids.resolution", "duplicate_ids.kind")
     def _compute_possible_duplicate(self):
         for rec in self:
-            rec.possible_duplicate = rec.operation == "add" and any(not d.resolution for d in rec.duplicate_ids)
+            undecided = rec._undecided_candidates()
+            rec.possible_duplicate = any(d.kind == "possible_duplicate" for d in undecided)
+            rec.existing_person_change = any(d.kind == "existing_person" for d in undecided)
+            rec.needs_decision = bool(undecided)
+
+    def _undecided_candidates(self):
+        """The lines still waiting for a decision: a possible duplicate matters for an ADD (a merged one is
+        an UPDATE), an existing person always."""
+        self.ensure_one()
+        return self.duplicate_ids.filtered(
+            lambda d: not d.resolution and (d.kind == "existing_person" or self.operation == "add")
+        )
+
+    def _check_decided(self):
+        for rec in self:
+            undecided = rec._undecided_candidates()
+            if undecided:
+                raise UserError(
+                    "\n".join(
+                        [_("%s cannot be approved yet.", rec.display_name)]
+                        + [line._undecided_message() for line in undecided]
+                    )
+                )
+        return super()._check_decided()
+
+    def _existing_member_decided(self, index, person):
+        line = self.duplicate_ids.filtered(
+            lambda d: d.kind == "existing_person" and d.member_index == index and d.partner_id == person
+        )[:1]
+        if line.resolution == "update":
+            return True
+        if line.resolution == "member_rejected":
+            return False
+        return super()._existing_member_decided(index, person)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        requests = super().create(vals_list)
+        # proposed by the pipeline or by hand: a household naming someone registered waits for a decision
+        requests._flag_existing_people()
+        return requests
 
     def write(self, vals):
         if not self.env.su and DUPLICATE_SERVER_FIELDS.intersection(vals):
@@ -173,7 +313,10 @@ class G2PChangeRequest(models.Model):
                     ", ".join(sorted(DUPLICATE_SERVER_FIELDS.intersection(vals))),
                 )
             )
-        return super().write(vals)
+        result = super().write(vals)
+        if "proposed_values" in vals:
+            self._flag_existing_people()  # an edited household may now name someone registered
+        return result
 
     # --- the pipeline ------------------------------------------------------------------------
     @api.model
@@ -189,14 +332,62 @@ class G2PChangeRequest(models.Model):
         return requests
 
     def _auto_approve(self):
-        # a possible duplicate always waits for a person, whatever the data model says
-        return super(G2PChangeRequest, self.filtered(lambda r: not r.possible_duplicate))._auto_approve()
+        # a possible duplicate or an existing person always waits for a person, whatever the data model says
+        return super(G2PChangeRequest, self.filtered(lambda r: not r.needs_decision))._auto_approve()
+
+    def action_retry(self):
+        result = super().action_retry()
+        self._flag_existing_people()  # someone registered since the proposal is decided on too
+        return result
+
+    def _existing_people(self):
+        """[(member index, label, registrant)] for the members of a household proposal who hold an identifier
+        of a registered individual that is not an open member of the household."""
+        self.ensure_one()
+        if self.target != "group":
+            return []
+        proposal = json.loads(self.proposed_values or "{}")
+        CR = self.sudo()
+        household = CR.registrant_id.group_member_ids.filtered(lambda m: not m.is_ended).individual_id
+        found = []
+        for index, member in enumerate(proposal.get("members") or []):
+            person = CR._find_by_any_identifier(member)
+            if person and person not in household:
+                name = CR.env["res.partner"]._compose_name(
+                    member.get("given_name"), member.get("addl_name"), member.get("family_name")
+                )
+                found.append((index, self.env._("Member %(number)s: %(name)s", number=index + 1, name=name), person))
+        return found
+
+    def _flag_existing_people(self):
+        """An existing person will change: a line per such member, to be decided before approval. Not a
+        duplicate check (it cannot be switched off): approving would otherwise rewrite them silently."""
+        reasons = self.env._("Holds an identifier of this member")
+        vals_list = [
+            {
+                "request_id": request.id,
+                "kind": "existing_person",
+                "partner_id": person.id,
+                "member_index": index,
+                "member_label": label,
+                "score": 1.0,
+                "reasons": reasons,
+                "same_identifier": True,
+            }
+            for request in self
+            for index, label, person in request._existing_people()
+            if not request.duplicate_ids.filtered(
+                lambda d, i=index, p=person: d.kind == "existing_person" and d.member_index == i and d.partner_id == p
+            )
+        ]
+        if vals_list:
+            self.env["g2p.change.request.duplicate"].sudo().create(vals_list)
 
     @api.model
     def _duplicate_candidates(self, canonical, target, settings=None):
         """[(member index or -1, label, duplicate_finder.Candidate)] for the people an ADD would create.
-        A household member who holds a registered identifier is not a candidate: applying the request
-        reuses that person (see _write_registrant)."""
+        A household member who holds a registered identifier is not a candidate: that person is either in the
+        household already or an existing person who will change (_flag_existing_people), decided on apart."""
         env = self.sudo().env
         settings = settings or duplicate_finder.Settings.from_env(env)
         if target != "group":

@@ -10,11 +10,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.g2p_partner_api.services.country_codes import EXPECTED as COUNTRY_EXPECTED
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
+from ..services.change_request_review import ChangeRequestReview
 
 _logger = logging.getLogger(__name__)
 STEP_STATUS = [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")]
@@ -26,6 +28,17 @@ CHANNELS = {
 }
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
 ADD_OR_UPDATE = "ADD_OR_UPDATE"
+
+
+REFERENCE_EXPECTED = {"country": COUNTRY_EXPECTED, "id_type": "an active ID type of the registry"}
+
+
+def field_path(loc):
+    """("members", 0, "gender") → "members[0].gender", as partners read it in an error."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
+    return path
 
 
 class PermanentIngestError(Exception):
@@ -265,9 +278,26 @@ class G2PIngestRaw(models.Model):
             raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
         schema = CanonicalGroup if data_model.target == "group" else CanonicalIndividual
         try:
-            return schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
+            canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
             raise PermanentIngestError("TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}") from exc
+        self._check_references(data_model.target, canonical)
+        return canonical
+
+    @api.model
+    def _check_references(self, target, canonical):
+        """Refuse, naming the field, a value the register has no record for (an unknown gender, kind,
+        ID type or country would otherwise fail at approval, or be dropped by a template)."""
+        problems = ChangeRequestReview(self.env).reference_problems(target, canonical)
+        if problems:
+            raise PermanentIngestError(
+                "TRANSFORMATION_FAILED",
+                "Canonical registrant invalid: "
+                + "; ".join(
+                    f"{field_path(loc)}: {value!r} is not {REFERENCE_EXPECTED.get(kind) or f'a code of {kind}'}"
+                    for loc, value, kind in problems
+                ),
+            )
 
     @api.model
     def _dry_run(self, client, data_model, items, classify=True):

@@ -2,7 +2,8 @@
 
 The diff says what approving would do (see ``G2PChangeRequest._write_registrant``): a field the proposal
 leaves out is kept, identifiers are only ever added, a household's members are matched by identifier and
-the open members a household proposal leaves out are ended.
+the open members a household proposal leaves out are ended. A member who is a registered person from
+outside the household is shown as an existing person who will change, registered values beside proposed.
 """
 
 import datetime
@@ -12,13 +13,15 @@ from pydantic import ValidationError as PydanticValidationError
 
 from odoo.tools.misc import format_date
 
+from odoo.addons.g2p_partner_api.services.country_codes import find_country
+
 from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
-PERSON_FIELDS = ("given_name", "addl_name", "family_name", "birthdate", "gender", "city")
+PERSON_FIELDS = ("given_name", "addl_name", "family_name", "birthdate", "gender", "city", "country")
 # section states, in the order a reviewer reads them
-STATUS_ORDER = ("changed", "added", "ended", "unchanged")
+STATUS_ORDER = ("existing", "changed", "added", "ended", "left_out", "unchanged")
 DATE_ERRORS = frozenset({"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"})
 
 
@@ -46,6 +49,7 @@ class ChangeRequestReview:
             "birthdate": _("Birth date"),
             "gender": _("Gender"),
             "city": _("City"),
+            "country": _("Country"),
             "identifiers": _("Identifier"),
             "kinds": _("Role in the household"),
             "membership": _("Membership"),
@@ -54,6 +58,8 @@ class ChangeRequestReview:
             "value": _("Number"),
         }
         self.status_labels = {
+            "existing": _("Existing person will change"),
+            "left_out": _("Left out by decision"),
             "changed": _("Changed"),
             "added": _("Added"),
             "ended": _("Membership ended"),
@@ -128,30 +134,35 @@ class ChangeRequestReview:
         return rows
 
     # --- sections -----------------------------------------------------------------------------
-    def _section(self, title, rows, status=None, subtitle=""):
+    def _section(self, title, rows, status=None, subtitle="", with_current=None):
         if status is None:
             status = "changed" if any(r["changed"] for r in rows) else "unchanged"
-        return {"title": title, "subtitle": subtitle, "status": status, "rows": rows}
+        return {"title": title, "subtitle": subtitle, "status": status, "rows": rows, "with_current": with_current}
 
     @staticmethod
     def _identifier_keys(data):
         return {(i.get("system"), i.get("value")) for i in data.get("identifiers", [])}
 
-    def _member_sections(self, current_members, proposed_members):
+    def _member_sections(self, current_members, proposed_members, existing):
         unmatched = list(current_members)
         sections = []
-        for member in proposed_members:
+        for index, member in enumerate(proposed_members):
             keys = self._identifier_keys(member)
             match = next((m for m in unmatched if keys & self._identifier_keys(m)), None)
             if match is not None:
                 unmatched.remove(match)
+            subtitle = self._value_text("kinds", member.get("kinds"))
+            if match is None and index in existing:
+                # a registered person from outside the household: what they are now beside what they would be
+                registered, resolution = existing[index]
+                rows = [self._row("membership", "", subtitle or self.env._("Member"))]
+                rows += self._person_rows(registered, member)
+                status = "left_out" if resolution == "member_rejected" else "existing"
+                sections.append(self._section(person_name(self.env, member), rows, status, subtitle, True))
+                continue
             rows = self._person_rows(match or {}, member, with_kinds=True)
             status = None if match is not None else "added"
-            sections.append(
-                self._section(
-                    person_name(self.env, member), rows, status, self._value_text("kinds", member.get("kinds"))
-                )
-            )
+            sections.append(self._section(person_name(self.env, member), rows, status, subtitle))
         if proposed_members:
             for member in unmatched:
                 # the person stays in the register: only the membership ends
@@ -173,15 +184,20 @@ class ChangeRequestReview:
                 )
         return sorted(sections, key=lambda s: STATUS_ORDER.index(s["status"]))
 
-    def sections(self, target, current, proposed):
-        """The proposal as sections (the registrant, then each household member, changed ones first)."""
+    def sections(self, target, current, proposed, existing=None):
+        """The proposal as sections (the registrant, then each household member, changed ones first).
+        ``existing``: {member index: (the registered person's snapshot, decision)} for members who are
+        registered people from outside the household."""
         if target == "group":
             rows = self._field_rows(("name",), current, proposed)
             # approval writes the household's city as proposed, even when left out
             rows += self._field_rows(("city",), current, proposed, kept_when_absent=False)
             rows += self._identifier_rows(current, proposed)
             main = self._section(self.env._("Household"), rows)
-            return [main, *self._member_sections(current.get("members", []), proposed.get("members", []))]
+            return [
+                main,
+                *self._member_sections(current.get("members", []), proposed.get("members", []), existing or {}),
+            ]
         return [self._section(self.env._("Person"), self._person_rows(current, proposed))]
 
     # --- HTML ---------------------------------------------------------------------------------
@@ -205,9 +221,14 @@ class ChangeRequestReview:
     def _section_html(self, section, with_current):
         changed = [r for r in section["rows"] if r["changed"]]
         unchanged = [r for r in section["rows"] if not r["changed"]]
-        badge = {"changed": "text-bg-warning", "added": "text-bg-success", "ended": "text-bg-danger"}.get(
-            section["status"], "text-bg-light"
-        )
+        if section["with_current"] is not None:
+            with_current = section["with_current"]
+        badge = {
+            "existing": "text-bg-danger",
+            "changed": "text-bg-warning",
+            "added": "text-bg-success",
+            "ended": "text-bg-danger",
+        }.get(section["status"], "text-bg-light")
         html = Markup(
             "<h5 class='o_g2p_review_title'>{} <small class='text-muted'>{}</small>"
             " <span class='badge {}'>{}</span></h5>"
@@ -225,9 +246,9 @@ class ChangeRequestReview:
             section["status"], html
         )
 
-    def html(self, target, current, proposed):
+    def html(self, target, current, proposed, existing=None):
         with_current = bool(current)
-        sections = self.sections(target, current, proposed)
+        sections = self.sections(target, current, proposed, existing)
         return Markup("<div class='o_g2p_review'>{}</div>").format(
             Markup("").join(self._section_html(s, with_current) for s in sections)
         )
@@ -255,6 +276,8 @@ class ChangeRequestReview:
             return self.env._("required")
         if kind == "string_too_short":
             return self.env._("must not be empty")
+        if kind == "string_blank":
+            return self.env._("must not be only spaces")
         if kind == "string_type":
             return self.env._("must be text")
         if kind == "extra_forbidden":
@@ -273,27 +296,34 @@ class ChangeRequestReview:
         except PydanticValidationError as exc:
             return [f"{self._location(e['loc'])}: {self._problem(e)}" for e in exc.errors()]
         problems = []
-        people = [data] if target != "group" else [data, *data.get("members", [])]
-        for number, person in enumerate(people):
-            where = self.env._("Member %(number)s", number=number) + ", " if target == "group" and number else ""
+        for loc, code, vocabulary in self.reference_problems(target, data):
+            where = self._location(loc)
+            if vocabulary == "country":
+                problems.append(
+                    self.env._("%(field)s: %(code)r is not an ISO 3166-1 country code", field=where, code=code)
+                )
+            elif vocabulary == "id_type":
+                problems.append(self.env._("%(field)s: unknown ID type %(system)r", field=where, system=code))
+            else:
+                problems.append(self.env._("%(field)s: unknown code %(code)r", field=where, code=code))
+        return problems
+
+    def reference_problems(self, target, data):
+        """[(location, value, what it should be)] for each value of a valid canonical proposal that names
+        something the register does not have: an ID type, a code of a vocabulary, a country."""
+        problems = []
+        people = [((), data)]
+        if target == "group":
+            people += [(("members", index), member) for index, member in enumerate(data.get("members", []))]
+        for where, person in people:
             for identifier in person.get("identifiers", []):
                 if identifier["system"] not in self.active_id_types:
-                    problems.append(
-                        where
-                        + self.env._(
-                            "%(field)s: unknown ID type %(system)r",
-                            field=self.labels["identifiers"],
-                            system=identifier["system"],
-                        )
-                    )
+                    problems.append(((*where, "identifiers"), identifier["system"], "id_type"))
             if person.get("gender") and (GENDER_VOCABULARY, person["gender"]) not in self.active_codes:
-                problems.append(
-                    where
-                    + self.env._("%(field)s: unknown code %(code)r", field=self.labels["gender"], code=person["gender"])
-                )
+                problems.append(((*where, "gender"), person["gender"], GENDER_VOCABULARY))
             for code in person.get("kinds", []):
                 if (KIND_VOCABULARY, code) not in self.active_codes:
-                    problems.append(
-                        where + self.env._("%(field)s: unknown code %(code)r", field=self.labels["kinds"], code=code)
-                    )
+                    problems.append(((*where, "kinds"), code, KIND_VOCABULARY))
+            if person.get("country") is not None and not find_country(self.env, person["country"]):
+                problems.append(((*where, "country"), person["country"], "country"))
         return problems

@@ -11,3 +11,5 @@ from . import test_duplicate_tour
 from . import test_demo_review_tour
 from . import test_ingest_oracles
 from . import test_ingest_scope
+from . import test_existing_people
+from . import test_ingest_input_refused

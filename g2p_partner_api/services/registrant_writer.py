@@ -1,0 +1,69 @@
+"""The one writer of registrants.
+
+REST creates and updates (``registry_service`` and the routers) and change requests applied by
+``g2p_partner_ingest`` give it ORM values they resolved from their own wire shape; the writer
+creates or writes the registrant, its identifiers and a household's memberships, so each of
+these rules lives once.
+"""
+
+from odoo import fields
+
+
+def save(env, registrant, vals, is_group=False):
+    """``registrant`` written with ``vals``; without one, a new registrant made of them."""
+    if registrant:
+        registrant.write(vals)
+        return registrant
+    return create(env, [vals], is_group)
+
+
+def create(env, vals_list, is_group=False):
+    """New registrants, one per values of ``vals_list``, in one create."""
+    kind = {"is_registrant": True, "is_group": is_group}
+    if is_group:
+        kind["is_company"] = True
+    return env["res.partner"].create([dict(vals, **kind) for vals in vals_list])
+
+
+def identifier_commands(partner, wanted, remove_others):
+    """One2many commands giving ``partner`` the identifiers ``wanted`` ([(id type id, value)]): those it
+    lacks are added; with ``remove_others`` the ones not wanted are removed, else kept."""
+    existing = {(r.id_type_id.id, r.value): r for r in partner.reg_id_ids} if partner else {}
+    commands = [(2, rec.id) for key, rec in existing.items() if key not in wanted] if remove_others else []
+    commands += [
+        (0, 0, {"id_type_id": id_type, "value": value})
+        for id_type, value in dict.fromkeys(wanted)
+        if (id_type, value) not in existing
+    ]
+    return commands
+
+
+def membership_commands(env, managed, wanted):
+    """Commands for a group's ``group_member_ids`` so that, among the memberships ``managed`` (those the
+    writer may change), the open ones are exactly ``wanted`` ({individual id: membership values}).
+
+    A membership left out is ended (end date), never deleted, and ended first so that a new head
+    may replace one who left; an ended membership sent back with its end date is that one, not a
+    new one. Memberships outside ``managed`` are left as they are.
+    """
+    updates, matched = [], env["g2p.group.membership"]
+    for individual_id, vals in wanted.items():
+        vals = dict(vals, individual_id=individual_id)
+        membership = managed.filtered(lambda m, i=individual_id: m.individual_id.id == i and not m.is_ended)[:1]
+        if not membership and vals.get("end_date"):
+            membership = managed.filtered(
+                lambda m, i=individual_id, v=vals: (
+                    m.individual_id.id == i and m.is_ended and m.start_date == (v.get("start_date") or m.start_date)
+                )
+            )[:1]
+        if membership:
+            updates.append((1, membership.id, vals))
+            matched |= membership
+        else:
+            updates.append((0, 0, vals))
+    today = fields.Date.context_today(env["g2p.group.membership"])
+    ends = [
+        (1, m.id, {"end_date": max(today, m.start_date or today)})
+        for m in (managed - matched).filtered(lambda m: not m.is_ended)
+    ]
+    return ends + updates
