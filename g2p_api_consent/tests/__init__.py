@@ -2,3 +2,4 @@ from . import test_consent_api
 from . import test_consent_trust
 from . import test_consent_query_count
 from . import test_consent_names
+from . import test_consent_resend

@@ -9,3 +9,4 @@ from . import test_ingest_raw_display
 from . import test_duplicates
 from . import test_duplicate_tour
 from . import test_demo_review_tour
+from . import test_change_request_events
