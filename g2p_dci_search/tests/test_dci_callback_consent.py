@@ -1,5 +1,6 @@
-from odoo.addons.queue_job.job import Job
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.queue_job.job import Job
 
 from ..services.dci_query import SCOPE
 from .common import DciAsyncCase, now
@@ -46,7 +47,10 @@ class TestDciCallbacksCheckConsentAtEachAttempt(DciAsyncCase):
         delivery = self.env["g2p.api.delivery"].search([("event_type", "=", "dci.on-search")], limit=1)
         self.assertEqual((delivery.registrant_ids, delivery.required_scope), (person, SCOPE))
         self._attempt_pending_deliveries_once()
-        self.assertEqual((delivery.state, [r["path"] for r in self.receiver.requests]), ("retrying", ["/spmis/dci/registry/on-search"]))
+        self.assertEqual(
+            (delivery.state, [r["path"] for r in self.receiver.requests]),
+            ("retrying", ["/spmis/dci/registry/on-search"]),
+        )
         self.receiver.requests.clear()
 
         consent.action_withdraw("withdrawn between two attempts")

@@ -87,11 +87,13 @@ class G2PApiDelivery(models.Model):
             )
         )
 
-    @api.depends("event_type", "subscription_id.name", "registrant_ids")
+    @api.depends("event_type", "subject", "subscription_id.name", "registrant_ids")
     def _compute_display_name(self):
         for rec in self:
             # archived registrants too; names as a many2one shows them (whoever may read the delivery)
             people = rec.with_context(active_test=False).registrant_ids.sudo()
+            # the registrant the event is about, not every one its payload names (an individual's groups)
+            people = people.filtered(lambda person, rec=rec: person.uuid == rec.subject) or people
             names = ", ".join(people[:2].mapped("name"))
             if len(people) > 2:
                 names = _("%(names)s and %(count)s more", names=names, count=len(people) - 2)

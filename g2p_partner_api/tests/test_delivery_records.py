@@ -6,6 +6,7 @@ from odoo.tools import mute_logger
 from ..services import url_guard
 from .common import G2PReceiverCase, JsonRpcAttackMixin, partner_subscriptions
 
+
 @tagged("post_install", "-at_install")
 class TestDeliveriesWrittenByTheRegistryOnly(JsonRpcAttackMixin, HttpCase):
     """A delivery records what was sent: nobody rewrites it over JSON-RPC, API managers and system

@@ -56,7 +56,9 @@ class TestChangeRequestEventsGoToTheSubmitter(IngestCase):
         rows, request = self._applied("90000702")
         (own,) = self.own_subscription.delivery_ids
         data = json.loads(own.body)["data"]
-        self.assertEqual((data["reference"], data["ingest_id"], data["registrant"]), (request.name, rows.ingest_id, None))
+        self.assertEqual(
+            (data["reference"], data["ingest_id"], data["registrant"]), (request.name, rows.ingest_id, None)
+        )
         self.assertNotIn(request.registrant_id.uuid, own.body)
         self.assertFalse(own.registrant_ids)
         self.assertFalse(self.other_subscription.delivery_ids)
