@@ -4,3 +4,4 @@ from . import test_consent_query_count
 from . import test_consent_names
 from . import test_consent_recording
 from . import test_legal_basis_guard
+from . import test_consent_resend

@@ -347,11 +347,12 @@ class G2PDciSubscription(models.Model):
     def _send_notify(self, registrant):
         self.ensure_one()
         client = self.client_id
+        record, named = wire_record(self.register_id, client, registrant)
         data = {
             "version": "1.0.0",
             "reg_type": self.register_id.reg_type,
             "reg_record_type": self.register_id.reg_record_type,
-            "reg_records": wire_record(self.register_id, client, registrant),
+            "reg_records": record,
         }
         if self.event_code in NOTIFY_EVENT_TYPES:
             data["reg_event_type"] = self.event_code
@@ -364,5 +365,11 @@ class G2PDciSubscription(models.Model):
         message = {"transaction_id": self.transaction_id.transaction_id or self.code, "notify_event": [event]}
         url = dci_callbacks.callback_url(client, None, "/registry/notify")
         return dci_callbacks.deliver(
-            client, url, "notify", dci_envelope.signed(self.env, header, message), subscription=self
+            client,
+            url,
+            "notify",
+            dci_envelope.signed(self.env, header, message),
+            subscription=self,
+            registrants=named,
+            scope=SCOPE,
         )

@@ -6,7 +6,7 @@ from odoo.tools.misc import format_datetime
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 
 from ..services import dci_callbacks, dci_envelope
-from ..services.dci_search import search_items
+from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
 
@@ -80,7 +80,10 @@ class G2PDciTransaction(models.Model):
         client = self.client_id
         results = []
         items = list(zip(envelope["message"]["search_request"], self.item_ids.sorted("id"), strict=True))
-        answers = iter(search_items(self.env, client, [item for item, line in items if line.status == "pdng"]))
+        responses, named = search_items_naming(
+            self.env, client, [item for item, line in items if line.status == "pdng"]
+        )
+        answers = iter(responses)
         for _item, line in items:
             if line.status == "pdng":
                 result = next(answers)
@@ -108,7 +111,13 @@ class G2PDciTransaction(models.Model):
             "search_response": results,
         }
         dci_callbacks.deliver(
-            client, self.callback_url, "on-search", dci_envelope.signed(self.env, header, message), self
+            client,
+            self.callback_url,
+            "on-search",
+            dci_envelope.signed(self.env, header, message),
+            self,
+            registrants=named,
+            scope=SCOPE,
         )
         self.sudo().request_envelope = False  # the query is not kept once answered
         return f"{succeeded}/{len(results)} items answered"

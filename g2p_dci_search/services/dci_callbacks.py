@@ -44,8 +44,13 @@ def _normalised_path(path):
     return normalised + ("/" if decoded.endswith("/") and normalised != "/" else "")
 
 
-def deliver(client, url, kind, envelope, transaction=None, subscription=None):
-    """Queue the signed ``envelope`` for delivery to ``url`` (logged and retried like every outbound event)."""
+def deliver(client, url, kind, envelope, transaction=None, subscription=None, registrants=None, scope=None):
+    """Queue the signed ``envelope`` for delivery to ``url`` (logged and retried like every outbound event).
+
+    ``registrants``: every registrant the envelope names, read under ``scope``; each attempt checks
+    again that the client still holds ``scope`` and may still read each of them (consent), as for
+    every outbound event, and sends nothing otherwise.
+    """
     channel = client._dci_callback_channel()
     delivery = (
         client.env["g2p.api.delivery"]
@@ -60,6 +65,8 @@ def deliver(client, url, kind, envelope, transaction=None, subscription=None):
                 "body": json.dumps(envelope, ensure_ascii=False, sort_keys=True),
                 "dci_transaction_id": transaction.id if transaction else False,
                 "dci_subscription_id": subscription.id if subscription else False,
+                "required_scope": scope,
+                "registrant_ids": [(6, 0, registrants.ids if registrants else [])],
             }
         )
     )

@@ -22,14 +22,15 @@ def individual_wire(register, partner, readable_groups, id_type_names=None):
 
 def group_wire(register, group, visible_members, client, scope):
     """A household as the REST API shows it (only ``visible_members``), each member with its ``person``
-    (the member as an individual), ``size`` (member count) and DCI identifier type names."""
+    (the member as an individual), ``size`` (count of the current members among ``visible_members``:
+    a member the client may not read is not counted either) and DCI identifier type names."""
     names = register._dci_id_type_names()
     wire = Group.from_record(group, visible_members).model_dump(mode="json")
     readable_groups = visible_groups(client, visible_members, scope)
     people = {person.uuid: individual_wire(register, person, readable_groups, names) for person in visible_members}
     for member in wire["members"]:
         member["person"] = people.get(member["individual"])
-    wire["size"] = group.group_size
+    wire["size"] = len(group.group_member_ids.filtered(lambda m: not m.is_ended and m.individual_id in visible_members))
     _name_identifiers(wire, names)
     return wire
 

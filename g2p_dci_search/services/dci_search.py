@@ -51,19 +51,23 @@ def _schema(register):
 
 
 def _wires(register, client, records):
-    """{id: wire form} of ``records`` of one register, loaded in a fixed number of queries."""
+    """({id: wire form} of ``records`` of one register, every registrant these forms name: the records,
+    their readable members or groups), loaded in a fixed number of queries."""
     _schema(register).prefetch(records)
     if register.target == "group":
         members = client._filter_readable_registrants(records.group_member_ids.individual_id, SCOPE)
-        return {
+        wires = {
             record.id: dci_records.group_wire(
                 register, record, members & record.group_member_ids.individual_id, client, SCOPE
             )
             for record in records
         }
+        # a member's own groups are named in its person form as well
+        return wires, records | members | visible_groups(client, members, SCOPE)
     groups = visible_groups(client, records, SCOPE)
     names = register._dci_id_type_names()
-    return {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
+    wires = {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
+    return wires, records | groups
 
 
 def resolve_register(env, criteria):
@@ -98,8 +102,10 @@ def query_domain(query, query_type, criteria_query):
 
 
 def wire_record(register, client, record):
-    """One registry record as the register's outgoing template renders it for ``client``."""
-    return register._render(_wires(register, client, record)[record.id])
+    """(one registry record as the register's outgoing template renders it for ``client``, every
+    registrant that rendering names)."""
+    wires, named = _wires(register, client, record)
+    return register._render(wires[record.id]), named
 
 
 class _Answer:
@@ -175,7 +181,9 @@ def _registrants_by_identifier(env, client, register, id_type, values):
 
 
 def _render_found(client, answers):
-    """The records of every answer, loaded once per register and rendered in one pass."""
+    """The records of every answer, loaded once per register and rendered in one pass; returns every
+    registrant the answers name."""
+    named = client.env["res.partner"]
     found = [answer for answer in answers if answer.records]
     by_register = defaultdict(list)
     for answer in found:
@@ -184,7 +192,8 @@ def _render_found(client, answers):
         records = register_answers[0].records.browse(
             list(dict.fromkeys(i for answer in register_answers for i in answer.records.ids))
         )
-        wires = _wires(register, client, records)
+        wires, register_named = _wires(register, client, records)
+        named |= register_named
         rendered = {}
         for record_id, wire in wires.items():
             try:
@@ -199,10 +208,18 @@ def _render_found(client, answers):
                     "rjct.search_criteria.invalid",
                     "The register's outgoing template failed; the registry was notified.",
                 )
+    return named
 
 
 def search_items(env, client, items):
-    """search_response entries for search_request entries, in order, each answered on its own.
+    """search_response entries for search_request entries, in order, each answered on its own
+    (see ``search_items_naming``)."""
+    return search_items_naming(env, client, items)[0]
+
+
+def search_items_naming(env, client, items):
+    """(search_response entries for search_request entries, in order, each answered on its own; every
+    registrant they name, which a callback carrying them records).
 
     Set-based: the idtype-value entries are resolved together, one query per register and
     id type with the consent rule in it; expression and predicate entries keep their own
@@ -241,8 +258,8 @@ def search_items(env, client, items):
         for answer, value, (page_size, page_number) in wanted:
             registrant = by_value.get(value, Partner)  # identifiers are unique: one registrant at most
             answer.found(register, registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)
-    _render_found(client, answers)
-    return [answer.finish() for answer in answers]
+    named = _render_found(client, answers)
+    return [answer.finish() for answer in answers], named
 
 
 def search_item(env, client, item):

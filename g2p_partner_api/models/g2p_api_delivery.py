@@ -3,7 +3,7 @@ import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services import outbound_delivery, url_guard
 from ..services.pretty_json import pretty_json
@@ -12,7 +12,11 @@ _logger = logging.getLogger(__name__)
 
 
 class G2PApiDelivery(models.Model):
-    """One event for one subscription, with every attempt to deliver it."""
+    """One event for one subscription, with every attempt to deliver it.
+
+    A record of what was (or will be) sent: every field is written by server code only. *Send again*
+    sends the recorded body to the recorded URL, after the checks of every attempt (``_refusal``).
+    """
 
     _name = "g2p.api.delivery"
     _description = "Outbound event delivery"
@@ -22,7 +26,8 @@ class G2PApiDelivery(models.Model):
     subscription_id = fields.Many2one(
         "g2p.api.subscription", required=True, ondelete="cascade", index=True, readonly=True
     )
-    client_id = fields.Many2one(related="subscription_id.client_id", store=True)
+    # recorded, not related: moving the subscription to another client does not move what was sent
+    client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="cascade", index=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
     event_id = fields.Char(required=True, readonly=True, index=True)
     subject = fields.Char(readonly=True, help="uuid of the record the event is about")
@@ -56,11 +61,39 @@ class G2PApiDelivery(models.Model):
         help="Registrants the event names: the client must still be allowed to read them",
     )
 
-    @api.depends("event_type", "subscription_id.name", "registrant_ids")
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self._refuse_edit(set().union(*vals_list))
+        for vals in vals_list:
+            if not vals.get("client_id"):
+                vals["client_id"] = self.env["g2p.api.subscription"].browse(vals.get("subscription_id")).client_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._refuse_edit(vals)
+        return super().write(vals)
+
+    @api.model
+    def _refuse_edit(self, field_names):
+        """Deliveries are written by the registry only, whatever the caller's group: who could edit the
+        body, URL or subscription of a delivery could make *Send again* send anything anywhere."""
+        raise AccessError(
+            _(
+                "Deliveries are records of what the registry sent: only the registry writes them (%(fields)s).",
+                fields=", ".join(sorted(self._fields[name].string for name in field_names if name in self._fields))
+                or "-",
+            )
+        )
+
+    @api.depends("event_type", "subject", "subscription_id.name", "registrant_ids")
     def _compute_display_name(self):
         for rec in self:
             # archived registrants too; names as a many2one shows them (whoever may read the delivery)
             people = rec.with_context(active_test=False).registrant_ids.sudo()
+            # the registrant the event is about, not every one its payload names (an individual's groups)
+            people = people.filtered(lambda person, rec=rec: person.uuid == rec.subject) or people
             names = ", ".join(people[:2].mapped("name"))
             if len(people) > 2:
                 names = _("%(names)s and %(count)s more", names=names, count=len(people) - 2)
@@ -87,7 +120,8 @@ class G2PApiDelivery(models.Model):
             rec.last_error = rec.attempt_ids.sorted("attempt_no")[-1:].error or False
 
     def _enqueue_attempt(self, delay_seconds=0):
-        for rec in self:
+        # a job runs as the user who queued it: attempts are server code, whoever pressed Send again
+        for rec in self.sudo():
             rec.with_delay(
                 channel="root.g2p_outbound",
                 eta=delay_seconds or None,
@@ -182,6 +216,9 @@ class G2PApiDelivery(models.Model):
             self.env["g2p.api.external.ref"].sudo()._store(sub, self.subject, found)
 
     def action_resend(self):
+        """Queue the recorded body to the recorded URL again: the attempt checks the client, its scope,
+        the consent of every registrant the delivery names and the destination again, as every attempt."""
+        self.check_access("write")
         for rec in self:
             if rec.state not in ("failed", "sent"):
                 raise UserError(_("Only sent or failed deliveries can be sent again."))
@@ -192,8 +229,9 @@ class G2PApiDelivery(models.Model):
                         rec.template_error,
                     )
                 )
-        self.write({"state": "pending", "attempt_count": 0, "next_retry": False})
-        self._enqueue_attempt()
+        deliveries = self.sudo()
+        deliveries.write({"state": "pending", "attempt_count": 0, "next_retry": False})
+        deliveries._enqueue_attempt()
         return True
 
 

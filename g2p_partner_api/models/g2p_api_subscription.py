@@ -247,7 +247,20 @@ class G2PApiSubscription(models.Model):
             return None
         if len(client._filter_readable_registrants(registrants, scope)) != len(registrants):
             return None
-        return scope, self._resource_payload(record, client, scope), registrants.ids
+        return scope, self._resource_payload(record, client, scope), self._named_in_payload(record, client, scope).ids
+
+    @api.model
+    def _named_in_payload(self, record, client, scope):
+        """Every registrant the payload about ``record`` names: the registrants it is about, a group's
+        readable members, an individual's readable groups. The delivery records them, and each attempt
+        checks that the client may still read every one."""
+        from ..services import registry_service as registry
+
+        registrants = self._registrants_of(record)
+        if record._name == "res.partner":
+            registrants |= registry.visible_members(client, record.filtered("is_group"), scope)
+            registrants |= registry.visible_groups(client, record.filtered(lambda r: not r.is_group), scope)
+        return registrants
 
     @api.model
     def _flush_pending_events(self):

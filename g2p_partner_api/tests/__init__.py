@@ -25,3 +25,4 @@ from . import test_outbound_per_event
 from . import test_rest_registration_oracles
 from . import test_client_changes_traced
 from . import test_rest_input_refused
+from . import test_delivery_records

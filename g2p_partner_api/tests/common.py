@@ -147,6 +147,40 @@ class G2PReceiverCase(G2PApiCase):
         )
         return sub, sub._generate_hmac_secret()
 
+    def _delivered_update(self, family_name):
+        """The delivery of one ``individual.updated`` of ``self.person``, sent to the receiver (whose
+        requests are then cleared)."""
+        sub, _secret = self._subscribe(["individual.updated"])
+        self.person.write({"family_name": family_name})
+        self.commit_events()
+        self.run_jobs(["g2p.api.delivery"])
+        delivery = sub.delivery_ids
+        self.assertEqual((delivery.state, len(self.receiver.requests)), ("sent", 1))
+        self.receiver.requests.clear()
+        return delivery
+
+    def _send_again(self, delivery, user):
+        """*Send again* pressed by ``user``, then the jobs run; returns the error of the last attempt."""
+        delivery.with_user(user).action_resend()
+        self.run_jobs(["g2p.api.delivery"])
+        return delivery.attempt_ids.sorted("id")[-1].error
+
+
+def partner_subscriptions(env, event_xmlid, destinations):
+    """One subscription to the event ``event_xmlid`` per (name, client, host) of ``destinations``."""
+    event = env.ref(event_xmlid)
+    return env["g2p.api.subscription"].create(
+        [
+            {
+                "name": name,
+                "client_id": client.id,
+                "target_url": f"https://{host}/hook",
+                "event_type_ids": [(6, 0, event.ids)],
+            }
+            for name, client, host in destinations
+        ]
+    )
+
 
 class JsonRpcAttackMixin:
     """For HttpCase tests that attack through the web client's own JSON-RPC routes."""

@@ -13,3 +13,4 @@ from . import test_ingest_oracles
 from . import test_ingest_scope
 from . import test_existing_people
 from . import test_ingest_input_refused
+from . import test_change_request_events
