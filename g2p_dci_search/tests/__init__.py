@@ -8,3 +8,4 @@ from . import test_dci_participant
 from . import test_dci_rate_limit
 from . import test_dci_batch
 from . import test_dci_record_names
+from . import test_dci_registry_signature
