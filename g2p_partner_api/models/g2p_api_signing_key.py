@@ -200,6 +200,18 @@ class G2PApiSigningKey(models.Model):
             "keys": [jwt_service.public_jwk(k._public_key(), k.kid, k.algorithm) for k in self._verification_keys()]
         }
 
+    def write(self, vals):
+        # a message key turned into a token key would make every signed message a bearer token
+        frozen = {"kid", "purpose", "algorithm", "private_key_pem", "public_key_pem"} & set(vals)
+        if frozen:
+            raise UserError(
+                _(
+                    "A signing key's %(fields)s never change: rotate the key instead.",
+                    fields=", ".join(sorted(self._fields[name].string for name in frozen)),
+                )
+            )
+        return super().write(vals)
+
     def unlink(self):
         if self & self._verification_keys():
             raise UserError(

@@ -71,7 +71,8 @@ class TestMessageSignaturesAreNeverTokens(G2PReceiverCase):
         signature = request["headers"]["x-g2p-jws"]
         # the delivery did sign exactly the token claims, with the registry's (message) key
         message_key = self.Key._ensure_active_key("message")
-        self.assertEqual(jwt.decode(signature, message_key._public_key(), algorithms=["ES256"]), claims)
+        signed = jwt.decode(signature, message_key._public_key(), algorithms=["ES256"], audience=claims["aud"])
+        self.assertEqual(signed, claims)
         self.assertEqual(jwt.get_unverified_header(signature)["kid"], message_key.kid)
         self.assertNotABearerToken(signature)
         # the honest path: a token from the token endpoint writes

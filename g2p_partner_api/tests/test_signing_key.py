@@ -1,9 +1,12 @@
 """Key custody: only system administrators rotate; rotation keeps the retiring key for a grace period
 (issue #15); one key per purpose, each with its own rotation (issue #25)."""
 
+import importlib.util
+
 import jwt
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import file_path
 
 from ..services import jwt_service
 from .common import G2PApiCase, JsonRpcAttackMixin
@@ -56,6 +59,45 @@ class TestKeyRotationOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         self.assertTrue(self.message_key.retired_on)
         self.assertFalse(self.key.retired_on)
         self.assertEqual(self.Key._ensure_active_key("access_token"), self.key)
+
+    def test_nobody_turns_a_message_key_into_a_token_key(self):
+        before = self._keys()
+        for login in ("key_api_manager", "key_admin"):
+            self._as(login)
+            for vals in ({"purpose": "access_token"}, {"kid": self.key.kid + "x"}):
+                result, error = self.call_kw("g2p.api.signing.key", "write", [[self.message_key.id], vals])
+                self.assertIn(error, ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"), (login, vals))
+        self.assertEqual(self._keys(), before)
+        self.assertEqual(self.message_key.purpose, "message")
+
+
+@tagged("post_install", "-at_install")
+class TestKeysOfAnEarlierVersion(G2PApiCase):
+    def test_upgrade_keeps_keys_for_tokens_and_makes_a_message_key_on_first_use(self):
+        Key = self.env["g2p.api.signing.key"]
+        token_key = Key._ensure_active_key("access_token")
+        client, secret = self._create_client("Upgraded partner", scopes=["individual:read"])
+        token = self._token(client.client_id, secret)
+        # the database as the previous version left it: keys without a purpose, no message key
+        cr = self.env.cr
+        cr.execute("DELETE FROM g2p_api_signing_key WHERE purpose = 'message'")
+        cr.execute("ALTER TABLE g2p_api_signing_key ALTER COLUMN purpose DROP NOT NULL")
+        cr.execute("UPDATE g2p_api_signing_key SET purpose = NULL")
+        path = file_path("g2p_partner_api/migrations/18.0.1.2.0/pre-migrate.py")
+        spec = importlib.util.spec_from_file_location("g2p_keys_pre_migrate", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        self.assertEqual(token_key.purpose, "access_token")
+        with self._api() as api:
+            response = api.get("/api/v2/Individual", headers={"Authorization": f"Bearer {token}"})
+        self.assertEqual(response.status_code, 200, "tokens issued before the upgrade still work")
+        signature = Key._sign_message({"first": "message"})
+        message_key = Key._ensure_active_key("message")
+        self.assertEqual(jwt_service.unverified_kid(signature), message_key.kid)
+        self.assertNotEqual(message_key, token_key)
 
 
 @tagged("post_install", "-at_install")

@@ -86,7 +86,9 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(self._get(token, "/api/v2/Program"), 200)
         program_read = self.scopes.filtered(lambda s: s.code == "program:read")
         self._as("revoke_manager")
-        result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], {"scope_ids": [(3, program_read.id)]}])
+        result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.client.id], {"scope_ids": [(3, program_read.id)]}]
+        )
         self.assertIsNone(error)
         self.assertTokenRefused(token)
         fresh = self._token()
@@ -139,11 +141,14 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
             (self.client, "action_generate_secret", "Client secret generated."),
             (subscription, "action_generate_hmac_secret", "Signing secret generated."),
         ):
+            noted_before = record.message_ids
             action, error = self.call_button(record._name, method, [record.id])
             self.assertIsNone(error, method)
             actions[method] = action["params"]["secret"]
             self.env.invalidate_all()
-            logged = record.message_ids.filtered(lambda m, note=note: note in (m.body or ""))
-            self.assertEqual(logged.author_id, manager.partner_id, method)
+            noted = record.message_ids - noted_before
+            self.assertEqual(len(noted), 1, method)
+            self.assertIn(note, noted.body)
+            self.assertEqual(noted.author_id, manager.partner_id, method)
         self.assertEqual(subscription.sudo().hmac_secret, actions["action_generate_hmac_secret"])
         self.assertEqual(self._get(self._token(actions["action_generate_secret"])), 200)
