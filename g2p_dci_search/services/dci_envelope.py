@@ -47,7 +47,7 @@ def response_header(
 
 def signed(env, header, message):
     envelope = {"header": header, "message": message}
-    envelope["signature"] = env["g2p.api.signing.key"].sudo()._sign({"header": header, "message": message})
+    envelope["signature"] = env["g2p.api.signing.key"].sudo()._sign_message({"header": header, "message": message})
     return envelope
 
 

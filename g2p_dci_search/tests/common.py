@@ -225,7 +225,7 @@ class DciAsyncCase(DciCase):
             }
         )
         cls.ack_validator = spec_validator(ACK_SCHEMA)
-        cls.registry_key = cls.env["g2p.api.signing.key"]._ensure_active_key()._public_key()
+        cls.registry_key = cls.env["g2p.api.signing.key"]._ensure_active_key("message")._public_key()
 
     def setUp(self):
         super().setUp()

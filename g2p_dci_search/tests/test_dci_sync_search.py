@@ -97,7 +97,10 @@ class TestDciSyncSearch(DciCase):
         # the registry's signature verifies with the published JWKS
         with self._api() as api:
             jwks = api.get("/dci/.well-known/jwks.json").json()
-        key = jwt.PyJWK(jwks["keys"][0]).key
+        kid = jwt.get_unverified_header(body["signature"])["kid"]
+        self.assertEqual(kid, self.env["g2p.api.signing.key"]._ensure_active_key("message").kid)
+        self.assertTrue(kid.startswith("msg-"), "signed with the message key, published under its own kid")
+        key = jwt.PyJWK(next(jwk for jwk in jwks["keys"] if jwk["kid"] == kid)).key
         signed = jwt.decode(body["signature"], key=key, algorithms=["ES256"])
         self.assertEqual(signed, {"header": body["header"], "message": body["message"]})
         audit = self._audit_rows(resource="/dci/registry/sync/search")

@@ -1,6 +1,7 @@
 import secrets
 import time
 import uuid
+from datetime import UTC, timedelta
 from typing import NamedTuple
 
 import jwt
@@ -8,7 +9,7 @@ from markupsafe import Markup
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import AccessDenied, ValidationError
+from odoo.exceptions import AccessDenied, AccessError, ValidationError
 from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
@@ -18,6 +19,9 @@ from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
 # guessing; a moderate round count keeps the token endpoint fast while never storing clear text.
 SECRET_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=25000)
+# a token is issued at most this long after its client's last revocation if it has to wait for
+# the next second (iat has whole seconds); more would mean clocks of the nodes disagree
+MAX_ISSUE_WAIT = 2
 
 
 class TokenGrant(NamedTuple):
@@ -49,6 +53,13 @@ class G2PApiClient(models.Model):
     secret_hash = fields.Char(copy=False, groups="base.group_system")
     has_secret = fields.Boolean(compute="_compute_has_secret")
     secret_rotated_on = fields.Datetime(readonly=True, copy=False)
+    tokens_valid_from = fields.Datetime(
+        string="Tokens valid from",
+        readonly=True,
+        copy=False,
+        help="Access tokens issued before this moment are refused. Set by the server when the secret is "
+        "rotated, the client deactivated or a scope removed; reactivating the client does not revive them.",
+    )
     scope_ids = fields.Many2many("g2p.api.scope", string="Scopes", tracking=True)
     all_programs = fields.Boolean(
         string="All programmes",
@@ -224,14 +235,6 @@ class G2PApiClient(models.Model):
             return ", ".join(sorted(value.mapped("code" if field_name == "scope_ids" else "display_name")))
         return str(value or "")
 
-    def write(self, vals):
-        audited = [name for name in self._audited_settings() if name in vals]
-        before = {rec.id: {name: rec._audit_value(name) for name in audited} for rec in self} if audited else {}
-        result = super().write(vals)
-        if audited:
-            self._audit_setting_changes(before)
-        return result
-
     def _audit_setting_changes(self, before):
         """One audit row per changed setting per client, by the user who changed it."""
         Audit = self.env["g2p.api.audit.log"].sudo()
@@ -262,13 +265,58 @@ class G2PApiClient(models.Model):
             except ValueError as exc:
                 raise ValidationError(_("Public key of %(name)s: %(error)s", name=rec.name, error=exc)) from exc
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_tokens_valid_from_untouched(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_tokens_valid_from_untouched(vals)
+        revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
+            "active" in vals and not vals["active"]
+        )
+        if revoking:
+            vals = dict(vals, tokens_valid_from=self._token_revocation_moment())
+        scopes_before = {client.id: client.scope_ids for client in self} if "scope_ids" in vals else {}
+        audited = [name for name in self._audited_settings() if name in vals]
+        before = {rec.id: {name: rec._audit_value(name) for name in audited} for rec in self} if audited else {}
+        result = super().write(vals)
+        if audited:
+            self._audit_setting_changes(before)
+        if scopes_before:
+            losing_scopes = self.filtered(lambda client: scopes_before[client.id] - client.scope_ids)
+            if losing_scopes:
+                losing_scopes._revoke_tokens()
+        return result
+
+    def _check_tokens_valid_from_untouched(self, vals):
+        # moving it back would revive the tokens of a leaked secret or of a deactivated client
+        if "tokens_valid_from" in vals and not self.env.su:
+            raise AccessError(_("Tokens valid from is set by the server only."))
+
+    @api.model
+    def _token_revocation_moment(self):
+        # iat has whole seconds: a token issued in the same second as the revocation is refused too
+        return fields.Datetime.now() + timedelta(seconds=1)
+
+    def _revoke_tokens(self):
+        """Refuse every access token issued to these clients so far (the cache of verified tokens
+        is cleared by the write, on every worker)."""
+        self.sudo().write({"tokens_valid_from": self._token_revocation_moment()})
+
+    def _tokens_valid_from_timestamp(self):
+        self.ensure_one()
+        return self.tokens_valid_from.replace(tzinfo=UTC).timestamp() if self.tokens_valid_from else 0
+
     # --- secrets --------------------------------------------------------------------------
     def _generate_secret(self):
         """Store the hash of a fresh secret and return the clear secret (the only time it exists)."""
         self.ensure_one()
         clear = secrets.token_urlsafe(32)
         self.sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear), "secret_rotated_on": fields.Datetime.now()})
-        self.message_post(body=_("Client secret generated."))
+        # a log note, not a message: it needs no sender email address, which an API Manager may not have
+        self._message_log(body=_("Client secret generated."))
         return clear
 
     def action_generate_secret(self):
@@ -325,6 +373,10 @@ class G2PApiClient(models.Model):
 
     def _issue_token(self, scopes):
         self.ensure_one()
+        wait = self._tokens_valid_from_timestamp() - time.time()
+        if wait > 0:
+            # just after a revocation: an iat of the revocation's second would be refused
+            time.sleep(min(wait, MAX_ISSUE_WAIT))
         now = int(time.time())
         claims = {
             "iss": self._token_issuer(),
@@ -336,7 +388,7 @@ class G2PApiClient(models.Model):
             "exp": now + self.token_lifetime,
             "jti": str(uuid.uuid4()),
         }
-        return self.env["g2p.api.signing.key"]._sign(claims, headers={"typ": "at+jwt"})
+        return self.env["g2p.api.signing.key"]._sign_access_token(claims)
 
     @api.model
     def _grant_of_token(self, token):
@@ -353,11 +405,12 @@ class G2PApiClient(models.Model):
     @tools.ormcache("token")
     def _token_grant(self, token):
         # Keyed by the whole token (its jti and signature included), so an entry only ever
-        # serves the exact token that was verified, for the one client it names. Clients,
-        # scopes and signing keys clear the cache when they change: a deactivated client, a
-        # removed scope or a rotated key is refused at the next call, on every worker.
+        # serves the exact token that was verified, for the one client it names. Clients
+        # (tokens_valid_from included), scopes and signing keys clear the cache when they
+        # change: a deactivated client, a removed scope, a rotated secret or key is refused at
+        # the next call, on every worker.
         Client = self.sudo()
-        claims = self.env["g2p.api.signing.key"]._verify(
+        claims = self.env["g2p.api.signing.key"]._verify_access_token(
             token,
             audience=Client._token_audience(),
             issuer=Client._token_issuer(),
@@ -366,6 +419,13 @@ class G2PApiClient(models.Model):
         client = Client.search([("client_id", "=", claims["sub"])], limit=1)
         if not client:
             return None
+        issued_at, expires_at = claims["iat"], claims["exp"]
+        if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (issued_at, expires_at)):
+            raise jwt.InvalidTokenError("iat and exp must be numbers")
+        if expires_at - issued_at > client.token_lifetime:
+            raise jwt.InvalidTokenError("the token outlives its client's token lifetime")
+        if issued_at < client._tokens_valid_from_timestamp():
+            raise jwt.InvalidTokenError("the token was revoked (secret rotated, client deactivated or scope removed)")
         scopes = frozenset(str(claims.get("scope", "")).split()) & client._scope_codes()
         return TokenGrant(client.id, client.client_id, scopes, int(claims["exp"]), client._effective_rate_limit())
 

@@ -21,3 +21,11 @@ class G2PApiScope(models.Model):
         by_description = self.env.context.get("g2p_scope_label") == "description"
         for rec in self:
             rec.display_name = (by_description and rec.description) or rec.code
+
+    def unlink(self):
+        # the clients holding a deleted scope lose it: their earlier tokens are refused, as at any scope removal
+        holders = (
+            self.env["g2p.api.client"].sudo().with_context(active_test=False).search([("scope_ids", "in", self.ids)])
+        )
+        holders._revoke_tokens()
+        return super().unlink()

@@ -14,23 +14,40 @@ ALGORITHM = "ES256"
 GRACE_HOURS_PARAM = "g2p_partner_api.signing_key_grace_hours"
 DEFAULT_GRACE_HOURS = 24
 
+ACCESS_TOKEN = "access_token"
+MESSAGE = "message"
+# RFC 9068 §2.1; the "application/" prefix may be left out of a JOSE typ (RFC 7515 §4.1.9)
+ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
+# seen in every JWS header and JWKS entry, so a partner tells a message key from a token key by its kid
+KID_PREFIXES = {ACCESS_TOKEN: "at-", MESSAGE: "msg-"}
+
 
 class G2PApiSigningKey(models.Model):
-    """Keys the registry signs with: access tokens, DCI responses, outbound JWS.
+    """Keys the registry signs with, one set per purpose: access tokens, or messages (DCI
+    responses and callbacks, outbound JWS).
 
-    The private key never leaves the server (system group only). Rotation (system administrators
-    only) signs with a new key at once; the retiring key stays published in the JWKS and accepted
-    for a grace period, so live tokens and queued signed callbacks still verify.
+    A partner controls what goes into a message (payload templates, search answers), so a
+    message key never signs nor verifies an access token. The private key never leaves the
+    server (system group only). Rotation (system administrators only, per purpose) signs with a
+    new key at once; the retiring key stays published in the JWKS and accepted for a grace
+    period, so live tokens and queued signed callbacks still verify.
     """
 
     _name = "g2p.api.signing.key"
     # verified tokens and the signing key are cached: rotation clears the cache (all workers)
     _inherit = ["mail.thread", "g2p.cache.clearing.mixin"]
     _description = "Registry signing key"
-    _order = "create_date desc, id desc"
+    _order = "purpose, create_date desc, id desc"
     _rec_name = "kid"
 
-    kid = fields.Char(string="Key ID", required=True, readonly=True, default=lambda self: secrets.token_hex(8))
+    kid = fields.Char(string="Key ID", required=True, readonly=True)
+    purpose = fields.Selection(
+        [(ACCESS_TOKEN, "Access tokens"), (MESSAGE, "Messages (DCI, outbound JWS)")],
+        required=True,
+        readonly=True,
+        help="Access-token keys sign and verify OAuth access tokens only; message keys sign DCI "
+        "responses, callbacks and outbound JWS only. Each purpose has its own key and rotation.",
+    )
     algorithm = fields.Selection([(ALGORITHM, ALGORITHM)], default=ALGORITHM, required=True, readonly=True)
     private_key_pem = fields.Text(string="Private key (PEM)", groups="base.group_system", readonly=True, copy=False)
     public_key_pem = fields.Text(string="Public key (PEM)", readonly=True)
@@ -59,7 +76,7 @@ class G2PApiSigningKey(models.Model):
             rec.verifies_until = rec.retired_on and rec.retired_on + grace
 
     @api.model
-    def _generate(self):
+    def _generate(self, purpose):
         private = ec.generate_private_key(ec.SECP256R1())
         private_pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -69,43 +86,60 @@ class G2PApiSigningKey(models.Model):
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             .decode()
         )
-        return self.sudo().create({"private_key_pem": private_pem, "public_key_pem": public_pem})
-
-    @api.model
-    def _ensure_active_key(self):
-        return self.sudo().search([("retired_on", "=", False)], limit=1) or self._generate()
-
-    @api.model
-    def _verification_keys(self):
-        """The current key and the retiring ones still inside their grace period."""
-        return self.sudo().search(
-            ["|", ("retired_on", "=", False), ("retired_on", ">", fields.Datetime.now() - self._grace())]
+        return self.sudo().create(
+            {
+                "kid": KID_PREFIXES[purpose] + secrets.token_hex(8),
+                "purpose": purpose,
+                "private_key_pem": private_pem,
+                "public_key_pem": public_pem,
+            }
         )
 
+    @api.model
+    def _ensure_active_key(self, purpose):
+        """The key that signs for ``purpose``, generated on first use."""
+        current = self.sudo().search([("purpose", "=", purpose), ("retired_on", "=", False)], limit=1)
+        return current or self._generate(purpose)
+
+    @api.model
+    def _verification_keys(self, purpose=None):
+        """The current key and the retiring ones still inside their grace period (of ``purpose``, or all)."""
+        domain = ["|", ("retired_on", "=", False), ("retired_on", ">", fields.Datetime.now() - self._grace())]
+        if purpose:
+            domain = [("purpose", "=", purpose)] + domain
+        return self.sudo().search(domain)
+
     def action_rotate(self):
-        """Sign with a new key from now on; the previous ones verify until the grace period ends."""
+        """Sign with a new key from now on, for the purpose of each selected key; the previous keys
+        of that purpose verify until the grace period ends. Returns the new keys."""
         # checked before any sudo: a public method is callable by every logged-in user over JSON-RPC
         if not (self.env.su or self.env.user.has_group("base.group_system")):
             raise AccessError(_("Only system administrators rotate the registry's signing key."))
-        return self._rotate()
+        new = self.browse()
+        for purpose in sorted(set(self.sudo().mapped("purpose"))):
+            new |= self._rotate(purpose)
+        return new
 
-    def _rotate(self):
+    @api.model
+    def _rotate(self, purpose):
         now = fields.Datetime.now()
-        keys = self.sudo().search([])
+        keys = self.sudo().search([("purpose", "=", purpose)])
         expired = keys.filtered(lambda k: k.retired_on and k.retired_on <= now - self._grace())
         retiring = keys.filtered(lambda k: not k.retired_on)
-        new = self._generate()
+        new = self._generate(purpose)
         retiring.write({"retired_on": now})
         expired.write({"active": False})
         until = now + self._grace()
         body = _(
-            "Signing key rotated by %(user)s: new key %(new)s; %(old)s verify until %(until)s UTC.",
+            "%(purpose)s signing key rotated by %(user)s: new key %(new)s; %(old)s verify until %(until)s UTC.",
+            purpose=dict(self._fields["purpose"]._description_selection(self.env))[purpose],
             user=self.env.user.name,
             new=new.kid,
             old=", ".join(retiring.mapped("kid")) or _("no previous key"),
             until=fields.Datetime.to_string(until),
         )
-        new.message_post(body=body)
+        # a log note needs no sender email address, which an administrator may not have
+        new._message_log(body=body)
         self.env["g2p.api.audit.log"].sudo()._record(
             {
                 "source": "odoo",
@@ -122,24 +156,42 @@ class G2PApiSigningKey(models.Model):
         return jwt_service.load_public_key(self.public_key_pem)
 
     @api.model
-    @tools.ormcache()
-    def _signing_material(self):
-        """(kid, algorithm, private key PEM) of the active key, looked up once per worker."""
-        key = self._ensure_active_key()
+    @tools.ormcache("purpose")
+    def _signing_material(self, purpose):
+        """(kid, algorithm, private key PEM) of the active key of ``purpose``, looked up once per worker."""
+        key = self._ensure_active_key(purpose)
         return key.kid, key.algorithm, key.private_key_pem
 
     @api.model
-    def _sign(self, payload, headers=None):
-        kid, algorithm, private_key_pem = self._signing_material()
+    def _sign(self, payload, purpose, headers=None):
+        """Compact JWS of ``payload`` with the active key of ``purpose``."""
+        kid, algorithm, private_key_pem = self._signing_material(purpose)
         return jwt_service.sign(payload, private_key_pem, algorithm, kid, headers)
 
     @api.model
-    def _verify(self, token, **options):
-        """Decode a token signed by one of the registry's keys (current or in grace); raises jwt.PyJWTError."""
+    def _sign_access_token(self, claims):
+        return self._sign(claims, ACCESS_TOKEN, headers={"typ": "at+jwt"})
+
+    @api.model
+    def _sign_message(self, payload):
+        """The registry's signature of a message (DCI envelope, outbound JWS): never usable as a token."""
+        return self._sign(payload, MESSAGE)
+
+    @api.model
+    def _verify_access_token(self, token, **options):
+        """Claims of an access token (typ at+jwt) signed by an access-token key, current or in grace;
+        raises jwt.PyJWTError. Whatever a message key signed is refused here."""
+        try:
+            token_type = jwt.get_unverified_header(token).get("typ")
+        except jwt.PyJWTError:
+            token_type = None
+        if not isinstance(token_type, str) or token_type.lower() not in ACCESS_TOKEN_TYPES:
+            raise jwt.InvalidTokenError("not an access token (typ must be at+jwt)")
         kid = jwt_service.unverified_kid(token)
-        key = self._verification_keys().filtered(lambda k: k.kid == kid)[:1] if kid else self.browse()
+        keys = self._verification_keys(ACCESS_TOKEN)
+        key = keys.filtered(lambda k: k.kid == kid)[:1] if kid else self.browse()
         if not key:
-            raise jwt.InvalidTokenError(_("unknown signing key"))
+            raise jwt.InvalidTokenError("unknown signing key")
         return jwt_service.decode(token, key._public_key(), key.algorithm, **options)
 
     @api.model
@@ -147,6 +199,18 @@ class G2PApiSigningKey(models.Model):
         return {
             "keys": [jwt_service.public_jwk(k._public_key(), k.kid, k.algorithm) for k in self._verification_keys()]
         }
+
+    def write(self, vals):
+        # a message key turned into a token key would make every signed message a bearer token
+        frozen = {"kid", "purpose", "algorithm", "private_key_pem", "public_key_pem"} & set(vals)
+        if frozen:
+            raise UserError(
+                _(
+                    "A signing key's %(fields)s never change: rotate the key instead.",
+                    fields=", ".join(sorted(self._fields[name].string for name in frozen)),
+                )
+            )
+        return super().write(vals)
 
     def unlink(self):
         if self & self._verification_keys():

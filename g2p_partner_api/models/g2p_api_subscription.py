@@ -149,6 +149,8 @@ class G2PApiSubscription(models.Model):
         self.ensure_one()
         clear = secrets.token_urlsafe(32)
         self.sudo().hmac_secret = clear
+        # a log note, not a message: it needs no sender email address, which an API Manager may not have
+        self._message_log(body=_("Signing secret generated."))
         return clear
 
     def action_generate_hmac_secret(self):

@@ -33,7 +33,7 @@ def signature_headers(subscription, body):
         if secret:
             headers["X-G2P-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     elif subscription.signing == "jws":
-        headers["X-G2P-JWS"] = subscription.env["g2p.api.signing.key"].sudo()._sign(json.loads(body))
+        headers["X-G2P-JWS"] = subscription.env["g2p.api.signing.key"].sudo()._sign_message(json.loads(body))
     return headers
 
 

@@ -18,6 +18,8 @@ from . import test_shown_once_secrets
 from . import test_onboarding_tours
 from . import test_api_client_capabilities
 from . import test_signing_key
+from . import test_key_per_purpose
+from . import test_token_revocation
 from . import test_provenance
 from . import test_query_count
 from . import test_token_cache

@@ -118,7 +118,7 @@ class TestBearerTokens(G2PApiCase):
         return response
 
     def test_valid_token_accepted(self):
-        self.assertEqual(self._get(self.Key._sign(self._claims())).status_code, 200)
+        self.assertEqual(self._get(self.Key._sign_access_token(self._claims())).status_code, 200)
 
     def test_missing_and_garbage_tokens(self):
         self.assertRefused(None)
@@ -126,20 +126,20 @@ class TestBearerTokens(G2PApiCase):
 
     def test_expired_not_yet_valid_wrong_audience_issuer(self):
         now = int(time.time())
-        self.assertRefused(self.Key._sign(self._claims(iat=now - 600, nbf=now - 600, exp=now - 10)))
-        self.assertRefused(self.Key._sign(self._claims(nbf=now + 600)))
-        self.assertRefused(self.Key._sign(self._claims(aud="someone-else")))
-        self.assertRefused(self.Key._sign(self._claims(iss="https://evil.example")))
+        self.assertRefused(self.Key._sign_access_token(self._claims(iat=now - 600, nbf=now - 600, exp=now - 10)))
+        self.assertRefused(self.Key._sign_access_token(self._claims(nbf=now + 600)))
+        self.assertRefused(self.Key._sign_access_token(self._claims(aud="someone-else")))
+        self.assertRefused(self.Key._sign_access_token(self._claims(iss="https://evil.example")))
         claims = self._claims()
         del claims["jti"]
-        self.assertRefused(self.Key._sign(claims))
+        self.assertRefused(self.Key._sign_access_token(claims))
 
     def test_alg_none_and_key_confusion_refused(self):
-        key = self.Key._ensure_active_key()
-        unsigned = jwt.encode(self._claims(), None, algorithm="none", headers={"kid": key.kid})
+        key = self.Key._ensure_active_key("access_token")
+        unsigned = jwt.encode(self._claims(), None, algorithm="none", headers={"kid": key.kid, "typ": "at+jwt"})
         self.assertRefused(unsigned)
         # HS256 keyed with the registry's public key: the classic RS/HS confusion attack
-        header = base64.urlsafe_b64encode(f'{{"alg":"HS256","typ":"JWT","kid":"{key.kid}"}}'.encode()).rstrip(b"=")
+        header = base64.urlsafe_b64encode(f'{{"alg":"HS256","typ":"at+jwt","kid":"{key.kid}"}}'.encode()).rstrip(b"=")
         payload = base64.urlsafe_b64encode(json.dumps(self._claims()).encode()).rstrip(b"=")
         signature = base64.urlsafe_b64encode(
             hmac.new(key.public_key_pem.encode(), header + b"." + payload, hashlib.sha256).digest()
@@ -147,14 +147,14 @@ class TestBearerTokens(G2PApiCase):
         self.assertRefused((header + b"." + payload + b"." + signature).decode())
 
     def test_tampered_payload_refused(self):
-        token = self.Key._sign(self._claims())
+        token = self.Key._sign_access_token(self._claims())
         header, payload, signature = token.split(".")
         claims = self._claims(scope="individual:read individual:write group:read")
         forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
         self.assertRefused(f"{header}.{forged}.{signature}")
 
     def test_scope_escalation_in_token_is_ignored(self):
-        token = self.Key._sign(self._claims(scope="individual:read group:read"))
+        token = self.Key._sign_access_token(self._claims(scope="individual:read group:read"))
         with self._api() as api:
             response = api.get("/api/v2/Group", headers={"Authorization": f"Bearer {token}"})
         self.assertEqual(response.status_code, 403, "scopes the client does not hold are not granted")
@@ -166,14 +166,36 @@ class TestBearerTokens(G2PApiCase):
         self.client.active = False
         self.assertRefused(token)
         self.client.active = True
+        self.assertRefused(token)  # reactivation does not revive the tokens issued before
+        token = self._token(self.client.client_id, self.secret)
         self.assertEqual(self._get(token).status_code, 200)
         self.client.unlink()
         self.assertRefused(token)
 
+    def test_token_without_access_token_type_refused(self):
+        claims = self._claims()
+        for headers in ({}, {"typ": None}, {"typ": "JWT"}, {"typ": "at+jwt+evil"}):
+            response = self.assertRefused(self.Key._sign(claims, "access_token", headers=headers))
+            self.assertIn("typ must be at+jwt", response.json()["error"]["message"], headers)
+        for typ in ("at+jwt", "AT+JWT", "application/at+jwt"):
+            token = self.Key._sign(self._claims(), "access_token", headers={"typ": typ})
+            self.assertEqual(self._get(token).status_code, 200, typ)
+
+    def test_token_outliving_the_client_lifetime_refused(self):
+        now = int(time.time())
+        lifetime = self.client.token_lifetime
+        response = self.assertRefused(self.Key._sign_access_token(self._claims(iat=now, exp=now + lifetime + 1)))
+        self.assertIn("token lifetime", response.json()["error"]["message"])
+        self.assertEqual(
+            self._get(self.Key._sign_access_token(self._claims(iat=now, exp=now + lifetime))).status_code, 200
+        )
+        self.client.token_lifetime = 60
+        self.assertRefused(self.Key._sign_access_token(self._claims(iat=now, exp=now + 300)))
+
     def test_rotated_key_verifies_old_tokens_until_the_grace_period_ends(self):
         token = self._token(self.client.client_id, self.secret)
-        old = self.Key._ensure_active_key()
-        self.Key.action_rotate()
+        old = self.Key._ensure_active_key("access_token")
+        old.action_rotate()
         self.assertEqual(self._get(token).status_code, 200, "still inside the grace period")
         self.assertEqual(self._get(self._token(self.client.client_id, self.secret)).status_code, 200)
         old.retired_on = old.retired_on - self.Key._grace()

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import logging
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..services import outbound_delivery
 
@@ -71,6 +71,34 @@ class TestOnboardingTours(HttpCase):
         body = b'{"specversion": "1.0", "type": "org.g2p.individual.updated"}'
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         self.assertEqual(outbound_delivery.signature_headers(subscription, body)["X-G2P-Signature"], expected)
+
+    def test_api_manager_without_email_generates_a_signing_secret_in_the_browser(self):
+        """Issue #28: an API Manager whose login is a username, without an email address."""
+        manager = new_test_user(
+            self.env,
+            "tour_manager",
+            password="tour_manager",
+            groups="base.group_user,g2p_partner_api.group_api_manager",
+        )
+        manager.partner_id.email = False
+        client = self.env["g2p.api.client"].create({"name": "Partner of a manager without email"})
+        subscription = self.env["g2p.api.subscription"].create(
+            {
+                "name": "Events",
+                "client_id": client.id,
+                "target_url": "https://partner.invalid/events",
+                "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([], limit=1).ids)],
+            }
+        )
+        secret = self._tour_shows(
+            "g2p-tour-signing-secret",
+            f"/odoo/action-g2p_partner_api.action_subscriptions/{subscription.id}",
+            "g2p_subscription_signing_secret",
+            login="tour_manager",
+        )
+        self.assertEqual(subscription.sudo().hmac_secret, secret)
+        self.assertEqual(subscription.message_ids[:1].author_id, manager.partner_id)
+        self.assertIn("Signing secret generated.", subscription.message_ids[:1].body)
 
     def test_give_the_approver_role_from_the_user_form(self):
         self.start_tour("/odoo/action-base.action_res_users", "g2p_user_registry_role", login="admin")

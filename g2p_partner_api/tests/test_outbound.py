@@ -86,8 +86,15 @@ class TestOutboundNotifications(G2PReceiverCase):
         self.commit_events()
         self.run_jobs(DELIVERY)
         request = self.receiver.requests[0]
-        key = self.env["g2p.api.signing.key"]._ensure_active_key()
-        claims = jwt.decode(request["headers"]["x-g2p-jws"], key._public_key(), algorithms=["ES256"])
+        signature = request["headers"]["x-g2p-jws"]
+        # a partner verifies with the JWKS entry of the kid in the JWS header: the message key's
+        kid = jwt.get_unverified_header(signature)["kid"]
+        self.assertEqual(kid, self.env["g2p.api.signing.key"]._ensure_active_key("message").kid)
+        self.assertTrue(kid.startswith("msg-"))
+        with self._api() as api:
+            jwks = api.get("/api/v2/.well-known/jwks.json").json()
+        key = jwt.PyJWK(next(jwk for jwk in jwks["keys"] if jwk["kid"] == kid)).key
+        claims = jwt.decode(signature, key, algorithms=["ES256"])
         self.assertEqual(claims, json.loads(request["body"]))
 
     def test_error_then_success_is_retried(self):

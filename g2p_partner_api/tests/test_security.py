@@ -69,7 +69,7 @@ class TestSecurityGroups(TransactionCase):
         self.client._generate_secret()
         with self.assertRaises(AccessError):
             self.client.with_user(self.manager).read(["secret_hash"])
-        key = self.env["g2p.api.signing.key"]._ensure_active_key()
+        key = self.env["g2p.api.signing.key"]._ensure_active_key("access_token")
         with self.assertRaises(AccessError):
             key.with_user(self.manager).read(["private_key_pem"])
         self.assertTrue(self.client.with_user(self.manager).has_secret)

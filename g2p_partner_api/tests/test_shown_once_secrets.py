@@ -78,10 +78,14 @@ class TestShownOnceSecrets(HttpCase):
         self.assertNotEqual(action["params"]["secret"], self.hmac_secret)
 
     def test_api_manager_cannot_rotate_the_registry_signing_key(self):
-        key = self.env["g2p.api.signing.key"]._ensure_active_key()
+        key = self.env["g2p.api.signing.key"]._ensure_active_key("access_token")
+        keys = self.env["g2p.api.signing.key"].sudo().search([])
         self.authenticate("secret_manager", "secret_manager_pw")
         with self.assertRaises(JsonRpcException) as refused:
             self._call_button(key, "action_rotate")
         self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
         self.env.invalidate_all()
-        self.assertEqual(self.env["g2p.api.signing.key"].sudo().search([]), key, "no new key, the old one still active")
+        self.assertEqual(
+            self.env["g2p.api.signing.key"].sudo().search([]), keys, "no new key, the old ones still active"
+        )
+        self.assertFalse(key.retired_on)

@@ -62,6 +62,10 @@ class TestPerCallOverhead(G2PApiCase):
         with self._api() as api:
             self.assertEqual(api.get("/api/v2/Program", headers=headers).status_code, 200)
             self.client.scope_ids -= self.client.scope_ids.filtered(lambda s: s.code == "program:read")
+            # the tokens issued before the removal are refused altogether (issue #25)
+            self.assertEqual(api.get("/api/v2/Program", headers=headers).status_code, 401)
+            self.assertEqual(self._read(api, headers).status_code, 401)
+            headers = self._auth(self.client, self.secret)
             self.assertEqual(api.get("/api/v2/Program", headers=headers).status_code, 403)
             self.assertEqual(self._read(api, headers).status_code, 200)
 

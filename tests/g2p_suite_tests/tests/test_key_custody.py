@@ -1,4 +1,5 @@
-"""After a rotation the retiring key stays in every JWKS the registry publishes, for the grace period only."""
+"""After a rotation the retiring key stays in every JWKS the registry publishes, for the grace period only;
+both purposes' keys (access tokens, messages) are in both."""
 
 from odoo.tests import tagged
 
@@ -21,8 +22,9 @@ class TestRotationInEveryJwks(G2PApiCase):
 
     def test_rest_and_dci_jwks_keep_the_retiring_key_during_grace(self):
         Key = self.env["g2p.api.signing.key"]
-        old = Key._ensure_active_key()
-        new = Key.action_rotate()
-        self.assertEqual(set(map(tuple, self._kids().values())), {(new.kid, old.kid)})
+        token_key = Key._ensure_active_key("access_token")
+        old = Key._ensure_active_key("message")
+        new = old.action_rotate()
+        self.assertEqual(set(map(tuple, self._kids().values())), {(token_key.kid, new.kid, old.kid)})
         old.retired_on = old.retired_on - Key._grace()
-        self.assertEqual(set(map(tuple, self._kids().values())), {(new.kid,)})
+        self.assertEqual(set(map(tuple, self._kids().values())), {(token_key.kid, new.kid)})
