@@ -2,11 +2,12 @@
 import {registry} from "@web/core/registry";
 
 // A label cut short or spilling out of its box is not read: every element the selector finds (and
-// that is shown) holds its whole text.
+// that is shown) holds its whole text, and so does each element inside it (a list header truncates
+// its label in an inner span).
 function assertFits(selector) {
-  const cut = [...document.querySelectorAll(selector)].filter(
-    (element) => element.offsetParent && element.scrollWidth > element.clientWidth + 1
-  );
+  const cut = [...document.querySelectorAll(selector)]
+    .flatMap((element) => [element, ...element.querySelectorAll("*")])
+    .filter((element) => element.offsetParent && element.scrollWidth > element.clientWidth + 1);
   if (cut.length) {
     throw new Error(`French label does not fit: ${cut.map((element) => element.textContent.trim()).join(" | ")}`);
   }
@@ -227,7 +228,12 @@ registry.category("web_tour.tours").add("g2p_main_screens_french", {
       content: "The list offers to send it again, in French",
       trigger: "button[name='action_resend']:contains('Renvoyer')",
       run() {
-        assertFits("button[name='action_resend'], .o_list_view thead th");
+        assertFits(
+          "button[name='action_resend'], .o_list_view td[name='state'], " +
+            ["subscription_id", "state", "attempt_count", "last_status_code", "last_error", "next_retry"]
+              .map((name) => `.o_list_view thead th[data-name='${name}']`)
+              .join(", ")
+        );
       },
     },
   ],
