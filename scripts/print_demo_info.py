@@ -1,26 +1,24 @@
-"""Prints what `make run` serves: UI, logins, each API's docs, the demo client's credentials."""
+"""Prints what `make run` serves: UI, logins, languages, each API's docs, the demo client's credentials."""
 
 import subprocess
 import sys
 
 conf, db, base_url = sys.argv[1:4]
-rows = subprocess.run(
-    [
-        "psql",
-        "-d",
-        db,
-        "-tA",
-        "-F",
-        "|",
-        "-c",
-        "SELECT name, root_path FROM fastapi_endpoint WHERE app LIKE 'g2p%' AND active ORDER BY root_path",
-    ],
-    capture_output=True,
-    text=True,
-    check=False,
+
+
+def psql(query):
+    return subprocess.run(
+        ["psql", "-d", db, "-tA", "-F", "|", "-c", query], capture_output=True, text=True, check=False
+    )
+
+
+languages = psql("SELECT string_agg(name, ', ' ORDER BY code) FROM res_lang WHERE active").stdout.strip()
+rows = psql(
+    "SELECT name, root_path FROM fastapi_endpoint WHERE app LIKE 'g2p%' AND active ORDER BY root_path"
 ).stdout.split("\n")
 print("\n" + "=" * 72)
 print(f" Odoo UI          {base_url}/odoo   (login admin / password admin)")
+print(f" Languages        {languages}   (each user picks theirs: avatar → Preferences → Language)")
 print(" Review change requests as approver / approver (the demo approver; four eyes: not their submitter)")
 for row in filter(None, rows):
     name, root = row.split("|", 1)

@@ -80,7 +80,8 @@ class G2PProgramMembership(models.Model):
                     _(
                         "Programme %(program)s enrols %(target)s only.",
                         program=rec.program_id.name,
-                        target=dict(rec.program_id._fields["target_type"].selection)[
+                        # the label in the user's language, as the form shows it
+                        target=dict(rec.program_id._fields["target_type"]._description_selection(rec.env))[
                             rec.program_id.target_type
                         ].lower(),
                     )

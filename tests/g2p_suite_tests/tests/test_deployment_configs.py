@@ -29,6 +29,7 @@ from cryptography.x509.oid import NameOID
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
+from odoo.tools.translate import load_language
 
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 180
@@ -222,6 +223,31 @@ class TestDeploymentConfigs(TransactionCase):
         run_sh = (ROOT / "scripts" / "run.sh").read_text()
         self.assertIn('addons_path="$RUN_ADDONS_PATH"', run_sh)
         self.assertNotIn("odoo_bin", run_sh, "odoo_bin passes the test run's addons path")
+
+    def test_make_run_installs_french(self):
+        """`make run` gives its database French beside English, at the create and at the update of a database
+        made before: --load-language, which loads every installed addon's French, and Preferences offer it."""
+        run_sh = (ROOT / "scripts" / "run.sh").read_text()
+        self.assertIn("languages=${G2P_LANGUAGES:-fr_FR}", run_sh)
+        create, update = [line for line in run_sh.splitlines() if line.strip().startswith('odoo -d "$db"')]
+        self.assertIn('-i "$SUITE_ADDONS" --load-language="$languages"', create)
+        self.assertIn('${new_languages:+--load-language="$new_languages"}', update)
+        self.assertRegex(
+            run_sh, r"new_languages=.*\$languages.*\n.*WHERE l NOT IN \(SELECT code FROM res_lang WHERE active\)"
+        )
+        # what --load-language=fr_FR runs (odoo/modules/loading.py), here in the test's transaction
+        self.assertNotIn("fr_FR", dict(self.env["res.lang"].get_installed()))
+        load_language(self.env.cr, "fr_FR")
+        self.assertIn("fr_FR", dict(self.env["res.lang"].get_installed()))
+        preferences = self.env["res.users"].fields_get(["lang"])["lang"]["selection"]
+        self.assertIn("fr_FR", dict(preferences), "a user picks French in Preferences")
+        fr = self.env(context={"lang": "fr_FR"})
+        self.assertEqual(fr.ref("g2p_partner_api.menu_g2p_root").name, "Registre social")
+        self.assertEqual(fr.ref("g2p_dci_search.action_dci_registers").name, "Registres DCI")
+        self.assertEqual(fr.ref("g2p_partner_ingest.menu_change_requests").name, "Demandes de modification")
+        self.assertEqual(fr.ref("g2p_api_consent.menu_consents").name, "Consentements")
+        # Odoo's own screens too: the whole web client speaks French, not only the suite
+        self.assertEqual(fr.ref("base.menu_administration").name, "Paramètres")
 
     def _nginx(self):
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -1,19 +1,20 @@
 """Translations: every addon's i18n/<addon>.pot holds every term Odoo exports for it, the French of
-the staff screens of g2p_partner_ingest and g2p_api_consent is complete, loads, and is what an
-admin who works in French reads in the web client."""
+every addon of the suite is complete, loads, and is what a user who works in French reads in the
+web client."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import polib
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 ROOT = Path(__file__).resolve().parents[3]
 ADDONS = ("g2p_partner_api", "g2p_api_consent", "g2p_partner_ingest", "g2p_dci_search")
-FRENCH = ("g2p_partner_ingest", "g2p_api_consent")
+FRENCH = ADDONS
 
 
 def po_untranslated():
@@ -26,6 +27,19 @@ def po_untranslated():
 def load_french(env):
     env["res.lang"]._activate_lang("fr_FR")
     env["ir.module.module"]._load_module_terms(list(FRENCH), ["fr_FR"], overwrite=True)
+
+
+def french_partner_proposes(env, mnemonic, given_name, national_id):
+    """API client "Partenaire FR" and a pending change request of it adding a person."""
+    client = env["g2p.api.client"].create({"name": "Partenaire FR", "partner_mnemonic": mnemonic})
+    proposal = {
+        "given_name": given_name,
+        "family_name": "Zzfrancais",
+        "identifiers": [{"system": "urn:g2p:id:national-id", "value": national_id}],
+    }
+    env["g2p.change.request"].sudo().create(
+        {"operation": "add", "target": "individual", "client_id": client.id, "proposed_values": json.dumps(proposal)}
+    )
 
 
 @tagged("post_install", "-at_install")
@@ -88,20 +102,86 @@ class TestTranslationFiles(TransactionCase):
         with self.assertRaisesRegex(UserError, "Seul un consentement actif peut être retiré."):
             consent.with_env(fr).action_withdraw()
 
+    def test_french_loads_for_the_registry_and_partner_screens(self):
+        load_french(self.env)
+        fr = self.env(context={"lang": "fr_FR"})
+        # g2p_partner_api: its menus, the registrant form, the API client form, the deliveries
+        self.assertEqual(fr.ref("g2p_partner_api.menu_g2p_root").name, "Registre social")
+        self.assertEqual(fr.ref("g2p_partner_api.menu_g2p_partner_api").name, "API partenaires")
+        self.assertEqual(fr.ref("g2p_partner_api.menu_deliveries").name, "Envois")
+        self.assertEqual(fr.ref("g2p_partner_api.action_api_clients").name, "Clients API")
+        registrants = fr["res.partner"]
+        labels = registrants.fields_get(["given_name", "family_name", "birthdate", "gender_id", "reg_id_ids"])
+        self.assertEqual(
+            [labels[name]["string"] for name in ("given_name", "family_name", "birthdate", "gender_id", "reg_id_ids")],
+            ["Prénom", "Nom de famille", "Date de naissance", "Genre", "Identifiants"],
+        )
+        self.assertEqual(fr.ref("g2p_partner_api.vocab_gender_female").display, "Féminin")
+        client_form = fr["g2p.api.client"].get_view(self.env.ref("g2p_partner_api.view_api_client_form").id)["arch"]
+        for label in (
+            "Générer un secret",
+            "Renouveler le secret",
+            "Ce que ce client peut faire",
+            "Identité et signatures",
+        ):
+            self.assertIn(label, client_form)
+        self.assertEqual(fr["g2p.api.client"].fields_get(["scope_ids"])["scope_ids"]["string"], "Portées")
+        self.assertIn(("failed", "En échec"), fr["g2p.api.delivery"].fields_get(["state"])["state"]["selection"])
+        # a message raised in Python, and one built in Python for the client form
+        with self.assertRaisesRegex(ValidationError, "La date de naissance .* est dans le futur."):
+            fr["res.partner"].create({"name": "Zzfutur", "is_registrant": True, "birthdate": "2999-01-01"})
+        # the programme's target type inside the message is French too, not the English label
+        programme = self.env["g2p.program"].create({"name": "Zzménages", "target_type": "group", "state": "active"})
+        person = self.env["res.partner"].create({"name": "Zzpersonne", "is_registrant": True})
+        with self.assertRaisesRegex(ValidationError, "Le programme Zzménages n'enrôle que des groupes."):
+            fr["g2p.program.membership"].create({"partner_id": person.id, "program_id": programme.id})
+        client = self.env["g2p.api.client"].create({"name": "Partenaire FR", "partner_mnemonic": "FRLOAD"})
+        self.assertIn("il n'a aucune portée", client.with_env(fr).blocked_reason)
+        self.assertIn("Jetons d'accès: valides 3600 secondes", client.with_env(fr).capabilities.striptags())
+        # g2p_dci_search: its menu, a register's labels, a transaction's mode, a message raised in Python
+        self.assertEqual(fr.ref("g2p_dci_search.action_dci_registers").name, "Registres DCI")
+        self.assertEqual(fr.ref("g2p_dci_search.menu_dci_registers").name, "Registres")
+        self.assertIn(
+            ("async", "Asynchrone (rappel)"), fr["g2p.dci.transaction"].fields_get(["mode"])["mode"]["selection"]
+        )
+        self.assertEqual(
+            fr["g2p.dci.transaction"].fields_get(["callback_url"])["callback_url"]["string"], "URL de rappel"
+        )
+        with self.assertRaisesRegex(UserError, "Seuls les abonnements actifs peuvent prendre fin."):
+            fr["g2p.dci.subscription"].new({"state": "unsubscribe"}).action_unsubscribe()
+
 
 @tagged("post_install", "-at_install")
 class TestFrenchReviewScreen(HttpCase):
     def test_admin_in_french_reads_the_review_screens_in_french(self):
         load_french(self.env)
         self.env.ref("base.user_admin").lang = "fr_FR"
-        client = self.env["g2p.api.client"].create({"name": "Partenaire FR", "partner_mnemonic": "FRTOUR"})
-        self.env["g2p.change.request"].sudo().create(
+        french_partner_proposes(self.env, "FRTOUR", "Amélie", "97000077")
+        self.start_tour("/odoo/change-requests", "g2p_change_request_french", login="admin")
+
+
+@tagged("post_install", "-at_install")
+class TestFrenchMainScreens(HttpCase):
+    def test_user_in_french_reads_the_main_screens_in_french(self):
+        """From the menus, a user whose language is French opens a person, a change request, an API
+        client and the deliveries (the demo's failed one): menus, titles, labels and buttons are
+        French, and the French labels fit in their buttons, tabs and columns."""
+        load_french(self.env)
+        self.env.ref("base.user_admin").lang = "fr_FR"
+        self.env["res.partner"].create(
             {
-                "operation": "add",
-                "target": "individual",
-                "client_id": client.id,
-                "proposed_values": '{"given_name": "Amélie", "family_name": "Zzfrancais", '
-                '"identifiers": [{"system": "urn:g2p:id:national-id", "value": "97000077"}]}',
+                "is_registrant": True,
+                "given_name": "Amélie",
+                "family_name": "Zzfrancais",
+                "birthdate": "1990-05-04",
+                "gender_id": self.env.ref("g2p_partner_api.vocab_gender_female").id,
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": self.env.ref("g2p_partner_api.id_type_national_id").id, "value": "97000078"})
+                ],
             }
         )
-        self.start_tour("/odoo/change-requests", "g2p_change_request_french", login="admin")
+        french_partner_proposes(self.env, "FRSCREENS", "Benoît", "97000079")
+        self.assertTrue(
+            self.env["g2p.api.delivery"].search_count([("state", "=", "failed")]), "the demo's failed delivery"
+        )
+        self.start_tour("/odoo", "g2p_main_screens_french", login="admin")
