@@ -22,3 +22,4 @@ from . import test_provenance
 from . import test_query_count
 from . import test_token_cache
 from . import test_outbound_per_event
+from . import test_unauthenticated_callers
