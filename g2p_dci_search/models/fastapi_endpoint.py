@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from odoo import api, fields, models
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.request_limits import body_limit
 
 from ..routers.dci import router as dci_router
 from ..routers.dci_async import router as dci_async_router
@@ -14,6 +15,8 @@ from ..services.dci_envelope import http_error
 
 _logger = logging.getLogger(__name__)
 APP = "g2p_dci_search"
+MAX_BODY_BYTES_PARAM = "g2p_dci_search.max_body_bytes"
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 HTTP_CODES = {
     400: "err.request.bad",
     401: "err.request.unauthorized",
@@ -66,6 +69,7 @@ class FastapiEndpoint(models.Model):
         apps[APP] = {
             "routers": [dci_router, dci_async_router],
             "render_error": render_dci_error,
+            "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
             "version": "1.0.0",
             "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "
             "notifications.",

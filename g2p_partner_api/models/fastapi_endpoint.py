@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 from ..routers import REST_ROUTERS
 from ..services.api_errors import render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
 AUDIT_SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")
@@ -61,12 +62,13 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env) -> int}.
+        optional "max_body_bytes": fn(env, path) -> int}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
                 "routers": list(REST_ROUTERS),
                 "render_error": render_rest_error,
+                "max_body_bytes": rest_max_body_bytes,
                 "version": "2.0",
                 "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
             }

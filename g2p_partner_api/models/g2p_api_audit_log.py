@@ -18,8 +18,10 @@ RETENTION_DAYS_PARAM = "g2p_partner_api.audit_retention_days"
 
 
 class G2PApiAuditLog(models.Model):
-    """One CloudEvents-shaped row per API call (health probes and docs excluded), and one per change of
-    what an API client is or may do (its key, identities, scopes, programmes, guarded settings)."""
+    """One CloudEvents-shaped row per API call (health probes and docs excluded), one per change of
+    what an API client is or may do (its key, identities, scopes, programmes, guarded settings); calls
+    refused before the caller was authenticated are counted on one row per app, source address, reason
+    and minute."""
 
     _name = "g2p.api.audit.log"
     _description = "API audit log"
@@ -50,7 +52,20 @@ class G2PApiAuditLog(models.Model):
     )
     latency_ms = fields.Float(string="Latency (ms)", readonly=True, digits=(16, 1))
     forwarded = fields.Boolean(readonly=True)
+    call_count = fields.Integer(
+        string="Calls",
+        default=1,
+        readonly=True,
+        help="Refused anonymous calls: how many of the same app, source address and reason this row counts in "
+        "its minute. 1 for every other call (each has its own row).",
+    )
+    source_address = fields.Char(readonly=True, help="Address of the caller (refused anonymous calls)")
+    aggregation_key = fields.Char(readonly=True, copy=False, help="app, source address, reason and minute")
     cloudevent_pretty = fields.Text(string="CloudEvent", compute="_compute_cloudevent_pretty")
+
+    _sql_constraints = [
+        ("aggregation_key_unique", "unique(aggregation_key)", "One row per app, source, reason and minute."),
+    ]
 
     @api.depends("action", "actor", "time")
     def _compute_display_name(self):
@@ -75,6 +90,7 @@ class G2PApiAuditLog(models.Model):
         "error_code",
         "old_value",
         "new_value",
+        "call_count",
     )
     def _compute_cloudevent_pretty(self):
         for rec in self:
@@ -88,6 +104,47 @@ class G2PApiAuditLog(models.Model):
         no tracking and no constraints for ``create`` to run), with the defaults ``create``
         would give.
         """
+        self.env.cr.execute(self._insert_query(values))
+        row = self.sudo().browse(self.env.cr.fetchone()[0])
+        if self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
+            row.with_delay(channel="root.g2p_audit", description="Forward audit event")._forward()
+        return row
+
+    @api.model
+    def _record_anonymous_failure(self, values, source_address):
+        """Count a call refused before its caller was authenticated on the row of its app, source
+        address, reason and minute (created by the first such call, incremented by the next ones).
+
+        An UPSERT on the row's unique key, in a transaction of its own (the rate windows' counter
+        cursor): safe across workers, and the row lock lasts one statement, not a whole call.
+        Forwarded once the minute is over, with its final count.
+        """
+        minute = fields.Datetime.now().replace(second=0)
+        reason = f"{values.get('status_code')} {values.get('error_code') or ''}".strip()
+        key = f"{values.get('source')}|{source_address}|{reason}|{minute.isoformat()}"
+        query = self._insert_query(
+            dict(values, source_address=source_address, aggregation_key=key, call_count=1),
+            SQL(
+                "ON CONFLICT (aggregation_key) DO UPDATE SET call_count = %s.call_count + 1",
+                SQL.identifier(self._table),
+            ),
+            returning=SQL("id, xmax = 0"),  # xmax 0: the row was inserted, not updated
+        )
+        with self.env["g2p.api.rate.window"]._counter_cursor(test_transaction=True) as cr:
+            cr.execute(query)
+            row_id, created = cr.fetchone()
+        row = self.sudo().browse(row_id)
+        if created and self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
+            row.with_delay(
+                channel="root.g2p_audit",
+                description="Forward audit event",
+                eta=minute + timedelta(seconds=65),
+            )._forward()
+        return row
+
+    @api.model
+    def _insert_query(self, values, on_conflict=None, returning=None):
+        """INSERT … RETURNING id (or ``returning``) of one row: ``values`` and the defaults ``create`` gives."""
         values = dict(
             {"event_type": "org.g2p.partner_api.call"},
             **values,
@@ -95,24 +152,21 @@ class G2PApiAuditLog(models.Model):
             specversion="1.0",
             time=fields.Datetime.now(),
         )
+        values.setdefault("call_count", 1)
         if values.get("latency_ms") is not None:
             values["latency_ms"] = float_round(values["latency_ms"], precision_digits=1)
         # PostgreSQL text cannot hold NUL: a path or header carrying one must not cost the row
         values = {
             key: value.replace("\x00", "\ufffd") if isinstance(value, str) else value for key, value in values.items()
         }
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %s (%s) VALUES %s RETURNING id",
-                SQL.identifier(self._table),
-                SQL(", ").join(SQL.identifier(self._fields[key].name) for key in values),
-                tuple(values.values()),
-            )
+        return SQL(
+            "INSERT INTO %s (%s) VALUES %s %s RETURNING %s",
+            SQL.identifier(self._table),
+            SQL(", ").join(SQL.identifier(self._fields[key].name) for key in values),
+            tuple(values.values()),
+            on_conflict or SQL(),
+            returning or SQL("id"),
         )
-        row = self.sudo().browse(self.env.cr.fetchone()[0])
-        if self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
-            row.with_delay(channel="root.g2p_audit", description="Forward audit event")._forward()
-        return row
 
     def _to_cloudevent(self):
         self.ensure_one()
@@ -139,6 +193,8 @@ class G2PApiAuditLog(models.Model):
                     if self.old_value or self.new_value
                     else {}
                 ),
+                "call_count": self.call_count,
+                "source_address": self.source_address,
             },
         }
 

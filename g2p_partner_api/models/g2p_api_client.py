@@ -13,7 +13,7 @@ from odoo.exceptions import AccessDenied, AccessError, ValidationError
 from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
-from ..services.api_errors import RegistrantAccessRefused
+from ..services.api_errors import AuthenticationThrottled, RegistrantAccessRefused
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
@@ -22,6 +22,9 @@ SECRET_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=250
 # a token is issued at most this long after its client's last revocation if it has to wait for
 # the next second (iat has whole seconds); more would mean clocks of the nodes disagree
 MAX_ISSUE_WAIT = 2
+# what a secret is verified against when the client id is unknown: hashed once here, so an
+# unknown id costs one verification, exactly as a known one does (hashing per call cost a second)
+UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32))
 
 
 class TokenGrant(NamedTuple):
@@ -340,13 +343,22 @@ class G2PApiClient(models.Model):
         self.browse(client_id).sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear)})
 
     @api.model
-    def _authenticate(self, client_id, client_secret):
-        """The active client with these credentials, or AccessDenied (same error whatever was wrong)."""
-        client = self.sudo().search([("client_id", "=", client_id)], limit=1) if client_id else self.browse()
-        hashed = client.secret_hash if client else None
-        # verify against a dummy hash when the client is unknown, so timing does not tell which part was wrong
-        valid = SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed or SECRET_CRYPT_CONTEXT.hash("dummy"))
-        if not (client and hashed and valid and client.active):
+    def _authenticate(self, client_id, client_secret, source_address=None):
+        """The active client with these credentials, or AccessDenied (same error whatever was wrong).
+
+        ``source_address`` is the caller's address (None: one shared "unknown" address): failed
+        attempts are counted per (claimed id, address) and per address, and past the limits
+        AuthenticationThrottled is raised before any secret is hashed. Known and unknown ids take
+        the same path: one query, one verification.
+        """
+        Windows = self.env["g2p.api.rate.window"]
+        wait = Windows._auth_failure_wait(client_id, source_address)
+        if wait:
+            raise AuthenticationThrottled(wait)
+        client = self.sudo().search_fetch([("client_id", "=", client_id)], ["secret_hash", "active"], limit=1)
+        hashed = client.secret_hash or UNKNOWN_CLIENT_SECRET_HASH
+        if not (SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed) and client.secret_hash and client.active):
+            Windows._count_auth_failure(client_id, source_address)
             raise AccessDenied()
         return client
 

@@ -11,7 +11,8 @@ from odoo.exceptions import AccessDenied
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from ..schemas.oauth import Jwks, TokenResponse
-from ..services.api_errors import OAuthError
+from ..services.api_errors import TOKEN_ROUTE, AuthenticationThrottled, OAuthError
+from ..services.request_limits import source_address
 
 router = APIRouter(tags=["oauth"])
 
@@ -29,12 +30,17 @@ def _basic_credentials(authorization):
 
 
 @router.post(
-    "/oauth/token",
+    TOKEN_ROUTE,
     response_model=TokenResponse,
     summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
     responses={
         400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
         401: {"description": "invalid_client"},
+        413: {"description": "invalid_request: the body is over g2p_partner_api.oauth_max_body_bytes"},
+        429: {
+            "description": "temporarily_unavailable: too many failed authentications from this address "
+            "(for this client id); Retry-After says when to try again"
+        },
     },
 )
 def issue_token(
@@ -66,7 +72,14 @@ def issue_token(
             headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {},
         )
     try:
-        client = env["g2p.api.client"]._authenticate(client_id, client_secret)
+        client = env["g2p.api.client"]._authenticate(client_id, client_secret, source_address(request.scope))
+    except AuthenticationThrottled as exc:
+        raise OAuthError(
+            "temporarily_unavailable",
+            f"Too many failed authentications; retry in {exc.retry_after} s.",
+            status=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
     except AccessDenied as exc:
         raise OAuthError(
             "invalid_client",

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, 
 
 _logger = logging.getLogger(__name__)
 
+TOKEN_ROUTE = "/oauth/token"
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -63,6 +64,14 @@ class OAuthError(Exception):
         self.description = description
         self.status = status
         self.headers = headers or {}
+
+
+class AuthenticationThrottled(Exception):
+    """Too many failed authentications from this source (for this client id): refused before any hashing."""
+
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class RateLimited(ApiError):
@@ -146,7 +155,10 @@ def to_status_and_body(exc):
 
 
 def render_rest_error(exc, state):
-    """Renderer for ``G2PApiMiddleware`` on the REST app."""
+    """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the token route)."""
+    if isinstance(exc, HTTPException) and state.get("request_path", "").endswith(TOKEN_ROUTE):
+        # body refused before the token route ran (size, depth): answered as the route answers
+        exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
     status, body, headers = to_status_and_body(exc)
     error = body.get("error")
     state["audit_error_code"] = error.get("code") if isinstance(error, dict) else error

@@ -13,13 +13,13 @@ import time
 
 import psycopg2.errorcodes
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 
 from .api_errors import rate_limit_headers
 from .call_cache import call_cache
+from .request_limits import BodyTooDeep, BodyTooLarge, json_depth_exceeds, max_json_depth, source_address
 
 _logger = logging.getLogger(__name__)
 
@@ -31,33 +31,40 @@ RETRYABLE_PGCODES = {
 }
 
 
-class BodyTooLarge(HTTPException):
-    """The request body passed the app's limit while it was being read (before any parsing).
-
-    Starlette's RequestBodyLimitMiddleware counts the same way but answers plain text; raised
-    from ``receive`` as an HTTPException, this one crosses FastAPI's body parsing unchanged and
-    reaches the app's renderer, which answers in the protocol's own error shape.
-    """
-
-    def __init__(self, limit):
-        super().__init__(status_code=413, detail=f"The request body is larger than {limit} bytes.")
-        self.limit = limit
-
-
-def limited_receive(receive, limit):
-    """``receive`` that counts body bytes as they arrive (chunked bodies included) and stops at ``limit``."""
-    received = 0
-
-    async def receive_with_limit():
-        nonlocal received
+async def read_bounded_body(scope, receive, max_bytes, max_depth):
+    """The whole request body, refused while it is read once past ``max_bytes`` (declared length
+    and chunked bodies alike) and, for a JSON body, when nested deeper than ``max_depth``."""
+    headers = Headers(scope=scope)
+    declared = headers.get("content-length") or ""
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(max_bytes)
+    chunks, received, more_body = [], 0, True
+    while more_body:
         message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge(limit)
-        return message
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        chunks.append(chunk)
+        more_body = message.get("more_body", False)
+    body = b"".join(chunks)
+    # FastAPI parses as JSON a body that declares a JSON type or none at all
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if body and (not content_type or content_type.endswith(("/json", "+json"))) and json_depth_exceeds(body, max_depth):
+        raise BodyTooDeep(max_depth)
+    return body
 
-    return receive_with_limit
+
+def replaying_receive(body, receive):
+    """``receive`` for the app: the body already read, then whatever the server sends next (disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive_again():
+        return pending.pop() if pending else await receive()
+
+    return receive_again
 
 
 class G2PApiMiddleware:
@@ -65,7 +72,8 @@ class G2PApiMiddleware:
         self, app, source, render_error, max_body_bytes=None, company_id=None, audit=True, audit_anonymous_failures=True
     ):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
-        ``max_body_bytes(env) -> int`` (optional) bounds request bodies while they are read;
+        ``max_body_bytes(env, path) -> int`` (optional) bounds request bodies while they are read, before the
+        app parses anything (JSON bodies are also bounded in depth, g2p_partner_api.max_json_depth);
         ``company_id``: the endpoint's company, the one company every call works in;
         ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches
         (the app is rebuilt when they change)."""
@@ -92,6 +100,7 @@ class G2PApiMiddleware:
 
     async def _call(self, env, scope, receive, send):
         state = scope.setdefault("state", {})
+        state["request_path"] = scope["path"]
         started = time.perf_counter()
         status_holder = {}
 
@@ -108,11 +117,10 @@ class G2PApiMiddleware:
         app_receive = receive
         try:
             if self.max_body_bytes:
-                limit = self.max_body_bytes(env)
-                declared = Headers(scope=scope).get("content-length") or ""
-                if declared.isdigit() and int(declared) > limit:
-                    raise BodyTooLarge(limit)
-                app_receive = limited_receive(receive, limit)
+                body = await read_bounded_body(
+                    scope, receive, self.max_body_bytes(env, scope["path"]), max_json_depth(env)
+                )
+                app_receive = replaying_receive(body, receive)
             with call_cache(), env.cr.savepoint():
                 await self.app(scope, app_receive, send_wrapper)
         except psycopg2.OperationalError as exc:
@@ -143,26 +151,28 @@ class G2PApiMiddleware:
         # anonymous: no client was authenticated (an ingest sender counts once its signature is verified)
         if not state.get("g2p_client_id") and (outcome == "success" or not self.audit_anonymous_failures):
             return
+        values = {
+            "source": self.source,
+            "client_id": state.get("g2p_client_id"),
+            "actor": state.get("audit_actor"),
+            "action": state.get("audit_action") or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+            "resource": scope["path"],
+            "outcome": outcome,
+            "status_code": status,
+            "error_code": state.get("audit_error_code"),
+            "correlation_id": state.get("correlation_id"),
+            "reference_ids": ",".join(state.get("reference_ids") or []) or None,
+            "legal_basis": state.get("legal_basis"),
+            "latency_ms": (time.perf_counter() - started) * 1000,
+        }
         # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain
         # values cannot half-write. Should the database refuse it, the transaction fails as a
         # whole and nothing of the call is committed.
         try:
-            env["g2p.api.audit.log"].sudo()._record(
-                {
-                    "source": self.source,
-                    "client_id": state.get("g2p_client_id"),
-                    "actor": state.get("audit_actor"),
-                    "action": state.get("audit_action")
-                    or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
-                    "resource": scope["path"],
-                    "outcome": outcome,
-                    "status_code": status,
-                    "error_code": state.get("audit_error_code"),
-                    "correlation_id": state.get("correlation_id"),
-                    "reference_ids": ",".join(state.get("reference_ids") or []) or None,
-                    "legal_basis": state.get("legal_basis"),
-                    "latency_ms": (time.perf_counter() - started) * 1000,
-                }
-            )
+            AuditLog = env["g2p.api.audit.log"].sudo()
+            if values["client_id"]:
+                AuditLog._record(values)
+            else:
+                AuditLog._record_anonymous_failure(values, source_address(scope))
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])

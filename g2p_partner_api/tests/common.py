@@ -56,16 +56,26 @@ class G2PApiCase(FastAPITransactionCase):
         cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(entries))
 
     @contextmanager
-    def _api(self, endpoint=None):
+    def _api(self, endpoint=None, source_address=None):
+        """A client of the mounted app; its calls come from ``source_address``, by default an address
+        of this test's own (failed authentications are counted per address in committed rows)."""
         endpoint = endpoint or self.endpoint
+        source_address = source_address or self._address("testclient")
         app = FastAPI()
         app.mount(endpoint.root_path, endpoint._get_app())
         # as fastapi.endpoint.get_app() does in production: errors go to our middleware, not FastAPI's handlers
         endpoint._clear_fastapi_exception_handlers(app)
         with self._create_test_client(
-            app=app, env=self.env(user=endpoint.user_id), raise_server_exceptions=False
+            app=app,
+            env=self.env(user=endpoint.user_id),
+            raise_server_exceptions=False,
+            testclient_kwargs={"client": (source_address, 50000)},
         ) as client:
             yield client
+
+    def _address(self, host):
+        """``host`` as seen by this test alone: counters committed by other tests do not reach it."""
+        return f"{host}/{self.id()}"
 
     def _token(self, client_id, secret, scope=None):
         data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}

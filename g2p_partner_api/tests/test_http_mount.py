@@ -17,3 +17,16 @@ class TestMountedThroughOdoo(HttpCase):
         response = self.url_open("/api/v2/oauth/token", data={"grant_type": "password"})
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json()["error"], "unsupported_grant_type")
+
+    def test_body_limits_hold_through_odoos_http_stack(self):
+        """Size and depth are refused in the REST shape through the WSGI bridge, never a 500."""
+        self.env["ir.config_parameter"].set_param("g2p_partner_api.max_body_bytes", "4096")
+        headers = {"Content-Type": "application/json"}
+        deep = self.url_open("/api/v2/Individual", data=b"[" * 100 + b"]" * 100, headers=headers)
+        self.assertEqual((deep.status_code, deep.json()["error"]["code"]), (400, "bad_request"))
+        large = self.url_open("/api/v2/Individual", data=b"[" + b" " * 8192 + b"]", headers=headers)
+        self.assertEqual((large.status_code, large.json()["error"]["code"]), (413, "payload_too_large"))
+        token = self.url_open(
+            "/api/v2/oauth/token", data=b"grant_type=client_credentials&client_id=" + b"x" * 20000, headers={}
+        )
+        self.assertEqual((token.status_code, token.json()["error"]), (413, "invalid_request"))

@@ -1,16 +1,15 @@
 from odoo import api, fields, models
 
+from odoo.addons.g2p_partner_api.services.request_limits import body_limit
+
 from ..routers.ingest import router as ingest_router
 from ..services.ingest_envelope import render_ingest_error
 
 APP = "g2p_partner_ingest"
 MAX_BODY_BYTES_PARAM = "g2p_partner_ingest.max_body_bytes"
-DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
-
-
-def max_body_bytes(env):
-    """The largest ingest body accepted, counted while it is read (before any parsing)."""
-    return int(env["ir.config_parameter"].sudo().get_param(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES))
+# the largest ingest body accepted, counted while it is read (before any parsing); nginx's
+# client_max_body_size (docs/nginx-locations.conf) is the same
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class FastapiEndpoint(models.Model):
@@ -25,7 +24,7 @@ class FastapiEndpoint(models.Model):
             "routers": [ingest_router],
             "render_error": render_ingest_error,
             "version": "1.0",
-            "max_body_bytes": max_body_bytes,
+            "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
             "summary": "Partner data ingestion: signed payloads into the registry's approval pipeline.",
         }
         return apps

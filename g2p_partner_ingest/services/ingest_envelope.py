@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 
 from odoo.addons.g2p_partner_api.services import templates
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, RateLimited, to_status_and_body
-from odoo.addons.g2p_partner_api.services.api_middleware import BodyTooLarge
+from odoo.addons.g2p_partner_api.services.request_limits import BodyTooDeep, BodyTooLarge
 
 _logger = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ def render_ingest_error(exc, state):
     if isinstance(exc, BodyTooLarge):
         state["audit_error_code"] = "PAYLOAD_TOO_LARGE"
         return 413, envelope(None, None, None, "PAYLOAD_TOO_LARGE", exc.detail), {}
+    if isinstance(exc, BodyTooDeep):
+        state["audit_error_code"] = "PAYLOAD_TOO_DEEP"
+        return 400, envelope(None, None, None, "PAYLOAD_TOO_DEEP", exc.detail), {}
     if isinstance(exc, RateLimited):
         state["audit_error_code"] = "RATE_LIMITED"
         return 429, render(env_data_model, envelope(message_id, None, None, "RATE_LIMITED", exc.message)), exc.headers
