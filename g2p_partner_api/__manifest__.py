@@ -18,6 +18,8 @@
             "fastapi",
             "starlette",
             "pydantic",
+            "pydantic-core",
+            "pycountry",
             "extendable",
             "extendable-pydantic",
             "MarkupSafe",

@@ -15,7 +15,7 @@ class TestSendAgainAfterConsentWithdrawn(G2PReceiverCase):
         cls.client, cls.secret = cls._create_client(
             "Consent-bound partner", scopes=["individual:read"], legal_basis=None
         )
-        cls._allow_outbound_hosts("127.0.0.1")
+        cls._allow_outbound_hosts(cls.receiver.host_port)
         cls.person = cls.env["res.partner"].create({"is_registrant": True, "given_name": "Withdrawing"})
         cls.consent = cls._consent(cls.person, "g2p_partner_api.scope_individual_read")
         cls.manager = new_test_user(cls.env, "consent_resend_manager", groups="g2p_partner_api.group_api_manager")

@@ -23,7 +23,7 @@ class TestHouseholdCannotRewriteAPerson(JsonRpcAttackMixin, IngestCase, HttpCase
         # a partner with no consent on the person it attacks
         cls.attacker, cls.attacker_secret = cls._create_client(
             "Side writer",
-            scopes=["individual:read"],
+            scopes=["individual:read", "ingest:write"],
             legal_basis=None,
             partner_mnemonic="SIDEWRITER",
             public_key=public_pem(cls.key),

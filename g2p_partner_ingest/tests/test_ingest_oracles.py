@@ -21,7 +21,7 @@ class TestIngestAnswersAlike(IngestCase):
         # reads under consent only (no legal basis): ``seen`` but not ``hidden``
         cls.sender, cls.sender_secret = cls._create_client(
             "Consent-only collector",
-            scopes=["individual:read"],
+            scopes=["individual:read", "ingest:write"],
             legal_basis=None,
             partner_mnemonic="CONSENTONLY",
             public_key=public_pem(cls.key),
