@@ -24,6 +24,12 @@ class G2PApiClient(models.Model):
             if rec.legal_basis_enabled and not (rec.legal_basis or "").strip():
                 raise ValidationError(_("Write the legal basis this client reads under."))
 
+    @api.model
+    def _safe_settings(self):
+        # a legal basis switches the consent check off for this client: API Managers onboard clients,
+        # only a system administrator lets one read every registrant without consent
+        return dict(super()._safe_settings(), legal_basis_enabled=False)
+
     def _compute_consent_count(self):
         counts = dict(self.env["g2p.consent"]._read_group([("client_id", "in", self.ids)], ["client_id"], ["__count"]))
         for rec in self:
@@ -48,6 +54,7 @@ class G2PApiClient(models.Model):
 
     def action_view_consents(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Consents"),

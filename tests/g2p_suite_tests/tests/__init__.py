@@ -9,3 +9,4 @@ from . import test_audit_controls
 from . import test_translations
 from . import test_openapi_docs
 from . import test_demo_data
+from . import test_role_matrix
