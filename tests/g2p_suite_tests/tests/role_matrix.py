@@ -2,9 +2,10 @@
 
 For each model of the suite: the roles that may read a record, delete one, call each public method
 and write each stored field ("fields": NOBODY for the records of fact that only server code writes:
-every writable field the registry has, today's and tomorrow's, is then tried and must be refused). A role not listed must be refused (AccessError) and leave the database as
-it was. "May" means the access checks let the role through: the call may still stop on the record's
-state or the value's validation (a role that may approve cannot approve a request that is not pending).
+every writable field the registry has, today's and tomorrow's, is then tried and must be refused).
+A role not listed must be refused (AccessError) and leave the database as it was. "May" means the
+access checks let the role through: the call may still stop on the record's state or the value's
+validation (a role that may approve cannot approve a request that is not pending).
 
 A new public method or writable field fails test_every_public_method_and_writable_field_is_placed
 until it is placed here (the failure prints the line to add) and docs/security.md says the same.
@@ -12,7 +13,8 @@ until it is placed here (the failure prints the line to add) and docs/security.m
 
 from odoo import Command
 
-from odoo.addons.g2p_api_consent.models.g2p_consent import SERVER_FIELDS as CONSENT_SERVER_FIELDS, TERMS
+from odoo.addons.g2p_api_consent.models.g2p_consent import SERVER_FIELDS as CONSENT_SERVER_FIELDS
+from odoo.addons.g2p_api_consent.models.g2p_consent import TERMS
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import PROVENANCE_FIELDS
 from odoo.addons.g2p_partner_ingest.models.g2p_change_request import SERVER_FIELDS as REQUEST_SERVER_FIELDS
 
@@ -359,7 +361,15 @@ MATRIX = {
     "g2p.change.request.edit.wizard": {
         "methods": {"action_save": OFFICERS},
         "fields": _all(
-            OFFICERS, "change_request_id", "name", "given_name", "addl_name", "family_name", "birthdate", "gender_id", "city"
+            OFFICERS,
+            "change_request_id",
+            "name",
+            "given_name",
+            "addl_name",
+            "family_name",
+            "birthdate",
+            "gender_id",
+            "city",
         ),
     },
     "g2p.change.request.edit.identifier": {
@@ -438,9 +448,9 @@ def _subscription(env):
 
 
 def _callback_mapping(env):
-    return env["g2p.api.callback.mapping"].sudo().search([], limit=1) or env[
-        "g2p.api.callback.mapping"
-    ].sudo().create({"subscription_id": _subscription(env).id, "json_path": "$.documentId", "ref_type": "document"})
+    return env["g2p.api.callback.mapping"].sudo().search([], limit=1) or env["g2p.api.callback.mapping"].sudo().create(
+        {"subscription_id": _subscription(env).id, "json_path": "$.documentId", "ref_type": "document"}
+    )
 
 
 def _subscription_event(env):
@@ -479,9 +489,11 @@ SAMPLES = {
     "g2p.api.scope": _one("g2p.api.scope"),
     "g2p.api.signing.key": _one("g2p.api.signing.key", [("active", "=", True)]),
     "g2p.api.audit.log": _one("g2p.api.audit.log"),
-    "g2p.api.rate.window": lambda env: _one("g2p.api.rate.window")(env)
-    or env["g2p.api.rate.window"].sudo().create(
-        {"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1}
+    "g2p.api.rate.window": lambda env: (
+        _one("g2p.api.rate.window")(env)
+        or env["g2p.api.rate.window"]
+        .sudo()
+        .create({"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1})
     ),
     "g2p.api.event.type": _one("g2p.api.event.type"),
     "g2p.api.subscription": _subscription,

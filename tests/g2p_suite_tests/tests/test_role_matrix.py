@@ -131,7 +131,9 @@ class TestRoleMatrix(JsonRpcAttackMixin, HttpCase):
         record = record.sudo().with_context(active_test=False)
         stored = [name for name, field in record._fields.items() if field.store and name not in ("write_date",)]
         values = record.read(stored)[0] if record.exists() else None
-        counts = {name: self.env[name].sudo().with_context(active_test=False).search_count([]) for name in COUNTED_MODELS}
+        counts = {
+            name: self.env[name].sudo().with_context(active_test=False).search_count([]) for name in COUNTED_MODELS
+        }
         counts[record._name] = record.search_count([])
         return values, counts
 
@@ -303,9 +305,97 @@ class TestRoleMatrix(JsonRpcAttackMixin, HttpCase):
                     continue
                 for method, roles in entry["methods"].items():
 
-                    def open_and_press(m=model_name, v=vals, meth=method):
+                    def open_and_press(m=model_name, v=vals, meth=method, r=role):
                         created, error = self.call_kw(m, "create", [v])
-                        self.assertFalse(error, f"{m}: {role} may open it, by the matrix")
+                        self.assertFalse(error, f"{m}: {r} may open it, by the matrix")
                         return self.call_kw(m, meth, [[created], *METHOD_ARGS.get((m, meth), [])])
 
                     self._try(role, roles, f"{model_name}.{method}", anchor, open_and_press)
+
+
+@tagged("post_install", "-at_install")
+class TestAuditAttacks(JsonRpcAttackMixin, HttpCase):
+    """The attacks of the audit (issue #25) on the holes the matrix found, each through JSON-RPC as the
+    role that would try it: refused, nothing changed; and the honest path of the same role still works."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._user("attack_manager", "g2p_partner_api.group_api_manager")
+        cls._user("attack_approver", "g2p_partner_api.group_registry_approver")
+        cls._user("attack_officer", "g2p_partner_api.group_registry_officer")
+        cls._user("attack_admin", "base.group_system")
+        cls.client = cls.env["g2p.api.client"].create({"name": "Manager's own partner system"})
+        cls.other_client = cls.env["g2p.api.client"].create({"name": "Another partner system"})
+        cls.dci_subscription = SAMPLES["g2p.dci.subscription"](cls.env)
+        cls.request = SAMPLES["g2p.change.request"](cls.env)
+        program = SAMPLES["g2p.program"](cls.env)
+        cls.membership = cls.env["g2p.program.membership"].search([("program_id", "=", program.id)], limit=1)
+
+    def _values(self, record, names):
+        record.invalidate_recordset()
+        return record.sudo().read(names)[0]
+
+    def test_api_manager_cannot_let_a_client_read_without_consent(self):
+        self._as("attack_manager")
+        names = ["legal_basis_enabled", "legal_basis"]
+        before = self._values(self.client, names)
+        vals = {"legal_basis_enabled": True, "legal_basis": "Because I say so"}
+        _result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], vals])
+        self.assertEqual(error, ACCESS_ERROR)
+        self.assertEqual(self._values(self.client, names), before)
+        count = self.env["g2p.api.client"].search_count([])
+        _result, error = self.call_kw("g2p.api.client", "create", [dict(vals, name="Reads everyone")])
+        self.assertEqual(error, ACCESS_ERROR, "nor by creating a client that reads under a legal basis")
+        self.assertEqual(self.env["g2p.api.client"].search_count([]), count)
+        # the honest path: the manager still edits the client, the administrator grants the legal basis
+        _result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], {"note": "Onboarded 2026"}])
+        self.assertIsNone(error)
+        self._as("attack_admin")
+        _result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], vals])
+        self.assertIsNone(error)
+        self.assertTrue(self._values(self.client, names)["legal_basis_enabled"])
+
+    def test_api_manager_cannot_redirect_a_participants_dci_subscription(self):
+        self._as("attack_manager")
+        names = ["client_id", "filter_json", "register_id", "state"]
+        before = self._values(self.dci_subscription, names)
+        for vals in (
+            {"client_id": self.other_client.id},  # another partner receives this participant's notifications
+            {"filter_json": "{}"},  # or every registrant, not what the participant filtered
+        ):
+            _result, error = self.call_kw("g2p.dci.subscription", "write", [self.dci_subscription.ids, vals])
+            self.assertEqual(error, ACCESS_ERROR, vals)
+        self.assertEqual(self._values(self.dci_subscription, names), before)
+        self._as("attack_officer")
+        _result, error = self.call_kw("g2p.dci.subscription", "action_unsubscribe", [self.dci_subscription.ids])
+        self.assertEqual(error, ACCESS_ERROR, "ending one is for API Managers")
+        self.assertEqual(self._values(self.dci_subscription, names), before)
+        # the honest path: the API Manager ends it
+        self._as("attack_manager")
+        _result, error = self.call_kw("g2p.dci.subscription", "action_unsubscribe", [self.dci_subscription.ids])
+        self.assertIsNone(error)
+        self.assertEqual(self._values(self.dci_subscription, ["state"])["state"], "unsubscribe")
+
+    def test_approver_cannot_change_what_a_proposal_applies_then_approve_it(self):
+        self._as("attack_approver")
+        names = ["target", "state", "editor_ids", "last_editor_id", "proposed_values"]
+        before = self._values(self.request, names)
+        other = "group" if before["target"] == "individual" else "individual"
+        _result, error = self.call_kw("g2p.change.request", "write", [self.request.ids, {"target": other}])
+        self.assertEqual(error, ACCESS_ERROR, "the target is no edit the four-eyes rule would see")
+        self.assertEqual(self._values(self.request, names), before)
+        # the honest path: the approver, who neither submitted nor edited it, reviews it as it was proposed
+        _result, error = self.call_button("g2p.change.request", "action_approve", self.request.ids)
+        self.assertIsNone(error)
+        self.assertIn(self._values(self.request, ["state"])["state"], ("approved", "applied"))
+
+    def test_officer_cannot_renumber_a_membership_partners_hold(self):
+        self._as("attack_officer")
+        before = self._values(self.membership, ["uuid"])
+        new_uuid = "00000000-0000-4000-8000-00000000beef"
+        _result, error = self.call_kw("g2p.program.membership", "write", [self.membership.ids, {"uuid": new_uuid}])
+        self.assertEqual(error, "odoo.exceptions.UserError")
+        self.assertEqual(self._values(self.membership, ["uuid"]), before)
+        _result, error = self.call_kw("g2p.program.membership", "write", [self.membership.ids, {"exit_reason": "x"}])
+        self.assertIsNone(error, "the rest of the membership stays the officer's to edit")
