@@ -133,6 +133,7 @@ class G2PApiClient(models.Model):
 
     def action_view_consents(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Consents"),

@@ -3,7 +3,7 @@ import logging
 import uuid
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
@@ -86,6 +86,15 @@ class G2PDciSubscription(models.Model):
     )
 
     _sql_constraints = [("code_unique", "unique(code)", "Subscription codes are unique.")]
+
+    def write(self, vals):
+        # the participant's request as it sent it, and its state: staff end it with Unsubscribe, never edit it
+        # (a changed client, register or filter would send notifications nobody asked for)
+        if not self.env.su:
+            raise AccessError(
+                _("A DCI subscription is written by the registry only: %(fields)s", fields=", ".join(sorted(vals)))
+            )
+        return super().write(vals)
 
     @api.depends("event_code", "register_id.reg_type", "client_id.name")
     def _compute_display_name(self):
@@ -275,6 +284,8 @@ class G2PDciSubscription(models.Model):
         self.sudo().write({"state": "unsubscribe", "unsubscribed_date": fields.Datetime.now()})
 
     def action_unsubscribe(self):
+        # _unsubscribe writes with sudo(): the caller's right to end subscriptions is checked first
+        self.check_access("write")
         if self.filtered(lambda s: s.state != "subscribe"):
             raise UserError(_("Only active subscriptions can be ended."))
         self._unsubscribe()

@@ -27,6 +27,10 @@ MAX_ISSUE_WAIT = 2
 UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32))
 
 
+# written by the registry itself (secret generation, revocation), never by a person
+CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on"})
+
+
 class TokenGrant(NamedTuple):
     """What a verified access token grants: the client behind it and the scopes it may use."""
 
@@ -271,11 +275,11 @@ class G2PApiClient(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_tokens_valid_from_untouched(vals)
+            self._check_server_fields_untouched(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_tokens_valid_from_untouched(vals)
+        self._check_server_fields_untouched(vals)
         revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
             "active" in vals and not vals["active"]
         )
@@ -293,10 +297,14 @@ class G2PApiClient(models.Model):
                 losing_scopes._revoke_tokens()
         return result
 
-    def _check_tokens_valid_from_untouched(self, vals):
-        # moving it back would revive the tokens of a leaked secret or of a deactivated client
-        if "tokens_valid_from" in vals and not self.env.su:
-            raise AccessError(_("Tokens valid from is set by the server only."))
+    def _check_server_fields_untouched(self, vals):
+        # moving tokens_valid_from back would revive the tokens of a leaked secret or of a deactivated
+        # client; secret_rotated_on is what an auditor reads to know when the secret last changed
+        given = sorted(CLIENT_SERVER_FIELDS.intersection(vals))
+        if given and not self.env.su:
+            raise AccessError(
+                _("Set by the server only: %(fields)s", fields=", ".join(self._fields[f].string for f in given))
+            )
 
     @api.model
     def _token_revocation_moment(self):

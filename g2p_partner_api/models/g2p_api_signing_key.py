@@ -213,6 +213,8 @@ class G2PApiSigningKey(models.Model):
         return super().write(vals)
 
     def unlink(self):
+        # the right first: whether a key still verifies is no business of who may not delete keys
+        self.check_access("unlink")
         if self & self._verification_keys():
             raise UserError(
                 _("A key that still signs or verifies is not deleted: rotate it and wait for the grace period.")

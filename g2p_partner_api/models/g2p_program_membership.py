@@ -59,6 +59,12 @@ class G2PProgramMembership(models.Model):
         ),
     ]
 
+    def write(self, vals):
+        # partners hold memberships by this uuid (REST ProgramMembership): a new one would orphan their references
+        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
+            raise UserError(_("The UUID of a membership never changes."))
+        return super().write(vals)
+
     def _g2p_event_type(self, operation):
         return "program_membership.changed"
 
@@ -96,6 +102,8 @@ class G2PProgramMembership(models.Model):
         return super().create(vals_list)
 
     def _move_to(self, new_state, **vals):
+        # the caller's right first: a refusal must not depend on (nor tell) the membership's state
+        self.check_access("write")
         for rec in self:
             if new_state not in ALLOWED_TRANSITIONS[rec.state]:
                 raise UserError(_("A membership cannot go from %(old)s to %(new)s.", old=rec.state, new=new_state))

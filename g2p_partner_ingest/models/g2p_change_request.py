@@ -14,11 +14,14 @@ from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY,
 BULK_INLINE_LIMIT = 20
 # requests another one may collide with (an applied one made the registrant the failed one collides with)
 CONFLICT_STATES = ("pending", "approved", "applied")
-# who did what, links and states: set by server code only (trust rule, DESIGN §9)
+# who did what, links and states: set by server code only (trust rule, DESIGN §9); the target too, once
+# proposed: it decides how the proposal is applied, and changing it is no edit of the proposed values (the
+# four-eyes rule would not see the person who changed it)
 SERVER_FIELDS = frozenset(
     {
         "name",
         "operation",
+        "target",
         "registrant_id",
         "current_values",
         "state",
@@ -145,6 +148,8 @@ class G2PChangeRequest(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            # the right to write first: a proposal's state or validity is no answer for who may not edit it
+            self.check_access("write")
             refused = SERVER_FIELDS.intersection(vals)
             if refused:
                 raise AccessError(
@@ -440,6 +445,7 @@ class G2PChangeRequest(models.Model):
         return True
 
     def action_open_reject_wizard(self):
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "g2p.change.request.reject.wizard",
@@ -450,6 +456,7 @@ class G2PChangeRequest(models.Model):
 
     def action_open_edit_wizard(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Edit the proposal of %s", self.display_name),

@@ -10,3 +10,4 @@ from . import test_translations
 from . import test_openapi_docs
 from . import test_demo_data
 from . import test_request_limits
+from . import test_role_matrix
