@@ -204,7 +204,7 @@ class G2PApiSigningKey(models.Model):
         # a message key turned into a token key would make every signed message a bearer token
         frozen = {"kid", "purpose", "algorithm", "private_key_pem", "public_key_pem"} & set(vals)
         if frozen:
-            raise UserError(
+            raise AccessError(
                 _(
                     "A signing key's %(fields)s never change: rotate the key instead.",
                     fields=", ".join(sorted(self._fields[name].string for name in frozen)),

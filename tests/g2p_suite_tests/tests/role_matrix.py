@@ -78,6 +78,10 @@ MATRIX = {
             ),
             "secret_hash": ADMIN,  # field groups: base.group_system
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
+            "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)
+            # for whom and which data a client records consent: a system administrator's decision
+            "consent_recipient_ids": ADMIN,
+            "consent_scope_ids": ADMIN,
             # guarded settings (g2p.guarded.settings.mixin): only an administrator moves them off the safe value
             "legal_basis_enabled": ADMIN,
             "dci_verify_signature": ADMIN,
@@ -95,7 +99,12 @@ MATRIX = {
         "read": API_MANAGERS,
         "unlink": NOBODY,  # keys are retired by rotation, never deleted from the UI
         "methods": {"action_rotate": ADMIN},
-        "fields": _all(ADMIN, "kid", "algorithm", "private_key_pem", "public_key_pem", "active", "retired_on"),
+        # what a key is and what it signs never change (a message key made a token key would make every signed
+        # message a bearer token): rotation makes a new key
+        "fields": {
+            **_all(NOBODY, "kid", "purpose", "algorithm", "private_key_pem", "public_key_pem"),
+            **_all(ADMIN, "active", "retired_on"),
+        },
     },
     "g2p.api.audit.log": {
         "read": API_MANAGERS,
@@ -331,7 +340,12 @@ MATRIX = {
     "g2p.change.request.duplicate": {
         "read": STAFF,
         "unlink": NOBODY,
-        "methods": {"action_merge": APPROVERS, "action_not_duplicate": APPROVERS},
+        "methods": {
+            "action_merge": APPROVERS,
+            "action_not_duplicate": APPROVERS,
+            "action_update_existing": APPROVERS,
+            "action_reject_member": APPROVERS,
+        },
         "fields": NOBODY,
     },
     # wizards: "fields" are what the role may fill in when it opens one (creating it), "methods" its buttons
