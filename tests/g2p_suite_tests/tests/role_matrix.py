@@ -135,7 +135,6 @@ MATRIX = {
                 "name",
                 "client_id",
                 "target_url",
-                "allow_insecure",
                 "event_type_ids",
                 "http_method",
                 "url_template",
@@ -147,6 +146,7 @@ MATRIX = {
                 "timeout",
                 "active",
             ),
+            "allow_insecure": ADMIN,  # guarded setting: plain HTTP outbound, as for DCI callbacks
             "hmac_secret": ADMIN,  # field groups: base.group_system; API Managers generate it, shown once
         },
     },
