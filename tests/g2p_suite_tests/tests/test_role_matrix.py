@@ -190,7 +190,7 @@ class TestRoleMatrix(JsonRpcAttackMixin, HttpCase):
         new = candidates.get(field.type, lambda: current)()
         new_json = self._json_value(record, name, new)
 
-        @mute_logger("odoo.tools.translate")
+        @mute_logger("odoo.tools.translate", "odoo.sql_db")
         def accepted():
             try:
                 record.sudo().write({name: new_json})
