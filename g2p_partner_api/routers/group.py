@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from odoo.api import Environment
 
@@ -15,7 +15,7 @@ from ..schemas.common import (
 from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_etag
+from ..services.resource_version import with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
@@ -83,13 +83,14 @@ def read_group(
 )
 def create_group(
     body: GroupWrite,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
     group = registrant_writer.save(env, None, vals, is_group=True)
-    return _written(response, client, group)
+    return with_location(request, response, _written(response, client, group))
 
 
 @router.put(

@@ -17,7 +17,7 @@ from ..schemas.common import (
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_etag
+from ..services.resource_version import with_location, with_etag
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
@@ -135,7 +135,7 @@ def create_individual(
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
-    return _written(response, client, partner)
+    return with_location(request, response, _written(response, client, partner))
 
 
 @router.put(

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from odoo.api import Environment
 
@@ -14,7 +14,7 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
-from ..services.resource_version import check_if_match, with_etag
+from ..services.resource_version import check_if_match, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
 
@@ -93,6 +93,7 @@ def read_membership(
 )
 def create_membership(
     body: ProgramMembershipCreate,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -111,7 +112,7 @@ def create_membership(
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()
-    return _written(response, membership)
+    return with_location(request, response, _written(response, membership))
 
 
 def _transition(env, client, uuid, if_match, response, state, reason=None):

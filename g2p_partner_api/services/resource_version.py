@@ -28,6 +28,12 @@ def with_etag(response, wire):
     return wire
 
 
+def with_location(request, response, wire):
+    """``wire`` just created, its address (RFC 9110 §10.2.2) put on ``response`` as an absolute path."""
+    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{wire.uuid}"
+    return wire
+
+
 def check_if_match(if_match, current_wire):
     """412 unless ``If-Match`` (RFC 9110 §13.1.1) names the version of ``current_wire()`` or is ``*``;
     without the header there is nothing to check (a client that must send it is refused earlier, 428)."""

@@ -26,6 +26,7 @@ class TestRestArchive(G2PApiCase):
     def _create(self, api, resource, body):
         response = api.post(f"/api/v2/{resource}", json=body, headers=self.headers)
         self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.headers["Location"], f"/api/v2/{resource}/{response.json()['uuid']}")
         return response.json()["uuid"]
 
     def _partner(self, uuid):

@@ -44,6 +44,8 @@ class TestRestGroup(G2PApiCase):
             )
             self.assertEqual(response.status_code, 201, response.text)
             uuid = response.json()["uuid"]
+            self.assertEqual(response.headers["Location"], f"/api/v2/Group/{uuid}")
+            self.assertEqual(api.get(response.headers["Location"], headers=headers).json()["uuid"], uuid)
             self.assertEqual([m["kinds"][0]["code"] for m in response.json()["members"]], ["head", "spouse"])
             patched = api.patch(
                 f"/api/v2/Group/{uuid}",
@@ -132,6 +134,7 @@ class TestRestProgramMembership(G2PApiCase):
             )
             self.assertEqual(created.status_code, 201, created.text)
             uuid = created.json()["uuid"]
+            self.assertEqual(created.headers["Location"], f"/api/v2/ProgramMembership/{uuid}")
             self.assertEqual(created.json()["state"], "draft")
             self.assertEqual(
                 api.post(f"/api/v2/ProgramMembership/{uuid}/enrol", headers=headers).json()["state"], "enrolled"
