@@ -17,7 +17,7 @@ from ..schemas.common import (
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_location, with_etag
+from ..services.resource_version import with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
