@@ -6,6 +6,8 @@ import json
 import socket
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -69,13 +71,27 @@ def send(method, url, body, headers, timeout, destination_policy):
         return SendResult(None, None, describe_failure(exc, url, timeout))
     if 300 <= response.status_code < 400:
         return SendResult(response.status_code, None, "redirect not followed", final=True)
-    retry_after = response.headers.get("Retry-After")
     return SendResult(
         response.status_code,
         response.text,
         error=None if 200 <= response.status_code < 300 else describe_answer(response),
-        retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+def parse_retry_after(value, now=None):
+    """Seconds a receiver's Retry-After asks for (RFC 9110: delay-seconds or an HTTP-date), None when absent
+    or unreadable; a date in the past means at once (0)."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, int((when - (now or datetime.now(UTC))).total_seconds()))
 
 
 def describe_answer(response):
@@ -145,9 +161,11 @@ def classify(result):
 
 
 def backoff_seconds(attempt_no, retry_after=None):
-    """Exponential back-off (30 s, 60 s, 120 s, …), or the partner's Retry-After when it says more."""
-    delay = min(30 * 2 ** (attempt_no - 1), MAX_BACKOFF)
-    return max(delay, min(retry_after or 0, MAX_BACKOFF))
+    """The receiver's Retry-After as given (capped at MAX_BACKOFF, one hour), else exponential back-off
+    (30 s, 60 s, 120 s, …)."""
+    if retry_after is not None:
+        return min(retry_after, MAX_BACKOFF)
+    return min(30 * 2 ** (attempt_no - 1), MAX_BACKOFF)
 
 
 def callback_values(mapping, text):

@@ -1,10 +1,14 @@
 import hashlib
 import hmac
 import json
+import time
+from email.utils import formatdate
 
 import jwt
 
 from odoo.tests import tagged
+
+from odoo.addons.g2p_partner_api.services import outbound_delivery
 
 from .common import G2PReceiverCase
 
@@ -112,6 +116,22 @@ class TestOutboundNotifications(G2PReceiverCase):
         first, second = delivery.attempt_ids[:2]
         self.assertGreaterEqual((second.next_retry - second.create_date).total_seconds(), 110, "Retry-After honoured")
         self.assertEqual(len(self.receiver.requests), 3)
+
+    def test_retry_after_is_honoured_as_given_in_seconds_and_date_form_capped(self):
+        sub, _secret = self._subscribe(["individual.updated"], max_attempts=4)
+        self.person.write({"family_name": "Later"})
+        self.commit_events()
+        in_a_minute = formatdate(time.time() + 90, usegmt=True)
+        self.receiver.answer(503, {}, headers={"Retry-After": "5"})
+        self.receiver.answer(503, {}, headers={"Retry-After": in_a_minute})
+        self.receiver.answer(429, {}, headers={"Retry-After": "86400"})
+        self.run_jobs(DELIVERY)
+        attempts = sub.delivery_ids.attempt_ids
+        self.assertEqual(attempts.mapped("status_code"), [503, 503, 429, 200])
+        waits = [(a.next_retry - a.create_date).total_seconds() for a in attempts[:3]]
+        self.assertTrue(3 <= waits[0] <= 7, f"5 s stays 5 s, not 30 s: {waits}")
+        self.assertTrue(80 <= waits[1] <= 92, f"HTTP-date form: {waits}")
+        self.assertAlmostEqual(waits[2], outbound_delivery.MAX_BACKOFF, delta=2, msg="capped at the documented maximum")
 
     def test_client_error_fails_at_once_and_can_be_resent(self):
         sub, _secret = self._subscribe(["individual.updated"])

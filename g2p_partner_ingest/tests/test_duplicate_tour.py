@@ -23,3 +23,20 @@ class TestDuplicateTour(HttpCase):
         self.assertFalse(request.possible_duplicate)
         self.assertEqual(request.duplicate_ids.resolved_by_id.login, "tour_dup_approver")
         self.assertEqual(request.state, "pending", "merged, still waiting for another approver")
+
+    def test_rejected_request_no_longer_asks_for_a_decision(self):
+        submitter = new_test_user(self.env, "tour_dec_submitter", groups="g2p_partner_api.group_registry_approver")
+        approver = new_test_user(
+            self.env,
+            "tour_dec_approver",
+            password="tour_dec_approver_pw",
+            groups="base.group_user,g2p_partner_api.group_registry_approver",
+        )
+        registrant(self.env, "Rudo", "Banda", "1988-02-03", nid="93200002")
+        request = propose_flagged(self.env, submitter, "Rudó", "Banda", "1988-02-03", client_name="Tour decided")
+        request.with_user(approver).action_reject("Sent twice by the partner")
+        self.assertEqual(request.state, "rejected")
+        self.assertTrue(request.possible_duplicate, "the flag stays; only the banner stops asking")
+        self.start_tour(
+            f"/odoo/change-requests/{request.id}", "g2p_change_request_decided_banner", login="tour_dec_approver"
+        )

@@ -25,7 +25,10 @@ from passlib.context import CryptContext
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DB = os.environ.get("BENCH_DB", "g2p_bench")
-INDIVIDUALS, GROUPS, MEMBERS = 100_000, 25_000, 4
+MEMBERS = 4
+# BENCH_SCALE: individuals generated; a quarter as many households of MEMBERS each
+INDIVIDUALS = int(os.environ.get("BENCH_SCALE", "100000"))
+GROUPS = INDIVIDUALS // MEMBERS
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
 E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
 E2E_TIMEOUT = int(os.environ.get("BENCH_E2E_TIMEOUT", "420"))
