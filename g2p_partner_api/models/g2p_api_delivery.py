@@ -34,6 +34,11 @@ class G2PApiDelivery(models.Model):
     url = fields.Char(string="URL", required=True, readonly=True)
     http_method = fields.Char(string="HTTP method", required=True, readonly=True)
     body = fields.Text(required=True, readonly=True)
+    content_type = fields.Char(
+        readonly=True,
+        help="Media type of the body: application/cloudevents+json for the CloudEvents event itself, "
+        "else (a payload template's output, a DCI envelope) application/json",
+    )
     body_pretty = fields.Text(string="Body (formatted)", compute="_compute_body_pretty")
     state = fields.Selection(
         [("pending", "Pending"), ("retrying", "Retrying"), ("sent", "Sent"), ("failed", "Failed")],
@@ -145,7 +150,13 @@ class G2PApiDelivery(models.Model):
                 self.http_method,
                 self.url,
                 body,
-                outbound_delivery.signature_headers(sub, body),
+                outbound_delivery.signature_headers(
+                    sub,
+                    body,
+                    message_id=self.event_id,
+                    method=self.http_method,
+                    content_type=self.content_type or outbound_delivery.JSON,
+                ),
                 sub.timeout,
                 url_guard.policy(self.env),
             )

@@ -1,12 +1,11 @@
 import json
-import secrets
 import uuid
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..services import shown_once, templates, url_guard
+from ..services import outbound_delivery, shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
 from .g2p_api_callback_mapping import check_json_path
 from .g2p_api_event_emitter import PENDING_EVENTS
@@ -73,7 +72,7 @@ class G2PApiSubscription(models.Model):
         "for records created through the APIs, 'staff' for records registry staff created (never a login)"
     )
     signing = fields.Selection(
-        [("hmac", "HMAC-SHA256 (X-G2P-Signature)"), ("jws", "Registry JWS (X-G2P-JWS)"), ("none", "None")],
+        [("hmac", "HMAC-SHA256 (Standard Webhooks)"), ("jws", "Registry JWS (X-G2P-JWS)"), ("none", "None")],
         default="hmac",
         required=True,
     )
@@ -147,7 +146,7 @@ class G2PApiSubscription(models.Model):
 
     def _generate_hmac_secret(self):
         self.ensure_one()
-        clear = secrets.token_urlsafe(32)
+        clear = outbound_delivery.new_webhook_secret()
         self.sudo().hmac_secret = clear
         # a log note, not a message: it needs no sender email address, which an API Manager may not have
         self._message_log(body=_("Signing secret generated."))
@@ -360,6 +359,7 @@ class G2PApiSubscription(models.Model):
             "url": self.target_url,
             "http_method": method,
             "body": json.dumps(event, ensure_ascii=False, sort_keys=True),
+            "content_type": outbound_delivery.CLOUDEVENTS_JSON,
             "required_scope": scope,
             "registrant_ids": [(6, 0, list(registrant_ids))],
         }
@@ -368,7 +368,9 @@ class G2PApiSubscription(models.Model):
                 vals["url"] = templates.render(url_template, **context).strip()
             if payload_template:
                 body = templates.render_json(payload_template, **context)
-                vals["body"] = json.dumps(body, ensure_ascii=False, sort_keys=True)
+                vals.update(
+                    body=json.dumps(body, ensure_ascii=False, sort_keys=True), content_type=outbound_delivery.JSON
+                )
         except templates.TemplateRenderError as exc:
             # a template that fails on this event must not block the registry change: the delivery is
             # logged as failed with the reason (the fixed template serves the next events)

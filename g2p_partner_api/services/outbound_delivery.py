@@ -1,10 +1,13 @@
 """HTTP side of outbound notifications: send, sign, classify the answer, back off."""
 
+import base64
 import hashlib
 import hmac
 import json
+import secrets
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +20,9 @@ from . import jsonpath, url_guard
 
 RETRYABLE_STATUS = {408, 429}
 MAX_BACKOFF = 3600
+JSON = "application/json"
+CLOUDEVENTS_JSON = "application/cloudevents+json"  # structured mode: the body is the event itself
+WEBHOOK_SECRET_PREFIX = "whsec_"
 
 
 @dataclass
@@ -28,15 +34,50 @@ class SendResult:
     final: bool = False  # not sent on purpose (refused destination, redirect): never retried
 
 
-def signature_headers(subscription, body):
-    headers = {"Content-Type": "application/json", "User-Agent": "g2p-partner-api/1.0"}
+def signature_headers(subscription, body, message_id=None, method="POST", content_type=JSON, timestamp=None):
+    """Headers of one attempt. With ``message_id`` (the event's id, the same at every attempt) the
+    Standard Webhooks headers: ``webhook-id``, ``webhook-timestamp`` (this attempt's) and, for an HMAC
+    subscription, ``webhook-signature`` over what is sent. ``X-G2P-Signature`` stays for receivers
+    built before them (documented: HMAC of the recorded body with the secret as text)."""
+    headers = {"Content-Type": content_type, "User-Agent": "g2p-partner-api/1.0"}
+    if message_id:
+        timestamp = int(time.time() if timestamp is None else timestamp)
+        headers.update({"webhook-id": message_id, "webhook-timestamp": str(timestamp)})
     if subscription.signing == "hmac":
         secret = subscription.sudo().hmac_secret
         if secret:
             headers["X-G2P-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            if message_id:
+                headers["webhook-signature"] = standard_signature(
+                    secret, message_id, timestamp, wire_body(method, body) or b""
+                )
     elif subscription.signing == "jws":
         headers["X-G2P-JWS"] = subscription.env["g2p.api.signing.key"].sudo()._sign_message(json.loads(body))
     return headers
+
+
+def new_webhook_secret():
+    """A signing secret in the Standard Webhooks form: ``whsec_`` and 32 random bytes in base64."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def webhook_key(secret):
+    """HMAC key of a secret: the bytes a ``whsec_`` secret encodes; a secret made before that form
+    (no prefix) is its own text."""
+    if secret.startswith(WEBHOOK_SECRET_PREFIX):
+        return base64.b64decode(secret.removeprefix(WEBHOOK_SECRET_PREFIX))
+    return secret.encode()
+
+
+def standard_signature(secret, message_id, timestamp, body):
+    """``v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` (Standard Webhooks, symmetric)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(webhook_key(secret), signed, hashlib.sha256).digest()).decode()
+
+
+def wire_body(method, body):
+    """What goes on the wire: a DELETE carries no body."""
+    return body if method != "DELETE" else None
 
 
 def refused(reason):
@@ -60,7 +101,7 @@ def send(method, url, body, headers, timeout, destination_policy):
             response = session.request(
                 method,
                 url,
-                data=body if method != "DELETE" else None,
+                data=wire_body(method, body),
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
