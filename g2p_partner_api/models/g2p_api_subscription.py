@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..services import outbound_delivery, shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
@@ -32,6 +33,15 @@ class G2PApiSubscription(models.Model):
     _order = "name"
 
     name = fields.Char(required=True)
+    uuid = fields.Char(
+        string="UUID",
+        required=True,
+        copy=False,
+        readonly=True,
+        index=True,
+        default=lambda self: str(uuid.uuid4()),
+        help="The subscription's handle in the REST API (/Subscription/{uuid})",
+    )
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
     target_url = fields.Char(
         string="Target URL",
@@ -101,7 +111,18 @@ class G2PApiSubscription(models.Model):
     active = fields.Boolean(default=True)
     delivery_ids = fields.One2many("g2p.api.delivery", "subscription_id")
 
-    _sql_constraints = [("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts.")]
+    _sql_constraints = [
+        ("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts."),
+        ("uuid_unique", "unique(uuid)", "The UUID of a subscription must be unique."),
+    ]
+
+    def _init_column(self, column_name):
+        # subscriptions made before the uuid existed get one each (the default would give them all the same)
+        if column_name != "uuid":
+            return super()._init_column(column_name)
+        self.env.cr.execute(
+            SQL("UPDATE %s SET uuid = gen_random_uuid()::text WHERE uuid IS NULL", SQL.identifier(self._table))
+        )
 
     @api.model
     def _safe_settings(self):
@@ -114,15 +135,38 @@ class G2PApiSubscription(models.Model):
     @api.constrains("target_url", "allow_insecure", "url_template", "payload_template", "callback_json_path")
     def _check_target(self):
         for rec in self:
-            url = urlparse(rec.target_url or "")
-            if url.scheme not in ("https", "http") or not url.netloc:
-                raise ValidationError(_("%s is not an http(s) URL.", rec.target_url))
-            if url.scheme == "http" and not rec.allow_insecure:
-                raise ValidationError(_("The target must use https (or tick 'Allow plain HTTP')."))
-            url_guard.validate(rec.env, rec.target_url)
+            rec._check_target_url(rec.target_url, rec.allow_insecure)
             self._check_templates([rec.url_template, rec.payload_template])
             if rec.callback_json_path:
                 check_json_path(rec.callback_json_path)
+
+    @api.model
+    def _check_target_url(self, target_url, allow_insecure=False):
+        """The rules of a target URL, wherever it is set (form, REST API): http(s), https unless plain
+        HTTP is allowed, and a destination the outbound guard accepts."""
+        url = urlparse(target_url or "")
+        if url.scheme not in ("https", "http") or not url.netloc:
+            raise ValidationError(_("%s is not an http(s) URL.", target_url))
+        if url.scheme == "http" and not allow_insecure:
+            raise ValidationError(_("The target must use https (or tick 'Allow plain HTTP')."))
+        url_guard.validate(self.env, target_url)
+
+    @api.model
+    def _api_event_types(self):
+        """Event types partners may subscribe to themselves (REST API): registry events a REST read
+        stands for, not the registry's own channels (such as DCI callbacks)."""
+        return (
+            self.env["g2p.api.event.type"]
+            .sudo()
+            .search([])
+            .filtered(lambda event_type: event_type.code.split(".")[0] in SCOPE_BY_PREFIX)
+        )
+
+    @api.model
+    def _event_read_scopes(self, event_code):
+        """Scopes any one of which lets a client receive ``event_code``."""
+        scope = SCOPE_BY_PREFIX.get(event_code.split(".")[0])
+        return {scope} if scope else {"individual:read", "group:read"}
 
     @api.constrains("event_type_ids")
     def _check_event_configs(self):

@@ -5,6 +5,7 @@ from .group import router as group_router
 from .program import router as program_router
 from .program_membership import router as program_membership_router
 from .code_lookup import router as code_lookup_router
+from .subscription import router as subscription_router
 
 # Every router of the REST app, in the order they appear in /docs. Other addons add theirs
 # by overriding fastapi.endpoint._get_fastapi_routers.
@@ -16,4 +17,5 @@ REST_ROUTERS = [
     program_router,
     program_membership_router,
     code_lookup_router,
+    subscription_router,
 ]

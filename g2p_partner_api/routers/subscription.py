@@ -1,0 +1,102 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from odoo.api import Environment
+
+from ..dependencies import IfMatch, Paging, api_env, paging, require_scope
+from ..schemas.common import ERROR_RESPONSES, PRECONDITION_RESPONSES, Page, UuidPath, versioned_responses
+from ..schemas.subscription import Subscription, SubscriptionCreate, SubscriptionCreated, SubscriptionPatch
+from ..services import subscription_service
+from ..services.resource_version import check_if_match, with_etag, with_location
+
+router = APIRouter(prefix="/Subscription", tags=["Subscription"], responses=ERROR_RESPONSES)
+
+MANAGE = "subscription:manage"
+
+
+def _for_write(env, client, uuid, if_match):
+    subscription = subscription_service.get(env, client, uuid)
+    check_if_match(if_match, lambda: Subscription.from_record(subscription))
+    return subscription
+
+
+@router.get("", response_model=Page[Subscription], summary="List this client's subscriptions")
+def search_subscriptions(
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+    page: Annotated[Paging, Depends(paging)],
+) -> Page[Subscription]:
+    Subscriptions = env["g2p.api.subscription"].sudo()
+    domain = subscription_service.own_domain(env, client)
+    records = Subscriptions.search(domain, offset=page.offset, limit=page.page_size, order="name, id")
+    return Page[Subscription](
+        total=Subscriptions.search_count(domain),
+        page=page.page,
+        page_size=page.page_size,
+        items=[Subscription.from_record(record) for record in records],
+    )
+
+
+@router.get("/{uuid}", response_model=Subscription, summary="Read a subscription", responses=versioned_responses())
+def read_subscription(
+    uuid: UuidPath,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+) -> Subscription:
+    return with_etag(response, Subscription.from_record(subscription_service.get(env, client, uuid)))
+
+
+@router.post(
+    "",
+    response_model=SubscriptionCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe to registry events; the answer shows the signing secret, once",
+    responses=versioned_responses(201),
+)
+def create_subscription(
+    body: SubscriptionCreate,
+    request: Request,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+) -> SubscriptionCreated:
+    subscription, secret = subscription_service.create(env, client, body)
+    wire = Subscription.from_record(subscription)
+    with_etag(response, wire)
+    return with_location(request, response, SubscriptionCreated(**wire.model_dump(), signing_secret=secret))
+
+
+@router.patch(
+    "/{uuid}",
+    response_model=Subscription,
+    summary="Change a subscription's name, target URL or events",
+    responses=versioned_responses(write=True),
+)
+def patch_subscription(
+    uuid: UuidPath,
+    body: SubscriptionPatch,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+    if_match: IfMatch,
+) -> Subscription:
+    subscription = subscription_service.update(env, client, _for_write(env, client, uuid, if_match), body)
+    return with_etag(response, Subscription.from_record(subscription))
+
+
+@router.delete(
+    "/{uuid}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End a subscription (its deliveries stay recorded)",
+    responses=PRECONDITION_RESPONSES,
+)
+def delete_subscription(
+    uuid: UuidPath,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+    if_match: IfMatch,
+) -> Response:
+    subscription_service.delete(_for_write(env, client, uuid, if_match))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
