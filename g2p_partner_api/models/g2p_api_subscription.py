@@ -3,7 +3,7 @@ import uuid
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..services import outbound_delivery, shown_once, templates, url_guard
@@ -123,6 +123,12 @@ class G2PApiSubscription(models.Model):
         self.env.cr.execute(
             SQL("UPDATE %s SET uuid = gen_random_uuid()::text WHERE uuid IS NULL", SQL.identifier(self._table))
         )
+
+    def write(self, vals):
+        # partners hold their subscriptions by this uuid (REST /Subscription)
+        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
+            raise UserError(_("The UUID of a subscription never changes."))
+        return super().write(vals)
 
     @api.model
     def _safe_settings(self):

@@ -28,7 +28,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from odoo import _
 from odoo.exceptions import ValidationError
 from odoo.tools import config
 
@@ -193,7 +192,7 @@ def validate(env, url):
     try:
         policy(env).check_url(url)
     except DestinationRefused as exc:
-        raise ValidationError(_("Destination refused: %s", exc)) from exc
+        raise ValidationError(env._("Destination refused: %s", exc)) from exc
 
 
 # --- the HTTP side: connections that check where they connect --------------------------------

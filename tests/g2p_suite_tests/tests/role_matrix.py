@@ -133,6 +133,7 @@ MATRIX = {
             **_all(
                 API_MANAGERS,
                 "name",
+                "uuid",  # refused once set (UserError), whoever asks: partners hold it
                 "client_id",
                 "target_url",
                 "event_type_ids",

@@ -63,6 +63,7 @@ class TestOpenApiFuzz(G2PApiCase):
                 "membership:read",
                 "membership:write",
                 "consent:write",
+                "subscription:manage",
             ],
             all_programs=True,
         )
