@@ -42,6 +42,11 @@ class TestRestSubscription(G2PApiCase):
             for s in self.Subscription.search([], order="id")
         ]
 
+    def _channel_event(self):
+        """An event type of the registry's own channels (g2p_dci_search's, when installed)."""
+        EventType = self.env["g2p.api.event.type"]
+        return EventType.search([("code", "=", "dci.callback")]) or EventType.create({"code": "dci.callback"})
+
     def assert_refused(self, response, field, status=422):
         self.assertEqual(response.status_code, status, response.text)
         self.assertIn(field, [detail["field"] for detail in response.json()["error"]["details"]], response.text)
@@ -97,7 +102,7 @@ class TestRestSubscription(G2PApiCase):
         self.assertEqual(after[-1][3], "https://hooks.partner.invalid/g2p")
 
     def test_events_must_exist_and_be_readable_by_the_client(self):
-        self.env["g2p.api.event.type"].create({"code": "dci.callback"})
+        self._channel_event()
         before = self._snapshot()
         with self._api() as api:
             for events in (["individual.nothing"], ["group.updated"], ["dci.callback"], [], ["individual.updated"] * 2):
@@ -148,7 +153,7 @@ class TestRestSubscription(G2PApiCase):
         self.assertEqual(self._snapshot(), before)
 
     def test_registry_channels_are_not_the_clients_to_manage(self):
-        channel_event = self.env["g2p.api.event.type"].create({"code": "dci.callback"})
+        channel_event = self._channel_event()
         channel = self.Subscription.create(
             {
                 "name": "DCI callbacks",
@@ -195,3 +200,20 @@ class TestRestSubscription(G2PApiCase):
             over = api.post(ROOT, json=self._body(name="Second"), headers=self.headers)
             self.assertEqual(over.status_code, 409, over.text)
         self.assertEqual(self._snapshot(), before)
+
+    def test_subscriptions_made_before_the_uuid_get_one_each(self):
+        """What an upgrade does for the new column: each existing subscription its own uuid."""
+        with self._api() as api:
+            for name in ("First", "Second"):
+                self._create(api, name=name)
+        subscriptions = self.Subscription.search([("client_id", "=", self.client.id)])
+        self.env.flush_all()
+        # as before the upgrade: no uuid column values (the column is made NOT NULL after _init_column)
+        self.env.cr.execute("ALTER TABLE g2p_api_subscription ALTER COLUMN uuid DROP NOT NULL")
+        self.env.cr.execute("UPDATE g2p_api_subscription SET uuid = NULL WHERE id IN %s", [tuple(subscriptions.ids)])
+        self.Subscription._init_column("uuid")
+        self.env.cr.execute("ALTER TABLE g2p_api_subscription ALTER COLUMN uuid SET NOT NULL")
+        self.env.invalidate_all()
+        uuids = subscriptions.mapped("uuid")
+        self.assertTrue(all(uuids))
+        self.assertEqual(len(set(uuids)), 2)
