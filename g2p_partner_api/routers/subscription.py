@@ -65,6 +65,7 @@ def create_subscription(
     subscription, secret = subscription_service.create(env, client, body)
     wire = Subscription.from_record(subscription)
     with_etag(response, wire)
+    response.headers["Cache-Control"] = "no-store"  # the answer holds a secret (as RFC 6749 §5.1 asks of tokens)
     return with_location(request, response, SubscriptionCreated(**wire.model_dump(), signing_secret=secret))
 
 

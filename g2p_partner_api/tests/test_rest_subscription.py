@@ -59,6 +59,7 @@ class TestRestSubscription(G2PApiCase):
             self.assertEqual(subscription.client_id, self.client, "the caller's, whatever it sends")
             self.assertEqual(created.headers["Location"], f"{ROOT}/{answer['uuid']}")
             self.assertTrue(answer["signing_secret"].startswith("whsec_"))
+            self.assertEqual(created.headers["Cache-Control"], "no-store", "no cache keeps the secret")
             self.assertEqual(subscription.sudo().hmac_secret, answer["signing_secret"])
             self.assertEqual(
                 {k: answer[k] for k in ("name", "target_url", "events", "signing")},
