@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup lint bench fuzz clean-db pot
+.PHONY: run test setup lint bench fuzz clean-db pot screenshots
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -28,3 +28,7 @@ clean-db:
 # terms left to translate (scripts/po_untranslated.py)
 pot:
 	@bash scripts/export_pot.sh
+
+# the pictures of the addons' Apps pages (readme/APPS.md), taken in Chromium on the demo data
+screenshots:
+	@G2P_SCREENSHOTS=1 G2P_TEST_MODULES=g2p_suite_tests G2P_TEST_TAGS=g2p_screenshots bash scripts/test.sh

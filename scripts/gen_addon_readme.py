@@ -1,6 +1,11 @@
 """Renders each addon's readme/ fragments into static/description/index.html (its page in Apps)
 and README.md (what the repository and pylint-odoo's missing-readme see).
 
+The Apps page is for the registry administrator who installs the addon: ``readme/APPS.md`` (what
+the addon does for them, set-up steps, screenshots from ``make screenshots``) and a pointer to the
+reference. README.md is that page followed by the developer reference: the OCA fragments
+(DESCRIPTION, CONFIGURE, USAGE, ...). An addon without APPS.md gets the reference on both.
+
     .venv/bin/python scripts/gen_addon_readme.py           # rewrite what is not current
     .venv/bin/python scripts/gen_addon_readme.py --check   # exit 1 when something is not current
 
@@ -41,6 +46,11 @@ def _fragments(addon):
             yield title, path.read_text()
 
 
+def _apps_page(addon):
+    path = addon / "readme" / "APPS.md"
+    return path.read_text() if path.exists() else None
+
+
 def _markdown(text):
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
     # a fragment's own headings sit below the page's section titles
@@ -65,6 +75,15 @@ def render_html(addon):
         '<html><head><meta charset="utf-8"/>',
         f"<title>{escape(manifest['name'])}</title></head><body>",
         '<div class="document">',
+    ]
+    apps_page = _apps_page(addon)
+    if apps_page is not None:
+        # Odoo shows the addon's name above the page: no title of its own
+        parts.append(_markdown(apps_page))
+        parts.append(f"<p>Version {escape(manifest['version'])} · License {escape(manifest.get('license', ''))}</p>")
+        parts.append("</div></body></html>")
+        return "\n".join(parts) + "\n"
+    parts += [
         f"<h1>{escape(manifest['name'])}</h1>",
         f"<p><strong>{escape(manifest.get('summary', ''))}</strong></p>",
         f"<p>Version {escape(manifest['version'])} · License {escape(manifest.get('license', ''))}</p>",
@@ -87,6 +106,11 @@ def render_markdown(addon):
         f"**{manifest.get('summary', '')}**",
         f"Version {manifest['version']} · License {manifest.get('license', '')}",
     ]
+    apps_page = _apps_page(addon)
+    if apps_page is not None:
+        # the Apps page's images are relative to static/description/
+        parts.append(re.sub(r"\]\((screenshots/[^)]+)\)", r"](static/description/\1)", apps_page.strip()))
+        parts.append("# Developer reference")
     for title, text in _fragments(addon):
         if title:
             parts.append(f"## {title}")
