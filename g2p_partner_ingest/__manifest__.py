@@ -29,6 +29,7 @@
     ],
     "demo": ["demo/g2p_ingest_demo.xml", "demo/g2p_duplicate_demo.xml"],
     "assets": {
+        "web.assets_backend": ["g2p_partner_ingest/static/src/scss/*.scss"],
         "web.assets_tests": ["g2p_partner_ingest/static/tests/tours/*.js"],
     },
     "application": True,

@@ -56,16 +56,23 @@ class G2PChangeRequestDuplicate(models.Model):
     )
     resolved_by_id = fields.Many2one("res.users", string="Resolved by", readonly=True)
     resolved_date = fields.Datetime(string="Resolved on", readonly=True)
-    # side by side: the proposal and the candidate
-    proposal_name = fields.Char(compute="_compute_proposal")
-    proposal_birthdate = fields.Char(compute="_compute_proposal", string="Proposed birth date")
+    # side by side: the proposal and the candidate, as a person compares them
+    proposal_name = fields.Char(compute="_compute_proposal", string="Proposed name")
+    proposal_birthdate = fields.Date(compute="_compute_proposal", string="Proposed birth date")
     proposal_identifiers = fields.Char(compute="_compute_proposal", string="Proposed identifiers")
     proposal_gender = fields.Char(compute="_compute_proposal", string="Proposed gender")
+    proposal_city = fields.Char(compute="_compute_proposal", string="Proposed city")
     candidate_name = fields.Char(related="partner_id.name", string="Candidate name")
     candidate_birthdate = fields.Date(related="partner_id.birthdate", string="Candidate birth date")
     candidate_gender = fields.Char(related="partner_id.gender_id.display", string="Candidate gender")
+    candidate_city = fields.Char(related="partner_id.city", string="Candidate city")
     candidate_identifiers = fields.Char(compute="_compute_candidate", string="Candidate identifiers")
     candidate_households = fields.Char(compute="_compute_candidate", string="Candidate households")
+    match_summary = fields.Char(compute="_compute_comparison", string="What matches")
+    merge_warning = fields.Char(
+        compute="_compute_comparison",
+        help="Merging would give the candidate a second identifier of a type it holds already",
+    )
     request_state = fields.Selection(related="request_id.state", string="Request state")
     can_merge = fields.Boolean(compute="_compute_can_merge")
 
@@ -77,16 +84,23 @@ class G2PChangeRequestDuplicate(models.Model):
             return members[self.member_index] if self.member_index < len(members) else {}
         return proposal
 
+    def _id_type_labels(self, systems):
+        id_types = self.env["g2p.id.type"].sudo().search([("namespace_uri", "in", list(systems))])
+        return {id_type.namespace_uri: id_type.name for id_type in id_types}
+
     @api.depends("request_id.proposed_values", "member_index")
     def _compute_proposal(self):
         Partner = self.env["res.partner"]
         Code = self.env["g2p.vocabulary.code"].sudo()
         for rec in self:
             person = rec._proposed_person()
+            identifiers = person.get("identifiers", [])
+            labels = rec._id_type_labels({i["system"] for i in identifiers})
             rec.proposal_name = Partner._compose_name(
                 person.get("given_name"), person.get("addl_name"), person.get("family_name")
             )
-            rec.proposal_birthdate = person.get("birthdate") or ""
+            # a change request holds validated canonical data: an ISO date or nothing
+            rec.proposal_birthdate = fields.Date.to_date(person.get("birthdate")) if person.get("birthdate") else False
             rec.proposal_gender = (
                 (
                     Code.search(
@@ -98,15 +112,66 @@ class G2PChangeRequestDuplicate(models.Model):
                 or person.get("gender")
                 or ""
             )
-            rec.proposal_identifiers = ", ".join(f"{i['system']}|{i['value']}" for i in person.get("identifiers", []))
+            rec.proposal_city = person.get("city") or ""
+            rec.proposal_identifiers = ", ".join(
+                f"{labels.get(i['system'], i['system'])}: {i['value']}" for i in identifiers
+            )
 
     @api.depends("partner_id")
     def _compute_candidate(self):
         for rec in self:
             partner = rec.partner_id.sudo()
-            rec.candidate_identifiers = ", ".join(f"{r.id_type_id.namespace_uri}|{r.value}" for r in partner.reg_id_ids)
+            rec.candidate_identifiers = ", ".join(f"{r.id_type_id.name}: {r.value}" for r in partner.reg_id_ids)
             rec.candidate_households = ", ".join(
                 partner.group_membership_ids.filtered(lambda m: not m.is_ended).group_id.mapped("name")
+            )
+
+    @api.depends("request_id.proposed_values", "member_index", "partner_id", "score", "same_identifier")
+    def _compute_comparison(self):
+        for rec in self:
+            person = rec._proposed_person()
+            candidate = rec.partner_id.sudo()
+            proposed_ids = {(i["system"], i["value"]) for i in person.get("identifiers", [])}
+            held_ids = {(r.id_type_id.namespace_uri, r.value) for r in candidate.reg_id_ids}
+            labels = rec._id_type_labels({system for system, _value in proposed_ids | held_ids})
+            matches = [
+                self.env._("same %s", labels.get(system, system)) for system, _value in sorted(proposed_ids & held_ids)
+            ]
+            if rec.proposal_birthdate and rec.proposal_birthdate == candidate.birthdate:
+                matches.append(_("same birth date"))
+            elif rec.proposal_birthdate and candidate.birthdate:
+                matches.append(_("another birth date"))
+            names_equal = (rec.proposal_name or "").casefold() == (candidate.name or "").casefold()
+            if names_equal:
+                matches.append(_("same name"))
+            elif not rec.same_identifier or rec.score < 1:
+                matches.append(_("very similar name") if rec.score >= 0.8 else _("similar name"))
+            if rec.proposal_city and candidate.city and rec.proposal_city.casefold() == candidate.city.casefold():
+                matches.append(_("same city"))
+            summary = ", ".join(matches)
+            rec.match_summary = summary[:1].upper() + summary[1:]
+            # the same type of identifier, another value: merging keeps both on the person
+            held_by_system = {}
+            for system, value in held_ids:
+                held_by_system.setdefault(system, []).append(value)
+            conflicts = [
+                (labels.get(system, system), value, ", ".join(sorted(held_by_system[system])))
+                for system, value in sorted(proposed_ids - held_ids)
+                if system in held_by_system
+            ]
+            rec.merge_warning = (
+                "; ".join(
+                    self.env._(
+                        "The partner sent %(label)s %(sent)s, %(name)s holds %(label)s %(held)s: merging gives this "
+                        "person a second %(label)s",
+                        label=label,
+                        sent=sent,
+                        held=held,
+                        name=candidate.name,
+                    )
+                    for label, sent, held in conflicts
+                )
+                or False
             )
 
     @api.depends("resolution", "member_index", "request_id.state", "request_id.operation", "request_id.target")
@@ -146,10 +211,9 @@ class G2PChangeRequestDuplicate(models.Model):
         self._resolve("merged")
         request._message_log(
             body=_(
-                "Merged into %(candidate)s (%(uuid)s) by %(user)s: this request now updates that registrant and "
+                "Merged into %(candidate)s by %(user)s: this request now updates that registrant and "
                 "needs the approval of someone else.",
                 candidate=candidate.display_name,
-                uuid=candidate.uuid,
                 user=self.env.user.name,
             )
         )
@@ -164,10 +228,9 @@ class G2PChangeRequestDuplicate(models.Model):
         for rec in self:
             rec.request_id._message_log(
                 body=_(
-                    "%(user)s: not a duplicate of %(candidate)s (%(uuid)s).",
+                    "%(user)s: not a duplicate of %(candidate)s.",
                     user=self.env.user.name,
                     candidate=rec.partner_id.sudo().display_name,
-                    uuid=rec.partner_id.sudo().uuid,
                 )
             )
         return True
@@ -175,15 +238,13 @@ class G2PChangeRequestDuplicate(models.Model):
     def action_update_existing(self):
         """Decide that the registered person is the member proposed: approving writes the proposed values to
         them and puts them in the household. Recorded (who, when); approval still needs four eyes."""
-        return self._decide_existing(
-            "update", _("%(user)s: %(member)s is %(candidate)s (%(uuid)s), update this person.")
-        )
+        return self._decide_existing("update", _("%(user)s: %(member)s is %(candidate)s, update this person."))
 
     def action_reject_member(self):
         """Decide that approving leaves this member out: the registered person is neither changed nor added."""
         return self._decide_existing(
             "member_rejected",
-            _("%(user)s: %(member)s left out, %(candidate)s (%(uuid)s) is not changed."),
+            _("%(user)s: %(member)s left out, %(candidate)s is not changed."),
         )
 
     def _decide_existing(self, resolution, note):
@@ -198,7 +259,6 @@ class G2PChangeRequestDuplicate(models.Model):
                     "user": self.env.user.name,
                     "member": rec.member_label,
                     "candidate": candidate.display_name,
-                    "uuid": candidate.uuid,
                 }
             )
         return True

@@ -15,7 +15,7 @@ class TestDuplicateTour(HttpCase):
         )
         candidate = registrant(self.env, "Tendai", "Moyo", "1991-06-12", nid="93200001")
         request = propose_flagged(
-            self.env, submitter, "Tendaí", "Moyo", "1991-06-12", client_name="Tour duplicate partner"
+            self.env, submitter, "Tendaí", "Moyo", "1991-06-12", client_name="Tour duplicate partner", nid="93299999"
         )
         self.assertTrue(request.possible_duplicate)
         self.start_tour("/odoo/change-requests", "g2p_change_request_duplicate", login="tour_dup_approver")
@@ -23,6 +23,7 @@ class TestDuplicateTour(HttpCase):
         self.assertFalse(request.possible_duplicate)
         self.assertEqual(request.duplicate_ids.resolved_by_id.login, "tour_dup_approver")
         self.assertEqual(request.state, "pending", "merged, still waiting for another approver")
+        self.assertNotIn(candidate.uuid, str(request.message_ids.mapped("body")), "no uuid in the chatter")
 
     def test_rejected_request_no_longer_asks_for_a_decision(self):
         submitter = new_test_user(self.env, "tour_dec_submitter", groups="g2p_partner_api.group_registry_approver")

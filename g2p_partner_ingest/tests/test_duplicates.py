@@ -60,7 +60,17 @@ class TestPossibleDuplicates(IngestCase):
         self.assertIn("Similar name", line.reasons)
         self.assertIn("same birth date", line.reasons)
         self.assertEqual((line.proposal_name, line.candidate_name), ("Aminah Okonkwó", "Amina Okonkwo"))
-        self.assertEqual(line.candidate_identifiers, f"{NID}|93000001")
+        national_id = self.env["g2p.id.type"].search([("namespace_uri", "=", NID)]).name
+        # what a person compares: identifiers by their label, dates as dates, the match in words
+        self.assertEqual(line.candidate_identifiers, f"{national_id}: 93000001")
+        self.assertEqual(line.proposal_identifiers, f"{national_id}: 93000099")
+        self.assertEqual(line.proposal_birthdate, line.candidate_birthdate)
+        self.assertEqual(line.match_summary, "Same birth date, very similar name")
+        self.assertEqual(
+            line.merge_warning,
+            f"The partner sent {national_id} 93000099, Amina Okonkwo holds {national_id} 93000001: merging gives "
+            f"this person a second {national_id}",
+        )
         flagged = self.CR.search([("possible_duplicate", "=", True), ("client_id", "=", self.client.id)])
         self.assertEqual(flagged, request, "the list filter")
         [item] = self.status(rows)
@@ -317,13 +327,15 @@ class TestDuplicateDecisionsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(self.snapshot(), before)
 
 
-def propose_flagged(env, submitter, given, family, birthdate, client_name="Duplicate partner"):
+def propose_flagged(env, submitter, given, family, birthdate, client_name="Duplicate partner", nid=None):
     """A change request the pipeline proposed (as ``submitter``), flagged against an existing registrant."""
     client = env["g2p.api.client"].create(
         {"name": client_name, "partner_mnemonic": f"DUP{uuid.uuid4().hex[:6].upper()}"}
     )
     data_model = env.ref("g2p_partner_ingest.data_model_person_json")
     canonical = {"given_name": given, "family_name": family, "birthdate": birthdate}
+    if nid:
+        canonical["identifiers"] = [{"system": NID, "value": nid}]
     raw = env["g2p.ingest.raw"].create(
         {
             "correlation_id": str(uuid.uuid4()),
