@@ -1,3 +1,4 @@
+from fastapi import Depends
 from starlette.middleware import Middleware
 
 from odoo import _, api, fields, models
@@ -6,6 +7,7 @@ from odoo.exceptions import AccessError
 from ..routers import REST_ROUTERS
 from ..services.api_errors import render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.query_parameters import refuse_unknown_query_parameters
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -108,4 +110,6 @@ class FastapiEndpoint(models.Model):
         spec = self._g2p_apps().get(self.app)
         if spec:
             params.update(version=spec["version"], summary=spec["summary"])
+        if self.app == APP:
+            params["dependencies"] = [*params.get("dependencies", ()), Depends(refuse_unknown_query_parameters)]
         return params

@@ -14,6 +14,7 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
+from ..services.problem_details import body_error
 from ..services.resource_version import check_if_match, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
@@ -107,7 +108,7 @@ def create_membership(
             422,
             "validation_error",
             f"registrant: unknown registrant {body.registrant}.",
-            details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}],
+            errors=[body_error("registrant", "unknown_registrant", "unknown registrant")],
         )
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:

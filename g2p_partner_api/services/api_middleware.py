@@ -13,7 +13,9 @@ import time
 
 import psycopg2.errorcodes
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 
@@ -55,6 +57,18 @@ async def read_bounded_body(scope, receive, max_bytes, max_depth):
     if body and (not content_type or content_type.endswith(("/json", "+json"))) and json_depth_exceeds(body, max_depth):
         raise BodyTooDeep(max_depth)
     return body
+
+
+def allowed_methods(scope):
+    """Every method some route of the app answers at the request's path (Starlette names only the first
+    route that matched the path, and each method of a resource is a route of its own)."""
+    app = scope.get("app")
+    methods = set()
+    for route in getattr(app, "routes", ()):
+        match, _child = route.matches(dict(scope, method="GET"))
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def replaying_receive(body, receive):
@@ -138,6 +152,8 @@ class G2PApiMiddleware:
         env.invalidate_all()
         # the call's writes were rolled back: so are the events they queued
         env.cr.precommit.data.pop("g2p_pending_events", None)
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            exc.headers = dict(exc.headers or {}, Allow=allowed_methods(scope))
         status, body, headers = self.render_error(exc, state)
         if status >= 500:
             state.setdefault("audit_error_code", "500")

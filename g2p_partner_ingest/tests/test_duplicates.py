@@ -211,7 +211,7 @@ class TestPossibleDuplicates(IngestCase):
                 response = api.post("/api/v2/Individual", headers=auth, json=body)
             self.assertEqual(response.status_code, 409, response.text)
             self.assertEqual(
-                (response.json()["error"]["code"], response.json()["error"]["candidates"]), ("duplicate", candidates)
+                (response.json()["code"], response.json()["candidates"]), ("duplicate", candidates)
             )
 
     def test_rest_check_duplicates_answers_409_on_a_fuzzy_match(self):
@@ -221,7 +221,7 @@ class TestPossibleDuplicates(IngestCase):
         with self._api(self.rest_endpoint) as api:
             asked = api.post("/api/v2/Individual", headers=headers, json=body, params={"check_duplicates": "true"})
             self.assertEqual(asked.status_code, 409, asked.text)
-            error = asked.json()["error"]
+            error = asked.json()
             self.assertEqual((error["code"], error["candidates"]), ("possible_duplicate", [self.amina.uuid]))
             self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), count)
             created = api.post("/api/v2/Individual", headers=headers, json=body)

@@ -44,19 +44,19 @@ class TestOpenApiDocs(G2PApiCase):
         spec = self._spec("g2p_partner_api.fastapi_endpoint_rest")
         paths = spec["paths"]
         for example in self._assert_rate_limited(spec, "REST").values():
-            self.assertEqual(example["error"]["code"], "rate_limited")
+            self.assertEqual(example["code"], "rate_limited")
         self.assertTrue({"/Vocabulary", "/Vocabulary/{system}", "/IdType"} <= set(paths))
         self.assertIn("304", paths["/Vocabulary"]["get"]["responses"])
         for resource in ("Individual", "Group"):
             item = paths[f"/{resource}/{{uuid}}"]
             self.assertIn("ETag", item["get"]["responses"]["200"]["headers"], resource)
-            self.assertEqual(self._example(item["get"]["responses"]["410"])["error"]["code"], "gone")
+            self.assertEqual(self._example(item["get"]["responses"]["410"])["code"], "gone")
             for method in ("put", "patch", "delete"):
                 operation = item[method]
                 headers = {p["name"].lower() for p in operation["parameters"] if p["in"] == "header"}
                 self.assertIn("if-match", headers, f"{method} {resource}")
                 codes = {
-                    status: self._example(operation["responses"][status])["error"]["code"] for status in ("412", "428")
+                    status: self._example(operation["responses"][status])["code"] for status in ("412", "428")
                 }
                 self.assertEqual(codes, {"412": "precondition_failed", "428": "precondition_required"})
             self.assertIn("X-Reason", [p["name"] for p in item["delete"]["parameters"]])
@@ -77,6 +77,6 @@ class TestOpenApiDocs(G2PApiCase):
         self.assertIn(("post", "/registry/sync/search"), examples)
         for example in examples.values():
             self.assertEqual(
-                (example["message"]["ack_status"], example["message"]["error"]["code"]),
+                (example["message"]["ack_status"], example["message"]["code"]),
                 ("ERR", "err.request.too_many_requests"),
             )
