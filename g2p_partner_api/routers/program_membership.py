@@ -110,6 +110,7 @@ def create_membership(
             f"registrant: unknown registrant {body.registrant}.",
             errors=[body_error("registrant", "unknown_registrant", "unknown registrant")],
         )
+    registry.check_target_type(program, partner)
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()

@@ -12,6 +12,7 @@ import logging
 import time
 
 import psycopg2.errorcodes
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -62,11 +63,10 @@ async def read_bounded_body(scope, receive, max_bytes, max_depth):
 def allowed_methods(scope):
     """Every method some route of the app answers at the request's path (Starlette names only the first
     route that matched the path, and each method of a resource is a route of its own)."""
-    app = scope.get("app")
     methods = set()
-    for route in getattr(app, "routes", ()):
+    for route in iter_route_contexts(getattr(scope.get("app"), "routes", ())):
         match, _child = route.matches(dict(scope, method="GET"))
-        if match != Match.NONE and getattr(route, "methods", None):
+        if match != Match.NONE and route.methods:
             methods |= route.methods
     return ", ".join(sorted(methods))
 

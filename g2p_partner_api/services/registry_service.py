@@ -331,6 +331,17 @@ def check_program_allowed(client, program, uuid):
         raise not_found("Program", uuid)
 
 
+def check_target_type(program, registrant):
+    """422 at ``/registrant`` when the programme enrols the other kind of registrant (individuals or groups)."""
+    if registrant.is_group != (program.target_type == "group"):
+        raise ApiError(
+            422,
+            "validation_error",
+            f"registrant: programme {program.uuid} enrols {program.target_type}s only.",
+            errors=[body_error("registrant", "wrong_target_type", f"the programme enrols {program.target_type}s only")],
+        )
+
+
 def transition_membership(membership, state, reason=None):
     actions = {
         "enrolled": membership.action_enroll,
