@@ -112,7 +112,7 @@ class TestDciAsync(DciAsyncCase):
         ):
             envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})], sender_uri=uri)
             ack = self.ack("/registry/search", envelope, status="ERR")
-            self.assertEqual(ack["code"], "err.sender_uri.invalid")
+            self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid")
             self.assertFalse(
                 self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])])
             )
@@ -129,7 +129,7 @@ class TestDciAsync(DciAsyncCase):
         ):
             envelope = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "88800001"})], sender_uri=uri)
             ack = self.ack("/registry/search", envelope, status="ERR")
-            self.assertEqual(ack["code"], "err.sender_uri.invalid", uri)
+            self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid", uri)
             self.assertFalse(
                 self.env["g2p.dci.transaction"].search([("message_id", "=", envelope["header"]["message_id"])])
             )
@@ -154,7 +154,7 @@ class TestDciAsync(DciAsyncCase):
     def test_client_without_callback_url_gets_err(self):
         self.client.dci_callback_url = False
         ack = self.ack("/registry/search", self.envelope([self.item("expression", {"family_name": "Asyncson"})]), "ERR")
-        self.assertEqual(ack["code"], "err.sender_uri.invalid")
+        self.assertEqual(ack["error"]["code"], "err.sender_uri.invalid")
 
     def test_every_async_path_needs_a_bearer_token(self):
         bodies = {
@@ -190,10 +190,10 @@ class TestDciAsync(DciAsyncCase):
     def test_bad_signature_is_err_and_writes_nothing(self):
         envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"})], key=private_key("ec"))
         ack = self.ack("/registry/search", envelope, status="ERR")
-        self.assertEqual(ack["code"], "err.signature.invalid")
+        self.assertEqual(ack["error"]["code"], "err.signature.invalid")
         envelope = self.envelope([self.item("expression", {"family_name": "Asyncson"})])
         envelope["message"]["search_request"][0]["search_criteria"]["query"] = {"family_name": "Tampered"}
-        self.assertEqual(self.ack("/registry/search", envelope, status="ERR")["code"], "err.signature.invalid")
+        self.assertEqual(self.ack("/registry/search", envelope, status="ERR")["error"]["code"], "err.signature.invalid")
         self.assertFalse(self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]))
         self.assertFalse(self.callbacks())
         audit = self._audit_rows(correlation_id=ack["correlation_id"])
@@ -394,7 +394,7 @@ class TestDciAsync(DciAsyncCase):
             http_error_validator.validate(answer)
             self.ack_validator.validate(answer)
             self.assertEqual(
-                (answer["errors"][0]["code"], answer["message"]["ack_status"], answer["message"]["code"]),
+                (answer["errors"][0]["code"], answer["message"]["ack_status"], answer["message"]["error"]["code"]),
                 (code, "ERR", code),
             )
             # refused anonymous calls (the two 401s) share one row per address, reason and minute,

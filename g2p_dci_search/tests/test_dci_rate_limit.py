@@ -25,7 +25,7 @@ class TestDciRateLimit(DciCase):
         self.assertEqual(second.status_code, 429, second.text)
         body = second.json()
         self.assertEqual(body["message"]["ack_status"], "ERR")
-        self.assertEqual(body["message"]["code"], "err.request.too_many_requests")
+        self.assertEqual(body["message"]["error"]["code"], "err.request.too_many_requests")
         self.assertEqual(body["errors"][0]["code"], "err.request.too_many_requests")
         self.assertGreater(int(second.headers["Retry-After"]), 0)
         self.assertEqual(self.env["g2p.dci.transaction"].search_count([]), transactions)

@@ -77,6 +77,6 @@ class TestOpenApiDocs(G2PApiCase):
         self.assertIn(("post", "/registry/sync/search"), examples)
         for example in examples.values():
             self.assertEqual(
-                (example["message"]["ack_status"], example["message"]["code"]),
+                (example["message"]["ack_status"], example["message"]["error"]["code"]),
                 ("ERR", "err.request.too_many_requests"),
             )
