@@ -45,7 +45,9 @@ def check_dates(env, client, given_date, expiry_date):
         raise invalid("given_date", "a consent cannot be given in the future", "out_of_range")
     days = max_backdate_days(env)
     if given < today - timedelta(days=days):
-        raise invalid("given_date", f"a consent recorded through the API was given at most {days} days ago", "out_of_range")
+        raise invalid(
+            "given_date", f"a consent recorded through the API was given at most {days} days ago", "out_of_range"
+        )
     if expiry_date and expiry_date <= given:
         raise invalid("expiry_date", "must be after given_date")
 

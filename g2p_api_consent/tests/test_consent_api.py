@@ -162,9 +162,7 @@ class TestConsentGate(G2PApiCase):
                 json=dict(body, purpose={"system": "urn:g2p:vocab:consent-purpose", "code": "marketing"}),
                 headers=self._auth(self.client, self.secret),
             )
-            self.assertEqual(
-                (bad_purpose.status_code, self.problem_locations(bad_purpose)[0]), (422, "/purpose/code")
-            )
+            self.assertEqual((bad_purpose.status_code, self.problem_locations(bad_purpose)[0]), (422, "/purpose/code"))
             unknown = api.post(
                 "/api/v2/Consent",
                 json=dict(body, registrant="00000000-0000-0000-0000-00000000dead"),
@@ -204,9 +202,7 @@ class TestConsentGate(G2PApiCase):
                     registrant=None, registrant_identifier={"system": national.namespace_uri, "value": "08150815"}
                 ),
             )
-            self.assertEqual(
-                (mixed.status_code, self.problem_locations(mixed)[0]), (422, "/registrant_identifier")
-            )
+            self.assertEqual((mixed.status_code, self.problem_locations(mixed)[0]), (422, "/registrant_identifier"))
             self.assertEqual(self.env["g2p.consent"].search_count([]), before)
             right = api.post(
                 "/api/v2/Consent",

@@ -73,7 +73,9 @@ class TestDciSignatures(DciCase):
         for case, envelope in cases.items():
             self.assertEqual(self.status(envelope), ("refused", "err.signature.invalid"), case)
         self.client.public_key = public_pem(private_key("ec"))
-        self.assertEqual(self.status(self.signed()), ("refused", "err.signature.invalid"), "the string form is ed25519 only")
+        self.assertEqual(
+            self.status(self.signed()), ("refused", "err.signature.invalid"), "the string form is ed25519 only"
+        )
         self.assertFalse(
             self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)]),
             "nothing is recorded for a refused envelope",

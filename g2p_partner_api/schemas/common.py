@@ -40,11 +40,15 @@ class ErrorBody(BaseModel):
     """Every error of the REST API (and of ingest_status): RFC 9457 problem details, served as
     application/problem+json. The codes are listed in docs/errors.md."""
 
-    type: str = Field(description="URI of the problem type: urn:g2p:problem:<code>", examples=["urn:g2p:problem:not_found"])
+    type: str = Field(
+        description="URI of the problem type: urn:g2p:problem:<code>", examples=["urn:g2p:problem:not_found"]
+    )
     title: str = Field(examples=["No such resource"])
     status: int = Field(examples=[404])
     detail: str = Field(examples=["Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 not found."])
-    instance: str = Field(description="the request path", examples=["/api/v2/Individual/1b4e28ba-2fa1-11d2-883f-0016d3cca427"])
+    instance: str = Field(
+        description="the request path", examples=["/api/v2/Individual/1b4e28ba-2fa1-11d2-883f-0016d3cca427"]
+    )
     code: str = Field(description="machine code of the problem (the end of type)", examples=["not_found"])
     errors: list[ProblemError] = Field(
         [], description="every problem of the body, parameters or headers, each at its JSON pointer"

@@ -17,7 +17,13 @@ _logger = logging.getLogger(__name__)
 
 TOKEN_ROUTE = "/oauth/token"
 # RFC 6749 §5.2 errors of the token route, RFC 6750 §3.1 errors of bearer tokens (WWW-Authenticate)
-OAUTH_ERRORS = ("invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope", "temporarily_unavailable")
+OAUTH_ERRORS = (
+    "invalid_request",
+    "invalid_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "temporarily_unavailable",
+)
 BEARER_ERRORS = ("invalid_request", "invalid_token", "insufficient_scope")
 
 

@@ -129,7 +129,13 @@ PYDANTIC_CODES = {
     ),
 }
 # where a request parameter is: FastAPI's first ``loc`` part → member of the error entry
-LOCATION_MEMBERS = {"body": "pointer", "query": "parameter", "path": "parameter", "header": "header", "cookie": "cookie"}
+LOCATION_MEMBERS = {
+    "body": "pointer",
+    "query": "parameter",
+    "path": "parameter",
+    "header": "header",
+    "cookie": "cookie",
+}
 
 
 def problem_type(code):

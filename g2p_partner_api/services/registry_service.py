@@ -196,7 +196,9 @@ def resolve_code(env, coding, vocabulary, field):
             f"{field}: system must be {vocabulary}.",
             errors=[body_error(f"{field}.system", "not_allowed", f"expected {vocabulary}")],
         )
-    return _wrap_validation(f"{field}.code", "unknown_code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field).id
+    return _wrap_validation(
+        f"{field}.code", "unknown_code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field
+    ).id
 
 
 def identifier_commands(env, partner, identifiers):

@@ -93,7 +93,10 @@ class TestProblemDetails(G2PApiCase):
             ({"given_name": "X" * 200}, ("/given_name", "too_long")),
             ({"given_name": 12}, ("/given_name", "invalid_type")),
             ({"given_name": "X", "colour": "blue"}, ("/colour", "not_allowed")),
-            ({"given_name": "X", "gender": {"system": "urn:other", "code": "female"}}, ("/gender/system", "not_allowed")),
+            (
+                {"given_name": "X", "gender": {"system": "urn:other", "code": "female"}},
+                ("/gender/system", "not_allowed"),
+            ),
             ({"given_name": "X", "address": {"country": "Malawi"}}, ("/address/country", "unknown_code")),
         ]
         with self._api() as api:
@@ -133,13 +136,19 @@ class TestProblemDetails(G2PApiCase):
             self.assertEqual(
                 self.problems(refused), {("_bogus", "unknown_parameter"), ("pagesize", "unknown_parameter")}
             )
-            declared = api.get("/api/v2/Individual", params={"_page": 1, "_count": 5, "name": "X"}, headers=self.headers)
+            declared = api.get(
+                "/api/v2/Individual", params={"_page": 1, "_count": 5, "name": "X"}, headers=self.headers
+            )
             self.assertEqual(declared.status_code, 200, declared.text)
             # the token route ignores parameters it does not know (RFC 6749 §3.2)
             token = api.post(
                 "/api/v2/oauth/token",
                 params={"extra": "1"},
-                data={"grant_type": "client_credentials", "client_id": self.client.client_id, "client_secret": self.secret},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client.client_id,
+                    "client_secret": self.secret,
+                },
             )
             self.assertEqual(token.status_code, 200, token.text)
 
@@ -164,9 +173,13 @@ class TestProblemDetails(G2PApiCase):
     def test_taken_identifier_is_a_409_problem(self):
         nid = {"system": self.national_id.namespace_uri, "value": "70000009"}
         with self._api() as api:
-            first = api.post("/api/v2/Individual", json={"given_name": "One", "identifiers": [nid]}, headers=self.headers)
+            first = api.post(
+                "/api/v2/Individual", json={"given_name": "One", "identifiers": [nid]}, headers=self.headers
+            )
             self.assertEqual(first.status_code, 201, first.text)
-            second = api.post("/api/v2/Individual", json={"given_name": "Two", "identifiers": [nid]}, headers=self.headers)
+            second = api.post(
+                "/api/v2/Individual", json={"given_name": "Two", "identifiers": [nid]}, headers=self.headers
+            )
         self.assertEqual(second.status_code, 409, second.text)
         self.assertEqual(second.json()["code"], "duplicate")
         self.assertEqual(self.problems(second), set())

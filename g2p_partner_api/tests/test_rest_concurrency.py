@@ -133,9 +133,7 @@ class TestRestConcurrency(G2PApiCase):
             self.assertEqual(enrolled.status_code, 200, enrolled.text)
             self.assertEqual(self._read(api, url)[1], enrolled.headers["ETag"])
             stale = api.post(f"{url}/pause", headers=dict(self.headers, **{"If-Match": etag}))
-            self.assertEqual(
-                (stale.status_code, stale.json()["errors"][0]["message"]), (412, enrolled.headers["ETag"])
-            )
+            self.assertEqual((stale.status_code, stale.json()["errors"][0]["message"]), (412, enrolled.headers["ETag"]))
             self.assertEqual(draft.state, "enrolled")
             self._round_trip(api, url, "PATCH", {"state": "paused"})
         self.assertEqual((before["state"], draft.state), ("draft", "paused"))

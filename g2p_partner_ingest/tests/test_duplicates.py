@@ -210,9 +210,7 @@ class TestPossibleDuplicates(IngestCase):
             with self._api(self.rest_endpoint) as api:
                 response = api.post("/api/v2/Individual", headers=auth, json=body)
             self.assertEqual(response.status_code, 409, response.text)
-            self.assertEqual(
-                (response.json()["code"], response.json()["candidates"]), ("duplicate", candidates)
-            )
+            self.assertEqual((response.json()["code"], response.json()["candidates"]), ("duplicate", candidates))
 
     def test_rest_check_duplicates_answers_409_on_a_fuzzy_match(self):
         headers = self._auth(*self._create_client("Writer", scopes=["individual:read", "individual:write"]))

@@ -28,7 +28,9 @@ class TestErrorCatalogue(TransactionCase):
             "field codes": set(problem_details.FIELD_CODES) | set(problem_details.PYDANTIC_CODES.values()),
             "OAuth errors": set(api_errors.OAUTH_ERRORS) | set(api_errors.BEARER_ERRORS),
             "ingest envelope codes": set(ingest_envelope.ERROR_CODES),
-            "DCI codes": set(dci_envelope.ERROR_CODES + dci_envelope.HEADER_REASON_CODES + dci_envelope.ITEM_REASON_CODES),
+            "DCI codes": set(
+                dci_envelope.ERROR_CODES + dci_envelope.HEADER_REASON_CODES + dci_envelope.ITEM_REASON_CODES
+            ),
         }
         documented = self.documented()
         for kind, codes in constants.items():
@@ -41,9 +43,7 @@ class TestErrorCatalogue(TransactionCase):
         spec = yaml.safe_load((ROOT / "g2p_dci_search" / "spec" / "social_api_v1.0.0.yaml").read_text())
         schemas = spec["components"]["schemas"]
         self.assertLessEqual(set(dci_envelope.ERROR_CODES), set(schemas["Error"]["properties"]["code"]["enum"]))
-        self.assertLessEqual(
-            set(dci_envelope.HEADER_REASON_CODES), set(schemas["MsgHeaderStatusReasonCode"]["enum"])
-        )
+        self.assertLessEqual(set(dci_envelope.HEADER_REASON_CODES), set(schemas["MsgHeaderStatusReasonCode"]["enum"]))
         item_enums = set()
         for name, schema in schemas.items():
             if name.endswith("StatusReasonCode") and "enum" in schema:

@@ -213,7 +213,8 @@ class TestIngestFuzzAndFaults(IngestCase):
             response = self.post(body)
         header = response.json()["response_header"]
         self.assertEqual(
-            (header["response_status"], header["error_code"], header["correlation_id"]), ("ERROR", "INTERNAL_ERROR", None)
+            (header["response_status"], header["error_code"], header["correlation_id"]),
+            ("ERROR", "INTERNAL_ERROR", None),
         )
         self.assertFalse(self.received_count())
         self.patch(Raw, "create", original_create)

@@ -55,9 +55,7 @@ class TestOpenApiDocs(G2PApiCase):
                 operation = item[method]
                 headers = {p["name"].lower() for p in operation["parameters"] if p["in"] == "header"}
                 self.assertIn("if-match", headers, f"{method} {resource}")
-                codes = {
-                    status: self._example(operation["responses"][status])["code"] for status in ("412", "428")
-                }
+                codes = {status: self._example(operation["responses"][status])["code"] for status in ("412", "428")}
                 self.assertEqual(codes, {"412": "precondition_failed", "428": "precondition_required"})
             self.assertIn("X-Reason", [p["name"] for p in item["delete"]["parameters"]])
             self.assertIn("include_archived", [p["name"] for p in paths[f"/{resource}"]["get"]["parameters"]])
