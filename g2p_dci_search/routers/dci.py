@@ -16,6 +16,11 @@ from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
+ERRORS[403] = {
+    "model": HttpErrorResponse,
+    "description": "err.request.forbidden (scope); on the synchronous routes also a message that cannot be trusted: "
+    "err.sender_id.invalid, err.signature.missing, err.signature.invalid",
+}
 # over the sender's rate limit: the spec's ERR acknowledgement, as every HTTP-level DCI error
 ERRORS[429] = rate_limited_response(
     HttpErrorResponse,

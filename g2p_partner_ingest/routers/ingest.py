@@ -235,8 +235,9 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses={**ERROR_RESPONSES, 429: RATE_LIMITED},
-    summary="Status of every item of one ingest call (Bearer token of the sending client)",
+    responses=ERROR_RESPONSES,
+    summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem "
+    "details",
 )
 def ingest_status(
     correlation_id: UuidPath,

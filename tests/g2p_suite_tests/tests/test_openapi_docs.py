@@ -65,6 +65,8 @@ class TestOpenApiDocs(G2PApiCase):
         examples = self._assert_rate_limited(spec, "ingest")
         header = examples[("post", "/ingest_data")]["response_header"]
         self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "RATE_LIMITED"))
+        # ingest_status is a REST-like read: its errors, 429 included, are problem details
+        self.assertEqual(examples[("get", "/ingest_status/{correlation_id}")]["code"], "rate_limited")
         dry_run = {p["name"]: p for p in spec["paths"]["/ingest_data"]["post"]["parameters"]}["dry_run"]
         self.assertIn("description", dry_run)
         self.assertIn("DryRunPayload", spec["components"]["schemas"])
