@@ -236,8 +236,7 @@ def ingest_data(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
     responses=ERROR_RESPONSES,
-    summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem "
-    "details",
+    summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem details",
 )
 def ingest_status(
     correlation_id: UuidPath,
