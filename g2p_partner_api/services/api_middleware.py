@@ -1,7 +1,7 @@
-"""One ASGI middleware for every app of the suite: transaction safety, error envelope, audit.
+"""One ASGI middleware for every app of the suite: transaction safety, error shape, audit.
 
 OCA ``fastapi`` lets exceptions bubble up to Odoo so the request's transaction is rolled
-back. Each app needs its own error *shape* (REST envelope, G2P ingest envelope, DCI
+back. Each app needs its own error *shape* (REST problem details, G2P ingest envelope, DCI
 envelope), so this middleware runs the app inside a savepoint: on any exception the
 savepoint is rolled back (nothing half-written survives), the app's renderer turns the
 exception into the protocol's body, and the audit row is written after either outcome.
