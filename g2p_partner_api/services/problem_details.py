@@ -138,6 +138,29 @@ LOCATION_MEMBERS = {
 }
 
 
+def document_problem_media_type(app, answers_problems):
+    """The OpenAPI document of ``app`` shows the error responses (4xx, 5xx) of the paths ``answers_problems(path)``
+    selects under ``application/problem+json``, the media type they are served with."""
+    generate = app.openapi
+
+    def openapi():
+        if not app.openapi_schema:
+            schema = generate()
+            for path, operations in schema.get("paths", {}).items():
+                if not answers_problems(path):
+                    continue
+                for operation in operations.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content") or {}
+                        if status[:1] in "45" and "application/json" in content:
+                            content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return app
+
+
 def problem_type(code):
     return PROBLEM_TYPE_BASE + code
 

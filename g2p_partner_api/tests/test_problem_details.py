@@ -152,6 +152,16 @@ class TestProblemDetails(G2PApiCase):
             )
             self.assertEqual(token.status_code, 200, token.text)
 
+    def test_openapi_documents_errors_as_problem_details(self):
+        with self._api() as api:
+            paths = api.get("/api/v2/openapi.json").json()["paths"]
+        for status in ("404", "409", "422", "429"):
+            content = paths["/Individual"]["post" if status == "409" else "get"]["responses"].get(status, {})
+            if status == "404":
+                content = paths["/Individual/{uuid}"]["get"]["responses"][status]
+            self.assertEqual(set(content["content"]), {"application/problem+json"}, status)
+        self.assertEqual(set(paths["/Individual"]["get"]["responses"]["200"]["content"]), {"application/json"})
+
     def test_405_allows_every_method_of_the_resource(self):
         with self._api() as api:
             response = api.post(f"/api/v2/Individual/{self.person.uuid}", json={}, headers=self.headers)

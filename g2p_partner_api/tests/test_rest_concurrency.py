@@ -215,5 +215,5 @@ class TestRestConcurrency(G2PApiCase):
             self.assertTrue({"412", "428"} <= set(operation["responses"]), f"{method} {path}")
         delete = paths["/api/v2/Individual/{uuid}"]["delete"]
         self.assertIn("X-Reason", [p["name"] for p in delete["parameters"]])
-        self.assertEqual(delete["responses"]["410"]["content"]["application/json"]["example"]["code"], "gone")
+        self.assertEqual(delete["responses"]["410"]["content"]["application/problem+json"]["example"]["code"], "gone")
         self.assertIn("include_archived", [p["name"] for p in paths["/api/v2/Group"]["get"]["parameters"]])

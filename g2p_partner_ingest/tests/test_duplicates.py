@@ -227,7 +227,7 @@ class TestPossibleDuplicates(IngestCase):
             docs = api.get("/api/v2/openapi.json").json()
         post = next(path for key, path in docs["paths"].items() if key.endswith("/Individual"))["post"]
         self.assertIn("check_duplicates", [p["name"] for p in post["parameters"]])
-        self.assertIn("possible_duplicate", post["responses"]["409"]["content"]["application/json"]["examples"])
+        self.assertIn("possible_duplicate", post["responses"]["409"]["content"]["application/problem+json"]["examples"])
 
     def test_one_candidate_search_is_an_index_lookup(self):
         cr = self.env.cr

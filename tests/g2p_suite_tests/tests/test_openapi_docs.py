@@ -23,7 +23,9 @@ class TestOpenApiDocs(G2PApiCase):
                 yield path, method, operation
 
     def _example(self, response):
-        return response["content"]["application/json"]["example"]
+        """The example of an answer, whatever its media type (problem details: application/problem+json)."""
+        (content,) = response["content"].values()
+        return content["example"]
 
     def _assert_rate_limited(self, spec, label):
         """Every call that counts against a client's limit documents its 429 with headers and an example;
