@@ -14,6 +14,7 @@ from .models.g2p_source_mixin import Provenance
 from .schemas.common import ArchiveRequest, ReasonHeader
 from .services import registry_service
 from .services.api_errors import ApiError, RateLimited, unauthorized
+from .services.problem_details import header_error
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
 
@@ -105,7 +106,7 @@ def if_match(
             428,
             "precondition_required",
             "This client must send If-Match with the ETag of its last read of the resource.",
-            details=[{"field": "If-Match", "message": "required for this client", "type": "missing"}],
+            errors=[header_error("If-Match", "required", "required for this client")],
         )
     return if_match
 

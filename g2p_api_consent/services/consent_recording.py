@@ -14,6 +14,7 @@ from datetime import timedelta
 from odoo import fields
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.problem_details import body_error
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids, resolve_code
 
 from ..models.g2p_consent import PURPOSE_VOCABULARY
@@ -24,13 +25,8 @@ RECIPIENT_FORBIDDEN = "consent_recipient_forbidden"
 SCOPE_FORBIDDEN = "consent_scope_forbidden"
 
 
-def invalid(field, message):
-    return ApiError(
-        422,
-        "validation_error",
-        f"{field}: {message}",
-        details=[{"field": field, "message": message, "type": "value_error"}],
-    )
+def invalid(field, message, code="invalid_value"):
+    return ApiError(422, "validation_error", f"{field}: {message}", errors=[body_error(field, code, message)])
 
 
 def max_backdate_days(env):
@@ -46,10 +42,12 @@ def check_dates(env, client, given_date, expiry_date):
     today = fields.Date.context_today(client)
     given = given_date or today
     if given > today:
-        raise invalid("given_date", "a consent cannot be given in the future")
+        raise invalid("given_date", "a consent cannot be given in the future", "out_of_range")
     days = max_backdate_days(env)
     if given < today - timedelta(days=days):
-        raise invalid("given_date", f"a consent recorded through the API was given at most {days} days ago")
+        raise invalid(
+            "given_date", f"a consent recorded through the API was given at most {days} days ago", "out_of_range"
+        )
     if expiry_date and expiry_date <= given:
         raise invalid("expiry_date", "must be after given_date")
 
@@ -72,7 +70,7 @@ def allowed_recipient(env, client, recipient_client_id):
             RECIPIENT_FORBIDDEN,
             "recipient: this client may not record consent for that partner system "
             "(an administrator lists the recipients it may record consent for).",
-            details=[{"field": "recipient", "message": "not an allowed recipient", "type": "forbidden"}],
+            errors=[body_error("recipient", "not_allowed", "not an allowed recipient")],
         )
     return recipient
 
@@ -82,7 +80,7 @@ def allowed_scopes(env, client, codes):
     scopes = env["g2p.api.scope"].sudo().search([("code", "in", codes)])
     unknown = set(codes) - set(scopes.mapped("code"))
     if unknown:
-        raise invalid("scopes", f"unknown scopes {sorted(unknown)}")
+        raise invalid("scopes", f"unknown scopes {sorted(unknown)}", "unknown_code")
     recordable = env["g2p.consent"]._recordable_scope_codes() & set(client.sudo().consent_scope_ids.mapped("code"))
     refused = sorted(set(codes) - recordable)
     if refused:
@@ -91,7 +89,7 @@ def allowed_scopes(env, client, codes):
             SCOPE_FORBIDDEN,
             f"scopes: this client may not record consent for {refused} "
             "(read scopes an administrator allowed on it only; never a write scope).",
-            details=[{"field": "scopes", "message": f"not recordable: {refused}", "type": "forbidden"}],
+            errors=[body_error("scopes", "not_allowed", f"not recordable: {refused}")],
         )
     return scopes
 
@@ -116,7 +114,7 @@ def readable_registrant(env, client, token_scopes, registrant_uuid, identifier):
     """The registrant, when ``client`` may read it with its token; unknown and unreadable answer alike."""
     partner, field = find_registrant(env, registrant_uuid, identifier)
     if not partner or not readable_uuids(client, token_scopes, partner, read_scope_of(partner)):
-        raise invalid(field, "unknown registrant")
+        raise invalid(field, "unknown registrant", "unknown_registrant")
     return partner
 
 

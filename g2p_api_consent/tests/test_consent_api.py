@@ -62,7 +62,7 @@ class TestConsentGate(G2PApiCase):
         self.assertEqual(self._read(self.with_consent).status_code, 200)
         refused = self._read(self.without)
         self.assertEqual(refused.status_code, 403)
-        self.assertEqual(refused.json()["error"]["code"], "consent_required")
+        self.assertEqual(refused.json()["code"], "consent_required")
         self.assertNotIn("Silent", refused.text)
 
     def test_search_omits_unconsented_and_counts_right(self):
@@ -162,15 +162,13 @@ class TestConsentGate(G2PApiCase):
                 json=dict(body, purpose={"system": "urn:g2p:vocab:consent-purpose", "code": "marketing"}),
                 headers=self._auth(self.client, self.secret),
             )
-            self.assertEqual(
-                (bad_purpose.status_code, bad_purpose.json()["error"]["details"][0]["field"]), (422, "purpose.code")
-            )
+            self.assertEqual((bad_purpose.status_code, self.problem_locations(bad_purpose)[0]), (422, "/purpose/code"))
             unknown = api.post(
                 "/api/v2/Consent",
                 json=dict(body, registrant="00000000-0000-0000-0000-00000000dead"),
                 headers=self._auth(self.client, self.secret),
             )
-            self.assertEqual((unknown.status_code, unknown.json()["error"]["details"][0]["field"]), (422, "registrant"))
+            self.assertEqual((unknown.status_code, self.problem_locations(unknown)[0]), (422, "/registrant"))
 
     def test_client_cannot_record_a_consent_that_widens_its_own_access(self):
         before = self.env["g2p.consent"].search_count([])
@@ -183,7 +181,7 @@ class TestConsentGate(G2PApiCase):
         with self._api() as api:
             for body, status, code in attacks:
                 response = api.post("/api/v2/Consent", json=body, headers=self._auth(self.client, self.secret))
-                self.assertEqual((response.status_code, response.json()["error"]["code"]), (status, code), body)
+                self.assertEqual((response.status_code, response.json()["code"]), (status, code), body)
         self.assertEqual(self.env["g2p.consent"].search_count([]), before, "nothing recorded")
         self.assertEqual(self._read(self.without).status_code, 403)
         self.assertEqual(self._search()["total"], 1)
@@ -204,9 +202,7 @@ class TestConsentGate(G2PApiCase):
                     registrant=None, registrant_identifier={"system": national.namespace_uri, "value": "08150815"}
                 ),
             )
-            self.assertEqual(
-                (mixed.status_code, mixed.json()["error"]["details"][0]["field"]), (422, "registrant_identifier")
-            )
+            self.assertEqual((mixed.status_code, self.problem_locations(mixed)[0]), (422, "/registrant_identifier"))
             self.assertEqual(self.env["g2p.consent"].search_count([]), before)
             right = api.post(
                 "/api/v2/Consent",
@@ -470,9 +466,9 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
                     headers=self._headers(),
                     json={"program": program.uuid, "registrant": registrant},
                 )
-                body = response.json()["error"]
+                body = response.json()
                 answers.append(
-                    (response.status_code, body["code"], body["details"], body["message"].replace(registrant, "…"))
+                    (response.status_code, body["code"], body["errors"], body["detail"].replace(registrant, "…"))
                 )
             allowed = api.post(
                 "/api/v2/ProgramMembership",
@@ -522,8 +518,8 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
                         "members": [{"individual": self.seen.uuid}, {"individual": uuid}],
                     },
                 )
-                error = response.json()["error"]
-                answers.append((response.status_code, error["details"], error["message"].replace(uuid, "…")))
+                error = response.json()
+                answers.append((response.status_code, error["errors"], error["detail"].replace(uuid, "…")))
         self.assertEqual(answers[0][0], 422)
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[0], answers[2], "no consent and unknown answer alike")

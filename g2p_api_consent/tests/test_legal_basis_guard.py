@@ -63,7 +63,7 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(self._state(), before, "nothing changed")
         response = self._read_person()
         self.assertEqual(response.status_code, 403, response.text)
-        self.assertEqual(response.json()["error"]["code"], "consent_required")
+        self.assertEqual(response.json()["code"], "consent_required")
 
     def test_api_manager_cannot_reword_a_basis_an_administrator_set(self):
         self.client.write({"legal_basis_enabled": True, "legal_basis": BASIS})

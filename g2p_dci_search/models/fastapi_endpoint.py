@@ -11,7 +11,7 @@ from odoo.addons.g2p_partner_api.services.request_limits import body_limit
 
 from ..routers.dci import router as dci_router
 from ..routers.dci_async import router as dci_async_router
-from ..services.dci_envelope import http_error
+from ..services.dci_envelope import ERROR_CODES, http_error
 
 _logger = logging.getLogger(__name__)
 APP = "g2p_dci_search"
@@ -40,12 +40,9 @@ def render_dci_error(exc, state):
         details = "; ".join(_located(e) for e in exc.errors())
         status, code, message = 400, "err.request.bad", f"The envelope does not follow the DCI schema: {details}"
     elif isinstance(exc, ApiError):
-        status, code, message, headers = (
-            exc.status,
-            HTTP_CODES.get(exc.status, "err.request.bad"),
-            exc.message,
-            exc.headers,
-        )
+        # a code of the spec's Error enum as is (sender, signature), else the one of the HTTP status
+        code = exc.code if exc.code in ERROR_CODES else HTTP_CODES.get(exc.status, "err.request.bad")
+        status, message, headers = exc.status, exc.message, exc.headers
     elif isinstance(exc, HTTPException):
         status, headers = exc.status_code, exc.headers or {}
         code = HTTP_CODES.get(status, "err.request.bad" if status < 500 else "err.service.unavailable")

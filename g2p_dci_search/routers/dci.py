@@ -16,6 +16,11 @@ from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
+ERRORS[403] = {
+    "model": HttpErrorResponse,
+    "description": "err.request.forbidden (scope); on the synchronous routes also a message that cannot be trusted: "
+    "err.sender_id.invalid, err.signature.missing, err.signature.invalid",
+}
 # over the sender's rate limit: the spec's ERR acknowledgement, as every HTTP-level DCI error
 ERRORS[429] = rate_limited_response(
     HttpErrorResponse,
@@ -91,8 +96,9 @@ def sync_search(
     registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "search", len(body.message.search_request))
     if problem:
+        dci_checks.refuse_untrusted(problem)
         request.state.audit_outcome = "failure"
-        request.state.audit_error_code = dci_checks.error_code(problem)
+        request.state.audit_error_code = problem[0]
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
     rejected = dci_checks.item_rejections(client, "search", items)
@@ -141,8 +147,9 @@ def sync_txn_status(
     registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "txn-status", 1)
     if problem:
+        dci_checks.refuse_untrusted(problem)
         request.state.audit_outcome = "failure"
-        request.state.audit_error_code = dci_checks.error_code(problem)
+        request.state.audit_error_code = problem[0]
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
     correlation_id = str(uuid.uuid4())
     request.state.correlation_id = correlation_id

@@ -43,8 +43,8 @@ def _accept(request, env, client, body, action, item_count, callback_path, callb
     correlation_id = str(uuid.uuid4())
     request.state.correlation_id = correlation_id
     problem = dci_checks.envelope_problem(client, body, action, item_count)
-    if problem and problem[0] is None:
-        code, _sep, message = problem[1].partition(": ")
+    if problem and dci_checks.is_untrusted(problem):
+        code, message = problem
         return _failed(request, code, dci_envelope.ack(correlation_id, "ERR", code, message)), None
     try:
         url = dci_callbacks.callback_url(client, body.header.sender_uri, callback_path)

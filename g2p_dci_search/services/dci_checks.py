@@ -1,13 +1,16 @@
 """Checks every DCI request envelope passes before its message is looked at."""
 
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+
 from . import dci_envelope, dci_signature, dci_spec
 
 
 def envelope_problem(client, body, action, item_count):
-    """(reason_code, message) when the envelope itself is unacceptable, else None.
+    """(code, message) when the envelope itself is unacceptable, else None.
 
-    reason_code is one of the spec's ``rjct.*`` header codes, or None for a sender or
-    signature failure, whose message starts with the spec's ``err.*`` code.
+    code is one of the spec's header reason codes (``rjct.*``, ``MsgHeaderStatusReasonCode``), or for
+    a message that cannot be trusted (sender, signature) one of its ``err.*`` codes (``Error``):
+    see ``is_untrusted``. The message is the human text alone.
     """
     header = body.header
     if header.action != action:
@@ -17,15 +20,15 @@ def envelope_problem(client, body, action, item_count):
     if header.is_msg_encrypted:
         return "rjct.action.not_supported", "encrypted messages are not supported"
     if client.dci_sender_id != header.sender_id:
-        return None, f"err.sender_id.invalid: sender {header.sender_id!r} is not the authenticated client"
+        return "err.sender_id.invalid", f"sender {header.sender_id!r} is not the authenticated client"
     if client.dci_verify_signature:
         if not body.signature or not client.public_key:
-            return None, "err.signature.missing: the envelope must be signed with the client's registered key"
+            return "err.signature.missing", "the envelope must be signed with the client's registered key"
         signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
         try:
             dci_signature.verify(body.signature, signed, client.public_key, header.sender_id)
         except dci_signature.SignatureInvalid as exc:
-            return None, f"err.signature.invalid: {exc}"
+            return "err.signature.invalid", str(exc)
     if header.total_count != item_count:
         return "rjct.total_count.invalid", "total_count must equal the number of request items"
     Transaction = client.env["g2p.dci.transaction"].sudo()
@@ -34,9 +37,16 @@ def envelope_problem(client, body, action, item_count):
     return None
 
 
-def error_code(problem):
-    """The audit/ack error code of a problem: its rjct code, or the err.* code its message starts with."""
-    return problem[0] or problem[1].split(":")[0]
+def is_untrusted(problem):
+    """A problem of the sender or the signature: answered as an error (``err.*``), never as an ``rjct`` envelope."""
+    return problem[0].startswith("err.")
+
+
+def refuse_untrusted(problem):
+    """A synchronous call whose message cannot be trusted: HTTP 403 with the spec's error body (the
+    header reason codes of an ``rjct`` answer have none for a sender or a signature)."""
+    if is_untrusted(problem):
+        raise ApiError(403, problem[0], problem[1])
 
 
 def duplicate_references(client, items):

@@ -3,6 +3,42 @@
 import uuid
 from datetime import UTC, datetime
 
+# codes of the spec's ``Error`` the registry answers (HTTP errors, ERR acknowledgements)
+ERROR_CODES = (
+    "err.request.bad",
+    "err.request.unauthorized",
+    "err.request.forbidden",
+    "err.request.not_found",
+    "err.request.timeout",
+    "err.request.too_many_requests",
+    "err.sender_id.invalid",
+    "err.sender_uri.invalid",
+    "err.signature.missing",
+    "err.signature.invalid",
+    "err.service.unavailable",
+)
+# status_reason_code of the registry's rjct answers: header (MsgHeaderStatusReasonCode) and items
+HEADER_REASON_CODES = (
+    "rjct.action.invalid",
+    "rjct.action.not_supported",
+    "rjct.message_id.duplicate",
+    "rjct.message_ts.invalid",
+    "rjct.total_count.invalid",
+)
+ITEM_REASON_CODES = (
+    "rjct.reference_id.invalid",
+    "rjct.reference_id.duplicate",
+    "rjct.timestamp.invalid",
+    "rjct.search_criteria.invalid",
+    "rjct.sort.invalid",
+    "rjct.pagination.invalid",
+    "rjct.notify_types.invalid",
+    "rjct.notify_details.invalid",
+    "rjct.event.already_subscribed",
+    "rjct.subscription_code.invalid",
+    "rjct.event.already_unsubscribed",
+)
+
 
 def registry_id(env):
     """The registry's own DCI id (sender_id of everything it sends)."""

@@ -184,6 +184,17 @@ class DciCase(G2PApiCase):
             ]
         )
 
+    def assert_untrusted(self, response, code):
+        """A message whose sender or signature cannot be trusted: HTTP 403 with the spec's error body
+        (``HttpErrorResponse`` and ERR acknowledgement) carrying the spec's ``err.*`` code, nothing recorded."""
+        self.assertEqual(response.status_code, 403, response.text)
+        body = response.json()
+        spec_validator(HTTP_ERROR_SCHEMA).validate(body)
+        spec_validator(ACK_SCHEMA).validate(body)
+        self.assertEqual((body["errors"][0]["code"], body["message"]["error"]["code"]), (code, code))
+        self.assertFalse(body["message"]["error"]["message"].startswith("err."), "the message is the human text")
+        return body
+
     def search(self, envelope, validate=True, client=None, secret=None):
         if validate:
             self.request_validator.validate(envelope)

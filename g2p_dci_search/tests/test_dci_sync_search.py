@@ -4,6 +4,7 @@ import jwt
 
 from odoo.tests import tagged
 
+from ..services.dci_envelope import HEADER_REASON_CODES
 from .common import TXN_REQUEST_SCHEMA, TXN_RESPONSE_SCHEMA, DciCase, now, private_key, public_pem, spec_validator
 
 
@@ -213,30 +214,39 @@ class TestDciSyncSearch(DciCase):
         self.assertEqual(self._audit_rows(resource="/dci/registry/sync/search").outcome, "failure")
 
     def _assert_envelope_rejected(self, envelope, message_start, **kwargs):
+        """An envelope the spec rejects: rjct with the spec's header reason code, the human text apart."""
         response = self.search(envelope, validate=False, **kwargs)
         self.assertEqual(response.status_code, 200, response.text)
         body = response.json()
         self.response_validator.validate(body)
         self.assertEqual((body["header"]["status"], body["message"]["search_response"]), ("rjct", []))
+        self.assertIn(body["header"]["status_reason_code"], HEADER_REASON_CODES, body["header"])
         self.assertTrue(body["header"]["status_reason_message"].startswith(message_start), body["header"])
         latest = self._audit_rows(resource="/dci/registry/sync/search")[0]
-        self.assertEqual(latest.outcome, "failure")
+        self.assertEqual((latest.outcome, latest.error_code), ("failure", body["header"]["status_reason_code"]))
         return body
+
+    def _assert_untrusted(self, envelope, code):
+        count = self.env["g2p.dci.transaction"].search_count([])
+        self.assert_untrusted(self.search(envelope, validate=False), code)
+        latest = self._audit_rows(resource="/dci/registry/sync/search")[0]
+        self.assertEqual((latest.outcome, latest.status_code, latest.error_code), ("failure", 403, code))
+        self.assertEqual(self.env["g2p.dci.transaction"].search_count([]), count, "nothing recorded")
 
     def test_signature_attacks(self):
         items = [self.item("expression", {"family_name": "Qwertyson"})]
-        self._assert_envelope_rejected(self.envelope(items, key=private_key("ec")), "err.signature.invalid")
+        self._assert_untrusted(self.envelope(items, key=private_key("ec")), "err.signature.invalid")
         tampered = self.envelope(items)
         tampered["message"]["search_request"][0]["search_criteria"]["query"] = {"family_name": "Someone else"}
-        self._assert_envelope_rejected(tampered, "err.signature.invalid")
+        self._assert_untrusted(tampered, "err.signature.invalid")
         unsigned = self.envelope(items)
         unsigned["signature"] = jwt.encode(
             {"header": unsigned["header"], "message": unsigned["message"]}, None, algorithm="none"
         )
-        self._assert_envelope_rejected(unsigned, "err.signature.invalid")
+        self._assert_untrusted(unsigned, "err.signature.invalid")
         missing = self.envelope(items)
         del missing["signature"]
-        self._assert_envelope_rejected(missing, "err.signature.missing")
+        self._assert_untrusted(missing, "err.signature.missing")
 
     def test_rsa_signatures_and_opt_out(self):
         rsa_key = private_key("rsa")
@@ -250,13 +260,13 @@ class TestDciSyncSearch(DciCase):
         )
         unsigned = self.envelope(items(), key=rsa_key, algorithm="RS256")
         unsigned["signature"] = None
-        self._assert_envelope_rejected(unsigned, "err.signature.missing")
+        self._assert_untrusted(unsigned, "err.signature.missing")
         self.client.dci_verify_signature = False
         self.assertEqual(self.search(unsigned, validate=False).json()["header"]["status"], "succ")
 
     def test_unknown_sender_and_bad_header(self):
         items = [self.item("expression", {"family_name": "Qwertyson"})]
-        self._assert_envelope_rejected(self.envelope(items, sender="someone.else"), "err.sender_id.invalid")
+        self._assert_untrusted(self.envelope(items, sender="someone.else"), "err.sender_id.invalid")
         body = self._assert_envelope_rejected(self.envelope(items, message_ts="yesterday"), "message_ts")
         self.assertEqual(body["header"]["status_reason_code"], "rjct.message_ts.invalid")
         body = self._assert_envelope_rejected(self.envelope(items, action="subscribe"), "action")

@@ -1,11 +1,14 @@
+from fastapi import Depends
 from starlette.middleware import Middleware
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
-from ..services.api_errors import render_rest_error
+from ..services.api_errors import TOKEN_ROUTE, render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.problem_details import document_problem_media_type
+from ..services.query_parameters import refuse_unknown_query_parameters
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -62,17 +65,26 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env, path) -> int}.
+        optional "max_body_bytes": fn(env, path) -> int, optional "answers_problems": fn(path) -> bool (the
+        routes whose errors are problem details, documented as application/problem+json)}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
                 "routers": list(REST_ROUTERS),
                 "render_error": render_rest_error,
                 "max_body_bytes": rest_max_body_bytes,
+                "answers_problems": lambda path: not path.endswith(TOKEN_ROUTE),
                 "version": "2.0",
                 "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
             }
         }
+
+    def _get_app(self):
+        app = super()._get_app()
+        spec = self._g2p_apps().get(self.app)
+        if spec and spec.get("answers_problems"):
+            document_problem_media_type(app, spec["answers_problems"])
+        return app
 
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
@@ -108,4 +120,6 @@ class FastapiEndpoint(models.Model):
         spec = self._g2p_apps().get(self.app)
         if spec:
             params.update(version=spec["version"], summary=spec["summary"])
+        if self.app == APP:
+            params["dependencies"] = [*params.get("dependencies", ()), Depends(refuse_unknown_query_parameters)]
         return params

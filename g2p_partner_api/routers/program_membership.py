@@ -14,6 +14,7 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
+from ..services.problem_details import body_error
 from ..services.resource_version import check_if_match, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
@@ -107,8 +108,9 @@ def create_membership(
             422,
             "validation_error",
             f"registrant: unknown registrant {body.registrant}.",
-            details=[{"field": "registrant", "message": "unknown registrant", "type": "value_error"}],
+            errors=[body_error("registrant", "unknown_registrant", "unknown registrant")],
         )
+    registry.check_target_type(program, partner)
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()

@@ -7,6 +7,7 @@ from fastapi import Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..services import problem_details
 from ..services.orm_prefetch import prefetch_paths, root_fields
 
 T = TypeVar("T")
@@ -25,27 +26,44 @@ class PingResponse(BaseModel):
     status: str = Field(examples=["ok"])
 
 
-class ErrorDetail(BaseModel):
-    field: str = ""
+class ProblemError(BaseModel):
+    """One problem of the request: where (one of pointer, parameter, header), what (code), in words."""
+
+    pointer: str | None = Field(None, description="RFC 6901 JSON pointer into the body", examples=["/birthdate"])
+    parameter: str | None = Field(None, description="query or path parameter", examples=["_count"])
+    header: str | None = Field(None, description="request header", examples=["If-Match"])
+    code: str = Field(description="one of the field codes of docs/errors.md", examples=["out_of_range"])
     message: str
-    type: str = ""
 
 
-class ErrorInfo(BaseModel):
-    code: str = Field(examples=["not_found"])
-    message: str
-    details: list[ErrorDetail] = []
+class ErrorBody(BaseModel):
+    """Every error of the REST API (and of ingest_status): RFC 9457 problem details, served as
+    application/problem+json. The codes are listed in docs/errors.md."""
+
+    type: str = Field(
+        description="URI of the problem type: urn:g2p:problem:<code>", examples=["urn:g2p:problem:not_found"]
+    )
+    title: str = Field(examples=["No such resource"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 not found."])
+    instance: str = Field(
+        description="the request path", examples=["/api/v2/Individual/1b4e28ba-2fa1-11d2-883f-0016d3cca427"]
+    )
+    code: str = Field(description="machine code of the problem (the end of type)", examples=["not_found"])
+    errors: list[ProblemError] = Field(
+        [], description="every problem of the body, parameters or headers, each at its JSON pointer"
+    )
     candidates: list[str] | None = Field(
         None,
         description="409 duplicate / possible_duplicate of a new registrant: uuids of the registrants it may "
         "duplicate, only those the client may read (read scope in the token and the registrant's consent)",
     )
+    archived_at: str | None = Field(None, description="410 gone: when the registrant was archived (UTC)")
 
 
-class ErrorBody(BaseModel):
-    """Every error of the REST API has this shape."""
-
-    error: ErrorInfo
+def problem_example(status, code, detail, instance="/api/v2/Individual", errors=(), **extra):
+    """An example problem details body for the OpenAPI documents."""
+    return problem_details.body(status, code, detail, instance, errors, extra)
 
 
 RATE_LIMIT_HEADERS = {
@@ -86,9 +104,7 @@ ERROR_RESPONSES = {
         (422, "Invalid body or query: unknown code, identifier system or field"),
     )
 }
-ERROR_RESPONSES[429] = rate_limited_response(
-    ErrorBody, {"error": {"code": "rate_limited", "message": RATE_LIMITED_MESSAGE, "details": []}}
-)
+ERROR_RESPONSES[429] = rate_limited_response(ErrorBody, problem_example(429, "rate_limited", RATE_LIMITED_MESSAGE))
 
 
 ETAG_EXAMPLE = '"9b2f6c0e4a1d8e37c5b0a2f4d6e8c1a3"'
@@ -101,20 +117,19 @@ ETAG_HEADERS = {
 }
 
 
-def _error_response(description, code, message, details=()):
-    example = {"error": {"code": code, "message": message, "details": list(details)}}
+def _error_response(description, example):
     return {"model": ErrorBody, "description": description, "content": {"application/json": {"example": example}}}
 
 
-def error_response(description, examples):
-    """An OpenAPI response with several named examples: {name: (code, message, more members of the error)}."""
+def error_response(description, examples, status=409):
+    """An OpenAPI response with several named examples: {name: (code, message, extension members)}."""
     return {
         "model": ErrorBody,
         "description": description,
         "content": {
             "application/json": {
                 "examples": {
-                    name: {"value": {"error": dict({"code": code, "message": message, "details": []}, **extra)}}
+                    name: {"value": problem_example(status, code, message, **extra)}
                     for name, (code, message, extra) in examples.items()
                 }
             }
@@ -122,24 +137,37 @@ def error_response(description, examples):
     }
 
 
+REGISTRANT_EXAMPLE = "/api/v2/Individual/1b4e28ba-2fa1-11d2-883f-0016d3cca427"
 GONE_RESPONSE = _error_response(
     "Archived: the registrant was archived (DELETE) on the date given",
-    "gone",
-    "Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 was archived on 2025-03-01T09:30:00Z.",
-    [{"field": "archived_at", "message": "2025-03-01T09:30:00Z", "type": "archived"}],
+    problem_example(
+        410,
+        "gone",
+        "Individual 1b4e28ba-2fa1-11d2-883f-0016d3cca427 was archived on 2025-03-01T09:30:00Z.",
+        REGISTRANT_EXAMPLE,
+        archived_at="2025-03-01T09:30:00Z",
+    ),
 )
 PRECONDITION_RESPONSES = {
     412: _error_response(
         "If-Match does not name the current version: read the resource again",
-        "precondition_failed",
-        f"The resource changed since it was read: its current ETag is {ETAG_EXAMPLE}.",
-        [{"field": "If-Match", "message": ETAG_EXAMPLE, "type": "etag_mismatch"}],
+        problem_example(
+            412,
+            "precondition_failed",
+            f"The resource changed since it was read: its current ETag is {ETAG_EXAMPLE}.",
+            REGISTRANT_EXAMPLE,
+            [problem_details.header_error("If-Match", "etag_mismatch", ETAG_EXAMPLE)],
+        ),
     ),
     428: _error_response(
         "This client must send If-Match on writes",
-        "precondition_required",
-        "This client must send If-Match with the ETag of its last read of the resource.",
-        [{"field": "If-Match", "message": "required for this client", "type": "missing"}],
+        problem_example(
+            428,
+            "precondition_required",
+            "This client must send If-Match with the ETag of its last read of the resource.",
+            REGISTRANT_EXAMPLE,
+            [problem_details.header_error("If-Match", "required", "required for this client")],
+        ),
     ),
 }
 

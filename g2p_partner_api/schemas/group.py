@@ -15,6 +15,7 @@ from .common import (
     WireModel,
     archive_values,
 )
+from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
 
 class GroupMember(StrictExtendableBaseModel):
@@ -89,7 +90,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
 
 class GroupMemberWrite(WireModel):
     individual: str = Field(description="uuid of an existing individual")
-    kinds: list[Coding] = []
+    kinds: list[MembershipKind] = []
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
 
@@ -98,13 +99,13 @@ class GroupWrite(WireModel):
     """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list."""
 
     name: NotBlankText = Field(min_length=1, max_length=256)
-    identifiers: list[Identifier] = Field(default=[], max_length=20)
-    address: Address | None = None
+    identifiers: KnownIdentifiers = Field(default=[], max_length=20)
+    address: KnownAddress | None = None
     members: list[GroupMemberWrite] = Field(default=[], max_length=100)
 
 
 class GroupPatch(WireModel):
     name: NotBlankText | None = Field(default=None, min_length=1, max_length=256)
-    identifiers: list[Identifier] | None = Field(default=None, max_length=20)
-    address: Address | None = None
+    identifiers: KnownIdentifiers | None = Field(default=None, max_length=20)
+    address: KnownAddress | None = None
     members: list[GroupMemberWrite] | None = Field(default=None, max_length=100)

@@ -8,13 +8,13 @@ from .common import (
     Address,
     Coding,
     Identifier,
-    IsoDate,
     NotBlankText,
     Provenance,
     RegistrantWire,
     WireModel,
     archive_values,
 )
+from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
 
 
 class GroupRef(StrictExtendableBaseModel):
@@ -107,10 +107,10 @@ class IndividualWrite(WireModel):
     given_name: NotBlankText = Field(min_length=1, max_length=128)
     family_name: NotBlankText | None = Field(default=None, max_length=128)
     addl_name: NotBlankText | None = Field(default=None, max_length=128)
-    birthdate: IsoDate | None = None
-    gender: Coding | None = None
-    identifiers: list[Identifier] = Field(default=[], max_length=20)
-    address: Address | None = None
+    birthdate: BirthDate | None = None
+    gender: GenderCode | None = None
+    identifiers: KnownIdentifiers = Field(default=[], max_length=20)
+    address: KnownAddress | None = None
 
 
 class IndividualPatch(WireModel):
@@ -119,7 +119,7 @@ class IndividualPatch(WireModel):
     given_name: NotBlankText | None = Field(default=None, min_length=1, max_length=128)
     family_name: NotBlankText | None = Field(default=None, max_length=128)
     addl_name: NotBlankText | None = Field(default=None, max_length=128)
-    birthdate: IsoDate | None = None
-    gender: Coding | None = None
-    identifiers: list[Identifier] | None = Field(default=None, max_length=20)
-    address: Address | None = None
+    birthdate: BirthDate | None = None
+    gender: GenderCode | None = None
+    identifiers: KnownIdentifiers | None = Field(default=None, max_length=20)
+    address: KnownAddress | None = None

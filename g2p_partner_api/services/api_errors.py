@@ -1,4 +1,6 @@
-"""The REST error envelope, built in one place: {"error": {"code", "message", "details"}}."""
+"""Errors of the REST app, answered in one place as RFC 9457 problem details (see ``problem_details``).
+
+The token route alone answers RFC 6749 §5.2 errors (``OAuthError``)."""
 
 import logging
 
@@ -8,37 +10,36 @@ from starlette.exceptions import HTTPException
 
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 
+from . import problem_details
+from .problem_details import HTTP_CODES, PROBLEM_CONTENT_TYPE
+
 _logger = logging.getLogger(__name__)
 
 TOKEN_ROUTE = "/oauth/token"
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    410: "gone",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    428: "precondition_required",
-    429: "too_many_requests",
-}
+# RFC 6749 §5.2 errors of the token route, RFC 6750 §3.1 errors of bearer tokens (WWW-Authenticate)
+OAUTH_ERRORS = (
+    "invalid_request",
+    "invalid_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "temporarily_unavailable",
+)
+BEARER_ERRORS = ("invalid_request", "invalid_token", "insufficient_scope")
 
 
 class ApiError(Exception):
-    """An error the API answers as is: HTTP status, machine code, message, details."""
+    """An error the API answers as is: HTTP status, machine code, message (the problem's ``detail``),
+    ``errors`` (entries made by ``problem_details.body_error`` and its siblings), headers."""
 
-    def __init__(self, status, code, message, details=None, headers=None, extra=None):
+    def __init__(self, status, code, message, errors=None, headers=None, extra=None, details=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
-        self.details = details or []
+        # ``details`` ([{"field", "message", "type"}]) is the shape before problem details: read as body errors
+        self.errors = (errors or []) + [problem_details.legacy_error(detail) for detail in details or ()]
         self.headers = headers or {}
-        self.extra = extra or {}  # more members of the error object (e.g. "candidates" of a 409)
+        self.extra = extra or {}  # extension members of the problem (e.g. "candidates" of a 409)
 
 
 class RegistrantAccessRefused(Exception):
@@ -101,57 +102,61 @@ def unauthorized(message="A valid bearer token is required.", error="invalid_tok
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
 
 
-def _validation_details(errors):
-    details = []
-    for err in errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
-        details.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
-    return details
+def _refused_input(exc):
+    """(status, code, message) of a body or parameters FastAPI refused."""
+    if all(error.get("type") == "json_invalid" for error in exc.errors()):
+        return 400, "malformed_json", "The body is not well-formed JSON."
+    count = len(exc.errors())
+    return 422, "validation_error", f"The request is not valid: {count} problem{'s' if count > 1 else ''}, see errors."
 
 
-def to_status_and_body(exc):
-    """(status, body, headers) for any exception raised while serving a REST call."""
-    if isinstance(exc, OAuthError):
-        body = {"error": exc.error, "error_description": exc.description}
-        return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
+def problem(exc, instance):
+    """(status, problem details body, headers) for any exception raised while serving a REST call."""
+    errors, extra, headers = [], {}, {}
     if isinstance(exc, ApiError):
-        status, code, message, details, headers = exc.status, exc.code, exc.message, exc.details, exc.headers
-    elif isinstance(exc, RequestValidationError):
-        status, code, message, headers = 422, "validation_error", "The request is not valid.", {}
-        details = _validation_details(exc.errors())
-    elif isinstance(exc, HTTPException):
-        status, code, headers, details = (
-            exc.status_code,
-            HTTP_CODES.get(exc.status_code, "error"),
-            exc.headers or {},
-            [],
+        status, code, message, errors, headers, extra = (
+            exc.status,
+            exc.code,
+            exc.message,
+            exc.errors,
+            exc.headers,
+            exc.extra,
         )
-        message = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
+    elif isinstance(exc, RequestValidationError):
+        status, code, message = _refused_input(exc)
+        errors = problem_details.validation_errors(exc.errors())
+    elif isinstance(exc, HTTPException):
+        status, headers = exc.status_code, exc.headers or {}
+        code = HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+        message = exc.detail if isinstance(exc.detail, str) else problem_details.title(code, status)
     elif isinstance(exc, RegistrantAccessRefused):
-        status, code, headers, details = 403, exc.code, {}, []
-        message = "The registrant has not consented to this access."
+        status, code, message = 403, exc.code, "The registrant has not consented to this access."
     elif isinstance(exc, DuplicateError):
-        status, code, message, details, headers = 409, "duplicate", exc.args[0], [], {}
+        status, code, message = 409, "duplicate", exc.args[0]
     elif isinstance(exc, ValidationError):
-        status, code, message, details, headers = 422, "validation_error", exc.args[0], [], {}
+        status, code, message = 422, "validation_error", exc.args[0]
     elif isinstance(exc, (AccessDenied, AccessError)):
-        status, code, message, details, headers = 403, "forbidden", "Access denied.", [], {}
+        status, code, message = 403, "forbidden", "Access denied."
     elif isinstance(exc, MissingError):
-        status, code, message, details, headers = 404, "not_found", "Not found.", [], {}
+        status, code, message = 404, "not_found", "Not found."
     elif isinstance(exc, UserError):
-        status, code, message, details, headers = 409, "conflict", exc.args[0], [], {}
+        status, code, message = 409, "conflict", exc.args[0]
     elif isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
         # PostgreSQL text cannot hold NUL: client input, refused before anything is stored
-        status, code, message, details, headers = 422, "validation_error", "NUL characters are not allowed.", [], {}
+        status, code, message = 422, "validation_error", "NUL characters are not allowed."
     elif isinstance(exc, psycopg2.errors.UniqueViolation):
-        status, code, message, details, headers = 409, "duplicate", "This record already exists.", [], {}
+        status, code, message = 409, "duplicate", "This record already exists."
     else:
         _logger.exception("Unexpected error while serving an API call")
-        status, code, message, details, headers = 500, "internal_error", "Internal error.", [], {}
-    error = {"code": code, "message": message, "details": details}
-    if isinstance(exc, ApiError):
-        error.update(exc.extra)
-    return status, {"error": error}, headers
+        status, code, message = 500, "internal_error", "Internal error."
+    body = problem_details.body(status, code, message, instance, errors, extra)
+    return status, body, dict(headers, **{"Content-Type": PROBLEM_CONTENT_TYPE})
+
+
+def oauth_error(exc):
+    """(status, RFC 6749 §5.2 body, headers) of the token route."""
+    body = {"error": exc.error, "error_description": exc.description}
+    return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def render_rest_error(exc, state):
@@ -159,7 +164,9 @@ def render_rest_error(exc, state):
     if isinstance(exc, HTTPException) and state.get("request_path", "").endswith(TOKEN_ROUTE):
         # body refused before the token route ran (size, depth): answered as the route answers
         exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
-    status, body, headers = to_status_and_body(exc)
-    error = body.get("error")
-    state["audit_error_code"] = error.get("code") if isinstance(error, dict) else error
+    if isinstance(exc, OAuthError):
+        state["audit_error_code"] = exc.error
+        return oauth_error(exc)
+    status, body, headers = problem(exc, state.get("request_path"))
+    state["audit_error_code"] = body["code"]
     return status, body, headers

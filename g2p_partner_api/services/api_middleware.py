@@ -1,7 +1,7 @@
-"""One ASGI middleware for every app of the suite: transaction safety, error envelope, audit.
+"""One ASGI middleware for every app of the suite: transaction safety, error shape, audit.
 
 OCA ``fastapi`` lets exceptions bubble up to Odoo so the request's transaction is rolled
-back. Each app needs its own error *shape* (REST envelope, G2P ingest envelope, DCI
+back. Each app needs its own error *shape* (REST problem details, G2P ingest envelope, DCI
 envelope), so this middleware runs the app inside a savepoint: on any exception the
 savepoint is rolled back (nothing half-written survives), the app's renderer turns the
 exception into the protocol's body, and the audit row is written after either outcome.
@@ -12,8 +12,11 @@ import logging
 import time
 
 import psycopg2.errorcodes
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from odoo.addons.fastapi.context import odoo_env_ctx
 
@@ -55,6 +58,17 @@ async def read_bounded_body(scope, receive, max_bytes, max_depth):
     if body and (not content_type or content_type.endswith(("/json", "+json"))) and json_depth_exceeds(body, max_depth):
         raise BodyTooDeep(max_depth)
     return body
+
+
+def allowed_methods(scope):
+    """Every method some route of the app answers at the request's path (Starlette names only the first
+    route that matched the path, and each method of a resource is a route of its own)."""
+    methods = set()
+    for route in iter_route_contexts(getattr(scope.get("app"), "routes", ())):
+        match, _child = route.matches(dict(scope, method="GET"))
+        if match != Match.NONE and route.methods:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def replaying_receive(body, receive):
@@ -138,6 +152,8 @@ class G2PApiMiddleware:
         env.invalidate_all()
         # the call's writes were rolled back: so are the events they queued
         env.cr.precommit.data.pop("g2p_pending_events", None)
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            exc.headers = dict(exc.headers or {}, Allow=allowed_methods(scope))
         status, body, headers = self.render_error(exc, state)
         if status >= 500:
             state.setdefault("audit_error_code", "500")

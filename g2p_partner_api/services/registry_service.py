@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
 from .api_errors import ApiError
+from .problem_details import body_error, parameter_error
 from .resource_version import check_if_match
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
@@ -24,12 +25,7 @@ def not_found(kind, uuid):
 
 def gone(kind, uuid, archived_at):
     when = archived_at.isoformat() + "Z" if archived_at else "an unrecorded date"
-    return ApiError(
-        410,
-        "gone",
-        f"{kind} {uuid} was archived on {when}.",
-        details=[{"field": "archived_at", "message": when, "type": "archived"}],
-    )
+    return ApiError(410, "gone", f"{kind} {uuid} was archived on {when}.", extra={"archived_at": when})
 
 
 def parse_identifier(text):
@@ -40,7 +36,7 @@ def parse_identifier(text):
             422,
             "validation_error",
             "identifier must be <system>|<value>.",
-            details=[{"field": "identifier", "message": "expected <system>|<value>", "type": "value_error"}],
+            errors=[parameter_error("identifier", "invalid_format", "expected <system>|<value>")],
         )
     return system, value
 
@@ -120,7 +116,7 @@ def archive_reason(body, header):
             422,
             "validation_error",
             'Say why: send {"reason": "..."} or the X-Reason header.',
-            details=[{"field": "reason", "message": "a reason is required", "type": "missing"}],
+            errors=[body_error("reason", "required", "a reason is required")],
         )
     return reason
 
@@ -183,16 +179,11 @@ def visible_groups(client, individuals, scope):
     return client._filter_readable_registrants(individuals.group_membership_ids.group_id, scope)
 
 
-def _wrap_validation(field, func, *args):
+def _wrap_validation(field, code, func, *args):
     try:
         return func(*args)
     except ValidationError as exc:
-        raise ApiError(
-            422,
-            "validation_error",
-            exc.args[0],
-            details=[{"field": field, "message": exc.args[0], "type": "value_error"}],
-        ) from exc
+        raise ApiError(422, "validation_error", exc.args[0], errors=[body_error(field, code, exc.args[0])]) from exc
 
 
 def resolve_code(env, coding, vocabulary, field):
@@ -203,9 +194,11 @@ def resolve_code(env, coding, vocabulary, field):
             422,
             "validation_error",
             f"{field}: system must be {vocabulary}.",
-            details=[{"field": f"{field}.system", "message": f"expected {vocabulary}", "type": "value_error"}],
+            errors=[body_error(f"{field}.system", "not_allowed", f"expected {vocabulary}")],
         )
-    return _wrap_validation(f"{field}.code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field).id
+    return _wrap_validation(
+        f"{field}.code", "unknown_code", env["g2p.vocabulary.code"]._resolve, coding.system, coding.code, field
+    ).id
 
 
 def identifier_commands(env, partner, identifiers):
@@ -214,13 +207,19 @@ def identifier_commands(env, partner, identifiers):
     for index, identifier in enumerate(identifiers):
         id_type = _wrap_validation(
             f"identifiers[{index}].system",
+            "unknown_identifier_system",
             env["g2p.id.type"]._resolve,
             identifier.system,
             f"identifiers[{index}].system",
         )
         wanted.append((id_type.id, identifier.value))
     if len(set(wanted)) != len(wanted):
-        raise ApiError(422, "validation_error", "The same identifier is given twice.")
+        raise ApiError(
+            422,
+            "validation_error",
+            "The same identifier is given twice.",
+            errors=[body_error("identifiers", "duplicate_value", "the same identifier is given twice")],
+        )
     return registrant_writer.identifier_commands(partner, wanted, remove_others=True)
 
 
@@ -235,7 +234,7 @@ def address_vals(env, address):
                 422,
                 "validation_error",
                 f"address.country: {address.country!r} is not {country_codes.EXPECTED}.",
-                details=[{"field": "address.country", "message": country_codes.EXPECTED, "type": "value_error"}],
+                errors=[body_error("address.country", "unknown_code", country_codes.EXPECTED)],
             )
         country = country.id
     return {
@@ -266,7 +265,7 @@ def _unknown_individual(index, uuid):
         422,
         "validation_error",
         f"members[{index}].individual: unknown individual {uuid}.",
-        details=[{"field": f"members[{index}].individual", "message": "unknown individual", "type": "value_error"}],
+        errors=[body_error(f"members[{index}].individual", "unknown_registrant", "unknown individual")],
     )
 
 
@@ -312,7 +311,7 @@ def group_vals(env, client, group, body, fields_set):
                 422,
                 "validation_error",
                 "name: a group's name cannot be cleared.",
-                details=[{"field": "name", "message": "required", "type": "missing"}],
+                errors=[body_error("name", "required", "a group's name cannot be cleared")],
             )
         vals["name"] = body.name
     if "identifiers" in fields_set and body.identifiers is not None:
@@ -332,6 +331,17 @@ def full_replacement(body):
 def check_program_allowed(client, program, uuid):
     if not program or not program.filtered_domain(client._program_domain()):
         raise not_found("Program", uuid)
+
+
+def check_target_type(program, registrant):
+    """422 at ``/registrant`` when the programme enrols the other kind of registrant (individuals or groups)."""
+    if registrant.is_group != (program.target_type == "group"):
+        raise ApiError(
+            422,
+            "validation_error",
+            f"registrant: programme {program.uuid} enrols {program.target_type}s only.",
+            errors=[body_error("registrant", "wrong_target_type", f"the programme enrols {program.target_type}s only")],
+        )
 
 
 def transition_membership(membership, state, reason=None):

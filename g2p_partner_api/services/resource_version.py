@@ -14,6 +14,7 @@ import json
 from fastapi.encoders import jsonable_encoder
 
 from .api_errors import ApiError
+from .problem_details import header_error
 
 
 def etag_of(wire):
@@ -49,6 +50,6 @@ def check_if_match(if_match, current_wire):
             "precondition_failed",
             f"The resource changed since it was read: its current ETag is {current}. Read it again, "
             "then send the new ETag in If-Match.",
-            details=[{"field": "If-Match", "message": current, "type": "etag_mismatch"}],
+            errors=[header_error("If-Match", "etag_mismatch", current)],
             headers={"ETag": current},
         )

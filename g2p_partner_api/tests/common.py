@@ -73,6 +73,15 @@ class G2PApiCase(FastAPITransactionCase):
         ) as client:
             yield client
 
+    def problem_locations(self, response):
+        """Where each problem of a problem details answer is (JSON pointer, parameter or header), once
+        the answer is checked to be one."""
+        self.assertEqual(response.headers.get("content-type"), "application/problem+json", response.text)
+        body = response.json()
+        self.assertEqual(body["type"], f"urn:g2p:problem:{body['code']}", body)
+        self.assertEqual(body["status"], response.status_code, body)
+        return [error.get("pointer", error.get("parameter", error.get("header"))) for error in body["errors"]]
+
     def _address(self, host):
         """``host`` as seen by this test alone: counters committed by other tests do not reach it."""
         return f"{host}/{self.id()}"

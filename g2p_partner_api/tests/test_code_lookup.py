@@ -80,5 +80,5 @@ class TestCodeLookup(G2PApiCase):
             malformed = api.get("/api/v2/Vocabulary/urn:g2p:vocab:a%20b", headers=self._auth(self.client, self.secret))
         self.assertEqual(malformed.status_code, 422, malformed.text)
         self.assertEqual(unknown.status_code, 404)
-        self.assertEqual(unknown.json()["error"]["code"], "not_found")
+        self.assertEqual(unknown.json()["code"], "not_found")
         self.assertEqual(anonymous.status_code, 401)

@@ -92,4 +92,4 @@ class TestMessageSignaturesAreNeverTokens(G2PReceiverCase):
         self.assertNotABearerToken(forged)
         with self._api() as api:
             response = api.get("/api/v2/Individual", headers={"Authorization": f"Bearer {forged}"})
-        self.assertIn("unknown signing key", response.json()["error"]["message"])
+        self.assertIn("unknown signing key", response.json()["detail"])

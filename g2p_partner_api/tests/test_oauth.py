@@ -159,7 +159,7 @@ class TestBearerTokens(G2PApiCase):
         with self._api() as api:
             response = api.get("/api/v2/Group", headers={"Authorization": f"Bearer {token}"})
         self.assertEqual(response.status_code, 403, "scopes the client does not hold are not granted")
-        self.assertEqual(response.json()["error"]["code"], "insufficient_scope")
+        self.assertEqual(response.json()["code"], "insufficient_scope")
 
     def test_deactivated_or_deleted_client_refused_at_once(self):
         token = self._token(self.client.client_id, self.secret)
@@ -177,7 +177,7 @@ class TestBearerTokens(G2PApiCase):
         claims = self._claims()
         for headers in ({}, {"typ": None}, {"typ": "JWT"}, {"typ": "at+jwt+evil"}):
             response = self.assertRefused(self.Key._sign(claims, "access_token", headers=headers))
-            self.assertIn("typ must be at+jwt", response.json()["error"]["message"], headers)
+            self.assertIn("typ must be at+jwt", response.json()["detail"], headers)
         for typ in ("at+jwt", "AT+JWT", "application/at+jwt"):
             token = self.Key._sign(self._claims(), "access_token", headers={"typ": typ})
             self.assertEqual(self._get(token).status_code, 200, typ)
@@ -186,7 +186,7 @@ class TestBearerTokens(G2PApiCase):
         now = int(time.time())
         lifetime = self.client.token_lifetime
         response = self.assertRefused(self.Key._sign_access_token(self._claims(iat=now, exp=now + lifetime + 1)))
-        self.assertIn("token lifetime", response.json()["error"]["message"])
+        self.assertIn("token lifetime", response.json()["detail"])
         self.assertEqual(
             self._get(self.Key._sign_access_token(self._claims(iat=now, exp=now + lifetime))).status_code, 200
         )
@@ -206,5 +206,5 @@ class TestBearerTokens(G2PApiCase):
         with self._api() as api:
             response = api.get("/api/v2/Program", headers=self._auth(self.client, self.secret))
         self.assertEqual(response.status_code, 403)
-        self.assertEqual(response.json()["error"]["code"], "insufficient_scope")
-        self.assertIn("program:read", response.json()["error"]["message"])
+        self.assertEqual(response.json()["code"], "insufficient_scope")
+        self.assertIn("program:read", response.json()["detail"])

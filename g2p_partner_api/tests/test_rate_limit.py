@@ -32,7 +32,7 @@ class TestRateLimit(G2PApiCase):
         self.assertEqual([a.headers["RateLimit-Remaining"] for a in answers], ["2", "1", "0"])
         self.assertEqual(answers[0].headers["RateLimit-Limit"], "3")
         self.assertEqual(refused.status_code, 429, refused.text)
-        self.assertEqual(refused.json()["error"]["code"], "rate_limited")
+        self.assertEqual(refused.json()["code"], "rate_limited")
         self.assertEqual(refused.headers["Retry-After"], str(WINDOW_SECONDS - 10))
         self.assertEqual(refused.headers["RateLimit-Remaining"], "0")
         self.assertEqual(neighbour.status_code, 200, "one client's limit never touches another's")

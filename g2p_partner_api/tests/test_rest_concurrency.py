@@ -54,9 +54,9 @@ class TestRestConcurrency(G2PApiCase):
         self.assertEqual((read_etag, after), (new_etag, written.json()), "the write answers what the next read gives")
         stale = api.request(method, url, json=body, headers=dict(self.headers, **{"If-Match": etag}))
         self.assertEqual(stale.status_code, 412, stale.text)
-        error = stale.json()["error"]
+        error = stale.json()
         self.assertEqual(error["code"], "precondition_failed")
-        self.assertEqual(error["details"], [{"field": "If-Match", "message": new_etag, "type": "etag_mismatch"}])
+        self.assertEqual(error["errors"], [{"header": "If-Match", "code": "etag_mismatch", "message": new_etag}])
         self.assertEqual(stale.headers["ETag"], new_etag)
         self.assertEqual(self._read(api, url)[0], after, "refused: nothing changed")
         return before, after
@@ -133,9 +133,7 @@ class TestRestConcurrency(G2PApiCase):
             self.assertEqual(enrolled.status_code, 200, enrolled.text)
             self.assertEqual(self._read(api, url)[1], enrolled.headers["ETag"])
             stale = api.post(f"{url}/pause", headers=dict(self.headers, **{"If-Match": etag}))
-            self.assertEqual(
-                (stale.status_code, stale.json()["error"]["details"][0]["message"]), (412, enrolled.headers["ETag"])
-            )
+            self.assertEqual((stale.status_code, stale.json()["errors"][0]["message"]), (412, enrolled.headers["ETag"]))
             self.assertEqual(draft.state, "enrolled")
             self._round_trip(api, url, "PATCH", {"state": "paused"})
         self.assertEqual((before["state"], draft.state), ("draft", "paused"))
@@ -183,7 +181,7 @@ class TestRestConcurrency(G2PApiCase):
             for method, url, body in calls:
                 refused = api.request(method, url, json=body, headers=strict)
                 self.assertEqual(refused.status_code, 428, f"{method} {url}: {refused.text}")
-                self.assertEqual(refused.json()["error"]["code"], "precondition_required")
+                self.assertEqual(refused.json()["code"], "precondition_required")
             self.assertEqual((person.name, person.active, group.active, membership.state), (name, True, True, state))
             etag = api.get(f"/api/v2/Individual/{person.uuid}", headers=strict).headers["ETag"]
             allowed = api.patch(
@@ -217,5 +215,5 @@ class TestRestConcurrency(G2PApiCase):
             self.assertTrue({"412", "428"} <= set(operation["responses"]), f"{method} {path}")
         delete = paths["/api/v2/Individual/{uuid}"]["delete"]
         self.assertIn("X-Reason", [p["name"] for p in delete["parameters"]])
-        self.assertEqual(delete["responses"]["410"]["content"]["application/json"]["example"]["error"]["code"], "gone")
+        self.assertEqual(delete["responses"]["410"]["content"]["application/problem+json"]["example"]["code"], "gone")
         self.assertIn("include_archived", [p["name"] for p in paths["/api/v2/Group"]["get"]["parameters"]])

@@ -101,7 +101,7 @@ class TestRegistrationAnswersAlike(G2PApiCase):
                 "/api/v2/Individual", json=body, params={"check_duplicates": "true"}, headers=self._auth(reader, secret)
             )
         self.assertEqual(asked.status_code, 409, asked.text)
-        self.assertEqual(asked.json()["error"]["candidates"], [self.hidden.uuid])
+        self.assertEqual(asked.json()["candidates"], [self.hidden.uuid])
         self.assertEqual(self._registrants(), count)
 
     def test_identifier_clash_never_names_the_holder(self):
@@ -110,7 +110,7 @@ class TestRegistrationAnswersAlike(G2PApiCase):
         for holder, nid in ((self.hidden, "66600001"), (self.other_hidden, "66600002")):
             response = self._post({"given_name": "Copy", "identifiers": [{"system": NID, "value": nid}]})
             self.assertEqual(response.status_code, 409, response.text)
-            self.assertEqual(response.json()["error"]["candidates"], [])
+            self.assertEqual(response.json()["candidates"], [])
             for disclosed in (holder.uuid, holder.given_name, holder.family_name):
                 self.assertNotIn(disclosed, response.text)
             answers.append(self._seen(response, nid))

@@ -87,7 +87,7 @@ class TestPerCallOverhead(G2PApiCase):
             with patch("odoo.addons.g2p_partner_api.models.g2p_api_client.time.time", return_value=4102444800):
                 response = self._read(api, headers)
         self.assertEqual(response.status_code, 401)
-        self.assertIn("expired", response.json()["error"]["message"])
+        self.assertIn("expired", response.json()["detail"])
 
     def test_nothing_shared_between_clients(self):
         mine, theirs = self._auth(self.client, self.secret), self._auth(self.other, self.other_secret)

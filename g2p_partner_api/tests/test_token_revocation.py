@@ -52,7 +52,7 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
             timeout=12,
         )
         self.assertEqual(response.status_code, 401, response.text)
-        self.assertIn("revoked", response.json()["error"]["message"])
+        self.assertIn("revoked", response.json()["detail"])
         self.assertEqual(self._get(token), 401)
         self.env.invalidate_all()
         self.assertEqual(self._registrants(), before)

@@ -126,6 +126,11 @@ def ping() -> PingResponse:
     response_model=IngestResponse,
     response_model_exclude_none=False,
     responses={
+        400: {"model": IngestResponse, "description": "The body is not well-formed JSON (error_code MALFORMED_JSON)"},
+        422: {
+            "model": IngestResponse,
+            "description": "A query parameter, or the body's JSON type, is not valid (error_code INVALID_PARAMETERS)",
+        },
         413: {
             "model": IngestResponse,
             "description": "The body is over g2p_partner_ingest.max_body_bytes "
@@ -235,8 +240,8 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses={**ERROR_RESPONSES, 429: RATE_LIMITED},
-    summary="Status of every item of one ingest call (Bearer token of the sending client)",
+    responses=ERROR_RESPONSES,
+    summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem details",
 )
 def ingest_status(
     correlation_id: UuidPath,

@@ -1,16 +1,36 @@
-"""The G2P ingest envelope, built in one place for every answer of the /partner app."""
+"""The G2P ingest envelope, built in one place for every answer of ``POST /partner/ingest_data``.
+
+Its errors carry one of ``ERROR_CODES`` (listed in docs/errors.md). ``GET /partner/ingest_status``
+is a REST-like read: its errors are problem details, as the REST app's."""
 
 import logging
 from datetime import UTC, datetime
 
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
-from odoo.addons.g2p_partner_api.services import templates
-from odoo.addons.g2p_partner_api.services.api_errors import ApiError, RateLimited, to_status_and_body
+from odoo.addons.g2p_partner_api.services import problem_details, templates
+from odoo.addons.g2p_partner_api.services.api_errors import RateLimited, problem
 from odoo.addons.g2p_partner_api.services.request_limits import BodyTooDeep, BodyTooLarge
 
 _logger = logging.getLogger(__name__)
+STATUS_ROUTE = "/ingest_status/"
+# error_code of the envelope → (HTTP status, what it means); business errors of a call that was read are HTTP 200
+ERROR_CODES = {
+    "MALFORMED_JSON": (400, "The body is not well-formed JSON"),
+    "INVALID_REQUEST": (200, "A required path is missing or malformed, or the call is not consistent"),
+    "INVALID_PARAMETERS": (422, "A query parameter or the body's JSON type is not valid (see error_message)"),
+    "DATA_MODEL_NOT_FOUND": (200, "No data model is named or matches the payload"),
+    "PARTNER_NOT_REGISTERED": (200, "The sender is not a registered partner"),
+    "REQUEST_VALIDATION_ERROR": (200, "The signature is missing, invalid, expired or not bound to the message id"),
+    "INSUFFICIENT_SCOPE": (200, "The proven sender lacks the ingest scope"),
+    "PAYLOAD_TOO_LARGE": (413, "The body is over the app's size limit"),
+    "PAYLOAD_TOO_DEEP": (400, "The JSON body is nested deeper than allowed"),
+    "RATE_LIMITED": (429, "The sender spent its calls of the current minute"),
+    "NOT_FOUND": (404, "No such route"),
+    "METHOD_NOT_ALLOWED": (405, "The route does not take this method"),
+    "INTERNAL_ERROR": (200, "An unexpected error; the registry logged it"),
+}
 
 
 class IngestError(Exception):
@@ -46,8 +66,25 @@ def render(data_model, response):
     return response
 
 
+def _located(error):
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+def _refused_input(exc):
+    """(status, error code, message) of a body or parameters FastAPI refused."""
+    errors = exc.errors()
+    if all(error.get("type") == "json_invalid" for error in errors):
+        return 400, "MALFORMED_JSON", "The body is not well-formed JSON."
+    return 422, "INVALID_PARAMETERS", "; ".join(_located(e) for e in errors)[:900]
+
+
 def render_ingest_error(exc, state):
-    """Renderer for G2PApiMiddleware on the /partner app."""
+    """Renderer for G2PApiMiddleware on the /partner app: problem details for ingest_status, else the envelope."""
+    if STATUS_ROUTE in state.get("request_path", ""):
+        status, body, headers = problem(exc, state.get("request_path"))
+        state["audit_error_code"] = body["code"]
+        return status, body, headers
     env_data_model = None if state.get("ingest_dry_run") else state.get("ingest_data_model")
     message_id = state.get("ingest_message_id")
     if isinstance(exc, IngestError):
@@ -63,12 +100,13 @@ def render_ingest_error(exc, state):
         state["audit_error_code"] = "RATE_LIMITED"
         return 429, render(env_data_model, envelope(message_id, None, None, "RATE_LIMITED", exc.message)), exc.headers
     if isinstance(exc, RequestValidationError):
-        state["audit_error_code"] = "INVALID_REQUEST"
-        return 422, {"detail": jsonable_encoder(exc.errors())}, {}
-    if isinstance(exc, ApiError):  # bearer-authenticated routes (ingest_status)
-        status, body, headers = to_status_and_body(exc)
-        state["audit_error_code"] = body["error"]["code"]
-        return status, body, headers
+        status, code, message = _refused_input(exc)
+        state["audit_error_code"] = code
+        return status, envelope(None, None, None, code, message), {}
+    if isinstance(exc, HTTPException) and exc.status_code in (404, 405):
+        code = problem_details.HTTP_CODES[exc.status_code].upper()
+        state["audit_error_code"] = code
+        return exc.status_code, envelope(None, None, None, code, str(exc.detail)), exc.headers or {}
     _logger.exception("Unexpected error on the ingest app")
-    state["audit_error_code"] = "500"
-    return 200, envelope(message_id, None, None, "500", "Internal error; the registry has logged it."), {}
+    state["audit_error_code"] = "INTERNAL_ERROR"
+    return 200, envelope(message_id, None, None, "INTERNAL_ERROR", "Internal error; the registry has logged it."), {}

@@ -220,9 +220,7 @@ class TestPossibleDuplicates(IngestCase):
             with self._api(self.rest_endpoint) as api:
                 response = api.post("/api/v2/Individual", headers=auth, json=body)
             self.assertEqual(response.status_code, 409, response.text)
-            self.assertEqual(
-                (response.json()["error"]["code"], response.json()["error"]["candidates"]), ("duplicate", candidates)
-            )
+            self.assertEqual((response.json()["code"], response.json()["candidates"]), ("duplicate", candidates))
 
     def test_rest_check_duplicates_answers_409_on_a_fuzzy_match(self):
         headers = self._auth(*self._create_client("Writer", scopes=["individual:read", "individual:write"]))
@@ -231,7 +229,7 @@ class TestPossibleDuplicates(IngestCase):
         with self._api(self.rest_endpoint) as api:
             asked = api.post("/api/v2/Individual", headers=headers, json=body, params={"check_duplicates": "true"})
             self.assertEqual(asked.status_code, 409, asked.text)
-            error = asked.json()["error"]
+            error = asked.json()
             self.assertEqual((error["code"], error["candidates"]), ("possible_duplicate", [self.amina.uuid]))
             self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), count)
             created = api.post("/api/v2/Individual", headers=headers, json=body)
@@ -239,7 +237,7 @@ class TestPossibleDuplicates(IngestCase):
             docs = api.get("/api/v2/openapi.json").json()
         post = next(path for key, path in docs["paths"].items() if key.endswith("/Individual"))["post"]
         self.assertIn("check_duplicates", [p["name"] for p in post["parameters"]])
-        self.assertIn("possible_duplicate", post["responses"]["409"]["content"]["application/json"]["examples"])
+        self.assertIn("possible_duplicate", post["responses"]["409"]["content"]["application/problem+json"]["examples"])
 
     def test_one_candidate_search_is_an_index_lookup(self):
         cr = self.env.cr

@@ -63,10 +63,16 @@ class TestIngestEndpoint(IngestCase):
         self.assertEqual(data["response_header"]["response_status"], "SUCCESS")
         self.assertEqual(len(rows), 1)
 
-    def test_malformed_json_is_422(self):
-        response = self.post(None, raw=b'{"header": ')
-        self.assertEqual(response.status_code, 422)
-        self.assertIn("detail", response.json())
+    def test_malformed_json_and_bodies_off_schema_answer_the_envelope(self):
+        for raw, status, code in (
+            (b'{"header": ', 400, "MALFORMED_JSON"),
+            (b"[1, 2]", 422, "INVALID_PARAMETERS"),
+        ):
+            response = self.post(None, raw=raw)
+            self.assertEqual(response.status_code, status, response.text)
+            header = response.json()["response_header"]
+            self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", code), header)
+            self.assertNotIn("detail", response.json())
         self.assertFalse(self.received_count())
 
     def test_single_person_to_change_request_to_register(self):
@@ -337,5 +343,5 @@ class TestIngestEndpoint(IngestCase):
             response = self.post(self.body({"person": self.person(nid="96000001")}))
         self.assertEqual(response.status_code, 200)
         header = response.json()["response_header"]
-        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "500"))
+        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "INTERNAL_ERROR"))
         self.assertNotIn("hunter2", response.text)

@@ -149,7 +149,7 @@ class TestRestFuzz(DciCase):
                 response = api.get("/api/v2/Individual", params=params, headers=headers)
             self.assertIn(response.status_code, (200, 422), response.text)
             body = response.json()
-            self.assertTrue("items" in body if response.status_code == 200 else "error" in body, body)
+            self.assertTrue("items" in body if response.status_code == 200 else "code" in body, body)
             self.assertIsNone(TRACE.search(response.text))
             self.assertIsNone(DB_ID.search(response.text))
 
@@ -177,7 +177,7 @@ class TestIngestFuzzAndFaults(IngestCase):
             if response.status_code == 200:
                 header = response.json()["response_header"]
                 self.assertEqual(header["response_status"], "ERROR")
-                self.assertNotEqual(header["error_code"], "500", header)
+                self.assertNotEqual(header["error_code"], "INTERNAL_ERROR", header)
             self.assertIsNone(TRACE.search(response.text))
             self.assertFalse(self.received_count())
 
@@ -213,7 +213,8 @@ class TestIngestFuzzAndFaults(IngestCase):
             response = self.post(body)
         header = response.json()["response_header"]
         self.assertEqual(
-            (header["response_status"], header["error_code"], header["correlation_id"]), ("ERROR", "500", None)
+            (header["response_status"], header["error_code"], header["correlation_id"]),
+            ("ERROR", "INTERNAL_ERROR", None),
         )
         self.assertFalse(self.received_count())
         self.patch(Raw, "create", original_create)

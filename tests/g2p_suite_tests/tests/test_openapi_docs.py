@@ -23,7 +23,9 @@ class TestOpenApiDocs(G2PApiCase):
                 yield path, method, operation
 
     def _example(self, response):
-        return response["content"]["application/json"]["example"]
+        """The example of an answer, whatever its media type (problem details: application/problem+json)."""
+        (content,) = response["content"].values()
+        return content["example"]
 
     def _assert_rate_limited(self, spec, label):
         """Every call that counts against a client's limit documents its 429 with headers and an example;
@@ -44,20 +46,18 @@ class TestOpenApiDocs(G2PApiCase):
         spec = self._spec("g2p_partner_api.fastapi_endpoint_rest")
         paths = spec["paths"]
         for example in self._assert_rate_limited(spec, "REST").values():
-            self.assertEqual(example["error"]["code"], "rate_limited")
+            self.assertEqual(example["code"], "rate_limited")
         self.assertTrue({"/Vocabulary", "/Vocabulary/{system}", "/IdType"} <= set(paths))
         self.assertIn("304", paths["/Vocabulary"]["get"]["responses"])
         for resource in ("Individual", "Group"):
             item = paths[f"/{resource}/{{uuid}}"]
             self.assertIn("ETag", item["get"]["responses"]["200"]["headers"], resource)
-            self.assertEqual(self._example(item["get"]["responses"]["410"])["error"]["code"], "gone")
+            self.assertEqual(self._example(item["get"]["responses"]["410"])["code"], "gone")
             for method in ("put", "patch", "delete"):
                 operation = item[method]
                 headers = {p["name"].lower() for p in operation["parameters"] if p["in"] == "header"}
                 self.assertIn("if-match", headers, f"{method} {resource}")
-                codes = {
-                    status: self._example(operation["responses"][status])["error"]["code"] for status in ("412", "428")
-                }
+                codes = {status: self._example(operation["responses"][status])["code"] for status in ("412", "428")}
                 self.assertEqual(codes, {"412": "precondition_failed", "428": "precondition_required"})
             self.assertIn("X-Reason", [p["name"] for p in item["delete"]["parameters"]])
             self.assertIn("include_archived", [p["name"] for p in paths[f"/{resource}"]["get"]["parameters"]])
@@ -67,6 +67,8 @@ class TestOpenApiDocs(G2PApiCase):
         examples = self._assert_rate_limited(spec, "ingest")
         header = examples[("post", "/ingest_data")]["response_header"]
         self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "RATE_LIMITED"))
+        # ingest_status is a REST-like read: its errors, 429 included, are problem details
+        self.assertEqual(examples[("get", "/ingest_status/{correlation_id}")]["code"], "rate_limited")
         dry_run = {p["name"]: p for p in spec["paths"]["/ingest_data"]["post"]["parameters"]}["dry_run"]
         self.assertIn("description", dry_run)
         self.assertIn("DryRunPayload", spec["components"]["schemas"])

@@ -64,7 +64,7 @@ class TestRequestLimits(G2PApiCase):
         self.assertEqual(response.status_code, status, response.text)
         body = response.json()
         if app == "rest":
-            self.assertEqual(body["error"]["code"], code)
+            self.assertEqual(body["code"], code)
         elif app == "oauth":
             self.assertEqual(set(body), {"error", "error_description"})
             self.assertEqual(body["error"], "invalid_request")
@@ -93,7 +93,7 @@ class TestRequestLimits(G2PApiCase):
         self.env["ir.config_parameter"].set_param("g2p_partner_api.max_json_depth", "3")
         response = self._post("rest", b'[[[["x"]]]]')
         self.assertShape("rest", response, 400, "bad_request")
-        self.assertIn("3 levels", response.json()["error"]["message"])
+        self.assertIn("3 levels", response.json()["detail"])
         self.assertEqual(self._post("rest", b'[[["x"]]]').status_code, 401, "3 levels pass to the app (no token)")
 
     def test_body_of_18_mib_is_refused_in_each_apps_shape_before_parsing(self):
