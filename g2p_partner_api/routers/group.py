@@ -7,6 +7,7 @@ from odoo.api import Environment
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
     ERROR_RESPONSES,
+    IfNoneMatch,
     IncludeArchived,
     Page,
     UuidPath,
@@ -15,7 +16,8 @@ from ..schemas.common import (
 from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_etag, with_location
+from ..services.paging import REGISTRANT_SORTS
+from ..services.resource_version import read_answer, with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
@@ -44,7 +46,7 @@ def _written(response, client, group):
 def search_groups(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("Group", REGISTRANT_SORTS))],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     include_archived: IncludeArchived = False,
@@ -58,7 +60,7 @@ def search_groups(
         fields=Group.fetch_fields(),
         include_archived=include_archived,
     )
-    return Page[Group](total=total, page=page.page, page_size=page.page_size, items=_to_wire(client, records))
+    return Page[Group].of(page, total, _to_wire(client, records))
 
 
 @router.get(
@@ -69,9 +71,10 @@ def read_group(
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
+    if_none_match: IfNoneMatch = None,
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, READ, fields=Group.fetch_fields())
-    return with_etag(response, _to_wire(client, group)[0])
+    return read_answer(response, _to_wire(client, group)[0], if_none_match)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath, versioned_responses
+from ..schemas.common import ERROR_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -14,7 +14,8 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
-from ..services.resource_version import check_if_match, with_etag, with_location
+from ..services.paging import MEMBERSHIP_SORTS
+from ..services.resource_version import check_if_match, read_answer, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
 
@@ -54,7 +55,7 @@ def _written(response, membership):
 def search_memberships(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("ProgramMembership", MEMBERSHIP_SORTS))],
     program: str | None = None,
     registrant: str | None = None,
     state: MembershipState | None = None,
@@ -67,9 +68,7 @@ def search_memberships(
     if state:
         domain.append(("state", "=", state))
     total, records = registry.search_visible(env["g2p.program.membership"], client, READ, domain, page)
-    return Page[ProgramMembership](
-        total=total, page=page.page, page_size=page.page_size, items=[ProgramMembership.from_record(m) for m in records]
-    )
+    return Page[ProgramMembership].of(page, total, [ProgramMembership.from_record(m) for m in records])
 
 
 @router.get(
@@ -80,8 +79,9 @@ def read_membership(
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
+    if_none_match: IfNoneMatch = None,
 ) -> ProgramMembership:
-    return with_etag(response, ProgramMembership.from_record(_get(env, client, uuid, READ)))
+    return read_answer(response, ProgramMembership.from_record(_get(env, client, uuid, READ)), if_none_match)
 
 
 @router.post(

@@ -11,6 +11,7 @@ protects what it read, and a write never touches what its caller cannot see.
 import hashlib
 import json
 
+from fastapi import Response
 from fastapi.encoders import jsonable_encoder
 
 from .api_errors import ApiError
@@ -25,6 +26,22 @@ def etag_of(wire):
 def with_etag(response, wire):
     """``wire``, its ETag put on ``response``."""
     response.headers["ETag"] = etag_of(wire)
+    return wire
+
+
+def none_match(if_none_match, etag):
+    """True when ``If-None-Match`` (RFC 9110 §13.1.2, weak comparison) names ``etag`` or is ``*``."""
+    tags = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
+    return etag in tags or "*" in tags
+
+
+def read_answer(response, wire, if_none_match):
+    """``wire`` as read, its ETag put on ``response``; a 304 Not Modified with the ETag and no body
+    when the caller's ``If-None-Match`` already names that version."""
+    etag = etag_of(wire)
+    if none_match(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     return wire
 
 
