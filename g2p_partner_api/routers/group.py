@@ -17,7 +17,7 @@ from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.paging import REGISTRANT_SORTS
-from ..services.resource_version import read_answer, with_etag, with_location
+from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
@@ -91,6 +91,7 @@ def create_group(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
+    check_read_only(body)
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
     group = registrant_writer.save(env, None, vals, is_group=True)
     return with_location(request, response, _written(response, client, group))
@@ -111,6 +112,7 @@ def replace_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, group)[0])
     registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
     return _written(response, client, group)
 
@@ -130,6 +132,7 @@ def patch_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, group)[0])
     registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
     return _written(response, client, group)
 

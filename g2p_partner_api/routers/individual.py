@@ -19,7 +19,7 @@ from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.paging import REGISTRANT_SORTS
-from ..services.resource_version import read_answer, with_etag, with_location
+from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
@@ -135,6 +135,7 @@ def create_individual(
     check_duplicates: Annotated[bool, Query(description=CHECK_DUPLICATES_DOC)] = False,
 ) -> Individual:
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
+    check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
@@ -156,6 +157,7 @@ def replace_individual(
     if_match: IfMatch,
 ) -> Individual:
     partner = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, partner)[0])
     registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, registry.full_replacement(body)))
     return _written(response, client, partner)
 

@@ -15,7 +15,7 @@ from ..schemas.program import (
 )
 from ..services import registry_service as registry
 from ..services.paging import MEMBERSHIP_SORTS
-from ..services.resource_version import check_if_match, read_answer, with_etag, with_location
+from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
 
@@ -172,6 +172,7 @@ def update_membership(
     if_match: IfMatch,
 ) -> ProgramMembership:
     membership = _for_write(env, client, uuid, if_match)
+    check_read_only(body, ProgramMembership.from_record(membership))
     if body.state and body.state != membership.state:
         registry.transition_membership(membership, body.state, body.exit_reason)
     elif "exit_reason" in body.model_fields_set:

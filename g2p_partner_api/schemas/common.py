@@ -207,6 +207,17 @@ class WireModel(StrictExtendableBaseModel):
         return data
 
 
+READ_ONLY_DOC = (
+    "Read-only: accepted when equal to the current value (a resource as read can be PUT back), "
+    "else refused (422 naming the field)"
+)
+
+
+def read_only(**kwargs):
+    """A field of a write body that only echoes what a read answered (``services.resource_version.check_read_only``)."""
+    return Field(None, description=READ_ONLY_DOC, **kwargs)
+
+
 class Identifier(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:id:national-id"])
     value: str = Field(min_length=1, max_length=128, examples=["100007919"])

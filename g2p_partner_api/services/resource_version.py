@@ -69,3 +69,27 @@ def check_if_match(if_match, current_wire):
             details=[{"field": "If-Match", "message": current, "type": "etag_mismatch"}],
             headers={"ETag": current},
         )
+
+
+def _read_only_error(field):
+    return ApiError(
+        422,
+        "validation_error",
+        f"{field} is read-only: send it as read, or leave it out.",
+        details=[{"field": field, "message": "differs from the current value", "type": "read_only"}],
+    )
+
+
+def check_read_only(body, current_wire=None):
+    """A write ``body`` may echo the read-only fields of the resource as read (``current_wire``; ``None``
+    when creating): each one sent must equal its current value, else 422 naming it. Group members'
+    ``name`` is checked against the member of the same individual."""
+    current = jsonable_encoder(current_wire) if current_wire is not None else {}
+    sent = jsonable_encoder(body, include=body.model_fields_set)
+    for field in getattr(type(body), "READ_ONLY", ()):
+        if field in sent and (field not in current or sent[field] != current[field]):
+            raise _read_only_error(field)
+    names = {member["individual"]: member.get("name") for member in current.get("members") or ()}
+    for index, member in enumerate(getattr(body, "members", None) or ()):
+        if "name" in member.model_fields_set and names.get(member.individual, ...) != member.name:
+            raise _read_only_error(f"members[{index}].name")

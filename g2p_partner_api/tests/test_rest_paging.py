@@ -301,3 +301,81 @@ class TestPagingIndexScans(G2PApiCase):
                     self.assertRegex(scan["Index Cond"], r"\bid\b", "the cursor starts the scan")
                     self.assertNotIn("Sort", types)
                     self.assertNotIn("Seq Scan", [n["Node Type"] for n in nodes if n.get("Relation Name") == "res_partner"])
+
+
+@tagged("post_install", "-at_install")
+class TestPutBackAsRead(G2PApiCase):
+    """A resource as read can be PUT back unchanged; a read-only field that differs is refused, naming it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client(
+            "Round trip",
+            scopes=["individual:read", "individual:write", "group:read", "group:write", "membership:read"]
+            + ["membership:write"],
+            all_programs=True,
+        )
+        cls.person = cls.env.ref("g2p_partner_api.demo_individual_02")
+        cls.group = cls.env.ref("g2p_partner_api.demo_group_01")
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    @staticmethod
+    def _as_read(response):
+        # test_schema_extension extends the read of an Individual with a phone, not its write
+        body = response.json()
+        body.pop("phone", None)
+        return body
+
+    def _round_trip(self, api, url):
+        read = api.get(url, headers=self.headers)
+        self.assertEqual(read.status_code, 200, read.text)
+        put = api.put(url, json=self._as_read(read), headers=dict(self.headers, **{"If-Match": read.headers["ETag"]}))
+        self.assertEqual(put.status_code, 200, put.text)
+        return read, put
+
+    def test_individual_and_group_as_read_are_put_back(self):
+        with self._api() as api:
+            for url in (f"/api/v2/Individual/{self.person.uuid}", f"/api/v2/Group/{self.group.uuid}"):
+                with self.subTest(url=url):
+                    read, put = self._round_trip(api, url)
+                    unchanged = dict(put.json(), provenance=read.json()["provenance"])
+                    self.assertEqual(unchanged, read.json(), "nothing but the provenance of the write changed")
+
+    def test_membership_as_read_is_put_back(self):
+        membership = self.env["g2p.program.membership"].search([], limit=1)
+        with self._api() as api:
+            read, put = self._round_trip(api, f"/api/v2/ProgramMembership/{membership.uuid}")
+        self.assertEqual(dict(put.json(), provenance=None), dict(read.json(), provenance=None))
+
+    def _refused(self, api, url, change, field):
+        body = self._as_read(api.get(url, headers=self.headers))
+        change(body)
+        before = self.env["res.partner"].search_read([("is_registrant", "=", True)], ["name", "uuid", "write_date"])
+        response = api.put(url, json=body, headers=self.headers)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(response.json()["error"]["details"][0]["field"], field)
+        self.env.invalidate_all()
+        after = self.env["res.partner"].search_read([("is_registrant", "=", True)], ["name", "uuid", "write_date"])
+        self.assertEqual(after, before, "nothing was written")
+
+    def test_changed_read_only_fields_are_refused_naming_them(self):
+        person = f"/api/v2/Individual/{self.person.uuid}"
+        group = f"/api/v2/Group/{self.group.uuid}"
+        with self._api() as api:
+            self._refused(api, person, lambda b: b.update(uuid="6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"), "uuid")
+            self._refused(api, person, lambda b: b.update(name="Somebody Else"), "name")
+            self._refused(api, person, lambda b: b["provenance"].update(created_by="another-client"), "provenance")
+            self._refused(api, person, lambda b: b.update(archived_at="2025-01-01T00:00:00Z"), "archived_at")
+            self._refused(api, group, lambda b: b["members"][0].update(name="Renamed"), "members[0].name")
+            created = api.post(
+                "/api/v2/Individual",
+                json={"given_name": "Echo", "uuid": "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"},
+                headers=self.headers,
+            )
+        self.assertEqual(created.status_code, 422, created.text)
+        self.assertEqual(created.json()["error"]["details"][0]["field"], "uuid")
+        self.assertFalse(self.env["res.partner"].search([("given_name", "=", "Echo")]))
