@@ -62,10 +62,11 @@ class G2PProgramMembership(models.Model):
     ]
 
     def init(self):
-        super().init()
+        res = super().init()
         # the sorts of GET /ProgramMembership besides the id (services/paging.py): index ranges at any size
         for column in sorted({order.column for order in MEMBERSHIP_SORTS.values()} - {"id"}):
             tools.create_index(self.env.cr, f"g2p_program_membership_{column}_page_idx", self._table, [column, "id"])
+        return res
 
     def write(self, vals):
         # partners hold memberships by this uuid (REST ProgramMembership): a new one would orphan their references

@@ -52,7 +52,7 @@ class ResPartner(models.Model):
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
 
     def init(self):
-        super().init()
+        res = super().init()
         # every sort of the REST searches but the id's (the primary key) is a range of one of these, so a
         # page costs the same on the first and the last page; groups and individuals are told apart by a
         # filter (the ORM's is_group = False also matches NULL, which no index prefix could answer)
@@ -64,6 +64,7 @@ class ResPartner(models.Model):
                 [column, "id"],
                 where="is_registrant",
             )
+        return res
 
     def _g2p_event_type(self, operation):
         if not self.is_registrant:

@@ -7,6 +7,7 @@ from odoo.api import Environment
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
     ERROR_RESPONSES,
+    PAGE_RESPONSES,
     IfNoneMatch,
     IncludeArchived,
     Page,
@@ -42,7 +43,7 @@ def _written(response, client, group):
     return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
 
 
-@router.get("", response_model=Page[Group], summary="Search groups")
+@router.get("", response_model=Page[Group], summary="Search groups", responses=PAGE_RESPONSES)
 def search_groups(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],

@@ -8,6 +8,7 @@ from odoo.api import Environment
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
     ERROR_RESPONSES,
+    PAGE_RESPONSES,
     IfNoneMatch,
     IncludeArchived,
     Page,
@@ -43,7 +44,7 @@ def _written(response, client, partner):
     return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
 
 
-@router.get("", response_model=Page[Individual], summary="Search individuals")
+@router.get("", response_model=Page[Individual], summary="Search individuals", responses=PAGE_RESPONSES)
 def search_individuals(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
+from ..schemas.common import ERROR_RESPONSES, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
 from ..schemas.program import Program
 from ..services import registry_service as registry
 from ..services.paging import PROGRAM_SORTS
@@ -16,7 +16,9 @@ router = APIRouter(prefix="/Program", tags=["Program"], responses=ERROR_RESPONSE
 READ = "program:read"
 
 
-@router.get("", response_model=Page[Program], summary="List the programmes this client may see")
+@router.get(
+    "", response_model=Page[Program], summary="List the programmes this client may see", responses=PAGE_RESPONSES
+)
 def search_programs(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(READ))],

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
+from ..schemas.common import ERROR_RESPONSES, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -51,7 +51,9 @@ def _written(response, membership):
     return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
 
 
-@router.get("", response_model=Page[ProgramMembership], summary="Search programme memberships")
+@router.get(
+    "", response_model=Page[ProgramMembership], summary="Search programme memberships", responses=PAGE_RESPONSES
+)
 def search_memberships(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],

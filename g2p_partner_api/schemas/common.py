@@ -156,7 +156,10 @@ def versioned_responses(status=200, gone=False, write=False):
     registrants, 412/428 for writes."""
     responses = {status: {"headers": ETAG_HEADERS}}
     if status == 200 and not write:
-        responses[304] = {"description": "Not modified: If-None-Match names the current version", "headers": ETAG_HEADERS}
+        responses[304] = {
+            "description": "Not modified: If-None-Match names the current version",
+            "headers": ETAG_HEADERS,
+        }
     if gone:
         responses[410] = GONE_RESPONSE
     if write:
@@ -331,6 +334,23 @@ class RegistrantWire:
         prefetch_paths(partners, cls.orm_paths())
         Provenance.prefetch(partners)
         return partners
+
+
+PAGE_RESPONSES = {
+    200: {
+        "headers": {
+            "Link": {
+                "description": "RFC 8288 links of the page: the same self, next and prev as the body's links",
+                "schema": {
+                    "type": "string",
+                    "example": '</api/v2/Individual?_sort=name>; rel="self", '
+                    '</api/v2/Individual?_sort=name&_cursor=gAAAAABn...>; rel="next"',
+                },
+            }
+        }
+    },
+    400: {"model": ErrorBody, "description": "Unknown _sort, or a _cursor this API did not give"},
+}
 
 
 class PageLinks(BaseModel):

@@ -58,9 +58,7 @@ def sort_orders(*columns):
 
 
 def bad_query(param, message):
-    return ApiError(
-        400, "bad_request", message, details=[{"field": param, "message": message, "type": "value_error"}]
-    )
+    return ApiError(400, "bad_request", message, details=[{"field": param, "message": message, "type": "value_error"}])
 
 
 def parse_sort(orders, text):
@@ -68,7 +66,9 @@ def parse_sort(orders, text):
     if text is None:
         return orders[DEFAULT_SORT]
     if text not in orders:
-        raise bad_query(SORT_PARAM, f"_sort: {text!r} is not a sort order of this resource; use one of {', '.join(orders)}.")
+        raise bad_query(
+            SORT_PARAM, f"_sort: {text!r} is not a sort order of this resource; use one of {', '.join(orders)}."
+        )
     return orders[text]
 
 
@@ -138,9 +138,7 @@ class PageRequest:
         columns = [SQL("%s.%s", table, SQL.identifier(name)) for name in self._key_columns()]
         values = [self.position.id] if self.sort.column == "id" else [self._value(model), self.position.id]
         operator = "<" if self.sort.descending != self.position.backwards else ">"
-        return SQL(
-            "(%s) %s (%s)", SQL(", ").join(columns), SQL(operator), SQL(", ").join(SQL("%s", v) for v in values)
-        )
+        return SQL("(%s) %s (%s)", SQL(", ").join(columns), SQL(operator), SQL(", ").join(SQL("%s", v) for v in values))
 
     def _key_columns(self):
         return ["id"] if self.sort.column == "id" else [self.sort.column, "id"]

@@ -52,4 +52,6 @@ class TestMountedThroughOdoo(HttpCase):
             with self.subTest(url=response.url, status=response.status_code):
                 self.assertNotIn("Set-Cookie", response.headers)
         self.assertEqual([r.status_code for r in answers[:3]], [200, 200, 401])
-        self.assertIn("session_id", self.url_open("/web/login").headers.get("Set-Cookie", ""), "the web client keeps its")
+        self.assertIn(
+            "session_id", self.url_open("/web/login").headers.get("Set-Cookie", ""), "the web client keeps its"
+        )

@@ -169,7 +169,9 @@ class TestRestPaging(G2PApiCase):
             etag = read.headers["ETag"]
             same = api.get(f"/api/v2/Individual/{person.uuid}", headers=dict(self.headers, **{"If-None-Match": etag}))
             person.write({"family_name": "Changed"})
-            changed = api.get(f"/api/v2/Individual/{person.uuid}", headers=dict(self.headers, **{"If-None-Match": etag}))
+            changed = api.get(
+                f"/api/v2/Individual/{person.uuid}", headers=dict(self.headers, **{"If-None-Match": etag})
+            )
         self.assertEqual((same.status_code, same.headers["ETag"], same.content), (304, etag, b""))
         self.assertEqual(changed.status_code, 200)
         self.assertNotEqual(changed.headers["ETag"], etag)
@@ -237,24 +239,26 @@ class TestPagingIndexScans(G2PApiCase):
             cr.execute(
                 "SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema.columns "
                 "WHERE table_schema = 'public' AND table_name = 'res_partner' "
-                "AND column_name NOT IN ('id', 'uuid', 'name', 'complete_name', 'is_group', 'create_date', 'write_date')"
+                "AND column_name NOT IN "
+                "('id', 'uuid', 'name', 'complete_name', 'is_group', 'create_date', 'write_date')"
             )
             copied = cr.fetchone()[0]
             template = self.env.ref("g2p_partner_api.demo_individual_02").id
             cr.execute(
                 f"INSERT INTO pg_temp.res_partner ({copied}, id, uuid, name, complete_name, is_group, "  # noqa: S608
                 f"create_date, write_date) SELECT {copied}, 1000000 + n, gen_random_uuid()::text, 'Generated ' || n, "
-                "'Generated ' || n, mod(n, 5) = 0, now() - n * interval '1 minute', now() - mod(n, 97) * interval '1 hour' "
+                "'Generated ' || n, mod(n, 5) = 0, "
+                "now() - n * interval '1 minute', now() - mod(n, 97) * interval '1 hour' "
                 "FROM public.res_partner, generate_series(1, %s) AS n WHERE id = %s",
                 (self.ROWS, template),
             )
             cr.execute("ANALYZE pg_temp.res_partner")
             cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query))
             plan = cr.fetchone()[0][0]["Plan"]
-            scan = plan["Plans"][0] if plan.get("Plans") else {}
-            cr.execute("SELECT pg_get_indexdef(%s::regclass)", (f"pg_temp.{scan['Index Name']}",)) if scan.get(
-                "Index Name"
-            ) else cr.execute("SELECT ''")
+            index = (plan.get("Plans") or [{}])[0].get("Index Name")
+            if not index:
+                return plan, ""
+            cr.execute("SELECT pg_get_indexdef(%s::regclass)", (f"pg_temp.{index}",))
             return plan, cr.fetchone()[0]
         finally:
             cr.execute("DROP TABLE pg_temp.res_partner")
@@ -275,6 +279,19 @@ class TestPagingIndexScans(G2PApiCase):
             {
                 f"res_partner_g2p_registrant_{column}_page_idx": f"({column}, id) WHERE is_registrant"
                 for column in ("name", "create_date", "write_date")
+            },
+        )
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'g2p_program_membership' AND indexname LIKE %s",
+            ("%_page_idx",),
+        )
+        definitions = {name: definition.split(" USING btree ")[1] for name, definition in self.env.cr.fetchall()}
+        self.assertEqual(
+            definitions,
+            {
+                f"g2p_program_membership_{column}_page_idx": f"({column}, id)"
+                for column in ("create_date", "write_date")
             },
         )
 
@@ -300,7 +317,9 @@ class TestPagingIndexScans(G2PApiCase):
                     self.assertIn(columns, index)
                     self.assertRegex(scan["Index Cond"], r"\bid\b", "the cursor starts the scan")
                     self.assertNotIn("Sort", types)
-                    self.assertNotIn("Seq Scan", [n["Node Type"] for n in nodes if n.get("Relation Name") == "res_partner"])
+                    self.assertNotIn(
+                        "Seq Scan", [n["Node Type"] for n in nodes if n.get("Relation Name") == "res_partner"]
+                    )
 
 
 @tagged("post_install", "-at_install")
