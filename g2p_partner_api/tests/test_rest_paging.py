@@ -134,9 +134,11 @@ class TestRestPaging(G2PApiCase):
             answers.append(
                 api.get("/api/v2/Individual", params={"_cursor": cursor, "_sort": "name"}, headers=self.headers)
             )
+            answers.append(api.get("/api/v2/Individual", params={"_cursor": cursor, "_page": 2}, headers=self.headers))
         for response in answers:
             self.assertEqual(response.status_code, 400, response.text)
-            self.assertIn(response.json()["error"]["details"][0]["field"], ("_cursor", "_sort"))
+        fields = [response.json()["error"]["details"][0]["field"] for response in answers]
+        self.assertEqual(fields, ["_cursor"] * 4 + ["_sort", "_page"])
         self.assertNotIn(b'"i"', raw, "the cursor's content is not readable")
 
     def test_offset_pages_still_work_and_link_by_cursor(self):
