@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from odoo.api import Environment
@@ -15,6 +15,7 @@ from .schemas.common import ArchiveRequest, ReasonHeader
 from .services import registry_service
 from .services.api_errors import ApiError, RateLimited, unauthorized
 from .services.problem_details import header_error
+from .services.paging import DEFAULT_SORT, PAGE_PARAM, PageRequest, Position, bad_query, parse_sort
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
 
@@ -137,15 +138,45 @@ def api_env(
     )
 
 
-class Paging:
-    def __init__(self, page: int, page_size: int):
-        self.page = page
-        self.page_size = page_size
-        self.offset = (page - 1) * page_size
+def paging(resource, orders):
+    """Dependency factory: the page of a search of ``resource`` the caller asks for, sorted by one of
+    ``orders`` (``services.paging.sort_orders``); its links go in the body and the ``Link`` header."""
+    sort_doc = (
+        f"Sort order: {', '.join(orders)} (a leading - sorts descending). Default {DEFAULT_SORT}: "
+        "registration order, oldest first. Every order ends with registration order, so it is total."
+    )
+
+    def dependency(
+        request: Request,
+        response: Response,
+        env: Annotated[Environment, Depends(odoo_env)],
+        page: Annotated[
+            int,
+            Query(alias="_page", ge=1, le=100000, description="Page number, from 1 (an offset: prefer the links)"),
+        ] = 1,
+        count: Annotated[int, Query(alias="_count", ge=1, le=200, description="Items per page (max 200)")] = 20,
+        sort: Annotated[str | None, Query(alias="_sort", max_length=64, description=sort_doc)] = None,
+        cursor: Annotated[
+            str | None,
+            Query(
+                alias="_cursor",
+                max_length=1024,
+                description="Where the page starts, as the next and prev links of the page before give it "
+                "(opaque: send it back unchanged)",
+            ),
+        ] = None,
+    ) -> PageRequest:
+        order = parse_sort(orders, sort)
+        position = None
+        if cursor is not None:
+            if PAGE_PARAM in request.query_params:
+                raise bad_query(PAGE_PARAM, "_page: send either _page or _cursor, not both.")
+            position = Position.decode(env, resource, cursor)
+            position.check_sort(order)
+        return PageRequest(env, resource, order, page, count, position, request, response)
+
+    dependency.__name__ = f"paging_{resource.lower()}"
+    return dependency
 
 
-def paging(
-    page: Annotated[int, Query(alias="_page", ge=1, le=100000, description="Page number, from 1")] = 1,
-    count: Annotated[int, Query(alias="_count", ge=1, le=200, description="Items per page (max 200)")] = 20,
-) -> Paging:
-    return Paging(page, count)
+Paging = PageRequest

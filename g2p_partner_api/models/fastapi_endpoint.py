@@ -86,6 +86,14 @@ class FastapiEndpoint(models.Model):
             document_problem_media_type(app, spec["answers_problems"])
         return app
 
+    def _get_routing_info(self):
+        routing = super()._get_routing_info()
+        if self.g2p_is_suite_app:
+            # callers authenticate with a bearer token or a signature on each call: an Odoo session would
+            # only answer a session cookie (and store a session file) on every call
+            routing["save_session"] = False
+        return routing
+
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
         return list(spec["routers"]) if spec else super()._get_fastapi_routers()

@@ -1,7 +1,9 @@
 import uuid
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+
+from ..services.paging import MEMBERSHIP_SORTS
 
 # state -> the states it may move to
 ALLOWED_TRANSITIONS = {
@@ -58,6 +60,13 @@ class G2PProgramMembership(models.Model):
             "This registrant already has a membership in this programme.",
         ),
     ]
+
+    def init(self):
+        res = super().init()
+        # the sorts of GET /ProgramMembership besides the id (services/paging.py): index ranges at any size
+        for column in sorted({order.column for order in MEMBERSHIP_SORTS.values()} - {"id"}):
+            tools.create_index(self.env.cr, f"g2p_program_membership_{column}_page_idx", self._table, [column, "id"])
+        return res
 
     def write(self, vals):
         # partners hold memberships by this uuid (REST ProgramMembership): a new one would orphan their references

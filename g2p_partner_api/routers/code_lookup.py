@@ -16,7 +16,7 @@ from ..dependencies import authenticated_client
 from ..schemas.code_lookup import IdType, Vocabulary, VocabularyCode, VocabularySummary
 from ..schemas.common import ERROR_RESPONSES
 from ..services.api_errors import ApiError
-from ..services.resource_version import etag_of
+from ..services.resource_version import etag_of, none_match
 
 router = APIRouter(tags=["Code lookups"], responses=ERROR_RESPONSES, dependencies=[Depends(authenticated_client)])
 
@@ -29,7 +29,7 @@ def _cacheable(body, if_none_match):
     payload = jsonable_encoder(body)
     etag = etag_of(payload)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
+    if none_match(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(json.dumps(payload), media_type="application/json", headers=headers)
 

@@ -7,6 +7,8 @@ from odoo.api import Environment
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
     ERROR_RESPONSES,
+    PAGE_RESPONSES,
+    IfNoneMatch,
     IncludeArchived,
     Page,
     UuidPath,
@@ -15,7 +17,8 @@ from ..schemas.common import (
 from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_etag, with_location
+from ..services.paging import REGISTRANT_SORTS
+from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
@@ -40,11 +43,11 @@ def _written(response, client, group):
     return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
 
 
-@router.get("", response_model=Page[Group], summary="Search groups")
+@router.get("", response_model=Page[Group], summary="Search groups", responses=PAGE_RESPONSES)
 def search_groups(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("Group", REGISTRANT_SORTS))],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     include_archived: IncludeArchived = False,
@@ -58,7 +61,7 @@ def search_groups(
         fields=Group.fetch_fields(),
         include_archived=include_archived,
     )
-    return Page[Group](total=total, page=page.page, page_size=page.page_size, items=_to_wire(client, records))
+    return Page[Group].of(page, total, _to_wire(client, records))
 
 
 @router.get(
@@ -69,9 +72,10 @@ def read_group(
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
+    if_none_match: IfNoneMatch = None,
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, READ, fields=Group.fetch_fields())
-    return with_etag(response, _to_wire(client, group)[0])
+    return read_answer(response, _to_wire(client, group)[0], if_none_match)
 
 
 @router.post(
@@ -88,6 +92,7 @@ def create_group(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
+    check_read_only(body)
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
     group = registrant_writer.save(env, None, vals, is_group=True)
     return with_location(request, response, _written(response, client, group))
@@ -108,6 +113,7 @@ def replace_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, group)[0])
     registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
     return _written(response, client, group)
 
@@ -127,6 +133,7 @@ def patch_group(
     if_match: IfMatch,
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, group)[0])
     registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
     return _written(response, client, group)
 

@@ -8,6 +8,8 @@ from odoo.api import Environment
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
     ERROR_RESPONSES,
+    PAGE_RESPONSES,
+    IfNoneMatch,
     IncludeArchived,
     Page,
     UuidPath,
@@ -17,7 +19,8 @@ from ..schemas.common import (
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.resource_version import with_etag, with_location
+from ..services.paging import REGISTRANT_SORTS
+from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
@@ -41,11 +44,11 @@ def _written(response, client, partner):
     return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
 
 
-@router.get("", response_model=Page[Individual], summary="Search individuals")
+@router.get("", response_model=Page[Individual], summary="Search individuals", responses=PAGE_RESPONSES)
 def search_individuals(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("Individual", REGISTRANT_SORTS))],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     birthdate: date | None = None,
@@ -60,7 +63,7 @@ def search_individuals(
         fields=Individual.fetch_fields(),
         include_archived=include_archived,
     )
-    return Page[Individual](total=total, page=page.page, page_size=page.page_size, items=_to_wire(client, records))
+    return Page[Individual].of(page, total, _to_wire(client, records))
 
 
 @router.get(
@@ -71,9 +74,10 @@ def read_individual(
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
+    if_none_match: IfNoneMatch = None,
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
-    return with_etag(response, _to_wire(client, partner)[0])
+    return read_answer(response, _to_wire(client, partner)[0], if_none_match)
 
 
 CHECK_DUPLICATES_DOC = (
@@ -132,6 +136,7 @@ def create_individual(
     check_duplicates: Annotated[bool, Query(description=CHECK_DUPLICATES_DOC)] = False,
 ) -> Individual:
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
+    check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
@@ -153,6 +158,7 @@ def replace_individual(
     if_match: IfMatch,
 ) -> Individual:
     partner = _for_write(env, client, uuid, if_match)
+    check_read_only(body, _to_wire(client, partner)[0])
     registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, registry.full_replacement(body)))
     return _written(response, client, partner)
 

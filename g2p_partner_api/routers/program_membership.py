@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath, versioned_responses
+from ..schemas.common import ERROR_RESPONSES, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -14,8 +14,9 @@ from ..schemas.program import (
     ProgramMembershipUpdate,
 )
 from ..services import registry_service as registry
+from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
-from ..services.resource_version import check_if_match, with_etag, with_location
+from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
 
@@ -51,11 +52,13 @@ def _written(response, membership):
     return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
 
 
-@router.get("", response_model=Page[ProgramMembership], summary="Search programme memberships")
+@router.get(
+    "", response_model=Page[ProgramMembership], summary="Search programme memberships", responses=PAGE_RESPONSES
+)
 def search_memberships(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("ProgramMembership", MEMBERSHIP_SORTS))],
     program: str | None = None,
     registrant: str | None = None,
     state: MembershipState | None = None,
@@ -68,9 +71,7 @@ def search_memberships(
     if state:
         domain.append(("state", "=", state))
     total, records = registry.search_visible(env["g2p.program.membership"], client, READ, domain, page)
-    return Page[ProgramMembership](
-        total=total, page=page.page, page_size=page.page_size, items=[ProgramMembership.from_record(m) for m in records]
-    )
+    return Page[ProgramMembership].of(page, total, [ProgramMembership.from_record(m) for m in records])
 
 
 @router.get(
@@ -81,8 +82,9 @@ def read_membership(
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
+    if_none_match: IfNoneMatch = None,
 ) -> ProgramMembership:
-    return with_etag(response, ProgramMembership.from_record(_get(env, client, uuid, READ)))
+    return read_answer(response, ProgramMembership.from_record(_get(env, client, uuid, READ)), if_none_match)
 
 
 @router.post(
@@ -174,6 +176,7 @@ def update_membership(
     if_match: IfMatch,
 ) -> ProgramMembership:
     membership = _for_write(env, client, uuid, if_match)
+    check_read_only(body, ProgramMembership.from_record(membership))
     if body.state and body.state != membership.state:
         registry.transition_membership(membership, body.state, body.exit_reason)
     elif "exit_reason" in body.model_fields_set:

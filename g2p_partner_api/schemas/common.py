@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Header, Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..services import problem_details
@@ -16,6 +16,13 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 # Every resource is addressed by its uuid; anything else is refused (422) before reaching the database.
 UuidPath = Annotated[str, Path(pattern=UUID_PATTERN, description="uuid of the resource")]
 IncludeArchived = Annotated[bool, Query(description="List archived registrants too (see archived_at)")]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        max_length=1024,
+        description="ETag of the caller's copy: answered 304 Not Modified, without a body, while it is current",
+    ),
+]
 ReasonHeader = Annotated[
     str | None,
     Header(alias="X-Reason", max_length=256, description='Why it is archived (or send {"reason": ...} as the body)'),
@@ -176,6 +183,11 @@ def versioned_responses(status=200, gone=False, write=False):
     """OpenAPI ``responses`` of a single-resource route: the ETag header on success, 410 for
     registrants, 412/428 for writes."""
     responses = {status: {"headers": ETAG_HEADERS}}
+    if status == 200 and not write:
+        responses[304] = {
+            "description": "Not modified: If-None-Match names the current version",
+            "headers": ETAG_HEADERS,
+        }
     if gone:
         responses[410] = GONE_RESPONSE
     if write:
@@ -224,6 +236,17 @@ class WireModel(StrictExtendableBaseModel):
         if _contains_nul(data):
             raise ValueError("NUL characters are not allowed")
         return data
+
+
+READ_ONLY_DOC = (
+    "Read-only: accepted when equal to the current value (a resource as read can be PUT back), "
+    "else refused (422 naming the field)"
+)
+
+
+def read_only(**kwargs):
+    """A field of a write body that only echoes what a read answered (``services.resource_version.check_read_only``)."""
+    return Field(None, description=READ_ONLY_DOC, **kwargs)
 
 
 class Identifier(WireModel):
@@ -341,8 +364,44 @@ class RegistrantWire:
         return partners
 
 
+PAGE_RESPONSES = {
+    200: {
+        "headers": {
+            "Link": {
+                "description": "RFC 8288 links of the page: the same self, next and prev as the body's links",
+                "schema": {
+                    "type": "string",
+                    "example": '</api/v2/Individual?_sort=name>; rel="self", '
+                    '</api/v2/Individual?_sort=name&_cursor=gAAAAABn...>; rel="next"',
+                },
+            }
+        }
+    },
+    400: {"model": ErrorBody, "description": "Unknown _sort, or a _cursor this API did not give"},
+}
+
+
+class PageLinks(BaseModel):
+    """Addresses of this page and its neighbours (also in the ``Link`` header, RFC 8288); ``next``
+    and ``prev`` are absent on the last and first page."""
+
+    self: str = Field(examples=["/api/v2/Individual?_sort=name"])
+    next: str | None = Field(None, examples=["/api/v2/Individual?_sort=name&_cursor=gAAAAABn..."])
+    prev: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler):
+        return {rel: url for rel, url in handler(self).items() if url is not None}
+
+
 class Page(StrictExtendableBaseModel, Generic[T]):
     total: int = Field(description="Number of matching records the caller may see")
-    page: int
+    page: int = Field(description="Number of this page, counted from the first along the links followed")
     page_size: int
     items: list[T]
+    links: PageLinks = Field(description="Follow next to visit every record once, whatever is added meanwhile")
+
+    @classmethod
+    def of(cls, paging, total, items):
+        """The page ``paging`` (``services.paging.PageRequest``) answered, ``items`` its records' wire forms."""
+        return cls(total=total, page=paging.number, page_size=paging.page_size, items=items, links=paging.links)

@@ -1,4 +1,5 @@
 from datetime import date
+from typing import ClassVar
 
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
@@ -14,6 +15,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    read_only,
 )
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
@@ -93,15 +95,24 @@ class GroupMemberWrite(WireModel):
     kinds: list[MembershipKind] = []
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
+    name: str | None = read_only(max_length=512)
 
 
 class GroupWrite(WireModel):
-    """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list."""
+    """Body of POST and PUT: PUT replaces every field, and ``members`` replaces the membership list; what
+    only a read answers may be sent back unchanged."""
+
+    READ_ONLY: ClassVar[tuple[str, ...]] = ("uuid", "active", "archived_at", "archive_reason", "provenance")
 
     name: NotBlankText = Field(min_length=1, max_length=256)
     identifiers: KnownIdentifiers = Field(default=[], max_length=20)
     address: KnownAddress | None = None
     members: list[GroupMemberWrite] = Field(default=[], max_length=100)
+    uuid: str | None = read_only(max_length=64)
+    active: bool | None = read_only()
+    archived_at: str | None = read_only(max_length=64)
+    archive_reason: str | None = read_only(max_length=256)
+    provenance: Provenance | None = read_only()
 
 
 class GroupPatch(WireModel):

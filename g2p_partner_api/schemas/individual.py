@@ -1,4 +1,5 @@
 from datetime import date
+from typing import ClassVar
 
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
@@ -13,6 +14,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    read_only,
 )
 from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
 
@@ -102,7 +104,18 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
 
 
 class IndividualWrite(WireModel):
-    """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared)."""
+    """Body of POST and PUT: a full individual. PUT replaces every field (absent = cleared); what only a
+    read answers may be sent back unchanged."""
+
+    READ_ONLY: ClassVar[tuple[str, ...]] = (
+        "uuid",
+        "active",
+        "name",
+        "groups",
+        "archived_at",
+        "archive_reason",
+        "provenance",
+    )
 
     given_name: NotBlankText = Field(min_length=1, max_length=128)
     family_name: NotBlankText | None = Field(default=None, max_length=128)
@@ -111,6 +124,13 @@ class IndividualWrite(WireModel):
     gender: GenderCode | None = None
     identifiers: KnownIdentifiers = Field(default=[], max_length=20)
     address: KnownAddress | None = None
+    uuid: str | None = read_only(max_length=64)
+    active: bool | None = read_only()
+    name: str | None = read_only(max_length=512)
+    groups: list[GroupRef] | None = read_only(max_length=100)
+    archived_at: str | None = read_only(max_length=64)
+    archive_reason: str | None = read_only(max_length=256)
+    provenance: Provenance | None = read_only()
 
 
 class IndividualPatch(WireModel):

@@ -1,10 +1,10 @@
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field, StrictBool
 
-from .common import NotBlankText, Provenance, WireModel
+from .common import NotBlankText, Provenance, WireModel, read_only
 
 MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
 
@@ -61,10 +61,28 @@ class ProgramMembershipCreate(WireModel):
 
 
 class ProgramMembershipUpdate(WireModel):
-    """PUT/PATCH: the state to move to (through the allowed transitions) and the exit reason."""
+    """PUT/PATCH: the state to move to (through the allowed transitions) and the exit reason; what only
+    a read answers may be sent back unchanged."""
+
+    READ_ONLY: ClassVar[tuple[str, ...]] = (
+        "uuid",
+        "program",
+        "registrant",
+        "registrant_type",
+        "enrollment_date",
+        "exit_date",
+        "provenance",
+    )
 
     state: MembershipState | None = None
     exit_reason: NotBlankText | None = Field(default=None, max_length=256)
+    uuid: str | None = read_only(max_length=64)
+    program: str | None = read_only(max_length=64)
+    registrant: str | None = read_only(max_length=64)
+    registrant_type: Literal["individual", "group"] | None = read_only()
+    enrollment_date: date | None = read_only()
+    exit_date: date | None = read_only()
+    provenance: Provenance | None = read_only()
 
 
 class ExitRequest(WireModel):

@@ -14,7 +14,6 @@ from .resource_version import check_if_match
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
-REGISTRANT_ORDER = "id"
 GROUP_READ = "group:read"
 GROUP_WRITE = "group:write"
 
@@ -56,18 +55,32 @@ def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
     return domain
 
 
-def search_visible(model, client, scope, domain, paging, order=REGISTRANT_ORDER, fields=(), include_archived=False):
+def search_visible(model, client, scope, domain, paging, fields=(), include_archived=False):
     """(total, page of records) among what ``client`` may read with ``scope``; ``fields`` are
     fetched by the search query itself; archived records only with ``include_archived``.
 
     The access hook contributes a domain, so consent filtering happens in SQL before
-    paging: ``total`` counts only visible records and pages are never short.
+    paging: ``total`` counts only visible records and pages are never short. ``paging``
+    (``services.paging.PageRequest``) gives the order, the offset or the cursor's keyset
+    condition, and makes the page's links; one record more than a page tells whether a next
+    (or, going back, a previous) page exists.
     """
     if model._name == "res.partner":
         domain = domain + client._readable_registrant_domain(scope)
     searched = model.with_context(active_test=False) if include_archived else model
-    records = searched.search_fetch(domain, fields, offset=paging.offset, limit=paging.page_size, order=order)
-    if records and len(records) < paging.page_size or not (records or paging.offset):
+    backwards = bool(paging.position and paging.position.backwards)
+    query = searched._search(
+        domain, offset=paging.offset, limit=paging.page_size + 1, order=paging.sort.order(backwards)
+    )
+    if paging.position and not query.is_empty():
+        query.add_where(paging.keyset(searched))
+    fetched = searched.browse()
+    if not query.is_empty():
+        names = {*fields, paging.sort.column} - {"id"}
+        fetched = searched._fetch_query(query, searched._determine_fields_to_fetch(names))
+    more = len(fetched) > paging.page_size
+    records = paging.window(fetched, more)
+    if not paging.position and not more and (records or not paging.offset):
         total = paging.offset + len(records)  # the last page: no count query needed
     else:
         total = searched.search_count(domain)

@@ -11,6 +11,7 @@ protects what it read, and a write never touches what its caller cannot see.
 import hashlib
 import json
 
+from fastapi import Response
 from fastapi.encoders import jsonable_encoder
 
 from .api_errors import ApiError
@@ -26,6 +27,22 @@ def etag_of(wire):
 def with_etag(response, wire):
     """``wire``, its ETag put on ``response``."""
     response.headers["ETag"] = etag_of(wire)
+    return wire
+
+
+def none_match(if_none_match, etag):
+    """True when ``If-None-Match`` (RFC 9110 §13.1.2, weak comparison) names ``etag`` or is ``*``."""
+    tags = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
+    return etag in tags or "*" in tags
+
+
+def read_answer(response, wire, if_none_match):
+    """``wire`` as read, its ETag put on ``response``; a 304 Not Modified with the ETag and no body
+    when the caller's ``If-None-Match`` already names that version."""
+    etag = etag_of(wire)
+    if none_match(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     return wire
 
 
@@ -53,3 +70,27 @@ def check_if_match(if_match, current_wire):
             errors=[header_error("If-Match", "etag_mismatch", current)],
             headers={"ETag": current},
         )
+
+
+def _read_only_error(field):
+    return ApiError(
+        422,
+        "validation_error",
+        f"{field} is read-only: send it as read, or leave it out.",
+        details=[{"field": field, "message": "differs from the current value", "type": "read_only"}],
+    )
+
+
+def check_read_only(body, current_wire=None):
+    """A write ``body`` may echo the read-only fields of the resource as read (``current_wire``; ``None``
+    when creating): each one sent must equal its current value, else 422 naming it. Group members'
+    ``name`` is checked against the member of the same individual."""
+    current = jsonable_encoder(current_wire) if current_wire is not None else {}
+    sent = jsonable_encoder(body, include=body.model_fields_set)
+    for field in getattr(type(body), "READ_ONLY", ()):
+        if field in sent and (field not in current or sent[field] != current[field]):
+            raise _read_only_error(field)
+    names = {member["individual"]: member.get("name") for member in current.get("members") or ()}
+    for index, member in enumerate(getattr(body, "members", None) or ()):
+        if "name" in member.model_fields_set and names.get(member.individual, ...) != member.name:
+            raise _read_only_error(f"members[{index}].name")

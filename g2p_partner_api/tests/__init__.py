@@ -32,3 +32,4 @@ from . import test_unauthenticated_callers
 from . import test_standard_webhooks
 from . import test_rest_subscription
 from . import test_problem_details
+from . import test_rest_paging

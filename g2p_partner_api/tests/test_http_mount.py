@@ -30,3 +30,28 @@ class TestMountedThroughOdoo(HttpCase):
             "/api/v2/oauth/token", data=b"grant_type=client_credentials&client_id=" + b"x" * 20000, headers={}
         )
         self.assertEqual((token.status_code, token.json()["error"]), (413, "invalid_request"))
+
+    def test_api_answers_set_no_session_cookie(self):
+        """The apps authenticate each call by its token: no Odoo session, so no cookie, whatever the answer."""
+        scope = self.env["g2p.api.scope"].search([("code", "=", "program:read")])
+        client = self.env["g2p.api.client"].create({"name": "Cookie-free", "scope_ids": [(6, 0, scope.ids)]})
+        secret = client._generate_secret()
+        token = self.url_open(
+            "/api/v2/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+        )
+        self.assertEqual(token.status_code, 200, token.text)
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        answers = [
+            token,
+            self.url_open("/api/v2/Program", headers=bearer),
+            self.url_open("/api/v2/Individual"),
+            self.url_open("/partner/ingest_status/00000000-0000-0000-0000-000000000000", headers=bearer),
+        ]
+        for response in answers:
+            with self.subTest(url=response.url, status=response.status_code):
+                self.assertNotIn("Set-Cookie", response.headers)
+        self.assertEqual([r.status_code for r in answers[:3]], [200, 200, 401])
+        self.assertIn(
+            "session_id", self.url_open("/web/login").headers.get("Set-Cookie", ""), "the web client keeps its"
+        )
