@@ -6,6 +6,7 @@ from . import g2p_vocabulary
 from . import g2p_id_type
 from . import g2p_reg_id
 from . import res_partner
+from . import g2p_registrant_change
 from . import res_partner_match_name
 from . import g2p_group_membership
 from . import g2p_program

@@ -30,6 +30,27 @@ class G2PGroupMembership(models.Model):
     def _g2p_event_type(self, operation):
         return "membership.changed"
 
+    def _record_registrant_changes(self):
+        """A membership is part of both wire forms: the group's members and the individual's groups."""
+        self.env["g2p.registrant.change"]._record((self.sudo().group_id | self.sudo().individual_id).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        memberships = super().create(vals_list)
+        memberships._record_registrant_changes()
+        return memberships
+
+    def write(self, vals):
+        if {"group_id", "individual_id"} & set(vals):
+            self._record_registrant_changes()  # the ones it leaves
+        result = super().write(vals)
+        self._record_registrant_changes()
+        return result
+
+    def unlink(self):
+        self._record_registrant_changes()
+        return super().unlink()
+
     @api.depends("individual_id.name", "group_id.name", "kind_ids.display")
     def _compute_display_name(self):
         for rec in self:

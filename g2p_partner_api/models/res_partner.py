@@ -97,9 +97,17 @@ class ResPartner(models.Model):
                     vals["name"] = self._compose_name(
                         vals.get("given_name"), vals.get("addl_name"), vals.get("family_name")
                     )
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        self.env["g2p.registrant.change"]._record_registrants(partners)
+        return partners
 
     def write(self, vals):
+        result = self._write_registrant_rules(vals)
+        # archive and restore included: the pull feed answers an archived registrant as a tombstone
+        self.env["g2p.registrant.change"]._record_registrants(self)
+        return result
+
+    def _write_registrant_rules(self, vals):
         self._check_archive_fields_not_given([vals])
         if "active" in vals:
             # the archive record follows the state, whoever changes it (UI, API, server code)

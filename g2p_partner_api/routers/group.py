@@ -12,11 +12,14 @@ from ..schemas.common import (
     UuidPath,
     versioned_responses,
 )
+from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..schemas.group import Group, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location
 from .archive import add_archive_route
+from .change_feed import ChangePage, ChangeStart, changes_page
+from .lookup import add_lookup_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
 
@@ -40,15 +43,19 @@ def _written(response, client, group):
     return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
 
 
-@router.get("", response_model=Page[Group], summary="Search groups")
+@router.get("", response_model=Page[Group] | ChangePage[Group], summary="Search groups, or pull their changes")
 def search_groups(
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging)],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     include_archived: IncludeArchived = False,
-) -> Page[Group]:
+    changes: ChangeStart = None,
+) -> Page[Group] | ChangePage[Group]:
+    if changes:
+        return changes_page(env, client, READ, True, request, page, changes, _to_wire, Group)
     total, records = registry.search_visible(
         env["res.partner"],
         client,
@@ -132,3 +139,4 @@ def patch_group(
 
 
 archive = add_archive_route(router, "a Group", Group, WRITE, _for_write, _written)
+lookup = add_lookup_route(router, "Group", Group, GroupLookup, GroupLookupItem, READ, _to_wire)

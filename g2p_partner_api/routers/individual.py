@@ -14,11 +14,14 @@ from ..schemas.common import (
     error_response,
     versioned_responses,
 )
+from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location
 from .archive import add_archive_route
+from .change_feed import ChangePage, ChangeStart, changes_page
+from .lookup import add_lookup_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
 
@@ -41,8 +44,9 @@ def _written(response, client, partner):
     return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
 
 
-@router.get("", response_model=Page[Individual], summary="Search individuals")
+@router.get("", response_model=Page[Individual] | ChangePage[Individual], summary="Search individuals, or pull their changes")
 def search_individuals(
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging)],
@@ -50,7 +54,10 @@ def search_individuals(
     name: Annotated[str | None, Query(max_length=128)] = None,
     birthdate: date | None = None,
     include_archived: IncludeArchived = False,
-) -> Page[Individual]:
+    changes: ChangeStart = None,
+) -> Page[Individual] | ChangePage[Individual]:
+    if changes:
+        return changes_page(env, client, READ, False, request, page, changes, _to_wire, Individual)
     total, records = registry.search_visible(
         env["res.partner"],
         client,
@@ -177,3 +184,4 @@ def patch_individual(
 
 
 archive = add_archive_route(router, "an Individual", Individual, WRITE, _for_write, _written)
+lookup = add_lookup_route(router, "Individual", Individual, IndividualLookup, IndividualLookupItem, READ, _to_wire)
