@@ -1,6 +1,7 @@
 from . import g2p_cache_clearing_mixin
 from . import g2p_guarded_settings_mixin
 from . import g2p_source_mixin
+from . import g2p_registrant_part_mixin
 from . import g2p_api_event_emitter
 from . import g2p_vocabulary
 from . import g2p_id_type

@@ -6,8 +6,10 @@ MEMBERSHIP_KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 
 class G2PGroupMembership(models.Model):
     _name = "g2p.group.membership"
-    _inherit = ["g2p.source.mixin", "g2p.api.event.emitter"]
+    _inherit = ["g2p.source.mixin", "g2p.api.event.emitter", "g2p.registrant.part.mixin"]
     _description = "Membership of an individual in a group"
+    # a membership is part of both wire forms: the group's members and the individual's groups
+    _registrant_fields = ("group_id", "individual_id")
     _order = "group_id, id"
 
     group_id = fields.Many2one(
@@ -29,27 +31,6 @@ class G2PGroupMembership(models.Model):
 
     def _g2p_event_type(self, operation):
         return "membership.changed"
-
-    def _record_registrant_changes(self):
-        """A membership is part of both wire forms: the group's members and the individual's groups."""
-        self.env["g2p.registrant.change"]._record((self.sudo().group_id | self.sudo().individual_id).ids)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        memberships = super().create(vals_list)
-        memberships._record_registrant_changes()
-        return memberships
-
-    def write(self, vals):
-        if {"group_id", "individual_id"} & set(vals):
-            self._record_registrant_changes()  # the ones it leaves
-        result = super().write(vals)
-        self._record_registrant_changes()
-        return result
-
-    def unlink(self):
-        self._record_registrant_changes()
-        return super().unlink()
 
     @api.depends("individual_id.name", "group_id.name", "kind_ids.display")
     def _compute_display_name(self):

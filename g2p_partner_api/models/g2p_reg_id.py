@@ -8,7 +8,9 @@ from ..services.api_errors import DuplicateError
 
 class G2PRegId(models.Model):
     _name = "g2p.reg.id"
+    _inherit = ["g2p.registrant.part.mixin"]
     _description = "Registrant identifier"
+    _registrant_fields = ("partner_id",)
     _order = "id_type_id, value"
     _rec_name = "value"
 
@@ -67,27 +69,13 @@ class G2PRegId(models.Model):
                 raise DuplicateError(_("Identifier %s is given twice.", vals.get("value")))
             seen.add(key)
             self.browse()._check_not_assigned(*key)
-        reg_ids = super().create(vals_list)
-        reg_ids._record_registrant_changes()
-        return reg_ids
+        return super().create(vals_list)
 
     def write(self, vals):
         if "id_type_id" in vals or "value" in vals:
             for rec in self:
                 rec._check_not_assigned(vals.get("id_type_id", rec.id_type_id.id), vals.get("value", rec.value))
-        if "partner_id" in vals:
-            self._record_registrant_changes()  # the registrant it leaves
-        result = super().write(vals)
-        self._record_registrant_changes()
-        return result
-
-    def unlink(self):
-        self._record_registrant_changes()
-        return super().unlink()
-
-    def _record_registrant_changes(self):
-        """An identifier is part of its registrant's wire form: a change of it is a change of the registrant."""
-        self.env["g2p.registrant.change"]._record_registrants(self.sudo().partner_id)
+        return super().write(vals)
 
     @api.depends("id_type_id.name", "value")
     def _compute_display_name(self):

@@ -20,7 +20,9 @@ SEARCH_ONLY = ("identifier", "name", "birthdate", "include_archived")
 
 def change_start(
     since: Annotated[str | None, Query(max_length=4096, description=SINCE_DOC)] = None,
-    last_updated: Annotated[str | None, Query(alias="_lastUpdated", max_length=64, description=LAST_UPDATED_DOC)] = None,
+    last_updated: Annotated[
+        str | None, Query(alias="_lastUpdated", max_length=64, description=LAST_UPDATED_DOC)
+    ] = None,
 ):
     """(since, _lastUpdated) when the call asks for the change feed, else None (a search)."""
     return None if since is None and last_updated is None else (since, last_updated)

@@ -12,8 +12,8 @@ from ..schemas.common import (
     UuidPath,
     versioned_responses,
 )
-from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location

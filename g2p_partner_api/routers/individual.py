@@ -14,8 +14,8 @@ from ..schemas.common import (
     error_response,
     versioned_responses,
 )
-from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location
@@ -32,7 +32,7 @@ WRITE = "individual:write"
 def _to_wire(client, partners):
     """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
     Individual.prefetch(partners)
-    groups = registry.visible_groups(client, partners, READ)
+    groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
     return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
 
 
@@ -44,7 +44,9 @@ def _written(response, client, partner):
     return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
 
 
-@router.get("", response_model=Page[Individual] | ChangePage[Individual], summary="Search individuals, or pull their changes")
+@router.get(
+    "", response_model=Page[Individual] | ChangePage[Individual], summary="Search individuals, or pull their changes"
+)
 def search_individuals(
     request: Request,
     env: Annotated[Environment, Depends(api_env)],

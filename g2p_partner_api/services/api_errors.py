@@ -41,6 +41,16 @@ class ApiError(Exception):
         self.extra = extra or {}  # more members of the error object (e.g. "candidates" of a 409)
 
 
+def invalid_field(field, message):
+    """A 422 ``validation_error`` naming ``field``: what was sent there cannot be taken as it is."""
+    return ApiError(
+        422,
+        "validation_error",
+        f"{field}: {message}",
+        details=[{"field": field, "message": message, "type": "value_error"}],
+    )
+
+
 class RegistrantAccessRefused(Exception):
     """A read refused by the access hook (consent); the APIs answer 403 consent_required."""
 

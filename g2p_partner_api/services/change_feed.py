@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from odoo.tools import SQL
 
-from .api_errors import ApiError
+from .api_errors import invalid_field as refused
 
 START = "0"
 TIME_START_PREFIX = "gt"
@@ -43,15 +43,6 @@ class FeedCursor:
     after: tuple[str, int] | None = None  # last (transaction id, row id) answered in this batch
     since_time: str | None = None  # first batch of a ``_lastUpdated`` start: changes written after it
     floor: str = "0"  # no change of the batch has a smaller transaction id
-
-
-def refused(field, message):
-    return ApiError(
-        422,
-        "validation_error",
-        f"{field}: {message}",
-        details=[{"field": field, "message": message, "type": "value_error"}],
-    )
 
 
 def _fernet(env):
@@ -124,7 +115,9 @@ def _readable_query(env, client, scope, is_group):
     """The registrants of the feed's kind ``client`` may read with ``scope``, as an ORM query
     (record rules and the read-access hook included)."""
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
-    return env["res.partner"].with_context(active_test=False)._search(domain + client._readable_registrant_domain(scope))
+    return (
+        env["res.partner"].with_context(active_test=False)._search(domain + client._readable_registrant_domain(scope))
+    )
 
 
 def next_page(env, client, scope, is_group, cursor, limit):
@@ -135,19 +128,21 @@ def next_page(env, client, scope, is_group, cursor, limit):
     rows = []
     if not query.is_empty():
         query.add_join("JOIN", "feed", "g2p_registrant_change", SQL('"feed".partner_id = "res_partner".id'))
-        after_txid, after_id = cursor.after or (cursor.floor, 0)
+        # one lower bound on the index (a row comparison beside a bound on txid alone would make
+        # PostgreSQL start the scan at the row comparison's bound): the last row answered in this batch,
+        # else the smallest transaction id the batch can hold
+        if cursor.after:
+            start = SQL('("feed".txid, "feed".id) > (%s::xid8, %s)', *cursor.after)
+        else:
+            start = SQL('"feed".txid >= GREATEST(%s::xid8, pg_snapshot_xmin(%s::pg_snapshot))', cursor.floor, cursor.lo)
+        query.add_where(start)
         query.add_where(
             SQL(
-                """"feed".txid >= GREATEST(%(floor)s::xid8, pg_snapshot_xmin(%(lo)s::pg_snapshot))
-                   AND "feed".txid < pg_snapshot_xmax(%(hi)s::pg_snapshot)
-                   AND ("feed".txid, "feed".id) > (%(after_txid)s::xid8, %(after_id)s)
+                """"feed".txid < pg_snapshot_xmax(%(hi)s::pg_snapshot)
                    AND pg_visible_in_snapshot("feed".txid, %(hi)s::pg_snapshot)
                    AND NOT pg_visible_in_snapshot("feed".txid, %(lo)s::pg_snapshot)""",
-                floor=cursor.floor,
                 lo=cursor.lo,
                 hi=hi,
-                after_txid=after_txid,
-                after_id=after_id,
             )
         )
         if cursor.since_time:

@@ -8,7 +8,7 @@ queries does not grow with the number of identifiers.
 
 from odoo.tools import SQL
 
-from .api_errors import ApiError
+from .api_errors import ApiError, invalid_field
 
 LOOKUP_LIMIT = 1000
 
@@ -19,16 +19,6 @@ def _too_many(count):
         "too_many_identifiers",
         f"At most {LOOKUP_LIMIT} identifiers per lookup ({count} sent): split the request.",
         details=[{"field": "identifiers", "message": f"at most {LOOKUP_LIMIT} items", "type": "too_long"}],
-    )
-
-
-def _unknown_system(index, system):
-    field = f"identifiers[{index}].system"
-    return ApiError(
-        422,
-        "validation_error",
-        f"{field}: unknown identifier system {system!r}.",
-        details=[{"field": field, "message": "unknown identifier system", "type": "value_error"}],
     )
 
 
@@ -46,7 +36,7 @@ def lookup(env, client, scope, is_group, identifiers, fields=()):
     type_of = {id_type.namespace_uri: id_type.id for id_type in id_types}
     for index, identifier in enumerate(identifiers):
         if identifier.system not in type_of:
-            raise _unknown_system(index, identifier.system)
+            raise invalid_field(f"identifiers[{index}].system", f"unknown identifier system {identifier.system!r}")
     env.cr.execute(
         SQL(
             """SELECT wanted.position, reg_id.partner_id

@@ -66,9 +66,7 @@ class TestRestLookup(G2PApiCase):
         self.assertEqual(items[0]["individual"]["uuid"], self.people[5].uuid)
         self.assertEqual(items[2]["individual"]["family_name"], "Person002")
         self.assertEqual(items[3], items[0], "the same identifier twice: the same answer twice")
-        self.assertEqual(
-            items[1], {"system": NID, "value": "000000000", "status": "not_found", "individual": None}
-        )
+        self.assertEqual(items[1], {"system": NID, "value": "000000000", "status": "not_found", "individual": None})
         self.assertEqual(items[4], dict(items[1], value=self.archived.reg_id_ids.value), "archived: not found")
         self.assertIsNone(items[5]["individual"], "a group's identifier is no individual")
 
