@@ -102,12 +102,6 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        result = self._write_registrant_rules(vals)
-        # archive and restore included: the pull feed answers an archived registrant as a tombstone
-        self.env["g2p.registrant.change"]._record_registrants(self)
-        return result
-
-    def _write_registrant_rules(self, vals):
         self._check_archive_fields_not_given([vals])
         if "active" in vals:
             # the archive record follows the state, whoever changes it (UI, API, server code)
@@ -128,8 +122,12 @@ class ResPartner(models.Model):
                 )
                 super(ResPartner, rec).write(dict(vals, name=name))
             rest = self.filtered(lambda p: not (p.is_registrant and not p.is_group))
-            return super(ResPartner, rest).write(vals) if rest else True
-        return super().write(vals)
+            result = super(ResPartner, rest).write(vals) if rest else True
+        else:
+            result = super().write(vals)
+        # archive and restore included: the pull feed answers an archived registrant as a tombstone
+        self.env["g2p.registrant.change"]._record_registrants(self)
+        return result
 
     @api.constrains("is_registrant", "uuid")
     def _check_registrant_uuid(self):
