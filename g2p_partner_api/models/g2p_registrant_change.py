@@ -24,6 +24,8 @@ class G2PRegistrantChange(models.Model):
     changed_at = fields.Datetime(string="Written at", readonly=True)
 
     def init(self):
+        self.env.cr.execute("SELECT to_regclass('g2p_registrant_change') IS NULL")
+        new_log = self.env.cr.fetchone()[0]
         self.env.cr.execute(
             """CREATE TABLE IF NOT EXISTS g2p_registrant_change (
                    id bigserial PRIMARY KEY,
@@ -39,6 +41,13 @@ class G2PRegistrantChange(models.Model):
                CREATE INDEX IF NOT EXISTS g2p_registrant_change_partner_id_index
                    ON g2p_registrant_change (partner_id);"""
         )
+        if new_log:
+            # a register that existed before the log: one change per registrant, so that since=0 is the
+            # whole register there too (one statement, in the upgrade's transaction)
+            self.env.cr.execute(
+                """INSERT INTO g2p_registrant_change (partner_id)
+                   SELECT id FROM res_partner WHERE is_registrant ORDER BY id"""
+            )
 
     @api.model
     def _record(self, partner_ids):

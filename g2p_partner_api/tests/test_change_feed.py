@@ -220,3 +220,18 @@ class TestChangeFeedRefusals(G2PApiCase):
             self.assertEqual(self._error(api, "/api/v2/Individual", _lastUpdated="2026-01-01"), "_lastUpdated")
             self.assertEqual(self._error(api, "/api/v2/Individual", _lastUpdated="gtyesterday"), "_lastUpdated")
         self.assertEqual(self.env["g2p.registrant.change"].search_count([]), changes)
+
+
+@tagged("post_install", "-at_install")
+class TestChangeLogCreation(G2PApiCase):
+    def test_a_register_older_than_the_log_starts_with_one_change_per_registrant(self):
+        """An upgrade that creates the log puts every registrant in it (since=0 is then the whole
+        register); an upgrade that finds it adds nothing."""
+        Change = self.env["g2p.registrant.change"]
+        registrants = self.env["res.partner"].with_context(active_test=False).search([("is_registrant", "=", True)])
+        self.env.cr.execute("DROP TABLE g2p_registrant_change")  # rolled back with the test
+        Change.init()
+        self.env.cr.execute("SELECT partner_id, count(*) FROM g2p_registrant_change GROUP BY partner_id")
+        self.assertEqual(dict(self.env.cr.fetchall()), dict.fromkeys(registrants.ids, 1))
+        Change.init()
+        self.assertEqual(Change.search_count([]), len(registrants))
