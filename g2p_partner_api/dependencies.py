@@ -14,8 +14,8 @@ from .models.g2p_source_mixin import Provenance
 from .schemas.common import ArchiveRequest, ReasonHeader
 from .services import registry_service
 from .services.api_errors import ApiError, RateLimited, unauthorized
-from .services.problem_details import header_error
 from .services.paging import DEFAULT_SORT, PAGE_PARAM, PageRequest, Position, bad_query, parse_sort
+from .services.problem_details import header_error
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from odoo import fields
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
-from odoo.addons.g2p_partner_api.services.problem_details import body_error
+from odoo.addons.g2p_partner_api.services.api_errors import invalid_field as invalid
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids, resolve_code
 
 from ..models.g2p_consent import PURPOSE_VOCABULARY
@@ -23,10 +23,6 @@ MAX_BACKDATE_PARAM = "g2p_api_consent.max_backdate_days"
 DEFAULT_MAX_BACKDATE_DAYS = 7
 RECIPIENT_FORBIDDEN = "consent_recipient_forbidden"
 SCOPE_FORBIDDEN = "consent_scope_forbidden"
-
-
-def invalid(field, message, code="invalid_value"):
-    return ApiError(422, "validation_error", f"{field}: {message}", errors=[body_error(field, code, message)])
 
 
 def max_backdate_days(env):

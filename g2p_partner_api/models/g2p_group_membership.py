@@ -6,8 +6,10 @@ MEMBERSHIP_KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 
 class G2PGroupMembership(models.Model):
     _name = "g2p.group.membership"
-    _inherit = ["g2p.source.mixin", "g2p.api.event.emitter"]
+    _inherit = ["g2p.source.mixin", "g2p.api.event.emitter", "g2p.registrant.part.mixin"]
     _description = "Membership of an individual in a group"
+    # a membership is part of both wire forms: the group's members and the individual's groups
+    _registrant_fields = ("group_id", "individual_id")
     _order = "group_id, id"
 
     group_id = fields.Many2one(

@@ -8,7 +8,9 @@ from ..services.api_errors import DuplicateError
 
 class G2PRegId(models.Model):
     _name = "g2p.reg.id"
+    _inherit = ["g2p.registrant.part.mixin"]
     _description = "Registrant identifier"
+    _registrant_fields = ("partner_id",)
     _order = "id_type_id, value"
     _rec_name = "value"
 

@@ -114,7 +114,9 @@ class ResPartner(models.Model):
                     vals["name"] = self._compose_name(
                         vals.get("given_name"), vals.get("addl_name"), vals.get("family_name")
                     )
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        self.env["g2p.registrant.change"]._record_registrants(partners)
+        return partners
 
     def write(self, vals):
         self._check_archive_fields_not_given([vals])
@@ -137,8 +139,12 @@ class ResPartner(models.Model):
                 )
                 super(ResPartner, rec).write(dict(vals, name=name))
             rest = self.filtered(lambda p: not (p.is_registrant and not p.is_group))
-            return super(ResPartner, rest).write(vals) if rest else True
-        return super().write(vals)
+            result = super(ResPartner, rest).write(vals) if rest else True
+        else:
+            result = super().write(vals)
+        # archive and restore included: the pull feed answers an archived registrant as a tombstone
+        self.env["g2p.registrant.change"]._record_registrants(self)
+        return result
 
     @api.constrains("is_registrant", "uuid")
     def _check_registrant_uuid(self):

@@ -15,11 +15,14 @@ from ..schemas.common import (
     versioned_responses,
 )
 from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
+from .change_feed import ChangePage, ChangeStart, changes_page
+from .lookup import add_lookup_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
 
@@ -43,15 +46,24 @@ def _written(response, client, group):
     return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
 
 
-@router.get("", response_model=Page[Group], summary="Search groups", responses=PAGE_RESPONSES)
+@router.get(
+    "",
+    response_model=Page[Group] | ChangePage[Group],
+    summary="Search groups, or pull their changes",
+    responses=PAGE_RESPONSES,
+)
 def search_groups(
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging("Group", REGISTRANT_SORTS))],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
     include_archived: IncludeArchived = False,
-) -> Page[Group]:
+    changes: ChangeStart = None,
+) -> Page[Group] | ChangePage[Group]:
+    if changes:
+        return changes_page(env, client, READ, True, request, page, changes, _to_wire, Group)
     total, records = registry.search_visible(
         env["res.partner"],
         client,
@@ -139,3 +151,4 @@ def patch_group(
 
 
 archive = add_archive_route(router, "a Group", Group, WRITE, _for_write, _written)
+lookup = add_lookup_route(router, "Group", Group, GroupLookup, GroupLookupItem, READ, _to_wire)

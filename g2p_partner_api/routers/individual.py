@@ -17,11 +17,14 @@ from ..schemas.common import (
     versioned_responses,
 )
 from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
+from .change_feed import ChangePage, ChangeStart, changes_page
+from .lookup import add_lookup_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
 
@@ -32,7 +35,7 @@ WRITE = "individual:write"
 def _to_wire(client, partners):
     """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
     Individual.prefetch(partners)
-    groups = registry.visible_groups(client, partners, READ)
+    groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
     return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
 
 
@@ -44,8 +47,14 @@ def _written(response, client, partner):
     return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
 
 
-@router.get("", response_model=Page[Individual], summary="Search individuals", responses=PAGE_RESPONSES)
+@router.get(
+    "",
+    response_model=Page[Individual] | ChangePage[Individual],
+    summary="Search individuals, or pull their changes",
+    responses=PAGE_RESPONSES,
+)
 def search_individuals(
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging("Individual", REGISTRANT_SORTS))],
@@ -53,7 +62,10 @@ def search_individuals(
     name: Annotated[str | None, Query(max_length=128)] = None,
     birthdate: date | None = None,
     include_archived: IncludeArchived = False,
-) -> Page[Individual]:
+    changes: ChangeStart = None,
+) -> Page[Individual] | ChangePage[Individual]:
+    if changes:
+        return changes_page(env, client, READ, False, request, page, changes, _to_wire, Individual)
     total, records = registry.search_visible(
         env["res.partner"],
         client,
@@ -183,3 +195,4 @@ def patch_individual(
 
 
 archive = add_archive_route(router, "an Individual", Individual, WRITE, _for_write, _written)
+lookup = add_lookup_route(router, "Individual", Individual, IndividualLookup, IndividualLookupItem, READ, _to_wire)

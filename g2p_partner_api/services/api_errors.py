@@ -42,6 +42,20 @@ class ApiError(Exception):
         self.extra = extra or {}  # extension members of the problem (e.g. "candidates" of a 409)
 
 
+def invalid_field(field, message, code="invalid_value"):
+    """A 422 ``validation_error`` naming the body member ``field``: what was sent there cannot be taken as it is."""
+    return ApiError(
+        422, "validation_error", f"{field}: {message}", errors=[problem_details.body_error(field, code, message)]
+    )
+
+
+def invalid_parameter(name, message, code="invalid_value"):
+    """A 422 ``validation_error`` naming the query parameter ``name``."""
+    return ApiError(
+        422, "validation_error", f"{name}: {message}", errors=[problem_details.parameter_error(name, code, message)]
+    )
+
+
 class RegistrantAccessRefused(Exception):
     """A read refused by the access hook (consent); the APIs answer 403 consent_required."""
 

@@ -33,3 +33,5 @@ from . import test_standard_webhooks
 from . import test_rest_subscription
 from . import test_problem_details
 from . import test_rest_paging
+from . import test_change_feed
+from . import test_rest_lookup

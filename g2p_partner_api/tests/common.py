@@ -56,9 +56,10 @@ class G2PApiCase(FastAPITransactionCase):
         cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(entries))
 
     @contextmanager
-    def _api(self, endpoint=None, source_address=None):
+    def _api(self, endpoint=None, source_address=None, env=None):
         """A client of the mounted app; its calls come from ``source_address``, by default an address
-        of this test's own (failed authentications are counted per address in committed rows)."""
+        of this test's own (failed authentications are counted per address in committed rows).
+        ``env``: the calls run in it rather than in the test's transaction."""
         endpoint = endpoint or self.endpoint
         source_address = source_address or self._address("testclient")
         app = FastAPI()
@@ -67,7 +68,7 @@ class G2PApiCase(FastAPITransactionCase):
         endpoint._clear_fastapi_exception_handlers(app)
         with self._create_test_client(
             app=app,
-            env=self.env(user=endpoint.user_id),
+            env=(env or self.env)(user=endpoint.user_id),
             raise_server_exceptions=False,
             testclient_kwargs={"client": (source_address, 50000)},
         ) as client:

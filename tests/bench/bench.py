@@ -19,6 +19,7 @@ import psutil
 import psycopg2
 import psycopg2.extras
 import requests
+import row_bulk_lookup
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from passlib.context import CryptContext
@@ -34,10 +35,12 @@ E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
 E2E_TIMEOUT = int(os.environ.get("BENCH_E2E_TIMEOUT", "420"))
 BATCH_ENVELOPES = int(os.environ.get("BENCH_BATCH_ENVELOPES", "5"))
 BATCH_ITEMS = 100
+LOOKUP_CALLS = int(os.environ.get("BENCH_LOOKUP_CALLS", "5"))
 ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {
     "dci",
     "rest",
     "batch",
+    "lookup",
     "ingest",
     "e2e",
     "dup",
@@ -917,6 +920,8 @@ def main():
                     rss1b.peak,
                 )
             )
+        if "lookup" in ROWS:
+            rows.append(row_bulk_lookup.row(server, sys.modules[__name__], LOOKUP_CALLS))
         if "rest" in ROWS:
             with PeakRss(server) as rss2, Profile(server, "rest"):
                 rest_lat, rest_wall = row_rest(server)

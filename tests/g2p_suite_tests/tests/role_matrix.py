@@ -118,6 +118,13 @@ MATRIX = {
         "methods": {},
         "fields": NOBODY,
     },
+    # the pull feed's log: written in SQL by the registrant writes, read by the feed
+    "g2p.registrant.change": {
+        "read": ADMIN,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
     # --- outbound (g2p_partner_api) -------------------------------------------------------------------------
     "g2p.api.event.type": {
         "read": STAFF,
@@ -491,6 +498,7 @@ SAMPLES = {
         .sudo()
         .create({"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1})
     ),
+    "g2p.registrant.change": _one("g2p.registrant.change"),
     "g2p.api.event.type": _one("g2p.api.event.type"),
     "g2p.api.subscription": _subscription,
     "g2p.api.subscription.event": _subscription_event,

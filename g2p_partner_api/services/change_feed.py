@@ -1,0 +1,161 @@
+"""The pull feed of registrant changes (``GET /Individual?since=``, ``GET /Group?since=``).
+
+The log (``g2p.registrant.change``) records the id of the transaction that wrote each change.
+A page is cut between two snapshots of the database, ``lo`` (what the client has already been
+through) and ``hi`` (taken when the client got past ``lo``): the changes visible in ``hi`` and not
+in ``lo``, in (transaction id, row id) order. A transaction that was running at ``lo`` is not
+visible in it, so its changes come in a later batch whenever it commits: nothing is skipped when
+transactions commit in another order than they wrote (a position in time or in a sequence alone
+cannot tell this). This is the technique of PgQ's ticks; see docs/architecture.md, "Change feed".
+
+The cursor handed to the client holds the two snapshots and a position: it is encrypted with a
+key derived from the database secret, so no transaction or row id leaves the system and a client
+cannot forge a position. What a client may read is decided at each page by the read-access hook,
+in SQL, so pages and their length tell nothing of the registrants it may not read.
+"""
+
+import base64
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from odoo.tools import SQL
+
+from .api_errors import invalid_parameter as refused
+
+START = "0"
+TIME_START_PREFIX = "gt"
+# a snapshot that shows nothing: the start of the log
+EMPTY_SNAPSHOT = "1:1:"
+
+
+@dataclass(frozen=True)
+class FeedCursor:
+    """Where a client is in the feed of one resource (``kind``)."""
+
+    kind: str
+    lo: str = EMPTY_SNAPSHOT  # snapshot whose changes the client has been through
+    hi: str | None = None  # snapshot the current batch ends at (taken by the first page of the batch)
+    after: tuple[str, int] | None = None  # last (transaction id, row id) answered in this batch
+    since_time: str | None = None  # first batch of a ``_lastUpdated`` start: changes written after it
+    floor: str = "0"  # no change of the batch has a smaller transaction id
+
+
+def _fernet(env):
+    secret = env["ir.config_parameter"].sudo().get_param("database.secret") or ""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"g2p change feed cursor").derive(secret.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encode(env, cursor):
+    """The opaque ``since`` token of ``cursor``."""
+    return _fernet(env).encrypt(json.dumps(asdict(cursor), separators=(",", ":")).encode()).decode()
+
+
+def decode(env, kind, token):
+    """The cursor a ``since`` token holds; 422 naming ``since`` for anything this registry did not
+    hand out for this resource."""
+    try:
+        data = json.loads(_fernet(env).decrypt(token.encode()))
+        cursor = FeedCursor(**dict(data, after=tuple(data["after"]) if data.get("after") else None))
+    except (InvalidToken, ValueError, TypeError, KeyError) as exc:
+        raise refused("since", "not a change cursor this registry handed out (start with since=0)") from exc
+    if cursor.kind != kind:
+        raise refused("since", f"a cursor of the {cursor.kind} feed, not of {kind}")
+    return cursor
+
+
+def _parse_time_start(text):
+    if not text.startswith(TIME_START_PREFIX):
+        raise refused("_lastUpdated", "expected gt<ISO 8601 date-time>, e.g. gt2026-12-01T00:00:00Z")
+    try:
+        moment = datetime.fromisoformat(text[len(TIME_START_PREFIX) :].replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise refused("_lastUpdated", "expected gt<ISO 8601 date-time>, e.g. gt2026-12-01T00:00:00Z") from exc
+    if moment.utcoffset() is not None:
+        moment = (moment - moment.utcoffset()).replace(tzinfo=None)
+    return moment
+
+
+def start(env, kind, since, last_updated):
+    """The cursor of a call: ``since=0`` (the whole log), ``_lastUpdated=gt<date-time>`` (changes
+    written after it), or a ``since`` token of an earlier page."""
+    if since is not None and last_updated is not None:
+        raise refused("_lastUpdated", "give since or _lastUpdated, not both")
+    if last_updated is not None:
+        moment = _parse_time_start(last_updated)
+        hi = _current_snapshot(env)
+        # every change written after ``moment`` that this snapshot shows has a transaction id of at least
+        # the first query's answer; one it does not show yet is of a transaction at least as young as hi's xmin
+        env.cr.execute(
+            SQL(
+                """SELECT LEAST(
+                       (SELECT min(txid) FROM g2p_registrant_change WHERE changed_at > %s),
+                       pg_snapshot_xmin(%s::pg_snapshot))::text""",
+                moment,
+                hi,
+            )
+        )
+        return FeedCursor(kind, hi=hi, since_time=moment.isoformat(), floor=env.cr.fetchone()[0])
+    if since == START:
+        return FeedCursor(kind)
+    return decode(env, kind, since)
+
+
+def _current_snapshot(env):
+    env.cr.execute("SELECT pg_current_snapshot()::text")
+    return env.cr.fetchone()[0]
+
+
+def _readable_query(env, client, scope, is_group):
+    """The registrants of the feed's kind ``client`` may read with ``scope``, as an ORM query
+    (record rules and the read-access hook included)."""
+    domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
+    return (
+        env["res.partner"].with_context(active_test=False)._search(domain + client._readable_registrant_domain(scope))
+    )
+
+
+def next_page(env, client, scope, is_group, cursor, limit):
+    """(registrant ids in change order, each once, the cursor after them, whether more changes are
+    already there): at most ``limit`` changes of registrants ``client`` may read with ``scope``."""
+    hi = cursor.hi or _current_snapshot(env)
+    query = _readable_query(env, client, scope, is_group)
+    rows = []
+    if not query.is_empty():
+        query.add_join("JOIN", "feed", "g2p_registrant_change", SQL('"feed".partner_id = "res_partner".id'))
+        # one lower bound on the index (a row comparison beside a bound on txid alone would make
+        # PostgreSQL start the scan at the row comparison's bound): the last row answered in this batch,
+        # else the smallest transaction id the batch can hold
+        if cursor.after:
+            start = SQL('("feed".txid, "feed".id) > (%s::xid8, %s)', *cursor.after)
+        else:
+            start = SQL('"feed".txid >= GREATEST(%s::xid8, pg_snapshot_xmin(%s::pg_snapshot))', cursor.floor, cursor.lo)
+        query.add_where(start)
+        query.add_where(
+            SQL(
+                """"feed".txid < pg_snapshot_xmax(%(hi)s::pg_snapshot)
+                   AND pg_visible_in_snapshot("feed".txid, %(hi)s::pg_snapshot)
+                   AND NOT pg_visible_in_snapshot("feed".txid, %(lo)s::pg_snapshot)""",
+                lo=cursor.lo,
+                hi=hi,
+            )
+        )
+        if cursor.since_time:
+            query.add_where(SQL('"feed".changed_at > %s', cursor.since_time))
+        query.order = SQL('"feed".txid, "feed".id')
+        query.limit = limit
+        env.cr.execute(query.select(SQL('"feed".txid::text'), SQL('"feed".id'), SQL('"feed".partner_id')))
+        rows = env.cr.fetchall()
+    if len(rows) < limit:  # the batch is through: the next one starts where this one ends
+        following = FeedCursor(cursor.kind, lo=hi)
+    else:
+        following = replace(cursor, hi=hi, after=(rows[-1][0], rows[-1][1]))
+    # a registrant changed several times in the page is answered once, where it last changed
+    last_change = {partner_id: position for position, (_txid, _id, partner_id) in enumerate(rows)}
+    ordered = sorted(last_change, key=last_change.get)
+    return ordered, following, len(rows) == limit
