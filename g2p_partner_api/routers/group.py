@@ -53,7 +53,7 @@ def search_groups(
         env["res.partner"],
         client,
         READ,
-        registry.registrant_domain(True, identifier, name),
+        registry.registrant_domain(True, identifier, name, env=env),
         page,
         fields=Group.fetch_fields(),
         include_archived=include_archived,

@@ -55,7 +55,7 @@ def search_individuals(
         env["res.partner"],
         client,
         READ,
-        registry.registrant_domain(False, identifier, name, birthdate),
+        registry.registrant_domain(False, identifier, name, birthdate, env=env),
         page,
         fields=Individual.fetch_fields(),
         include_archived=include_archived,

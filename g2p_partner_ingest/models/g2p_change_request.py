@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
+from odoo.addons.g2p_partner_api.services.api_errors import DuplicateError
 from odoo.addons.g2p_partner_api.services import registrant_writer
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
@@ -35,6 +36,7 @@ SERVER_FIELDS = frozenset(
         "review_date",
         "reason",
         "error_message",
+        "partner_failure_reason",
         "approved_values_hash",
     }
 )
@@ -104,6 +106,12 @@ class G2PChangeRequest(models.Model):
     review_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True, tracking=True)
     error_message = fields.Text(readonly=True)
+    partner_failure_reason = fields.Text(
+        string="Failure as the partner is told it",
+        readonly=True,
+        help="Why it could not be applied, in the words the submitting partner reads (ingest_status and the "
+        "change_request.failed event): never names a registrant, unlike the error staff read.",
+    )
     approved_values_hash = fields.Char(
         readonly=True,
         copy=False,
@@ -442,6 +450,8 @@ class G2PChangeRequest(models.Model):
         self._server_write(
             {"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
         )
+        for rec in self:
+            rec._tell_submitter("change_request.rejected")
         return True
 
     def action_open_reject_wizard(self):
@@ -489,6 +499,7 @@ class G2PChangeRequest(models.Model):
                     review_date=False,
                     approved_values_hash=False,
                     error_message=False,
+                    partner_failure_reason=False,
                 )
             )
             rec._message_log(
@@ -515,7 +526,7 @@ class G2PChangeRequest(models.Model):
         if self.state not in ("pending", "approved"):
             return False
         if self._changed_since_approval():
-            self._server_write({"state": "failed", "error_message": _("The proposed values changed after approval.")})
+            self._fail(_("The proposed values changed after approval."))
             self._message_log(body=_("Not applied: the proposed values changed after they were approved."))
             return False
         reviewer = self.reviewer_id or self.env.user
@@ -525,7 +536,9 @@ class G2PChangeRequest(models.Model):
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
         except (UserError, ValueError) as exc:
-            self._server_write({"state": "failed", "error_message": str(exc)})
+            # an identifier already held is told as REST tells it (409 duplicate, nobody named); any other
+            # message may name a registrant or a household the partner may not read
+            self._fail(str(exc), shown=str(exc) if isinstance(exc, DuplicateError) else None)
             self._message_log(body=_("Could not apply: %s", exc))
             return False
         self._server_write(
@@ -535,6 +548,7 @@ class G2PChangeRequest(models.Model):
                 "reviewer_id": reviewer.id,
                 "review_date": self.review_date or fields.Datetime.now(),
                 "error_message": False,
+                "partner_failure_reason": False,
             }
         )
         # a note in the chatter (no follower notification): the audit trail staff read,
@@ -544,8 +558,34 @@ class G2PChangeRequest(models.Model):
                 "Applied to %(registrant)s by %(reviewer)s.", registrant=registrant.display_name, reviewer=reviewer.name
             )
         )
-        self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
+        self._tell_submitter("change_request.applied")
         return True
+
+    def _fail(self, error, shown=None):
+        """Mark the request failed with ``error`` (for staff) and ``shown`` (for the partner), and tell the partner."""
+        self._server_write(
+            {
+                "state": "failed",
+                "error_message": error,
+                "partner_failure_reason": shown or _("It could not be applied to the register as proposed."),
+            }
+        )
+        self._tell_submitter("change_request.failed")
+
+    def _reason_for_partner(self):
+        """Why the request went no further, in words the submitting partner may read; None while it goes on."""
+        self.ensure_one()
+        if self.state == "rejected":
+            return self.reason
+        if self.state == "failed":
+            return self.partner_failure_reason or _("It could not be applied to the register as proposed.")
+        return None
+
+    def _tell_submitter(self, event_type):
+        """The event of this request, for the client that submitted it (see g2p.api.subscription._payload_for)."""
+        self.ensure_one()
+        if self.sudo().client_id:
+            self.env["g2p.api.subscription"].sudo()._emit(event_type, self)
 
     def _apply_env(self, client, source_system):
         """The environment registrants are written in: the partner's provenance, and no "created"
@@ -598,7 +638,7 @@ class G2PChangeRequest(models.Model):
                 }
             )
             for rec in group:
-                self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", rec)
+                rec._tell_submitter("change_request.applied")
         return True
 
     def _individual_vals(self, data, partner=None):

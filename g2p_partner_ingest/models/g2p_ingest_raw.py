@@ -228,6 +228,7 @@ class G2PIngestRaw(models.Model):
                 getattr(self, f"_step_{step}")()
         except PermanentIngestError as exc:
             self.write({status_field: "failed", "error_code": exc.code, "error_message": str(exc)})
+            self._tell_sender_failed()
             return False
         self.write({status_field: "done", "error_code": False, "error_message": False})
         return True
@@ -348,6 +349,11 @@ class G2PIngestRaw(models.Model):
             raise RetryableJobError(f"ingestion of {self.ingest_id} failed, will retry: {exc}", seconds=30) from exc
         self.change_request_id = request
         request._auto_approve()
+
+    def _tell_sender_failed(self):
+        """``change_request.failed`` (without reference) for the client that sent this item, which went no further."""
+        self.ensure_one()
+        self.env["g2p.api.subscription"].sudo()._emit("change_request.failed", self)
 
     def action_retry(self):
         """Start a failed item again from the step that failed, on what the partner sent (nobody can edit it)."""
