@@ -472,6 +472,17 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         return list(expression.FALSE_DOMAIN)
 
+    # --- what a registration carries beside the registrant (g2p_api_consent: the registrant's consent) ---
+    def _check_registration(self, body, token_scopes):
+        """Refuse, naming the field, what a create's ``body`` carries beside the registrant that this client may
+        not send; called once the body is validated, before any registrant is looked up. The base carries
+        nothing more."""
+        self.ensure_one()
+
+    def _registered(self, registrant, body, token_scopes):
+        """Record what a create's ``body`` carried beside the new ``registrant`` (checked by ``_check_registration``)."""
+        self.ensure_one()
+
     def _legal_basis_for_read(self):
         """The legal basis this client reads under instead of consent, if any (audited)."""
         self.ensure_one()

@@ -12,7 +12,7 @@ from ..schemas.common import (
     UuidPath,
     versioned_responses,
 )
-from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location
@@ -82,14 +82,16 @@ def read_group(
     responses=versioned_responses(201),
 )
 def create_group(
-    body: GroupWrite,
+    body: GroupCreate,
     request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
+    client._check_registration(body, request.state.g2p_scopes)
     group = registrant_writer.save(env, None, vals, is_group=True)
+    client._registered(group, body, request.state.g2p_scopes)
     return with_location(request, response, _written(response, client, group))
 
 

@@ -14,7 +14,7 @@ from ..schemas.common import (
     error_response,
     versioned_responses,
 )
-from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag, with_location
@@ -124,7 +124,7 @@ def _person(body):
     responses={**versioned_responses(201), **DUPLICATE_RESPONSES},
 )
 def create_individual(
-    body: IndividualWrite,
+    body: IndividualCreate,
     request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
@@ -133,8 +133,10 @@ def create_individual(
 ) -> Individual:
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
+    client._check_registration(body, request.state.g2p_scopes)
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
+    client._registered(partner, body, request.state.g2p_scopes)
     return with_location(request, response, _written(response, client, partner))
 
 

@@ -103,6 +103,10 @@ class GroupWrite(WireModel):
     members: list[GroupMemberWrite] = Field(default=[], max_length=100)
 
 
+class GroupCreate(GroupWrite):
+    """Body of POST: a full group, and what a registration may carry beside it (see ``IndividualCreate``)."""
+
+
 class GroupPatch(WireModel):
     name: NotBlankText | None = Field(default=None, min_length=1, max_length=256)
     identifiers: list[Identifier] | None = Field(default=None, max_length=20)
