@@ -175,6 +175,6 @@ class TestRegisteringAgentIsAnAdministratorsChoice(G2PApiCase):
         admin = new_test_user(self.env, "agent_admin", groups="base.group_system,g2p_partner_api.group_api_manager")
         client.with_user(admin).write({"is_registering_agent": True})
         self.assertTrue(client.is_registering_agent)
-        self.assertIn("may send the registrant's consent for itself", client.capabilities)
+        self.assertIn("consent for itself with a registration", client.capabilities)
         row = self._audit_rows(action="change is_registering_agent")
         self.assertEqual((row.old_value, row.new_value, row.actor), ("false", "true", "agent_admin"))
