@@ -147,13 +147,11 @@ class G2PApiClient(models.Model):
         agent = _("may send the registrant's consent for itself with a registration (REST create, ingest item)")
         return lines + [(_("Registering agent"), agent)]
 
-    def _check_registration(self, body, token_scopes):
-        super()._check_registration(body, token_scopes)
-        consent_recording.check_registration_consent(self.env, self, getattr(body, "consent", None))
+    def _check_registration_consent(self, consent, as_of=None):
+        consent_recording.check_registration_consent(self.env, self, consent, as_of)
 
-    def _registered(self, registrant, body, token_scopes):
-        super()._registered(registrant, body, token_scopes)
-        consent_recording.record_registration_consent(registrant.env, self, getattr(body, "consent", None), registrant)
+    def _record_registration_consent(self, registrant, consent, as_of=None):
+        return consent_recording.record_registration_consent(registrant.env, self, consent, registrant, as_of)
 
     def _legal_basis_for_read(self):
         self.ensure_one()

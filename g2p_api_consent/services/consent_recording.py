@@ -45,9 +45,10 @@ def max_backdate_days(env):
         return DEFAULT_MAX_BACKDATE_DAYS
 
 
-def check_dates(env, client, given_date, expiry_date, given_field="given_date"):
-    """``given_date`` today or within the allowed back-dating, ``expiry_date`` after it."""
-    today = fields.Date.context_today(client)
+def check_dates(env, client, given_date, expiry_date, given_field="given_date", as_of=None):
+    """``given_date`` today (or ``as_of``: when the consent was received) or within the allowed back-dating,
+    ``expiry_date`` after it."""
+    today = as_of or fields.Date.context_today(client)
     given = given_date or today
     if given > today:
         raise invalid(given_field, "a consent cannot be given in the future")
@@ -185,7 +186,7 @@ def agent_read_scopes(env, client, codes):
     return scopes
 
 
-def check_registration_consent(env, client, consent):
+def check_registration_consent(env, client, consent, as_of=None):
     """(scopes, purpose id) of the consent a create carries, when ``client`` may send it; None without consent.
     Every check before any lookup of the registrant: a client no administrator marked as registering agent
     is refused whatever the consent says."""
@@ -200,7 +201,7 @@ def check_registration_consent(env, client, consent):
             "with a registration; register without it, and record consent through POST /Consent.",
             details=[{"field": "consent", "message": "not a registering agent", "type": "forbidden"}],
         )
-    check_dates(env, client, consent.given_on, None, given_field="consent.given_on")
+    check_dates(env, client, consent.given_on, None, given_field="consent.given_on", as_of=as_of)
     scopes = agent_read_scopes(env, client, consent.scopes)
     purpose = (
         resolve_code(env, consent.purpose, PURPOSE_VOCABULARY, "consent.purpose")
@@ -210,10 +211,10 @@ def check_registration_consent(env, client, consent):
     return consent, scopes, purpose
 
 
-def record_registration_consent(env, client, consent, partner):
+def record_registration_consent(env, client, consent, partner, as_of=None):
     """The consent of the registrant ``partner`` that ``client`` registered, given to ``client`` itself; recorded in
     ``env`` (the registration's, with its provenance). None without consent."""
-    checked = check_registration_consent(env, client, consent)
+    checked = check_registration_consent(env, client, consent, as_of)
     if checked is None:
         return None
     consent, scopes, purpose = checked

@@ -89,9 +89,9 @@ def create_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
-    client._check_registration(body, request.state.g2p_scopes)
+    client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
-    client._registered(group, body, request.state.g2p_scopes)
+    client._record_registration_consent(group, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, group))
 
 

@@ -133,10 +133,10 @@ def create_individual(
 ) -> Individual:
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
-    client._check_registration(body, request.state.g2p_scopes)
+    client._check_registration_consent(getattr(body, "consent", None))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
-    client._registered(partner, body, request.state.g2p_scopes)
+    client._record_registration_consent(partner, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, partner))
 
 

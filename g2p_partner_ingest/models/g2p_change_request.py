@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
-from odoo.addons.g2p_partner_api.services.api_errors import DuplicateError
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services import registrant_writer
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
@@ -73,6 +73,11 @@ class G2PChangeRequest(models.Model):
     )
     # built by the server from escaped values (ChangeRequestReview), never from user HTML
     diff_html = fields.Html(compute="_compute_diff_html", sanitize=False, string="Changes")
+    consent_summary = fields.Text(
+        string="Consent",
+        compute="_compute_consent_summary",
+        help="The registrant's consent a registering agent sent with the proposal: recorded when it is applied",
+    )
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -140,6 +145,8 @@ class G2PChangeRequest(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                if self._proposed_consent_of(vals.get("proposed_values")) is not None:
+                    raise ValidationError(_("consent: only a registering agent's submission carries a consent."))
                 refused = set(vals) - USER_CREATE_FIELDS
                 if refused or vals.get("operation", "add") != "add":
                     raise AccessError(
@@ -170,6 +177,7 @@ class G2PChangeRequest(models.Model):
         if not self.env.su:  # the pipeline's proposals passed the schema when they were transformed
             for rec in self:
                 rec._check_proposal(rec.target, vals["proposed_values"])
+                rec._check_consent_unchanged(vals["proposed_values"])
         result = super().write(vals)
         if not self.env.su:
             self._server_write({"last_editor_id": self.env.uid, "editor_ids": [(4, self.env.uid)]})
@@ -178,6 +186,12 @@ class G2PChangeRequest(models.Model):
     def _server_write(self, vals):
         """Write server-owned fields (states, reviewer, links) on behalf of the caller."""
         return self.sudo().write(vals)
+
+    def _check_consent_unchanged(self, proposed_values):
+        """The registrant's consent is what the partner sent, with its evidence: staff edit the person, not it."""
+        proposed = json.loads(proposed_values)
+        if proposed.get("consent") != self._proposed_consent():
+            raise ValidationError(_("consent: the registrant's consent is kept as the partner sent it."))
 
     @api.model
     def _check_proposal(self, target, proposed_values):
@@ -236,6 +250,33 @@ class G2PChangeRequest(models.Model):
                     "Submitted by %(name)s: a Registry Approver must review it.",
                     name=rec.submitted_by_id.name or rec.client_id.name or _("a partner"),
                 )
+
+    def _proposed_consent(self):
+        return self._proposed_consent_of(self.proposed_values)
+
+    @api.model
+    def _proposed_consent_of(self, proposed_values):
+        try:
+            proposed = json.loads(proposed_values or "{}")
+        except json.JSONDecodeError:
+            return None
+        return proposed.get("consent") if isinstance(proposed, dict) else None
+
+    @api.depends("proposed_values", "client_id")
+    def _compute_consent_summary(self):
+        for rec in self:
+            consent = rec._proposed_consent()
+            if not isinstance(consent, dict):
+                rec.consent_summary = False
+                continue
+            rec.consent_summary = _(
+                "The registrant consents to share %(scopes)s with %(client)s (given on %(given)s; evidence: "
+                "%(evidence)s). Approving records this consent: check the evidence first.",
+                scopes=", ".join(map(str, consent.get("scopes") or [])),
+                client=rec.client_id.sudo().name or _("the sending partner"),
+                given=consent.get("given_on") or _("the day it was received"),
+                evidence=consent.get("evidence_reference") or "",
+            )
 
     def _proposed_identifiers(self):
         """(system, value) of every identifier the proposal carries, its household members' included."""
@@ -512,7 +553,11 @@ class G2PChangeRequest(models.Model):
     def _auto_approve(self):
         """The pipeline's approval of requests whose data model auto-approves (no person involved).
         Server code only: private, and each request's own data model must say so."""
-        todo = self.filtered(lambda r: r.ingest_raw_id.sudo().data_model_id.auto_approve)
+        # a consent for someone already registered gives the sender their data: a person approves it
+        todo = self.filtered(
+            lambda r: r.ingest_raw_id.sudo().data_model_id.auto_approve
+            and not (r.operation == "update" and r._proposed_consent())
+        )
         if len(todo) > 1:
             return todo.sudo()._apply_batch()
         return all(rec.sudo()._apply() for rec in todo)
@@ -535,6 +580,11 @@ class G2PChangeRequest(models.Model):
         try:
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
+                self._record_consent(registrant.with_env(env), canonical)
+        except ApiError as exc:  # the consent it carries can no longer be recorded: said in the partner's words
+            self._fail(exc.message, shown=exc.message)
+            self._message_log(body=_("Could not apply: %s", exc.message))
+            return False
         except (UserError, ValueError) as exc:
             # an identifier already held is told as REST tells it (409 duplicate, nobody named); any other
             # message may name a registrant or a household the partner may not read
@@ -560,6 +610,14 @@ class G2PChangeRequest(models.Model):
         )
         self._tell_submitter("change_request.applied")
         return True
+
+    def _record_consent(self, registrant, canonical):
+        """The registrant's consent the proposal carries, for the client that sent it, recorded in the registrant's
+        environment (the partner's provenance), as of the day the item was received."""
+        if canonical.get("consent") is None:
+            return
+        received = self.ingest_raw_id.sudo().create_date or self.create_date
+        self.client_id.sudo()._record_registration_consent(registrant, canonical["consent"], received.date())
 
     def _fail(self, error, shown=None):
         """Mark the request failed with ``error`` (for staff) and ``shown`` (for the partner), and tell the partner."""
@@ -618,6 +676,7 @@ class G2PChangeRequest(models.Model):
             vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
             registrants = registrant_writer.create(env, vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
+                rec._record_consent(registrant, json.loads(rec.proposed_values))
                 rec._server_write(
                     {
                         "state": "applied",
