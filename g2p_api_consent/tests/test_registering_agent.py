@@ -50,7 +50,11 @@ class TestRegisteringAgent(G2PApiCase):
 
     def test_agent_registers_with_consent_and_reads_back(self):
         created = self.call(
-            "POST", "/api/v2/Individual", self.agent, self.agent_secret, json=self.person("88000001", consent=self.consent())
+            "POST",
+            "/api/v2/Individual",
+            self.agent,
+            self.agent_secret,
+            json=self.person("88000001", consent=self.consent()),
         )
         self.assertEqual(created.status_code, 201, created.text)
         uuid = created.json()["uuid"]
@@ -98,13 +102,21 @@ class TestRegisteringAgent(G2PApiCase):
     def test_client_that_is_no_agent_is_refused_and_nothing_is_created(self):
         before = self.counts()
         refused = self.call(
-            "POST", "/api/v2/Individual", self.plain, self.plain_secret, json=self.person("88000002", consent=self.consent())
+            "POST",
+            "/api/v2/Individual",
+            self.plain,
+            self.plain_secret,
+            json=self.person("88000002", consent=self.consent()),
         )
         self.assertEqual(refused.status_code, 403, refused.text)
         self.assertEqual(refused.json()["error"]["code"], "registering_agent_required")
         self.assertIn("consent", refused.json()["error"]["details"][0]["field"])
         group = self.call(
-            "POST", "/api/v2/Group", self.plain, self.plain_secret, json={"name": "Agentson x", "consent": self.consent()}
+            "POST",
+            "/api/v2/Group",
+            self.plain,
+            self.plain_secret,
+            json={"name": "Agentson x", "consent": self.consent()},
         )
         self.assertEqual(group.status_code, 403, group.text)
         self.assertEqual(self.counts(), before)
@@ -122,7 +134,11 @@ class TestRegisteringAgent(G2PApiCase):
         for consent, status, field in cases:
             with self.subTest(field=field, consent=consent):
                 response = self.call(
-                    "POST", "/api/v2/Individual", self.agent, self.agent_secret, json=self.person("88000003", consent=consent)
+                    "POST",
+                    "/api/v2/Individual",
+                    self.agent,
+                    self.agent_secret,
+                    json=self.person("88000003", consent=consent),
                 )
                 self.assertEqual(response.status_code, status, response.text)
                 self.assertIn(field, response.text)
@@ -155,7 +171,11 @@ class TestRegisteringAgent(G2PApiCase):
         )
         before = self.counts()
         response = self.call(
-            "POST", "/api/v2/Individual", self.agent, self.agent_secret, json=self.person("88000005", consent=self.consent())
+            "POST",
+            "/api/v2/Individual",
+            self.agent,
+            self.agent_secret,
+            json=self.person("88000005", consent=self.consent()),
         )
         self.assertEqual(response.status_code, 409, response.text)
         self.assertEqual((response.json()["error"]["code"], response.json()["error"]["candidates"]), ("duplicate", []))

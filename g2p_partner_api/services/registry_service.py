@@ -57,7 +57,9 @@ def known_system(env, system):
             422,
             "validation_error",
             message,
-            details=[{"field": "identifier", "message": f"unknown identifier system {system!r}", "type": "value_error"}],
+            details=[
+                {"field": "identifier", "message": f"unknown identifier system {system!r}", "type": "value_error"}
+            ],
         )
     return system
 

@@ -6,8 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
-from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services import registrant_writer
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
 from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
@@ -555,8 +555,10 @@ class G2PChangeRequest(models.Model):
         Server code only: private, and each request's own data model must say so."""
         # a consent for someone already registered gives the sender their data: a person approves it
         todo = self.filtered(
-            lambda r: r.ingest_raw_id.sudo().data_model_id.auto_approve
-            and not (r.operation == "update" and r._proposed_consent())
+            lambda r: (
+                r.ingest_raw_id.sudo().data_model_id.auto_approve
+                and not (r.operation == "update" and r._proposed_consent())
+            )
         )
         if len(todo) > 1:
             return todo.sudo()._apply_batch()

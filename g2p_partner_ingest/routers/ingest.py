@@ -267,7 +267,8 @@ def ingest_status(
                 "change_request_state": r.change_request_id.state or None,
                 "operation": _operation(r, client),
                 "registrant": _registrant(r, client, request.state.g2p_scopes),
-                "reason": r.error_message or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
+                "reason": r.error_message
+                or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
                 **_duplicates(r, client, request.state.g2p_scopes),
             }
             for r in rows

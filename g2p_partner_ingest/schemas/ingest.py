@@ -26,9 +26,7 @@ class DryRunItem(BaseModel):
         None, description="uuid of the registrant an UPDATE would change, only when this client may read it"
     )
     canonical: dict[str, Any] | None = Field(None, description="The canonical registrant the transformation makes")
-    error_code: str | None = Field(
-        None, description="CLASSIFICATION_FAILED, TRANSFORMATION_FAILED or CONSENT_REFUSED"
-    )
+    error_code: str | None = Field(None, description="CLASSIFICATION_FAILED, TRANSFORMATION_FAILED or CONSENT_REFUSED")
     error_message: str | None = None
 
 

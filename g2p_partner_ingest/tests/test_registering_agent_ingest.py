@@ -20,8 +20,8 @@ class TestRegisteringAgentIngest(FollowCase):
             cls.skipTest(cls, "g2p_api_consent is not installed")
         cls.client.write({"legal_basis_enabled": False, "is_registering_agent": True})
 
-    def with_consent(self, nid, consent=CONSENT):
-        return self.body({"person": self.person(nid=nid, last="Agentsend"), "consent": consent})
+    def with_consent(self, nid, consent=None):
+        return self.body({"person": self.person(nid=nid, last="Agentsend"), "consent": consent or CONSENT})
 
     def test_consent_shown_to_the_reviewer_and_recorded_when_applied(self):
         _data, rows = self.ingest(self.with_consent("90000901"))
