@@ -19,6 +19,7 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids, resolve_code
 
 from ..models.g2p_consent import PURPOSE_VOCABULARY
+from ..schemas.registration_consent import RegistrationConsent
 
 MAX_BACKDATE_PARAM = "g2p_api_consent.max_backdate_days"
 DEFAULT_MAX_BACKDATE_DAYS = 7
@@ -157,8 +158,6 @@ def registrant_shown(client, token_scopes, consent):
 # --- the consent a registering agent sends with a create (POST /Individual, POST /Group, ingest items) ---
 def registration_consent(consent):
     """``consent`` as the wire model (an ingest item carries it as a dict); 422 naming what is wrong."""
-    from ..schemas.registration_consent import RegistrationConsent
-
     if consent is None or isinstance(consent, RegistrationConsent):
         return consent
     try:
@@ -187,7 +186,7 @@ def agent_read_scopes(env, client, codes):
 
 
 def check_registration_consent(env, client, consent, as_of=None):
-    """(scopes, purpose id) of the consent a create carries, when ``client`` may send it; None without consent.
+    """(consent, scopes, purpose id) of the consent a create carries, when ``client`` may send it; None without one.
     Every check before any lookup of the registrant: a client no administrator marked as registering agent
     is refused whatever the consent says."""
     consent = registration_consent(consent)
