@@ -1,3 +1,4 @@
 from . import models
 from . import routers
+from . import schemas
 from . import services

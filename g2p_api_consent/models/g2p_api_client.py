@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.g2p_partner_api.services.call_cache import once_per_call
 
+from ..services import consent_recording
+
 
 class G2PApiClient(models.Model):
     _inherit = "g2p.api.client"
@@ -42,10 +44,17 @@ class G2PApiClient(models.Model):
         help="Read scopes a consent recorded by this client through the API may cover; write scopes never.",
     )
     consent_count = fields.Integer(compute="_compute_consent_count")
+    is_registering_agent = fields.Boolean(
+        string="Registering agent",
+        tracking=True,
+        help="This client may send the registrant's consent with a registration (REST POST /Individual and /Group, "
+        "ingest items), for itself and the read scopes it holds: it then reads back the people it registered. Only a "
+        "system administrator may switch it on: the client records the consent that opens data to itself.",
+    )
 
     @api.model
     def _safe_settings(self):
-        return dict(super()._safe_settings(), legal_basis_enabled=False)
+        return dict(super()._safe_settings(), legal_basis_enabled=False, is_registering_agent=False)
 
     @api.model
     def _audited_settings(self):
@@ -126,6 +135,23 @@ class G2PApiClient(models.Model):
 
         # built once per API call (a DCI batch checks it for every item), never shared between clients
         return list(once_per_call(("readable_registrant_domain", self.id, scope), consent_rule))
+
+    @api.depends("is_registering_agent")
+    def _compute_capabilities(self):
+        return super()._compute_capabilities()
+
+    def _capability_lines(self):
+        lines = super()._capability_lines()
+        if not self.is_registering_agent:
+            return lines
+        agent = _("may send the registrant's consent for itself with a registration (REST create, ingest item)")
+        return lines + [(_("Registering agent"), agent)]
+
+    def _check_registration_consent(self, consent, as_of=None):
+        consent_recording.check_registration_consent(self.env, self, consent, as_of)
+
+    def _record_registration_consent(self, registrant, consent, as_of=None):
+        return consent_recording.record_registration_consent(registrant.env, self, consent, registrant, as_of)
 
     def _legal_basis_for_read(self):
         self.ensure_one()

@@ -11,17 +11,23 @@ No HTTP here beyond the API errors: the router parses and answers.
 
 from datetime import timedelta
 
+from pydantic import ValidationError as PydanticValidationError
+
 from odoo import fields
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.api_errors import invalid_field as invalid
+from odoo.addons.g2p_partner_api.services.problem_details import body_error
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids, resolve_code
 
 from ..models.g2p_consent import PURPOSE_VOCABULARY
+from ..schemas.registration_consent import RegistrationConsent
 
 MAX_BACKDATE_PARAM = "g2p_api_consent.max_backdate_days"
 DEFAULT_MAX_BACKDATE_DAYS = 7
 RECIPIENT_FORBIDDEN = "consent_recipient_forbidden"
+REGISTERING_AGENT_REQUIRED = "registering_agent_required"
+DEFAULT_REGISTRATION_PURPOSE = "g2p_api_consent.vocab_consent_purpose_service_delivery"
 SCOPE_FORBIDDEN = "consent_scope_forbidden"
 
 
@@ -33,16 +39,17 @@ def max_backdate_days(env):
         return DEFAULT_MAX_BACKDATE_DAYS
 
 
-def check_dates(env, client, given_date, expiry_date):
-    """``given_date`` today or within the allowed back-dating, ``expiry_date`` after it."""
-    today = fields.Date.context_today(client)
+def check_dates(env, client, given_date, expiry_date, given_field="given_date", as_of=None):
+    """``given_date`` today (or ``as_of``: when the consent was received) or within the allowed back-dating,
+    ``expiry_date`` after it."""
+    today = as_of or fields.Date.context_today(client)
     given = given_date or today
     if given > today:
-        raise invalid("given_date", "a consent cannot be given in the future", "out_of_range")
+        raise invalid(given_field, "a consent cannot be given in the future", "out_of_range")
     days = max_backdate_days(env)
     if given < today - timedelta(days=days):
         raise invalid(
-            "given_date", f"a consent recorded through the API was given at most {days} days ago", "out_of_range"
+            given_field, f"a consent recorded through the API was given at most {days} days ago", "out_of_range"
         )
     if expiry_date and expiry_date <= given:
         raise invalid("expiry_date", "must be after given_date")
@@ -141,3 +148,77 @@ def registrant_shown(client, token_scopes, consent):
     partner = consent.partner_id
     uuids = readable_uuids(client, token_scopes, partner, read_scope_of(partner))
     return uuids[0] if uuids else None
+
+
+# --- the consent a registering agent sends with a create (POST /Individual, POST /Group, ingest items) ---
+def registration_consent(consent):
+    """``consent`` as the wire model (an ingest item carries it as a dict); 422 naming what is wrong."""
+    if consent is None or isinstance(consent, RegistrationConsent):
+        return consent
+    try:
+        return RegistrationConsent.model_validate(consent)
+    except PydanticValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(["consent", *map(str, problem["loc"])])
+        raise invalid(field, problem["msg"]) from exc
+
+
+def agent_read_scopes(env, client, codes):
+    """The scopes, when each is a read scope ``client`` itself holds: an agent records consent for itself only."""
+    scopes = env["g2p.api.scope"].sudo().search([("code", "in", codes)])
+    unknown = set(codes) - set(scopes.mapped("code"))
+    if unknown:
+        raise invalid("consent.scopes", f"unknown scopes {sorted(unknown)}")
+    refused = sorted(set(codes) - (env["g2p.consent"]._recordable_scope_codes() & client._scope_codes()))
+    if refused:
+        raise ApiError(
+            403,
+            SCOPE_FORBIDDEN,
+            f"consent.scopes: a registering agent records consent for read scopes it holds only, not {refused}.",
+            details=[{"field": "consent.scopes", "message": f"not recordable: {refused}", "type": "forbidden"}],
+        )
+    return scopes
+
+
+def check_registration_consent(env, client, consent, as_of=None):
+    """(consent, scopes, purpose id) of the consent a create carries, when ``client`` may send it; None without one.
+    Every check before any lookup of the registrant: a client no administrator marked as registering agent
+    is refused whatever the consent says."""
+    consent = registration_consent(consent)
+    if consent is None:
+        return None
+    if not client.sudo().is_registering_agent:
+        raise ApiError(
+            403,
+            REGISTERING_AGENT_REQUIRED,
+            "consent: only a client an administrator marked as registering agent records the registrant's consent "
+            "with a registration; register without it, and record consent through POST /Consent.",
+            details=[{"field": "consent", "message": "not a registering agent", "type": "forbidden"}],
+        )
+    check_dates(env, client, consent.given_on, None, given_field="consent.given_on", as_of=as_of)
+    scopes = agent_read_scopes(env, client, consent.scopes)
+    purpose = (
+        resolve_code(env, consent.purpose, PURPOSE_VOCABULARY, "consent.purpose")
+        if consent.purpose
+        else env.ref(DEFAULT_REGISTRATION_PURPOSE).id
+    )
+    return consent, scopes, purpose
+
+
+def record_registration_consent(env, client, consent, partner, as_of=None):
+    """The consent of the registrant ``partner`` that ``client`` registered, given to ``client`` itself; recorded in
+    ``env`` (the registration's, with its provenance). None without consent."""
+    checked = check_registration_consent(env, client, consent, as_of)
+    if checked is None:
+        return None
+    consent, scopes, purpose = checked
+    vals = {
+        "partner_id": partner.id,
+        "client_id": client.id,
+        "scope_ids": [(6, 0, scopes.ids)],
+        "purpose_id": purpose,
+        "evidence_reference": consent.evidence_reference,
+    }
+    if consent.given_on:
+        vals["given_date"] = consent.given_on
+    return env["g2p.consent"].create(vals)

@@ -6,3 +6,4 @@ from . import test_consent_recording
 from . import test_legal_basis_guard
 from . import test_consent_resend
 from . import test_consent_pull
+from . import test_registering_agent

@@ -19,7 +19,8 @@ def envelope_problem(client, body, action, item_count):
         return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
     if header.is_msg_encrypted:
         return "rjct.action.not_supported", "encrypted messages are not supported"
-    if client.dci_sender_id != header.sender_id:
+    # the OAuth client_id is the partner's one name; its DCI sender id stays as an alias
+    if header.sender_id not in {client.client_id, client.dci_sender_id}:
         return "err.sender_id.invalid", f"sender {header.sender_id!r} is not the authenticated client"
     if client.dci_verify_signature:
         if not body.signature or not client.public_key:

@@ -272,6 +272,15 @@ class TestDciSyncSearch(DciCase):
         body = self._assert_envelope_rejected(self.envelope(items, action="subscribe"), "action")
         self.assertEqual(body["header"]["status_reason_code"], "rjct.action.invalid")
 
+    def test_client_id_is_accepted_as_sender_id(self):
+        """One name per partner: its OAuth client_id, its DCI sender id an alias; another client's id is refused."""
+        items = [self.item("expression", {"family_name": "Qwertyson"})]
+        self.assertEqual(
+            self.search(self.envelope(items, sender=self.client.client_id)).json()["header"]["status"], "succ"
+        )
+        other, _secret = self._create_client("Other participant", scopes=["dci:search"])
+        self._assert_envelope_rejected(self.envelope(items, sender=other.client_id), "err.sender_id.invalid")
+
     def test_http_level_errors_in_spec_shape(self):
         envelope = self.envelope([self.item("expression", {"family_name": "Qwertyson"})])
         with self._api() as api:

@@ -13,7 +13,7 @@ from odoo.exceptions import AccessDenied, AccessError, ValidationError
 from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
-from ..services.api_errors import AuthenticationThrottled, RegistrantAccessRefused
+from ..services.api_errors import ApiError, AuthenticationThrottled, RegistrantAccessRefused
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
@@ -471,6 +471,26 @@ class G2PApiClient(models.Model):
         """
         self.ensure_one()
         return list(expression.FALSE_DOMAIN)
+
+    # --- the registrant's consent a registration may carry (g2p_api_consent records it) ---
+    def _check_registration_consent(self, consent, as_of=None):
+        """Refuse, naming the field, the ``consent`` a create carries (REST body, ingest item) unless this client may
+        send it; called once the rest is validated, before any registrant is looked up. ``as_of``: the day the
+        registration was received (default today). The base records no consent: any is refused."""
+        self.ensure_one()
+        if consent is not None:
+            raise ApiError(
+                403,
+                "registering_agent_required",
+                "consent: this registry records no consent with a registration.",
+                details=[{"field": "consent", "message": "not accepted", "type": "forbidden"}],
+            )
+
+    def _record_registration_consent(self, registrant, consent, as_of=None):
+        """Record the ``consent`` a create carried for the new ``registrant`` (see _check_registration_consent),
+        in the registrant's environment (its provenance). Returns the consent, if any."""
+        self.ensure_one()
+        self._check_registration_consent(consent, as_of)
 
     def _legal_basis_for_read(self):
         """The legal basis this client reads under instead of consent, if any (audited)."""

@@ -14,7 +14,7 @@ from ..schemas.common import (
     UuidPath,
     versioned_responses,
 )
-from ..schemas.group import Group, GroupPatch, GroupWrite
+from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
@@ -68,7 +68,7 @@ def search_groups(
         env["res.partner"],
         client,
         READ,
-        registry.registrant_domain(True, identifier, name),
+        registry.registrant_domain(True, identifier, name, env=env),
         page,
         fields=Group.fetch_fields(),
         include_archived=include_archived,
@@ -98,7 +98,7 @@ def read_group(
     responses=versioned_responses(201),
 )
 def create_group(
-    body: GroupWrite,
+    body: GroupCreate,
     request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
@@ -106,7 +106,9 @@ def create_group(
 ) -> Group:
     check_read_only(body)
     vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
+    client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
+    client._record_registration_consent(group, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, group))
 
 

@@ -16,7 +16,7 @@ from ..schemas.common import (
     error_response,
     versioned_responses,
 )
-from ..schemas.individual import Individual, IndividualPatch, IndividualWrite
+from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..services import registrant_writer
 from ..services import registry_service as registry
@@ -70,7 +70,7 @@ def search_individuals(
         env["res.partner"],
         client,
         READ,
-        registry.registrant_domain(False, identifier, name, birthdate),
+        registry.registrant_domain(False, identifier, name, birthdate, env=env),
         page,
         fields=Individual.fetch_fields(),
         include_archived=include_archived,
@@ -140,7 +140,7 @@ def _person(body):
     responses={**versioned_responses(201), **DUPLICATE_RESPONSES},
 )
 def create_individual(
-    body: IndividualWrite,
+    body: IndividualCreate,
     request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
@@ -150,8 +150,10 @@ def create_individual(
     # the whole body is validated before any registrant is looked up: an invalid body is a 422 whoever is registered
     check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
+    client._check_registration_consent(getattr(body, "consent", None))
     registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
+    client._record_registration_consent(partner, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, partner))
 
 

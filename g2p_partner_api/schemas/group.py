@@ -115,6 +115,10 @@ class GroupWrite(WireModel):
     provenance: Provenance | None = read_only()
 
 
+class GroupCreate(GroupWrite):
+    """Body of POST: a full group, and what a registration may carry beside it (see ``IndividualCreate``)."""
+
+
 class GroupPatch(WireModel):
     name: NotBlankText | None = Field(default=None, min_length=1, max_length=256)
     identifiers: KnownIdentifiers | None = Field(default=None, max_length=20)

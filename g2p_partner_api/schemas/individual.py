@@ -134,6 +134,11 @@ class IndividualWrite(WireModel):
     provenance: Provenance | None = read_only()
 
 
+class IndividualCreate(IndividualWrite):
+    """Body of POST: a full individual, and what a registration may carry beside it (addons extend it:
+    g2p_api_consent adds the registrant's ``consent`` for a registering agent)."""
+
+
 class IndividualPatch(WireModel):
     """Body of PATCH: only the fields sent are changed; ``identifiers``, when sent, replaces the list."""
 

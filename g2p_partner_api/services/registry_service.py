@@ -40,12 +40,34 @@ def parse_identifier(text):
     return system, value
 
 
-def registrant_domain(is_group, identifier=None, name=None, birthdate=None):
+def known_system(env, system):
+    """``system`` when it is the namespace URI of an identifier type; else 422 naming it, as an unknown system in a
+    body is (a search by a system the registry does not know would find nobody: read as "not registered")."""
+    if not env["g2p.id.type"].with_context(active_test=False).search_count([("namespace_uri", "=", system)], limit=1):
+        message = (
+            f"identifier: unknown identifier system {system!r}; give the namespace URI of an identifier type "
+            "(GET /api/v2/IdType lists them, e.g. urn:g2p:id:national-id)."
+        )
+        raise ApiError(
+            422,
+            "validation_error",
+            message,
+            details=[
+                {"field": "identifier", "message": f"unknown identifier system {system!r}", "type": "value_error"}
+            ],
+        )
+    return system
+
+
+def registrant_domain(is_group, identifier=None, name=None, birthdate=None, env=None):
+    """The search domain of a registrant search; with ``env``, the identifier's system must be known."""
     if "\x00" in f"{identifier or ''}{name or ''}":
         raise ApiError(422, "validation_error", "NUL characters are not allowed in queries.")
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
     if identifier:
         system, value = parse_identifier(identifier)
+        if env is not None:
+            known_system(env, system)
         # both conditions on the same identifier row
         domain += [("reg_id_ids", "any", [("id_type_id.namespace_uri", "=", system), ("value", "=", value)])]
     if name:

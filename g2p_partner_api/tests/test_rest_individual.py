@@ -126,6 +126,15 @@ class TestRestIndividual(G2PApiCase):
         self.assertEqual(partner.last_source_system, "kobo")
         self.assertEqual(partner.uuid, created["uuid"])
 
+    def test_search_by_an_unknown_identifier_system_names_it(self):
+        """A DCI id-type name (NationalID) is no namespace URI: refused naming the system, never a silent 0."""
+        nid = self.amina.reg_id_ids[0].value
+        with self._api() as api:
+            response = api.get("/api/v2/Individual", params={"identifier": f"NationalID|{nid}"}, headers=self.headers)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertIn("'NationalID'", response.text)
+        self.assertIn("GET /api/v2/IdType", response.text)
+
     def test_duplicate_identifier_is_409_and_writes_nothing(self):
         nid = self.amina.reg_id_ids[0].value
         count = self.env["res.partner"].search_count([("is_registrant", "=", True)])

@@ -20,6 +20,14 @@ class G2PApiClient(models.Model):
         return dict(super()._safe_settings(), ingest_allow_unsigned=False)
 
     @api.model
+    def _by_ingest_sender(self, sender):
+        """The client an ingest payload names as its sender: by its OAuth client_id (one name per partner), else by
+        its partner mnemonic (kept as an alias). A client_id wins over another client's mnemonic."""
+        return self.search([("client_id", "=", sender)], limit=1) or self.search(
+            [("partner_mnemonic", "=", sender)], limit=1
+        )
+
+    @api.model
     def _grant_ingest_scope_to_ingesting_clients(self):
         """Upgrade step: ingest once needed no scope (a partner mnemonic and a key were enough); every client
         with a partner mnemonic gets the ingest scope, so it keeps the ability it had."""
@@ -28,33 +36,32 @@ class G2PApiClient(models.Model):
         clients.write({"scope_ids": [(4, scope.id)]})
         return clients
 
-    @api.depends("partner_mnemonic", "ingest_allow_unsigned")
+    @api.depends("client_id", "partner_mnemonic", "ingest_allow_unsigned")
     def _compute_capabilities(self):
         return super()._compute_capabilities()
+
+    def _ingest_sender_names(self):
+        return " or ".join(filter(None, [self.partner_mnemonic, self.client_id]))
 
     def _capability_lines(self):
         lines = super()._capability_lines()
         if INGEST_SCOPE not in self._scope_codes():
             ingest = _("not allowed: it lacks the scope %(scope)s", scope=INGEST_SCOPE)
-        elif not self.partner_mnemonic:
-            ingest = _(
-                "it has the scope %(scope)s but no partner mnemonic: every ingest call is refused", scope=INGEST_SCOPE
-            )
         elif self.ingest_allow_unsigned:
             ingest = _(
                 "may send data to /partner/ingest_data as %(mnemonic)s, unsigned calls accepted (unsafe); each item "
                 "becomes a change request",
-                mnemonic=self.partner_mnemonic,
+                mnemonic=self._ingest_sender_names(),
             )
         elif not self.public_key:
             ingest = _(
                 "may send data as %(mnemonic)s, but it has no public key: every signed ingest call is refused",
-                mnemonic=self.partner_mnemonic,
+                mnemonic=self._ingest_sender_names(),
             )
         else:
             ingest = _(
                 "may send data to /partner/ingest_data as %(mnemonic)s, signed with its public key; each item becomes "
                 "a change request",
-                mnemonic=self.partner_mnemonic,
+                mnemonic=self._ingest_sender_names(),
             )
         return lines + [(_("Ingest"), ingest)]

@@ -1,19 +1,24 @@
 from odoo import api, models
 
+SUBMISSIONS = ("g2p.change.request", "g2p.ingest.raw")
+
 
 class G2PApiSubscription(models.Model):
     _inherit = "g2p.api.subscription"
 
     @api.model
     def _payload_for(self, client, event_type, record):
-        """A change request's events (``change_request.applied``, …) go to the client that submitted it,
-        to no other: another partner's request, its ingest id and the registrant it touched are none of
-        its business. The registrant is named only when the submitter may read it (scope and consent),
-        and each attempt to send checks that again."""
-        if record._name != "g2p.change.request":
+        """A submission's events (``change_request.applied``, ``.rejected``, ``.failed``) go to the client that
+        submitted it, to no other: another partner's request, its ingest id and the registrant it touched are none
+        of its business. The registrant is named only when the submitter may read it (scope and consent), and each
+        attempt to send checks that again. An ingested item that failed before any change request existed is told
+        as a ``change_request.failed`` without reference."""
+        if record._name not in SUBMISSIONS:
             return super()._payload_for(client, event_type, record)
         if not client.active or record.sudo().client_id != client:
             return None
+        if record._name == "g2p.ingest.raw":
+            return None, self._failed_item_payload(record), []
         registrant = record.registrant_id
         scope = self._event_scope(event_type, registrant)
         readable = (
@@ -23,10 +28,26 @@ class G2PApiSubscription(models.Model):
         )
         payload = {
             "reference": record.name,
-            "operation": record.operation.upper(),
+            "operation": self.env["g2p.ingest.raw"]._disclosed_operation(
+                client, record.operation, registrant, record.target == "group"
+            )[0],
             "target": record.target,
             "registrant": readable.uuid or None,
             "state": record.state,
             "ingest_id": record.ingest_id or None,
+            "reason": record._reason_for_partner(),
         }
         return (scope if readable else None), payload, readable.ids
+
+    @api.model
+    def _failed_item_payload(self, raw):
+        return {
+            "reference": None,
+            "operation": None,
+            "target": raw.target,
+            "registrant": None,
+            "state": "failed",
+            "ingest_id": raw.ingest_id,
+            "error_code": raw.error_code or None,
+            "reason": raw.error_message or None,
+        }

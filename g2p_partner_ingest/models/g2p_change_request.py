@@ -7,6 +7,7 @@ from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
 from odoo.addons.g2p_partner_api.services import registrant_writer
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
 from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
@@ -35,6 +36,7 @@ SERVER_FIELDS = frozenset(
         "review_date",
         "reason",
         "error_message",
+        "partner_failure_reason",
         "approved_values_hash",
     }
 )
@@ -71,6 +73,11 @@ class G2PChangeRequest(models.Model):
     )
     # built by the server from escaped values (ChangeRequestReview), never from user HTML
     diff_html = fields.Html(compute="_compute_diff_html", sanitize=False, string="Changes")
+    consent_summary = fields.Text(
+        string="Consent",
+        compute="_compute_consent_summary",
+        help="The registrant's consent a registering agent sent with the proposal: recorded when it is applied",
+    )
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -104,6 +111,12 @@ class G2PChangeRequest(models.Model):
     review_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True, tracking=True)
     error_message = fields.Text(readonly=True)
+    partner_failure_reason = fields.Text(
+        string="Failure as the partner is told it",
+        readonly=True,
+        help="Why it could not be applied, in the words the submitting partner reads (ingest_status and the "
+        "change_request.failed event): never names a registrant, unlike the error staff read.",
+    )
     approved_values_hash = fields.Char(
         readonly=True,
         copy=False,
@@ -132,6 +145,8 @@ class G2PChangeRequest(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                if self._proposed_consent_of(vals.get("proposed_values")) is not None:
+                    raise ValidationError(_("consent: only a registering agent's submission carries a consent."))
                 refused = set(vals) - USER_CREATE_FIELDS
                 if refused or vals.get("operation", "add") != "add":
                     raise AccessError(
@@ -162,6 +177,7 @@ class G2PChangeRequest(models.Model):
         if not self.env.su:  # the pipeline's proposals passed the schema when they were transformed
             for rec in self:
                 rec._check_proposal(rec.target, vals["proposed_values"])
+                rec._check_consent_unchanged(vals["proposed_values"])
         result = super().write(vals)
         if not self.env.su:
             self._server_write({"last_editor_id": self.env.uid, "editor_ids": [(4, self.env.uid)]})
@@ -170,6 +186,12 @@ class G2PChangeRequest(models.Model):
     def _server_write(self, vals):
         """Write server-owned fields (states, reviewer, links) on behalf of the caller."""
         return self.sudo().write(vals)
+
+    def _check_consent_unchanged(self, proposed_values):
+        """The registrant's consent is what the partner sent, with its evidence: staff edit the person, not it."""
+        proposed = json.loads(proposed_values)
+        if proposed.get("consent") != self._proposed_consent():
+            raise ValidationError(_("consent: the registrant's consent is kept as the partner sent it."))
 
     @api.model
     def _check_proposal(self, target, proposed_values):
@@ -228,6 +250,33 @@ class G2PChangeRequest(models.Model):
                     "Submitted by %(name)s: a Registry Approver must review it.",
                     name=rec.submitted_by_id.name or rec.client_id.name or _("a partner"),
                 )
+
+    def _proposed_consent(self):
+        return self._proposed_consent_of(self.proposed_values)
+
+    @api.model
+    def _proposed_consent_of(self, proposed_values):
+        try:
+            proposed = json.loads(proposed_values or "{}")
+        except json.JSONDecodeError:
+            return None
+        return proposed.get("consent") if isinstance(proposed, dict) else None
+
+    @api.depends("proposed_values", "client_id")
+    def _compute_consent_summary(self):
+        for rec in self:
+            consent = rec._proposed_consent()
+            if not isinstance(consent, dict):
+                rec.consent_summary = False
+                continue
+            rec.consent_summary = _(
+                "The registrant consents to share %(scopes)s with %(client)s (given on %(given)s; evidence: "
+                "%(evidence)s). Approving records this consent: check the evidence first.",
+                scopes=", ".join(map(str, consent.get("scopes") or [])),
+                client=rec.client_id.sudo().name or _("the sending partner"),
+                given=consent.get("given_on") or _("the day it was received"),
+                evidence=consent.get("evidence_reference") or "",
+            )
 
     def _proposed_identifiers(self):
         """(system, value) of every identifier the proposal carries, its household members' included."""
@@ -442,6 +491,8 @@ class G2PChangeRequest(models.Model):
         self._server_write(
             {"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
         )
+        for rec in self:
+            rec._tell_submitter("change_request.rejected")
         return True
 
     def action_open_reject_wizard(self):
@@ -489,6 +540,7 @@ class G2PChangeRequest(models.Model):
                     review_date=False,
                     approved_values_hash=False,
                     error_message=False,
+                    partner_failure_reason=False,
                 )
             )
             rec._message_log(
@@ -501,7 +553,13 @@ class G2PChangeRequest(models.Model):
     def _auto_approve(self):
         """The pipeline's approval of requests whose data model auto-approves (no person involved).
         Server code only: private, and each request's own data model must say so."""
-        todo = self.filtered(lambda r: r.ingest_raw_id.sudo().data_model_id.auto_approve)
+        # a consent for someone already registered gives the sender their data: a person approves it
+        todo = self.filtered(
+            lambda r: (
+                r.ingest_raw_id.sudo().data_model_id.auto_approve
+                and not (r.operation == "update" and r._proposed_consent())
+            )
+        )
         if len(todo) > 1:
             return todo.sudo()._apply_batch()
         return all(rec.sudo()._apply() for rec in todo)
@@ -515,7 +573,7 @@ class G2PChangeRequest(models.Model):
         if self.state not in ("pending", "approved"):
             return False
         if self._changed_since_approval():
-            self._server_write({"state": "failed", "error_message": _("The proposed values changed after approval.")})
+            self._fail(_("The proposed values changed after approval."))
             self._message_log(body=_("Not applied: the proposed values changed after they were approved."))
             return False
         reviewer = self.reviewer_id or self.env.user
@@ -524,8 +582,15 @@ class G2PChangeRequest(models.Model):
         try:
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
+                self._record_consent(registrant.with_env(env), canonical)
+        except ApiError as exc:  # the consent it carries can no longer be recorded: said in the partner's words
+            self._fail(exc.message, shown=exc.message)
+            self._message_log(body=_("Could not apply: %s", exc.message))
+            return False
         except (UserError, ValueError) as exc:
-            self._server_write({"state": "failed", "error_message": str(exc)})
+            # an identifier already held is told as REST tells it (409 duplicate, nobody named); any other
+            # message may name a registrant or a household the partner may not read
+            self._fail(str(exc), shown=str(exc) if isinstance(exc, DuplicateError) else None)
             self._message_log(body=_("Could not apply: %s", exc))
             return False
         self._server_write(
@@ -535,6 +600,7 @@ class G2PChangeRequest(models.Model):
                 "reviewer_id": reviewer.id,
                 "review_date": self.review_date or fields.Datetime.now(),
                 "error_message": False,
+                "partner_failure_reason": False,
             }
         )
         # a note in the chatter (no follower notification): the audit trail staff read,
@@ -544,8 +610,42 @@ class G2PChangeRequest(models.Model):
                 "Applied to %(registrant)s by %(reviewer)s.", registrant=registrant.display_name, reviewer=reviewer.name
             )
         )
-        self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", self)
+        self._tell_submitter("change_request.applied")
         return True
+
+    def _record_consent(self, registrant, canonical):
+        """The registrant's consent the proposal carries, for the client that sent it, recorded in the registrant's
+        environment (the partner's provenance), as of the day the item was received."""
+        if canonical.get("consent") is None:
+            return
+        received = self.ingest_raw_id.sudo().create_date or self.create_date
+        self.client_id.sudo()._record_registration_consent(registrant, canonical["consent"], received.date())
+
+    def _fail(self, error, shown=None):
+        """Mark the request failed with ``error`` (for staff) and ``shown`` (for the partner), and tell the partner."""
+        self._server_write(
+            {
+                "state": "failed",
+                "error_message": error,
+                "partner_failure_reason": shown or _("It could not be applied to the register as proposed."),
+            }
+        )
+        self._tell_submitter("change_request.failed")
+
+    def _reason_for_partner(self):
+        """Why the request went no further, in words the submitting partner may read; None while it goes on."""
+        self.ensure_one()
+        if self.state == "rejected":
+            return self.reason
+        if self.state == "failed":
+            return self.partner_failure_reason or _("It could not be applied to the register as proposed.")
+        return None
+
+    def _tell_submitter(self, event_type):
+        """The event of this request, for the client that submitted it (see g2p.api.subscription._payload_for)."""
+        self.ensure_one()
+        if self.sudo().client_id:
+            self.env["g2p.api.subscription"].sudo()._emit(event_type, self)
 
     def _apply_env(self, client, source_system):
         """The environment registrants are written in: the partner's provenance, and no "created"
@@ -578,6 +678,7 @@ class G2PChangeRequest(models.Model):
             vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
             registrants = registrant_writer.create(env, vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
+                rec._record_consent(registrant, json.loads(rec.proposed_values))
                 rec._server_write(
                     {
                         "state": "applied",
@@ -598,7 +699,7 @@ class G2PChangeRequest(models.Model):
                 }
             )
             for rec in group:
-                self.env["g2p.api.subscription"].sudo()._emit("change_request.applied", rec)
+                rec._tell_submitter("change_request.applied")
         return True
 
     def _individual_vals(self, data, partner=None):

@@ -10,12 +10,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.country_codes import EXPECTED as COUNTRY_EXPECTED
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
 from ..services.change_request_review import ChangeRequestReview
 
 _logger = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ CHANNELS = {
     "transformation": "root.g2p_ingest.transformation",
     "ingestion": "root.g2p_ingest.ingestion",
 }
+# an item carrying a consent its sender may not record (not a registering agent, scopes, dates)
+CONSENT_REFUSED = "CONSENT_REFUSED"
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
 ADD_OR_UPDATE = "ADD_OR_UPDATE"
 
@@ -228,6 +231,7 @@ class G2PIngestRaw(models.Model):
                 getattr(self, f"_step_{step}")()
         except PermanentIngestError as exc:
             self.write({status_field: "failed", "error_code": exc.code, "error_message": str(exc)})
+            self._tell_sender_failed()
             return False
         self.write({status_field: "done", "error_code": False, "error_message": False})
         return True
@@ -261,7 +265,18 @@ class G2PIngestRaw(models.Model):
         self._classify(self._item())
 
     def _step_transformation(self):
-        self.canonical = json.dumps(self._to_canonical(self.data_model_id, self._item()), sort_keys=True)
+        canonical = self._to_canonical(self.data_model_id, self._item())
+        self._check_consent(self.client_id, canonical)
+        self.canonical = json.dumps(canonical, sort_keys=True)
+
+    @api.model
+    def _check_consent(self, client, canonical, as_of=None):
+        """The registrant's consent an item carries, refused (the item fails, nothing is proposed) unless ``client``
+        is a registering agent and the consent one it may record (g2p_api_consent)."""
+        try:
+            client._check_registration_consent(canonical.get("consent"), as_of)
+        except ApiError as exc:
+            raise PermanentIngestError(CONSENT_REFUSED, exc.message) from exc
 
     # The pure steps (no write): the pipeline above and the dry run below share them.
     @api.model
@@ -276,7 +291,7 @@ class G2PIngestRaw(models.Model):
             canonical = templates.render_json(data_model.transformation_template, item=item)
         except templates.TemplateRenderError as exc:
             raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
-        schema = CanonicalGroup if data_model.target == "group" else CanonicalIndividual
+        schema = CanonicalGroup if data_model.target == "group" else CanonicalRegistrant
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
@@ -310,6 +325,7 @@ class G2PIngestRaw(models.Model):
                 if classify:
                     self._classify(item)
                 canonical = self._to_canonical(data_model, item)
+                self._check_consent(client, canonical)
             except PermanentIngestError as exc:
                 answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
                 continue
@@ -348,6 +364,11 @@ class G2PIngestRaw(models.Model):
             raise RetryableJobError(f"ingestion of {self.ingest_id} failed, will retry: {exc}", seconds=30) from exc
         self.change_request_id = request
         request._auto_approve()
+
+    def _tell_sender_failed(self):
+        """``change_request.failed`` (without reference) for the client that sent this item, which went no further."""
+        self.ensure_one()
+        self.env["g2p.api.subscription"].sudo()._emit("change_request.failed", self)
 
     def action_retry(self):
         """Start a failed item again from the step that failed, on what the partner sent (nobody can edit it)."""

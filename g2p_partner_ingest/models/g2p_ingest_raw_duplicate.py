@@ -71,5 +71,6 @@ class G2PIngestRaw(models.Model):
                     "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
                 }
             )
+            raw._tell_sender_failed()
             rejected |= raw
         return rejected

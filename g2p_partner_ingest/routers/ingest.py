@@ -167,7 +167,7 @@ def ingest_data(
     # 2. the sender it claims: recorded as a claim until the signature proves it
     sender = _claimed_sender(candidates, wrapped)
     request.state.audit_actor = f"unauthenticated (claimed {sender[:64]!r})"
-    client = env["g2p.api.client"].sudo().search([("partner_mnemonic", "=", sender)], limit=1)
+    client = env["g2p.api.client"].sudo()._by_ingest_sender(sender)
     if not client:
         raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
     # detection patterns (regular expressions, time-limited) run only once the sender is a known partner
@@ -271,6 +271,9 @@ def ingest_status(
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
                 "operation": _operation(r, client),
+                "registrant": _registrant(r, client, request.state.g2p_scopes),
+                "reason": r.error_message
+                or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
                 **_duplicates(r, client, request.state.g2p_scopes),
             }
             for r in rows
@@ -283,6 +286,13 @@ def _operation(raw, client):
     if not request:
         return None
     return raw._disclosed_operation(client, request.operation, request.registrant_id, request.target == "group")[0]
+
+
+def _registrant(raw, client, scopes):
+    """The uuid of the registrant the item's change request created or updated, to a client that may read it."""
+    registrant = raw.change_request_id.registrant_id
+    scope = "group:read" if raw.change_request_id.target == "group" else "individual:read"
+    return next(iter(registry_service.readable_uuids(client, scopes, registrant, scope)), None)
 
 
 def _duplicates(raw, client, scopes):

@@ -29,6 +29,21 @@ class CanonicalIndividual(BaseModel):
     kinds: list[str] = Field(default=[], description="membership kinds, for members of a group")
 
 
+class CanonicalConsent(BaseModel):
+    """The registrant's consent to share data with the sending client (a registering agent), given at registration."""
+
+    model_config = ConfigDict(extra="forbid")
+    scopes: list[str] = Field(min_length=1, description="read scopes the sending client holds")
+    evidence_reference: NotBlankText = Field(min_length=1, max_length=256)
+    given_on: IsoDate | None = None
+
+
+class CanonicalRegistrant(CanonicalIndividual):
+    """An individual an item registers or updates: with the registrant's consent, from a registering agent."""
+
+    consent: CanonicalConsent | None = None
+
+
 class CanonicalGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: NotBlankText = Field(min_length=1)
@@ -36,3 +51,4 @@ class CanonicalGroup(BaseModel):
     city: NotBlankText | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 or alpha-3 code, upper case")
     members: list[CanonicalIndividual] = Field(default=[], max_length=100)
+    consent: CanonicalConsent | None = None

@@ -26,7 +26,7 @@ class DryRunItem(BaseModel):
         None, description="uuid of the registrant an UPDATE would change, only when this client may read it"
     )
     canonical: dict[str, Any] | None = Field(None, description="The canonical registrant the transformation makes")
-    error_code: str | None = Field(None, description="CLASSIFICATION_FAILED or TRANSFORMATION_FAILED")
+    error_code: str | None = Field(None, description="CLASSIFICATION_FAILED, TRANSFORMATION_FAILED or CONSENT_REFUSED")
     error_message: str | None = None
 
 
@@ -99,6 +99,18 @@ class IngestItemStatus(BaseModel):
     operation: str | None = Field(
         None, description="ADD, UPDATE or ADD_OR_UPDATE, as for a dry run (the change request's operation)"
     )
+    registrant: str | None = Field(
+        None,
+        description="uuid of the registrant the change request created or updated, once applied (an UPDATE's while "
+        "pending), only when this client may read it (individual:read or group:read in the token and the "
+        "registrant's consent, as for GET /api/v2/Individual/{uuid}); null for any other, as for an unknown person",
+    )
+    reason: str | None = Field(
+        None,
+        description="Why the item went no further, in words: the reviewer's reason for a rejected change request, the "
+        "problem found when the item failed in the pipeline (as error_message) or when its change request could not "
+        "be applied; null while it goes on or once applied",
+    )
     possible_duplicate: bool = Field(
         False,
         description="The item may add someone already registered that this client may read: its change request "
@@ -128,6 +140,8 @@ class IngestStatusResponse(BaseModel):
                             "change_request": "CR/2026/00042",
                             "change_request_state": "pending",
                             "operation": "ADD",
+                            "registrant": None,
+                            "reason": None,
                             "possible_duplicate": True,
                             "duplicate_candidates": ["6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10"],
                         },
@@ -141,8 +155,34 @@ class IngestStatusResponse(BaseModel):
                             "error_code": "DUPLICATE_SUSPECTED",
                             "error_message": "This item may add someone already registered: resolve it upstream, "
                             "or send the registrant's identifier so the item updates them.",
+                            "reason": "This item may add someone already registered: resolve it upstream, "
+                            "or send the registrant's identifier so the item updates them.",
                             "possible_duplicate": True,
                             "duplicate_candidates": [],
+                        },
+                        {
+                            "ingest_id": "9c3d0e52-2f4a-4b6c-8d7e-0f1a2b3c4d5e",
+                            "item_index": 2,
+                            "state": "done",
+                            "classification_status": "done",
+                            "transformation_status": "done",
+                            "ingestion_status": "done",
+                            "change_request": "CR/2026/00043",
+                            "change_request_state": "applied",
+                            "operation": "UPDATE",
+                            "registrant": "6f1c2d0e-8a4b-4c1e-9d5f-2b7a9e3c4d10",
+                        },
+                        {
+                            "ingest_id": "1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5",
+                            "item_index": 3,
+                            "state": "done",
+                            "classification_status": "done",
+                            "transformation_status": "done",
+                            "ingestion_status": "done",
+                            "change_request": "CR/2026/00044",
+                            "change_request_state": "rejected",
+                            "operation": "ADD_OR_UPDATE",
+                            "reason": "The birth date does not match the civil register; send the corrected record.",
                         },
                     ],
                 }

@@ -15,7 +15,7 @@ from odoo.tools.misc import format_date
 
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
-from ..schemas.canonical import CanonicalGroup, CanonicalIndividual
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
@@ -290,7 +290,7 @@ class ChangeRequestReview:
 
     def validation_errors(self, target, data):
         """What is wrong with a canonical proposal, one sentence per problem (empty when it is valid)."""
-        schema = CanonicalGroup if target == "group" else CanonicalIndividual
+        schema = CanonicalGroup if target == "group" else CanonicalRegistrant
         try:
             schema.model_validate(data)
         except PydanticValidationError as exc:

@@ -15,3 +15,5 @@ from . import test_existing_people
 from . import test_ingest_input_refused
 from . import test_change_request_events
 from . import test_ingest_errors
+from . import test_follow_submissions
+from . import test_registering_agent_ingest

@@ -84,6 +84,7 @@ MATRIX = {
             "consent_scope_ids": ADMIN,
             # guarded settings (g2p.guarded.settings.mixin): only an administrator moves them off the safe value
             "legal_basis_enabled": ADMIN,
+            "is_registering_agent": ADMIN,  # it records the consent that opens data to itself
             "dci_verify_signature": ADMIN,
             "dci_callback_allow_http": ADMIN,
             "ingest_allow_unsigned": ADMIN,
