@@ -6,8 +6,8 @@ from .common import DciCase
 
 # Whole signed calls through the mounted app: token, client, envelope checks, searches with the
 # consent rule, rendering, the transaction and its items, audit row. The full suite installed.
-MAX_QUERIES_PAGE_OF_10 = 22
-MAX_QUERIES_BATCH = 26
+MAX_QUERIES_PAGE_OF_10 = 18
+MAX_QUERIES_BATCH = 20
 
 
 @tagged("post_install", "-at_install")
@@ -69,7 +69,8 @@ class TestDciQueryCount(DciCase):
 
     def test_page_of_10_costs_fixed_queries(self):
         with self._api() as api:
-            self._post(api, [self._page_query()])  # warm-up: caches filled once
+            for _warm_up in range(2):  # caches filled (a token's first call may clear them once)
+                self._post(api, [self._page_query()])
             answers, queries = self._post(api, [self._page_query()])
         self.assertEqual(answers[0]["pagination"]["total_count"], 100)
         names = [record["name"]["given_name"] for record in answers[0]["data"]["reg_records"]]
@@ -78,7 +79,8 @@ class TestDciQueryCount(DciCase):
 
     def test_batch_of_100_costs_the_queries_of_one(self):
         with self._api() as api:
-            self._post(api, self._lookups([1]))  # warm-up
+            for _warm_up in range(2):
+                self._post(api, self._lookups([1]))
             _one, one = self._post(api, self._lookups([1]))
             answers, hundred = self._post(api, self._lookups(range(100)))
         self.assertEqual([a["pagination"]["total_count"] for a in answers], [i % 2 for i in range(100)])

@@ -29,7 +29,7 @@ WRITE = "individual:write"
 def _to_wire(client, partners):
     """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
     Individual.prefetch(partners)
-    groups = registry.visible_groups(client, partners, READ)
+    groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
     return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
 
 

@@ -95,8 +95,9 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
         )
 
     def keep_groups(self, visible_groups):
-        """Leave out the groups the caller may not read (``visible_groups``: the res.partner it may read)."""
-        uuids = set(visible_groups.mapped("uuid"))
+        """Leave out the groups the caller may not read (``visible_groups``: the res.partner it may read,
+        or their uuids as a set, worked out once for a page)."""
+        uuids = visible_groups if isinstance(visible_groups, set | frozenset) else set(visible_groups.mapped("uuid"))
         self.groups = [ref for ref in self.groups if ref.group in uuids]
         return self
 

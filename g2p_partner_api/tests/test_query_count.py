@@ -13,7 +13,7 @@ from .query_log import logged_queries
 MAX_QUERIES_READ = 16
 MAX_QUERIES_PAGE = 17
 # GET /Individual?identifier=system|value, the partner systems' usual read (bench row 2)
-MAX_QUERIES_BY_IDENTIFIER = 23
+MAX_QUERIES_BY_IDENTIFIER = 17
 
 
 @tagged("post_install", "-at_install")
@@ -97,7 +97,8 @@ class TestRestQueryCount(G2PApiCase):
     def test_search_by_identifier_costs_fixed_queries(self):
         url, identifier = "/api/v2/Individual", "urn:g2p:id:national-id|990000007"
         with self._api() as api:
-            api.get(url, params={"identifier": identifier}, headers=self.headers)  # warm-up: caches filled once
+            for _warm_up in range(2):  # caches filled (a token's first call may clear them once)
+                api.get(url, params={"identifier": identifier}, headers=self.headers)
             with logged_queries(self.env) as queries:
                 response = api.get(url, params={"identifier": identifier}, headers=self.headers)
         self.assertEqual(response.status_code, 200, response.text)
