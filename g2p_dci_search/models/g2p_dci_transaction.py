@@ -73,6 +73,18 @@ class G2PDciTransaction(models.Model):
         for rec in self:
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
+    @api.model
+    def _envelope_values(self, client, body, correlation_id):
+        """What a transaction records of the envelope (``body``) it answers."""
+        return {
+            "client_id": client.id,
+            "sender_id": body.header.sender_id,
+            "message_id": body.header.message_id,
+            "transaction_id": body.message.transaction_id,
+            "correlation_id": correlation_id,
+            "action": body.header.action,
+        }
+
     def _add_items(self, items):
         """Record the items of this transaction, in order, in one INSERT: dicts of ``ITEM_COLUMNS``.
 

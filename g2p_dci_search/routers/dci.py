@@ -32,21 +32,13 @@ ERRORS[429] = rate_limited_response(
 
 
 def _record(env, client, body, correlation_id, status, results, items):
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        .create(
-            {
-                "client_id": client.id,
-                "sender_id": body.header.sender_id,
-                "message_id": body.header.message_id,
-                "transaction_id": body.message.transaction_id,
-                "correlation_id": correlation_id,
-                "action": body.header.action,
-                "status": status,
-                "total_count": len(results),
-                "completed_count": sum(r["status"] == "succ" for r in results),
-            }
+    Transaction = env["g2p.dci.transaction"].sudo()
+    transaction = Transaction.create(
+        dict(
+            Transaction._envelope_values(client, body, correlation_id),
+            status=status,
+            total_count=len(results),
+            completed_count=sum(r["status"] == "succ" for r in results),
         )
     )
     transaction._add_items(

@@ -64,13 +64,19 @@ def _with_spec_locales(value):
     return value
 
 
-def _messages(pointer, instance, prefix, skip_key=None):
-    instance = _with_spec_locales(instance)
+def _valid(pointer, instance):
     try:
         compiled(pointer)(instance)
-        return []
     except fastjsonschema.JsonSchemaException:
-        pass  # the full list of what is wrong, in jsonschema's words
+        return False
+    return True
+
+
+def _messages(pointer, instance, prefix, skip_key=None):
+    instance = _with_spec_locales(instance)
+    if _valid(pointer, instance):
+        return []
+    # the full list of what is wrong, in jsonschema's words
     return [
         f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
         for error in validator(pointer).iter_errors(instance)

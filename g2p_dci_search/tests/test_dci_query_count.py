@@ -17,19 +17,7 @@ class TestDciQueryCount(DciCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        nid = cls.env.ref("g2p_partner_api.id_type_national_id")
-        cls.people = cls.env["res.partner"].create(
-            [
-                {
-                    "is_registrant": True,
-                    "given_name": f"Counted{i:03d}",
-                    "family_name": "Querycount",
-                    "birthdate": f"19{50 + i % 40}-03-01",
-                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"5520{i:04d}"})],
-                }
-                for i in range(100)
-            ]
-        )
+        cls.people = cls._people(100, "Counted", "Querycount", "5520", birthdate=lambda i: f"19{50 + i % 40}-03-01")
         cls.household = cls.env["res.partner"].create(
             {
                 "is_registrant": True,
@@ -101,7 +89,9 @@ class TestDciQueryCount(DciCase):
         with self._api() as api:
             before, _queries = self._post(api, [by_phone, by_tin])
             self.people[3].phone = "+265 1"
-            self.env["g2p.dci.register.field"].create({"register_id": register.id, "name": "phone", "orm_path": "phone"})
+            self.env["g2p.dci.register.field"].create(
+                {"register_id": register.id, "name": "phone", "orm_path": "phone"}
+            )
             self.env["g2p.dci.id.type.map"].create(
                 {
                     "register_id": register.id,
