@@ -2,6 +2,7 @@ import re
 from datetime import date
 from typing import Annotated, ClassVar, Generic, TypeVar
 
+from extendable.exceptions import RegistryNotInitializedError
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
@@ -196,6 +197,17 @@ class WireModel(StrictExtendableBaseModel):
         if _contains_nul(data):
             raise ValueError("NUL characters are not allowed")
         return data
+
+
+def assembled(schema):
+    """``schema`` with every extension addons made of it, as ``extendable`` calls it: its class
+    methods called on that class skip the check of their arguments against the signature that
+    ``extendable`` makes on every call of the original class (a third of rendering a registrant).
+    Outside a request (no registry of extensions), ``schema`` itself, as ``extendable`` does."""
+    try:
+        return schema._get_assembled_cls()
+    except (RegistryNotInitializedError, KeyError):
+        return schema
 
 
 class Identifier(WireModel):

@@ -14,6 +14,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    assembled,
 )
 
 
@@ -60,6 +61,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
 
     @classmethod
     def from_record(cls, group, visible_members):
+        coding = assembled(Coding).from_record
         return cls(
             uuid=group.uuid,
             active=group.active,
@@ -75,7 +77,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
                 GroupMember(
                     individual=m.individual_id.uuid,
                     name=m.individual_id.name,
-                    kinds=[Coding.from_record(k) for k in m.kind_ids],
+                    kinds=[coding(k) for k in m.kind_ids],
                     start_date=m.start_date or None,
                     end_date=m.end_date or None,
                 )
@@ -83,7 +85,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
                 if m.individual_id in visible_members
             ],
             **archive_values(group),
-            provenance=Provenance.from_record(group),
+            provenance=assembled(Provenance).from_record(group),
         )
 
 

@@ -14,6 +14,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    assembled,
 )
 
 
@@ -69,6 +70,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
 
     @classmethod
     def from_record(cls, partner):
+        coding, provenance = assembled(Coding).from_record, assembled(Provenance).from_record
         return cls(
             uuid=partner.uuid,
             active=partner.active,
@@ -77,7 +79,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
             family_name=partner.family_name or None,
             addl_name=partner.addl_name or None,
             birthdate=partner.birthdate or None,
-            gender=Coding.from_record(partner.gender_id),
+            gender=coding(partner.gender_id),
             identifiers=[Identifier(**reg_id._to_wire()) for reg_id in partner.reg_id_ids],
             address=Address(
                 street=partner.street or None,
@@ -86,12 +88,12 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
                 country=partner.country_id.code or None,
             ),
             groups=[
-                GroupRef(group=m.group_id.uuid, kinds=[Coding.from_record(k) for k in m.kind_ids])
+                GroupRef(group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
                 for m in partner.group_membership_ids
                 if not m.is_ended
             ],
             **archive_values(partner),
-            provenance=Provenance.from_record(partner),
+            provenance=provenance(partner),
         )
 
     def keep_groups(self, visible_groups):
