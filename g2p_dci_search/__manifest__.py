@@ -17,6 +17,7 @@
             "cryptography",
             "pyjwt",
             "jsonschema",
+            "fastjsonschema",
             "referencing",
             "PyYAML",
             "pycountry",

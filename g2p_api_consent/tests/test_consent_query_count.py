@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 
 # a whole call through the mounted app, consent rule included (see g2p_partner_api's test_query_count)
-MAX_QUERIES_PAGE = 17
+MAX_QUERIES_PAGE = 15
 
 
 @tagged("post_install", "-at_install")

@@ -1,3 +1,5 @@
+from collections import namedtuple
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
@@ -12,6 +14,8 @@ RESPONSE_ENTITIES = {"member": "individual", "group": "group"}
 # reg_record_type / notify_record_type names participants use for what each target holds (the spec's own
 # examples say SRPerson, Member, spdci-extensions-dci:Member, Group)
 RECORD_TYPE_ALIASES = {"individual": {"srperson", "person", "member"}, "group": {"group", "household"}}
+# a searchable field of a register as queries use it (cached: read by every search)
+SearchField = namedtuple("SearchField", "name orm_path value_type sortable")
 
 
 def local_name(value):
@@ -72,6 +76,26 @@ class G2PDciRegister(models.Model):
     # --- which register answers -----------------------------------------------------------------
     @api.model
     def _resolve(self, reg_type=None, response_entity=None, reg_record_type=None, id_type=None):
+        """The register that answers a search or subscription; DciQueryError when none does (see
+        ``_resolve_uncached``). Every search asks: the answer is cached while registers, their id
+        type maps and the default register are unchanged."""
+        key = (reg_type, response_entity, reg_record_type, id_type)
+        if not all(value is None or isinstance(value, str) for value in key):
+            return self._resolve_uncached(*key)
+        register_id, error = self._resolved_id(*key)
+        if error:
+            raise DciQueryError(error)
+        return self.sudo().browse(register_id)
+
+    @tools.ormcache("reg_type", "response_entity", "reg_record_type", "id_type")
+    def _resolved_id(self, reg_type, response_entity, reg_record_type, id_type):
+        try:
+            return self._resolve_uncached(reg_type, response_entity, reg_record_type, id_type).id, None
+        except DciQueryError as exc:
+            return None, str(exc)
+
+    @api.model
+    def _resolve_uncached(self, reg_type=None, response_entity=None, reg_record_type=None, id_type=None):
         """The register that answers a search or subscription; DciQueryError when none does.
 
         ``reg_type`` is optional in the spec: without it every register is a candidate. It may be a
@@ -139,6 +163,31 @@ class G2PDciRegister(models.Model):
         for mapping in self.id_type_map_ids + self.sudo().search([("id", "!=", self.id)]).id_type_map_ids:
             names.setdefault(mapping.id_type_id.namespace_uri, mapping.dci_id_type)
         return tuple(names.items())
+
+    def _search_fields(self):
+        """{name: SearchField} of the fields queries may use on this register."""
+        return {field.name: field for field in self._search_field_tuple()}
+
+    @tools.ormcache("self.id")
+    def _search_field_tuple(self):
+        self.ensure_one()
+        return tuple(
+            SearchField(field.name, field.orm_path, field.value_type, field.sortable) for field in self.sudo().field_ids
+        )
+
+    def _mapped_id_type(self, dci_id_type):
+        """The g2p.id.type this register maps to the DCI id type name ``dci_id_type`` (any case), else the id
+        type of that namespace URI; empty when neither."""
+        return self.env["g2p.id.type"].browse(self._mapped_id_type_id(dci_id_type))
+
+    @tools.ormcache("self.id", "dci_id_type")
+    def _mapped_id_type_id(self, dci_id_type):
+        self.ensure_one()
+        wanted = dci_id_type.lower()
+        mapped = self.sudo().id_type_map_ids.filtered(lambda m: m.dci_id_type.lower() == wanted).id_type_id
+        if not mapped:
+            mapped = self.env["g2p.id.type"].sudo().search([("namespace_uri", "=", dci_id_type)], limit=1)
+        return mapped[:1].id or None
 
     def _render(self, wire_record):
         self.ensure_one()

@@ -6,6 +6,7 @@ class G2PDciRegisterField(models.Model):
     """A field partners may use in expressions and sort, mapped to an ORM path (never SQL)."""
 
     _name = "g2p.dci.register.field"
+    _inherit = ["g2p.cache.clearing.mixin"]  # registers cache their searchable fields
     _description = "Searchable field of a DCI register"
     _order = "register_id, name"
 

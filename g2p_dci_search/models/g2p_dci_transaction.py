@@ -1,6 +1,7 @@
 import json
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
@@ -9,6 +10,15 @@ from ..services import dci_callbacks, dci_envelope
 from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
+# what each item of a transaction records (``_add_items``), in the order of the INSERT
+ITEM_COLUMNS = ("reference_id", "status", "status_reason_code", "status_reason_message", "reg_type", "total_count")
+
+
+def _column_value(value, integer=False):
+    """``value`` as the ORM would store it in a Char (text, NULL for None or False) or Integer column."""
+    if integer:
+        return int(value or 0)
+    return None if value is None or value is False else str(value)
 
 
 class G2PDciTransaction(models.Model):
@@ -62,6 +72,54 @@ class G2PDciTransaction(models.Model):
     def _compute_request_envelope_pretty(self):
         for rec in self:
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
+
+    @api.model
+    def _envelope_values(self, client, body, correlation_id):
+        """What a transaction records of the envelope (``body``) it answers."""
+        return {
+            "client_id": client.id,
+            "sender_id": body.header.sender_id,
+            "message_id": body.header.message_id,
+            "transaction_id": body.message.transaction_id,
+            "correlation_id": correlation_id,
+            "action": body.header.action,
+        }
+
+    def _add_items(self, items):
+        """Record the items of this transaction, in order, in one INSERT: dicts of ``ITEM_COLUMNS``.
+
+        A batch carries up to hundreds of items; through the ORM each would be a record created
+        in Python, then updated for its stored ``client_id``. Nothing computes from these rows.
+        """
+        self.ensure_one()
+        if not items:
+            return
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO g2p_dci_transaction_item
+                       (transaction_id, client_id, create_uid, create_date, write_uid, write_date,
+                        reference_id, status, status_reason_code, status_reason_message, reg_type, total_count)
+                   SELECT %s, %s, %s, %s, %s, %s,
+                          item.reference_id, item.status, item.status_reason_code, item.status_reason_message,
+                          item.reg_type, item.total_count
+                     FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::int4[])
+                          WITH ORDINALITY AS item(reference_id, status, status_reason_code, status_reason_message,
+                                                  reg_type, total_count, position)
+                    ORDER BY item.position""",
+                self.id,
+                self.client_id.id,
+                uid,
+                now,
+                uid,
+                now,
+                *(
+                    [_column_value(item.get(column), column == "total_count") for item in items]
+                    for column in ITEM_COLUMNS
+                ),
+            )
+        )
+        self.invalidate_recordset(["item_ids"])
 
     def _enqueue_search(self):
         self.ensure_one()

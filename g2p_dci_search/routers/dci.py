@@ -37,34 +37,26 @@ ERRORS[429] = rate_limited_response(
 
 
 def _record(env, client, body, correlation_id, status, results, items):
-    env["g2p.dci.transaction"].sudo().create(
-        {
-            "client_id": client.id,
-            "sender_id": body.header.sender_id,
-            "message_id": body.header.message_id,
-            "transaction_id": body.message.transaction_id,
-            "correlation_id": correlation_id,
-            "action": body.header.action,
-            "status": status,
-            "total_count": len(results),
-            "completed_count": sum(r["status"] == "succ" for r in results),
-            "item_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "reference_id": r["reference_id"] or "-",
-                        "status": r["status"],
-                        "status_reason_code": r.get("status_reason_code"),
-                        "reg_type": (item.get("search_criteria") or {}).get("reg_type")
-                        if isinstance(item, dict)
-                        else None,
-                        "total_count": (r.get("pagination") or {}).get("total_count", 0),
-                    },
-                )
-                for r, item in zip(results, items, strict=True)
-            ],
-        }
+    Transaction = env["g2p.dci.transaction"].sudo()
+    transaction = Transaction.create(
+        dict(
+            Transaction._envelope_values(client, body, correlation_id),
+            status=status,
+            total_count=len(results),
+            completed_count=sum(r["status"] == "succ" for r in results),
+        )
+    )
+    transaction._add_items(
+        [
+            {
+                "reference_id": r["reference_id"] or "-",
+                "status": r["status"],
+                "status_reason_code": r.get("status_reason_code"),
+                "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None,
+                "total_count": (r.get("pagination") or {}).get("total_count", 0),
+            }
+            for r, item in zip(results, items, strict=True)
+        ]
     )
 
 

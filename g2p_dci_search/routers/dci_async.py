@@ -74,25 +74,18 @@ def _failed(request, code, ack):
 
 
 def _new_transaction(env, client, body, accepted, status, items=()):
-    return (
-        env["g2p.dci.transaction"]
-        .sudo()
-        .create(
-            {
-                "client_id": client.id,
-                "sender_id": body.header.sender_id,
-                "message_id": body.header.message_id,
-                "transaction_id": body.message.transaction_id,
-                "correlation_id": accepted.correlation_id,
-                "action": body.header.action,
-                "mode": "async",
-                "status": status,
-                "callback_url": accepted.callback_url,
-                "total_count": body.header.total_count,
-                "item_ids": [(0, 0, item) for item in items],
-            }
+    Transaction = env["g2p.dci.transaction"].sudo()
+    transaction = Transaction.create(
+        dict(
+            Transaction._envelope_values(client, body, accepted.correlation_id),
+            mode="async",
+            status=status,
+            callback_url=accepted.callback_url,
+            total_count=body.header.total_count,
         )
     )
+    transaction._add_items(list(items))
+    return transaction
 
 
 @router.post(

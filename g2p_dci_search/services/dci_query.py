@@ -38,7 +38,7 @@ class DciQuery:
         """Queries of ``client`` on ``register``: conditions on other registrants reached through a field
         (household members) only test those ``client`` may read (consent, scope dci:search)."""
         self.register = register
-        self.fields = {f.name: f for f in register.field_ids}
+        self.fields = register._search_fields()
         self._conditions = 0
         self._readable = client._readable_registrant_domain(SCOPE)
 
@@ -164,9 +164,7 @@ class DciQuery:
         """(g2p.id.type, value) an idtype-value query names."""
         if not isinstance(id_type, str) or not id_type or id_value in (None, "") or "\x00" in f"{id_type}{id_value}":
             raise DciQueryError("idtype-value needs an id type and a value")
-        mapped = self.register.id_type_map_ids.filtered(lambda m: m.dci_id_type.lower() == id_type.lower()).id_type_id
-        if not mapped:
-            mapped = self.register.env["g2p.id.type"].search([("namespace_uri", "=", id_type)], limit=1)
+        mapped = self.register._mapped_id_type(id_type)
         if not mapped:
             raise DciQueryError(f"unknown id type {id_type}")
         return mapped, str(id_value)

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import pycountry
 
+from odoo.addons.g2p_partner_api.schemas.common import assembled
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
@@ -13,9 +14,9 @@ JSON_LD_KEYWORDS = ("@context", "@id", "@type")
 
 
 def individual_wire(register, partner, readable_groups, id_type_names=None):
-    """An individual as the REST API shows it (only the groups in ``readable_groups``), each identifier
-    also carrying its DCI ``identifier_type``."""
-    wire = Individual.from_record(partner).keep_groups(readable_groups).model_dump(mode="json")
+    """An individual as the REST API shows it (only the groups in ``readable_groups``: records, or their
+    uuids as a set), each identifier also carrying its DCI ``identifier_type``."""
+    wire = assembled(Individual).from_record(partner).keep_groups(readable_groups).model_dump(mode="json")
     _name_identifiers(wire, register._dci_id_type_names() if id_type_names is None else id_type_names)
     return wire
 
@@ -26,7 +27,7 @@ def group_wire(register, group, visible_members, client, scope):
     a member the client may not read is not counted either) and DCI identifier type names."""
     names = register._dci_id_type_names()
     wire = Group.from_record(group, visible_members).model_dump(mode="json")
-    readable_groups = visible_groups(client, visible_members, scope)
+    readable_groups = set(visible_groups(client, visible_members, scope).mapped("uuid"))
     people = {person.uuid: individual_wire(register, person, readable_groups, names) for person in visible_members}
     for member in wire["members"]:
         member["person"] = people.get(member["individual"])

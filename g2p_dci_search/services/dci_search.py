@@ -65,8 +65,8 @@ def _wires(register, client, records):
         # a member's own groups are named in its person form as well
         return wires, records | members | visible_groups(client, members, SCOPE)
     groups = visible_groups(client, records, SCOPE)
-    names = register._dci_id_type_names()
-    wires = {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
+    names, group_uuids = register._dci_id_type_names(), set(groups.mapped("uuid"))
+    wires = {record.id: dci_records.individual_wire(register, record, group_uuids, names) for record in records}
     return wires, records | groups
 
 

@@ -8,6 +8,7 @@ spec is rejected alone, as the spec's per-item status allows.
 import os
 from functools import lru_cache
 
+import fastjsonschema
 import yaml
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -29,15 +30,28 @@ MESSAGES = {
 
 
 @lru_cache(maxsize=1)
-def _registry():
+def _spec():
     with open(SPEC_PATH) as spec_file:
-        spec = yaml.safe_load(spec_file)
-    return Registry().with_resource("urn:spdci", Resource(contents=spec, specification=DRAFT7))
+        return yaml.safe_load(spec_file)
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    return Registry().with_resource("urn:spdci", Resource(contents=_spec(), specification=DRAFT7))
 
 
 @lru_cache(maxsize=16)
 def validator(pointer):
+    """The schema at ``pointer`` as jsonschema checks it: every error, worded for the caller."""
     return Draft7Validator({"$ref": f"urn:spdci#{pointer}"}, registry=_registry())
+
+
+@lru_cache(maxsize=16)
+def compiled(pointer):
+    """The schema at ``pointer`` compiled to Python code (fastjsonschema): it answers "valid" some
+    twenty times faster than ``validator``, which then only words what a body got wrong. As
+    ``validator``: formats unchecked, and the body is never changed (no defaults filled in)."""
+    return fastjsonschema.compile(dict(_spec(), **{"$ref": f"#{pointer}"}), use_default=False, use_formats=False)
 
 
 def _with_spec_locales(value):
@@ -50,10 +64,22 @@ def _with_spec_locales(value):
     return value
 
 
+def _valid(pointer, instance):
+    try:
+        compiled(pointer)(instance)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _messages(pointer, instance, prefix, skip_key=None):
+    instance = _with_spec_locales(instance)
+    if _valid(pointer, instance):
+        return []
+    # the full list of what is wrong, in jsonschema's words
     return [
         f"{'.'.join([prefix, *map(str, error.absolute_path)])}: {error.message}"[:300]
-        for error in validator(pointer).iter_errors(_with_spec_locales(instance))
+        for error in validator(pointer).iter_errors(instance)
         if not (skip_key and error.absolute_path and error.absolute_path[0] == skip_key)
     ]
 

@@ -10,3 +10,4 @@ from . import test_dci_batch
 from . import test_dci_record_names
 from . import test_dci_callback_consent
 from . import test_dci_registry_signature
+from . import test_dci_query_count

@@ -103,6 +103,25 @@ class DciCase(G2PApiCase):
         cls.request_validator = spec_validator(REQUEST_SCHEMA)
         cls.response_validator = spec_validator(RESPONSE_SCHEMA)
 
+    @classmethod
+    def _people(cls, count, given_name, family_name, id_prefix, birthdate=lambda i: "1980-05-01"):
+        """``count`` individuals: ``given_name`` with their number (``Name00``, or ``Name000`` from 100),
+        ``family_name``, ``birthdate(number)`` and the national id ``id_prefix`` + the number on 4 digits."""
+        nid = cls.env.ref("g2p_partner_api.id_type_national_id")
+        width = 3 if count >= 100 else 2
+        return cls.env["res.partner"].create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": f"{given_name}{i:0{width}d}",
+                    "family_name": family_name,
+                    "birthdate": birthdate(i),
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"{id_prefix}{i:04d}"})],
+                }
+                for i in range(count)
+            ]
+        )
+
     def item(self, query_type, query, reg_type="Individual", reference_id=None, **criteria):
         return {
             "reference_id": reference_id or str(uuid.uuid4()),

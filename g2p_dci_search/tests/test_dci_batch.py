@@ -11,19 +11,7 @@ class TestDciBatchLookups(DciCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        nid = cls.env.ref("g2p_partner_api.id_type_national_id")
-        cls.people = cls.env["res.partner"].create(
-            [
-                {
-                    "is_registrant": True,
-                    "given_name": f"Batch{i:02d}",
-                    "family_name": "Lookup",
-                    "birthdate": "1980-05-01",
-                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"6610{i:04d}"})],
-                }
-                for i in range(40)
-            ]
-        )
+        cls.people = cls._people(40, "Batch", "Lookup", "6610")
         cls.household = cls.env["res.partner"].create(
             {
                 "is_registrant": True,

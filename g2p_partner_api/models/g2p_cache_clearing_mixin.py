@@ -19,3 +19,8 @@ class G2PCacheClearingMixin(models.AbstractModel):
     def unlink(self):
         self.env.registry.clear_cache()
         return super().unlink()
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
+        # translations are written without write(): a cached display name in that language changes too
+        self.env.registry.clear_cache()
+        return super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)

@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class G2PIdType(models.Model):
     _name = "g2p.id.type"
+    _inherit = ["g2p.cache.clearing.mixin"]  # rendered from g2p.reference.data
     _description = "Identifier type"
     _order = "name"
 

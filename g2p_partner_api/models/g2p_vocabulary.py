@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class G2PVocabulary(models.Model):
     _name = "g2p.vocabulary"
+    _inherit = ["g2p.cache.clearing.mixin"]  # its namespace is its codes' (g2p.reference.data)
     _description = "Vocabulary of coded values"
     _order = "name"
 
@@ -22,6 +23,7 @@ class G2PVocabulary(models.Model):
 
 class G2PVocabularyCode(models.Model):
     _name = "g2p.vocabulary.code"
+    _inherit = ["g2p.cache.clearing.mixin"]  # rendered from g2p.reference.data
     _description = "Code of a vocabulary"
     _order = "vocabulary_id, sequence, code"
     _rec_name = "display"

@@ -2,6 +2,7 @@ import re
 from datetime import date
 from typing import Annotated, ClassVar, Generic, TypeVar
 
+from extendable.exceptions import RegistryNotInitializedError
 from extendable_pydantic import StrictExtendableBaseModel
 from fastapi import Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_serializer, model_validator
@@ -247,6 +248,17 @@ READ_ONLY_DOC = (
 def read_only(**kwargs):
     """A field of a write body that only echoes what a read answered (``services.resource_version.check_read_only``)."""
     return Field(None, description=READ_ONLY_DOC, **kwargs)
+
+
+def assembled(schema):
+    """``schema`` with every extension addons made of it, as ``extendable`` calls it: its class
+    methods called on that class skip the check of their arguments against the signature that
+    ``extendable`` makes on every call of the original class (a third of rendering a registrant).
+    Outside a request (no registry of extensions), ``schema`` itself, as ``extendable`` does."""
+    try:
+        return schema._get_assembled_cls()
+    except (RegistryNotInitializedError, KeyError):
+        return schema
 
 
 class Identifier(WireModel):

@@ -15,6 +15,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    assembled,
     read_only,
 )
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
@@ -63,6 +64,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
 
     @classmethod
     def from_record(cls, group, visible_members):
+        coding = assembled(Coding).from_record
         return cls(
             uuid=group.uuid,
             active=group.active,
@@ -78,7 +80,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
                 GroupMember(
                     individual=m.individual_id.uuid,
                     name=m.individual_id.name,
-                    kinds=[Coding.from_record(k) for k in m.kind_ids],
+                    kinds=[coding(k) for k in m.kind_ids],
                     start_date=m.start_date or None,
                     end_date=m.end_date or None,
                 )
@@ -86,7 +88,7 @@ class Group(RegistrantWire, StrictExtendableBaseModel):
                 if m.individual_id in visible_members
             ],
             **archive_values(group),
-            provenance=Provenance.from_record(group),
+            provenance=assembled(Provenance).from_record(group),
         )
 
 

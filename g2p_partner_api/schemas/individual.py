@@ -14,6 +14,7 @@ from .common import (
     RegistrantWire,
     WireModel,
     archive_values,
+    assembled,
     read_only,
 )
 from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
@@ -71,6 +72,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
 
     @classmethod
     def from_record(cls, partner):
+        coding, provenance = assembled(Coding).from_record, assembled(Provenance).from_record
         return cls(
             uuid=partner.uuid,
             active=partner.active,
@@ -79,7 +81,7 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
             family_name=partner.family_name or None,
             addl_name=partner.addl_name or None,
             birthdate=partner.birthdate or None,
-            gender=Coding.from_record(partner.gender_id),
+            gender=coding(partner.gender_id),
             identifiers=[Identifier(**reg_id._to_wire()) for reg_id in partner.reg_id_ids],
             address=Address(
                 street=partner.street or None,
@@ -88,18 +90,18 @@ class Individual(RegistrantWire, StrictExtendableBaseModel):
                 country=partner.country_id.code or None,
             ),
             groups=[
-                GroupRef(group=m.group_id.uuid, kinds=[Coding.from_record(k) for k in m.kind_ids])
+                GroupRef(group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
                 for m in partner.group_membership_ids
                 if not m.is_ended
             ],
             **archive_values(partner),
-            provenance=Provenance.from_record(partner),
+            provenance=provenance(partner),
         )
 
     def keep_groups(self, visible_groups):
         """Leave out the groups the caller may not read (``visible_groups``: the res.partner it may read,
-        or the set of their uuids, made once for a whole page)."""
-        uuids = visible_groups if isinstance(visible_groups, set) else set(visible_groups.mapped("uuid"))
+        or their uuids as a set, worked out once for a page)."""
+        uuids = visible_groups if isinstance(visible_groups, set | frozenset) else set(visible_groups.mapped("uuid"))
         self.groups = [ref for ref in self.groups if ref.group in uuids]
         return self
 

@@ -5,7 +5,12 @@ of the next model (Odoo prefetches a whole model at a time), and x2many reads go
 at a time. ``prefetch_paths`` fetches exactly the fields a schema declares: one query per
 model hop for the whole page, the leaf models (codes, id types, countries, clients) last,
 one query per model however many hops lead there. The records then render from the cache.
+Leaves in small reference tables (vocabulary codes, id types, countries) come from a snapshot
+each worker keeps (``g2p.reference.data``), without a query.
 """
+
+REFERENCE_MODELS = frozenset({"g2p.vocabulary.code", "g2p.id.type", "res.country"})
+SNAPSHOT_TYPES = frozenset({"char", "boolean", "integer", "selection"})
 
 
 def _tree(paths):
@@ -23,6 +28,22 @@ def _fetch_missing(records, names):
     missing = [name for name in names if next(iter(cache.get_missing_ids(records, records._fields[name])), None)]
     if missing:
         records.fetch(missing)
+
+
+def _from_reference_data(records, names):
+    """Put the fields ``names`` of reference ``records`` in the ORM cache from the worker's snapshot,
+    with the access rights of ``records``' environment; returns the records left to fetch (not
+    reference data, or created since the snapshot)."""
+    fields = [records._fields[name] for name in names]
+    if records._name not in REFERENCE_MODELS or any(f.type not in SNAPSHOT_TYPES or f.groups for f in fields):
+        return records
+    records.check_access("read")  # as a fetch would: access rights and record rules
+    values = records.env["g2p.reference.data"]._values(records, tuple(sorted(names)))
+    cache = records.env.cache
+    for field in fields:  # what the transaction already holds (maybe just written) is kept
+        missing = records.browse([i for i in cache.get_missing_ids(records, field) if i in values])
+        cache.update(missing, field, [values[record_id][field.name] for record_id in missing.ids])
+    return records.browse([record_id for record_id in records.ids if record_id not in values])
 
 
 def _walk(records, tree, leaves):
@@ -49,7 +70,7 @@ def prefetch_paths(records, paths):
     leaves = {}
     _walk(records, _tree(paths), leaves)
     for leaf_records, names in leaves.values():
-        _fetch_missing(leaf_records, names)
+        _fetch_missing(_from_reference_data(leaf_records, names), names)
     return records
 
 

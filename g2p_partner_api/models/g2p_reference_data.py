@@ -1,0 +1,32 @@
+from odoo import api, models, tools
+
+
+class G2PReferenceData(models.AbstractModel):
+    """Snapshots of small reference tables (vocabulary codes, id types, countries) kept by each
+    worker, so rendering a registrant reads their fields without a query.
+
+    The tables' models clear the registry cache when they change (``g2p.cache.clearing.mixin``;
+    ``res.country`` clears it itself when a code changes). A snapshot holds every row, archived
+    ones too, as the superuser reads it; whoever reads from it is checked as a fetch would check
+    them (``orm_prefetch``).
+    """
+
+    _name = "g2p.reference.data"
+    _description = "Cached reference data of the partner APIs"
+
+    @api.model
+    def _values(self, records, names):
+        """{id: {name: value in ORM cache form}} of ``records`` for the fields ``names`` (sorted tuple);
+        the ids missing from the snapshot (created since) are not in it."""
+        snapshot = self._snapshot(records._name, names, records.env.lang or "en_US")
+        return {record_id: snapshot[record_id] for record_id in records.ids if record_id in snapshot}
+
+    @tools.ormcache("model_name", "names", "lang")
+    def _snapshot(self, model_name, names, lang):
+        model = self.env[model_name].sudo().with_context(active_test=False, lang=lang)
+        fields = [model._fields[name] for name in names]
+        records = model.search_fetch([], list(names))
+        return {
+            record.id: {field.name: field.convert_to_cache(record[field.name], model) for field in fields}
+            for record in records
+        }
