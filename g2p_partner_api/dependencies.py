@@ -3,8 +3,8 @@
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Header, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Header, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, OAuth2
 
 from odoo.api import Environment
 
@@ -13,9 +13,31 @@ from odoo.addons.fastapi.dependencies import odoo_env
 from .models.g2p_source_mixin import Provenance
 from .schemas.common import ArchiveRequest, ReasonHeader
 from .services import registry_service
-from .services.api_errors import ApiError, RateLimited, unauthorized
+from .services.api_errors import TOKEN_ROUTE, ApiError, RateLimited, unauthorized
+from .services.openapi_document import SECURITY_SCHEME
 
-bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
+
+class ClientCredentialsBearer(OAuth2):
+    """The bearer access token of the OAuth 2.0 client-credentials grant, as the OpenAPI security
+    scheme of every protected route (its token URL and scopes are completed when the app's
+    OpenAPI is built: ``services/openapi_document.py``). Answers the credentials, or None."""
+
+    def __init__(self):
+        super().__init__(
+            flows={"clientCredentials": {"tokenUrl": f"/api/v2{TOKEN_ROUTE}", "scopes": {}}},
+            scheme_name=SECURITY_SCHEME,
+            description="Bearer access token from the registry's token route (client credentials grant)",
+            auto_error=False,
+        )
+
+    async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
+        scheme, _sep, token = (request.headers.get("Authorization") or "").partition(" ")
+        if not scheme or not token.strip():
+            return None
+        return HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+
+
+bearer_scheme = ClientCredentialsBearer()
 
 
 def authenticated_client(
@@ -59,7 +81,13 @@ def enforce_rate_limit(env, client_id, limit, state):
 def require_scope(scope):
     """Dependency factory: the authenticated client, refused with 403 unless its token carries ``scope``."""
 
-    def dependency(request: Request, client=Depends(authenticated_client)):
+    # the scheme again, with the scope: what the OpenAPI lists as this operation's requirement
+    # (the scheme only reads the header; the client itself is authenticated once, unscoped)
+    def dependency(
+        request: Request,
+        client=Depends(authenticated_client),
+        _required=Security(bearer_scheme, scopes=[scope]),
+    ):
         if scope not in request.state.g2p_scopes:
             raise ApiError(
                 403,

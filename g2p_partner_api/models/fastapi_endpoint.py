@@ -4,8 +4,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
-from ..services.api_errors import render_rest_error
+from ..services.api_docs import add_offline_docs
+from ..services.api_errors import TOKEN_ROUTE, render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.openapi_document import finish_openapi, operation_id
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -107,5 +109,25 @@ class FastapiEndpoint(models.Model):
         params = super()._prepare_fastapi_app_params()
         spec = self._g2p_apps().get(self.app)
         if spec:
-            params.update(version=spec["version"], summary=spec["summary"])
+            params.update(
+                version=spec["version"],
+                summary=spec["summary"],
+                generate_unique_id_function=operation_id,
+                # served from the registry's own copies (add_offline_docs), never from a CDN
+                docs_url=None,
+                redoc_url=None,
+            )
         return params
+
+    def _get_app(self):
+        app = super()._get_app()
+        if self.app not in self._g2p_apps():
+            return app
+        rest = self.sudo().search([("app", "=", APP)], limit=1)
+        scopes = self.env["g2p.api.scope"].sudo().search_fetch([], ["code", "description"])
+        finish_openapi(
+            app,
+            token_url=f"{rest.root_path or '/api/v2'}{TOKEN_ROUTE}",
+            scope_descriptions={scope.code: scope.description for scope in scopes},
+        )
+        return add_offline_docs(app)

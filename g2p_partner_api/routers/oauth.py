@@ -103,6 +103,7 @@ def issue_token(
 @router.get(
     "/.well-known/jwks.json",
     response_model=Jwks,
+    name="get_jwks",
     summary="Public keys that verify the registry's tokens and signatures "
     "(retiring keys included during their grace period)",
 )

@@ -5,12 +5,12 @@ from fastapi import APIRouter, Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, Page, UuidPath, versioned_responses
+from ..schemas.common import CALL_ERRORS, NOT_FOUND, Page, UuidPath, versioned_responses
 from ..schemas.program import Program
 from ..services import registry_service as registry
 from ..services.resource_version import with_etag
 
-router = APIRouter(prefix="/Program", tags=["Program"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Program", tags=["Program"], responses=CALL_ERRORS)
 
 READ = "program:read"
 
@@ -29,7 +29,9 @@ def search_programs(
     )
 
 
-@router.get("/{uuid}", response_model=Program, summary="Read a programme", responses=versioned_responses())
+@router.get(
+    "/{uuid}", response_model=Program, summary="Read a programme", responses={**versioned_responses(), **NOT_FOUND}
+)
 def read_program(
     uuid: UuidPath,
     response: Response,

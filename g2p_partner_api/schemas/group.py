@@ -1,11 +1,11 @@
 from datetime import date
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
 from .common import (
     ARCHIVE_PATHS,
     Address,
+    ApiModel,
     Coding,
     Identifier,
     IsoDate,
@@ -17,7 +17,7 @@ from .common import (
 )
 
 
-class GroupMember(StrictExtendableBaseModel):
+class GroupMember(ApiModel):
     individual: str = Field(description="uuid of the individual")
     name: str | None = None
     kinds: list[Coding] = []
@@ -25,7 +25,7 @@ class GroupMember(StrictExtendableBaseModel):
     end_date: date | None = None
 
 
-class Group(RegistrantWire, StrictExtendableBaseModel):
+class Group(RegistrantWire, ApiModel):
     """A group (household) with the members the caller may see."""
 
     uuid: str

@@ -1,11 +1,11 @@
 from datetime import date
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
 from .common import (
     ARCHIVE_PATHS,
     Address,
+    ApiModel,
     Coding,
     Identifier,
     IsoDate,
@@ -17,12 +17,12 @@ from .common import (
 )
 
 
-class GroupRef(StrictExtendableBaseModel):
+class GroupRef(ApiModel):
     group: str = Field(description="uuid of the group")
     kinds: list[Coding] = []
 
 
-class Individual(RegistrantWire, StrictExtendableBaseModel):
+class Individual(RegistrantWire, ApiModel):
     """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)``."""
 
     uuid: str

@@ -9,10 +9,10 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit
 from odoo.addons.g2p_partner_api.schemas.common import (
-    ERROR_RESPONSES,
     RATE_LIMITED_MESSAGE,
     PingResponse,
     UuidPath,
+    error_responses,
     rate_limited_response,
 )
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
@@ -235,7 +235,8 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses={**ERROR_RESPONSES, 429: RATE_LIMITED},
+    responses={**error_responses(401, 404, 422), 429: RATE_LIMITED},
+    name="get_ingest_status",
     summary="Status of every item of one ingest call (Bearer token of the sending client)",
 )
 def ingest_status(

@@ -11,3 +11,4 @@ from . import test_openapi_docs
 from . import test_demo_data
 from . import test_request_limits
 from . import test_role_matrix
+from . import test_api_specs
