@@ -11,7 +11,7 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from .models.g2p_source_mixin import Provenance
-from .schemas.common import ArchiveRequest, ReasonHeader
+from .schemas.common import ArchiveRequest, ReasonHeader, optional_body
 from .services import registry_service
 from .services.api_errors import TOKEN_ROUTE, ApiError, RateLimited, unauthorized
 from .services.openapi_document import SECURITY_SCHEME
@@ -141,7 +141,7 @@ def if_match(
 IfMatch = Annotated[str | None, Depends(if_match)]
 
 
-def archive_reason(body: ArchiveRequest | None = None, x_reason: ReasonHeader = None) -> str:
+def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
     """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
     return registry_service.archive_reason(body, x_reason)
 

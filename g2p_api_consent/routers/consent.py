@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, status
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath
+from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath, optional_body
 from odoo.addons.g2p_partner_api.services.registry_service import not_found
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest
@@ -70,7 +70,7 @@ def withdraw_consent(
     request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
-    body: WithdrawRequest | None = None,
+    body: optional_body(WithdrawRequest) = None,
 ) -> Consent:
     consent = _get(env, client, uuid)
     consent.action_withdraw(body.reason if body else None)

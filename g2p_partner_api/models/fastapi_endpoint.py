@@ -7,7 +7,7 @@ from ..routers import REST_ROUTERS
 from ..services.api_docs import add_offline_docs
 from ..services.api_errors import TOKEN_ROUTE, render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
-from ..services.openapi_document import finish_openapi, operation_id
+from ..services.openapi_document import KEEP, finish_openapi, operation_id
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -64,13 +64,18 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env, path) -> int}.
+        optional "max_body_bytes": fn(env, path) -> int, optional "invalid_input": the OpenAPI response
+        of a request FastAPI refuses (None: answered as another status), when not FastAPI's 422}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
                 "routers": list(REST_ROUTERS),
                 "render_error": render_rest_error,
                 "max_body_bytes": rest_max_body_bytes,
+                "invalid_input": {
+                    "description": "Invalid body or query, each field named",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                },
                 "version": "2.0",
                 "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
             }
@@ -129,5 +134,6 @@ class FastapiEndpoint(models.Model):
             app,
             token_url=f"{rest.root_path or '/api/v2'}{TOKEN_ROUTE}",
             scope_descriptions={scope.code: scope.description for scope in scopes},
+            invalid_input=self._g2p_apps()[self.app].get("invalid_input", KEEP),
         )
         return add_offline_docs(app)

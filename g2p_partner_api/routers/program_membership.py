@@ -5,7 +5,15 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, Page, UuidPath, versioned_responses
+from ..schemas.common import (
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    Page,
+    UuidPath,
+    optional_body,
+    versioned_responses,
+)
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -180,7 +188,7 @@ def exit_program(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
     if_match: IfMatch,
-    body: ExitRequest | None = None,
+    body: optional_body(ExitRequest) = None,
 ) -> ProgramMembership:
     return _transition(env, client, uuid, if_match, response, "exited", body.reason if body else None)
 

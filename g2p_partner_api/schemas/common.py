@@ -3,7 +3,7 @@ from datetime import date
 from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable_pydantic import StrictExtendableBaseModel
-from fastapi import Header, Path, Query
+from fastapi import Body, Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -316,6 +316,12 @@ class ArchiveRequest(WireModel):
     """Body of DELETE (or send the reason in the X-Reason header)."""
 
     reason: str = Field(min_length=1, max_length=256, examples=["Deceased (death certificate 2024/118)"])
+
+
+def optional_body(model):
+    """A request body the client may leave out; give the parameter the default ``None``. Not
+    ``model | None``: generated clients send their "unset" marker as the JSON of a nullable body."""
+    return Annotated[model, Body()]
 
 
 class RegistrantWire:

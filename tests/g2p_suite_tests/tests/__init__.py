@@ -12,3 +12,4 @@ from . import test_demo_data
 from . import test_request_limits
 from . import test_role_matrix
 from . import test_api_specs
+from . import test_generated_clients
