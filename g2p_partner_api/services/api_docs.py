@@ -6,44 +6,48 @@ vendored under ``g2p_partner_api/static/lib`` (served by Odoo's static route) an
 no fonts, no validator badge (Swagger UI would send the spec's URL to validator.swagger.io).
 """
 
+from functools import partial
+
 from fastapi import Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
 STATIC = "/g2p_partner_api/static/lib"
-SWAGGER_JS = f"{STATIC}/swagger-ui/swagger-ui-bundle.js"
-SWAGGER_CSS = f"{STATIC}/swagger-ui/swagger-ui.css"
 FAVICON = f"{STATIC}/swagger-ui/favicon-32x32.png"
-REDOC_JS = f"{STATIC}/redoc/redoc.standalone.js"
-SWAGGER_PARAMETERS = {"validatorUrl": None}
+# path of each page → (its name in the title, its HTML given the spec's URL and a title)
+PAGES = {
+    "/docs": (
+        "Swagger UI",
+        partial(
+            get_swagger_ui_html,
+            swagger_js_url=f"{STATIC}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{STATIC}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=FAVICON,
+            swagger_ui_parameters={"validatorUrl": None},
+        ),
+    ),
+    "/redoc": (
+        "ReDoc",
+        partial(
+            get_redoc_html,
+            redoc_js_url=f"{STATIC}/redoc/redoc.standalone.js",
+            redoc_favicon_url=FAVICON,
+            with_google_fonts=False,
+        ),
+    ),
+}
 
 
-def _openapi_url(app, request):
-    # the app is mounted at its endpoint's root path (the ASGI root_path of the call)
-    return request.scope.get("root_path", "").rstrip("/") + app.openapi_url
+def _page(app, name, render):
+    async def page(request: Request):
+        # the app is mounted at its endpoint's root path (the ASGI root_path of the call)
+        openapi_url = request.scope.get("root_path", "").rstrip("/") + app.openapi_url
+        return render(openapi_url=openapi_url, title=f"{app.title} - {name}")
+
+    return page
 
 
 def add_offline_docs(app):
     """Add ``/docs`` and ``/redoc`` to ``app`` (built with ``docs_url=None, redoc_url=None``)."""
-
-    async def swagger_ui(request: Request):
-        return get_swagger_ui_html(
-            openapi_url=_openapi_url(app, request),
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url=SWAGGER_JS,
-            swagger_css_url=SWAGGER_CSS,
-            swagger_favicon_url=FAVICON,
-            swagger_ui_parameters=SWAGGER_PARAMETERS,
-        )
-
-    async def redoc(request: Request):
-        return get_redoc_html(
-            openapi_url=_openapi_url(app, request),
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=REDOC_JS,
-            redoc_favicon_url=FAVICON,
-            with_google_fonts=False,
-        )
-
-    app.add_api_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
+    for path, (name, render) in PAGES.items():
+        app.add_api_route(path, _page(app, name, render), methods=["GET"], include_in_schema=False)
     return app

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit
+from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit, require_scope
 from odoo.addons.g2p_partner_api.schemas.common import (
+    CALL_ERRORS,
     RATE_LIMITED_MESSAGE,
     PingResponse,
     UuidPath,
@@ -21,6 +22,7 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
 from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
+from ..schemas.data_model import DataModelInfo, DataModelList
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render
 
@@ -272,6 +274,21 @@ def ingest_status(
             for r in rows
         ],
     )
+
+
+@router.get(
+    "/data-models",
+    response_model=DataModelList,
+    responses={**CALL_ERRORS, 429: RATE_LIMITED},
+    summary="The data models this client may send, each with the JSON Schema of its items and an example "
+    "(Bearer token of a client with the scope ingest:write)",
+)
+def list_data_models(
+    env: Annotated[Environment, Depends(odoo_env)],
+    client: Annotated[object, Depends(require_scope(INGEST_SCOPE))],
+) -> DataModelList:
+    models = env["g2p.ingest.data.model"].sudo().search([])
+    return DataModelList(data_models=[DataModelInfo.from_record(model) for model in models])
 
 
 def _operation(raw, client):
