@@ -40,6 +40,7 @@ class TestGeneratedClients(HttpCase):
                 "name": "Generated client",
                 "scope_ids": [(6, 0, cls.env["g2p.api.scope"].search([("code", "in", SCOPES)]).ids)],
                 "partner_mnemonic": "GENERATED",
+                "dci_sender_id": "generated.example.org",
                 "public_key": public_key,
                 "legal_basis_enabled": True,
                 "legal_basis": "Test fixture: registry law, art. 1",
@@ -149,9 +150,51 @@ class TestGeneratedClients(HttpCase):
         self.assertEqual(payload.items[0].canonical["family_name"], "Generated")
         self.assertFalse(self.env["g2p.ingest.raw"].search([("message_id", "=", message_id)]))
 
-    def test_dci_client_generates_and_reads_the_registrys_keys(self):
-        """DCI calls need the sender's signed envelope: the client is generated and imported, and its
-        unsigned call (the registry's public keys) made."""
+    def _dci_token(self):
+        response = self.url_open(
+            "/api/v2/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.partner.client_id,
+                "client_secret": self.secret,
+                "scope": "dci:search",
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()["access_token"]
+
+    def _signed_search(self, family_name):
+        """A DCI sync search envelope for individuals of ``family_name``, signed by the partner's key."""
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        header = {
+            "version": "1.0.0",
+            "message_id": str(uuid.uuid4()),
+            "message_ts": now,
+            "action": "search",
+            "sender_id": "generated.example.org",
+            "receiver_id": "registry.g2p",
+            "total_count": 1,
+            "is_msg_encrypted": False,
+        }
+        query = {"expression": {"collection": "Individual", "query": {"family_name": family_name}}}
+        message = {
+            "transaction_id": str(uuid.uuid4())[:30],
+            "search_request": [
+                {
+                    "reference_id": "ref-1",
+                    "timestamp": now,
+                    "search_criteria": {
+                        "reg_type": "Individual",
+                        "query_type": "expression",
+                        "query": {"type": "ns:org:QueryType:expression", "value": query},
+                    },
+                }
+            ],
+        }
+        signature = jwt.encode({"header": header, "message": message}, self.key, algorithm="ES256")
+        return {"signature": signature, "header": header, "message": message}
+
+    def test_dci_client_signed_sync_search_and_the_registrys_keys(self):
         dci = self._generate("/dci", "g2p_dci")
         for operation in ("sync_search", "sync_txn_status"):
             self.assertTrue(hasattr(self._module("g2p_dci", f"api.dci.{operation}"), "sync_detailed"))
@@ -160,3 +203,16 @@ class TestGeneratedClients(HttpCase):
         jwks = self._module("g2p_dci", "api.dci.get_jwks").sync(client=dci.Client(base_url=f"{self.base_url()}/dci"))
         self.assertTrue(jwks.keys)
         self.assertTrue(all(key["kid"] for key in (k.to_dict() for k in jwks.keys)))
+
+        self.env["res.partner"].create({"is_registrant": True, "given_name": "Dora", "family_name": "Generatedson"})
+        models = self._module("g2p_dci", "models")
+        api = dci.AuthenticatedClient(base_url=f"{self.base_url()}/dci", token=self._dci_token())
+        answer = self._module("g2p_dci", "api.dci.sync_search").sync_detailed(
+            client=api, body=models.SearchEnvelope.from_dict(self._signed_search("Generatedson"))
+        )
+        self.assertEqual(answer.status_code, 200, answer.content)
+        body = answer.parsed.to_dict()
+        self.assertEqual(body["header"]["status"], "succ", body)
+        (result,) = body["message"]["search_response"]
+        records = result["data"]["reg_records"]
+        self.assertEqual([record["name"]["given_name"] for record in records], ["Dora"], records)
