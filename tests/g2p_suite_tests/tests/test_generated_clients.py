@@ -83,7 +83,13 @@ class TestGeneratedClients(HttpCase):
         body = self._module("g2p_rest", "models").BodyIssueToken(
             grant_type="client_credentials", client_id=self.partner.client_id, client_secret=self.secret
         )
-        token = issue_token.sync(client=rest.Client(base_url=f"{self.base_url()}/api/v2"), body=body)
+        anonymous = rest.Client(base_url=f"{self.base_url()}/api/v2")
+        wrong = self._module("g2p_rest", "models").BodyIssueToken(
+            grant_type="client_credentials", client_id=self.partner.client_id, client_secret="not the secret"
+        )
+        refused = issue_token.sync_detailed(client=anonymous, body=wrong)
+        self.assertEqual((refused.status_code, refused.parsed.error), (401, "invalid_client"))
+        token = issue_token.sync(client=anonymous, body=body)
         self.assertTrue(token.access_token)
         return token.access_token
 
