@@ -3,21 +3,43 @@
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Header, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Header, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, OAuth2
 
 from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from .models.g2p_source_mixin import Provenance
-from .schemas.common import ArchiveRequest, ReasonHeader
+from .schemas.common import ArchiveRequest, ReasonHeader, optional_body
 from .services import registry_service
-from .services.api_errors import ApiError, RateLimited, unauthorized
+from .services.api_errors import TOKEN_ROUTE, ApiError, RateLimited, unauthorized
+from .services.openapi_document import SECURITY_SCHEME
 from .services.paging import DEFAULT_SORT, PAGE_PARAM, PageRequest, Position, bad_query, parse_sort
 from .services.problem_details import header_error
 
-bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v2/oauth/token")
+
+class ClientCredentialsBearer(OAuth2):
+    """The bearer access token of the OAuth 2.0 client-credentials grant, as the OpenAPI security
+    scheme of every protected route (its token URL and scopes are completed when the app's
+    OpenAPI is built: ``services/openapi_document.py``). Answers the credentials, or None."""
+
+    def __init__(self):
+        super().__init__(
+            flows={"clientCredentials": {"tokenUrl": f"/api/v2{TOKEN_ROUTE}", "scopes": {}}},
+            scheme_name=SECURITY_SCHEME,
+            description="Bearer access token from the registry's token route (client credentials grant)",
+            auto_error=False,
+        )
+
+    async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
+        scheme, _sep, token = (request.headers.get("Authorization") or "").partition(" ")
+        if not scheme or not token.strip():
+            return None
+        return HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+
+
+bearer_scheme = ClientCredentialsBearer()
 
 
 def authenticated_client(
@@ -61,7 +83,13 @@ def enforce_rate_limit(env, client_id, limit, state):
 def require_scope(scope):
     """Dependency factory: the authenticated client, refused with 403 unless its token carries ``scope``."""
 
-    def dependency(request: Request, client=Depends(authenticated_client)):
+    # the scheme again, with the scope: what the OpenAPI lists as this operation's requirement
+    # (the scheme only reads the header; the client itself is authenticated once, unscoped)
+    def dependency(
+        request: Request,
+        client=Depends(authenticated_client),
+        _required=Security(bearer_scheme, scopes=[scope]),
+    ):
         if scope not in request.state.g2p_scopes:
             raise ApiError(
                 403,
@@ -115,7 +143,7 @@ def if_match(
 IfMatch = Annotated[str | None, Depends(if_match)]
 
 
-def archive_reason(body: ArchiveRequest | None = None, x_reason: ReasonHeader = None) -> str:
+def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
     """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
     return registry_service.archive_reason(body, x_reason)
 

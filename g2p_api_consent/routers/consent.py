@@ -5,13 +5,13 @@ from fastapi import APIRouter, Depends, Request, status
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import ERROR_RESPONSES, UuidPath
+from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath, optional_body
 from odoo.addons.g2p_partner_api.services.registry_service import not_found
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest
 from ..services import consent_recording
 
-router = APIRouter(prefix="/Consent", tags=["Consent"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Consent", tags=["Consent"], responses=CALL_ERRORS)
 
 WRITE = "consent:write"
 
@@ -30,7 +30,13 @@ def _answer(request, client, consent):
     return Consent.from_record(consent, consent_recording.registrant_shown(client, request.state.g2p_scopes, consent))
 
 
-@router.post("", response_model=Consent, status_code=status.HTTP_201_CREATED, summary="Record a registrant's consent")
+@router.post(
+    "",
+    response_model=Consent,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a registrant's consent",
+    responses=CONFLICT,
+)
 def create_consent(
     body: ConsentCreate,
     request: Request,
@@ -41,7 +47,9 @@ def create_consent(
     return _answer(request, client, consent)
 
 
-@router.get("/{uuid}", response_model=Consent, summary="Read a consent this client recorded or receives")
+@router.get(
+    "/{uuid}", response_model=Consent, summary="Read a consent this client recorded or receives", responses=NOT_FOUND
+)
 def read_consent(
     uuid: UuidPath,
     request: Request,
@@ -51,13 +59,18 @@ def read_consent(
     return _answer(request, client, _get(env, client, uuid))
 
 
-@router.post("/{uuid}/withdraw", response_model=Consent, summary="Record the registrant's withdrawal")
+@router.post(
+    "/{uuid}/withdraw",
+    response_model=Consent,
+    summary="Record the registrant's withdrawal",
+    responses={**NOT_FOUND, **CONFLICT},
+)
 def withdraw_consent(
     uuid: UuidPath,
     request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
-    body: WithdrawRequest | None = None,
+    body: optional_body(WithdrawRequest) = None,
 ) -> Consent:
     consent = _get(env, client, uuid)
     consent.action_withdraw(body.reason if body else None)

@@ -1,10 +1,9 @@
 from datetime import date
 from typing import Literal
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.common import Coding, Identifier, WireModel
+from odoo.addons.g2p_partner_api.schemas.common import ApiModel, Coding, Identifier, WireModel
 
 
 class ConsentCreate(WireModel):
@@ -31,7 +30,7 @@ class ConsentCreate(WireModel):
     evidence_reference: str = Field(min_length=1, max_length=256, description="Where the proof of consent is kept")
 
 
-class Consent(StrictExtendableBaseModel):
+class Consent(ApiModel):
     uuid: str
     registrant: str | None = Field(
         default=None, description="uuid of the registrant, only when the caller may read it (else null)"

@@ -66,6 +66,8 @@ class FastapiEndpoint(models.Model):
         apps[APP] = {
             "routers": [dci_router, dci_async_router],
             "render_error": render_dci_error,
+            # a request that does not follow the DCI schema is a 400 err.request.bad (documented on each route)
+            "invalid_input": None,
             "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
             "version": "1.0.0",
             "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "

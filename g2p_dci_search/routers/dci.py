@@ -65,7 +65,12 @@ def ping() -> PingResponse:
     return PingResponse(status="ok")
 
 
-@router.get("/.well-known/jwks.json", response_model=Jwks, summary="Public keys that verify the registry's signatures")
+@router.get(
+    "/.well-known/jwks.json",
+    response_model=Jwks,
+    name="get_jwks",
+    summary="Public keys that verify the registry's signatures",
+)
 def jwks(env: Annotated[Environment, Depends(odoo_env)]) -> Jwks:
     return Jwks(**env["g2p.api.signing.key"].sudo()._jwks())
 

@@ -280,6 +280,7 @@ def unsubscribe(
     response_model_exclude_none=True,
     responses=ERRORS,
     summary="Status of earlier transactions: ACK now, txn/on-status later",
+    name="txn_status",
     description=ACK_DOC,
 )
 def txn_status_async(

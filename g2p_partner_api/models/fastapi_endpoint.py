@@ -5,8 +5,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
+from ..services.api_docs import add_offline_docs
 from ..services.api_errors import TOKEN_ROUTE, render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.openapi_document import KEEP, finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
 from ..services.query_parameters import refuse_unknown_query_parameters
 from ..services.request_limits import rest_max_body_bytes
@@ -66,7 +68,9 @@ class FastapiEndpoint(models.Model):
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
         optional "max_body_bytes": fn(env, path) -> int, optional "answers_problems": fn(path) -> bool (the
-        routes whose errors are problem details, documented as application/problem+json)}.
+        routes whose errors are problem details, documented as application/problem+json),
+        optional "invalid_input": the OpenAPI response
+        of a request FastAPI refuses (None: answered as another status), when not FastAPI's 422}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
@@ -74,17 +78,14 @@ class FastapiEndpoint(models.Model):
                 "render_error": render_rest_error,
                 "max_body_bytes": rest_max_body_bytes,
                 "answers_problems": lambda path: not path.endswith(TOKEN_ROUTE),
+                "invalid_input": {
+                    "description": "Invalid body or query, each field named",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                },
                 "version": "2.0",
                 "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
             }
         }
-
-    def _get_app(self):
-        app = super()._get_app()
-        spec = self._g2p_apps().get(self.app)
-        if spec and spec.get("answers_problems"):
-            document_problem_media_type(app, spec["answers_problems"])
-        return app
 
     def _get_routing_info(self):
         routing = super()._get_routing_info()
@@ -127,7 +128,32 @@ class FastapiEndpoint(models.Model):
         params = super()._prepare_fastapi_app_params()
         spec = self._g2p_apps().get(self.app)
         if spec:
-            params.update(version=spec["version"], summary=spec["summary"])
+            params.update(
+                version=spec["version"],
+                summary=spec["summary"],
+                generate_unique_id_function=operation_id,
+                # served from the registry's own copies (add_offline_docs), never from a CDN
+                docs_url=None,
+                redoc_url=None,
+            )
         if self.app == APP:
             params["dependencies"] = [*params.get("dependencies", ()), Depends(refuse_unknown_query_parameters)]
         return params
+
+    def _get_app(self):
+        app = super()._get_app()
+        if self.app not in self._g2p_apps():
+            return app
+        rest = self.sudo().search([("app", "=", APP)], limit=1)
+        scopes = self.env["g2p.api.scope"].sudo().search_fetch([], ["code", "description"])
+        finish_openapi(
+            app,
+            token_url=f"{rest.root_path or '/api/v2'}{TOKEN_ROUTE}",
+            scope_descriptions={scope.code: scope.description for scope in scopes},
+            invalid_input=self._g2p_apps()[self.app].get("invalid_input", KEEP),
+        )
+        answers_problems = self._g2p_apps()[self.app].get("answers_problems")
+        if answers_problems:
+            # after finish_openapi: the document it completes is the one whose errors are problem details
+            document_problem_media_type(app, answers_problems)
+        return add_offline_docs(app)

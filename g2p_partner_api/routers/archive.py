@@ -7,7 +7,7 @@ from fastapi import Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import ArchiveReason, IfMatch, api_env, require_scope
-from ..schemas.common import UuidPath, versioned_responses
+from ..schemas.common import NOT_FOUND, UuidPath, versioned_responses
 
 
 def add_archive_route(router, kind, wire_model, write_scope, for_write, written):
@@ -17,7 +17,8 @@ def add_archive_route(router, kind, wire_model, write_scope, for_write, written)
     @router.delete(
         "/{uuid}",
         response_model=wire_model,
-        responses=versioned_responses(gone=True, write=True),
+        responses={**versioned_responses(gone=True, write=True), **NOT_FOUND},
+        name=f"archive_{kind.split()[-1].lower()}",
         summary=f"Archive {kind.lower()} (never deleted); answers it as archived",
         description='Needs a reason, in the body ({"reason": ...}) or the X-Reason header (422 without). '
         "Reads of it then answer 410 Gone; searches list it only with include_archived=true.",

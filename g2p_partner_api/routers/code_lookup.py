@@ -14,11 +14,14 @@ from odoo.addons.fastapi.dependencies import odoo_env
 
 from ..dependencies import authenticated_client
 from ..schemas.code_lookup import IdType, Vocabulary, VocabularyCode, VocabularySummary
-from ..schemas.common import ERROR_RESPONSES
+from ..schemas.common import NOT_FOUND, error_responses
 from ..services.api_errors import ApiError
 from ..services.resource_version import etag_of, none_match
 
-router = APIRouter(tags=["Code lookups"], responses=ERROR_RESPONSES, dependencies=[Depends(authenticated_client)])
+# no scope: any valid token reads them
+router = APIRouter(
+    tags=["Code lookups"], responses=error_responses(401, 422, 429), dependencies=[Depends(authenticated_client)]
+)
 
 CACHE_CONTROL = "private, max-age=300"
 CACHEABLE = {304: {"description": "Not modified since the ETag sent in If-None-Match"}}
@@ -57,7 +60,7 @@ def list_vocabularies(
 @router.get(
     "/Vocabulary/{system}",
     response_model=Vocabulary,
-    responses=CACHEABLE,
+    responses={**CACHEABLE, **NOT_FOUND},
     summary="The codes of one vocabulary, with display names and definitions",
 )
 def read_vocabulary(

@@ -6,7 +6,9 @@ from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
-    ERROR_RESPONSES,
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
     PAGE_RESPONSES,
     IfNoneMatch,
     IncludeArchived,
@@ -24,7 +26,7 @@ from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
 
-router = APIRouter(prefix="/Group", tags=["Group"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Group", tags=["Group"], responses=CALL_ERRORS)
 
 READ = registry.GROUP_READ
 WRITE = registry.GROUP_WRITE
@@ -77,7 +79,10 @@ def search_groups(
 
 
 @router.get(
-    "/{uuid}", response_model=Group, summary="Read a group and its members", responses=versioned_responses(gone=True)
+    "/{uuid}",
+    response_model=Group,
+    summary="Read a group and its members",
+    responses={**versioned_responses(gone=True), **NOT_FOUND},
 )
 def read_group(
     uuid: UuidPath,
@@ -95,7 +100,7 @@ def read_group(
     response_model=Group,
     status_code=status.HTTP_201_CREATED,
     summary="Register a group with its members",
-    responses=versioned_responses(201),
+    responses={**versioned_responses(201), **CONFLICT},
 )
 def create_group(
     body: GroupCreate,
@@ -116,7 +121,7 @@ def create_group(
     "/{uuid}",
     response_model=Group,
     summary="Replace a group (members included)",
-    responses=versioned_responses(gone=True, write=True),
+    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
 )
 def replace_group(
     uuid: UuidPath,
@@ -136,7 +141,7 @@ def replace_group(
     "/{uuid}",
     response_model=Group,
     summary="Change some fields of a group",
-    responses=versioned_responses(gone=True, write=True),
+    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
 )
 def patch_group(
     uuid: UuidPath,

@@ -7,7 +7,9 @@ from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.common import (
-    ERROR_RESPONSES,
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
     PAGE_RESPONSES,
     IfNoneMatch,
     IncludeArchived,
@@ -26,7 +28,7 @@ from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
 
-router = APIRouter(prefix="/Individual", tags=["Individual"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Individual", tags=["Individual"], responses=CALL_ERRORS)
 
 READ = "individual:read"
 WRITE = "individual:write"
@@ -79,7 +81,10 @@ def search_individuals(
 
 
 @router.get(
-    "/{uuid}", response_model=Individual, summary="Read an individual", responses=versioned_responses(gone=True)
+    "/{uuid}",
+    response_model=Individual,
+    summary="Read an individual",
+    responses={**versioned_responses(gone=True), **NOT_FOUND},
 )
 def read_individual(
     uuid: UuidPath,
@@ -161,7 +166,7 @@ def create_individual(
     "/{uuid}",
     response_model=Individual,
     summary="Replace an individual",
-    responses=versioned_responses(gone=True, write=True),
+    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
 )
 def replace_individual(
     uuid: UuidPath,
@@ -181,7 +186,7 @@ def replace_individual(
     "/{uuid}",
     response_model=Individual,
     summary="Change some fields of an individual",
-    responses=versioned_responses(gone=True, write=True),
+    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
 )
 def patch_individual(
     uuid: UuidPath,

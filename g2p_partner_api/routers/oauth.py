@@ -10,7 +10,7 @@ from odoo.exceptions import AccessDenied
 
 from odoo.addons.fastapi.dependencies import odoo_env
 
-from ..schemas.oauth import Jwks, TokenResponse
+from ..schemas.oauth import Jwks, OAuthErrorResponse, TokenResponse
 from ..services.api_errors import TOKEN_ROUTE, AuthenticationThrottled, OAuthError
 from ..services.request_limits import source_address
 
@@ -34,13 +34,17 @@ def _basic_credentials(authorization):
     response_model=TokenResponse,
     summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
     responses={
-        400: {"description": "invalid_request, unsupported_grant_type, invalid_scope"},
-        401: {"description": "invalid_client"},
-        413: {"description": "invalid_request: the body is over g2p_partner_api.oauth_max_body_bytes"},
-        429: {
-            "description": "temporarily_unavailable: too many failed authentications from this address "
-            "(for this client id); Retry-After says when to try again"
-        },
+        status: {"model": OAuthErrorResponse, "description": description}
+        for status, description in (
+            (400, "invalid_request, unsupported_grant_type, invalid_scope"),
+            (401, "invalid_client"),
+            (413, "invalid_request: the body is over g2p_partner_api.oauth_max_body_bytes"),
+            (
+                429,
+                "temporarily_unavailable: too many failed authentications from this address "
+                "(for this client id); Retry-After says when to try again",
+            ),
+        )
     },
 )
 def issue_token(
@@ -103,6 +107,7 @@ def issue_token(
 @router.get(
     "/.well-known/jwks.json",
     response_model=Jwks,
+    name="get_jwks",
     summary="Public keys that verify the registry's tokens and signatures "
     "(retiring keys included during their grace period)",
 )

@@ -5,13 +5,13 @@ from fastapi import APIRouter, Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
+from ..schemas.common import CALL_ERRORS, NOT_FOUND, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
 from ..schemas.program import Program
 from ..services import registry_service as registry
 from ..services.paging import PROGRAM_SORTS
 from ..services.resource_version import read_answer
 
-router = APIRouter(prefix="/Program", tags=["Program"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Program", tags=["Program"], responses=CALL_ERRORS)
 
 READ = "program:read"
 
@@ -30,7 +30,9 @@ def search_programs(
     return Page[Program].of(page, total, [Program.from_record(p) for p in records])
 
 
-@router.get("/{uuid}", response_model=Program, summary="Read a programme", responses=versioned_responses())
+@router.get(
+    "/{uuid}", response_model=Program, summary="Read a programme", responses={**versioned_responses(), **NOT_FOUND}
+)
 def read_program(
     uuid: UuidPath,
     response: Response,

@@ -5,7 +5,17 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import ERROR_RESPONSES, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
+from ..schemas.common import (
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    PAGE_RESPONSES,
+    IfNoneMatch,
+    Page,
+    UuidPath,
+    optional_body,
+    versioned_responses,
+)
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -18,11 +28,12 @@ from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
 from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
 
-router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=CALL_ERRORS)
 
 READ = "membership:read"
 WRITE = "membership:write"
-WRITE_RESPONSES = versioned_responses(write=True)
+# a membership named by uuid (404) whose state may not allow the change (409)
+WRITE_RESPONSES = {**versioned_responses(write=True), **NOT_FOUND, **CONFLICT}
 
 
 def _visible_domain(client, scope):
@@ -53,7 +64,11 @@ def _written(response, membership):
 
 
 @router.get(
-    "", response_model=Page[ProgramMembership], summary="Search programme memberships", responses=PAGE_RESPONSES
+    "",
+    response_model=Page[ProgramMembership],
+    summary="Search programme memberships",
+    name="search_program_memberships",
+    responses=PAGE_RESPONSES,
 )
 def search_memberships(
     env: Annotated[Environment, Depends(api_env)],
@@ -75,7 +90,11 @@ def search_memberships(
 
 
 @router.get(
-    "/{uuid}", response_model=ProgramMembership, summary="Read a programme membership", responses=versioned_responses()
+    "/{uuid}",
+    response_model=ProgramMembership,
+    summary="Read a programme membership",
+    responses={**versioned_responses(), **NOT_FOUND},
+    name="read_program_membership",
 )
 def read_membership(
     uuid: UuidPath,
@@ -92,7 +111,9 @@ def read_membership(
     response_model=ProgramMembership,
     status_code=status.HTTP_201_CREATED,
     summary="Add a registrant to a programme (draft, or enrolled with enrol=true)",
-    responses=versioned_responses(201),
+    # the programme named in the body may be unknown (404); the registrant may already be a member (409)
+    responses={**versioned_responses(201), **NOT_FOUND, **CONFLICT},
+    name="create_program_membership",
 )
 def create_membership(
     body: ProgramMembershipCreate,
@@ -126,7 +147,11 @@ def _transition(env, client, uuid, if_match, response, state, reason=None):
 
 
 @router.post(
-    "/{uuid}/enrol", response_model=ProgramMembership, summary="Enrol (from draft or paused)", responses=WRITE_RESPONSES
+    "/{uuid}/enrol",
+    response_model=ProgramMembership,
+    summary="Enrol (from draft or paused)",
+    responses=WRITE_RESPONSES,
+    name="enrol_program_membership",
 )
 def enrol(
     uuid: UuidPath,
@@ -138,7 +163,13 @@ def enrol(
     return _transition(env, client, uuid, if_match, response, "enrolled")
 
 
-@router.post("/{uuid}/pause", response_model=ProgramMembership, summary="Pause an enrolment", responses=WRITE_RESPONSES)
+@router.post(
+    "/{uuid}/pause",
+    response_model=ProgramMembership,
+    summary="Pause an enrolment",
+    responses=WRITE_RESPONSES,
+    name="pause_program_membership",
+)
 def pause(
     uuid: UuidPath,
     response: Response,
@@ -149,23 +180,37 @@ def pause(
     return _transition(env, client, uuid, if_match, response, "paused")
 
 
-@router.post("/{uuid}/exit", response_model=ProgramMembership, summary="Exit the programme", responses=WRITE_RESPONSES)
+@router.post(
+    "/{uuid}/exit",
+    response_model=ProgramMembership,
+    summary="Exit the programme",
+    responses=WRITE_RESPONSES,
+    name="exit_program_membership",
+)
 def exit_program(
     uuid: UuidPath,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
     if_match: IfMatch,
-    body: ExitRequest | None = None,
+    body: optional_body(ExitRequest) = None,
 ) -> ProgramMembership:
     return _transition(env, client, uuid, if_match, response, "exited", body.reason if body else None)
 
 
 @router.put(
-    "/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state", responses=WRITE_RESPONSES
+    "/{uuid}",
+    response_model=ProgramMembership,
+    summary="Move a membership to a state",
+    responses=WRITE_RESPONSES,
+    name="replace_program_membership",
 )
 @router.patch(
-    "/{uuid}", response_model=ProgramMembership, summary="Move a membership to a state", responses=WRITE_RESPONSES
+    "/{uuid}",
+    response_model=ProgramMembership,
+    summary="Move a membership to a state",
+    responses=WRITE_RESPONSES,
+    name="patch_program_membership",
 )
 def update_membership(
     uuid: UuidPath,

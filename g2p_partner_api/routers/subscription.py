@@ -5,12 +5,20 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_scope
-from ..schemas.common import ERROR_RESPONSES, PRECONDITION_RESPONSES, Page, UuidPath, versioned_responses
+from ..schemas.common import (
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    PRECONDITION_RESPONSES,
+    Page,
+    UuidPath,
+    versioned_responses,
+)
 from ..schemas.subscription import Subscription, SubscriptionCreate, SubscriptionCreated, SubscriptionPatch
 from ..services import subscription_service
 from ..services.resource_version import check_if_match, with_etag, with_location
 
-router = APIRouter(prefix="/Subscription", tags=["Subscription"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/Subscription", tags=["Subscription"], responses=CALL_ERRORS)
 
 MANAGE = "subscription:manage"
 
@@ -38,7 +46,12 @@ def search_subscriptions(
     )
 
 
-@router.get("/{uuid}", response_model=Subscription, summary="Read a subscription", responses=versioned_responses())
+@router.get(
+    "/{uuid}",
+    response_model=Subscription,
+    summary="Read a subscription",
+    responses={**versioned_responses(), **NOT_FOUND},
+)
 def read_subscription(
     uuid: UuidPath,
     response: Response,
@@ -53,7 +66,7 @@ def read_subscription(
     response_model=SubscriptionCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Subscribe to registry events; the answer shows the signing secret, once",
-    responses=versioned_responses(201),
+    responses={**versioned_responses(201), **CONFLICT},
 )
 def create_subscription(
     body: SubscriptionCreate,
@@ -73,7 +86,7 @@ def create_subscription(
     "/{uuid}",
     response_model=Subscription,
     summary="Change a subscription's name, target URL or events",
-    responses=versioned_responses(write=True),
+    responses={**versioned_responses(write=True), **NOT_FOUND},
 )
 def patch_subscription(
     uuid: UuidPath,
@@ -91,7 +104,7 @@ def patch_subscription(
     "/{uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End a subscription (its deliveries stay recorded)",
-    responses=PRECONDITION_RESPONSES,
+    responses={**PRECONDITION_RESPONSES, **NOT_FOUND},
 )
 def delete_subscription(
     uuid: UuidPath,

@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar, Generic, TypeVar
 
 from extendable.exceptions import RegistryNotInitializedError
 from extendable_pydantic import StrictExtendableBaseModel
-from fastapi import Header, Path, Query
+from fastapi import Body, Header, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -113,6 +113,19 @@ ERROR_RESPONSES = {
     )
 }
 ERROR_RESPONSES[429] = rate_limited_response(ErrorBody, problem_example(429, "rate_limited", RATE_LIMITED_MESSAGE))
+
+
+def error_responses(*statuses):
+    """The OpenAPI ``responses`` of these REST error statuses: each route documents those it can give."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
+
+
+# what any authenticated call can answer: bad token, scope or consent, invalid input, rate limit
+CALL_ERRORS = error_responses(401, 403, 422, 429)
+# a route that names one resource (its uuid in the path or the body)
+NOT_FOUND = error_responses(404)
+# a write that can meet a duplicate identifier or a state that does not allow it
+CONFLICT = error_responses(409)
 
 
 ETAG_EXAMPLE = '"9b2f6c0e4a1d8e37c5b0a2f4d6e8c1a3"'
@@ -228,7 +241,20 @@ NotBlankText = Annotated[str, AfterValidator(_not_blank)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
-class WireModel(StrictExtendableBaseModel):
+class ApiModel(StrictExtendableBaseModel):
+    """Base of the wire models: unknown fields are refused in what a client sends, while the
+    OpenAPI of answers leaves them open (no ``additionalProperties: false`` on responses), so
+    clients generated from it keep working when a later version answers more fields."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        json_schema = handler(core_schema)
+        if handler.mode == "serialization":
+            handler.resolve_ref_schema(json_schema).pop("additionalProperties", None)
+        return json_schema
+
+
+class WireModel(ApiModel):
     """Base of the wire models: text with NUL characters (which PostgreSQL cannot store) is refused."""
 
     @model_validator(mode="before")
@@ -300,7 +326,7 @@ class Address(WireModel):
     ORM_PATHS: ClassVar[tuple[str, ...]] = ("street", "city", "zip", "country_id.code")
 
 
-class Provenance(StrictExtendableBaseModel):
+class Provenance(ApiModel):
     """Which partner system created and last changed the record through the APIs."""
 
     created_by: str | None = Field(default=None, description="client_id of the API client")
@@ -355,6 +381,12 @@ class ArchiveRequest(WireModel):
     reason: str = Field(min_length=1, max_length=256, examples=["Deceased (death certificate 2024/118)"])
 
 
+def optional_body(model):
+    """A request body the client may leave out; give the parameter the default ``None``. Not
+    ``model | None``: generated clients send their "unset" marker as the JSON of a nullable body."""
+    return Annotated[model, Body()]
+
+
 class RegistrantWire:
     """Loading of registrant schemas: ``orm_paths()`` (the res.partner field paths a schema's
     ``from_record`` reads) fetched for a whole page in a fixed number of queries."""
@@ -406,7 +438,7 @@ class PageLinks(BaseModel):
         return {rel: url for rel, url in handler(self).items() if url is not None}
 
 
-class Page(StrictExtendableBaseModel, Generic[T]):
+class Page(ApiModel, Generic[T]):
     total: int = Field(description="Number of matching records the caller may see")
     page: int = Field(description="Number of this page, counted from the first along the links followed")
     page_size: int

@@ -1,12 +1,12 @@
 from datetime import date
 from typing import ClassVar
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
 from .common import (
     ARCHIVE_PATHS,
     Address,
+    ApiModel,
     Coding,
     Identifier,
     IsoDate,
@@ -21,7 +21,7 @@ from .common import (
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
 
-class GroupMember(StrictExtendableBaseModel):
+class GroupMember(ApiModel):
     individual: str = Field(description="uuid of the individual")
     name: str | None = None
     kinds: list[Coding] = []
@@ -29,7 +29,7 @@ class GroupMember(StrictExtendableBaseModel):
     end_date: date | None = None
 
 
-class Group(RegistrantWire, StrictExtendableBaseModel):
+class Group(RegistrantWire, ApiModel):
     """A group (household) with the members the caller may see."""
 
     uuid: str

@@ -1,12 +1,12 @@
 from datetime import date
 from typing import ClassVar
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
 from .common import (
     ARCHIVE_PATHS,
     Address,
+    ApiModel,
     Coding,
     Identifier,
     NotBlankText,
@@ -20,12 +20,12 @@ from .common import (
 from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
 
 
-class GroupRef(StrictExtendableBaseModel):
+class GroupRef(ApiModel):
     group: str = Field(description="uuid of the group")
     kinds: list[Coding] = []
 
 
-class Individual(RegistrantWire, StrictExtendableBaseModel):
+class Individual(RegistrantWire, ApiModel):
     """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)``."""
 
     uuid: str

@@ -1,15 +1,14 @@
 from datetime import date
 from typing import ClassVar, Literal
 
-from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field, StrictBool
 
-from .common import NotBlankText, Provenance, WireModel, read_only
+from .common import ApiModel, NotBlankText, Provenance, WireModel, read_only
 
 MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
 
 
-class Program(StrictExtendableBaseModel):
+class Program(ApiModel):
     uuid: str
     name: str
     description: str | None = None
@@ -27,7 +26,7 @@ class Program(StrictExtendableBaseModel):
         )
 
 
-class ProgramMembership(StrictExtendableBaseModel):
+class ProgramMembership(ApiModel):
     uuid: str
     program: str = Field(description="uuid of the programme")
     registrant: str = Field(description="uuid of the individual or group")

@@ -1,4 +1,7 @@
+import json
 import re
+
+import jsonschema
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -65,6 +68,11 @@ class G2PIngestDataModel(models.Model):
         help="When a new registrant may already be registered (shared identifier, or similar name and birth date): "
         "flag the change request for a person to decide, or fail the item with DUPLICATE_SUSPECTED.",
     )
+    input_schema = fields.Text(
+        help="JSON Schema of one item (what the transformation template reads), shown to partners by "
+        "GET /partner/data-models"
+    )
+    input_example = fields.Text(help="One item as a partner sends it: valid against the input schema")
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -119,6 +127,34 @@ class G2PIngestDataModel(models.Model):
                     templates.check(source)
                 except templates.TemplateRenderError as exc:
                     raise ValidationError(_("Template of %(model)s: %(error)s", model=rec.mnemonic, error=exc)) from exc
+
+    @api.constrains("input_schema", "input_example")
+    def _check_input_documentation(self):
+        for rec in self:
+            try:
+                schema = json.loads(rec.input_schema) if rec.input_schema else None
+                example = json.loads(rec.input_example) if rec.input_example else None
+            except ValueError as exc:
+                raise ValidationError(
+                    _("Input schema and example of %(model)s must be JSON: %(error)s", model=rec.mnemonic, error=exc)
+                ) from exc
+            try:
+                if schema is not None:
+                    jsonschema.Draft202012Validator.check_schema(schema)
+                    if example is not None:
+                        jsonschema.Draft202012Validator(schema).validate(example)
+            except jsonschema.exceptions.SchemaError as exc:
+                raise ValidationError(
+                    _("Input schema of %(model)s: %(error)s", model=rec.mnemonic, error=exc.message)
+                ) from exc
+            except jsonschema.exceptions.ValidationError as exc:
+                raise ValidationError(
+                    _(
+                        "The example of %(model)s does not follow its schema: %(error)s",
+                        model=rec.mnemonic,
+                        error=exc.message,
+                    )
+                ) from exc
 
     def _matches(self, wrapped):
         self.ensure_one()

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit
+from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit, require_scope
 from odoo.addons.g2p_partner_api.schemas.common import (
-    ERROR_RESPONSES,
+    CALL_ERRORS,
     RATE_LIMITED_MESSAGE,
     PingResponse,
     UuidPath,
+    error_responses,
     rate_limited_response,
 )
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
@@ -21,6 +22,7 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
 from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
+from ..schemas.data_model import DataModelInfo, DataModelList
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render
 
@@ -240,7 +242,8 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses=ERROR_RESPONSES,
+    responses={**error_responses(401, 404, 422), 429: RATE_LIMITED},
+    name="get_ingest_status",
     summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem details",
 )
 def ingest_status(
@@ -279,6 +282,21 @@ def ingest_status(
             for r in rows
         ],
     )
+
+
+@router.get(
+    "/data-models",
+    response_model=DataModelList,
+    responses={**CALL_ERRORS, 429: RATE_LIMITED},
+    summary="The data models this client may send, each with the JSON Schema of its items and an example "
+    "(Bearer token of a client with the scope ingest:write)",
+)
+def list_data_models(
+    env: Annotated[Environment, Depends(odoo_env)],
+    client: Annotated[object, Depends(require_scope(INGEST_SCOPE))],
+) -> DataModelList:
+    models = env["g2p.ingest.data.model"].sudo().search([])
+    return DataModelList(data_models=[DataModelInfo.from_record(model) for model in models])
 
 
 def _operation(raw, client):

@@ -17,3 +17,4 @@ from . import test_change_request_events
 from . import test_ingest_errors
 from . import test_follow_submissions
 from . import test_registering_agent_ingest
+from . import test_data_models

@@ -13,3 +13,5 @@ from . import test_request_limits
 from . import test_role_matrix
 from . import test_apps_screenshots
 from . import test_error_catalogue
+from . import test_api_specs
+from . import test_generated_clients

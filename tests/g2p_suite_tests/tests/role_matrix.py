@@ -310,6 +310,8 @@ MATRIX = {
                 "transformation_template",
                 "match_id_type_id",
                 "response_template",
+                "input_schema",
+                "input_example",
                 "active",
             ),
             # guarded settings: auto-approval skips the four eyes, a lax duplicate policy skips the check
