@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 from ..routers import REST_ROUTERS
 from ..services.api_errors import render_rest_error
 from ..services.api_middleware import G2PApiMiddleware
+from ..services.read_routing import ReadRouting
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -62,7 +63,8 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env, path) -> int}.
+        optional "max_body_bytes": fn(env, path) -> int, optional "readonly_posts": paths in the app of
+        the POSTs that only read (served by a read replica like GETs, services/read_routing.py)}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
@@ -72,6 +74,15 @@ class FastapiEndpoint(models.Model):
                 "version": "2.0",
                 "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
             }
+        }
+
+    @api.model
+    def _g2p_read_routings(self):
+        """root path → ``ReadRouting`` of each suite app (the ``readonly`` of its routes)."""
+        apps = self._g2p_apps()
+        return {
+            endpoint.root_path.rstrip("/"): ReadRouting(endpoint.root_path, apps[endpoint.app].get("readonly_posts", ()))
+            for endpoint in self.search([("app", "in", list(apps))])
         }
 
     def _get_fastapi_routers(self):
@@ -88,6 +99,7 @@ class FastapiEndpoint(models.Model):
                     source=self.root_path,
                     render_error=spec["render_error"],
                     max_body_bytes=spec.get("max_body_bytes"),
+                    readonly_posts=spec.get("readonly_posts", ()),
                     company_id=self.company_id.id,
                     audit=self.g2p_audit_enabled,
                     audit_anonymous_failures=self.g2p_audit_anonymous_failures,

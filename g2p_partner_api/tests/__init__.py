@@ -29,3 +29,5 @@ from . import test_client_changes_traced
 from . import test_rest_input_refused
 from . import test_delivery_records
 from . import test_unauthenticated_callers
+from . import test_read_routing
+from . import test_read_replica
