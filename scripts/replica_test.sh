@@ -38,7 +38,7 @@ chmod 700 "$replica_data"
   || { log "pg_basebackup failed"; exit 1; }
 log "starting the replica on port $replica_port (hot standby)"
 "${run_as[@]}" "$bindir/pg_ctl" -D "$replica_data" -l "$replica_data/server.log" -w \
-  -o "-k $PGHOST -p $replica_port -c listen_addresses='' -c hot_standby=on -c max_connections=200 -c fsync=off" start >/dev/null \
+  -t 300 -o "-k $PGHOST -p $replica_port -c listen_addresses='' -c hot_standby=on -c max_connections=200 -c fsync=off" start >/dev/null \
   || { log "the replica did not start: see $replica_data/server.log"; exit 1; }
 psql -h "$PGHOST" -p "$replica_port" -U g2padmin -d postgres -tAc "SELECT pg_is_in_recovery()" | grep -q t \
   || { log "the server on port $replica_port is not a standby"; exit 1; }

@@ -13,7 +13,7 @@ import psycopg2
 import requests
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
 
@@ -29,6 +29,11 @@ class TestReadReplica(BaseCase):
         if config["db_replica_host"] is False or not REPLICA_DSN:
             raise unittest.SkipTest("no read replica configured (make replica-test starts one)")
         cls.registry = Registry(get_db_name())
+        # The test runner holds the registries' lock while tests run: HTTP requests would wait for it.
+        # HttpCase swaps it for a dummy when it enters test mode; so does this class, without the test
+        # mode (whose one shared cursor would never reach the replica).
+        Registry._saved_lock, Registry._lock = Registry._lock, DummyRLock()
+        cls.addClassCleanup(cls._restore_registry_lock)
         cls.base_url = f"http://127.0.0.1:{config['http_port']}"
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -48,6 +53,10 @@ class TestReadReplica(BaseCase):
         cls.addClassCleanup(cls.replica.close)
         cls.tokens = {name: cls._token(*credentials) for name, credentials in cls.credentials.items()}
         cls._wait_replayed()
+
+    @classmethod
+    def _restore_registry_lock(cls):
+        Registry._lock, Registry._saved_lock = Registry._saved_lock, None
 
     # --- the two databases ------------------------------------------------------------------
     @classmethod
