@@ -81,7 +81,9 @@ class FastapiEndpoint(models.Model):
         """root path → ``ReadRouting`` of each suite app (the ``readonly`` of its routes)."""
         apps = self._g2p_apps()
         return {
-            endpoint.root_path.rstrip("/"): ReadRouting(endpoint.root_path, apps[endpoint.app].get("readonly_posts", ()))
+            endpoint.root_path.rstrip("/"): ReadRouting(
+                endpoint.root_path, apps[endpoint.app].get("readonly_posts", ())
+            )
             for endpoint in self.search([("app", "in", list(apps))])
         }
 

@@ -48,6 +48,7 @@ class G2PApiRecentWrite(models.Model):
     @api.autovacuum
     def _gc_old_writes(self):
         self.env.cr.execute(
-            "DELETE FROM g2p_api_recent_write WHERE written_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)",
+            """DELETE FROM g2p_api_recent_write
+                WHERE written_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => %s)""",
             (max(self._window_seconds(), 3600),),
         )

@@ -26,7 +26,15 @@ from .request_limits import BodyTooDeep, BodyTooLarge, json_depth_exceeds, max_j
 
 _logger = logging.getLogger(__name__)
 
-UNAUDITED_SUFFIXES = ("/ping", "/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/.well-known/jwks.json")
+UNAUDITED_SUFFIXES = (
+    "/ping",
+    "/health",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/docs/oauth2-redirect",
+    "/.well-known/jwks.json",
+)
 RETRYABLE_PGCODES = {
     psycopg2.errorcodes.SERIALIZATION_FAILURE,
     psycopg2.errorcodes.DEADLOCK_DETECTED,
@@ -136,7 +144,7 @@ class G2PApiMiddleware:
                 app_receive = replaying_receive(body, receive)
             # a call served read-only (by a replica) writes nothing on its cursor, so has nothing to
             # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
-            with call_cache(), (nullcontext() if env.cr.readonly else env.cr.savepoint()):
+            with call_cache(), nullcontext() if env.cr.readonly else env.cr.savepoint():
                 await self.app(scope, app_receive, send_wrapper)
                 self._remember_write(env, scope, state, status_holder.get("status", 500))
         except psycopg2.OperationalError as exc:

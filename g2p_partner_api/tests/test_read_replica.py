@@ -41,7 +41,9 @@ class TestReadReplica(BaseCase):
             vals = {"scope_ids": [(6, 0, scopes.ids)]}
             if "legal_basis_enabled" in env["g2p.api.client"]._fields:
                 vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
-            clients = env["g2p.api.client"].create([dict(vals, name="Replica writer"), dict(vals, name="Replica reader")])
+            clients = env["g2p.api.client"].create(
+                [dict(vals, name="Replica writer"), dict(vals, name="Replica reader")]
+            )
             cls.credentials = {client.name: (client.client_id, client._generate_secret()) for client in clients}
             cls.client_ids = {client.name: client.id for client in clients}
             person = env["res.partner"].create(
@@ -125,7 +127,9 @@ class TestReadReplica(BaseCase):
         self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "replica"), audited)
         # the health probe sees the replica behind
         health = requests.get(self.base_url + "/api/v2/health", timeout=30).json()
-        self.assertEqual((health["status"], health["replica"]["configured"], health["replica"]["reachable"]), ("ok", True, True))
+        self.assertEqual(
+            (health["status"], health["replica"]["configured"], health["replica"]["reachable"]), ("ok", True, True)
+        )
         self.assertGreater(health["replica"]["lag_seconds"], 0)
 
         self._on_replica("SELECT pg_wal_replay_resume()")
@@ -135,7 +139,9 @@ class TestReadReplica(BaseCase):
 
     def test_a_write_goes_to_the_primary_and_its_writer_reads_it_at_once(self):
         self._pause_replay()
-        response = self._call("Replica writer", "POST", "/api/v2/Individual", json={"given_name": "Ama", "family_name": "Owusu"})
+        response = self._call(
+            "Replica writer", "POST", "/api/v2/Individual", json={"given_name": "Ama", "family_name": "Owusu"}
+        )
         self.assertEqual(response.status_code, 201, response.text)
         created = response.json()["uuid"]
         query = "SELECT count(*) FROM res_partner WHERE uuid = %s"

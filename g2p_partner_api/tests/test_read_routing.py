@@ -31,7 +31,11 @@ class TestReadRouting(HttpCase):
     def _headers(self, client):
         response = self.url_open(
             "/api/v2/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": self.secrets[client]},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client.client_id,
+                "client_secret": self.secrets[client],
+            },
         )
         self.assertEqual(response.status_code, 200, response.text)
         return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -118,6 +118,12 @@ MATRIX = {
         "methods": {},
         "fields": NOBODY,
     },
+    "g2p.api.recent.write": {
+        "read": ADMIN,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
     # --- outbound (g2p_partner_api) -------------------------------------------------------------------------
     "g2p.api.event.type": {
         "read": STAFF,
@@ -489,6 +495,12 @@ SAMPLES = {
         or env["g2p.api.rate.window"]
         .sudo()
         .create({"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1})
+    ),
+    "g2p.api.recent.write": lambda env: (
+        _one("g2p.api.recent.write")(env)
+        or env["g2p.api.recent.write"]
+        .sudo()
+        .create({"client_id": _one("g2p.api.client")(env).id, "written_at": "2026-01-01 00:00:00"})
     ),
     "g2p.api.event.type": _one("g2p.api.event.type"),
     "g2p.api.subscription": _subscription,
