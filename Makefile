@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup lint bench fuzz clean-db pot screenshots
+.PHONY: run test setup lint bench fuzz clean-db pot screenshots replica-test
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -9,6 +9,11 @@ run:
 
 test:
 	@bash scripts/test.sh
+
+# a streaming replica beside the private cluster, Odoo reading from it, and the test of what it serves
+# (scripts/replica_test.sh; docs/deployment.md)
+replica-test:
+	@bash scripts/replica_test.sh
 
 # ruff, pylint-odoo (OCA's mandatory checks), OCA's module checks, prettier for XML, ... (.pre-commit-config.yaml)
 lint:

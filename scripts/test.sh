@@ -5,6 +5,7 @@
 # Lint runs first (scripts/lint.sh --check: every hook of .pre-commit-config.yaml, nothing rewritten)
 # and counts as one check of that line: any finding fails `make test`. A targeted run (G2P_TEST_TAGS or
 # G2P_TEST_MODULES set) skips it; G2P_LINT=1 runs it anyway, G2P_LINT=0 skips it.
+# G2P_ODOO_ARGS: more options for Odoo (scripts/replica_test.sh gives the replica's).
 set -uo pipefail
 source "$(dirname "$0")/odoo_env.sh" || exit 1
 
@@ -41,7 +42,7 @@ trap cleanup EXIT
 ls -1t "$logdir"/g2p_test_*.log 2>/dev/null | tail -n +11 | xargs -r rm -f
 odoo_bin -d "$db" -i "$modules" --test-enable --test-tags="$tags" --stop-after-init \
   --http-port="$port" --http-interface=127.0.0.1 --workers=0 --max-cron-threads=0 \
-  --log-level=test --logfile= > "$log" 2>&1
+  --log-level=test --logfile= ${G2P_ODOO_ARGS:-} > "$log" 2>&1
 rc=$?
 
 # Show what went wrong (and the per-test lines) without the install chatter.

@@ -70,6 +70,8 @@ class FastapiEndpoint(models.Model):
             "invalid_input": None,
             "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
             "version": "1.0.0",
+            # read from a replica when there is one (the transaction row is written on the primary)
+            "readonly_posts": ("/registry/sync/search",),
             "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "
             "notifications.",
         }

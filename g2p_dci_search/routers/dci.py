@@ -8,6 +8,7 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
 from odoo.addons.g2p_partner_api.schemas.common import RATE_LIMITED_MESSAGE, PingResponse, rate_limited_response
+from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
@@ -37,6 +38,12 @@ ERRORS[429] = rate_limited_response(
 
 
 def _record(env, client, body, correlation_id, status, results, items):
+    # a sync search is served by a read replica when there is one: its transaction row goes to the primary
+    with primary_cursor(env) as cr:
+        _create_transaction(env(cr=cr), client, body, correlation_id, status, results, items)
+
+
+def _create_transaction(env, client, body, correlation_id, status, results, items):
     Transaction = env["g2p.dci.transaction"].sudo()
     transaction = Transaction.create(
         dict(

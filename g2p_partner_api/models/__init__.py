@@ -22,6 +22,8 @@ from . import g2p_api_event_type
 from . import g2p_api_subscription
 from . import g2p_api_delivery
 from . import g2p_api_rate_window
+from . import g2p_api_recent_write
+from . import ir_http
 from . import g2p_api_subscription_event
 from . import g2p_api_callback_mapping
 from . import g2p_demo_traffic

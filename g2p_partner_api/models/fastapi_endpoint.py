@@ -11,6 +11,7 @@ from ..services.api_middleware import G2PApiMiddleware
 from ..services.openapi_document import KEEP, finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
 from ..services.query_parameters import refuse_unknown_query_parameters
+from ..services.read_routing import ReadRouting
 from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
@@ -70,7 +71,9 @@ class FastapiEndpoint(models.Model):
         optional "max_body_bytes": fn(env, path) -> int, optional "answers_problems": fn(path) -> bool (the
         routes whose errors are problem details, documented as application/problem+json),
         optional "invalid_input": the OpenAPI response
-        of a request FastAPI refuses (None: answered as another status), when not FastAPI's 422}.
+        of a request FastAPI refuses (None: answered as another status), when not FastAPI's 422,
+        optional "readonly_posts": paths in the app of
+        the POSTs that only read (served by a read replica like GETs, services/read_routing.py)}.
         Addons of the suite add their app here (call super and add a key)."""
         return {
             APP: {
@@ -78,6 +81,8 @@ class FastapiEndpoint(models.Model):
                 "render_error": render_rest_error,
                 "max_body_bytes": rest_max_body_bytes,
                 "answers_problems": lambda path: not path.endswith(TOKEN_ROUTE),
+                # bulk lookups only read: a read replica serves them as it serves GETs
+                "readonly_posts": ("/Individual/$lookup", "/Group/$lookup"),
                 "invalid_input": {
                     "description": "Invalid body or query, each field named",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
@@ -95,6 +100,17 @@ class FastapiEndpoint(models.Model):
             routing["save_session"] = False
         return routing
 
+    @api.model
+    def _g2p_read_routings(self):
+        """root path → ``ReadRouting`` of each suite app (the ``readonly`` of its routes)."""
+        apps = self._g2p_apps()
+        return {
+            endpoint.root_path.rstrip("/"): ReadRouting(
+                endpoint.root_path, apps[endpoint.app].get("readonly_posts", ())
+            )
+            for endpoint in self.search([("app", "in", list(apps))])
+        }
+
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
         return list(spec["routers"]) if spec else super()._get_fastapi_routers()
@@ -109,6 +125,7 @@ class FastapiEndpoint(models.Model):
                     source=self.root_path,
                     render_error=spec["render_error"],
                     max_body_bytes=spec.get("max_body_bytes"),
+                    readonly_posts=spec.get("readonly_posts", ()),
                     company_id=self.company_id.id,
                     audit=self.g2p_audit_enabled,
                     audit_anonymous_failures=self.g2p_audit_anonymous_failures,

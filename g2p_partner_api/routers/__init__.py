@@ -1,4 +1,5 @@
 from .ping import router as ping_router
+from .health import router as health_router
 from .oauth import router as oauth_router
 from .individual import router as individual_router
 from .group import router as group_router
@@ -11,6 +12,7 @@ from .subscription import router as subscription_router
 # by overriding fastapi.endpoint._get_fastapi_routers.
 REST_ROUTERS = [
     ping_router,
+    health_router,
     oauth_router,
     individual_router,
     group_router,

@@ -6,10 +6,12 @@ envelope), so this middleware runs the app inside a savepoint: on any exception 
 savepoint is rolled back (nothing half-written survives), the app's renderer turns the
 exception into the protocol's body, and the audit row is written after either outcome.
 Serialization failures are re-raised so Odoo's own retry of the whole request still works.
+A call served by a read replica (services/read_routing.py) writes its audit row on the primary.
 """
 
 import logging
 import time
+from contextlib import nullcontext
 
 import psycopg2.errorcodes
 from fastapi.routing import iter_route_contexts
@@ -22,11 +24,20 @@ from odoo.addons.fastapi.context import odoo_env_ctx
 
 from .api_errors import rate_limit_headers
 from .call_cache import call_cache
+from .read_routing import WRITE_METHODS, app_path, bearer_subject, is_read_call, primary_cursor
 from .request_limits import BodyTooDeep, BodyTooLarge, json_depth_exceeds, max_json_depth, source_address
 
 _logger = logging.getLogger(__name__)
 
-UNAUDITED_SUFFIXES = ("/ping", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/.well-known/jwks.json")
+UNAUDITED_SUFFIXES = (
+    "/ping",
+    "/health",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/docs/oauth2-redirect",
+    "/.well-known/jwks.json",
+)
 RETRYABLE_PGCODES = {
     psycopg2.errorcodes.SERIALIZATION_FAILURE,
     psycopg2.errorcodes.DEADLOCK_DETECTED,
@@ -83,11 +94,20 @@ def replaying_receive(body, receive):
 
 class G2PApiMiddleware:
     def __init__(
-        self, app, source, render_error, max_body_bytes=None, company_id=None, audit=True, audit_anonymous_failures=True
+        self,
+        app,
+        source,
+        render_error,
+        max_body_bytes=None,
+        readonly_posts=(),
+        company_id=None,
+        audit=True,
+        audit_anonymous_failures=True,
     ):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
         ``max_body_bytes(env, path) -> int`` (optional) bounds request bodies while they are read, before the
         app parses anything (JSON bodies are also bounded in depth, g2p_partner_api.max_json_depth);
+        ``readonly_posts``: paths in the app of its POSTs that only read (not a write of the caller's);
         ``company_id``: the endpoint's company, the one company every call works in;
         ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches
         (the app is rebuilt when they change)."""
@@ -95,6 +115,7 @@ class G2PApiMiddleware:
         self.source = source
         self.render_error = render_error
         self.max_body_bytes = max_body_bytes
+        self.readonly_posts = frozenset(readonly_posts)
         self.company_id = company_id
         self.audit = audit
         self.audit_anonymous_failures = audit_anonymous_failures
@@ -135,8 +156,11 @@ class G2PApiMiddleware:
                     scope, receive, self.max_body_bytes(env, scope["path"]), max_json_depth(env)
                 )
                 app_receive = replaying_receive(body, receive)
-            with call_cache(), env.cr.savepoint():
+            # a call served read-only (by a replica) writes nothing on its cursor, so has nothing to
+            # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
+            with call_cache(), nullcontext() if env.cr.readonly else env.cr.savepoint():
                 await self.app(scope, app_receive, send_wrapper)
+                self._remember_write(env, scope, state, status_holder.get("status", 500))
         except psycopg2.OperationalError as exc:
             if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
                 raise
@@ -160,6 +184,18 @@ class G2PApiMiddleware:
         state.setdefault("audit_outcome", "failure")
         response = JSONResponse(body, status_code=status, headers=headers or None)
         await response(scope, receive, send)
+
+    def _remember_write(self, env, scope, state, status):
+        """A write call of a token's client is remembered with the write (same transaction), so that
+        the client's next reads are served by the primary (services/read_routing.py)."""
+        if (
+            status < 400
+            and state.get("g2p_client_id")
+            and scope["method"] in WRITE_METHODS
+            and not is_read_call(scope["method"], app_path(scope["path"], scope.get("root_path")), self.readonly_posts)
+            and bearer_subject(Headers(scope=scope).get("authorization"))
+        ):
+            env["g2p.api.recent.write"].sudo()._mark(state["g2p_client_id"])
 
     def _audit(self, env, scope, state, status, started):
         route = scope.get("route")
@@ -185,10 +221,12 @@ class G2PApiMiddleware:
         # values cannot half-write. Should the database refuse it, the transaction fails as a
         # whole and nothing of the call is committed.
         try:
-            AuditLog = env["g2p.api.audit.log"].sudo()
-            if values["client_id"]:
-                AuditLog._record(values)
-            else:
-                AuditLog._record_anonymous_failure(values, source_address(scope))
+            # a call served by a read replica writes its audit row on the primary, in a transaction of its own
+            with primary_cursor(env) as cr:
+                AuditLog = env(cr=cr)["g2p.api.audit.log"].sudo()
+                if values["client_id"]:
+                    AuditLog._record(values)
+                else:
+                    AuditLog._record_anonymous_failure(values, source_address(scope))
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent
             _logger.exception("Could not write the audit row for %s", scope["path"])

@@ -35,3 +35,5 @@ from . import test_problem_details
 from . import test_rest_paging
 from . import test_change_feed
 from . import test_rest_lookup
+from . import test_read_routing
+from . import test_read_replica

@@ -126,6 +126,12 @@ MATRIX = {
         "methods": {},
         "fields": NOBODY,
     },
+    "g2p.api.recent.write": {
+        "read": ADMIN,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
     # --- outbound (g2p_partner_api) -------------------------------------------------------------------------
     "g2p.api.event.type": {
         "read": STAFF,
@@ -502,6 +508,12 @@ SAMPLES = {
         .create({"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1})
     ),
     "g2p.registrant.change": _one("g2p.registrant.change"),
+    "g2p.api.recent.write": lambda env: (
+        _one("g2p.api.recent.write")(env)
+        or env["g2p.api.recent.write"]
+        .sudo()
+        .create({"client_id": _one("g2p.api.client")(env).id, "written_at": "2026-01-01 00:00:00"})
+    ),
     "g2p.api.event.type": _one("g2p.api.event.type"),
     "g2p.api.subscription": _subscription,
     "g2p.api.subscription.event": _subscription_event,

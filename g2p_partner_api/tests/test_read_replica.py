@@ -1,0 +1,157 @@
+"""Reads on a real streaming replica (issue #27): run by ``make replica-test``, skipped elsewhere.
+
+Not an HttpCase: under one, every request shares the test's cursor and no replica is ever used.
+The calls go through Odoo's HTTP server on real cursors, the data is committed (in the run's
+throwaway database), and the proof is data the replica does not have: its replay is paused while
+the primary changes, so what an answer shows says which database served it."""
+
+import os
+import time
+import unittest
+
+import psycopg2
+import requests
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import config
+
+REPLICA_DSN = os.environ.get("G2P_REPLICA_ADMIN_DSN")
+READ_PATH = "GET /Individual/{uuid}"
+
+
+@tagged("post_install", "-at_install")
+class TestReadReplica(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if config["db_replica_host"] is False or not REPLICA_DSN:
+            raise unittest.SkipTest("no read replica configured (make replica-test starts one)")
+        cls.registry = Registry(get_db_name())
+        # The test runner holds the registries' lock while tests run: HTTP requests would wait for it.
+        # HttpCase swaps it for a dummy when it enters test mode; so does this class, without the test
+        # mode (whose one shared cursor would never reach the replica).
+        Registry._saved_lock, Registry._lock = Registry._lock, DummyRLock()
+        cls.addClassCleanup(cls._restore_registry_lock)
+        cls.base_url = f"http://127.0.0.1:{config['http_port']}"
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            scopes = env["g2p.api.scope"].search([("code", "in", ["individual:read", "individual:write"])])
+            vals = {"scope_ids": [(6, 0, scopes.ids)]}
+            if "legal_basis_enabled" in env["g2p.api.client"]._fields:
+                vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
+            clients = env["g2p.api.client"].create(
+                [dict(vals, name="Replica writer"), dict(vals, name="Replica reader")]
+            )
+            cls.credentials = {client.name: (client.client_id, client._generate_secret()) for client in clients}
+            cls.client_ids = {client.name: client.id for client in clients}
+            person = env["res.partner"].create(
+                {"is_registrant": True, "name": "Kofi Mensah", "given_name": "Kofi", "family_name": "Mensah"}
+            )
+            cls.person_id, cls.person_uuid = person.id, person.uuid
+        cls.replica = psycopg2.connect(REPLICA_DSN, dbname=get_db_name())
+        cls.replica.autocommit = True
+        cls.addClassCleanup(cls.replica.close)
+        cls.tokens = {name: cls._token(*credentials) for name, credentials in cls.credentials.items()}
+        cls._wait_replayed()
+
+    @classmethod
+    def _restore_registry_lock(cls):
+        Registry._lock, Registry._saved_lock = Registry._saved_lock, None
+
+    # --- the two databases ------------------------------------------------------------------
+    @classmethod
+    def _primary(cls, query, params=()):
+        with cls.registry.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall() if cr.description else None
+
+    @classmethod
+    def _on_replica(cls, query, params=()):
+        with cls.replica.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall()
+
+    @classmethod
+    def _wait_replayed(cls, timeout=60):
+        """Until the replica has replayed everything the primary has written so far."""
+        lsn = cls._primary("SELECT pg_current_wal_lsn()::text")[0][0]
+        deadline = time.monotonic() + timeout
+        while not cls._on_replica("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0][0]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the replica did not replay up to {lsn} in {timeout} s")
+            time.sleep(0.1)
+
+    def _pause_replay(self):
+        self._on_replica("SELECT pg_wal_replay_pause()")
+        self.addCleanup(self._on_replica, "SELECT pg_wal_replay_resume()")
+        deadline = time.monotonic() + 30
+        while self._on_replica("SELECT pg_get_wal_replay_pause_state()")[0][0] != "paused":
+            self.assertLess(time.monotonic(), deadline, "the replica's replay did not pause")
+            time.sleep(0.05)
+
+    # --- the partner's side -----------------------------------------------------------------
+    @classmethod
+    def _token(cls, client_id, secret):
+        response = requests.post(
+            cls.base_url + "/api/v2/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def _call(self, name, method, path, **kwargs):
+        headers = {"Authorization": f"Bearer {self.tokens[name]}"}
+        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def _audit_rows(self, name, action, database):
+        query = "SELECT count(*) FROM g2p_api_audit_log WHERE client_id = %s AND action = %s"
+        run = self._primary if database == "primary" else self._on_replica
+        return run(query, (self.client_ids[name], action))[0][0]
+
+    # --- the proofs -------------------------------------------------------------------------
+    def test_a_get_is_served_by_the_replica_and_audited_on_the_primary(self):
+        self._pause_replay()
+        # a change the replica does not have while its replay is paused
+        self._primary("UPDATE res_partner SET family_name = 'Changed' WHERE id = %s", (self.person_id,))
+        audited = self._audit_rows("Replica reader", READ_PATH, "primary")
+
+        response = self._call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
+        self.assertEqual(response.status_code, 200, response.text)
+        # the replica's data, so the replica's cursor (a fall back to the primary would show "Changed")
+        self.assertEqual(response.json()["family_name"], "Mensah")
+        # its audit row is on the primary, not yet on the (paused) replica
+        self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "primary"), audited + 1)
+        self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "replica"), audited)
+        # the health probe sees the replica behind
+        health = requests.get(self.base_url + "/api/v2/health", timeout=30).json()
+        self.assertEqual(
+            (health["status"], health["replica"]["configured"], health["replica"]["reachable"]), ("ok", True, True)
+        )
+        self.assertGreater(health["replica"]["lag_seconds"], 0)
+
+        self._on_replica("SELECT pg_wal_replay_resume()")
+        self._wait_replayed()
+        response = self._call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
+        self.assertEqual(response.json()["family_name"], "Changed", "once replayed, the replica answers the change")
+
+    def test_a_write_goes_to_the_primary_and_its_writer_reads_it_at_once(self):
+        self._pause_replay()
+        response = self._call(
+            "Replica writer", "POST", "/api/v2/Individual", json={"given_name": "Ama", "family_name": "Owusu"}
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        created = response.json()["uuid"]
+        query = "SELECT count(*) FROM res_partner WHERE uuid = %s"
+        self.assertEqual(self._primary(query, (created,))[0][0], 1, "written on the primary")
+        self.assertEqual(self._on_replica(query, (created,))[0][0], 0, "not yet on the paused replica")
+
+        # read-your-writes: the writer's next read is served by the primary
+        response = self._call("Replica writer", "GET", f"/api/v2/Individual/{created}")
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["family_name"], "Owusu")
+        # another client reads from the replica, which has not replayed the write yet
+        response = self._call("Replica reader", "GET", f"/api/v2/Individual/{created}")
+        self.assertEqual(response.status_code, 404, response.text)

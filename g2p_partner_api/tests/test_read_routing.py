@@ -1,0 +1,106 @@
+"""Reads go to the read replica, writes and bookkeeping to the primary (issue #27).
+
+Through Odoo's HTTP stack, as a deployment serves it: under tests Odoo gives a read-only route a
+cursor whose transaction is read-only (what a replica's is), so a call routed to the replica
+that wrote on its own cursor would fail and be retried on the primary with a warning. The real
+replica is exercised by ``make replica-test`` (test_read_replica.py)."""
+
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from ..models.g2p_api_recent_write import READ_YOUR_WRITES_PARAM
+from ..services.api_middleware import G2PApiMiddleware
+
+
+@tagged("post_install", "-at_install")
+class TestReadRouting(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        scopes = cls.env["g2p.api.scope"].search([("code", "in", ["individual:read", "individual:write"])])
+        vals = {"scope_ids": [(6, 0, scopes.ids)]}
+        if "legal_basis_enabled" in cls.env["g2p.api.client"]._fields:
+            vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
+        cls.writer = cls.env["g2p.api.client"].create(dict(vals, name="Routing writer"))
+        cls.reader = cls.env["g2p.api.client"].create(dict(vals, name="Routing reader"))
+        cls.secrets = {cls.writer: cls.writer._generate_secret(), cls.reader: cls.reader._generate_secret()}
+        cls.person = cls.env.ref("g2p_partner_api.demo_individual_07")
+
+    def _headers(self, client):
+        response = self.url_open(
+            "/api/v2/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client.client_id,
+                "client_secret": self.secrets[client],
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def _call(self, method, path, **kwargs):
+        """(response, whether the call was served read-only) — and it never fell back to read/write."""
+        served_readonly = []
+        audit = G2PApiMiddleware._audit
+
+        def spy(middleware, env, *args):
+            served_readonly.append(env.cr.readonly)
+            return audit(middleware, env, *args)
+
+        with patch.object(G2PApiMiddleware, "_audit", spy), self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.opener.request(method, self.base_url() + path, timeout=30, **kwargs)
+        self.assertEqual(len(served_readonly), 1, "one audited call")
+        return response, served_readonly[0]
+
+    def _audit_rows(self, client, action):
+        return self.env["g2p.api.audit.log"].search([("client_id", "=", client.id), ("action", "=", action)])
+
+    def test_a_read_is_served_read_only_and_audited_on_the_primary(self):
+        headers = self._headers(self.reader)
+        response, readonly = self._call("GET", f"/api/v2/Individual/{self.person.uuid}", headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertTrue(readonly, "a GET is served by the replica's (read-only) cursor")
+        self.assertEqual(len(self._audit_rows(self.reader, "GET /Individual/{uuid}")), 1)
+
+    def test_a_write_is_served_by_the_primary_and_the_writer_reads_its_write(self):
+        self.env["ir.config_parameter"].set_param(READ_YOUR_WRITES_PARAM, "30")
+        writer, reader = self._headers(self.writer), self._headers(self.reader)
+        response, readonly = self._call(
+            "POST", "/api/v2/Individual", headers=writer, json={"given_name": "Ama", "family_name": "Routed"}
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertFalse(readonly, "a POST is served by the primary")
+        created = response.json()["uuid"]
+        # the writer's next read goes to the primary (a replica may not have replayed the write yet)
+        response, readonly = self._call("GET", f"/api/v2/Individual/{created}", headers=writer)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertFalse(readonly, "the writer reads its own write from the primary")
+        # another client's reads still go to the replica
+        response, readonly = self._call("GET", f"/api/v2/Individual/{created}", headers=reader)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertTrue(readonly)
+        # once the window is over, the writer reads from the replica again
+        self.env["ir.config_parameter"].set_param(READ_YOUR_WRITES_PARAM, "0")
+        response, readonly = self._call("GET", f"/api/v2/Individual/{created}", headers=writer)
+        self.assertTrue(readonly)
+
+    def test_a_refused_read_is_audited_without_falling_back(self):
+        response, readonly = self._call(
+            "GET", f"/api/v2/Individual/{self.person.uuid}", headers={"Authorization": "Bearer not-a-token"}
+        )
+        self.assertEqual(response.status_code, 401)
+        self.assertTrue(readonly)
+
+    def test_health_answers_without_authentication_nor_audit(self):
+        audited = self.env["g2p.api.audit.log"].search_count([])
+        response = self.url_open("/api/v2/health")
+        self.assertEqual(response.status_code, 200, response.text)
+        body = response.json()
+        self.assertEqual((body["status"], body["primary"]), ("ok", {"reachable": True}))
+        if config["db_replica_host"] is False:
+            self.assertEqual(body["replica"], {"configured": False, "reachable": None, "lag_seconds": None})
+        else:  # under make replica-test
+            self.assertEqual((body["replica"]["configured"], body["replica"]["reachable"]), (True, True))
+        self.assertEqual(self.env["g2p.api.audit.log"].search_count([]), audited)
