@@ -51,10 +51,10 @@ def _apps_page(addon):
     return path.read_text() if path.exists() else None
 
 
-def _markdown(text):
+def _markdown(text, shift=2):
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
     # a fragment's own headings sit below the page's section titles
-    return re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", html)
+    return re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + shift}>", html)
 
 
 def _manifest(addon):
@@ -79,7 +79,7 @@ def render_html(addon):
     apps_page = _apps_page(addon)
     if apps_page is not None:
         # Odoo shows the addon's name above the page: no title of its own
-        parts.append(_markdown(apps_page))
+        parts.append(_markdown(apps_page, shift=0))
         parts.append(f"<p>Version {escape(manifest['version'])} · License {escape(manifest.get('license', ''))}</p>")
         parts.append("</div></body></html>")
         return "\n".join(parts) + "\n"

@@ -56,12 +56,20 @@ class TestPackaging(TransactionCase):
         self.assertEqual(len(digests), len(ADDONS), "two apps share an icon")
 
     def test_description_page_in_apps(self):
-        """The page Apps shows is the readme fragments rendered (static/description/index.html)."""
+        """The page Apps shows (static/description/index.html) is written for the administrator who installs
+        the addon (readme/APPS.md): set-up steps and screenshots that exist, no developer reference, and no
+        title of its own above the one Apps shows."""
         for addon in ADDONS:
             module = self.env["ir.module.module"].search([("name", "=", addon)])
             page = str(module.description_html)
-            self.assertIn(f"<h1>{self._manifest(addon)['name']}</h1>", page, addon)
-            self.assertIn("<h2>Credits</h2>", page, addon)
+            self.assertNotIn(f"<h1>{self._manifest(addon)['name']}</h1>", page, addon)
+            self.assertIn("<h2>Setting it up</h2>", page, addon)
+            for term in ("PBKDF2", "curl", "412", "res.partner", "g2p.api.client"):
+                self.assertNotIn(term, page, f"{addon}: the developer reference stays in README.md")
+            pictures = re.findall(r'<img src="/([^"]+)"', page)
+            self.assertTrue(pictures, f"{addon} shows its screens")
+            for picture in pictures:
+                self.assertTrue((ROOT / picture).is_file(), picture)
 
     def test_description_pages_follow_the_readme_fragments(self):
         """An edited readme fragment without its page regenerated fails here, not in front of an admin."""
