@@ -109,8 +109,8 @@ class TestRegisteringAgent(G2PApiCase):
             json=self.person("88000002", consent=self.consent()),
         )
         self.assertEqual(refused.status_code, 403, refused.text)
-        self.assertEqual(refused.json()["error"]["code"], "registering_agent_required")
-        self.assertIn("consent", refused.json()["error"]["details"][0]["field"])
+        self.assertEqual(refused.json()["code"], "registering_agent_required")
+        self.assertIn("consent", self.problem_fields(refused)[0])
         group = self.call(
             "POST",
             "/api/v2/Group",
@@ -178,7 +178,7 @@ class TestRegisteringAgent(G2PApiCase):
             json=self.person("88000005", consent=self.consent()),
         )
         self.assertEqual(response.status_code, 409, response.text)
-        self.assertEqual((response.json()["error"]["code"], response.json()["error"]["candidates"]), ("duplicate", []))
+        self.assertEqual((response.json()["code"], response.json()["candidates"]), ("duplicate", []))
         self.assertEqual(self.counts(), before)
 
 

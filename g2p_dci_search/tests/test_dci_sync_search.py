@@ -279,7 +279,7 @@ class TestDciSyncSearch(DciCase):
             self.search(self.envelope(items, sender=self.client.client_id)).json()["header"]["status"], "succ"
         )
         other, _secret = self._create_client("Other participant", scopes=["dci:search"])
-        self._assert_envelope_rejected(self.envelope(items, sender=other.client_id), "err.sender_id.invalid")
+        self._assert_untrusted(self.envelope(items, sender=other.client_id), "err.sender_id.invalid")
 
     def test_http_level_errors_in_spec_shape(self):
         envelope = self.envelope([self.item("expression", {"family_name": "Qwertyson"})])

@@ -23,6 +23,8 @@ def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_sc
         response_model=answer_model,
         responses={400: {"model": ErrorBody, "description": f"More than {LOOKUP_LIMIT:,} identifiers"}},
         summary=f"Look up {kind.lower()}s by identifier, up to {LOOKUP_LIMIT:,} at once",
+        # one route function for two resources: each gets its own operationId (lookupIndividuals, lookupGroups)
+        name=f"lookup_{kind.lower()}s",
         description=f"Answers each identifier in the order sent: found with the {member}, or not_found (also "
         "when this client may not read it, or it is archived). More than "
         f"{LOOKUP_LIMIT:,} identifiers is a 400 too_many_identifiers; an unknown system a 422.",

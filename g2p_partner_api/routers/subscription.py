@@ -9,13 +9,16 @@ from ..schemas.common import (
     CALL_ERRORS,
     CONFLICT,
     NOT_FOUND,
+    PAGE_RESPONSES,
     PRECONDITION_RESPONSES,
     Page,
     UuidPath,
     versioned_responses,
 )
 from ..schemas.subscription import Subscription, SubscriptionCreate, SubscriptionCreated, SubscriptionPatch
+from ..services import registry_service as registry
 from ..services import subscription_service
+from ..services.paging import SUBSCRIPTION_SORTS
 from ..services.resource_version import check_if_match, with_etag, with_location
 
 router = APIRouter(prefix="/Subscription", tags=["Subscription"], responses=CALL_ERRORS)
@@ -29,21 +32,15 @@ def _for_write(env, client, uuid, if_match):
     return subscription
 
 
-@router.get("", response_model=Page[Subscription], summary="List this client's subscriptions")
+@router.get("", response_model=Page[Subscription], summary="List this client's subscriptions", responses=PAGE_RESPONSES)
 def search_subscriptions(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(MANAGE))],
-    page: Annotated[Paging, Depends(paging)],
+    page: Annotated[Paging, Depends(paging("Subscription", SUBSCRIPTION_SORTS))],
 ) -> Page[Subscription]:
-    Subscriptions = env["g2p.api.subscription"].sudo()
     domain = subscription_service.own_domain(env, client)
-    records = Subscriptions.search(domain, offset=page.offset, limit=page.page_size, order="name, id")
-    return Page[Subscription](
-        total=Subscriptions.search_count(domain),
-        page=page.page,
-        page_size=page.page_size,
-        items=[Subscription.from_record(record) for record in records],
-    )
+    total, records = registry.search_visible(env["g2p.api.subscription"].sudo(), client, MANAGE, domain, page)
+    return Page[Subscription].of(page, total, [Subscription.from_record(record) for record in records])
 
 
 @router.get(

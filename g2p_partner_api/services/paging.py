@@ -199,3 +199,4 @@ class PageRequest:
 REGISTRANT_SORTS = sort_orders("name", "create_date", "write_date")
 PROGRAM_SORTS = sort_orders("name", "create_date", "write_date")
 MEMBERSHIP_SORTS = sort_orders("create_date", "write_date")
+SUBSCRIPTION_SORTS = sort_orders("name", "create_date")

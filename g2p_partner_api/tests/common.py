@@ -83,6 +83,21 @@ class G2PApiCase(FastAPITransactionCase):
         self.assertEqual(body["status"], response.status_code, body)
         return [error.get("pointer", error.get("parameter", error.get("header"))) for error in body["errors"]]
 
+    def problem_fields(self, response):
+        """The fields a problem details answer names, as its messages name them (``members[0].name``,
+        a query parameter or header by its name)."""
+        labels = []
+        for error in response.json()["errors"]:
+            if "pointer" not in error:
+                labels.append(error.get("parameter", error.get("header")))
+                continue
+            label = ""
+            for part in error["pointer"].split("/")[1:]:
+                part = part.replace("~1", "/").replace("~0", "~")
+                label += f"[{part}]" if part.isdigit() else (f".{part}" if label else part)
+            labels.append(label)
+        return labels
+
     def _address(self, host):
         """``host`` as seen by this test alone: counters committed by other tests do not reach it."""
         return f"{host}/{self.id()}"

@@ -200,7 +200,7 @@ class TestChangeFeedRefusals(G2PApiCase):
     def _error(self, api, url, **params):
         response = api.get(url, params=params, headers=self.headers)
         self.assertEqual(response.status_code, 422, response.text)
-        return response.json()["error"]["details"][0]["field"]
+        return self.problem_fields(response)[0]
 
     def test_refusals_name_the_parameter(self):
         self.headers = self._auth(self.client, self.secret)

@@ -91,10 +91,10 @@ class TestRestLookup(G2PApiCase):
             response = self._lookup(api, [f"7700{i:05d}" for i in range(1001)])
             at_limit = self._lookup(api, [f"7700{i:05d}" for i in range(1000)])
         self.assertEqual(response.status_code, 400, response.text)
-        error = response.json()["error"]
+        error = response.json()
         self.assertEqual(error["code"], "too_many_identifiers")
-        self.assertIn("1000", error["message"])
-        self.assertEqual(error["details"][0]["field"], "identifiers")
+        self.assertIn("1000", error["detail"])
+        self.assertEqual(self.problem_fields(response)[0], "identifiers")
         self.assertEqual(at_limit.status_code, 200, at_limit.text)
         self.assertEqual(len(at_limit.json()["items"]), 1000)
 
@@ -106,7 +106,7 @@ class TestRestLookup(G2PApiCase):
                 headers=self.headers,
             )
         self.assertEqual(response.status_code, 422, response.text)
-        self.assertEqual(response.json()["error"]["details"][0]["field"], "identifiers[1].system")
+        self.assertEqual(self.problem_fields(response)[0], "identifiers[1].system")
 
     def test_needs_the_read_scope(self):
         writer, secret = self._create_client("Writer", scopes=["individual:write"])

@@ -49,7 +49,7 @@ class TestRestSubscription(G2PApiCase):
 
     def assert_refused(self, response, field, status=422):
         self.assertEqual(response.status_code, status, response.text)
-        self.assertIn(field, [detail["field"] for detail in response.json()["error"]["details"]], response.text)
+        self.assertIn(field, self.problem_fields(response), response.text)
 
     def test_create_shows_the_secret_once_and_the_subscription_is_the_callers(self):
         with self._api() as api:
@@ -147,7 +147,7 @@ class TestRestSubscription(G2PApiCase):
                     kwargs = {"json": body} if body else {}
                     response = getattr(api, method)(f"{ROOT}/{uuid}", headers=self.headers, **kwargs)
                     self.assertEqual(response.status_code, 404, response.text)
-                    answers.append(response.json()["error"]["message"].replace(uuid, "<uuid>"))
+                    answers.append(response.json()["detail"].replace(uuid, "<uuid>"))
                 self.assertEqual(answers[0], answers[1], f"{method}: the same answer")
             listed = api.get(ROOT, headers=self.headers).json()
         self.assertEqual((listed["total"], listed["items"]), (0, []))

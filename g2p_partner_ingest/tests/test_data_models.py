@@ -63,7 +63,7 @@ class TestDataModels(IngestCase):
         self.assertEqual(self._data_models(client=False).status_code, 401)
         reader, secret = self._create_client("Reader only", scopes=["individual:read"])
         refused = self._data_models(reader, secret)
-        self.assertEqual((refused.status_code, refused.json()["error"]["code"]), (403, "insufficient_scope"))
+        self.assertEqual((refused.status_code, refused.json()["code"]), (403, "insufficient_scope"))
 
     def test_the_rest_individual_body_ingested_as_it_is(self):
         """The body a partner sends to POST /api/v2/Individual, signed as the message, becomes a change
