@@ -242,7 +242,8 @@ def ingest_data(
 @router.get(
     "/ingest_status/{correlation_id}",
     response_model=IngestStatusResponse,
-    responses={**error_responses(401, 404, 422), 429: RATE_LIMITED},
+    # a REST-like read: every error of it, 429 included, is a problem details object
+    responses=error_responses(401, 404, 422, 429),
     name="get_ingest_status",
     summary="Status of every item of one ingest call (Bearer token of the sending client); errors are problem details",
 )

@@ -130,9 +130,9 @@ class TestGeneratedClients(HttpCase):
         self.assertEqual(archived.status_code, 200, archived.content)
         self.assertEqual(archived.parsed.archive_reason, "Duplicate record (test)")
         gone = importlib.import_module(individual + "get_individual").sync_detailed(client=api, uuid=person)
-        self.assertEqual((gone.status_code, gone.parsed.error.code), (410, "gone"))
+        self.assertEqual((gone.status_code, gone.parsed.code), (410, "gone"))
         missing = archive.sync_detailed(client=api, uuid=str(uuid.uuid4()), body=models.ArchiveRequest(reason="x"))
-        self.assertEqual((missing.status_code, missing.parsed.error.code), (404, "not_found"))
+        self.assertEqual((missing.status_code, missing.parsed.code), (404, "not_found"))
 
     def test_ingest_client_dry_run(self):
         ingest = self._generate("/partner", "g2p_ingest")
