@@ -9,7 +9,6 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit, require_scope
 from odoo.addons.g2p_partner_api.schemas.common import (
-    CALL_ERRORS,
     RATE_LIMITED_MESSAGE,
     PingResponse,
     UuidPath,
@@ -288,7 +287,8 @@ def ingest_status(
 @router.get(
     "/data-models",
     response_model=DataModelList,
-    responses={**CALL_ERRORS, 429: RATE_LIMITED},
+    # a REST-like read, as ingest_status: its errors are problem details
+    responses=error_responses(401, 403, 429),
     summary="The data models this client may send, each with the JSON Schema of its items and an example "
     "(Bearer token of a client with the scope ingest:write)",
 )

@@ -15,6 +15,14 @@ from odoo.addons.g2p_partner_api.services.request_limits import BodyTooDeep, Bod
 
 _logger = logging.getLogger(__name__)
 STATUS_ROUTE = "/ingest_status/"
+DATA_MODELS_ROUTE = "/data-models"
+# the bearer-token reads of the app: REST-like, their errors are problem details, not the ingest envelope
+READ_ROUTES = (STATUS_ROUTE, DATA_MODELS_ROUTE)
+
+
+def is_read_route(path):
+    """Whether ``path`` (of the request, or of the app in its OpenAPI) is one of the app's bearer-token reads."""
+    return any(route in (path or "") for route in READ_ROUTES)
 # error_code of the envelope → (HTTP status, what it means); business errors of a call that was read are HTTP 200
 ERROR_CODES = {
     "MALFORMED_JSON": (400, "The body is not well-formed JSON"),
@@ -80,8 +88,9 @@ def _refused_input(exc):
 
 
 def render_ingest_error(exc, state):
-    """Renderer for G2PApiMiddleware on the /partner app: problem details for ingest_status, else the envelope."""
-    if STATUS_ROUTE in state.get("request_path", ""):
+    """Renderer for G2PApiMiddleware on the /partner app: problem details for its reads (ingest_status,
+    data-models), else the envelope."""
+    if is_read_route(state.get("request_path", "")):
         status, body, headers = problem(exc, state.get("request_path"))
         state["audit_error_code"] = body["code"]
         return status, body, headers
