@@ -31,3 +31,4 @@ from . import test_delivery_records
 from . import test_unauthenticated_callers
 from . import test_standard_webhooks
 from . import test_rest_subscription
+from . import test_subscription_list

@@ -35,6 +35,7 @@ SERVER_FIELDS = frozenset(
         "review_date",
         "reason",
         "error_message",
+        "error_details",
         "approved_values_hash",
     }
 )
@@ -103,7 +104,10 @@ class G2PChangeRequest(models.Model):
     reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
     review_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True, tracking=True)
-    error_message = fields.Text(readonly=True)
+    error_message = fields.Text(readonly=True, help="Why it was not applied, in words")
+    error_details = fields.Text(
+        readonly=True, help="The technical text of an unexpected failure (what a person reads is the error message)"
+    )
     approved_values_hash = fields.Char(
         readonly=True,
         copy=False,
@@ -489,6 +493,7 @@ class G2PChangeRequest(models.Model):
                     review_date=False,
                     approved_values_hash=False,
                     error_message=False,
+                    error_details=False,
                 )
             )
             rec._message_log(
@@ -524,9 +529,14 @@ class G2PChangeRequest(models.Model):
         try:
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
-        except (UserError, ValueError) as exc:
-            self._server_write({"state": "failed", "error_message": str(exc)})
+        except UserError as exc:  # the registry's own sentence, naming what is wrong
+            self._server_write({"state": "failed", "error_message": str(exc), "error_details": False})
             self._message_log(body=_("Could not apply: %s", exc))
+            return False
+        except ValueError as exc:  # a value the database or a field refused: its text is for the technical page
+            words = _("The registry refused one of the proposed values while writing it.")
+            self._server_write({"state": "failed", "error_message": words, "error_details": str(exc)})
+            self._message_log(body=_("Could not apply: %s", words))
             return False
         self._server_write(
             {

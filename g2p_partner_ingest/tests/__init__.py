@@ -14,3 +14,4 @@ from . import test_ingest_scope
 from . import test_existing_people
 from . import test_ingest_input_refused
 from . import test_change_request_events
+from . import test_error_report
