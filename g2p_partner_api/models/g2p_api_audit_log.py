@@ -35,6 +35,11 @@ class G2PApiAuditLog(models.Model):
     source = fields.Char(readonly=True, help="The app that served the call, e.g. /api/v2")
     time = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     client_id = fields.Many2one("g2p.api.client", readonly=True, index=True, ondelete="set null")
+    caller = fields.Char(
+        string="Client",
+        compute="_compute_caller",
+        help="The client's name; for a caller that was not authenticated, what it gave as its id",
+    )
     actor = fields.Char(readonly=True, index=True, help="client_id, DCI sender id or partner mnemonic of the caller")
     action = fields.Char(readonly=True, help="HTTP method and route")
     resource = fields.Char(readonly=True, help="Path of the call")
@@ -66,6 +71,11 @@ class G2PApiAuditLog(models.Model):
     _sql_constraints = [
         ("aggregation_key_unique", "unique(aggregation_key)", "One row per app, source, reason and minute."),
     ]
+
+    @api.depends("client_id", "actor")
+    def _compute_caller(self):
+        for rec in self:
+            rec.caller = rec.client_id.sudo().name or rec.actor
 
     @api.depends("action", "actor", "time")
     def _compute_display_name(self):
@@ -169,8 +179,9 @@ class G2PApiAuditLog(models.Model):
         )
 
     def _to_cloudevent(self):
+        """The row as a CloudEvent; a value the row does not have is JSON null (the ORM reads it as False)."""
         self.ensure_one()
-        return {
+        event = {
             "specversion": self.specversion,
             "id": self.event_id,
             "type": self.event_type,
@@ -197,6 +208,8 @@ class G2PApiAuditLog(models.Model):
                 "source_address": self.source_address,
             },
         }
+        event["data"] = {key: None if value is False else value for key, value in event["data"].items()}
+        return event
 
     def _forward(self):
         url = self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM)

@@ -29,6 +29,7 @@ class G2PApiDelivery(models.Model):
     # recorded, not related: moving the subscription to another client does not move what was sent
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="cascade", index=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
+    event_name = fields.Char(string="Event", compute="_compute_event_name", help="What happened, in words")
     event_id = fields.Char(required=True, readonly=True, index=True)
     subject = fields.Char(readonly=True, help="uuid of the record the event is about")
     url = fields.Char(string="URL", required=True, readonly=True)
@@ -50,7 +51,8 @@ class G2PApiDelivery(models.Model):
     attempt_count = fields.Integer(readonly=True)
     next_retry = fields.Datetime(readonly=True)
     attempt_ids = fields.One2many("g2p.api.delivery.attempt", "delivery_id", readonly=True)
-    last_status_code = fields.Integer(string="Last HTTP status", readonly=True)
+    # a status code is a label, not a quantity: grouped lists must not add them up
+    last_status_code = fields.Integer(string="Last HTTP status", readonly=True, aggregator=False)
     last_error = fields.Char(compute="_compute_last_error", help="Why the last attempt did not succeed")
     template_error = fields.Char(
         readonly=True, help="The subscription's template failed on this event: nothing was or will be sent"
@@ -119,10 +121,22 @@ class G2PApiDelivery(models.Model):
         for rec in self:
             rec.body_pretty = pretty_json(rec.body)
 
+    @api.depends("event_type")
+    def _compute_event_name(self):
+        event_types = (
+            self.env["g2p.api.event.type"].sudo().search([("code", "in", list(set(self.mapped("event_type"))))])
+        )
+        names = {t.code: t.display_name for t in event_types}
+        for rec in self:
+            rec.event_name = names.get(rec.event_type, rec.event_type)
+
     @api.depends("attempt_ids.error")
     def _compute_last_error(self):
         for rec in self:
             rec.last_error = rec.attempt_ids.sorted("attempt_no")[-1:].error or False
+
+    def _identity_key(self):
+        return f"g2p_delivery:{self.id}:{self.attempt_count}"
 
     def _enqueue_attempt(self, delay_seconds=0):
         # a job runs as the user who queued it: attempts are server code, whoever pressed Send again
@@ -130,7 +144,7 @@ class G2PApiDelivery(models.Model):
             rec.with_delay(
                 channel="root.g2p_outbound",
                 eta=delay_seconds or None,
-                identity_key=f"g2p_delivery:{rec.id}:{rec.attempt_count}",
+                identity_key=rec._identity_key(),
                 description=f"Deliver {rec.event_type} to {rec.subscription_id.name}",
             )._attempt()
 
@@ -229,10 +243,40 @@ class G2PApiDelivery(models.Model):
     def action_resend(self):
         """Queue the recorded body to the recorded URL again: the attempt checks the client, its scope,
         the consent of every registrant the delivery names and the destination again, as every attempt."""
+        self._check_may_queue(("failed", "sent"), _("Only sent or failed deliveries can be sent again."))
+        deliveries = self.sudo()
+        deliveries.write({"state": "pending", "attempt_count": 0, "next_retry": False})
+        deliveries._enqueue_attempt()
+        return True
+
+    def action_retry_now(self):
+        """Make the next attempt of retrying deliveries now rather than at their back-off time (a partner says
+        its endpoint is back): the waiting attempt is cancelled and queued again without delay; the attempt
+        checks the client, scope, consent and destination as every attempt does."""
+        self._check_may_queue(("retrying",), _("Only a retrying delivery can be retried now."))
+        deliveries = self.sudo()
+        waiting = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "in", [rec._identity_key() for rec in deliveries]),
+                    ("state", "in", ("pending", "enqueued", "wait_dependencies")),
+                ]
+            )
+        )
+        waiting.button_cancelled()
+        deliveries.write({"next_retry": False})
+        deliveries._enqueue_attempt()
+        return True
+
+    def _check_may_queue(self, states, wrong_state_message):
+        """What Send again and Retry now both check: API Managers only (write access), a delivery in one
+        of ``states``, and a body that was rendered."""
         self.check_access("write")
         for rec in self:
-            if rec.state not in ("failed", "sent"):
-                raise UserError(_("Only sent or failed deliveries can be sent again."))
+            if rec.state not in states:
+                raise UserError(wrong_state_message)
             if rec.template_error:
                 raise UserError(
                     _(
@@ -240,10 +284,6 @@ class G2PApiDelivery(models.Model):
                         rec.template_error,
                     )
                 )
-        deliveries = self.sudo()
-        deliveries.write({"state": "pending", "attempt_count": 0, "next_retry": False})
-        deliveries._enqueue_attempt()
-        return True
 
 
 class G2PApiDeliveryAttempt(models.Model):
@@ -253,7 +293,7 @@ class G2PApiDeliveryAttempt(models.Model):
 
     delivery_id = fields.Many2one("g2p.api.delivery", required=True, ondelete="cascade", index=True)
     attempt_no = fields.Integer(required=True)
-    status_code = fields.Integer(string="HTTP status")
+    status_code = fields.Integer(string="HTTP status", aggregator=False)
     latency_ms = fields.Float(string="Latency (ms)", digits=(16, 1))
     error = fields.Char(help="Why the attempt did not succeed, in one line")
     response_excerpt = fields.Text()

@@ -109,6 +109,11 @@ class G2PApiSubscription(models.Model):
     max_attempts = fields.Integer(default=6, required=True)
     timeout = fields.Float(string="Timeout (s)", default=10.0, required=True)
     active = fields.Boolean(default=True)
+    attention = fields.Char(
+        compute="_compute_attention",
+        help="What the colour of the row in the list means: grey when archived (no events are sent), orange when "
+        "events travel over plain HTTP, or when the HMAC signing secret is still to be generated.",
+    )
     delivery_ids = fields.One2many("g2p.api.delivery", "subscription_id")
 
     _sql_constraints = [
@@ -193,6 +198,19 @@ class G2PApiSubscription(models.Model):
                 templates.check(source)
             except templates.TemplateRenderError as exc:
                 raise ValidationError(_("Template: %s", exc)) from exc
+
+    @api.depends("active", "allow_insecure", "signing", "has_hmac_secret")
+    def _compute_attention(self):
+        for rec in self:
+            if not rec.active:
+                rec.attention = _("Archived: no events sent")
+                continue
+            notes = []
+            if rec.allow_insecure:
+                notes.append(_("Unsafe: plain HTTP"))
+            if rec.signing == "hmac" and not rec.has_hmac_secret:
+                notes.append(_("No signing secret yet"))
+            rec.attention = "; ".join(notes) or False
 
     def _generate_hmac_secret(self):
         self.ensure_one()

@@ -158,3 +158,73 @@ class TestSendAgainChecksAgain(G2PReceiverCase):
         (request,) = self.receiver.requests
         self.assertEqual((request["path"], request["body"].decode()), ("/events", delivery.body))
         self.assertEqual(delivery.state, "sent")
+
+
+@tagged("post_install", "-at_install")
+class TestRetryNow(JsonRpcAttackMixin, HttpCase):
+    """*Retry now* makes the waiting attempt of a retrying delivery now: API Managers only, retrying ones only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        client = cls.env["g2p.api.client"].create({"name": "Retry partner"})
+        [cls.subscription] = partner_subscriptions(
+            cls.env, "g2p_partner_api.event_individual_updated", [("Retry hook", client, "retry.example.org")]
+        )
+        cls.retrying, cls.failed = cls.env["g2p.api.delivery"].create(
+            [
+                {
+                    "subscription_id": cls.subscription.id,
+                    "event_type": "individual.updated",
+                    "event_id": f"evt-{state}",
+                    "url": "https://retry.example.org/hook",
+                    "http_method": "POST",
+                    "body": "{}",
+                    "state": state,
+                    "attempt_count": 1,
+                    "last_status_code": 503,
+                }
+                for state in ("retrying", "failed")
+            ]
+        )
+        cls.retrying._enqueue_attempt(3600)
+        cls._user("retry_manager", "g2p_partner_api.group_api_manager")
+        cls._user("retry_officer", "g2p_partner_api.group_registry_officer")
+
+    def jobs(self):
+        return self.env["queue.job"].search([("identity_key", "=", self.retrying._identity_key())], order="id")
+
+    def test_manager_retries_now_others_cannot(self):
+        [waiting] = self.jobs()
+        self.assertTrue(waiting.eta)
+        self._as("retry_officer")
+        with mute_logger("odoo.http"):
+            result, error = self.call_button("g2p.api.delivery", "action_retry_now", self.retrying.ids)
+        self.assertIn("AccessError", error)
+        self.assertEqual((self.jobs(), self.retrying.next_retry), (waiting, self.retrying.next_retry), "unchanged")
+        self._as("retry_manager")
+        result, error = self.call_button("g2p.api.delivery", "action_retry_now", self.retrying.ids)
+        self.assertIsNone(error)
+        self.env.invalidate_all()
+        waiting_then, now = self.jobs()
+        self.assertEqual((waiting_then, waiting_then.state), (waiting, "cancelled"), "no second attempt later")
+        self.assertEqual((now.state, now.eta, now.records.env.su), ("pending", False, True))
+        self.assertEqual((self.retrying.state, self.retrying.attempt_count), ("retrying", 1), "the attempts go on")
+        self.assertFalse(self.retrying.next_retry)
+
+    def test_only_a_retrying_delivery_is_retried_now(self):
+        self._as("retry_manager")
+        with mute_logger("odoo.http"):
+            result, error = self.call_button("g2p.api.delivery", "action_retry_now", self.failed.ids)
+        self.assertIn("UserError", error)
+        self.env.invalidate_all()
+        self.assertEqual((self.failed.state, self.failed.attempt_count), ("failed", 1))
+        self.assertFalse(self.env["queue.job"].search([("identity_key", "=", self.failed._identity_key())]))
+
+    def test_status_codes_are_not_added_up_in_group_totals(self):
+        for model, field in (("g2p.api.delivery", "last_status_code"), ("g2p.api.delivery.attempt", "status_code")):
+            self.assertFalse(self.env[model].fields_get([field], ["aggregator"])[field].get("aggregator"), field)
+        [group] = self.env["g2p.api.delivery"].web_read_group(
+            [("id", "in", (self.retrying | self.failed).ids)], ["last_status_code"], ["subscription_id"]
+        )["groups"]
+        self.assertNotIn("last_status_code", group, "no 1006 for two 503s")

@@ -37,6 +37,7 @@ SERVER_FIELDS = frozenset(
         "reason",
         "error_message",
         "partner_failure_reason",
+        "error_details",
         "approved_values_hash",
     }
 )
@@ -110,7 +111,10 @@ class G2PChangeRequest(models.Model):
     reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
     review_date = fields.Datetime(readonly=True)
     reason = fields.Text(readonly=True, tracking=True)
-    error_message = fields.Text(readonly=True)
+    error_message = fields.Text(readonly=True, help="Why it was not applied, in words")
+    error_details = fields.Text(
+        readonly=True, help="The technical text of an unexpected failure (what a person reads is the error message)"
+    )
     partner_failure_reason = fields.Text(
         string="Failure as the partner is told it",
         readonly=True,
@@ -541,6 +545,7 @@ class G2PChangeRequest(models.Model):
                     approved_values_hash=False,
                     error_message=False,
                     partner_failure_reason=False,
+                    error_details=False,
                 )
             )
             rec._message_log(
@@ -587,11 +592,16 @@ class G2PChangeRequest(models.Model):
             self._fail(exc.message, shown=exc.message)
             self._message_log(body=_("Could not apply: %s", exc.message))
             return False
-        except (UserError, ValueError) as exc:
+        except UserError as exc:  # the registry's own sentence, naming what is wrong
             # an identifier already held is told as REST tells it (409 duplicate, nobody named); any other
             # message may name a registrant or a household the partner may not read
             self._fail(str(exc), shown=str(exc) if isinstance(exc, DuplicateError) else None)
             self._message_log(body=_("Could not apply: %s", exc))
+            return False
+        except ValueError as exc:  # a value the database or a field refused: its text is for the technical page
+            words = _("The registry refused one of the proposed values while writing it.")
+            self._fail(words, details=str(exc))
+            self._message_log(body=_("Could not apply: %s", words))
             return False
         self._server_write(
             {
@@ -600,6 +610,7 @@ class G2PChangeRequest(models.Model):
                 "reviewer_id": reviewer.id,
                 "review_date": self.review_date or fields.Datetime.now(),
                 "error_message": False,
+                "error_details": False,
                 "partner_failure_reason": False,
             }
         )
@@ -621,12 +632,14 @@ class G2PChangeRequest(models.Model):
         received = self.ingest_raw_id.sudo().create_date or self.create_date
         self.client_id.sudo()._record_registration_consent(registrant, canonical["consent"], received.date())
 
-    def _fail(self, error, shown=None):
-        """Mark the request failed with ``error`` (for staff) and ``shown`` (for the partner), and tell the partner."""
+    def _fail(self, error, shown=None, details=False):
+        """Mark the request failed with ``error`` (for staff, in words), ``details`` (its technical text) and
+        ``shown`` (for the partner), and tell the partner."""
         self._server_write(
             {
                 "state": "failed",
                 "error_message": error,
+                "error_details": details,
                 "partner_failure_reason": shown or _("It could not be applied to the register as proposed."),
             }
         )

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import logging
 import uuid
@@ -18,6 +19,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
 from ..services.change_request_review import ChangeRequestReview
+from ..services.error_report import ErrorReport, only_unknown_codes, reference_details, validation_details
 
 _logger = logging.getLogger(__name__)
 STEP_STATUS = [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")]
@@ -31,9 +33,14 @@ CHANNELS = {
 CONSENT_REFUSED = "CONSENT_REFUSED"
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
 ADD_OR_UPDATE = "ADD_OR_UPDATE"
+CLEARED_ERROR = {"error_code": False, "error_message": False, "error_details": False}
 
 
 REFERENCE_EXPECTED = {"country": COUNTRY_EXPECTED, "id_type": "an active ID type of the registry"}
+
+
+def template_hash(data_model):
+    return hashlib.sha256((data_model.transformation_template or "").encode()).hexdigest()
 
 
 def field_path(loc):
@@ -47,9 +54,10 @@ def field_path(loc):
 class PermanentIngestError(Exception):
     """An item that can never succeed as it is: the row is marked failed with this code."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, details=None):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 class G2PIngestRaw(models.Model):
@@ -89,6 +97,18 @@ class G2PIngestRaw(models.Model):
     )
     error_code = fields.Char(readonly=True)
     error_message = fields.Text(readonly=True)
+    error_details = fields.Text(
+        readonly=True, help="The failure's problems as JSON (pydantic's errors() and the registry's unknown codes)"
+    )
+    failed_template_hash = fields.Char(
+        readonly=True,
+        help="SHA-256 of the transformation template the item failed with (a retry helps once it changed)",
+    )
+    error_report = fields.Html(string="Problems", compute="_compute_error_report", sanitize=False)
+    can_retry = fields.Boolean(
+        compute="_compute_error_report",
+        help="Failed, and retrying may give another result: not a wrong item whose data model is unchanged since.",
+    )
     change_request_id = fields.Many2one("g2p.change.request", readonly=True, ondelete="set null")
 
     _sql_constraints = [
@@ -129,6 +149,25 @@ class G2PIngestRaw(models.Model):
         for rec in self:
             rec.payload_pretty = pretty_json(rec.payload)
             rec.canonical_pretty = pretty_json(rec.canonical)
+
+    @api.depends("error_code", "error_message", "error_details", "state", "data_model_id.transformation_template")
+    def _compute_error_report(self):
+        report = ErrorReport(self.env)
+        for rec in self:
+            problems = report.ingest_problems(rec.error_code, rec.error_message, rec.error_details)
+            rec.error_report = report.html(problems)
+            rec.can_retry = rec._retry_may_change()
+
+    def _retry_may_change(self):
+        """A failed item may turn out otherwise when retried: not when it is not a JSON object, nor when its
+        transformation failed and has not changed since (the item cannot change); a code the register did not
+        know may have been added, and ingestion depends on the register."""
+        self.ensure_one()
+        if self.state != "failed" or self.error_code == "CLASSIFICATION_FAILED":
+            return False
+        if self.error_code == "TRANSFORMATION_FAILED" and not only_unknown_codes(self.error_details):
+            return self.failed_template_hash != template_hash(self.sudo().data_model_id)
+        return True
 
     @api.depends("classification_status", "transformation_status", "ingestion_status")
     def _compute_state(self):
@@ -230,10 +269,18 @@ class G2PIngestRaw(models.Model):
             with self.env.cr.savepoint() if step == "ingestion" else nullcontext():
                 getattr(self, f"_step_{step}")()
         except PermanentIngestError as exc:
-            self.write({status_field: "failed", "error_code": exc.code, "error_message": str(exc)})
+            self.write(
+                {
+                    status_field: "failed",
+                    "error_code": exc.code,
+                    "error_message": str(exc),
+                    "error_details": exc.details,
+                    "failed_template_hash": template_hash(self.data_model_id),
+                }
+            )
             self._tell_sender_failed()
             return False
-        self.write({status_field: "done", "error_code": False, "error_message": False})
+        self.write({status_field: "done", **CLEARED_ERROR})
         return True
 
     def _run_ingestion_batch(self):
@@ -251,7 +298,7 @@ class G2PIngestRaw(models.Model):
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
                 requests._auto_approve()
-                todo.write({"ingestion_status": "done", "error_code": False, "error_message": False})
+                todo.write({"ingestion_status": "done", **CLEARED_ERROR})
         except Exception:  # noqa: BLE001 - any failure: the item-by-item path decides per item
             _logger.info("Ingestion of %s items as one batch failed; going item by item", len(todo), exc_info=True)
             return None
@@ -295,7 +342,9 @@ class G2PIngestRaw(models.Model):
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
-            raise PermanentIngestError("TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}") from exc
+            raise PermanentIngestError(
+                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}", validation_details(exc)
+            ) from exc
         self._check_references(data_model.target, canonical)
         return canonical
 
@@ -312,6 +361,7 @@ class G2PIngestRaw(models.Model):
                     f"{field_path(loc)}: {value!r} is not {REFERENCE_EXPECTED.get(kind) or f'a code of {kind}'}"
                     for loc, value, kind in problems
                 ),
+                reference_details(problems),
             )
 
     @api.model
@@ -373,8 +423,18 @@ class G2PIngestRaw(models.Model):
     def action_retry(self):
         """Start a failed item again from the step that failed, on what the partner sent (nobody can edit it)."""
         self.check_access("write")
-        for rec in self.sudo().filtered(lambda r: r.state == "failed"):
+        failed = self.sudo().filtered(lambda r: r.state == "failed")
+        unchanged = failed.filtered(lambda r: not r._retry_may_change())
+        if unchanged:
+            raise UserError(
+                _(
+                    "Retrying would fail again, nothing it depends on has changed: %(items)s. Ask the partner to "
+                    "correct and resend the item (or an API Manager to correct the data model's transformation).",
+                    items=", ".join(unchanged.mapped("display_name")),
+                )
+            )
+        for rec in failed:
             step = next(s for s in ("classification", "transformation", "ingestion") if rec[f"{s}_status"] == "failed")
-            rec.write({f"{step}_status": "pending", "error_code": False, "error_message": False})
+            rec.write({f"{step}_status": "pending", **CLEARED_ERROR})
             rec._enqueue(step)
         return True

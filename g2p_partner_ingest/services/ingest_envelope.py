@@ -23,6 +23,8 @@ READ_ROUTES = (STATUS_ROUTE, DATA_MODELS_ROUTE)
 def is_read_route(path):
     """Whether ``path`` (of the request, or of the app in its OpenAPI) is one of the app's bearer-token reads."""
     return any(route in (path or "") for route in READ_ROUTES)
+
+
 # error_code of the envelope → (HTTP status, what it means); business errors of a call that was read are HTTP 200
 ERROR_CODES = {
     "MALFORMED_JSON": (400, "The body is not well-formed JSON"),

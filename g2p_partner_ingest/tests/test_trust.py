@@ -317,6 +317,11 @@ class TestServerOnlyFields(IngestCase):
         self.assertEqual((rows.payload, rows.client_id, rows.transformation_status), (received, self.client, "failed"))
         with self.assertRaises(AccessError):
             rows.with_user(self.viewer).action_retry()
+        with self.assertRaises(UserError, msg="nothing it depends on changed: retrying would fail alike"):
+            rows.with_user(self.officer).action_retry()
+        # an API Manager edits the data model's transformation: now a retry may turn out otherwise
+        model = rows.data_model_id
+        model.transformation_template += "{# reviewed #}"
         rows.with_user(self.officer).action_retry()
         self.run_jobs()
         self.assertEqual(

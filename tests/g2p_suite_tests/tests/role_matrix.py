@@ -182,7 +182,7 @@ MATRIX = {
     "g2p.api.delivery": {
         "read": API_MANAGERS,
         "unlink": NOBODY,
-        "methods": {"action_resend": API_MANAGERS},
+        "methods": {"action_resend": API_MANAGERS, "action_retry_now": API_MANAGERS},
         # a record of what was sent: only server code writes it (Send again re-queues what is recorded)
         "fields": NOBODY,
     },
