@@ -28,7 +28,7 @@ registry.category("web_tour.tours").add("g2p_ingest_error_report", {
     },
     {
       content: "There it is",
-      trigger: ".o_g2p_technical_error:contains('validation error for CanonicalIndividual')",
+      trigger: ".o_g2p_technical_error:contains('validation error for Canonical')",
     },
   ],
 });

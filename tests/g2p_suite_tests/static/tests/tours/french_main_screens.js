@@ -209,7 +209,7 @@ registry.category("web_tour.tours").add("g2p_main_screens_french", {
     ...openMenu("g2p_partner_api.menu_g2p_partner_api", "API partenaires", "g2p_partner_api.menu_deliveries", "Envois"),
     {
       content: "The list's columns are in French",
-      trigger: ".o_list_view th[data-name='event_type']:contains(\"Type d'événement\")",
+      trigger: ".o_list_view th[data-name='event_name']:contains(\"Événement\")",
     },
     {
       content: "and the subscription column",
