@@ -14,6 +14,7 @@ from ..schemas.common import (
     IncludeArchived,
     Page,
     UuidPath,
+    assembled,
     versioned_responses,
 )
 from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
@@ -37,7 +38,8 @@ def _to_wire(client, groups):
     consent query for the whole page."""
     Group.prefetch(groups)
     visible = registry.visible_members(client, groups, READ)
-    return [Group.from_record(group, visible) for group in groups]
+    render = assembled(Group).from_record
+    return [render(group, visible) for group in groups]
 
 
 def _for_write(env, client, uuid, if_match):

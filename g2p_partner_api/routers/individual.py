@@ -15,6 +15,7 @@ from ..schemas.common import (
     IncludeArchived,
     Page,
     UuidPath,
+    assembled,
     error_response,
     versioned_responses,
 )
@@ -38,7 +39,8 @@ def _to_wire(client, partners):
     """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
     Individual.prefetch(partners)
     groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
-    return [Individual.from_record(partner).keep_groups(groups) for partner in partners]
+    render = assembled(Individual).from_record
+    return [render(partner).keep_groups(groups) for partner in partners]
 
 
 def _for_write(env, client, uuid, if_match):

@@ -7,7 +7,7 @@ from fastapi import Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import api_env, require_read_scope
-from ..schemas.common import ErrorBody
+from ..schemas.common import ErrorBody, trusted
 from ..schemas.lookup import LookupRequest
 from ..services.registrant_lookup import LOOKUP_LIMIT, lookup
 
@@ -37,16 +37,18 @@ def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_sc
         found = lookup(env, client, read_scope, is_group, body.identifiers, wire_model.fetch_fields())
         partners = env["res.partner"].union(*filter(None, found))
         wire = dict(zip(partners.ids, to_wire(client, partners), strict=True))
-        answer = answer_model(
+        answer = trusted(
+            answer_model,
             items=[
-                item_model(
+                trusted(
+                    item_model,
                     system=identifier.system,
                     value=identifier.value,
                     status="found" if partner else "not_found",
                     **{member: wire[partner.id] if partner else None},
                 )
                 for identifier, partner in zip(body.identifiers, found, strict=True)
-            ]
+            ],
         )
         # built of the wire models themselves: sent as they serialise, not validated a second time against
         # response_model (with 1,000 items that second pass cost as much as building them)

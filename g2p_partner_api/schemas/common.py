@@ -287,9 +287,21 @@ def assembled(schema):
         return schema
 
 
+def trusted(schema, **values):
+    """An answer's ``schema`` (as extended) made of values read from the database, not validated. The wire
+    models revalidate every model given to them (``revalidate_instances``): validated, a registrant was built
+    once per level of nesting, which was most of rendering a page or a bulk lookup. What a client sends is
+    always validated; only answers are built this way."""
+    return assembled(schema).model_construct(**values)
+
+
 class Identifier(WireModel):
     system: str = Field(min_length=1, max_length=256, examples=["urn:g2p:id:national-id"])
     value: str = Field(min_length=1, max_length=128, examples=["100007919"])
+
+    @classmethod
+    def from_records(cls, reg_ids):
+        return [trusted(cls, **reg_id._to_wire()) for reg_id in reg_ids]
 
     @staticmethod
     def orm_paths(prefix):
@@ -304,7 +316,7 @@ class Coding(WireModel):
 
     @classmethod
     def from_record(cls, code_record):
-        return cls(**code_record._to_wire()) if code_record else None
+        return trusted(cls, **code_record._to_wire()) if code_record else None
 
     @staticmethod
     def orm_paths(prefix):
@@ -324,6 +336,16 @@ class Address(WireModel):
     )
 
     ORM_PATHS: ClassVar[tuple[str, ...]] = ("street", "city", "zip", "country_id.code")
+
+    @classmethod
+    def from_record(cls, partner):
+        return trusted(
+            cls,
+            street=partner.street or None,
+            city=partner.city or None,
+            zip=partner.zip or None,
+            country=partner.country_id.code or None,
+        )
 
 
 class Provenance(ApiModel):
@@ -352,7 +374,8 @@ class Provenance(ApiModel):
     def from_record(cls, record):
         # client ids are not personal data; the API's technical user may not read clients
         record = record.sudo()
-        return cls(
+        return trusted(
+            cls,
             created_by=record.source_client_id.client_id or None,
             created_from=record.source_system or None,
             updated_by=record.last_source_client_id.client_id or None,

@@ -17,6 +17,7 @@ from .common import (
     archive_values,
     assembled,
     read_only,
+    trusted,
 )
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
@@ -65,19 +66,16 @@ class Group(RegistrantWire, ApiModel):
     @classmethod
     def from_record(cls, group, visible_members):
         coding = assembled(Coding).from_record
-        return cls(
+        return trusted(
+            cls,
             uuid=group.uuid,
             active=group.active,
             name=group.name,
-            identifiers=[Identifier(**reg_id._to_wire()) for reg_id in group.reg_id_ids],
-            address=Address(
-                street=group.street or None,
-                city=group.city or None,
-                zip=group.zip or None,
-                country=group.country_id.code or None,
-            ),
+            identifiers=assembled(Identifier).from_records(group.reg_id_ids),
+            address=assembled(Address).from_record(group),
             members=[
-                GroupMember(
+                trusted(
+                    GroupMember,
                     individual=m.individual_id.uuid,
                     name=m.individual_id.name,
                     kinds=[coding(k) for k in m.kind_ids],

@@ -16,6 +16,7 @@ from .common import (
     archive_values,
     assembled,
     read_only,
+    trusted,
 )
 from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
 
@@ -73,7 +74,8 @@ class Individual(RegistrantWire, ApiModel):
     @classmethod
     def from_record(cls, partner):
         coding, provenance = assembled(Coding).from_record, assembled(Provenance).from_record
-        return cls(
+        return trusted(
+            cls,
             uuid=partner.uuid,
             active=partner.active,
             name=partner.name,
@@ -82,15 +84,10 @@ class Individual(RegistrantWire, ApiModel):
             addl_name=partner.addl_name or None,
             birthdate=partner.birthdate or None,
             gender=coding(partner.gender_id),
-            identifiers=[Identifier(**reg_id._to_wire()) for reg_id in partner.reg_id_ids],
-            address=Address(
-                street=partner.street or None,
-                city=partner.city or None,
-                zip=partner.zip or None,
-                country=partner.country_id.code or None,
-            ),
+            identifiers=assembled(Identifier).from_records(partner.reg_id_ids),
+            address=assembled(Address).from_record(partner),
             groups=[
-                GroupRef(group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
+                trusted(GroupRef, group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
                 for m in partner.group_membership_ids
                 if not m.is_ended
             ],

@@ -89,7 +89,7 @@ def measure_sql(bench, calls_per_client):
 
 def row(server, bench, calls_per_client):
     """The printed row: items/s of the API and its time per item against the SQL floor's."""
-    with bench.PeakRss(server) as rss:
+    with bench.PeakRss(server) as rss, bench.Profile(server, "lookup"):
         lat, wall = measure_api(server, bench, calls_per_client)
     floor_lat, floor_wall = measure_sql(bench, calls_per_client)
     items_per_s = len(lat) * LOOKUP_ITEMS / wall
