@@ -11,7 +11,9 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from .models.g2p_source_mixin import Provenance
-from .schemas.common import ArchiveRequest, ReasonHeader, optional_body
+from .schemas.base import optional_body
+from .schemas.parameters import ReasonHeader
+from .schemas.registrant_parts import ArchiveRequest
 from .services import registry_service
 from .services.api_errors import TOKEN_ROUTE, ApiError, RateLimited, unauthorized
 from .services.openapi_document import SECURITY_SCHEME

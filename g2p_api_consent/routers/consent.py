@@ -5,7 +5,9 @@ from fastapi import APIRouter, Depends, Request, status
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath, optional_body
+from odoo.addons.g2p_partner_api.schemas.base import optional_body
+from odoo.addons.g2p_partner_api.schemas.parameters import UuidPath
+from odoo.addons.g2p_partner_api.schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND
 from odoo.addons.g2p_partner_api.services.registry_service import not_found
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest

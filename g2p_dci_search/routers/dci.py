@@ -7,7 +7,8 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
-from odoo.addons.g2p_partner_api.schemas.common import RATE_LIMITED_MESSAGE, PingResponse, rate_limited_response
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, rate_limited_response
 from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope

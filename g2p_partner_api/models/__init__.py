@@ -5,11 +5,11 @@ from . import g2p_source_mixin
 from . import g2p_registrant_part_mixin
 from . import g2p_api_event_emitter
 from . import g2p_vocabulary
+from . import g2p_vocabulary_code
 from . import g2p_id_type
 from . import g2p_reg_id
 from . import res_partner
 from . import g2p_registrant_change
-from . import res_partner_match_name
 from . import g2p_group_membership
 from . import g2p_program
 from . import g2p_program_membership
@@ -21,9 +21,10 @@ from . import fastapi_endpoint
 from . import g2p_api_event_type
 from . import g2p_api_subscription
 from . import g2p_api_delivery
+from . import g2p_api_delivery_attempt
+from . import g2p_api_external_ref
 from . import g2p_api_rate_window
 from . import g2p_api_recent_write
 from . import ir_http
 from . import g2p_api_subscription_event
 from . import g2p_api_callback_mapping
-from . import g2p_demo_traffic

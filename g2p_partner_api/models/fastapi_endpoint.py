@@ -6,8 +6,9 @@ from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
 from ..services.api_docs import add_offline_docs
-from ..services.api_errors import TOKEN_ROUTE, render_rest_error
-from ..services.api_middleware import G2PApiMiddleware
+from ..services.api_errors import TOKEN_ROUTE
+from ..services.error_handlers import render_rest_error
+from ..services.middleware import G2PApiMiddleware
 from ..services.openapi_document import KEEP, finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
 from ..services.query_parameters import refuse_unknown_query_parameters

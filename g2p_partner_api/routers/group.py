@@ -5,20 +5,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    IncludeArchived,
-    Page,
-    UuidPath,
-    assembled,
-    versioned_responses,
-)
+from ..schemas.base import assembled
 from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.paging import REGISTRANT_SORTS

@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 
-from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.g2p_partner_api.services import duplicate_finder, templates
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.country_codes import EXPECTED as COUNTRY_EXPECTED
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
@@ -33,6 +33,8 @@ CHANNELS = {
 CONSENT_REFUSED = "CONSENT_REFUSED"
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
 ADD_OR_UPDATE = "ADD_OR_UPDATE"
+# the `reject` duplicate policy's failure: the item would add someone already registered
+DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
 CLEARED_ERROR = {"error_code": False, "error_message": False, "error_details": False}
 
 
@@ -110,6 +112,15 @@ class G2PIngestRaw(models.Model):
         help="Failed, and retrying may give another result: not a wrong item whose data model is unchanged since.",
     )
     change_request_id = fields.Many2one("g2p.change.request", readonly=True, ondelete="set null")
+    duplicate_candidate_ids = fields.Many2many(
+        "res.partner",
+        "g2p_ingest_raw_duplicate_rel",
+        "raw_id",
+        "partner_id",
+        string="Suspected duplicates",
+        readonly=True,
+        help="Registrants this item may duplicate (reject policy); partners see the uuids they may read.",
+    )
 
     _sql_constraints = [
         (
@@ -263,6 +274,11 @@ class G2PIngestRaw(models.Model):
         status_field = f"{step}_status"
         if self[status_field] in ("done", "skipped"):
             return False
+        if step == "ingestion":
+            if self.ingestion_status == "failed" and self.error_code == DUPLICATE_SUSPECTED:
+                return False
+            if self._reject_suspected_duplicates():
+                return False
         # classification and transformation write nothing before they can fail: only ingestion
         # needs a savepoint (one costs a flush and the pre-commit hooks in Odoo 18)
         try:
@@ -288,6 +304,7 @@ class G2PIngestRaw(models.Model):
         data model auto-approves, new individuals applied together. All or nothing: on any error the
         savepoint is rolled back and the caller goes item by item, which records each item's own outcome.
         Returns the items done, or None when the batch did not go through."""
+        self._reject_suspected_duplicates()
         todo = self.filtered(lambda r: r.ingestion_status == "pending" and r.transformation_status == "done")
         if not todo:
             return todo
@@ -303,6 +320,46 @@ class G2PIngestRaw(models.Model):
             _logger.info("Ingestion of %s items as one batch failed; going item by item", len(todo), exc_info=True)
             return None
         return todo
+
+    def _reject_suspected_duplicates(self):
+        """Fail the items of `reject` data models that would ADD a possible duplicate; returns them."""
+        todo = self.filtered(
+            lambda r: (
+                r.data_model_id.duplicate_policy == "reject"
+                and r.ingestion_status == "pending"
+                and r.transformation_status in ("done", "skipped")
+                and r.canonical
+            )
+        )
+        CR = self.env["g2p.change.request"]
+        if not todo or not CR._duplicate_check_enabled():
+            return self.browse()
+        settings = duplicate_finder.Settings.from_env(self.env)
+        duplicate_finder.prepare(self.env, settings)
+        rejected = self.browse()
+        for raw in todo:
+            canonical = json.loads(raw.canonical)
+            operation, _existing = CR._match(raw.data_model_id, canonical)
+            if operation != "add":
+                continue
+            found = CR._duplicate_candidates(canonical, raw.target, settings)
+            if not found:
+                continue
+            raw.write(
+                {
+                    "ingestion_status": "failed",
+                    "error_code": DUPLICATE_SUSPECTED,
+                    # no count: the sender reads this message, and may not read the candidates (issue #25)
+                    "error_message": self.env._(
+                        "This item may add someone already registered: resolve it upstream, or send the "
+                        "registrant's identifier so the item updates them."
+                    ),
+                    "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
+                }
+            )
+            raw._tell_sender_failed()
+            rejected |= raw
+        return rejected
 
     def _item(self):
         return json.loads(self.payload)

@@ -8,19 +8,15 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import (
-    RATE_LIMITED_MESSAGE,
-    PingResponse,
-    UuidPath,
-    error_responses,
-    rate_limited_response,
-)
+from odoo.addons.g2p_partner_api.schemas.parameters import UuidPath
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, error_responses, rate_limited_response
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
 from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
-from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
+from ..models.g2p_ingest_raw import DUPLICATE_SUSPECTED
 from ..schemas.data_model import DataModelInfo, DataModelList
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render

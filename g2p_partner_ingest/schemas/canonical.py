@@ -7,7 +7,7 @@ by ``G2PIngestRaw._check_references``.
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from odoo.addons.g2p_partner_api.schemas.common import IsoDate, NotBlankText
+from odoo.addons.g2p_partner_api.schemas.base import IsoDate, NotBlankText
 
 
 class CanonicalIdentifier(BaseModel):

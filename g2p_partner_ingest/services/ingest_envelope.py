@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from odoo.addons.g2p_partner_api.services import problem_details, templates
-from odoo.addons.g2p_partner_api.services.api_errors import RateLimited, problem
+from odoo.addons.g2p_partner_api.services.api_errors import RateLimited
+from odoo.addons.g2p_partner_api.services.error_handlers import problem
 from odoo.addons.g2p_partner_api.services.request_limits import BodyTooDeep, BodyTooLarge
 
 _logger = logging.getLogger(__name__)

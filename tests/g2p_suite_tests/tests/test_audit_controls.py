@@ -7,8 +7,8 @@ from fastapi import FastAPI, Request
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.g2p_dci_search.tests.common import DciCase
-from odoo.addons.g2p_partner_api.services.api_errors import render_rest_error
-from odoo.addons.g2p_partner_api.services.api_middleware import G2PApiMiddleware
+from odoo.addons.g2p_partner_api.services.error_handlers import render_rest_error
+from odoo.addons.g2p_partner_api.services.middleware import G2PApiMiddleware
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 
 SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")

@@ -16,7 +16,8 @@ from odoo import api, fields, models
 from odoo.addons.fastapi.context import odoo_env_ctx
 from odoo.addons.queue_job.job import Job
 
-from ..services import local_receiver, url_guard
+from ..services import url_guard
+from . import local_receiver
 
 # the partner endpoint of the demo listens here while the demo data loads: not 127.0.0.1, where
 # the tests' receivers listen, so a later call to the demo's (gone) endpoint never reaches one of them
