@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from odoo import api, fields, models
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.app_spec import AppSpec
 from odoo.addons.g2p_partner_api.services.request_limits import body_limit
 
 from ..routers.dci import router as dci_router
@@ -63,16 +64,15 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = {
-            "routers": [dci_router, dci_async_router],
-            "render_error": render_dci_error,
+        apps[APP] = AppSpec(
+            routers=(dci_router, dci_async_router),
+            render_error=render_dci_error,
             # a request that does not follow the DCI schema is a 400 err.request.bad (documented on each route)
-            "invalid_input": None,
-            "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
-            "version": "1.0.0",
+            invalid_input=None,
+            max_body_bytes=body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
+            version="1.0.0",
             # read from a replica when there is one (the transaction row is written on the primary)
-            "readonly_posts": ("/registry/sync/search",),
-            "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "
-            "notifications.",
-        }
+            readonly_posts=("/registry/sync/search",),
+            summary="SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications.",
+        )
         return apps

@@ -9,6 +9,7 @@ from odoo.modules import db
 from odoo.tools import remove_accents
 
 from ..services.paging import REGISTRANT_SORTS
+from ..services.vocabularies import GENDER_VOCABULARY
 
 _logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ResPartner(models.Model):
     gender_id = fields.Many2one(
         "g2p.vocabulary.code",
         ondelete="restrict",
-        domain="[('namespace_uri', '=', 'urn:g2p:vocab:gender')]",
+        domain=[("namespace_uri", "=", GENDER_VOCABULARY)],
     )
     reg_id_ids = fields.One2many("g2p.reg.id", "partner_id", string="Identifiers")
     group_membership_ids = fields.One2many("g2p.group.membership", "individual_id", string="Group memberships")
@@ -192,7 +193,7 @@ class ResPartner(models.Model):
     @api.constrains("gender_id")
     def _check_gender_vocabulary(self):
         for rec in self:
-            if rec.gender_id and rec.gender_id.namespace_uri != "urn:g2p:vocab:gender":
+            if rec.gender_id and rec.gender_id.namespace_uri != GENDER_VOCABULARY:
                 raise ValidationError(_("Gender must be a code of the gender vocabulary."))
 
     @api.constrains("birthdate")

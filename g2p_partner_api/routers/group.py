@@ -39,7 +39,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, client, group):
-    return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
+    return with_etag(response, _to_wire(client, registry.flush_and_reread(group))[0])
 
 
 @router.get(

@@ -53,7 +53,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, membership):
-    return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
+    return with_etag(response, ProgramMembership.from_record(registry.flush_and_reread(membership)))
 
 
 @router.get(

@@ -11,9 +11,8 @@ from . import country_codes, duplicate_finder, registrant_writer
 from .api_errors import ApiError
 from .problem_details import body_error, parameter_error
 from .resource_version import check_if_match
+from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-GENDER_VOCABULARY = "urn:g2p:vocab:gender"
-KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 GROUP_READ = "group:read"
 GROUP_WRITE = "group:write"
 
@@ -158,9 +157,10 @@ def archive_reason(body, header):
     return reason
 
 
-def reloaded(records):
+def flush_and_reread(records):
     """``records`` as the database now holds them, for an answer after a write: the same form, and
-    so the same ETag, that the next read will give."""
+    so the same ETag, that the next read will give. Flushes every pending write and empties the whole
+    cache (what a write changed reaches beyond ``records``: identifiers, memberships, computed fields)."""
     records.env.flush_all()
     records.env.invalidate_all()
     return records

@@ -9,8 +9,9 @@ from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
 from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
+from ..services.change_request_review import ChangeRequestReview, subject_name
 
 BULK_INLINE_LIMIT = 20
 # requests another one may collide with (an applied one made the registrant the failed one collides with)
@@ -871,13 +872,13 @@ class G2PChangeRequest(models.Model):
         if self.target != "group":
             return []
         proposal = json.loads(self.proposed_values or "{}")
-        CR = self.sudo()
-        household = CR.registrant_id.group_member_ids.filtered(lambda m: not m.is_ended).individual_id
+        as_registry = self.sudo()
+        household = as_registry.registrant_id.group_member_ids.filtered(lambda m: not m.is_ended).individual_id
         found = []
         for index, member in enumerate(proposal.get("members") or []):
-            person = CR._find_by_any_identifier(member)
+            person = as_registry._find_by_any_identifier(member)
             if person and person not in household:
-                name = CR.env["res.partner"]._compose_name(
+                name = as_registry.env["res.partner"]._compose_name(
                     member.get("given_name"), member.get("addl_name"), member.get("family_name")
                 )
                 found.append((index, self.env._("Member %(number)s: %(name)s", number=index + 1, name=name), person))

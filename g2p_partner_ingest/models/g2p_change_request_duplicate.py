@@ -3,7 +3,7 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.change_request_review import GENDER_VOCABULARY
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY
 
 
 class G2PChangeRequestDuplicate(models.Model):

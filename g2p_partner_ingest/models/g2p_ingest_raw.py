@@ -308,10 +308,10 @@ class G2PIngestRaw(models.Model):
         todo = self.filtered(lambda r: r.ingestion_status == "pending" and r.transformation_status == "done")
         if not todo:
             return todo
-        CR = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
+        ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
             with self.env.cr.savepoint():
-                requests = CR._propose_batch(todo)
+                requests = ChangeRequest._propose_batch(todo)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
                 requests._auto_approve()
@@ -331,18 +331,18 @@ class G2PIngestRaw(models.Model):
                 and r.canonical
             )
         )
-        CR = self.env["g2p.change.request"]
-        if not todo or not CR._duplicate_check_enabled():
+        ChangeRequest = self.env["g2p.change.request"]
+        if not todo or not ChangeRequest._duplicate_check_enabled():
             return self.browse()
         settings = duplicate_finder.Settings.from_env(self.env)
         duplicate_finder.prepare(self.env, settings)
         rejected = self.browse()
         for raw in todo:
             canonical = json.loads(raw.canonical)
-            operation, _existing = CR._match(raw.data_model_id, canonical)
+            operation, _existing = ChangeRequest._match(raw.data_model_id, canonical)
             if operation != "add":
                 continue
-            found = CR._duplicate_candidates(canonical, raw.target, settings)
+            found = ChangeRequest._duplicate_candidates(canonical, raw.target, settings)
             if not found:
                 continue
             raw.write(
@@ -425,7 +425,7 @@ class G2PIngestRaw(models.Model):
     def _dry_run(self, client, data_model, items, classify=True):
         """What the pipeline would make of each item, computed in memory and told as ``client`` may be told
         it (see _disclosed_operation): nothing is written."""
-        CR = self.env["g2p.change.request"]
+        ChangeRequest = self.env["g2p.change.request"]
         answers = []
         for index, item in enumerate(items):
             try:
@@ -436,7 +436,7 @@ class G2PIngestRaw(models.Model):
             except PermanentIngestError as exc:
                 answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
                 continue
-            operation, existing = CR._match(data_model, canonical)
+            operation, existing = ChangeRequest._match(data_model, canonical)
             shown, registrant = self._disclosed_operation(client, operation, existing, data_model.target == "group")
             answers.append({"item_index": index, "operation": shown, "registrant": registrant, "canonical": canonical})
         return answers
@@ -459,9 +459,9 @@ class G2PIngestRaw(models.Model):
 
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)
-        CR = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
+        ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
-            request = CR._propose(self, canonical)
+            request = ChangeRequest._propose(self, canonical)
         except UserError as exc:
             raise PermanentIngestError("INGESTION_FAILED", exc.args[0]) from exc
         except Exception as exc:

@@ -2,7 +2,7 @@ import json
 
 from odoo import api, fields, models
 
-from ..services.change_request_review import GENDER_VOCABULARY
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY
 
 PERSON_KEYS = ("given_name", "addl_name", "family_name", "city")
 
