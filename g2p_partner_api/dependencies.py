@@ -147,7 +147,18 @@ IfMatch = Annotated[str | None, Depends(if_match)]
 
 def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
     """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
-    return registry_service.archive_reason(body, x_reason)
+    return registry_service.archive_reason(body, header_text(x_reason))
+
+
+def header_text(value):
+    """A header value as the client wrote it: HTTP carries header values as Latin-1, so a UTF-8 value
+    arrives re-encoded (one that is not UTF-8 is taken as it came)."""
+    if not value:
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 ArchiveReason = Annotated[str, Depends(archive_reason)]

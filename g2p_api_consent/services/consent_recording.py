@@ -175,7 +175,7 @@ def agent_read_scopes(env, client, codes):
             403,
             SCOPE_FORBIDDEN,
             f"consent.scopes: a registering agent records consent for read scopes it holds only, not {refused}.",
-            details=[{"field": "consent.scopes", "message": f"not recordable: {refused}", "type": "forbidden"}],
+            errors=[body_error("consent.scopes", "invalid_value", f"not recordable: {refused}")],
         )
     return scopes
 
@@ -193,7 +193,7 @@ def check_registration_consent(env, client, consent, as_of=None):
             REGISTERING_AGENT_REQUIRED,
             "consent: only a client an administrator marked as registering agent records the registrant's consent "
             "with a registration; register without it, and record consent through POST /Consent.",
-            details=[{"field": "consent", "message": "not a registering agent", "type": "forbidden"}],
+            errors=[body_error("consent", "invalid_value", "not a registering agent")],
         )
     check_dates(env, client, consent.given_on, None, given_field="consent.given_on", as_of=as_of)
     scopes = agent_read_scopes(env, client, consent.scopes)

@@ -14,6 +14,7 @@ from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
 from ..services.api_errors import ApiError, AuthenticationThrottled, RegistrantAccessRefused
+from ..services.problem_details import body_error
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
@@ -483,7 +484,7 @@ class G2PApiClient(models.Model):
                 403,
                 "registering_agent_required",
                 "consent: this registry records no consent with a registration.",
-                details=[{"field": "consent", "message": "not accepted", "type": "forbidden"}],
+                errors=[body_error("consent", "invalid_value", "not accepted")],
             )
 
     def _record_registration_consent(self, registrant, consent, as_of=None):

@@ -21,13 +21,12 @@ class ApiError(Exception):
     """An error the API answers as is: HTTP status, machine code, message (the problem's ``detail``),
     ``errors`` (entries made by ``problem_details.body_error`` and its siblings), headers."""
 
-    def __init__(self, status, code, message, errors=None, headers=None, extra=None, details=None):
+    def __init__(self, status, code, message, errors=None, headers=None, extra=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
-        # ``details`` ([{"field", "message", "type"}]) is the shape before problem details: read as body errors
-        self.errors = (errors or []) + [problem_details.legacy_error(detail) for detail in details or ()]
+        self.errors = errors or []
         self.headers = headers or {}
         self.extra = extra or {}  # extension members of the problem (e.g. "candidates" of a 409)
 

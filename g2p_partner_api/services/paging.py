@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from odoo.tools import SQL
 
 from .api_errors import ApiError
+from .problem_details import body_error
 
 DEFAULT_SORT = "registered"  # registration order: the database id, oldest first
 CURSOR_PARAM = "_cursor"
@@ -58,7 +59,7 @@ def sort_orders(*columns):
 
 
 def bad_query(param, message):
-    return ApiError(400, "bad_request", message, details=[{"field": param, "message": message, "type": "value_error"}])
+    return ApiError(400, "bad_request", message, errors=[body_error(param, "invalid_value", message)])
 
 
 def parse_sort(orders, text):

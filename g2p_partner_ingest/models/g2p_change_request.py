@@ -9,6 +9,7 @@ from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
 from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
+from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
 from ..services.change_request_review import ChangeRequestReview, subject_name
@@ -641,7 +642,8 @@ class G2PChangeRequest(models.Model):
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
                 self._record_consent(registrant.with_env(env), canonical)
-        except ApiError as exc:  # the consent it carries can no longer be recorded: said in the partner's words
+        except (ApiError, RegistryError) as exc:
+            # the consent it carries can no longer be recorded: said in the partner's words
             self._fail(exc.message, shown=exc.message)
             self._message_log(body=_("Could not apply: %s", exc.message))
             return False

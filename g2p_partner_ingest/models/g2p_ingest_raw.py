@@ -14,6 +14,7 @@ from odoo.addons.g2p_partner_api.services import duplicate_finder, templates
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.country_codes import EXPECTED as COUNTRY_EXPECTED
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -379,7 +380,7 @@ class G2PIngestRaw(models.Model):
         is a registering agent and the consent one it may record (g2p_api_consent)."""
         try:
             client._check_registration_consent(canonical.get("consent"), as_of)
-        except ApiError as exc:
+        except (ApiError, RegistryError) as exc:
             raise PermanentIngestError(CONSENT_REFUSED, exc.message) from exc
 
     # The pure steps (no write): the pipeline above and the dry run below share them.
