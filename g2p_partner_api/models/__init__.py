@@ -2,6 +2,7 @@ from . import g2p_cache_clearing_mixin
 from . import g2p_reference_data
 from . import g2p_guarded_settings_mixin
 from . import g2p_source_mixin
+from . import g2p_uuid_mixin
 from . import g2p_registrant_part_mixin
 from . import g2p_api_event_emitter
 from . import g2p_vocabulary

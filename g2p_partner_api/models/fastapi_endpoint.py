@@ -8,7 +8,7 @@ from ..routers import REST_ROUTERS
 from ..services.api_docs import add_offline_docs
 from ..services.api_errors import TOKEN_ROUTE
 from ..services.app_spec import AppSpec
-from ..services.error_handlers import render_rest_error
+from ..services.error_handlers import answers_problems, render_rest_error
 from ..services.middleware import G2PApiMiddleware
 from ..services.openapi_document import finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
@@ -76,7 +76,7 @@ class FastapiEndpoint(models.Model):
                 routers=tuple(REST_ROUTERS),
                 render_error=render_rest_error,
                 max_body_bytes=rest_max_body_bytes,
-                answers_problems=lambda path: not path.endswith(TOKEN_ROUTE),
+                answers_problems=answers_problems,
                 # bulk lookups only read: a read replica serves them as it serves GETs
                 readonly_posts=("/Individual/$lookup", "/Group/$lookup"),
                 invalid_input={

@@ -79,9 +79,15 @@ def oauth_error(exc):
     return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
+def answers_problems(path):
+    """Whether the REST route at ``path`` (of the request, or of the app in its OpenAPI) answers its errors as
+    problem details: every route but the token route, which answers RFC 6749 errors."""
+    return not (path or "").endswith(TOKEN_ROUTE)
+
+
 def render_rest_error(exc, state):
     """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the token route)."""
-    if isinstance(exc, HTTPException) and state.get("request_path", "").endswith(TOKEN_ROUTE):
+    if isinstance(exc, HTTPException) and not answers_problems(state.get("request_path")):
         # body refused before the token route ran (size, depth): answered as the route answers
         exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
     if isinstance(exc, OAuthError):

@@ -41,8 +41,7 @@ def known_system(env, system):
     """``system`` when it is the namespace URI of an identifier type; else 422 naming it, as an unknown system in a
     body is (a search by a system the registry does not know would find nobody: read as "not registered")."""
     # id types are reference data every worker keeps (g2p.reference.data): a search names one without a query
-    snapshot = env["g2p.reference.data"]._snapshot("g2p.id.type", ("namespace_uri",), "en_US")
-    if system not in {values["namespace_uri"] for values in snapshot.values()}:
+    if system not in env["g2p.reference.data"]._distinct_values("g2p.id.type", "namespace_uri"):
         message = (
             f"identifier: unknown identifier system {system!r}; give the namespace URI of an identifier type "
             "(GET /api/v2/IdType lists them, e.g. urn:g2p:id:national-id)."
