@@ -473,6 +473,12 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         return list(expression.FALSE_DOMAIN)
 
+    @api.model
+    def _legal_basis_vals(self, legal_basis):
+        """The values of a client that reads registrants under ``legal_basis`` (a law, a contract) rather than
+        each one's consent: none here, where no consent rule applies (g2p_api_consent adds them)."""
+        return {}
+
     # --- the registrant's consent a registration may carry (g2p_api_consent records it) ---
     def _check_registration_consent(self, consent, as_of=None):
         """Refuse, naming the field, the ``consent`` a create carries (REST body, ingest item) unless this client may

@@ -41,8 +41,8 @@ class G2PApiCase(FastAPITransactionCase):
     @classmethod
     def _create_client(cls, name="Test partner", scopes=(), legal_basis=default_legal_basis, **vals):
         """A client with the given scope codes; returns (client, clear secret)."""
-        if legal_basis and "legal_basis_enabled" in cls.Client._fields:
-            vals = dict(vals, legal_basis_enabled=True, legal_basis=legal_basis)
+        if legal_basis:
+            vals = dict(cls.Client._legal_basis_vals(legal_basis), **vals)
         scope_records = cls.env["g2p.api.scope"].search([("code", "in", list(scopes))])
         missing = set(scopes) - set(scope_records.mapped("code"))
         if missing:
