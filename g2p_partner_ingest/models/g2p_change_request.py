@@ -17,7 +17,7 @@ from ..services.change_request_review import ChangeRequestReview, subject_name
 BULK_INLINE_LIMIT = 20
 # requests another one may collide with (an applied one made the registrant the failed one collides with)
 CONFLICT_STATES = ("pending", "approved", "applied")
-# who did what, links and states: set by server code only (trust rule, DESIGN §9); the target too, once
+# who did what, links and states: set by server code only (docs/security.md); the target too, once
 # proposed: it decides how the proposal is applied, and changing it is no edit of the proposed values (the
 # four-eyes rule would not see the person who changed it)
 SERVER_FIELDS = frozenset(

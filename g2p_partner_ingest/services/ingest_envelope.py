@@ -45,7 +45,7 @@ ERROR_CODES = {
 
 
 class IngestError(Exception):
-    """A business error answered as HTTP 200 with response_status ERROR (DESIGN §5)."""
+    """A business error answered as HTTP 200 with response_status ERROR (docs/errors.md, the ingest envelope)."""
 
     def __init__(self, code, message):
         super().__init__(message)
