@@ -33,9 +33,9 @@ def _located(error):
     return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
-def render_dci_error(exc, state):
+def render_dci_error(exc, call):
     """Every HTTP-level DCI error, one body shape (see ``dci_envelope.http_error``); nothing internal leaks."""
-    correlation_id = state.setdefault("correlation_id", str(uuid.uuid4()))
+    call.correlation_id = correlation_id = call.correlation_id or str(uuid.uuid4())
     headers = {}
     if isinstance(exc, RequestValidationError):
         details = "; ".join(_located(e) for e in exc.errors())
@@ -50,9 +50,9 @@ def render_dci_error(exc, state):
         message = exc.detail if isinstance(exc.detail, str) else code
     else:
         _logger.exception("Unexpected error in the DCI app")
-        state["audit_error_code"] = "500"
+        call.error_code = "500"
         return 500, http_error("err.service.unavailable", "Internal error.", correlation_id), {}
-    state["audit_error_code"] = code
+    call.error_code = code
     return status, http_error(code, message, correlation_id), headers
 
 

@@ -9,6 +9,7 @@ from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
 from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
 from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, rate_limited_response
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
@@ -97,13 +98,13 @@ def sync_search(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "search", len(body.message.search_request))
     if problem:
         dci_checks.refuse_untrusted(problem)
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0]
+        call_context(request).outcome = "failure"
+        call_context(request).error_code = problem[0]
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
     items = body.message.search_request
     rejected = dci_checks.item_rejections(client, "search", items)
@@ -117,11 +118,11 @@ def sync_search(
     # completed_count < total_count (each item carries its own succ/rjct).
     status = "succ" if succeeded else "rjct"
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
-    request.state.reference_ids = [r["reference_id"] for r in results]
+    call_context(request).correlation_id = correlation_id
+    call_context(request).reference_ids = [r["reference_id"] for r in results]
     if status == "rjct":
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = results[0].get("status_reason_code")
+        call_context(request).outcome = "failure"
+        call_context(request).error_code = results[0].get("status_reason_code")
     _record(env, client, body, correlation_id, status, results, items)
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id
@@ -148,20 +149,20 @@ def sync_txn_status(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     registry_id = dci_envelope.registry_id(env)
     problem = dci_checks.envelope_problem(client, body, "txn-status", 1)
     if problem:
         dci_checks.refuse_untrusted(problem)
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0]
+        call_context(request).outcome = "failure"
+        call_context(request).error_code = problem[0]
         return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     status, message = txn_status(env, client, body, correlation_id)
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
-        request.state.audit_outcome = "failure"
+        call_context(request).outcome = "failure"
     header = dci_envelope.response_header(
         body.header.model_dump(),
         "txn-on-status",

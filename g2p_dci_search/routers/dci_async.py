@@ -10,6 +10,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import (
     Ack,
@@ -39,9 +40,9 @@ class Accepted:
 
 def _accept(request, env, client, body, action, item_count, callback_path, callback_action, empty_message):
     """The checks every asynchronous call passes: (ack to return now, None) or (None, Accepted)."""
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     problem = dci_checks.envelope_problem(client, body, action, item_count)
     if problem and dci_checks.is_untrusted(problem):
         code, message = problem
@@ -68,8 +69,8 @@ def _accept(request, env, client, body, action, item_count, callback_path, callb
 
 
 def _failed(request, code, ack):
-    request.state.audit_outcome = "failure"
-    request.state.audit_error_code = code
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = code
     return ack
 
 
@@ -132,7 +133,7 @@ def search(
                 else None,
             }
         )
-    request.state.reference_ids = [line["reference_id"] for line in lines]
+    call_context(request).reference_ids = [line["reference_id"] for line in lines]
     transaction = _new_transaction(env, client, body, accepted, "pdng", lines)
     transaction.sudo().request_envelope = body.model_dump_json(include={"header", "message"})
     transaction._enqueue_search()
@@ -197,7 +198,7 @@ def subscribe(
             ],
         }
     )
-    request.state.reference_ids = [r["reference_id"] for r in results]
+    call_context(request).reference_ids = [r["reference_id"] for r in results]
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-subscribe", status, len(results), succeeded, accepted.registry_id
     )
@@ -310,7 +311,7 @@ def txn_status_async(
     )
     if ack:
         return ack
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     status, message = txn_status(env, client, body, accepted.correlation_id)
     if status == "rjct":
         _failed(request, "no_transaction", None)

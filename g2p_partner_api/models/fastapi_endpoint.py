@@ -120,6 +120,7 @@ class FastapiEndpoint(models.Model):
                     render_error=spec.render_error,
                     max_body_bytes=spec.max_body_bytes,
                     readonly_posts=spec.readonly_posts,
+                    context_class=spec.context_class,
                     company_id=self.company_id.id,
                     audit=self.g2p_audit_enabled,
                     audit_anonymous_failures=self.g2p_audit_anonymous_failures,

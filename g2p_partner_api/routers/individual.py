@@ -14,6 +14,7 @@ from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
 from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
@@ -149,7 +150,7 @@ def create_individual(
     check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     client._check_registration_consent(getattr(body, "consent", None))
-    registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
+    registry.refuse_duplicates(env, client, call_context(request).scopes, _person(body), fuzzy=check_duplicates)
     partner = registrant_writer.save(env, None, vals)
     client._record_registration_consent(partner, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, partner))

@@ -85,14 +85,14 @@ def answers_problems(path):
     return not (path or "").endswith(TOKEN_ROUTE)
 
 
-def render_rest_error(exc, state):
+def render_rest_error(exc, call):
     """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the token route)."""
-    if isinstance(exc, HTTPException) and not answers_problems(state.get("request_path")):
+    if isinstance(exc, HTTPException) and not answers_problems(call.path):
         # body refused before the token route ran (size, depth): answered as the route answers
         exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
     if isinstance(exc, OAuthError):
-        state["audit_error_code"] = exc.error
+        call.error_code = exc.error
         return oauth_error(exc)
-    status, body, headers = problem(exc, state.get("request_path"))
-    state["audit_error_code"] = body["code"]
+    status, body, headers = problem(exc, call.path)
+    call.error_code = body["code"]
     return status, body, headers

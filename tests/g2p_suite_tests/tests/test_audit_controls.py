@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.g2p_dci_search.tests.common import DciCase
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 from odoo.addons.g2p_partner_api.services.error_handlers import render_rest_error
 from odoo.addons.g2p_partner_api.services.middleware import G2PApiMiddleware
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
@@ -20,6 +21,7 @@ REFUSED_ANONYMOUS = {
     "/dci/registry/sync/search": (401, None),
     "/partner/ingest_data": (200, "PARTNER_NOT_REGISTERED"),
 }
+
 
 @tagged("post_install", "-at_install")
 class TestAuditControlsPerApp(DciCase):
@@ -110,7 +112,7 @@ class TestAuditControlsPerApp(DciCase):
 
         @app.get("/identified")
         def identified(request: Request):
-            request.state.g2p_client_id = client_id
+            call_context(request).client_id = client_id
             return {"ok": True}
 
         app.add_middleware(G2PApiMiddleware, source="/t", render_error=render_rest_error)
