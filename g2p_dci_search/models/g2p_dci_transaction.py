@@ -5,13 +5,30 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
-from ..services import dci_callbacks, dci_envelope
+from ..services import dci_callbacks, dci_envelope, dci_spec
 from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
-# what each item of a transaction records (``_add_items``), in the order of the INSERT
+# what each item of a transaction records (``item_line``), in the order of the INSERT
 ITEM_COLUMNS = ("reference_id", "status", "status_reason_code", "status_reason_message", "reg_type", "total_count")
+# action -> the key of a request item's criteria, which names its register type
+CRITERIA_KEYS = {"search": "search_criteria", "subscribe": "subscribe_criteria"}
+
+
+def item_line(action, request_item, answer):
+    """What a transaction records of one request item of ``action`` and its ``answer`` (the item's
+    search_response or subscribe_response entry, or ``dci_envelope.item_pending``)."""
+    criteria = request_item.get(CRITERIA_KEYS.get(action)) if isinstance(request_item, dict) else None
+    return {
+        "reference_id": answer["reference_id"] or "-",
+        "status": answer["status"],
+        "status_reason_code": answer.get("status_reason_code"),
+        "status_reason_message": answer.get("status_reason_message"),
+        "reg_type": criteria.get("reg_type") if isinstance(criteria, dict) else None,
+        "total_count": (answer.get("pagination") or {}).get("total_count", 0),
+    }
 
 
 def _column_value(value, integer=False):
@@ -74,26 +91,39 @@ class G2PDciTransaction(models.Model):
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     @api.model
-    def _envelope_values(self, client, body, correlation_id):
-        """What a transaction records of the envelope (``body``) it answers."""
-        return {
+    def _record(self, client, body, correlation_id, answers=None, **values):
+        """The transaction of ``client``'s envelope ``body`` (its request parsed), answered under
+        ``correlation_id``: ``answers`` are the entries of its request items in order (the status and
+        counts follow from them), ``values`` any other field (``status``, ``mode``, ``callback_url`` …).
+
+        A synchronous search may be served by a read replica: its transaction goes to the primary.
+        """
+        header = body.header
+        envelope = {
             "client_id": client.id,
-            "sender_id": body.header.sender_id,
-            "message_id": body.header.message_id,
+            "sender_id": header.sender_id,
+            "message_id": header.message_id,
             "transaction_id": body.message.transaction_id,
             "correlation_id": correlation_id,
-            "action": body.header.action,
+            "action": header.action,
+            "total_count": header.total_count,
         }
+        if answers is not None:
+            envelope["status"], envelope["completed_count"] = dci_envelope.answers_status(answers)
+        with primary_cursor(self.env) as cr:
+            transaction = self.with_env(self.env(cr=cr)).create(dict(envelope, **values))
+            if answers:
+                transaction._add_answers(answers, dci_spec.request_items(header.action, body.message))
+        return transaction.with_env(self.env)
 
-    def _add_items(self, items):
-        """Record the items of this transaction, in order, in one INSERT: dicts of ``ITEM_COLUMNS``.
+    def _add_answers(self, answers, request_items):
+        """Record the answers to the request items of this transaction, in order, in one INSERT.
 
         A batch carries up to hundreds of items; through the ORM each would be a record created
         in Python, then updated for its stored ``client_id``. Nothing computes from these rows.
         """
         self.ensure_one()
-        if not items:
-            return
+        items = [item_line(self.action, item, answer) for item, answer in zip(request_items, answers, strict=True)]
         now, uid = self.env.cr.now(), self.env.uid
         self.env.cr.execute(
             SQL(
@@ -120,6 +150,13 @@ class G2PDciTransaction(models.Model):
             )
         )
         self.invalidate_recordset(["item_ids"])
+
+    def _completed(self, answers, request_items):
+        """This pending transaction answered: its status and counts, its items recorded."""
+        status, completed_count = dci_envelope.answers_status(answers)
+        self.write({"status": status, "completed_count": completed_count})
+        self._add_answers(answers, request_items)
+        return status
 
     def _enqueue_search(self):
         self.ensure_one()

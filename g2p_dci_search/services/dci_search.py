@@ -10,8 +10,7 @@ from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
-from . import dci_records
-from .dci_envelope import now_iso, parse_ts
+from . import dci_checks, dci_envelope, dci_records
 from .dci_query import SCOPE, DciQuery, DciQueryError
 
 _logger = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ class _Answer:
     def __init__(self, item):
         self.item = item
         reference_id = item.get("reference_id") if isinstance(item, dict) else None
-        self.response = {"reference_id": str(reference_id or ""), "timestamp": now_iso()}
+        self.response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
         self.register = self.records = None
 
     def found(self, register, records, total, page_size, page_number):
@@ -147,7 +146,7 @@ def _criteria(env, item, registers):
     """(register, search_criteria) of one entry; ``registers`` caches the registers by what chooses them."""
     if not (item.get("reference_id") if isinstance(item, dict) else None):
         raise DciQueryError("reference_id is required", "rjct.reference_id.invalid")
-    if parse_ts(item.get("timestamp")) is None:
+    if dci_envelope.parse_ts(item.get("timestamp")) is None:
         raise DciQueryError("timestamp must be an ISO 8601 date-time", "rjct.timestamp.invalid")
     criteria = item.get("search_criteria")
     if not isinstance(criteria, dict):
@@ -209,6 +208,15 @@ def _render_found(client, answers):
                     "The register's outgoing template failed; the registry was notified.",
                 )
     return named
+
+
+def search_request_answers(env, client, items):
+    """search_response entries for every entry of a search request, in order: those rejected before
+    they are looked at (``dci_checks.item_rejections``) answered so, the others searched."""
+    rejected = dci_checks.item_rejections(client, "search", items)
+    return dci_checks.answers_in_order(
+        items, rejected, search_items(env, client, dci_checks.accepted_items(items, rejected))
+    )
 
 
 def search_items(env, client, items):
