@@ -235,16 +235,18 @@ def search_items_naming(env, client, items):
     """
     answers = [_Answer(item) for item in items]
     Partner = env["res.partner"]
-    registers, lookups = {}, defaultdict(list)
+    registers, lookups, lookup_queries = {}, defaultdict(list), {}
     for answer in answers:
         try:
             register, criteria = _criteria(env, answer.item, registers)
-            query = DciQuery(register, client)
             if criteria.get("query_type") == "idtype-value":
+                # one query object per register serves every lookup of the batch (it keeps no state of an item)
+                query = lookup_queries.get(register) or lookup_queries.setdefault(register, DciQuery(register, client))
                 id_type, value = query.idtype_value(*_idtype_value_of(criteria.get("query")))
                 query.order(criteria.get("sort"))
                 lookups[register, id_type].append((answer, value, _pagination(register, criteria.get("pagination"))))
                 continue
+            query = DciQuery(register, client)
             domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
             order = query.order(criteria.get("sort"))
             page_size, page_number = _pagination(register, criteria.get("pagination"))
