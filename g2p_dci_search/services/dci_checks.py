@@ -53,10 +53,11 @@ def duplicate_references(client, items):
     seen, repeated = set(), set()
     for reference in references:
         (repeated if reference in seen else seen).add(reference)
+    # ordered by id: the model's order (its transaction's) would join the transactions for nothing
     used = (
         client.env["g2p.dci.transaction.item"]
         .sudo()
-        .search([("client_id", "=", client.id), ("reference_id", "in", references)])
+        .search_fetch([("client_id", "=", client.id), ("reference_id", "in", references)], ["reference_id"], order="id")
         .mapped("reference_id")
     )
     return repeated | set(used)
