@@ -1,12 +1,21 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath, optional_body
+from odoo.addons.g2p_partner_api.schemas.common import (
+    CALL_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    IfNoneMatch,
+    UuidPath,
+    optional_body,
+    versioned_responses,
+)
 from odoo.addons.g2p_partner_api.services.registry_service import not_found
+from odoo.addons.g2p_partner_api.services.resource_version import read_answer
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest
 from ..services import consent_recording
@@ -48,15 +57,20 @@ def create_consent(
 
 
 @router.get(
-    "/{uuid}", response_model=Consent, summary="Read a consent this client recorded or receives", responses=NOT_FOUND
+    "/{uuid}",
+    response_model=Consent,
+    summary="Read a consent this client recorded or receives",
+    responses={**versioned_responses(), **NOT_FOUND},
 )
 def read_consent(
     uuid: UuidPath,
     request: Request,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
+    if_none_match: IfNoneMatch = None,
 ) -> Consent:
-    return _answer(request, client, _get(env, client, uuid))
+    return read_answer(response, _answer(request, client, _get(env, client, uuid)), if_none_match)
 
 
 @router.post(

@@ -170,6 +170,26 @@ class TestConsentGate(G2PApiCase):
             )
             self.assertEqual((unknown.status_code, self.problem_locations(unknown)[0]), (422, "/registrant"))
 
+    def test_consent_read_answers_etag_and_304(self):
+        """GET /Consent/{id} carries its version; a current If-None-Match is a 304 without body, a withdrawal
+        is a new version."""
+        consent = self._consent(self.without, client=self.client)
+        auth = self._auth(self.client, self.secret)
+        with self._api() as api:
+            read = api.get(f"/api/v2/Consent/{consent.uuid}", headers=auth)
+            self.assertEqual(read.status_code, 200, read.text)
+            etag = read.headers["ETag"]
+            same = api.get(f"/api/v2/Consent/{consent.uuid}", headers=dict(auth, **{"If-None-Match": etag}))
+            self.assertEqual((same.status_code, same.headers["ETag"], same.content), (304, etag, b""))
+            api.post(f"/api/v2/Consent/{consent.uuid}/withdraw", json={"reason": "asked"}, headers=auth)
+            changed = api.get(f"/api/v2/Consent/{consent.uuid}", headers=dict(auth, **{"If-None-Match": etag}))
+            self.assertEqual((changed.status_code, changed.json()["state"]), (200, "withdrawn"))
+            self.assertNotEqual(changed.headers["ETag"], etag)
+            unknown = api.get(
+                "/api/v2/Consent/00000000-0000-0000-0000-00000000dead", headers=dict(auth, **{"If-None-Match": etag})
+            )
+            self.assertEqual(unknown.status_code, 404)
+
     def test_client_cannot_record_a_consent_that_widens_its_own_access(self):
         before = self.env["g2p.consent"].search_count([])
         attacks = [
