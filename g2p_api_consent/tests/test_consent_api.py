@@ -544,3 +544,63 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[0], answers[2], "no consent and unknown answer alike")
         self.assertEqual(self._memberships(), before, "nothing changed")
+
+    def test_one_member_changes_answer_unconsented_as_unknown_and_change_nothing(self):
+        """POST /Group/{id}/members, .../end and the membership history: a group or an individual the client has no
+        consent for is answered as an unknown one, and nothing is written."""
+        before = self._memberships()
+        secret_before = [(m.individual_id, m.end_date) for m in self.secret_group.group_member_ids]
+        unknown = "00000000-0000-0000-0000-00000000beef"
+
+        def answer(response, uuid):
+            body = response.json()
+            return response.status_code, body["code"], body["errors"], body["detail"].replace(uuid, "…")
+
+        today = str(date.today())
+        with self._api() as api:
+            added = [
+                answer(api.post(f"/api/v2/Group/{self.group.uuid}/members", json={"individual": uuid}, headers=self._headers()), uuid)
+                for uuid in (self.outsider.uuid, unknown)
+            ]
+            ended = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{self.group.uuid}/members/{uuid}/end",
+                        json={"end_date": today, "reason": "r"},
+                        headers=self._headers(),
+                    ),
+                    uuid,
+                )
+                for uuid in (self.hidden.uuid, unknown)
+            ]
+            groups = [
+                answer(api.post(f"/api/v2/Group/{uuid}/members", json={"individual": self.seen.uuid}, headers=self._headers()), uuid)
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            group_ends = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{uuid}/members/{self.seen.uuid}/end",
+                        json={"end_date": today, "reason": "r"},
+                        headers=self._headers(),
+                    ),
+                    uuid,
+                )
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            histories = [
+                answer(api.get(f"/api/v2/Group/{uuid}/membership-history", headers=self._headers()), uuid)
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            history = api.get(f"/api/v2/Group/{self.group.uuid}/membership-history", headers=self._headers()).json()
+        self.assertEqual(added[0], added[1])
+        self.assertEqual(added[0][:2], (422, "validation_error"))
+        for pair in (ended, groups, group_ends, histories):
+            self.assertEqual(pair[0], pair[1])
+            self.assertEqual(pair[0][:2], (404, "not_found"))
+        self.assertEqual(self._memberships(), before, "nothing changed")
+        self.assertEqual([(m.individual_id, m.end_date) for m in self.secret_group.group_member_ids], secret_before)
+        self.assertEqual(
+            [p["individual"] for p in history["items"]], [self.seen.uuid, self.former.uuid], "the hidden member is not listed"
+        )
+        self.assertEqual(history["total"], 2)

@@ -27,6 +27,7 @@ class G2PGroupMembership(models.Model):
     )
     start_date = fields.Date(default=fields.Date.context_today)
     end_date = fields.Date()
+    end_reason = fields.Char(help="Why the membership ended, as given when it was ended")
     is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
 
     def _g2p_event_type(self, operation):

@@ -175,6 +175,18 @@ def readable_uuids(client, scopes, registrants, scope):
     return client._filter_readable_registrants(registrants, scope).mapped("uuid")
 
 
+def person_for_duplicates(body):
+    """The individual of a create body as the duplicate search reads it."""
+    return {
+        "given_name": body.given_name,
+        "family_name": body.family_name,
+        "addl_name": body.addl_name,
+        "birthdate": body.birthdate,
+        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
+        "city": body.address.city if body.address else None,
+    }
+
+
 def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individual:read"):
     """409 before a new individual is written: ``duplicate`` when a registrant holds one of its identifiers,
     and with ``fuzzy`` ``possible_duplicate`` when one has a similar name and the same birth date.
