@@ -455,6 +455,8 @@ class G2PChangeRequest(models.Model):
         found = []
         Partner = env["res.partner"]
         for index, member in enumerate(canonical.get("members") or []):
+            if "individual" in member:  # a registered individual named by uuid: no one new
+                continue
             candidates = duplicate_finder.find(env, member, settings)
             if any(c.same_identifier for c in candidates):
                 continue

@@ -15,7 +15,7 @@ from odoo.tools.misc import format_date
 
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 
-from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant, plain_loc
 
 GENDER_VOCABULARY = "urn:g2p:vocab:gender"
 KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
@@ -294,7 +294,7 @@ class ChangeRequestReview:
         try:
             schema.model_validate(data)
         except PydanticValidationError as exc:
-            return [f"{self._location(e['loc'])}: {self._problem(e)}" for e in exc.errors()]
+            return [f"{self._location(plain_loc(e['loc']))}: {self._problem(e)}" for e in exc.errors()]
         problems = []
         for loc, code, vocabulary in self.reference_problems(target, data):
             where = self._location(loc)
