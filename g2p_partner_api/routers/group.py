@@ -112,7 +112,8 @@ def create_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     check_read_only(body)
-    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
+    scopes = request.state.g2p_scopes
+    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body), scopes)
     client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
     client._record_registration_consent(group, getattr(body, "consent", None))
@@ -128,6 +129,7 @@ def create_group(
 def replace_group(
     uuid: UuidPath,
     body: GroupWrite,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -135,7 +137,8 @@ def replace_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
+    vals = registry.group_vals(env, client, group, body, registry.full_replacement(body), request.state.g2p_scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 
@@ -148,6 +151,7 @@ def replace_group(
 def patch_group(
     uuid: UuidPath,
     body: GroupPatch,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -155,7 +159,8 @@ def patch_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
+    vals = registry.group_vals(env, client, group, body, body.model_fields_set, request.state.g2p_scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 

@@ -2,29 +2,15 @@
 
 from datetime import date
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .common import ApiModel, Coding, IsoDate, NotBlankText, Provenance, WireModel, assembled, trusted
-from .individual import IndividualCreate
-from .registry_checks import MembershipKind
+from .group import MemberGiven
 
 
-class GroupMemberAdd(WireModel):
+class GroupMemberAdd(MemberGiven):
     """Body of ``POST /Group/{uuid}/members``: one member, either an individual already registered (``individual``,
     its uuid) or a new one registered with it (``new_individual``, the body of ``POST /Individual``)."""
-
-    individual: str | None = Field(default=None, max_length=64, description="uuid of a registered individual")
-    new_individual: IndividualCreate | None = Field(
-        default=None, description="a new individual, registered as POST /Individual would (needs individual:write)"
-    )
-    kinds: list[MembershipKind] = Field(default=[], max_length=10, description="the member's roles in the group")
-    start_date: IsoDate | None = Field(default=None, description="first day of the membership (default today)")
-
-    @model_validator(mode="after")
-    def _one_member(self):
-        if (self.individual is None) == (self.new_individual is None):
-            raise ValueError("give either individual (a registered individual's uuid) or new_individual, not both")
-        return self
 
 
 class MembershipEnd(WireModel):

@@ -8,13 +8,9 @@ provenance moves and ``group.updated`` is emitted, with the change it made (``ch
 
 from odoo import fields
 
-from . import registrant_writer
 from . import registry_service as registry
 from .api_errors import ApiError
 from .problem_details import body_error
-
-INDIVIDUAL_WRITE = "individual:write"
-
 
 def usable_group(env, client, uuid, scope):
     """The group ``client`` may use with ``scope``; 404 when unknown or not readable (the two answer alike),
@@ -38,8 +34,8 @@ def manageable_individuals(client, individuals):
     ) & client._filter_readable_registrants(individuals, registry.GROUP_WRITE)
 
 
-def _conflict(message, field):
-    return ApiError(409, "conflict", message, errors=[body_error(field, "conflict", message)])
+def _conflict(message, field, code):
+    return ApiError(409, "conflict", message, errors=[body_error(field, code, message)])
 
 
 def _out_of_range(field, message):
@@ -58,25 +54,6 @@ def _existing_individual(env, client, uuid):
             f"individual: unknown individual {uuid}.",
             errors=[body_error("individual", "unknown_registrant", "unknown individual")],
         )
-    return individual
-
-
-def _new_individual(env, client, scopes, body):
-    """The individual of ``new_individual``, registered as ``POST /Individual`` registers one."""
-    if INDIVIDUAL_WRITE not in scopes:
-        raise ApiError(
-            403,
-            "insufficient_scope",
-            f"Registering a new individual needs the scope {INDIVIDUAL_WRITE}.",
-            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{INDIVIDUAL_WRITE}"'},
-        )
-    person = body.new_individual
-    vals = registry.individual_vals(env, None, person, registry.full_replacement(person))
-    consent = getattr(person, "consent", None)
-    client._check_registration_consent(consent)
-    registry.refuse_duplicates(env, client, scopes, registry.person_for_duplicates(person))
-    individual = registrant_writer.save(env, None, vals)
-    client._record_registration_consent(individual, consent)
     return individual
 
 
@@ -99,16 +76,16 @@ def add_member(env, client, scopes, group, body):
     if body.individual is not None:
         individual = _existing_individual(env, client, body.individual)
         if group.group_member_ids.filtered(lambda m: m.individual_id == individual and not m.end_date):
-            raise _conflict("individual: already a member of this group.", "individual")
+            raise _conflict("individual: already a member of this group.", "individual", "already_member")
     else:
         individual = None
     codes = set(env["g2p.vocabulary.code"].browse(kinds).mapped("code"))
     if "head" in codes and group.group_member_ids.filtered(
         lambda m: not m.end_date and "head" in m.kind_ids.mapped("code")
     ):
-        raise _conflict("kinds: the group already has a head; end that membership first.", "kinds")
+        raise _conflict("kinds: the group already has a head; end that membership first.", "kinds", "head_taken")
     if individual is None:
-        individual = _new_individual(env, client, scopes, body)
+        individual = registry.register_new_individual(env, client, scopes, body.new_individual)
     vals = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)]}
     if body.start_date:
         vals["start_date"] = body.start_date
@@ -127,7 +104,7 @@ def end_membership(env, client, group, individual_uuid, body):
         raise registry.not_found("Member", individual_uuid)
     membership = memberships.filtered(lambda m: not m.end_date)[:1]
     if not membership:
-        raise _conflict("The membership has already ended.", "end_date")
+        raise _conflict("The membership has already ended.", "end_date", "membership_ended")
     today = fields.Date.context_today(membership)
     if body.end_date > today:
         raise _out_of_range("end_date", "a membership is ended on or before today")

@@ -1,3 +1,4 @@
+import copy
 import json
 from datetime import date, timedelta
 
@@ -221,4 +222,45 @@ class TestGroupMembers(G2PApiCase):
                     }
                 ],
             ],
+        )
+
+    def test_a_group_registered_with_new_members_given_in_full(self):
+        """POST /Group takes members as POST .../members does: registered ones by uuid, new ones in full; the group as
+        read can be PUT back."""
+        body = {
+            "name": "Owusu household",
+            "members": [
+                {"individual": self.spouse.uuid, "kinds": [kind("head")]},
+                {
+                    "new_individual": {"given_name": "Abena", "family_name": "Zzmember", "birthdate": "2016-01-09"},
+                    "kinds": [kind("child")],
+                    "start_date": "2016-01-09",
+                },
+            ],
+        }
+        bad_uuid = copy.deepcopy(body)
+        bad_uuid["members"][1]["new_individual"]["uuid"] = self.child.uuid
+        count = self.env["res.partner"].search_count([("family_name", "=", "Zzmember")])
+        with self._api() as api:
+            refused = api.post("/api/v2/Group", json=body, headers=self._auth(self.narrow, self.narrow_secret))
+            self.assertEqual((refused.status_code, refused.json()["code"]), (403, "insufficient_scope"))
+            read_only = api.post("/api/v2/Group", json=bad_uuid, headers=self.headers)
+            self.assertEqual(read_only.status_code, 422, read_only.text)
+            self.assertEqual(self.problem_locations(read_only)[0], "/members/1/new_individual/uuid")
+            self.assertEqual(self.env["res.partner"].search_count([("family_name", "=", "Zzmember")]), count)
+            created = api.post("/api/v2/Group", json=body, headers=self.headers)
+            self.assertEqual(created.status_code, 201, created.text)
+            group = created.json()
+            put_back = api.put(
+                f"/api/v2/Group/{group['uuid']}",
+                json=group,
+                headers=dict(self.headers, **{"If-Match": created.headers["ETag"]}),
+            )
+            self.assertEqual(put_back.status_code, 200, put_back.text)
+            self.assertEqual(put_back.headers["ETag"], created.headers["ETag"], "nothing changed")
+        abena = self.env["res.partner"].search([("given_name", "=", "Abena"), ("family_name", "=", "Zzmember")])
+        self.assertEqual(len(abena), 1)
+        self.assertEqual(
+            [(m["individual"], m["kinds"][0]["code"], m["start_date"]) for m in group["members"]],
+            [(self.spouse.uuid, "head", str(date.today())), (abena.uuid, "child", "2016-01-09")],
         )
