@@ -25,6 +25,7 @@ class G2PGroupMembership(models.Model):
     kind_ids = fields.Many2many("g2p.vocabulary.code", string="Kinds", domain=[("namespace_uri", "=", KIND_VOCABULARY)])
     start_date = fields.Date(default=fields.Date.context_today)
     end_date = fields.Date()
+    end_reason = fields.Char(help="Why the membership ended, as given when it was ended")
     is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
 
     def _g2p_event_type(self, operation):

@@ -378,7 +378,39 @@ class G2PChangeRequest(models.Model):
             if not isinstance(proposed, dict) or not isinstance(current, dict):
                 rec.diff_html = False
                 continue
-            rec.diff_html = review.html(rec.target, current, proposed, existing)
+            rec.diff_html = review.html(rec.target, current, self._with_registered_members(proposed), existing)
+
+    @api.model
+    def _with_registered_members(self, proposed):
+        """``proposed`` with each member named by uuid shown as the registered person is now (a reviewer reads a
+        person, not a uuid); one who is no longer registered is shown by the uuid."""
+        members = proposed.get("members") if isinstance(proposed, dict) else None
+        if not isinstance(members, list) or not any(isinstance(m, dict) and "individual" in m for m in members):
+            return proposed
+        shown = []
+        for member in members:
+            person = self._member_reference(member) if isinstance(member, dict) else None
+            if person is None:
+                shown.append(member)
+            else:
+                snapshot = self._person_snapshot(person) if person else {"given_name": member["individual"]}
+                shown.append(dict(snapshot, kinds=member.get("kinds", [])))
+        return dict(proposed, members=shown)
+
+    @api.model
+    def _member_reference(self, member):
+        """The registered individual a member named by uuid (``individual``) is (empty when no longer registered);
+        None for a member given in full."""
+        if "individual" not in member:
+            return None
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("uuid", "=", member["individual"]), ("is_registrant", "=", True), ("is_group", "=", False)],
+                limit=1,
+            )
+        )
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
@@ -813,19 +845,25 @@ class G2PChangeRequest(models.Model):
         members = canonical.get("members", [])
         wanted = {}
         for index, member in enumerate(members):
-            person = self._find_by_any_identifier(member)
-            if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
-                # someone registered who is not in this household: only as an approver decided
-                if not self._existing_member_decided(index, person):
-                    continue
-            person = registrant_writer.save(
-                self.env, person, self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
-            )
+            person = self._member_reference(member)
+            if person is not None:  # named by uuid: that person, as registered (checked readable when received)
+                if not person:
+                    raise UserError(_("Member %s is no longer registered.", index + 1))
+            else:
+                person = self._find_by_any_identifier(member)
+                if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
+                    # someone registered who is not in this household: only as an approver decided
+                    if not self._existing_member_decided(index, person):
+                        continue
+                person_values = {k: v for k, v in member.items() if k not in ("kinds", "start_date")}
+                person = registrant_writer.save(self.env, person, self._individual_vals(person_values, person))
             kinds = [
                 self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id
                 for code in member.get("kinds", [])
             ]
             wanted[person.id] = {"kind_ids": [(6, 0, kinds)]}
+            if member.get("start_date"):
+                wanted[person.id]["start_date"] = member["start_date"]
         if members:
             # the proposal is the household as it is now: whoever it leaves out has left; a proposal
             # without members leaves them be
@@ -922,6 +960,8 @@ class G2PChangeRequest(models.Model):
         found = []
         Partner = env["res.partner"]
         for index, member in enumerate(canonical.get("members") or []):
+            if "individual" in member:  # a registered individual named by uuid: no one new
+                continue
             candidates = duplicate_finder.find(env, member, settings)
             if any(c.same_identifier for c in candidates):
                 continue
