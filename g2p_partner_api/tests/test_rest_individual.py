@@ -96,6 +96,11 @@ class TestRestIndividual(G2PApiCase):
         self.assertEqual((partner.source_client_id, partner.source_system), (self.client, "kobo-form-7"))
         self.assertEqual(partner.country_id.code, "MW")
         self.assertEqual(created["provenance"]["created_by"], self.client.client_id)
+        self.assertEqual(
+            partner.message_ids[-1:].preview,
+            f"Registered through the API by {self.client.name} (source system kobo-form-7)",
+            "the chatter says which partner registered the person, not 'Contact created'",
+        )
         audit = self._audit_rows(resource="/api/v2/Individual", status_code=201)
         self.assertEqual(
             (audit.actor, audit.outcome, audit.action), (self.client.client_id, "success", "POST /Individual")
