@@ -59,6 +59,7 @@ def _create_transaction(env, client, body, correlation_id, status, results, item
                 "reference_id": r["reference_id"] or "-",
                 "status": r["status"],
                 "status_reason_code": r.get("status_reason_code"),
+                "status_reason_message": r.get("status_reason_message"),
                 "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None,
                 "total_count": (r.get("pagination") or {}).get("total_count", 0),
             }

@@ -85,7 +85,8 @@ class TestRestIndividual(G2PApiCase):
             "identifiers": [{"system": "urn:g2p:id:national-id", "value": "55500011"}],
             "address": {"city": "Zomba", "country": "MW"},
         }
-        with self._api() as api:
+        # with the chatter on, as in production (the test case turns tracking off)
+        with self._api(env=self.env(context=dict(self.env.context, tracking_disable=False))) as api:
             response = api.post(
                 "/api/v2/Individual", json=body, headers=dict(self.headers, **{"X-Source-System": "kobo-form-7"})
             )

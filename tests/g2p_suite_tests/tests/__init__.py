@@ -15,3 +15,4 @@ from . import test_apps_screenshots
 from . import test_error_catalogue
 from . import test_api_specs
 from . import test_generated_clients
+from . import test_list_headers
