@@ -13,6 +13,17 @@ READ_SCOPE_SUFFIX = ":read"
 SEARCH_SCOPES = frozenset({"dci:search"})
 
 
+def _scopes_shown(string, help_text):
+    """A part of a consent's scopes, computed from them and shown by what each is ("Read individuals")."""
+    return fields.Many2many(
+        "g2p.api.scope",
+        string=string,
+        compute="_compute_scope_kinds",
+        context={"g2p_scope_label": "description"},
+        help=help_text,
+    )
+
+
 class G2PConsent(models.Model):
     _name = "g2p.consent"
     _inherit = ["g2p.source.mixin", "mail.thread"]
@@ -60,19 +71,9 @@ class G2PConsent(models.Model):
         help="The API scopes the registrant agreed to: data categories a partner may read, and changes it may make.",
     )
     # the scopes split as a person reads them: what a partner may read, and what it may change
-    data_category_ids = fields.Many2many(
-        "g2p.api.scope",
-        string="Data categories",
-        compute="_compute_scope_kinds",
-        context={"g2p_scope_label": "description"},
-        help="What the registrant agreed partner systems may read.",
-    )
-    write_scope_ids = fields.Many2many(
-        "g2p.api.scope",
-        string="Changes allowed",
-        compute="_compute_scope_kinds",
-        context={"g2p_scope_label": "description"},
-        help="Write scopes: what the registrant agreed partner systems may change in their record.",
+    data_category_ids = _scopes_shown("Data categories", "What the registrant agreed partner systems may read.")
+    write_scope_ids = _scopes_shown(
+        "Changes allowed", "Write scopes: what the registrant agreed partner systems may change in their record."
     )
     given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     expiry_date = fields.Date(tracking=True)

@@ -74,6 +74,7 @@ class ResPartner(models.Model):
 
     def get_formview_id(self, access_uid=None):
         # a registrant opened from a link (a change request, a consent, a membership) shows the registry's form
+        self.check_access("read")
         if len(self) == 1 and self.is_registrant:
             return self.env.ref("g2p_partner_api.view_registrant_form").id
         return super().get_formview_id(access_uid=access_uid)

@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 
-VIEWER = "g2p_partner_api.group_registry_viewer"
+
+
+def _request_link(string):
+    """A change request applied to the registrant, found when read (as the reader: one it may not read is not
+    named)."""
+    return fields.Many2one(
+        "g2p.change.request", string=string, compute="_compute_change_requests", groups="g2p_partner_api.group_registry_viewer"
+    )
 
 
 class ResPartner(models.Model):
@@ -8,22 +15,11 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    created_by_request_id = fields.Many2one(
-        "g2p.change.request",
-        string="Registered by change request",
-        compute="_compute_change_requests",
-        groups=VIEWER,
-    )
-    last_change_request_id = fields.Many2one(
-        "g2p.change.request",
-        string="Last changed by change request",
-        compute="_compute_change_requests",
-        groups=VIEWER,
-    )
+    created_by_request_id = _request_link("Registered by change request")
+    last_change_request_id = _request_link("Last changed by change request")
 
     @api.depends("is_registrant")
     def _compute_change_requests(self):
-        # searched as the reader: a request the reader may not read is not named
         applied = self.env["g2p.change.request"].search(
             [("registrant_id", "in", self.filtered("is_registrant").ids), ("state", "=", "applied")],
             order="review_date, id",

@@ -39,15 +39,16 @@ class TestChangeRequestTour(HttpCase):
             }
         )
 
+    def _review_in_the_browser(self, request, tour, login):
+        """``tour`` played on ``request`` by a new approver ``login`` (who did not submit it)."""
+        new_test_user(
+            self.env, login, password=f"{login}_pw", groups="base.group_user,g2p_partner_api.group_registry_approver"
+        )
+        self.start_tour(f"/odoo/change-requests/{request.id}", tour, login=login)
+
     def test_approve_from_the_form(self):
         request = self._proposed_person("Zzdifftest", "97000001")
-        new_test_user(
-            self.env,
-            "tour_approver",
-            password="tour_approver_pw",
-            groups="base.group_user,g2p_partner_api.group_registry_approver",
-        )
-        self.start_tour(f"/odoo/change-requests/{request.id}", "g2p_change_request_approve", login="tour_approver")
+        self._review_in_the_browser(request, "g2p_change_request_approve", "tour_approver")
         self.assertEqual(request.state, "applied")
         person = request.registrant_id
         self.assertEqual((person.name, person.reg_id_ids.value), ("Tourist Zzdifftest", "97000001"))
@@ -55,15 +56,7 @@ class TestChangeRequestTour(HttpCase):
 
     def test_the_registrant_names_the_request_that_registered_it(self):
         request = self._proposed_person("Zzprovenance", "97000002", mnemonic="TOURPROV")
-        new_test_user(
-            self.env,
-            "tour_prov_approver",
-            password="tour_prov_approver_pw",
-            groups="base.group_user,g2p_partner_api.group_registry_approver",
-        )
-        self.start_tour(
-            f"/odoo/change-requests/{request.id}", "g2p_change_request_registers", login="tour_prov_approver"
-        )
+        self._review_in_the_browser(request, "g2p_change_request_registers", "tour_prov_approver")
         person = request.registrant_id
         self.assertEqual(person.created_by_request_id, request)
         self.assertEqual(person.last_change_request_id, request)
@@ -73,13 +66,7 @@ class TestChangeRequestTour(HttpCase):
 
     def test_reject_shows_only_the_states_of_its_path(self):
         request = self._proposed_person("Zzrejected", "97000003", mnemonic="TOURREJ")
-        new_test_user(
-            self.env,
-            "tour_rej_approver",
-            password="tour_rej_approver_pw",
-            groups="base.group_user,g2p_partner_api.group_registry_approver",
-        )
-        self.start_tour(f"/odoo/change-requests/{request.id}", "g2p_change_request_reject", login="tour_rej_approver")
+        self._review_in_the_browser(request, "g2p_change_request_reject", "tour_rej_approver")
         self.assertEqual((request.state, request.reason), ("rejected", "Sent twice by the partner"))
         self.assertFalse(request.registrant_id)
 
