@@ -13,6 +13,7 @@ from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
 from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
@@ -104,7 +105,8 @@ def create_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     check_read_only(body)
-    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
+    scopes = call_context(request).scopes
+    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body), scopes)
     client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
     client._record_registration_consent(group, getattr(body, "consent", None))
@@ -120,6 +122,7 @@ def create_group(
 def replace_group(
     uuid: UuidPath,
     body: GroupWrite,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -127,7 +130,8 @@ def replace_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
+    vals = registry.group_vals(env, client, group, body, registry.full_replacement(body), call_context(request).scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 
@@ -140,6 +144,7 @@ def replace_group(
 def patch_group(
     uuid: UuidPath,
     body: GroupPatch,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -147,7 +152,8 @@ def patch_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
+    vals = registry.group_vals(env, client, group, body, body.model_fields_set, call_context(request).scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 

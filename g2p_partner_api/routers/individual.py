@@ -119,18 +119,6 @@ DUPLICATE_RESPONSES = {
 }
 
 
-def _person(body):
-    """The proposed individual as the duplicate search reads it."""
-    return {
-        "given_name": body.given_name,
-        "family_name": body.family_name,
-        "addl_name": body.addl_name,
-        "birthdate": body.birthdate,
-        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
-        "city": body.address.city if body.address else None,
-    }
-
-
 @router.post(
     "",
     response_model=Individual,
@@ -150,7 +138,9 @@ def create_individual(
     check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     client._check_registration_consent(getattr(body, "consent", None))
-    registry.refuse_duplicates(env, client, call_context(request).scopes, _person(body), fuzzy=check_duplicates)
+    registry.refuse_duplicates(
+        env, client, call_context(request).scopes, registry.person_for_duplicates(body), fuzzy=check_duplicates
+    )
     partner = registrant_writer.save(env, None, vals)
     client._record_registration_consent(partner, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, partner))

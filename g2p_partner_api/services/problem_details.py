@@ -75,6 +75,9 @@ FIELD_CODES = {
     "malformed_json": "The body is not well-formed JSON",
     "unknown_parameter": "A query parameter the route does not declare",
     "etag_mismatch": "If-Match does not name the current version",
+    "already_member": "The individual is already an open member of the group",
+    "head_taken": "The group already has a head (an open membership of kind head)",
+    "membership_ended": "The membership has already ended",
 }
 # pydantic error type → field code (any type not listed is invalid_value)
 PYDANTIC_CODES = {

@@ -8,13 +8,15 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
+from .api_errors import ApiError
 from .problem_details import body_error, parameter_error
 from .registry_errors import Conflict, Gone, Invalid, NotFound
-from .resource_version import check_if_match
+from .resource_version import check_if_match, check_read_only_nested
 from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
 GROUP_READ = "group:read"
 GROUP_WRITE = "group:write"
+INDIVIDUAL_WRITE = "individual:write"
 
 
 def not_found(kind, uuid):
@@ -157,6 +159,18 @@ def readable_uuids(client, scopes, registrants, scope):
     return client._filter_readable_registrants(registrants, scope).mapped("uuid")
 
 
+def person_for_duplicates(body):
+    """The individual of a create body as the duplicate search reads it."""
+    return {
+        "given_name": body.given_name,
+        "family_name": body.family_name,
+        "addl_name": body.addl_name,
+        "birthdate": body.birthdate,
+        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
+        "city": body.address.city if body.address else None,
+    }
+
+
 def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individual:read"):
     """409 before a new individual is written: ``duplicate`` when a registrant holds one of its identifiers,
     and with ``fuzzy`` ``possible_duplicate`` when one has a similar name and the same birth date.
@@ -280,27 +294,58 @@ def _unknown_individual(index, uuid):
     )
 
 
-def member_commands(env, client, group, members):
+def register_new_individual(env, client, scopes, person, field="new_individual"):
+    """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
+    individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
+    if INDIVIDUAL_WRITE not in scopes:
+        raise ApiError(
+            403,
+            "insufficient_scope",
+            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{INDIVIDUAL_WRITE}"'},
+        )
+    check_read_only_nested(person, field)
+    vals = individual_vals(env, None, person, full_replacement(person))
+    consent = getattr(person, "consent", None)
+    client._check_registration_consent(consent)
+    refuse_duplicates(env, client, scopes, person_for_duplicates(person))
+    individual = registrant_writer.save(env, None, vals)
+    client._record_registration_consent(individual, consent)
+    return individual
+
+
+def member_commands(env, client, group, members, scopes=()):
     """Commands for ``group_member_ids`` so that, among the memberships of individuals the client may
-    see and write, the open ones are exactly ``members``.
+    see and write, the open ones are exactly ``members``; a member given as ``new_individual`` is registered
+    first (with the token's ``scopes``, see ``register_new_individual``).
 
     Memberships of anyone else are left as they are (a body built from what the client sees does
     not touch what it cannot see); a membership left out is ended (end date), never deleted; an
     individual the client may not write is answered as unknown (no consent oracle).
     """
     found = env["res.partner"].search(
-        [("uuid", "in", [m.individual for m in members]), ("is_registrant", "=", True), ("is_group", "=", False)]
+        [
+            ("uuid", "in", [m.individual for m in members if m.individual is not None]),
+            ("is_registrant", "=", True),
+            ("is_group", "=", False),
+        ]
     )
     current = group.group_member_ids if group else env["g2p.group.membership"]
     manageable = client._filter_readable_registrants(
         found | current.individual_id, GROUP_READ
     ) & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE)
     by_uuid = {p.uuid: p for p in found & manageable}
+    for index, member in enumerate(members):
+        if member.individual is not None and member.individual not in by_uuid:
+            raise _unknown_individual(index, member.individual)
     wanted = {}
     for index, member in enumerate(members):
-        individual = by_uuid.get(member.individual)
-        if not individual:
-            raise _unknown_individual(index, member.individual)
+        if member.new_individual is not None:
+            individual = register_new_individual(
+                env, client, scopes, member.new_individual, f"members[{index}].new_individual"
+            )
+        else:
+            individual = by_uuid[member.individual]
         kinds = [
             resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]")
             for k, kind in enumerate(member.kinds)
@@ -314,7 +359,7 @@ def member_commands(env, client, group, members):
     return registrant_writer.membership_commands(env, managed, wanted)
 
 
-def group_vals(env, client, group, body, fields_set):
+def group_vals(env, client, group, body, fields_set, scopes=()):
     vals = {}
     if "name" in fields_set:
         if not body.name:
@@ -328,7 +373,7 @@ def group_vals(env, client, group, body, fields_set):
     if "address" in fields_set:
         vals.update(address_vals(env, body.address))
     if "members" in fields_set and body.members is not None:
-        vals["group_member_ids"] = member_commands(env, client, group, body.members)
+        vals["group_member_ids"] = member_commands(env, client, group, body.members, scopes)
     return vals
 
 

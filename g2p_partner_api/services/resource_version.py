@@ -81,6 +81,14 @@ def _read_only_error(field):
     )
 
 
+def check_read_only_nested(body, prefix):
+    """A resource created inside another one's body (a group's ``new_individual``) has no current value: any of its
+    read-only fields sent is refused, named from the outer body (``members[0].new_individual.uuid``)."""
+    for field in getattr(type(body), "READ_ONLY", ()):
+        if field in body.model_fields_set:
+            raise _read_only_error(f"{prefix}.{field}")
+
+
 def check_read_only(body, current_wire=None):
     """A write ``body`` may echo the read-only fields of the resource as read (``current_wire``; ``None``
     when creating): each one sent must equal its current value, else 422 naming it. Group members'

@@ -1,6 +1,8 @@
 import hashlib
 import json
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -378,7 +380,39 @@ class G2PChangeRequest(models.Model):
             if not isinstance(proposed, dict) or not isinstance(current, dict):
                 rec.diff_html = False
                 continue
-            rec.diff_html = review.html(rec.target, current, proposed, existing)
+            rec.diff_html = review.html(rec.target, current, self._with_registered_members(proposed), existing)
+
+    @api.model
+    def _with_registered_members(self, proposed):
+        """``proposed`` with each member named by uuid shown as the registered person is now (a reviewer reads a
+        person, not a uuid); one who is no longer registered is shown by the uuid."""
+        members = proposed.get("members") if isinstance(proposed, dict) else None
+        if not isinstance(members, list) or not any(isinstance(m, dict) and "individual" in m for m in members):
+            return proposed
+        shown = []
+        for member in members:
+            person = self._member_reference(member) if isinstance(member, dict) else None
+            if person is None:
+                shown.append(member)
+            else:
+                snapshot = self._person_snapshot(person) if person else {"given_name": member["individual"]}
+                shown.append(dict(snapshot, kinds=member.get("kinds", [])))
+        return dict(proposed, members=shown)
+
+    @api.model
+    def _member_reference(self, member):
+        """The registered individual a member named by uuid (``individual``) is (empty when no longer registered);
+        None for a member given in full."""
+        if "individual" not in member:
+            return None
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("uuid", "=", member["individual"]), ("is_registrant", "=", True), ("is_group", "=", False)],
+                limit=1,
+            )
+        )
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
@@ -554,6 +588,9 @@ class G2PChangeRequest(models.Model):
         self.check_access("read")
         return {
             "type": "ir.actions.act_window",
+            "name": _("Reject change request")
+            if len(self) == 1
+            else _("Reject %(count)s change requests", count=len(self)),
             "res_model": "g2p.change.request.reject.wizard",
             "view_mode": "form",
             "target": "new",
@@ -669,6 +706,8 @@ class G2PChangeRequest(models.Model):
                 "partner_failure_reason": False,
             }
         )
+        if self.operation == "add":
+            self._log_registration()
         # a note in the chatter (no follower notification): the audit trail staff read,
         # at a fraction of message_post's cost
         self._message_log(
@@ -766,9 +805,25 @@ class G2PChangeRequest(models.Model):
                     for rec in group
                 }
             )
+            group._log_registration()
             for rec in group:
                 rec._tell_submitter("change_request.applied")
         return True
+
+    def _log_registration(self):
+        """The first line of each new registrant's chatter: the change request that registered it, as a link,
+        and the partner that sent it (in place of the generic "created" note, see ``_apply_env``)."""
+        registrants = self.registrant_id
+        bodies = {}
+        for rec in self:
+            client = rec.client_id.sudo().name
+            text = (
+                _("Registered by change request %(request)s from %(client)s.")
+                if client
+                else _("Registered by change request %(request)s.")
+            )
+            bodies[rec.registrant_id.id] = Markup(text) % {"request": rec._get_html_link(), "client": client}
+        registrants._message_log_batch(bodies=bodies)
 
     def _individual_vals(self, data, partner=None):
         Code = self.env["g2p.vocabulary.code"]
@@ -813,19 +868,25 @@ class G2PChangeRequest(models.Model):
         members = canonical.get("members", [])
         wanted = {}
         for index, member in enumerate(members):
-            person = self._find_by_any_identifier(member)
-            if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
-                # someone registered who is not in this household: only as an approver decided
-                if not self._existing_member_decided(index, person):
-                    continue
-            person = registrant_writer.save(
-                self.env, person, self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
-            )
+            person = self._member_reference(member)
+            if person is not None:  # named by uuid: that person, as registered (checked readable when received)
+                if not person:
+                    raise UserError(_("Member %s is no longer registered.", index + 1))
+            else:
+                person = self._find_by_any_identifier(member)
+                if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
+                    # someone registered who is not in this household: only as an approver decided
+                    if not self._existing_member_decided(index, person):
+                        continue
+                person_values = {k: v for k, v in member.items() if k not in ("kinds", "start_date")}
+                person = registrant_writer.save(self.env, person, self._individual_vals(person_values, person))
             kinds = [
                 self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id
                 for code in member.get("kinds", [])
             ]
             wanted[person.id] = {"kind_ids": [(6, 0, kinds)]}
+            if member.get("start_date"):
+                wanted[person.id]["start_date"] = member["start_date"]
         if members:
             # the proposal is the household as it is now: whoever it leaves out has left; a proposal
             # without members leaves them be
@@ -922,6 +983,8 @@ class G2PChangeRequest(models.Model):
         found = []
         Partner = env["res.partner"]
         for index, member in enumerate(canonical.get("members") or []):
+            if "individual" in member:  # a registered individual named by uuid: no one new
+                continue
             candidates = duplicate_finder.find(env, member, settings)
             if any(c.same_identifier for c in candidates):
                 continue

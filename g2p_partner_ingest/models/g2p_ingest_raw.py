@@ -18,7 +18,7 @@ from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant, plain_loc
 from ..services.change_request_review import ChangeRequestReview
 from ..services.error_report import ErrorReport, only_unknown_codes, reference_details, validation_details
 
@@ -371,6 +371,7 @@ class G2PIngestRaw(models.Model):
 
     def _step_transformation(self):
         canonical = self._to_canonical(self.data_model_id, self._item())
+        self._check_member_references(self.client_id, canonical)
         self._check_consent(self.client_id, canonical)
         self.canonical = json.dumps(canonical, sort_keys=True)
 
@@ -382,6 +383,35 @@ class G2PIngestRaw(models.Model):
             client._check_registration_consent(canonical.get("consent"), as_of)
         except (ApiError, RegistryError) as exc:
             raise PermanentIngestError(CONSENT_REFUSED, exc.message) from exc
+
+    @api.model
+    def _check_member_references(self, client, canonical):
+        """Members named by uuid must be individuals ``client`` may read as a household's members (group:read among
+        its scopes, and consent or a legal basis); any other is refused as an unknown uuid is, so that the answer
+        tells nothing of who is registered."""
+        scopes = set(client.sudo().scope_ids.mapped("code"))
+        Partner = self.env["res.partner"]
+        for index, member in enumerate(canonical.get("members") or []):
+            if "individual" not in member:
+                continue
+            found = Partner.search(
+                [("uuid", "=", member["individual"]), ("is_registrant", "=", True), ("is_group", "=", False)], limit=1
+            )
+            if not readable_uuids(client, scopes, found, "group:read"):
+                raise PermanentIngestError(
+                    "TRANSFORMATION_FAILED",
+                    f"members[{index}].individual: unknown individual {member['individual']}.",
+                    json.dumps(
+                        [
+                            {
+                                "type": "unknown_registrant",
+                                "loc": ["members", index, "individual"],
+                                "msg": "unknown individual",
+                                "input": member["individual"],
+                            }
+                        ]
+                    ),
+                )
 
     # The pure steps (no write): the pipeline above and the dry run below share them.
     @api.model
@@ -400,8 +430,10 @@ class G2PIngestRaw(models.Model):
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
+            # each problem where the partner sent it (members[0].given_name), then pydantic's own text
+            where = "; ".join(f"{field_path(plain_loc(e['loc']))}: {e['msg']}" for e in exc.errors())
             raise PermanentIngestError(
-                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {exc}", validation_details(exc)
+                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {where}.\n{exc}", validation_details(exc)
             ) from exc
         self._check_references(data_model.target, canonical)
         return canonical
@@ -433,6 +465,7 @@ class G2PIngestRaw(models.Model):
                 if classify:
                     self._classify(item)
                 canonical = self._to_canonical(data_model, item)
+                self._check_member_references(client, canonical)
                 self._check_consent(client, canonical)
             except PermanentIngestError as exc:
                 answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
