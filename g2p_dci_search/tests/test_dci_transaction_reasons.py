@@ -50,7 +50,7 @@ class TestDciTransactionScreen(HttpCase):
                 "completed_count": 1,
             }
         )
-        transaction._add_items(
+        transaction._add_answers(
             [
                 {"reference_id": "screen-ok", "status": "succ", "total_count": 1},
                 {
@@ -59,7 +59,8 @@ class TestDciTransactionScreen(HttpCase):
                     "status_reason_code": "rjct.pagination.invalid",
                     "status_reason_message": "page_size must be 1 to 100 and page_number at least 1",
                 },
-            ]
+            ],
+            [{}, {}],  # the request items: their criteria name no register here
         )
         new_test_user(
             self.env,
