@@ -559,7 +559,12 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         today = str(date.today())
         with self._api() as api:
             added = [
-                answer(api.post(f"/api/v2/Group/{self.group.uuid}/members", json={"individual": uuid}, headers=self._headers()), uuid)
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{self.group.uuid}/members", json={"individual": uuid}, headers=self._headers()
+                    ),
+                    uuid,
+                )
                 for uuid in (self.outsider.uuid, unknown)
             ]
             ended = [
@@ -574,7 +579,12 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
                 for uuid in (self.hidden.uuid, unknown)
             ]
             groups = [
-                answer(api.post(f"/api/v2/Group/{uuid}/members", json={"individual": self.seen.uuid}, headers=self._headers()), uuid)
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{uuid}/members", json={"individual": self.seen.uuid}, headers=self._headers()
+                    ),
+                    uuid,
+                )
                 for uuid in (self.secret_group.uuid, unknown)
             ]
             group_ends = [
@@ -601,6 +611,8 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         self.assertEqual(self._memberships(), before, "nothing changed")
         self.assertEqual([(m.individual_id, m.end_date) for m in self.secret_group.group_member_ids], secret_before)
         self.assertEqual(
-            [p["individual"] for p in history["items"]], [self.seen.uuid, self.former.uuid], "the hidden member is not listed"
+            [p["individual"] for p in history["items"]],
+            [self.seen.uuid, self.former.uuid],
+            "the hidden member is not listed",
         )
         self.assertEqual(history["total"], 2)

@@ -12,6 +12,7 @@ from . import registry_service as registry
 from .api_errors import ApiError
 from .problem_details import body_error
 
+
 def usable_group(env, client, uuid, scope):
     """The group ``client`` may use with ``scope``; 404 when unknown or not readable (the two answer alike),
     410 when archived (told only to a client that may read it)."""
@@ -29,9 +30,9 @@ def usable_group(env, client, uuid, scope):
 
 def manageable_individuals(client, individuals):
     """The part of ``individuals`` ``client`` may read and write as a group's members."""
-    return client._filter_readable_registrants(
-        individuals, registry.GROUP_READ
-    ) & client._filter_readable_registrants(individuals, registry.GROUP_WRITE)
+    return client._filter_readable_registrants(individuals, registry.GROUP_READ) & client._filter_readable_registrants(
+        individuals, registry.GROUP_WRITE
+    )
 
 
 def _conflict(message, field, code):
@@ -39,7 +40,9 @@ def _conflict(message, field, code):
 
 
 def _out_of_range(field, message):
-    return ApiError(422, "validation_error", f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)])
+    return ApiError(
+        422, "validation_error", f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)]
+    )
 
 
 def _existing_individual(env, client, uuid):
@@ -124,4 +127,3 @@ def history_domain(client, group, scope):
     """Every membership of ``group`` whose individual ``client`` may read with ``scope``, ended ones included."""
     readable = client._readable_registrant_domain(scope) or [("id", "!=", False)]
     return [("group_id", "=", group.id), ("individual_id", "any", readable)]
-

@@ -19,7 +19,13 @@ UNKNOWN_CODE = "unknown_code"
 def validation_details(exc):
     """JSON text of a pydantic ValidationError's errors, kept for the report (context objects as text)."""
     errors = [
-        {"type": e["type"], "loc": list(plain_loc(e["loc"])), "msg": e["msg"], "input": e.get("input"), "ctx": e.get("ctx")}
+        {
+            "type": e["type"],
+            "loc": list(plain_loc(e["loc"])),
+            "msg": e["msg"],
+            "input": e.get("input"),
+            "ctx": e.get("ctx"),
+        }
         for e in exc.errors(include_url=False)
     ]
     return json.dumps(errors, default=str, ensure_ascii=False)

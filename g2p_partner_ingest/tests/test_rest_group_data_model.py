@@ -37,7 +37,11 @@ class TestRestGroupDataModel(FollowCase):
             "identifiers": [{"system": "urn:g2p:id:household-id", "value": household_id}],
             "address": {"city": "Mzuzu", "country": "MW"},
             "members": [
-                {"individual": self.known.uuid, "kinds": [{"system": KIND, "code": "head"}], "start_date": "2025-02-01"},
+                {
+                    "individual": self.known.uuid,
+                    "kinds": [{"system": KIND, "code": "head"}],
+                    "start_date": "2025-02-01",
+                },
                 {
                     "new_individual": {
                         "given_name": "Thoko",
@@ -74,7 +78,10 @@ class TestRestGroupDataModel(FollowCase):
         self.assertEqual((rows.state, rows.error_message), ("done", False))
         request = rows.change_request_id
         self.assertEqual((request.operation, request.target, request.state), ("add", "group", "pending"))
-        self.assertEqual(self.proposed(request)["members"][0], {"individual": self.known.uuid, "kinds": ["head"], "start_date": "2025-02-01"})
+        self.assertEqual(
+            self.proposed(request)["members"][0],
+            {"individual": self.known.uuid, "kinds": ["head"], "start_date": "2025-02-01"},
+        )
         self.assertIn("Dalitso", request.diff_html, "the reviewer reads the registered person, not a uuid")
         self.assertFalse(request.duplicate_ids, "a member named by uuid is nobody new")
         request.with_user(self.approver).action_approve()
@@ -85,10 +92,15 @@ class TestRestGroupDataModel(FollowCase):
             (members[self.known].kind_ids.mapped("code"), str(members[self.known].start_date)), (["head"], "2025-02-01")
         )
         (new,) = set(members) - {self.known}
-        self.assertEqual((new.name, new.reg_id_ids.value, members[new].kind_ids.mapped("code")), ("Thoko Zzrestgroup", "100009961", ["child"]))
+        self.assertEqual(
+            (new.name, new.reg_id_ids.value, members[new].kind_ids.mapped("code")),
+            ("Thoko Zzrestgroup", "100009961", ["child"]),
+        )
         self.assertEqual(self.known.given_name, "Dalitso", "the member named by uuid is not rewritten")
         self.assertEqual(
-            self.env["res.partner"].search_count([("family_name", "=", "Zzrestgroup")]), people_before + 1, "one new person"
+            self.env["res.partner"].search_count([("family_name", "=", "Zzrestgroup")]),
+            people_before + 1,
+            "one new person",
         )
         self.assertEqual((group.source_client_id, group.source_system), (self.client, "kobo"), "provenance")
         self.assertEqual(self.status_of(rows)["registrant"], group.uuid)
