@@ -3,8 +3,7 @@ import uuid
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
 
 from ..services import outbound_delivery, shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
@@ -28,20 +27,12 @@ class G2PApiSubscription(models.Model):
     """A partner endpoint notified of registry events (seed: remote API provisioner)."""
 
     _name = "g2p.api.subscription"
-    _inherit = ["mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
+    _inherit = ["g2p.uuid.mixin", "mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
     _description = "Outbound event subscription"
     _order = "name"
 
     name = fields.Char(required=True)
-    uuid = fields.Char(
-        string="UUID",
-        required=True,
-        copy=False,
-        readonly=True,
-        index=True,
-        default=lambda self: str(uuid.uuid4()),
-        help="The subscription's handle in the REST API (/Subscription/{uuid})",
-    )
+    uuid = fields.Char(help="The subscription's handle in the REST API (/Subscription/{uuid})")
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
     target_url = fields.Char(
         string="Target URL",
@@ -120,20 +111,6 @@ class G2PApiSubscription(models.Model):
         ("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts."),
         ("uuid_unique", "unique(uuid)", "The UUID of a subscription must be unique."),
     ]
-
-    def _init_column(self, column_name):
-        # subscriptions made before the uuid existed get one each (the default would give them all the same)
-        if column_name != "uuid":
-            return super()._init_column(column_name)
-        self.env.cr.execute(
-            SQL("UPDATE %s SET uuid = gen_random_uuid()::text WHERE uuid IS NULL", SQL.identifier(self._table))
-        )
-
-    def write(self, vals):
-        # partners hold their subscriptions by this uuid (REST /Subscription)
-        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
-            raise UserError(_("The UUID of a subscription never changes."))
-        return super().write(vals)
 
     @api.model
     def _safe_settings(self):

@@ -5,21 +5,14 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    GONE_RESPONSE,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    UUID_PATTERN,
-    Page,
-    UuidPath,
-    versioned_responses,
-)
 from ..schemas.group import Group
 from ..schemas.group_membership import GroupMemberAdd, MembershipEnd, MembershipPeriod
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import UUID_PATTERN, UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, GONE_RESPONSE, NOT_FOUND, versioned_responses
 from ..services import group_members
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import sort_orders
 from ..services.resource_version import check_if_match
 from .group import _to_wire, _written
@@ -59,7 +52,7 @@ def add_group_member(
     if_match: IfMatch,
 ) -> Group:
     group = _for_change(env, client, uuid, if_match)
-    group_members.add_member(env, client, request.state.g2p_scopes, group, body)
+    group_members.add_member(env, client, call_context(request).scopes, group, body)
     return _written(response, client, group)
 
 

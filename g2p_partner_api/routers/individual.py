@@ -6,23 +6,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    IncludeArchived,
-    Page,
-    UuidPath,
-    assembled,
-    error_response,
-    versioned_responses,
-)
+from ..schemas.base import assembled
 from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
@@ -48,7 +40,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, client, partner):
-    return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
+    return with_etag(response, _to_wire(client, registry.flush_and_reread(partner))[0])
 
 
 @router.get(
@@ -147,7 +139,7 @@ def create_individual(
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     client._check_registration_consent(getattr(body, "consent", None))
     registry.refuse_duplicates(
-        env, client, request.state.g2p_scopes, registry.person_for_duplicates(body), fuzzy=check_duplicates
+        env, client, call_context(request).scopes, registry.person_for_duplicates(body), fuzzy=check_duplicates
     )
     partner = registrant_writer.save(env, None, vals)
     client._record_registration_consent(partner, getattr(body, "consent", None))

@@ -3,23 +3,9 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from .common import (
-    ARCHIVE_PATHS,
-    Address,
-    ApiModel,
-    Coding,
-    Identifier,
-    IsoDate,
-    NotBlankText,
-    Provenance,
-    RegistrantWire,
-    WireModel,
-    archive_values,
-    assembled,
-    read_only,
-    trusted,
-)
+from .base import ApiModel, IsoDate, NotBlankText, WireModel, assembled, read_only, trusted
 from .individual import IndividualCreate
+from .registrant_parts import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, archive_values
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
 

@@ -4,8 +4,9 @@ from datetime import date
 
 from pydantic import Field
 
-from .common import ApiModel, Coding, IsoDate, NotBlankText, Provenance, WireModel, assembled, trusted
+from .base import ApiModel, IsoDate, NotBlankText, WireModel, assembled, trusted
 from .group import MemberGiven
+from .registrant_parts import Coding, Provenance
 
 
 class GroupMemberAdd(MemberGiven):

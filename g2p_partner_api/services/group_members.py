@@ -9,8 +9,8 @@ provenance moves and ``group.updated`` is emitted, with the change it made (``ch
 from odoo import fields
 
 from . import registry_service as registry
-from .api_errors import ApiError
 from .problem_details import body_error
+from .registry_errors import Conflict, Invalid
 
 
 def usable_group(env, client, uuid, scope):
@@ -36,13 +36,11 @@ def manageable_individuals(client, individuals):
 
 
 def _conflict(message, field, code):
-    return ApiError(409, "conflict", message, errors=[body_error(field, code, message)])
+    return Conflict(message, errors=[body_error(field, code, message)])
 
 
 def _out_of_range(field, message):
-    return ApiError(
-        422, "validation_error", f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)]
-    )
+    return Invalid(f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)])
 
 
 def _existing_individual(env, client, uuid):
@@ -51,9 +49,7 @@ def _existing_individual(env, client, uuid):
     )
     individual = manageable_individuals(client, found)
     if not individual:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"individual: unknown individual {uuid}.",
             errors=[body_error("individual", "unknown_registrant", "unknown individual")],
         )

@@ -191,13 +191,6 @@ def body_error(label, code, message):
     return {"pointer": json_pointer(field_path(label)), "code": code, "message": message}
 
 
-def legacy_error(detail):
-    """An ``errors`` entry from a ``{"field", "message", "type"}`` detail (the error shape before problem details)."""
-    kind = detail.get("type", "")
-    code = kind if kind in FIELD_CODES else PYDANTIC_CODES.get(kind, "invalid_value")
-    return body_error(detail.get("field", ""), code, detail.get("message", ""))
-
-
 def parameter_error(name, code, message):
     return {"parameter": name, "code": code, "message": message}
 

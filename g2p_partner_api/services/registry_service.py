@@ -10,31 +10,29 @@ from odoo.exceptions import ValidationError
 from . import country_codes, duplicate_finder, registrant_writer
 from .api_errors import ApiError
 from .problem_details import body_error, parameter_error
+from .registry_errors import Conflict, Gone, Invalid, NotFound
 from .resource_version import check_if_match, check_read_only_nested
+from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-GENDER_VOCABULARY = "urn:g2p:vocab:gender"
-KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 GROUP_READ = "group:read"
 GROUP_WRITE = "group:write"
 INDIVIDUAL_WRITE = "individual:write"
 
 
 def not_found(kind, uuid):
-    return ApiError(404, "not_found", f"{kind} {uuid} not found.")
+    return NotFound(f"{kind} {uuid} not found.")
 
 
 def gone(kind, uuid, archived_at):
     when = archived_at.isoformat() + "Z" if archived_at else "an unrecorded date"
-    return ApiError(410, "gone", f"{kind} {uuid} was archived on {when}.", extra={"archived_at": when})
+    return Gone(f"{kind} {uuid} was archived on {when}.", archived_at=when)
 
 
 def parse_identifier(text):
     """``system|value`` (the FHIR token syntax) → (system, value); 422 when malformed."""
     system, sep, value = (text or "").partition("|")
     if not sep or not system or not value:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             "identifier must be <system>|<value>.",
             errors=[parameter_error("identifier", "invalid_format", "expected <system>|<value>")],
         )
@@ -45,27 +43,19 @@ def known_system(env, system):
     """``system`` when it is the namespace URI of an identifier type; else 422 naming it, as an unknown system in a
     body is (a search by a system the registry does not know would find nobody: read as "not registered")."""
     # id types are reference data every worker keeps (g2p.reference.data): a search names one without a query
-    snapshot = env["g2p.reference.data"]._snapshot("g2p.id.type", ("namespace_uri",), "en_US")
-    if system not in {values["namespace_uri"] for values in snapshot.values()}:
+    if system not in env["g2p.reference.data"]._distinct_values("g2p.id.type", "namespace_uri"):
         message = (
             f"identifier: unknown identifier system {system!r}; give the namespace URI of an identifier type "
             "(GET /api/v2/IdType lists them, e.g. urn:g2p:id:national-id)."
         )
-        raise ApiError(
-            422,
-            "validation_error",
-            message,
-            details=[
-                {"field": "identifier", "message": f"unknown identifier system {system!r}", "type": "value_error"}
-            ],
-        )
+        raise Invalid(message, [body_error("identifier", "invalid_value", f"unknown identifier system {system!r}")])
     return system
 
 
 def registrant_domain(is_group, identifier=None, name=None, birthdate=None, env=None):
     """The search domain of a registrant search; with ``env``, the identifier's system must be known."""
     if "\x00" in f"{identifier or ''}{name or ''}":
-        raise ApiError(422, "validation_error", "NUL characters are not allowed in queries.")
+        raise Invalid("NUL characters are not allowed in queries.")
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
     if identifier:
         system, value = parse_identifier(identifier)
@@ -141,27 +131,20 @@ def registrant_for_write(env, client, uuid, is_group, scope, if_match, to_wire):
 
 
 def archive_reason(body, header):
-    """The reason for an archive, from the body or the X-Reason header; 422 without one."""
-    reason = body.reason if body else header
-    if header and not body:
-        try:  # HTTP carries header values as Latin-1: a UTF-8 reason arrives re-encoded
-            reason = header.encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            reason = header
-    reason = (reason or "").strip()
+    """The reason for an archive, from the body or the X-Reason header (as text); refused without one."""
+    reason = (body.reason if body else header or "").strip()
     if not reason:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             'Say why: send {"reason": "..."} or the X-Reason header.',
             errors=[body_error("reason", "required", "a reason is required")],
         )
     return reason
 
 
-def reloaded(records):
+def flush_and_reread(records):
     """``records`` as the database now holds them, for an answer after a write: the same form, and
-    so the same ETag, that the next read will give."""
+    so the same ETag, that the next read will give. Flushes every pending write and empties the whole
+    cache (what a write changed reaches beyond ``records``: identifiers, memberships, computed fields)."""
     records.env.flush_all()
     records.env.invalidate_all()
     return records
@@ -216,7 +199,7 @@ def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individua
         )
     else:
         return
-    raise ApiError(409, code, message, extra={"candidates": uuids})
+    raise Conflict(message, code=code, candidates=uuids)
 
 
 def visible_members(client, groups, scope):
@@ -233,16 +216,14 @@ def _wrap_validation(field, code, func, *args):
     try:
         return func(*args)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", exc.args[0], errors=[body_error(field, code, exc.args[0])]) from exc
+        raise Invalid(exc.args[0], [body_error(field, code, exc.args[0])]) from exc
 
 
 def resolve_code(env, coding, vocabulary, field):
     if coding is None:
         return False
     if coding.system != vocabulary:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"{field}: system must be {vocabulary}.",
             errors=[body_error(f"{field}.system", "not_allowed", f"expected {vocabulary}")],
         )
@@ -264,9 +245,7 @@ def identifier_commands(env, partner, identifiers):
         )
         wanted.append((id_type.id, identifier.value))
     if len(set(wanted)) != len(wanted):
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             "The same identifier is given twice.",
             errors=[body_error("identifiers", "duplicate_value", "the same identifier is given twice")],
         )
@@ -280,9 +259,7 @@ def address_vals(env, address):
     if address.country is not None:
         country = country_codes.find_country(env, address.country)
         if not country:
-            raise ApiError(
-                422,
-                "validation_error",
+            raise Invalid(
                 f"address.country: {address.country!r} is not {country_codes.EXPECTED}.",
                 errors=[body_error("address.country", "unknown_code", country_codes.EXPECTED)],
             )
@@ -311,9 +288,7 @@ def individual_vals(env, partner, body, fields_set):
 
 
 def _unknown_individual(index, uuid):
-    return ApiError(
-        422,
-        "validation_error",
+    return Invalid(
         f"members[{index}].individual: unknown individual {uuid}.",
         errors=[body_error(f"members[{index}].individual", "unknown_registrant", "unknown individual")],
     )
@@ -388,9 +363,7 @@ def group_vals(env, client, group, body, fields_set, scopes=()):
     vals = {}
     if "name" in fields_set:
         if not body.name:
-            raise ApiError(
-                422,
-                "validation_error",
+            raise Invalid(
                 "name: a group's name cannot be cleared.",
                 errors=[body_error("name", "required", "a group's name cannot be cleared")],
             )
@@ -417,9 +390,7 @@ def check_program_allowed(client, program, uuid):
 def check_target_type(program, registrant):
     """422 at ``/registrant`` when the programme enrols the other kind of registrant (individuals or groups)."""
     if registrant.is_group != (program.target_type == "group"):
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"registrant: programme {program.uuid} enrols {program.target_type}s only.",
             errors=[body_error("registrant", "wrong_target_type", f"the programme enrols {program.target_type}s only")],
         )

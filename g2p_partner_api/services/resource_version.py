@@ -15,7 +15,7 @@ from fastapi import Response
 from fastapi.encoders import jsonable_encoder
 
 from .api_errors import ApiError
-from .problem_details import header_error
+from .problem_details import body_error, header_error
 
 
 def etag_of(wire):
@@ -77,7 +77,7 @@ def _read_only_error(field):
         422,
         "validation_error",
         f"{field} is read-only: send it as read, or leave it out.",
-        details=[{"field": field, "message": "differs from the current value", "type": "read_only"}],
+        errors=[body_error(field, "invalid_value", "differs from the current value")],
     )
 
 

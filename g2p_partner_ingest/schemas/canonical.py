@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from odoo.addons.g2p_partner_api.schemas.common import IsoDate, NotBlankText
+from odoo.addons.g2p_partner_api.schemas.base import IsoDate, NotBlankText
 
 
 class CanonicalIdentifier(BaseModel):
