@@ -29,7 +29,7 @@ class G2PProgramMembership(models.Model):
         index=True,
         domain="[('is_registrant', '=', True)]",
     )
-    program_id = fields.Many2one("g2p.program", required=True, ondelete="cascade", index=True)
+    program_id = fields.Many2one("g2p.program", string="Programme", required=True, ondelete="cascade", index=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),

@@ -10,6 +10,7 @@ from odoo.tools import remove_accents
 
 from ..services.paging import REGISTRANT_SORTS
 from ..services.vocabularies import GENDER_VOCABULARY
+from .g2p_source_mixin import Provenance
 
 _logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class ResPartner(models.Model):
     is_registrant = fields.Boolean(index=True, help="Part of the social registry (individual or group).")
     is_group = fields.Boolean(index=True, help="A group (household) rather than an individual.")
     uuid = fields.Char(
-        string="UUID",
+        string="Registry ID",
         copy=False,
         readonly=True,
         index=True,
@@ -33,7 +34,7 @@ class ResPartner(models.Model):
     given_name = fields.Char()
     family_name = fields.Char(index="trigram")
     addl_name = fields.Char(string="Additional name")
-    birthdate = fields.Date(index=True)
+    birthdate = fields.Date(string="Birth date", index=True)
     gender_id = fields.Many2one(
         "g2p.vocabulary.code",
         ondelete="restrict",
@@ -108,6 +109,29 @@ class ResPartner(models.Model):
         if not self.is_registrant:
             return None
         return f"group.{operation}" if self.is_group else f"individual.{operation}"
+
+    def get_formview_id(self, access_uid=None):
+        # a registrant opened from a link (a change request, a consent, a membership) shows the registry's form
+        self.check_access("read")
+        if len(self) == 1 and self.is_registrant:
+            return self.env.ref("g2p_partner_api.view_registrant_form").id
+        return super().get_formview_id(access_uid=access_uid)
+
+    def _creation_message(self):
+        # the chatter's first line says who registered the person: a partner system through the API, or staff
+        if not self.is_registrant:
+            return super()._creation_message()
+        provenance = self.env.context.get("g2p_provenance")
+        if isinstance(provenance, Provenance):
+            client = self.env["g2p.api.client"].sudo().browse(provenance.client_id)
+            if provenance.source_system:
+                return _(
+                    "Registered through the API by %(client)s (source system %(system)s)",
+                    client=client.name,
+                    system=provenance.source_system,
+                )
+            return _("Registered through the API by %(client)s", client=client.name)
+        return _("Registrant created")
 
     def _archive_registrant(self, reason):
         """Archive (never unlink) with the caller's reason; server code only: the reason and the

@@ -145,7 +145,7 @@ class TestRegistryModels(TransactionCase):
                     "end_date": "2025-01-01",
                 }
             )
-        with self.assertRaisesRegex(ValidationError, "membership kind vocabulary"), self.env.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "household role vocabulary"), self.env.cr.savepoint():
             Membership.create(
                 {"group_id": self.household.id, "individual_id": second.id, "kind_ids": [(6, 0, self.female.ids)]}
             )

@@ -1,6 +1,8 @@
 import hashlib
 import json
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -586,6 +588,9 @@ class G2PChangeRequest(models.Model):
         self.check_access("read")
         return {
             "type": "ir.actions.act_window",
+            "name": _("Reject change request")
+            if len(self) == 1
+            else _("Reject %(count)s change requests", count=len(self)),
             "res_model": "g2p.change.request.reject.wizard",
             "view_mode": "form",
             "target": "new",
@@ -701,6 +706,8 @@ class G2PChangeRequest(models.Model):
                 "partner_failure_reason": False,
             }
         )
+        if self.operation == "add":
+            self._log_registration()
         # a note in the chatter (no follower notification): the audit trail staff read,
         # at a fraction of message_post's cost
         self._message_log(
@@ -798,9 +805,25 @@ class G2PChangeRequest(models.Model):
                     for rec in group
                 }
             )
+            group._log_registration()
             for rec in group:
                 rec._tell_submitter("change_request.applied")
         return True
+
+    def _log_registration(self):
+        """The first line of each new registrant's chatter: the change request that registered it, as a link,
+        and the partner that sent it (in place of the generic "created" note, see ``_apply_env``)."""
+        registrants = self.registrant_id
+        bodies = {}
+        for rec in self:
+            client = rec.client_id.sudo().name
+            text = (
+                _("Registered by change request %(request)s from %(client)s.")
+                if client
+                else _("Registered by change request %(request)s.")
+            )
+            bodies[rec.registrant_id.id] = Markup(text) % {"request": rec._get_html_link(), "client": client}
+        registrants._message_log_batch(bodies=bodies)
 
     def _individual_vals(self, data, partner=None):
         Code = self.env["g2p.vocabulary.code"]

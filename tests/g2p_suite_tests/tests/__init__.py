@@ -17,3 +17,4 @@ from . import test_api_specs
 from . import test_architecture_doc
 from . import test_generated_clients
 from . import test_registering_agent_review_tour
+from . import test_list_headers
