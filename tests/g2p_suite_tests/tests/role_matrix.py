@@ -239,7 +239,7 @@ MATRIX = {
         "methods": {},
         "fields": {
             **PROVENANCE,
-            **_all(OFFICERS, "group_id", "individual_id", "kind_ids", "start_date", "end_date"),
+            **_all(OFFICERS, "group_id", "individual_id", "kind_ids", "start_date", "end_date", "end_reason"),
         },
     },
     "g2p.program": {
