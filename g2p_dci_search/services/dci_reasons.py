@@ -49,7 +49,9 @@ def item_reasons(env, items):
     """{item: (what is wrong, what to do)} of the rejected ``items`` (g2p.dci.transaction.item)."""
     reasons = _reasons(env)
     unknown = (env._("The request item was refused."), env._("See Technical details for the registry's reason."))
-    return {item: reasons.get(item.status_reason_code, unknown) for item in items.filtered(lambda i: i.status == "rjct")}
+    return {
+        item: reasons.get(item.status_reason_code, unknown) for item in items.filtered(lambda i: i.status == "rjct")
+    }
 
 
 def report_html(env, items):

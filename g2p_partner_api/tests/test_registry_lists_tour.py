@@ -40,9 +40,13 @@ class TestRegistryListsTour(HttpCase):
         self.assertEqual(len(person.reg_id_ids), 1)
         self.assertTrue(person.group_membership_ids)
         self.start_tour(
-            f"/odoo/action-g2p_partner_api.action_individuals/{person.id}", "g2p_registrant_form_reads", login="list_viewer"
+            f"/odoo/action-g2p_partner_api.action_individuals/{person.id}",
+            "g2p_registrant_form_reads",
+            login="list_viewer",
         )
-        self.start_tour("/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_menu_words", login="list_viewer")
+        self.start_tour(
+            "/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_menu_words", login="list_viewer"
+        )
 
     def test_registrant_opened_from_a_link_shows_the_registry_form(self):
         person = self.env.ref("g2p_partner_api.demo_individual_01")

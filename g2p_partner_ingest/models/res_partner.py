@@ -1,12 +1,14 @@
 from odoo import api, fields, models
 
 
-
 def _request_link(string):
     """A change request applied to the registrant, found when read (as the reader: one it may not read is not
     named)."""
     return fields.Many2one(
-        "g2p.change.request", string=string, compute="_compute_change_requests", groups="g2p_partner_api.group_registry_viewer"
+        "g2p.change.request",
+        string=string,
+        compute="_compute_change_requests",
+        groups="g2p_partner_api.group_registry_viewer",
     )
 
 

@@ -154,5 +154,10 @@ class ErrorReport:
     def html(self, problems):
         """The problems as a table a person reads (empty when there is none)."""
         _ = self.env._
-        columns = [("field", _("Field")), ("value", _("Value sent")), ("message", _("Problem")), ("action", _("What to do"))]
+        columns = [
+            ("field", _("Field")),
+            ("value", _("Value sent")),
+            ("message", _("Problem")),
+            ("action", _("What to do")),
+        ]
         return problems_html(columns, problems)

@@ -61,7 +61,7 @@ class TestChangeRequestTour(HttpCase):
         self.assertEqual(person.created_by_request_id, request)
         self.assertEqual(person.last_change_request_id, request)
         first_note = person.message_ids[-1:]
-        self.assertIn(f"data-oe-id=\"{request.id}\"", first_note.body.replace("'", '"'))
+        self.assertIn(f'data-oe-id="{request.id}"', first_note.body.replace("'", '"'))
         self.assertNotIn("Contact created", "".join(person.message_ids.mapped("body")))
 
     def test_reject_shows_only_the_states_of_its_path(self):
