@@ -1,5 +1,3 @@
-import uuid
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -26,15 +24,12 @@ def _scopes_shown(string, help_text):
 
 class G2PConsent(models.Model):
     _name = "g2p.consent"
-    _inherit = ["g2p.source.mixin", "mail.thread"]
+    _inherit = ["g2p.uuid.mixin", "g2p.source.mixin", "mail.thread"]
     _description = "Consent of a registrant to share data with partner systems"
     _order = "given_date desc, id desc"
     _rec_name = "uuid"
     _rec_names_search = ["partner_id", "client_id", "uuid"]
 
-    uuid = fields.Char(
-        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
-    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Registrant",

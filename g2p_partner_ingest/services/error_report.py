@@ -9,6 +9,7 @@ import json
 
 from odoo.addons.g2p_partner_api.services.problem_table import problem, problems_html
 
+from ..schemas.canonical import plain_loc
 from .change_request_review import DATE_ERRORS, ChangeRequestReview
 
 # the suite's own error type for a code the register has no record for (see G2PIngestRaw._check_references)
@@ -18,7 +19,13 @@ UNKNOWN_CODE = "unknown_code"
 def validation_details(exc):
     """JSON text of a pydantic ValidationError's errors, kept for the report (context objects as text)."""
     errors = [
-        {"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"], "input": e.get("input"), "ctx": e.get("ctx")}
+        {
+            "type": e["type"],
+            "loc": list(plain_loc(e["loc"])),
+            "msg": e["msg"],
+            "input": e.get("input"),
+            "ctx": e.get("ctx"),
+        }
         for e in exc.errors(include_url=False)
     ]
     return json.dumps(errors, default=str, ensure_ascii=False)
