@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from .api_errors import ApiError, invalid_field
 from .orm_prefetch import search_fields
+from .problem_details import body_error
 
 LOOKUP_LIMIT = 1000
 
@@ -19,7 +20,7 @@ def _too_many(count):
         400,
         "too_many_identifiers",
         f"At most {LOOKUP_LIMIT} identifiers per lookup ({count} sent): split the request.",
-        details=[{"field": "identifiers", "message": f"at most {LOOKUP_LIMIT} items", "type": "too_long"}],
+        errors=[body_error("identifiers", "too_long", f"at most {LOOKUP_LIMIT} items")],
     )
 
 
