@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from odoo.addons.g2p_partner_api.tests.plans import explain, nodes, partner_copy, ran_queries
+from odoo.addons.g2p_partner_api.tests.plans import explain, nodes, ran_queries, table_copy
 
 from .common import DciCase
 
@@ -37,7 +37,7 @@ class TestDciExpressionPlan(DciCase):
 
     def _explain_with_generated_registrants(self, query):
         cr = self.env.cr
-        with partner_copy(cr):
+        with table_copy(cr):
             cr.execute(
                 """INSERT INTO pg_temp.res_partner (id, uuid, name, complete_name, given_name, family_name, birthdate,
                           is_registrant, is_group, active, type, is_company)

@@ -1,4 +1,5 @@
-"""Plans of the queries the API runs, on a copy of res_partner large enough for the planner to choose as at scale.
+"""Plans of the queries the API runs, on a copy of a table (res_partner, the change log) large enough for
+the planner to choose as at scale.
 
 The copy is a temporary table of the same name, first on the search path, with the same indexes, the
 registry's rows and the rows the test adds, analysed: an index built on a table whose rows were updated while
@@ -13,14 +14,18 @@ from odoo.tools import SQL
 
 
 @contextmanager
-def partner_copy(cr):
-    """A temporary res_partner holding the registry's rows; the caller adds its own and ANALYZEs."""
-    cr.execute("CREATE TEMPORARY TABLE res_partner (LIKE public.res_partner INCLUDING ALL)")
+def table_copy(cr, table="res_partner"):
+    """A temporary ``table`` holding the registry's rows; the caller adds its own and ANALYZEs."""
+    cr.execute(
+        SQL("CREATE TEMPORARY TABLE %s (LIKE %s INCLUDING ALL)", SQL.identifier(table), SQL.identifier("public", table))
+    )
     try:
-        cr.execute("INSERT INTO pg_temp.res_partner SELECT * FROM public.res_partner")
+        cr.execute(
+            SQL("INSERT INTO %s SELECT * FROM %s", SQL.identifier("pg_temp", table), SQL.identifier("public", table))
+        )
         yield
     finally:
-        cr.execute("DROP TABLE pg_temp.res_partner")
+        cr.execute(SQL("DROP TABLE %s", SQL.identifier("pg_temp", table)))
 
 
 def nodes(plan):

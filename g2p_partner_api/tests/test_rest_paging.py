@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 from odoo.tests import tagged
 
 from .common import G2PApiCase
-from .plans import explain, nodes, partner_copy, ran_queries
+from .plans import explain, nodes, ran_queries, table_copy
 
 LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 
@@ -227,7 +227,7 @@ class TestPagingIndexScans(G2PApiCase):
 
     def _explain_on_copy(self, query):
         cr = self.env.cr
-        with partner_copy(cr):
+        with table_copy(cr):
             cr.execute(
                 "SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema.columns "
                 "WHERE table_schema = 'public' AND table_name = 'res_partner' "
