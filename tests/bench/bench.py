@@ -582,41 +582,47 @@ def batch_values(i):
     ]
 
 
+def dci_batch_body(key, i):
+    """A signed DCI sync search of BATCH_ITEMS idtype-value lookups (``batch_values(i)``), a new message id."""
+    header = {
+        "version": "1.0.0",
+        "message_id": str(uuid.uuid4()),
+        "message_ts": "2026-11-25T00:00:00Z",
+        "action": "search",
+        "sender_id": "bench.dci",
+        "receiver_id": "registry.g2p",
+        "total_count": BATCH_ITEMS,
+    }
+    message = {
+        "transaction_id": "bench-batch",
+        "search_request": [
+            {
+                "reference_id": str(uuid.uuid4()),
+                "timestamp": "2026-11-25T00:00:00Z",
+                "search_criteria": {
+                    "reg_type": "Individual",
+                    "query_type": "idtype-value",
+                    "query": {"type": "NationalID", "value": value},
+                },
+            }
+            for value in batch_values(i)
+        ],
+    }
+    return {
+        "signature": jwt.encode({"header": header, "message": message}, key, algorithm="ES256"),
+        "header": header,
+        "message": message,
+    }
+
+
 def row_dci_batch(server, key):
     def worker(session, state, i):
         if "token" not in state:
             state["token"] = token(server, session)
-        header = {
-            "version": "1.0.0",
-            "message_id": str(uuid.uuid4()),
-            "message_ts": "2026-11-25T00:00:00Z",
-            "action": "search",
-            "sender_id": "bench.dci",
-            "receiver_id": "registry.g2p",
-            "total_count": BATCH_ITEMS,
-        }
-        message = {
-            "transaction_id": "bench-batch",
-            "search_request": [
-                {
-                    "reference_id": str(uuid.uuid4()),
-                    "timestamp": "2026-11-25T00:00:00Z",
-                    "search_criteria": {
-                        "reg_type": "Individual",
-                        "query_type": "idtype-value",
-                        "query": {"type": "NationalID", "value": value},
-                    },
-                }
-                for value in batch_values(i)
-            ],
-        }
-        body = {
-            "signature": jwt.encode({"header": header, "message": message}, key, algorithm="ES256"),
-            "header": header,
-            "message": message,
-        }
         response = session.post(
-            server.url + "/dci/registry/sync/search", json=body, headers={"Authorization": f"Bearer {state['token']}"}
+            server.url + "/dci/registry/sync/search",
+            json=dci_batch_body(key, i),
+            headers={"Authorization": f"Bearer {state['token']}"},
         )
         answers = response.json()["message"]["search_response"] if response.ok else []
         assert len(answers) == BATCH_ITEMS and all(a["status"] == "succ" for a in answers), response.text[:300]
@@ -749,11 +755,12 @@ def row_ingest_sql_floor(batches=3):
     return 1000 * batches / elapsed
 
 
-def row_end_to_end(server, key, run="6"):
-    # one birth date per item: the duplicate check searches every one, and none of them is flagged
-    # (a flagged request waits for a person, so the run would never complete)
+def e2e_people(run, count, offset=0):
+    """Items of BENCH_PERSON_BATCH (national ids ``<run><index:08d>``), one birth date per item: the
+    duplicate check searches every one, and none of them is flagged (a flagged request waits for a
+    person, so the run would never complete)."""
     first_day = datetime.date(1950, 1, 1)
-    people = [
+    return [
         {
             "first_name": "E2e",
             "last_name": f"Person{run}x{i}",
@@ -762,9 +769,12 @@ def row_end_to_end(server, key, run="6"):
             "national_id": f"{run}{i:08d}",
             "village": "Zomba",
         }
-        for i in range(E2E_ITEMS)
+        for i in range(offset, offset + count)
     ]
-    body = signed_body(key, {"people": people}, f"bench-e2e-{uuid.uuid4()}")
+
+
+def row_end_to_end(server, key, run="6"):
+    body = signed_body(key, {"people": e2e_people(run, E2E_ITEMS)}, f"bench-e2e-{uuid.uuid4()}")
     started = time.perf_counter()
     response = requests.post(server.url + "/partner/ingest_data?data_model=BENCH_PERSON_BATCH", json=body, timeout=900)
     assert response.ok and response.json()["response_header"]["response_status"] == "SUCCESS", response.text[:300]
