@@ -5,7 +5,8 @@
 # and a streaming replica of it, scripts/replica.sh), a bounded mixed load through nginx, one HTTP node
 # stopped in the middle, and the checks (tests/bench/cluster.py). Every process it starts is stopped on
 # exit, failure and Ctrl-C included; ports are chosen free at start. Exit status 1 when a check fails.
-#   CLUSTER_SCALE (20000 individuals), CLUSTER_PHASE_SECONDS (60), CLUSTER_KEEP_DB=1 keeps the database.
+#   CLUSTER_SCALE (20000 individuals), CLUSTER_PHASE_SECONDS (60); the database is dropped after a run that
+#   passed (CLUSTER_KEEP_DB=1 keeps it), kept after one that failed.
 set -uo pipefail
 source "$(dirname "$0")/odoo_env.sh" || exit 1
 source "$(dirname "$0")/replica.sh"
@@ -23,7 +24,8 @@ cleanup() {
   # the load script stops its nodes, nginx and receiver itself; this is for an interrupted run
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
   replica_stop "$replica_data"
-  if [ "${CLUSTER_KEEP_DB:-0}" != 1 ]; then
+  # a failed run keeps its database for a look (the next run starts afresh)
+  if [ "${CLUSTER_KEEP_DB:-0}" != 1 ] && [ "$rc" = 0 ]; then
     dropdb --if-exists "$CLUSTER_DB" 2>/dev/null
     data_dir=$("$VENV/bin/python" -c 'import sys; sys.path.insert(0, "'"$ROOT"'/scripts"); import odoo_conf; print(odoo_conf._default_data_dir())')
     rm -rf "$data_dir/filestore/$CLUSTER_DB"

@@ -1,5 +1,6 @@
 """make bench: the suite at registry scale against the baselines, one printed table."""
 
+import contextlib
 import datetime
 import io
 import json
@@ -97,7 +98,9 @@ def connect(db=DB):
 
 # --- data -------------------------------------------------------------------------------------
 def ensure_database():
-    with connect("postgres") as conn:
+    # closing, not `with conn`: since psycopg2 2.9 that opens a transaction even in autocommit, and
+    # DROP DATABASE refuses to run in one
+    with contextlib.closing(connect("postgres")) as conn:
         conn.autocommit = True
         cur = conn.cursor()
         if os.environ.get("BENCH_REBUILD"):

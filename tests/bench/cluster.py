@@ -26,6 +26,7 @@ os.environ.setdefault("BENCH_E2E_ITEMS", "1000")
 
 import bench  # noqa: E402  (reads BENCH_* at import)
 import psutil  # noqa: E402
+import psycopg2  # noqa: E402
 import requests  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
@@ -82,12 +83,12 @@ def prepare(run_dir):
     os.environ["BENCH_ORM_BASELINE"] = "0"
     bench.shell_values("shell_setup.py")
     os.environ["CLUSTER_RATE_LIMIT"] = str(RATE_LIMIT)
-    limited_secret = bench.shell_values("cluster_setup.py")["LIMITED_SECRET"]
+    secrets = bench.shell_values("cluster_setup.py")
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     with open(state_path(run_dir), "w") as state:
-        json.dump({"key": private_pem, "limited_secret": limited_secret}, state)
+        json.dump({"key": private_pem, "limited_secret": secrets["LIMITED_SECRET"], "writer_secret": secrets["WRITER_SECRET"]}, state)
     os.chmod(state_path(run_dir), 0o600)
     log(f"database {DB} ready in {time.perf_counter() - started:.0f} s ({bench.INDIVIDUALS} individuals)")
 
@@ -285,10 +286,10 @@ class Recorder:
 
 
 class Load:
-    def __init__(self, topology, key, limited_secret):
+    def __init__(self, topology, key, secrets):
         self.url = topology.url
         self.key = key
-        self.limited_secret = limited_secret
+        self.secrets = secrets
         self.rec = Recorder()
         self.stop_event = threading.Event()
         self.failures = []
@@ -331,9 +332,10 @@ class Load:
             )
 
     def rest_writes(self):
-        """PATCH of generated individuals: each change is an individual.updated delivery to the receiver."""
+        """PATCH of generated individuals: each change is an individual.updated delivery to the receiver.
+        Another client than the readers: a writer's reads go to the primary for a while."""
         session = requests.Session()
-        auth = {"Authorization": f"Bearer {self._token(session)}"}
+        auth = {"Authorization": f"Bearer {self._token(session, 'cluster-writer', self.secrets['writer_secret'])}"}
         i = 0
         while not self.stop_event.is_set():
             i += 1
@@ -393,7 +395,7 @@ class Load:
         """2 x RATE_LIMIT reads of the limited client within one fixed minute window, through nginx to
         both nodes: at most RATE_LIMIT may be served."""
         session = requests.Session()
-        auth = {"Authorization": f"Bearer {self._token(session, 'cluster-limited', self.limited_secret)}"}
+        auth = {"Authorization": f"Bearer {self._token(session, 'cluster-limited', self.secrets['limited_secret'])}"}
         # the start of the next minute (the counter's window), plus a second
         self.stop_event.wait(61 - time.time() % 60)
         window = int(time.time() // 60)
@@ -434,6 +436,58 @@ def phase_table(rec, phases):
                 f"    {workload:<12} {name:<22} {len(lat):>6} {len(lat) / (end - start):>8.2f} "
                 f"{percentile95(lat) * 1000:>8.0f} {statistics.median(lat) * 1000:>9.0f}"
             )
+
+
+class ConnectionSampler:
+    """The most connections to the run's database seen on the primary and on the replica (pg_stat_activity,
+    sampled each second)."""
+
+    def __init__(self, replica_port):
+        self.replica_port = replica_port
+        self.peak = {"primary": 0, "replica": 0}
+        self.done = threading.Event()
+
+    def _count(self, conn):
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [DB])
+            return cur.fetchone()[0]
+
+    def _sample(self):
+        primary = bench.connect("postgres")
+        replica = psycopg2.connect(dbname="postgres", host=os.environ["PGHOST"], port=self.replica_port,
+                                   user=os.environ["PGUSER"])
+        primary.autocommit = replica.autocommit = True
+        try:
+            while not self.done.wait(1):
+                self.peak["primary"] = max(self.peak["primary"], self._count(primary))
+                self.peak["replica"] = max(self.peak["replica"], self._count(replica))
+        finally:
+            primary.close()
+            replica.close()
+
+    def start(self):
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
+def served_by(topology):
+    """Where each node served the partner APIs' calls: Odoo ends each request's log line with its cursor,
+    `ro` (the replica) or `rw` (the primary)."""
+    for proc in topology.http:
+        counts = collections.Counter()
+        with open(proc.log_path.replace(".out", ".log")) as node_log:
+            for line in node_log:
+                if '"GET /api/v2/' in line or '"POST /dci/' in line or '"PATCH /api/v2/' in line or "/partner/" in line:
+                    method = line.split('"')[1].split()[0]
+                    path = line.split('"')[1].split()[1].split("?")[0]
+                    kind = "dci" if path.startswith("/dci") else "ingest" if path.startswith("/partner") else "rest"
+                    counts[(f"{method} {kind}", line.rstrip().rsplit(" ", 1)[-1])] += 1
+        log(f"{proc.name} served: " + ", ".join(f"{k[0]} on {k[1]}: {n}" for k, n in sorted(counts.items())))
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -539,6 +593,13 @@ def check_deliveries(check, receiver, patched):
     not_sent = [event_id for event_id, state, _n in rows if state != "sent"]
     mismatched = [e for e in set(sent_attempts) | set(received) if sent_attempts.get(e, 0) != received.get(e, 0)]
     retried = sum(1 for n in sent_attempts.values() if n > 1)
+    for event_id in not_sent:
+        for attempt in query(
+            """SELECT d.state, a.attempt_no, a.status_code, a.outcome, a.error, a.create_date FROM g2p_api_delivery d
+               JOIN g2p_api_delivery_attempt a ON a.delivery_id = d.id WHERE d.event_id = %s ORDER BY a.attempt_no""",
+            [event_id],
+        ):
+            print(f"      not sent {event_id}: {attempt}")
     check(
         "every delivery sent exactly once per attempt",
         rows and len(rows) >= len(patched) and not not_sent and not mismatched,
@@ -587,7 +648,8 @@ def run(run_dir):
     try:
         with receiver:
             topology.start()
-            load = Load(topology, key, state["limited_secret"])
+            load = Load(topology, key, state)
+            connections = ConnectionSampler(os.environ["G2P_CLUSTER_REPLICA_PORT"]).start()
             threads = [
                 threading.Thread(target=load.rest_reads, args=(0,), daemon=True),
                 threading.Thread(target=load.rest_reads, args=(3,), daemon=True),
@@ -619,6 +681,9 @@ def run(run_dir):
             log(f"load over; waiting for the queue to drain (at most {DRAIN_SECONDS} s)")
             drained = drain(load.ingest_messages, expected)
             log(f"drained in {drained:.0f} s after the load")
+            connections.stop()
+            served_by(topology)
+            log(f"PostgreSQL connections to {DB} at most: {connections.peak}")
             phase_table(
                 load.rec,
                 {"two nodes": (t0, t_stop), "stopping node 2": (t_stop, t_stopped + 5), "one node": (t_stopped + 5, t_end)},

@@ -2,7 +2,9 @@
 # administrator and an API manager set up before partners call. The bench client ("bench",
 # tests/bench/bench.py ensure_client) subscribes to individual.updated at the local receiver, whose
 # host:port is opened to outbound calls (cluster.py points both at the receiver once it listens); a
-# second client "cluster-limited" may make CLUSTER_RATE_LIMIT calls a minute. Prints LIMITED_SECRET=<json string>.
+# second client "cluster-limited" may make CLUSTER_RATE_LIMIT calls a minute; a third, "cluster-writer", changes
+# individuals (a writer's reads go to the primary for a while: the bench client only reads, from the replica).
+# Prints LIMITED_SECRET= and WRITER_SECRET= (JSON strings).
 import json
 import os
 
@@ -22,16 +24,22 @@ env["g2p.api.subscription"].create(
         "timeout": 10.0,
     }
 )._generate_hmac_secret()
-limited = env["g2p.api.client"].create(
-    {
-        "name": "Cluster limited",
-        "client_id": "cluster-limited",
-        "rate_limit_per_minute": int(os.environ["CLUSTER_RATE_LIMIT"]),
-        "legal_basis_enabled": True,
-        "legal_basis": "Benchmark: reads without consent",
-        "scope_ids": [(6, 0, env.ref("g2p_partner_api.scope_individual_read").ids)],
-    }
-)
-secret = limited._generate_secret()
+clients = {}
+for client_id, name, scopes, limit in (
+    ("cluster-limited", "Cluster limited", ["scope_individual_read"], int(os.environ["CLUSTER_RATE_LIMIT"])),
+    ("cluster-writer", "Cluster writer", ["scope_individual_read", "scope_individual_write"], -1),
+):
+    client = env["g2p.api.client"].create(
+        {
+            "name": name,
+            "client_id": client_id,
+            "rate_limit_per_minute": limit,
+            "legal_basis_enabled": True,
+            "legal_basis": "Benchmark: reads without consent",
+            "scope_ids": [(6, 0, [env.ref(f"g2p_partner_api.{scope}").id for scope in scopes])],
+        }
+    )
+    clients[client_id] = client._generate_secret()
 env.cr.commit()
-print("LIMITED_SECRET=" + json.dumps(secret))
+print("LIMITED_SECRET=" + json.dumps(clients["cluster-limited"]))
+print("WRITER_SECRET=" + json.dumps(clients["cluster-writer"]))
