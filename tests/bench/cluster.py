@@ -88,7 +88,14 @@ def prepare(run_dir):
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     with open(state_path(run_dir), "w") as state:
-        json.dump({"key": private_pem, "limited_secret": secrets["LIMITED_SECRET"], "writer_secret": secrets["WRITER_SECRET"]}, state)
+        json.dump(
+            {
+                "key": private_pem,
+                "limited_secret": secrets["LIMITED_SECRET"],
+                "writer_secret": secrets["WRITER_SECRET"],
+            },
+            state,
+        )
     os.chmod(state_path(run_dir), 0o600)
     log(f"database {DB} ready in {time.perf_counter() - started:.0f} s ({bench.INDIVIDUALS} individuals)")
 
@@ -219,18 +226,23 @@ class Topology:
             [f"127.0.0.1:{p}" for p in gevent_ports],
         )
         nginx = "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else "nginx"
-        self.nginx = Process("nginx", [nginx, "-p", nginx_dir, "-c", str(nginx_conf), "-e", "stderr"],
-                             os.path.join(run_dir, "nginx.out"))
+        self.nginx = Process(
+            "nginx", [nginx, "-p", nginx_dir, "-c", str(nginx_conf), "-e", "stderr"], os.path.join(run_dir, "nginx.out")
+        )
         self.all = [self.nginx, *self.http, self.runner]
 
     def start(self):
         for proc in self.all:
             proc.start()
         for proc, port in zip(self.http, self.http_ports, strict=True):
-            wait_until(f"{proc.name} on port {port}", lambda p=port: answers(f"http://127.0.0.1:{p}/web/health"),
-                       procs=[proc])
-        wait_until("the job runner", lambda: f"queue job runner ready for db {DB}" in open(self.runner_log).read(),
-                   procs=[self.runner])
+            wait_until(
+                f"{proc.name} on port {port}", lambda p=port: answers(f"http://127.0.0.1:{p}/web/health"), procs=[proc]
+            )
+        wait_until(
+            "the job runner",
+            lambda: f"queue job runner ready for db {DB}" in open(self.runner_log).read(),
+            procs=[self.runner],
+        )
         wait_until("nginx", lambda: answers(f"{self.url}/api/v2/ping"), procs=[self.nginx])
         log(f"nginx {self.url} -> HTTP nodes {self.http_ports}; job runner on {self.runner_port}")
 
@@ -360,7 +372,9 @@ class Load:
             self.rec.call(
                 "dci batch",
                 lambda n=i: session.post(
-                    self.url + "/dci/registry/sync/search", json=bench.dci_batch_body(self.key, n), headers=auth,
+                    self.url + "/dci/registry/sync/search",
+                    json=bench.dci_batch_body(self.key, n),
+                    headers=auth,
                     timeout=120,
                 ),
                 lambda r: self._expect(
@@ -454,8 +468,9 @@ class ConnectionSampler:
 
     def _sample(self):
         primary = bench.connect("postgres")
-        replica = psycopg2.connect(dbname="postgres", host=os.environ["PGHOST"], port=self.replica_port,
-                                   user=os.environ["PGUSER"])
+        replica = psycopg2.connect(
+            dbname="postgres", host=os.environ["PGHOST"], port=self.replica_port, user=os.environ["PGUSER"]
+        )
         primary.autocommit = replica.autocommit = True
         try:
             while not self.done.wait(1):
@@ -512,20 +527,23 @@ def open_jobs():
 
 
 def drain(messages, expected):
-    """Until every ingest item is applied and no job or delivery is left to do (or DRAIN_SECONDS)."""
+    """Until every ingest item is applied and no job or delivery is left to do, at most DRAIN_SECONDS.
+    Returns (seconds, drained)."""
     started = time.monotonic()
     last = -1
+    drained = False
     while time.monotonic() - started < DRAIN_SECONDS:
         applied = applied_items(messages)
         jobs = open_jobs()
         waiting = query("SELECT count(*) FROM g2p_api_delivery WHERE state IN ('pending', 'retrying')")[0][0]
-        if applied != last:
+        if applied // 1000 != last // 1000:
             log(f"  {applied}/{expected} items applied, open jobs {jobs or 'none'}, deliveries waiting {waiting}")
             last = applied
         if applied >= expected and not jobs and not waiting:
+            drained = True
             break
         time.sleep(3)
-    return time.monotonic() - started
+    return time.monotonic() - started, drained
 
 
 class Checks:
@@ -679,16 +697,25 @@ def run(run_dir):
             t_end = time.time()
             expected = INGEST_BATCHES * INGEST_BATCH_ITEMS
             log(f"load over; waiting for the queue to drain (at most {DRAIN_SECONDS} s)")
-            drained = drain(load.ingest_messages, expected)
-            log(f"drained in {drained:.0f} s after the load")
+            drain_seconds, drained = drain(load.ingest_messages, expected)
             connections.stop()
             served_by(topology)
             log(f"PostgreSQL connections to {DB} at most: {connections.peak}")
             phase_table(
                 load.rec,
-                {"two nodes": (t0, t_stop), "stopping node 2": (t_stop, t_stopped + 5), "one node": (t_stopped + 5, t_end)},
+                {
+                    "two nodes": (t0, t_stop),
+                    "stopping node 2": (t_stop, t_stopped + 5),
+                    "one node": (t_stopped + 5, t_end),
+                },
             )
             log("checks")
+            # the others are read after the drain: a queue still working makes them fail too
+            checks(
+                "the queue drained",
+                drained,
+                f"in {drain_seconds:.0f} s after the load (at most {DRAIN_SECONDS} s, CLUSTER_DRAIN_SECONDS)",
+            )
             # errors may follow the stop by a few seconds: nginx's keep-alive connections to the node
             check_requests(checks, load, (t_stop, t_stopped + 15))
             check_ingest(checks, load.ingest_messages, expected)
