@@ -8,3 +8,4 @@ from . import g2p_api_client
 from . import g2p_change_request_duplicate
 from . import g2p_ingest_raw_duplicate
 from . import g2p_demo_traffic
+from . import res_partner

@@ -24,24 +24,29 @@ os.environ.setdefault("BENCH_DB", os.environ.get("CLUSTER_DB", "g2p_cluster"))
 os.environ.setdefault("BENCH_SCALE", os.environ.get("CLUSTER_SCALE", "20000"))
 os.environ.setdefault("BENCH_E2E_ITEMS", "1000")
 
-import bench  # noqa: E402  (reads BENCH_* at import)
+# the bench's modules read BENCH_* at import
+import harness  # noqa: E402
+import knobs  # noqa: E402
 import psutil  # noqa: E402
 import psycopg2  # noqa: E402
+import registry_data  # noqa: E402
 import requests  # noqa: E402
+import row_dci  # noqa: E402
+import row_ingest  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-sys.path.insert(0, os.path.join(bench.ROOT, "scripts"))
+sys.path.insert(0, os.path.join(knobs.ROOT, "scripts"))
 import odoo_conf  # noqa: E402
 
 # the suite's test receiver, loaded by path (importing the addon package would load Odoo's models)
 _spec = importlib.util.spec_from_file_location(
-    "local_receiver", os.path.join(bench.ROOT, "g2p_partner_api/services/local_receiver.py")
+    "local_receiver", os.path.join(knobs.ROOT, "g2p_partner_api/services/local_receiver.py")
 )
 local_receiver = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(local_receiver)
 
-DB = bench.DB
+DB = knobs.DB
 INGEST_BATCHES = int(os.environ.get("CLUSTER_INGEST_BATCHES", "10"))
 INGEST_BATCH_ITEMS = 1000
 INGEST_RUN = "9"  # national ids 9<index:08d>: the bench's own rows use 5 and 6
@@ -70,20 +75,20 @@ def prepare(run_dir):
     """A fresh database with the suite (no demo) and CLUSTER_SCALE generated registrants (the bench's
     generator), the bench client, the auto-approving ingest model, the subscription and the limited client."""
     os.makedirs(run_dir, exist_ok=True)
-    os.environ["BENCH_REBUILD"] = "1"
+    knobs.REBUILD = True
     started = time.perf_counter()
-    bench.ensure_database()
+    registry_data.ensure_database()
     key = ec.generate_private_key(ec.SECP256R1())
     public_pem = (
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    bench.ensure_client(public_pem)
+    registry_data.ensure_client(public_pem)
     os.environ["BENCH_ORM_BASELINE"] = "0"
-    bench.shell_values("shell_setup.py")
+    harness.shell_values("shell_setup.py")
     os.environ["CLUSTER_RATE_LIMIT"] = str(RATE_LIMIT)
-    secrets = bench.shell_values("cluster_setup.py")
+    secrets = harness.shell_values("cluster_setup.py")
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
@@ -97,7 +102,7 @@ def prepare(run_dir):
             state,
         )
     os.chmod(state_path(run_dir), 0o600)
-    log(f"database {DB} ready in {time.perf_counter() - started:.0f} s ({bench.INDIVIDUALS} individuals)")
+    log(f"database {DB} ready in {time.perf_counter() - started:.0f} s ({knobs.INDIVIDUALS} individuals)")
 
 
 # --- processes --------------------------------------------------------------------------------
@@ -141,7 +146,7 @@ def odoo_node(run_dir, name, template, **values):
     with open(conf, "w") as out:
         out.write(odoo_conf.render(os.path.join(odoo_conf.DOCS, template), **values))
     os.chmod(conf, 0o600)
-    argv = [os.path.join(bench.ROOT, ".venv/bin/python"), os.path.join(os.environ["ODOO_SRC"], "odoo-bin"), "-c", conf]
+    argv = [os.path.join(knobs.ROOT, ".venv/bin/python"), os.path.join(os.environ["ODOO_SRC"], "odoo-bin"), "-c", conf]
     return Process(name, argv, os.path.join(run_dir, f"{name}.out"))
 
 
@@ -185,7 +190,7 @@ class Topology:
         self.http = []
         gevent_ports = []
         for n in (1, 2):
-            port, gevent = bench.free_port(), bench.free_port()
+            port, gevent = harness.free_port(), harness.free_port()
             self.http_ports.append(port)
             gevent_ports.append(gevent)
             self.http.append(
@@ -202,7 +207,7 @@ class Topology:
                     logfile=os.path.join(run_dir, f"http{n}.log"),
                 )
             )
-        self.runner_port = bench.free_port()
+        self.runner_port = harness.free_port()
         self.runner_log = os.path.join(run_dir, "jobrunner.log")
         self.runner = odoo_node(
             run_dir,
@@ -210,13 +215,13 @@ class Topology:
             "odoo-jobrunner.conf",
             **common,
             http_port=self.runner_port,
-            gevent_port=bench.free_port(),
+            gevent_port=harness.free_port(),
             workers=JOB_WORKERS,
             logfile=self.runner_log,
             jobrunner_host="127.0.0.1",
             channels=CHANNELS,
         )
-        self.listen = bench.free_port()
+        self.listen = harness.free_port()
         self.url = f"http://127.0.0.1:{self.listen}"
         nginx_dir = os.path.join(run_dir, "nginx")
         nginx_conf = odoo_conf.write_proxy_config(
@@ -309,7 +314,7 @@ class Load:
         self.patched = set()
         self.rate_result = None
 
-    def _token(self, session, client_id="bench", secret=bench.SECRET):
+    def _token(self, session, client_id="bench", secret=knobs.SECRET):
         response = self.rec.call(
             "token",
             lambda: session.post(
@@ -331,7 +336,7 @@ class Load:
         i = seed
         while not self.stop_event.is_set():
             i += 7
-            nid = 300000000 + i % bench.INDIVIDUALS
+            nid = 300000000 + i % knobs.INDIVIDUALS
             self.rec.call(
                 "rest read",
                 lambda n=nid: session.get(
@@ -351,7 +356,7 @@ class Load:
         i = 0
         while not self.stop_event.is_set():
             i += 1
-            person = f"b0000000-0000-4000-8000-{i * 13 % bench.INDIVIDUALS:012d}"
+            person = f"b0000000-0000-4000-8000-{i * 13 % knobs.INDIVIDUALS:012d}"
             # the same value on a retry: a PATCH is idempotent
             self.rec.call(
                 "rest write",
@@ -373,7 +378,7 @@ class Load:
                 "dci batch",
                 lambda n=i: session.post(
                     self.url + "/dci/registry/sync/search",
-                    json=bench.dci_batch_body(self.key, n),
+                    json=row_dci.signed_envelope(self.key, "cluster-batch", row_dci.batch_criteria(n)),
                     headers=auth,
                     timeout=120,
                 ),
@@ -390,8 +395,8 @@ class Load:
         session = requests.Session()
         for b in range(INGEST_BATCHES):
             message_id = f"cluster-{uuid.uuid4()}"
-            people = bench.e2e_people(INGEST_RUN, INGEST_BATCH_ITEMS, offset=b * INGEST_BATCH_ITEMS)
-            body = bench.signed_body(self.key, {"people": people}, message_id)
+            people = row_ingest.e2e_people(INGEST_RUN, INGEST_BATCH_ITEMS, offset=b * INGEST_BATCH_ITEMS)
+            body = row_ingest.signed_body(self.key, {"people": people}, message_id)
             self.ingest_messages.append(message_id)
             started = time.monotonic()
             self.rec.call(
@@ -467,7 +472,7 @@ class ConnectionSampler:
             return cur.fetchone()[0]
 
     def _sample(self):
-        primary = bench.connect("postgres")
+        primary = harness.connect("postgres")
         replica = psycopg2.connect(
             dbname="postgres", host=os.environ["PGHOST"], port=self.replica_port, user=os.environ["PGUSER"]
         )
@@ -507,7 +512,7 @@ def served_by(topology):
 
 # --- checks -----------------------------------------------------------------------------------
 def query(sql, args=()):
-    with bench.connect() as conn, conn.cursor() as cur:
+    with harness.connect() as conn, conn.cursor() as cur:
         cur.execute(sql, args)
         return cur.fetchall()
 
@@ -730,7 +735,7 @@ def run(run_dir):
 
 def point_subscription_at(host_port):
     """The receiver's address is known once it listens, before any node starts (nothing cached yet)."""
-    with bench.connect() as conn, conn.cursor() as cur:
+    with harness.connect() as conn, conn.cursor() as cur:
         cur.execute(
             "UPDATE ir_config_parameter SET value = %s WHERE key = 'g2p_partner_api.outbound_allowed_hosts'",
             [host_port],
