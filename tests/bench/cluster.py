@@ -41,7 +41,7 @@ import odoo_conf  # noqa: E402
 
 # the suite's test receiver, loaded by path (importing the addon package would load Odoo's models)
 _spec = importlib.util.spec_from_file_location(
-    "local_receiver", os.path.join(knobs.ROOT, "g2p_partner_api/services/local_receiver.py")
+    "local_receiver", os.path.join(knobs.ROOT, "g2p_partner_api/demo/local_receiver.py")
 )
 local_receiver = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(local_receiver)
