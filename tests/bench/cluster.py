@@ -627,7 +627,7 @@ def check_deliveries(check, receiver, patched):
         "every delivery sent exactly once per attempt",
         rows and len(rows) >= len(patched) and not not_sent and not mismatched,
         f"{len(rows)} deliveries for {len(patched)} individuals changed, {sum(received.values())} requests received, "
-        f"{retried} delivered at a second attempt, {len(not_sent)} not sent, "
+        f"{retried} sent again after a 503, {len(not_sent)} not sent, "
         f"{len(mismatched)} whose received count differs from their attempts",
     )
 
