@@ -8,9 +8,8 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
-from .api_errors import ApiError
 from .problem_details import body_error, parameter_error
-from .registry_errors import Conflict, Gone, Invalid, NotFound
+from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
 from .resource_version import check_if_match, check_read_only_nested
 from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
@@ -298,11 +297,8 @@ def register_new_individual(env, client, scopes, person, field="new_individual")
     """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
     individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
     if INDIVIDUAL_WRITE not in scopes:
-        raise ApiError(
-            403,
-            "insufficient_scope",
-            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.",
-            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{INDIVIDUAL_WRITE}"'},
+        raise ScopeMissing(
+            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.", INDIVIDUAL_WRITE
         )
     check_read_only_nested(person, field)
     vals = individual_vals(env, None, person, full_replacement(person))

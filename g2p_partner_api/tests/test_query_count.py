@@ -69,9 +69,9 @@ class TestRestQueryCount(G2PApiCase):
 
     def _queries(self, api, url, **params):
         """(response, number of queries) of one call, nothing in the ORM cache beforehand."""
-        response, queries = queries_of(self.env, lambda: api.get(url, params=params, headers=self.headers))
+        response, count = queries_of(self.env, lambda: api.get(url, params=params, headers=self.headers))
         self.assertEqual(response.status_code, 200, response.text)
-        return response, len(queries)
+        return response, count
 
     def test_read_and_pages_cost_fixed_queries(self):
         with self._api() as api:
