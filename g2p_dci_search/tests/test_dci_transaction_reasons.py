@@ -52,7 +52,7 @@ class TestDciTransactionScreen(HttpCase):
         )
         transaction._add_answers(
             [
-                {"reference_id": "screen-ok", "status": "succ", "total_count": 1},
+                {"reference_id": "screen-ok", "status": "succ", "pagination": {"total_count": 1}},
                 {
                     "reference_id": "screen-page",
                     "status": "rjct",
@@ -60,7 +60,7 @@ class TestDciTransactionScreen(HttpCase):
                     "status_reason_message": "page_size must be 1 to 100 and page_number at least 1",
                 },
             ],
-            [{}, {}],  # the request items: their criteria name no register here
+            [{"search_criteria": {"reg_type": "Individual"}}, {"search_criteria": {"reg_type": "Individual"}}],
         )
         new_test_user(
             self.env,
