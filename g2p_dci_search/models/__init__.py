@@ -9,4 +9,3 @@ from . import g2p_api_delivery
 from . import g2p_api_subscription
 from . import res_partner
 from . import g2p_id_type
-from . import g2p_demo_traffic

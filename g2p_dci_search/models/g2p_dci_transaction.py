@@ -7,7 +7,7 @@ from odoo.tools.misc import format_datetime
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
-from ..services import dci_callbacks, dci_envelope, dci_spec
+from ..services import dci_callbacks, dci_envelope, dci_reasons, dci_spec
 from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
@@ -68,6 +68,12 @@ class G2PDciTransaction(models.Model):
         string="Request (formatted)", compute="_compute_request_envelope_pretty", groups="base.group_system"
     )
     item_ids = fields.One2many("g2p.dci.transaction.item", "transaction_id", readonly=True)
+    error_report = fields.Html(
+        string="Problems", compute="_compute_error_report", sanitize=False, help="Why items were refused, in words"
+    )
+    refused_item_ids = fields.One2many(
+        "g2p.dci.transaction.item", compute="_compute_error_report", string="Refused items"
+    )
     delivery_ids = fields.One2many("g2p.api.delivery", "dci_transaction_id", string="Callbacks sent", readonly=True)
     subscription_ids = fields.One2many("g2p.dci.subscription", "transaction_id", string="Subscriptions", readonly=True)
 
@@ -84,6 +90,12 @@ class G2PDciTransaction(models.Model):
                 sender=rec.sender_id or rec.client_id.sudo().name,
                 date=format_datetime(self.env, rec.create_date) if rec.create_date else "",
             )
+
+    @api.depends("item_ids.status", "item_ids.status_reason_code")
+    def _compute_error_report(self):
+        for rec in self:
+            rec.error_report = dci_reasons.report_html(self.env, rec.item_ids)
+            rec.refused_item_ids = rec.item_ids.filtered(lambda i: i.status == "rjct")
 
     @api.depends("request_envelope")
     def _compute_request_envelope_pretty(self):
@@ -251,5 +263,12 @@ class G2PDciTransactionItem(models.Model):
     reg_type = fields.Char()
     status = fields.Selection(STATUS)
     status_reason_code = fields.Char()
-    status_reason_message = fields.Char()
+    status_reason_message = fields.Char(string="Technical reason")
     total_count = fields.Integer()
+    reason = fields.Char(string="Why refused", compute="_compute_reason", help="The status reason, in words")
+
+    @api.depends("status", "status_reason_code")
+    def _compute_reason(self):
+        reasons = dci_reasons.item_reasons(self.env, self)
+        for rec in self:
+            rec.reason = reasons[rec][0] if rec in reasons else False

@@ -8,7 +8,9 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
-from odoo.addons.g2p_partner_api.schemas.common import RATE_LIMITED_MESSAGE, PingResponse, rate_limited_response
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, rate_limited_response
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
@@ -47,8 +49,8 @@ def _answered(envelope):
 def _rejected(request, env, body, problem, action):
     """The answer to an envelope refused as a whole: HTTP 403 when it cannot be trusted, else rjct."""
     dci_checks.refuse_untrusted(problem)
-    request.state.audit_outcome = "failure"
-    request.state.audit_error_code = problem.code
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = problem.code
     return _answered(
         dci_envelope.rejected(env, body.header.model_dump(), dci_envelope.registry_id(env), problem, action)
     )
@@ -83,18 +85,18 @@ def sync_search(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     problem = dci_checks.envelope_problem(client, body, "search")
     if problem:
         return _rejected(request, env, body, problem, "on-search")
     answers = search_request_answers(env, client, body.message.search_request)
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
-    request.state.reference_ids = [answer["reference_id"] for answer in answers]
+    call_context(request).correlation_id = correlation_id
+    call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
     status, succeeded = dci_envelope.answers_status(answers)
     if status == "rjct":
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = answers[0].get("status_reason_code")
+        call_context(request).outcome = "failure"
+        call_context(request).error_code = answers[0].get("status_reason_code")
     env["g2p.dci.transaction"].sudo()._record(client, body, correlation_id, answers)
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-search", status, len(answers), succeeded, dci_envelope.registry_id(env)
@@ -121,16 +123,16 @@ def sync_txn_status(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     problem = dci_checks.envelope_problem(client, body, "txn-status")
     if problem:
         return _rejected(request, env, body, problem, "txn-on-status")
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     status, message = txn_status(env, client, body, correlation_id)
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
-        request.state.audit_outcome = "failure"
+        call_context(request).outcome = "failure"
     header = dci_envelope.response_header(
         body.header.model_dump(),
         "txn-on-status",

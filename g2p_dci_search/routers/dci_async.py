@@ -9,6 +9,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import (
     Ack,
@@ -31,9 +32,9 @@ ACK_DOC = (
 
 def _accepted(request, env, client, body, action):
     """The Acceptance of this call (``dci_acceptance.accept``), its audit context set."""
-    request.state.audit_actor = body.header.sender_id
+    call_context(request).actor = body.header.sender_id
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     acceptance = dci_acceptance.accept(env, client, body, action, correlation_id)
     if acceptance.refusal:
         _failed(request, acceptance.refusal.code)
@@ -41,8 +42,8 @@ def _accepted(request, env, client, body, action):
 
 
 def _failed(request, code):
-    request.state.audit_outcome = "failure"
-    request.state.audit_error_code = code
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = code
 
 
 @router.post(
@@ -69,7 +70,7 @@ def search(
         dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
     ]
     answers = dci_checks.answers_in_order(items, rejected, pending)
-    request.state.reference_ids = [answer["reference_id"] or "-" for answer in answers]
+    call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
     transaction = (
         env["g2p.dci.transaction"]
         .sudo()
@@ -120,7 +121,7 @@ def subscribe(
         Subscription._subscribe_item(client, item, transaction, rejected.get(index)) for index, item in enumerate(items)
     ]
     status = transaction._completed(answers, items)
-    request.state.reference_ids = [answer["reference_id"] for answer in answers]
+    call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
     header = dci_envelope.response_header(
         body.header.model_dump(),
         "on-subscribe",
@@ -204,7 +205,7 @@ def txn_status_async(
     acceptance = _accepted(request, env, client, body, "txn-status")
     if acceptance.refusal:
         return acceptance.ack
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     status, message = txn_status(env, client, body, acceptance.correlation_id)
     if status == "rjct":
         _failed(request, "no_transaction")

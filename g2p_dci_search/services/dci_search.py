@@ -3,9 +3,9 @@
 import logging
 from collections import defaultdict
 
-from odoo.addons.g2p_partner_api.schemas.common import Identifier
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.schemas.registrant_parts import Identifier
 from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError

@@ -5,17 +5,9 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    Page,
-    UuidPath,
-    optional_body,
-    versioned_responses,
-)
+from ..schemas.base import optional_body
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, UuidPath
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -23,6 +15,7 @@ from ..schemas.program import (
     ProgramMembershipCreate,
     ProgramMembershipUpdate,
 )
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registry_service as registry
 from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
@@ -60,7 +53,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, membership):
-    return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
+    return with_etag(response, ProgramMembership.from_record(registry.flush_and_reread(membership)))
 
 
 @router.get(

@@ -51,3 +51,11 @@ def logged_queries(env):
         SQL_LOGGER.setLevel(level)
         SQL_LOGGER.propagate = propagate
         SQL_LOGGER.removeHandler(log)
+
+
+def queries_of(env, call):
+    """(what ``call()`` answered, the statements it ran): nothing in the ORM cache beforehand and its
+    writes flushed after, the cost of one call as a new request meets it."""
+    with logged_queries(env) as queries:
+        answer = call()
+    return answer, queries

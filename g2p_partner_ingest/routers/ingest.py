@@ -8,19 +8,16 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, enforce_rate_limit, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import (
-    RATE_LIMITED_MESSAGE,
-    PingResponse,
-    UuidPath,
-    error_responses,
-    rate_limited_response,
-)
+from odoo.addons.g2p_partner_api.schemas.parameters import UuidPath
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, error_responses, rate_limited_response
 from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, registry_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
-from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
+from ..models.g2p_ingest_raw import DUPLICATE_SUSPECTED
 from ..schemas.data_model import DataModelInfo, DataModelList
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..services.ingest_envelope import IngestError, envelope, render
@@ -153,8 +150,8 @@ def ingest_data(
     dry_run: Annotated[bool, Query(description=DRY_RUN_DOC)] = False,
 ):
     if dry_run:
-        request.state.audit_action = "POST /ingest_data (dry run)"
-        request.state.ingest_dry_run = True
+        call_context(request).action = "POST /ingest_data (dry run)"
+        call_context(request).dry_run = True
     wrapped = {"headers": {k.lower(): v for k, v in request.headers.items()}, "body": body}
     if "\\u0000" in json.dumps(body):
         # PostgreSQL text cannot hold NUL characters: refuse rather than fail on storage
@@ -167,16 +164,16 @@ def ingest_data(
         raise IngestError("DATA_MODEL_NOT_FOUND", "No data model matches this payload; pass ?data_model=.")
     # 2. the sender it claims: recorded as a claim until the signature proves it
     sender = _claimed_sender(candidates, wrapped)
-    request.state.audit_actor = f"unauthenticated (claimed {sender[:64]!r})"
+    call_context(request).actor = f"unauthenticated (claimed {sender[:64]!r})"
     client = env["g2p.api.client"].sudo()._by_ingest_sender(sender)
     if not client:
         raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
     # detection patterns (regular expressions, time-limited) run only once the sender is a known partner
     model = model or _detect(candidates, wrapped)
-    request.state.ingest_data_model = model
+    call_context(request).data_model = model
     # 3. required paths
     message_id = str(_required(model.key_path_message_id, wrapped, "message id"))
-    request.state.ingest_message_id = message_id
+    call_context(request).message_id = message_id
     if str(_required(model.key_path_sender, wrapped, "sender")) != sender:
         raise IngestError("INVALID_REQUEST", f"The sender at {model.key_path_sender} differs from the one claimed.")
     if model.is_list:
@@ -193,10 +190,10 @@ def ingest_data(
     # 4. signature over the exact signed object, bound to the message id and its time: required
     # unless an administrator switched it off for this client (never the caller's choice)
     fingerprint = None if client.ingest_allow_unsigned else _verify_signature(env, model, client, wrapped, message_id)
-    request.state.audit_actor = sender
-    request.state.g2p_client_id = client.id
+    call_context(request).actor = sender
+    call_context(request).client_id = client.id
     # counted once the sender is proven, so nobody can spend a partner's calls by claiming to be it
-    enforce_rate_limit(env, client.id, client._effective_rate_limit(), request.state)
+    enforce_rate_limit(env, client.id, client._effective_rate_limit(), call_context(request))
     # told only to the proven sender: others learn nothing more than PARTNER_NOT_REGISTERED already says
     if INGEST_SCOPE not in client._scope_codes():
         raise IngestError("INSUFFICIENT_SCOPE", f"This partner may not ingest: it lacks the scope {INGEST_SCOPE}.")
@@ -205,7 +202,7 @@ def ingest_data(
     previous = Raw.search([("client_id", "=", client.id), ("message_id", "=", message_id)], order="item_index")
     if previous:
         correlation_id = previous[0].correlation_id
-        request.state.correlation_id = correlation_id
+        call_context(request).correlation_id = correlation_id
         payload = {"correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}
         if dry_run:
             return envelope(message_id, None, dict(payload, dry_run=True, data_model=model.mnemonic, items=[]))
@@ -227,7 +224,7 @@ def ingest_data(
         )
     rows = Raw._receive(client, model, message_id, items, request.headers.get("x-source-system"), bypass, fingerprint)
     correlation_id = rows[0].correlation_id
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     return render(
         model,
         envelope(
@@ -274,10 +271,10 @@ def ingest_status(
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
                 "operation": _operation(r, client),
-                "registrant": _registrant(r, client, request.state.g2p_scopes),
+                "registrant": _registrant(r, client, call_context(request).scopes),
                 "reason": r.error_message
                 or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
-                **_duplicates(r, client, request.state.g2p_scopes),
+                **_duplicates(r, client, call_context(request).scopes),
             }
             for r in rows
         ],

@@ -202,7 +202,7 @@ MATRIX = {
     "res.partner": {
         "read": EMPLOYEES,
         "unlink": OFFICERS,  # base.group_partner_manager, implied by Officer
-        "methods": {},
+        "methods": {"get_formview_id": EMPLOYEES},  # which form opens it: as reading it
         "fields": {
             **PROVENANCE,
             **_all(
