@@ -4,6 +4,7 @@ from . import g2p_dci_id_type_map
 from . import g2p_api_client
 from . import fastapi_endpoint
 from . import g2p_dci_transaction
+from . import g2p_dci_transaction_item
 from . import g2p_dci_subscription
 from . import g2p_api_delivery
 from . import g2p_api_subscription

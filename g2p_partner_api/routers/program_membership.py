@@ -19,6 +19,7 @@ from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_resp
 from ..services import registry_service as registry
 from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
+from ..services.registry_errors import Invalid
 from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=CALL_ERRORS)
@@ -120,9 +121,7 @@ def create_membership(
     partner = env["res.partner"].search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
     # a registrant without consent is answered as an unknown one: the answer tells nothing about who exists
     if not client._filter_readable_registrants(partner, WRITE):
-        raise registry.ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"registrant: unknown registrant {body.registrant}.",
             errors=[body_error("registrant", "unknown_registrant", "unknown registrant")],
         )

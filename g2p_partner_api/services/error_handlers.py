@@ -12,11 +12,11 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, 
 from . import problem_details
 from .api_errors import TOKEN_ROUTE, ApiError, DuplicateError, OAuthError, RegistrantAccessRefused
 from .problem_details import HTTP_CODES, PROBLEM_CONTENT_TYPE
-from .registry_errors import Conflict, Gone, Invalid, NotFound, RegistryError
+from .registry_errors import Conflict, Gone, Invalid, NotFound, RegistryError, ScopeMissing
 
 _logger = logging.getLogger(__name__)
 # the HTTP status of each refusal of the registry (services/registry_errors.py)
-REGISTRY_STATUS = {NotFound: 404, Gone: 410, Conflict: 409, Invalid: 422}
+REGISTRY_STATUS = {NotFound: 404, Gone: 410, Conflict: 409, Invalid: 422, ScopeMissing: 403}
 
 
 def _refused_input(exc):
@@ -42,6 +42,8 @@ def problem(exc, instance):
     elif isinstance(exc, RegistryError):
         status = next(status for kind, status in REGISTRY_STATUS.items() if isinstance(exc, kind))
         code, message, errors, extra = exc.code, exc.message, exc.errors, exc.extra
+        if isinstance(exc, ScopeMissing):
+            headers = {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{exc.scope}"'}
     elif isinstance(exc, RequestValidationError):
         status, code, message = _refused_input(exc)
         errors = problem_details.validation_errors(exc.errors())

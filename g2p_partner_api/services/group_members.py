@@ -11,6 +11,7 @@ from odoo import fields
 from . import registry_service as registry
 from .problem_details import body_error
 from .registry_errors import Conflict, Invalid
+from .vocabularies import KIND_VOCABULARY
 
 
 def usable_group(env, client, uuid, scope):
@@ -69,8 +70,7 @@ def _change(action, membership, **extra):
 def add_member(env, client, scopes, group, body):
     """Add the member of ``body`` (``GroupMemberAdd``) to ``group``; the new membership."""
     kinds = [
-        registry.resolve_code(env, kind, registry.KIND_VOCABULARY, f"kinds[{index}]")
-        for index, kind in enumerate(body.kinds)
+        registry.resolve_code(env, kind, KIND_VOCABULARY, f"kinds[{index}]") for index, kind in enumerate(body.kinds)
     ]
     if body.individual is not None:
         individual = _existing_individual(env, client, body.individual)

@@ -34,6 +34,16 @@ class Conflict(RegistryError):
     code = "conflict"
 
 
+class ScopeMissing(RegistryError):
+    """What was asked needs a scope the caller's token does not carry (``scope``)."""
+
+    code = "insufficient_scope"
+
+    def __init__(self, message, scope):
+        super().__init__(message)
+        self.scope = scope
+
+
 class Invalid(RegistryError):
     """What was sent cannot be taken as it is; ``errors`` name the fields."""
 

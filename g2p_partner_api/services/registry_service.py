@@ -8,9 +8,9 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
-from .api_errors import ApiError
+from .orm_prefetch import search_fields
 from .problem_details import body_error, parameter_error
-from .registry_errors import Conflict, Gone, Invalid, NotFound
+from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
 from .resource_version import check_if_match, check_read_only_nested
 from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
@@ -91,7 +91,7 @@ def search_visible(model, client, scope, domain, paging, fields=(), include_arch
         query.add_where(paging.keyset(searched))
     fetched = searched.browse()
     if not query.is_empty():
-        names = {*fields, paging.sort.column} - {"id"}
+        names = set(search_fields(searched, {*fields, paging.sort.column} - {"id"}))
         fetched = searched._fetch_query(query, searched._determine_fields_to_fetch(names))
     more = len(fetched) > paging.page_size
     records = paging.window(fetched, more)
@@ -108,7 +108,9 @@ def get_registrant(env, client, uuid, is_group, scope, fields=()):
     Partner = env["res.partner"].with_context(active_test=False)
     partner = (
         Partner.search_fetch(
-            [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
+            [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)],
+            search_fields(Partner, fields),
+            limit=1,
         )
         if uuid
         else Partner
@@ -298,11 +300,8 @@ def register_new_individual(env, client, scopes, person, field="new_individual")
     """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
     individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
     if INDIVIDUAL_WRITE not in scopes:
-        raise ApiError(
-            403,
-            "insufficient_scope",
-            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.",
-            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{INDIVIDUAL_WRITE}"'},
+        raise ScopeMissing(
+            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.", INDIVIDUAL_WRITE
         )
     check_read_only_nested(person, field)
     vals = individual_vals(env, None, person, full_replacement(person))
