@@ -86,6 +86,40 @@ class TestDciBatchLookups(DciCase):
                 item["reference_id"],
             )
 
+    def test_transaction_records_each_answer(self):
+        items = [
+            self._lookup("66100003", reference_id="found", reg_type="Individual"),
+            self._lookup("99999999", reference_id="unknown"),
+            self._lookup("66100007", reference_id="bad-page", pagination={"page_size": 0}),
+            self.item("idtype-value", ["not", "an", "object"], reference_id="off-spec"),
+        ]
+        with self._api() as api:
+            answers = self._post(api, self._auth(self.client, self.secret), items)
+        transaction = self.env["g2p.dci.transaction"].search([("client_id", "=", self.client.id)], limit=1)
+        self.assertEqual(
+            (transaction.action, transaction.mode, transaction.status, transaction.total_count),
+            ("search", "sync", "succ", 4),
+        )
+        self.assertEqual(transaction.completed_count, 2)
+        self.assertEqual(
+            [
+                (line.reference_id, line.status, line.status_reason_code, line.reg_type, line.total_count)
+                for line in transaction.item_ids
+            ],
+            [
+                ("found", "succ", False, "Individual", 1),
+                ("unknown", "succ", False, "Individual", 0),
+                ("bad-page", "rjct", "rjct.pagination.invalid", "Individual", 0),
+                ("off-spec", "rjct", "rjct.search_criteria.invalid", "Individual", 0),
+            ],
+        )
+        # what the sender was told, kept for the registry's own review
+        self.assertEqual(
+            transaction.item_ids.mapped("status_reason_message"),
+            [False, False, answers[2]["status_reason_message"], answers[3]["status_reason_message"]],
+        )
+        self.assertTrue(answers[3]["status_reason_message"].startswith("off the SPDCI schema"))
+
     def test_queries_do_not_grow_with_the_batch(self):
         headers = self._auth(self.client, self.secret)
         counts = []

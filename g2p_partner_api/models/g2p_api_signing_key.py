@@ -175,7 +175,8 @@ class G2PApiSigningKey(models.Model):
     @api.model
     def _sign_message(self, payload):
         """The registry's signature of a message (DCI envelope, outbound JWS): never usable as a token."""
-        return self._sign(payload, MESSAGE)
+        kid, algorithm, private_key_pem = self._signing_material(MESSAGE)
+        return jwt_service.sign_object(payload, private_key_pem, algorithm, kid)
 
     @api.model
     def _verify_access_token(self, token, **options):

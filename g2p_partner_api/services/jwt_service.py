@@ -11,6 +11,7 @@ import time
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from pydantic_core import to_json
 
 ASYMMETRIC_ALGORITHMS = {
     rsa.RSAPublicKey: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
@@ -106,6 +107,13 @@ def _canonical(value):
 
 def sign(payload, private_key_pem, algorithm, kid, headers=None):
     return jwt.encode(payload, private_key_pem, algorithm=algorithm, headers=dict(headers or {}, kid=kid))
+
+
+def sign_object(payload, private_key_pem, algorithm, kid):
+    """``sign`` for a plain JSON object (no datetime claims to convert), serialised by pydantic-core's
+    compiled encoder: a DCI answer carries up to a hundred records, which json.dumps takes several
+    times longer to write."""
+    return jwt.api_jws.encode(to_json(payload), private_key_pem, algorithm=algorithm, headers={"kid": kid})
 
 
 def decode(token, public_key, algorithm, **kwargs):

@@ -11,8 +11,13 @@ class TemplateRenderError(Exception):
     pass
 
 
+# one encoder for every value: json.dumps with options builds a new one at each call, and a template
+# calls tojson for each field of each record it renders
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _tojson(value):
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)
 
 
 @lru_cache(maxsize=1)
