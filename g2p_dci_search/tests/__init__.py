@@ -11,4 +11,5 @@ from . import test_dci_record_names
 from . import test_dci_callback_consent
 from . import test_dci_registry_signature
 from . import test_dci_query_count
+from . import test_dci_plans
 from . import test_dci_transaction_reasons

@@ -21,6 +21,7 @@ class G2PRegistrantChange(models.Model):
     _order = "id"
 
     partner_id = fields.Many2one("res.partner", string="Registrant", readonly=True)
+    is_group = fields.Boolean(string="Group", readonly=True)
     changed_at = fields.Datetime(string="Written at", readonly=True)
 
     def init(self):
@@ -32,9 +33,26 @@ class G2PRegistrantChange(models.Model):
                    txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
                    partner_id integer NOT NULL REFERENCES res_partner(id) ON DELETE CASCADE,
                    changed_at timestamp NOT NULL DEFAULT (clock_timestamp() AT TIME ZONE 'UTC')
-               );
-               -- the feed walks this index in order, from a transaction id on: an index scan at any size
-               CREATE INDEX IF NOT EXISTS g2p_registrant_change_txid_id_index ON g2p_registrant_change (txid, id);
+               );"""
+        )
+        self.env.cr.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_name = 'g2p_registrant_change' AND column_name = 'is_group'"
+        )
+        if not self.env.cr.fetchone():
+            # the kind of registrant changed, so that each feed (individuals, groups) reads its own changes
+            self.env.cr.execute(
+                """ALTER TABLE g2p_registrant_change ADD COLUMN is_group boolean NOT NULL DEFAULT false;
+                   UPDATE g2p_registrant_change feed SET is_group = true
+                     FROM res_partner p WHERE p.id = feed.partner_id AND p.is_group"""
+            )
+        self.env.cr.execute(
+            """-- each feed walks its kind's changes in order, from a transaction id on: an index scan at any size,
+               -- whatever the other kind wrote in between (on (txid, id) alone, a page of groups read past every
+               -- individual's change before it: 47 s at 10,000,000 individuals, #27)
+               DROP INDEX IF EXISTS g2p_registrant_change_txid_id_index;
+               CREATE INDEX IF NOT EXISTS g2p_registrant_change_kind_txid_id_index
+                   ON g2p_registrant_change (is_group, txid, id);
                -- where a feed starts from a time (_lastUpdated=gt...), and the cascade of a deleted partner
                CREATE INDEX IF NOT EXISTS g2p_registrant_change_changed_at_index
                    ON g2p_registrant_change (changed_at);
@@ -45,23 +63,22 @@ class G2PRegistrantChange(models.Model):
             # a register that existed before the log: one change per registrant, so that since=0 is the
             # whole register there too (one statement, in the upgrade's transaction)
             self.env.cr.execute(
-                """INSERT INTO g2p_registrant_change (partner_id)
-                   SELECT id FROM res_partner WHERE is_registrant ORDER BY id"""
-            )
-
-    @api.model
-    def _record(self, partner_ids):
-        """Log a change of each of ``partner_ids`` (registrant ids) in the current transaction: one INSERT."""
-        partner_ids = sorted({pid for pid in partner_ids if pid})
-        if partner_ids:
-            self.env.cr.execute(
-                SQL(
-                    "INSERT INTO g2p_registrant_change (partner_id) SELECT unnest(%s::int[])",
-                    partner_ids,
-                )
+                """INSERT INTO g2p_registrant_change (partner_id, is_group)
+                   SELECT id, COALESCE(is_group, false) FROM res_partner WHERE is_registrant ORDER BY id"""
             )
 
     @api.model
     def _record_registrants(self, partners):
-        """Log a change of the registrants among ``partners`` (the others are not in the register)."""
-        self._record(partners.filtered("is_registrant").ids)
+        """Log a change of the registrants among ``partners`` (the others are not in the register) in the
+        current transaction: one INSERT."""
+        kinds = {partner.id: bool(partner.is_group) for partner in partners if partner.id and partner.is_registrant}
+        if kinds:
+            ids = sorted(kinds)
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO g2p_registrant_change (partner_id, is_group) "
+                    "SELECT * FROM unnest(%s::int[], %s::bool[])",
+                    ids,
+                    [kinds[pid] for pid in ids],
+                )
+            )

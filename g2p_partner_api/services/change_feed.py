@@ -121,12 +121,17 @@ def next_page(env, client, scope, is_group, cursor, limit):
     query = _readable_query(env, client, scope, is_group)
     rows = []
     if not query.is_empty():
-        query.add_join("JOIN", "feed", "g2p_registrant_change", SQL('"feed".partner_id = "res_partner".id'))
+        query.add_join(
+            "JOIN",
+            "feed",
+            "g2p_registrant_change",
+            SQL('"feed".partner_id = "res_partner".id AND "feed".is_group = %s', bool(is_group)),
+        )
         # one lower bound on the index (a row comparison beside a bound on txid alone would make
         # PostgreSQL start the scan at the row comparison's bound): the last row answered in this batch,
         # else the smallest transaction id the batch can hold
         if cursor.after:
-            start = SQL('("feed".txid, "feed".id) > (%s::xid8, %s)', *cursor.after)
+            start = SQL('("feed".is_group, "feed".txid, "feed".id) > (%s, %s::xid8, %s)', bool(is_group), *cursor.after)
         else:
             start = SQL('"feed".txid >= GREATEST(%s::xid8, pg_snapshot_xmin(%s::pg_snapshot))', cursor.floor, cursor.lo)
         query.add_where(start)
@@ -141,7 +146,7 @@ def next_page(env, client, scope, is_group, cursor, limit):
         )
         if cursor.since_time:
             query.add_where(SQL('"feed".changed_at > %s', cursor.since_time))
-        query.order = SQL('"feed".txid, "feed".id')
+        query.order = SQL('"feed".is_group, "feed".txid, "feed".id')
         query.limit = limit
         env.cr.execute(query.select(SQL('"feed".txid::text'), SQL('"feed".id'), SQL('"feed".partner_id')))
         rows = env.cr.fetchall()

@@ -1,12 +1,11 @@
 import base64
 import re
-from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from .common import G2PApiCase
+from .plans import explain, nodes, ran_queries, table_copy
 
 LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 
@@ -218,26 +217,17 @@ class TestPagingIndexScans(G2PApiCase):
 
     def _ran_queries(self, url, **params):
         """The SQL (code, params) of each query the API ran for the second page of ``url``."""
-        ran = []
-        execute = type(self.env.cr).execute
-
-        def spy(cr, query, params=None, log_exceptions=True):
-            ran.append(query if isinstance(query, SQL) else SQL(query, *(params or ())))
-            return execute(cr, query, params, log_exceptions)
-
         headers = self._auth(self.client, self.secret)
         with self._api() as api:
             first = api.get(url, params=dict(params, _count=2), headers=headers).json()
-            with patch.object(type(self.env.cr), "execute", spy):
+            with ran_queries(self.env.cr) as ran:
                 response = api.get(first["links"]["next"], headers=headers)
         self.assertEqual(response.status_code, 200, response.text)
         return [q for q in ran if 'FROM "res_partner"' in q.code and "LIMIT" in q.code and '"id") ' in q.code]
 
     def _explain_on_copy(self, query):
         cr = self.env.cr
-        cr.execute("CREATE TEMPORARY TABLE res_partner (LIKE public.res_partner INCLUDING ALL)")
-        try:
-            cr.execute("INSERT INTO pg_temp.res_partner SELECT * FROM public.res_partner")
+        with table_copy(cr):
             cr.execute(
                 "SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema.columns "
                 "WHERE table_schema = 'public' AND table_name = 'res_partner' "
@@ -255,20 +245,8 @@ class TestPagingIndexScans(G2PApiCase):
                 (self.ROWS, template),
             )
             cr.execute("ANALYZE pg_temp.res_partner")
-            cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query))
-            plan = cr.fetchone()[0][0]["Plan"]
-            index = (plan.get("Plans") or [{}])[0].get("Index Name")
-            if not index:
-                return plan, ""
-            cr.execute("SELECT pg_get_indexdef(%s::regclass)", (f"pg_temp.{index}",))
-            return plan, cr.fetchone()[0]
-        finally:
-            cr.execute("DROP TABLE pg_temp.res_partner")
-
-    def _nodes(self, plan):
-        yield plan
-        for child in plan.get("Plans", ()):
-            yield from self._nodes(child)
+            plan, definitions = explain(cr, query)
+            return plan, definitions.get((plan.get("Plans") or [{}])[0].get("Index Name"), "")
 
     def test_the_sort_indexes_exist(self):
         self.env.cr.execute(
@@ -311,8 +289,8 @@ class TestPagingIndexScans(G2PApiCase):
                     queries = self._ran_queries(f"/api/v2/{resource}", _sort=sort)
                     self.assertEqual(len(queries), 1, "one keyset query per page")
                     plan, index = self._explain_on_copy(queries[0])
-                    nodes = list(self._nodes(plan))
-                    types = [node["Node Type"] for node in nodes]
+                    plan_nodes = list(nodes(plan))
+                    types = [node["Node Type"] for node in plan_nodes]
                     self.assertEqual(plan["Node Type"], "Limit", types)
                     scan = plan["Plans"][0]
                     self.assertIn(scan["Node Type"], ("Index Scan", "Index Only Scan"), types)
@@ -320,7 +298,7 @@ class TestPagingIndexScans(G2PApiCase):
                     self.assertRegex(scan["Index Cond"], r"\bid\b", "the cursor starts the scan")
                     self.assertNotIn("Sort", types)
                     self.assertNotIn(
-                        "Seq Scan", [n["Node Type"] for n in nodes if n.get("Relation Name") == "res_partner"]
+                        "Seq Scan", [n["Node Type"] for n in plan_nodes if n.get("Relation Name") == "res_partner"]
                     )
 
 

@@ -267,7 +267,9 @@ def generate(cur):
     )
     # one change per registrant, as a register that existed before the change log gets (the feed's since=0)
     cur.execute(
-        "INSERT INTO g2p_registrant_change (partner_id) SELECT id FROM res_partner WHERE id >= %s ORDER BY id", [base]
+        "INSERT INTO g2p_registrant_change (partner_id, is_group) "
+        "SELECT id, is_group FROM res_partner WHERE id >= %s ORDER BY id",
+        [base],
     )
     copied = time.perf_counter()
     log(f"rows written in {copied - started:.1f} s (SQL COPY); building {len(indexes)} indexes")
