@@ -15,7 +15,8 @@ registry.category("web_tour.tours").add("g2p_consent_names", {
     },
     {
       content: "The changes the registrant allowed are under their own column",
-      trigger: ".o_data_row:contains('Moses Phiri') td[name='write_scope_ids']:contains('Create and update individuals')",
+      trigger:
+        ".o_data_row:contains('Moses Phiri') td[name='write_scope_ids']:contains('Create and update individuals')",
     },
     {
       content: "A consent to any partner says so, not a blank recipient",

@@ -11,7 +11,8 @@ registry.category("web_tour.tours").add("g2p_dci_transaction_reasons", {
     },
     {
       content: "The items list says why in words too",
-      trigger: "[name=item_ids] .o_data_row:contains('screen-page') td[name=reason]:contains('not one the registry serves')",
+      trigger:
+        "[name=item_ids] .o_data_row:contains('screen-page') td[name=reason]:contains('not one the registry serves')",
     },
     {
       content: "No spec code on the screen a person reads",

@@ -5,7 +5,8 @@ registry.category("web_tour.tours").add("g2p_registrant_form_reads", {
   steps: () => [
     {
       content: "The uuid under the name says what it is",
-      trigger: ".o_form_view .o_g2p_registry_id:contains('Registry ID'):contains('00000000-0000-4000-8000-000000000001')",
+      trigger:
+        ".o_form_view .o_g2p_registry_id:contains('Registry ID'):contains('00000000-0000-4000-8000-000000000001')",
     },
     {
       content: "The birth date is called as everywhere else",
