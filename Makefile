@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Each sets up what is missing first.
-.PHONY: run test setup lint bench fuzz clean-db pot screenshots replica-test
+.PHONY: run test setup lint bench fuzz clean-db pot screenshots replica-test cluster
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -14,6 +14,12 @@ test:
 # (scripts/replica_test.sh; docs/deployment.md)
 replica-test:
 	@bash scripts/replica_test.sh
+
+# the deployment topology of docs/deployment.md on this machine (nginx, two HTTP nodes, the job-runner
+# node, primary + streaming replica), a mixed load with one HTTP node stopped in the middle, and the
+# checks that nothing was lost (scripts/cluster.sh, tests/bench/cluster.py)
+cluster:
+	@bash scripts/cluster.sh
 
 # ruff, pylint-odoo (OCA's mandatory checks), OCA's module checks, prettier for XML, ... (.pre-commit-config.yaml)
 lint:

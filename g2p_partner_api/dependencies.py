@@ -1,4 +1,10 @@
-"""Request concerns of the REST app, one small dependency each (OCA fastapi style)."""
+"""Request concerns of the REST app, one small dependency each (OCA fastapi style).
+
+They are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a hop (and a
+GIL hand-over) per dependency and call. Each call has an event loop of its own (OCA ``fastapi``
+pools them), so the little blocking work they do (cached token, rate-limit counter) holds up
+no other call.
+"""
 
 from typing import Annotated
 
@@ -8,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, OAuth2
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
+from odoo.addons.fastapi.context import odoo_env_ctx
 
 from .models.g2p_source_mixin import Provenance
 from .schemas.base import optional_body
@@ -45,7 +51,13 @@ class ClientCredentialsBearer(OAuth2):
 bearer_scheme = ClientCredentialsBearer()
 
 
-def authenticated_client(
+async def odoo_env() -> Environment:
+    """The call's Odoo env, as OCA ``fastapi.dependencies.odoo_env`` gives it (the middleware has set the
+    endpoint's company), without its two worker-thread hops (its ``company_id`` dependency and itself)."""
+    return odoo_env_ctx.get()
+
+
+async def authenticated_client(
     request: Request,
     env: Annotated[Environment, Depends(odoo_env)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -87,7 +99,7 @@ def require_scope(scope):
 
     # the scheme again, with the scope: what the OpenAPI lists as this operation's requirement
     # (the scheme only reads the header; the client itself is authenticated once, unscoped)
-    def dependency(
+    async def dependency(
         request: Request,
         client=Depends(authenticated_client),
         _required=Security(bearer_scheme, scopes=[scope]),
@@ -110,7 +122,7 @@ def require_read_scope(scope):
     (when it reads under one instead of consent) on the audit row of the call."""
     base = require_scope(scope)
 
-    def dependency(request: Request, client=Depends(base)):
+    async def dependency(request: Request, client=Depends(base)):
         basis = client._legal_basis_for_read()
         if basis:
             call_context(request).legal_basis = basis
@@ -120,7 +132,7 @@ def require_read_scope(scope):
     return dependency
 
 
-def if_match(
+async def if_match(
     client=Depends(authenticated_client),
     if_match: Annotated[
         str | None,
@@ -164,7 +176,7 @@ def header_text(value):
 ArchiveReason = Annotated[str, Depends(archive_reason)]
 
 
-def api_env(
+async def api_env(
     env: Annotated[Environment, Depends(odoo_env)],
     client=Depends(authenticated_client),
     x_source_system: Annotated[str | None, Header(max_length=128)] = None,
@@ -187,7 +199,7 @@ def paging(resource, orders):
         "registration order, oldest first. Every order ends with registration order, so it is total."
     )
 
-    def dependency(
+    async def dependency(
         request: Request,
         response: Response,
         env: Annotated[Environment, Depends(odoo_env)],

@@ -50,18 +50,27 @@ def write_run_config(out_dir, listen, http_port, gevent_port, **values):
     odoo_conf = out_dir / "odoo.conf"
     odoo_conf.write_text(render(DOCS / "odoo-jobrunner.conf", **values))
     odoo_conf.chmod(0o600)
+    nginx_conf = write_proxy_config(out_dir, listen, [f"127.0.0.1:{http_port}"], [f"127.0.0.1:{gevent_port}"])
+    return odoo_conf, nginx_conf
+
+
+def write_proxy_config(out_dir, listen, http_nodes, gevent_nodes):
+    """nginx.conf in ``out_dir`` for nginx run as the user (``-p out_dir``): ``listen`` → the shared
+    routing, upstreams ``http_nodes`` and ``gevent_nodes`` (``host:port`` each). Returns its path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     nginx_conf = out_dir / "nginx.conf"
     nginx_conf.write_text(
         render(
             ROOT / "scripts" / "nginx-run.conf",
             prefix=out_dir.resolve(),
             listen=listen,
-            http_port=http_port,
-            gevent_port=gevent_port,
+            http_nodes=http_nodes,
+            gevent_nodes=gevent_nodes,
             locations_conf=DOCS / "nginx-locations.conf",
         )
     )
-    return odoo_conf, nginx_conf
+    return nginx_conf
 
 
 def _default_data_dir():

@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from odoo.addons.g2p_partner_api.tests.query_log import queries_of
+from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
 
 from .common import DciCase
 
@@ -50,9 +50,8 @@ class TestDciQueryCount(DciCase):
     def _post(self, api, items):
         """(search_response, statements run) of one signed sync search."""
         envelope = self.envelope(items)
-        response, queries = queries_of(
-            self.env, lambda: api.post("/dci/registry/sync/search", json=envelope, headers=self.headers)
-        )
+        with logged_queries(self.env) as queries:
+            response = api.post("/dci/registry/sync/search", json=envelope, headers=self.headers)
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()["message"]["search_response"], queries
 

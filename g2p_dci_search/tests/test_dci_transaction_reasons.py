@@ -50,16 +50,17 @@ class TestDciTransactionScreen(HttpCase):
                 "completed_count": 1,
             }
         )
-        transaction._add_items(
+        transaction._add_answers(
             [
-                {"reference_id": "screen-ok", "status": "succ", "total_count": 1},
+                {"reference_id": "screen-ok", "status": "succ", "pagination": {"total_count": 1}},
                 {
                     "reference_id": "screen-page",
                     "status": "rjct",
                     "status_reason_code": "rjct.pagination.invalid",
                     "status_reason_message": "page_size must be 1 to 100 and page_number at least 1",
                 },
-            ]
+            ],
+            [{"search_criteria": {"reg_type": "Individual"}}, {"search_criteria": {"reg_type": "Individual"}}],
         )
         new_test_user(
             self.env,

@@ -3,6 +3,8 @@ import time
 from collections import namedtuple
 from contextlib import contextmanager
 
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
 import odoo.modules.module
 from odoo import api, fields, models
 
@@ -70,8 +72,10 @@ class G2PApiRateWindow(models.Model):
                 yield self.env.cr
             return
         with self.env.registry.cursor() as cr:
-            # concurrent increments of one row must wait, not fail as repeatable read would
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            # concurrent increments of one row must wait, not fail as repeatable read would; set on the
+            # connection, it goes with the transaction's BEGIN (no statement of its own) and the next
+            # cursor opened on the pooled connection sets Odoo's level again
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
             yield cr
 
     @api.model

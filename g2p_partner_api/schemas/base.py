@@ -1,5 +1,6 @@
 """Bases of the wire models, their field types and how answers are built from records."""
 
+import functools
 import re
 from datetime import date
 from typing import Annotated
@@ -89,12 +90,54 @@ def assembled(schema):
         return schema
 
 
+IMMUTABLE_DEFAULTS = (type(None), str, int, float, bool, tuple, frozenset, type)
+
+
+@functools.cache
+def _construction(cls):
+    """What ``model_construct`` works out again for every instance of ``cls``: (constant defaults of the
+    fields, fields whose default is made per instance, private attributes' defaults); None when ``cls``
+    has a ``model_post_init`` of its own (then ``model_construct`` itself must run)."""
+    if cls.__pydantic_post_init__ and cls.model_post_init.__name__ != "init_private_attributes":
+        return None
+    private = {name: attr.get_default() for name, attr in cls.__private_attributes__.items()}
+    if not all(isinstance(value, IMMUTABLE_DEFAULTS) for value in private.values()):
+        return None
+    constant, per_instance = {}, []
+    for name, field in cls.model_fields.items():
+        if field.is_required():
+            continue
+        if field.default_factory is None and isinstance(field.default, IMMUTABLE_DEFAULTS):
+            constant[name] = field.default
+        else:
+            per_instance.append((name, field))
+    return constant, per_instance, private
+
+
 def trusted(schema, **values):
     """An answer's ``schema`` (as extended) made of values read from the database, not validated. The wire
     models revalidate every model given to them (``revalidate_instances``): validated, a registrant was built
     once per level of nesting, which was most of rendering a page or a bulk lookup. What a client sends is
-    always validated; only answers are built this way."""
-    return assembled(schema).model_construct(**values)
+    always validated; only answers are built this way.
+
+    The instance is what ``model_construct`` makes, without its per-call work (the fields' defaults
+    deep-copied and the private attributes set up by a chain of wrappers were half of building a bulk
+    lookup's answer): the defaults and private attributes of each class are worked out once."""
+    cls = assembled(schema)
+    construction = _construction(cls)
+    if construction is None or not values.keys() <= cls.model_fields.keys():
+        return cls.model_construct(**values)
+    constant, per_instance, private = construction
+    fields_values = {**constant, **values}
+    for name, field in per_instance:
+        if name not in values:
+            fields_values[name] = field.get_default(call_default_factory=True, validated_data=fields_values)
+    instance = cls.__new__(cls)
+    object.__setattr__(instance, "__dict__", fields_values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", dict(private) if private else None)
+    return instance
 
 
 def utc_iso(value):

@@ -75,13 +75,19 @@ def _full_name(env, person):
     )
 
 
-def _by_identifier(env, identifiers, exclude_ids):
-    pairs = tuple({(i["system"], i["value"]) for i in identifiers if i.get("system") and i.get("value")})
+def _pairs(identifiers):
+    return {(i["system"], i["value"]) for i in identifiers if i.get("system") and i.get("value")}
+
+
+def _by_identifier(env, people, exclude_ids):
+    """{partner id: Candidate} sharing an identifier, for each of ``people``: one query for all."""
+    wanted = [_pairs(person.get("identifiers") or []) for person in people]
+    pairs = tuple(set().union(*wanted))
     if not pairs:
-        return {}
+        return [{} for _person in people]
     rows = env.execute_query(
         SQL(
-            """SELECT r.partner_id, r.id_type_id FROM g2p_reg_id r
+            """SELECT r.partner_id, r.id_type_id, t.namespace_uri, r.value FROM g2p_reg_id r
                JOIN g2p_id_type t ON t.id = r.id_type_id
                JOIN res_partner p ON p.id = r.partner_id
                WHERE (t.namespace_uri, r.value) IN %s AND p.is_registrant AND p.is_group IS NOT TRUE AND p.active
@@ -90,11 +96,13 @@ def _by_identifier(env, identifiers, exclude_ids):
             list(exclude_ids),
         )
     )
-    found = {}
     IdType = env["g2p.id.type"]
-    for partner_id, id_type_id in rows:
-        candidate = found.setdefault(partner_id, Candidate(partner_id, 1.0, same_identifier=True))
-        candidate.reasons.append(env._("Same %s", IdType.browse(id_type_id).name))
+    found = [{} for _person in people]
+    for partner_id, id_type_id, system, value in rows:
+        for person_found, person_pairs in zip(found, wanted, strict=True):
+            if (system, value) in person_pairs:
+                candidate = person_found.setdefault(partner_id, Candidate(partner_id, 1.0, same_identifier=True))
+                candidate.reasons.append(env._("Same %s", IdType.browse(id_type_id).name))
     return found
 
 
@@ -146,19 +154,73 @@ def name_query(env, person, settings, exclude_ids=()):
     )
 
 
-def _by_name(env, person, settings, exclude_ids):
-    query = name_query(env, person, settings, exclude_ids)
-    if query is None:
-        return {}
-    day, year = _birth(person)
-    why = env._("and same birth date") if day else env._("and birth year within one year of %s", year)
-    return {
-        partner_id: Candidate(
-            partner_id, round(score, 2), [env._("Similar name (%(score).2f) %(why)s", score=score, why=why)]
-        )
-        for partner_id, score in env.execute_query(query)
-        if score >= settings.threshold
-    }
+def names_queries(env, people, settings, exclude_ids=()):
+    """``name_query`` of each of ``people`` in two statements, one for those born on a known day and one
+    for those with a birth year alone (so that PostgreSQL plans each as it plans one person's: the
+    birth-date index for a day, with the trigram index for a span of years). Rows of (position in
+    ``people``, partner id, score), each person's best ``CANDIDATE_LIMIT`` first."""
+    on_a_day, in_years = [], []
+    for position, person in enumerate(people):
+        name = env["res.partner"]._match_name(_full_name(env, person))
+        day, year = _birth(person)
+        if not (name and year and env.registry.has_trigram):
+            continue
+        city = (person.get("city") if settings.same_locality else None) or None
+        if day:
+            on_a_day.append((position, name, day, day, city))
+        else:
+            in_years.append((position, name, datetime.date(year - 1, 1, 1), datetime.date(year + 1, 12, 31), city))
+    birth_on_day = SQL("res_partner.birthdate = wanted.first_day")
+    birth_in_years = SQL("res_partner.birthdate BETWEEN wanted.first_day AND wanted.last_day")
+    return [
+        _names_query(env, searched, birth, exclude_ids)
+        for searched, birth in ((on_a_day, birth_on_day), (in_years, birth_in_years))
+        if searched
+    ]
+
+
+def _names_query(env, searched, birth, exclude_ids):
+    column = match_name_expression(env, SQL.identifier("res_partner", "match_name"))
+    name = match_name_expression(env, SQL("wanted.name"))
+    positions, names, firsts, lasts, cities = (list(values) for values in zip(*searched, strict=True))
+    return SQL(
+        """SELECT wanted.position, found.id, found.score
+             FROM unnest(%(positions)s::int[], %(names)s::text[], %(firsts)s::date[], %(lasts)s::date[],
+                         %(cities)s::text[]) AS wanted(position, name, first_day, last_day, city)
+             CROSS JOIN LATERAL (
+                SELECT res_partner.id, similarity(%(column)s, %(name)s) AS score FROM res_partner
+                 WHERE %(column)s %(similar)s %(name)s AND %(birth)s
+                   AND (wanted.city IS NULL OR lower(res_partner.city) = lower(wanted.city))
+                   AND res_partner.is_registrant AND res_partner.is_group IS NOT TRUE AND res_partner.active
+                   AND NOT (res_partner.id = ANY(%(exclude)s))
+                 ORDER BY score DESC, res_partner.id LIMIT %(limit)s) AS found""",
+        positions=positions,
+        names=names,
+        firsts=firsts,
+        lasts=lasts,
+        cities=cities,
+        column=column,
+        name=name,
+        similar=SIMILAR,
+        birth=birth,
+        exclude=list(exclude_ids),
+        limit=CANDIDATE_LIMIT,
+    )
+
+
+def _by_names(env, people, settings, exclude_ids):
+    """{partner id: Candidate} with a similar name and birth date, for each of ``people``: two queries for all."""
+    found = [{} for _person in people]
+    for query in names_queries(env, people, settings, exclude_ids):
+        for position, partner_id, score in env.execute_query(query):
+            if score < settings.threshold:
+                continue
+            day, year = _birth(people[position])
+            why = env._("and same birth date") if day else env._("and birth year within one year of %s", year)
+            found[position][partner_id] = Candidate(
+                partner_id, round(score, 2), [env._("Similar name (%(score).2f) %(why)s", score=score, why=why)]
+            )
+    return found
 
 
 def prepare(env, settings):
@@ -171,16 +233,26 @@ def find(env, person, settings=None, by_name=True, exclude_ids=()):
     """Candidates (best first) for ``person``, a canonical individual: ``given_name``, ``family_name``,
     ``addl_name`` (or ``name``), ``birthdate`` (date, ISO text, or a year alone), ``identifiers``
     ([{system, value}]), ``city``. Call ``prepare`` first in the same transaction when ``by_name``."""
+    return find_many(env, [person], settings, by_name, exclude_ids)[0]
+
+
+def find_many(env, people, settings=None, by_name=True, exclude_ids=()):
+    """``find`` for each of ``people`` (a chunk of ingested items), in two queries whatever their number."""
     settings = settings or Settings.from_env(env)
+    if not people:
+        return []
     # the searches below are SQL: what the ORM still holds in memory must reach the tables first
     env["res.partner"].flush_model(["match_name", "birthdate", "city", "is_registrant", "is_group", "active"])
     env["g2p.reg.id"].flush_model(["partner_id", "id_type_id", "value"])
     env["g2p.id.type"].flush_model(["namespace_uri"])
-    found = _by_identifier(env, person.get("identifiers") or [], exclude_ids)
-    if by_name:
-        for partner_id, candidate in _by_name(env, person, settings, exclude_ids).items():
-            if partner_id in found:
-                found[partner_id].reasons.extend(candidate.reasons)
+    found = _by_identifier(env, people, exclude_ids)
+    by_names = _by_names(env, people, settings, exclude_ids) if by_name else [{} for _person in people]
+    answers = []
+    for person_found, similar in zip(found, by_names, strict=True):
+        for partner_id, candidate in similar.items():
+            if partner_id in person_found:
+                person_found[partner_id].reasons.extend(candidate.reasons)
             else:
-                found[partner_id] = candidate
-    return sorted(found.values(), key=lambda c: (-c.score, c.partner_id))[:CANDIDATE_LIMIT]
+                person_found[partner_id] = candidate
+        answers.append(sorted(person_found.values(), key=lambda c: (-c.score, c.partner_id))[:CANDIDATE_LIMIT])
+    return answers

@@ -9,6 +9,8 @@ Leaves in small reference tables (vocabulary codes, id types, countries) come fr
 each worker keeps (``g2p.reference.data``), without a query.
 """
 
+from collections import defaultdict
+
 REFERENCE_MODELS = frozenset({"g2p.vocabulary.code", "g2p.id.type", "res.country"})
 SNAPSHOT_TYPES = frozenset({"char", "boolean", "integer", "selection"})
 
@@ -28,6 +30,27 @@ def _fetch_missing(records, names):
     missing = [name for name in names if next(iter(cache.get_missing_ids(records, records._fields[name])), None)]
     if missing:
         records.fetch(missing)
+
+
+def _read_one2many(records, field, line_names):
+    """The one2many ``field`` of ``records`` into the cache as ``One2many.read`` puts it there, the
+    stored columns ``line_names`` of its lines fetched by the same query: the ORM's read fetches
+    the lines' inverse and ``active`` alone, and their other fields cost a query more."""
+    missing = records.browse(records.env.cache.get_missing_ids(records, field))
+    if not missing:
+        return
+    comodel = records.env[field.comodel_name].with_context(active_test=False, **field.context)
+    inverse = field.inverse_name
+    columns = [name for name in line_names if comodel._fields[name].column_type and comodel._fields[name].store]
+    lines = comodel.search_fetch(
+        field.get_domain_list(missing) + [(inverse, "in", missing.ids)],
+        list(dict.fromkeys([inverse, *([comodel._active_name] if comodel._active_name else []), *columns])),
+    )
+    by_owner = defaultdict(list)
+    many2one = comodel._fields[inverse].type == "many2one"  # else a many2one_reference: an id
+    for line in lines:
+        by_owner[line[inverse].id if many2one else line[inverse]].append(line.id)
+    records.env.cache.insert_missing(missing, field, [tuple(by_owner[owner_id]) for owner_id in missing._ids])
 
 
 def _from_reference_data(records, names):
@@ -57,6 +80,10 @@ def _walk(records, tree, leaves):
         seen, leaf_names = leaves.get(key, (records.browse(), set()))
         leaves[key] = (seen | records, leaf_names | names)
         return
+    for name, subtree in tree.items():
+        field = records._fields[name]
+        if subtree and field.type == "one2many" and field.store:
+            _read_one2many(records, field, subtree)
     _fetch_missing(records, names)
     for name, subtree in tree.items():
         if subtree:
@@ -72,6 +99,13 @@ def prefetch_paths(records, paths):
     for leaf_records, names in leaves.values():
         _fetch_missing(_from_reference_data(leaf_records, names), names)
     return records
+
+
+def search_fields(model, names):
+    """``names`` to fetch with a search of ``model``, its one2many fields left out: a search reads each
+    of them by a query of its own, then ``prefetch_paths`` a query more for their lines' fields; it
+    reads both in that one query."""
+    return [name for name in names if model._fields[name].type != "one2many"]
 
 
 def root_fields(paths):

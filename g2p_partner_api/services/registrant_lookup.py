@@ -9,6 +9,7 @@ queries does not grow with the number of identifiers.
 from odoo.tools import SQL
 
 from .api_errors import ApiError, invalid_field
+from .orm_prefetch import search_fields
 from .problem_details import body_error
 
 LOOKUP_LIMIT = 1000
@@ -48,9 +49,10 @@ def lookup(env, client, scope, is_group, identifiers, fields=()):
         )
     )
     holder_at = dict(env.cr.fetchall())
-    candidates = env["res.partner"].search_fetch(
+    Partner = env["res.partner"]
+    candidates = Partner.search_fetch(
         [("id", "in", list(set(holder_at.values()))), ("is_registrant", "=", True), ("is_group", "=", is_group)],
-        fields,
+        search_fields(Partner, fields),
     )
     readable = client._filter_readable_registrants(candidates, scope).with_env(env)
     by_id = {partner.id: partner for partner in readable}

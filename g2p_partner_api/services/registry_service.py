@@ -8,6 +8,7 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
+from .orm_prefetch import search_fields
 from .problem_details import body_error, parameter_error
 from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
 from .resource_version import check_if_match, check_read_only_nested
@@ -90,7 +91,7 @@ def search_visible(model, client, scope, domain, paging, fields=(), include_arch
         query.add_where(paging.keyset(searched))
     fetched = searched.browse()
     if not query.is_empty():
-        names = {*fields, paging.sort.column} - {"id"}
+        names = set(search_fields(searched, {*fields, paging.sort.column} - {"id"}))
         fetched = searched._fetch_query(query, searched._determine_fields_to_fetch(names))
     more = len(fetched) > paging.page_size
     records = paging.window(fetched, more)
@@ -107,7 +108,9 @@ def get_registrant(env, client, uuid, is_group, scope, fields=()):
     Partner = env["res.partner"].with_context(active_test=False)
     partner = (
         Partner.search_fetch(
-            [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)], fields, limit=1
+            [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", is_group)],
+            search_fields(Partner, fields),
+            limit=1,
         )
         if uuid
         else Partner

@@ -10,10 +10,10 @@ from .query_log import logged_queries, queries_of
 # Whole requests through the mounted app: token, client, consent rule, search, relational
 # data, rendering, savepoint and audit row. The bound is the full suite installed (consent
 # adds its rule); fewer modules need fewer queries.
-MAX_QUERIES_READ = 12
-MAX_QUERIES_PAGE = 13
+MAX_QUERIES_READ = 10
+MAX_QUERIES_PAGE = 11
 # GET /Individual?identifier=system|value, the partner systems' usual read (bench row 2)
-MAX_QUERIES_BY_IDENTIFIER = 14
+MAX_QUERIES_BY_IDENTIFIER = 11
 
 
 @tagged("post_install", "-at_install")

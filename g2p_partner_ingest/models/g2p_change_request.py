@@ -976,21 +976,34 @@ class G2PChangeRequest(models.Model):
         """[(member index or -1, label, duplicate_finder.Candidate)] for the people an ADD would create.
         A household member who holds a registered identifier is not a candidate: that person is either in the
         household already or an existing person who will change (_flag_existing_people), decided on apart."""
+        return self._duplicate_candidates_of_adds([(canonical, target)], settings)[0]
+
+    @api.model
+    def _duplicate_candidates_of_adds(self, adds, settings=None):
+        """``_duplicate_candidates`` of each ``(canonical, target)`` of ``adds`` (a chunk): the people of
+        all of them searched together, in a fixed number of queries (duplicate_finder.find_many)."""
         env = self.sudo().env
         settings = settings or duplicate_finder.Settings.from_env(env)
-        if target != "group":
-            return [(-1, "", c) for c in duplicate_finder.find(env, canonical, settings)]
-        found = []
-        Partner = env["res.partner"]
-        for index, member in enumerate(canonical.get("members") or []):
-            if "individual" in member:  # a registered individual named by uuid: no one new
+        people = []  # (position in adds, member index or -1, person)
+        for position, (canonical, target) in enumerate(adds):
+            if target != "group":
+                people.append((position, -1, canonical))
                 continue
-            candidates = duplicate_finder.find(env, member, settings)
+            for index, member in enumerate(canonical.get("members") or []):
+                if "individual" not in member:  # a registered individual named by uuid: no one new
+                    people.append((position, index, member))
+        found = [[] for _add in adds]
+        Partner = env["res.partner"]
+        searched = duplicate_finder.find_many(env, [person for _position, _index, person in people], settings)
+        for (position, index, person), candidates in zip(people, searched, strict=True):
+            if index < 0:
+                found[position] = [(-1, "", c) for c in candidates]
+                continue
             if any(c.same_identifier for c in candidates):
                 continue
-            name = Partner._compose_name(member.get("given_name"), member.get("addl_name"), member.get("family_name"))
+            name = Partner._compose_name(person.get("given_name"), person.get("addl_name"), person.get("family_name"))
             label = _("Member %(number)s: %(name)s", number=index + 1, name=name)
-            found += [(index, label, c) for c in candidates]
+            found[position] += [(index, label, c) for c in candidates]
         return found
 
     @api.model
@@ -1004,6 +1017,9 @@ class G2PChangeRequest(models.Model):
         env = self.sudo().env
         settings = duplicate_finder.Settings.from_env(env)
         duplicate_finder.prepare(env, settings)
+        candidates = self._duplicate_candidates_of_adds(
+            [(json.loads(request.proposed_values), request.target) for request in adds], settings
+        )
         vals_list = [
             {
                 "request_id": request.id,
@@ -1014,10 +1030,8 @@ class G2PChangeRequest(models.Model):
                 "reasons": "; ".join(candidate.reasons),
                 "same_identifier": candidate.same_identifier,
             }
-            for request in adds
-            for index, label, candidate in self._duplicate_candidates(
-                json.loads(request.proposed_values), request.target, settings
-            )
+            for request, found in zip(adds, candidates, strict=True)
+            for index, label, candidate in found
         ]
         if vals_list:
             env["g2p.change.request.duplicate"].create(vals_list)

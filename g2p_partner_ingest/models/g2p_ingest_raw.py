@@ -337,13 +337,18 @@ class G2PIngestRaw(models.Model):
             return self.browse()
         settings = duplicate_finder.Settings.from_env(self.env)
         duplicate_finder.prepare(self.env, settings)
-        rejected = self.browse()
+        adds = []
         for raw in todo:
             canonical = json.loads(raw.canonical)
             operation, _existing = ChangeRequest._match(raw.data_model_id, canonical)
-            if operation != "add":
-                continue
-            found = ChangeRequest._duplicate_candidates(canonical, raw.target, settings)
+            if operation == "add":
+                adds.append((raw, canonical))
+        # the people of the whole batch searched together (duplicate_finder.find_many)
+        candidates = ChangeRequest._duplicate_candidates_of_adds(
+            [(canonical, raw.target) for raw, canonical in adds], settings
+        )
+        rejected = self.browse()
+        for (raw, _canonical), found in zip(adds, candidates, strict=True):
             if not found:
                 continue
             raw.write(

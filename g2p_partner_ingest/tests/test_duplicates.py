@@ -264,6 +264,37 @@ class TestPossibleDuplicates(IngestCase):
         )
         self.assertNotIn("Seq Scan", plan)
 
+    def test_a_chunk_of_people_is_searched_in_fixed_queries_with_the_answers_of_one_by_one(self):
+        """A chunk's people are searched together (one identifier query, one name query per kind of birth
+        date), and each gets what a search of its own gives."""
+        env = self.env
+        registrant(env, "Grace", "Mwale", "1970-05-05", nid="93000002")
+        duplicate_finder.prepare(env, duplicate_finder.Settings())
+        people = [
+            {"given_name": "Aminah", "family_name": "Okonkwo", "birthdate": "1988-03-02"},
+            {"given_name": "Amina", "family_name": "Okonkwo", "birthdate": "1989"},
+            {"given_name": "Nobody", "family_name": "Known", "birthdate": "1988-03-02"},
+            {"given_name": "Zawadi", "family_name": "Banda", "identifiers": [{"system": NID, "value": "93000002"}]},
+            {
+                "given_name": "Gracie",
+                "family_name": "Mwale",
+                "birthdate": "1970-05-05",
+                "identifiers": [{"system": NID, "value": "93000001"}],
+            },
+            {"family_name": "Okonkwo"},
+        ] * 4
+
+        def answers(found):
+            return [[(c.partner_id, c.score, c.reasons, c.same_identifier) for c in cs] for cs in found]
+
+        one_by_one = answers([duplicate_finder.find(env, person) for person in people])
+        self.assertTrue(all(one_by_one[:2]) and not one_by_one[2] and all(one_by_one[3:5]), one_by_one)
+        env.flush_all()
+        before = env.cr.sql_log_count
+        together = answers(duplicate_finder.find_many(env, people))
+        self.assertEqual(together, one_by_one)
+        self.assertEqual(env.cr.sql_log_count - before, 3, "identifiers, names born on a day, names born in a year")
+
 
 @tagged("post_install", "-at_install")
 class TestDuplicateDemo(TransactionCase):

@@ -38,10 +38,8 @@ def batch_values(i):
     ]
 
 
-def search(server, key, session, state, transaction_id, criteria):
-    """POST one signed DCI envelope of search requests (one per criteria); the search responses."""
-    if "token" not in state:
-        state["token"] = token(server, session)
+def signed_envelope(key, transaction_id, criteria):
+    """A signed DCI sync search envelope, one search request per criteria, under a new message id."""
     header = {
         "version": "1.0.0",
         "message_id": str(uuid.uuid4()),
@@ -58,11 +56,26 @@ def search(server, key, session, state, transaction_id, criteria):
             for c in criteria
         ],
     }
-    body = {
+    return {
         "signature": jwt.encode({"header": header, "message": message}, key, algorithm="ES256"),
         "header": header,
         "message": message,
     }
+
+
+def batch_criteria(i):
+    """BATCH_ITEMS idtype-value lookups of national ids (``batch_values(i)``)."""
+    return [
+        {"reg_type": "Individual", "query_type": "idtype-value", "query": {"type": "NationalID", "value": value}}
+        for value in batch_values(i)
+    ]
+
+
+def search(server, key, session, state, transaction_id, criteria):
+    """POST one signed DCI envelope of search requests (one per criteria); the search responses."""
+    if "token" not in state:
+        state["token"] = token(server, session)
+    body = signed_envelope(key, transaction_id, criteria)
     response = session.post(
         server.url + "/dci/registry/sync/search", json=body, headers={"Authorization": f"Bearer {state['token']}"}
     )
@@ -108,11 +121,7 @@ def expression_sql_floor():
 
 def measure_batch(server, key):
     def worker(session, state, i):
-        criteria = [
-            {"reg_type": "Individual", "query_type": "idtype-value", "query": {"type": "NationalID", "value": value}}
-            for value in batch_values(i)
-        ]
-        search(server, key, session, state, "bench-batch", criteria)
+        search(server, key, session, state, "bench-batch", batch_criteria(i))
 
     concurrent(worker, per_client=1)
     return concurrent(worker, per_client=knobs.BATCH_ENVELOPES, server=server, name="batch")

@@ -94,11 +94,12 @@ def ingest_sql_floor(batches=3):
     return 1000 * batches / elapsed
 
 
-def measure_end_to_end(server, key, run="6"):
-    # one birth date per item: the duplicate check searches every one, and none of them is flagged
-    # (a flagged request waits for a person, so the run would never complete)
+def e2e_people(run, count, offset=0):
+    """Items of BENCH_PERSON_BATCH (national ids ``<run><index:08d>``), one birth date per item: the
+    duplicate check searches every one, and none of them is flagged (a flagged request waits for a
+    person, so the run would never complete)."""
     first_day = datetime.date(1950, 1, 1)
-    people = [
+    return [
         {
             "first_name": "E2e",
             "last_name": f"Person{run}x{i}",
@@ -107,9 +108,12 @@ def measure_end_to_end(server, key, run="6"):
             "national_id": f"{run}{i:08d}",
             "village": "Zomba",
         }
-        for i in range(E2E_ITEMS)
+        for i in range(offset, offset + count)
     ]
-    body = signed_body(key, {"people": people}, f"bench-e2e-{uuid.uuid4()}")
+
+
+def measure_end_to_end(server, key, run="6"):
+    body = signed_body(key, {"people": e2e_people(run, E2E_ITEMS)}, f"bench-e2e-{uuid.uuid4()}")
     started = time.perf_counter()
     response = requests.post(server.url + "/partner/ingest_data?data_model=BENCH_PERSON_BATCH", json=body, timeout=900)
     assert response.ok and response.json()["response_header"]["response_status"] == "SUCCESS", response.text[:300]
