@@ -10,7 +10,9 @@
     "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job", "mail"],
-    "external_dependencies": {"python": ["fastapi", "starlette", "pydantic", "MarkupSafe", "regex", "jsonschema"]},
+    "external_dependencies": {
+        "python": ["fastapi", "starlette", "pydantic", "MarkupSafe", "regex", "jsonschema", "openpyxl", "multipart"]
+    },
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_api_scope_data.xml",
