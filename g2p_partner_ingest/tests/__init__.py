@@ -21,3 +21,4 @@ from . import test_data_models
 from . import test_error_report
 from . import test_ingest_channels
 from . import test_ingest_file
+from . import test_ingest_file_upload

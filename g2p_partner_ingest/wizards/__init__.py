@@ -1,2 +1,3 @@
 from . import g2p_change_request_reject_wizard
 from . import g2p_change_request_edit_wizard
+from . import g2p_ingest_file_upload_wizard
