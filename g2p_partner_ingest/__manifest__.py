@@ -11,7 +11,16 @@
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job", "mail"],
     "external_dependencies": {
-        "python": ["fastapi", "starlette", "pydantic", "MarkupSafe", "regex", "jsonschema", "openpyxl", "python-multipart"]
+        "python": [
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "MarkupSafe",
+            "regex",
+            "jsonschema",
+            "openpyxl",
+            "python-multipart",
+        ]
     },
     "data": [
         "security/ir.model.access.csv",

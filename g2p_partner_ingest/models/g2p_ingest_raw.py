@@ -388,9 +388,7 @@ class G2PIngestRaw(models.Model):
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
-            message = (
-                "; ".join(f"{where(error['loc'])}: {error['msg']}" for error in exc.errors()) if file_row else exc
-            )
+            message = "; ".join(f"{where(error['loc'])}: {error['msg']}" for error in exc.errors()) if file_row else exc
             raise PermanentIngestError(
                 "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {message}", validation_details(exc)
             ) from exc

@@ -31,7 +31,9 @@ class ColumnMap:
         self.values = spec.get("values") or {}
         self.ignored = set(spec.get("ignored_columns") or [])
         for header, field in self.columns.items():
-            if field not in FIELDS and not (field.startswith(IDENTIFIER_PREFIX) and len(field) > len(IDENTIFIER_PREFIX)):
+            if field not in FIELDS and not (
+                field.startswith(IDENTIFIER_PREFIX) and len(field) > len(IDENTIFIER_PREFIX)
+            ):
                 raise ColumnMapInvalid(
                     f"Column {header!r}: {field!r} is not one of {', '.join(FIELDS)} or identifiers:<system>."
                 )

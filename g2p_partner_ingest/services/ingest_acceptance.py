@@ -77,9 +77,7 @@ class IngestAcceptance:
             raise IngestError("INVALID_REQUEST", f"register_id {register_id!r} does not match {model.mnemonic}.")
         if dry_run:
             return self.dry_run_answer(client, model, message_id, items, classify=not bypass)
-        rows = self.Raw._receive(
-            client, model, message_id, items, headers.get("x-source-system"), bypass, fingerprint
-        )
+        rows = self.Raw._receive(client, model, message_id, items, headers.get("x-source-system"), bypass, fingerprint)
         return self.accepted_answer(model, message_id, rows)
 
     def _explicit_data_model(self, data_model, register_id, intake_form_id):
@@ -126,7 +124,11 @@ class IngestAcceptance:
     @staticmethod
     def _items(model, wrapped):
         if not model.is_list:
-            item = jsonpath.find_first(model.key_path_signature_payload, wrapped) if model.key_path_signature_payload else None
+            item = (
+                jsonpath.find_first(model.key_path_signature_payload, wrapped)
+                if model.key_path_signature_payload
+                else None
+            )
             return [item if item is not None else wrapped["body"]]
         items = found_at(model.key_path_list_elements, wrapped, "list of items")
         if not isinstance(items, list):
@@ -155,7 +157,13 @@ class IngestAcceptance:
             raise IngestError("REQUEST_VALIDATION_ERROR", "The file is not the one signed: its SHA-256 differs.")
         self.admit(client, header["sender_id"])
         return self._file_answer(
-            client, model, message_id, fileobj, dry_run, headers.get("x-source-system"), verified_key_fingerprint=fingerprint
+            client,
+            model,
+            message_id,
+            fileobj,
+            dry_run,
+            headers.get("x-source-system"),
+            verified_key_fingerprint=fingerprint,
         )
 
     def accept_upload(self, client, data_model, fileobj, user, dry_run=False):
@@ -234,9 +242,7 @@ class IngestAcceptance:
         ``message_id`` and made within the signature window."""
         if not client.public_key:
             raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
-        window = int(
-            self.env["ir.config_parameter"].sudo().get_param(SIGNATURE_WINDOW_PARAM, DEFAULT_SIGNATURE_WINDOW)
-        )
+        window = int(self.env["ir.config_parameter"].sudo().get_param(SIGNATURE_WINDOW_PARAM, DEFAULT_SIGNATURE_WINDOW))
         try:
             jwt_service.verify_signed_object(
                 signature, signed, client.public_key, message_id=message_id, max_age=window
@@ -275,7 +281,13 @@ class IngestAcceptance:
         return envelope(
             message_id,
             None,
-            {"dry_run": True, "data_model": model.mnemonic, "duplicate": False, "item_count": len(answers), "items": answers},
+            {
+                "dry_run": True,
+                "data_model": model.mnemonic,
+                "duplicate": False,
+                "item_count": len(answers),
+                "items": answers,
+            },
         )
 
     def accepted_answer(self, model, message_id, rows):

@@ -88,7 +88,9 @@ class TestIngestFile(IngestCase):
         self.assertEqual(response.json()["response_payload"]["item_count"], 2)
         self.run_jobs()
         items = self.status(header["correlation_id"])
-        self.assertEqual([(i["row"], i["state"], i["operation"]) for i in items], [(2, "done", "ADD"), (3, "done", "ADD")])
+        self.assertEqual(
+            [(i["row"], i["state"], i["operation"]) for i in items], [(2, "done", "ADD"), (3, "done", "ADD")]
+        )
         rows = self.Raw.search([("correlation_id", "=", header["correlation_id"])], order="item_index")
         proposed = [self.proposed(r.change_request_id) for r in rows]
         self.assertEqual(
@@ -125,7 +127,9 @@ class TestIngestFile(IngestCase):
         self.assertEqual(self.proposed(request.change_request_id)["given_name"], "Zoé")
 
     def test_dry_run_then_the_same_message_id_once(self):
-        content = csv_file([["Esi", "Diallo", "2001-02-03", "F", "81000021", "", ""], ["", "Nkosi", "", "", "", "", ""]])
+        content = csv_file(
+            [["Esi", "Diallo", "2001-02-03", "F", "81000021", "", ""], ["", "Nkosi", "", "", "", "", ""]]
+        )
         manifest = self.manifest(content)
         dry = self.post_file(content, manifest, {"dry_run": "true"}).json()["response_payload"]
         self.assertEqual(
@@ -164,7 +168,9 @@ class TestIngestFile(IngestCase):
         self.assertEqual(self.received_count(), 0)
         with self._api() as api:
             missing = api.post("/partner/ingest_file", files={"file": ("a.csv", content, "text/csv")})
-        self.assertEqual((missing.status_code, missing.json()["response_header"]["error_code"]), (422, "INVALID_PARAMETERS"))
+        self.assertEqual(
+            (missing.status_code, missing.json()["response_header"]["error_code"]), (422, "INVALID_PARAMETERS")
+        )
 
     def test_a_hundred_thousand_rows_are_read_without_holding_them(self):
         lines = ["first_name,last_name,dob,sex,national_id,village"]
@@ -196,3 +202,17 @@ class TestIngestFile(IngestCase):
             self.env.ref("g2p_partner_ingest.data_model_household_batch").column_map = json.dumps(
                 {"columns": {"Name": "given_name"}}
             )
+
+    def test_the_file_endpoint_is_documented_with_its_manifest_example(self):
+        with self._api() as api:
+            spec = api.get("/partner/openapi.json").json()
+        operation = spec["paths"]["/ingest_file"]["post"]
+        (content_type,) = operation["requestBody"]["content"]
+        self.assertEqual(content_type, "multipart/form-data")
+        schema = spec["components"]["schemas"][
+            operation["requestBody"]["content"][content_type]["schema"]["$ref"].split("/")[-1]
+        ]
+        self.assertEqual(set(schema["required"]), {"file", "manifest"})
+        example = json.loads(schema["properties"]["manifest"]["examples"][0])
+        self.assertEqual(set(example), {"header", "message", "signature"})
+        self.assertIn("dry_run", {parameter["name"] for parameter in operation["parameters"]})

@@ -28,7 +28,9 @@ class TestIngestFileUpload(IngestCase):
 
     def test_an_officer_uploads_once_and_may_not_approve_what_they_uploaded(self):
         officer = new_test_user(
-            self.env, "upload_officer", groups="g2p_partner_api.group_registry_officer,g2p_partner_api.group_registry_approver"
+            self.env,
+            "upload_officer",
+            groups="g2p_partner_api.group_registry_officer,g2p_partner_api.group_registry_approver",
         )
         action = self.wizard(officer).action_upload()
         rows = self.Raw.search(action["domain"])

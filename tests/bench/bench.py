@@ -20,6 +20,7 @@ import psycopg2
 import psycopg2.extras
 import requests
 import row_bulk_lookup
+import row_file_ingest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from passlib.context import CryptContext
@@ -42,6 +43,7 @@ ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {
     "batch",
     "lookup",
     "ingest",
+    "file",
     "e2e",
     "dup",
 }
@@ -967,6 +969,8 @@ def main():
                     rss3.peak,
                 )
             )
+        if "file" in ROWS:
+            rows.append(row_file_ingest.row(server, sys.modules[__name__], key))
         if "e2e" in ROWS:
             e2e = {}
             for check, run in ((True, "6"), (False, "5")):

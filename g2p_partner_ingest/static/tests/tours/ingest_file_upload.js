@@ -38,7 +38,7 @@ registry.category("web_tour.tours").add("g2p_ingest_file_upload", {
       },
     },
     {
-      trigger: ".o_field_widget[name='file']:contains('field-team.csv')",
+      trigger: ".o_field_widget[name='file'] .o_clear_file_button",
     },
     {
       content: "Check it first",
