@@ -51,7 +51,7 @@ class G2PIngestFileUploadWizard(models.TransientModel):
                 dry_run,
             )
         except IngestError as exc:
-            raise UserError(f"{exc.code}: {exc.message}") from exc
+            raise UserError(self.env._("%(code)s: %(message)s", code=exc.code, message=exc.message)) from exc
 
     def action_check(self):
         """Dry run: every check and what each row would become, nothing written."""

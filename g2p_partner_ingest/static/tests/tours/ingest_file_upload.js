@@ -47,9 +47,7 @@ registry.category("web_tour.tours").add("g2p_ingest_file_upload", {
     },
     {
       content: "Row 2 would add a person; row 3's date is refused, by row and column",
-      trigger:
-        ".o_g2p_upload_check tr:contains('2'):contains('ADD')" +
-        ":not(:contains('TRANSFORMATION_FAILED'))",
+      trigger: ".o_g2p_upload_check tr:contains('ADD'):not(:contains('TRANSFORMATION_FAILED'))",
     },
     {
       trigger: ".o_g2p_upload_check tr:contains('TRANSFORMATION_FAILED'):contains(\"row 3, column 'dob'\")",
