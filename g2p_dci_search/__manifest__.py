@@ -34,6 +34,7 @@
         "views/g2p_dci_subscription_views.xml",
     ],
     "demo": ["demo/g2p_dci_demo.xml"],
+    "assets": {"web.assets_tests": ["g2p_dci_search/static/tests/tours/*.js"]},
     "application": True,
     "installable": True,
 }

@@ -11,9 +11,12 @@ from odoo.api import Environment
 from odoo.addons.fastapi.dependencies import odoo_env
 
 from .models.g2p_source_mixin import Provenance
-from .schemas.common import ArchiveRequest, ReasonHeader, optional_body
+from .schemas.base import optional_body
+from .schemas.parameters import ReasonHeader
+from .schemas.registrant_parts import ArchiveRequest
 from .services import registry_service
 from .services.api_errors import TOKEN_ROUTE, ApiError, RateLimited, unauthorized
+from .services.call_context import call_context
 from .services.openapi_document import SECURITY_SCHEME
 from .services.paging import DEFAULT_SORT, PAGE_PARAM, PageRequest, Position, bad_query, parse_sort
 from .services.problem_details import header_error
@@ -61,20 +64,19 @@ def authenticated_client(
         raise unauthorized(f"Invalid token: {exc}.") from exc
     if not grant:
         raise unauthorized("The client of this token is no longer active.")
-    request.state.g2p_client_id = grant.client_db_id
-    request.state.audit_actor = grant.client_id
-    request.state.g2p_scopes = grant.scopes
-    enforce_rate_limit(env, grant.client_db_id, grant.rate_limit, request.state)
+    call = call_context(request)
+    call.client_id, call.actor, call.scopes = grant.client_db_id, grant.client_id, grant.scopes
+    enforce_rate_limit(env, grant.client_db_id, grant.rate_limit, call)
     return env["g2p.api.client"].sudo().browse(grant.client_db_id)
 
 
-def enforce_rate_limit(env, client_id, limit, state):
+def enforce_rate_limit(env, client_id, limit, call):
     """Count the call against the client's per-minute ``limit`` (shared by every worker and
-    node); raises ``RateLimited`` over the limit. The decision is kept on the request state
+    node); raises ``RateLimited`` over the limit. The decision is kept on the ``CallContext``
     so the middleware adds the RateLimit headers to the answer."""
     decision = env["g2p.api.rate.window"]._consume(client_id, limit)
     if decision.limit:
-        state.g2p_rate_limit = decision
+        call.rate_limit = decision
     if not decision.allowed:
         raise RateLimited(decision)
     return decision
@@ -90,7 +92,7 @@ def require_scope(scope):
         client=Depends(authenticated_client),
         _required=Security(bearer_scheme, scopes=[scope]),
     ):
-        if scope not in request.state.g2p_scopes:
+        if scope not in call_context(request).scopes:
             raise ApiError(
                 403,
                 "insufficient_scope",
@@ -111,7 +113,7 @@ def require_read_scope(scope):
     def dependency(request: Request, client=Depends(base)):
         basis = client._legal_basis_for_read()
         if basis:
-            request.state.legal_basis = basis
+            call_context(request).legal_basis = basis
         return client
 
     dependency.__name__ = f"require_read_{scope.replace(':', '_')}"
@@ -145,7 +147,18 @@ IfMatch = Annotated[str | None, Depends(if_match)]
 
 def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
     """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
-    return registry_service.archive_reason(body, x_reason)
+    return registry_service.archive_reason(body, header_text(x_reason))
+
+
+def header_text(value):
+    """A header value as the client wrote it: HTTP carries header values as Latin-1, so a UTF-8 value
+    arrives re-encoded (one that is not UTF-8 is taken as it came)."""
+    if not value:
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 ArchiveReason = Annotated[str, Depends(archive_reason)]

@@ -38,6 +38,7 @@
         "views/g2p_change_request_views.xml",
         "views/g2p_change_request_duplicate_views.xml",
         "views/g2p_api_client_views.xml",
+        "views/res_partner_views.xml",
     ],
     "demo": ["demo/g2p_ingest_demo.xml", "demo/g2p_duplicate_demo.xml"],
     "assets": {

@@ -1,3 +1,5 @@
+import dataclasses
+
 from odoo import api, models
 
 from odoo.addons.g2p_partner_api.models.fastapi_endpoint import APP
@@ -11,5 +13,5 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = dict(apps[APP], routers=apps[APP]["routers"] + [consent_router])
+        apps[APP] = dataclasses.replace(apps[APP], routers=(*apps[APP].routers, consent_router))
         return apps

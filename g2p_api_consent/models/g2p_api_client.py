@@ -53,6 +53,10 @@ class G2PApiClient(models.Model):
     )
 
     @api.model
+    def _legal_basis_vals(self, legal_basis):
+        return dict(super()._legal_basis_vals(legal_basis), legal_basis_enabled=True, legal_basis=legal_basis)
+
+    @api.model
     def _safe_settings(self):
         return dict(super()._safe_settings(), legal_basis_enabled=False, is_registering_agent=False)
 

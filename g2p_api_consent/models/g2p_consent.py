@@ -1,5 +1,3 @@
-import uuid
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -13,17 +11,25 @@ READ_SCOPE_SUFFIX = ":read"
 SEARCH_SCOPES = frozenset({"dci:search"})
 
 
+def _scopes_shown(string, help_text):
+    """A part of a consent's scopes, computed from them and shown by what each is ("Read individuals")."""
+    return fields.Many2many(
+        "g2p.api.scope",
+        string=string,
+        compute="_compute_scope_kinds",
+        context={"g2p_scope_label": "description"},
+        help=help_text,
+    )
+
+
 class G2PConsent(models.Model):
     _name = "g2p.consent"
-    _inherit = ["g2p.source.mixin", "mail.thread"]
+    _inherit = ["g2p.uuid.mixin", "g2p.source.mixin", "mail.thread"]
     _description = "Consent of a registrant to share data with partner systems"
     _order = "given_date desc, id desc"
     _rec_name = "uuid"
     _rec_names_search = ["partner_id", "client_id", "uuid"]
 
-    uuid = fields.Char(
-        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
-    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Registrant",
@@ -41,6 +47,9 @@ class G2PConsent(models.Model):
         tracking=True,
         help="The partner system this consent is given to; empty means any registered partner.",
     )
+    recipient_name = fields.Char(
+        string="Recipient", compute="_compute_recipient_name", help="The partner system, or any partner"
+    )
     purpose_id = fields.Many2one(
         "g2p.vocabulary.code",
         required=True,
@@ -50,11 +59,16 @@ class G2PConsent(models.Model):
     )
     scope_ids = fields.Many2many(
         "g2p.api.scope",
-        string="Data categories",
+        string="Scopes",
         required=True,
         # shown by what they are ("Read individuals"), not by the scope code of the API
         context={"g2p_scope_label": "description"},
-        help="The API scopes (data categories) the registrant agreed to share.",
+        help="The API scopes the registrant agreed to: data categories a partner may read, and changes it may make.",
+    )
+    # the scopes split as a person reads them: what a partner may read, and what it may change
+    data_category_ids = _scopes_shown("Data categories", "What the registrant agreed partner systems may read.")
+    write_scope_ids = _scopes_shown(
+        "Changes allowed", "Write scopes: what the registrant agreed partner systems may change in their record."
     )
     given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     expiry_date = fields.Date(tracking=True)
@@ -83,6 +97,18 @@ class G2PConsent(models.Model):
                 registrant=rec.partner_id.sudo().name or "?",
                 recipient=rec.client_id.sudo().name or _("any partner"),
             )
+
+    @api.depends("client_id.name")
+    def _compute_recipient_name(self):
+        for rec in self:
+            rec.recipient_name = rec.client_id.sudo().name or _("Any partner")
+
+    @api.depends("scope_ids.code")
+    def _compute_scope_kinds(self):
+        for rec in self:
+            reads = rec.scope_ids.filtered(lambda s: s.code.endswith(READ_SCOPE_SUFFIX) or s.code in SEARCH_SCOPES)
+            rec.data_category_ids = reads
+            rec.write_scope_ids = rec.scope_ids - reads
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,12 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from odoo.api import Environment
 
 from odoo.addons.g2p_partner_api.dependencies import api_env, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import CALL_ERRORS, CONFLICT, NOT_FOUND, UuidPath, optional_body
+from odoo.addons.g2p_partner_api.schemas.base import optional_body
+from odoo.addons.g2p_partner_api.schemas.parameters import IfNoneMatch, UuidPath
+from odoo.addons.g2p_partner_api.schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 from odoo.addons.g2p_partner_api.services.registry_service import not_found
+from odoo.addons.g2p_partner_api.services.resource_version import read_answer
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest
 from ..services import consent_recording
@@ -27,7 +31,9 @@ def _get(env, client, uuid):
 
 
 def _answer(request, client, consent):
-    return Consent.from_record(consent, consent_recording.registrant_shown(client, request.state.g2p_scopes, consent))
+    return Consent.from_record(
+        consent, consent_recording.registrant_shown(client, call_context(request).scopes, consent)
+    )
 
 
 @router.post(
@@ -43,20 +49,25 @@ def create_consent(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Consent:
-    consent = consent_recording.record(env, client, request.state.g2p_scopes, body)
+    consent = consent_recording.record(env, client, call_context(request).scopes, body)
     return _answer(request, client, consent)
 
 
 @router.get(
-    "/{uuid}", response_model=Consent, summary="Read a consent this client recorded or receives", responses=NOT_FOUND
+    "/{uuid}",
+    response_model=Consent,
+    summary="Read a consent this client recorded or receives",
+    responses={**versioned_responses(), **NOT_FOUND},
 )
 def read_consent(
     uuid: UuidPath,
     request: Request,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
+    if_none_match: IfNoneMatch = None,
 ) -> Consent:
-    return _answer(request, client, _get(env, client, uuid))
+    return read_answer(response, _answer(request, client, _get(env, client, uuid)), if_none_match)
 
 
 @router.post(

@@ -3,7 +3,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.common import ApiModel, Coding, Identifier, WireModel
+from odoo.addons.g2p_partner_api.schemas.base import ApiModel, WireModel
+from odoo.addons.g2p_partner_api.schemas.registrant_parts import Coding, Identifier
 
 
 class ConsentCreate(WireModel):

@@ -4,9 +4,10 @@ from datetime import date
 
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.common import Coding, WireModel
+from odoo.addons.g2p_partner_api.schemas.base import WireModel
 from odoo.addons.g2p_partner_api.schemas.group import GroupCreate
 from odoo.addons.g2p_partner_api.schemas.individual import IndividualCreate
+from odoo.addons.g2p_partner_api.schemas.registrant_parts import Coding
 
 CONSENT_DOC = (
     "The registrant's consent to share data with the calling client, collected at registration. Accepted only from "

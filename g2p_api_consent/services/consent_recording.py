@@ -130,16 +130,23 @@ def record(env, client, token_scopes, body):
     scopes = allowed_scopes(env, client, body.scopes)
     purpose = resolve_code(env, body.purpose, PURPOSE_VOCABULARY, "purpose")
     partner = readable_registrant(env, client, token_scopes, body.registrant, body.registrant_identifier)
+    return _create(
+        env, partner, recipient, scopes, purpose, body.evidence_reference, body.given_date, body.expiry_date or False
+    )
+
+
+def _create(env, partner, recipient, scopes, purpose, evidence_reference, given_date, expiry_date=False):
+    """The consent row; without ``given_date``, the model's default (today)."""
     vals = {
         "partner_id": partner.id,
         "client_id": recipient.id,
         "scope_ids": [(6, 0, scopes.ids)],
         "purpose_id": purpose,
-        "evidence_reference": body.evidence_reference,
-        "expiry_date": body.expiry_date or False,
+        "evidence_reference": evidence_reference,
+        "expiry_date": expiry_date,
     }
-    if body.given_date:
-        vals["given_date"] = body.given_date
+    if given_date:
+        vals["given_date"] = given_date
     return env["g2p.consent"].create(vals)
 
 
@@ -175,7 +182,7 @@ def agent_read_scopes(env, client, codes):
             403,
             SCOPE_FORBIDDEN,
             f"consent.scopes: a registering agent records consent for read scopes it holds only, not {refused}.",
-            details=[{"field": "consent.scopes", "message": f"not recordable: {refused}", "type": "forbidden"}],
+            errors=[body_error("consent.scopes", "invalid_value", f"not recordable: {refused}")],
         )
     return scopes
 
@@ -193,7 +200,7 @@ def check_registration_consent(env, client, consent, as_of=None):
             REGISTERING_AGENT_REQUIRED,
             "consent: only a client an administrator marked as registering agent records the registrant's consent "
             "with a registration; register without it, and record consent through POST /Consent.",
-            details=[{"field": "consent", "message": "not a registering agent", "type": "forbidden"}],
+            errors=[body_error("consent", "invalid_value", "not a registering agent")],
         )
     check_dates(env, client, consent.given_on, None, given_field="consent.given_on", as_of=as_of)
     scopes = agent_read_scopes(env, client, consent.scopes)
@@ -212,13 +219,4 @@ def record_registration_consent(env, client, consent, partner, as_of=None):
     if checked is None:
         return None
     consent, scopes, purpose = checked
-    vals = {
-        "partner_id": partner.id,
-        "client_id": client.id,
-        "scope_ids": [(6, 0, scopes.ids)],
-        "purpose_id": purpose,
-        "evidence_reference": consent.evidence_reference,
-    }
-    if consent.given_on:
-        vals["given_date"] = consent.given_on
-    return env["g2p.consent"].create(vals)
+    return _create(env, partner, client, scopes, purpose, consent.evidence_reference, consent.given_on)

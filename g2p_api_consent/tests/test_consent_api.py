@@ -170,6 +170,26 @@ class TestConsentGate(G2PApiCase):
             )
             self.assertEqual((unknown.status_code, self.problem_locations(unknown)[0]), (422, "/registrant"))
 
+    def test_consent_read_answers_etag_and_304(self):
+        """GET /Consent/{id} carries its version; a current If-None-Match is a 304 without body, a withdrawal
+        is a new version."""
+        consent = self._consent(self.without, client=self.client)
+        auth = self._auth(self.client, self.secret)
+        with self._api() as api:
+            read = api.get(f"/api/v2/Consent/{consent.uuid}", headers=auth)
+            self.assertEqual(read.status_code, 200, read.text)
+            etag = read.headers["ETag"]
+            same = api.get(f"/api/v2/Consent/{consent.uuid}", headers=dict(auth, **{"If-None-Match": etag}))
+            self.assertEqual((same.status_code, same.headers["ETag"], same.content), (304, etag, b""))
+            api.post(f"/api/v2/Consent/{consent.uuid}/withdraw", json={"reason": "asked"}, headers=auth)
+            changed = api.get(f"/api/v2/Consent/{consent.uuid}", headers=dict(auth, **{"If-None-Match": etag}))
+            self.assertEqual((changed.status_code, changed.json()["state"]), (200, "withdrawn"))
+            self.assertNotEqual(changed.headers["ETag"], etag)
+            unknown = api.get(
+                "/api/v2/Consent/00000000-0000-0000-0000-00000000dead", headers=dict(auth, **{"If-None-Match": etag})
+            )
+            self.assertEqual(unknown.status_code, 404)
+
     def test_client_cannot_record_a_consent_that_widens_its_own_access(self):
         before = self.env["g2p.consent"].search_count([])
         attacks = [
@@ -524,3 +544,75 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[0], answers[2], "no consent and unknown answer alike")
         self.assertEqual(self._memberships(), before, "nothing changed")
+
+    def test_one_member_changes_answer_unconsented_as_unknown_and_change_nothing(self):
+        """POST /Group/{id}/members, .../end and the membership history: a group or an individual the client has no
+        consent for is answered as an unknown one, and nothing is written."""
+        before = self._memberships()
+        secret_before = [(m.individual_id, m.end_date) for m in self.secret_group.group_member_ids]
+        unknown = "00000000-0000-0000-0000-00000000beef"
+
+        def answer(response, uuid):
+            body = response.json()
+            return response.status_code, body["code"], body["errors"], body["detail"].replace(uuid, "…")
+
+        today = str(date.today())
+        with self._api() as api:
+            added = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{self.group.uuid}/members", json={"individual": uuid}, headers=self._headers()
+                    ),
+                    uuid,
+                )
+                for uuid in (self.outsider.uuid, unknown)
+            ]
+            ended = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{self.group.uuid}/members/{uuid}/end",
+                        json={"end_date": today, "reason": "r"},
+                        headers=self._headers(),
+                    ),
+                    uuid,
+                )
+                for uuid in (self.hidden.uuid, unknown)
+            ]
+            groups = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{uuid}/members", json={"individual": self.seen.uuid}, headers=self._headers()
+                    ),
+                    uuid,
+                )
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            group_ends = [
+                answer(
+                    api.post(
+                        f"/api/v2/Group/{uuid}/members/{self.seen.uuid}/end",
+                        json={"end_date": today, "reason": "r"},
+                        headers=self._headers(),
+                    ),
+                    uuid,
+                )
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            histories = [
+                answer(api.get(f"/api/v2/Group/{uuid}/membership-history", headers=self._headers()), uuid)
+                for uuid in (self.secret_group.uuid, unknown)
+            ]
+            history = api.get(f"/api/v2/Group/{self.group.uuid}/membership-history", headers=self._headers()).json()
+        self.assertEqual(added[0], added[1])
+        self.assertEqual(added[0][:2], (422, "validation_error"))
+        for pair in (ended, groups, group_ends, histories):
+            self.assertEqual(pair[0], pair[1])
+            self.assertEqual(pair[0][:2], (404, "not_found"))
+        self.assertEqual(self._memberships(), before, "nothing changed")
+        self.assertEqual([(m.individual_id, m.end_date) for m in self.secret_group.group_member_ids], secret_before)
+        self.assertEqual(
+            [p["individual"] for p in history["items"]],
+            [self.seen.uuid, self.former.uuid],
+            "the hidden member is not listed",
+        )
+        self.assertEqual(history["total"], 2)

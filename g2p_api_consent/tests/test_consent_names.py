@@ -31,3 +31,16 @@ class TestConsentNames(HttpCase):
 
     def test_list_and_breadcrumb_in_the_browser(self):
         self.start_tour("/odoo/action-g2p_api_consent.action_consents", "g2p_consent_names", login="consent_reader")
+
+    def test_consent_tab_of_the_registrant_form(self):
+        consent = self.env.ref("g2p_api_consent.demo_consent_individual_01")
+        self.assertFalse(consent.client_id)
+        self.assertEqual(consent.recipient_name, "Any partner")
+        self.assertIn("individual:write", consent.write_scope_ids.mapped("code"))
+        self.assertNotIn("individual:write", consent.data_category_ids.mapped("code"))
+        self.assertEqual(consent.data_category_ids | consent.write_scope_ids, consent.scope_ids)
+        self.start_tour(
+            f"/odoo/action-g2p_partner_api.action_individuals/{consent.partner_id.id}",
+            "g2p_consent_tab",
+            login="consent_reader",
+        )

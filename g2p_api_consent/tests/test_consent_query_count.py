@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
+from odoo.addons.g2p_partner_api.tests.query_log import queries_of
 
 # a whole call through the mounted app, consent rule included (see g2p_partner_api's test_query_count)
 MAX_QUERIES_PAGE = 15
@@ -57,12 +58,9 @@ class TestConsentQueryCount(G2PApiCase):
         )
 
     def _queries(self, api, url, headers, **params):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        response = api.get(url, params=params, headers=headers)
+        response, count = queries_of(self.env, lambda: api.get(url, params=params, headers=headers))
         self.assertEqual(response.status_code, 200, response.text)
-        return response, self.cr.sql_log_count - before
+        return response, count
 
     def test_pages_cost_fixed_queries_under_consent(self):
         headers = self._auth(self.client, self.secret)

@@ -4,9 +4,9 @@ from . import g2p_dci_id_type_map
 from . import g2p_api_client
 from . import fastapi_endpoint
 from . import g2p_dci_transaction
+from . import g2p_dci_transaction_item
 from . import g2p_dci_subscription
 from . import g2p_api_delivery
 from . import g2p_api_subscription
 from . import res_partner
 from . import g2p_id_type
-from . import g2p_demo_traffic

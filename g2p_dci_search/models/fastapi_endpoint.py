@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from odoo import api, fields, models
 
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.app_spec import AppSpec
 from odoo.addons.g2p_partner_api.services.request_limits import body_limit
 
 from ..routers.dci import router as dci_router
@@ -32,9 +33,9 @@ def _located(error):
     return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
-def render_dci_error(exc, state):
+def render_dci_error(exc, call):
     """Every HTTP-level DCI error, one body shape (see ``dci_envelope.http_error``); nothing internal leaks."""
-    correlation_id = state.setdefault("correlation_id", str(uuid.uuid4()))
+    call.correlation_id = correlation_id = call.correlation_id or str(uuid.uuid4())
     headers = {}
     if isinstance(exc, RequestValidationError):
         details = "; ".join(_located(e) for e in exc.errors())
@@ -49,9 +50,9 @@ def render_dci_error(exc, state):
         message = exc.detail if isinstance(exc.detail, str) else code
     else:
         _logger.exception("Unexpected error in the DCI app")
-        state["audit_error_code"] = "500"
+        call.error_code = "500"
         return 500, http_error("err.service.unavailable", "Internal error.", correlation_id), {}
-    state["audit_error_code"] = code
+    call.error_code = code
     return status, http_error(code, message, correlation_id), headers
 
 
@@ -63,16 +64,15 @@ class FastapiEndpoint(models.Model):
     @api.model
     def _g2p_apps(self):
         apps = super()._g2p_apps()
-        apps[APP] = {
-            "routers": [dci_router, dci_async_router],
-            "render_error": render_dci_error,
+        apps[APP] = AppSpec(
+            routers=(dci_router, dci_async_router),
+            render_error=render_dci_error,
             # a request that does not follow the DCI schema is a 400 err.request.bad (documented on each route)
-            "invalid_input": None,
-            "max_body_bytes": body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
-            "version": "1.0.0",
+            invalid_input=None,
+            max_body_bytes=body_limit(MAX_BODY_BYTES_PARAM, DEFAULT_MAX_BODY_BYTES),
+            version="1.0.0",
             # read from a replica when there is one (the transaction row is written on the primary)
-            "readonly_posts": ("/registry/sync/search",),
-            "summary": "SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and "
-            "notifications.",
-        }
+            readonly_posts=("/registry/sync/search",),
+            summary="SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications.",
+        )
         return apps

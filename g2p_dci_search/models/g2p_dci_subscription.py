@@ -9,6 +9,7 @@ from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
 from ..services import dci_callbacks, dci_envelope, dci_records
+from ..services.dci_problem import DciProblem
 from ..services.dci_query import DciQuery, DciQueryError
 from ..services.dci_search import SCOPE, query_domain, resolve_register, wire_record
 
@@ -120,7 +121,7 @@ class G2PDciSubscription(models.Model):
         response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
         try:
             if rejection:
-                raise SubscribeItemRejected(*rejection)
+                raise SubscribeItemRejected(rejection.code, rejection.message)
             subscription = self._create_from_item(client, item, transaction)
         except SubscribeItemRejected as exc:
             response.update(status="rjct", status_reason_code=exc.code, status_reason_message=str(exc)[:999])
@@ -264,21 +265,20 @@ class G2PDciSubscription(models.Model):
 
     @api.model
     def _unsubscribe_codes(self, client, codes):
-        """(status, reason_code, message, subscriptions): all codes or none are unsubscribed."""
+        """(status, DciProblem or None, subscriptions): all codes or none are unsubscribed."""
         subscriptions = self.sudo().search([("client_id", "=", client.id), ("code", "in", codes)])
         unknown = sorted(set(codes) - set(subscriptions.mapped("code")))
         if unknown:
-            return "rjct", "rjct.subscription_code.invalid", f"unknown subscription codes: {', '.join(unknown)}", self
+            problem = DciProblem("rjct.subscription_code.invalid", f"unknown subscription codes: {', '.join(unknown)}")
+            return "rjct", problem, self
         ended = subscriptions.filtered(lambda s: s.state == "unsubscribe")
         if ended:
-            return (
-                "rjct",
-                "rjct.event.already_unsubscribed",
-                f"already unsubscribed: {', '.join(ended.mapped('code'))}",
-                self,
+            problem = DciProblem(
+                "rjct.event.already_unsubscribed", f"already unsubscribed: {', '.join(ended.mapped('code'))}"
             )
+            return "rjct", problem, self
         subscriptions._unsubscribe()
-        return "succ", None, None, subscriptions
+        return "succ", None, subscriptions
 
     def _unsubscribe(self):
         self.sudo().write({"state": "unsubscribe", "unsubscribed_date": fields.Datetime.now()})

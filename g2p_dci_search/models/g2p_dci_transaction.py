@@ -5,13 +5,30 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_datetime
 
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
-from ..services import dci_callbacks, dci_envelope
+from ..services import dci_callbacks, dci_envelope, dci_reasons, dci_spec
 from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
-# what each item of a transaction records (``_add_items``), in the order of the INSERT
+# what each item of a transaction records (``item_line``), in the order of the INSERT
 ITEM_COLUMNS = ("reference_id", "status", "status_reason_code", "status_reason_message", "reg_type", "total_count")
+# action -> the key of a request item's criteria, which names its register type
+CRITERIA_KEYS = {"search": "search_criteria", "subscribe": "subscribe_criteria"}
+
+
+def item_line(action, request_item, answer):
+    """What a transaction records of one request item of ``action`` and its ``answer`` (the item's
+    search_response or subscribe_response entry, or ``dci_envelope.item_pending``)."""
+    criteria = request_item.get(CRITERIA_KEYS.get(action)) if isinstance(request_item, dict) else None
+    return {
+        "reference_id": answer["reference_id"] or "-",
+        "status": answer["status"],
+        "status_reason_code": answer.get("status_reason_code"),
+        "status_reason_message": answer.get("status_reason_message"),
+        "reg_type": criteria.get("reg_type") if isinstance(criteria, dict) else None,
+        "total_count": (answer.get("pagination") or {}).get("total_count", 0),
+    }
 
 
 def _column_value(value, integer=False):
@@ -51,6 +68,12 @@ class G2PDciTransaction(models.Model):
         string="Request (formatted)", compute="_compute_request_envelope_pretty", groups="base.group_system"
     )
     item_ids = fields.One2many("g2p.dci.transaction.item", "transaction_id", readonly=True)
+    error_report = fields.Html(
+        string="Problems", compute="_compute_error_report", sanitize=False, help="Why items were refused, in words"
+    )
+    refused_item_ids = fields.One2many(
+        "g2p.dci.transaction.item", compute="_compute_error_report", string="Refused items"
+    )
     delivery_ids = fields.One2many("g2p.api.delivery", "dci_transaction_id", string="Callbacks sent", readonly=True)
     subscription_ids = fields.One2many("g2p.dci.subscription", "transaction_id", string="Subscriptions", readonly=True)
 
@@ -68,58 +91,105 @@ class G2PDciTransaction(models.Model):
                 date=format_datetime(self.env, rec.create_date) if rec.create_date else "",
             )
 
+    @api.depends("item_ids.status", "item_ids.status_reason_code")
+    def _compute_error_report(self):
+        for rec in self:
+            rec.error_report = dci_reasons.report_html(self.env, rec.item_ids)
+            rec.refused_item_ids = rec.item_ids.filtered(lambda i: i.status == "rjct")
+
     @api.depends("request_envelope")
     def _compute_request_envelope_pretty(self):
         for rec in self:
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     @api.model
-    def _envelope_values(self, client, body, correlation_id):
-        """What a transaction records of the envelope (``body``) it answers."""
-        return {
+    def _record(self, client, body, correlation_id, answers=None, **values):
+        """The transaction of ``client``'s envelope ``body`` (its request parsed), answered under
+        ``correlation_id``: ``answers`` are the entries of its request items in order (the status and
+        counts follow from them), ``values`` any other field (``status``, ``mode``, ``callback_url`` …).
+
+        Every call of the DCI API records one, most with up to a hundred items: the transaction and
+        its items are written by one statement (nothing computes from these rows; the database checks
+        the message id's uniqueness). A synchronous search may be served by a read replica: its
+        transaction goes to the primary.
+        """
+        header = body.header
+        columns = {
             "client_id": client.id,
-            "sender_id": body.header.sender_id,
-            "message_id": body.header.message_id,
+            "sender_id": header.sender_id,
+            "message_id": header.message_id,
             "transaction_id": body.message.transaction_id,
             "correlation_id": correlation_id,
-            "action": body.header.action,
+            "action": header.action,
+            "mode": "sync",
+            "total_count": header.total_count,
         }
-
-    def _add_items(self, items):
-        """Record the items of this transaction, in order, in one INSERT: dicts of ``ITEM_COLUMNS``.
-
-        A batch carries up to hundreds of items; through the ORM each would be a record created
-        in Python, then updated for its stored ``client_id``. Nothing computes from these rows.
-        """
-        self.ensure_one()
-        if not items:
-            return
-        now, uid = self.env.cr.now(), self.env.uid
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO g2p_dci_transaction_item
-                       (transaction_id, client_id, create_uid, create_date, write_uid, write_date,
-                        reference_id, status, status_reason_code, status_reason_message, reg_type, total_count)
-                   SELECT %s, %s, %s, %s, %s, %s,
-                          item.reference_id, item.status, item.status_reason_code, item.status_reason_message,
-                          item.reg_type, item.total_count
-                     FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::int4[])
-                          WITH ORDINALITY AS item(reference_id, status, status_reason_code, status_reason_message,
-                                                  reg_type, total_count, position)
-                    ORDER BY item.position""",
-                self.id,
-                self.client_id.id,
-                uid,
-                now,
-                uid,
-                now,
-                *(
-                    [_column_value(item.get(column), column == "total_count") for item in items]
-                    for column in ITEM_COLUMNS
-                ),
+        lines = []
+        if answers is not None:
+            columns["status"], columns["completed_count"] = dci_envelope.answers_status(answers)
+            lines = self._item_lines(header.action, dci_spec.request_items(header.action, body.message), answers)
+        columns.update(values)
+        with primary_cursor(self.env) as cr:
+            cr.execute(
+                SQL(
+                    """WITH txn AS (
+                           INSERT INTO g2p_dci_transaction (%s, create_uid, create_date, write_uid, write_date)
+                           VALUES (%s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+                           RETURNING id, client_id
+                       ), items AS (%s)
+                       SELECT id FROM txn""",
+                    SQL(", ").join(SQL.identifier(name) for name in columns),
+                    SQL(", ").join(
+                        SQL("%s", self._fields[name].convert_to_column_insert(value, self))
+                        for name, value in columns.items()
+                    ),
+                    self.env.uid,
+                    self.env.uid,
+                    self._items_insert(SQL("txn"), lines),
+                )
             )
+            [(transaction_id,)] = cr.fetchall()
+        return self.browse(transaction_id)
+
+    @api.model
+    def _item_lines(self, action, request_items, answers):
+        return [item_line(action, item, answer) for item, answer in zip(request_items, answers, strict=True)]
+
+    def _items_insert(self, transaction, lines):
+        """The INSERT of the item ``lines`` (``item_line``) of ``transaction``, an SQL source of its
+        ``id`` and ``client_id``, in order."""
+        return SQL(
+            """INSERT INTO g2p_dci_transaction_item
+                   (transaction_id, client_id, create_uid, create_date, write_uid, write_date,
+                    reference_id, status, status_reason_code, status_reason_message, reg_type, total_count)
+               SELECT txn.id, txn.client_id, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC',
+                      item.reference_id, item.status, item.status_reason_code, item.status_reason_message,
+                      item.reg_type, item.total_count
+                 FROM %s AS txn,
+                      unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::int4[])
+                      WITH ORDINALITY AS item(reference_id, status, status_reason_code, status_reason_message,
+                                              reg_type, total_count, position)
+                ORDER BY item.position""",
+            self.env.uid,
+            self.env.uid,
+            transaction,
+            *([_column_value(line.get(column), column == "total_count") for line in lines] for column in ITEM_COLUMNS),
         )
+
+    def _add_answers(self, answers, request_items):
+        """Record the answers to the request items of this transaction, in order, in one INSERT."""
+        self.ensure_one()
+        lines = self._item_lines(self.action, request_items, answers)
+        source = SQL("(SELECT %s AS id, %s AS client_id)", self.id, self.client_id.id)
+        self.env.cr.execute(self._items_insert(source, lines))
         self.invalidate_recordset(["item_ids"])
+
+    def _completed(self, answers, request_items):
+        """This pending transaction answered: its status and counts, its items recorded."""
+        status, completed_count = dci_envelope.answers_status(answers)
+        self.write({"status": status, "completed_count": completed_count})
+        self._add_answers(answers, request_items)
+        return status
 
     def _enqueue_search(self):
         self.ensure_one()
@@ -179,19 +249,3 @@ class G2PDciTransaction(models.Model):
         )
         self.sudo().request_envelope = False  # the query is not kept once answered
         return f"{succeeded}/{len(results)} items answered"
-
-
-class G2PDciTransactionItem(models.Model):
-    _name = "g2p.dci.transaction.item"
-    _description = "DCI transaction item"
-    _order = "transaction_id, id"
-    _rec_name = "reference_id"
-
-    transaction_id = fields.Many2one("g2p.dci.transaction", required=True, ondelete="cascade", index=True)
-    client_id = fields.Many2one(related="transaction_id.client_id", store=True, index=True)
-    reference_id = fields.Char(required=True, index=True)
-    reg_type = fields.Char()
-    status = fields.Selection(STATUS)
-    status_reason_code = fields.Char()
-    status_reason_message = fields.Char()
-    total_count = fields.Integer()

@@ -1,18 +1,20 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic_core import to_json
 
 from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
-from odoo.addons.g2p_partner_api.schemas.common import RATE_LIMITED_MESSAGE, PingResponse, rate_limited_response
-from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, rate_limited_response
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
-from ..services.dci_search import search_items
+from ..services.dci_search import search_request_answers
 from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
@@ -37,33 +39,20 @@ ERRORS[429] = rate_limited_response(
 )
 
 
-def _record(env, client, body, correlation_id, status, results, items):
-    # a sync search is served by a read replica when there is one: its transaction row goes to the primary
-    with primary_cursor(env) as cr:
-        _create_transaction(env(cr=cr), client, body, correlation_id, status, results, items)
+def _answered(envelope):
+    """The signed envelope as the response. The registry built it: FastAPI's validation against the
+    response model (a copy of every record of a batch, then its serialisation) is left out; the model
+    still documents the answer."""
+    return Response(to_json(envelope), media_type="application/json")
 
 
-def _create_transaction(env, client, body, correlation_id, status, results, items):
-    Transaction = env["g2p.dci.transaction"].sudo()
-    transaction = Transaction.create(
-        dict(
-            Transaction._envelope_values(client, body, correlation_id),
-            status=status,
-            total_count=len(results),
-            completed_count=sum(r["status"] == "succ" for r in results),
-        )
-    )
-    transaction._add_items(
-        [
-            {
-                "reference_id": r["reference_id"] or "-",
-                "status": r["status"],
-                "status_reason_code": r.get("status_reason_code"),
-                "reg_type": (item.get("search_criteria") or {}).get("reg_type") if isinstance(item, dict) else None,
-                "total_count": (r.get("pagination") or {}).get("total_count", 0),
-            }
-            for r, item in zip(results, items, strict=True)
-        ]
+def _rejected(request, env, body, problem, action):
+    """The answer to an envelope refused as a whole: HTTP 403 when it cannot be trusted, else rjct."""
+    dci_checks.refuse_untrusted(problem)
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = problem.code
+    return _answered(
+        dci_envelope.rejected(env, body.header.model_dump(), dci_envelope.registry_id(env), problem, action)
     )
 
 
@@ -96,41 +85,28 @@ def sync_search(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
-    request.state.audit_actor = body.header.sender_id
-    registry_id = dci_envelope.registry_id(env)
-    problem = dci_checks.envelope_problem(client, body, "search", len(body.message.search_request))
+    call_context(request).actor = body.header.sender_id
+    problem = dci_checks.envelope_problem(client, body, "search")
     if problem:
-        dci_checks.refuse_untrusted(problem)
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0]
-        return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem)
-    items = body.message.search_request
-    rejected = dci_checks.item_rejections(client, "search", items)
-    answers = iter(search_items(env, client, [item for index, item in enumerate(items) if index not in rejected]))
-    results = [
-        dci_envelope.item_rejected(item.get("reference_id"), *rejected[index]) if index in rejected else next(answers)
-        for index, item in enumerate(items)
-    ]
-    succeeded = sum(1 for r in results if r["status"] == "succ")
-    # The spec's header status has no "part": a partly answered batch is succ with
-    # completed_count < total_count (each item carries its own succ/rjct).
-    status = "succ" if succeeded else "rjct"
+        return _rejected(request, env, body, problem, "on-search")
+    answers = search_request_answers(env, client, body.message.search_request)
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
-    request.state.reference_ids = [r["reference_id"] for r in results]
+    call_context(request).correlation_id = correlation_id
+    call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
+    status, succeeded = dci_envelope.answers_status(answers)
     if status == "rjct":
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = results[0].get("status_reason_code")
-    _record(env, client, body, correlation_id, status, results, items)
+        call_context(request).outcome = "failure"
+        call_context(request).error_code = answers[0].get("status_reason_code")
+    env["g2p.dci.transaction"].sudo()._record(client, body, correlation_id, answers)
     header = dci_envelope.response_header(
-        body.header.model_dump(), "on-search", status, len(results), succeeded, registry_id
+        body.header.model_dump(), "on-search", status, len(answers), succeeded, dci_envelope.registry_id(env)
     )
     message = {
         "transaction_id": body.message.transaction_id,
         "correlation_id": correlation_id,
-        "search_response": results,
+        "search_response": answers,
     }
-    return dci_envelope.signed(env, header, message)
+    return _answered(dci_envelope.signed(env, header, message))
 
 
 @router.post(
@@ -147,27 +123,23 @@ def sync_txn_status(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
-    request.state.audit_actor = body.header.sender_id
-    registry_id = dci_envelope.registry_id(env)
-    problem = dci_checks.envelope_problem(client, body, "txn-status", 1)
+    call_context(request).actor = body.header.sender_id
+    problem = dci_checks.envelope_problem(client, body, "txn-status")
     if problem:
-        dci_checks.refuse_untrusted(problem)
-        request.state.audit_outcome = "failure"
-        request.state.audit_error_code = problem[0]
-        return dci_envelope.rejected(env, body.header.model_dump(), registry_id, *problem, action="txn-on-status")
+        return _rejected(request, env, body, problem, "txn-on-status")
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
+    call_context(request).correlation_id = correlation_id
     status, message = txn_status(env, client, body, correlation_id)
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     if status == "rjct":
-        request.state.audit_outcome = "failure"
+        call_context(request).outcome = "failure"
     header = dci_envelope.response_header(
         body.header.model_dump(),
         "txn-on-status",
         status,
         1,
         int(status == "succ"),
-        registry_id,
+        dci_envelope.registry_id(env),
         reason_message=None if status == "succ" else "no transaction matches",
     )
-    return dci_envelope.signed(env, header, message)
+    return _answered(dci_envelope.signed(env, header, message))

@@ -1,7 +1,6 @@
 """The asynchronous half of the SPDCI Social Registry API: ACK now, signed callback later."""
 
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -10,6 +9,7 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import (
     Ack,
@@ -18,7 +18,7 @@ from ..schemas.dci import (
     TxnStatusEnvelope,
     UnsubscribeEnvelope,
 )
-from ..services import dci_callbacks, dci_checks, dci_envelope, dci_spec
+from ..services import dci_acceptance, dci_callbacks, dci_checks, dci_envelope, dci_spec
 from ..services.dci_txn_status import txn_status
 from .dci import ERRORS
 
@@ -30,62 +30,20 @@ ACK_DOC = (
 )
 
 
-@dataclass
-class Accepted:
-    correlation_id: str
-    callback_url: str
-    registry_id: str
-
-
-def _accept(request, env, client, body, action, item_count, callback_path, callback_action, empty_message):
-    """The checks every asynchronous call passes: (ack to return now, None) or (None, Accepted)."""
-    request.state.audit_actor = body.header.sender_id
+def _accepted(request, env, client, body, action):
+    """The Acceptance of this call (``dci_acceptance.accept``), its audit context set."""
+    call_context(request).actor = body.header.sender_id
     correlation_id = str(uuid.uuid4())
-    request.state.correlation_id = correlation_id
-    problem = dci_checks.envelope_problem(client, body, action, item_count)
-    if problem and dci_checks.is_untrusted(problem):
-        code, message = problem
-        return _failed(request, code, dci_envelope.ack(correlation_id, "ERR", code, message)), None
-    try:
-        url = dci_callbacks.callback_url(client, body.header.sender_uri, callback_path)
-        client._dci_callback_channel()  # exists from the ACK on, whatever happens to the client's URL later
-    except dci_callbacks.CallbackUrlInvalid as exc:
-        return _failed(
-            request,
-            "err.sender_uri.invalid",
-            dci_envelope.ack(correlation_id, "ERR", "err.sender_uri.invalid", str(exc)),
-        ), None
-    registry_id = dci_envelope.registry_id(env)
-    if problem:
-        # a header the spec rejects with an rjct code: that code travels in the callback's header
-        header = dci_envelope.response_header(
-            body.header.model_dump(), callback_action, "rjct", 0, 0, registry_id, *problem
-        )
-        message = empty_message(body, correlation_id)
-        dci_callbacks.deliver(client, url, callback_action, dci_envelope.signed(env, header, message))
-        return _failed(request, problem[0], dci_envelope.ack(correlation_id)), None
-    return None, Accepted(correlation_id, url, registry_id)
+    call_context(request).correlation_id = correlation_id
+    acceptance = dci_acceptance.accept(env, client, body, action, correlation_id)
+    if acceptance.refusal:
+        _failed(request, acceptance.refusal.code)
+    return acceptance
 
 
-def _failed(request, code, ack):
-    request.state.audit_outcome = "failure"
-    request.state.audit_error_code = code
-    return ack
-
-
-def _new_transaction(env, client, body, accepted, status, items=()):
-    Transaction = env["g2p.dci.transaction"].sudo()
-    transaction = Transaction.create(
-        dict(
-            Transaction._envelope_values(client, body, accepted.correlation_id),
-            mode="async",
-            status=status,
-            callback_url=accepted.callback_url,
-            total_count=body.header.total_count,
-        )
-    )
-    transaction._add_items(list(items))
-    return transaction
+def _failed(request, code):
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = code
 
 
 @router.post(
@@ -103,40 +61,32 @@ def search(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
+    acceptance = _accepted(request, env, client, body, "search")
+    if acceptance.refusal:
+        return acceptance.ack
     items = body.message.search_request
-    ack, accepted = _accept(
-        request,
-        env,
-        client,
-        body,
-        "search",
-        len(items),
-        "/registry/on-search",
-        "on-search",
-        lambda b, c: {"transaction_id": b.message.transaction_id, "correlation_id": c, "search_response": []},
-    )
-    if ack:
-        return ack
     rejected = dci_checks.item_rejections(client, "search", items)
-    lines = []
-    for index, item in enumerate(items):
-        code, reason = rejected.get(index, (False, False))
-        lines.append(
-            {
-                "reference_id": str(item.get("reference_id") or "-"),
-                "status": "rjct" if code else "pdng",
-                "status_reason_code": code,
-                "status_reason_message": reason,
-                "reg_type": (item.get("search_criteria") or {}).get("reg_type")
-                if isinstance(item.get("search_criteria"), dict)
-                else None,
-            }
+    pending = [
+        dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
+    ]
+    answers = dci_checks.answers_in_order(items, rejected, pending)
+    call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
+    transaction = (
+        env["g2p.dci.transaction"]
+        .sudo()
+        ._record(
+            client,
+            body,
+            acceptance.correlation_id,
+            answers,
+            mode="async",
+            status="pdng",
+            callback_url=acceptance.callback_url,
+            request_envelope=body.model_dump_json(include={"header", "message"}),
         )
-    request.state.reference_ids = [line["reference_id"] for line in lines]
-    transaction = _new_transaction(env, client, body, accepted, "pdng", lines)
-    transaction.sudo().request_envelope = body.model_dump_json(include={"header", "message"})
+    )
     transaction._enqueue_search()
-    return dci_envelope.ack(accepted.correlation_id)
+    return acceptance.ack
 
 
 @router.post(
@@ -154,78 +104,41 @@ def subscribe(
     client: Annotated[object, Depends(require_scope("dci:subscribe"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("subscribe"))],
 ):
+    acceptance = _accepted(request, env, client, body, "subscribe")
+    if acceptance.refusal:
+        return acceptance.ack
     items = body.message.subscribe_request
-    ack, accepted = _accept(
-        request,
-        env,
-        client,
-        body,
-        "subscribe",
-        len(items),
-        "/registry/on-subscribe",
-        "on-subscribe",
-        lambda b, c: {"transaction_id": b.message.transaction_id, "correlation_id": c, "subscribe_response": []},
+    transaction = (
+        env["g2p.dci.transaction"]
+        .sudo()
+        ._record(
+            client, body, acceptance.correlation_id, mode="async", status="pdng", callback_url=acceptance.callback_url
+        )
     )
-    if ack:
-        return ack
-    transaction = _new_transaction(env, client, body, accepted, "pdng")
     rejected = dci_checks.item_rejections(client, "subscribe", items)
     Subscription = env["g2p.dci.subscription"].sudo()
-    results = [
+    answers = [
         Subscription._subscribe_item(client, item, transaction, rejected.get(index)) for index, item in enumerate(items)
     ]
-    succeeded = sum(r["status"] == "succ" for r in results)
-    status = "succ" if succeeded else "rjct"
-    transaction.write(
-        {
-            "status": status,
-            "completed_count": succeeded,
-            "item_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "reference_id": r["reference_id"] or "-",
-                        "status": r["status"],
-                        "status_reason_code": r.get("status_reason_code"),
-                        "reg_type": (
-                            (item.get("subscribe_criteria") or {}).get("reg_type") if isinstance(item, dict) else None
-                        ),
-                    },
-                )
-                for r, item in zip(results, items, strict=True)
-            ],
-        }
-    )
-    request.state.reference_ids = [r["reference_id"] for r in results]
+    status = transaction._completed(answers, items)
+    call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
     header = dci_envelope.response_header(
-        body.header.model_dump(), "on-subscribe", status, len(results), succeeded, accepted.registry_id
+        body.header.model_dump(),
+        "on-subscribe",
+        status,
+        len(answers),
+        transaction.completed_count,
+        acceptance.registry_id,
     )
     message = {
         "transaction_id": body.message.transaction_id,
-        "correlation_id": accepted.correlation_id,
-        "subscribe_response": results,
+        "correlation_id": acceptance.correlation_id,
+        "subscribe_response": answers,
     }
     dci_callbacks.deliver(
-        client, accepted.callback_url, "on-subscribe", dci_envelope.signed(env, header, message), transaction
+        client, acceptance.callback_url, "on-subscribe", dci_envelope.signed(env, header, message), transaction
     )
-    return dci_envelope.ack(accepted.correlation_id)
-
-
-def _unsubscribe_message(
-    body, correlation_id, status="rjct", reason_code=None, reason_message=None, subscriptions=None
-):
-    message = {
-        "transaction_id": body.message.transaction_id,
-        "correlation_id": correlation_id,
-        "timestamp": dci_envelope.now_iso(),
-        "status": status,
-    }
-    if reason_code:
-        message.update(status_reason_code=reason_code, status_reason_message=reason_message[:999])
-    if subscriptions:
-        message["subscription_status"] = [{"code": s.code, "status": s.state} for s in subscriptions]
-    return message
+    return acceptance.ack
 
 
 @router.post(
@@ -243,35 +156,34 @@ def unsubscribe(
     client: Annotated[object, Depends(require_scope("dci:subscribe"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("unsubscribe"))],
 ):
+    acceptance = _accepted(request, env, client, body, "unsubscribe")
+    if acceptance.refusal:
+        return acceptance.ack
     codes = body.message.subscription_codes
-    ack, accepted = _accept(
-        request,
-        env,
-        client,
-        body,
-        "unsubscribe",
-        len(codes),
-        "/registry/on-unsubscribe",
-        "on-unsubscribe",
-        _unsubscribe_message,
+    status, problem, subscriptions = env["g2p.dci.subscription"].sudo()._unsubscribe_codes(client, codes)
+    if problem:
+        _failed(request, problem.code)
+    transaction = (
+        env["g2p.dci.transaction"]
+        .sudo()
+        ._record(
+            client,
+            body,
+            acceptance.correlation_id,
+            mode="async",
+            status=status,
+            callback_url=acceptance.callback_url,
+            completed_count=len(subscriptions),
+        )
     )
-    if ack:
-        return ack
-    status, reason_code, reason_message, subscriptions = (
-        env["g2p.dci.subscription"].sudo()._unsubscribe_codes(client, codes)
-    )
-    if status == "rjct":
-        _failed(request, reason_code, None)
-    transaction = _new_transaction(env, client, body, accepted, status)
-    transaction.completed_count = len(subscriptions)
     header = dci_envelope.response_header(
-        body.header.model_dump(), "on-unsubscribe", status, len(codes), len(subscriptions), accepted.registry_id
+        body.header.model_dump(), "on-unsubscribe", status, len(codes), len(subscriptions), acceptance.registry_id
     )
-    message = _unsubscribe_message(body, accepted.correlation_id, status, reason_code, reason_message, subscriptions)
+    message = dci_envelope.unsubscribe_answer(body.message, acceptance.correlation_id, status, problem, subscriptions)
     dci_callbacks.deliver(
-        client, accepted.callback_url, "on-unsubscribe", dci_envelope.signed(env, header, message), transaction
+        client, acceptance.callback_url, "on-unsubscribe", dci_envelope.signed(env, header, message), transaction
     )
-    return dci_envelope.ack(accepted.correlation_id)
+    return acceptance.ack
 
 
 @router.post(
@@ -290,38 +202,21 @@ def txn_status_async(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
-    def empty(b, correlation_id):
-        query = b.message.txnstatus_request
-        return {
-            "transaction_id": b.message.transaction_id,
-            "correlation_id": correlation_id,
-            "txnstatus_response": {
-                "txn_type": query.txn_type,
-                "txn_status": {
-                    "transaction_id": b.message.transaction_id,
-                    "correlation_id": correlation_id,
-                    "search_response": [],
-                },
-            },
-        }
-
-    ack, accepted = _accept(
-        request, env, client, body, "txn-status", 1, "/registry/txn/on-status", "txn-on-status", empty
-    )
-    if ack:
-        return ack
-    request.state.reference_ids = [body.message.txnstatus_request.reference_id]
-    status, message = txn_status(env, client, body, accepted.correlation_id)
+    acceptance = _accepted(request, env, client, body, "txn-status")
+    if acceptance.refusal:
+        return acceptance.ack
+    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
+    status, message = txn_status(env, client, body, acceptance.correlation_id)
     if status == "rjct":
-        _failed(request, "no_transaction", None)
+        _failed(request, "no_transaction")
     header = dci_envelope.response_header(
         body.header.model_dump(),
         "txn-on-status",
         status,
         1,
         int(status == "succ"),
-        accepted.registry_id,
+        acceptance.registry_id,
         reason_message=None if status == "succ" else "no transaction matches",
     )
-    dci_callbacks.deliver(client, accepted.callback_url, "txn-on-status", dci_envelope.signed(env, header, message))
-    return dci_envelope.ack(accepted.correlation_id)
+    dci_callbacks.deliver(client, acceptance.callback_url, "txn-on-status", dci_envelope.signed(env, header, message))
+    return acceptance.ack

@@ -3,51 +3,46 @@
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 
 from . import dci_envelope, dci_signature, dci_spec
+from .dci_problem import DciProblem
 
 
-def envelope_problem(client, body, action, item_count):
-    """(code, message) when the envelope itself is unacceptable, else None.
-
-    code is one of the spec's header reason codes (``rjct.*``, ``MsgHeaderStatusReasonCode``), or for
-    a message that cannot be trusted (sender, signature) one of its ``err.*`` codes (``Error``):
-    see ``is_untrusted``. The message is the human text alone.
-    """
+def envelope_problem(client, body, action):
+    """The DciProblem that makes the envelope itself unacceptable, else None: one of the spec's header
+    reason codes (``rjct.*``, ``MsgHeaderStatusReasonCode``), or for a message that cannot be trusted
+    (sender, signature) one of its ``err.*`` codes (``Error``)."""
     header = body.header
     if header.action != action:
-        return "rjct.action.invalid", f"action must be {action}, not {header.action!r}"
+        return DciProblem("rjct.action.invalid", f"action must be {action}, not {header.action!r}")
     if dci_envelope.parse_ts(header.message_ts) is None:
-        return "rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time"
+        return DciProblem("rjct.message_ts.invalid", "message_ts is not an ISO 8601 date-time")
     if header.is_msg_encrypted:
-        return "rjct.action.not_supported", "encrypted messages are not supported"
+        return DciProblem("rjct.action.not_supported", "encrypted messages are not supported")
     # the OAuth client_id is the partner's one name; its DCI sender id stays as an alias
     if header.sender_id not in {client.client_id, client.dci_sender_id}:
-        return "err.sender_id.invalid", f"sender {header.sender_id!r} is not the authenticated client"
+        return DciProblem("err.sender_id.invalid", f"sender {header.sender_id!r} is not the authenticated client")
     if client.dci_verify_signature:
         if not body.signature or not client.public_key:
-            return "err.signature.missing", "the envelope must be signed with the client's registered key"
+            return DciProblem("err.signature.missing", "the envelope must be signed with the client's registered key")
         signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
         try:
             dci_signature.verify(body.signature, signed, client.public_key, header.sender_id)
         except dci_signature.SignatureInvalid as exc:
-            return "err.signature.invalid", str(exc)
-    if header.total_count != item_count:
-        return "rjct.total_count.invalid", "total_count must equal the number of request items"
+            return DciProblem("err.signature.invalid", str(exc))
+    if header.total_count != dci_spec.item_count(action, body.message):
+        return DciProblem("rjct.total_count.invalid", "total_count must equal the number of request items")
     Transaction = client.env["g2p.dci.transaction"].sudo()
     if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
-        return "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
+        return DciProblem(
+            "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
+        )
     return None
-
-
-def is_untrusted(problem):
-    """A problem of the sender or the signature: answered as an error (``err.*``), never as an ``rjct`` envelope."""
-    return problem[0].startswith("err.")
 
 
 def refuse_untrusted(problem):
     """A synchronous call whose message cannot be trusted: HTTP 403 with the spec's error body (the
     header reason codes of an ``rjct`` answer have none for a sender or a signature)."""
-    if is_untrusted(problem):
-        raise ApiError(403, problem[0], problem[1])
+    if problem.untrusted:
+        raise ApiError(403, problem.code, problem.message)
 
 
 def duplicate_references(client, items):
@@ -58,10 +53,11 @@ def duplicate_references(client, items):
     seen, repeated = set(), set()
     for reference in references:
         (repeated if reference in seen else seen).add(reference)
+    # ordered by id: the model's order (its transaction's) would join the transactions for nothing
     used = (
         client.env["g2p.dci.transaction.item"]
         .sudo()
-        .search([("client_id", "=", client.id), ("reference_id", "in", references)])
+        .search_fetch([("client_id", "=", client.id), ("reference_id", "in", references)], ["reference_id"], order="id")
         .mapped("reference_id")
     )
     return repeated | set(used)
@@ -72,7 +68,7 @@ OFF_SPEC_ITEM = {"search": "rjct.search_criteria.invalid", "subscribe": "rjct.no
 
 
 def item_rejections(client, action, items):
-    """{index: (reason_code, message)} for the items rejected before they are looked at:
+    """{index: DciProblem} for the items rejected before they are looked at:
     no reference_id, a reference_id already used, or off the spec's item schema."""
     duplicates = duplicate_references(client, items)
     off_spec = dci_spec.item_errors(action, items)
@@ -80,9 +76,26 @@ def item_rejections(client, action, items):
     for index, item in enumerate(items):
         reference = item.get("reference_id") if isinstance(item, dict) else None
         if not reference:
-            rejected[index] = ("rjct.reference_id.invalid", "reference_id is required")
+            rejected[index] = DciProblem("rjct.reference_id.invalid", "reference_id is required")
         elif str(reference) in duplicates:
-            rejected[index] = ("rjct.reference_id.duplicate", "reference_id already used by this sender")
+            rejected[index] = DciProblem("rjct.reference_id.duplicate", "reference_id already used by this sender")
         elif index in off_spec:
-            rejected[index] = (OFF_SPEC_ITEM[action], off_spec[index])
+            rejected[index] = DciProblem(OFF_SPEC_ITEM[action], off_spec[index])
     return rejected
+
+
+def accepted_items(items, rejected):
+    """The items of a request not in ``rejected`` (``item_rejections``), in order."""
+    return [item for index, item in enumerate(items) if index not in rejected]
+
+
+def answers_in_order(items, rejected, accepted_answers):
+    """The answers to every item of a request, in order: those in ``rejected`` (``item_rejections``)
+    answered as rejected, the others taken in order from ``accepted_answers`` (of ``accepted_items``)."""
+    accepted_answers = iter(accepted_answers)
+    return [
+        dci_envelope.item_rejected(item.get("reference_id"), rejected[index].code, rejected[index].message)
+        if index in rejected
+        else next(accepted_answers)
+        for index, item in enumerate(items)
+    ]

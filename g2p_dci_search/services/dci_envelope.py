@@ -87,10 +87,49 @@ def signed(env, header, message):
     return envelope
 
 
-def rejected(env, request_header, registry_id, reason_code=None, reason_message=None, action="on-search"):
-    """Envelope-level failure: header.status rjct, empty search_response (HTTP 200)."""
-    header = response_header(request_header, action, "rjct", 0, 0, registry_id, reason_code, reason_message)
+def rejected(env, request_header, registry_id, problem, action="on-search"):
+    """Envelope-level failure (a DciProblem): header.status rjct, empty search_response (HTTP 200)."""
+    header = response_header(request_header, action, "rjct", 0, 0, registry_id, problem.code, problem.message)
     return signed(env, header, {"transaction_id": "", "correlation_id": str(uuid.uuid4()), "search_response": []})
+
+
+def answers_status(answers):
+    """(header status, completed_count) of an envelope from the answers to its items. The spec's
+    header status has no "part": a partly answered batch is succ with completed_count < total_count
+    (each item carries its own succ/rjct)."""
+    completed = sum(answer["status"] == "succ" for answer in answers)
+    return ("succ" if completed else "rjct"), completed
+
+
+def unsubscribe_answer(message, correlation_id, status="rjct", problem=None, subscriptions=None):
+    """The on-unsubscribe message answering the unsubscribe ``message`` (parsed)."""
+    answer = {
+        "transaction_id": message.transaction_id,
+        "correlation_id": correlation_id,
+        "timestamp": now_iso(),
+        "status": status,
+    }
+    if problem:
+        answer.update(status_reason_code=problem.code, status_reason_message=problem.message[:999])
+    if subscriptions:
+        answer["subscription_status"] = [{"code": s.code, "status": s.state} for s in subscriptions]
+    return answer
+
+
+def empty_answer(callback_action, message, correlation_id):
+    """The callback message of ``callback_action`` answering the request ``message`` (parsed) with nothing:
+    what an asynchronous request rejected as a whole gets, beside the rjct header."""
+    if callback_action == "on-unsubscribe":
+        return unsubscribe_answer(message, correlation_id)
+    answer = {"transaction_id": message.transaction_id, "correlation_id": correlation_id}
+    if callback_action == "txn-on-status":
+        answer["txnstatus_response"] = {
+            "txn_type": message.txnstatus_request.txn_type,
+            "txn_status": dict(answer, search_response=[]),
+        }
+        return answer
+    answer[f"{callback_action.removeprefix('on-')}_response"] = []
+    return answer
 
 
 def http_error(code, message, correlation_id):
@@ -108,6 +147,11 @@ def item_rejected(reference_id, code, message):
         "status_reason_code": code,
         "status_reason_message": message,
     }
+
+
+def item_pending(reference_id):
+    """An item accepted, to be answered later (what its transaction records until then)."""
+    return {"reference_id": str(reference_id or ""), "status": "pdng"}
 
 
 def item_status(item):

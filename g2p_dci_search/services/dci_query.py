@@ -41,6 +41,7 @@ class DciQuery:
         self.fields = register._search_fields()
         self._conditions = 0
         self._readable = client._readable_registrant_domain(SCOPE)
+        self._id_types = {}  # DCI id type name -> g2p.id.type
 
     # -- values --------------------------------------------------------------------------
     def _coerce(self, field, value, name):
@@ -164,7 +165,9 @@ class DciQuery:
         """(g2p.id.type, value) an idtype-value query names."""
         if not isinstance(id_type, str) or not id_type or id_value in (None, "") or "\x00" in f"{id_type}{id_value}":
             raise DciQueryError("idtype-value needs an id type and a value")
-        mapped = self.register._mapped_id_type(id_type)
+        if id_type not in self._id_types:
+            self._id_types[id_type] = self.register._mapped_id_type(id_type)
+        mapped = self._id_types[id_type]
         if not mapped:
             raise DciQueryError(f"unknown id type {id_type}")
         return mapped, str(id_value)

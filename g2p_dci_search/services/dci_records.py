@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import pycountry
 
-from odoo.addons.g2p_partner_api.schemas.common import assembled
+from odoo.addons.g2p_partner_api.schemas.base import assembled
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups

@@ -3,15 +3,14 @@
 import logging
 from collections import defaultdict
 
-from odoo.addons.g2p_partner_api.schemas.common import Identifier
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.schemas.registrant_parts import Identifier
 from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
-from . import dci_records
-from .dci_envelope import now_iso, parse_ts
+from . import dci_checks, dci_envelope, dci_records
 from .dci_query import SCOPE, DciQuery, DciQueryError
 
 _logger = logging.getLogger(__name__)
@@ -114,7 +113,7 @@ class _Answer:
     def __init__(self, item):
         self.item = item
         reference_id = item.get("reference_id") if isinstance(item, dict) else None
-        self.response = {"reference_id": str(reference_id or ""), "timestamp": now_iso()}
+        self.response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
         self.register = self.records = None
 
     def found(self, register, records, total, page_size, page_number):
@@ -147,7 +146,7 @@ def _criteria(env, item, registers):
     """(register, search_criteria) of one entry; ``registers`` caches the registers by what chooses them."""
     if not (item.get("reference_id") if isinstance(item, dict) else None):
         raise DciQueryError("reference_id is required", "rjct.reference_id.invalid")
-    if parse_ts(item.get("timestamp")) is None:
+    if dci_envelope.parse_ts(item.get("timestamp")) is None:
         raise DciQueryError("timestamp must be an ISO 8601 date-time", "rjct.timestamp.invalid")
     criteria = item.get("search_criteria")
     if not isinstance(criteria, dict):
@@ -211,6 +210,15 @@ def _render_found(client, answers):
     return named
 
 
+def search_request_answers(env, client, items):
+    """search_response entries for every entry of a search request, in order: those rejected before
+    they are looked at (``dci_checks.item_rejections``) answered so, the others searched."""
+    rejected = dci_checks.item_rejections(client, "search", items)
+    return dci_checks.answers_in_order(
+        items, rejected, search_items(env, client, dci_checks.accepted_items(items, rejected))
+    )
+
+
 def search_items(env, client, items):
     """search_response entries for search_request entries, in order, each answered on its own
     (see ``search_items_naming``)."""
@@ -227,16 +235,18 @@ def search_items_naming(env, client, items):
     """
     answers = [_Answer(item) for item in items]
     Partner = env["res.partner"]
-    registers, lookups = {}, defaultdict(list)
+    registers, lookups, lookup_queries = {}, defaultdict(list), {}
     for answer in answers:
         try:
             register, criteria = _criteria(env, answer.item, registers)
-            query = DciQuery(register, client)
             if criteria.get("query_type") == "idtype-value":
+                # one query object per register serves every lookup of the batch (it keeps no state of an item)
+                query = lookup_queries.get(register) or lookup_queries.setdefault(register, DciQuery(register, client))
                 id_type, value = query.idtype_value(*_idtype_value_of(criteria.get("query")))
                 query.order(criteria.get("sort"))
                 lookups[register, id_type].append((answer, value, _pagination(register, criteria.get("pagination"))))
                 continue
+            query = DciQuery(register, client)
             domain = query_domain(query, criteria.get("query_type"), criteria.get("query"))
             order = query.order(criteria.get("sort"))
             page_size, page_number = _pagination(register, criteria.get("pagination"))

@@ -29,6 +29,21 @@ MESSAGES = {
 }
 
 
+def request_items(action, message):
+    """The request items of a parsed ``message`` of ``action`` (search_request, subscribe_request), or ()."""
+    items_key = MESSAGES[action][1]
+    return getattr(message, items_key) if items_key else ()
+
+
+def item_count(action, message):
+    """How many things a parsed ``message`` of ``action`` asks for: what its header's total_count must say."""
+    if action == "unsubscribe":
+        return len(message.subscription_codes)
+    if action == "txn-status":
+        return 1
+    return len(request_items(action, message))
+
+
 @lru_cache(maxsize=1)
 def _spec():
     with open(SPEC_PATH) as spec_file:

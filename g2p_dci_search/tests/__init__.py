@@ -11,3 +11,4 @@ from . import test_dci_record_names
 from . import test_dci_callback_consent
 from . import test_dci_registry_signature
 from . import test_dci_query_count
+from . import test_dci_transaction_reasons

@@ -6,9 +6,11 @@ from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
 from ..services.api_docs import add_offline_docs
-from ..services.api_errors import TOKEN_ROUTE, render_rest_error
-from ..services.api_middleware import G2PApiMiddleware
-from ..services.openapi_document import KEEP, finish_openapi, operation_id
+from ..services.api_errors import TOKEN_ROUTE
+from ..services.app_spec import AppSpec
+from ..services.error_handlers import answers_problems, render_rest_error
+from ..services.middleware import G2PApiMiddleware
+from ..services.openapi_document import finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
 from ..services.query_parameters import refuse_unknown_query_parameters
 from ..services.read_routing import ReadRouting
@@ -67,29 +69,23 @@ class FastapiEndpoint(models.Model):
 
     @api.model
     def _g2p_apps(self):
-        """app selection value → {"routers": [...], "render_error": fn, "version": str, "summary": str,
-        optional "max_body_bytes": fn(env, path) -> int, optional "answers_problems": fn(path) -> bool (the
-        routes whose errors are problem details, documented as application/problem+json),
-        optional "invalid_input": the OpenAPI response
-        of a request FastAPI refuses (None: answered as another status), when not FastAPI's 422,
-        optional "readonly_posts": paths in the app of
-        the POSTs that only read (served by a read replica like GETs, services/read_routing.py)}.
-        Addons of the suite add their app here (call super and add a key)."""
+        """app selection value → its ``AppSpec``. Addons of the suite add their app here (call super and add
+        a key), or add routers to another's (``dataclasses.replace``)."""
         return {
-            APP: {
-                "routers": list(REST_ROUTERS),
-                "render_error": render_rest_error,
-                "max_body_bytes": rest_max_body_bytes,
-                "answers_problems": lambda path: not path.endswith(TOKEN_ROUTE),
+            APP: AppSpec(
+                routers=tuple(REST_ROUTERS),
+                render_error=render_rest_error,
+                max_body_bytes=rest_max_body_bytes,
+                answers_problems=answers_problems,
                 # bulk lookups only read: a read replica serves them as it serves GETs
-                "readonly_posts": ("/Individual/$lookup", "/Group/$lookup"),
-                "invalid_input": {
+                readonly_posts=("/Individual/$lookup", "/Group/$lookup"),
+                invalid_input={
                     "description": "Invalid body or query, each field named",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
                 },
-                "version": "2.0",
-                "summary": "Registry REST API: individuals, groups, programmes and memberships for partner systems.",
-            }
+                version="2.0",
+                summary="Registry REST API: individuals, groups, programmes and memberships for partner systems.",
+            )
         }
 
     def _get_routing_info(self):
@@ -105,15 +101,13 @@ class FastapiEndpoint(models.Model):
         """root path → ``ReadRouting`` of each suite app (the ``readonly`` of its routes)."""
         apps = self._g2p_apps()
         return {
-            endpoint.root_path.rstrip("/"): ReadRouting(
-                endpoint.root_path, apps[endpoint.app].get("readonly_posts", ())
-            )
+            endpoint.root_path.rstrip("/"): ReadRouting(endpoint.root_path, apps[endpoint.app].readonly_posts)
             for endpoint in self.search([("app", "in", list(apps))])
         }
 
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
-        return list(spec["routers"]) if spec else super()._get_fastapi_routers()
+        return list(spec.routers) if spec else super()._get_fastapi_routers()
 
     def _get_fastapi_app_middlewares(self):
         middlewares = super()._get_fastapi_app_middlewares()
@@ -123,9 +117,10 @@ class FastapiEndpoint(models.Model):
                 Middleware(
                     G2PApiMiddleware,
                     source=self.root_path,
-                    render_error=spec["render_error"],
-                    max_body_bytes=spec.get("max_body_bytes"),
-                    readonly_posts=spec.get("readonly_posts", ()),
+                    render_error=spec.render_error,
+                    max_body_bytes=spec.max_body_bytes,
+                    readonly_posts=spec.readonly_posts,
+                    context_class=spec.context_class,
                     company_id=self.company_id.id,
                     audit=self.g2p_audit_enabled,
                     audit_anonymous_failures=self.g2p_audit_anonymous_failures,
@@ -146,8 +141,8 @@ class FastapiEndpoint(models.Model):
         spec = self._g2p_apps().get(self.app)
         if spec:
             params.update(
-                version=spec["version"],
-                summary=spec["summary"],
+                version=spec.version,
+                summary=spec.summary,
                 generate_unique_id_function=operation_id,
                 # served from the registry's own copies (add_offline_docs), never from a CDN
                 docs_url=None,
@@ -161,16 +156,16 @@ class FastapiEndpoint(models.Model):
         app = super()._get_app()
         if self.app not in self._g2p_apps():
             return app
+        spec = self._g2p_apps()[self.app]
         rest = self.sudo().search([("app", "=", APP)], limit=1)
         scopes = self.env["g2p.api.scope"].sudo().search_fetch([], ["code", "description"])
         finish_openapi(
             app,
             token_url=f"{rest.root_path or '/api/v2'}{TOKEN_ROUTE}",
             scope_descriptions={scope.code: scope.description for scope in scopes},
-            invalid_input=self._g2p_apps()[self.app].get("invalid_input", KEEP),
+            invalid_input=spec.invalid_input,
         )
-        answers_problems = self._g2p_apps()[self.app].get("answers_problems")
-        if answers_problems:
+        if spec.answers_problems:
             # after finish_openapi: the document it completes is the one whose errors are problem details
-            document_problem_media_type(app, answers_problems)
+            document_problem_media_type(app, spec.answers_problems)
         return add_offline_docs(app)

@@ -14,6 +14,7 @@ from odoo.osv import expression
 
 from ..services import jwt_service, shown_once
 from ..services.api_errors import ApiError, AuthenticationThrottled, RegistrantAccessRefused
+from ..services.problem_details import body_error
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
@@ -472,6 +473,12 @@ class G2PApiClient(models.Model):
         self.ensure_one()
         return list(expression.FALSE_DOMAIN)
 
+    @api.model
+    def _legal_basis_vals(self, legal_basis):
+        """The values of a client that reads registrants under ``legal_basis`` (a law, a contract) rather than
+        each one's consent: none here, where no consent rule applies (g2p_api_consent adds them)."""
+        return {}
+
     # --- the registrant's consent a registration may carry (g2p_api_consent records it) ---
     def _check_registration_consent(self, consent, as_of=None):
         """Refuse, naming the field, the ``consent`` a create carries (REST body, ingest item) unless this client may
@@ -483,7 +490,7 @@ class G2PApiClient(models.Model):
                 403,
                 "registering_agent_required",
                 "consent: this registry records no consent with a registration.",
-                details=[{"field": "consent", "message": "not accepted", "type": "forbidden"}],
+                errors=[body_error("consent", "invalid_value", "not accepted")],
             )
 
     def _record_registration_consent(self, registrant, consent, as_of=None):

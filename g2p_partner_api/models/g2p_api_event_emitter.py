@@ -45,6 +45,8 @@ class G2PApiEventEmitter(models.AbstractModel):
                 "id": record.id,
                 "snapshot": record._g2p_snapshot(event_type) if gone else None,
             }
+            if known and known.get("changes"):  # what the earlier writes changed (one-member changes)
+                pending[key]["changes"] = known["changes"]
 
     def _g2p_snapshot(self, event_type):
         """What each subscribed client (by id) may receive about a record about to disappear (unlink),

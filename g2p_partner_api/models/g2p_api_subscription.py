@@ -3,8 +3,7 @@ import uuid
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
 
 from ..services import outbound_delivery, shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
@@ -28,20 +27,12 @@ class G2PApiSubscription(models.Model):
     """A partner endpoint notified of registry events (seed: remote API provisioner)."""
 
     _name = "g2p.api.subscription"
-    _inherit = ["mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
+    _inherit = ["g2p.uuid.mixin", "mail.thread", "g2p.cache.clearing.mixin", "g2p.guarded.settings.mixin"]
     _description = "Outbound event subscription"
     _order = "name"
 
     name = fields.Char(required=True)
-    uuid = fields.Char(
-        string="UUID",
-        required=True,
-        copy=False,
-        readonly=True,
-        index=True,
-        default=lambda self: str(uuid.uuid4()),
-        help="The subscription's handle in the REST API (/Subscription/{uuid})",
-    )
+    uuid = fields.Char(help="The subscription's handle in the REST API (/Subscription/{uuid})")
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
     target_url = fields.Char(
         string="Target URL",
@@ -120,20 +111,6 @@ class G2PApiSubscription(models.Model):
         ("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts."),
         ("uuid_unique", "unique(uuid)", "The UUID of a subscription must be unique."),
     ]
-
-    def _init_column(self, column_name):
-        # subscriptions made before the uuid existed get one each (the default would give them all the same)
-        if column_name != "uuid":
-            return super()._init_column(column_name)
-        self.env.cr.execute(
-            SQL("UPDATE %s SET uuid = gen_random_uuid()::text WHERE uuid IS NULL", SQL.identifier(self._table))
-        )
-
-    def write(self, vals):
-        # partners hold their subscriptions by this uuid (REST /Subscription)
-        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
-            raise UserError(_("The UUID of a subscription never changes."))
-        return super().write(vals)
 
     @api.model
     def _safe_settings(self):
@@ -343,7 +320,15 @@ class G2PApiSubscription(models.Model):
             record = self.env[event["model"]].browse(event["id"]).exists()
             if not record and event.get("snapshot") is None:
                 continue  # created and rolled back (savepoint) within the transaction: nothing happened
-            self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"))
+            self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"), changes=event.get("changes"))
+
+    @api.model
+    def _add_event_change(self, record, change):
+        """Say what changed in ``record``'s pending event (queued by the write that made the change): ``change``
+        names an ``individual`` by uuid, and goes to the clients whose payload shows that individual."""
+        pending = self.env.cr.precommit.data.get(PENDING_EVENTS, {}).get((record._name, record.id))
+        if pending is not None:
+            pending.setdefault("changes", []).append(change)
 
     @api.model
     @tools.ormcache("event_type")
@@ -352,17 +337,18 @@ class G2PApiSubscription(models.Model):
         return tuple(self.sudo().search([("event_type_ids.code", "=", event_type)]).ids)
 
     @api.model
-    def _emit(self, event_type, record, snapshot=None):
+    def _emit(self, event_type, record, snapshot=None, changes=None):
         """Queue one delivery per active subscription to ``event_type`` whose client may read ``record``
         (public: other addons call it, e.g. ``change_request.applied``). ``snapshot``: for a record
-        that no longer exists, what each client (by id) was allowed to receive, from ``_payload_for``."""
+        that no longer exists, what each client (by id) was allowed to receive, from ``_payload_for``.
+        ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it."""
         subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
         if not subscriptions:
             return self.env["g2p.api.delivery"]
         with extendable_registry(self.env):
-            return subscriptions._emit_to(event_type, record, snapshot)
+            return subscriptions._emit_to(event_type, record, snapshot, changes)
 
-    def _emit_to(self, event_type, record, snapshot):
+    def _emit_to(self, event_type, record, snapshot, changes=None):
         base = {
             "specversion": "1.0",
             "id": str(uuid.uuid4()),
@@ -381,12 +367,20 @@ class G2PApiSubscription(models.Model):
             if allowed is None:
                 continue
             scope, payload, registrant_ids = allowed
+            if changes:
+                payload = dict(payload, changes=self._changes_shown(payload, changes))
             subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
             event = dict(base, subject=subject, data=payload)
             if sub.include_owner and record:
                 event["g2powner"] = self._owner_label(record)
             deliveries |= sub._new_delivery(event_type, event, payload, scope, registrant_ids if record else [])
         return deliveries
+
+    @api.model
+    def _changes_shown(self, payload, changes):
+        """The ``changes`` about members the ``payload`` (as its client may receive it) shows."""
+        shown = {member.get("individual") for member in payload.get("members", [])}
+        return [change for change in changes if change.get("individual") in shown]
 
     @api.model
     def _owner_label(self, record):

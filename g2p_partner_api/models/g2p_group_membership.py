@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-MEMBERSHIP_KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
+from ..services.vocabularies import KIND_VOCABULARY
 
 
 class G2PGroupMembership(models.Model):
@@ -23,10 +23,11 @@ class G2PGroupMembership(models.Model):
         domain="[('is_registrant', '=', True), ('is_group', '=', False)]",
     )
     kind_ids = fields.Many2many(
-        "g2p.vocabulary.code", string="Kinds", domain=[("namespace_uri", "=", MEMBERSHIP_KIND_VOCABULARY)]
+        "g2p.vocabulary.code", string="Household roles", domain=[("namespace_uri", "=", KIND_VOCABULARY)]
     )
     start_date = fields.Date(default=fields.Date.context_today)
     end_date = fields.Date()
+    end_reason = fields.Char(help="Why the membership ended, as given when it was ended")
     is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
 
     def _g2p_event_type(self, operation):
@@ -52,8 +53,8 @@ class G2PGroupMembership(models.Model):
                 raise ValidationError(_("%s is not a group.", rec.group_id.display_name))
             if rec.individual_id.is_group or not rec.individual_id.is_registrant:
                 raise ValidationError(_("%s is not an individual registrant.", rec.individual_id.display_name))
-            if any(kind.namespace_uri != MEMBERSHIP_KIND_VOCABULARY for kind in rec.kind_ids):
-                raise ValidationError(_("Membership kinds must come from the membership kind vocabulary."))
+            if any(kind.namespace_uri != KIND_VOCABULARY for kind in rec.kind_ids):
+                raise ValidationError(_("Household roles must come from the household role vocabulary."))
             if rec.start_date and rec.end_date and rec.end_date < rec.start_date:
                 raise ValidationError(_("A membership cannot end before it starts."))
             open_twice = self.search_count(

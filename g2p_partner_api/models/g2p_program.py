@@ -1,19 +1,13 @@
-import uuid
-
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 
 class G2PProgram(models.Model):
     _name = "g2p.program"
-    _inherit = ["g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
+    _inherit = ["g2p.uuid.mixin", "g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
     _description = "Social protection programme"
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
-    uuid = fields.Char(
-        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
-    )
     description = fields.Text()
     target_type = fields.Selection(
         [("individual", "Individuals"), ("group", "Groups")], required=True, default="individual", tracking=True
@@ -38,11 +32,6 @@ class G2PProgram(models.Model):
         )
         for rec in self:
             rec.enrolled_count = counts.get(rec, 0)
-
-    def write(self, vals):
-        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
-            raise UserError(_("The UUID of a programme never changes."))
-        return super().write(vals)
 
     def action_activate(self):
         self.write({"state": "active"})

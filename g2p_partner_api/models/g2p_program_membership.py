@@ -1,5 +1,3 @@
-import uuid
-
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
@@ -17,15 +15,12 @@ ALLOWED_TRANSITIONS = {
 
 class G2PProgramMembership(models.Model):
     _name = "g2p.program.membership"
-    _inherit = ["g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
+    _inherit = ["g2p.uuid.mixin", "g2p.source.mixin", "mail.thread", "g2p.api.event.emitter"]
     _description = "Programme membership"
     _order = "program_id, id"
     _rec_name = "partner_id"
     _rec_names_search = ["partner_id", "program_id"]
 
-    uuid = fields.Char(
-        string="UUID", required=True, copy=False, readonly=True, index=True, default=lambda self: str(uuid.uuid4())
-    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Registrant",
@@ -34,7 +29,7 @@ class G2PProgramMembership(models.Model):
         index=True,
         domain="[('is_registrant', '=', True)]",
     )
-    program_id = fields.Many2one("g2p.program", required=True, ondelete="cascade", index=True)
+    program_id = fields.Many2one("g2p.program", string="Programme", required=True, ondelete="cascade", index=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -67,12 +62,6 @@ class G2PProgramMembership(models.Model):
         for column in sorted({order.column for order in MEMBERSHIP_SORTS.values()} - {"id"}):
             tools.create_index(self.env.cr, f"g2p_program_membership_{column}_page_idx", self._table, [column, "id"])
         return res
-
-    def write(self, vals):
-        # partners hold memberships by this uuid (REST ProgramMembership): a new one would orphan their references
-        if "uuid" in vals and any(rec.uuid != vals["uuid"] for rec in self):
-            raise UserError(_("The UUID of a membership never changes."))
-        return super().write(vals)
 
     def _g2p_event_type(self, operation):
         return "program_membership.changed"

@@ -21,6 +21,13 @@ class G2PReferenceData(models.AbstractModel):
         snapshot = self._snapshot(records._name, names, records.env.lang or "en_US")
         return {record_id: snapshot[record_id] for record_id in records.ids if record_id in snapshot}
 
+    @api.model
+    @tools.ormcache("model_name", "field_name")
+    def _distinct_values(self, model_name, field_name):
+        """The values of ``field_name`` over every row of ``model_name`` (a frozenset), kept as the snapshot is."""
+        snapshot = self._snapshot(model_name, (field_name,), "en_US")
+        return frozenset(values[field_name] for values in snapshot.values())
+
     @tools.ormcache("model_name", "names", "lang")
     def _snapshot(self, model_name, names, lang):
         model = self.env[model_name].sudo().with_context(active_test=False, lang=lang)

@@ -1,9 +1,18 @@
+import logging
 import uuid
+
+import psycopg2
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import db
+from odoo.tools import remove_accents
 
 from ..services.paging import REGISTRANT_SORTS
+from ..services.vocabularies import GENDER_VOCABULARY
+from .g2p_source_mixin import Provenance
+
+_logger = logging.getLogger(__name__)
 
 # set by the registry when a registrant is archived (and cleared when it is restored), never by users
 ARCHIVE_FIELDS = frozenset({"archived_at", "archive_reason"})
@@ -16,7 +25,7 @@ class ResPartner(models.Model):
     is_registrant = fields.Boolean(index=True, help="Part of the social registry (individual or group).")
     is_group = fields.Boolean(index=True, help="A group (household) rather than an individual.")
     uuid = fields.Char(
-        string="UUID",
+        string="Registry ID",
         copy=False,
         readonly=True,
         index=True,
@@ -25,11 +34,11 @@ class ResPartner(models.Model):
     given_name = fields.Char()
     family_name = fields.Char(index="trigram")
     addl_name = fields.Char(string="Additional name")
-    birthdate = fields.Date(index=True)
+    birthdate = fields.Date(string="Birth date", index=True)
     gender_id = fields.Many2one(
         "g2p.vocabulary.code",
         ondelete="restrict",
-        domain="[('namespace_uri', '=', 'urn:g2p:vocab:gender')]",
+        domain=[("namespace_uri", "=", GENDER_VOCABULARY)],
     )
     reg_id_ids = fields.One2many("g2p.reg.id", "partner_id", string="Identifiers")
     group_membership_ids = fields.One2many("g2p.group.membership", "individual_id", string="Group memberships")
@@ -48,11 +57,32 @@ class ResPartner(models.Model):
     member_count = fields.Integer(
         string="Member count", compute="_compute_group_composition", help="Current members (memberships not ended)"
     )
+    # the name duplicate searches compare (services/duplicate_finder.py), indexed for trigram search: without
+    # accents and in lower case, computed here rather than with PostgreSQL's unaccent(): unaccent is not
+    # immutable, so an index on unaccent(lower(name)) needs a wrapper function only a database superuser can
+    # create; Odoo's trigram index on this column works on every database
+    match_name = fields.Char(
+        string="Name for matching",
+        compute="_compute_match_name",
+        store=True,
+        index="trigram",
+        copy=False,
+        help="The registrant's name without accents and in lower case, compared when looking for duplicates.",
+    )
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a registrant must be unique.")]
 
     def init(self):
         res = super().init()
+        if not self.env.registry.has_trigram:
+            # Odoo's database manager creates pg_trgm; databases made otherwise may lack it
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            except psycopg2.Error:
+                _logger.warning("PostgreSQL extension pg_trgm unavailable: duplicates are matched on identifiers only")
+            # the trigram index of match_name is created right after init() when the function exists
+            self.env.registry.has_trigram = db.has_trigram(self.env.cr)
         # every sort of the REST searches but the id's (the primary key) is a range of one of these, so a
         # page costs the same on the first and the last page; groups and individuals are told apart by a
         # filter (the ORM's is_group = False also matches NULL, which no index prefix could answer)
@@ -66,10 +96,42 @@ class ResPartner(models.Model):
             )
         return res
 
+    @api.model
+    def _match_name(self, name):
+        return " ".join(remove_accents(name or "").casefold().split()) or False
+
+    @api.depends("name", "is_registrant", "is_group")
+    def _compute_match_name(self):
+        for rec in self:
+            rec.match_name = self._match_name(rec.name) if rec.is_registrant and not rec.is_group else False
+
     def _g2p_event_type(self, operation):
         if not self.is_registrant:
             return None
         return f"group.{operation}" if self.is_group else f"individual.{operation}"
+
+    def get_formview_id(self, access_uid=None):
+        # a registrant opened from a link (a change request, a consent, a membership) shows the registry's form
+        self.check_access("read")
+        if len(self) == 1 and self.is_registrant:
+            return self.env.ref("g2p_partner_api.view_registrant_form").id
+        return super().get_formview_id(access_uid=access_uid)
+
+    def _creation_message(self):
+        # the chatter's first line says who registered the person: a partner system through the API, or staff
+        if not self.is_registrant:
+            return super()._creation_message()
+        provenance = self.env.context.get("g2p_provenance")
+        if isinstance(provenance, Provenance):
+            client = self.env["g2p.api.client"].sudo().browse(provenance.client_id)
+            if provenance.source_system:
+                return _(
+                    "Registered through the API by %(client)s (source system %(system)s)",
+                    client=client.name,
+                    system=provenance.source_system,
+                )
+            return _("Registered through the API by %(client)s", client=client.name)
+        return _("Registrant created")
 
     def _archive_registrant(self, reason):
         """Archive (never unlink) with the caller's reason; server code only: the reason and the
@@ -155,7 +217,7 @@ class ResPartner(models.Model):
     @api.constrains("gender_id")
     def _check_gender_vocabulary(self):
         for rec in self:
-            if rec.gender_id and rec.gender_id.namespace_uri != "urn:g2p:vocab:gender":
+            if rec.gender_id and rec.gender_id.namespace_uri != GENDER_VOCABULARY:
                 raise ValidationError(_("Gender must be a code of the gender vocabulary."))
 
     @api.constrains("birthdate")

@@ -3,6 +3,7 @@ from .health import router as health_router
 from .oauth import router as oauth_router
 from .individual import router as individual_router
 from .group import router as group_router
+from .group_members import router as group_members_router
 from .program import router as program_router
 from .program_membership import router as program_membership_router
 from .code_lookup import router as code_lookup_router
@@ -16,6 +17,7 @@ REST_ROUTERS = [
     oauth_router,
     individual_router,
     group_router,
+    group_members_router,
     program_router,
     program_membership_router,
     code_lookup_router,

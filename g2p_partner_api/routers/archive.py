@@ -7,7 +7,8 @@ from fastapi import Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import ArchiveReason, IfMatch, api_env, require_scope
-from ..schemas.common import NOT_FOUND, UuidPath, versioned_responses
+from ..schemas.parameters import UuidPath
+from ..schemas.responses import NOT_FOUND, versioned_responses
 
 
 def add_archive_route(router, kind, wire_model, write_scope, for_write, written):

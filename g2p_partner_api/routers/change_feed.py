@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from ..schemas.base import utc_iso
 from ..schemas.change_feed import (
     LAST_UPDATED_DOC,
     SINCE_DOC,
@@ -12,7 +13,6 @@ from ..schemas.change_feed import (
     Tombstone,
     TombstoneMeta,
 )
-from ..schemas.common import utc_iso
 from ..services import change_feed
 
 SEARCH_ONLY = ("identifier", "name", "birthdate", "include_archived")

@@ -14,7 +14,7 @@ from odoo.addons.fastapi.dependencies import odoo_env
 
 from ..dependencies import authenticated_client
 from ..schemas.code_lookup import IdType, Vocabulary, VocabularyCode, VocabularySummary
-from ..schemas.common import NOT_FOUND, error_responses
+from ..schemas.responses import NOT_FOUND, error_responses
 from ..services.api_errors import ApiError
 from ..services.resource_version import etag_of, none_match
 

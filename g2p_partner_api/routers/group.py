@@ -5,22 +5,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    IncludeArchived,
-    Page,
-    UuidPath,
-    assembled,
-    versioned_responses,
-)
+from ..schemas.base import assembled
 from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
@@ -47,7 +40,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, client, group):
-    return with_etag(response, _to_wire(client, registry.reloaded(group))[0])
+    return with_etag(response, _to_wire(client, registry.flush_and_reread(group))[0])
 
 
 @router.get(
@@ -112,7 +105,8 @@ def create_group(
     client: Annotated[object, Depends(require_scope(WRITE))],
 ) -> Group:
     check_read_only(body)
-    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body))
+    scopes = call_context(request).scopes
+    vals = registry.group_vals(env, client, None, body, registry.full_replacement(body), scopes)
     client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
     client._record_registration_consent(group, getattr(body, "consent", None))
@@ -128,6 +122,7 @@ def create_group(
 def replace_group(
     uuid: UuidPath,
     body: GroupWrite,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -135,7 +130,8 @@ def replace_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, registry.full_replacement(body)))
+    vals = registry.group_vals(env, client, group, body, registry.full_replacement(body), call_context(request).scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 
@@ -148,6 +144,7 @@ def replace_group(
 def patch_group(
     uuid: UuidPath,
     body: GroupPatch,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -155,7 +152,8 @@ def patch_group(
 ) -> Group:
     group = _for_write(env, client, uuid, if_match)
     check_read_only(body, _to_wire(client, group)[0])
-    registrant_writer.save(env, group, registry.group_vals(env, client, group, body, body.model_fields_set))
+    vals = registry.group_vals(env, client, group, body, body.model_fields_set, call_context(request).scopes)
+    registrant_writer.save(env, group, vals)
     return _written(response, client, group)
 
 

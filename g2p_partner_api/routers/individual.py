@@ -6,23 +6,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    IncludeArchived,
-    Page,
-    UuidPath,
-    assembled,
-    error_response,
-    versioned_responses,
-)
+from ..schemas.base import assembled
 from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
 from .archive import add_archive_route
@@ -48,7 +40,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, client, partner):
-    return with_etag(response, _to_wire(client, registry.reloaded(partner))[0])
+    return with_etag(response, _to_wire(client, registry.flush_and_reread(partner))[0])
 
 
 @router.get(
@@ -127,18 +119,6 @@ DUPLICATE_RESPONSES = {
 }
 
 
-def _person(body):
-    """The proposed individual as the duplicate search reads it."""
-    return {
-        "given_name": body.given_name,
-        "family_name": body.family_name,
-        "addl_name": body.addl_name,
-        "birthdate": body.birthdate,
-        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
-        "city": body.address.city if body.address else None,
-    }
-
-
 @router.post(
     "",
     response_model=Individual,
@@ -158,7 +138,9 @@ def create_individual(
     check_read_only(body)
     vals = registry.individual_vals(env, None, body, registry.full_replacement(body))
     client._check_registration_consent(getattr(body, "consent", None))
-    registry.refuse_duplicates(env, client, request.state.g2p_scopes, _person(body), fuzzy=check_duplicates)
+    registry.refuse_duplicates(
+        env, client, call_context(request).scopes, registry.person_for_duplicates(body), fuzzy=check_duplicates
+    )
     partner = registrant_writer.save(env, None, vals)
     client._record_registration_consent(partner, getattr(body, "consent", None))
     return with_location(request, response, _written(response, client, partner))

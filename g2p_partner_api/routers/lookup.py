@@ -7,8 +7,9 @@ from fastapi import Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import api_env, require_read_scope
-from ..schemas.common import ErrorBody, trusted
+from ..schemas.base import trusted
 from ..schemas.lookup import LookupRequest
+from ..schemas.responses import ErrorBody
 from ..services.registrant_lookup import LOOKUP_LIMIT, lookup
 
 

@@ -12,6 +12,7 @@ from odoo.addons.fastapi.dependencies import odoo_env
 
 from ..schemas.oauth import Jwks, OAuthErrorResponse, TokenResponse
 from ..services.api_errors import TOKEN_ROUTE, AuthenticationThrottled, OAuthError
+from ..services.call_context import call_context
 from ..services.request_limits import source_address
 
 router = APIRouter(tags=["oauth"])
@@ -63,7 +64,7 @@ def issue_token(
     used_basic = basic_id is not None
     client_id = basic_id if used_basic else client_id
     client_secret = basic_secret if used_basic else client_secret
-    request.state.audit_actor = client_id
+    call_context(request).actor = client_id
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required (form-encoded body).")
     if grant_type != "client_credentials":
@@ -91,7 +92,7 @@ def issue_token(
             status=401,
             headers={"WWW-Authenticate": 'Basic realm="g2p"'} if used_basic else {},
         ) from exc
-    request.state.g2p_client_id = client.id
+    call_context(request).client_id = client.id
     scopes = client._grantable_scopes(scope)
     if scopes is None:
         raise OAuthError("invalid_scope", "The requested scope exceeds what this client is granted.")

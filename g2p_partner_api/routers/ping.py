@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from ..schemas.common import PingResponse
+from ..schemas.ping import PingResponse
 
 router = APIRouter(tags=["health"])
 

@@ -5,8 +5,10 @@ from fastapi import APIRouter, Depends, Response
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_scope
-from ..schemas.common import CALL_ERRORS, NOT_FOUND, PAGE_RESPONSES, IfNoneMatch, Page, UuidPath, versioned_responses
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, UuidPath
 from ..schemas.program import Program
+from ..schemas.responses import CALL_ERRORS, NOT_FOUND, versioned_responses
 from ..services import registry_service as registry
 from ..services.paging import PROGRAM_SORTS
 from ..services.resource_version import read_answer

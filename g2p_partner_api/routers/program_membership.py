@@ -5,17 +5,9 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    IfNoneMatch,
-    Page,
-    UuidPath,
-    optional_body,
-    versioned_responses,
-)
+from ..schemas.base import optional_body
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import IfNoneMatch, UuidPath
 from ..schemas.program import (
     ExitRequest,
     MembershipState,
@@ -23,9 +15,11 @@ from ..schemas.program import (
     ProgramMembershipCreate,
     ProgramMembershipUpdate,
 )
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registry_service as registry
 from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
+from ..services.registry_errors import Invalid
 from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=CALL_ERRORS)
@@ -60,7 +54,7 @@ def _for_write(env, client, uuid, if_match):
 
 
 def _written(response, membership):
-    return with_etag(response, ProgramMembership.from_record(registry.reloaded(membership)))
+    return with_etag(response, ProgramMembership.from_record(registry.flush_and_reread(membership)))
 
 
 @router.get(
@@ -127,9 +121,7 @@ def create_membership(
     partner = env["res.partner"].search([("uuid", "=", body.registrant), ("is_registrant", "=", True)], limit=1)
     # a registrant without consent is answered as an unknown one: the answer tells nothing about who exists
     if not client._filter_readable_registrants(partner, WRITE):
-        raise registry.ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"registrant: unknown registrant {body.registrant}.",
             errors=[body_error("registrant", "unknown_registrant", "unknown registrant")],
         )

@@ -5,16 +5,9 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import IfMatch, Paging, api_env, paging, require_scope
-from ..schemas.common import (
-    CALL_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    PAGE_RESPONSES,
-    PRECONDITION_RESPONSES,
-    Page,
-    UuidPath,
-    versioned_responses,
-)
+from ..schemas.page import PAGE_RESPONSES, Page
+from ..schemas.parameters import UuidPath
+from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, PRECONDITION_RESPONSES, versioned_responses
 from ..schemas.subscription import Subscription, SubscriptionCreate, SubscriptionCreated, SubscriptionPatch
 from ..services import registry_service as registry
 from ..services import subscription_service

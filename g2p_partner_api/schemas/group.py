@@ -1,24 +1,11 @@
 from datetime import date
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .common import (
-    ARCHIVE_PATHS,
-    Address,
-    ApiModel,
-    Coding,
-    Identifier,
-    IsoDate,
-    NotBlankText,
-    Provenance,
-    RegistrantWire,
-    WireModel,
-    archive_values,
-    assembled,
-    read_only,
-    trusted,
-)
+from .base import ApiModel, IsoDate, NotBlankText, WireModel, assembled, read_only, trusted
+from .individual import IndividualCreate
+from .registrant_parts import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, archive_values
 from .registry_checks import KnownAddress, KnownIdentifiers, MembershipKind
 
 
@@ -90,10 +77,27 @@ class Group(RegistrantWire, ApiModel):
         )
 
 
-class GroupMemberWrite(WireModel):
-    individual: str = Field(description="uuid of an existing individual")
-    kinds: list[MembershipKind] = []
-    start_date: IsoDate | None = None
+class MemberGiven(WireModel):
+    """A member as a write names it: an individual already registered (``individual``, its uuid) or a new one
+    registered with the membership (``new_individual``, the body of ``POST /Individual``), in some roles."""
+
+    individual: str | None = Field(default=None, max_length=64, description="uuid of a registered individual")
+    new_individual: IndividualCreate | None = Field(
+        default=None,
+        description="a new individual, registered as POST /Individual registers one (needs individual:write; "
+        "409 duplicate when one of its identifiers is taken)",
+    )
+    kinds: list[MembershipKind] = Field(default=[], max_length=10, description="the member's roles in the group")
+    start_date: IsoDate | None = Field(default=None, description="first day of the membership (default today)")
+
+    @model_validator(mode="after")
+    def _one_member(self):
+        if (self.individual is None) == (self.new_individual is None):
+            raise ValueError("give either individual (a registered individual's uuid) or new_individual, not both")
+        return self
+
+
+class GroupMemberWrite(MemberGiven):
     end_date: IsoDate | None = None
     name: str | None = read_only(max_length=512)
 

@@ -3,21 +3,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .common import (
-    ARCHIVE_PATHS,
-    Address,
-    ApiModel,
-    Coding,
-    Identifier,
-    NotBlankText,
-    Provenance,
-    RegistrantWire,
-    WireModel,
-    archive_values,
-    assembled,
-    read_only,
-    trusted,
-)
+from .base import ApiModel, NotBlankText, WireModel, assembled, read_only, trusted
+from .registrant_parts import ARCHIVE_PATHS, Address, Coding, Identifier, Provenance, RegistrantWire, archive_values
 from .registry_checks import BirthDate, GenderCode, KnownAddress, KnownIdentifiers
 
 

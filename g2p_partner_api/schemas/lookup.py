@@ -3,9 +3,10 @@ from typing import Literal
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import Identifier, WireModel
+from .base import WireModel
 from .group import Group
 from .individual import Individual
+from .registrant_parts import Identifier
 
 
 class LookupRequest(WireModel):

@@ -3,7 +3,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, StrictBool
 
-from .common import ApiModel, NotBlankText, Provenance, WireModel, read_only
+from .base import ApiModel, NotBlankText, WireModel, read_only
+from .registrant_parts import Provenance
 
 MembershipState = Literal["draft", "enrolled", "paused", "exited", "not_eligible"]
 

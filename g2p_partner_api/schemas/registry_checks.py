@@ -23,8 +23,9 @@ from odoo.addons.fastapi.context import odoo_env_ctx
 
 from ..services import country_codes
 from ..services.call_cache import once_per_call
-from ..services.registry_service import GENDER_VOCABULARY, KIND_VOCABULARY
-from .common import Address, Coding, Identifier, IsoDate
+from ..services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
+from .base import IsoDate
+from .registrant_parts import Address, Coding, Identifier
 
 
 def _problem(code, message, at=()):

@@ -3,7 +3,7 @@ from typing import Literal
 from extendable_pydantic import StrictExtendableBaseModel
 from pydantic import Field
 
-from .common import NotBlankText, WireModel
+from .base import NotBlankText, WireModel
 
 TARGET_URL_DOC = (
     "The partner's public https endpoint; loopback, private and link-local addresses and the registry's own "

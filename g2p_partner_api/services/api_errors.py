@@ -1,19 +1,9 @@
-"""Errors of the REST app, answered in one place as RFC 9457 problem details (see ``problem_details``).
+"""Errors the API answers, raised by routers, dependencies and services; ``error_handlers`` renders them
+(RFC 9457 problem details on the REST app, RFC 6749 §5.2 errors on the token route)."""
 
-The token route alone answers RFC 6749 §5.2 errors (``OAuthError``)."""
-
-import logging
-
-import psycopg2
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException
-
-from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import ValidationError
 
 from . import problem_details
-from .problem_details import HTTP_CODES, PROBLEM_CONTENT_TYPE
-
-_logger = logging.getLogger(__name__)
 
 TOKEN_ROUTE = "/oauth/token"
 # RFC 6749 §5.2 errors of the token route, RFC 6750 §3.1 errors of bearer tokens (WWW-Authenticate)
@@ -31,13 +21,12 @@ class ApiError(Exception):
     """An error the API answers as is: HTTP status, machine code, message (the problem's ``detail``),
     ``errors`` (entries made by ``problem_details.body_error`` and its siblings), headers."""
 
-    def __init__(self, status, code, message, errors=None, headers=None, extra=None, details=None):
+    def __init__(self, status, code, message, errors=None, headers=None, extra=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
-        # ``details`` ([{"field", "message", "type"}]) is the shape before problem details: read as body errors
-        self.errors = (errors or []) + [problem_details.legacy_error(detail) for detail in details or ()]
+        self.errors = errors or []
         self.headers = headers or {}
         self.extra = extra or {}  # extension members of the problem (e.g. "candidates" of a 409)
 
@@ -114,73 +103,3 @@ def rate_limit_headers(decision):
 
 def unauthorized(message="A valid bearer token is required.", error="invalid_token"):
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
-
-
-def _refused_input(exc):
-    """(status, code, message) of a body or parameters FastAPI refused."""
-    if all(error.get("type") == "json_invalid" for error in exc.errors()):
-        return 400, "malformed_json", "The body is not well-formed JSON."
-    count = len(exc.errors())
-    return 422, "validation_error", f"The request is not valid: {count} problem{'s' if count > 1 else ''}, see errors."
-
-
-def problem(exc, instance):
-    """(status, problem details body, headers) for any exception raised while serving a REST call."""
-    errors, extra, headers = [], {}, {}
-    if isinstance(exc, ApiError):
-        status, code, message, errors, headers, extra = (
-            exc.status,
-            exc.code,
-            exc.message,
-            exc.errors,
-            exc.headers,
-            exc.extra,
-        )
-    elif isinstance(exc, RequestValidationError):
-        status, code, message = _refused_input(exc)
-        errors = problem_details.validation_errors(exc.errors())
-    elif isinstance(exc, HTTPException):
-        status, headers = exc.status_code, exc.headers or {}
-        code = HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
-        message = exc.detail if isinstance(exc.detail, str) else problem_details.title(code, status)
-    elif isinstance(exc, RegistrantAccessRefused):
-        status, code, message = 403, exc.code, "The registrant has not consented to this access."
-    elif isinstance(exc, DuplicateError):
-        status, code, message = 409, "duplicate", exc.args[0]
-    elif isinstance(exc, ValidationError):
-        status, code, message = 422, "validation_error", exc.args[0]
-    elif isinstance(exc, (AccessDenied, AccessError)):
-        status, code, message = 403, "forbidden", "Access denied."
-    elif isinstance(exc, MissingError):
-        status, code, message = 404, "not_found", "Not found."
-    elif isinstance(exc, UserError):
-        status, code, message = 409, "conflict", exc.args[0]
-    elif isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
-        # PostgreSQL text cannot hold NUL: client input, refused before anything is stored
-        status, code, message = 422, "validation_error", "NUL characters are not allowed."
-    elif isinstance(exc, psycopg2.errors.UniqueViolation):
-        status, code, message = 409, "duplicate", "This record already exists."
-    else:
-        _logger.exception("Unexpected error while serving an API call")
-        status, code, message = 500, "internal_error", "Internal error."
-    body = problem_details.body(status, code, message, instance, errors, extra)
-    return status, body, dict(headers, **{"Content-Type": PROBLEM_CONTENT_TYPE})
-
-
-def oauth_error(exc):
-    """(status, RFC 6749 §5.2 body, headers) of the token route."""
-    body = {"error": exc.error, "error_description": exc.description}
-    return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
-def render_rest_error(exc, state):
-    """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the token route)."""
-    if isinstance(exc, HTTPException) and state.get("request_path", "").endswith(TOKEN_ROUTE):
-        # body refused before the token route ran (size, depth): answered as the route answers
-        exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
-    if isinstance(exc, OAuthError):
-        state["audit_error_code"] = exc.error
-        return oauth_error(exc)
-    status, body, headers = problem(exc, state.get("request_path"))
-    state["audit_error_code"] = body["code"]
-    return status, body, headers

@@ -14,20 +14,20 @@ cannot forge a position. What a client may read is decided at each page by the r
 in SQL, so pages and their length tell nothing of the registrants it may not read.
 """
 
-import base64
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken
 
 from odoo.tools import SQL
 
 from .api_errors import invalid_parameter as refused
+from .sealed_cursors import cursor_fernet
 
 START = "0"
+# key purpose of the feed tokens (sealed_cursors): as it was, so that the tokens partners keep stay valid
+FEED_CURSOR = b"g2p change feed cursor"
 TIME_START_PREFIX = "gt"
 # a snapshot that shows nothing: the start of the log
 EMPTY_SNAPSHOT = "1:1:"
@@ -45,22 +45,16 @@ class FeedCursor:
     floor: str = "0"  # no change of the batch has a smaller transaction id
 
 
-def _fernet(env):
-    secret = env["ir.config_parameter"].sudo().get_param("database.secret") or ""
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"g2p change feed cursor").derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def encode(env, cursor):
     """The opaque ``since`` token of ``cursor``."""
-    return _fernet(env).encrypt(json.dumps(asdict(cursor), separators=(",", ":")).encode()).decode()
+    return cursor_fernet(env, FEED_CURSOR).encrypt(json.dumps(asdict(cursor), separators=(",", ":")).encode()).decode()
 
 
 def decode(env, kind, token):
     """The cursor a ``since`` token holds; 422 naming ``since`` for anything this registry did not
     hand out for this resource."""
     try:
-        data = json.loads(_fernet(env).decrypt(token.encode()))
+        data = json.loads(cursor_fernet(env, FEED_CURSOR).decrypt(token.encode()))
         cursor = FeedCursor(**dict(data, after=tuple(data["after"]) if data.get("after") else None))
     except (InvalidToken, ValueError, TypeError, KeyError) as exc:
         raise refused("since", "not a change cursor this registry handed out (start with since=0)") from exc

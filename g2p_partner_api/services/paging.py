@@ -11,22 +11,22 @@ leaves the system readable and a cursor that was changed, or made for another re
 order, is refused (400) before any query.
 """
 
-import base64
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 
 from odoo.tools import SQL
 
 from .api_errors import ApiError
+from .problem_details import body_error
+from .sealed_cursors import cursor_fernet
 
 DEFAULT_SORT = "registered"  # registration order: the database id, oldest first
 CURSOR_PARAM = "_cursor"
+PAGE_CURSOR = b"g2p page cursor"  # key purpose of the page cursors (sealed_cursors)
 PAGE_PARAM = "_page"
 SORT_PARAM = "_sort"
 
@@ -58,7 +58,7 @@ def sort_orders(*columns):
 
 
 def bad_query(param, message):
-    return ApiError(400, "bad_request", message, details=[{"field": param, "message": message, "type": "value_error"}])
+    return ApiError(400, "bad_request", message, errors=[body_error(param, "invalid_value", message)])
 
 
 def parse_sort(orders, text):
@@ -70,12 +70,6 @@ def parse_sort(orders, text):
             SORT_PARAM, f"_sort: {text!r} is not a sort order of this resource; use one of {', '.join(orders)}."
         )
     return orders[text]
-
-
-def _fernet(env):
-    secret = env["ir.config_parameter"].sudo().get_param("database.secret") or ""
-    key = hmac.new(secret.encode(), b"g2p_partner_api.paging_cursor", hashlib.sha256).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 @dataclass(frozen=True)
@@ -92,13 +86,13 @@ class Position:
     def encode(self, env):
         value = self.value.isoformat() if isinstance(self.value, date) else self.value
         payload = {"r": self.resource, "s": self.sort, "v": value, "i": self.id, "b": self.backwards, "p": self.page}
-        return _fernet(env).encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode()
+        return cursor_fernet(env, PAGE_CURSOR).encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
     @classmethod
     def decode(cls, env, resource, text):
         """The position a cursor of ``resource`` names; 400 for anything this server did not make."""
         try:
-            payload = json.loads(_fernet(env).decrypt(text.encode()))
+            payload = json.loads(cursor_fernet(env, PAGE_CURSOR).decrypt(text.encode()))
             position = cls(payload["r"], payload["s"], payload["v"], payload["i"], payload["b"], payload["p"])
         except (InvalidToken, ValueError, KeyError, TypeError) as exc:
             raise bad_query(CURSOR_PARAM, "_cursor: not a cursor of this API; follow the links of a page.") from exc

@@ -75,6 +75,9 @@ FIELD_CODES = {
     "malformed_json": "The body is not well-formed JSON",
     "unknown_parameter": "A query parameter the route does not declare",
     "etag_mismatch": "If-Match does not name the current version",
+    "already_member": "The individual is already an open member of the group",
+    "head_taken": "The group already has a head (an open membership of kind head)",
+    "membership_ended": "The membership has already ended",
 }
 # pydantic error type → field code (any type not listed is invalid_value)
 PYDANTIC_CODES = {
@@ -186,13 +189,6 @@ def field_path(label):
 def body_error(label, code, message):
     """An ``errors`` entry for the body member named ``label`` (dotted, as messages name fields)."""
     return {"pointer": json_pointer(field_path(label)), "code": code, "message": message}
-
-
-def legacy_error(detail):
-    """An ``errors`` entry from a ``{"field", "message", "type"}`` detail (the error shape before problem details)."""
-    kind = detail.get("type", "")
-    code = kind if kind in FIELD_CODES else PYDANTIC_CODES.get(kind, "invalid_value")
-    return body_error(detail.get("field", ""), code, detail.get("message", ""))
 
 
 def parameter_error(name, code, message):

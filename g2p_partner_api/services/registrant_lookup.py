@@ -9,6 +9,7 @@ queries does not grow with the number of identifiers.
 from odoo.tools import SQL
 
 from .api_errors import ApiError, invalid_field
+from .problem_details import body_error
 
 LOOKUP_LIMIT = 1000
 
@@ -18,7 +19,7 @@ def _too_many(count):
         400,
         "too_many_identifiers",
         f"At most {LOOKUP_LIMIT} identifiers per lookup ({count} sent): split the request.",
-        details=[{"field": "identifiers", "message": f"at most {LOOKUP_LIMIT} items", "type": "too_long"}],
+        errors=[body_error("identifiers", "too_long", f"at most {LOOKUP_LIMIT} items")],
     )
 
 

@@ -8,32 +8,30 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer
-from .api_errors import ApiError
 from .problem_details import body_error, parameter_error
-from .resource_version import check_if_match
+from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
+from .resource_version import check_if_match, check_read_only_nested
+from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-GENDER_VOCABULARY = "urn:g2p:vocab:gender"
-KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 GROUP_READ = "group:read"
 GROUP_WRITE = "group:write"
+INDIVIDUAL_WRITE = "individual:write"
 
 
 def not_found(kind, uuid):
-    return ApiError(404, "not_found", f"{kind} {uuid} not found.")
+    return NotFound(f"{kind} {uuid} not found.")
 
 
 def gone(kind, uuid, archived_at):
     when = archived_at.isoformat() + "Z" if archived_at else "an unrecorded date"
-    return ApiError(410, "gone", f"{kind} {uuid} was archived on {when}.", extra={"archived_at": when})
+    return Gone(f"{kind} {uuid} was archived on {when}.", archived_at=when)
 
 
 def parse_identifier(text):
     """``system|value`` (the FHIR token syntax) → (system, value); 422 when malformed."""
     system, sep, value = (text or "").partition("|")
     if not sep or not system or not value:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             "identifier must be <system>|<value>.",
             errors=[parameter_error("identifier", "invalid_format", "expected <system>|<value>")],
         )
@@ -44,27 +42,19 @@ def known_system(env, system):
     """``system`` when it is the namespace URI of an identifier type; else 422 naming it, as an unknown system in a
     body is (a search by a system the registry does not know would find nobody: read as "not registered")."""
     # id types are reference data every worker keeps (g2p.reference.data): a search names one without a query
-    snapshot = env["g2p.reference.data"]._snapshot("g2p.id.type", ("namespace_uri",), "en_US")
-    if system not in {values["namespace_uri"] for values in snapshot.values()}:
+    if system not in env["g2p.reference.data"]._distinct_values("g2p.id.type", "namespace_uri"):
         message = (
             f"identifier: unknown identifier system {system!r}; give the namespace URI of an identifier type "
             "(GET /api/v2/IdType lists them, e.g. urn:g2p:id:national-id)."
         )
-        raise ApiError(
-            422,
-            "validation_error",
-            message,
-            details=[
-                {"field": "identifier", "message": f"unknown identifier system {system!r}", "type": "value_error"}
-            ],
-        )
+        raise Invalid(message, [body_error("identifier", "invalid_value", f"unknown identifier system {system!r}")])
     return system
 
 
 def registrant_domain(is_group, identifier=None, name=None, birthdate=None, env=None):
     """The search domain of a registrant search; with ``env``, the identifier's system must be known."""
     if "\x00" in f"{identifier or ''}{name or ''}":
-        raise ApiError(422, "validation_error", "NUL characters are not allowed in queries.")
+        raise Invalid("NUL characters are not allowed in queries.")
     domain = [("is_registrant", "=", True), ("is_group", "=", is_group)]
     if identifier:
         system, value = parse_identifier(identifier)
@@ -140,27 +130,20 @@ def registrant_for_write(env, client, uuid, is_group, scope, if_match, to_wire):
 
 
 def archive_reason(body, header):
-    """The reason for an archive, from the body or the X-Reason header; 422 without one."""
-    reason = body.reason if body else header
-    if header and not body:
-        try:  # HTTP carries header values as Latin-1: a UTF-8 reason arrives re-encoded
-            reason = header.encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            reason = header
-    reason = (reason or "").strip()
+    """The reason for an archive, from the body or the X-Reason header (as text); refused without one."""
+    reason = (body.reason if body else header or "").strip()
     if not reason:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             'Say why: send {"reason": "..."} or the X-Reason header.',
             errors=[body_error("reason", "required", "a reason is required")],
         )
     return reason
 
 
-def reloaded(records):
+def flush_and_reread(records):
     """``records`` as the database now holds them, for an answer after a write: the same form, and
-    so the same ETag, that the next read will give."""
+    so the same ETag, that the next read will give. Flushes every pending write and empties the whole
+    cache (what a write changed reaches beyond ``records``: identifiers, memberships, computed fields)."""
     records.env.flush_all()
     records.env.invalidate_all()
     return records
@@ -173,6 +156,18 @@ def readable_uuids(client, scopes, registrants, scope):
     if scope not in scopes or not registrants:
         return []
     return client._filter_readable_registrants(registrants, scope).mapped("uuid")
+
+
+def person_for_duplicates(body):
+    """The individual of a create body as the duplicate search reads it."""
+    return {
+        "given_name": body.given_name,
+        "family_name": body.family_name,
+        "addl_name": body.addl_name,
+        "birthdate": body.birthdate,
+        "identifiers": [{"system": i.system, "value": i.value} for i in body.identifiers],
+        "city": body.address.city if body.address else None,
+    }
 
 
 def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individual:read"):
@@ -203,7 +198,7 @@ def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individua
         )
     else:
         return
-    raise ApiError(409, code, message, extra={"candidates": uuids})
+    raise Conflict(message, code=code, candidates=uuids)
 
 
 def visible_members(client, groups, scope):
@@ -220,16 +215,14 @@ def _wrap_validation(field, code, func, *args):
     try:
         return func(*args)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", exc.args[0], errors=[body_error(field, code, exc.args[0])]) from exc
+        raise Invalid(exc.args[0], [body_error(field, code, exc.args[0])]) from exc
 
 
 def resolve_code(env, coding, vocabulary, field):
     if coding is None:
         return False
     if coding.system != vocabulary:
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"{field}: system must be {vocabulary}.",
             errors=[body_error(f"{field}.system", "not_allowed", f"expected {vocabulary}")],
         )
@@ -251,9 +244,7 @@ def identifier_commands(env, partner, identifiers):
         )
         wanted.append((id_type.id, identifier.value))
     if len(set(wanted)) != len(wanted):
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             "The same identifier is given twice.",
             errors=[body_error("identifiers", "duplicate_value", "the same identifier is given twice")],
         )
@@ -267,9 +258,7 @@ def address_vals(env, address):
     if address.country is not None:
         country = country_codes.find_country(env, address.country)
         if not country:
-            raise ApiError(
-                422,
-                "validation_error",
+            raise Invalid(
                 f"address.country: {address.country!r} is not {country_codes.EXPECTED}.",
                 errors=[body_error("address.country", "unknown_code", country_codes.EXPECTED)],
             )
@@ -298,35 +287,61 @@ def individual_vals(env, partner, body, fields_set):
 
 
 def _unknown_individual(index, uuid):
-    return ApiError(
-        422,
-        "validation_error",
+    return Invalid(
         f"members[{index}].individual: unknown individual {uuid}.",
         errors=[body_error(f"members[{index}].individual", "unknown_registrant", "unknown individual")],
     )
 
 
-def member_commands(env, client, group, members):
+def register_new_individual(env, client, scopes, person, field="new_individual"):
+    """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
+    individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
+    if INDIVIDUAL_WRITE not in scopes:
+        raise ScopeMissing(
+            f"{field}: registering a new individual needs the scope {INDIVIDUAL_WRITE}.", INDIVIDUAL_WRITE
+        )
+    check_read_only_nested(person, field)
+    vals = individual_vals(env, None, person, full_replacement(person))
+    consent = getattr(person, "consent", None)
+    client._check_registration_consent(consent)
+    refuse_duplicates(env, client, scopes, person_for_duplicates(person))
+    individual = registrant_writer.save(env, None, vals)
+    client._record_registration_consent(individual, consent)
+    return individual
+
+
+def member_commands(env, client, group, members, scopes=()):
     """Commands for ``group_member_ids`` so that, among the memberships of individuals the client may
-    see and write, the open ones are exactly ``members``.
+    see and write, the open ones are exactly ``members``; a member given as ``new_individual`` is registered
+    first (with the token's ``scopes``, see ``register_new_individual``).
 
     Memberships of anyone else are left as they are (a body built from what the client sees does
     not touch what it cannot see); a membership left out is ended (end date), never deleted; an
     individual the client may not write is answered as unknown (no consent oracle).
     """
     found = env["res.partner"].search(
-        [("uuid", "in", [m.individual for m in members]), ("is_registrant", "=", True), ("is_group", "=", False)]
+        [
+            ("uuid", "in", [m.individual for m in members if m.individual is not None]),
+            ("is_registrant", "=", True),
+            ("is_group", "=", False),
+        ]
     )
     current = group.group_member_ids if group else env["g2p.group.membership"]
     manageable = client._filter_readable_registrants(
         found | current.individual_id, GROUP_READ
     ) & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE)
     by_uuid = {p.uuid: p for p in found & manageable}
+    for index, member in enumerate(members):
+        if member.individual is not None and member.individual not in by_uuid:
+            raise _unknown_individual(index, member.individual)
     wanted = {}
     for index, member in enumerate(members):
-        individual = by_uuid.get(member.individual)
-        if not individual:
-            raise _unknown_individual(index, member.individual)
+        if member.new_individual is not None:
+            individual = register_new_individual(
+                env, client, scopes, member.new_individual, f"members[{index}].new_individual"
+            )
+        else:
+            individual = by_uuid[member.individual]
         kinds = [
             resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]")
             for k, kind in enumerate(member.kinds)
@@ -340,13 +355,11 @@ def member_commands(env, client, group, members):
     return registrant_writer.membership_commands(env, managed, wanted)
 
 
-def group_vals(env, client, group, body, fields_set):
+def group_vals(env, client, group, body, fields_set, scopes=()):
     vals = {}
     if "name" in fields_set:
         if not body.name:
-            raise ApiError(
-                422,
-                "validation_error",
+            raise Invalid(
                 "name: a group's name cannot be cleared.",
                 errors=[body_error("name", "required", "a group's name cannot be cleared")],
             )
@@ -356,7 +369,7 @@ def group_vals(env, client, group, body, fields_set):
     if "address" in fields_set:
         vals.update(address_vals(env, body.address))
     if "members" in fields_set and body.members is not None:
-        vals["group_member_ids"] = member_commands(env, client, group, body.members)
+        vals["group_member_ids"] = member_commands(env, client, group, body.members, scopes)
     return vals
 
 
@@ -373,9 +386,7 @@ def check_program_allowed(client, program, uuid):
 def check_target_type(program, registrant):
     """422 at ``/registrant`` when the programme enrols the other kind of registrant (individuals or groups)."""
     if registrant.is_group != (program.target_type == "group"):
-        raise ApiError(
-            422,
-            "validation_error",
+        raise Invalid(
             f"registrant: programme {program.uuid} enrols {program.target_type}s only.",
             errors=[body_error("registrant", "wrong_target_type", f"the programme enrols {program.target_type}s only")],
         )

@@ -15,7 +15,7 @@ from fastapi import Response
 from fastapi.encoders import jsonable_encoder
 
 from .api_errors import ApiError
-from .problem_details import header_error
+from .problem_details import body_error, header_error
 
 
 def etag_of(wire):
@@ -77,8 +77,16 @@ def _read_only_error(field):
         422,
         "validation_error",
         f"{field} is read-only: send it as read, or leave it out.",
-        details=[{"field": field, "message": "differs from the current value", "type": "read_only"}],
+        errors=[body_error(field, "invalid_value", "differs from the current value")],
     )
+
+
+def check_read_only_nested(body, prefix):
+    """A resource created inside another one's body (a group's ``new_individual``) has no current value: any of its
+    read-only fields sent is refused, named from the outer body (``members[0].new_individual.uuid``)."""
+    for field in getattr(type(body), "READ_ONLY", ()):
+        if field in body.model_fields_set:
+            raise _read_only_error(f"{prefix}.{field}")
 
 
 def check_read_only(body, current_wire=None):

@@ -3,15 +3,16 @@
 
 from odoo.exceptions import ValidationError
 
-from .api_errors import ApiError
+from .problem_details import body_error
+from .registry_errors import Conflict, Invalid
 from .registry_service import not_found
 
 MAX_PARAM = "g2p_partner_api.max_subscriptions_per_client"
 DEFAULT_MAX = 10
 
 
-def _refused(field, message, kind="invalid"):
-    return ApiError(422, "validation_error", message, details=[{"field": field, "message": message, "type": kind}])
+def _refused(field, message):
+    return Invalid(message, [body_error(field, "invalid_value", message)])
 
 
 def own_domain(env, client):
@@ -40,11 +41,7 @@ def create(env, client, body):
     Subscription = env["g2p.api.subscription"].sudo()
     limit = int(env["ir.config_parameter"].sudo().get_param(MAX_PARAM, DEFAULT_MAX))
     if Subscription.search_count(own_domain(env, client)) >= limit:
-        raise ApiError(
-            409,
-            "conflict",
-            f"This client already has {limit} subscriptions: change or delete one (limit {MAX_PARAM}).",
-        )
+        raise Conflict(f"This client already has {limit} subscriptions: change or delete one (limit {MAX_PARAM}).")
     vals = {"client_id": client.id, "name": body.name}
     vals.update(_target_vals(Subscription, body.target_url), event_type_ids=_event_types(env, client, body.events))
     subscription = _saved(lambda: Subscription.create(vals))
@@ -55,7 +52,7 @@ def update(env, client, subscription, body):
     sent = body.model_fields_set
     for field in sorted(sent):
         if getattr(body, field) is None:
-            raise _refused(field, f"{field} cannot be null.", "null")
+            raise _refused(field, f"{field} cannot be null.")
     vals = {"name": body.name} if "name" in sent else {}
     if "target_url" in sent:
         vals.update(_target_vals(subscription, body.target_url))
@@ -81,7 +78,7 @@ def _target_vals(subscription_model, target_url):
 
 def _event_types(env, client, codes):
     if len(set(codes)) != len(codes):
-        raise _refused("events", "Each event may be given once.", "duplicate")
+        raise _refused("events", "Each event may be given once.")
     subscribable = env["g2p.api.subscription"].sudo()._api_event_types()
     by_code = {event_type.code: event_type for event_type in subscribable}
     unknown = [code for code in codes if code not in by_code]
@@ -89,7 +86,6 @@ def _event_types(env, client, codes):
         raise _refused(
             "events",
             f"Unknown event types: {', '.join(unknown)} (known: {', '.join(sorted(by_code))}).",
-            "unknown",
         )
     scopes = client._scope_codes()
     unreadable = [code for code in codes if not env["g2p.api.subscription"]._event_read_scopes(code) & scopes]
@@ -98,7 +94,6 @@ def _event_types(env, client, codes):
             "events",
             f"This client may not read what these events carry: {', '.join(unreadable)} (it needs a read scope "
             "that covers them).",
-            "scope",
         )
     return [(6, 0, [by_code[code].id for code in codes])]
 

@@ -38,3 +38,4 @@ from . import test_rest_lookup
 from . import test_read_routing
 from . import test_read_replica
 from . import test_subscription_list
+from . import test_rest_group_members

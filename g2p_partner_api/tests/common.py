@@ -8,8 +8,8 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from odoo.addons.extendable_fastapi.tests.common import FastAPITransactionCase
-from odoo.addons.queue_job.job import Job
 
+from ..demo.job_runner import perform_pending_jobs
 from ..services import url_guard
 from .http_receiver import Receiver
 
@@ -41,8 +41,8 @@ class G2PApiCase(FastAPITransactionCase):
     @classmethod
     def _create_client(cls, name="Test partner", scopes=(), legal_basis=default_legal_basis, **vals):
         """A client with the given scope codes; returns (client, clear secret)."""
-        if legal_basis and "legal_basis_enabled" in cls.Client._fields:
-            vals = dict(vals, legal_basis_enabled=True, legal_basis=legal_basis)
+        if legal_basis:
+            vals = dict(cls.Client._legal_basis_vals(legal_basis), **vals)
         scope_records = cls.env["g2p.api.scope"].search([("code", "in", list(scopes))])
         missing = set(scopes) - set(scope_records.mapped("code"))
         if missing:
@@ -120,21 +120,9 @@ class G2PApiCase(FastAPITransactionCase):
         )
 
     def run_jobs(self, model_names):
-        """Run pending queue_job jobs of these models (and those they enqueue) as the runner would."""
-        performed = 0
-        while True:
-            pending = self.env["queue.job"].search(
-                [("state", "=", "pending"), ("model_name", "in", model_names)], order="id"
-            )
-            if not pending:
-                return performed
-            for record in pending:
-                job = Job.load(self.env, record.uuid)
-                job.set_started()
-                job.perform()
-                job.set_done()
-                job.store()
-                performed += 1
+        """Run pending queue_job jobs of these models (and those they enqueue) as the runner would, retries
+        queued for later included (at once)."""
+        return len(perform_pending_jobs(self.env, model_names, due_only=False))
 
     def commit_events(self):
         """What a commit does for outbound events: flush, then run the pre-commit hooks."""

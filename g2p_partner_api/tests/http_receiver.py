@@ -1,1 +1,1 @@
-from ..services.local_receiver import Receiver  # noqa: F401  (the tests' name for it)
+from ..demo.local_receiver import Receiver  # noqa: F401  (the tests' name for it)

@@ -51,3 +51,16 @@ def logged_queries(env):
         SQL_LOGGER.setLevel(level)
         SQL_LOGGER.propagate = propagate
         SQL_LOGGER.removeHandler(log)
+
+
+def queries_of(env, call):
+    """(what ``call()`` answered, the number of queries it ran on ``env``'s cursor): nothing in the ORM
+    cache beforehand and its writes flushed after, the cost of one call as a new request meets it. Not
+    counted: what runs on cursors of its own (the rate window, a replica's audit row); ``logged_queries``
+    names every statement of every cursor."""
+    env.flush_all()
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    answer = call()
+    env.flush_all()
+    return answer, env.cr.sql_log_count - before

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from odoo.tests import tagged
 
-from ..services.api_errors import ApiError
 from ..services.problem_details import FIELD_CODES
 from .common import G2PApiCase
 
@@ -162,12 +161,6 @@ class TestProblemDetails(G2PApiCase):
                 content = paths["/Individual/{uuid}"]["get"]["responses"][status]
             self.assertEqual(set(content["content"]), {"application/problem+json"}, status)
         self.assertEqual(set(paths["/Individual"]["get"]["responses"]["200"]["content"]), {"application/json"})
-
-    def test_details_of_the_former_shape_become_body_errors(self):
-        error = ApiError(
-            422, "validation_error", "x", details=[{"field": "members[1].kinds", "message": "m", "type": "missing"}]
-        )
-        self.assertEqual(error.errors, [{"pointer": "/members/1/kinds", "code": "required", "message": "m"}])
 
     def test_405_allows_every_method_of_the_resource(self):
         with self._api() as api:

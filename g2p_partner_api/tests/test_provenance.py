@@ -1,4 +1,4 @@
-"""Provenance is recorded by the registry: no user claims a partner system's name (issue #15, DESIGN §9)."""
+"""Provenance is recorded by the registry: no user claims a partner system's name (issue #15)."""
 
 from odoo.tests import HttpCase, tagged
 

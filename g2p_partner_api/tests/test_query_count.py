@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from ..models.g2p_source_mixin import Provenance
 from ..services import registry_service
 from .common import G2PApiCase
-from .query_log import logged_queries
+from .query_log import logged_queries, queries_of
 
 # Whole requests through the mounted app: token, client, consent rule, search, relational
 # data, rendering, savepoint and audit row. The bound is the full suite installed (consent
@@ -69,13 +69,9 @@ class TestRestQueryCount(G2PApiCase):
 
     def _queries(self, api, url, **params):
         """(response, number of queries) of one call, nothing in the ORM cache beforehand."""
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        response = api.get(url, params=params, headers=self.headers)
-        self.env.flush_all()
+        response, count = queries_of(self.env, lambda: api.get(url, params=params, headers=self.headers))
         self.assertEqual(response.status_code, 200, response.text)
-        return response, self.cr.sql_log_count - before
+        return response, count
 
     def test_read_and_pages_cost_fixed_queries(self):
         with self._api() as api:

@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
 from ..models.g2p_api_recent_write import READ_YOUR_WRITES_PARAM
-from ..services.api_middleware import G2PApiMiddleware
+from ..services.middleware import G2PApiMiddleware
 
 
 @tagged("post_install", "-at_install")

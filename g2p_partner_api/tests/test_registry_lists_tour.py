@@ -35,6 +35,32 @@ class TestRegistryListsTour(HttpCase):
             login="list_viewer",
         )
 
+    def test_registrant_form_labels_and_words(self):
+        person = self.env.ref("g2p_partner_api.demo_individual_01")
+        self.assertEqual(len(person.reg_id_ids), 1)
+        self.assertTrue(person.group_membership_ids)
+        self.start_tour(
+            f"/odoo/action-g2p_partner_api.action_individuals/{person.id}",
+            "g2p_registrant_form_reads",
+            login="list_viewer",
+        )
+        self.start_tour(
+            "/odoo/action-g2p_partner_api.action_individuals", "g2p_registry_menu_words", login="list_viewer"
+        )
+
+    def test_registrant_opened_from_a_link_shows_the_registry_form(self):
+        person = self.env.ref("g2p_partner_api.demo_individual_01")
+        registry_form = self.env.ref("g2p_partner_api.view_registrant_form")
+        self.assertEqual(person.get_formview_action()["views"], [(registry_form.id, "form")])
+        contact = self.env["res.partner"].create({"name": "Not a registrant"})
+        self.assertNotEqual(contact.get_formview_id(), registry_form.id)
+
+    def test_chatter_says_who_registered_the_person(self):
+        person = self.env["res.partner"].create({"is_registrant": True, "given_name": "Staff", "family_name": "Made"})
+        self.assertEqual(person.message_ids[-1:].preview, "Registrant created")
+        contact = self.env["res.partner"].create({"name": "Plain contact"})
+        self.assertEqual(contact.message_ids[-1:].preview, "Contact created")
+
     def test_names_of_identifiers_and_memberships(self):
         head = self.env.ref("g2p_partner_api.demo_group_01_member_1")
         self.assertEqual(head.display_name, "Moses Phiri (Head) in Phiri household")

@@ -46,6 +46,30 @@ class TestRegistryModels(TransactionCase):
         copy = self.person.copy({"reg_id_ids": []})
         self.assertNotEqual(copy.uuid, original)
 
+    def test_uuid_of_what_partners_hold_never_changes(self):
+        """Programmes, memberships and subscriptions (g2p.uuid.mixin): a uuid at creation, none other after,
+        whoever writes; a copy gets its own."""
+        program = self.env["g2p.program"].create({"name": "Uuid cash transfer"})
+        membership = self.env["g2p.program.membership"].create({"program_id": program.id, "partner_id": self.person.id})
+        client = self.env["g2p.api.client"].create({"name": "Uuid partner"})
+        subscription = self.env["g2p.api.subscription"].create(
+            {
+                "name": "Uuid events",
+                "client_id": client.id,
+                "target_url": "https://partner.example.org/hook",
+                "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_individual_updated").ids)],
+            }
+        )
+        for record in (program, membership, subscription):
+            original = record.uuid
+            self.assertRegex(original, r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+            with self.assertRaises(UserError), self.env.cr.savepoint():
+                record.sudo().write({"uuid": "11111111-1111-4111-8111-111111111111"})
+            record.invalidate_recordset()
+            self.assertEqual(record.uuid, original, record._name)
+            record.write({"uuid": original})  # the same value is no change
+        self.assertNotEqual(program.copy().uuid, program.uuid)
+
     def test_uuid_unique_in_database(self):
         other = self.Partner.create({"is_registrant": True, "given_name": "Other"})
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
@@ -121,7 +145,7 @@ class TestRegistryModels(TransactionCase):
                     "end_date": "2025-01-01",
                 }
             )
-        with self.assertRaisesRegex(ValidationError, "membership kind vocabulary"), self.env.cr.savepoint():
+        with self.assertRaisesRegex(ValidationError, "household role vocabulary"), self.env.cr.savepoint():
             Membership.create(
                 {"group_id": self.household.id, "individual_id": second.id, "kind_ids": [(6, 0, self.female.ids)]}
             )

@@ -85,7 +85,8 @@ class TestRestIndividual(G2PApiCase):
             "identifiers": [{"system": "urn:g2p:id:national-id", "value": "55500011"}],
             "address": {"city": "Zomba", "country": "MW"},
         }
-        with self._api() as api:
+        # with the chatter on, as in production (the test case turns tracking off)
+        with self._api(env=self.env(context=dict(self.env.context, tracking_disable=False))) as api:
             response = api.post(
                 "/api/v2/Individual", json=body, headers=dict(self.headers, **{"X-Source-System": "kobo-form-7"})
             )
@@ -96,6 +97,11 @@ class TestRestIndividual(G2PApiCase):
         self.assertEqual((partner.source_client_id, partner.source_system), (self.client, "kobo-form-7"))
         self.assertEqual(partner.country_id.code, "MW")
         self.assertEqual(created["provenance"]["created_by"], self.client.client_id)
+        self.assertEqual(
+            partner.message_ids[-1:].preview,
+            f"Registered through the API by {self.client.name} (source system kobo-form-7)",
+            "the chatter says which partner registered the person, not 'Contact created'",
+        )
         audit = self._audit_rows(resource="/api/v2/Individual", status_code=201)
         self.assertEqual(
             (audit.actor, audit.outcome, audit.action), (self.client.client_id, "success", "POST /Individual")

@@ -1,6 +1,7 @@
 from odoo.tests import tagged
 
 from .common import G2PApiCase
+from .query_log import queries_of
 
 NID = "urn:g2p:id:national-id"
 PASSPORT = "urn:g2p:id:passport"
@@ -119,13 +120,9 @@ class TestRestLookup(G2PApiCase):
         self.assertEqual(response.status_code, 403, response.text)
 
     def _queries(self, api, values):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        response = self._lookup(api, values)
-        self.env.flush_all()
+        response, count = queries_of(self.env, lambda: self._lookup(api, values))
         self.assertEqual(response.status_code, 200, response.text)
-        return response, self.cr.sql_log_count - before
+        return response, count
 
     def test_queries_do_not_grow_with_the_items(self):
         with self._api() as api:

@@ -6,5 +6,4 @@ from . import fastapi_endpoint
 from . import g2p_api_subscription
 from . import g2p_api_client
 from . import g2p_change_request_duplicate
-from . import g2p_ingest_raw_duplicate
-from . import g2p_demo_traffic
+from . import res_partner

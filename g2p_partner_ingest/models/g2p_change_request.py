@@ -1,21 +1,25 @@
 import hashlib
 import json
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
-from odoo.addons.g2p_partner_api.services import registrant_writer
+from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
+from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-from ..services.change_request_review import GENDER_VOCABULARY, KIND_VOCABULARY, ChangeRequestReview, subject_name
+from ..services.change_request_review import ChangeRequestReview, subject_name
 
 BULK_INLINE_LIMIT = 20
 # requests another one may collide with (an applied one made the registrant the failed one collides with)
 CONFLICT_STATES = ("pending", "approved", "applied")
-# who did what, links and states: set by server code only (trust rule, DESIGN §9); the target too, once
+# who did what, links and states: set by server code only (docs/security.md); the target too, once
 # proposed: it decides how the proposal is applied, and changing it is no edit of the proposed values (the
 # four-eyes rule would not see the person who changed it)
 SERVER_FIELDS = frozenset(
@@ -39,8 +43,16 @@ SERVER_FIELDS = frozenset(
         "partner_failure_reason",
         "error_details",
         "approved_values_hash",
+        # set by the pipeline and by the staff's duplicate decisions
+        "possible_duplicate",
+        "existing_person_change",
+        "needs_decision",
+        "duplicate_ids",
     }
 )
+# a system parameter (system administrators only): "0" skips the duplicate search, e.g. for the first load
+# of a register migrated from a system that was deduplicated already
+CHECK_PARAM = "g2p_partner_ingest.duplicate_check"
 # what a person may give when proposing a change by hand (an ADD; the server fills in the rest)
 USER_CREATE_FIELDS = frozenset({"operation", "target", "proposed_values"})
 
@@ -145,6 +157,30 @@ class G2PChangeRequest(models.Model):
         help="Other change requests proposing an identifier this failed request proposes",
     )
 
+    duplicate_ids = fields.One2many(
+        "g2p.change.request.duplicate", "request_id", string="Possible duplicates", readonly=True
+    )
+    possible_duplicate = fields.Boolean(
+        compute="_compute_possible_duplicate",
+        store=True,
+        index=True,
+        help="A new registrant may already be registered: a person decides before approval.",
+    )
+
+    existing_person_change = fields.Boolean(
+        compute="_compute_possible_duplicate",
+        store=True,
+        index=True,
+        help="A proposed household member is a registered person who is not in the household: a person "
+        "decides whether to update them before approval.",
+    )
+    needs_decision = fields.Boolean(
+        compute="_compute_possible_duplicate",
+        store=True,
+        index=True,
+        help="Approval (by hand or automatic) waits until a person decides each candidate.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
@@ -163,7 +199,10 @@ class G2PChangeRequest(models.Model):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("g2p.change.request") or "/"
-        return super().create(vals_list)
+        requests = super().create(vals_list)
+        # proposed by the pipeline or by hand: a household naming someone registered waits for a decision
+        requests._flag_existing_people()
+        return requests
 
     def write(self, vals):
         if not self.env.su:
@@ -185,6 +224,7 @@ class G2PChangeRequest(models.Model):
         result = super().write(vals)
         if not self.env.su:
             self._server_write({"last_editor_id": self.env.uid, "editor_ids": [(4, self.env.uid)]})
+        self._flag_existing_people()  # an edited household may now name someone registered
         return result
 
     def _server_write(self, vals):
@@ -340,7 +380,39 @@ class G2PChangeRequest(models.Model):
             if not isinstance(proposed, dict) or not isinstance(current, dict):
                 rec.diff_html = False
                 continue
-            rec.diff_html = review.html(rec.target, current, proposed, existing)
+            rec.diff_html = review.html(rec.target, current, self._with_registered_members(proposed), existing)
+
+    @api.model
+    def _with_registered_members(self, proposed):
+        """``proposed`` with each member named by uuid shown as the registered person is now (a reviewer reads a
+        person, not a uuid); one who is no longer registered is shown by the uuid."""
+        members = proposed.get("members") if isinstance(proposed, dict) else None
+        if not isinstance(members, list) or not any(isinstance(m, dict) and "individual" in m for m in members):
+            return proposed
+        shown = []
+        for member in members:
+            person = self._member_reference(member) if isinstance(member, dict) else None
+            if person is None:
+                shown.append(member)
+            else:
+                snapshot = self._person_snapshot(person) if person else {"given_name": member["individual"]}
+                shown.append(dict(snapshot, kinds=member.get("kinds", [])))
+        return dict(proposed, members=shown)
+
+    @api.model
+    def _member_reference(self, member):
+        """The registered individual a member named by uuid (``individual``) is (empty when no longer registered);
+        None for a member given in full."""
+        if "individual" not in member:
+            return None
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("uuid", "=", member["individual"]), ("is_registrant", "=", True), ("is_group", "=", False)],
+                limit=1,
+            )
+        )
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
@@ -436,14 +508,18 @@ class G2PChangeRequest(models.Model):
 
     @api.model
     def _propose(self, raw, canonical):
-        return self.sudo().create(self._proposal_vals(raw, canonical)).sudo(self.env.su)
+        request = self.sudo().create(self._proposal_vals(raw, canonical)).sudo(self.env.su)
+        request._flag_possible_duplicates()
+        return request
 
     @api.model
     def _propose_batch(self, raws):
         """_propose for many ingested items in one create (same outcome, a fraction of the cost)."""
-        return (
+        requests = (
             self.sudo().create([self._proposal_vals(raw, json.loads(raw.canonical)) for raw in raws]).sudo(self.env.su)
         )
+        requests._flag_possible_duplicates()
+        return requests
 
     # --- review -----------------------------------------------------------------------------
     def _check_can_review(self, states=("pending",)):
@@ -487,7 +563,16 @@ class G2PChangeRequest(models.Model):
         return True
 
     def _check_decided(self):
-        """Hook: refuse approval while the request waits for a person's decision (see the duplicates)."""
+        """Refuse approval while the request waits for a person's decision (its possible duplicates)."""
+        for rec in self:
+            undecided = rec._undecided_candidates()
+            if undecided:
+                raise UserError(
+                    "\n".join(
+                        [_("%s cannot be approved yet.", rec.display_name)]
+                        + [line._undecided_message() for line in undecided]
+                    )
+                )
         return True
 
     def action_reject(self, reason):
@@ -505,6 +590,9 @@ class G2PChangeRequest(models.Model):
         self.check_access("read")
         return {
             "type": "ir.actions.act_window",
+            "name": _("Reject change request")
+            if len(self) == 1
+            else _("Reject %(count)s change requests", count=len(self)),
             "res_model": "g2p.change.request.reject.wizard",
             "view_mode": "form",
             "target": "new",
@@ -555,15 +643,18 @@ class G2PChangeRequest(models.Model):
                     "Sent back to review by %(name)s (it had failed: %(error)s).", name=self.env.user.name, error=error
                 )
             )
+        self._flag_existing_people()  # someone registered since the proposal is decided on too
         return True
 
     def _auto_approve(self):
         """The pipeline's approval of requests whose data model auto-approves (no person involved).
         Server code only: private, and each request's own data model must say so."""
-        # a consent for someone already registered gives the sender their data: a person approves it
+        # a consent for someone already registered gives the sender their data: a person approves it; a
+        # possible duplicate or an existing person always waits for a person, whatever the data model says
         todo = self.filtered(
             lambda r: (
-                r.ingest_raw_id.sudo().data_model_id.auto_approve
+                not r.needs_decision
+                and r.ingest_raw_id.sudo().data_model_id.auto_approve
                 and not (r.operation == "update" and r._proposed_consent())
             )
         )
@@ -590,7 +681,8 @@ class G2PChangeRequest(models.Model):
             with self.env.cr.savepoint():
                 registrant = self.with_env(env)._write_registrant(canonical)
                 self._record_consent(registrant.with_env(env), canonical)
-        except ApiError as exc:  # the consent it carries can no longer be recorded: said in the partner's words
+        except (ApiError, RegistryError) as exc:
+            # the consent it carries can no longer be recorded: said in the partner's words
             self._fail(exc.message, shown=exc.message)
             self._message_log(body=_("Could not apply: %s", exc.message))
             return False
@@ -616,6 +708,8 @@ class G2PChangeRequest(models.Model):
                 "partner_failure_reason": False,
             }
         )
+        if self.operation == "add":
+            self._log_registration()
         # a note in the chatter (no follower notification): the audit trail staff read,
         # at a fraction of message_post's cost
         self._message_log(
@@ -713,9 +807,25 @@ class G2PChangeRequest(models.Model):
                     for rec in group
                 }
             )
+            group._log_registration()
             for rec in group:
                 rec._tell_submitter("change_request.applied")
         return True
+
+    def _log_registration(self):
+        """The first line of each new registrant's chatter: the change request that registered it, as a link,
+        and the partner that sent it (in place of the generic "created" note, see ``_apply_env``)."""
+        registrants = self.registrant_id
+        bodies = {}
+        for rec in self:
+            client = rec.client_id.sudo().name
+            text = (
+                _("Registered by change request %(request)s from %(client)s.")
+                if client
+                else _("Registered by change request %(request)s.")
+            )
+            bodies[rec.registrant_id.id] = Markup(text) % {"request": rec._get_html_link(), "client": client}
+        registrants._message_log_batch(bodies=bodies)
 
     def _individual_vals(self, data, partner=None):
         Code = self.env["g2p.vocabulary.code"]
@@ -760,19 +870,25 @@ class G2PChangeRequest(models.Model):
         members = canonical.get("members", [])
         wanted = {}
         for index, member in enumerate(members):
-            person = self._find_by_any_identifier(member)
-            if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
-                # someone registered who is not in this household: only as an approver decided
-                if not self._existing_member_decided(index, person):
-                    continue
-            person = registrant_writer.save(
-                self.env, person, self._individual_vals({k: v for k, v in member.items() if k != "kinds"}, person)
-            )
+            person = self._member_reference(member)
+            if person is not None:  # named by uuid: that person, as registered (checked readable when received)
+                if not person:
+                    raise UserError(_("Member %s is no longer registered.", index + 1))
+            else:
+                person = self._find_by_any_identifier(member)
+                if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
+                    # someone registered who is not in this household: only as an approver decided
+                    if not self._existing_member_decided(index, person):
+                        continue
+                person_values = {k: v for k, v in member.items() if k not in ("kinds", "start_date")}
+                person = registrant_writer.save(self.env, person, self._individual_vals(person_values, person))
             kinds = [
                 self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id
                 for code in member.get("kinds", [])
             ]
             wanted[person.id] = {"kind_ids": [(6, 0, kinds)]}
+            if member.get("start_date"):
+                wanted[person.id]["start_date"] = member["start_date"]
         if members:
             # the proposal is the household as it is now: whoever it leaves out has left; a proposal
             # without members leaves them be
@@ -782,6 +898,13 @@ class G2PChangeRequest(models.Model):
     def _existing_member_decided(self, index, person):
         """Whether member ``index``, who is the registered ``person``, is written (True) or left out (False)
         by decision of an approver; raises when nobody decided."""
+        line = self.duplicate_ids.filtered(
+            lambda d: d.kind == "existing_person" and d.member_index == index and d.partner_id == person
+        )[:1]
+        if line.resolution == "update":
+            return True
+        if line.resolution == "member_rejected":
+            return False
         raise UserError(
             _(
                 "Member %(number)s is %(person)s, who is already registered: send the request back to review.",
@@ -789,3 +912,114 @@ class G2PChangeRequest(models.Model):
                 person=person.display_name,
             )
         )
+
+    # --- possible duplicates and existing people -----------------------------------------------
+    @api.depends("operation", "duplicate_ids.resolution", "duplicate_ids.kind")
+    def _compute_possible_duplicate(self):
+        for rec in self:
+            undecided = rec._undecided_candidates()
+            rec.possible_duplicate = any(d.kind == "possible_duplicate" for d in undecided)
+            rec.existing_person_change = any(d.kind == "existing_person" for d in undecided)
+            rec.needs_decision = bool(undecided)
+
+    def _undecided_candidates(self):
+        """The lines still waiting for a decision: a possible duplicate matters for an ADD (a merged one is
+        an UPDATE), an existing person always."""
+        self.ensure_one()
+        return self.duplicate_ids.filtered(
+            lambda d: not d.resolution and (d.kind == "existing_person" or self.operation == "add")
+        )
+
+    def _existing_people(self):
+        """[(member index, label, registrant)] for the members of a household proposal who hold an identifier
+        of a registered individual that is not an open member of the household."""
+        self.ensure_one()
+        if self.target != "group":
+            return []
+        proposal = json.loads(self.proposed_values or "{}")
+        as_registry = self.sudo()
+        household = as_registry.registrant_id.group_member_ids.filtered(lambda m: not m.is_ended).individual_id
+        found = []
+        for index, member in enumerate(proposal.get("members") or []):
+            person = as_registry._find_by_any_identifier(member)
+            if person and person not in household:
+                name = as_registry.env["res.partner"]._compose_name(
+                    member.get("given_name"), member.get("addl_name"), member.get("family_name")
+                )
+                found.append((index, self.env._("Member %(number)s: %(name)s", number=index + 1, name=name), person))
+        return found
+
+    def _flag_existing_people(self):
+        """An existing person will change: a line per such member, to be decided before approval. Not a
+        duplicate check (it cannot be switched off): approving would otherwise rewrite them silently."""
+        reasons = self.env._("Holds an identifier of this member")
+        vals_list = [
+            {
+                "request_id": request.id,
+                "kind": "existing_person",
+                "partner_id": person.id,
+                "member_index": index,
+                "member_label": label,
+                "score": 1.0,
+                "reasons": reasons,
+                "same_identifier": True,
+            }
+            for request in self
+            for index, label, person in request._existing_people()
+            if not request.duplicate_ids.filtered(
+                lambda d, i=index, p=person: d.kind == "existing_person" and d.member_index == i and d.partner_id == p
+            )
+        ]
+        if vals_list:
+            self.env["g2p.change.request.duplicate"].sudo().create(vals_list)
+
+    @api.model
+    def _duplicate_candidates(self, canonical, target, settings=None):
+        """[(member index or -1, label, duplicate_finder.Candidate)] for the people an ADD would create.
+        A household member who holds a registered identifier is not a candidate: that person is either in the
+        household already or an existing person who will change (_flag_existing_people), decided on apart."""
+        env = self.sudo().env
+        settings = settings or duplicate_finder.Settings.from_env(env)
+        if target != "group":
+            return [(-1, "", c) for c in duplicate_finder.find(env, canonical, settings)]
+        found = []
+        Partner = env["res.partner"]
+        for index, member in enumerate(canonical.get("members") or []):
+            if "individual" in member:  # a registered individual named by uuid: no one new
+                continue
+            candidates = duplicate_finder.find(env, member, settings)
+            if any(c.same_identifier for c in candidates):
+                continue
+            name = Partner._compose_name(member.get("given_name"), member.get("addl_name"), member.get("family_name"))
+            label = _("Member %(number)s: %(name)s", number=index + 1, name=name)
+            found += [(index, label, c) for c in candidates]
+        return found
+
+    @api.model
+    def _duplicate_check_enabled(self):
+        return self.env["ir.config_parameter"].sudo().get_param(CHECK_PARAM, "1") not in ("0", "false", "False")
+
+    def _flag_possible_duplicates(self):
+        adds = self.filtered(lambda r: r.operation == "add")
+        if not adds or not self._duplicate_check_enabled():
+            return
+        env = self.sudo().env
+        settings = duplicate_finder.Settings.from_env(env)
+        duplicate_finder.prepare(env, settings)
+        vals_list = [
+            {
+                "request_id": request.id,
+                "partner_id": candidate.partner_id,
+                "member_index": index,
+                "member_label": label,
+                "score": candidate.score,
+                "reasons": "; ".join(candidate.reasons),
+                "same_identifier": candidate.same_identifier,
+            }
+            for request in adds
+            for index, label, candidate in self._duplicate_candidates(
+                json.loads(request.proposed_values), request.target, settings
+            )
+        ]
+        if vals_list:
+            env["g2p.change.request.duplicate"].create(vals_list)

@@ -11,14 +11,15 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
 
-from odoo.addons.g2p_partner_api.services import templates
+from odoo.addons.g2p_partner_api.services import duplicate_finder, templates
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.country_codes import EXPECTED as COUNTRY_EXPECTED
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant, plain_loc
 from ..services.change_request_review import ChangeRequestReview
 from ..services.error_report import ErrorReport, only_unknown_codes, reference_details, validation_details
 
@@ -29,6 +30,8 @@ NEXT_STEP = {"classification": "transformation", "transformation": "ingestion"}
 CONSENT_REFUSED = "CONSENT_REFUSED"
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
 ADD_OR_UPDATE = "ADD_OR_UPDATE"
+# the `reject` duplicate policy's failure: the item would add someone already registered
+DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
 CLEARED_ERROR = {"error_code": False, "error_message": False, "error_details": False}
 
 
@@ -115,6 +118,15 @@ class G2PIngestRaw(models.Model):
         help="Failed, and retrying may give another result: not a wrong item whose data model is unchanged since.",
     )
     change_request_id = fields.Many2one("g2p.change.request", readonly=True, ondelete="set null")
+    duplicate_candidate_ids = fields.Many2many(
+        "res.partner",
+        "g2p_ingest_raw_duplicate_rel",
+        "raw_id",
+        "partner_id",
+        string="Suspected duplicates",
+        readonly=True,
+        help="Registrants this item may duplicate (reject policy); partners see the uuids they may read.",
+    )
 
     _sql_constraints = [
         (
@@ -297,6 +309,11 @@ class G2PIngestRaw(models.Model):
         status_field = f"{step}_status"
         if self[status_field] in ("done", "skipped"):
             return False
+        if step == "ingestion":
+            if self.ingestion_status == "failed" and self.error_code == DUPLICATE_SUSPECTED:
+                return False
+            if self._reject_suspected_duplicates():
+                return False
         # classification and transformation write nothing before they can fail: only ingestion
         # needs a savepoint (one costs a flush and the pre-commit hooks in Odoo 18)
         try:
@@ -322,13 +339,14 @@ class G2PIngestRaw(models.Model):
         data model auto-approves, new individuals applied together. All or nothing: on any error the
         savepoint is rolled back and the caller goes item by item, which records each item's own outcome.
         Returns the items done, or None when the batch did not go through."""
+        self._reject_suspected_duplicates()
         todo = self.filtered(lambda r: r.ingestion_status == "pending" and r.transformation_status == "done")
         if not todo:
             return todo
-        CR = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
+        ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
             with self.env.cr.savepoint():
-                requests = CR._propose_batch(todo)
+                requests = ChangeRequest._propose_batch(todo)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
                 requests._auto_approve()
@@ -337,6 +355,46 @@ class G2PIngestRaw(models.Model):
             _logger.info("Ingestion of %s items as one batch failed; going item by item", len(todo), exc_info=True)
             return None
         return todo
+
+    def _reject_suspected_duplicates(self):
+        """Fail the items of `reject` data models that would ADD a possible duplicate; returns them."""
+        todo = self.filtered(
+            lambda r: (
+                r.data_model_id.duplicate_policy == "reject"
+                and r.ingestion_status == "pending"
+                and r.transformation_status in ("done", "skipped")
+                and r.canonical
+            )
+        )
+        ChangeRequest = self.env["g2p.change.request"]
+        if not todo or not ChangeRequest._duplicate_check_enabled():
+            return self.browse()
+        settings = duplicate_finder.Settings.from_env(self.env)
+        duplicate_finder.prepare(self.env, settings)
+        rejected = self.browse()
+        for raw in todo:
+            canonical = json.loads(raw.canonical)
+            operation, _existing = ChangeRequest._match(raw.data_model_id, canonical)
+            if operation != "add":
+                continue
+            found = ChangeRequest._duplicate_candidates(canonical, raw.target, settings)
+            if not found:
+                continue
+            raw.write(
+                {
+                    "ingestion_status": "failed",
+                    "error_code": DUPLICATE_SUSPECTED,
+                    # no count: the sender reads this message, and may not read the candidates (issue #25)
+                    "error_message": self.env._(
+                        "This item may add someone already registered: resolve it upstream, or send the "
+                        "registrant's identifier so the item updates them."
+                    ),
+                    "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
+                }
+            )
+            raw._tell_sender_failed()
+            rejected |= raw
+        return rejected
 
     def _item(self):
         return json.loads(self.payload)
@@ -347,6 +405,7 @@ class G2PIngestRaw(models.Model):
 
     def _step_transformation(self):
         canonical = self._to_canonical(self.data_model_id, self._item(), self.file_row)
+        self._check_member_references(self.client_id, canonical)
         self._check_consent(self.client_id, canonical)
         self.canonical = json.dumps(canonical, sort_keys=True)
 
@@ -356,8 +415,37 @@ class G2PIngestRaw(models.Model):
         is a registering agent and the consent one it may record (g2p_api_consent)."""
         try:
             client._check_registration_consent(canonical.get("consent"), as_of)
-        except ApiError as exc:
+        except (ApiError, RegistryError) as exc:
             raise PermanentIngestError(CONSENT_REFUSED, exc.message) from exc
+
+    @api.model
+    def _check_member_references(self, client, canonical):
+        """Members named by uuid must be individuals ``client`` may read as a household's members (group:read among
+        its scopes, and consent or a legal basis); any other is refused as an unknown uuid is, so that the answer
+        tells nothing of who is registered."""
+        scopes = set(client.sudo().scope_ids.mapped("code"))
+        Partner = self.env["res.partner"]
+        for index, member in enumerate(canonical.get("members") or []):
+            if "individual" not in member:
+                continue
+            found = Partner.search(
+                [("uuid", "=", member["individual"]), ("is_registrant", "=", True), ("is_group", "=", False)], limit=1
+            )
+            if not readable_uuids(client, scopes, found, "group:read"):
+                raise PermanentIngestError(
+                    "TRANSFORMATION_FAILED",
+                    f"members[{index}].individual: unknown individual {member['individual']}.",
+                    json.dumps(
+                        [
+                            {
+                                "type": "unknown_registrant",
+                                "loc": ["members", index, "individual"],
+                                "msg": "unknown individual",
+                                "input": member["individual"],
+                            }
+                        ]
+                    ),
+                )
 
     # The pure steps (no write): the pipeline above and the dry run below share them.
     @api.model
@@ -388,9 +476,11 @@ class G2PIngestRaw(models.Model):
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
-            message = "; ".join(f"{where(error['loc'])}: {error['msg']}" for error in exc.errors()) if file_row else exc
+            # each problem where the partner sent it (members[0].given_name; a file's row and column), then
+            # pydantic's own text
+            problems = "; ".join(f"{where(plain_loc(e['loc']))}: {e['msg']}" for e in exc.errors())
             raise PermanentIngestError(
-                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {message}", validation_details(exc)
+                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {problems}.\n{exc}", validation_details(exc)
             ) from exc
         self._check_references(data_model.target, canonical, where)
         return canonical
@@ -415,7 +505,7 @@ class G2PIngestRaw(models.Model):
     def _dry_run(self, client, data_model, items, classify=True, from_file=False):
         """What the pipeline would make of each item, computed in memory and told as ``client`` may be told
         it (see _disclosed_operation): nothing is written. ``from_file``: as for _receive."""
-        CR = self.env["g2p.change.request"]
+        ChangeRequest = self.env["g2p.change.request"]
         answers = []
         numbered = ((values, row) for row, values in items) if from_file else ((item, None) for item in items)
         for index, (item, file_row) in enumerate(numbered):
@@ -424,11 +514,12 @@ class G2PIngestRaw(models.Model):
                 if classify:
                     self._classify(item)
                 canonical = self._to_canonical(data_model, item, file_row)
+                self._check_member_references(client, canonical)
                 self._check_consent(client, canonical)
             except PermanentIngestError as exc:
                 answers.append(dict(answer, error_code=exc.code, error_message=str(exc)))
                 continue
-            operation, existing = CR._match(data_model, canonical)
+            operation, existing = ChangeRequest._match(data_model, canonical)
             shown, registrant = self._disclosed_operation(client, operation, existing, data_model.target == "group")
             answers.append(dict(answer, operation=shown, registrant=registrant, canonical=canonical))
         return answers
@@ -451,9 +542,9 @@ class G2PIngestRaw(models.Model):
 
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)
-        CR = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
+        ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
-            request = CR._propose(self, canonical)
+            request = ChangeRequest._propose(self, canonical)
         except UserError as exc:
             raise PermanentIngestError("INGESTION_FAILED", exc.args[0]) from exc
         except Exception as exc:

@@ -7,18 +7,15 @@ from odoo.api import Environment
 
 from odoo.addons.fastapi.dependencies import odoo_env
 from odoo.addons.g2p_partner_api.dependencies import authenticated_client, require_scope
-from odoo.addons.g2p_partner_api.schemas.common import (
-    RATE_LIMITED_MESSAGE,
-    PingResponse,
-    UuidPath,
-    error_responses,
-    rate_limited_response,
-)
+from odoo.addons.g2p_partner_api.schemas.parameters import UuidPath
+from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
+from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, error_responses, rate_limited_response
 from odoo.addons.g2p_partner_api.services import registry_service
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..models.g2p_api_client import INGEST_SCOPE
-from ..models.g2p_ingest_raw_duplicate import DUPLICATE_SUSPECTED
+from ..models.g2p_ingest_raw import DUPLICATE_SUSPECTED
 from ..schemas.data_model import DataModelInfo, DataModelList
 from ..schemas.ingest import IngestResponse, IngestStatusResponse
 from ..schemas.ingest_file import MANIFEST_EXAMPLE
@@ -88,10 +85,10 @@ def ingest_data(
     dry_run: Annotated[bool, Query(description=DRY_RUN_DOC)] = False,
 ):
     if dry_run:
-        request.state.audit_action = "POST /ingest_data (dry run)"
-        request.state.ingest_dry_run = True
+        call_context(request).action = "POST /ingest_data (dry run)"
+        call_context(request).dry_run = True
     headers = {k.lower(): v for k, v in request.headers.items()}
-    return IngestAcceptance(env, request.state).accept_payload(
+    return IngestAcceptance(env, call_context(request)).accept_payload(
         headers, body, data_model, register_id, intake_form_id, dry_run
     )
 
@@ -136,10 +133,10 @@ def ingest_file(
     dry_run: Annotated[bool, Query(description=DRY_RUN_DOC)] = False,
 ):
     if dry_run:
-        request.state.audit_action = "POST /ingest_file (dry run)"
-        request.state.ingest_dry_run = True
+        call_context(request).action = "POST /ingest_file (dry run)"
+        call_context(request).dry_run = True
     headers = {k.lower(): v for k, v in request.headers.items()}
-    return IngestAcceptance(env, request.state).accept_file(headers, file.file, manifest, dry_run)
+    return IngestAcceptance(env, call_context(request)).accept_file(headers, file.file, manifest, dry_run)
 
 
 @router.get(
@@ -179,10 +176,10 @@ def ingest_status(
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
                 "operation": _operation(r, client),
-                "registrant": _registrant(r, client, request.state.g2p_scopes),
+                "registrant": _registrant(r, client, call_context(request).scopes),
                 "reason": r.error_message
                 or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
-                **_duplicates(r, client, request.state.g2p_scopes),
+                **_duplicates(r, client, call_context(request).scopes),
             }
             for r in rows
         ],

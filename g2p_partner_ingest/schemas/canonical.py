@@ -5,9 +5,11 @@ YYYY-MM-DD, unknown keys. Codes (gender, kinds, ID types, country) are checked a
 by ``G2PIngestRaw._check_references``.
 """
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
 
-from odoo.addons.g2p_partner_api.schemas.common import IsoDate, NotBlankText
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from odoo.addons.g2p_partner_api.schemas.base import IsoDate, NotBlankText
 
 
 class CanonicalIdentifier(BaseModel):
@@ -44,11 +46,45 @@ class CanonicalRegistrant(CanonicalIndividual):
     consent: CanonicalConsent | None = None
 
 
+class CanonicalMember(CanonicalIndividual):
+    """A member of a household, registered with it (or matched by identifier)."""
+
+    start_date: IsoDate | None = Field(default=None, description="first day of the membership")
+
+
+class CanonicalMemberReference(BaseModel):
+    """A member of a household who is a registered individual, named by uuid (the REST ``members[].individual``);
+    the sending client must be able to read that individual (checked when the item is transformed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    individual: str = Field(min_length=1, max_length=64, description="uuid of a registered individual")
+    kinds: list[str] = Field(default=[], description="membership kinds")
+    start_date: IsoDate | None = Field(default=None, description="first day of the membership")
+
+
+def _member_kind(value):
+    return "reference" if isinstance(value, dict) and "individual" in value else "member"
+
+
+# which of the two a member is, told by its "individual" key: its errors are those of that one only
+GroupMember = Annotated[
+    Annotated[CanonicalMember, Tag("member")] | Annotated[CanonicalMemberReference, Tag("reference")],
+    Discriminator(_member_kind),
+]
+MEMBER_TAGS = frozenset({"member", "reference"})
+
+
+def plain_loc(loc):
+    """A pydantic error's location without the member kind it adds (("members", 0, "member", "given_name") →
+    ("members", 0, "given_name")), as partners and reviewers read it."""
+    return tuple(part for part in loc if part not in MEMBER_TAGS)
+
+
 class CanonicalGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: NotBlankText = Field(min_length=1)
     identifiers: list[CanonicalIdentifier] = []
     city: NotBlankText | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 or alpha-3 code, upper case")
-    members: list[CanonicalIndividual] = Field(default=[], max_length=100)
+    members: list[GroupMember] = Field(default=[], max_length=100)
     consent: CanonicalConsent | None = None

@@ -14,11 +14,10 @@ from pydantic import ValidationError as PydanticValidationError
 from odoo.tools.misc import format_date
 
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
-from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant
+from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant, plain_loc
 
-GENDER_VOCABULARY = "urn:g2p:vocab:gender"
-KIND_VOCABULARY = "urn:g2p:vocab:group-membership-kind"
 PERSON_FIELDS = ("given_name", "addl_name", "family_name", "birthdate", "gender", "city", "country")
 # section states, in the order a reviewer reads them
 STATUS_ORDER = ("existing", "changed", "added", "ended", "left_out", "unchanged")
@@ -294,7 +293,7 @@ class ChangeRequestReview:
         try:
             schema.model_validate(data)
         except PydanticValidationError as exc:
-            return [f"{self._location(e['loc'])}: {self._problem(e)}" for e in exc.errors()]
+            return [f"{self._location(plain_loc(e['loc']))}: {self._problem(e)}" for e in exc.errors()]
         problems = []
         for loc, code, vocabulary in self.reference_problems(target, data):
             where = self._location(loc)

@@ -7,8 +7,9 @@ wrong and what to do. The raw text stays on the row for the *Technical details* 
 
 import json
 
-from markupsafe import Markup
+from odoo.addons.g2p_partner_api.services.problem_table import problem, problems_html
 
+from ..schemas.canonical import plain_loc
 from .change_request_review import DATE_ERRORS, ChangeRequestReview
 
 # the suite's own error type for a code the register has no record for (see G2PIngestRaw._check_references)
@@ -18,7 +19,13 @@ UNKNOWN_CODE = "unknown_code"
 def validation_details(exc):
     """JSON text of a pydantic ValidationError's errors, kept for the report (context objects as text)."""
     errors = [
-        {"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"], "input": e.get("input"), "ctx": e.get("ctx")}
+        {
+            "type": e["type"],
+            "loc": list(plain_loc(e["loc"])),
+            "msg": e["msg"],
+            "input": e.get("input"),
+            "ctx": e.get("ctx"),
+        }
         for e in exc.errors(include_url=False)
     ]
     return json.dumps(errors, default=str, ensure_ascii=False)
@@ -103,12 +110,12 @@ class ErrorReport:
     def _problem(self, error):
         loc = error.get("loc") or []
         missing = error.get("type") == "missing"
-        return {
-            "field": self.review._location(loc),
-            "value": "" if missing else self._shown(error.get("input")),
-            "message": self._message(error),
-            "action": self._action(error),
-        }
+        return problem(
+            self._message(error),
+            self._action(error),
+            field=self.review._location(loc),
+            value="" if missing else self._shown(error.get("input")),
+        )
 
     # --- entry points -------------------------------------------------------------------------
     def ingest_problems(self, error_code, error_message, details):
@@ -149,22 +156,15 @@ class ErrorReport:
         ]
 
     def _general(self, message, action):
-        return {"field": "", "value": "", "message": message, "action": action}
+        return problem(message, action, field="", value="")
 
     def html(self, problems):
         """The problems as a table a person reads (empty when there is none)."""
-        if not problems:
-            return Markup("")
         _ = self.env._
-        head = Markup("").join(
-            Markup("<th>{}</th>").format(h) for h in (_("Field"), _("Value sent"), _("Problem"), _("What to do"))
-        )
-        rows = Markup("").join(
-            Markup("<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>").format(
-                p["field"], p["value"], p["message"], p["action"]
-            )
-            for p in problems
-        )
-        return Markup(
-            "<table class='table table-sm o_g2p_error_report'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>"
-        ).format(head, rows)
+        columns = [
+            ("field", _("Field")),
+            ("value", _("Value sent")),
+            ("message", _("Problem")),
+            ("action", _("What to do")),
+        ]
+        return problems_html(columns, problems)

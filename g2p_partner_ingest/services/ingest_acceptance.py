@@ -4,8 +4,8 @@
 with a signed manifest) go through the same acceptance: the sender it claims, the signature that proves
 it (bound to the message id and its time), the rate limit, the ingest scope, idempotency on the sender
 and message id, then a dry run or the items stored raw and queued. The routes parse, call and answer.
-Errors are ``IngestError``s (the envelope's codes, docs/errors.md); ``state`` is the request's audit
-context, told who the caller turned out to be as soon as it is known.
+Errors are ``IngestError``s (the envelope's codes, docs/errors.md); ``call`` is the call's ``IngestCall``
+(its audit context), told who the caller turned out to be as soon as it is known.
 """
 
 import json
@@ -36,9 +36,9 @@ def found_at(path, wrapped, what):
 
 
 class IngestAcceptance:
-    def __init__(self, env, state):
+    def __init__(self, env, call):
         self.env = env
-        self.state = state
+        self.call = call
         self.Model = env["g2p.ingest.data.model"].sudo()
         self.Raw = env["g2p.ingest.raw"].sudo()
 
@@ -58,9 +58,9 @@ class IngestAcceptance:
         client = self.registered_client(sender)
         # detection patterns (regular expressions, time-limited) run only once the sender is a known partner
         model = model or self._detect(candidates, wrapped)
-        self.state.ingest_data_model = model
+        self.call.data_model = model
         message_id = str(found_at(model.key_path_message_id, wrapped, "message id"))
-        self.state.ingest_message_id = message_id
+        self.call.message_id = message_id
         if str(found_at(model.key_path_sender, wrapped, "sender")) != sender:
             raise IngestError("INVALID_REQUEST", f"The sender at {model.key_path_sender} differs from the one claimed.")
         items = self._items(model, wrapped)
@@ -145,9 +145,9 @@ class IngestAcceptance:
         header, message = manifest["header"], manifest["message"]
         client = self.registered_client(header["sender_id"])
         model = self.data_model_named(message["data_model"])
-        self.state.ingest_data_model = model
+        self.call.data_model = model
         message_id = header["message_id"]
-        self.state.ingest_message_id = message_id
+        self.call.message_id = message_id
         fingerprint = None
         if not client.ingest_allow_unsigned:
             if not manifest.get("signature"):
@@ -170,8 +170,8 @@ class IngestAcceptance:
         """The answer to a file a staff member uploads on behalf of ``client``: the checks of a partner's file
         but the signature (the member is authenticated; recorded on each item) and the rate limit (the partner's
         calls are not spent). The message id is the file's SHA-256: the same file twice is one submission."""
-        self.state.audit_actor = user.login
-        self.state.ingest_data_model = data_model
+        self.call.actor = user.login
+        self.call.data_model = data_model
         if INGEST_SCOPE not in client._scope_codes():
             raise IngestError("INSUFFICIENT_SCOPE", f"This partner may not ingest: it lacks the scope {INGEST_SCOPE}.")
         message_id = f"upload-{sha256_of(fileobj)}"
@@ -205,7 +205,7 @@ class IngestAcceptance:
         if not stored:
             raise IngestError("INVALID_REQUEST", "The file has a header row but no rows.")
         correlation_id = stored[0].correlation_id
-        self.state.correlation_id = correlation_id
+        self.call.correlation_id = correlation_id
         # no ingest id per row (a file may have 100,000): GET /ingest_status tells each row's status
         return render(
             model,
@@ -231,7 +231,7 @@ class IngestAcceptance:
     # --- the checks every call passes ----------------------------------------------------------
     def registered_client(self, sender):
         """The client ``sender`` names; the claim is what the audit records until a signature proves it."""
-        self.state.audit_actor = f"unauthenticated (claimed {sender[:64]!r})"
+        self.call.actor = f"unauthenticated (claimed {sender[:64]!r})"
         client = self.env["g2p.api.client"].sudo()._by_ingest_sender(sender)
         if not client:
             raise IngestError("PARTNER_NOT_REGISTERED", f"Partner {sender!r} is not registered.")
@@ -253,10 +253,10 @@ class IngestAcceptance:
 
     def admit(self, client, actor):
         """The proven sender: audited as itself, counted against its rate limit, refused without the scope."""
-        self.state.audit_actor = actor
-        self.state.g2p_client_id = client.id
+        self.call.actor = actor
+        self.call.client_id = client.id
         # counted once the sender is proven, so nobody can spend a partner's calls by claiming to be it
-        enforce_rate_limit(self.env, client.id, client._effective_rate_limit(), self.state)
+        enforce_rate_limit(self.env, client.id, client._effective_rate_limit(), self.call)
         # told only to the proven sender: others learn nothing more than PARTNER_NOT_REGISTERED already says
         if INGEST_SCOPE not in client._scope_codes():
             raise IngestError("INSUFFICIENT_SCOPE", f"This partner may not ingest: it lacks the scope {INGEST_SCOPE}.")
@@ -269,7 +269,7 @@ class IngestAcceptance:
         if not previous:
             return None
         correlation_id = previous[0].correlation_id
-        self.state.correlation_id = correlation_id
+        self.call.correlation_id = correlation_id
         payload = {"correlation_id": correlation_id, "ingest_ids": previous.mapped("ingest_id"), "duplicate": True}
         if dry_run:
             return envelope(message_id, None, dict(payload, dry_run=True, data_model=model.mnemonic, items=[]))
@@ -292,7 +292,7 @@ class IngestAcceptance:
 
     def accepted_answer(self, model, message_id, rows):
         correlation_id = rows[0].correlation_id
-        self.state.correlation_id = correlation_id
+        self.call.correlation_id = correlation_id
         return render(
             model,
             envelope(

@@ -4,13 +4,16 @@ Its errors carry one of ``ERROR_CODES`` (listed in docs/errors.md). ``GET /partn
 is a REST-like read: its errors are problem details, as the REST app's."""
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from odoo.addons.g2p_partner_api.services import problem_details, templates
-from odoo.addons.g2p_partner_api.services.api_errors import RateLimited, problem
+from odoo.addons.g2p_partner_api.services.api_errors import RateLimited
+from odoo.addons.g2p_partner_api.services.call_context import CallContext
+from odoo.addons.g2p_partner_api.services.error_handlers import problem
 from odoo.addons.g2p_partner_api.services.request_limits import BodyTooDeep, BodyTooLarge
 
 _logger = logging.getLogger(__name__)
@@ -18,6 +21,15 @@ STATUS_ROUTE = "/ingest_status/"
 DATA_MODELS_ROUTE = "/data-models"
 # the bearer-token reads of the app: REST-like, their errors are problem details, not the ingest envelope
 READ_ROUTES = (STATUS_ROUTE, DATA_MODELS_ROUTE)
+
+
+@dataclass
+class IngestCall(CallContext):
+    """A call of the ingest app, and what its error envelope is rendered with."""
+
+    data_model: object = None  # the g2p.ingest.data.model of the call, once known (its response template)
+    dry_run: bool = False
+    message_id: str | None = None
 
 
 def is_read_route(path):
@@ -45,7 +57,7 @@ ERROR_CODES = {
 
 
 class IngestError(Exception):
-    """A business error answered as HTTP 200 with response_status ERROR (DESIGN §5)."""
+    """A business error answered as HTTP 200 with response_status ERROR (docs/errors.md, the ingest envelope)."""
 
     def __init__(self, code, message):
         super().__init__(message)
@@ -90,35 +102,35 @@ def _refused_input(exc):
     return 422, "INVALID_PARAMETERS", "; ".join(_located(e) for e in errors)[:900]
 
 
-def render_ingest_error(exc, state):
+def render_ingest_error(exc, call):
     """Renderer for G2PApiMiddleware on the /partner app: problem details for its reads (ingest_status,
     data-models), else the envelope."""
-    if is_read_route(state.get("request_path", "")):
-        status, body, headers = problem(exc, state.get("request_path"))
-        state["audit_error_code"] = body["code"]
+    if is_read_route(call.path):
+        status, body, headers = problem(exc, call.path)
+        call.error_code = body["code"]
         return status, body, headers
-    env_data_model = None if state.get("ingest_dry_run") else state.get("ingest_data_model")
-    message_id = state.get("ingest_message_id")
+    env_data_model = None if call.dry_run else call.data_model
+    message_id = call.message_id
     if isinstance(exc, IngestError):
-        state["audit_error_code"] = exc.code
+        call.error_code = exc.code
         return 200, render(env_data_model, envelope(message_id, None, None, exc.code, exc.message)), {}
     if isinstance(exc, BodyTooLarge):
-        state["audit_error_code"] = "PAYLOAD_TOO_LARGE"
+        call.error_code = "PAYLOAD_TOO_LARGE"
         return 413, envelope(None, None, None, "PAYLOAD_TOO_LARGE", exc.detail), {}
     if isinstance(exc, BodyTooDeep):
-        state["audit_error_code"] = "PAYLOAD_TOO_DEEP"
+        call.error_code = "PAYLOAD_TOO_DEEP"
         return 400, envelope(None, None, None, "PAYLOAD_TOO_DEEP", exc.detail), {}
     if isinstance(exc, RateLimited):
-        state["audit_error_code"] = "RATE_LIMITED"
+        call.error_code = "RATE_LIMITED"
         return 429, render(env_data_model, envelope(message_id, None, None, "RATE_LIMITED", exc.message)), exc.headers
     if isinstance(exc, RequestValidationError):
         status, code, message = _refused_input(exc)
-        state["audit_error_code"] = code
+        call.error_code = code
         return status, envelope(None, None, None, code, message), {}
     if isinstance(exc, HTTPException) and exc.status_code in (404, 405):
         code = problem_details.HTTP_CODES[exc.status_code].upper()
-        state["audit_error_code"] = code
+        call.error_code = code
         return exc.status_code, envelope(None, None, None, code, str(exc.detail)), exc.headers or {}
     _logger.exception("Unexpected error on the ingest app")
-    state["audit_error_code"] = "INTERNAL_ERROR"
+    call.error_code = "INTERNAL_ERROR"
     return 200, envelope(message_id, None, None, "INTERNAL_ERROR", "Internal error; the registry has logged it."), {}

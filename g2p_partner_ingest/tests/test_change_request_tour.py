@@ -7,14 +7,15 @@ from .common import household_under_review
 
 @tagged("post_install", "-at_install")
 class TestChangeRequestTour(HttpCase):
-    def test_approve_from_the_form(self):
-        client = self.env["g2p.api.client"].create({"name": "Tour partner", "partner_mnemonic": "TOUR"})
+    def _proposed_person(self, family_name, nid, mnemonic="TOUR"):
+        """A pending ADD of an individual, as the pipeline proposes it from partner ``mnemonic``'s item."""
+        client = self.env["g2p.api.client"].create({"name": "Tour partner", "partner_mnemonic": mnemonic})
         data_model = self.env.ref("g2p_partner_ingest.data_model_person_json")
         raw = self.env["g2p.ingest.raw"].create(
             {
-                "correlation_id": "tour-corr",
-                "ingest_id": "tour-item",
-                "message_id": "tour-msg",
+                "correlation_id": f"tour-corr-{nid}",
+                "ingest_id": f"tour-item-{nid}",
+                "message_id": f"tour-msg-{nid}",
                 "client_id": client.id,
                 "data_model_id": data_model.id,
                 "payload": "{}",
@@ -23,27 +24,51 @@ class TestChangeRequestTour(HttpCase):
                 "ingestion_status": "done",
             }
         )
-        request = self.env["g2p.change.request"].create(
+        proposed = {
+            "given_name": "Tourist",
+            "family_name": family_name,
+            "identifiers": [{"system": "urn:g2p:id:national-id", "value": nid}],
+        }
+        return self.env["g2p.change.request"].create(
             {
                 "operation": "add",
                 "target": "individual",
                 "client_id": client.id,
                 "ingest_raw_id": raw.id,
-                "proposed_values": '{"given_name": "Tourist", "family_name": "Zzdifftest", '
-                '"identifiers": [{"system": "urn:g2p:id:national-id", "value": "97000001"}]}',
+                "proposed_values": json.dumps(proposed),
             }
         )
+
+    def _review_in_the_browser(self, request, tour, login):
+        """``tour`` played on ``request`` by a new approver ``login`` (who did not submit it)."""
         new_test_user(
-            self.env,
-            "tour_approver",
-            password="tour_approver_pw",
-            groups="base.group_user,g2p_partner_api.group_registry_approver",
+            self.env, login, password=f"{login}_pw", groups="base.group_user,g2p_partner_api.group_registry_approver"
         )
-        self.start_tour(f"/odoo/change-requests/{request.id}", "g2p_change_request_approve", login="tour_approver")
+        self.start_tour(f"/odoo/change-requests/{request.id}", tour, login=login)
+
+    def test_approve_from_the_form(self):
+        request = self._proposed_person("Zzdifftest", "97000001")
+        self._review_in_the_browser(request, "g2p_change_request_approve", "tour_approver")
         self.assertEqual(request.state, "applied")
         person = request.registrant_id
         self.assertEqual((person.name, person.reg_id_ids.value), ("Tourist Zzdifftest", "97000001"))
         self.assertEqual(request.reviewer_id.login, "tour_approver")
+
+    def test_the_registrant_names_the_request_that_registered_it(self):
+        request = self._proposed_person("Zzprovenance", "97000002", mnemonic="TOURPROV")
+        self._review_in_the_browser(request, "g2p_change_request_registers", "tour_prov_approver")
+        person = request.registrant_id
+        self.assertEqual(person.created_by_request_id, request)
+        self.assertEqual(person.last_change_request_id, request)
+        first_note = person.message_ids[-1:]
+        self.assertIn(f'data-oe-id="{request.id}"', first_note.body.replace("'", '"'))
+        self.assertNotIn("Contact created", "".join(person.message_ids.mapped("body")))
+
+    def test_reject_shows_only_the_states_of_its_path(self):
+        request = self._proposed_person("Zzrejected", "97000003", mnemonic="TOURREJ")
+        self._review_in_the_browser(request, "g2p_change_request_reject", "tour_rej_approver")
+        self.assertEqual((request.state, request.reason), ("rejected", "Sent twice by the partner"))
+        self.assertFalse(request.registrant_id)
 
     def test_what_an_approver_reads(self):
         household, _people = household_under_review(self.env)

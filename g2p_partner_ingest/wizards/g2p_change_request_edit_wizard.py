@@ -2,7 +2,7 @@ import json
 
 from odoo import api, fields, models
 
-from ..services.change_request_review import GENDER_VOCABULARY
+from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY
 
 PERSON_KEYS = ("given_name", "addl_name", "family_name", "city")
 
@@ -70,12 +70,3 @@ class G2PChangeRequestEditWizard(models.TransientModel):
         self.ensure_one()
         self.change_request_id.write({"proposed_values": json.dumps(self._proposal(), sort_keys=True, indent=1)})
         return {"type": "ir.actions.act_window_close"}
-
-
-class G2PChangeRequestEditIdentifier(models.TransientModel):
-    _name = "g2p.change.request.edit.identifier"
-    _description = "Identifier in an edited proposal"
-
-    wizard_id = fields.Many2one("g2p.change.request.edit.wizard", required=True, ondelete="cascade")
-    id_type_id = fields.Many2one("g2p.id.type", string="ID type", required=True)
-    value = fields.Char(string="Number", required=True)

@@ -1,6 +1,5 @@
 import base64
 import io
-from types import SimpleNamespace
 
 from markupsafe import Markup
 
@@ -8,7 +7,7 @@ from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services.ingest_acceptance import IngestAcceptance
-from ..services.ingest_envelope import IngestError
+from ..services.ingest_envelope import IngestCall, IngestError
 
 UPLOADER_GROUP = "g2p_partner_api.group_registry_officer"
 
@@ -43,7 +42,7 @@ class G2PIngestFileUploadWizard(models.TransientModel):
             raise AccessError(_("Only Registry Officers upload files on behalf of a partner."))
         env = self.sudo().env
         try:
-            return IngestAcceptance(env, SimpleNamespace()).accept_upload(
+            return IngestAcceptance(env, IngestCall(path="upload")).accept_upload(
                 self.client_id.sudo(),
                 self.data_model_id.sudo(),
                 io.BytesIO(base64.b64decode(self.file)),

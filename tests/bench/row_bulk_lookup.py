@@ -4,6 +4,9 @@ registered), against the same lookups answered by one SQL statement + JSON per c
 import json
 import random
 
+import knobs
+from harness import PeakRss, Profile, concurrent, connect, token
+
 LOOKUP_ITEMS = 1000
 NID = "urn:g2p:id:national-id"
 
@@ -16,13 +19,13 @@ def lookup_values(i, individuals):
     ]
 
 
-def measure_api(server, bench, calls_per_client):
+def measure_api(server, calls_per_client):
     """(latencies, wall seconds) of the REST lookups, 4 clients."""
 
     def worker(session, state, i):
         if "token" not in state:
-            state["token"] = bench.token(server, session)
-        identifiers = [{"system": NID, "value": value} for value in lookup_values(i, bench.INDIVIDUALS)]
+            state["token"] = token(server, session)
+        identifiers = [{"system": NID, "value": value} for value in lookup_values(i, knobs.INDIVIDUALS)]
         response = session.post(
             server.url + "/api/v2/Individual/$lookup",
             json={"identifiers": identifiers},
@@ -31,21 +34,21 @@ def measure_api(server, bench, calls_per_client):
         items = response.json().get("items", []) if response.ok else []
         assert len(items) == LOOKUP_ITEMS and any(item["status"] == "found" for item in items), response.text[:300]
 
-    bench.concurrent(worker, per_client=1)
-    return bench.concurrent(worker, per_client=calls_per_client, server=server, name="lookup")
+    concurrent(worker, per_client=1)
+    return concurrent(worker, per_client=calls_per_client, server=server, name="lookup")
 
 
-def measure_sql(bench, calls_per_client):
+def measure_sql(calls_per_client):
     """The SQL floor: the same lookups as one statement per call (the identifiers joined as an array,
     the registrant's fields and identifiers as JSON), 4 connections."""
 
     def worker(session, state, i):
         if "conn" not in state:
-            state["conn"] = bench.connect()
+            state["conn"] = connect()
             cur = state["conn"].cursor()
             cur.execute("SELECT id FROM g2p_id_type WHERE namespace_uri = %s", [NID])
             state["nid_type"] = cur.fetchone()[0]
-        values = lookup_values(i, bench.INDIVIDUALS)
+        values = lookup_values(i, knobs.INDIVIDUALS)
         cur = state["conn"].cursor()
         cur.execute(
             """SELECT wanted.value, p.uuid, p.name, p.given_name, p.family_name, p.birthdate, g.code, p.city,
@@ -84,14 +87,14 @@ def measure_sql(bench, calls_per_client):
             }
         )
 
-    return bench.concurrent(worker, per_client=calls_per_client)
+    return concurrent(worker, per_client=calls_per_client)
 
 
-def row(server, bench, calls_per_client):
+def row(server, calls_per_client):
     """The printed row: items/s of the API and its time per item against the SQL floor's."""
-    with bench.PeakRss(server) as rss, bench.Profile(server, "lookup"):
-        lat, wall = measure_api(server, bench, calls_per_client)
-    floor_lat, floor_wall = measure_sql(bench, calls_per_client)
+    with PeakRss(server) as rss, Profile(server, "lookup"):
+        lat, wall = measure_api(server, calls_per_client)
+    floor_lat, floor_wall = measure_sql(calls_per_client)
     items_per_s = len(lat) * LOOKUP_ITEMS / wall
     # time per item under the same load (4 clients): wall time over items, API and SQL alike
     api_ms, sql_ms = wall * 1000 / (len(lat) * LOOKUP_ITEMS), floor_wall * 1000 / (len(floor_lat) * LOOKUP_ITEMS)

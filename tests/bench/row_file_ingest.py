@@ -10,6 +10,8 @@ import uuid
 
 import jwt
 import requests
+from harness import PeakRss, connect
+from row_ingest import measure_ingest
 
 FILE_ROWS = 100000
 HEADER = "first_name,last_name,dob,sex,national_id,village"
@@ -50,14 +52,14 @@ def measure_file(server, key):
     return seconds, response.json()["response_payload"]["item_count"]
 
 
-def row(server, bench, key):
+def row(server, key):
     """The printed row: rows/s of the file against JSON ingest's items/s, same server."""
-    with bench.PeakRss(server) as rss:
+    with PeakRss(server) as rss:
         seconds, accepted = measure_file(server, key)
-    with bench.connect() as conn, conn.cursor() as cur:  # the accepted rows stay out of the later rows' pipeline
+    with connect() as conn, conn.cursor() as cur:  # the accepted rows stay out of the later rows' pipeline
         cur.execute("DELETE FROM queue_job WHERE state = 'pending' AND model_name = 'g2p.ingest.raw'")
         cur.execute("DELETE FROM g2p_ingest_raw WHERE message_id LIKE 'bench-file-%'")
-    json_ips = bench.row_ingest(server, key)
+    json_ips = measure_ingest(server, key)
     file_ips = accepted / seconds
     return (
         f"3f file ingest ({FILE_ROWS:,} CSV rows, one call)",

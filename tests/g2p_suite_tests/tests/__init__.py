@@ -14,4 +14,7 @@ from . import test_role_matrix
 from . import test_apps_screenshots
 from . import test_error_catalogue
 from . import test_api_specs
+from . import test_architecture_doc
 from . import test_generated_clients
+from . import test_registering_agent_review_tour
+from . import test_list_headers

@@ -30,6 +30,10 @@ ROLE_GROUPS = {
     "admin": ["base.group_system"],
 }
 
+# set by the duplicate decision, refused in write, but not writable fields (computed or one2many)
+DUPLICATE_DECISION_FIELDS = frozenset(
+    {"possible_duplicate", "existing_person_change", "needs_decision", "duplicate_ids"}
+)
 NOBODY = frozenset()
 ADMIN = frozenset({"admin"})
 API_MANAGERS = frozenset({"api_manager", "admin"})
@@ -204,7 +208,7 @@ MATRIX = {
     "res.partner": {
         "read": EMPLOYEES,
         "unlink": OFFICERS,  # base.group_partner_manager, implied by Officer
-        "methods": {},
+        "methods": {"get_formview_id": EMPLOYEES},  # which form opens it: as reading it
         "fields": {
             **PROVENANCE,
             **_all(
@@ -241,7 +245,7 @@ MATRIX = {
         "methods": {},
         "fields": {
             **PROVENANCE,
-            **_all(OFFICERS, "group_id", "individual_id", "kind_ids", "start_date", "end_date"),
+            **_all(OFFICERS, "group_id", "individual_id", "kind_ids", "start_date", "end_date", "end_reason"),
         },
     },
     "g2p.program": {
@@ -354,7 +358,7 @@ MATRIX = {
         },
         "fields": {
             # server fields (trust rule): who did what, links, states, and the target once proposed
-            **dict.fromkeys(REQUEST_SERVER_FIELDS, NOBODY),
+            **dict.fromkeys(REQUEST_SERVER_FIELDS - DUPLICATE_DECISION_FIELDS, NOBODY),
             "proposed_values": OFFICERS,  # while pending; the editor may then not approve it
         },
     },

@@ -24,6 +24,7 @@ from odoo.addons.fastapi.context import odoo_env_ctx
 
 from .api_errors import rate_limit_headers
 from .call_cache import call_cache
+from .call_context import STATE_KEY, CallContext
 from .read_routing import WRITE_METHODS, app_path, bearer_subject, is_read_call, primary_cursor
 from .request_limits import BodyTooDeep, BodyTooLarge, json_depth_exceeds, max_json_depth, source_address
 
@@ -103,6 +104,7 @@ class G2PApiMiddleware:
         company_id=None,
         audit=True,
         audit_anonymous_failures=True,
+        context_class=CallContext,
     ):
         """``render_error(exc, state) -> (status, body, headers, outcome_code)`` shapes errors for one protocol;
         ``max_body_bytes(env, path) -> int`` (optional) bounds request bodies while they are read, before the
@@ -110,7 +112,7 @@ class G2PApiMiddleware:
         ``readonly_posts``: paths in the app of its POSTs that only read (not a write of the caller's);
         ``company_id``: the endpoint's company, the one company every call works in;
         ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches
-        (the app is rebuilt when they change)."""
+        (the app is rebuilt when they change); ``context_class``: the ``CallContext`` of the app's calls."""
         self.app = app
         self.source = source
         self.render_error = render_error
@@ -119,6 +121,7 @@ class G2PApiMiddleware:
         self.company_id = company_id
         self.audit = audit
         self.audit_anonymous_failures = audit_anonymous_failures
+        self.context_class = context_class
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -134,15 +137,15 @@ class G2PApiMiddleware:
             odoo_env_ctx.reset(env_token)
 
     async def _call(self, env, scope, receive, send):
-        state = scope.setdefault("state", {})
-        state["request_path"] = scope["path"]
+        call = self.context_class(path=scope["path"])
+        scope.setdefault("state", {})[STATE_KEY] = call
         started = time.perf_counter()
         status_holder = {}
 
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                decision = state.get("g2p_rate_limit")
+                decision = call.rate_limit
                 if decision and message["status"] != 429:
                     message["headers"] = list(message.get("headers", [])) + [
                         (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(decision).items()
@@ -160,61 +163,61 @@ class G2PApiMiddleware:
             # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
             with call_cache(), nullcontext() if env.cr.readonly else env.cr.savepoint():
                 await self.app(scope, app_receive, send_wrapper)
-                self._remember_write(env, scope, state, status_holder.get("status", 500))
+                self._remember_write(env, scope, call, status_holder.get("status", 500))
         except psycopg2.OperationalError as exc:
             if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
                 raise
-            await self._send_error(exc, state, scope, receive, send_wrapper)
+            await self._send_error(exc, call, scope, receive, send_wrapper)
         except Exception as exc:  # noqa: BLE001 - every error becomes the protocol's envelope
-            await self._send_error(exc, state, scope, receive, send_wrapper)
+            await self._send_error(exc, call, scope, receive, send_wrapper)
         finally:
             if self.audit and not scope["path"].endswith(UNAUDITED_SUFFIXES):
-                self._audit(env, scope, state, status_holder.get("status", 500), started)
+                self._audit(env, scope, call, status_holder.get("status", 500), started)
 
-    async def _send_error(self, exc, state, scope, receive, send):
+    async def _send_error(self, exc, call, scope, receive, send):
         env = odoo_env_ctx.get()
         env.invalidate_all()
         # the call's writes were rolled back: so are the events they queued
         env.cr.precommit.data.pop("g2p_pending_events", None)
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             exc.headers = dict(exc.headers or {}, Allow=allowed_methods(scope))
-        status, body, headers = self.render_error(exc, state)
-        if status >= 500:
-            state.setdefault("audit_error_code", "500")
-        state.setdefault("audit_outcome", "failure")
+        status, body, headers = self.render_error(exc, call)
+        if status >= 500 and not call.error_code:
+            call.error_code = "500"
+        call.outcome = call.outcome or "failure"
         response = JSONResponse(body, status_code=status, headers=headers or None)
         await response(scope, receive, send)
 
-    def _remember_write(self, env, scope, state, status):
+    def _remember_write(self, env, scope, call, status):
         """A write call of a token's client is remembered with the write (same transaction), so that
         the client's next reads are served by the primary (services/read_routing.py)."""
         if (
             status < 400
-            and state.get("g2p_client_id")
+            and call.client_id
             and scope["method"] in WRITE_METHODS
             and not is_read_call(scope["method"], app_path(scope["path"], scope.get("root_path")), self.readonly_posts)
             and bearer_subject(Headers(scope=scope).get("authorization"))
         ):
-            env["g2p.api.recent.write"].sudo()._mark(state["g2p_client_id"])
+            env["g2p.api.recent.write"].sudo()._mark(call.client_id)
 
-    def _audit(self, env, scope, state, status, started):
+    def _audit(self, env, scope, call, status, started):
         route = scope.get("route")
-        outcome = state.get("audit_outcome") or ("success" if status < 400 else "failure")
+        outcome = call.outcome or ("success" if status < 400 else "failure")
         # anonymous: no client was authenticated (an ingest sender counts once its signature is verified)
-        if not state.get("g2p_client_id") and (outcome == "success" or not self.audit_anonymous_failures):
+        if not call.client_id and (outcome == "success" or not self.audit_anonymous_failures):
             return
         values = {
             "source": self.source,
-            "client_id": state.get("g2p_client_id"),
-            "actor": state.get("audit_actor"),
-            "action": state.get("audit_action") or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
+            "client_id": call.client_id,
+            "actor": call.actor,
+            "action": call.action or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
             "resource": scope["path"],
             "outcome": outcome,
             "status_code": status,
-            "error_code": state.get("audit_error_code"),
-            "correlation_id": state.get("correlation_id"),
-            "reference_ids": ",".join(state.get("reference_ids") or []) or None,
-            "legal_basis": state.get("legal_basis"),
+            "error_code": call.error_code,
+            "correlation_id": call.correlation_id,
+            "reference_ids": ",".join(call.reference_ids) or None,
+            "legal_basis": call.legal_basis,
             "latency_ms": (time.perf_counter() - started) * 1000,
         }
         # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain

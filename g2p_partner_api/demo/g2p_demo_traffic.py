@@ -11,12 +11,12 @@ from extendable.registry import ExtendableClassesRegistry
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
-from odoo import api, fields, models
+from odoo import api, models
 
 from odoo.addons.fastapi.context import odoo_env_ctx
-from odoo.addons.queue_job.job import Job
 
-from ..services import local_receiver, url_guard
+from ..services import url_guard
+from . import job_runner, local_receiver
 
 # the partner endpoint of the demo listens here while the demo data loads: not 127.0.0.1, where
 # the tests' receivers listen, so a later call to the demo's (gone) endpoint never reaches one of them
@@ -31,25 +31,9 @@ class G2PDemoTraffic(models.AbstractModel):
     def _run_due_jobs(self, model_names):
         """Run the queued jobs of these models that are due, and those they queue, as the job runner
         would; then drop the done ones as its autovacuum does. A job queued for later (a retry) stays."""
-        Queue = self.env["queue.job"].sudo()
-        due_domain = [
-            ("state", "=", "pending"),
-            ("model_name", "in", list(model_names)),
-            "|",
-            ("eta", "=", False),
-            ("eta", "<=", fields.Datetime.now()),
-        ]
-        done = Queue
         # the runner runs each job in an HTTP request, where the API schemas are assembled
         with self._api_schemas():
-            while due := Queue.search(due_domain, order="id"):
-                for record in due:
-                    job = Job.load(self.env, record.uuid)
-                    job.set_started()
-                    job.perform()
-                    job.set_done()
-                    job.store()
-                done |= due
+            done = job_runner.perform_pending_jobs(self.env, model_names)
         done.unlink()
 
     @contextmanager

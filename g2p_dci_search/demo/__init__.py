@@ -1,0 +1,1 @@
+from . import g2p_demo_traffic

@@ -1,0 +1,29 @@
+"""What one call tells those who serve it after the route: the middleware (its audit row, the
+RateLimit headers) and the app's error renderer. Filled in by the dependencies that authenticate,
+the routers and the renderers; one object per call, in the request's state."""
+
+from dataclasses import dataclass, field
+
+STATE_KEY = "g2p_call"
+
+
+@dataclass
+class CallContext:
+    """The call of a suite app: who, for what, and how it ended, as its audit row records it."""
+
+    path: str  # the request path
+    client_id: int | None = None  # database id of the authenticated client (never answered)
+    scopes: frozenset = frozenset()  # of the client's token
+    rate_limit: object = None  # the client's ``RateDecision`` of this call, answered as headers
+    actor: str | None = None  # who called: the client id, or what an unauthenticated caller claimed
+    action: str | None = None  # when not "<method> <route>"
+    outcome: str | None = None  # "failure" for a refusal answered as a success (HTTP 200 envelopes)
+    error_code: str | None = None
+    correlation_id: str | None = None
+    reference_ids: list[str] = field(default_factory=list)
+    legal_basis: str | None = None  # the client read under it rather than consent
+
+
+def call_context(request):
+    """The ``CallContext`` of the call ``request`` is part of (made by ``G2PApiMiddleware``)."""
+    return getattr(request.state, STATE_KEY)

@@ -1,0 +1,125 @@
+"""A household changed one member at a time: a member added, a membership ended, the memberships listed.
+
+The rules of the whole-list writes (``registry_service.member_commands``) hold here too: an individual the
+client may not read and write with the group scopes is answered as an unknown one, a group it may not read as an
+unknown group, memberships are ended, never deleted. Each change is written through the group, so the group's
+provenance moves and ``group.updated`` is emitted, with the change it made (``changes`` in the event's data).
+"""
+
+from odoo import fields
+
+from . import registry_service as registry
+from .problem_details import body_error
+from .registry_errors import Conflict, Invalid
+from .vocabularies import KIND_VOCABULARY
+
+
+def usable_group(env, client, uuid, scope):
+    """The group ``client`` may use with ``scope``; 404 when unknown or not readable (the two answer alike),
+    410 when archived (told only to a client that may read it)."""
+    group = (
+        env["res.partner"]
+        .with_context(active_test=False)
+        .search([("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", True)], limit=1)
+    )
+    if not group or not client._filter_readable_registrants(group, scope):
+        raise registry.not_found("Group", uuid)
+    if not group.active:
+        raise registry.gone("Group", uuid, group.archived_at)
+    return group.with_env(env)
+
+
+def manageable_individuals(client, individuals):
+    """The part of ``individuals`` ``client`` may read and write as a group's members."""
+    return client._filter_readable_registrants(individuals, registry.GROUP_READ) & client._filter_readable_registrants(
+        individuals, registry.GROUP_WRITE
+    )
+
+
+def _conflict(message, field, code):
+    return Conflict(message, errors=[body_error(field, code, message)])
+
+
+def _out_of_range(field, message):
+    return Invalid(f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)])
+
+
+def _existing_individual(env, client, uuid):
+    found = env["res.partner"].search(
+        [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", False)], limit=1
+    )
+    individual = manageable_individuals(client, found)
+    if not individual:
+        raise Invalid(
+            f"individual: unknown individual {uuid}.",
+            errors=[body_error("individual", "unknown_registrant", "unknown individual")],
+        )
+    return individual
+
+
+def _change(action, membership, **extra):
+    return {
+        "change": action,
+        "individual": membership.individual_id.uuid,
+        "kinds": [kind.code for kind in membership.kind_ids],
+        "start_date": fields.Date.to_string(membership.start_date) or None,
+        **extra,
+    }
+
+
+def add_member(env, client, scopes, group, body):
+    """Add the member of ``body`` (``GroupMemberAdd``) to ``group``; the new membership."""
+    kinds = [
+        registry.resolve_code(env, kind, KIND_VOCABULARY, f"kinds[{index}]") for index, kind in enumerate(body.kinds)
+    ]
+    if body.individual is not None:
+        individual = _existing_individual(env, client, body.individual)
+        if group.group_member_ids.filtered(lambda m: m.individual_id == individual and not m.end_date):
+            raise _conflict("individual: already a member of this group.", "individual", "already_member")
+    else:
+        individual = None
+    codes = set(env["g2p.vocabulary.code"].browse(kinds).mapped("code"))
+    if "head" in codes and group.group_member_ids.filtered(
+        lambda m: not m.end_date and "head" in m.kind_ids.mapped("code")
+    ):
+        raise _conflict("kinds: the group already has a head; end that membership first.", "kinds", "head_taken")
+    if individual is None:
+        individual = registry.register_new_individual(env, client, scopes, body.new_individual)
+    vals = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)]}
+    if body.start_date:
+        vals["start_date"] = body.start_date
+    before = group.group_member_ids
+    group.write({"group_member_ids": [(0, 0, vals)]})
+    membership = group.group_member_ids - before
+    _tell(group, _change("member_added", membership))
+    return membership
+
+
+def end_membership(env, client, group, individual_uuid, body):
+    """End the open membership of the individual ``individual_uuid`` in ``group`` (``body``: ``MembershipEnd``).
+    404 when the individual is no member, unknown or not manageable by ``client`` (alike)."""
+    memberships = group.group_member_ids.filtered(lambda m: m.individual_id.uuid == individual_uuid)
+    if not manageable_individuals(client, memberships.individual_id):
+        raise registry.not_found("Member", individual_uuid)
+    membership = memberships.filtered(lambda m: not m.end_date)[:1]
+    if not membership:
+        raise _conflict("The membership has already ended.", "end_date", "membership_ended")
+    today = fields.Date.context_today(membership)
+    if body.end_date > today:
+        raise _out_of_range("end_date", "a membership is ended on or before today")
+    if membership.start_date and body.end_date < membership.start_date:
+        raise _out_of_range("end_date", f"before the membership's start date {membership.start_date.isoformat()}")
+    group.write({"group_member_ids": [(1, membership.id, {"end_date": body.end_date, "end_reason": body.reason})]})
+    _tell(group, _change("membership_ended", membership, end_date=body.end_date.isoformat(), reason=body.reason))
+    return membership
+
+
+def _tell(group, change):
+    """``change`` joins the group's pending ``group.updated`` event (queued by the write just made)."""
+    group.env["g2p.api.subscription"]._add_event_change(group, change)
+
+
+def history_domain(client, group, scope):
+    """Every membership of ``group`` whose individual ``client`` may read with ``scope``, ended ones included."""
+    readable = client._readable_registrant_domain(scope) or [("id", "!=", False)]
+    return [("group_id", "=", group.id), ("individual_id", "any", readable)]
