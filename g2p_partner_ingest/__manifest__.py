@@ -10,7 +10,18 @@
     "maintainers": ["g2p-partner-api"],
     "category": "Social Protection",
     "depends": ["g2p_partner_api", "queue_job", "mail"],
-    "external_dependencies": {"python": ["fastapi", "starlette", "pydantic", "MarkupSafe", "regex", "jsonschema"]},
+    "external_dependencies": {
+        "python": [
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "MarkupSafe",
+            "regex",
+            "jsonschema",
+            "openpyxl",
+            "python-multipart",
+        ]
+    },
     "data": [
         "security/ir.model.access.csv",
         "data/g2p_api_scope_data.xml",
@@ -23,6 +34,7 @@
         "views/g2p_ingest_menus.xml",
         "views/g2p_ingest_data_model_views.xml",
         "views/g2p_ingest_raw_views.xml",
+        "wizards/g2p_ingest_file_upload_wizard_views.xml",
         "views/g2p_change_request_views.xml",
         "views/g2p_change_request_duplicate_views.xml",
         "views/g2p_api_client_views.xml",

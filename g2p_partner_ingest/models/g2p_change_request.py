@@ -502,6 +502,8 @@ class G2PChangeRequest(models.Model):
             "client_id": raw.client_id.id,
             "source_system": raw.source_system,
             "ingest_raw_id": raw.id,
+            # a file a staff member uploaded for the partner: they submitted it (four eyes)
+            **({"submitted_by_id": raw.uploaded_by_id.id} if raw.uploaded_by_id else {}),
         }
 
     @api.model

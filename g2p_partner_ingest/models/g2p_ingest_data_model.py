@@ -8,6 +8,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.g2p_partner_api.services import jsonpath, templates
 
+from ..services.column_map import ColumnMap, ColumnMapInvalid
+
 
 class G2PIngestDataModel(models.Model):
     """How to read one kind of partner payload: where things are, how to map it, how to answer."""
@@ -73,11 +75,18 @@ class G2PIngestDataModel(models.Model):
         "GET /partner/data-models"
     )
     input_example = fields.Text(help="One item as a partner sends it: valid against the input schema")
+    column_map = fields.Text(
+        help="JSON: how a row of a CSV or XLSX file sent to POST /partner/ingest_file becomes a canonical "
+        'registrant: {"columns": {header: canonical field or identifiers:<system>}, "values": {field: {written: '
+        'code}}, "ignored_columns": [header, ...]}. Without it the data model takes no files.'
+    )
+    max_file_rows = fields.Integer(default=100000, required=True, help="At most this many rows in one file")
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
         ("mnemonic_unique", "unique(mnemonic)", "A data model with this mnemonic already exists."),
         ("max_items_positive", "check(max_items > 0)", "Max items must be positive."),
+        ("max_file_rows_positive", "check(max_file_rows > 0)", "Max file rows must be positive."),
     ]
 
     @api.model
@@ -155,6 +164,20 @@ class G2PIngestDataModel(models.Model):
                         error=exc.message,
                     )
                 ) from exc
+
+    @api.constrains("column_map", "target")
+    def _check_column_map(self):
+        for rec in self.filtered("column_map"):
+            if rec.target != "individual":
+                raise ValidationError(_("Only a data model of individuals takes files (one row, one person)."))
+            try:
+                ColumnMap.parse(rec.column_map)
+            except ColumnMapInvalid as exc:
+                raise ValidationError(_("Column map of %(model)s: %(error)s", model=rec.mnemonic, error=exc)) from exc
+
+    def _column_map(self):
+        self.ensure_one()
+        return ColumnMap.parse(self.column_map) if self.column_map else None
 
     def _matches(self, wrapped):
         self.ensure_one()

@@ -3,6 +3,7 @@ import json
 import logging
 import uuid
 from contextlib import nullcontext
+from itertools import islice
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -25,11 +26,6 @@ from ..services.error_report import ErrorReport, only_unknown_codes, reference_d
 _logger = logging.getLogger(__name__)
 STEP_STATUS = [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")]
 NEXT_STEP = {"classification": "transformation", "transformation": "ingestion"}
-CHANNELS = {
-    "classification": "root.g2p_ingest.classification",
-    "transformation": "root.g2p_ingest.transformation",
-    "ingestion": "root.g2p_ingest.ingestion",
-}
 # an item carrying a consent its sender may not record (not a registering agent, scopes, dates)
 CONSENT_REFUSED = "CONSENT_REFUSED"
 # what a client that may not read every registrant is told of an item's operation: ADD and UPDATE alike
@@ -75,6 +71,15 @@ class G2PIngestRaw(models.Model):
     ingest_id = fields.Char(required=True, index=True, readonly=True)
     message_id = fields.Char(required=True, readonly=True)
     item_index = fields.Integer(readonly=True)
+    file_row = fields.Integer(
+        readonly=True, help="The item's row in the file it came in (the header is row 1); empty for a JSON item"
+    )
+    uploaded_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        ondelete="restrict",
+        help="The staff member who uploaded the file on behalf of the partner (empty when the partner sent it)",
+    )
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="restrict", index=True)
     source_system = fields.Char(readonly=True)
     verified_key_fingerprint = fields.Char(
@@ -197,34 +202,54 @@ class G2PIngestRaw(models.Model):
         source_system=None,
         skip_classification=False,
         verified_key_fingerprint=None,
+        from_file=False,
+        uploaded_by=None,
     ):
         """Store the items of one accepted call, each as sent, under a new correlation id, and queue
         their pipeline: what /partner/ingest_data does once every check passed. Returns the rows.
-        ``verified_key_fingerprint``: of the public key the call's signature was verified with."""
+        ``items`` may be any iterable (a file's rows are read as they are stored, a batch at a time);
+        ``from_file``: each item is a file's ``(row number, {column: text})``. ``verified_key_fingerprint``: of the
+        public key the call's signature was verified with; ``uploaded_by``: the staff member who uploaded
+        the file on the partner's behalf."""
         correlation_id = str(uuid.uuid4())
-        rows = self.create(
-            [
-                {
-                    "correlation_id": correlation_id,
-                    "ingest_id": str(uuid.uuid4()),
-                    "message_id": message_id,
-                    "item_index": index,
-                    "client_id": client.id,
-                    "source_system": source_system or client.default_source_system,
-                    "verified_key_fingerprint": verified_key_fingerprint,
-                    "data_model_id": data_model.id,
-                    "payload": json.dumps(item, ensure_ascii=False),
-                    "classification_status": "skipped" if skip_classification else "pending",
-                    # given rather than defaulted/computed: for 1,000-item calls the ORM's defaults and the
-                    # stored compute of state cost about a third of the acceptance time
-                    "transformation_status": "pending",
-                    "ingestion_status": "pending",
-                    "state": "pending",
-                }
-                for index, item in enumerate(items)
-            ]
-        )
-        rows._enqueue_later("transformation" if skip_classification else "classification")
+        common = {
+            "correlation_id": correlation_id,
+            "message_id": message_id,
+            "client_id": client.id,
+            "source_system": source_system or client.default_source_system,
+            "verified_key_fingerprint": verified_key_fingerprint,
+            "uploaded_by_id": uploaded_by.id if uploaded_by else False,
+            "data_model_id": data_model.id,
+            "classification_status": "skipped" if skip_classification else "pending",
+            # given rather than defaulted/computed: for 1,000-item calls the ORM's defaults and the
+            # stored compute of state cost about a third of the acceptance time
+            "transformation_status": "pending",
+            "ingestion_status": "pending",
+            "state": "pending",
+        }
+        pairs = ((values, row) for row, values in items) if from_file else ((item, 0) for item in items)
+        numbered = enumerate(pairs)
+        rows = self.browse()
+        while batch := list(islice(numbered, self.RECEIVE_BATCH)):
+            created = self.create(
+                [
+                    dict(
+                        common,
+                        ingest_id=str(uuid.uuid4()),
+                        item_index=index,
+                        file_row=file_row or False,
+                        payload=json.dumps(item, ensure_ascii=False),
+                    )
+                    for index, (item, file_row) in batch
+                ]
+            )
+            # queued in the same transaction as the raw rows, so an accepted item is never dropped
+            created._enqueue("transformation" if skip_classification else "classification")
+            rows |= created
+            if len(batch) == self.RECEIVE_BATCH:
+                # what is stored leaves the cache: a large file never sits in memory as records either
+                self.env.flush_all()
+                self.env.invalidate_all()
         return rows
 
     # --- pipeline -----------------------------------------------------------------------
@@ -232,20 +257,29 @@ class G2PIngestRaw(models.Model):
     # savepoint. queue_job costs ~1.5 ms per job created, so per-item jobs (3 per item) made job
     # bookkeeping the bottleneck of large batches.
     CHUNK_SIZE = 100
-
-    def _enqueue_later(self, step):
-        """Enqueue the pipeline of a call's items (in the same transaction as the raw rows, so an
-        accepted item is never dropped)."""
-        return self._enqueue(step)
+    # items stored by one create: a multiple of CHUNK_SIZE, so that the jobs are full chunks
+    RECEIVE_BATCH = 1000
 
     def _enqueue(self, step):
+        """Queue ``step`` for these items in chunks. Each step is a method of its own with its own
+        queue.job.function (data/queue_job_data.xml): its channel and retry pattern are configured
+        there, not in code."""
         for start in range(0, len(self), self.CHUNK_SIZE):
             chunk = self[start : start + self.CHUNK_SIZE]
-            chunk.with_delay(
-                channel=CHANNELS[step],
+            delayed = chunk.with_delay(
                 identity_key=f"g2p_ingest:{step}:{chunk[0].ingest_id}:{len(chunk)}",
                 description=f"Ingest {step} of {len(chunk)} item(s) from {chunk[0].ingest_id}",
-            )._run_step(step)
+            )
+            getattr(delayed, f"_run_{step}")()
+
+    def _run_classification(self):
+        return self._run_step("classification")
+
+    def _run_transformation(self):
+        return self._run_step("transformation")
+
+    def _run_ingestion(self):
+        return self._run_step("ingestion")
 
     def _run_step(self, step):
         """Run ``step`` for each item; a permanent error marks that row failed (retryable from the UI),
@@ -375,7 +409,7 @@ class G2PIngestRaw(models.Model):
         self._classify(self._item())
 
     def _step_transformation(self):
-        canonical = self._to_canonical(self.data_model_id, self._item())
+        canonical = self._to_canonical(self.data_model_id, self._item(), self.file_row)
         self._check_member_references(self.client_id, canonical)
         self._check_consent(self.client_id, canonical)
         self.canonical = json.dumps(canonical, sort_keys=True)
@@ -425,59 +459,74 @@ class G2PIngestRaw(models.Model):
             raise PermanentIngestError("CLASSIFICATION_FAILED", "An item must be a JSON object.")
 
     @api.model
-    def _to_canonical(self, data_model, item):
-        """The canonical registrant (dict) the data model's transformation template makes of ``item``."""
-        try:
-            canonical = templates.render_json(data_model.transformation_template, item=item)
-        except templates.TemplateRenderError as exc:
-            raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
+    def _to_canonical(self, data_model, item, file_row=None):
+        """The canonical registrant (dict) the data model makes of ``item``: a JSON item through its
+        transformation template, a file's row (``file_row``: its number) through its column map, each
+        error then naming the row and the column."""
+        if file_row:
+            column_map = data_model._column_map()
+            canonical, sources = column_map.canonical(item)
+
+            def where(loc):
+                column = column_map.column_of(loc, sources)
+                return f"row {file_row}, column {column!r}" if column else f"row {file_row}, {field_path(loc)}"
+
+        else:
+            try:
+                canonical = templates.render_json(data_model.transformation_template, item=item)
+            except templates.TemplateRenderError as exc:
+                raise PermanentIngestError("TRANSFORMATION_FAILED", str(exc)) from exc
+            where = field_path
         schema = CanonicalGroup if data_model.target == "group" else CanonicalRegistrant
         try:
             canonical = schema.model_validate(canonical).model_dump(mode="json", exclude_none=True)
         except PydanticValidationError as exc:
-            # each problem where the partner sent it (members[0].given_name), then pydantic's own text
-            where = "; ".join(f"{field_path(plain_loc(e['loc']))}: {e['msg']}" for e in exc.errors())
+            # each problem where the partner sent it (members[0].given_name; a file's row and column), then
+            # pydantic's own text
+            problems = "; ".join(f"{where(plain_loc(e['loc']))}: {e['msg']}" for e in exc.errors())
             raise PermanentIngestError(
-                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {where}.\n{exc}", validation_details(exc)
+                "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {problems}.\n{exc}", validation_details(exc)
             ) from exc
-        self._check_references(data_model.target, canonical)
+        self._check_references(data_model.target, canonical, where)
         return canonical
 
     @api.model
-    def _check_references(self, target, canonical):
-        """Refuse, naming the field, a value the register has no record for (an unknown gender, kind,
-        ID type or country would otherwise fail at approval, or be dropped by a template)."""
+    def _check_references(self, target, canonical, where=field_path):
+        """Refuse, naming the field (``where(loc)``), a value the register has no record for (an unknown gender,
+        kind, ID type or country would otherwise fail at approval, or be dropped by a template)."""
         problems = ChangeRequestReview(self.env).reference_problems(target, canonical)
         if problems:
             raise PermanentIngestError(
                 "TRANSFORMATION_FAILED",
                 "Canonical registrant invalid: "
                 + "; ".join(
-                    f"{field_path(loc)}: {value!r} is not {REFERENCE_EXPECTED.get(kind) or f'a code of {kind}'}"
+                    f"{where(loc)}: {value!r} is not {REFERENCE_EXPECTED.get(kind) or f'a code of {kind}'}"
                     for loc, value, kind in problems
                 ),
                 reference_details(problems),
             )
 
     @api.model
-    def _dry_run(self, client, data_model, items, classify=True):
+    def _dry_run(self, client, data_model, items, classify=True, from_file=False):
         """What the pipeline would make of each item, computed in memory and told as ``client`` may be told
-        it (see _disclosed_operation): nothing is written."""
+        it (see _disclosed_operation): nothing is written. ``from_file``: as for _receive."""
         ChangeRequest = self.env["g2p.change.request"]
         answers = []
-        for index, item in enumerate(items):
+        numbered = ((values, row) for row, values in items) if from_file else ((item, None) for item in items)
+        for index, (item, file_row) in enumerate(numbered):
+            answer = {"item_index": index, "row": file_row} if file_row else {"item_index": index}
             try:
                 if classify:
                     self._classify(item)
-                canonical = self._to_canonical(data_model, item)
+                canonical = self._to_canonical(data_model, item, file_row)
                 self._check_member_references(client, canonical)
                 self._check_consent(client, canonical)
             except PermanentIngestError as exc:
-                answers.append({"item_index": index, "error_code": exc.code, "error_message": str(exc)})
+                answers.append(dict(answer, error_code=exc.code, error_message=str(exc)))
                 continue
             operation, existing = ChangeRequest._match(data_model, canonical)
             shown, registrant = self._disclosed_operation(client, operation, existing, data_model.target == "group")
-            answers.append({"item_index": index, "operation": shown, "registrant": registrant, "canonical": canonical})
+            answers.append(dict(answer, operation=shown, registrant=registrant, canonical=canonical))
         return answers
 
     @api.model

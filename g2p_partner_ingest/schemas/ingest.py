@@ -16,6 +16,7 @@ class DryRunItem(BaseModel):
     """What the pipeline would make of one item: the change request it would propose, or why it would fail."""
 
     item_index: int
+    row: int | None = Field(None, description="The item's row in the file (the header is row 1), for a file")
     operation: Literal["ADD", "UPDATE", "ADD_OR_UPDATE"] | None = Field(
         None,
         description="UPDATE of a registrant this client may read; ADD (new registrant) to a client that reads every "
@@ -88,6 +89,7 @@ class IngestResponse(BaseModel):
 class IngestItemStatus(BaseModel):
     ingest_id: str
     item_index: int
+    row: int | None = Field(None, description="The item's row in its file (the header is row 1); null for JSON")
     state: str
     classification_status: str
     transformation_status: str

@@ -20,3 +20,6 @@ from . import test_registering_agent_ingest
 from . import test_data_models
 from . import test_error_report
 from . import test_rest_group_data_model
+from . import test_ingest_channels
+from . import test_ingest_file
+from . import test_ingest_file_upload

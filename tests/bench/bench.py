@@ -10,6 +10,7 @@ import knobs
 import registry_data
 import row_bulk_lookup
 import row_dci
+import row_file_ingest
 import row_ingest
 import row_rest
 from cryptography.hazmat.primitives import serialization
@@ -60,6 +61,8 @@ def main():
             rows += row_rest.rows(server)
         if "ingest" in ROWS:
             rows.append(row_ingest.row_ingest(server, key))
+        if "file" in ROWS:
+            rows.append(row_file_ingest.row(server, key))
         if "e2e" in ROWS:
             rows += row_ingest.rows_end_to_end(server, key, orm_seconds)
     if "dup" in ROWS:

@@ -23,6 +23,7 @@ ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {
     "batch",
     "lookup",
     "ingest",
+    "file",
     "e2e",
     "dup",
 }

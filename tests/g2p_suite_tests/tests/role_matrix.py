@@ -11,6 +11,8 @@ A new public method or writable field fails test_every_public_method_and_writabl
 until it is placed here (the failure prints the line to add) and docs/security.md says the same.
 """
 
+import base64
+
 from odoo import Command
 
 from odoo.addons.g2p_api_consent.models.g2p_consent import SERVER_FIELDS as CONSENT_SERVER_FIELDS
@@ -322,6 +324,8 @@ MATRIX = {
                 "response_template",
                 "input_schema",
                 "input_example",
+                "column_map",
+                "max_file_rows",
                 "active",
             ),
             # guarded settings: auto-approval skips the four eyes, a lax duplicate policy skips the check
@@ -387,6 +391,10 @@ MATRIX = {
             "gender_id",
             "city",
         ),
+    },
+    "g2p.ingest.file.upload.wizard": {
+        "methods": {"action_check": OFFICERS, "action_upload": OFFICERS},
+        "fields": _all(OFFICERS, "client_id", "data_model_id", "file", "file_name", "check_result"),
     },
     "g2p.change.request.edit.identifier": {
         "methods": {},
@@ -545,6 +553,12 @@ SAMPLES = {
     },
     "g2p.change.request.edit.wizard": _edit_wizard_vals,
     "g2p.change.request.edit.identifier": _edit_identifier_vals,
+    "g2p.ingest.file.upload.wizard": lambda env: {
+        "client_id": env["g2p.api.client"].sudo().search([("scope_ids.code", "=", "ingest:write")], limit=1).id,
+        "data_model_id": env.ref("g2p_partner_ingest.data_model_person_json").id,
+        "file": base64.b64encode(b"first_name,national_id\nMatrix,83000001\n"),
+        "file_name": "matrix.csv",
+    },
     "g2p.dci.register": _one("g2p.dci.register"),
     "g2p.dci.register.field": _one("g2p.dci.register.field"),
     "g2p.dci.id.type.map": _one("g2p.dci.id.type.map"),
