@@ -14,6 +14,7 @@
             "fastapi",
             "starlette",
             "pydantic",
+            "pydantic-core",
             "cryptography",
             "pyjwt",
             "jsonschema",

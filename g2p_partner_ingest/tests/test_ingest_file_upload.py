@@ -49,7 +49,7 @@ class TestIngestFileUpload(IngestCase):
         officer = new_test_user(self.env, "check_officer", groups="g2p_partner_api.group_registry_officer")
         wizard = self.wizard(officer, CSV + b"Yohane,Phiri,05/04/1991,M,82000002,\n")
         wizard.action_check()
-        self.assertIn("row 3, column &#39;dob&#39;", str(wizard.check_result))
+        self.assertIn("row 3, column 'dob'", str(wizard.check_result))
         self.assertEqual(self.received_count(), 0)
 
     def test_who_is_no_officer_cannot_upload_even_over_rpc(self):

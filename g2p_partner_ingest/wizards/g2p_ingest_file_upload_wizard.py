@@ -33,7 +33,7 @@ class G2PIngestFileUploadWizard(models.TransientModel):
     )
     file = fields.Binary(required=True, attachment=False)
     file_name = fields.Char()
-    check_result = fields.Html(readonly=True, sanitize=False, string="What each row would become")
+    check_result = fields.Html(readonly=True, string="What each row would become")
 
     def _accept(self, dry_run):
         self.ensure_one()

@@ -556,8 +556,9 @@ SAMPLES = {
     "g2p.ingest.file.upload.wizard": lambda env: {
         "client_id": env["g2p.api.client"].sudo().search([("scope_ids.code", "=", "ingest:write")], limit=1).id,
         "data_model_id": env.ref("g2p_partner_ingest.data_model_person_json").id,
-        "file": base64.b64encode(b"first_name,national_id\nMatrix,83000001\n"),
+        "file": base64.b64encode(b"first_name,national_id\nMatrix,83000001\n").decode(),
         "file_name": "matrix.csv",
+        "check_result": "<p>Matrix</p>",
     },
     "g2p.dci.register": _one("g2p.dci.register"),
     "g2p.dci.register.field": _one("g2p.dci.register.field"),

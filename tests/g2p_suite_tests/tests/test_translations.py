@@ -85,7 +85,10 @@ class TestTranslationFiles(TransactionCase):
             "Approuver", requests.get_view(self.env.ref("g2p_partner_ingest.view_change_request_form").id)["arch"]
         )
         consents = fr["g2p.consent"]
-        self.assertEqual(consents.fields_get(["scope_ids"])["scope_ids"]["string"], "Catégories de données")
+        self.assertEqual(consents.fields_get(["scope_ids"])["scope_ids"]["string"], "Portées")
+        self.assertEqual(
+            consents.fields_get(["data_category_ids"])["data_category_ids"]["string"], "Catégories de données"
+        )
         self.assertIn(("withdrawn", "Retiré"), consents.fields_get(["state"])["state"]["selection"])
         # messages raised in Python (code translations, read from fr.po at run time)
         with self.assertRaisesRegex(UserError, "Indiquez le motif du rejet."):
