@@ -10,7 +10,7 @@ from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
-from . import dci_checks, dci_envelope, dci_records
+from . import dci_checks, dci_default_records, dci_envelope, dci_records
 from .dci_query import SCOPE, DciQuery, DciQueryError
 
 _logger = logging.getLogger(__name__)
@@ -47,6 +47,13 @@ def _pagination(register, pagination):
 
 def _schema(register):
     return Group if register.target == "group" else Individual
+
+
+def _fetch_fields(register, partners):
+    """Fields of res.partner to fetch with the search of ``register``'s records."""
+    if dci_default_records.renders_default_individual(register):
+        return dci_default_records.fetch_fields(partners)
+    return _schema(register).fetch_fields()
 
 
 def _wires(register, client, records):
@@ -169,7 +176,7 @@ def _registrants_by_identifier(env, client, register, id_type, values):
         + client._readable_registrant_domain(SCOPE)
         + [("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
     )
-    registrants = env["res.partner"].search_fetch(domain, _schema(register).fetch_fields())
+    registrants = env["res.partner"].search_fetch(domain, _fetch_fields(register, env["res.partner"]))
     prefetch_paths(registrants, Identifier.orm_paths("reg_id_ids"))
     return {
         reg_id.value: registrant
@@ -179,9 +186,28 @@ def _registrants_by_identifier(env, client, register, id_type, values):
     }
 
 
-def _render_found(client, answers):
+def _rendered(register, client, records, naming):
+    """({id: the record as ``register``'s outgoing template renders it} of ``records``, left out when the
+    template failed; the registrants those records name when ``naming``, else ``records``)."""
+    if dci_default_records.renders_default_individual(register):
+        dci_default_records.prefetch(records)
+        names, record_type = register._dci_id_type_names(), register.reg_record_type
+        rendered = {record.id: dci_default_records.individual_record(record, names, record_type) for record in records}
+        # what the individuals' wire forms name (their groups), as the template's way names it
+        return rendered, (records | visible_groups(client, records, SCOPE)) if naming else records
+    wires, named = _wires(register, client, records)
+    rendered = {}
+    for record_id, wire in wires.items():
+        try:
+            rendered[record_id] = register._render(wire)
+        except TemplateRenderError:
+            _logger.exception("DCI outgoing template failed")
+    return rendered, named
+
+
+def _render_found(client, answers, naming):
     """The records of every answer, loaded once per register and rendered in one pass; returns every
-    registrant the answers name."""
+    registrant the answers name (when ``naming``)."""
     named = client.env["res.partner"]
     found = [answer for answer in answers if answer.records]
     by_register = defaultdict(list)
@@ -191,14 +217,8 @@ def _render_found(client, answers):
         records = register_answers[0].records.browse(
             list(dict.fromkeys(i for answer in register_answers for i in answer.records.ids))
         )
-        wires, register_named = _wires(register, client, records)
+        rendered, register_named = _rendered(register, client, records, naming)
         named |= register_named
-        rendered = {}
-        for record_id, wire in wires.items():
-            try:
-                rendered[record_id] = register._render(wire)
-            except TemplateRenderError:
-                _logger.exception("DCI outgoing template failed")
         for answer in register_answers:
             if all(i in rendered for i in answer.records.ids):
                 answer.response["data"]["reg_records"] = [rendered[i] for i in answer.records.ids]
@@ -221,11 +241,11 @@ def search_request_answers(env, client, items):
 
 def search_items(env, client, items):
     """search_response entries for search_request entries, in order, each answered on its own
-    (see ``search_items_naming``)."""
-    return search_items_naming(env, client, items)[0]
+    (see ``search_items_naming``; what they name is not worked out)."""
+    return search_items_naming(env, client, items, naming=False)[0]
 
 
-def search_items_naming(env, client, items):
+def search_items_naming(env, client, items, naming=True):
     """(search_response entries for search_request entries, in order, each answered on its own; every
     registrant they name, which a callback carrying them records).
 
@@ -255,7 +275,7 @@ def search_items_naming(env, client, items):
             total = Partner.search_count(domain)
             records = Partner.search_fetch(
                 domain,
-                _schema(register).fetch_fields(),
+                _fetch_fields(register, Partner),
                 order=order,
                 offset=(page_number - 1) * page_size,
                 limit=page_size,
@@ -268,7 +288,7 @@ def search_items_naming(env, client, items):
         for answer, value, (page_size, page_number) in wanted:
             registrant = by_value.get(value, Partner)  # identifiers are unique: one registrant at most
             answer.found(register, registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)
-    named = _render_found(client, answers)
+    named = _render_found(client, answers, naming)
     return [answer.finish() for answer in answers], named
 
 

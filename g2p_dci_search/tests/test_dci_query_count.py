@@ -6,8 +6,8 @@ from .common import DciCase
 
 # Whole signed calls through the mounted app: token, client, envelope checks, searches with the
 # consent rule, rendering, the transaction and its items, audit row. The full suite installed.
-MAX_QUERIES_PAGE_OF_10 = 16
-MAX_QUERIES_BATCH = 18
+MAX_QUERIES_PAGE_OF_10 = 13
+MAX_QUERIES_BATCH = 12
 
 
 @tagged("post_install", "-at_install")
