@@ -137,9 +137,7 @@ class TestUnreadableAnswersAsUnknown(G2PApiCase):
             for uuid in (self.seen.uuid, self.hidden.uuid, str(uuid4())):
                 answer = api.patch(f"/api/v2/Individual/{uuid}", json={"given_name": "X"}, headers=headers)
                 self.assertEqual((answer.status_code, answer.json()["code"]), (403, "insufficient_scope"))
-                answers.append(
-                    (answer.content.replace(uuid.encode(), b"<uuid>"), answer.headers["WWW-Authenticate"])
-                )
+                answers.append((answer.content.replace(uuid.encode(), b"<uuid>"), answer.headers["WWW-Authenticate"]))
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(answers[1], answers[2])
 

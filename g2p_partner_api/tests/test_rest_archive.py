@@ -115,7 +115,12 @@ class TestRestArchive(G2PApiCase):
         with self._api() as api:
             for resource, record in (("Individual", person), ("Group", group)):
                 self.assert_answered_as_unknown(
-                    api, "DELETE", f"/api/v2/{resource}/{{uuid}}", record.uuid, json={"reason": REASON}, headers=outsider
+                    api,
+                    "DELETE",
+                    f"/api/v2/{resource}/{{uuid}}",
+                    record.uuid,
+                    json={"reason": REASON},
+                    headers=outsider,
                 )
         self.commit_events()
         for record in (person, group):
@@ -124,7 +129,7 @@ class TestRestArchive(G2PApiCase):
         self.assertFalse(subscription.delivery_ids)
         with self._api() as api:
             api.request("DELETE", f"/api/v2/Individual/{person.uuid}", json={"reason": REASON}, headers=self.headers)
-            # a client that may not read it is answered as before, as about a uuid nobody holds: not told it was archived
+            # answered as before, as a uuid nobody holds: not told it was archived
             hidden = self.assert_answered_as_unknown(
                 api, "GET", "/api/v2/Individual/{uuid}", person.uuid, headers=outsider
             )

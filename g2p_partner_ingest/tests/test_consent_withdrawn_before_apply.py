@@ -36,7 +36,9 @@ class TestConsentWithdrawnBeforeApply(FollowCase):
                 "given_name": "Tiyamike",
                 "family_name": "Zzwithdrawn",
                 "city": "Dedza",
-                "reg_id_ids": [(0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_national_id").id, "value": NID})],
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": cls.env.ref("g2p_partner_api.id_type_national_id").id, "value": NID})
+                ],
             }
         )
         scopes = cls.env["g2p.api.scope"].search([("code", "in", ["individual:read", "group:read"])])
@@ -151,7 +153,9 @@ class TestConsentWithdrawnBeforeApply(FollowCase):
 
     def _assert_refused_as_unknown(self, rows):
         """The item failed as one naming a uuid nobody holds fails (docs: REST_GROUP), and nothing was proposed."""
-        self.assertEqual((rows.state, rows.error_code, rows.change_request_id.id), ("failed", "TRANSFORMATION_FAILED", False))
+        self.assertEqual(
+            (rows.state, rows.error_code, rows.change_request_id.id), ("failed", "TRANSFORMATION_FAILED", False)
+        )
         self.assertEqual(rows.error_message, f"members[0].individual: unknown individual {self.known.uuid}.")
         item = self.status_of(rows)
         self.assertEqual((item["state"], item["registrant"]), ("failed", None))
