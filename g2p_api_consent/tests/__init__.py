@@ -7,3 +7,4 @@ from . import test_legal_basis_guard
 from . import test_consent_resend
 from . import test_consent_pull
 from . import test_registering_agent
+from . import test_unreadable_as_unknown

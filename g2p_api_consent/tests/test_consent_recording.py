@@ -80,8 +80,13 @@ class TestConsentRecordingLimits(G2PApiCase):
             return api.post("/api/v2/Consent", json=body, headers=self._auth(self.recorder, self.recorder_secret))
 
     def _read(self, partner, client, secret):
+        """200 when ``client`` reads ``partner``; else 404, once checked to be the answer of a uuid nobody holds."""
+        headers = self._auth(client, secret)
         with self._api() as api:
-            return api.get(f"/api/v2/Individual/{partner.uuid}", headers=self._auth(client, secret)).status_code
+            status = api.get(f"/api/v2/Individual/{partner.uuid}", headers=headers).status_code
+            if status != 200:
+                self.assert_answered_as_unknown(api, "GET", "/api/v2/Individual/{uuid}", partner.uuid, headers=headers)
+            return status
 
     def _consents(self):
         return self.env["g2p.consent"].search_read([], ["partner_id", "client_id", "scope_ids", "given_date", "state"])
@@ -96,7 +101,7 @@ class TestConsentRecordingLimits(G2PApiCase):
         return response
 
     def test_consent_for_a_recipient_not_allowed_is_refused(self):
-        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403)
+        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 404)
         named = self._refused(
             self._body(recipient=self.colluder.client_id), 403, "consent_recipient_forbidden", "/recipient"
         )
@@ -106,14 +111,14 @@ class TestConsentRecordingLimits(G2PApiCase):
         self.assertEqual(named.json(), unknown.json(), "an existing client and an unknown one answer alike")
         self._refused(self._body(recipient=self.recorder.client_id), 403, "consent_recipient_forbidden")
         self.assertEqual(
-            self._read(self.seen, self.colluder, self.colluder_secret), 403, "the colluder still reads nothing"
+            self._read(self.seen, self.colluder, self.colluder_secret), 404, "the colluder still reads nothing"
         )
 
     def test_write_scope_and_scopes_not_allowed_are_refused(self):
         for scopes in (["individual:write"], ["individual:read", "individual:write"], ["group:read"]):
             self._refused(self._body(scopes=scopes), 403, "consent_scope_forbidden", "/scopes")
         self._refused(self._body(scopes=["no:such"]), 422, "validation_error", "/scopes")
-        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 404)
 
     def test_backdated_future_and_inverted_dates_are_refused(self):
         today = date.today()
@@ -121,13 +126,13 @@ class TestConsentRecordingLimits(G2PApiCase):
         self._refused(self._body(given_date=str(today - timedelta(days=8))), 422, "validation_error", "/given_date")
         self._refused(self._body(given_date=str(today + timedelta(days=1))), 422, "validation_error", "/given_date")
         self._refused(self._body(expiry_date=str(today)), 422, "validation_error", "/expiry_date")
-        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 404)
         self.env["ir.config_parameter"].set_param("g2p_api_consent.max_backdate_days", "30")
         allowed = self._post(self._body(given_date=str(today - timedelta(days=30))))
         self.assertEqual(allowed.status_code, 201, allowed.text)
 
     def test_allowed_recipient_and_read_scope_work(self):
-        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 403)
+        self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 404)
         created = self._post(self._body(given_date=str(date.today() - timedelta(days=2))))
         self.assertEqual(created.status_code, 201, created.text)
         self.assertEqual(
@@ -135,7 +140,7 @@ class TestConsentRecordingLimits(G2PApiCase):
             (self.seen.uuid, self.recipient.client_id, ["individual:read"]),
         )
         self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 200)
-        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 403)
+        self.assertEqual(self._read(self.seen, self.colluder, self.colluder_secret), 404)
 
     def test_unknown_and_unreadable_registrants_answer_alike(self):
         answers = []
@@ -151,7 +156,7 @@ class TestConsentRecordingLimits(G2PApiCase):
             answers.append((response.status_code, response.json(), sorted(response.headers.keys())))
         self.assertEqual(answers[0], answers[1], "an unreadable uuid answers as an unknown one")
         self.assertEqual(answers[2], answers[3], "an unreadable identifier answers as an unknown one")
-        self.assertEqual(self._read(self.hidden, self.recipient, self.recipient_secret), 403)
+        self.assertEqual(self._read(self.hidden, self.recipient, self.recipient_secret), 404)
 
     def test_answers_name_the_registrant_only_while_the_caller_reads_it(self):
         created = self._post(self._body())

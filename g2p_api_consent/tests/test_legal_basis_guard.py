@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
@@ -24,7 +26,7 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
             {"is_registrant": True, "given_name": "Chikondi", "family_name": "Phiri"}
         )
 
-    def _read_person(self):
+    def _read_person(self, uuid=None):
         token = self.url_open(
             "/api/v2/oauth/token",
             data={
@@ -33,7 +35,20 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
                 "client_secret": self.secret,
             },
         ).json()["access_token"]
-        return self.url_open(f"/api/v2/Individual/{self.person.uuid}", headers={"Authorization": f"Bearer {token}"})
+        return self.url_open(
+            f"/api/v2/Individual/{uuid or self.person.uuid}", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def _assert_person_answered_as_unknown(self):
+        """The person is read as a uuid nobody holds is: 404, the same body but for the uuid."""
+        unknown = str(uuid4())
+        about, nobody = self._read_person(), self._read_person(unknown)
+        self.assertEqual((about.status_code, about.json()["code"]), (404, "not_found"), about.text)
+        self.assertEqual(
+            about.content.replace(self.person.uuid.encode(), b"<uuid>"),
+            nobody.content.replace(unknown.encode(), b"<uuid>"),
+        )
+        self.assertEqual(set(about.headers), set(nobody.headers))
 
     def _changes(self):
         return self.env["g2p.api.audit.log"].search(
@@ -61,9 +76,7 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(error, "odoo.exceptions.AccessError")
         self.assertFalse(self.env["g2p.api.client"].search([("name", "=", "Reads everyone")]))
         self.assertEqual(self._state(), before, "nothing changed")
-        response = self._read_person()
-        self.assertEqual(response.status_code, 403, response.text)
-        self.assertEqual(response.json()["code"], "consent_required")
+        self._assert_person_answered_as_unknown()
 
     def test_api_manager_cannot_reword_a_basis_an_administrator_set(self):
         self.client.write({"legal_basis_enabled": True, "legal_basis": BASIS})
@@ -78,7 +91,7 @@ class TestLegalBasisOnlyByAnAdministrator(JsonRpcAttackMixin, HttpCase):
         result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], {"legal_basis_enabled": False}])
         self.assertIsNone(error)
         self.assertFalse(self.client.legal_basis_enabled)
-        self.assertEqual(self._read_person().status_code, 403)
+        self._assert_person_answered_as_unknown()
 
     def test_administrator_switches_it_on_audited_and_in_the_chatter(self):
         self._as("lb_admin")

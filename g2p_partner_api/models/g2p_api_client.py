@@ -13,8 +13,9 @@ from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationErro
 from odoo.osv import expression
 
 from ..services import jwt_service, partner_jwks, shown_once, url_guard
-from ..services.api_errors import ApiError, AuthenticationThrottled, RegistrantAccessRefused
+from ..services.api_errors import ApiError, AuthenticationThrottled
 from ..services.problem_details import body_error
+from ..services.registry_service import not_found
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
@@ -607,7 +608,9 @@ class G2PApiClient(models.Model):
         return registrants.with_context(active_test=False).search([("id", "in", registrants.ids)] + domain)
 
     def _check_registrant_readable(self, registrant, scope):
-        """Raise ``RegistrantAccessRefused`` (403 consent_required) unless this client may read ``registrant``."""
+        """Raise ``NotFound`` unless this client may read ``registrant`` with ``scope``: a registrant it may not
+        read (no consent, no legal basis) is answered exactly as one that does not exist, by every route and
+        before anything else about it (archived, version, state) is looked at, so no answer tells it exists."""
         self.ensure_one()
         if registrant and not self._filter_readable_registrants(registrant, scope):
-            raise RegistrantAccessRefused(registrant.uuid, scope)
+            raise not_found("Group" if registrant.is_group else "Individual", registrant.uuid)

@@ -77,7 +77,7 @@ ERROR_RESPONSES = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
         (401, "Missing, invalid or expired bearer token"),
-        (403, "Scope missing, or the registrant's consent does not cover this access"),
+        (403, "The token lacks the scope of this call"),
         (404, "No such resource (or not visible to this client)"),
         (409, "Duplicate identifier or state conflict"),
         (422, "Invalid body or query: unknown code, identifier system or field"),
@@ -91,7 +91,7 @@ def error_responses(*statuses):
     return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
-# what any authenticated call can answer: bad token, scope or consent, invalid input, rate limit
+# what any authenticated call can answer: bad token, scope, invalid input, rate limit
 CALL_ERRORS = error_responses(401, 403, 422, 429)
 # a route that names one resource (its uuid in the path or the body)
 NOT_FOUND = error_responses(404)

@@ -45,16 +45,6 @@ def invalid_parameter(name, message, code="invalid_value"):
     )
 
 
-class RegistrantAccessRefused(Exception):
-    """A read refused by the access hook (consent); the APIs answer 403 consent_required."""
-
-    def __init__(self, registrant_uuid, scope, code="consent_required"):
-        super().__init__(registrant_uuid, scope)
-        self.registrant_uuid = registrant_uuid
-        self.scope = scope
-        self.code = code
-
-
 class DuplicateError(ValidationError):
     """A unique business key (identifier, membership) already taken: answered 409."""
 

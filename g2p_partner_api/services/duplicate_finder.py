@@ -5,9 +5,12 @@ similar full name (PostgreSQL ``pg_trgm`` similarity, accent- and case-insensiti
 birth date (birth year ± 1 when only the year is known), and optionally the same locality.
 
 The name is compared on ``res.partner.match_name``, the name without accents and in lower case,
-kept by the ORM and indexed with Odoo's own trigram index, so one search is an index lookup.
-The SQL expression below is the one the index is built on (Odoo wraps the column in ``unaccent``
-when that function is immutable), otherwise PostgreSQL would scan the table.
+kept by the ORM and indexed with Odoo's own trigram index, and with the birth date in one GiST index
+(``res_partner.DUPLICATE_SEARCH_INDEX``, when PostgreSQL has ``btree_gist``): the name and date
+conditions and the individuals' filter below are the ones that index answers, so a registrant born that
+day whose name is not similar is ruled out in the index rather than read from the table. The SQL
+expression below is the one the indexes are built on (Odoo wraps the column in ``unaccent`` when that
+function is immutable), otherwise PostgreSQL would scan the table.
 
 No HTTP here: the ingest pipeline and the REST app call the same function.
 """
@@ -156,8 +159,8 @@ def name_query(env, person, settings, exclude_ids=()):
 
 def names_queries(env, people, settings, exclude_ids=()):
     """``name_query`` of each of ``people`` in two statements, one for those born on a known day and one
-    for those with a birth year alone (so that PostgreSQL plans each as it plans one person's: the
-    birth-date index for a day, with the trigram index for a span of years). Rows of (position in
+    for those with a birth year alone (so that PostgreSQL plans each as it plans one person's: a day or
+    a span of years, with the name, in the GiST index of both). Rows of (position in
     ``people``, partner id, score), each person's best ``CANDIDATE_LIMIT`` first."""
     on_a_day, in_years = [], []
     for position, person in enumerate(people):

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 
 from . import problem_details
-from .api_errors import TOKEN_ROUTE, ApiError, DuplicateError, OAuthError, RegistrantAccessRefused
+from .api_errors import TOKEN_ROUTE, ApiError, DuplicateError, OAuthError
 from .problem_details import HTTP_CODES, PROBLEM_CONTENT_TYPE
 from .registry_errors import Conflict, Gone, Invalid, NotFound, RegistryError, ScopeMissing
 
@@ -51,8 +51,6 @@ def problem(exc, instance):
         status, headers = exc.status_code, exc.headers or {}
         code = HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
         message = exc.detail if isinstance(exc.detail, str) else problem_details.title(code, status)
-    elif isinstance(exc, RegistrantAccessRefused):
-        status, code, message = 403, exc.code, "The registrant has not consented to this access."
     elif isinstance(exc, DuplicateError):
         status, code, message = 409, "duplicate", exc.args[0]
     elif isinstance(exc, ValidationError):

@@ -17,16 +17,7 @@ from .vocabularies import KIND_VOCABULARY
 def usable_group(env, client, uuid, scope):
     """The group ``client`` may use with ``scope``; 404 when unknown or not readable (the two answer alike),
     410 when archived (told only to a client that may read it)."""
-    group = (
-        env["res.partner"]
-        .with_context(active_test=False)
-        .search([("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", True)], limit=1)
-    )
-    if not group or not client._filter_readable_registrants(group, scope):
-        raise registry.not_found("Group", uuid)
-    if not group.active:
-        raise registry.gone("Group", uuid, group.archived_at)
-    return group.with_env(env)
+    return registry.get_registrant(env, client, uuid, True, scope)
 
 
 def manageable_individuals(client, individuals):

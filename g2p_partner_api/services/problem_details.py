@@ -23,7 +23,6 @@ PROBLEM_TITLES = {
     "unauthorized": "A valid bearer token is required",
     "forbidden": "Access denied",
     "insufficient_scope": "The token lacks the scope of this call",
-    "consent_required": "The registrant's consent does not cover this access",
     "not_found": "No such resource",
     "method_not_allowed": "The resource does not support this method",
     "conflict": "The request conflicts with the resource's state",

@@ -103,7 +103,7 @@ def search_visible(model, client, scope, domain, paging, fields=(), include_arch
 
 
 def get_registrant(env, client, uuid, is_group, scope, fields=()):
-    """The registrant ``client`` may access with ``scope``: 404 unknown, 403 without consent, 410 archived."""
+    """The registrant ``client`` may access with ``scope``: 404 when unknown or not readable (alike), 410 archived."""
     kind = "Group" if is_group else "Individual"
     Partner = env["res.partner"].with_context(active_test=False)
     partner = (
@@ -117,7 +117,7 @@ def get_registrant(env, client, uuid, is_group, scope, fields=()):
     )
     if not partner:
         raise not_found(kind, uuid)
-    # consent first: a client that may not read the registrant is not told it was archived, nor when
+    # readability first: a client that may not read the registrant is not told it was archived, nor when
     client._check_registrant_readable(partner, scope)
     if not partner.active:
         raise gone(kind, uuid, partner.archived_at)

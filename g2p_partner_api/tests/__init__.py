@@ -39,3 +39,4 @@ from . import test_read_routing
 from . import test_read_replica
 from . import test_subscription_list
 from . import test_rest_group_members
+from . import test_duplicate_search_plan

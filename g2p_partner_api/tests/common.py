@@ -1,6 +1,7 @@
 """Test helpers shared by every addon of the suite: real mounted apps, real tokens."""
 
 from contextlib import contextmanager
+from uuid import uuid4
 
 from fastapi import FastAPI
 
@@ -82,6 +83,28 @@ class G2PApiCase(FastAPITransactionCase):
         self.assertEqual(body["type"], f"urn:g2p:problem:{body['code']}", body)
         self.assertEqual(body["status"], response.status_code, body)
         return [error.get("pointer", error.get("parameter", error.get("header"))) for error in body["errors"]]
+
+    # what two answers differ in whatever they are about: the client's calls left in the rate-limit window
+    PER_CALL_HEADERS = ("ratelimit-remaining", "ratelimit-reset")
+
+    def assert_answered_as_unknown(self, api, method, path, uuid, **kwargs):
+        """``method`` on ``path`` naming the registrant ``uuid`` (``{uuid}`` in ``path``) is answered exactly as
+        the same call naming a uuid nobody holds: 404 ``not_found``, the same bytes but for the uuid, the same
+        headers. Returns the answer about ``uuid``."""
+        unknown = str(uuid4())
+        about, nobody = (api.request(method, path.format(uuid=named), **kwargs) for named in (uuid, unknown))
+        self.assertEqual((about.status_code, about.json()["code"]), (404, "not_found"), about.text)
+        self.assertEqual(
+            about.content.replace(uuid.encode(), b"<uuid>"),
+            nobody.content.replace(unknown.encode(), b"<uuid>"),
+            "the answer tells the registrant from a uuid nobody holds",
+        )
+
+        def headers(response):
+            return {name: value for name, value in response.headers.items() if name not in self.PER_CALL_HEADERS}
+
+        self.assertEqual(headers(about), headers(nobody))
+        return about
 
     def problem_fields(self, response):
         """The fields a problem details answer names, as its messages name them (``members[0].name``,

@@ -346,6 +346,8 @@ class G2PIngestRaw(models.Model):
         ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
             with self.env.cr.savepoint():
+                for raw in todo:
+                    raw._check_members_still_readable(json.loads(raw.canonical))
                 requests = ChangeRequest._propose_batch(todo)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
@@ -545,8 +547,15 @@ class G2PIngestRaw(models.Model):
             return operation.upper(), None
         return ADD_OR_UPDATE, None
 
+    def _check_members_still_readable(self, canonical):
+        """The members named by uuid checked again as the item is proposed: the person's consent may have been
+        withdrawn since the transformation (the ingestion job runs later, or is retried hours later), and the
+        sender is then refused exactly as if it had named an unknown uuid."""
+        self._check_member_references(self.client_id, canonical)
+
     def _step_ingestion(self):
         canonical = json.loads(self.canonical)
+        self._check_members_still_readable(canonical)
         ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
             request = ChangeRequest._propose(self, canonical)

@@ -10,10 +10,11 @@ import uuid
 
 import jwt
 import requests
-from harness import PeakRss, connect
+from harness import CPU_MS, PeakRss, connect
 from row_ingest import measure_ingest
 
 FILE_ROWS = 100000
+JSON_BATCHES = 3  # of 1,000 households, as row 3
 HEADER = "first_name,last_name,dob,sex,national_id,village"
 
 
@@ -55,11 +56,15 @@ def measure_file(server, key):
 def row(server, key):
     """The printed row: rows/s of the file against JSON ingest's items/s, same server."""
     with PeakRss(server) as rss:
+        cpu = server.cpu_seconds()
         seconds, accepted = measure_file(server, key)
+        CPU_MS["file, per 1,000 rows"] = (server.cpu_seconds() - cpu) * 1000 * 1000 / max(accepted, 1)
     with connect() as conn, conn.cursor() as cur:  # the accepted rows stay out of the later rows' pipeline
         cur.execute("DELETE FROM queue_job WHERE state = 'pending' AND model_name = 'g2p.ingest.raw'")
         cur.execute("DELETE FROM g2p_ingest_raw WHERE message_id LIKE 'bench-file-%'")
-    json_ips = measure_ingest(server, key)
+    cpu = server.cpu_seconds()
+    json_ips = measure_ingest(server, key, JSON_BATCHES)
+    CPU_MS["JSON ingest, per 1,000 items"] = (server.cpu_seconds() - cpu) * 1000 / JSON_BATCHES
     file_ips = accepted / seconds
     return (
         f"3f file ingest ({FILE_ROWS:,} CSV rows, one call)",
