@@ -24,6 +24,7 @@
             "extendable-pydantic",
             "MarkupSafe",
             "urllib3",
+            "werkzeug",
         ]
     },
     "data": [

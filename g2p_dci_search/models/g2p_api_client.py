@@ -92,7 +92,7 @@ class G2PApiClient(models.Model):
         lines = super()._capability_lines()
         if not self.dci_verify_signature:
             dci = _("envelopes are accepted unsigned (unsafe outside a test or trusted network)")
-        elif self.public_key:
+        elif self._has_signature_key():
             dci = _("envelopes must be signed with its public key")
         else:
             dci = _("envelopes must be signed, but it has no public key: every DCI call is refused")

@@ -21,11 +21,12 @@ def envelope_problem(client, body, action):
     if header.sender_id not in {client.client_id, client.dci_sender_id}:
         return DciProblem("err.sender_id.invalid", f"sender {header.sender_id!r} is not the authenticated client")
     if client.dci_verify_signature:
-        if not body.signature or not client.public_key:
+        if not body.signature or not client._has_signature_key():
             return DciProblem("err.signature.missing", "the envelope must be signed with the client's registered key")
         signed = body.model_dump(mode="json", include={"header", "message"}, exclude_unset=True)
         try:
-            dci_signature.verify(body.signature, signed, client.public_key, header.sender_id)
+            key = client._signature_key(dci_signature.key_id(body.signature))
+            dci_signature.verify(body.signature, signed, key.pem, header.sender_id, algorithms=key.algorithms)
         except dci_signature.SignatureInvalid as exc:
             return DciProblem("err.signature.invalid", str(exc))
     if header.total_count != dci_spec.item_count(action, body.message):

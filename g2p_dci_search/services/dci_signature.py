@@ -33,12 +33,27 @@ SIGNED_HEADERS = "(created) (expires) digest"
 PARAMETER = re.compile(r'([A-Za-z]+)\s*=\s*"([^"]*)"?')
 
 
-def verify(signature, signed_object, public_key_text, sender_id, now=None):
-    """Raise SignatureInvalid unless ``signature`` signs ``signed_object`` ({header, message}) with the key."""
-    if isinstance(signature, str) and signature.lstrip().startswith("Signature"):
+def verify(signature, signed_object, public_key_text, sender_id, now=None, algorithms=None):
+    """Raise SignatureInvalid unless ``signature`` signs ``signed_object`` ({header, message}) with the key
+    (``algorithms``: the only JWS algorithms it may verify, see jwt_service.verify_signed_object)."""
+    if _is_signature_string(signature):
         _verify_signature_string(signature, signed_object, public_key_text, sender_id, now or time.time())
     else:
-        jwt_service.verify_signed_object(signature, signed_object, public_key_text)
+        jwt_service.verify_signed_object(signature, signed_object, public_key_text, algorithms=algorithms)
+
+
+def key_id(signature):
+    """The kid ``signature`` names, None when none: the key_id of the string form's
+    ``kidId="{sender_id}|{key_id}|ed25519"``, else the kid of the JWS header."""
+    if _is_signature_string(signature):
+        params = dict(PARAMETER.findall(signature))
+        _sender, _sep, rest = (params.get("kidId") or params.get("keyId") or "").partition("|")
+        return rest.rpartition("|")[0] or None
+    return jwt_service.unverified_kid(signature)
+
+
+def _is_signature_string(signature):
+    return isinstance(signature, str) and signature.lstrip().startswith("Signature")
 
 
 def signing_string(created, expires, signed_object):

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Receiver:
     def __init__(self, host="127.0.0.1"):
         self.requests = []
-        self.responses = []  # (status, body dict, headers, delay seconds), consumed in order; default 200
+        self.responses = []  # (status, body dict, headers, delay seconds), consumed in order, then ``default``
+        self.default = (200, {"ok": True}, {}, 0)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,9 +27,7 @@ class Receiver:
                         "body": body,
                     }
                 )
-                status, payload, headers, delay = (
-                    receiver.responses.pop(0) if receiver.responses else (200, {"ok": True}, {}, 0)
-                )
+                status, payload, headers, delay = receiver.responses.pop(0) if receiver.responses else receiver.default
                 if delay:
                     time.sleep(delay)
                 data = json.dumps(payload).encode()
@@ -41,7 +40,7 @@ class Receiver:
                     self.end_headers()
                     self.wfile.write(data)
 
-            do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
             def log_message(self, *args):
                 pass

@@ -16,6 +16,7 @@ from . import g2p_program
 from . import g2p_program_membership
 from . import g2p_api_scope
 from . import g2p_api_client
+from . import g2p_api_client_jwk
 from . import g2p_api_signing_key
 from . import g2p_api_audit_log
 from . import fastapi_endpoint

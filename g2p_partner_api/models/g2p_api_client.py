@@ -9,10 +9,10 @@ from markupsafe import Markup
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import AccessDenied, AccessError, ValidationError
+from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.osv import expression
 
-from ..services import jwt_service, shown_once
+from ..services import jwt_service, partner_jwks, shown_once, url_guard
 from ..services.api_errors import ApiError, AuthenticationThrottled
 from ..services.problem_details import body_error
 from ..services.registry_service import not_found
@@ -30,7 +30,7 @@ UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32)
 
 
 # written by the registry itself (secret generation, revocation), never by a person
-CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on"})
+CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on", "jwks_expires_at", "jwks_refreshed_at"})
 
 
 class TokenGrant(NamedTuple):
@@ -89,6 +89,28 @@ class G2PApiClient(models.Model):
         tracking=True,
         help="SHA-256 of the key's DER SubjectPublicKeyInfo, as `openssl pkey -pubin -in key.pem -outform DER | "
         "sha256sum` prints it: compare it with the partner's before trusting a new key.",
+    )
+    jwks_uri = fields.Char(
+        string="Key set URL (jwks_uri)",
+        tracking=True,
+        help="Instead of a public key: the HTTPS address of the partner's JWK Set. Its keys verify the partner's "
+        "signatures by their kid; the set is fetched again when its caching headers say, or when a signature names "
+        "a kid it does not have (at most once a minute), so the partner can rotate its keys without anyone editing "
+        "this client. A key that leaves the set stops verifying.",
+    )
+    jwks_expires_at = fields.Datetime(
+        "Key set valid until",
+        help="Until when the keys last fetched are used without fetching the set again (its caching headers).",
+        readonly=True,
+        copy=False,
+    )
+    jwks_refreshed_at = fields.Datetime(string="Key set last fetched", readonly=True, copy=False)
+    jwk_ids = fields.One2many(
+        "g2p.api.client.jwk",
+        "client_id",
+        string="Keys of the set",
+        readonly=True,
+        groups="g2p_partner_api.group_api_manager",
     )
     partner_mnemonic = fields.Char(
         tracking=True,
@@ -163,6 +185,7 @@ class G2PApiClient(models.Model):
         "allowed_program_ids",
         "public_key",
         "public_key_fingerprint",
+        "jwks_uri",
         "token_lifetime",
     )
     def _compute_capabilities(self):
@@ -196,7 +219,13 @@ class G2PApiClient(models.Model):
             programs = _("only %s", ", ".join(self.allowed_program_ids.mapped("name")))
         else:
             programs = _("none: programme and membership calls find nothing")
-        if self.public_key:
+        if self.jwks_uri:
+            signatures = _(
+                "the current keys of its key set at %(uri)s verify the messages it signs (ingest data models that "
+                "require signatures, DCI envelopes), each by its kid",
+                uri=self.jwks_uri,
+            )
+        elif self.public_key:
             signatures = _(
                 "its public key (SHA-256 %(fingerprint)s) verifies the messages it signs (ingest data models that "
                 "require signatures, DCI envelopes)",
@@ -221,6 +250,7 @@ class G2PApiClient(models.Model):
         value as ``_audit_value`` writes it); the guarded settings always are. Addons add theirs (call super)."""
         return [
             "public_key",
+            "jwks_uri",
             "partner_mnemonic",
             "dci_sender_id",
             "scope_ids",
@@ -274,6 +304,19 @@ class G2PApiClient(models.Model):
             except ValueError as exc:
                 raise ValidationError(_("Public key of %(name)s: %(error)s", name=rec.name, error=exc)) from exc
 
+    @api.constrains("public_key", "jwks_uri")
+    def _check_jwks_uri(self):
+        for rec in self.filtered("jwks_uri"):
+            if rec.public_key:
+                raise ValidationError(
+                    _(
+                        "%(name)s: a public key or a key set URL (jwks_uri), not both: signatures are verified with "
+                        "one or the other.",
+                        name=rec.name,
+                    )
+                )
+            url_guard.validate(rec.env, rec.jwks_uri)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -287,10 +330,18 @@ class G2PApiClient(models.Model):
         )
         if revoking:
             vals = dict(vals, tokens_valid_from=self._token_revocation_moment())
+        moving_key_set = "jwks_uri" in vals and self.filtered(
+            lambda client: client.jwks_uri != (vals["jwks_uri"] or False)
+        )
+        if moving_key_set:
+            # the set at the new address is fetched at the next signature, whatever the old one's cache said
+            vals = dict(vals, jwks_expires_at=False, jwks_refreshed_at=False)
         scopes_before = {client.id: client.scope_ids for client in self} if "scope_ids" in vals else {}
         audited = [name for name in self._audited_settings() if name in vals]
         before = {rec.id: {name: rec._audit_value(name) for name in audited} for rec in self} if audited else {}
         result = super().write(vals)
+        if moving_key_set:
+            moving_key_set._retire_other_key_sets()
         if audited:
             self._audit_setting_changes(before)
         if scopes_before:
@@ -298,6 +349,49 @@ class G2PApiClient(models.Model):
             if losing_scopes:
                 losing_scopes._revoke_tokens()
         return result
+
+    # --- the keys that verify the client's signatures (a public key, or a key set) -----------------
+    def _has_signature_key(self):
+        self.ensure_one()
+        return bool(self.public_key or self.jwks_uri)
+
+    def _signature_key(self, kid=None):
+        """The ``PartnerKey`` that verifies this client's signature naming ``kid``: its public key (whatever the
+        kid), or the current key of its key set that ``kid`` names (the set fetched again if it does not have it).
+        None when the client has neither; jwt_service.SignatureInvalid, naming the kid, when its set has no such key."""
+        self.ensure_one()
+        if self.jwks_uri:
+            return self.env["g2p.api.client.jwk"]._partner_key(self, kid)
+        if self.public_key:
+            return partner_jwks.PartnerKey(self.public_key, self.public_key_fingerprint)
+        return None
+
+    def _retire_other_key_sets(self):
+        """The keys fetched from another address than the client's key set URL no longer verify: marked removed."""
+        Jwk = self.env["g2p.api.client.jwk"].sudo()
+        for client in self:
+            Jwk.search(
+                [("client_id", "=", client.id), ("removed_at", "=", False), ("jwks_uri", "!=", client.jwks_uri or "")]
+            ).write({"removed_at": fields.Datetime.now()})
+
+    def action_refresh_jwks(self):
+        """Fetch the client's key set now (an API Manager's button): its keys are recorded as any fetch's."""
+        if not (self.env.su or self.env.user.has_group(shown_once.API_MANAGER_GROUP)):
+            raise AccessError(_("Only API Managers can fetch a client's keys."))
+        self.ensure_one()
+        self.check_access("write")
+        if not self.jwks_uri:
+            raise UserError(_("%(name)s has no key set URL (jwks_uri) to fetch.", name=self.name))
+        keys = self.env["g2p.api.client.jwk"]._refresh(self, force=True)
+        if keys is None:
+            message, kind = _("The key set could not be used: the client's chatter says why."), "warning"
+        else:
+            message, kind = _("Key set fetched: %(count)s key(s).", count=len(keys)), "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+        }
 
     def _check_server_fields_untouched(self, vals):
         # moving tokens_valid_from back would revive the tokens of a leaked secret or of a deactivated

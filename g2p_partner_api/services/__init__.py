@@ -4,6 +4,7 @@ from . import jsonpath
 from . import api_errors
 from . import outbound_delivery
 from . import url_guard
+from . import partner_jwks
 from . import shown_once
 from . import pretty_json
 from . import duplicate_finder

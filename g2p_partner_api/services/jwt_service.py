@@ -59,14 +59,15 @@ def algorithms_for(public_key):
     raise ValueError("unsupported key type")
 
 
-def verify_signed_object(signature, expected, public_key_text, message_id=None, max_age=None):
+def verify_signed_object(signature, expected, public_key_text, message_id=None, max_age=None, algorithms=None):
     """Verify a compact JWS whose payload must equal ``expected`` (a JSON object).
 
     Used for ingest payload signatures and DCI envelopes: the partner signs the exact object
     the registry reconstructs, so tampering with any field after signing fails here.
     With ``message_id``, the JWS must also carry the claims ``jti`` (equal to it) and ``iat``
     (no further than ``max_age`` seconds from now), so a captured signature cannot be replayed
-    under another message id, nor later than the window.
+    under another message id, nor later than the window. ``algorithms``: the only ones the key may
+    verify (a JWK's ``alg``), among those of its type.
     """
     if not isinstance(signature, str) or signature.count(".") != 2:
         raise SignatureInvalid("signature is not a compact JWS")
@@ -76,7 +77,7 @@ def verify_signed_object(signature, expected, public_key_text, message_id=None, 
         payload = jwt.decode(
             signature,
             key=key,
-            algorithms=algorithms_for(key),
+            algorithms=[name for name in algorithms_for(key) if not algorithms or name in algorithms],
             # iat is checked below against the window, both ways (clock skew), not by pyjwt
             options={
                 "verify_aud": False,

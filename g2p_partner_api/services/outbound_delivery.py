@@ -32,6 +32,7 @@ class SendResult:
     error: str | None = None
     retry_after: int | None = None
     final: bool = False  # not sent on purpose (refused destination, redirect): never retried
+    headers: object = None  # of the answer (case-insensitive), for callers that read caching headers
 
 
 def signature_headers(subscription, body, message_id=None, method="POST", content_type=JSON, timestamp=None):
@@ -117,6 +118,7 @@ def send(method, url, body, headers, timeout, destination_policy):
         response.text,
         error=None if 200 <= response.status_code < 300 else describe_answer(response),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        headers=response.headers,
     )
 
 

@@ -53,7 +53,7 @@ class G2PApiClient(models.Model):
                 "becomes a change request",
                 mnemonic=self._ingest_sender_names(),
             )
-        elif not self.public_key:
+        elif not self._has_signature_key():
             ingest = _(
                 "may send data as %(mnemonic)s, but it has no public key: every signed ingest call is refused",
                 mnemonic=self._ingest_sender_names(),

@@ -240,16 +240,18 @@ class IngestAcceptance:
     def verify_signature(self, client, signature, signed, message_id):
         """Fingerprint of the client's key that verified ``signature`` over exactly ``signed``, bound to
         ``message_id`` and made within the signature window."""
-        if not client.public_key:
+        if not client._has_signature_key():
             raise IngestError("REQUEST_VALIDATION_ERROR", "No public key is registered for this partner.")
         window = int(self.env["ir.config_parameter"].sudo().get_param(SIGNATURE_WINDOW_PARAM, DEFAULT_SIGNATURE_WINDOW))
         try:
+            # the key the JWS header's kid names, when the client publishes a key set
+            key = client._signature_key(jwt_service.unverified_kid(signature))
             jwt_service.verify_signed_object(
-                signature, signed, client.public_key, message_id=message_id, max_age=window
+                signature, signed, key.pem, message_id=message_id, max_age=window, algorithms=key.algorithms
             )
         except jwt_service.SignatureInvalid as exc:
             raise IngestError("REQUEST_VALIDATION_ERROR", f"Signature verification failed: {exc}") from exc
-        return jwt_service.public_key_fingerprint(client.public_key)
+        return key.fingerprint
 
     def admit(self, client, actor):
         """The proven sender: audited as itself, counted against its rate limit, refused without the scope."""

@@ -18,3 +18,4 @@ from . import test_architecture_doc
 from . import test_generated_clients
 from . import test_registering_agent_review_tour
 from . import test_list_headers
+from . import test_partner_jwks

@@ -59,6 +59,7 @@ MATRIX = {
         "unlink": API_MANAGERS,
         "methods": {
             "action_generate_secret": API_MANAGERS,  # shown_once.check_api_manager before the sudo write
+            "action_refresh_jwks": API_MANAGERS,  # group checked in the method, before the key set is fetched
             "action_view_consents": STAFF,
         },
         "fields": {
@@ -72,6 +73,7 @@ MATRIX = {
                 "active",
                 "token_lifetime",
                 "public_key",
+                "jwks_uri",
                 "partner_mnemonic",
                 "dci_sender_id",
                 "default_source_system",
@@ -85,6 +87,8 @@ MATRIX = {
             "secret_hash": ADMIN,  # field groups: base.group_system
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
             "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)
+            # when the key set was fetched and until when it is used: its fetches only (CLIENT_SERVER_FIELDS)
+            **_all(NOBODY, "jwks_expires_at", "jwks_refreshed_at"),
             # for whom and which data a client records consent: a system administrator's decision
             "consent_recipient_ids": ADMIN,
             "consent_scope_ids": ADMIN,
@@ -114,6 +118,13 @@ MATRIX = {
         },
     },
     "g2p.api.audit.log": {
+        "read": API_MANAGERS,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
+    # the keys fetched from a client's jwks_uri: a record of what verified its signatures, written by the fetch only
+    "g2p.api.client.jwk": {
         "read": API_MANAGERS,
         "unlink": NOBODY,
         "methods": {},
@@ -513,6 +524,12 @@ SAMPLES = {
     "g2p.api.scope": _one("g2p.api.scope"),
     "g2p.api.signing.key": _one("g2p.api.signing.key", [("active", "=", True)]),
     "g2p.api.audit.log": _one("g2p.api.audit.log"),
+    "g2p.api.client.jwk": lambda env: (
+        _one("g2p.api.client.jwk")(env)
+        or env["g2p.api.client.jwk"]
+        .sudo()
+        .create({"client_id": _one("g2p.api.client")(env).id, "kid": "matrix", "fingerprint": "00" * 32})
+    ),
     "g2p.api.rate.window": lambda env: (
         _one("g2p.api.rate.window")(env)
         or env["g2p.api.rate.window"]
