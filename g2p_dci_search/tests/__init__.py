@@ -13,3 +13,4 @@ from . import test_dci_registry_signature
 from . import test_dci_query_count
 from . import test_dci_plans
 from . import test_dci_transaction_reasons
+from . import test_dci_disclosures
