@@ -13,6 +13,7 @@
         "data/g2p_consent_data.xml",
         "views/g2p_consent_views.xml",
         "views/res_partner_views.xml",
+        "views/g2p_api_disclosure_views.xml",
         "views/g2p_api_client_views.xml",
     ],
     "demo": ["demo/g2p_consent_demo.xml", "demo/g2p_consent_states_demo.xml", "demo/g2p_outbound_demo.xml"],

@@ -45,6 +45,7 @@
         "views/g2p_configuration_views.xml",
         "views/g2p_api_client_views.xml",
         "views/g2p_api_audit_log_views.xml",
+        "views/g2p_api_disclosure_views.xml",
         "views/g2p_api_signing_key_views.xml",
         "views/g2p_api_subscription_views.xml",
         "views/g2p_api_external_ref_views.xml",

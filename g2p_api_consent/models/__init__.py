@@ -1,4 +1,6 @@
 from . import g2p_consent
+from . import g2p_consent_history
+from . import g2p_api_disclosure
 from . import res_partner
 from . import g2p_api_client
 from . import fastapi_endpoint

@@ -134,11 +134,19 @@ class G2PApiClient(models.Model):
         if self.legal_basis_enabled:
             return []
 
-        def consent_rule():
-            return [("consent_ids", "any", self.env["g2p.consent"]._current_domain(self, scope))]
+        return [("consent_ids", "any", self._current_consent_domain(scope))]
 
-        # built once per API call (a DCI batch checks it for every item), never shared between clients
-        return list(once_per_call(("readable_registrant_domain", self.id, scope), consent_rule))
+    def _current_consent_domain(self, scope):
+        """The consents in force that let this client read with ``scope`` (``g2p.consent._current_domain``),
+        built once per API call (a DCI batch checks it for every item, the call's disclosures name the
+        consent), never shared between clients."""
+        self.ensure_one()
+        return list(
+            once_per_call(
+                ("current_consent_domain", self.id, scope),
+                lambda: self.env["g2p.consent"]._current_domain(self, scope),
+            )
+        )
 
     @api.depends("is_registering_agent")
     def _compute_capabilities(self):

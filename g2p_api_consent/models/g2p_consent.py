@@ -1,9 +1,13 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.g2p_partner_api.models.g2p_source_mixin import PROVENANCE_FIELDS, Provenance
+
 PURPOSE_VOCABULARY = "urn:g2p:vocab:consent-purpose"
 # moved only by the actions (withdraw, expire): never by a user's create/write
 SERVER_FIELDS = frozenset({"uuid", "state", "withdrawn_date", "withdraw_reason"})
+# written alongside others, or by the ORM itself: not a change of the consent worth a history row
+HISTORY_SILENT = frozenset({"message_follower_ids", "message_main_attachment_id", "history_ids"})
 # what the registrant agreed to: changing it is a new consent, so a new record
 TERMS = frozenset({"partner_id", "client_id", "purpose_id", "scope_ids", "given_date", "expiry_date"})
 # scopes that only read: what staff and partner systems may record consent for (see _recordable_scope_codes)
@@ -86,6 +90,7 @@ class G2PConsent(models.Model):
         help="Reference of the signed form, recording or system record proving the consent."
     )
     evidence_attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
+    history_ids = fields.One2many("g2p.consent.history", "consent_id", readonly=True)
 
     _sql_constraints = [("uuid_unique", "unique(uuid)", "The UUID of a consent must be unique.")]
 
@@ -117,6 +122,7 @@ class G2PConsent(models.Model):
         records = super().create(vals_list)
         if not (self.env.su or self.env.user.has_group("base.group_system")):
             records._check_scopes_recordable()
+        records._add_history("given")
         return records
 
     @api.model
@@ -145,7 +151,27 @@ class G2PConsent(models.Model):
                 raise AccessError(_("A withdrawn or expired consent is a record of the past: it is not edited."))
         if "state" in vals and self.filtered(lambda c: c.state != "active" and c.state != vals["state"]):
             raise UserError(_("A withdrawn or expired consent is never active again: record a new consent."))
-        return super().write(vals)
+        moved = self.filtered(lambda c: vals.get("state", c.state) != c.state)
+        result = super().write(vals)
+        if moved:
+            moved._add_history(vals["state"], note=vals.get("withdraw_reason"))
+        changed = sorted(set(vals) - SERVER_FIELDS - PROVENANCE_FIELDS - HISTORY_SILENT)
+        if changed and self - moved:
+            (self - moved)._add_history("changed", note=", ".join(self._fields[name].string for name in changed))
+        return result
+
+    def _add_history(self, event, note=None):
+        """One history row per consent. Who: the client of the API call that made the change (its
+        provenance, which only server code sets), else the name server code running as superuser put
+        in the context (the expiry cron), else the user."""
+        provenance = self.env.context.get("g2p_provenance")
+        if isinstance(provenance, Provenance):
+            actor = self.env["g2p.api.client"].sudo().browse(provenance.client_id).name
+        else:
+            actor = (self.env.su and self.env.context.get("g2p_consent_actor")) or self.env.user.name
+        self.env["g2p.consent.history"].sudo().create(
+            [{"consent_id": rec.id, "event": event, "actor": actor, "note": note} for rec in self]
+        )
 
     def _refuse(self, fields_given):
         if fields_given:
@@ -198,5 +224,5 @@ class G2PConsent(models.Model):
     @api.model
     def _cron_expire(self):
         expired = self.search([("state", "=", "active"), ("expiry_date", "<", fields.Date.context_today(self))])
-        expired.sudo().write({"state": "expired"})
+        expired.sudo().with_context(g2p_consent_actor=_("The registry (expiry date)")).write({"state": "expired"})
         return len(expired)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from odoo.api import Environment
 
@@ -13,7 +13,8 @@ from odoo.addons.g2p_partner_api.services.registry_service import not_found
 from odoo.addons.g2p_partner_api.services.resource_version import read_answer
 
 from ..schemas.consent import Consent, ConsentCreate, WithdrawRequest
-from ..services import consent_recording
+from ..schemas.consent_receipt import RECEIPT_FORMATS, ConsentHistory, SignedConsentReceipt
+from ..services import consent_receipt, consent_recording
 
 router = APIRouter(prefix="/Consent", tags=["Consent"], responses=CALL_ERRORS)
 
@@ -30,10 +31,12 @@ def _get(env, client, uuid):
     return consent
 
 
+def _registrant_shown(request, client, consent):
+    return consent_recording.registrant_shown(client, call_context(request).scopes, consent)
+
+
 def _answer(request, client, consent):
-    return Consent.from_record(
-        consent, consent_recording.registrant_shown(client, call_context(request).scopes, consent)
-    )
+    return Consent.from_record(consent, _registrant_shown(request, client, consent))
 
 
 @router.post(
@@ -86,3 +89,46 @@ def withdraw_consent(
     consent = _get(env, client, uuid)
     consent.action_withdraw(body.reason if body else None)
     return _answer(request, client, consent)
+
+
+JOSE = "application/jose"
+
+
+@router.get(
+    "/{uuid}/receipt",
+    response_model=SignedConsentReceipt,
+    summary="A receipt of a consent this client recorded or receives, signed by the registry",
+    description="The consent's terms, the registrant's identifiers (only when this client may read the registrant), "
+    "the recipient, the data categories and dates, with a compact JWS of the same signed by the registry's message "
+    "key (typ consent-receipt+jwt, keys at /api/v2/.well-known/jwks.json): a programme hands it to the person. "
+    "format=jws answers the JWS alone, as application/jose.",
+    responses={200: {"content": {JOSE: {"schema": {"type": "string"}}}}, **NOT_FOUND},
+)
+def read_consent_receipt(
+    uuid: UuidPath,
+    request: Request,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+    format: Annotated[RECEIPT_FORMATS, Query(description="json: receipt and JWS; jws: the JWS alone")] = "json",  # noqa: A002
+) -> SignedConsentReceipt:
+    consent = _get(env, client, uuid)
+    signed = consent_receipt.signed_receipt(
+        env, consent_receipt.receipt(client, _registrant_shown(request, client, consent), consent)
+    )
+    if format == "jws":
+        return Response(signed.jws, media_type=JOSE)
+    return signed
+
+
+@router.get(
+    "/{uuid}/history",
+    response_model=ConsentHistory,
+    summary="What happened to a consent this client recorded or receives: given, changed, withdrawn, expired",
+    responses=NOT_FOUND,
+)
+def read_consent_history(
+    uuid: UuidPath,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(WRITE))],
+) -> ConsentHistory:
+    return consent_receipt.history(_get(env, client, uuid))

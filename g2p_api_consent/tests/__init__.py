@@ -8,3 +8,6 @@ from . import test_consent_resend
 from . import test_consent_pull
 from . import test_registering_agent
 from . import test_unreadable_as_unknown
+from . import test_disclosures
+from . import test_consent_receipt
+from . import test_data_shared_tour

@@ -24,3 +24,10 @@ class G2PApiDelivery(models.Model):
         if SUBSCRIBE_SCOPE not in self.client_id._scope_codes():
             return f"the client no longer has the scope {SUBSCRIBE_SCOPE}"
         return None
+
+    def _disclosure_channel(self):
+        if self.dci_subscription_id:
+            return "dci_notify"
+        if self.dci_transaction_id:
+            return "dci_callback"
+        return super()._disclosure_channel()

@@ -14,7 +14,7 @@ from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
 from ..services import dci_checks, dci_envelope, dci_spec
-from ..services.dci_search import search_request_answers
+from ..services.dci_search import SCOPE, search_request_answers
 from ..services.dci_txn_status import txn_status
 
 router = APIRouter(tags=["DCI"])
@@ -89,7 +89,8 @@ def sync_search(
     problem = dci_checks.envelope_problem(client, body, "search")
     if problem:
         return _rejected(request, env, body, problem, "on-search")
-    answers = search_request_answers(env, client, body.message.search_request)
+    answers, named = search_request_answers(env, client, body.message.search_request)
+    call_context(request).disclose(named, SCOPE, channel="dci_search")
     correlation_id = str(uuid.uuid4())
     call_context(request).correlation_id = correlation_id
     call_context(request).reference_ids = [answer["reference_id"] for answer in answers]

@@ -231,12 +231,12 @@ def _render_found(client, answers, naming):
 
 
 def search_request_answers(env, client, items):
-    """search_response entries for every entry of a search request, in order: those rejected before
-    they are looked at (``dci_checks.item_rejections``) answered so, the others searched."""
+    """(search_response entries for every entry of a search request, in order: those rejected before
+    they are looked at (``dci_checks.item_rejections``) answered so, the others searched; every
+    registrant the answers name)."""
     rejected = dci_checks.item_rejections(client, "search", items)
-    return dci_checks.answers_in_order(
-        items, rejected, search_items(env, client, dci_checks.accepted_items(items, rejected))
-    )
+    answers, named = search_items_naming(env, client, dci_checks.accepted_items(items, rejected))
+    return dci_checks.answers_in_order(items, rejected, answers), named
 
 
 def search_items(env, client, items):

@@ -19,6 +19,7 @@ from . import g2p_api_client
 from . import g2p_api_client_jwk
 from . import g2p_api_signing_key
 from . import g2p_api_audit_log
+from . import g2p_api_disclosure
 from . import fastapi_endpoint
 from . import g2p_api_event_type
 from . import g2p_api_subscription

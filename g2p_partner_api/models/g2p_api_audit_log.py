@@ -237,3 +237,5 @@ class G2PApiAuditLog(models.Model):
         old = self.sudo().search([("time", "<", fields.Datetime.now() - timedelta(days=days))])
         _logger.info("Purging %s audit rows older than %s days", len(old), days)
         old.unlink()
+        # what was disclosed to whom is kept as long as the calls that disclosed it
+        self.env["g2p.api.disclosure"].sudo()._purge_older_than(days)

@@ -179,6 +179,7 @@ class G2PApiDelivery(models.Model):
         verdict = outbound_delivery.classify(result)
         if verdict == "sent":
             vals.update(state="sent", next_retry=False)
+            self._record_disclosures()
             self._apply_callback(result)
         elif verdict == "retry" and attempt_no < sub.max_attempts:
             delay = outbound_delivery.backoff_seconds(attempt_no, result.retry_after)
@@ -226,6 +227,17 @@ class G2PApiDelivery(models.Model):
         ):
             return "the client may no longer read the registrants of this event (consent)"
         return None
+
+    def _record_disclosures(self):
+        """The registrants this delivery named reached its client: one disclosure row each."""
+        registrants = self.with_context(active_test=False).registrant_ids
+        self.env["g2p.api.disclosure"].sudo()._record(
+            self.client_id, registrants.ids, self._disclosure_channel(), self.required_scope, delivery_id=self.id
+        )
+
+    def _disclosure_channel(self):
+        """How this delivery's data left, as ``g2p.api.disclosure.channel`` says it."""
+        return "outbound_event"
 
     def _apply_callback(self, result):
         """The partner's references for the record, from its answer: the subscription's callback path

@@ -18,6 +18,7 @@ ACCESS_TOKEN = "access_token"
 MESSAGE = "message"
 # RFC 9068 §2.1; the "application/" prefix may be left out of a JOSE typ (RFC 7515 §4.1.9)
 ACCESS_TOKEN_TYPES = {"at+jwt", "application/at+jwt"}
+CONSENT_RECEIPT_TYPE = "consent-receipt+jwt"
 # seen in every JWS header and JWKS entry, so a partner tells a message key from a token key by its kid
 KID_PREFIXES = {ACCESS_TOKEN: "at-", MESSAGE: "msg-"}
 
@@ -177,6 +178,12 @@ class G2PApiSigningKey(models.Model):
         """The registry's signature of a message (DCI envelope, outbound JWS): never usable as a token."""
         kid, algorithm, private_key_pem = self._signing_material(MESSAGE)
         return jwt_service.sign_object(payload, private_key_pem, algorithm, kid)
+
+    @api.model
+    def _sign_consent_receipt(self, claims):
+        """A consent receipt, signed with the message key under its own ``typ``: never taken for an
+        access token (at+jwt, token keys only) nor for a DCI envelope or webhook (no typ)."""
+        return self._sign(claims, MESSAGE, headers={"typ": CONSENT_RECEIPT_TYPE})
 
     @api.model
     def _verify_access_token(self, token, **options):

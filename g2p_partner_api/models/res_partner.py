@@ -51,6 +51,14 @@ class ResPartner(models.Model):
     group_membership_ids = fields.One2many("g2p.group.membership", "individual_id", string="Group memberships")
     group_member_ids = fields.One2many("g2p.group.membership", "group_id", string="Members")
     program_membership_ids = fields.One2many("g2p.program.membership", "partner_id", string="Programme memberships")
+    disclosure_ids = fields.One2many(
+        "g2p.api.disclosure",
+        "partner_id",
+        string="Data shared",
+        readonly=True,
+        groups="g2p_partner_api.group_registry_viewer",
+        help="Which partner system received this registrant's data, when, how and under which consent or legal basis",
+    )
     group_head_id = fields.Many2one("res.partner", string="Head", compute="_compute_group_composition")
     archived_at = fields.Datetime(
         string="Archived on", readonly=True, copy=False, help="When the registrant was archived (set by the registry)."

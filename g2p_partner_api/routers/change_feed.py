@@ -14,6 +14,7 @@ from ..schemas.change_feed import (
     TombstoneMeta,
 )
 from ..services import change_feed
+from ..services.call_context import call_context
 
 SEARCH_ONLY = ("identifier", "name", "birthdate", "include_archived")
 
@@ -46,6 +47,7 @@ def changes_page(env, client, scope, is_group, request, page, start, to_wire, wi
     partners = env["res.partner"].with_context(active_test=False).browse(ids)
     live = partners.filtered("active")
     rendered = dict(zip(live.ids, to_wire(client, live.with_env(env)), strict=True))
+    call_context(request).disclose(live, scope)
     items = [
         rendered.get(partner.id)
         or Tombstone(uuid=partner.uuid, meta=TombstoneMeta(archived_at=utc_iso(partner.archived_at)))

@@ -70,6 +70,7 @@ def search_groups(
         fields=Group.fetch_fields(),
         include_archived=include_archived,
     )
+    call_context(request).disclose(records, READ)
     return Page[Group].of(page, total, _to_wire(client, records))
 
 
@@ -81,12 +82,14 @@ def search_groups(
 )
 def read_group(
     uuid: UuidPath,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     if_none_match: IfNoneMatch = None,
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, READ, fields=Group.fetch_fields())
+    call_context(request).disclose(group, READ)
     return read_answer(response, _to_wire(client, group)[0], if_none_match)
 
 

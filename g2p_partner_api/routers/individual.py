@@ -71,6 +71,7 @@ def search_individuals(
         fields=Individual.fetch_fields(),
         include_archived=include_archived,
     )
+    call_context(request).disclose(records, READ)
     return Page[Individual].of(page, total, _to_wire(client, records))
 
 
@@ -82,12 +83,14 @@ def search_individuals(
 )
 def read_individual(
     uuid: UuidPath,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     if_none_match: IfNoneMatch = None,
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
+    call_context(request).disclose(partner, READ)
     return read_answer(response, _to_wire(client, partner)[0], if_none_match)
 
 

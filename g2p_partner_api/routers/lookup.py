@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 
 from odoo.api import Environment
 
@@ -10,6 +10,7 @@ from ..dependencies import api_env, require_read_scope
 from ..schemas.base import trusted
 from ..schemas.lookup import LookupRequest
 from ..schemas.responses import ErrorBody
+from ..services.call_context import call_context
 from ..services.registrant_lookup import LOOKUP_LIMIT, lookup
 
 
@@ -32,12 +33,14 @@ def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_sc
     )
     def lookup_registrants(
         body: LookupRequest,
+        request: Request,
         env: Annotated[Environment, Depends(api_env)],
         client: Annotated[object, Depends(require_read_scope(read_scope))],
     ):
         found = lookup(env, client, read_scope, is_group, body.identifiers, wire_model.fetch_fields())
         partners = env["res.partner"].union(*filter(None, found))
         wire = dict(zip(partners.ids, to_wire(client, partners), strict=True))
+        call_context(request).disclose(partners, read_scope)
         answer = trusted(
             answer_model,
             items=[

@@ -22,6 +22,13 @@ class CallContext:
     correlation_id: str | None = None
     reference_ids: list[str] = field(default_factory=list)
     legal_basis: str | None = None  # the client read under it rather than consent
+    # registrants whose data the answer carries, by (channel, scope): recorded with the audit row
+    disclosures: dict = field(default_factory=dict)
+
+    def disclose(self, registrants, scope, channel="rest_read"):
+        """The answer of this call carries ``registrants``' data, read under ``scope`` (recorded as
+        ``g2p.api.disclosure`` rows with the call's audit row, if the call succeeds)."""
+        self.disclosures.setdefault((channel, scope), set()).update(registrants.ids)
 
 
 def call_context(request):

@@ -153,26 +153,29 @@ class G2PApiMiddleware:
             await send(message)
 
         app_receive = receive
-        try:
-            if self.max_body_bytes:
-                body = await read_bounded_body(
-                    scope, receive, self.max_body_bytes(env, scope["path"]), max_json_depth(env)
-                )
-                app_receive = replaying_receive(body, receive)
-            # a call served read-only (by a replica) writes nothing on its cursor, so has nothing to
-            # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
-            with call_cache(), nullcontext() if env.cr.readonly else env.cr.savepoint():
-                await self.app(scope, app_receive, send_wrapper)
-                self._remember_write(env, scope, call, status_holder.get("status", 500))
-        except psycopg2.OperationalError as exc:
-            if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
-                raise
-            await self._send_error(exc, call, scope, receive, send_wrapper)
-        except Exception as exc:  # noqa: BLE001 - every error becomes the protocol's envelope
-            await self._send_error(exc, call, scope, receive, send_wrapper)
-        finally:
-            if self.audit and not scope["path"].endswith(UNAUDITED_SUFFIXES):
-                self._audit(env, scope, call, status_holder.get("status", 500), started)
+        # the call's cache lasts until its audit row is written: the disclosures recorded with it use
+        # the consent rule the call built
+        with call_cache():
+            try:
+                if self.max_body_bytes:
+                    body = await read_bounded_body(
+                        scope, receive, self.max_body_bytes(env, scope["path"]), max_json_depth(env)
+                    )
+                    app_receive = replaying_receive(body, receive)
+                # a call served read-only (by a replica) writes nothing on its cursor, so has nothing to
+                # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
+                with nullcontext() if env.cr.readonly else env.cr.savepoint():
+                    await self.app(scope, app_receive, send_wrapper)
+                    self._remember_write(env, scope, call, status_holder.get("status", 500))
+            except psycopg2.OperationalError as exc:
+                if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
+                    raise
+                await self._send_error(exc, call, scope, receive, send_wrapper)
+            except Exception as exc:  # noqa: BLE001 - every error becomes the protocol's envelope
+                await self._send_error(exc, call, scope, receive, send_wrapper)
+            finally:
+                if self.audit and not scope["path"].endswith(UNAUDITED_SUFFIXES):
+                    self._audit(env, scope, call, status_holder.get("status", 500), started)
 
     async def _send_error(self, exc, call, scope, receive, send):
         env = odoo_env_ctx.get()
@@ -228,7 +231,9 @@ class G2PApiMiddleware:
             with primary_cursor(env) as cr:
                 AuditLog = env(cr=cr)["g2p.api.audit.log"].sudo()
                 if values["client_id"]:
-                    AuditLog._record(values)
+                    row = AuditLog._record(values)
+                    if call.disclosures and status < 400:
+                        env(cr=cr)["g2p.api.disclosure"].sudo()._record_call(row, call)
                 else:
                     AuditLog._record_anonymous_failure(values, source_address(scope))
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent

@@ -149,6 +149,13 @@ MATRIX = {
         "methods": {},
         "fields": NOBODY,
     },
+    # what was disclosed to whom: written in SQL where data leaves, read by the staff who read registrants
+    "g2p.api.disclosure": {
+        "read": STAFF,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
     # --- outbound (g2p_partner_api) -------------------------------------------------------------------------
     "g2p.api.event.type": {
         "read": STAFF,
@@ -301,6 +308,13 @@ MATRIX = {
         "fields": _all(ADMIN, "vocabulary_id", "code", "display", "definition", "sequence", "active"),
     },
     # --- consent (g2p_api_consent) --------------------------------------------------------------------------
+    # written by the consent's create and write: nobody edits it
+    "g2p.consent.history": {
+        "read": STAFF,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
     "g2p.consent": {
         "read": STAFF,
         "unlink": NOBODY,
@@ -518,6 +532,14 @@ def _edit_identifier_vals(env):
     }
 
 
+def _disclosure(env):
+    registrant = _one("res.partner", [("is_registrant", "=", True), ("is_group", "=", False)])(env)
+    env["g2p.api.disclosure"].sudo()._record(
+        _one("g2p.api.client")(env), registrant.ids, "rest_read", "individual:read"
+    )
+    return _one("g2p.api.disclosure")(env)
+
+
 # model -> env -> the record every role is tried on (for wizards: the values a role opens one with)
 SAMPLES = {
     "g2p.api.client": _one("g2p.api.client"),
@@ -543,6 +565,7 @@ SAMPLES = {
         .sudo()
         .create({"client_id": _one("g2p.api.client")(env).id, "written_at": "2026-01-01 00:00:00"})
     ),
+    "g2p.api.disclosure": lambda env: _one("g2p.api.disclosure")(env) or _disclosure(env),
     "g2p.api.event.type": _one("g2p.api.event.type"),
     "g2p.api.subscription": _subscription,
     "g2p.api.subscription.event": _subscription_event,
@@ -559,6 +582,7 @@ SAMPLES = {
     "g2p.vocabulary": _one("g2p.vocabulary"),
     "g2p.vocabulary.code": _one("g2p.vocabulary.code"),
     "g2p.consent": _one("g2p.consent", [("state", "=", "active")]),
+    "g2p.consent.history": _one("g2p.consent.history"),
     "g2p.ingest.data.model": _one("g2p.ingest.data.model"),
     "g2p.ingest.detection.pattern": _one("g2p.ingest.detection.pattern"),
     "g2p.ingest.raw": _one("g2p.ingest.raw", [("error_code", "!=", False)]),

@@ -1,0 +1,159 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.g2p_partner_api.models.g2p_api_audit_log import RETENTION_DAYS_PARAM
+from odoo.addons.g2p_partner_api.tests.common import G2PReceiverCase
+from odoo.addons.g2p_partner_api.tests.query_log import queries_of
+
+READ = "g2p_partner_api.scope_individual_read"
+
+
+class DisclosureFixture:
+    """Two clients: ``client`` reads under consent, ``legal`` under a legal basis; six people, the first
+    four with ``client``'s consent."""
+
+    @classmethod
+    def _fixture(cls):
+        cls.client, cls.secret = cls._create_client(
+            "Disclosure payments", scopes=["individual:read", "consent:write"], legal_basis=None
+        )
+        cls.legal, cls.legal_secret = cls._create_client("Disclosure tax office", scopes=["individual:read"])
+        cls.purpose = cls.env.ref("g2p_api_consent.vocab_consent_purpose_payment")
+        cls.people = cls.env["res.partner"].create(
+            [{"is_registrant": True, "given_name": "Shown", "family_name": f"Zzdisclosed{i}"} for i in range(6)]
+        )
+        cls.consents = cls.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": person.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": cls.purpose.id,
+                    "scope_ids": [(6, 0, cls.env.ref(READ).ids)],
+                    "evidence_reference": "FORM-DISCLOSED",
+                }
+                for person in cls.people[:4]
+            ]
+        )
+
+    def _disclosures(self, **domain):
+        return self.env["g2p.api.disclosure"].search(
+            [("partner_id", "in", self.people.ids)] + [(k, "=", v) for k, v in domain.items()]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestRestDisclosures(DisclosureFixture, G2PReceiverCase):
+    """Every REST read, search and outbound event writes one disclosure per registrant it gives a
+    client, with the consent or legal basis it was given under; a refused read writes none."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._fixture()
+
+    def _get(self, url, client=None, secret=None, **params):
+        with self._api() as api:
+            return api.get(url, params=params, headers=self._auth(client or self.client, secret or self.secret))
+
+    def test_read_records_the_registrant_the_client_and_the_consent(self):
+        person = self.people[0]
+        response = self._get(f"/api/v2/Individual/{person.uuid}")
+        self.assertEqual(response.status_code, 200, response.text)
+        disclosure = self._disclosures()
+        self.assertEqual(
+            (disclosure.partner_id, disclosure.client_id, disclosure.recipient, disclosure.channel),
+            (person, self.client, "Disclosure payments", "rest_read"),
+        )
+        self.assertEqual((disclosure.consent_id, disclosure.legal_basis), (self.consents[0], False))
+        self.assertEqual((disclosure.scope, disclosure.audit_log_id), ("individual:read", self._audit_rows()[:1]))
+
+    def test_refused_read_records_nothing(self):
+        before = self.env["g2p.api.disclosure"].search_count([])
+        response = self._get(f"/api/v2/Individual/{self.people[5].uuid}")
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.env["g2p.api.disclosure"].search_count([]), before, "nothing disclosed, nothing recorded")
+        unknown = self._get("/api/v2/Individual/00000000-0000-4000-8000-000000000000")
+        self.assertEqual(unknown.status_code, 404)
+        self.assertEqual(self.env["g2p.api.disclosure"].search_count([]), before)
+
+    def test_search_records_each_registrant_of_the_page_once(self):
+        body = self._get("/api/v2/Individual", name="Zzdisclosed", _count=3).json()
+        self.assertEqual(len(body["items"]), 3)
+        disclosures = self._disclosures()
+        self.assertEqual(sorted(disclosures.partner_id.mapped("uuid")), sorted(i["uuid"] for i in body["items"]))
+        self.assertEqual(len(disclosures), 3, "one row per registrant answered, none for the unconsented")
+        used = self.consents.filtered(lambda c: c.partner_id in disclosures.partner_id)
+        self.assertEqual(disclosures.consent_id, used)
+
+    def test_legal_basis_read_names_the_law_not_a_consent(self):
+        person = self.people[5]
+        self.assertEqual(self._get(f"/api/v2/Individual/{person.uuid}", self.legal, self.legal_secret).status_code, 200)
+        disclosure = self._disclosures(client_id=self.legal.id)
+        self.assertEqual(
+            (disclosure.partner_id, disclosure.legal_basis, disclosure.consent_id),
+            (person, self.legal.legal_basis, self.env["g2p.consent"]),
+        )
+
+    def test_recording_costs_at_most_one_statement_per_call(self):
+        headers = self._auth(self.client, self.secret)
+
+        def page():
+            return api.get("/api/v2/Individual", params={"name": "Zzdisclosed", "_count": 10}, headers=headers)
+
+        with self._api() as api:
+            page()
+            answered, recorded = queries_of(self.env, page)
+            with patch.object(type(self.env["g2p.api.disclosure"]), "_record", lambda *args, **kwargs: None):
+                _answered, without = queries_of(self.env, page)
+        self.assertEqual(len(answered.json()["items"]), 4)
+        self.assertLessEqual(recorded - without, 1, "one INSERT for the whole page")
+        self.assertEqual(len(self._disclosures()), 8, "two calls, four registrants each")
+
+    def test_outbound_event_records_the_registrant_once_sent(self):
+        self._allow_outbound_hosts(self.receiver.host_port)
+        self.commit_events()  # the fixture's own events (created) go first, to no subscriber
+        person = self.people[1]
+        subscription, _secret = self._subscribe(["individual.updated"])
+        person.write({"family_name": "Zzdisclosed-moved"})
+        self.commit_events()
+        self.assertFalse(self._disclosures(), "queued is not sent")
+        self.run_jobs(["g2p.api.delivery"])
+        delivery = subscription.delivery_ids
+        self.assertEqual(delivery.state, "sent")
+        disclosure = self._disclosures()
+        self.assertEqual(
+            (disclosure.partner_id, disclosure.channel, disclosure.delivery_id, disclosure.consent_id),
+            (person, "outbound_event", delivery, self.consents[1]),
+        )
+
+    def test_purged_with_the_audit_log(self):
+        self._get(f"/api/v2/Individual/{self.people[0].uuid}")
+        disclosure = self._disclosures()
+        self.env.cr.execute(
+            "UPDATE g2p_api_disclosure SET time = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(days=40), disclosure.id),
+        )
+        self.env["ir.config_parameter"].set_param(RETENTION_DAYS_PARAM, "60")
+        self.env["g2p.api.audit.log"]._cron_purge()
+        self.assertTrue(disclosure.exists(), "inside the retention")
+        self.env["ir.config_parameter"].set_param(RETENTION_DAYS_PARAM, "30")
+        self.env["g2p.api.audit.log"]._cron_purge()
+        self.env.invalidate_all()
+        self.assertFalse(disclosure.exists(), "past the audit log's retention")
+
+    def test_dpo_report_counts_per_client_and_month_and_without_consent(self):
+        self._get("/api/v2/Individual", name="Zzdisclosed")
+        self._get("/api/v2/Individual", self.legal, self.legal_secret, name="Zzdisclosed")
+        Disclosure = self.env["g2p.api.disclosure"]
+        domain = [("partner_id", "in", self.people.ids)]
+        counts = {
+            (client.name, month): count
+            for client, month, count in Disclosure._read_group(domain, ["client_id", "time:month"], ["__count"])
+        }
+        month = fields.Datetime.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self.assertEqual(counts, {("Disclosure payments", month): 4, ("Disclosure tax office", month): 6})
+        without_consent = Disclosure.search_count(domain + [("legal_basis", "!=", False)])
+        self.assertEqual(without_consent, 6, "the tax office's reads, under its legal basis")

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+CHANNELS = [
+    ("rest_read", "REST read"),
+    ("dci_search", "DCI search"),
+    ("dci_callback", "DCI search callback"),
+    ("dci_notify", "DCI notification"),
+    ("outbound_event", "Outbound event"),
+]
+
+
+class G2PApiDisclosure(models.Model):
+    """One registrant's data given to one partner system: which client, when, through which app and
+    under which consent or legal basis. Written by server code only, where the data leaves (an API
+    answer with its audit row, a delivery sent), one INSERT for all the registrants of a call; kept as
+    long as the audit log (``g2p_partner_api.audit_retention_days``)."""
+
+    _name = "g2p.api.disclosure"
+    _description = "Disclosure of a registrant's data to a partner system"
+    _order = "time desc, id desc"
+    _log_access = False
+
+    time = fields.Datetime(required=True, readonly=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Registrant", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    client_id = fields.Many2one("g2p.api.client", readonly=True, index=True, ondelete="set null")
+    # recorded, not related: a client renamed or deleted later does not change who received the data
+    recipient = fields.Char(readonly=True, help="The client's name when it received the data")
+    channel = fields.Selection(CHANNELS, required=True, readonly=True, help="How the data left the registry")
+    scope = fields.Char(string="Data category", readonly=True, help="The scope the data was read under")
+    legal_basis = fields.Char(readonly=True, help="The law the client read under without consent, if any")
+    audit_log_id = fields.Many2one("g2p.api.audit.log", string="API call", readonly=True, ondelete="set null")
+    delivery_id = fields.Many2one("g2p.api.delivery", readonly=True, ondelete="set null")
+
+    @api.model
+    def _record(self, client, registrant_ids, channel, scope, audit_log_id=None, delivery_id=None):
+        """One row per registrant of ``registrant_ids`` given to ``client`` through ``channel``, in one
+        INSERT whatever their number (the API's hot path). The basis is the client's legal basis when it
+        reads under one; ``_basis_columns`` lets the consent addon name the consent."""
+        ids = sorted(set(registrant_ids))
+        if not ids:
+            return
+        client = client.sudo()
+        legal_basis = client._legal_basis_for_read() or None
+        columns = {
+            "time": SQL("%s", fields.Datetime.now()),
+            "partner_id": SQL("disclosed.partner_id"),
+            "client_id": SQL("%s", client.id),
+            "recipient": SQL("%s", client.name),
+            "channel": SQL("%s", channel),
+            "scope": SQL("%s", scope),
+            "legal_basis": SQL("%s", legal_basis),
+            "audit_log_id": SQL("%s", audit_log_id),
+            "delivery_id": SQL("%s", delivery_id),
+            **self._basis_columns(client, scope, legal_basis),
+        }
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s) SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL(", ").join(columns.values()),
+                ids,
+            )
+        )
+
+    @api.model
+    def _basis_columns(self, client, scope, legal_basis):
+        """{column: SQL value} of the basis of a disclosure to ``client`` under ``scope``; the SQL may
+        name ``disclosed.partner_id``, the registrant of the row. Extended by the consent addon."""
+        return {}
+
+    @api.model
+    def _record_call(self, audit_row, call):
+        """The disclosures of an API call (``CallContext.disclosures``), with its audit row."""
+        for (channel, scope), ids in call.disclosures.items():
+            self._record(audit_row.client_id, ids, channel, scope, audit_log_id=audit_row.id)
+
+    @api.model
+    def _purge_older_than(self, days):
+        """Disclosures go with the audit rows they belong to, after the same number of days."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE time < %s",
+                SQL.identifier(self._table),
+                fields.Datetime.now() - timedelta(days=days),
+            )
+        )
+        return self.env.cr.rowcount
