@@ -22,6 +22,7 @@
             "referencing",
             "PyYAML",
             "pycountry",
+            "lxml",
         ]
     },
     "data": [

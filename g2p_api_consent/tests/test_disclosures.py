@@ -73,7 +73,7 @@ class TestRestDisclosures(DisclosureFixture, G2PReceiverCase):
     def test_refused_read_records_nothing(self):
         before = self.env["g2p.api.disclosure"].search_count([])
         response = self._get(f"/api/v2/Individual/{self.people[5].uuid}")
-        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.status_code, 404, "an unconsented registrant answers as unknown")
         self.assertEqual(self.env["g2p.api.disclosure"].search_count([]), before, "nothing disclosed, nothing recorded")
         unknown = self._get("/api/v2/Individual/00000000-0000-4000-8000-000000000000")
         self.assertEqual(unknown.status_code, 404)

@@ -193,8 +193,8 @@ def _rendered(register, client, records, naming):
         dci_default_records.prefetch(records)
         names, record_type = register._dci_id_type_names(), register.reg_record_type
         rendered = {record.id: dci_default_records.individual_record(record, names, record_type) for record in records}
-        # what the individuals' wire forms name (their groups), as the template's way names it
-        return rendered, (records | visible_groups(client, records, SCOPE)) if naming else records
+        # the default record names no group (no household uuid, no member): it discloses the individuals only
+        return rendered, records
     wires, named = _wires(register, client, records)
     rendered = {}
     for record_id, wire in wires.items():

@@ -76,9 +76,11 @@ class G2PApiDisclosure(models.Model):
 
     @api.model
     def _record_call(self, audit_row, call):
-        """The disclosures of an API call (``CallContext.disclosures``), with its audit row."""
+        """The disclosures of an API call (``CallContext.disclosures``), with its audit row (its id only:
+        reading the row back would cost the call a query)."""
+        client = self.env["g2p.api.client"].browse(call.client_id)
         for (channel, scope), ids in call.disclosures.items():
-            self._record(audit_row.client_id, ids, channel, scope, audit_log_id=audit_row.id)
+            self._record(client, ids, channel, scope, audit_log_id=audit_row.id)
 
     @api.model
     def _purge_older_than(self, days):
