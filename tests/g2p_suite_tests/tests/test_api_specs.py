@@ -15,7 +15,8 @@ TOKEN_URL = "/api/v2/oauth/token"
 @tagged("post_install", "-at_install")
 class TestApiSpecs(HttpCase):
     def _spec(self, root):
-        response = self.url_open(f"{root}/openapi.json")
+        # the first request builds the document (a few seconds on a loaded 2-core machine)
+        response = self.url_open(f"{root}/openapi.json", timeout=60)
         self.assertEqual(response.status_code, 200, root)
         return response.json()
 
