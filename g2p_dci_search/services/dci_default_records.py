@@ -11,7 +11,7 @@ from odoo.tools.misc import file_path
 
 from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths, root_fields, search_fields
 
-from .dci_records import without_empty
+from .dci_records import is_empty
 
 DATA_FILE = "g2p_dci_search/data/g2p_dci_register_data.xml"
 # the res.partner field paths ``individual_record`` reads
@@ -59,38 +59,41 @@ def prefetch(partners):
     return prefetch_paths(partners, INDIVIDUAL_PATHS)
 
 
+# (key in the record, res.partner field) of the default record's name and address
+NAME_FIELDS = (("given_name", "given_name"), ("second_name", "addl_name"), ("surname", "family_name"))
+ADDRESS_FIELDS = (("street_address", "street"), ("city", "city"), ("postal_code", "zip"))
+
+
 def individual_record(partner, id_type_names, reg_record_type):
     """``partner`` as the default individual template renders its wire form (``dci_records.individual_wire``):
-    the same values in the same order, empty ones left out (``without_empty``)."""
+    the same values in the same order, empty ones left out as ``without_empty`` leaves them out (built
+    so directly: the generic walk over each record was a third of its cost)."""
     gender = partner.gender_id
-    return without_empty(
-        {
-            "@context": dict(SPDCI_CONTEXT),
-            "@id": f"urn:uuid:{partner.uuid}",
-            "@type": reg_record_type,
-            "identifier": [
-                {
-                    "@type": "Identifier",
-                    "identifier_type": id_type_names.get(system, system),
-                    "identifier_value": reg_id.value,
-                }
-                for reg_id in partner.reg_id_ids
-                for system in (reg_id.id_type_id.namespace_uri,)
-            ],
-            "name": {
-                "@type": "Name",
-                "given_name": partner.given_name or None,
-                "second_name": partner.addl_name or None,
-                "surname": partner.family_name or None,
-            },
-            "birth_date": partner.birthdate.isoformat() if partner.birthdate else None,
-            "sex": gender.code if gender else None,
-            "address": {
-                "@type": "Address",
-                "street_address": partner.street or None,
-                "city": partner.city or None,
-                "postal_code": partner.zip or None,
-                "country": partner.country_id.code or None,
-            },
-        }
+    identifiers = (
+        _typed(
+            "Identifier",
+            (("identifier_type", id_type_names.get(system, system)), ("identifier_value", reg_id.value)),
+        )
+        for reg_id in partner.reg_id_ids
+        for system in (reg_id.id_type_id.namespace_uri,)
     )
+    address = [(key, partner[name] or None) for key, name in ADDRESS_FIELDS]
+    address.append(("country", partner.country_id.code or None))
+    parts = (
+        ("@type", reg_record_type),
+        ("identifier", [identifier for identifier in identifiers if identifier]),
+        ("name", _typed("Name", ((key, partner[name] or None) for key, name in NAME_FIELDS))),
+        ("birth_date", partner.birthdate.isoformat() if partner.birthdate else None),
+        ("sex", gender.code if gender else None),
+        ("address", _typed("Address", address)),
+    )
+    record = {"@context": dict(SPDCI_CONTEXT), "@id": f"urn:uuid:{partner.uuid}"}
+    record.update((key, value) for key, value in parts if not is_empty(value))
+    return record
+
+
+def _typed(json_ld_type, values):
+    """``{"@type": json_ld_type, **dict(values)}`` without its empty values (flat: no value is a list or
+    an object), None when nothing but the type is left: what ``without_empty`` makes of such an object."""
+    kept = {key: value for key, value in values if not is_empty(value)}
+    return {"@type": json_ld_type, **kept} if kept else None

@@ -46,14 +46,15 @@ def without_empty(value):
     """``value`` without null, empty strings, empty lists and objects (nor objects left with JSON-LD
     keywords only): the spec's records omit what is not known."""
     if isinstance(value, dict):
-        cleaned = {k: v for k, v in ((k, without_empty(v)) for k, v in value.items()) if not _empty(v)}
+        cleaned = {k: v for k, v in ((k, without_empty(v)) for k, v in value.items()) if not is_empty(v)}
         return {} if all(k in JSON_LD_KEYWORDS for k in cleaned) and "@id" not in cleaned else cleaned
     if isinstance(value, list):
-        return [v for v in (without_empty(v) for v in value) if not _empty(v)]
+        return [v for v in (without_empty(v) for v in value) if not is_empty(v)]
     return value
 
 
-def _empty(value):
+def is_empty(value):
+    """Whether ``without_empty`` leaves ``value`` out: null, an empty string, list or object."""
     return value is None or (isinstance(value, str | list | dict) and not value)
 
 

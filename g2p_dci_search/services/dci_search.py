@@ -117,10 +117,10 @@ def wire_record(register, client, record):
 class _Answer:
     """The search_response entry of one search_request entry, while the batch is answered."""
 
-    def __init__(self, item):
+    def __init__(self, item, timestamp):
         self.item = item
         reference_id = item.get("reference_id") if isinstance(item, dict) else None
-        self.response = {"reference_id": str(reference_id or ""), "timestamp": dci_envelope.now_iso()}
+        self.response = {"reference_id": str(reference_id or ""), "timestamp": timestamp}
         self.register = self.records = None
 
     def found(self, register, records, total, page_size, page_number):
@@ -253,7 +253,9 @@ def search_items_naming(env, client, items, naming=True):
     id type with the consent rule in it; expression and predicate entries keep their own
     query under the same rule. Every record found is then loaded and rendered in one pass.
     """
-    answers = [_Answer(item) for item in items]
+    # the entries of one request are answered together: one timestamp (formatting it per item cost 3% of a batch)
+    answered_at = dci_envelope.now_iso()
+    answers = [_Answer(item, answered_at) for item in items]
     Partner = env["res.partner"]
     registers, lookups, lookup_queries = {}, defaultdict(list), {}
     for answer in answers:

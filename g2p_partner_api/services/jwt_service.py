@@ -6,11 +6,14 @@ Algorithms are always chosen from the key's type, never from the token header, s
 
 import hashlib
 import json
+import re
 import time
+from functools import lru_cache
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.utils import base64url_decode, base64url_encode
 from pydantic_core import to_json
 
 ASYMMETRIC_ALGORITHMS = {
@@ -24,8 +27,48 @@ class SignatureInvalid(Exception):
     """A signature that does not verify, or does not cover the expected content."""
 
 
+_BASE64URL = re.compile(rb"[A-Za-z0-9_-]*")
+
+
+class _JWS(jwt.PyJWS):
+    """pyjwt's JWS with its segment check done by one compiled pattern. pyjwt (2.10+) tests each
+    character of a segment in a Python loop: for a signed DCI envelope of 100 items (some 30 kB,
+    read twice: once for its kid, once to verify) that loop was a tenth of the call's CPU. The checks
+    and their errors are pyjwt's: padding of at most two ``=`` on a length multiple of 4, the base64url
+    alphabet only, and the canonical encoding (the decoded bytes encode back to the same segment)."""
+
+    @staticmethod
+    def _decode_base64url_segment(segment, name):
+        stripped = segment.rstrip(b"=")
+        padding = len(segment) - len(stripped)
+        if padding > 2 or (padding and len(segment) % 4 != 0):
+            raise jwt.DecodeError(f"Invalid {name} padding")
+        if len(stripped) % 4 == 1 or not _BASE64URL.fullmatch(stripped):
+            raise jwt.DecodeError(f"Invalid {name} padding")
+        try:
+            decoded = base64url_decode(stripped)
+        except (TypeError, ValueError) as err:
+            raise jwt.DecodeError(f"Invalid {name} padding") from err
+        if base64url_encode(decoded) != stripped:
+            raise jwt.DecodeError(f"Invalid {name} padding")
+        return decoded
+
+
+class _JWT(jwt.PyJWT):
+    """pyjwt's JWT over ``_JWS``: what verifies the signatures partners send (DCI envelopes, ingest)."""
+
+    def __init__(self):
+        super().__init__()
+        self._jws = _JWS(options=self._jws.options)
+
+
+_JWT_VERIFIER = _JWT()
+
+
+@lru_cache(maxsize=256)
 def load_public_key(text):
-    """A cryptography public key from PEM text or a JWK (JSON); ValueError when it is neither."""
+    """A cryptography public key from PEM text or a JWK (JSON); ValueError when it is neither. Cached
+    by text (a key object is immutable): every signed call of a client parses the same key."""
     text = (text or "").strip()
     if not text:
         raise ValueError("empty key")
@@ -74,7 +117,7 @@ def verify_signed_object(signature, expected, public_key_text, message_id=None, 
     bound = message_id is not None
     try:
         key = load_public_key(public_key_text)
-        payload = jwt.decode(
+        payload = _JWT_VERIFIER.decode(
             signature,
             key=key,
             algorithms=[name for name in algorithms_for(key) if not algorithms or name in algorithms],
@@ -122,8 +165,13 @@ def decode(token, public_key, algorithm, **kwargs):
 
 
 def unverified_kid(token):
+    """The ``kid`` of a compact JWS's header, None when it has none or is no compact JWS. Only the header
+    segment is decoded: the payload of a signed envelope may be tens of kilobytes, and verifying the
+    token decodes it anyway."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
     try:
-        return jwt.get_unverified_header(token).get("kid")
+        return jwt.get_unverified_header(token.partition(".")[0] + "..").get("kid")
     except jwt.PyJWTError:
         return None
 

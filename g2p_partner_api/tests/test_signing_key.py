@@ -164,3 +164,33 @@ class TestKeyRotationGrace(G2PApiCase):
         jwks = {key["kid"]: key for key in self._jwks()}
         self.assertEqual(set(jwks), {new.kid, old.kid, message_key.kid})
         self.assertTrue(all(key["use"] == "sig" and key["alg"] == "ES256" for key in jwks.values()))
+
+
+@tagged("post_install", "-at_install")
+class TestJwsSegments(G2PApiCase):
+    """jwt_service verifies partners' signatures with pyjwt, its base64url segment check replaced by a
+    compiled pattern: every segment is accepted or refused exactly as pyjwt's own check does."""
+
+    def test_segments_as_pyjwt_checks_them(self):
+        segments = [b"", b"a", b"ab", b"abc", b"abcd", b"ab==", b"abc=", b"a===", b"ab=", b"ab!!", b"abcd===="]
+        segments += [b"YQ", b"YR", b"YQ==", b"YQ=", b"Y Q", b"YQ\n", b"ab+/", b"\xff\xfe", b"=", b"eyJhIjoxfQ"]
+
+        def outcome(decode, segment):
+            try:
+                return decode(segment, "payload")
+            except jwt.DecodeError as exc:
+                return str(exc)
+
+        for segment in segments:
+            self.assertEqual(
+                outcome(jwt_service._JWS._decode_base64url_segment, segment),
+                outcome(jwt.api_jws.PyJWS._decode_base64url_segment, segment),
+                segment,
+            )
+
+    def test_kid_read_from_the_header_only(self):
+        token = jwt.encode({"x": "y" * 1000}, "s" * 32, algorithm="HS256", headers={"kid": "k-1"})
+        self.assertEqual(jwt_service.unverified_kid(token), "k-1")
+        header, payload, crypto = token.split(".")
+        for not_a_jws in (header, f"{header}.{payload}", f"{token}.{crypto}", None, 42, "a.b.c"):
+            self.assertIsNone(jwt_service.unverified_kid(not_a_jws), not_a_jws)
