@@ -1,7 +1,7 @@
 {
     "name": "G2P API Consent",
     "summary": "Registrants' consent records, checked on every read of personal data by partner systems",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],

@@ -221,6 +221,34 @@ class G2PConsent(models.Model):
             }
         )
 
+    def action_download_receipt(self):
+        """The consent's receipt signed by the registry, as ``GET /Consent/{uuid}/receipt`` answers it (the
+        receipt and its JWS), for staff to hand to the person: kept as a file on the consent and downloaded.
+        Registry staff only (checked here, not by the view); the registrant is named when the user may read it."""
+        self.ensure_one()
+        if not self.env.user.has_group("g2p_partner_api.group_registry_viewer"):
+            raise AccessError(_("Only registry staff may issue a consent receipt."))
+        self.check_access("read")
+        # here, not at the top: the services import this module's constants
+        from ..services import consent_receipt
+
+        shown = self.partner_id.uuid if self.partner_id.has_access("read") else None
+        signed = consent_receipt.signed_receipt(self.env, consent_receipt.receipt(self.client_id, shown, self))
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"consent-receipt-{self.uuid}.json",
+                    "raw": signed.model_dump_json(indent=2).encode(),
+                    "mimetype": "application/json",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
     @api.model
     def _cron_expire(self):
         expired = self.search([("state", "=", "active"), ("expiry_date", "<", fields.Date.context_today(self))])

@@ -43,7 +43,10 @@ class SignedConsentReceipt(ApiModel):
 
 
 class ConsentEvent(ApiModel):
-    event: Literal["given", "changed", "withdrawn", "expired"]
+    event: Literal["recorded", "given", "changed", "withdrawn", "expired"] = Field(
+        description="recorded: the consent was recorded before the registry kept consent histories (its "
+        "first row then, at the time it was recorded); given, changed, withdrawn, expired: as they happened"
+    )
     time: str = Field(description="ISO 8601, UTC")
     by: str | None = Field(default=None, description="The user or partner system that made the change, by name")
     note: str | None = Field(default=None, description="The reason of a withdrawal, or the fields changed")

@@ -6,7 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.g2p_partner_api.models.g2p_api_audit_log import RETENTION_DAYS_PARAM
 from odoo.addons.g2p_partner_api.tests.common import G2PReceiverCase
-from odoo.addons.g2p_partner_api.tests.query_log import queries_of
+from odoo.addons.g2p_partner_api.tests.query_log import logged_queries, queries_of
 
 READ = "g2p_partner_api.scope_individual_read"
 
@@ -157,3 +157,151 @@ class TestRestDisclosures(DisclosureFixture, G2PReceiverCase):
         self.assertEqual(counts, {("Disclosure payments", month): 4, ("Disclosure tax office", month): 6})
         without_consent = Disclosure.search_count(domain + [("legal_basis", "!=", False)])
         self.assertEqual(without_consent, 6, "the tax office's reads, under its legal basis")
+
+
+@tagged("post_install", "-at_install")
+class TestRegistryReadDisclosures(G2PReceiverCase):
+    """A group's answer carries its shown members' data, a membership history its members', a programme
+    membership its registrant's: one disclosure each, in the call's one INSERT; the unconsented member
+    is neither shown nor recorded."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client(
+            "Disclosure household survey",
+            scopes=["individual:read", "group:read", "membership:read"],
+            legal_basis=None,
+            all_programs=True,
+        )
+        ref = cls.env.ref
+        nid = ref("g2p_partner_api.id_type_national_id")
+        cls.people = cls.env["res.partner"].create(
+            [
+                {
+                    "is_registrant": True,
+                    "given_name": f"Member{i}",
+                    "family_name": "Zzsharedhome",
+                    "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": f"77120{i:04d}"})],
+                }
+                for i in range(3)
+            ]
+        )
+        cls.group = cls.env["res.partner"].create(
+            {
+                "is_registrant": True,
+                "is_group": True,
+                "is_company": True,
+                "name": "Zzsharedhome household",
+                "group_member_ids": [(0, 0, {"individual_id": person.id}) for person in cls.people],
+            }
+        )
+        scopes = ref("g2p_partner_api.scope_individual_read") | ref("g2p_partner_api.scope_group_read")
+        scopes |= ref("g2p_partner_api.scope_membership_read")
+        # the group and its first two members consent; the third does not
+        cls.consents = cls.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": registrant.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": ref("g2p_api_consent.vocab_consent_purpose_payment").id,
+                    "scope_ids": [(6, 0, scopes.ids)],
+                    "evidence_reference": "FORM-HOUSEHOLD",
+                }
+                for registrant in cls.group | cls.people[:2]
+            ]
+        )
+        cls.shown = cls.group | cls.people[:2]
+        cls.program = cls.env["g2p.program"].create({"name": "Zzshared grant", "state": "active"})
+        cls.memberships = cls.env["g2p.program.membership"].create(
+            [{"program_id": cls.program.id, "partner_id": person.id} for person in cls.people[0] | cls.people[2]]
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    def _disclosures(self):
+        return self.env["g2p.api.disclosure"].search([("partner_id", "in", (self.group | self.people).ids)])
+
+    def _call(self, method, url, **kwargs):
+        with self._api() as api:
+            response = api.request(method, url, headers=self.headers, **kwargs)
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def _assert_recorded(self, registrants, scope, calls=1):
+        disclosures = self._disclosures()
+        self.assertEqual(disclosures.partner_id, registrants)
+        self.assertEqual(len(disclosures), len(registrants) * calls, "one row per registrant and call")
+        self.assertEqual(set(disclosures.mapped("scope")), {scope})
+        self.assertEqual(len(disclosures.audit_log_id), calls, "recorded with the call's audit row")
+        for disclosure in disclosures:
+            self.assertEqual(disclosure.consent_id.partner_id, disclosure.partner_id, "under the registrant's consent")
+        return disclosures
+
+    def test_group_read_records_the_group_and_each_member_shown(self):
+        body = self._call("GET", f"/api/v2/Group/{self.group.uuid}")
+        self.assertEqual({m["individual"] for m in body["members"]}, set(self.people[:2].mapped("uuid")))
+        self._assert_recorded(self.shown, "group:read")
+
+    def test_group_page_and_lookup_record_the_members_shown(self):
+        # the change feed renders groups the same way: TestChangeFeed (committed data) checks it
+        page = self._call("GET", "/api/v2/Group", params={"name": "Zzsharedhome"})
+        self.assertEqual(len(page["items"]), 1)
+        self._assert_recorded(self.shown, "group:read")
+        nid = self.env.ref("g2p_partner_api.id_type_national_id").namespace_uri
+        self.group.write(
+            {
+                "reg_id_ids": [
+                    (0, 0, {"id_type_id": self.env.ref("g2p_partner_api.id_type_national_id").id, "value": "771299999"})
+                ]
+            }
+        )
+        found = self._call(
+            "POST", "/api/v2/Group/$lookup", json={"identifiers": [{"system": nid, "value": "771299999"}]}
+        )
+        self.assertEqual(len(found["items"][0]["group"]["members"]), 2)
+        self._assert_recorded(self.shown, "group:read", calls=2)
+
+    def test_group_members_ride_in_the_calls_one_insert(self):
+        with self._api() as api, logged_queries(self.env) as queries:
+            response = api.get("/api/v2/Group", params={"name": "Zzsharedhome"}, headers=self.headers)
+        self.assertEqual(len(response.json()["items"][0]["members"]), 2)
+        inserts = [q for q in queries.statements if q.startswith('INSERT INTO "g2p_api_disclosure"')]
+        self.assertEqual(len(inserts), 1, f"the group and its members: one INSERT\n{queries}")
+        self.assertEqual(self._disclosures().partner_id, self.shown)
+
+    def test_lookup_records_each_registrant_found(self):
+        nid = self.env.ref("g2p_partner_api.id_type_national_id").namespace_uri
+        body = self._call(
+            "POST",
+            "/api/v2/Individual/$lookup",
+            json={"identifiers": [{"system": nid, "value": ident} for ident in ("771200000", "771200002")]},
+        )
+        self.assertEqual([item["status"] for item in body["items"]], ["found", "not_found"])
+        self._assert_recorded(self.people[0], "individual:read")
+
+    def test_membership_history_records_each_member_shown(self):
+        body = self._call("GET", f"/api/v2/Group/{self.group.uuid}/membership-history")
+        self.assertEqual({period["individual"] for period in body["items"]}, set(self.people[:2].mapped("uuid")))
+        self._assert_recorded(self.people[:2], "group:read")
+
+    def test_program_membership_reads_record_the_registrant(self):
+        page = self._call("GET", "/api/v2/ProgramMembership", params={"program": self.program.uuid})
+        self.assertEqual([item["registrant"] for item in page["items"]], [self.people[0].uuid])
+        self._assert_recorded(self.people[0], "membership:read")
+        self._call("GET", f"/api/v2/ProgramMembership/{self.memberships[0].uuid}")
+        self._assert_recorded(self.people[0], "membership:read", calls=2)
+
+    def test_refused_reads_record_nothing(self):
+        before = self.env["g2p.api.disclosure"].search_count([])
+        self.consents[0].sudo().write({"state": "withdrawn", "withdraw_reason": "moved away"})
+        with self._api() as api:
+            for url in (
+                f"/api/v2/Group/{self.group.uuid}",
+                f"/api/v2/Group/{self.group.uuid}/membership-history",
+                f"/api/v2/ProgramMembership/{self.memberships[1].uuid}",
+            ):
+                self.assertEqual(api.get(url, headers=self.headers).status_code, 404, url)
+        self.assertEqual(self.env["g2p.api.disclosure"].search_count([]), before, "nothing disclosed, nothing recorded")

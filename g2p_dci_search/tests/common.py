@@ -283,6 +283,32 @@ class DciAsyncCase(DciCase):
         self.assertEqual(response.json()["message"]["ack_status"], status, response.text)
         return response.json()["message"]
 
+    def subscribe_envelope(
+        self, reg_event_type="REGISTER", query=None, reg_type="Individual", reference_id=None, **criteria
+    ):
+        item = {
+            "reference_id": reference_id or str(uuid.uuid4()),
+            "timestamp": now(),
+            "subscribe_criteria": dict(
+                {
+                    "reg_type": reg_type,
+                    "reg_event_type": reg_event_type,
+                    "filter_type": "expression",
+                    "filter": query if query is not None else {"family_name": "Asyncson"},
+                    "notify_record_type": "spdci:SRPerson" if reg_type == "Individual" else "spdci:Group",
+                },
+                **criteria,
+            ),
+        }
+        return self.signed_envelope(
+            "subscribe", {"transaction_id": str(uuid.uuid4())[:30], "subscribe_request": [item]}, 1
+        )
+
+    def subscribe(self, *args, **kwargs):
+        self.ack("/registry/subscribe", self.subscribe_envelope(*args, **kwargs))
+        (callback,) = self.callbacks()
+        return callback["message"]["subscribe_response"][0]
+
     def callbacks(self):
         """Run the jobs as the runner would; every callback received, checked against the spec and signature."""
         self.commit_events()

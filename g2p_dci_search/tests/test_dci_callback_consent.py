@@ -3,7 +3,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.queue_job.job import Job
 
 from ..services.dci_query import SCOPE
-from .common import DciAsyncCase, now
+from .common import DciAsyncCase
 
 WITHDRAWN = "not sent: the client may no longer read the registrants of this event (consent)"
 
@@ -78,7 +78,7 @@ class TestDciCallbacksCheckConsentAtEachAttempt(DciAsyncCase):
         self.assertNotIn(hidden, delivery.registrant_ids)
 
     def test_notify_queued_then_consent_withdrawn_is_not_delivered(self):
-        self.ack("/registry/subscribe", self.subscribe_envelope("Notifyson"))
+        self.ack("/registry/subscribe", self.subscribe_envelope("REGISTER", {"family_name": "Notifyson"}))
         self.callbacks()  # on-subscribe
         person, consent = self._consenting("Nora", "Notifyson")
         self.commit_events()
@@ -87,28 +87,6 @@ class TestDciCallbacksCheckConsentAtEachAttempt(DciAsyncCase):
         consent.action_withdraw("before the notification left")
         self.assertFalse(self.callbacks(), "not delivered")
         self.assertEqual((delivery.state, delivery.attempt_ids.error), ("failed", WITHDRAWN))
-
-    def subscribe_envelope(self, family_name):
-        return self.signed_envelope(
-            "subscribe",
-            {
-                "transaction_id": "notify-consent",
-                "subscribe_request": [
-                    {
-                        "reference_id": "sub-1",
-                        "timestamp": now(),
-                        "subscribe_criteria": {
-                            "reg_type": "Individual",
-                            "reg_event_type": "REGISTER",
-                            "filter_type": "expression",
-                            "filter": {"family_name": family_name},
-                            "notify_record_type": "spdci:SRPerson",
-                        },
-                    }
-                ],
-            },
-            1,
-        )
 
 
 @tagged("post_install", "-at_install")

@@ -47,6 +47,22 @@ class TestDciDisclosures(DciAsyncCase):
         self.assertEqual((disclosure.partner_id, disclosure.channel), (self.people[2], "dci_callback"))
         self.assertEqual(disclosure.delivery_id.dci_transaction_id.mode, "async")
 
+    def test_notification_records_the_registrant_once_sent(self):
+        result = self.subscribe("REGISTER", {"family_name": "Disclosedci"})
+        self.assertFalse(self._disclosures(), "the subscription's answer carries no registrant")
+        newborn = self.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Newborn", "family_name": "Disclosedci", "birthdate": "2024-01-01"}
+        )
+        (notify,) = self.callbacks()
+        self.assertEqual(notify["message"]["notify_event"][0]["data"]["reg_records"]["name"]["given_name"], "Newborn")
+        disclosure = self.env["g2p.api.disclosure"].search([("partner_id", "=", newborn.id)])
+        self.assertEqual(
+            (disclosure.channel, disclosure.scope, disclosure.client_id, disclosure.legal_basis),
+            ("dci_notify", "dci:search", self.client, self.client.legal_basis),
+        )
+        self.assertEqual(disclosure.delivery_id.state, "sent")
+        self.assertEqual(disclosure.delivery_id.dci_subscription_id.code, result["subscriptions"][0]["code"])
+
     def test_nothing_found_records_nothing(self):
         self.search(self.envelope([self.item("idtype-value", {"type": "UIN", "value": "99999998"})]))
         self.assertFalse(self.env["g2p.api.disclosure"].search([("client_id", "=", self.client.id)]))

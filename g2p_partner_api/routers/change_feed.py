@@ -34,7 +34,8 @@ ChangeStart = Annotated[tuple | None, Depends(change_start)]
 
 def changes_page(env, client, scope, is_group, request, page, start, to_wire, wire_model):
     """The page of changes after ``start`` (a ``since`` token, 0, or a ``_lastUpdated`` start) as a
-    ``ChangePage``; ``to_wire(client, registrants)`` renders the registrants that are not archived."""
+    ``ChangePage``; ``to_wire(client, registrants, call)`` renders the registrants that are not archived
+    and tells the call whose data the page carries (a tombstone carries none)."""
     since, last_updated = start
     for name in SEARCH_ONLY:
         if request.query_params.get(name) is not None:
@@ -46,8 +47,7 @@ def changes_page(env, client, scope, is_group, request, page, start, to_wire, wi
     ids, following, more = change_feed.next_page(env, client, scope, is_group, cursor, page.page_size)
     partners = env["res.partner"].with_context(active_test=False).browse(ids)
     live = partners.filtered("active")
-    rendered = dict(zip(live.ids, to_wire(client, live.with_env(env)), strict=True))
-    call_context(request).disclose(live, scope)
+    rendered = dict(zip(live.ids, to_wire(client, live.with_env(env), call_context(request)), strict=True))
     items = [
         rendered.get(partner.id)
         or Tombstone(uuid=partner.uuid, meta=TombstoneMeta(archived_at=utc_iso(partner.archived_at)))

@@ -26,11 +26,14 @@ READ = registry.GROUP_READ
 WRITE = registry.GROUP_WRITE
 
 
-def _to_wire(client, groups):
+def _to_wire(client, groups, call=None):
     """Members the client may not read (no consent) are left out of ``members``; one
-    consent query for the whole page."""
+    consent query for the whole page. ``call``: the ``CallContext`` of a read, told that the answer
+    carries the groups' data and their shown members' (names, roles): one disclosure each."""
     Group.prefetch(groups)
     visible = registry.visible_members(client, groups, READ)
+    if call is not None:
+        call.disclose(groups | visible, READ)
     render = assembled(Group).from_record
     return [render(group, visible) for group in groups]
 
@@ -70,8 +73,7 @@ def search_groups(
         fields=Group.fetch_fields(),
         include_archived=include_archived,
     )
-    call_context(request).disclose(records, READ)
-    return Page[Group].of(page, total, _to_wire(client, records))
+    return Page[Group].of(page, total, _to_wire(client, records, call_context(request)))
 
 
 @router.get(
@@ -89,8 +91,7 @@ def read_group(
     if_none_match: IfNoneMatch = None,
 ) -> Group:
     group = registry.get_registrant(env, client, uuid, True, READ, fields=Group.fetch_fields())
-    call_context(request).disclose(group, READ)
-    return read_answer(response, _to_wire(client, group)[0], if_none_match)
+    return read_answer(response, _to_wire(client, group, call_context(request))[0], if_none_match)
 
 
 @router.post(

@@ -87,6 +87,7 @@ def end_group_membership(
 )
 def list_group_membership_history(
     uuid: UuidPath,
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(registry.GROUP_READ))],
     page: Annotated[Paging, Depends(paging("GroupMembership", HISTORY_SORTS))],
@@ -94,4 +95,6 @@ def list_group_membership_history(
     group = group_members.usable_group(env, client, uuid, registry.GROUP_READ)
     domain = group_members.history_domain(client, group, registry.GROUP_READ)
     total, records = registry.search_visible(env["g2p.group.membership"], client, registry.GROUP_READ, domain, page)
+    # each period names its member (uuid, name, roles): the members' data leaves, not the group's
+    call_context(request).disclose(records.individual_id, registry.GROUP_READ)
     return Page[MembershipPeriod].of(page, total, [MembershipPeriod.from_record(m) for m in records])

@@ -27,9 +27,13 @@ READ = "individual:read"
 WRITE = "individual:write"
 
 
-def _to_wire(client, partners):
-    """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
+def _to_wire(client, partners, call=None):
+    """Groups the client may not read (no consent) are left out of each individual's ``groups``.
+    ``call``: the ``CallContext`` of a read, told that the answer carries ``partners``' data (a group
+    shows as its uuid only: not disclosed)."""
     Individual.prefetch(partners)
+    if call is not None:
+        call.disclose(partners, READ)
     groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
     render = assembled(Individual).from_record
     return [render(partner).keep_groups(groups) for partner in partners]
@@ -71,8 +75,7 @@ def search_individuals(
         fields=Individual.fetch_fields(),
         include_archived=include_archived,
     )
-    call_context(request).disclose(records, READ)
-    return Page[Individual].of(page, total, _to_wire(client, records))
+    return Page[Individual].of(page, total, _to_wire(client, records, call_context(request)))
 
 
 @router.get(
@@ -90,8 +93,7 @@ def read_individual(
     if_none_match: IfNoneMatch = None,
 ) -> Individual:
     partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
-    call_context(request).disclose(partner, READ)
-    return read_answer(response, _to_wire(client, partner)[0], if_none_match)
+    return read_answer(response, _to_wire(client, partner, call_context(request))[0], if_none_match)
 
 
 CHECK_DUPLICATES_DOC = (

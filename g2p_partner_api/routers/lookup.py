@@ -15,8 +15,9 @@ from ..services.registrant_lookup import LOOKUP_LIMIT, lookup
 
 
 def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_scope, to_wire):
-    """Add ``POST /$lookup`` to ``router``: ``to_wire(client, registrants)`` renders what is found,
-    under the member of ``item_model`` named after ``kind`` (``individual``, ``group``)."""
+    """Add ``POST /$lookup`` to ``router``: ``to_wire(client, registrants, call)`` renders what is found
+    under the member of ``item_model`` named after ``kind`` (``individual``, ``group``), and tells the
+    call whose data the answer carries."""
     member = kind.lower()
     is_group = kind == "Group"
 
@@ -39,8 +40,7 @@ def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_sc
     ):
         found = lookup(env, client, read_scope, is_group, body.identifiers, wire_model.fetch_fields())
         partners = env["res.partner"].union(*filter(None, found))
-        wire = dict(zip(partners.ids, to_wire(client, partners), strict=True))
-        call_context(request).disclose(partners, read_scope)
+        wire = dict(zip(partners.ids, to_wire(client, partners, call_context(request)), strict=True))
         answer = trusted(
             answer_model,
             items=[

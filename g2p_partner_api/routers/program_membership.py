@@ -17,6 +17,7 @@ from ..schemas.program import (
 )
 from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
 from ..services.registry_errors import Invalid
@@ -53,6 +54,12 @@ def _for_write(env, client, uuid, if_match):
     return membership
 
 
+def _to_wire(request, memberships):
+    """The memberships a read answers; each tells the registrant's programme and state: their data leaves."""
+    call_context(request).disclose(memberships.partner_id, READ)
+    return [ProgramMembership.from_record(m) for m in memberships]
+
+
 def _written(response, membership):
     return with_etag(response, ProgramMembership.from_record(registry.flush_and_reread(membership)))
 
@@ -65,6 +72,7 @@ def _written(response, membership):
     responses=PAGE_RESPONSES,
 )
 def search_memberships(
+    request: Request,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging("ProgramMembership", MEMBERSHIP_SORTS))],
@@ -80,7 +88,7 @@ def search_memberships(
     if state:
         domain.append(("state", "=", state))
     total, records = registry.search_visible(env["g2p.program.membership"], client, READ, domain, page)
-    return Page[ProgramMembership].of(page, total, [ProgramMembership.from_record(m) for m in records])
+    return Page[ProgramMembership].of(page, total, _to_wire(request, records))
 
 
 @router.get(
@@ -92,12 +100,13 @@ def search_memberships(
 )
 def read_membership(
     uuid: UuidPath,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     if_none_match: IfNoneMatch = None,
 ) -> ProgramMembership:
-    return read_answer(response, ProgramMembership.from_record(_get(env, client, uuid, READ)), if_none_match)
+    return read_answer(response, _to_wire(request, _get(env, client, uuid, READ))[0], if_none_match)
 
 
 @router.post(

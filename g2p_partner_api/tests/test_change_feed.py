@@ -171,6 +171,9 @@ class TestChangeFeed(ChangeFeedCase):
         groups = self._follow(headers, group_since, "Group")[0]
         self.assertEqual(self._uuids(groups), [group_uuid])
         self.assertEqual(groups[0]["members"][0]["individual"], person_uuid)
+        with self._committed() as env:
+            shown = env["g2p.api.disclosure"].search([("partner_id", "=", pid), ("scope", "=", "group:read")])
+            self.assertEqual(len(shown), 1, "the member the group's change shows is disclosed with it")
         people = self._follow(headers, person_since)[0]
         self.assertEqual(self._uuids(people), [person_uuid])
         self.assertEqual(people[0]["groups"][0]["group"], group_uuid)

@@ -318,7 +318,8 @@ MATRIX = {
     "g2p.consent": {
         "read": STAFF,
         "unlink": NOBODY,
-        "methods": {"action_withdraw": OFFICERS},
+        # the receipt: the registry's signature of what the person agreed to (groups checked in the method)
+        "methods": {"action_withdraw": OFFICERS, "action_download_receipt": STAFF},
         "fields": {
             **PROVENANCE,
             # moved by the actions only, and the terms agreed to (a change of terms is a new consent)
