@@ -562,7 +562,8 @@ class G2PApiClient(models.Model):
     @tools.ormcache("client_db_id")
     def _call_settings(self, client_db_id):
         # the plain columns one SELECT of the client fetches (relations and computed fields are read
-        # as before), as the ORM caches them; not the secret's hash, which no call reads
+        # as before), as the ORM caches them; not the secret's hash, which no call reads, nor what the
+        # server writes in SQL outside the ORM (the key set's fetch times: they would not clear the cache)
         client = self.sudo().browse(client_db_id).with_context(active_test=False)
         names = [
             name
@@ -570,6 +571,7 @@ class G2PApiClient(models.Model):
             if field.store
             and field.column_type
             and field.prefetch is True
+            and name not in CLIENT_SERVER_FIELDS
             and not (field.groups or field.translate or field.company_dependent)
         ]
         client.fetch(names)
