@@ -79,7 +79,7 @@ async def authenticated_client(
     call = call_context(request)
     call.client_id, call.actor, call.scopes = grant.client_db_id, grant.client_id, grant.scopes
     enforce_rate_limit(env, grant.client_db_id, grant.rate_limit, call)
-    return env["g2p.api.client"].sudo().browse(grant.client_db_id)
+    return env["g2p.api.client"]._call_client(grant.client_db_id)
 
 
 def enforce_rate_limit(env, client_id, limit, call):

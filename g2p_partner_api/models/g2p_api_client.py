@@ -545,6 +545,38 @@ class G2PApiClient(models.Model):
         scopes = frozenset(str(claims.get("scope", "")).split()) & client._scope_codes()
         return TokenGrant(client.id, client.client_id, scopes, int(claims["exp"]), client._effective_rate_limit())
 
+    # --- the client of a call, its settings from the worker's cache -----------------------------------
+    @api.model
+    def _call_client(self, client_db_id):
+        """The client (sudo) of an authenticated call, its settings (what the dependencies, the consent
+        rule, the disclosures and the audit read off it) put in the call's ORM cache from the worker's
+        cache, so a call reads no client row. The cache is cleared with the verified tokens' at any change
+        of any client (g2p.cache.clearing.mixin, every worker): a narrowed client is narrowed at its next call."""
+        client = self.sudo().browse(client_db_id)
+        cache = self.env.cache
+        for name, value in self._call_settings(client_db_id):
+            cache.insert_missing(client, self._fields[name], [value])
+        return client
+
+    @api.model
+    @tools.ormcache("client_db_id")
+    def _call_settings(self, client_db_id):
+        # the plain columns one SELECT of the client fetches (relations and computed fields are read
+        # as before), as the ORM caches them; not the secret's hash, which no call reads, nor what the
+        # server writes in SQL outside the ORM (the key set's fetch times: they would not clear the cache)
+        client = self.sudo().browse(client_db_id).with_context(active_test=False)
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.store
+            and field.column_type
+            and field.prefetch is True
+            and name not in CLIENT_SERVER_FIELDS
+            and not (field.groups or field.translate or field.company_dependent)
+        ]
+        client.fetch(names)
+        return tuple((name, self.env.cache.get(client, self._fields[name])) for name in names)
+
     # --- scopes and programmes ----------------------------------------------------------
     def _scope_codes(self):
         self.ensure_one()

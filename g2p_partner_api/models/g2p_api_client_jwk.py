@@ -92,7 +92,7 @@ class G2PApiClientJwk(models.Model):
         fetched = partner_jwks.fetch(uri, url_guard.policy(self.env))
         actor = self.env.user.login if force else "key set refresh"
         Windows = self.env["g2p.api.rate.window"]
-        with Windows._counter_cursor(test_transaction=True) as cr:
+        with Windows._own_transaction_cursor(test_transaction=True) as cr:
             keys = self.with_env(api.Environment(cr, SUPERUSER_ID, dict(self.env.context)))._record_fetch(
                 client.id, uri, fetched, now, actor
             )

@@ -8,6 +8,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 import odoo.modules.module
 from odoo import api, fields, models
 
+from ..services import counter_cursors
 from ..services.read_routing import primary_cursor
 
 DEFAULT_LIMIT_PARAM = "g2p_partner_api.rate_limit_per_minute"
@@ -59,17 +60,23 @@ class G2PApiRateWindow(models.Model):
 
     @contextmanager
     def _counter_cursor(self, test_transaction=False):
-        """A cursor of its own, committed at once. ``test_transaction``: under unit tests, the test's
-        cursor instead, so that what a test counts is rolled back with it and tests stay apart."""
-        if self.env.registry.in_test_mode() or (test_transaction and odoo.modules.module.current_test):
-            # browser tests serve every request on the test's one cursor, from other threads than
-            # the one holding it: a second cursor would wait for that thread forever
-            if self.env.cr.readonly:  # a call served "by the replica" in a browser test
-                with primary_cursor(self.env) as cr:
-                    yield cr
-                return
-            with self.env.cr.savepoint(flush=False):
-                yield self.env.cr
+        """A cursor for statements committed at once, each in a transaction of its own (the process's
+        autocommit cursor on the primary: services/counter_cursors.py). ``test_transaction``: under unit
+        tests, the test's cursor instead, so that what a test counts is rolled back with it and tests stay apart."""
+        if self._in_test_transaction(test_transaction):
+            with self._test_cursor() as cr:
+                yield cr
+            return
+        with counter_cursors.counter_cursor(self.env.registry.db_name) as cr:
+            yield cr
+
+    @contextmanager
+    def _own_transaction_cursor(self, test_transaction=False):
+        """A cursor of its own whose statements are committed together when the block ends (writes that
+        go together, e.g. the rows of a fetched key set); ``test_transaction`` as for ``_counter_cursor``."""
+        if self._in_test_transaction(test_transaction):
+            with self._test_cursor() as cr:
+                yield cr
             return
         with self.env.registry.cursor() as cr:
             # concurrent increments of one row must wait, not fail as repeatable read would; set on the
@@ -77,6 +84,20 @@ class G2PApiRateWindow(models.Model):
             # cursor opened on the pooled connection sets Odoo's level again
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
             yield cr
+
+    def _in_test_transaction(self, test_transaction):
+        return self.env.registry.in_test_mode() or bool(test_transaction and odoo.modules.module.current_test)
+
+    @contextmanager
+    def _test_cursor(self):
+        # browser tests serve every request on the test's one cursor, from other threads than
+        # the one holding it: a second cursor would wait for that thread forever
+        if self.env.cr.readonly:  # a call served "by the replica" in a browser test
+            with primary_cursor(self.env) as cr:
+                yield cr
+            return
+        with self.env.cr.savepoint(flush=False):
+            yield self.env.cr
 
     @api.model
     def _consume(self, client_id, limit, now=None):

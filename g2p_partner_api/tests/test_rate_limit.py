@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from ..models.g2p_api_rate_window import WINDOW_SECONDS
+from ..services import counter_cursors
 from .common import G2PApiCase
 
 NOW = 1_800_000_010.0  # 10 s into a window
@@ -70,3 +71,40 @@ class TestRateLimit(G2PApiCase):
         with self.env.registry.cursor() as cr:
             cr.execute("SELECT window_start FROM g2p_api_rate_window WHERE client_id = %s", (self.client.id,))
             self.assertEqual(cr.fetchall(), [(int(NOW // WINDOW_SECONDS),)])
+
+    def test_counter_cursor_kept_per_process_autocommit_reconnects_and_forks(self):
+        """One autocommit cursor per process and database, reused call after call; replaced once when
+        its connection is lost; a forked process opens its own and leaves its parent's alone."""
+        Window, dbname = self.env["g2p.api.rate.window"], self.env.registry.db_name
+        self.addCleanup(counter_cursors.close, dbname)
+        limit = self.client._effective_rate_limit()
+        with patch(CLOCK, return_value=NOW):
+            Window._consume(self.client.id, limit)
+            first = counter_cursors._cursors[dbname][1]
+            Window._consume(self.client.id, limit)
+            self.assertIs(counter_cursors._cursors[dbname][1], first, "reused, not opened again")
+            self.assertTrue(first.connection.autocommit)
+            with self.env.registry.cursor() as cr:  # the server ends the connection (restart, failover)
+                cr.execute("SELECT pg_terminate_backend(%s, 5000)", (first.connection.get_backend_pid(),))
+            self.assertEqual(
+                Window._consume(self.client.id, limit).remaining, 0, "counted once more after reconnecting"
+            )
+            second = counter_cursors._cursors[dbname][1]
+            self.assertIsNot(second, first)
+            with patch.object(counter_cursors.os, "getpid", return_value=-1):  # a forked child
+                decision = Window._consume(self.client.id, limit)
+                child = counter_cursors._cursors[dbname][1]
+                counter_cursors.close(dbname)
+            self.assertNotIn(dbname, counter_cursors._cursors)
+            self.assertTrue(child.closed, "given back to the pool")
+            self.assertFalse(decision.allowed)
+            self.assertIsNot(child, second)
+            self.assertIn(second, counter_cursors._inherited)
+            self.assertFalse(second.closed, "the parent's connection is left open, untouched")
+        counter_cursors._inherited.remove(second)
+        second.connection.autocommit = False
+        second.close()
+        # committed at once, seen from any other transaction
+        with self.env.registry.cursor() as cr:
+            cr.execute("SELECT hits FROM g2p_api_rate_window WHERE client_id = %s", (self.client.id,))
+            self.assertEqual(cr.fetchall(), [(4,)])

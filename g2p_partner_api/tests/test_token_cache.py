@@ -15,7 +15,9 @@ class TestPerCallOverhead(G2PApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client("Cached reader", scopes=["individual:read", "program:read"])
+        cls.client, cls.secret = cls._create_client(
+            "Cached reader", scopes=["individual:read", "individual:write", "program:read"]
+        )
         cls.other, cls.other_secret = cls._create_client("Other reader", scopes=["individual:read"])
         cls.amina = cls.env.ref("g2p_partner_api.demo_individual_02")
 
@@ -45,6 +47,7 @@ class TestPerCallOverhead(G2PApiCase):
         text = "\n".join(statements)
         self.assertFalse(re.search(r"FROM \"?g2p_api_signing_key", text), "the token is not verified again")
         self.assertFalse(re.search(r"FROM \"?g2p_api_scope", text), "the scopes are not read again")
+        self.assertFalse(re.search(r"FROM \"?g2p_api_client\b", text), "the client's settings are not read again")
         self.assertEqual(len([s for s in statements if s.startswith("SAVEPOINT")]), 1, text)
         audit = [s for s in statements if "g2p_api_audit_log" in s]
         self.assertEqual(len(audit), 1, text)
@@ -98,3 +101,21 @@ class TestPerCallOverhead(G2PApiCase):
             self.assertEqual(api.get("/api/v2/Program", headers=mine).status_code, 200)
         rows = self._audit_rows(resource=f"/api/v2/Individual/{self.amina.uuid}")
         self.assertEqual(rows.mapped("actor"), [self.other.client_id, self.client.client_id] * 2)
+
+    def test_changed_settings_apply_at_next_call_db_unchanged(self):
+        """The client's settings come from each worker's cache: any change of the client is seen at its next call."""
+        headers = self._auth(self.client, self.secret)
+        name = self.amina.addl_name
+        with self._api() as api:
+            self.assertEqual(self._read(api, headers).status_code, 200)  # the settings are cached
+            self.client.require_if_match = True
+            refused = api.patch(f"/api/v2/Individual/{self.amina.uuid}", json={"addl_name": "X"}, headers=headers)
+            self.assertEqual((refused.status_code, refused.json()["code"]), (428, "precondition_required"))
+            self.assertEqual(self.amina.addl_name, name)
+            if "legal_basis_enabled" in self.client._fields:  # g2p_api_consent: reads under a legal basis
+                unconsented = self.env.ref("g2p_partner_api.demo_individual_45")  # consented to no partner
+                url = f"/api/v2/Individual/{unconsented.uuid}"
+                self.assertEqual(api.get(url, headers=headers).status_code, 200)
+                self.client.legal_basis_enabled = False
+                self.assertEqual(api.get(url, headers=headers).status_code, 404)
+        self.assertEqual(self.amina.addl_name, name)

@@ -1,5 +1,5 @@
 # Run inside `odoo-bin shell -d g2p_bench`: what counting one call against a client's rate limit
-# costs (its own short transaction: one UPSERT and a commit), as every API call pays it.
+# costs (one UPSERT committed at once on the process's counter connection), as every API call pays it.
 import json
 import time
 

@@ -118,7 +118,7 @@ def row_rate_limit():
     rate_ms = shell_figure("rate_limit_cost.py", "RATE_LIMIT_MS")
     return (
         "6 rate-limit counter, per call",
-        f"{rate_ms:.2f} ms (own transaction: UPSERT + commit)",
+        f"{rate_ms:.2f} ms (one autocommit UPSERT)",
         "",
         "",
         "<= 1 ms",
