@@ -72,6 +72,8 @@ MATRIX = {
                 "allowed_program_ids",
                 "active",
                 "token_lifetime",
+                # the first key source only: replacing or removing one is an administrator's (_check_key_source_kept,
+                # TestKeySwapTraced); the sample's value the ORM accepts is its own, which is no change
                 "public_key",
                 "jwks_uri",
                 "partner_mnemonic",

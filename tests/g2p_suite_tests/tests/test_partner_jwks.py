@@ -271,10 +271,11 @@ class TestKeySetCustody(KeySetServer, JsonRpcAttackMixin, HttpCase):
         cls._user("jwks_officer", "g2p_partner_api.group_registry_officer")
         cls._user("jwks_viewer", "g2p_partner_api.group_registry_viewer")
         cls._user("jwks_manager", "base.group_user,g2p_partner_api.group_api_manager").partner_id.email = False
+        cls._user("jwks_admin", "base.group_user,base.group_system").partner_id.email = False
         cls.client = cls.env["g2p.api.client"].create({"name": "Rotating partner", "jwks_uri": cls.jwks_url})
         cls.key = ec.generate_private_key(ec.SECP256R1())
 
-    def test_only_an_api_manager_sets_the_key_set_or_fetches_it(self):
+    def test_only_an_api_manager_fetches_the_key_set_and_an_administrator_moves_it(self):
         self.publish({"k1": self.key})
         for login in ("jwks_officer", "jwks_viewer"):
             self._as(login)
@@ -296,6 +297,17 @@ class TestKeySetCustody(KeySetServer, JsonRpcAttackMixin, HttpCase):
             [("client_id", "=", self.client.id), ("event_type", "=", KEY_SET_FETCHED)]
         )
         self.assertEqual(fetched.actor, "jwks_manager")
+        # pointing the partner's key set elsewhere (a server the manager controls) is an administrator's act
+        audit_rows = self.env["g2p.api.audit.log"].search_count([("client_id", "=", self.client.id)])
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.client.id], {"jwks_uri": self.jwks_url + "?v=2"}]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.client.invalidate_recordset()
+        self.assertEqual(self.client.jwks_uri, self.jwks_url)
+        self.assertFalse(self.client.jwk_ids.removed_at, "refused: the partner's keys still verify")
+        self.assertEqual(self.env["g2p.api.audit.log"].search_count([("client_id", "=", self.client.id)]), audit_rows)
+        self._as("jwks_admin")
         _result, error = self.call_kw(
             "g2p.api.client", "write", [[self.client.id], {"jwks_uri": self.jwks_url + "?v=2"}]
         )
