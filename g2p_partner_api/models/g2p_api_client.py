@@ -31,6 +31,9 @@ UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32)
 
 # written by the registry itself (secret generation, revocation), never by a person
 CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on", "jwks_expires_at", "jwks_refreshed_at"})
+# what verifies the client's signatures (ingest is authenticated by them alone): once a client has one, replacing or
+# removing it is a system administrator's act, so an API Manager cannot sign as the partner with a key of its own
+KEY_SOURCE_FIELDS = ("public_key", "jwks_uri")
 
 
 class TokenGrant(NamedTuple):
@@ -325,6 +328,7 @@ class G2PApiClient(models.Model):
 
     def write(self, vals):
         self._check_server_fields_untouched(vals)
+        self._check_key_source_kept(vals)
         revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
             "active" in vals and not vals["active"]
         )
@@ -392,6 +396,26 @@ class G2PApiClient(models.Model):
             "tag": "display_notification",
             "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
         }
+
+    def _check_key_source_kept(self, vals):
+        """Refuse, to all but a system administrator, a write that replaces or removes the key source (public
+        key or key set URL) of a client that has one: the partner's signatures prove what it sent only while
+        the person who onboards partners cannot swap their key for one of its own. Setting the first key is
+        onboarding (API Managers)."""
+        changing = [name for name in KEY_SOURCE_FIELDS if name in vals]
+        if not changing or self._may_switch_off_safeguards():
+            return
+        self.check_access("write")  # the right first: whether the client has a key is no business of others
+        for client in self.sudo():
+            has_key = client.public_key or client.jwks_uri
+            if has_key and any((vals[name] or False) != (client[name] or False) for name in changing):
+                raise AccessError(
+                    _(
+                        "Only a system administrator may replace or remove the key that verifies the signatures of "
+                        "%(name)s (public key or key set URL): ask one, with the fingerprint the partner gave you.",
+                        name=client.name,
+                    )
+                )
 
     def _check_server_fields_untouched(self, vals):
         # moving tokens_valid_from back would revive the tokens of a leaked secret or of a deactivated

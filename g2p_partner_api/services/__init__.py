@@ -10,3 +10,4 @@ from . import pretty_json
 from . import duplicate_finder
 from . import country_codes
 from . import registrant_writer
+from . import spreadsheet_export

@@ -7,6 +7,7 @@ import json
 import secrets
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,14 @@ MAX_BACKOFF = 3600
 JSON = "application/json"
 CLOUDEVENTS_JSON = "application/cloudevents+json"  # structured mode: the body is the event itself
 WEBHOOK_SECRET_PREFIX = "whsec_"
+# requests' timeout bounds each read, not the answer: a server that sends a byte at a time would hold the worker
+# as long as it likes, and a huge (or gzip-bombed) answer its memory. The whole call ends within DEADLINE_FACTOR
+# times its timeout, and at least DEADLINE_SLACK seconds after it (a short timeout is for the wait before the
+# answer, not for reading it), and an answer is read (decoded) up to MAX_ANSWER_BYTES, the rest left unread.
+DEADLINE_FACTOR = 2
+DEADLINE_SLACK = 10
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+ANSWER_CHUNK = 64 * 1024
 
 
 @dataclass
@@ -33,6 +42,7 @@ class SendResult:
     retry_after: int | None = None
     final: bool = False  # not sent on purpose (refused destination, redirect): never retried
     headers: object = None  # of the answer (case-insensitive), for callers that read caching headers
+    truncated: bool = False  # the answer was longer than the call read: ``text`` is its beginning only
 
 
 def signature_headers(subscription, body, message_id=None, method="POST", content_type=JSON, timestamp=None):
@@ -85,9 +95,10 @@ def refused(reason):
     return SendResult(None, None, f"not sent: {reason}"[:250], final=True)
 
 
-def send(method, url, body, headers, timeout, destination_policy):
+def send(method, url, body, headers, timeout, destination_policy, max_answer_bytes=MAX_ANSWER_BYTES):
     """One HTTP call to a destination ``destination_policy`` allows, checked again on the address
-    connected to. A redirect is not followed and its answer is not kept."""
+    connected to. A redirect is not followed and its answer is not kept. The call ends within
+    ``call_deadline(timeout)`` whatever the server does, and reads at most ``max_answer_bytes`` of the answer."""
     try:
         destination_policy.check_url(url, resolve=False)
     except url_guard.DestinationRefused as exc:
@@ -97,6 +108,10 @@ def send(method, url, body, headers, timeout, destination_policy):
     adapter = url_guard.CheckedAdapter(destination_policy)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    deadline = call_deadline(timeout)
+    watchdog = threading.Timer(deadline, adapter.abort)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         with session:
             response = session.request(
@@ -106,20 +121,49 @@ def send(method, url, body, headers, timeout, destination_policy):
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                stream=True,
             )
+            if 300 <= response.status_code < 400:
+                return SendResult(response.status_code, None, "redirect not followed", final=True)
+            truncated = _read_answer(response, max_answer_bytes)
     except url_guard.DestinationRefused as exc:
         return refused(exc)
-    except requests.RequestException as exc:
-        return SendResult(None, None, describe_failure(exc, url, timeout))
-    if 300 <= response.status_code < 400:
-        return SendResult(response.status_code, None, "redirect not followed", final=True)
+    except (requests.RequestException, OSError) as exc:
+        if not (adapter.aborted or isinstance(exc, requests.RequestException)):
+            raise
+        if not adapter.aborted:
+            return SendResult(None, None, describe_failure(exc, url, timeout))
+    finally:
+        watchdog.cancel()
+    if adapter.aborted:  # cut off: what was read (if any) is not the answer
+        return SendResult(None, None, f"No complete answer from {_where(url)} within {deadline:g} s")
     return SendResult(
         response.status_code,
         response.text,
         error=None if 200 <= response.status_code < 300 else describe_answer(response),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
         headers=response.headers,
+        truncated=truncated,
     )
+
+
+def call_deadline(timeout):
+    """Seconds a call with this (per read) timeout may take in all."""
+    return max(DEADLINE_FACTOR * timeout, timeout + DEADLINE_SLACK)
+
+
+def _read_answer(response, max_bytes):
+    """Read the answer's (decoded) body into ``response``, at most ``max_bytes`` of it; whether some was left."""
+    content, size = [], 0
+    for chunk in response.iter_content(ANSWER_CHUNK):
+        if size + len(chunk) > max_bytes:
+            content.append(chunk[: max_bytes - size])
+            response._content = b"".join(content)  # what requests' .text decodes
+            return True
+        content.append(chunk)
+        size += len(chunk)
+    response._content = b"".join(content)
+    return False
 
 
 def parse_retry_after(value, now=None):
@@ -146,12 +190,16 @@ def describe_answer(response):
     return f"Receiver answered {response.status_code} {phrase}".strip()[:250]
 
 
+def _where(url):
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
 def describe_failure(exc, url, timeout):
     """One line for staff instead of the exception text of requests and urllib3 (which nests the
     whole chain, with object addresses): "Connection refused by host:8080", "Timed out after 10 s"."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    where = f"{host}:{parts.port}" if parts.port else host
+    host, where = urlsplit(url).hostname or "?", _where(url)
     seconds = f"{timeout:g} s"
     if isinstance(exc, requests.ConnectTimeout):
         return f"No connection to {where} within {seconds}"

@@ -59,10 +59,11 @@ def fetch(url, destination_policy, now=None):
         {"Accept": ACCEPT, "User-Agent": "g2p-partner-api/1.0"},
         FETCH_TIMEOUT,
         destination_policy,
+        max_answer_bytes=MAX_SET_BYTES,
     )
     if result.error or result.status_code != 200:
         return FetchedSet(result.status_code, error=result.error or f"answer {result.status_code}")
-    if len((result.text or "").encode()) > MAX_SET_BYTES:
+    if result.truncated:
         return FetchedSet(result.status_code, error=f"the key set is larger than {MAX_SET_BYTES} bytes")
     try:
         keys = parse_key_set(result.text)

@@ -16,6 +16,7 @@ the address the socket actually connected to (so DNS answering differently the s
 nothing). Proxies from the environment are not used; redirects are never followed.
 """
 
+import contextlib
 import ipaddress
 import logging
 import posixpath
@@ -198,6 +199,7 @@ def validate(env, url):
 # --- the HTTP side: connections that check where they connect --------------------------------
 class _CheckedConnectionMixin:
     destination_policy = None
+    adapter = None
 
     def _new_conn(self):
         # before connecting: the host and every address it resolves to; after: the address reached
@@ -211,6 +213,7 @@ class _CheckedConnectionMixin:
         except DestinationRefused:
             sock.close()
             raise
+        self.adapter.connections.append(self)
         return sock
 
 
@@ -219,11 +222,23 @@ class CheckedAdapter(HTTPAdapter):
 
     def __init__(self, destination_policy):
         self.destination_policy = destination_policy
+        self.connections = []  # opened through this adapter: what ``abort`` cuts
+        self.aborted = False
         super().__init__(max_retries=0)
+
+    def abort(self):
+        """Cut every connection this adapter opened (from another thread: a call past its deadline), so that a
+        read blocked on a server that answers a byte at a time ends at once."""
+        self.aborted = True
+        for connection in self.connections:
+            sock = connection.sock  # the TLS socket once wrapped; None once closed
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def init_poolmanager(self, *args, **kwargs):
         result = super().init_poolmanager(*args, **kwargs)
-        attrs = {"destination_policy": self.destination_policy}
+        attrs = {"destination_policy": self.destination_policy, "adapter": self}
         http = type("CheckedHTTPConnection", (_CheckedConnectionMixin, HTTPConnection), attrs)
         https = type("CheckedHTTPSConnection", (_CheckedConnectionMixin, HTTPSConnection), attrs)
         self.poolmanager.pool_classes_by_scheme = {

@@ -40,3 +40,4 @@ from . import test_read_replica
 from . import test_subscription_list
 from . import test_rest_group_members
 from . import test_duplicate_search_plan
+from . import test_spreadsheet_export

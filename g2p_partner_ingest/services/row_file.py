@@ -20,6 +20,12 @@ XLSX_MAGIC = b"PK\x03\x04"
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = ",;\t|"
 CHUNK = 64 * 1024
+# an XLSX is a zip: what it unpacks to is bounded before openpyxl reads it (read-only mode streams the sheet,
+# but holds the shared strings, and rows left empty are not counted against the data model's row limit), so a
+# small compressed file cannot make a worker parse gigabytes. Spreadsheets compress 5 to 20 times.
+MAX_XLSX_RATIO = 100
+MIN_XLSX_UNPACKED = 16 * 1024 * 1024
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
 
 
 class FileUnreadable(Exception):
@@ -97,7 +103,28 @@ def _csv_rows(fileobj):
             text.detach()
 
 
+def _check_unpacked_size(fileobj):
+    """Refuse an XLSX whose parts unpack to more than MAX_XLSX_RATIO times its size (at least MIN_XLSX_UNPACKED,
+    at most MAX_XLSX_UNPACKED). The sizes the zip declares are what zipfile (and so openpyxl) will unpack at most."""
+    fileobj.seek(0, io.SEEK_END)
+    packed = fileobj.tell()
+    fileobj.seek(0)
+    limit = min(MAX_XLSX_UNPACKED, max(MIN_XLSX_UNPACKED, MAX_XLSX_RATIO * packed))
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileUnreadable(f"The XLSX file cannot be opened: {exc}") from exc
+    finally:
+        fileobj.seek(0)
+    if unpacked > limit:
+        raise FileUnreadable(
+            f"The XLSX file unpacks to {unpacked} bytes, more than the {limit} allowed for a file of {packed} bytes."
+        )
+
+
 def _xlsx_rows(fileobj):
+    _check_unpacked_size(fileobj)
     try:
         workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

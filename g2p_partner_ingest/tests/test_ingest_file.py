@@ -6,6 +6,7 @@ import io
 import json
 import tracemalloc
 import uuid
+import zipfile
 from datetime import datetime
 
 import openpyxl
@@ -171,6 +172,21 @@ class TestIngestFile(IngestCase):
         self.assertEqual(
             (missing.status_code, missing.json()["response_header"]["error_code"]), (422, "INVALID_PARAMETERS")
         )
+
+    def test_an_xlsx_that_unpacks_to_far_more_than_it_weighs_is_refused_unread(self):
+        # a real workbook, and one part of 32 MB of zeros: about 32 KB once compressed (a zip bomb)
+        workbook = zipfile.ZipFile(io.BytesIO(xlsx_file([["Kofi", "Mensah", "1990-01-01", "M", "81000032", "", ""]])))
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in workbook.infolist():
+                archive.writestr(info, workbook.read(info))
+            archive.writestr("xl/media/padding.bin", bytes(32 * 1024 * 1024))
+        content = bomb.getvalue()
+        self.assertLess(len(content), 256 * 1024)
+        header = self.header_of(self.post_file(content, file_name="export.xlsx"))
+        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "FILE_UNREADABLE"))
+        self.assertIn("unpacks to 33", header["error_message"])
+        self.assertEqual(self.received_count(), 0)
 
     def test_a_hundred_thousand_rows_are_read_without_holding_them(self):
         lines = ["first_name,last_name,dob,sex,national_id,village"]

@@ -74,14 +74,16 @@ class TestIngestScope(IngestCase):
 
 @tagged("post_install", "-at_install")
 class TestKeySwapTraced(JsonRpcAttackMixin, HttpCase):
-    """An API Manager may replace a partner's key (it is their job), but the swap is in the chatter and the
-    audit log by fingerprint, and every item accepted afterwards names the key that verified it."""
+    """An API Manager sets a new partner's key, but only a system administrator replaces it (else the person who
+    onboards partners could sign as one with a key of its own); the swap is in the chatter and the audit log by
+    fingerprint, and every item accepted afterwards names the key that verified it."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = cls._user("swap_api_manager", "base.group_user,g2p_partner_api.group_api_manager")
         cls.manager.partner_id.email = False
+        cls._user("swap_admin", "base.group_user,base.group_system").partner_id.email = False
         cls.old_key = ec.generate_private_key(ec.SECP256R1())
         cls.new_key = ec.generate_private_key(ec.SECP256R1())
         cls.client = cls.env["g2p.api.client"].create(
@@ -111,7 +113,7 @@ class TestKeySwapTraced(JsonRpcAttackMixin, HttpCase):
 
     def test_key_swap_is_traced_and_the_next_item_names_the_new_key(self):
         old_fp, new_fp = der_fingerprint(public_pem(self.old_key)), der_fingerprint(public_pem(self.new_key))
-        self._as("swap_api_manager")
+        self._as("swap_admin")
         result, error = self.call_kw(
             "g2p.api.client", "write", [[self.client.id], {"public_key": public_pem(self.new_key)}]
         )
@@ -125,7 +127,7 @@ class TestKeySwapTraced(JsonRpcAttackMixin, HttpCase):
         )
         self.assertEqual(
             (change.actor, change.old_value, change.new_value),
-            ("swap_api_manager", f"SHA-256 {old_fp}", f"SHA-256 {new_fp}"),
+            ("swap_admin", f"SHA-256 {old_fp}", f"SHA-256 {new_fp}"),
         )
         refused = self._ingest(self.old_key, "96000001")
         self.assertEqual(refused["error_code"], "REQUEST_VALIDATION_ERROR", "the old key no longer verifies")
@@ -133,3 +135,39 @@ class TestKeySwapTraced(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(accepted["response_status"], "SUCCESS", accepted)
         item = self.env["g2p.ingest.raw"].search([("correlation_id", "=", accepted["correlation_id"])])
         self.assertEqual(item.verified_key_fingerprint, new_fp)
+
+    def _evidence(self):
+        client = self.client.sudo()
+        client.invalidate_recordset()
+        return (
+            client.public_key,
+            client.jwks_uri,
+            len(client.message_ids),
+            self.env["g2p.api.audit.log"].search_count([("client_id", "=", client.id)]),
+            self.env["g2p.ingest.raw"].search_count([("client_id", "=", client.id)]),
+        )
+
+    def test_an_api_manager_cannot_swap_the_key_and_sign_as_the_partner(self):
+        own_key = ec.generate_private_key(ec.SECP256R1())  # the manager's own
+        before = self._evidence()
+        self._as("swap_api_manager")
+        for vals in (
+            {"public_key": public_pem(own_key)},
+            {"public_key": False, "jwks_uri": "https://keys.manager.example/jwks.json"},
+            {"public_key": False},
+        ):
+            _result, error = self.call_kw("g2p.api.client", "write", [[self.client.id], vals])
+            self.assertEqual(error, "odoo.exceptions.AccessError", vals)
+        self.assertEqual(self._evidence(), before, "refused: key, chatter, audit log as they were")
+        refused = self._ingest(own_key, "96000003")
+        self.assertEqual(refused["error_code"], "REQUEST_VALIDATION_ERROR", "the manager's key signs nothing")
+        self.assertEqual(self._ingest(self.old_key, "96000004")["response_status"], "SUCCESS")
+
+    def test_an_api_manager_sets_the_first_key_and_may_rewrite_the_same_one(self):
+        keyless = self.env["g2p.api.client"].create({"name": "New collector"})
+        self._as("swap_api_manager")
+        pem = public_pem(self.new_key)
+        for vals in ({"public_key": pem}, {"public_key": pem, "note": "checked"}):
+            _result, error = self.call_kw("g2p.api.client", "write", [[keyless.id], vals])
+            self.assertIsNone(error, vals)
+        self.assertEqual(keyless.public_key, pem)

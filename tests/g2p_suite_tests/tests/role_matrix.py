@@ -72,7 +72,9 @@ MATRIX = {
                 "allowed_program_ids",
                 "active",
                 "token_lifetime",
-                "public_key",
+                # the first key source only: replacing or removing one is an administrator's (_check_key_source_kept,
+                # TestKeySwapTraced). The sample client has a public key: a jwks_uri beside it is refused (not
+                # both), so the value tried is its own (no change); its public key changed is below (ADMIN)
                 "jwks_uri",
                 "partner_mnemonic",
                 "dci_sender_id",
@@ -84,6 +86,7 @@ MATRIX = {
                 "dci_callback_url",
                 "dci_callback_subscription_id",
             ),
+            "public_key": ADMIN,  # the sample has one: replacing it is an administrator's act (_check_key_source_kept)
             "secret_hash": ADMIN,  # field groups: base.group_system
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
             "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)

@@ -1,7 +1,14 @@
 """Partners that publish their keys as a JWK Set (the client's jwks_uri) rotate them without anyone editing
 the client: a local HTTP server plays the partner's key set, and the tests rotate it."""
 
+import base64
+import contextlib
+import dataclasses
+import hashlib
+import hmac
 import json
+import socket
+import threading
 import time
 
 import jwt
@@ -12,8 +19,9 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.g2p_dci_search.tests.common import DciCase, private_key, spdci_signature
 from odoo.addons.g2p_partner_api.models.g2p_api_client_jwk import KEY_CHANGED, KEY_SET_FETCHED
-from odoo.addons.g2p_partner_api.services import partner_jwks, url_guard
-from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
+from odoo.addons.g2p_partner_api.services import outbound_delivery, partner_jwks, url_guard
+from odoo.addons.g2p_partner_api.services.partner_jwks import MAX_SET_BYTES
+from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMixin
 from odoo.addons.g2p_partner_api.tests.http_receiver import Receiver
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
 
@@ -141,6 +149,24 @@ class TestIngestKeySet(KeySetServer, IngestCase):
             ),
             notes,
         )
+
+    def test_alg_none_and_hs256_keyed_with_the_set_key_are_refused(self):
+        self.publish({"a": self.key_a})
+        pem = partner_jwks.parse_key_set(json.dumps({"keys": [jwk_of(self.key_a, "a")]}))["a"].pem
+        unsigned, confused = self.signed(self.key_a, "a"), self.signed(self.key_a, "a")
+        claims = jwt.decode(unsigned["signature"], options={"verify_signature": False})
+        unsigned["signature"] = jwt.encode(claims, None, algorithm="none", headers={"kid": "a"})
+        # the classic RS/HS confusion: HMAC with the public key (as the set publishes it) for secret
+        signing_input = b".".join(
+            base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
+            for part in ({"alg": "HS256", "kid": "a", "typ": "JWT"}, claims)
+        )
+        mac = hmac.new(pem.encode(), signing_input, hashlib.sha256).digest()
+        confused["signature"] = (signing_input + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
+        received = self.received_count()
+        for body in (unsigned, confused):
+            self.assertRefused(self.post(body), "Signature verification failed")
+        self.assertEqual(self.received_count(), received, "refused: nothing received")
 
     def test_the_cached_set_is_used_until_it_expires(self):
         self.publish({"a": self.key_a}, cache_control="max-age=120")
@@ -271,10 +297,11 @@ class TestKeySetCustody(KeySetServer, JsonRpcAttackMixin, HttpCase):
         cls._user("jwks_officer", "g2p_partner_api.group_registry_officer")
         cls._user("jwks_viewer", "g2p_partner_api.group_registry_viewer")
         cls._user("jwks_manager", "base.group_user,g2p_partner_api.group_api_manager").partner_id.email = False
+        cls._user("jwks_admin", "base.group_user,base.group_system").partner_id.email = False
         cls.client = cls.env["g2p.api.client"].create({"name": "Rotating partner", "jwks_uri": cls.jwks_url})
         cls.key = ec.generate_private_key(ec.SECP256R1())
 
-    def test_only_an_api_manager_sets_the_key_set_or_fetches_it(self):
+    def test_only_an_api_manager_fetches_the_key_set_and_an_administrator_moves_it(self):
         self.publish({"k1": self.key})
         for login in ("jwks_officer", "jwks_viewer"):
             self._as(login)
@@ -296,6 +323,17 @@ class TestKeySetCustody(KeySetServer, JsonRpcAttackMixin, HttpCase):
             [("client_id", "=", self.client.id), ("event_type", "=", KEY_SET_FETCHED)]
         )
         self.assertEqual(fetched.actor, "jwks_manager")
+        # pointing the partner's key set elsewhere (a server the manager controls) is an administrator's act
+        audit_rows = self.env["g2p.api.audit.log"].search_count([("client_id", "=", self.client.id)])
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.client.id], {"jwks_uri": self.jwks_url + "?v=2"}]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.client.invalidate_recordset()
+        self.assertEqual(self.client.jwks_uri, self.jwks_url)
+        self.assertFalse(self.client.jwk_ids.removed_at, "refused: the partner's keys still verify")
+        self.assertEqual(self.env["g2p.api.audit.log"].search_count([("client_id", "=", self.client.id)]), audit_rows)
+        self._as("jwks_admin")
         _result, error = self.call_kw(
             "g2p.api.client", "write", [[self.client.id], {"jwks_uri": self.jwks_url + "?v=2"}]
         )
@@ -305,3 +343,72 @@ class TestKeySetCustody(KeySetServer, JsonRpcAttackMixin, HttpCase):
             [("client_id", "=", self.client.id), ("action", "=", "change jwks_uri")]
         )
         self.assertEqual((change.old_value, change.new_value), (self.jwks_url, self.jwks_url + "?v=2"))
+
+
+class _DripServer:
+    """A key set server that promises a set and sends it one byte at a time (a slow-read attack on the fetch)."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.host_port = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        with contextlib.suppress(OSError):
+            conn, _address = self.listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                while not self.stop.wait(0.2):
+                    conn.sendall(b" ")
+
+    def close(self):
+        self.stop.set()
+        self.listener.close()
+
+
+@tagged("post_install", "-at_install")
+class TestKeySetFetchBounds(KeySetServer, G2PApiCase):
+    """A key set server (the partner's, or one an attacker named) cannot hold a worker or its memory: the fetch
+    reads at most MAX_SET_BYTES and ends within twice its timeout, and the keys fetched before stay in use."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._serve_key_set()
+        cls.client = cls.env["g2p.api.client"].create({"name": "Bounded partner", "jwks_uri": cls.jwks_url})
+        cls.key = ec.generate_private_key(ec.SECP256R1())
+
+    def _evidence(self):
+        self.client.invalidate_recordset()
+        return self.key_rows(), self.client.jwks_uri
+
+    def _last_failure(self):
+        return self._audit_rows(client_id=self.client.id, event_type=KEY_SET_FETCHED, outcome="failure")[:1]
+
+    def test_a_huge_key_set_is_not_read(self):
+        self.publish({"k1": self.key})
+        self.client.action_refresh_jwks()
+        before = self._evidence()
+        self.key_server.default = (200, {"keys": [jwk_of(self.key, "k2")], "pad": "x" * (4 * MAX_SET_BYTES)}, {}, 0)
+        self.client.action_refresh_jwks()
+        self.assertIn(f"larger than {MAX_SET_BYTES} bytes", self._last_failure().new_value)
+        self.assertEqual(self._evidence(), before, "the keys fetched before stay, nothing added")
+
+    def test_a_server_answering_a_byte_at_a_time_is_cut_off(self):
+        drip = _DripServer()
+        self.addCleanup(drip.close)
+        self.patch(partner_jwks, "FETCH_TIMEOUT", 0.5)
+        self.patch(outbound_delivery, "DEADLINE_SLACK", 0)  # the deadline: 2 x 0.5 s
+        policy = url_guard.policy(self.env)
+        policy = dataclasses.replace(
+            policy, allowed_hosts=policy.allowed_hosts | {("127.0.0.1", int(drip.host_port.split(":")[1]))}
+        )
+        started = time.monotonic()
+        fetched = partner_jwks.fetch(f"http://{drip.host_port}/jwks.json", policy)
+        self.assertLess(
+            time.monotonic() - started, 5, "the fetch ends near its deadline (2 x 0.5 s), not after 100,000 bytes"
+        )
+        self.assertEqual((fetched.keys, fetched.error), ({}, f"No complete answer from {drip.host_port} within 1 s"))
