@@ -5,7 +5,8 @@ from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
 from .common import DciCase
 
 # Whole signed calls through the mounted app: token, client, envelope checks, searches with the
-# consent rule, rendering, the transaction and its items, audit row, disclosure rows (one INSERT). The full suite installed.
+# consent rule, rendering, the transaction and its items, audit row, disclosure rows (one INSERT).
+# The full suite installed.
 MAX_QUERIES_PAGE_OF_10 = 14
 MAX_QUERIES_BATCH = 13
 
