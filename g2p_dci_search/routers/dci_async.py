@@ -41,6 +41,24 @@ def _accepted(request, env, client, body, action):
     return acceptance
 
 
+def _recorded(env, client, body, acceptance, answers=None, **values):
+    """The asynchronous transaction of an accepted envelope (``g2p.dci.transaction._record``), answered later to
+    the acceptance's callback URL."""
+    return (
+        env["g2p.dci.transaction"]
+        .sudo()
+        ._record(
+            client,
+            body,
+            acceptance.correlation_id,
+            answers,
+            mode="async",
+            callback_url=acceptance.callback_url,
+            **values,
+        )
+    )
+
+
 def _failed(request, code):
     call_context(request).outcome = "failure"
     call_context(request).error_code = code
@@ -84,32 +102,21 @@ def _search(request, env, client, body, acceptance):
     ]
     answers = dci_checks.answers_in_order(items, rejected, pending)
     call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        ._record(
-            client,
-            body,
-            acceptance.correlation_id,
-            answers,
-            mode="async",
-            status="pdng",
-            callback_url=acceptance.callback_url,
-            request_envelope=body.model_dump_json(include={"header", "message"}),
-        )
+    transaction = _recorded(
+        env,
+        client,
+        body,
+        acceptance,
+        answers,
+        status="pdng",
+        request_envelope=body.model_dump_json(include={"header", "message"}),
     )
     transaction._enqueue_search()
 
 
 def _subscribe(request, env, client, body, acceptance):
     items = body.message.subscribe_request
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        ._record(
-            client, body, acceptance.correlation_id, mode="async", status="pdng", callback_url=acceptance.callback_url
-        )
-    )
+    transaction = _recorded(env, client, body, acceptance, status="pdng")
     rejected = dci_checks.item_rejections(client, "subscribe", items)
     Subscription = env["g2p.dci.subscription"].sudo()
     answers = [
@@ -140,19 +147,7 @@ def _unsubscribe(request, env, client, body, acceptance):
     status, problem, subscriptions = env["g2p.dci.subscription"].sudo()._unsubscribe_codes(client, codes)
     if problem:
         _failed(request, problem.code)
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        ._record(
-            client,
-            body,
-            acceptance.correlation_id,
-            mode="async",
-            status=status,
-            callback_url=acceptance.callback_url,
-            completed_count=len(subscriptions),
-        )
-    )
+    transaction = _recorded(env, client, body, acceptance, status=status, completed_count=len(subscriptions))
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-unsubscribe", status, len(codes), len(subscriptions), acceptance.registry_id
     )
