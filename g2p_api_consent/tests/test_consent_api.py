@@ -565,47 +565,20 @@ class TestConsentOnRestOraclesAndWrites(G2PApiCase):
             return response.status_code, body["code"], body["errors"], body["detail"].replace(uuid, "…")
 
         today = str(date.today())
+
+        def add(api, group, individual):
+            path = f"/api/v2/Group/{group}/members"
+            return api.post(path, json={"individual": individual}, headers=self._headers())
+
+        def end(api, group, individual):
+            path = f"/api/v2/Group/{group}/members/{individual}/end"
+            return api.post(path, json={"end_date": today, "reason": "r"}, headers=self._headers())
+
         with self._api() as api:
-            added = [
-                answer(
-                    api.post(
-                        f"/api/v2/Group/{self.group.uuid}/members", json={"individual": uuid}, headers=self._headers()
-                    ),
-                    uuid,
-                )
-                for uuid in (self.outsider.uuid, unknown)
-            ]
-            ended = [
-                answer(
-                    api.post(
-                        f"/api/v2/Group/{self.group.uuid}/members/{uuid}/end",
-                        json={"end_date": today, "reason": "r"},
-                        headers=self._headers(),
-                    ),
-                    uuid,
-                )
-                for uuid in (self.hidden.uuid, unknown)
-            ]
-            groups = [
-                answer(
-                    api.post(
-                        f"/api/v2/Group/{uuid}/members", json={"individual": self.seen.uuid}, headers=self._headers()
-                    ),
-                    uuid,
-                )
-                for uuid in (self.secret_group.uuid, unknown)
-            ]
-            group_ends = [
-                answer(
-                    api.post(
-                        f"/api/v2/Group/{uuid}/members/{self.seen.uuid}/end",
-                        json={"end_date": today, "reason": "r"},
-                        headers=self._headers(),
-                    ),
-                    uuid,
-                )
-                for uuid in (self.secret_group.uuid, unknown)
-            ]
+            added = [answer(add(api, self.group.uuid, uuid), uuid) for uuid in (self.outsider.uuid, unknown)]
+            ended = [answer(end(api, self.group.uuid, uuid), uuid) for uuid in (self.hidden.uuid, unknown)]
+            groups = [answer(add(api, uuid, self.seen.uuid), uuid) for uuid in (self.secret_group.uuid, unknown)]
+            group_ends = [answer(end(api, uuid, self.seen.uuid), uuid) for uuid in (self.secret_group.uuid, unknown)]
             histories = [
                 answer(api.get(f"/api/v2/Group/{uuid}/membership-history", headers=self._headers()), uuid)
                 for uuid in (self.secret_group.uuid, unknown)

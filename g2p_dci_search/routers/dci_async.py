@@ -41,37 +41,10 @@ def _accepted(request, env, client, body, action):
     return acceptance
 
 
-def _failed(request, code):
-    call_context(request).outcome = "failure"
-    call_context(request).error_code = code
-
-
-@router.post(
-    "/registry/search",
-    response_model=Ack,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="Asynchronous DCI search: ACK now, results later to on-search",
-    description=ACK_DOC,
-)
-def search(
-    request: Request,
-    body: SearchEnvelope,
-    env: Annotated[Environment, Depends(odoo_env)],
-    client: Annotated[object, Depends(require_scope("dci:search"))],
-    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
-):
-    acceptance = _accepted(request, env, client, body, "search")
-    if acceptance.refusal:
-        return acceptance.ack
-    items = body.message.search_request
-    rejected = dci_checks.item_rejections(client, "search", items)
-    pending = [
-        dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
-    ]
-    answers = dci_checks.answers_in_order(items, rejected, pending)
-    call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
-    transaction = (
+def _recorded(env, client, body, acceptance, answers=None, **values):
+    """The asynchronous transaction of an accepted envelope (``g2p.dci.transaction._record``), answered later to
+    the acceptance's callback URL."""
+    return (
         env["g2p.dci.transaction"]
         .sudo()
         ._record(
@@ -80,41 +53,70 @@ def search(
             acceptance.correlation_id,
             answers,
             mode="async",
-            status="pdng",
             callback_url=acceptance.callback_url,
-            request_envelope=body.model_dump_json(include={"header", "message"}),
+            **values,
         )
+    )
+
+
+def _failed(request, code):
+    call_context(request).outcome = "failure"
+    call_context(request).error_code = code
+
+
+def add_async_route(path, action, body_model, scope, summary, answer, name=None):
+    """Add ``POST <path>``: the envelope of ``action`` is accepted (ACK) or refused (ERR) at once;
+    ``answer(request, env, client, body, acceptance)`` then records and answers an accepted one."""
+
+    @router.post(
+        path,
+        response_model=Ack,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+        summary=summary,
+        name=name or action,
+        description=ACK_DOC,
+    )
+    def accept(
+        request: Request,
+        body: body_model,
+        env: Annotated[Environment, Depends(odoo_env)],
+        client: Annotated[object, Depends(require_scope(scope))],
+        _spec: Annotated[object, Depends(dci_spec.checked_against_spec(action))],
+    ):
+        acceptance = _accepted(request, env, client, body, action)
+        if not acceptance.refusal:
+            answer(request, env, client, body, acceptance)
+        return acceptance.ack
+
+    accept.__name__ = name or action
+    return accept
+
+
+def _search(request, env, client, body, acceptance):
+    """Pending items are recorded; a job searches them and calls back on-search."""
+    items = body.message.search_request
+    rejected = dci_checks.item_rejections(client, "search", items)
+    pending = [
+        dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
+    ]
+    answers = dci_checks.answers_in_order(items, rejected, pending)
+    call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
+    transaction = _recorded(
+        env,
+        client,
+        body,
+        acceptance,
+        answers,
+        status="pdng",
+        request_envelope=body.model_dump_json(include={"header", "message"}),
     )
     transaction._enqueue_search()
-    return acceptance.ack
 
 
-@router.post(
-    "/registry/subscribe",
-    response_model=Ack,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="Subscribe to registry events: ACK now, on-subscribe with the subscription codes, then notify",
-    description=ACK_DOC,
-)
-def subscribe(
-    request: Request,
-    body: SubscribeEnvelope,
-    env: Annotated[Environment, Depends(odoo_env)],
-    client: Annotated[object, Depends(require_scope("dci:subscribe"))],
-    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("subscribe"))],
-):
-    acceptance = _accepted(request, env, client, body, "subscribe")
-    if acceptance.refusal:
-        return acceptance.ack
+def _subscribe(request, env, client, body, acceptance):
     items = body.message.subscribe_request
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        ._record(
-            client, body, acceptance.correlation_id, mode="async", status="pdng", callback_url=acceptance.callback_url
-        )
-    )
+    transaction = _recorded(env, client, body, acceptance, status="pdng")
     rejected = dci_checks.item_rejections(client, "subscribe", items)
     Subscription = env["g2p.dci.subscription"].sudo()
     answers = [
@@ -138,44 +140,14 @@ def subscribe(
     dci_callbacks.deliver(
         client, acceptance.callback_url, "on-subscribe", dci_envelope.signed(env, header, message), transaction
     )
-    return acceptance.ack
 
 
-@router.post(
-    "/registry/unsubscribe",
-    response_model=Ack,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="End subscriptions by code: ACK now, on-unsubscribe with their status",
-    description=ACK_DOC,
-)
-def unsubscribe(
-    request: Request,
-    body: UnsubscribeEnvelope,
-    env: Annotated[Environment, Depends(odoo_env)],
-    client: Annotated[object, Depends(require_scope("dci:subscribe"))],
-    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("unsubscribe"))],
-):
-    acceptance = _accepted(request, env, client, body, "unsubscribe")
-    if acceptance.refusal:
-        return acceptance.ack
+def _unsubscribe(request, env, client, body, acceptance):
     codes = body.message.subscription_codes
     status, problem, subscriptions = env["g2p.dci.subscription"].sudo()._unsubscribe_codes(client, codes)
     if problem:
         _failed(request, problem.code)
-    transaction = (
-        env["g2p.dci.transaction"]
-        .sudo()
-        ._record(
-            client,
-            body,
-            acceptance.correlation_id,
-            mode="async",
-            status=status,
-            callback_url=acceptance.callback_url,
-            completed_count=len(subscriptions),
-        )
-    )
+    transaction = _recorded(env, client, body, acceptance, status=status, completed_count=len(subscriptions))
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-unsubscribe", status, len(codes), len(subscriptions), acceptance.registry_id
     )
@@ -183,28 +155,9 @@ def unsubscribe(
     dci_callbacks.deliver(
         client, acceptance.callback_url, "on-unsubscribe", dci_envelope.signed(env, header, message), transaction
     )
-    return acceptance.ack
 
 
-@router.post(
-    "/registry/txn/status",
-    response_model=Ack,
-    response_model_exclude_none=True,
-    responses=ERRORS,
-    summary="Status of earlier transactions: ACK now, txn/on-status later",
-    name="txn_status",
-    description=ACK_DOC,
-)
-def txn_status_async(
-    request: Request,
-    body: TxnStatusEnvelope,
-    env: Annotated[Environment, Depends(odoo_env)],
-    client: Annotated[object, Depends(require_scope("dci:search"))],
-    _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
-):
-    acceptance = _accepted(request, env, client, body, "txn-status")
-    if acceptance.refusal:
-        return acceptance.ack
+def _txn_status(request, env, client, body, acceptance):
     call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
     status, message = txn_status(env, client, body, acceptance.correlation_id)
     if status == "rjct":
@@ -219,4 +172,38 @@ def txn_status_async(
         reason_message=None if status == "succ" else "no transaction matches",
     )
     dci_callbacks.deliver(client, acceptance.callback_url, "txn-on-status", dci_envelope.signed(env, header, message))
-    return acceptance.ack
+
+
+search = add_async_route(
+    "/registry/search",
+    "search",
+    SearchEnvelope,
+    "dci:search",
+    "Asynchronous DCI search: ACK now, results later to on-search",
+    _search,
+)
+subscribe = add_async_route(
+    "/registry/subscribe",
+    "subscribe",
+    SubscribeEnvelope,
+    "dci:subscribe",
+    "Subscribe to registry events: ACK now, on-subscribe with the subscription codes, then notify",
+    _subscribe,
+)
+unsubscribe = add_async_route(
+    "/registry/unsubscribe",
+    "unsubscribe",
+    UnsubscribeEnvelope,
+    "dci:subscribe",
+    "End subscriptions by code: ACK now, on-unsubscribe with their status",
+    _unsubscribe,
+)
+txn_status_async = add_async_route(
+    "/registry/txn/status",
+    "txn-status",
+    TxnStatusEnvelope,
+    "dci:search",
+    "Status of earlier transactions: ACK now, txn/on-status later",
+    _txn_status,
+    name="txn_status",
+)

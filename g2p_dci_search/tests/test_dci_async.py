@@ -34,6 +34,17 @@ class TestDciAsync(DciAsyncCase):
             ]
         )
 
+    def _other_mis(self):
+        """A second subscriber (``other.mis``, called back on the receiver): (client, clear secret)."""
+        return self._create_client(
+            "Other MIS",
+            scopes=["dci:subscribe"],
+            dci_sender_id="other.mis",
+            dci_verify_signature=False,
+            dci_callback_url=self.receiver.url + "/spmis/dci",
+            dci_callback_allow_http=True,
+        )
+
     # --- search ----------------------------------------------------------------------------------
     def test_search_acknowledged_then_answered_on_search(self):
         items = [
@@ -477,14 +488,7 @@ class TestDciAsync(DciAsyncCase):
         self.assertIn("subscription limit reached", over["status_reason_message"])
         Subscription = self.env["g2p.dci.subscription"]
         self.assertEqual(Subscription.search_count([("client_id", "=", self.client.id)]), 2, "nothing was created")
-        other, secret = self._create_client(
-            "Other MIS",
-            scopes=["dci:subscribe"],
-            dci_sender_id="other.mis",
-            dci_verify_signature=False,
-            dci_callback_url=self.receiver.url + "/spmis/dci",
-            dci_callback_allow_http=True,
-        )
+        other, secret = self._other_mis()
         envelope = self.subscribe_envelope("REGISTER", {"family_name": "Capson"})
         envelope["header"]["sender_id"] = "other.mis"
         self.assertEqual(self.post("/registry/subscribe", envelope, client=other, secret=secret).status_code, 200)
@@ -553,14 +557,7 @@ class TestDciAsync(DciAsyncCase):
         self.ack("/registry/unsubscribe", envelope)
         (callback,) = self.callbacks()
         self.assertEqual(callback["message"]["status_reason_code"], "rjct.event.already_unsubscribed")
-        other, secret = self._create_client(
-            "Other MIS",
-            scopes=["dci:subscribe"],
-            dci_sender_id="other.mis",
-            dci_verify_signature=False,
-            dci_callback_url=self.receiver.url + "/spmis/dci",
-            dci_callback_allow_http=True,
-        )
+        other, secret = self._other_mis()
         foreign = {
             "header": dict(envelope["header"], sender_id="other.mis", message_id=str(uuid.uuid4())),
             "message": dict(envelope["message"], transaction_id="u-3"),

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from odoo.api import Environment
 
-from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
+from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.base import assembled
 from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
@@ -19,6 +19,7 @@ from ..services.resource_version import check_read_only, read_answer, with_etag,
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
+from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=CALL_ERRORS)
 
@@ -117,49 +118,35 @@ def create_group(
     return with_location(request, response, _written(response, client, group))
 
 
-@router.put(
-    "/{uuid}",
-    response_model=Group,
-    summary="Replace a group (members included)",
-    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
+def _vals(env, client, group, body, fields, request):
+    return registry.group_vals(env, client, group, body, fields, call_context(request).scopes)
+
+
+replace = add_write_route(
+    router,
+    "put",
+    "Group",
+    Group,
+    GroupWrite,
+    WRITE,
+    _for_write,
+    _written,
+    _to_wire,
+    _vals,
+    "Replace a group (members included)",
 )
-def replace_group(
-    uuid: UuidPath,
-    body: GroupWrite,
-    request: Request,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> Group:
-    group = _for_write(env, client, uuid, if_match)
-    check_read_only(body, _to_wire(client, group)[0])
-    vals = registry.group_vals(env, client, group, body, registry.full_replacement(body), call_context(request).scopes)
-    registrant_writer.save(env, group, vals)
-    return _written(response, client, group)
-
-
-@router.patch(
-    "/{uuid}",
-    response_model=Group,
-    summary="Change some fields of a group",
-    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
+patch = add_write_route(
+    router,
+    "patch",
+    "Group",
+    Group,
+    GroupPatch,
+    WRITE,
+    _for_write,
+    _written,
+    _to_wire,
+    _vals,
+    "Change some fields of a group",
 )
-def patch_group(
-    uuid: UuidPath,
-    body: GroupPatch,
-    request: Request,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> Group:
-    group = _for_write(env, client, uuid, if_match)
-    check_read_only(body, _to_wire(client, group)[0])
-    vals = registry.group_vals(env, client, group, body, body.model_fields_set, call_context(request).scopes)
-    registrant_writer.save(env, group, vals)
-    return _written(response, client, group)
-
-
 archive = add_archive_route(router, "a Group", Group, WRITE, _for_write, _written)
 lookup = add_lookup_route(router, "Group", Group, GroupLookup, GroupLookupItem, READ, _to_wire)

@@ -16,6 +16,7 @@ from ..services.call_context import call_context
 from ..services.paging import sort_orders
 from ..services.resource_version import check_if_match
 from .group import _to_wire, _written
+from .route_signature import without_parameters
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=CALL_ERRORS)
 
@@ -33,49 +34,57 @@ def _for_change(env, client, uuid, if_match):
     return group
 
 
-@router.post(
-    "/{uuid}/members",
-    response_model=Group,
-    summary="Add one member to a group (a registered individual, or a new one registered with it)",
-    description="The group's other memberships are left as they are. Answers the group with its new ETag; "
+def add_membership_change_route(path, name, summary, description, body_model, change):
+    """Add ``POST /{uuid}<path>``: one change to a group's memberships, answered with the group and its new
+    ETag. ``change(env, client, scopes, group, body, individual)`` makes it; ``individual`` is the member
+    named in the path (``{individual}``), ``None`` when the path names none."""
+
+    def change_membership(
+        uuid: UuidPath,
+        individual: MemberPath,
+        body: body_model,
+        request: Request,
+        response: Response,
+        env: Annotated[Environment, Depends(api_env)],
+        client: Annotated[object, Depends(require_scope(registry.GROUP_WRITE))],
+        if_match: IfMatch,
+    ) -> Group:
+        group = _for_change(env, client, uuid, if_match)
+        change(env, client, call_context(request).scopes, group, body, individual)
+        return _written(response, client, group)
+
+    change_membership.__name__ = name
+    if "{individual}" not in path:
+        change_membership = without_parameters(change_membership, "individual")
+    return router.post(
+        f"/{{uuid}}{path}",
+        response_model=Group,
+        summary=summary,
+        description=description,
+        responses=CHANGE_RESPONSES,
+        name=name,
+    )(change_membership)
+
+
+add_group_member = add_membership_change_route(
+    "/members",
+    "add_group_member",
+    "Add one member to a group (a registered individual, or a new one registered with it)",
+    "The group's other memberships are left as they are. Answers the group with its new ETag; "
     "subscribers get group.updated with the change (data.changes).",
-    responses=CHANGE_RESPONSES,
-    name="add_group_member",
+    GroupMemberAdd,
+    lambda env, client, scopes, group, body, individual: group_members.add_member(env, client, scopes, group, body),
 )
-def add_group_member(
-    uuid: UuidPath,
-    body: GroupMemberAdd,
-    request: Request,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(registry.GROUP_WRITE))],
-    if_match: IfMatch,
-) -> Group:
-    group = _for_change(env, client, uuid, if_match)
-    group_members.add_member(env, client, call_context(request).scopes, group, body)
-    return _written(response, client, group)
-
-
-@router.post(
-    "/{uuid}/members/{individual}/end",
-    response_model=Group,
-    summary="End one membership of a group (the person stays registered)",
-    description="Answers the group with its new ETag; subscribers get group.updated with the change (data.changes).",
-    responses=CHANGE_RESPONSES,
-    name="end_group_membership",
+end_group_membership = add_membership_change_route(
+    "/members/{individual}/end",
+    "end_group_membership",
+    "End one membership of a group (the person stays registered)",
+    "Answers the group with its new ETag; subscribers get group.updated with the change (data.changes).",
+    MembershipEnd,
+    lambda env, client, scopes, group, body, individual: group_members.end_membership(
+        env, client, group, individual, body
+    ),
 )
-def end_group_membership(
-    uuid: UuidPath,
-    individual: MemberPath,
-    body: MembershipEnd,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(registry.GROUP_WRITE))],
-    if_match: IfMatch,
-) -> Group:
-    group = _for_change(env, client, uuid, if_match)
-    group_members.end_membership(env, client, group, individual, body)
-    return _written(response, client, group)
 
 
 @router.get(

@@ -5,13 +5,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from odoo.api import Environment
 
-from ..dependencies import IfMatch, Paging, api_env, paging, require_read_scope, require_scope
+from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
 from ..schemas.base import assembled
 from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
 from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
-from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, error_response, versioned_responses
+from ..schemas.responses import CALL_ERRORS, NOT_FOUND, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.call_context import call_context
@@ -20,6 +20,7 @@ from ..services.resource_version import check_read_only, read_answer, with_etag,
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
+from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=CALL_ERRORS)
 
@@ -151,44 +152,33 @@ def create_individual(
     return with_location(request, response, _written(response, client, partner))
 
 
-@router.put(
-    "/{uuid}",
-    response_model=Individual,
-    summary="Replace an individual",
-    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
+replace = add_write_route(
+    router,
+    "put",
+    "Individual",
+    Individual,
+    IndividualWrite,
+    WRITE,
+    _for_write,
+    _written,
+    _to_wire,
+    lambda env, client, partner, body, fields, request: registry.individual_vals(env, partner, body, fields),
+    "Replace an individual",
 )
-def replace_individual(
-    uuid: UuidPath,
-    body: IndividualWrite,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> Individual:
-    partner = _for_write(env, client, uuid, if_match)
-    check_read_only(body, _to_wire(client, partner)[0])
-    registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, registry.full_replacement(body)))
-    return _written(response, client, partner)
-
-
-@router.patch(
-    "/{uuid}",
-    response_model=Individual,
-    summary="Change some fields of an individual",
-    responses={**versioned_responses(gone=True, write=True), **NOT_FOUND, **CONFLICT},
+# a patch body has no read-only field to check
+patch = add_write_route(
+    router,
+    "patch",
+    "Individual",
+    Individual,
+    IndividualPatch,
+    WRITE,
+    _for_write,
+    _written,
+    _to_wire,
+    lambda env, client, partner, body, fields, request: registry.individual_vals(env, partner, body, fields),
+    "Change some fields of an individual",
+    read_only=False,
 )
-def patch_individual(
-    uuid: UuidPath,
-    body: IndividualPatch,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> Individual:
-    partner = _for_write(env, client, uuid, if_match)
-    registrant_writer.save(env, partner, registry.individual_vals(env, partner, body, body.model_fields_set))
-    return _written(response, client, partner)
-
-
 archive = add_archive_route(router, "an Individual", Individual, WRITE, _for_write, _written)
 lookup = add_lookup_route(router, "Individual", Individual, IndividualLookup, IndividualLookupItem, READ, _to_wire)

@@ -22,6 +22,7 @@ from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
 from ..services.registry_errors import Invalid
 from ..services.resource_version import check_if_match, check_read_only, read_answer, with_etag, with_location
+from .route_signature import without_parameters
 
 router = APIRouter(prefix="/ProgramMembership", tags=["ProgramMembership"], responses=CALL_ERRORS)
 
@@ -141,62 +142,32 @@ def create_membership(
     return with_location(request, response, _written(response, membership))
 
 
-def _transition(env, client, uuid, if_match, response, state, reason=None):
-    membership = _for_write(env, client, uuid, if_match)
-    registry.transition_membership(membership, state, reason)
-    return _written(response, membership)
+def add_transition_route(action, state, summary, reason=None):
+    """Add ``POST /{uuid}/<action>`` that moves a membership to ``state``; ``reason``: the model of the
+    optional body whose ``reason`` is recorded with the move (no body without it)."""
+    name = f"{action}_program_membership"
+
+    def transition(
+        uuid: UuidPath,
+        response: Response,
+        env: Annotated[Environment, Depends(api_env)],
+        client: Annotated[object, Depends(require_scope(WRITE))],
+        if_match: IfMatch,
+        body: optional_body(reason) = None,
+    ) -> ProgramMembership:
+        membership = _for_write(env, client, uuid, if_match)
+        registry.transition_membership(membership, state, body.reason if body else None)
+        return _written(response, membership)
+
+    transition.__name__ = name
+    return router.post(
+        f"/{{uuid}}/{action}", response_model=ProgramMembership, summary=summary, responses=WRITE_RESPONSES, name=name
+    )(transition if reason else without_parameters(transition, "body"))
 
 
-@router.post(
-    "/{uuid}/enrol",
-    response_model=ProgramMembership,
-    summary="Enrol (from draft or paused)",
-    responses=WRITE_RESPONSES,
-    name="enrol_program_membership",
-)
-def enrol(
-    uuid: UuidPath,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> ProgramMembership:
-    return _transition(env, client, uuid, if_match, response, "enrolled")
-
-
-@router.post(
-    "/{uuid}/pause",
-    response_model=ProgramMembership,
-    summary="Pause an enrolment",
-    responses=WRITE_RESPONSES,
-    name="pause_program_membership",
-)
-def pause(
-    uuid: UuidPath,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-) -> ProgramMembership:
-    return _transition(env, client, uuid, if_match, response, "paused")
-
-
-@router.post(
-    "/{uuid}/exit",
-    response_model=ProgramMembership,
-    summary="Exit the programme",
-    responses=WRITE_RESPONSES,
-    name="exit_program_membership",
-)
-def exit_program(
-    uuid: UuidPath,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_scope(WRITE))],
-    if_match: IfMatch,
-    body: optional_body(ExitRequest) = None,
-) -> ProgramMembership:
-    return _transition(env, client, uuid, if_match, response, "exited", body.reason if body else None)
+enrol = add_transition_route("enrol", "enrolled", "Enrol (from draft or paused)")
+pause = add_transition_route("pause", "paused", "Pause an enrolment")
+exit_program = add_transition_route("exit", "exited", "Exit the programme", reason=ExitRequest)
 
 
 @router.put(

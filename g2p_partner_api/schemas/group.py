@@ -16,6 +16,18 @@ class GroupMember(ApiModel):
     start_date: date | None = None
     end_date: date | None = None
 
+    @staticmethod
+    def member_values(membership):
+        """The fields of a ``g2p.group.membership`` every member shape shows (who, in which roles, when)."""
+        coding = assembled(Coding).from_record
+        return {
+            "individual": membership.individual_id.uuid,
+            "name": membership.individual_id.name,
+            "kinds": [coding(k) for k in membership.kind_ids],
+            "start_date": membership.start_date or None,
+            "end_date": membership.end_date or None,
+        }
+
 
 class Group(RegistrantWire, ApiModel):
     """A group (household) with the members the caller may see."""
@@ -52,7 +64,6 @@ class Group(RegistrantWire, ApiModel):
 
     @classmethod
     def from_record(cls, group, visible_members):
-        coding = assembled(Coding).from_record
         return trusted(
             cls,
             uuid=group.uuid,
@@ -61,14 +72,7 @@ class Group(RegistrantWire, ApiModel):
             identifiers=assembled(Identifier).from_records(group.reg_id_ids),
             address=assembled(Address).from_record(group),
             members=[
-                trusted(
-                    GroupMember,
-                    individual=m.individual_id.uuid,
-                    name=m.individual_id.name,
-                    kinds=[coding(k) for k in m.kind_ids],
-                    start_date=m.start_date or None,
-                    end_date=m.end_date or None,
-                )
+                trusted(GroupMember, **GroupMember.member_values(m))
                 for m in group.group_member_ids
                 if m.individual_id in visible_members
             ],

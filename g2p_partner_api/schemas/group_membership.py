@@ -1,12 +1,10 @@
 """Wire shapes of one household change at a time: a member added, a membership ended, the history."""
 
-from datetime import date
-
 from pydantic import Field
 
-from .base import ApiModel, IsoDate, NotBlankText, WireModel, assembled, trusted
-from .group import MemberGiven
-from .registrant_parts import Coding, Provenance
+from .base import IsoDate, NotBlankText, WireModel, assembled, trusted
+from .group import GroupMember, MemberGiven
+from .registrant_parts import Provenance
 
 
 class GroupMemberAdd(MemberGiven):
@@ -21,27 +19,17 @@ class MembershipEnd(WireModel):
     reason: NotBlankText = Field(min_length=1, max_length=256, examples=["Moved to another household"])
 
 
-class MembershipPeriod(ApiModel):
+class MembershipPeriod(GroupMember):
     """One membership of the group: who, in which roles, from when to when (open while ``end_date`` is empty)."""
 
-    individual: str = Field(description="uuid of the individual")
-    name: str | None = None
-    kinds: list[Coding] = []
-    start_date: date | None = None
-    end_date: date | None = None
     end_reason: str | None = None
     provenance: Provenance | None = None
 
     @classmethod
     def from_record(cls, membership):
-        coding = assembled(Coding).from_record
         return trusted(
             cls,
-            individual=membership.individual_id.uuid,
-            name=membership.individual_id.name,
-            kinds=[coding(k) for k in membership.kind_ids],
-            start_date=membership.start_date or None,
-            end_date=membership.end_date or None,
+            **cls.member_values(membership),
             end_reason=membership.end_reason or None,
             provenance=assembled(Provenance).from_record(membership),
         )

@@ -17,6 +17,7 @@ No HTTP here: the ingest pipeline and the REST app call the same function.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL
@@ -35,6 +36,25 @@ class Candidate:
     score: float
     reasons: list[str] = field(default_factory=list)
     same_identifier: bool = False
+
+
+class PossibleDuplicate(NamedTuple):
+    """A candidate found for one person a proposal would add: the person (a household member by its index and
+    label, or the individual itself: -1 and no label) and the ``Candidate``."""
+
+    member_index: int
+    member_label: str
+    candidate: Candidate
+
+
+class Wanted(NamedTuple):
+    """One person searched by name in a chunk: a row of the ``unnest`` the names query joins on."""
+
+    position: int  # in the chunk's people
+    name: str
+    first_day: datetime.date
+    last_day: datetime.date
+    city: str | None
 
 
 @dataclass(frozen=True)
@@ -170,9 +190,11 @@ def names_queries(env, people, settings, exclude_ids=()):
             continue
         city = (person.get("city") if settings.same_locality else None) or None
         if day:
-            on_a_day.append((position, name, day, day, city))
+            on_a_day.append(Wanted(position, name, day, day, city))
         else:
-            in_years.append((position, name, datetime.date(year - 1, 1, 1), datetime.date(year + 1, 12, 31), city))
+            in_years.append(
+                Wanted(position, name, datetime.date(year - 1, 1, 1), datetime.date(year + 1, 12, 31), city)
+            )
     birth_on_day = SQL("res_partner.birthdate = wanted.first_day")
     birth_in_years = SQL("res_partner.birthdate BETWEEN wanted.first_day AND wanted.last_day")
     return [
@@ -183,27 +205,24 @@ def names_queries(env, people, settings, exclude_ids=()):
 
 
 def _names_query(env, searched, birth, exclude_ids):
+    """The names query of the ``Wanted`` rows ``searched``: each column of theirs is one array of the ``unnest``."""
     column = match_name_expression(env, SQL.identifier("res_partner", "match_name"))
     name = match_name_expression(env, SQL("wanted.name"))
-    positions, names, firsts, lasts, cities = (list(values) for values in zip(*searched, strict=True))
+    wanted = dict(zip(Wanted._fields, (list(values) for values in zip(*searched, strict=True)), strict=True))
     return SQL(
         """SELECT wanted.position, found.id, found.score
-             FROM unnest(%(positions)s::int[], %(names)s::text[], %(firsts)s::date[], %(lasts)s::date[],
-                         %(cities)s::text[]) AS wanted(position, name, first_day, last_day, city)
+             FROM unnest(%(position)s::int[], %(name)s::text[], %(first_day)s::date[], %(last_day)s::date[],
+                         %(city)s::text[]) AS wanted(position, name, first_day, last_day, city)
              CROSS JOIN LATERAL (
-                SELECT res_partner.id, similarity(%(column)s, %(name)s) AS score FROM res_partner
-                 WHERE %(column)s %(similar)s %(name)s AND %(birth)s
+                SELECT res_partner.id, similarity(%(column)s, %(wanted_name)s) AS score FROM res_partner
+                 WHERE %(column)s %(similar)s %(wanted_name)s AND %(birth)s
                    AND (wanted.city IS NULL OR lower(res_partner.city) = lower(wanted.city))
                    AND res_partner.is_registrant AND res_partner.is_group IS NOT TRUE AND res_partner.active
                    AND NOT (res_partner.id = ANY(%(exclude)s))
                  ORDER BY score DESC, res_partner.id LIMIT %(limit)s) AS found""",
-        positions=positions,
-        names=names,
-        firsts=firsts,
-        lasts=lasts,
-        cities=cities,
+        **wanted,
         column=column,
-        name=name,
+        wanted_name=name,
         similar=SIMILAR,
         birth=birth,
         exclude=list(exclude_ids),

@@ -975,7 +975,7 @@ class G2PChangeRequest(models.Model):
 
     @api.model
     def _duplicate_candidates(self, canonical, target, settings=None):
-        """[(member index or -1, label, duplicate_finder.Candidate)] for the people an ADD would create.
+        """[duplicate_finder.PossibleDuplicate] for the people an ADD would create.
         A household member who holds a registered identifier is not a candidate: that person is either in the
         household already or an existing person who will change (_flag_existing_people), decided on apart."""
         return self._duplicate_candidates_of_adds([(canonical, target)], settings)[0]
@@ -999,13 +999,13 @@ class G2PChangeRequest(models.Model):
         searched = duplicate_finder.find_many(env, [person for _position, _index, person in people], settings)
         for (position, index, person), candidates in zip(people, searched, strict=True):
             if index < 0:
-                found[position] = [(-1, "", c) for c in candidates]
+                found[position] = [duplicate_finder.PossibleDuplicate(-1, "", c) for c in candidates]
                 continue
             if any(c.same_identifier for c in candidates):
                 continue
             name = Partner._compose_name(person.get("given_name"), person.get("addl_name"), person.get("family_name"))
             label = _("Member %(number)s: %(name)s", number=index + 1, name=name)
-            found[position] += [(index, label, c) for c in candidates]
+            found[position] += [duplicate_finder.PossibleDuplicate(index, label, c) for c in candidates]
         return found
 
     @api.model
@@ -1025,15 +1025,15 @@ class G2PChangeRequest(models.Model):
         vals_list = [
             {
                 "request_id": request.id,
-                "partner_id": candidate.partner_id,
-                "member_index": index,
-                "member_label": label,
-                "score": candidate.score,
-                "reasons": "; ".join(candidate.reasons),
-                "same_identifier": candidate.same_identifier,
+                "partner_id": possible.candidate.partner_id,
+                "member_index": possible.member_index,
+                "member_label": possible.member_label,
+                "score": possible.candidate.score,
+                "reasons": "; ".join(possible.candidate.reasons),
+                "same_identifier": possible.candidate.same_identifier,
             }
             for request, found in zip(adds, candidates, strict=True)
-            for index, label, candidate in found
+            for possible in found
         ]
         if vals_list:
             env["g2p.change.request.duplicate"].create(vals_list)

@@ -396,7 +396,7 @@ class G2PIngestRaw(models.Model):
                         "This item may add someone already registered: resolve it upstream, or send the "
                         "registrant's identifier so the item updates them."
                     ),
-                    "duplicate_candidate_ids": [(6, 0, [c.partner_id for _index, _label, c in found])],
+                    "duplicate_candidate_ids": [(6, 0, [possible.candidate.partner_id for possible in found])],
                 }
             )
             raw._tell_sender_failed()

@@ -13,8 +13,6 @@ import row_dci
 import row_file_ingest
 import row_ingest
 import row_rest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from harness import CPU_MS, Server
 from knobs import DB, E2E_ITEMS, ROWS, log
 
@@ -37,14 +35,7 @@ def print_table(rows):
 
 def main():
     started = time.perf_counter()
-    registry_data.ensure_database()
-    key = ec.generate_private_key(ec.SECP256R1())
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    registry_data.ensure_client(public_pem)
+    key = registry_data.ensure_database_and_client()
     if "e2e" in ROWS:
         log(f"ORM baseline: creating {E2E_ITEMS} registrants in one transaction (rolled back)")
         orm_seconds = row_ingest.orm_baseline()

@@ -34,7 +34,6 @@ import requests  # noqa: E402
 import row_dci  # noqa: E402
 import row_ingest  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 sys.path.insert(0, os.path.join(knobs.ROOT, "scripts"))
 import odoo_conf  # noqa: E402
@@ -77,14 +76,7 @@ def prepare(run_dir):
     os.makedirs(run_dir, exist_ok=True)
     knobs.REBUILD = True
     started = time.perf_counter()
-    registry_data.ensure_database()
-    key = ec.generate_private_key(ec.SECP256R1())
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    registry_data.ensure_client(public_pem)
+    key = registry_data.ensure_database_and_client()
     os.environ["BENCH_ORM_BASELINE"] = "0"
     harness.shell_values("shell_setup.py")
     os.environ["CLUSTER_RATE_LIMIT"] = str(RATE_LIMIT)

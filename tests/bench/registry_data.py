@@ -14,6 +14,8 @@ import time
 from itertools import islice
 
 import knobs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from harness import connect, odoo_cmd
 from knobs import ADDONS, DB, FAMILY, GIVEN, MEMBERS, SECRET, log
 from passlib.context import CryptContext
@@ -315,3 +317,17 @@ def ensure_client(public_pem):
                        SELECT %s, id FROM g2p_api_scope ON CONFLICT DO NOTHING""",
             [client_id],
         )
+
+
+def ensure_database_and_client():
+    """The database of this run (``ensure_database``) and the bench client holding the public half of a new
+    signing key; returns the key (its private half signs the rows' envelopes)."""
+    ensure_database()
+    key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    ensure_client(public_pem)
+    return key
