@@ -1,4 +1,3 @@
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -13,9 +12,7 @@ from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, 
 from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import HttpErrorResponse, Jwks, SearchEnvelope, SearchResponseEnvelope, TxnStatusEnvelope
-from ..services import dci_checks, dci_envelope, dci_spec
-from ..services.dci_search import SCOPE, search_request_answers
-from ..services.dci_txn_status import txn_status
+from ..services import dci_spec, dci_sync
 
 router = APIRouter(tags=["DCI"])
 ERRORS = {code: {"model": HttpErrorResponse} for code in (400, 401, 403, 500)}
@@ -44,16 +41,6 @@ def _answered(envelope):
     response model (a copy of every record of a batch, then its serialisation) is left out; the model
     still documents the answer."""
     return Response(to_json(envelope), media_type="application/json")
-
-
-def _rejected(request, env, body, problem, action):
-    """The answer to an envelope refused as a whole: HTTP 403 when it cannot be trusted, else rjct."""
-    dci_checks.refuse_untrusted(problem)
-    call_context(request).outcome = "failure"
-    call_context(request).error_code = problem.code
-    return _answered(
-        dci_envelope.rejected(env, body.header.model_dump(), dci_envelope.registry_id(env), problem, action)
-    )
 
 
 @router.get("/ping", response_model=PingResponse, summary="Liveness probe (no authentication)")
@@ -85,29 +72,7 @@ def sync_search(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("search"))],
 ):
-    call_context(request).actor = body.header.sender_id
-    problem = dci_checks.envelope_problem(client, body, "search")
-    if problem:
-        return _rejected(request, env, body, problem, "on-search")
-    answers, named = search_request_answers(env, client, body.message.search_request)
-    call_context(request).disclose(named, SCOPE, channel="dci_search")
-    correlation_id = str(uuid.uuid4())
-    call_context(request).correlation_id = correlation_id
-    call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
-    status, succeeded = dci_envelope.answers_status(answers)
-    if status == "rjct":
-        call_context(request).outcome = "failure"
-        call_context(request).error_code = answers[0].get("status_reason_code")
-    env["g2p.dci.transaction"].sudo()._record(client, body, correlation_id, answers)
-    header = dci_envelope.response_header(
-        body.header.model_dump(), "on-search", status, len(answers), succeeded, dci_envelope.registry_id(env)
-    )
-    message = {
-        "transaction_id": body.message.transaction_id,
-        "correlation_id": correlation_id,
-        "search_response": answers,
-    }
-    return _answered(dci_envelope.signed(env, header, message))
+    return _answered(dci_sync.search(env, client, body, call_context(request)))
 
 
 @router.post(
@@ -124,23 +89,4 @@ def sync_txn_status(
     client: Annotated[object, Depends(require_scope("dci:search"))],
     _spec: Annotated[object, Depends(dci_spec.checked_against_spec("txn-status"))],
 ):
-    call_context(request).actor = body.header.sender_id
-    problem = dci_checks.envelope_problem(client, body, "txn-status")
-    if problem:
-        return _rejected(request, env, body, problem, "txn-on-status")
-    correlation_id = str(uuid.uuid4())
-    call_context(request).correlation_id = correlation_id
-    status, message = txn_status(env, client, body, correlation_id)
-    call_context(request).reference_ids = [body.message.txnstatus_request.reference_id]
-    if status == "rjct":
-        call_context(request).outcome = "failure"
-    header = dci_envelope.response_header(
-        body.header.model_dump(),
-        "txn-on-status",
-        status,
-        1,
-        int(status == "succ"),
-        dci_envelope.registry_id(env),
-        reason_message=None if status == "succ" else "no transaction matches",
-    )
-    return _answered(dci_envelope.signed(env, header, message))
+    return _answered(dci_sync.status_of_transactions(env, client, body, call_context(request)))

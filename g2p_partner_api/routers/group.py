@@ -9,16 +9,17 @@ from ..schemas.base import assembled
 from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
-from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
-from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
+from ..schemas.parameters import IncludeArchived
+from ..schemas.responses import CALL_ERRORS, CONFLICT, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
-from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
+from ..services.resource_version import check_read_only, with_etag, with_location
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
+from .registrant_read import add_read_route
 from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=CALL_ERRORS)
@@ -77,22 +78,7 @@ def search_groups(
     return Page[Group].of(page, total, _to_wire(client, records, call_context(request)))
 
 
-@router.get(
-    "/{uuid}",
-    response_model=Group,
-    summary="Read a group and its members",
-    responses={**versioned_responses(gone=True), **NOT_FOUND},
-)
-def read_group(
-    uuid: UuidPath,
-    request: Request,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_read_scope(READ))],
-    if_none_match: IfNoneMatch = None,
-) -> Group:
-    group = registry.get_registrant(env, client, uuid, True, READ, fields=Group.fetch_fields())
-    return read_answer(response, _to_wire(client, group, call_context(request))[0], if_none_match)
+read_group = add_read_route(router, "Group", Group, True, READ, _to_wire, "Read a group and its members")
 
 
 @router.post(

@@ -10,16 +10,17 @@ from ..schemas.base import assembled
 from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
-from ..schemas.parameters import IfNoneMatch, IncludeArchived, UuidPath
-from ..schemas.responses import CALL_ERRORS, NOT_FOUND, error_response, versioned_responses
+from ..schemas.parameters import IncludeArchived
+from ..schemas.responses import CALL_ERRORS, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
 from ..services.call_context import call_context
 from ..services.paging import REGISTRANT_SORTS
-from ..services.resource_version import check_read_only, read_answer, with_etag, with_location
+from ..services.resource_version import check_read_only, with_etag, with_location
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
+from .registrant_read import add_read_route
 from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=CALL_ERRORS)
@@ -79,22 +80,7 @@ def search_individuals(
     return Page[Individual].of(page, total, _to_wire(client, records, call_context(request)))
 
 
-@router.get(
-    "/{uuid}",
-    response_model=Individual,
-    summary="Read an individual",
-    responses={**versioned_responses(gone=True), **NOT_FOUND},
-)
-def read_individual(
-    uuid: UuidPath,
-    request: Request,
-    response: Response,
-    env: Annotated[Environment, Depends(api_env)],
-    client: Annotated[object, Depends(require_read_scope(READ))],
-    if_none_match: IfNoneMatch = None,
-) -> Individual:
-    partner = registry.get_registrant(env, client, uuid, False, READ, fields=Individual.fetch_fields())
-    return read_answer(response, _to_wire(client, partner, call_context(request))[0], if_none_match)
+read_individual = add_read_route(router, "Individual", Individual, False, READ, _to_wire, "Read an individual")
 
 
 CHECK_DUPLICATES_DOC = (

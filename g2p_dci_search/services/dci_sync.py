@@ -1,0 +1,67 @@
+"""The synchronous DCI calls (``/registry/sync/search``, ``/registry/sync/txn/status``) answered: the
+envelope checked, the answer built and signed, what the call did told to its audit context."""
+
+import uuid
+
+from . import dci_checks, dci_envelope
+from .dci_search import SCOPE, search_request_answers
+from .dci_txn_status import txn_status
+
+
+def _refused(env, call, body, action, answer_action, client):
+    """The signed rjct envelope of a message refused as a whole, None when it passes the checks; an
+    untrusted message (sender, signature) raises the HTTP 403 the spec gives instead."""
+    call.actor = body.header.sender_id
+    problem = dci_checks.envelope_problem(client, body, action)
+    if not problem:
+        return None
+    dci_checks.refuse_untrusted(problem)
+    call.outcome, call.error_code = "failure", problem.code
+    return dci_envelope.rejected(env, body.header.model_dump(), dci_envelope.registry_id(env), problem, answer_action)
+
+
+def search(env, client, body, call):
+    """The signed on-search envelope answering each search_request item of ``body``; the transaction recorded
+    and the registrants the answers name disclosed to ``client``."""
+    refused = _refused(env, call, body, "search", "on-search", client)
+    if refused:
+        return refused
+    answers, named = search_request_answers(env, client, body.message.search_request)
+    call.disclose(named, SCOPE, channel="dci_search")
+    call.correlation_id = str(uuid.uuid4())
+    call.reference_ids = [answer["reference_id"] for answer in answers]
+    status, succeeded = dci_envelope.answers_status(answers)
+    if status == "rjct":
+        call.outcome, call.error_code = "failure", answers[0].get("status_reason_code")
+    env["g2p.dci.transaction"].sudo()._record(client, body, call.correlation_id, answers)
+    header = dci_envelope.response_header(
+        body.header.model_dump(), "on-search", status, len(answers), succeeded, dci_envelope.registry_id(env)
+    )
+    message = {
+        "transaction_id": body.message.transaction_id,
+        "correlation_id": call.correlation_id,
+        "search_response": answers,
+    }
+    return dci_envelope.signed(env, header, message)
+
+
+def status_of_transactions(env, client, body, call):
+    """The signed txn-on-status envelope answering ``body``'s question about this sender's transactions."""
+    refused = _refused(env, call, body, "txn-status", "txn-on-status", client)
+    if refused:
+        return refused
+    call.correlation_id = str(uuid.uuid4())
+    status, message = txn_status(env, client, body, call.correlation_id)
+    call.reference_ids = [body.message.txnstatus_request.reference_id]
+    if status == "rjct":
+        call.outcome = "failure"
+    header = dci_envelope.response_header(
+        body.header.model_dump(),
+        "txn-on-status",
+        status,
+        1,
+        int(status == "succ"),
+        dci_envelope.registry_id(env),
+        reason_message=None if status == "succ" else "no transaction matches",
+    )
+    return dci_envelope.signed(env, header, message)
