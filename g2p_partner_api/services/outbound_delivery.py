@@ -129,9 +129,10 @@ def send(method, url, body, headers, timeout, destination_policy, max_answer_byt
     except url_guard.DestinationRefused as exc:
         return refused(exc)
     except (requests.RequestException, OSError) as exc:
-        if not (adapter.aborted or isinstance(exc, requests.RequestException)):
-            raise
+        # a cut-off call fails as whatever the read was doing: answered below, as cut off
         if not adapter.aborted:
+            if not isinstance(exc, requests.RequestException):
+                raise
             return SendResult(None, None, describe_failure(exc, url, timeout))
     finally:
         watchdog.cancel()
