@@ -2,7 +2,10 @@ import json
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.g2p_partner_api.demo.job_runner import perform_pending_jobs
 from odoo.addons.g2p_partner_api.tests.common import G2PReceiverCase
+
+WITHDRAWN = "not sent: the client may no longer read the registrants of this event (consent)"
 
 
 @tagged("post_install", "-at_install")
@@ -50,6 +53,24 @@ class TestSendAgainAfterConsentWithdrawn(G2PReceiverCase):
             (delivery.state, error),
             ("failed", "not sent: the client may no longer read the registrants of this event (consent)"),
         )
+
+    def test_retry_after_withdrawal_sends_nothing(self):
+        subscription, _secret = self._subscribe(["individual.updated"])
+        self.receiver.answer(503)
+        self.person.write({"family_name": "Retriedlater"})
+        self.commit_events()
+        delivery = subscription.delivery_ids
+        perform_pending_jobs(self.env, ["g2p.api.delivery"])  # the first attempt; its retry waits
+        self.assertEqual((delivery.state, len(self.receiver.requests)), ("retrying", 1), "queued while consented")
+        self.receiver.requests.clear()
+
+        self.consent.action_withdraw("withdrawn between two attempts")
+        self.run_jobs(["g2p.api.delivery"])  # the retry's job, as the runner runs it at its time
+        self.assertFalse(self.receiver.requests, "the retry sent nothing")
+        self.assertEqual((delivery.state, delivery.attempt_ids.sorted("id")[-1].error), ("failed", WITHDRAWN))
+        self.assertFalse(delivery.attempt_ids.sorted("id")[-1].response_excerpt)
+        disclosed = self.env["g2p.api.disclosure"].search([("delivery_id", "=", delivery.id)])
+        self.assertFalse(disclosed, "nothing sent, nothing disclosed")
 
     def test_group_event_not_sent_once_a_member_it_names_withdrew(self):
         self.client.scope_ids |= self.env.ref("g2p_partner_api.scope_group_read")

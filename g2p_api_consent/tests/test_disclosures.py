@@ -11,6 +11,34 @@ from odoo.addons.g2p_partner_api.tests.query_log import logged_queries, queries_
 READ = "g2p_partner_api.scope_individual_read"
 
 
+def household(env, name, members):
+    return env["res.partner"].create(
+        {
+            "is_registrant": True,
+            "is_group": True,
+            "is_company": True,
+            "name": name,
+            "group_member_ids": [(0, 0, {"individual_id": person.id}) for person in members],
+        }
+    )
+
+
+def consent_all(env, client, registrants, scopes, evidence):
+    """Each of ``registrants``' consent to ``client`` reading them under ``scopes``."""
+    return env["g2p.consent"].create(
+        [
+            {
+                "partner_id": registrant.id,
+                "client_id": client.id,
+                "purpose_id": env.ref("g2p_api_consent.vocab_consent_purpose_payment").id,
+                "scope_ids": [(6, 0, scopes.ids)],
+                "evidence_reference": evidence,
+            }
+            for registrant in registrants
+        ]
+    )
+
+
 class DisclosureFixture:
     """Two clients: ``client`` reads under consent, ``legal`` under a legal basis; six people, the first
     four with ``client``'s consent."""
@@ -106,7 +134,7 @@ class TestRestDisclosures(DisclosureFixture, G2PReceiverCase):
         with self._api() as api:
             page()
             answered, recorded = queries_of(self.env, page)
-            with patch.object(type(self.env["g2p.api.disclosure"]), "_record", lambda *args, **kwargs: None):
+            with patch.object(type(self.env["g2p.api.disclosure"]), "_record_all", lambda *args, **kwargs: None):
                 _answered, without = queries_of(self.env, page)
         self.assertEqual(len(answered.json()["items"]), 4)
         self.assertLessEqual(recorded - without, 1, "one INSERT for the whole page")
@@ -187,30 +215,11 @@ class TestRegistryReadDisclosures(G2PReceiverCase):
                 for i in range(3)
             ]
         )
-        cls.group = cls.env["res.partner"].create(
-            {
-                "is_registrant": True,
-                "is_group": True,
-                "is_company": True,
-                "name": "Zzsharedhome household",
-                "group_member_ids": [(0, 0, {"individual_id": person.id}) for person in cls.people],
-            }
-        )
+        cls.group = household(cls.env, "Zzsharedhome household", cls.people)
         scopes = ref("g2p_partner_api.scope_individual_read") | ref("g2p_partner_api.scope_group_read")
         scopes |= ref("g2p_partner_api.scope_membership_read")
         # the group and its first two members consent; the third does not
-        cls.consents = cls.env["g2p.consent"].create(
-            [
-                {
-                    "partner_id": registrant.id,
-                    "client_id": cls.client.id,
-                    "purpose_id": ref("g2p_api_consent.vocab_consent_purpose_payment").id,
-                    "scope_ids": [(6, 0, scopes.ids)],
-                    "evidence_reference": "FORM-HOUSEHOLD",
-                }
-                for registrant in cls.group | cls.people[:2]
-            ]
-        )
+        cls.consents = consent_all(cls.env, cls.client, cls.group | cls.people[:2], scopes, "FORM-HOUSEHOLD")
         cls.shown = cls.group | cls.people[:2]
         cls.program = cls.env["g2p.program"].create({"name": "Zzshared grant", "state": "active"})
         cls.memberships = cls.env["g2p.program.membership"].create(
@@ -305,3 +314,86 @@ class TestRegistryReadDisclosures(G2PReceiverCase):
             ):
                 self.assertEqual(api.get(url, headers=self.headers).status_code, 404, url)
         self.assertEqual(self.env["g2p.api.disclosure"].search_count([]), before, "nothing disclosed, nothing recorded")
+
+
+@tagged("post_install", "-at_install")
+class TestWriteAnswerDisclosures(G2PReceiverCase):
+    """A write's answer shows the registrant as written (a PATCH answers the fields not sent too) and, for a
+    group, its members the writer may read, named whether it sent them or not: one disclosure each, channel
+    ``rest_write``, the written registrant under the write scope and the members under the read scope, in the
+    call's one INSERT; a refused write records nothing."""
+
+    SCOPES = ("individual:read", "individual:write", "group:read", "group:write")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client("Disclosure editor", scopes=list(cls.SCOPES), legal_basis=None)
+        ref = cls.env.ref
+        cls.people = cls.env["res.partner"].create(
+            [{"is_registrant": True, "given_name": f"Member{i}", "family_name": "Zzwritten"} for i in range(4)]
+        )
+        cls.group = household(cls.env, "Zzwritten household", cls.people[:3])
+        scopes = ref("g2p_partner_api.scope_individual_read") | ref("g2p_partner_api.scope_individual_write")
+        scopes |= ref("g2p_partner_api.scope_group_read") | ref("g2p_partner_api.scope_group_write")
+        # the group, its first two members and a newcomer (people[3]) consent; the third member does not
+        consent_all(cls.env, cls.client, cls.group | cls.people[:2] | cls.people[3], scopes, "FORM-WRITTEN")
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    def _disclosures(self):
+        return self.env["g2p.api.disclosure"].search([("partner_id", "in", (self.group | self.people).ids)])
+
+    def _write(self, method, url, status=200, **kwargs):
+        with self._api() as api, logged_queries(self.env) as queries:
+            response = api.request(method, url, headers=self.headers, **kwargs)
+        self.assertEqual(response.status_code, status, response.text)
+        inserts = [q for q in queries.statements if q.startswith('INSERT INTO "g2p_api_disclosure"')]
+        self.assertEqual(len(inserts), 1 if status < 400 else 0, f"one INSERT for the whole answer\n{queries}")
+        return response.json()
+
+    def _assert_recorded(self, written, write_scope, members=None):
+        """``written`` under ``write_scope`` and ``members`` under group:read, each once, channel rest_write,
+        with the call's audit row and the registrant's own consent."""
+        disclosures = self._disclosures()
+        expected = {(r.id, write_scope) for r in written} | {(r.id, "group:read") for r in members or ()}
+        self.assertEqual({(d.partner_id.id, d.scope) for d in disclosures}, expected)
+        self.assertEqual(len(disclosures), len(expected), "one row per registrant shown")
+        self.assertEqual(set(disclosures.mapped("channel")), {"rest_write"})
+        self.assertEqual(len(disclosures.audit_log_id), 1, "recorded with the call's audit row")
+        for disclosure in disclosures:
+            self.assertEqual(disclosure.consent_id.partner_id, disclosure.partner_id, "under the registrant's consent")
+
+    def test_group_patch_records_the_group_and_the_members_shown(self):
+        body = self._write("PATCH", f"/api/v2/Group/{self.group.uuid}", json={"name": "Zzwritten home"})
+        self.assertEqual({m["individual"] for m in body["members"]}, set(self.people[:2].mapped("uuid")))
+        self._assert_recorded(self.group, "group:write", self.people[:2])
+
+    def test_adding_a_member_records_every_member_the_answer_names(self):
+        body = self._write("POST", f"/api/v2/Group/{self.group.uuid}/members", json={"individual": self.people[3].uuid})
+        self.assertEqual(
+            {m["individual"] for m in body["members"]}, set((self.people[:2] | self.people[3]).mapped("uuid"))
+        )
+        self._assert_recorded(self.group, "group:write", self.people[:2] | self.people[3])
+
+    def test_archive_records_the_group_and_the_members_shown(self):
+        self._write("DELETE", f"/api/v2/Group/{self.group.uuid}", json={"reason": "Household left the area"})
+        self._assert_recorded(self.group, "group:write", self.people[:2])
+
+    def test_individual_patch_records_the_individual(self):
+        body = self._write("PATCH", f"/api/v2/Individual/{self.people[0].uuid}", json={"addl_name": "Zzmiddle"})
+        self.assertEqual(body["given_name"], "Member0", "the answer shows fields the writer did not send")
+        self._assert_recorded(self.people[0], "individual:write")
+
+    def test_refused_writes_record_nothing(self):
+        self._write("PATCH", f"/api/v2/Individual/{self.people[2].uuid}", status=404, json={"addl_name": "Zz"})
+        self._write("PATCH", f"/api/v2/Group/{self.group.uuid}", status=422, json={"name": 5})
+        self._write(
+            "POST",
+            f"/api/v2/Group/{self.group.uuid}/members",
+            status=422,
+            json={"individual": self.people[2].uuid},  # unreadable: answered as unknown
+        )
+        self.assertFalse(self._disclosures(), "nothing answered, nothing recorded")

@@ -88,6 +88,26 @@ class TestDciCallbacksCheckConsentAtEachAttempt(DciAsyncCase):
         self.assertFalse(self.callbacks(), "not delivered")
         self.assertEqual((delivery.state, delivery.attempt_ids.error), ("failed", WITHDRAWN))
 
+    def test_notify_retried_after_consent_withdrawn_is_not_delivered(self):
+        self.ack("/registry/subscribe", self.subscribe_envelope("REGISTER", {"family_name": "Renotifyson"}))
+        self.callbacks()  # on-subscribe
+        self.receiver.answer(503, {})
+        person, consent = self._consenting("Rita", "Renotifyson")
+        self.commit_events()
+        delivery = self.env["g2p.api.delivery"].search([("event_type", "=", "dci.notify")], limit=1)
+        self._attempt_pending_deliveries_once()
+        self.assertEqual(
+            (delivery.registrant_ids, delivery.state, [r["path"] for r in self.receiver.requests]),
+            (person, "retrying", ["/spmis/dci/registry/notify"]),
+            "queued and tried while consented",
+        )
+        self.receiver.requests.clear()
+
+        consent.action_withdraw("withdrawn between two attempts")
+        self.assertFalse(self.callbacks(), "the retry sends nothing")
+        self.assertEqual((delivery.state, delivery.attempt_ids.sorted("id")[-1].error), ("failed", WITHDRAWN))
+        self.assertFalse(self.env["g2p.api.disclosure"].search([("delivery_id", "=", delivery.id)]))
+
 
 @tagged("post_install", "-at_install")
 class TestDciGroupSizeCountsReadableMembers(DciAsyncCase):

@@ -34,6 +34,10 @@ CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on", "jwk
 # what verifies the client's signatures (ingest is authenticated by them alone): once a client has one, replacing or
 # removing it is a system administrator's act, so an API Manager cannot sign as the partner with a key of its own
 KEY_SOURCE_FIELDS = ("public_key", "jwks_uri")
+# the names a partner's messages give as their sender (DCI header.sender_id, the ingest sender): once set, changing or
+# removing one is a system administrator's act, so an API Manager cannot move a partner's name to another client
+# (its envelopes would then act under that client's scopes and consents)
+SENDER_NAME_FIELDS = ("client_id", "partner_mnemonic", "dci_sender_id")
 
 
 class TokenGrant(NamedTuple):
@@ -328,7 +332,7 @@ class G2PApiClient(models.Model):
 
     def write(self, vals):
         self._check_server_fields_untouched(vals)
-        self._check_key_source_kept(vals)
+        self._check_custody_kept(vals)
         revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
             "active" in vals and not vals["active"]
         )
@@ -397,24 +401,50 @@ class G2PApiClient(models.Model):
             "params": {"message": message, "type": kind, "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
         }
 
-    def _check_key_source_kept(self, vals):
+    def _check_custody_kept(self, vals):
         """Refuse, to all but a system administrator, a write that replaces or removes the key source (public
-        key or key set URL) of a client that has one: the partner's signatures prove what it sent only while
-        the person who onboards partners cannot swap their key for one of its own. Setting the first key is
-        onboarding (API Managers)."""
-        changing = [name for name in KEY_SOURCE_FIELDS if name in vals]
-        if not changing or self._may_switch_off_safeguards():
+        key or key set URL) of a client that has one, or a sender name (client id, partner mnemonic, DCI sender
+        id) once set: the partner's signatures prove what it sent only while the person who onboards partners
+        can neither swap their key for one of its own nor give their name to another client. Setting the first
+        key or name is onboarding (API Managers)."""
+        keys = [name for name in KEY_SOURCE_FIELDS if name in vals]
+        names = [name for name in SENDER_NAME_FIELDS if name in vals]
+        if not (keys or names) or self._may_switch_off_safeguards():
             return
-        self.check_access("write")  # the right first: whether the client has a key is no business of others
+        self.check_access("write")  # the right first: what the client holds is no business of others
         for client in self.sudo():
-            has_key = client.public_key or client.jwks_uri
-            if has_key and any((vals[name] or False) != (client[name] or False) for name in changing):
+            changed = [name for name in keys + names if (vals[name] or False) != (client[name] or False)]
+            if (client.public_key or client.jwks_uri) and set(changed) & set(keys):
                 raise AccessError(
                     _(
                         "Only a system administrator may replace or remove the key that verifies the signatures of "
                         "%(name)s (public key or key set URL): ask one, with the fingerprint the partner gave you.",
                         name=client.name,
                     )
+                )
+            moved = [name for name in changed if name in names and client[name]]
+            if moved:
+                raise AccessError(
+                    _(
+                        "Only a system administrator may change or remove the name %(name)s gives as the sender of "
+                        "its messages (%(fields)s): ask one.",
+                        name=client.name,
+                        fields=", ".join(self._fields[name].string for name in moved),
+                    )
+                )
+
+    @api.constrains("client_id", "dci_sender_id")
+    def _check_dci_sender_names_distinct(self):
+        # a DCI envelope may name its sender by either: one client's DCI sender id equal to another's client id
+        # would let the first sign as the second
+        Client = self.sudo().with_context(active_test=False)
+        for rec in self:
+            clash = [("dci_sender_id", "=", rec.client_id)]
+            if rec.dci_sender_id:
+                clash = expression.OR([clash, [("client_id", "=", rec.dci_sender_id)]])
+            if Client.search_count(expression.AND([[("id", "!=", rec.id)], clash]), limit=1):
+                raise ValidationError(
+                    _("%(name)s: its DCI sender id or client id is another client's sender name.", name=rec.name)
                 )
 
     def _check_server_fields_untouched(self, vals):

@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 CHANNELS = [
     ("rest_read", "REST read"),
+    ("rest_write", "REST write answer"),
     ("dci_search", "DCI search"),
     ("dci_callback", "DCI search callback"),
     ("dci_notify", "DCI notification"),
@@ -41,30 +42,50 @@ class G2PApiDisclosure(models.Model):
         """One row per registrant of ``registrant_ids`` given to ``client`` through ``channel``, in one
         INSERT whatever their number (the API's hot path). The basis is the client's legal basis when it
         reads under one; ``_basis_columns`` lets the consent addon name the consent."""
-        ids = sorted(set(registrant_ids))
-        if not ids:
-            return
+        self._record_all(client, {(channel, scope): registrant_ids}, audit_log_id, delivery_id)
+
+    @api.model
+    def _record_all(self, client, shown, audit_log_id=None, delivery_id=None):
+        """``_record`` of every ``{(channel, scope): registrant ids}`` of ``shown`` in one INSERT: an answer that
+        shows registrants read under two scopes (a written group, its members) costs no more than a read."""
         client = client.sudo()
         legal_basis = client._legal_basis_for_read() or None
-        columns = {
-            "time": SQL("%s", fields.Datetime.now()),
-            "partner_id": SQL("disclosed.partner_id"),
-            "client_id": SQL("%s", client.id),
-            "recipient": SQL("%s", client.name),
-            "channel": SQL("%s", channel),
-            "scope": SQL("%s", scope),
-            "legal_basis": SQL("%s", legal_basis),
-            "audit_log_id": SQL("%s", audit_log_id),
-            "delivery_id": SQL("%s", delivery_id),
-            **self._basis_columns(client, scope, legal_basis),
-        }
+        rows = []
+        for (channel, scope), registrant_ids in shown.items():
+            ids = sorted(set(registrant_ids))
+            if not ids:
+                continue
+            columns = {
+                "time": SQL("%s", fields.Datetime.now()),
+                "partner_id": SQL("disclosed.partner_id"),
+                "client_id": SQL("%s", client.id),
+                "recipient": SQL("%s", client.name),
+                "channel": SQL("%s", channel),
+                "scope": SQL("%s", scope),
+                "legal_basis": SQL("%s", legal_basis),
+                "audit_log_id": SQL("%s", audit_log_id),
+                "delivery_id": SQL("%s", delivery_id),
+                **self._basis_columns(client, scope, legal_basis),
+            }
+            rows.append((columns, ids))
+        if not rows:
+            return
+        names = list(dict.fromkeys(name for columns, _ids in rows for name in columns))
+        # typed: a column NULL in every branch of a UNION would otherwise be text
+        types = {name: SQL(self._fields[name].column_type[1]) for name in names}
         self.env.cr.execute(
             SQL(
-                "INSERT INTO %s (%s) SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
+                "INSERT INTO %s (%s) %s",
                 SQL.identifier(self._table),
-                SQL(", ").join(SQL.identifier(name) for name in columns),
-                SQL(", ").join(columns.values()),
-                ids,
+                SQL(", ").join(SQL.identifier(name) for name in names),
+                SQL(" UNION ALL ").join(
+                    SQL(
+                        "SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
+                        SQL(", ").join(SQL("%s::%s", columns.get(name, SQL("NULL")), types[name]) for name in names),
+                        ids,
+                    )
+                    for columns, ids in rows
+                ),
             )
         )
 
@@ -78,9 +99,7 @@ class G2PApiDisclosure(models.Model):
     def _record_call(self, audit_row, call):
         """The disclosures of an API call (``CallContext.disclosures``), with its audit row (its id only:
         reading the row back would cost the call a query)."""
-        client = self.env["g2p.api.client"].browse(call.client_id)
-        for (channel, scope), ids in call.disclosures.items():
-            self._record(client, ids, channel, scope, audit_log_id=audit_row.id)
+        self._record_all(self.env["g2p.api.client"].browse(call.client_id), call.disclosures, audit_row.id)
 
     @api.model
     def _purge_older_than(self, days):

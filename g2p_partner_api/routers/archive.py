@@ -2,18 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 
 from odoo.api import Environment
 
 from ..dependencies import ArchiveReason, IfMatch, api_env, require_scope
 from ..schemas.parameters import UuidPath
 from ..schemas.responses import NOT_FOUND, versioned_responses
+from ..services.call_context import call_context
 
 
 def add_archive_route(router, kind, wire_model, write_scope, for_write, written):
     """Add ``DELETE /{uuid}`` to ``router``: ``for_write(env, client, uuid, if_match)`` finds the
-    registrant (404/403/410/412), ``written(response, client, record)`` answers it with its ETag."""
+    registrant (404/403/410/412), ``written(response, client, record, call)`` answers it with its ETag and
+    tells the call what the answer discloses."""
 
     @router.delete(
         "/{uuid}",
@@ -26,6 +28,7 @@ def add_archive_route(router, kind, wire_model, write_scope, for_write, written)
     )
     def archive(
         uuid: UuidPath,
+        request: Request,
         response: Response,
         env: Annotated[Environment, Depends(api_env)],
         client: Annotated[object, Depends(require_scope(write_scope))],
@@ -34,7 +37,7 @@ def add_archive_route(router, kind, wire_model, write_scope, for_write, written)
     ):
         registrant = for_write(env, client, uuid, if_match)
         registrant._archive_registrant(reason)
-        return written(response, client, registrant)
+        return written(response, client, registrant, call_context(request))
 
     archive.__name__ = f"archive_{kind.split()[-1].lower()}"
     return archive

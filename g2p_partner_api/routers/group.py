@@ -13,7 +13,7 @@ from ..schemas.parameters import IncludeArchived
 from ..schemas.responses import CALL_ERRORS, CONFLICT, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.call_context import call_context
+from ..services.call_context import WRITE_ANSWER, call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, with_etag, with_location
 from .archive import add_archive_route
@@ -28,13 +28,18 @@ READ = registry.GROUP_READ
 WRITE = registry.GROUP_WRITE
 
 
-def _to_wire(client, groups, call=None):
+def _to_wire(client, groups, call=None, written=False):
     """Members the client may not read (no consent) are left out of ``members``; one
-    consent query for the whole page. ``call``: the ``CallContext`` of a read, told that the answer
-    carries the groups' data and their shown members' (names, roles): one disclosure each."""
+    consent query for the whole page. ``call``: the ``CallContext`` of the call, told that the answer
+    carries the groups' data and their shown members' (names, roles): one disclosure each. ``written``:
+    the answer to a write, which shows the group as written (read under the write scope) and members the
+    writer may not have sent."""
     Group.prefetch(groups)
     visible = registry.visible_members(client, groups, READ)
-    if call is not None:
+    if call is not None and written:
+        call.disclose(groups, WRITE, WRITE_ANSWER)
+        call.disclose(visible, READ, WRITE_ANSWER)
+    elif call is not None:
         call.disclose(groups | visible, READ)
     render = assembled(Group).from_record
     return [render(group, visible) for group in groups]
@@ -44,8 +49,8 @@ def _for_write(env, client, uuid, if_match):
     return registry.registrant_for_write(env, client, uuid, True, WRITE, if_match, _to_wire)
 
 
-def _written(response, client, group):
-    return with_etag(response, _to_wire(client, registry.flush_and_reread(group))[0])
+def _written(response, client, group, call):
+    return with_etag(response, _to_wire(client, registry.flush_and_reread(group), call, written=True)[0])
 
 
 @router.get(
@@ -101,7 +106,7 @@ def create_group(
     client._check_registration_consent(getattr(body, "consent", None))
     group = registrant_writer.save(env, None, vals, is_group=True)
     client._record_registration_consent(group, getattr(body, "consent", None))
-    return with_location(request, response, _written(response, client, group))
+    return with_location(request, response, _written(response, client, group, call_context(request)))
 
 
 def _vals(env, client, group, body, fields, request):

@@ -51,7 +51,7 @@ def add_membership_change_route(path, name, summary, description, body_model, ch
     ) -> Group:
         group = _for_change(env, client, uuid, if_match)
         change(env, client, call_context(request).scopes, group, body, individual)
-        return _written(response, client, group)
+        return _written(response, client, group, call_context(request))
 
     change_membership.__name__ = name
     if "{individual}" not in path:

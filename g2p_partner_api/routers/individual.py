@@ -14,7 +14,7 @@ from ..schemas.parameters import IncludeArchived
 from ..schemas.responses import CALL_ERRORS, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
-from ..services.call_context import call_context
+from ..services.call_context import WRITE_ANSWER, call_context
 from ..services.paging import REGISTRANT_SORTS
 from ..services.resource_version import check_read_only, with_etag, with_location
 from .archive import add_archive_route
@@ -45,7 +45,9 @@ def _for_write(env, client, uuid, if_match):
     return registry.registrant_for_write(env, client, uuid, False, WRITE, if_match, _to_wire)
 
 
-def _written(response, client, partner):
+def _written(response, client, partner, call):
+    # the answer shows the individual as written, fields the writer did not send included
+    call.disclose(partner, WRITE, WRITE_ANSWER)
     return with_etag(response, _to_wire(client, registry.flush_and_reread(partner))[0])
 
 
@@ -135,7 +137,7 @@ def create_individual(
     )
     partner = registrant_writer.save(env, None, vals)
     client._record_registration_consent(partner, getattr(body, "consent", None))
-    return with_location(request, response, _written(response, client, partner))
+    return with_location(request, response, _written(response, client, partner, call_context(request)))
 
 
 replace = add_write_route(

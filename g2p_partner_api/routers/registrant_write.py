@@ -11,6 +11,7 @@ from ..schemas.parameters import UuidPath
 from ..schemas.responses import CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
+from ..services.call_context import call_context
 from ..services.resource_version import check_read_only
 
 
@@ -32,8 +33,8 @@ def add_write_route(
     """Add ``PUT`` (``method="put"``: every field of the body counts as sent) or ``PATCH`` (only the fields
     sent) ``/{uuid}`` to ``router``: ``for_write(env, client, uuid, if_match)`` finds the registrant,
     ``vals(env, client, record, body, fields, request)`` gives its ORM values, ``written(response, client,
-    record)`` answers it with its ETag. ``read_only``: the read-only fields sent are checked against the
-    registrant as ``to_wire(client, records)`` renders it."""
+    record, call)`` answers it with its ETag and tells the call what the answer discloses. ``read_only``: the
+    read-only fields sent are checked against the registrant as ``to_wire(client, records)`` renders it."""
     name = f"{'replace' if method == 'put' else 'patch'}_{kind.lower()}"
 
     @router.api_route(
@@ -58,7 +59,7 @@ def add_write_route(
             check_read_only(body, to_wire(client, record)[0])
         fields = registry.full_replacement(body) if method == "put" else body.model_fields_set
         registrant_writer.save(env, record, vals(env, client, record, body, fields, request))
-        return written(response, client, record)
+        return written(response, client, record, call_context(request))
 
     write_registrant.__name__ = name
     return write_registrant

@@ -5,6 +5,10 @@ the routers and the renderers; one object per call, in the request's state."""
 from dataclasses import dataclass, field
 
 STATE_KEY = "g2p_call"
+# the disclosure channels (g2p.api.disclosure) of REST answers: a read's, and a write's (the registrant as written,
+# with what the writer did not send: a PATCH's other fields, a group's members)
+READ_ANSWER = "rest_read"
+WRITE_ANSWER = "rest_write"
 
 
 @dataclass
@@ -25,7 +29,7 @@ class CallContext:
     # registrants whose data the answer carries, by (channel, scope): recorded with the audit row
     disclosures: dict = field(default_factory=dict)
 
-    def disclose(self, registrants, scope, channel="rest_read"):
+    def disclose(self, registrants, scope, channel=READ_ANSWER):
         """The answer of this call carries ``registrants``' data, read under ``scope`` (recorded as
         ``g2p.api.disclosure`` rows with the call's audit row, if the call succeeds)."""
         self.disclosures.setdefault((channel, scope), set()).update(registrants.ids)

@@ -4,6 +4,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import JsonRpcAttackMixin
 
@@ -28,8 +29,8 @@ def der_fingerprint(pem):
 
 @tagged("post_install", "-at_install")
 class TestClientChangesTraced(JsonRpcAttackMixin, HttpCase):
-    """Changing who a client is (key, mnemonic, DCI sender id) or what it may do (scopes, programmes) is an
-    API Manager's job, but never without a trace: the client's chatter shows it (a key by its fingerprint)
+    """Changing who a client is (key, mnemonic, DCI sender id: an administrator's) or what it may do (scopes,
+    programmes: an API Manager's) is never without a trace: the client's chatter shows it (a key by its fingerprint)
     and the audit log has one row per change, by whom, old and new value."""
 
     @classmethod
@@ -92,7 +93,7 @@ class TestClientChangesTraced(JsonRpcAttackMixin, HttpCase):
 
     def test_identity_scope_and_programme_changes_each_audited(self):
         dci_search = self.env.ref("g2p_partner_api.scope_dci_search")
-        self._as("trace_api_manager")
+        self._as("trace_admin")  # renaming the sender is an administrator's act (TestSenderNameCustody)
         result, error = self.call_kw(
             "g2p.api.client",
             "write",
@@ -128,3 +129,90 @@ class TestClientChangesTraced(JsonRpcAttackMixin, HttpCase):
         )
         self.assertIsNone(error)
         self.assertFalse(self._changes())
+
+
+@tagged("post_install", "-at_install")
+class TestSenderNameCustody(JsonRpcAttackMixin, HttpCase):
+    """The names a partner's signed messages give as their sender (client id, partner mnemonic, DCI sender id)
+    stay with its client: an API Manager who could move one to a client of its own (with the partner's public
+    key, which is public) would make the partner's envelopes act under that client's scopes and consents."""
+
+    NAMES = ("client_id", "partner_mnemonic", "dci_sender_id")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._user("names_api_manager", API_MANAGER).partner_id.email = False
+        cls._user("names_admin", "base.group_user,base.group_system").partner_id.email = False
+        cls.partner_key = new_public_pem()
+        Client = cls.env["g2p.api.client"]
+        cls.partner = Client.create(
+            {
+                "name": "Social protection MIS",
+                "client_id": "spmis-client",
+                "partner_mnemonic": "SPMIS",
+                "dci_sender_id": "spmis.example.org",
+                "public_key": cls.partner_key,
+            }
+        )
+        cls.own = Client.create({"name": "Manager's own client", "public_key": cls.partner_key})
+
+    def _evidence(self):
+        self.env.invalidate_all()
+        clients = self.partner | self.own
+        return (
+            clients.read(list(self.NAMES)),
+            self.env["g2p.api.audit.log"].search_count([("client_id", "in", clients.ids)]),
+            self.env["mail.message"].search_count([("model", "=", "g2p.api.client"), ("res_id", "in", clients.ids)]),
+        )
+
+    def test_an_api_manager_cannot_move_a_partners_sender_name(self):
+        self._as("names_api_manager")
+        before = self._evidence()
+        for vals in (
+            {"dci_sender_id": False},
+            {"dci_sender_id": "moved.example.org"},
+            {"partner_mnemonic": False},
+            {"partner_mnemonic": "MOVED"},
+            {"client_id": "moved-client"},
+            {"name": "Renamed", "dci_sender_id": False},
+        ):
+            _result, error = self.call_kw("g2p.api.client", "write", [[self.partner.id], vals])
+            self.assertEqual(error, "odoo.exceptions.AccessError", vals)
+            self.assertEqual(self._evidence(), before, f"{vals}: refused, nothing changed or traced")
+        # nor hand the partner's names to another client: taken, or the partner's client id named as a DCI sender
+        for vals in ({"dci_sender_id": "spmis.example.org"}, {"dci_sender_id": "spmis-client"}):
+            with mute_logger("odoo.sql_db"):  # the unique index refuses the first
+                _result, error = self.call_kw("g2p.api.client", "write", [[self.own.id], vals])
+            self.assertIsNotNone(error, vals)
+            self.assertEqual(self._evidence(), before, f"{vals}: refused, nothing changed or traced")
+        count = self.env["g2p.api.client"].search_count([])
+        _result, error = self.call_kw("g2p.api.client", "create", [{"name": "Copy", "dci_sender_id": "spmis-client"}])
+        self.assertEqual(error, "odoo.exceptions.ValidationError")
+        self.assertEqual(self.env["g2p.api.client"].search_count([]), count)
+
+        # onboarding: the first names of a client, and a write that keeps them, are the manager's
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.own.id], {"dci_sender_id": "own.example.org", "partner_mnemonic": "OWN"}]
+        )
+        self.assertIsNone(error)
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.partner.id], {"dci_sender_id": "spmis.example.org", "note": "checked"}]
+        )
+        self.assertIsNone(error)
+        self.assertEqual((self.own.dci_sender_id, self.own.partner_mnemonic), ("own.example.org", "OWN"))
+
+    def test_an_administrator_renames_a_sender_traced(self):
+        self._as("names_admin")
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[self.partner.id], {"dci_sender_id": "spmis.example.net"}]
+        )
+        self.assertIsNone(error)
+        self.assertEqual(self.partner.dci_sender_id, "spmis.example.net")
+        [change] = self.env["g2p.api.audit.log"].search(
+            [("client_id", "=", self.partner.id), ("action", "=", "change dci_sender_id")]
+        )
+        self.assertEqual(
+            (change.actor, change.old_value, change.new_value),
+            ("names_admin", "spmis.example.org", "spmis.example.net"),
+        )

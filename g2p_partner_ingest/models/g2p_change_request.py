@@ -576,9 +576,9 @@ class G2PChangeRequest(models.Model):
         return True
 
     def action_reject(self, reason):
+        self._check_can_review(states=("pending", "failed"))  # the right first: a refusal tells nothing else
         if not (reason or "").strip():
             raise UserError(_("Give the reason for the rejection."))
-        self._check_can_review(states=("pending", "failed"))
         self._server_write(
             {"state": "rejected", "reason": reason, "reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
         )

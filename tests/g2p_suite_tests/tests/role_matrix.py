@@ -66,18 +66,15 @@ MATRIX = {
             **_all(
                 API_MANAGERS,
                 "name",
-                "client_id",
                 "scope_ids",
                 "all_programs",
                 "allowed_program_ids",
                 "active",
                 "token_lifetime",
-                # the first key source only: replacing or removing one is an administrator's (_check_key_source_kept,
+                # the first key source only: replacing or removing one is an administrator's (_check_custody_kept,
                 # TestKeySwapTraced). The sample client has a public key: a jwks_uri beside it is refused (not
                 # both), so the value tried is its own (no change); its public key changed is below (ADMIN)
                 "jwks_uri",
-                "partner_mnemonic",
-                "dci_sender_id",
                 "default_source_system",
                 "rate_limit_per_minute",
                 "require_if_match",
@@ -86,7 +83,10 @@ MATRIX = {
                 "dci_callback_url",
                 "dci_callback_subscription_id",
             ),
-            "public_key": ADMIN,  # the sample has one: replacing it is an administrator's act (_check_key_source_kept)
+            "public_key": ADMIN,  # the sample has one: replacing it is an administrator's act (_check_custody_kept)
+            # the names its messages give as sender: the sample has each, changing one is an administrator's act
+            # (_check_custody_kept, TestSenderNameCustody); an API Manager gives them to a new client only
+            **_all(ADMIN, "client_id", "partner_mnemonic", "dci_sender_id"),
             "secret_hash": ADMIN,  # field groups: base.group_system
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
             "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)

@@ -390,6 +390,20 @@ class TestAuditAttacks(JsonRpcAttackMixin, HttpCase):
         self.assertIsNone(error)
         self.assertIn(self._values(self.request, ["state"])["state"], ("approved", "applied"))
 
+    def test_a_refused_reviewer_learns_nothing_from_a_blank_reason(self):
+        # any argument reaches a public method over RPC: the right is checked before what was given
+        self._as("attack_officer")
+        names = ["state", "reason", "reviewer_id"]
+        before = self._values(self.request, names)
+        for reason in ("", "   ", None):
+            _result, error = self.call_kw("g2p.change.request", "action_reject", [self.request.ids, reason])
+            self.assertEqual(error, ACCESS_ERROR, repr(reason))
+        self.assertEqual(self._values(self.request, names), before)
+        self._as("attack_approver")
+        _result, error = self.call_kw("g2p.change.request", "action_reject", [self.request.ids, " "])
+        self.assertEqual(error, "odoo.exceptions.UserError", "the approver is told to give a reason")
+        self.assertEqual(self._values(self.request, names), before)
+
     def test_officer_cannot_renumber_a_membership_partners_hold(self):
         self._as("attack_officer")
         before = self._values(self.membership, ["uuid"])
