@@ -41,9 +41,17 @@ class G2PApiDisclosure(models.Model):
         """One row per registrant of ``registrant_ids`` given to ``client`` through ``channel``, in one
         INSERT whatever their number (the API's hot path). The basis is the client's legal basis when it
         reads under one; ``_basis_columns`` lets the consent addon name the consent."""
+        query = self._insert_query(client, registrant_ids, channel, scope, audit_log_id, delivery_id)
+        if query:
+            self.env.cr.execute(query)
+
+    @api.model
+    def _insert_query(self, client, registrant_ids, channel, scope, audit_log_id=None, delivery_id=None):
+        """The INSERT of ``_record`` (None without registrants); ``audit_log_id`` may be SQL (the id of an
+        audit row written by the same statement)."""
         ids = sorted(set(registrant_ids))
         if not ids:
-            return
+            return None
         client = client.sudo()
         legal_basis = client._legal_basis_for_read() or None
         columns = {
@@ -54,18 +62,16 @@ class G2PApiDisclosure(models.Model):
             "channel": SQL("%s", channel),
             "scope": SQL("%s", scope),
             "legal_basis": SQL("%s", legal_basis),
-            "audit_log_id": SQL("%s", audit_log_id),
+            "audit_log_id": audit_log_id if isinstance(audit_log_id, SQL) else SQL("%s", audit_log_id),
             "delivery_id": SQL("%s", delivery_id),
             **self._basis_columns(client, scope, legal_basis),
         }
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %s (%s) SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
-                SQL.identifier(self._table),
-                SQL(", ").join(SQL.identifier(name) for name in columns),
-                SQL(", ").join(columns.values()),
-                ids,
-            )
+        return SQL(
+            "INSERT INTO %s (%s) SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
+            SQL.identifier(self._table),
+            SQL(", ").join(SQL.identifier(name) for name in columns),
+            SQL(", ").join(columns.values()),
+            ids,
         )
 
     @api.model
@@ -75,12 +81,15 @@ class G2PApiDisclosure(models.Model):
         return {}
 
     @api.model
-    def _record_call(self, audit_row, call):
-        """The disclosures of an API call (``CallContext.disclosures``), with its audit row (its id only:
-        reading the row back would cost the call a query)."""
-        client = self.env["g2p.api.client"].browse(call.client_id)
-        for (channel, scope), ids in call.disclosures.items():
-            self._record(client, ids, channel, scope, audit_log_id=audit_row.id)
+    def _call_inserts(self, client_id, disclosures, audit_log_id):
+        """The INSERTs of the disclosures of an API call (``CallContext.disclosures``), for its audit row
+        ``audit_log_id`` (SQL: the audit row and its disclosures are written by one statement)."""
+        client = self.env["g2p.api.client"].browse(client_id)
+        queries = (
+            self._insert_query(client, ids, channel, scope, audit_log_id=audit_log_id)
+            for (channel, scope), ids in disclosures.items()
+        )
+        return [query for query in queries if query]
 
     @api.model
     def _purge_older_than(self, days):
