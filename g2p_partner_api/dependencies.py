@@ -157,7 +157,7 @@ async def if_match(
 IfMatch = Annotated[str | None, Depends(if_match)]
 
 
-def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
+async def archive_reason(body: optional_body(ArchiveRequest) = None, x_reason: ReasonHeader = None) -> str:
     """Why a registrant is archived: the body's reason or the X-Reason header; 422 without."""
     return registry_service.archive_reason(body, header_text(x_reason))
 

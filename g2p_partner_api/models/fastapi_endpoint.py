@@ -9,6 +9,7 @@ from ..services.api_docs import add_offline_docs
 from ..services.api_errors import TOKEN_ROUTE
 from ..services.app_spec import AppSpec
 from ..services.error_handlers import answers_problems, render_rest_error
+from ..services.inline_routes import inline_routes
 from ..services.middleware import G2PApiMiddleware
 from ..services.openapi_document import finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
@@ -107,7 +108,7 @@ class FastapiEndpoint(models.Model):
 
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
-        return list(spec.routers) if spec else super()._get_fastapi_routers()
+        return inline_routes(list(spec.routers)) if spec else super()._get_fastapi_routers()
 
     def _get_fastapi_app_middlewares(self):
         middlewares = super()._get_fastapi_app_middlewares()

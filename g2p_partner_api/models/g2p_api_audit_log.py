@@ -107,14 +107,28 @@ class G2PApiAuditLog(models.Model):
             rec.cloudevent_pretty = json.dumps(rec._to_cloudevent(), indent=2, ensure_ascii=False)
 
     @api.model
-    def _record(self, values):
+    def _record(self, values, disclosures=None):
         """The audit writer every app uses; forwards asynchronously when a URL is configured.
 
         One row per API call: written with a single INSERT (the row has no computed fields,
         no tracking and no constraints for ``create`` to run), with the defaults ``create``
-        would give.
+        would give. ``disclosures``: the ``CallContext.disclosures`` of the call, whose
+        ``g2p.api.disclosure`` rows the same statement writes (one round trip for the call's records).
         """
-        self.env.cr.execute(self._insert_query(values))
+        query = self._insert_query(values)
+        inserts = disclosures and self.env["g2p.api.disclosure"]._call_inserts(
+            values.get("client_id"), disclosures, SQL("(SELECT id FROM audit_row)")
+        )
+        if inserts:
+            # data-modifying WITH queries all run, once each, whatever the final SELECT reads
+            query = SQL(
+                "WITH audit_row AS (%s), %s SELECT id FROM audit_row",
+                query,
+                SQL(", ").join(
+                    SQL("%s AS (%s)", SQL.identifier(f"disclosed_{n}"), insert) for n, insert in enumerate(inserts)
+                ),
+            )
+        self.env.cr.execute(query)
         row = self.sudo().browse(self.env.cr.fetchone()[0])
         if self.env["ir.config_parameter"].sudo().get_param(FORWARD_URL_PARAM):
             row.with_delay(channel="root.g2p_audit", description="Forward audit event")._forward()

@@ -48,8 +48,17 @@ class G2PApiDisclosure(models.Model):
     def _record_all(self, client, shown, audit_log_id=None, delivery_id=None):
         """``_record`` of every ``{(channel, scope): registrant ids}`` of ``shown`` in one INSERT: an answer that
         shows registrants read under two scopes (a written group, its members) costs no more than a read."""
+        query = self._insert_query(client, shown, audit_log_id, delivery_id)
+        if query:
+            self.env.cr.execute(query)
+
+    @api.model
+    def _insert_query(self, client, shown, audit_log_id=None, delivery_id=None):
+        """The INSERT of ``_record_all`` (None without registrants); ``audit_log_id`` may be SQL (the id of an
+        audit row written by the same statement)."""
         client = client.sudo()
         legal_basis = client._legal_basis_for_read() or None
+        audit_log = audit_log_id if isinstance(audit_log_id, SQL) else SQL("%s", audit_log_id)
         rows = []
         for (channel, scope), registrant_ids in shown.items():
             ids = sorted(set(registrant_ids))
@@ -63,30 +72,28 @@ class G2PApiDisclosure(models.Model):
                 "channel": SQL("%s", channel),
                 "scope": SQL("%s", scope),
                 "legal_basis": SQL("%s", legal_basis),
-                "audit_log_id": SQL("%s", audit_log_id),
+                "audit_log_id": audit_log,
                 "delivery_id": SQL("%s", delivery_id),
                 **self._basis_columns(client, scope, legal_basis),
             }
             rows.append((columns, ids))
         if not rows:
-            return
+            return None
         names = list(dict.fromkeys(name for columns, _ids in rows for name in columns))
         # typed: a column NULL in every branch of a UNION would otherwise be text
         types = {name: SQL(self._fields[name].column_type[1]) for name in names}
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %s (%s) %s",
-                SQL.identifier(self._table),
-                SQL(", ").join(SQL.identifier(name) for name in names),
-                SQL(" UNION ALL ").join(
-                    SQL(
-                        "SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
-                        SQL(", ").join(SQL("%s::%s", columns.get(name, SQL("NULL")), types[name]) for name in names),
-                        ids,
-                    )
-                    for columns, ids in rows
-                ),
-            )
+        return SQL(
+            "INSERT INTO %s (%s) %s",
+            SQL.identifier(self._table),
+            SQL(", ").join(SQL.identifier(name) for name in names),
+            SQL(" UNION ALL ").join(
+                SQL(
+                    "SELECT %s FROM unnest(%s::int4[]) AS disclosed(partner_id)",
+                    SQL(", ").join(SQL("%s::%s", columns.get(name, SQL("NULL")), types[name]) for name in names),
+                    ids,
+                )
+                for columns, ids in rows
+            ),
         )
 
     @api.model
@@ -96,10 +103,11 @@ class G2PApiDisclosure(models.Model):
         return {}
 
     @api.model
-    def _record_call(self, audit_row, call):
-        """The disclosures of an API call (``CallContext.disclosures``), with its audit row (its id only:
-        reading the row back would cost the call a query)."""
-        self._record_all(self.env["g2p.api.client"].browse(call.client_id), call.disclosures, audit_row.id)
+    def _call_inserts(self, client_id, disclosures, audit_log_id):
+        """The INSERTs of the disclosures of an API call (``CallContext.disclosures``), for its audit row
+        ``audit_log_id`` (SQL: the audit row and its disclosures are written by one statement)."""
+        query = self._insert_query(self.env["g2p.api.client"].browse(client_id), disclosures, audit_log_id)
+        return [query] if query else []
 
     @api.model
     def _purge_older_than(self, days):

@@ -1,6 +1,7 @@
 import functools
 
 from odoo import models
+from odoo.http import request
 
 
 def with_readonly(endpoint, readonly):
@@ -23,3 +24,14 @@ class IrHttp(models.AbstractModel):
             routes = routing.get("routes") or [""]
             read_routing = routing.get("type") == "fastapi" and read_routings.get(routes[0].rstrip("/"))
             yield url, with_readonly(endpoint, read_routing) if read_routing else endpoint
+
+    @classmethod
+    def _auth_method_public(cls):
+        # A FastAPI endpoint's calls run as the endpoint's user (OCA fastapi switches to it): the public user
+        # only stands in until then. Its id comes from the xmlid cache, where env.ref would check at every
+        # call that the user still exists (a query); deleting it removes its xmlid, which clears that cache.
+        if request.env.uid is None and request.dispatcher.routing_type == "fastapi":
+            public_user = request.env["ir.model.data"]._xmlid_to_res_id("base.public_user", raise_if_not_found=True)
+            request.update_env(user=public_user)
+            return
+        super()._auth_method_public()

@@ -11,7 +11,6 @@ A call served by a read replica (services/read_routing.py) writes its audit row 
 
 import logging
 import time
-from contextlib import nullcontext
 
 import psycopg2.errorcodes
 from fastapi.routing import iter_route_contexts
@@ -164,9 +163,17 @@ class G2PApiMiddleware:
                     app_receive = replaying_receive(body, receive)
                 # a call served read-only (by a replica) writes nothing on its cursor, so has nothing to
                 # roll back; its bookkeeping ends the read-only transaction under tests (read_routing)
-                with nullcontext() if env.cr.readonly else env.cr.savepoint():
+                savepoint = None if env.cr.readonly else env.cr.savepoint()
+                try:
                     await self.app(scope, app_receive, send_wrapper)
                     self._remember_write(env, scope, call, status_holder.get("status", 500))
+                    # Not released: the commit ends it with the transaction (a RELEASE would be a round trip of
+                    # its own). What closing it did besides: the call's pending ORM writes are written now.
+                    env.cr.flush()
+                except BaseException:
+                    if savepoint:
+                        savepoint.rollback()
+                    raise
             except psycopg2.OperationalError as exc:
                 if getattr(exc, "pgcode", None) in RETRYABLE_PGCODES:
                     raise
@@ -223,17 +230,17 @@ class G2PApiMiddleware:
             "legal_basis": call.legal_basis,
             "latency_ms": (time.perf_counter() - started) * 1000,
         }
-        # No savepoint of its own: the call's savepoint is closed, and a single INSERT of plain
-        # values cannot half-write. Should the database refuse it, the transaction fails as a
-        # whole and nothing of the call is committed.
+        # No savepoint of its own: one statement (the audit row and its disclosure rows) cannot
+        # half-write. Should the database refuse it, the transaction fails as a whole and nothing
+        # of the call is committed.
         try:
             # a call served by a read replica writes its audit row on the primary, in a transaction of its own
             with primary_cursor(env) as cr:
                 AuditLog = env(cr=cr)["g2p.api.audit.log"].sudo()
                 if values["client_id"]:
-                    row = AuditLog._record(values)
-                    if call.disclosures and status < 400:
-                        env(cr=cr)["g2p.api.disclosure"].sudo()._record_call(row, call)
+                    # the registrants the answer carried are recorded by the audit row's own statement
+                    disclosures = call.disclosures if status < 400 else {}
+                    AuditLog._record(values, disclosures=disclosures)
                 else:
                     AuditLog._record_anonymous_failure(values, source_address(scope))
         except Exception:  # noqa: BLE001 - auditing must never break the answer already sent

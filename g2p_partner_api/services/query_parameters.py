@@ -31,7 +31,7 @@ def declared_query_parameters(route):
     return declared
 
 
-def refuse_unknown_query_parameters(request: Request):
+async def refuse_unknown_query_parameters(request: Request):
     route = request.scope.get("route")
     if route is None or getattr(route, "path", "").endswith(TOKEN_ROUTE):
         return

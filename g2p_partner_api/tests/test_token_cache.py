@@ -1,10 +1,12 @@
 import re
+import threading
 from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
+from ..services import registry_service
 from .common import G2PApiCase
 
 
@@ -49,9 +51,14 @@ class TestPerCallOverhead(G2PApiCase):
         self.assertFalse(re.search(r"FROM \"?g2p_api_scope", text), "the scopes are not read again")
         self.assertFalse(re.search(r"FROM \"?g2p_api_client\b", text), "the client's settings are not read again")
         self.assertEqual(len([s for s in statements if s.startswith("SAVEPOINT")]), 1, text)
-        audit = [s for s in statements if "g2p_api_audit_log" in s]
+        self.assertFalse([s for s in statements if s.startswith("RELEASE")], "the commit ends the savepoint")
+        # the audit row and the disclosure of the registrant read: one statement
+        audit = [s for s in statements if "g2p_api_audit_log" in s or "g2p_api_disclosure" in s]
         self.assertEqual(len(audit), 1, text)
-        self.assertTrue(audit[0].startswith("INSERT"))
+        self.assertTrue(audit[0].startswith('WITH audit_row AS (INSERT INTO "g2p_api_audit_log"'), audit[0])
+        self.assertIn('INSERT INTO "g2p_api_disclosure"', audit[0])
+        disclosed = self.env["g2p.api.disclosure"].search([("audit_log_id.resource", "like", self.amina.uuid)])
+        self.assertEqual(disclosed.mapped("partner_id"), self.amina)
         row = self._audit_rows(resource=f"/api/v2/Individual/{self.amina.uuid}")[0]
         self.assertEqual(
             (row.actor, row.client_id, row.outcome, row.status_code, row.action, row.source),
@@ -59,6 +66,29 @@ class TestPerCallOverhead(G2PApiCase):
         )
         self.assertEqual((row.specversion, row.event_type), ("1.0", "org.g2p.partner_api.call"))
         self.assertTrue(row.event_id and row.time and row.latency_ms > 0)
+
+    def test_route_runs_in_the_calls_thread(self):
+        """A route function runs where its call's dependencies and middleware do: no hop to FastAPI's thread
+        pool and back (services/inline_routes.py)."""
+        threads = {}
+        get_registrant, record = registry_service.get_registrant, type(self.env["g2p.api.audit.log"])._record
+
+        def route_spy(*args, **kwargs):
+            threads["route"] = threading.get_ident()
+            return get_registrant(*args, **kwargs)
+
+        def audit_spy(model, *args, **kwargs):
+            threads["audit"] = threading.get_ident()
+            return record(model, *args, **kwargs)
+
+        headers = self._auth(self.client, self.secret)
+        with (
+            patch.object(registry_service, "get_registrant", route_spy),
+            patch.object(type(self.env["g2p.api.audit.log"]), "_record", audit_spy),
+            self._api() as api,
+        ):
+            self.assertEqual(self._read(api, headers).status_code, 200)
+        self.assertEqual(threads["route"], threads["audit"])
 
     def test_removed_scope_refused_at_once(self):
         headers = self._auth(self.client, self.secret)
