@@ -16,6 +16,8 @@ RESPONSE_ENTITIES = {"member": "individual", "group": "group"}
 RECORD_TYPE_ALIASES = {"individual": {"srperson", "person", "member"}, "group": {"group", "household"}}
 # a searchable field of a register as queries use it (cached: read by every search)
 SearchField = namedtuple("SearchField", "name orm_path value_type sortable")
+# the columns of a register every search reads, kept by each worker (``G2PDciRegister._from_worker_cache``)
+CACHED_COLUMNS = ("reg_type", "registry_types", "target", "reg_record_type", "outgoing_template", "max_page_size")
 
 
 def local_name(value):
@@ -85,7 +87,23 @@ class G2PDciRegister(models.Model):
         register_id, error = self._resolved_id(*key)
         if error:
             raise DciQueryError(error)
-        return self.sudo().browse(register_id)
+        return self._from_worker_cache(register_id)
+
+    @api.model
+    def _from_worker_cache(self, register_id):
+        """The register (sudo) with its columns put in the call's ORM cache from the worker's cache: every
+        search reads them (target, page size, template), and a call then reads no register row. Cleared
+        with the resolved registers at any change of a register (g2p.cache.clearing.mixin, every worker)."""
+        register = self.sudo().browse(register_id)
+        for name, value in self._cached_columns(register_id):
+            self.env.cache.insert_missing(register, self._fields[name], [value])
+        return register
+
+    @tools.ormcache("register_id")
+    def _cached_columns(self, register_id):
+        register = self.sudo().browse(register_id).with_context(active_test=False)
+        register.fetch(CACHED_COLUMNS)
+        return tuple((name, self.env.cache.get(register, self._fields[name])) for name in CACHED_COLUMNS)
 
     @tools.ormcache("reg_type", "response_entity", "reg_record_type", "id_type")
     def _resolved_id(self, reg_type, response_entity, reg_record_type, id_type):

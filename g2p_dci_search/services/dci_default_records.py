@@ -14,7 +14,7 @@ from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths, ro
 from .dci_records import is_empty
 
 DATA_FILE = "g2p_dci_search/data/g2p_dci_register_data.xml"
-# the res.partner field paths ``individual_record`` reads
+# the res.partner field paths ``individual_records`` reads
 INDIVIDUAL_PATHS = (
     "uuid",
     "given_name",
@@ -49,47 +49,80 @@ def renders_default_individual(register):
 
 
 def fetch_fields(partners):
-    """The fields of res.partner to fetch with the search of records ``individual_record`` renders (and
+    """The fields of res.partner to fetch with the search of records ``individual_records`` renders (and
     ``active``, which ``prefetch`` reads: else one more query)."""
     return search_fields(partners, root_fields(("active", *INDIVIDUAL_PATHS)))
 
 
 def prefetch(partners):
-    """Load what ``individual_record`` reads of ``partners`` in a fixed number of queries."""
+    """Load what ``individual_records`` reads of ``partners`` in a fixed number of queries."""
     return prefetch_paths(partners, INDIVIDUAL_PATHS)
 
 
 # (key in the record, res.partner field) of the default record's name and address
 NAME_FIELDS = (("given_name", "given_name"), ("second_name", "addl_name"), ("surname", "family_name"))
 ADDRESS_FIELDS = (("street_address", "street"), ("city", "city"), ("postal_code", "zip"))
+# the Char fields of res.partner the default record carries as they are
+PLAIN_FIELDS = tuple(name for _key, name in NAME_FIELDS + ADDRESS_FIELDS)
 
 
-def individual_record(partner, id_type_names, reg_record_type):
-    """``partner`` as the default individual template renders its wire form (``dci_records.individual_wire``):
-    the same values in the same order, empty ones left out as ``without_empty`` leaves them out (built
-    so directly: the generic walk over each record was a third of its cost)."""
-    gender = partner.gender_id
-    identifiers = (
-        _typed(
-            "Identifier",
-            (("identifier_type", id_type_names.get(system, system)), ("identifier_value", reg_id.value)),
+def individual_records(partners, id_type_names, reg_record_type):
+    """{id: the record} of ``partners`` (prefetched) as the default individual template renders their wire
+    form (``dci_records.individual_wire``): the same values in the same order, empty ones left out as
+    ``without_empty`` leaves them out. Built so directly (the generic walk over each record was a third of
+    its cost), a column at a time: the values each field access would give, taken from the ORM cache for
+    all the records at once (a record reads some 25 fields, and the access of one field of one record
+    cost more than building the record)."""
+    if not partners:
+        return {}
+    env = partners.env
+    columns = {name: partners._fields[name].mapped(partners) for name in ("uuid", "birthdate", *PLAIN_FIELDS)}
+    genders = _many2one_values(partners, "gender_id", "code", empty=None)
+    countries = _many2one_values(partners, "country_id", "code")
+    reg_ids = partners._fields["reg_id_ids"]
+    lines = reg_ids.mapped(partners)  # fetched if missing, as ``partner.reg_id_ids`` would
+    line_values = dict(zip(lines._ids, lines._fields["value"].mapped(lines), strict=True))
+    line_systems = _many2one_values(lines, "id_type_id", "namespace_uri")
+    line_systems = dict(zip(lines._ids, line_systems, strict=True))
+    visible = set(lines._ids)  # the lines ``partner.reg_id_ids`` gives (active ones, when lines have ``active``)
+    records = {}
+    for index, (partner_id, line_ids) in enumerate(
+        zip(partners._ids, env.cache.get_until_miss(partners, reg_ids), strict=True)
+    ):
+        values = {name: column[index] for name, column in columns.items()}
+        identifiers = (
+            _typed(
+                "Identifier",
+                (("identifier_type", id_type_names.get(system, system)), ("identifier_value", line_values[line_id])),
+            )
+            for line_id in line_ids
+            if line_id in visible
+            for system in (line_systems[line_id],)
         )
-        for reg_id in partner.reg_id_ids
-        for system in (reg_id.id_type_id.namespace_uri,)
-    )
-    address = [(key, partner[name] or None) for key, name in ADDRESS_FIELDS]
-    address.append(("country", partner.country_id.code or None))
-    parts = (
-        ("@type", reg_record_type),
-        ("identifier", [identifier for identifier in identifiers if identifier]),
-        ("name", _typed("Name", ((key, partner[name] or None) for key, name in NAME_FIELDS))),
-        ("birth_date", partner.birthdate.isoformat() if partner.birthdate else None),
-        ("sex", gender.code if gender else None),
-        ("address", _typed("Address", address)),
-    )
-    record = {"@context": dict(SPDCI_CONTEXT), "@id": f"urn:uuid:{partner.uuid}"}
-    record.update((key, value) for key, value in parts if not is_empty(value))
-    return record
+        address = [(key, values[name] or None) for key, name in ADDRESS_FIELDS]
+        address.append(("country", countries[index] or None))
+        birthdate = values["birthdate"]
+        parts = (
+            ("@type", reg_record_type),
+            ("identifier", [identifier for identifier in identifiers if identifier]),
+            ("name", _typed("Name", ((key, values[name] or None) for key, name in NAME_FIELDS))),
+            ("birth_date", birthdate.isoformat() if birthdate else None),
+            ("sex", genders[index]),
+            ("address", _typed("Address", address)),
+        )
+        record = {"@context": dict(SPDCI_CONTEXT), "@id": f"urn:uuid:{values['uuid']}"}
+        record.update((key, value) for key, value in parts if not is_empty(value))
+        records[partner_id] = record
+    return records
+
+
+def _many2one_values(records, name, leaf, empty=False):
+    """[``record[name][leaf]`` for each of ``records``] in order, ``empty`` where ``name`` is empty (an
+    empty record's field reads False)."""
+    field = records._fields[name]
+    targets = field.mapped(records)  # fetched if missing, as ``record[name]`` would
+    by_id = dict(zip(targets._ids, targets._fields[leaf].mapped(targets), strict=True))
+    return [by_id[target_id] if target_id else empty for target_id in records.env.cache.get_until_miss(records, field)]
 
 
 def _typed(json_ld_type, values):

@@ -169,6 +169,21 @@ def _criteria(env, item, registers):
     return registers[key], criteria
 
 
+def counted_page(model, domain, field_names, order, offset, limit):
+    """(``model.search_count(domain)``, ``model.search_fetch(domain, field_names, order=order, offset=offset,
+    limit=limit)``) from one ``_search``: the domain, its record rules and the consent rule are worked
+    out once for both statements (twice was a fifth of a page's CPU). The statements are those the two
+    calls run; ``TestDciCountedPage`` compares them under each rule."""
+    query = model._search(domain)
+    total = len(query)
+    if not total:
+        return total, model.browse()
+    # what ``_search(domain, offset, limit, order)`` adds to the query, once the count is made
+    query.order = model._order_to_sql(order or model._order, query)
+    query.offset, query.limit = offset, limit
+    return total, model._fetch_query(query, model._determine_fields_to_fetch(field_names))
+
+
 def _registrants_by_identifier(env, client, register, id_type, values):
     """{value: registrant} among what ``client`` may read: one query for all the values."""
     domain = (
@@ -192,7 +207,7 @@ def _rendered(register, client, records, naming):
     if dci_default_records.renders_default_individual(register):
         dci_default_records.prefetch(records)
         names, record_type = register._dci_id_type_names(), register.reg_record_type
-        rendered = {record.id: dci_default_records.individual_record(record, names, record_type) for record in records}
+        rendered = dci_default_records.individual_records(records, names, record_type)
         # the default record names no group (no household uuid, no member): it discloses the individuals only
         return rendered, records
     wires, named = _wires(register, client, records)
@@ -274,13 +289,8 @@ def search_items_naming(env, client, items, naming=True):
             page_size, page_number = _pagination(register, criteria.get("pagination"))
             # consent (when installed) narrows the search in SQL, so counts match what is returned
             domain = register._base_domain() + domain + client._readable_registrant_domain(SCOPE)
-            total = Partner.search_count(domain)
-            records = Partner.search_fetch(
-                domain,
-                _fetch_fields(register, Partner),
-                order=order,
-                offset=(page_number - 1) * page_size,
-                limit=page_size,
+            total, records = counted_page(
+                Partner, domain, _fetch_fields(register, Partner), order, (page_number - 1) * page_size, page_size
             )
             answer.found(register, records, total, page_size, page_number)
         except DciQueryError as exc:

@@ -65,8 +65,13 @@ def validator(pointer):
 def compiled(pointer):
     """The schema at ``pointer`` compiled to Python code (fastjsonschema): it answers "valid" some
     twenty times faster than ``validator``, which then only words what a body got wrong. As
-    ``validator``: formats unchecked, and the body is never changed (no defaults filled in)."""
-    return fastjsonschema.compile(dict(_spec(), **{"$ref": f"#{pointer}"}), use_default=False, use_formats=False)
+    ``validator``: formats unchecked, and the body is never changed (no defaults filled in). Its
+    exceptions carry no detail (``validator`` words them): the spec's ``oneOf`` of value types and
+    ``anyOf`` of query forms fail a branch or more per item, and a detailed failure built the name of
+    the value and a copy of its schema each time (half of a batch's check)."""
+    return fastjsonschema.compile(
+        dict(_spec(), **{"$ref": f"#{pointer}"}), use_default=False, use_formats=False, detailed_exceptions=False
+    )
 
 
 def _with_spec_locales(value):
@@ -117,11 +122,9 @@ def envelope_errors(body, action):
 def item_errors(action, items):
     """{index: reason} for the request items that are off the spec."""
     schema, items_key = MESSAGES[action]
-    pointer = f"/components/schemas/{schema}/properties/{items_key}"
-    # one check of the whole list (a batch is up to a hundred items); each item alone only when it fails
-    if not items or _valid(pointer, _with_spec_locales(list(items))):
-        return {}
-    pointer += "/items"
+    # each item against the list's item schema (the list's own schema adds nothing but "an array"): the
+    # whole list's compiled check worked out every item's name in the list, by far its largest cost
+    pointer = f"/components/schemas/{schema}/properties/{items_key}/items"
     problems = {}
     for index, item in enumerate(items):
         messages = _messages(pointer, item, f"{items_key}[{index}]")

@@ -23,6 +23,10 @@ class TestDciExpressionPlan(DciCase):
 
     def _queries_of_search(self):
         """The count and page statements of one signed expression search through the mounted app."""
+        # one match: a search that counts none reads no page
+        self.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Planned", "family_name": "Family7", "birthdate": "1972-03-01"}
+        )
         item = self.item(
             "expression",
             {"family_name": "Family7", "birth_date": {"$gte": "1970-01-01", "$lte": "1975-12-31"}},

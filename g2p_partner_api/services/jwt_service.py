@@ -153,11 +153,20 @@ def sign(payload, private_key_pem, algorithm, kid, headers=None):
     return jwt.encode(payload, private_key_pem, algorithm=algorithm, headers=dict(headers or {}, kid=kid))
 
 
+@lru_cache(maxsize=16)
+def _private_key(private_key_pem):
+    """The key object of a PEM private key, parsed once per worker (pyjwt parses a PEM at every signature:
+    a fifth of signing a DCI page). The PEM itself is already cached (``_signing_material``)."""
+    return serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+
+
 def sign_object(payload, private_key_pem, algorithm, kid):
     """``sign`` for a plain JSON object (no datetime claims to convert), serialised by pydantic-core's
     compiled encoder: a DCI answer carries up to a hundred records, which json.dumps takes several
     times longer to write."""
-    return jwt.api_jws.encode(to_json(payload), private_key_pem, algorithm=algorithm, headers={"kid": kid})
+    return jwt.api_jws.encode(
+        to_json(payload), _private_key(private_key_pem), algorithm=algorithm, headers={"kid": kid}
+    )
 
 
 def decode(token, public_key, algorithm, **kwargs):

@@ -1,0 +1,80 @@
+from odoo.tests import tagged
+
+from ..services.dci_query import SCOPE
+from ..services.dci_search import counted_page
+from .common import DciCase
+
+
+@tagged("post_install", "-at_install")
+class TestDciCountedPage(DciCase):
+    """An expression page's count and records come from one ``_search`` (``dci_search.counted_page``): the
+    rows of ``search_count`` + ``search_fetch`` under every rule (multi-company, consent withdrawn or never
+    given, archived), and each rule still hides what it hides."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "g2p.consent" not in cls.env:
+            return
+        cls.client.legal_basis_enabled = False
+        cls.shown = cls._people(6, "Paged", "Countedpage", "6610")
+        other_company, archived, withdrawn, never = cls._people(4, "Hidden", "Countedpage", "6620")
+        other_company.company_id = cls.env["res.company"].create({"name": "Another registry"})
+        cls.hidden = other_company | archived | withdrawn | never
+        consents = cls.env["g2p.consent"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": cls.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                    "scope_ids": [(6, 0, cls.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                    "evidence_reference": "F-PAGE",
+                }
+                for partner in cls.shown | other_company | archived | withdrawn
+            ]
+        )
+        consents.filtered(lambda consent: consent.partner_id == withdrawn).action_withdraw()
+        archived.active = False
+
+    def setUp(self):
+        super().setUp()
+        if "g2p.consent" not in self.env:
+            self.skipTest("g2p_api_consent is not installed")
+
+    def _api_env(self):
+        """The environment of a call: the endpoint's technical user in the endpoint's company."""
+        company = self.endpoint.company_id or self.env.company
+        return self.env(user=self.endpoint.user_id, context=dict(self.env.context, allowed_company_ids=[company.id]))
+
+    def test_same_rows_as_search_count_and_search_fetch(self):
+        env = self._api_env()
+        Partner, client = env["res.partner"], self.client.with_env(env)
+        register = env.ref("g2p_dci_search.register_individual")
+        domain = (
+            register._base_domain() + [("family_name", "=", "Countedpage")] + client._readable_registrant_domain(SCOPE)
+        )
+        for offset, limit, order in ((0, 4, "id"), (4, 4, "id"), (0, 10, "given_name desc, id desc"), (8, 4, None)):
+            total, page = counted_page(Partner, domain, ["given_name", "birthdate"], order, offset, limit)
+            self.assertEqual(total, Partner.search_count(domain))
+            self.assertEqual(
+                page, Partner.search_fetch(domain, ["given_name"], order=order, offset=offset, limit=limit)
+            )
+
+        def page_of(model, domain):
+            return counted_page(model, domain, ["given_name"], "id", 0, 20)
+
+        self.assertEqual(page_of(Partner, domain), (6, self.shown), "each rule hides its registrant")
+        self.assertEqual(page_of(Partner, domain + [("id", "in", self.hidden.ids)]), (0, Partner))
+        # the rules are what hides them: without record rules, consent and the archive filter they match
+        unruled = [("family_name", "=", "Countedpage"), ("active", "in", (True, False))]
+        self.assertEqual(page_of(Partner.sudo(), unruled)[1], self.shown | self.hidden)
+
+    def test_page_through_the_route(self):
+        item = self.item("expression", {"family_name": "Countedpage"}, pagination={"page_size": 4, "page_number": 2})
+        answer = self.search(self.envelope([item])).json()["message"]["search_response"][0]
+        self.assertEqual(answer["pagination"]["total_count"], 6, answer)
+        self.assertEqual([r["name"]["given_name"] for r in answer["data"]["reg_records"]], ["Paged04", "Paged05"])
+        empty = self.item("expression", {"family_name": "Nobody Countedpage"})
+        answer = self.search(self.envelope([empty])).json()["message"]["search_response"][0]
+        self.assertEqual((answer["status"], answer["pagination"]["total_count"]), ("succ", 0), answer)
+        self.assertEqual(answer["data"]["reg_records"], [])
