@@ -352,8 +352,17 @@ class TestWriteAnswerDisclosures(G2PReceiverCase):
         with self._api() as api, logged_queries(self.env) as queries:
             response = api.request(method, url, headers=self.headers, **kwargs)
         self.assertEqual(response.status_code, status, response.text)
-        inserts = [q for q in queries.statements if q.startswith('INSERT INTO "g2p_api_disclosure"')]
-        self.assertEqual(len(inserts), 1 if status < 400 else 0, f"one INSERT for the whole answer\n{queries}")
+        # what the answer shows: written by the call's audit row's statement, none of its own
+        separate = [q for q in queries.statements if q.startswith('INSERT INTO "g2p_api_disclosure"')]
+        # (the audit row's INSERT takes this form only when the call discloses)
+        with_audit = [
+            q for q in queries.statements if q.startswith('WITH audit_row AS (INSERT INTO "g2p_api_audit_log"')
+        ]
+        self.assertEqual(
+            (len(separate), len(with_audit)),
+            (0, 1 if status < 400 else 0),
+            f"one statement for the call's records\n{queries}",
+        )
         return response.json()
 
     def _assert_recorded(self, written, write_scope, members=None):
