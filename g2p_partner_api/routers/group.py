@@ -10,6 +10,7 @@ from ..schemas.group import Group, GroupCreate, GroupPatch, GroupWrite
 from ..schemas.lookup import GroupLookup, GroupLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
 from ..schemas.parameters import IncludeArchived
+from ..schemas.registrant_values import group_values, is_plain, values_of
 from ..schemas.responses import CALL_ERRORS, CONFLICT, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
@@ -19,7 +20,7 @@ from ..services.resource_version import check_read_only, with_etag, with_locatio
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
-from .registrant_read import add_read_route
+from .registrant_read import add_read_route, page_answer
 from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Group", tags=["Group"], responses=CALL_ERRORS)
@@ -28,12 +29,12 @@ READ = registry.GROUP_READ
 WRITE = registry.GROUP_WRITE
 
 
-def _to_wire(client, groups, call=None, written=False):
-    """Members the client may not read (no consent) are left out of ``members``; one
-    consent query for the whole page. ``call``: the ``CallContext`` of the call, told that the answer
-    carries the groups' data and their shown members' (names, roles): one disclosure each. ``written``:
-    the answer to a write, which shows the group as written (read under the write scope) and members the
-    writer may not have sent."""
+def _visible_members(client, groups, call, written=False):
+    """Loads what the wire form of ``groups`` reads; returns their members the client may read (one consent
+    query for the whole page). ``call``: the ``CallContext`` of the call, told that the answer carries the
+    groups' data and their shown members' (names, roles): one disclosure each. ``written``: the answer to a
+    write, which shows the group as written (read under the write scope) and members the writer may not
+    have sent."""
     Group.prefetch(groups)
     visible = registry.visible_members(client, groups, READ)
     if call is not None and written:
@@ -41,8 +42,24 @@ def _to_wire(client, groups, call=None, written=False):
         call.disclose(visible, READ, WRITE_ANSWER)
     elif call is not None:
         call.disclose(groups | visible, READ)
+    return visible
+
+
+def _to_wire(client, groups, call=None, written=False):
+    """Members the client may not read (no consent) are left out of ``members``."""
+    visible = _visible_members(client, groups, call, written)
     render = assembled(Group).from_record
     return [render(group, visible) for group in groups]
+
+
+def _to_values(client, groups, call=None):
+    """What ``_to_wire`` answers, as JSON-ready values built from the cache; None, and nothing done, when an
+    addon extends the wire models (then ``_to_wire``)."""
+    if not is_plain():
+        return None
+    visible = _visible_members(client, groups, call)
+    render = assembled(Group).from_record
+    return values_of(groups, lambda g: group_values(g, visible), lambda g: render(g, visible))
 
 
 def _for_write(env, client, uuid, if_match):
@@ -61,6 +78,7 @@ def _written(response, client, group, call):
 )
 def search_groups(
     request: Request,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging("Group", REGISTRANT_SORTS))],
@@ -80,10 +98,12 @@ def search_groups(
         fields=Group.fetch_fields(),
         include_archived=include_archived,
     )
-    return Page[Group].of(page, total, _to_wire(client, records, call_context(request)))
+    return page_answer(response, page, total, Group, _to_wire, _to_values, client, records, call_context(request))
 
 
-read_group = add_read_route(router, "Group", Group, True, READ, _to_wire, "Read a group and its members")
+read_group = add_read_route(
+    router, "Group", Group, True, READ, _to_wire, "Read a group and its members", to_values=_to_values
+)
 
 
 @router.post(
@@ -140,4 +160,4 @@ patch = add_write_route(
     "Change some fields of a group",
 )
 archive = add_archive_route(router, "a Group", Group, WRITE, _for_write, _written)
-lookup = add_lookup_route(router, "Group", Group, GroupLookup, GroupLookupItem, READ, _to_wire)
+lookup = add_lookup_route(router, "Group", Group, GroupLookup, GroupLookupItem, READ, _to_wire, to_values=_to_values)

@@ -11,6 +11,7 @@ from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, 
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
 from ..schemas.parameters import IncludeArchived
+from ..schemas.registrant_values import individual_values, is_plain, values_of
 from ..schemas.responses import CALL_ERRORS, error_response, versioned_responses
 from ..services import registrant_writer
 from ..services import registry_service as registry
@@ -20,7 +21,7 @@ from ..services.resource_version import check_read_only, with_etag, with_locatio
 from .archive import add_archive_route
 from .change_feed import ChangePage, ChangeStart, changes_page
 from .lookup import add_lookup_route
-from .registrant_read import add_read_route
+from .registrant_read import add_read_route, page_answer
 from .registrant_write import add_write_route
 
 router = APIRouter(prefix="/Individual", tags=["Individual"], responses=CALL_ERRORS)
@@ -29,16 +30,31 @@ READ = "individual:read"
 WRITE = "individual:write"
 
 
-def _to_wire(client, partners, call=None):
-    """Groups the client may not read (no consent) are left out of each individual's ``groups``.
+def _visible_groups(client, partners, call):
+    """Loads what the wire form of ``partners`` reads; returns the uuids of their groups the client may read.
     ``call``: the ``CallContext`` of a read, told that the answer carries ``partners``' data (a group
     shows as its uuid only: not disclosed)."""
     Individual.prefetch(partners)
     if call is not None:
         call.disclose(partners, READ)
-    groups = set(registry.visible_groups(client, partners, READ).mapped("uuid"))
+    return set(registry.visible_groups(client, partners, READ).mapped("uuid"))
+
+
+def _to_wire(client, partners, call=None):
+    """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
+    groups = _visible_groups(client, partners, call)
     render = assembled(Individual).from_record
     return [render(partner).keep_groups(groups) for partner in partners]
+
+
+def _to_values(client, partners, call=None):
+    """What ``_to_wire`` answers, as JSON-ready values built from the cache; None, and nothing done, when an
+    addon extends the wire models (then ``_to_wire``)."""
+    if not is_plain():
+        return None
+    groups = _visible_groups(client, partners, call)
+    render = assembled(Individual).from_record
+    return values_of(partners, lambda p: individual_values(p, groups), lambda p: render(p).keep_groups(groups))
 
 
 def _for_write(env, client, uuid, if_match):
@@ -59,6 +75,7 @@ def _written(response, client, partner, call):
 )
 def search_individuals(
     request: Request,
+    response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_read_scope(READ))],
     page: Annotated[Paging, Depends(paging("Individual", REGISTRANT_SORTS))],
@@ -79,10 +96,12 @@ def search_individuals(
         fields=Individual.fetch_fields(),
         include_archived=include_archived,
     )
-    return Page[Individual].of(page, total, _to_wire(client, records, call_context(request)))
+    return page_answer(response, page, total, Individual, _to_wire, _to_values, client, records, call_context(request))
 
 
-read_individual = add_read_route(router, "Individual", Individual, False, READ, _to_wire, "Read an individual")
+read_individual = add_read_route(
+    router, "Individual", Individual, False, READ, _to_wire, "Read an individual", to_values=_to_values
+)
 
 
 CHECK_DUPLICATES_DOC = (
@@ -169,4 +188,6 @@ patch = add_write_route(
     read_only=False,
 )
 archive = add_archive_route(router, "an Individual", Individual, WRITE, _for_write, _written)
-lookup = add_lookup_route(router, "Individual", Individual, IndividualLookup, IndividualLookupItem, READ, _to_wire)
+lookup = add_lookup_route(
+    router, "Individual", Individual, IndividualLookup, IndividualLookupItem, READ, _to_wire, to_values=_to_values
+)

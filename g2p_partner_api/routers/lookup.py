@@ -9,15 +9,17 @@ from odoo.api import Environment
 from ..dependencies import api_env, require_read_scope
 from ..schemas.base import trusted
 from ..schemas.lookup import LookupRequest
+from ..schemas.registrant_values import is_plain, to_json
 from ..schemas.responses import ErrorBody
 from ..services.call_context import call_context
 from ..services.registrant_lookup import LOOKUP_LIMIT, lookup
 
 
-def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_scope, to_wire):
+def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_scope, to_wire, to_values=None):
     """Add ``POST /$lookup`` to ``router``: ``to_wire(client, registrants, call)`` renders what is found
     under the member of ``item_model`` named after ``kind`` (``individual``, ``group``), and tells the
-    call whose data the answer carries."""
+    call whose data the answer carries; ``to_values`` (same arguments) renders them as JSON-ready values,
+    or answers None when it cannot (then ``to_wire``)."""
     member = kind.lower()
     is_group = kind == "Group"
 
@@ -40,7 +42,23 @@ def add_lookup_route(router, kind, wire_model, answer_model, item_model, read_sc
     ):
         found = lookup(env, client, read_scope, is_group, body.identifiers, wire_model.fetch_fields())
         partners = env["res.partner"].union(*filter(None, found))
-        wire = dict(zip(partners.ids, to_wire(client, partners, call_context(request)), strict=True))
+        call = call_context(request)
+        values = None
+        if to_values is not None and is_plain(answer_model, item_model):
+            values = to_values(client, partners, call)
+        if values is not None:
+            wire = dict(zip(partners.ids, values, strict=True))
+            items = [
+                {
+                    "system": identifier.system,
+                    "value": identifier.value,
+                    "status": "found" if partner else "not_found",
+                    member: wire[partner.id] if partner else None,
+                }
+                for identifier, partner in zip(body.identifiers, found, strict=True)
+            ]
+            return Response(to_json({"items": items}), media_type="application/json")
+        wire = dict(zip(partners.ids, to_wire(client, partners, call), strict=True))
         answer = trusted(
             answer_model,
             items=[

@@ -122,7 +122,8 @@ def trusted(schema, **values):
 
     The instance is what ``model_construct`` makes, without its per-call work (the fields' defaults
     deep-copied and the private attributes set up by a chain of wrappers were half of building a bulk
-    lookup's answer): the defaults and private attributes of each class are worked out once."""
+    lookup's answer): the defaults and private attributes of each class are worked out once. Its fields are
+    in their declared order, as validation would put them (and as answers built from values list them)."""
     cls = assembled(schema)
     construction = _construction(cls)
     if construction is None or not values.keys() <= cls.model_fields.keys():
@@ -132,6 +133,8 @@ def trusted(schema, **values):
     for name, field in per_instance:
         if name not in values:
             fields_values[name] = field.get_default(call_default_factory=True, validated_data=fields_values)
+    # in the fields' order, as validation puts them: the order they are serialised in
+    fields_values = {name: fields_values[name] for name in cls.model_fields}
     instance = cls.__new__(cls)
     object.__setattr__(instance, "__dict__", fields_values)
     object.__setattr__(instance, "__pydantic_fields_set__", set(values))

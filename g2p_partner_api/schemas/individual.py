@@ -14,7 +14,8 @@ class GroupRef(ApiModel):
 
 
 class Individual(RegistrantWire, ApiModel):
-    """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)``."""
+    """An individual registrant as partners see it. Extend with ``class X(Individual, extends=True)`` (then
+    its answers are built by ``from_record``, not from values: ``registrant_values.is_plain``)."""
 
     uuid: str
     active: bool = True
