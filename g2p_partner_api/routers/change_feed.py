@@ -19,7 +19,7 @@ from ..services.call_context import call_context
 SEARCH_ONLY = ("identifier", "name", "birthdate", "include_archived")
 
 
-def change_start(
+async def change_start(
     since: Annotated[str | None, Query(max_length=4096, description=SINCE_DOC)] = None,
     last_updated: Annotated[
         str | None, Query(alias="_lastUpdated", max_length=64, description=LAST_UPDATED_DOC)
