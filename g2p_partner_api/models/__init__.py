@@ -17,6 +17,7 @@ from . import g2p_program_membership
 from . import g2p_api_scope
 from . import g2p_api_client
 from . import g2p_api_client_jwk
+from . import g2p_api_client_assertion
 from . import g2p_api_signing_key
 from . import g2p_api_audit_log
 from . import g2p_api_disclosure

@@ -38,6 +38,15 @@ KEY_SOURCE_FIELDS = ("public_key", "jwks_uri")
 # removing one is a system administrator's act, so an API Manager cannot move a partner's name to another client
 # (its envelopes would then act under that client's scopes and consents)
 SENDER_NAME_FIELDS = ("client_id", "partner_mnemonic", "dci_sender_id")
+# how a client authenticates at the token endpoint (RFC 7591 token_endpoint_auth_method): a secret the registry
+# generates, or an assertion signed with the client's own key (RFC 7523 §2.2, OpenID Connect private_key_jwt)
+CLIENT_SECRET = "client_secret"
+PRIVATE_KEY_JWT = "private_key_jwt"
+# RFC 7521 §4.2 client_assertion_type of an RFC 7523 assertion
+JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# an assertion lives this long at most (exp - now, and exp - iat); clocks may differ by the leeway
+ASSERTION_MAX_LIFETIME = 300
+ASSERTION_LEEWAY = 30
 
 
 class TokenGrant(NamedTuple):
@@ -65,6 +74,18 @@ class G2PApiClient(models.Model):
         index=True,
         tracking=True,
         default=lambda self: "g2p-" + secrets.token_hex(8),
+    )
+    token_auth_method = fields.Selection(
+        [(CLIENT_SECRET, "Client secret"), (PRIVATE_KEY_JWT, "Private key JWT")],
+        string="Token authentication",
+        default=CLIENT_SECRET,
+        required=True,
+        tracking=True,
+        help="How the client authenticates to get access tokens. Client secret: the secret generated here "
+        "(client_secret_basic or client_secret_post). Private key JWT: an assertion the partner signs with its own "
+        "key, the public key or key set of this client (RFC 7523, private_key_jwt); the client then has no secret, "
+        "so nobody here can get tokens in its name. Switching such a client back to a secret is a system "
+        "administrator's act.",
     )
     secret_hash = fields.Char(copy=False, groups="base.group_system")
     has_secret = fields.Boolean(compute="_compute_has_secret")
@@ -187,6 +208,7 @@ class G2PApiClient(models.Model):
     @api.depends(
         "active",
         "secret_hash",
+        "token_auth_method",
         "scope_ids",
         "all_programs",
         "allowed_program_ids",
@@ -208,7 +230,10 @@ class G2PApiClient(models.Model):
         reasons = []
         if not self.active:
             reasons.append(_("it is archived"))
-        if not self.has_secret:
+        if self.token_auth_method == PRIVATE_KEY_JWT:
+            if not self._has_signature_key():
+                reasons.append(_("it has no public key nor key set to verify its token requests"))
+        elif not self.has_secret:
             reasons.append(_("it has no secret (save it, then Generate secret)"))
         if not self.scope_ids:
             reasons.append(_("it has no scope"))
@@ -243,7 +268,12 @@ class G2PApiClient(models.Model):
                 "no public key: messages that must be signed (ingest data models that require "
                 "signatures, DCI envelopes) are refused"
             )
+        if self.token_auth_method == PRIVATE_KEY_JWT:
+            authentication = _("with an assertion signed by its own key (private key JWT, RFC 7523): it has no secret")
+        else:
+            authentication = _("with its client secret")
         return [
+            (_("Token requests"), authentication),
             (_("Scopes"), scopes or _("none: every API call is refused")),
             (_("Programmes"), programs),
             (_("Signature checks"), signatures),
@@ -258,6 +288,7 @@ class G2PApiClient(models.Model):
         return [
             "public_key",
             "jwks_uri",
+            "token_auth_method",
             "partner_mnemonic",
             "dci_sender_id",
             "scope_ids",
@@ -324,6 +355,18 @@ class G2PApiClient(models.Model):
                 )
             url_guard.validate(rec.env, rec.jwks_uri)
 
+    @api.constrains("token_auth_method", "public_key", "jwks_uri")
+    def _check_token_auth_key(self):
+        for rec in self.filtered(lambda client: client.token_auth_method == PRIVATE_KEY_JWT):
+            if not rec._has_signature_key():
+                raise ValidationError(
+                    _(
+                        "%(name)s: a client that authenticates with private key JWT needs a public key or a key set "
+                        "URL (jwks_uri) to verify its assertions.",
+                        name=rec.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -333,6 +376,7 @@ class G2PApiClient(models.Model):
     def write(self, vals):
         self._check_server_fields_untouched(vals)
         self._check_custody_kept(vals)
+        self._check_token_auth_method_kept(vals)
         revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
             "active" in vals and not vals["active"]
         )
@@ -348,6 +392,8 @@ class G2PApiClient(models.Model):
         audited = [name for name in self._audited_settings() if name in vals]
         before = {rec.id: {name: rec._audit_value(name) for name in audited} for rec in self} if audited else {}
         result = super().write(vals)
+        if vals.get("token_auth_method") == PRIVATE_KEY_JWT:
+            self._drop_secrets()
         if moving_key_set:
             moving_key_set._retire_other_key_sets()
         if audited:
@@ -447,6 +493,30 @@ class G2PApiClient(models.Model):
                     _("%(name)s: its DCI sender id or client id is another client's sender name.", name=rec.name)
                 )
 
+    def _check_token_auth_method_kept(self, vals):
+        """Refuse, to all but a system administrator, to switch a client that authenticates with its own key back
+        to a secret: the API Manager would generate that secret, see it, and could get tokens as the partner."""
+        if vals.get("token_auth_method", PRIVATE_KEY_JWT) == PRIVATE_KEY_JWT or self._may_switch_off_safeguards():
+            return
+        self.check_access("write")
+        for client in self.sudo():
+            if client.token_auth_method == PRIVATE_KEY_JWT:
+                raise AccessError(
+                    _(
+                        "Only a system administrator may let %(name)s authenticate with a client secret again: "
+                        "it authenticates with its own key, so that nobody here can get tokens in its name.",
+                        name=client.name,
+                    )
+                )
+
+    def _drop_secrets(self):
+        """Forget the secret of the clients that now authenticate with their key (their tokens are revoked)."""
+        holding = self.sudo().filtered("secret_hash")
+        if holding:
+            holding.write({"secret_hash": False})
+            for client in holding:
+                client._message_log(body=_("Client secret removed: the client authenticates with its own key."))
+
     def _check_server_fields_untouched(self, vals):
         # moving tokens_valid_from back would revive the tokens of a leaked secret or of a deactivated
         # client; secret_rotated_on is what an auditor reads to know when the secret last changed
@@ -474,6 +544,10 @@ class G2PApiClient(models.Model):
     def _generate_secret(self):
         """Store the hash of a fresh secret and return the clear secret (the only time it exists)."""
         self.ensure_one()
+        if self.token_auth_method == PRIVATE_KEY_JWT:
+            raise UserError(
+                _("%(name)s authenticates with its own key (private key JWT): it has no secret.", name=self.name)
+            )
         clear = secrets.token_urlsafe(32)
         self.sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear), "secret_rotated_on": fields.Datetime.now()})
         # a log note, not a message: it needs no sender email address, which an API Manager may not have
@@ -513,12 +587,70 @@ class G2PApiClient(models.Model):
         wait = Windows._auth_failure_wait(client_id, source_address)
         if wait:
             raise AuthenticationThrottled(wait)
-        client = self.sudo().search_fetch([("client_id", "=", client_id)], ["secret_hash", "active"], limit=1)
+        client = self.sudo().search_fetch(
+            [("client_id", "=", client_id)], ["secret_hash", "active", "token_auth_method"], limit=1
+        )
         hashed = client.secret_hash or UNKNOWN_CLIENT_SECRET_HASH
-        if not (SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed) and client.secret_hash and client.active):
+        if not (
+            SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed)
+            and client.secret_hash
+            and client.active
+            and client.token_auth_method == CLIENT_SECRET
+        ):
             Windows._count_auth_failure(client_id, source_address)
             raise AccessDenied()
         return client
+
+    @api.model
+    def _assertion_audiences(self, token_path):
+        """What the aud of a client assertion may name: the token endpoint's URL (web.base.url and ``token_path``,
+        the route's path on this server, never the Host header the caller sent) or the registry's issuer."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        return [f"{base_url.rstrip('/')}{token_path}", self._token_issuer()]
+
+    @api.model
+    def _authenticate_assertion(self, assertion, audiences, client_id=None, source_address=None):
+        """The active client that signed the RFC 7523 client ``assertion`` (aud one of ``audiences``), or
+        AccessDenied (same error whatever was wrong); ``client_id``, when the request names one, must be the
+        assertion's issuer. Throttled and counted as ``_authenticate``. The assertion's jti is recorded, in the
+        caller's transaction: a second request with it is refused."""
+        claimed = client_id or self._unverified_assertion_issuer(assertion)
+        Windows = self.env["g2p.api.rate.window"]
+        wait = Windows._auth_failure_wait(claimed, source_address)
+        if wait:
+            raise AuthenticationThrottled(wait)
+        client = self.sudo().search([("client_id", "=", claimed or "")], limit=1) if claimed else self.browse()
+        try:
+            if not (client.active and client.token_auth_method == PRIVATE_KEY_JWT and client._has_signature_key()):
+                raise jwt_service.SignatureInvalid("no such client authenticating with private key JWT")
+            key = client._signature_key(jwt_service.unverified_kid(assertion))
+            claims = jwt_service.verify_client_assertion(
+                assertion,
+                key.pem,
+                client.client_id,
+                audiences,
+                ASSERTION_MAX_LIFETIME,
+                ASSERTION_LEEWAY,
+                algorithms=key.algorithms,
+            )
+            # kept until no clock could take it for unexpired
+            if not self.env["g2p.api.client.assertion"]._use(
+                client.id, claims["jti"], claims["exp"] + ASSERTION_LEEWAY
+            ):
+                raise jwt_service.SignatureInvalid("the assertion was used already (jti)")
+        except jwt_service.SignatureInvalid as exc:
+            Windows._count_auth_failure(claimed, source_address)
+            raise AccessDenied() from exc
+        return client
+
+    @api.model
+    def _unverified_assertion_issuer(self, assertion):
+        """The iss an assertion claims, before anything is verified: whose failures to count (None when unreadable)."""
+        try:
+            issuer = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
+        except (jwt.PyJWTError, AttributeError):
+            return None
+        return issuer if isinstance(issuer, str) else None
 
     # --- access tokens (RFC 6749 §4.4) ----------------------------------------------------
     @api.model

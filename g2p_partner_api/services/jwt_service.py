@@ -189,3 +189,46 @@ def public_jwk(public_key, kid, algorithm):
     jwk = json.loads(jwt.algorithms.get_default_algorithms()[algorithm].to_jwk(public_key))
     jwk.update(kid=kid, alg=algorithm, use="sig")
     return jwk
+
+
+# RFC 7523 client assertions: the types a partner may give its assertion (none, the generic JWT, or the one
+# draft-ietf-oauth-rfc7523bis names); any other (at+jwt, consent-receipt+jwt) is another kind of token
+CLIENT_ASSERTION_TYPES = {None, "jwt", "client-authentication+jwt", "application/client-authentication+jwt"}
+
+
+def verify_client_assertion(assertion, public_key_text, client_id, audiences, max_lifetime, leeway, algorithms=None):
+    """Claims of an RFC 7523 §3 client assertion of ``client_id``, signed with ``public_key_text``; SignatureInvalid
+    otherwise. iss and sub are ``client_id``, aud names one of ``audiences``, exp is required and at most
+    ``max_lifetime`` seconds ahead (and after iat, when given), jti is required; iat and nbf, when given, are not in
+    the future. ``leeway``: seconds of clock skew allowed on each time. ``algorithms`` as in verify_signed_object."""
+    if not isinstance(assertion, str) or assertion.count(".") != 2:
+        raise SignatureInvalid("the assertion is not a compact JWS")
+    try:
+        token_type = jwt.get_unverified_header(assertion).get("typ")
+        if not (token_type is None or isinstance(token_type, str)) or (
+            token_type and token_type.lower() not in CLIENT_ASSERTION_TYPES
+        ):
+            raise SignatureInvalid("the token is of another type than a client assertion (typ)")
+        key = load_public_key(public_key_text)
+        claims = _JWT_VERIFIER.decode(
+            assertion,
+            key=key,
+            algorithms=[name for name in algorithms_for(key) if not algorithms or name in algorithms],
+            audience=list(audiences),
+            issuer=client_id,
+            subject=client_id,
+            leeway=leeway,
+            options={"require": ["iss", "sub", "aud", "exp", "jti"], "verify_sub": True, "verify_jti": True},
+        )
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise SignatureInvalid(str(exc)) from exc
+    now = time.time()
+    expires = claims["exp"]
+    issued = claims.get("iat", now)
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (expires, issued)):
+        raise SignatureInvalid("exp and iat must be numbers")
+    if expires > now + max_lifetime + leeway or expires - issued > max_lifetime + leeway:
+        raise SignatureInvalid(f"the assertion is valid longer than {max_lifetime} seconds (exp)")
+    if not claims["jti"]:
+        raise SignatureInvalid("the assertion has no jti")
+    return claims

@@ -42,3 +42,4 @@ from . import test_rest_group_members
 from . import test_duplicate_search_plan
 from . import test_spreadsheet_export
 from . import test_registrant_values
+from . import test_client_assertion

@@ -19,3 +19,4 @@ from . import test_generated_clients
 from . import test_registering_agent_review_tour
 from . import test_list_headers
 from . import test_partner_jwks
+from . import test_client_assertion_key_set

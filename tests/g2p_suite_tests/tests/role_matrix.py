@@ -83,6 +83,9 @@ MATRIX = {
                 "dci_callback_url",
                 "dci_callback_subscription_id",
             ),
+            # to private key JWT (the sample has a public key); back to a secret is an administrator's
+            # (_check_token_auth_method_kept, TestKeyOnlyClientCustody)
+            "token_auth_method": API_MANAGERS,
             "public_key": ADMIN,  # the sample has one: replacing it is an administrator's act (_check_custody_kept)
             # the names its messages give as sender: the sample has each, changing one is an administrator's act
             # (_check_custody_kept, TestSenderNameCustody); an API Manager gives them to a new client only
@@ -129,6 +132,13 @@ MATRIX = {
     # the keys fetched from a client's jwks_uri: a record of what verified its signatures, written by the fetch only
     "g2p.api.client.jwk": {
         "read": API_MANAGERS,
+        "unlink": NOBODY,
+        "methods": {},
+        "fields": NOBODY,
+    },
+    # the client assertions already used at the token endpoint (RFC 7523 jti): written by the token endpoint only
+    "g2p.api.client.assertion": {
+        "read": ADMIN,
         "unlink": NOBODY,
         "methods": {},
         "fields": NOBODY,
@@ -563,6 +573,14 @@ SAMPLES = {
         .create({"client_id": _one("g2p.api.client")(env).id, "window_start": "2026-01-01 00:00:00", "hits": 1})
     ),
     "g2p.registrant.change": _one("g2p.registrant.change"),
+    "g2p.api.client.assertion": lambda env: (
+        _one("g2p.api.client.assertion")(env)
+        or env["g2p.api.client.assertion"]
+        .sudo()
+        .create(
+            {"client_id": _one("g2p.api.client")(env).id, "jti_hash": "00" * 32, "expires_at": "2026-01-01 00:00:00"}
+        )
+    ),
     "g2p.api.recent.write": lambda env: (
         _one("g2p.api.recent.write")(env)
         or env["g2p.api.recent.write"]
