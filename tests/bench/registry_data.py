@@ -305,10 +305,11 @@ def ensure_client(public_pem):
             cur.execute(
                 """INSERT INTO g2p_api_client (name, client_id, secret_hash, active, token_lifetime,
                            all_programs, partner_mnemonic, dci_sender_id, public_key, dci_verify_signature,
-                           legal_basis_enabled, legal_basis, rate_limit_per_minute, create_date, write_date)
+                           legal_basis_enabled, legal_basis, rate_limit_per_minute, token_auth_method,
+                           create_date, write_date)
                            VALUES ('Bench', 'bench', %s, true, 3600, true,
                            'BENCH', 'bench.dci', %s, true, true, 'Benchmark: reads without consent',
-                           100000000, now(), now()) RETURNING id""",
+                           100000000, 'client_secret', now(), now()) RETURNING id""",
                 [hashed, public_pem],
             )
             client_id = cur.fetchone()[0]
