@@ -373,6 +373,18 @@ class G2PApiClient(models.Model):
             self._check_server_fields_untouched(vals)
         return super().create(vals_list)
 
+    def unlink(self):
+        # deleting a client frees its client id, mnemonic and DCI sender id for another client and deletes the
+        # consents given to it: the person who onboards partners archives them (its tokens end there)
+        if not self._may_switch_off_safeguards():
+            raise AccessError(
+                _(
+                    "Only a system administrator may delete an API client: archive it instead (its tokens stop at "
+                    "once, its names and the consents given to it are kept)."
+                )
+            )
+        return super().unlink()
+
     def write(self, vals):
         self._check_server_fields_untouched(vals)
         self._check_custody_kept(vals)

@@ -216,3 +216,66 @@ class TestSenderNameCustody(JsonRpcAttackMixin, HttpCase):
             (change.actor, change.old_value, change.new_value),
             ("names_admin", "spmis.example.org", "spmis.example.net"),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestClientDeletion(JsonRpcAttackMixin, HttpCase):
+    """An API Manager who could delete a partner's client would free its client id, mnemonic and DCI sender id for a
+    client of its own (the partner's public key is public) and delete the consents given to it. API Managers archive;
+    an archived client keeps its names."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._user("delete_api_manager", API_MANAGER).partner_id.email = False
+        cls._user("delete_admin", "base.group_user,base.group_system").partner_id.email = False
+        cls.partner = cls.env["g2p.api.client"].create(
+            {
+                "name": "Payment provider",
+                "client_id": "payer-client",
+                "partner_mnemonic": "PAYER",
+                "dci_sender_id": "payer.example.org",
+                "public_key": new_public_pem(),
+            }
+        )
+
+    def _evidence(self):
+        self.env.invalidate_all()
+        Client = self.env["g2p.api.client"].with_context(active_test=False)
+        return (
+            Client.search_read([], ["client_id", "partner_mnemonic", "dci_sender_id", "public_key"], order="id"),
+            self.env["g2p.api.audit.log"].search_count([]),
+        )
+
+    def test_an_api_manager_archives_and_cannot_delete_or_reuse_the_names(self):
+        self._as("delete_api_manager")
+        before = self._evidence()
+        _result, error = self.call_kw("g2p.api.client", "unlink", [[self.partner.id]])
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.assertEqual(self._evidence(), before, "refused, nothing deleted")
+
+        _result, error = self.call_kw("g2p.api.client", "action_archive", [[self.partner.id]])
+        self.assertIsNone(error)
+        self.assertFalse(self.partner.active)
+        _result, error = self.call_kw("g2p.api.client", "unlink", [[self.partner.id]])
+        self.assertEqual(error, "odoo.exceptions.AccessError", "archived or not, deleting is an administrator's")
+        self.assertTrue(self.partner.exists())
+
+        # the archived partner's names stay its own: a new client cannot take them
+        archived = self._evidence()
+        for vals in (
+            {"name": "Taker", "client_id": "payer-client"},
+            {"name": "Taker", "partner_mnemonic": "PAYER"},
+            {"name": "Taker", "dci_sender_id": "payer.example.org"},
+            {"name": "Taker", "dci_sender_id": "payer-client"},
+        ):
+            with mute_logger("odoo.sql_db"):  # the unique indexes refuse the first three
+                _result, error = self.call_kw("g2p.api.client", "create", [vals])
+            self.assertIsNotNone(error, vals)
+            self.assertEqual(self._evidence(), archived, f"{vals}: refused, nothing created")
+
+    def test_an_administrator_may_delete(self):
+        self._as("delete_admin")
+        _result, error = self.call_kw("g2p.api.client", "unlink", [[self.partner.id]])
+        self.assertIsNone(error)
+        self.assertFalse(self.partner.exists())

@@ -56,7 +56,7 @@ MATRIX = {
     # --- partner access (g2p_partner_api) ---------------------------------------------------------------
     "g2p.api.client": {
         "read": STAFF,
-        "unlink": API_MANAGERS,
+        "unlink": ADMIN,  # API Managers archive: deleting frees the partner's names and deletes its consents
         "methods": {
             "action_generate_secret": API_MANAGERS,  # shown_once.check_api_manager before the sudo write
             "action_refresh_jwks": API_MANAGERS,  # group checked in the method, before the key set is fetched
