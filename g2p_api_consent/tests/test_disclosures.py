@@ -323,14 +323,17 @@ class TestWriteAnswerDisclosures(G2PReceiverCase):
     """A write's answer shows the registrant as written (a PATCH answers the fields not sent too) and, for a
     group, its members the writer may read, named whether it sent them or not: one disclosure each, channel
     ``rest_write``, the written registrant under the write scope and the members under the read scope, in the
-    call's one INSERT; a refused write records nothing."""
+    call's one INSERT; a refused write records nothing. A programme membership's answer tells the registrant's
+    programme and state: recorded under the membership write scope."""
 
-    SCOPES = ("individual:read", "individual:write", "group:read", "group:write")
+    SCOPES = ("individual:read", "individual:write", "group:read", "group:write", "membership:write")
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client, cls.secret = cls._create_client("Disclosure editor", scopes=list(cls.SCOPES), legal_basis=None)
+        cls.client, cls.secret = cls._create_client(
+            "Disclosure editor", scopes=list(cls.SCOPES), legal_basis=None, all_programs=True
+        )
         ref = cls.env.ref
         cls.people = cls.env["res.partner"].create(
             [{"is_registrant": True, "given_name": f"Member{i}", "family_name": "Zzwritten"} for i in range(4)]
@@ -338,8 +341,10 @@ class TestWriteAnswerDisclosures(G2PReceiverCase):
         cls.group = household(cls.env, "Zzwritten household", cls.people[:3])
         scopes = ref("g2p_partner_api.scope_individual_read") | ref("g2p_partner_api.scope_individual_write")
         scopes |= ref("g2p_partner_api.scope_group_read") | ref("g2p_partner_api.scope_group_write")
+        scopes |= ref("g2p_partner_api.scope_membership_write")
         # the group, its first two members and a newcomer (people[3]) consent; the third member does not
         consent_all(cls.env, cls.client, cls.group | cls.people[:2] | cls.people[3], scopes, "FORM-WRITTEN")
+        cls.program = cls.env["g2p.program"].create({"name": "Zzwritten grant", "state": "active"})
 
     def setUp(self):
         super().setUp()
@@ -397,6 +402,34 @@ class TestWriteAnswerDisclosures(G2PReceiverCase):
         body = self._write("PATCH", f"/api/v2/Individual/{self.people[0].uuid}", json={"addl_name": "Zzmiddle"})
         self.assertEqual(body["given_name"], "Member0", "the answer shows fields the writer did not send")
         self._assert_recorded(self.people[0], "individual:write")
+
+    def test_membership_writes_record_the_registrant(self):
+        body = self._write(
+            "POST",
+            "/api/v2/ProgramMembership",
+            status=201,
+            json={"program": self.program.uuid, "registrant": self.people[0].uuid, "enrol": True},
+        )
+        self.assertEqual((body["registrant"], body["state"]), (self.people[0].uuid, "enrolled"))
+        self._assert_recorded(self.people[0], "membership:write")
+        membership = self.env["g2p.program.membership"].search([("uuid", "=", body["uuid"])])
+        self._write("POST", f"/api/v2/ProgramMembership/{membership.uuid}/pause", json=None)
+        self._write("PATCH", f"/api/v2/ProgramMembership/{membership.uuid}", json={"state": "enrolled"})
+        disclosures = self._disclosures()
+        self.assertEqual(len(disclosures), 3, "one row per answer")
+        self.assertEqual(set(disclosures.mapped("scope")), {"membership:write"})
+        self.assertEqual(len(disclosures.audit_log_id), 3, "each with its call's audit row")
+
+    def test_refused_membership_writes_record_nothing(self):
+        # the third member gave no consent: answered as unknown, nothing recorded
+        self._write(
+            "POST",
+            "/api/v2/ProgramMembership",
+            status=422,
+            json={"program": self.program.uuid, "registrant": self.people[2].uuid},
+        )
+        self.assertFalse(self.env["g2p.program.membership"].search([("partner_id", "=", self.people[2].id)]))
+        self.assertFalse(self._disclosures(), "nothing answered, nothing recorded")
 
     def test_refused_writes_record_nothing(self):
         self._write("PATCH", f"/api/v2/Individual/{self.people[2].uuid}", status=404, json={"addl_name": "Zz"})

@@ -17,7 +17,7 @@ from ..schemas.program import (
 )
 from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, versioned_responses
 from ..services import registry_service as registry
-from ..services.call_context import call_context
+from ..services.call_context import WRITE_ANSWER, call_context
 from ..services.paging import MEMBERSHIP_SORTS
 from ..services.problem_details import body_error
 from ..services.registry_errors import Invalid
@@ -61,7 +61,9 @@ def _to_wire(request, memberships):
     return [ProgramMembership.from_record(m) for m in memberships]
 
 
-def _written(response, membership):
+def _written(request, response, membership):
+    # the answer tells the registrant's programme and state as written
+    call_context(request).disclose(membership.partner_id, WRITE, WRITE_ANSWER)
     return with_etag(response, ProgramMembership.from_record(registry.flush_and_reread(membership)))
 
 
@@ -139,7 +141,7 @@ def create_membership(
     membership = env["g2p.program.membership"].create({"program_id": program.id, "partner_id": partner.id})
     if body.enrol:
         membership.action_enroll()
-    return with_location(request, response, _written(response, membership))
+    return with_location(request, response, _written(request, response, membership))
 
 
 def add_transition_route(action, state, summary, reason=None):
@@ -149,6 +151,7 @@ def add_transition_route(action, state, summary, reason=None):
 
     def transition(
         uuid: UuidPath,
+        request: Request,
         response: Response,
         env: Annotated[Environment, Depends(api_env)],
         client: Annotated[object, Depends(require_scope(WRITE))],
@@ -157,7 +160,7 @@ def add_transition_route(action, state, summary, reason=None):
     ) -> ProgramMembership:
         membership = _for_write(env, client, uuid, if_match)
         registry.transition_membership(membership, state, body.reason if body else None)
-        return _written(response, membership)
+        return _written(request, response, membership)
 
     transition.__name__ = name
     return router.post(
@@ -187,6 +190,7 @@ exit_program = add_transition_route("exit", "exited", "Exit the programme", reas
 def update_membership(
     uuid: UuidPath,
     body: ProgramMembershipUpdate,
+    request: Request,
     response: Response,
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(WRITE))],
@@ -198,4 +202,4 @@ def update_membership(
         registry.transition_membership(membership, body.state, body.exit_reason)
     elif "exit_reason" in body.model_fields_set:
         membership.exit_reason = body.exit_reason
-    return _written(response, membership)
+    return _written(request, response, membership)
