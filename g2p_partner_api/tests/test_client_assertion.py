@@ -7,11 +7,13 @@ import hmac
 import json
 import time
 import uuid
+from unittest.mock import patch
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, SECRET_CRYPT_CONTEXT
@@ -231,6 +233,43 @@ class TestClientAssertion(G2PApiCase):
         response = self._by_assertion(self._assertion(self.ec_key, self._claims(self.ec_client)), "throttled")
         self.assertEqual(response.status_code, 429, response.text)
         self.assertEqual(self._used_assertions(), 0)
+
+    def test_assertion_used_by_a_racing_worker_refused_as_a_replay(self):
+        """Two workers given one assertion at once: the second's INSERT fails once the first commits (a
+        serialization failure under REPEATABLE READ, or a unique violation when it raced past the arbitration).
+        The race is reproduced at the INSERT: its statement is replaced by the one the second worker runs into,
+        a real database error. The answer is the replay's 401, no token, no row written, the transaction still
+        usable (the failure is counted in it) and the next assertion still served."""
+        Used = self.env["g2p.api.client.assertion"].sudo()
+        original = Cursor.execute
+        ran = []
+
+        def racing(failure):
+            def execute(cursor, query, params=None, log_exceptions=True):
+                if str(query).lstrip().startswith("INSERT INTO g2p_api_client_assertion"):
+                    ran.append(failure)
+                    if failure == "unique":
+                        # the first worker's row, committed; the second's INSERT without arbitration
+                        query = str(query).split("ON CONFLICT")[0] + " RETURNING id"
+                    else:
+                        query, params = (
+                            "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' USING ERRCODE = '40001'; END $$",
+                            None,
+                        )
+                return original(cursor, query, params, log_exceptions)
+
+            return execute
+
+        for failure in ("unique", "serialization"):
+            with self.subTest(failure):
+                claims = self._claims(self.ec_client)
+                if failure == "unique":
+                    self.assertTrue(Used._use(self.ec_client.id, claims["jti"], claims["exp"]))
+                with patch.object(Cursor, "execute", racing(failure)):
+                    self.assertRefused(self._assertion(self.ec_key, claims), f"race-{failure}")
+                self.assertEqual(ran[-1:], [failure], "the INSERT ran and failed")
+        response = self._by_assertion(self._assertion(self.ec_key, self._claims(self.ec_client)), "race-after")
+        self.assertEqual(response.status_code, 200, response.text)
 
     def test_expired_assertions_purged(self):
         Used = self.env["g2p.api.client.assertion"].sudo()
