@@ -17,6 +17,7 @@ from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, SECRET_CRYPT_CONTEXT
+from ..services import jwt_service
 from .common import G2PApiCase, JsonRpcAttackMixin
 
 TOKEN_PATH = "/api/v2/oauth/token"
@@ -213,6 +214,31 @@ class TestClientAssertion(G2PApiCase):
             "Secret partner", scopes=["individual:read"], public_key=public_pem(self.ec_key)
         )
         self.assertRefused(self._assertion(self.ec_key, self._claims(client)), "secret-client")
+
+    def test_unknown_or_secret_client_refused_after_one_signature_verification(self):
+        """Refused without a key of theirs, they still cost the one signature verification a key client's wrong
+        signature costs (against a worker's key of the assertion's algorithm): the answer time tells no client."""
+        secret_client, _secret = self._create_client("Secret partner", scopes=["individual:read"])
+        cases = (
+            ("unknown-rsa", self.rsa_key, self._claims(self.rsa_client, iss="no-such-client", sub="no-such-client")),
+            ("unknown-ec", self.ec_key, self._claims(self.ec_client, iss="no-such-client", sub="no-such-client")),
+            ("secret-ed", self.ed_key, self._claims(secret_client)),
+        )
+        client_keys = {public_pem(key) for key in (self.rsa_key, self.ec_key, self.ed_key)}
+        for source, private, claims in cases:
+            with (
+                self.subTest(source),
+                patch.object(
+                    jwt_service, "verify_client_assertion", wraps=jwt_service.verify_client_assertion
+                ) as verify,
+            ):
+                self.assertRefused(self._assertion(private, claims), source)
+                self.assertEqual(verify.call_count, 1)
+                key_text, issuer = verify.call_args.args[1:3]
+                self.assertNotIn(key_text, client_keys)
+                self.assertEqual(issuer, claims["iss"])
+                dummy = jwt_service.load_public_key(key_text)
+                self.assertEqual(jwt_service.algorithms_for(dummy), jwt_service.algorithms_for(private.public_key()))
 
     def test_one_method_per_request(self):
         assertion = self._assertion(self.ec_key, self._claims(self.ec_client))
