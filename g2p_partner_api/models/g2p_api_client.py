@@ -634,7 +634,9 @@ class G2PApiClient(models.Model):
         client = self.sudo().search([("client_id", "=", claimed or "")], limit=1) if claimed else self.browse()
         try:
             if not (client.active and client.token_auth_method == PRIVATE_KEY_JWT and client._has_signature_key()):
-                raise jwt_service.SignatureInvalid("no such client authenticating with private key JWT")
+                jwt_service.refuse_client_assertion(
+                    assertion, claimed, audiences, ASSERTION_MAX_LIFETIME, ASSERTION_LEEWAY
+                )
             key = client._signature_key(jwt_service.unverified_kid(assertion))
             claims = jwt_service.verify_client_assertion(
                 assertion,

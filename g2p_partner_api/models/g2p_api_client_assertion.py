@@ -1,6 +1,8 @@
 import hashlib
 from datetime import UTC, datetime
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 
 
@@ -27,16 +29,26 @@ class G2PApiClientAssertion(models.Model):
     def _use(self, client_db_id, jti, expires_at):
         """Record the assertion ``jti`` of the client ``client_db_id`` (valid until the timestamp ``expires_at``)
         as used; False when it was used already. A row of an assertion that has expired is taken over: the same
-        jti in a new assertion is a new assertion, whether the purge ran or not."""
+        jti in a new assertion is a new assertion, whether the purge ran or not.
+
+        Two workers using the same jti at once: the second waits for the first's row; once that commits, the
+        second's INSERT fails (a serialization failure under REPEATABLE READ, or a unique violation) instead of
+        arbitrating. The INSERT runs in a savepoint so that failure answers False, like a replay, and leaves the
+        caller's transaction usable (for its failure count) rather than surfacing as a 500."""
         expires = datetime.fromtimestamp(expires_at, UTC).replace(tzinfo=None)
-        self.env.cr.execute(
-            """INSERT INTO g2p_api_client_assertion (client_id, jti_hash, expires_at) VALUES (%s, %s, %s)
-               ON CONFLICT (client_id, jti_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at
-               WHERE g2p_api_client_assertion.expires_at < (now() AT TIME ZONE 'UTC')
-               RETURNING id""",
-            (client_db_id, hashlib.sha256(str(jti).encode()).hexdigest(), expires),
-        )
-        return bool(self.env.cr.fetchone())
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """INSERT INTO g2p_api_client_assertion (client_id, jti_hash, expires_at) VALUES (%s, %s, %s)
+                       ON CONFLICT (client_id, jti_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at
+                       WHERE g2p_api_client_assertion.expires_at < (now() AT TIME ZONE 'UTC')
+                       RETURNING id""",
+                    (client_db_id, hashlib.sha256(str(jti).encode()).hexdigest(), expires),
+                    log_exceptions=False,  # a lost race is a refused replay, not a server error
+                )
+                return bool(self.env.cr.fetchone())
+        except (errors.UniqueViolation, errors.SerializationFailure):
+            return False
 
     @api.autovacuum
     def _gc_expired_assertions(self):

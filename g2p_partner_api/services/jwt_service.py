@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -194,6 +194,38 @@ def public_jwk(public_key, kid, algorithm):
 # RFC 7523 client assertions: the types a partner may give its assertion (none, the generic JWT, or the one
 # draft-ietf-oauth-rfc7523bis names); any other (at+jwt, consent-receipt+jwt) is another kind of token
 CLIENT_ASSERTION_TYPES = {None, "jwt", "client-authentication+jwt", "application/client-authentication+jwt"}
+
+
+# key pairs to verify against when no client key applies, by the algorithm an assertion names
+_DUMMY_KEY_MAKERS = {
+    **dict.fromkeys(ASYMMETRIC_ALGORITHMS[rsa.RSAPublicKey], lambda: rsa.generate_private_key(65537, 2048)),
+    "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "ES384": lambda: ec.generate_private_key(ec.SECP384R1()),
+    "ES512": lambda: ec.generate_private_key(ec.SECP521R1()),
+    "EdDSA": ed25519.Ed25519PrivateKey.generate,
+}
+
+
+@cache
+def _dummy_public_key_text(algorithm):
+    """PEM public key of a pair made by this worker for ``algorithm`` (its private half dropped: nothing verifies)."""
+    public = _DUMMY_KEY_MAKERS[algorithm]().public_key()
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def refuse_client_assertion(assertion, client_id, audiences, max_lifetime, leeway):
+    """SignatureInvalid, after the one verification verify_client_assertion runs for a known client, against a key
+    of this worker of the algorithm the assertion names: an unknown client, or one that does not authenticate by
+    key, is refused after the same work as a wrong signature (its answer time tells nothing)."""
+    try:
+        algorithm = jwt.get_unverified_header(assertion).get("alg")
+    except (jwt.PyJWTError, TypeError, AttributeError):
+        algorithm = None
+    algorithm = algorithm if isinstance(algorithm, str) and algorithm in _DUMMY_KEY_MAKERS else "RS256"
+    verify_client_assertion(
+        assertion, _dummy_public_key_text(algorithm), client_id or "", audiences, max_lifetime, leeway, [algorithm]
+    )
+    raise SignatureInvalid("no such client authenticating with private key JWT")
 
 
 def verify_client_assertion(assertion, public_key_text, client_id, audiences, max_lifetime, leeway, algorithms=None):

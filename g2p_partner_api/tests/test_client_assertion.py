@@ -7,14 +7,17 @@ import hmac
 import json
 import time
 import uuid
+from unittest.mock import patch
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from odoo.sql_db import Cursor
 from odoo.tests import HttpCase, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, SECRET_CRYPT_CONTEXT
+from ..services import jwt_service
 from .common import G2PApiCase, JsonRpcAttackMixin
 
 TOKEN_PATH = "/api/v2/oauth/token"
@@ -212,6 +215,31 @@ class TestClientAssertion(G2PApiCase):
         )
         self.assertRefused(self._assertion(self.ec_key, self._claims(client)), "secret-client")
 
+    def test_unknown_or_secret_client_refused_after_one_signature_verification(self):
+        """Refused without a key of theirs, they still cost the one signature verification a key client's wrong
+        signature costs (against a worker's key of the assertion's algorithm): the answer time tells no client."""
+        secret_client, _secret = self._create_client("Secret partner", scopes=["individual:read"])
+        cases = (
+            ("unknown-rsa", self.rsa_key, self._claims(self.rsa_client, iss="no-such-client", sub="no-such-client")),
+            ("unknown-ec", self.ec_key, self._claims(self.ec_client, iss="no-such-client", sub="no-such-client")),
+            ("secret-ed", self.ed_key, self._claims(secret_client)),
+        )
+        client_keys = {public_pem(key) for key in (self.rsa_key, self.ec_key, self.ed_key)}
+        for source, private, claims in cases:
+            with (
+                self.subTest(source),
+                patch.object(
+                    jwt_service, "verify_client_assertion", wraps=jwt_service.verify_client_assertion
+                ) as verify,
+            ):
+                self.assertRefused(self._assertion(private, claims), source)
+                self.assertEqual(verify.call_count, 1)
+                key_text, issuer = verify.call_args.args[1:3]
+                self.assertNotIn(key_text, client_keys)
+                self.assertEqual(issuer, claims["iss"])
+                dummy = jwt_service.load_public_key(key_text)
+                self.assertEqual(jwt_service.algorithms_for(dummy), jwt_service.algorithms_for(private.public_key()))
+
     def test_one_method_per_request(self):
         assertion = self._assertion(self.ec_key, self._claims(self.ec_client))
         for data in (
@@ -231,6 +259,43 @@ class TestClientAssertion(G2PApiCase):
         response = self._by_assertion(self._assertion(self.ec_key, self._claims(self.ec_client)), "throttled")
         self.assertEqual(response.status_code, 429, response.text)
         self.assertEqual(self._used_assertions(), 0)
+
+    def test_assertion_used_by_a_racing_worker_refused_as_a_replay(self):
+        """Two workers given one assertion at once: the second's INSERT fails once the first commits (a
+        serialization failure under REPEATABLE READ, or a unique violation when it raced past the arbitration).
+        The race is reproduced at the INSERT: its statement is replaced by the one the second worker runs into,
+        a real database error. The answer is the replay's 401, no token, no row written, the transaction still
+        usable (the failure is counted in it) and the next assertion still served."""
+        Used = self.env["g2p.api.client.assertion"].sudo()
+        original = Cursor.execute
+        ran = []
+
+        def racing(failure):
+            def execute(cursor, query, params=None, log_exceptions=True):
+                if str(query).lstrip().startswith("INSERT INTO g2p_api_client_assertion"):
+                    ran.append(failure)
+                    if failure == "unique":
+                        # the first worker's row, committed; the second's INSERT without arbitration
+                        query = str(query).split("ON CONFLICT")[0] + " RETURNING id"
+                    else:
+                        query, params = (
+                            "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' USING ERRCODE = '40001'; END $$",
+                            None,
+                        )
+                return original(cursor, query, params, log_exceptions)
+
+            return execute
+
+        for failure in ("unique", "serialization"):
+            with self.subTest(failure):
+                claims = self._claims(self.ec_client)
+                if failure == "unique":
+                    self.assertTrue(Used._use(self.ec_client.id, claims["jti"], claims["exp"]))
+                with patch.object(Cursor, "execute", racing(failure)):
+                    self.assertRefused(self._assertion(self.ec_key, claims), f"race-{failure}")
+                self.assertEqual(ran[-1:], [failure], "the INSERT ran and failed")
+        response = self._by_assertion(self._assertion(self.ec_key, self._claims(self.ec_client)), "race-after")
+        self.assertEqual(response.status_code, 200, response.text)
 
     def test_expired_assertions_purged(self):
         Used = self.env["g2p.api.client.assertion"].sudo()
