@@ -46,7 +46,8 @@ class G2PConsent(models.Model):
     client_id = fields.Many2one(
         "g2p.api.client",
         string="Recipient",
-        ondelete="cascade",
+        # a consent is the record of what a person agreed to: deleting its recipient must not erase it (archive)
+        ondelete="restrict",
         index=True,
         tracking=True,
         help="The partner system this consent is given to; empty means any registered partner.",

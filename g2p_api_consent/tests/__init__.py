@@ -11,3 +11,4 @@ from . import test_unreadable_as_unknown
 from . import test_disclosures
 from . import test_consent_receipt
 from . import test_data_shared_tour
+from . import test_consent_kept_with_client
