@@ -68,7 +68,7 @@ class G2PApiClient(models.Model):
         super()._check_unsafe_settings(vals)
         # the basis a client reads without consent under is part of that safeguard: whoever may not switch it
         # on may not reword it either (a blank or different basis changes what every audit row says)
-        if "legal_basis" not in vals or self._may_switch_off_safeguards():
+        if "legal_basis" not in vals or self._is_system_administrator():
             return
         if any((rec.legal_basis or "") != (vals["legal_basis"] or "") for rec in self.filtered("legal_basis_enabled")):
             raise AccessError(

@@ -376,7 +376,7 @@ class G2PApiClient(models.Model):
     def unlink(self):
         # deleting a client frees its client id, mnemonic and DCI sender id for another client and deletes the
         # consents given to it: the person who onboards partners archives them (its tokens end there)
-        if not self._may_switch_off_safeguards():
+        if not self._is_system_administrator():
             raise AccessError(
                 _(
                     "Only a system administrator may delete an API client: archive it instead (its tokens stop at "
@@ -467,7 +467,7 @@ class G2PApiClient(models.Model):
         key or name is onboarding (API Managers)."""
         keys = [name for name in KEY_SOURCE_FIELDS if name in vals]
         names = [name for name in SENDER_NAME_FIELDS if name in vals]
-        if not (keys or names) or self._may_switch_off_safeguards():
+        if not (keys or names) or self._is_system_administrator():
             return
         self.check_access("write")  # the right first: what the client holds is no business of others
         for client in self.sudo():
@@ -508,7 +508,7 @@ class G2PApiClient(models.Model):
     def _check_token_auth_method_kept(self, vals):
         """Refuse, to all but a system administrator, to switch a client that authenticates with its own key back
         to a secret: the API Manager would generate that secret, see it, and could get tokens as the partner."""
-        if vals.get("token_auth_method", PRIVATE_KEY_JWT) == PRIVATE_KEY_JWT or self._may_switch_off_safeguards():
+        if vals.get("token_auth_method", PRIVATE_KEY_JWT) == PRIVATE_KEY_JWT or self._is_system_administrator():
             return
         self.check_access("write")
         for client in self.sudo():

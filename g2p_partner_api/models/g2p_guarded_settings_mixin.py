@@ -17,7 +17,9 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
         return {}
 
     @api.model
-    def _may_switch_off_safeguards(self):
+    def _is_system_administrator(self):
+        """The caller is a system administrator, or the server's own code (sudo): the one role that may make
+        a setting unsafe, replace a partner's key or sender name, or delete a client."""
         return self.env.su or self.env.user.has_group("base.group_system")
 
     @api.model
@@ -27,7 +29,7 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
             for f, safe in self._safe_settings().items()
             if f in vals and (bool(vals[f]) if isinstance(safe, bool) else vals[f]) != safe
         )
-        if unsafe and not self._may_switch_off_safeguards():
+        if unsafe and not self._is_system_administrator():
             raise AccessError(
                 _(
                     "Only a system administrator may switch off these safeguards of %(model)s: %(fields)s",
