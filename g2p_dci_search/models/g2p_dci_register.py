@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.g2p_partner_api.services import templates
 
+from ..services import dci_spec
 from ..services.dci_query import DciQueryError
 from ..services.dci_records import without_empty
 
@@ -64,6 +65,11 @@ class G2PDciRegister(models.Model):
         ("reg_type_unique", "unique(reg_type)", "A register with this reg_type already exists."),
         ("max_page_size_positive", "check(max_page_size > 0 and max_page_size <= 1000)", "Max page size is 1 to 1000."),
     ]
+
+    def _register_hook(self):
+        # the SPDCI schemas every incoming body is checked against, read and compiled before the workers fork
+        dci_spec.preload()
+        return super()._register_hook()
 
     @api.constrains("outgoing_template")
     def _check_template(self):

@@ -3,10 +3,10 @@
 import logging
 from collections import defaultdict
 
+from odoo.tools import SQL
+
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
-from odoo.addons.g2p_partner_api.schemas.registrant_parts import Identifier
-from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
@@ -184,21 +184,48 @@ def counted_page(model, domain, field_names, order, offset, limit):
     return total, model._fetch_query(query, model._determine_fields_to_fetch(field_names))
 
 
-def _registrants_by_identifier(env, client, register, id_type, values):
-    """{value: registrant} among what ``client`` may read: one query for all the values."""
-    domain = (
-        register._base_domain()
-        + client._readable_registrant_domain(SCOPE)
-        + [("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", sorted(values))])]
+def _identifier_query(env, client, register, id_type, values):
+    """The ``g2p.reg.id`` Query of the identifiers of ``id_type`` among ``values`` held by a registrant of
+    ``register`` that ``client`` may read: both models' own ``_search``, so their record rules (company,
+    the API user's), ``active`` and the consent rule are Odoo's, as in a search of
+    ``reg_id_ids any [...]`` (``TestDciLookupStatement`` compares the two under each rule)."""
+    registrants = env["res.partner"]._search(register._base_domain() + client._readable_registrant_domain(SCOPE))
+    return env["g2p.reg.id"]._search(
+        [("id_type_id", "=", id_type.id), ("value", "in", sorted(values)), ("partner_id", "in", registrants)]
     )
-    registrants = env["res.partner"].search_fetch(domain, _fetch_fields(register, env["res.partner"]))
-    prefetch_paths(registrants, Identifier.orm_paths("reg_id_ids"))
-    return {
-        reg_id.value: registrant
-        for registrant in registrants
-        for reg_id in registrant.reg_id_ids
-        if reg_id.id_type_id == id_type
-    }
+
+
+def registrants_by_identifier(env, client, wanted):
+    """{(register, id_type): {value: registrant id}} of ``wanted`` ({(register, id_type): values}) among the
+    registrants ``client`` may read: every lookup of an envelope in one statement (a ``UNION ALL`` of
+    ``_identifier_query`` per register and id type). Identifiers are unique per type: a value names one
+    registrant at most."""
+    keys = list(wanted)
+    if not keys:
+        return {}
+    selects = []
+    for index, key in enumerate(keys):
+        query = _identifier_query(env, client, *key, wanted[key])
+        table = query.table
+        selects.append(
+            SQL(
+                "(%s)",
+                query.select(SQL("%s", index), SQL.identifier(table, "value"), SQL.identifier(table, "partner_id")),
+            )
+        )
+    found = {key: {} for key in keys}
+    for index, value, partner_id in env.execute_query(SQL(" UNION ALL ").join(selects)):
+        found[keys[index]][value] = partner_id
+    return found
+
+
+def _fetch_found(register, registrants):
+    """Fetch what rendering reads of ``registrants`` of ``register``, as a ``search_fetch`` fetches what
+    its ``_search`` found: ``registrants_by_identifier`` applied the record rules and the consent rule to
+    these ids in this transaction (compiling the rules again was a fifth of the lookup)."""
+    if registrants:
+        fields = registrants._determine_fields_to_fetch(_fetch_fields(register, registrants))
+        registrants._fetch_query(registrants._as_query(ordered=False), fields)
 
 
 def _rendered(register, client, records, naming):
@@ -264,9 +291,9 @@ def search_items_naming(env, client, items, naming=True):
     """(search_response entries for search_request entries, in order, each answered on its own; every
     registrant they name, which a callback carrying them records).
 
-    Set-based: the idtype-value entries are resolved together, one query per register and
-    id type with the consent rule in it; expression and predicate entries keep their own
-    query under the same rule. Every record found is then loaded and rendered in one pass.
+    Set-based: the idtype-value entries are resolved together, in one statement with the record
+    and consent rules in it (``registrants_by_identifier``); expression and predicate entries keep
+    their own query under the same rules. Every record found is then loaded and rendered in one pass.
     """
     # the entries of one request are answered together: one timestamp (formatting it per item cost 3% of a batch)
     answered_at = dci_envelope.now_iso()
@@ -295,11 +322,15 @@ def search_items_naming(env, client, items, naming=True):
             answer.found(register, records, total, page_size, page_number)
         except DciQueryError as exc:
             answer.reject(exc.code, str(exc))
-    for (register, id_type), wanted in lookups.items():
-        by_value = _registrants_by_identifier(env, client, register, id_type, {value for _, value, _ in wanted})
+    found = registrants_by_identifier(
+        env, client, {key: {value for _, value, _ in wanted} for key, wanted in lookups.items()}
+    )
+    for key, wanted in lookups.items():
+        by_value = found[key]
+        _fetch_found(key[0], Partner.browse(sorted(set(by_value.values()))))
         for answer, value, (page_size, page_number) in wanted:
-            registrant = by_value.get(value, Partner)  # identifiers are unique: one registrant at most
-            answer.found(register, registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)
+            registrant = Partner.browse(by_value[value]) if value in by_value else Partner
+            answer.found(key[0], registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)
     named = _render_found(client, answers, naming)
     return [answer.finish() for answer in answers], named
 

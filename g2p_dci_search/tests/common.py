@@ -190,18 +190,40 @@ class DciCase(G2PApiCase):
 
     def grant_consent(self, *partners, evidence="F-DCI"):
         """Active consents of each of ``partners`` for this client, scope dci:search (needs g2p_api_consent)."""
-        return self.env["g2p.consent"].create(
+        return self._consents(partners, evidence)
+
+    @classmethod
+    def _consents(cls, partners, evidence):
+        return cls.env["g2p.consent"].create(
             [
                 {
                     "partner_id": partner.id,
-                    "client_id": self.client.id,
-                    "purpose_id": self.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-                    "scope_ids": [(6, 0, self.env.ref("g2p_partner_api.scope_dci_search").ids)],
+                    "client_id": cls.client.id,
+                    "purpose_id": cls.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
+                    "scope_ids": [(6, 0, cls.env.ref("g2p_partner_api.scope_dci_search").ids)],
                     "evidence_reference": evidence,
                 }
                 for partner in partners
             ]
         )
+
+    @classmethod
+    def _people_behind_each_rule(cls, count, family_name, shown_prefix, hidden_prefix, evidence):
+        """(``count`` individuals this client may read under consent, the four others each hidden by one rule:
+        in another company, archived, consent withdrawn, never consented). The client reads under consent."""
+        cls.client.legal_basis_enabled = False
+        shown = cls._people(count, "Shown", family_name, shown_prefix)
+        other_company, archived, withdrawn, never = cls._people(4, "Hidden", family_name, hidden_prefix)
+        other_company.company_id = cls.env["res.company"].create({"name": "Another registry"})
+        consents = cls._consents(shown | other_company | archived | withdrawn, evidence)
+        consents.filtered(lambda consent: consent.partner_id == withdrawn).action_withdraw()
+        archived.active = False
+        return shown, other_company | archived | withdrawn | never
+
+    def _api_env(self):
+        """The environment of a call: the endpoint's technical user in the endpoint's company."""
+        company = self.endpoint.company_id or self.env.company
+        return self.env(user=self.endpoint.user_id, context=dict(self.env.context, allowed_company_ids=[company.id]))
 
     def assert_untrusted(self, response, code):
         """A message whose sender or signature cannot be trusted: HTTP 403 with the spec's error body
@@ -236,6 +258,25 @@ CALLBACK_PATHS = {
     "txn-on-status": "/registry/txn/on-status",
     "notify": "/registry/notify",
 }
+
+
+class DciRulesCase(DciCase):
+    """A client reading under consent, individuals it may read (``shown``) and four it may not, each hidden by
+    one rule (``hidden``: another company, archived, consent withdrawn, never consented); skipped without
+    g2p_api_consent. ``PEOPLE``: (count shown, family name, national id prefix of the shown, of the hidden)."""
+
+    PEOPLE = (3, "Rules", "6910", "6920")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "g2p.consent" in cls.env:
+            cls.shown, cls.hidden = cls._people_behind_each_rule(*cls.PEOPLE, f"F-{cls.PEOPLE[1].upper()}")
+
+    def setUp(self):
+        super().setUp()
+        if "g2p.consent" not in self.env:
+            self.skipTest("g2p_api_consent is not installed")
 
 
 class DciAsyncCase(DciCase):

@@ -2,49 +2,16 @@ from odoo.tests import tagged
 
 from ..services.dci_query import SCOPE
 from ..services.dci_search import counted_page
-from .common import DciCase
+from .common import DciRulesCase
 
 
 @tagged("post_install", "-at_install")
-class TestDciCountedPage(DciCase):
+class TestDciCountedPage(DciRulesCase):
     """An expression page's count and records come from one ``_search`` (``dci_search.counted_page``): the
     rows of ``search_count`` + ``search_fetch`` under every rule (multi-company, consent withdrawn or never
     given, archived), and each rule still hides what it hides."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if "g2p.consent" not in cls.env:
-            return
-        cls.client.legal_basis_enabled = False
-        cls.shown = cls._people(6, "Paged", "Countedpage", "6610")
-        other_company, archived, withdrawn, never = cls._people(4, "Hidden", "Countedpage", "6620")
-        other_company.company_id = cls.env["res.company"].create({"name": "Another registry"})
-        cls.hidden = other_company | archived | withdrawn | never
-        consents = cls.env["g2p.consent"].create(
-            [
-                {
-                    "partner_id": partner.id,
-                    "client_id": cls.client.id,
-                    "purpose_id": cls.env.ref("g2p_api_consent.vocab_consent_purpose_eligibility_verification").id,
-                    "scope_ids": [(6, 0, cls.env.ref("g2p_partner_api.scope_dci_search").ids)],
-                    "evidence_reference": "F-PAGE",
-                }
-                for partner in cls.shown | other_company | archived | withdrawn
-            ]
-        )
-        consents.filtered(lambda consent: consent.partner_id == withdrawn).action_withdraw()
-        archived.active = False
-
-    def setUp(self):
-        super().setUp()
-        if "g2p.consent" not in self.env:
-            self.skipTest("g2p_api_consent is not installed")
-
-    def _api_env(self):
-        """The environment of a call: the endpoint's technical user in the endpoint's company."""
-        company = self.endpoint.company_id or self.env.company
-        return self.env(user=self.endpoint.user_id, context=dict(self.env.context, allowed_company_ids=[company.id]))
+    PEOPLE = (6, "Countedpage", "6610", "6620")
 
     def test_same_rows_as_search_count_and_search_fetch(self):
         env = self._api_env()
@@ -73,7 +40,7 @@ class TestDciCountedPage(DciCase):
         item = self.item("expression", {"family_name": "Countedpage"}, pagination={"page_size": 4, "page_number": 2})
         answer = self.search(self.envelope([item])).json()["message"]["search_response"][0]
         self.assertEqual(answer["pagination"]["total_count"], 6, answer)
-        self.assertEqual([r["name"]["given_name"] for r in answer["data"]["reg_records"]], ["Paged04", "Paged05"])
+        self.assertEqual([r["name"]["given_name"] for r in answer["data"]["reg_records"]], ["Shown04", "Shown05"])
         empty = self.item("expression", {"family_name": "Nobody Countedpage"})
         answer = self.search(self.envelope([empty])).json()["message"]["search_response"][0]
         self.assertEqual((answer["status"], answer["pagination"]["total_count"]), ("succ", 0), answer)
