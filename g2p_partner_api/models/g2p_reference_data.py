@@ -28,6 +28,20 @@ class G2PReferenceData(models.AbstractModel):
         snapshot = self._snapshot(model_name, (field_name,), "en_US")
         return frozenset(values[field_name] for values in snapshot.values())
 
+    @api.model
+    def _put_company_paths(self, company_ids):
+        """The ``parent_path`` of the companies ``company_ids`` put in the call's ORM cache from the worker's
+        snapshot: the multi-company record rule on partners (``company_id parent_of`` the allowed companies)
+        reads it at every search, a query of all of res.company's columns otherwise. Odoo refuses to change
+        a company's parent, and creating or deleting a company clears the registry cache: the snapshot holds
+        what the table holds. A company created since is left to the ORM to read."""
+        Company = self.env["res.company"]
+        field = Company._fields["parent_path"]
+        paths = self._snapshot("res.company", ("parent_path",), "en_US")
+        missing = [cid for cid in self.env.cache.get_missing_ids(Company.browse(company_ids), field) if cid in paths]
+        if missing:
+            self.env.cache.update(Company.browse(missing), field, [paths[cid]["parent_path"] for cid in missing])
+
     @tools.ormcache("model_name", "names", "lang")
     def _snapshot(self, model_name, names, lang):
         model = self.env[model_name].sudo().with_context(active_test=False, lang=lang)

@@ -10,9 +10,7 @@ from fastapi.encoders import jsonable_encoder
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
-
-from ..dependencies import authenticated_client
+from ..dependencies import authenticated_client, odoo_env
 from ..schemas.code_lookup import IdType, Vocabulary, VocabularyCode, VocabularySummary
 from ..schemas.responses import NOT_FOUND, error_responses
 from ..services.api_errors import ApiError

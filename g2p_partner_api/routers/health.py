@@ -4,8 +4,7 @@ from fastapi import APIRouter, Depends
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
-
+from ..dependencies import odoo_env
 from ..schemas.health import HealthResponse
 from ..services.database_health import database_health
 

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Form, Header, Request, Response
 from odoo.api import Environment
 from odoo.exceptions import AccessDenied
 
-from odoo.addons.fastapi.dependencies import odoo_env
-
+from ..dependencies import odoo_env
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION
 from ..schemas.oauth import Jwks, OAuthErrorResponse, TokenResponse
 from ..services.api_errors import TOKEN_ROUTE, AuthenticationThrottled, OAuthError

@@ -5,9 +5,12 @@ so as not to hold up an event loop that serves other requests. OCA ``fastapi`` g
 progress an event loop of its own (a pool of them), so there is no other request to hold up, and the
 hops only cost: a thread handover each way, twice per call, and a thread started for each call
 (anyio ties its worker threads to the task that asked for them, here the call's, and stops them
-when the call ends). The dependencies of the suite are ``async def`` for the same reason.
+when the call ends). The dependencies of the suite are ``async def`` for the same reason, and the
+app-level dependencies OCA ``fastapi`` adds (its ``accept_language``, a plain ``def`` that documents the
+header) are run inline too (``inline_dependencies``).
 """
 
+import dataclasses
 import functools
 import inspect
 
@@ -43,3 +46,9 @@ def inline_routes(routers):
             if isinstance(route, APIRoute):
                 route.endpoint = runs_inline(route.endpoint)
     return routers
+
+
+def inline_dependencies(dependencies):
+    """The app-level ``dependencies`` (``Depends``), each function made to run inline (``runs_inline``):
+    same parameters, so the same OpenAPI document and the same validation of each call."""
+    return [dataclasses.replace(depends, dependency=runs_inline(depends.dependency)) for depends in dependencies]

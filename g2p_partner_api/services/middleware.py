@@ -129,6 +129,8 @@ class G2PApiMiddleware:
         env = odoo_env_ctx.get()
         if self.company_id:
             env = env(context=dict(env.context, allowed_company_ids=[self.company_id]))
+            # what the multi-company rule on partners reads of the company, from the worker's snapshot
+            env["g2p.reference.data"]._put_company_paths([self.company_id])
         env_token = odoo_env_ctx.set(env)
         try:
             await self._call(env, scope, receive, send)

@@ -3,6 +3,9 @@ import threading
 from contextlib import contextmanager
 from unittest.mock import patch
 
+from fastapi.dependencies.utils import _is_coroutine_callable
+from fastapi.routing import APIRoute, iter_route_contexts
+
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
@@ -89,6 +92,30 @@ class TestPerCallOverhead(G2PApiCase):
         ):
             self.assertEqual(self._read(api, headers).status_code, 200)
         self.assertEqual(threads["route"], threads["audit"])
+
+    def test_no_dependency_runs_in_a_thread(self):
+        """Every dependency of the REST app's routes is awaited in the call's thread: FastAPI runs a plain
+        ``def`` (or a generator) in a worker thread that anyio starts for the call. OCA's app-level
+        ``accept_language`` runs inline in every suite app (``inline_dependencies``); the DCI and ingest
+        routers still take OCA's ``odoo_env`` (a generator and its ``company_id``), not this addon's."""
+        Endpoint = self.env["fastapi.endpoint"]
+        threaded = {}
+
+        def walk(dependant, app):
+            if dependant.call is not None and not _is_coroutine_callable(dependant.call):
+                threaded.setdefault(app, set()).add(getattr(dependant.call, "__name__", str(dependant.call)))
+            for sub in dependant.dependencies:
+                walk(sub, app)
+
+        routes = 0
+        for endpoint in Endpoint.search([("app", "in", list(Endpoint._g2p_apps()))]):
+            for context in iter_route_contexts(endpoint._get_app().routes):
+                if isinstance(context.original_route, APIRoute):  # the dependencies as the app calls them
+                    routes += 1
+                    walk(context.dependant, endpoint.app)
+        self.assertGreater(routes, 40)
+        self.assertNotIn("g2p_partner_api", threaded)
+        self.assertLessEqual(set().union(*threaded.values()), {"odoo_env", "company_id"})
 
     def test_removed_scope_refused_at_once(self):
         headers = self._auth(self.client, self.secret)

@@ -212,6 +212,7 @@ class Profile:
                     "--subprocesses",
                     "--rate",
                     "200",
+                    *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") == "1" else []),
                     "--format",
                     fmt,
                     "-o",
