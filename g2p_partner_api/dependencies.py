@@ -57,6 +57,22 @@ async def odoo_env() -> Environment:
     return odoo_env_ctx.get()
 
 
+async def accept_language(
+    accept_language: Annotated[
+        str | None,
+        Header(
+            alias="Accept-Language",
+            description="The Accept-Language header is used to specify the language "
+            "of the content to be returned. If a language is not available, the "
+            "server will return the content in the default language.",
+        ),
+    ] = None,
+) -> str:
+    """OCA ``fastapi.dependencies.accept_language``, the app-level dependency that documents the header (Odoo
+    reads it before the app runs), as a coroutine: the plain ``def`` cost every call a worker thread."""
+    return accept_language
+
+
 async def authenticated_client(
     request: Request,
     env: Annotated[Environment, Depends(odoo_env)],

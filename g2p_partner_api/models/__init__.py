@@ -9,6 +9,7 @@ from . import g2p_vocabulary
 from . import g2p_vocabulary_code
 from . import g2p_id_type
 from . import g2p_reg_id
+from . import res_company
 from . import res_partner
 from . import g2p_registrant_change
 from . import g2p_group_membership

@@ -4,6 +4,8 @@ from starlette.middleware import Middleware
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from odoo.addons.fastapi.dependencies import accept_language as oca_accept_language
+
 from ..routers import REST_ROUTERS
 from ..services.api_docs import add_offline_docs
 from ..services.api_errors import TOKEN_ROUTE
@@ -109,6 +111,18 @@ class FastapiEndpoint(models.Model):
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
         return inline_routes(list(spec.routers)) if spec else super()._get_fastapi_routers()
+
+    def _get_fastapi_app_dependencies(self):
+        dependencies = super()._get_fastapi_app_dependencies()
+        if self.app not in self._g2p_apps():
+            return dependencies
+        from ..dependencies import accept_language  # noqa: PLC0415 - the dependencies import the models
+
+        # the same header, documented the same way, without a worker-thread hop per call
+        return [
+            Depends(accept_language) if dependency.dependency is oca_accept_language else dependency
+            for dependency in dependencies
+        ]
 
     def _get_fastapi_app_middlewares(self):
         middlewares = super()._get_fastapi_app_middlewares()

@@ -129,6 +129,8 @@ class G2PApiMiddleware:
         env = odoo_env_ctx.get()
         if self.company_id:
             env = env(context=dict(env.context, allowed_company_ids=[self.company_id]))
+            # the multi-company rules' parent_of then reads no res_company row (models/res_company.py)
+            env["res.company"].browse(self.company_id)._g2p_prime_parent_paths()
         env_token = odoo_env_ctx.set(env)
         try:
             await self._call(env, scope, receive, send)

@@ -43,3 +43,4 @@ from . import test_duplicate_search_plan
 from . import test_spreadsheet_export
 from . import test_registrant_values
 from . import test_client_assertion
+from . import test_company_paths
