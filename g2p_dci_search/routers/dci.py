@@ -5,8 +5,7 @@ from pydantic_core import to_json
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.dependencies import odoo_env, require_scope
 from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
 from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, rate_limited_response
 from odoo.addons.g2p_partner_api.services.call_context import call_context

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Depends, Request
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import require_scope
+from odoo.addons.g2p_partner_api.dependencies import odoo_env, require_scope
 from odoo.addons.g2p_partner_api.services.call_context import call_context
 
 from ..schemas.dci import (

@@ -17,3 +17,4 @@ from . import test_dci_default_records
 from . import test_dci_disclosures
 from . import test_dci_counted_page
 from . import test_dci_lookup_statement
+from . import test_dci_call_layers

@@ -1,4 +1,10 @@
+from unittest.mock import patch
+
+import anyio.to_thread
+
 from odoo.tests import tagged
+
+from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
 
 from ..services.dci_query import SCOPE
 from ..services.dci_search import counted_page
@@ -45,3 +51,32 @@ class TestDciCountedPage(DciRulesCase):
         answer = self.search(self.envelope([empty])).json()["message"]["search_response"][0]
         self.assertEqual((answer["status"], answer["pagination"]["total_count"]), ("succ", 0), answer)
         self.assertEqual(answer["data"]["reg_records"], [])
+
+    def test_page_reads_no_company_and_crosses_no_thread(self):
+        """The multi-company rule's ``parent_of`` takes the endpoint company's path from the worker's cache (no
+        ``res_company`` statement) and still hides the registrant of another company; the call's dependencies
+        run in its own thread (no hop to a worker thread and back, no thread started per call)."""
+        item = self.item("expression", {"family_name": "Countedpage"}, pagination={"page_size": 10})
+        headers = self._auth(self.client, self.secret)
+        hops = []
+        run_sync = anyio.to_thread.run_sync
+
+        async def counted_run_sync(function, *args, **kwargs):
+            hops.append(getattr(function, "__qualname__", repr(function)))
+            return await run_sync(function, *args, **kwargs)
+
+        with self._api() as api:
+            warm = api.post("/dci/registry/sync/search", json=self.envelope([item]), headers=headers)
+            self.assertEqual(warm.status_code, 200, warm.text)
+            self.env.invalidate_all()  # the call's transaction cache holds no company row either
+            item = dict(item, reference_id=f"again-{item['reference_id']}")
+            with patch.object(anyio.to_thread, "run_sync", counted_run_sync), logged_queries(self.env) as queries:
+                response = api.post("/dci/registry/sync/search", json=self.envelope([item]), headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        answer = response.json()["message"]["search_response"][0]
+        self.assertEqual(answer["pagination"]["total_count"], 6, "the other company's registrant stays hidden")
+        self.assertEqual(
+            [r["name"]["given_name"] for r in answer["data"]["reg_records"]], [f"Paged{i:02d}" for i in range(6)]
+        )
+        self.assertFalse([q for q in queries.statements if "res_company" in q], str(queries))
+        self.assertEqual(hops, [], "no worker-thread hop")

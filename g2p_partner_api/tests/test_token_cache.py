@@ -96,8 +96,8 @@ class TestPerCallOverhead(G2PApiCase):
     def test_no_dependency_runs_in_a_thread(self):
         """Every dependency of the REST app's routes is awaited in the call's thread: FastAPI runs a plain
         ``def`` (or a generator) in a worker thread that anyio starts for the call. OCA's app-level
-        ``accept_language`` runs inline in every suite app (``inline_dependencies``); the DCI and ingest
-        routers still take OCA's ``odoo_env`` (a generator and its ``company_id``), not this addon's."""
+        ``accept_language`` runs inline in every suite app (``inline_dependencies``); the ingest routers
+        still take OCA's ``odoo_env`` (a generator and its ``company_id``), not this addon's."""
         Endpoint = self.env["fastapi.endpoint"]
         threaded = {}
 
