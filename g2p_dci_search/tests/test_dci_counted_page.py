@@ -76,7 +76,7 @@ class TestDciCountedPage(DciRulesCase):
         answer = response.json()["message"]["search_response"][0]
         self.assertEqual(answer["pagination"]["total_count"], 6, "the other company's registrant stays hidden")
         self.assertEqual(
-            [r["name"]["given_name"] for r in answer["data"]["reg_records"]], [f"Paged{i:02d}" for i in range(6)]
+            [r["name"]["given_name"] for r in answer["data"]["reg_records"]], [f"Shown{i:02d}" for i in range(6)]
         )
         self.assertFalse([q for q in queries.statements if "res_company" in q], str(queries))
         self.assertEqual(hops, [], "no worker-thread hop")
