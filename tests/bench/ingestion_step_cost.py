@@ -72,7 +72,13 @@ for step in ("classification", "transformation"):
     rows._run_step(step)
     env.flush_all()
     before_steps[step] = spent(started)
-env.cr.execute("DELETE FROM queue_job WHERE model_name = 'g2p.ingest.raw' AND state = 'pending'")
+# the jobs these steps queued for this script's rows only (g2p.ingest.raw._enqueue's identity keys)
+keys = [
+    f"g2p_ingest:{step}:{rows[start].ingest_id}:{len(rows[start : start + 100])}"
+    for step in ("classification", "transformation", "ingestion")
+    for start in range(0, len(rows), 100)
+]
+env.cr.execute("DELETE FROM queue_job WHERE identity_key = ANY(%s)", [keys])
 env.cr.commit()
 assert set(rows.mapped("transformation_status")) == {"done"}, rows.mapped("error_message")[:3]
 assert set(rows.mapped("ingestion_status")) == {"pending"}
