@@ -40,6 +40,7 @@ from . import test_read_replica
 from . import test_subscription_list
 from . import test_rest_group_members
 from . import test_duplicate_search_plan
+from . import test_duplicate_finder_batch
 from . import test_spreadsheet_export
 from . import test_registrant_values
 from . import test_client_assertion

@@ -58,6 +58,7 @@ def main():
             rows += row_ingest.rows_end_to_end(server, key, orm_seconds)
     if "dup" in ROWS:
         rows.append(row_ingest.row_duplicate_check(knobs.INDIVIDUALS, log))
+        rows.append(row_ingest.row_step_share(log))
     if "rest" in ROWS:
         rows.append(row_rest.row_rate_limit())
     print_table(rows)

@@ -105,6 +105,35 @@ class Server:
         return total / 2**20
 
 
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends connected to the bench database (the server is shared with other
+    databases: the whole cluster's CPU would count their load too). ``sample()`` reads each backend's /proc
+    counters; a backend first seen after the start counts from zero, one that ends loses what it spent since the
+    last sample, so sample often (the Odoo processes keep their connections)."""
+
+    def __init__(self, conn):
+        self.cur = conn.cursor()
+        self.first, self.last = {}, {}
+        self.sample(start=True)
+
+    def sample(self, start=False):
+        self.cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for (pid,) in self.cur.fetchall():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    counters = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds = (int(counters[11]) + int(counters[12])) / os.sysconf("SC_CLK_TCK")
+            self.first.setdefault(pid, seconds if start else 0.0)
+            self.last[pid] = seconds
+
+    def seconds(self):
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 class PeakRss:
     def __init__(self, server):
         self.server, self.peak, self._stop = server, 0.0, threading.Event()

@@ -14,6 +14,10 @@ GROUPS = INDIVIDUALS // MEMBERS
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
 E2E_ITEMS = int(os.environ.get("BENCH_E2E_ITEMS", "10000"))
 E2E_TIMEOUT = int(os.environ.get("BENCH_E2E_TIMEOUT", "420"))
+# rows 4 and 4n: items of the unmeasured run before them (whichever measured run came first was the slower)
+E2E_WARMUP = int(os.environ.get("BENCH_E2E_WARMUP", "1000"))
+# rows 4 and 4n: which runs of row 4 and in which order ("on,off", "off,on", "on"), the duplicate check on or off
+E2E_ORDER = [part.strip() == "on" for part in os.environ.get("BENCH_E2E_ORDER", "on,off").split(",") if part.strip()]
 BATCH_ENVELOPES = int(os.environ.get("BENCH_BATCH_ENVELOPES", "5"))
 BATCH_ITEMS = 100
 LOOKUP_CALLS = int(os.environ.get("BENCH_LOOKUP_CALLS", "5"))
