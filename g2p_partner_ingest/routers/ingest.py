@@ -5,8 +5,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, Upload
 
 from odoo.api import Environment
 
-from odoo.addons.fastapi.dependencies import odoo_env
-from odoo.addons.g2p_partner_api.dependencies import authenticated_client, require_scope
+from odoo.addons.g2p_partner_api.dependencies import authenticated_client, odoo_env, require_scope
 from odoo.addons.g2p_partner_api.schemas.parameters import UuidPath
 from odoo.addons.g2p_partner_api.schemas.ping import PingResponse
 from odoo.addons.g2p_partner_api.schemas.responses import RATE_LIMITED_MESSAGE, error_responses, rate_limited_response
