@@ -325,9 +325,13 @@ def search_items_naming(env, client, items, naming=True):
     found = registrants_by_identifier(
         env, client, {key: {value for _, value, _ in wanted} for key, wanted in lookups.items()}
     )
+    found_in_register = defaultdict(set)
+    for (register, _id_type), by_value in found.items():
+        found_in_register[register].update(by_value.values())
+    for register, ids in found_in_register.items():
+        _fetch_found(register, Partner.browse(sorted(ids)))
     for key, wanted in lookups.items():
         by_value = found[key]
-        _fetch_found(key[0], Partner.browse(sorted(set(by_value.values()))))
         for answer, value, (page_size, page_number) in wanted:
             registrant = Partner.browse(by_value[value]) if value in by_value else Partner
             answer.found(key[0], registrant if page_number == 1 else Partner, len(registrant), page_size, page_number)

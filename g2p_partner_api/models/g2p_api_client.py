@@ -374,8 +374,8 @@ class G2PApiClient(models.Model):
         return super().create(vals_list)
 
     def unlink(self):
-        # deleting a client frees its client id, mnemonic and DCI sender id for another client and deletes the
-        # consents given to it: the person who onboards partners archives them (its tokens end there)
+        # deleting a client frees its client id, mnemonic and DCI sender id for another client: the person who
+        # onboards partners archives them (its tokens end there); a client with consents cannot be deleted at all
         if not self._is_system_administrator():
             raise AccessError(
                 _(
