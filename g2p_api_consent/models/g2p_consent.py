@@ -75,7 +75,9 @@ class G2PConsent(models.Model):
     write_scope_ids = _scopes_shown(
         "Changes allowed", "Write scopes: what the registrant agreed partner systems may change in their record."
     )
-    given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    # the calendar the API checks consents against (UTC): a default in the recorder's time zone is a day ahead
+    # for an hour or more after its midnight, and the consent served no read until UTC's midnight
+    given_date = fields.Date(required=True, default=fields.Date.today, tracking=True)
     expiry_date = fields.Date(tracking=True)
     state = fields.Selection(
         [("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],
