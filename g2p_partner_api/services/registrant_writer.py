@@ -6,15 +6,43 @@ creates or writes the registrant, its identifiers and a household's memberships,
 these rules lives once.
 """
 
-from odoo import fields
+from odoo import fields, models
+from odoo.fields import Command
 
 
 def save(env, registrant, vals, is_group=False):
-    """``registrant`` written with ``vals``; without one, a new registrant made of them."""
+    """``registrant`` written with those of ``vals`` that change it; without one, a new registrant made of them.
+
+    A write that changes nothing is not made: sending a registrant back as read must not move its
+    version (ETag, ``updated_at``) nor put it in the change feed as changed.
+    """
     if registrant:
-        registrant.write(vals)
+        changes = changed_values(registrant, vals)
+        if changes:
+            registrant.write(changes)
         return registrant
     return create(env, [vals], is_group)
+
+
+def changed_values(record, vals):
+    """The values of ``vals`` that differ from what ``record`` (one record) holds. x2many commands are
+    kept when there are any (their builders emit only the changes), but a ``Command.set`` of the ids
+    the record already has."""
+    changes = {}
+    for name, value in vals.items():
+        field = record._fields[name]
+        current = record[name]
+        if field.type in ("one2many", "many2many"):
+            same = not value or (
+                len(value) == 1 and value[0][0] == Command.SET and set(value[0][2]) == set(current.ids)
+            )
+        elif field.type == "many2one":
+            same = current.id == (value.id if isinstance(value, models.BaseModel) else value or False)
+        else:
+            same = field.convert_to_record(field.convert_to_cache(value, record), record) == current
+        if not same:
+            changes[name] = value
+    return changes
 
 
 def create(env, vals_list, is_group=False):
@@ -57,8 +85,10 @@ def membership_commands(env, managed, wanted):
                 )
             )[:1]
         if membership:
-            updates.append((1, membership.id, vals))
             matched |= membership
+            changes = changed_values(membership, vals)
+            if changes:
+                updates.append((1, membership.id, changes))
         else:
             updates.append((0, 0, vals))
     today = fields.Date.context_today(env["g2p.group.membership"])
