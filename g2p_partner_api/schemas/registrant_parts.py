@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..services.orm_prefetch import prefetch_paths, root_fields
+from ..services.orm_prefetch import prefetch_lines_at_once, prefetch_paths, root_fields
 from .base import ApiModel, WireModel, trusted, utc_iso
 
 
@@ -127,7 +127,8 @@ class RegistrantWire:
 
     @classmethod
     def prefetch(cls, partners):
-        """Load what ``from_record`` reads of ``partners`` in a fixed number of queries."""
-        prefetch_paths(partners, cls.orm_paths())
+        """Load what ``from_record`` reads of ``partners`` in a fixed number of queries (their lines, the lines'
+        targets and kinds in one)."""
+        prefetch_lines_at_once(partners, cls.orm_paths())
         Provenance.prefetch(partners)
         return partners

@@ -10,14 +10,16 @@ from .query_log import logged_queries, queries_of
 # Whole requests through the mounted app: token and client settings (from the worker's cache), consent rule,
 # search, relational data, rendering, savepoint (not released: the commit ends it), audit row and disclosure rows
 # (one statement). The bound is the full suite installed (consent adds its rule); fewer modules need fewer queries.
-MAX_QUERIES_READ = 7
-MAX_QUERIES_PAGE = 8
+# A read by uuid: the savepoint, the search, the relations (identifiers, memberships, their kinds, the groups: one
+# statement, ``orm_prefetch.prefetch_lines_at_once``), the audit row; a page one more: its total.
+MAX_QUERIES_READ = 4
+MAX_QUERIES_PAGE = 5
 # GET /Individual?identifier=system|value, the partner systems' usual read (bench row 2), every statement of every
 # cursor: the rate-limit count (the process's autocommit cursor) included. The savepoint, the rate-limit count,
-# the search, identifiers, memberships, their kinds, the groups' uuids, and the audit row with its disclosure rows
-# (one statement). The savepoint is not released (the commit ends it); the multi-company rule's company path comes
-# from the worker's snapshot (no res_company query: TestCompanyRuleSnapshot).
-MAX_QUERIES_BY_IDENTIFIER = 8
+# the search, the relations (one statement), and the audit row with its disclosure rows (one statement). The
+# savepoint is not released (the commit ends it); the multi-company rule's company path comes from the worker's
+# snapshot (no res_company query: TestCompanyRuleSnapshot).
+MAX_QUERIES_BY_IDENTIFIER = 5
 
 
 @tagged("post_install", "-at_install")
