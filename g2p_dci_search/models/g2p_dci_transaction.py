@@ -103,10 +103,13 @@ class G2PDciTransaction(models.Model):
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     @api.model
-    def _record(self, client, body, correlation_id, answers=None, **values):
+    def _record(self, client, body, correlation_id, answers=None, if_new=False, **values):
         """The transaction of ``client``'s envelope ``body`` (its request parsed), answered under
         ``correlation_id``: ``answers`` are the entries of its request items in order (the status and
         counts follow from them), ``values`` any other field (``status``, ``mode``, ``callback_url`` …).
+        ``if_new``: a message id ``client`` already used (committed, or by a call still running, which
+        the INSERT waits for) records nothing and returns no transaction, rather than raising; the
+        INSERT is then the message's replay check.
 
         Every call of the DCI API records one, most with up to a hundred items: the transaction and
         its items are written by one statement (nothing computes from these rows; the database checks
@@ -135,6 +138,7 @@ class G2PDciTransaction(models.Model):
                     """WITH txn AS (
                            INSERT INTO g2p_dci_transaction (%s, create_uid, create_date, write_uid, write_date)
                            VALUES (%s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+                           %s
                            RETURNING id, client_id
                        ), items AS (%s)
                        SELECT id FROM txn""",
@@ -145,11 +149,12 @@ class G2PDciTransaction(models.Model):
                     ),
                     self.env.uid,
                     self.env.uid,
+                    SQL("ON CONFLICT (client_id, message_id) DO NOTHING" if if_new else ""),
                     self._items_insert(SQL("txn"), lines),
                 )
             )
-            [(transaction_id,)] = cr.fetchall()
-        return self.browse(transaction_id)
+            rows = cr.fetchall()
+        return self.browse(rows[0][0] if rows else ())
 
     @api.model
     def _item_lines(self, action, request_items, answers):

@@ -6,10 +6,12 @@ from . import dci_envelope, dci_signature, dci_spec
 from .dci_problem import DciProblem
 
 
-def envelope_problem(client, body, action):
+def envelope_problem(client, body, action, check_message_id=True):
     """The DciProblem that makes the envelope itself unacceptable, else None: one of the spec's header
     reason codes (``rjct.*``, ``MsgHeaderStatusReasonCode``), or for a message that cannot be trusted
-    (sender, signature) one of its ``err.*`` codes (``Error``)."""
+    (sender, signature) one of its ``err.*`` codes (``Error``). ``check_message_id``: False when the
+    caller records the message's transaction with ``_record(if_new=True)``, whose INSERT refuses a
+    message id already used (``duplicate_message``) in the same statement, racing calls included."""
     header = body.header
     if header.action != action:
         return DciProblem("rjct.action.invalid", f"action must be {action}, not {header.action!r}")
@@ -32,11 +34,18 @@ def envelope_problem(client, body, action):
     if header.total_count != dci_spec.item_count(action, body.message):
         return DciProblem("rjct.total_count.invalid", "total_count must equal the number of request items")
     Transaction = client.env["g2p.dci.transaction"].sudo()
-    if Transaction.search_count([("client_id", "=", client.id), ("message_id", "=", header.message_id)]):
-        return DciProblem(
-            "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
-        )
+    if check_message_id and Transaction.search_count(
+        [("client_id", "=", client.id), ("message_id", "=", header.message_id)]
+    ):
+        return duplicate_message(header)
     return None
+
+
+def duplicate_message(header):
+    """The DciProblem of a message whose id its sender already used."""
+    return DciProblem(
+        "rjct.message_id.duplicate", f"message_id {header.message_id!r} was already received from this sender"
+    )
 
 
 def refuse_untrusted(problem):

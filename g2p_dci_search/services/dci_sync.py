@@ -8,32 +8,42 @@ from .dci_search import SCOPE, search_request_answers
 from .dci_txn_status import txn_status
 
 
-def _refused(env, call, body, action, answer_action, client):
+def _refused(env, call, body, action, answer_action, client, check_message_id=True):
     """The signed rjct envelope of a message refused as a whole, None when it passes the checks; an
     untrusted message (sender, signature) raises the HTTP 403 the spec gives instead."""
     call.actor = body.header.sender_id
-    problem = dci_checks.envelope_problem(client, body, action)
+    problem = dci_checks.envelope_problem(client, body, action, check_message_id)
     if not problem:
         return None
     dci_checks.refuse_untrusted(problem)
+    return _rejected(env, call, body, problem, answer_action)
+
+
+def _rejected(env, call, body, problem, answer_action):
     call.outcome, call.error_code = "failure", problem.code
     return dci_envelope.rejected(env, body.header.model_dump(), dci_envelope.registry_id(env), problem, answer_action)
 
 
 def search(env, client, body, call):
     """The signed on-search envelope answering each search_request item of ``body``; the transaction recorded
-    and the registrants the answers name disclosed to ``client``."""
-    refused = _refused(env, call, body, "search", "on-search", client)
+    and the registrants the answers name disclosed to ``client``.
+
+    The message id is checked by the transaction's INSERT, not by a query before it (one statement less per
+    call): a message id already used, or used by a call running at the same time, is refused once its
+    items were looked at, with the same rjct envelope, and nothing of this call is recorded or disclosed."""
+    refused = _refused(env, call, body, "search", "on-search", client, check_message_id=False)
     if refused:
         return refused
     answers, named = search_request_answers(env, client, body.message.search_request)
+    correlation_id = str(uuid.uuid4())
+    if not env["g2p.dci.transaction"].sudo()._record(client, body, correlation_id, answers, if_new=True):
+        return _rejected(env, call, body, dci_checks.duplicate_message(body.header), "on-search")
     call.disclose(named, SCOPE, channel="dci_search")
-    call.correlation_id = str(uuid.uuid4())
+    call.correlation_id = correlation_id
     call.reference_ids = [answer["reference_id"] for answer in answers]
     status, succeeded = dci_envelope.answers_status(answers)
     if status == "rjct":
         call.outcome, call.error_code = "failure", answers[0].get("status_reason_code")
-    env["g2p.dci.transaction"].sudo()._record(client, body, call.correlation_id, answers)
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-search", status, len(answers), succeeded, dci_envelope.registry_id(env)
     )

@@ -42,6 +42,29 @@ class TestDciCountedPage(DciRulesCase):
         unruled = [("family_name", "=", "Countedpage"), ("active", "in", (True, False))]
         self.assertEqual(page_of(Partner.sudo(), unruled)[1], self.shown | self.hidden)
 
+    def test_one_statement_unless_past_the_last_match(self):
+        """The count is a subquery of the page's statement; it runs apart only when the page is empty at an
+        offset (past the last match): no statement for it when nothing matches from the first page."""
+        env = self._api_env()
+        Partner, client = env["res.partner"], self.client.with_env(env)
+        register = env.ref("g2p_dci_search.register_individual")
+        domain = (
+            register._base_domain() + [("family_name", "=", "Countedpage")] + client._readable_registrant_domain(SCOPE)
+        )
+        nobody = domain + [("given_name", "=", "Nobody")]
+        counted_page(Partner, domain, ["given_name"], "id", 0, 4)  # the rules' domains cached
+        shown = self.shown.sorted("id").mapped("given_name")
+        for page_domain, offset, total in ((domain, 0, 6), (domain, 4, 6), (domain, 8, 6), (nobody, 0, 0)):
+            env.invalidate_all()
+            # what the middleware does for each call: the company rule's path from the worker's snapshot
+            env["g2p.reference.data"]._put_company_paths(env.context["allowed_company_ids"])
+            before = env.cr.sql_log_count
+            page = counted_page(Partner, page_domain, ["given_name"], "id", offset, 4)
+            names = page[1].mapped("given_name")  # from the cache the page's statement filled
+            statements = env.cr.sql_log_count - before
+            self.assertEqual((page[0], names), (total, shown[offset : offset + 4] if total else []))
+            self.assertEqual(statements, 2 if offset >= 8 else 1, f"offset {offset}: {statements} statements")
+
     def test_page_through_the_route(self):
         item = self.item("expression", {"family_name": "Countedpage"}, pagination={"page_size": 4, "page_number": 2})
         answer = self.search(self.envelope([item])).json()["message"]["search_response"][0]

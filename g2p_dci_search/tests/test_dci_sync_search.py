@@ -1,9 +1,11 @@
 import uuid
+from unittest.mock import patch
 
 import jwt
 
 from odoo.tests import tagged
 
+from ..services import dci_sync
 from ..services.dci_envelope import HEADER_REASON_CODES
 from .common import TXN_REQUEST_SCHEMA, TXN_RESPONSE_SCHEMA, DciCase, now, private_key, public_pem, spec_validator
 
@@ -337,6 +339,62 @@ class TestDciSyncSearch(DciCase):
         codes = [r.get("status_reason_code") for r in again["message"]["search_response"]]
         self.assertEqual(codes, ["rjct.reference_id.duplicate"] * 3)
         self.assertEqual(again["header"]["status"], "rjct")
+
+    def _replayed_state(self, message_id):
+        """What a replay must leave as it was: the message's transactions and items, the disclosures."""
+        transactions = self.env["g2p.dci.transaction"].search([("message_id", "=", message_id)])
+        disclosures = self.env["g2p.api.disclosure"].search([("client_id", "=", self.client.id)])
+        return transactions, transactions.item_ids, disclosures
+
+    def _assert_replay_refused(self, replay, before=None):
+        """Refused as a replay; the database as ``before`` (``_replayed_state``) when given. Returns the
+        message's transactions."""
+        body = self._assert_envelope_rejected(replay, "message_id")
+        self.assertEqual(body["header"]["status_reason_code"], "rjct.message_id.duplicate")
+        self.env.invalidate_all()
+        after = self._replayed_state(replay["header"]["message_id"])
+        if before is not None:
+            self.assertEqual(after, before, "nothing recorded or disclosed")
+        latest = self._audit_rows(resource="/dci/registry/sync/search")[0]
+        self.assertEqual((latest.correlation_id, latest.reference_ids), (False, False), "the audit names no answer")
+        self.assertFalse(
+            self.env["g2p.api.disclosure"].search([("audit_log_id", "=", latest.id)]),
+            "the audit row records no disclosure",
+        )
+        return after[0]
+
+    def test_replayed_message_id_with_new_references_is_refused(self):
+        """The message id is checked by the transaction's INSERT: a replay whose items are new is searched,
+        then refused as a whole; nothing of it is recorded and nothing disclosed."""
+        self._people(2, "Replayed", "Replaymessage", "7720")
+        first = self.envelope([self.item("expression", {"family_name": "Replaymessage"})])
+        self.assertEqual(self.search(first).json()["header"]["status"], "succ")
+        before = self._replayed_state(first["header"]["message_id"])
+        self.assertEqual((len(before[0]), len(before[2])), (1, 2))
+        replay = self.envelope(
+            [self.item("expression", {"family_name": "Replaymessage"})], message_id=first["header"]["message_id"]
+        )
+        self._assert_replay_refused(replay, before)
+
+    def test_message_id_raced_by_another_call_is_refused(self):
+        """Two calls with one message id at once: the one whose transaction lands second (its INSERT waits
+        for the other's commit) is refused as a replay, not answered, and records nothing. The other call's
+        transaction is recorded here while this call searches, after its envelope checks."""
+        self._people(2, "Raced", "Racedmessage", "7730")
+        envelope = self.envelope([self.item("expression", {"family_name": "Racedmessage"})])
+        message_id = envelope["header"]["message_id"]
+        search_request_answers = dci_sync.search_request_answers
+
+        def searched_while_the_other_call_records(env, client, items):
+            other = env["g2p.dci.transaction"].sudo().create({"client_id": client.id, "message_id": message_id})
+            other.flush_recordset()
+            return search_request_answers(env, client, items)
+
+        disclosures = self._replayed_state(message_id)[2]
+        with patch.object(dci_sync, "search_request_answers", searched_while_the_other_call_records):
+            other = self._assert_replay_refused(envelope)
+        self.assertEqual(len(other), 1, "the other call's transaction is the only one")
+        self.assertEqual((other.item_ids, self._replayed_state(message_id)[2]), (other.item_ids.browse(), disclosures))
 
 
 @tagged("post_install", "-at_install")

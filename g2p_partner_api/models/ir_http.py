@@ -25,6 +25,13 @@ class IrHttp(models.AbstractModel):
             read_routing = routing.get("type") == "fastapi" and read_routings.get(routes[0].rstrip("/"))
             yield url, with_readonly(endpoint, read_routing) if read_routing else endpoint
 
+    def _endpoint_route_last_version(self):
+        # OCA endpoint_route_handler keys the routing map by a sequence it reads at every request (a statement
+        # per call). Each route change it makes (register, unregister, sync) also clears the "routing" cache,
+        # which Odoo signals to the other workers through the statement it runs at every request anyway: the
+        # map is rebuilt when a route changes without reading the sequence.
+        return 0
+
     @classmethod
     def _auth_method_public(cls):
         # A FastAPI endpoint's calls run as the endpoint's user (OCA fastapi switches to it): the public user

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
+from .query_log import logged_queries
+
 
 @tagged("post_install", "-at_install")
 class TestMountedThroughOdoo(HttpCase):
@@ -12,6 +14,20 @@ class TestMountedThroughOdoo(HttpCase):
         schema = self.url_open("/api/v2/openapi.json").json()
         self.assertIn("/oauth/token", schema["paths"])
         self.assertFalse(self.env["g2p.api.audit.log"].search([("resource", "like", "/api/v2/ping")]))
+
+    def test_routes_read_no_version_per_call_and_changes_show(self):
+        """The routing map is rebuilt on Odoo's own "routing" cache signal, which every route change of OCA
+        endpoint_route_handler gives: no call reads its route version sequence, and an endpoint's routes
+        going and coming back show at the next call."""
+        self.assertEqual(self.url_open("/api/v2/ping").status_code, 200)
+        with logged_queries(self.env) as queries:
+            self.assertEqual(self.url_open("/api/v2/ping").status_code, 200)
+        self.assertFalse([q for q in queries.statements if "endpoint_route_version" in q], str(queries))
+        endpoint = self.env.ref("g2p_partner_api.fastapi_endpoint_rest")
+        endpoint._unregister_controllers()
+        self.assertEqual(self.url_open("/api/v2/ping").status_code, 404)
+        endpoint._register_controllers()
+        self.assertEqual(self.url_open("/api/v2/ping").status_code, 200)
 
     def test_unauthenticated_call_is_refused_in_the_envelope(self):
         response = self.url_open("/api/v2/oauth/token", data={"grant_type": "password"})
