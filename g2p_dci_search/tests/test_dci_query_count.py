@@ -9,8 +9,10 @@ from .common import DciCase
 # The full suite installed. The register's row is no longer read: its columns come from the worker's
 # cache (``g2p.dci.register._from_worker_cache``; 14 and 13 before). Nor is the endpoint company's row for
 # the multi-company rule's ``parent_of`` (``g2p.reference.data._put_company_paths``; the page 13 before).
+# The batch's registrants and their identifier lines come with its lookup statement
+# (``dci_search.registrants_by_identifier``; 12 before: a fetch by id and one of the lines).
 MAX_QUERIES_PAGE_OF_10 = 12
-MAX_QUERIES_BATCH = 12
+MAX_QUERIES_BATCH = 10
 
 
 @tagged("post_install", "-at_install")
