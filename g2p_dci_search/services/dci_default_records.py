@@ -72,24 +72,29 @@ def individual_records(partners, id_type_names, reg_record_type):
     ``without_empty`` leaves them out. Built so directly (the generic walk over each record was a third of
     its cost), a column at a time: the values each field access would give, taken from the ORM cache for
     all the records at once (a record reads some 25 fields, and the access of one field of one record
-    cost more than building the record)."""
+    cost more than building the record; ``_record_values``)."""
     if not partners:
         return {}
-    env = partners.env
-    columns = {name: partners._fields[name].mapped(partners) for name in ("uuid", "birthdate", *PLAIN_FIELDS)}
+    columns = [_record_values(partners, name) for name in ("uuid", "birthdate", *PLAIN_FIELDS)]
     genders = _many2one_values(partners, "gender_id", "code", empty=None)
     countries = _many2one_values(partners, "country_id", "code")
     reg_ids = partners._fields["reg_id_ids"]
     lines = reg_ids.mapped(partners)  # fetched if missing, as ``partner.reg_id_ids`` would
-    line_values = dict(zip(lines._ids, lines._fields["value"].mapped(lines), strict=True))
-    line_systems = _many2one_values(lines, "id_type_id", "namespace_uri")
-    line_systems = dict(zip(lines._ids, line_systems, strict=True))
+    line_values = dict(zip(lines._ids, _record_values(lines, "value"), strict=True))
+    line_systems = dict(zip(lines._ids, _many2one_values(lines, "id_type_id", "namespace_uri"), strict=True))
     visible = set(lines._ids)  # the lines ``partner.reg_id_ids`` gives (active ones, when lines have ``active``)
+    names = len(NAME_FIELDS)
+    name_keys = [key for key, _name in NAME_FIELDS]
+    address_keys = [key for key, _name in ADDRESS_FIELDS]
     records = {}
-    for index, (partner_id, line_ids) in enumerate(
-        zip(partners._ids, env.cache.get_until_miss(partners, reg_ids), strict=True)
+    for partner_id, line_ids, gender, country, (uuid, birthdate, *plain) in zip(
+        partners._ids,
+        _cache_values(partners, reg_ids),
+        genders,
+        countries,
+        zip(*columns, strict=True),
+        strict=True,
     ):
-        values = {name: column[index] for name, column in columns.items()}
         identifiers = (
             _typed(
                 "Identifier",
@@ -99,21 +104,45 @@ def individual_records(partners, id_type_names, reg_record_type):
             if line_id in visible
             for system in (line_systems[line_id],)
         )
-        address = [(key, values[name] or None) for key, name in ADDRESS_FIELDS]
-        address.append(("country", countries[index] or None))
-        birthdate = values["birthdate"]
+        address = [(key, value or None) for key, value in zip(address_keys, plain[names:], strict=True)]
+        address.append(("country", country or None))
         parts = (
             ("@type", reg_record_type),
             ("identifier", [identifier for identifier in identifiers if identifier]),
-            ("name", _typed("Name", ((key, values[name] or None) for key, name in NAME_FIELDS))),
+            (
+                "name",
+                _typed("Name", ((key, value or None) for key, value in zip(name_keys, plain[:names], strict=True))),
+            ),
             ("birth_date", birthdate.isoformat() if birthdate else None),
-            ("sex", genders[index]),
+            ("sex", gender),
             ("address", _typed("Address", address)),
         )
-        record = {"@context": dict(SPDCI_CONTEXT), "@id": f"urn:uuid:{values['uuid']}"}
+        record = {"@context": dict(SPDCI_CONTEXT), "@id": f"urn:uuid:{uuid}"}
         record.update((key, value) for key, value in parts if not is_empty(value))
         records[partner_id] = record
     return records
+
+
+def _cache_values(records, field):
+    """[the value of ``field`` of each of ``records``] as the ORM cache holds it, computed or fetched first
+    where missing, as ``Field.mapped`` does."""
+    if field.compute and field.store:
+        field.recompute(records)
+    values = list(records.env.cache.get_until_miss(records, field))
+    if len(values) < len(records):
+        field.mapped(records)
+        values = list(records.env.cache.get_until_miss(records, field))
+    return values
+
+
+def _record_values(records, name):
+    """``records._fields[name].mapped(records)`` (``record[name]`` for each of ``records``) without building a
+    record for each value to convert it, which cost more than the records built from those values: a Char
+    or Date that is not translated is its cached value, None read as False (``convert_to_record``)."""
+    field = records._fields[name]
+    if field.translate or field.type not in ("char", "date"):
+        return field.mapped(records)
+    return [False if value is None else value for value in _cache_values(records, field)]
 
 
 def _many2one_values(records, name, leaf, empty=False):
@@ -121,12 +150,12 @@ def _many2one_values(records, name, leaf, empty=False):
     empty record's field reads False)."""
     field = records._fields[name]
     targets = field.mapped(records)  # fetched if missing, as ``record[name]`` would
-    by_id = dict(zip(targets._ids, targets._fields[leaf].mapped(targets), strict=True))
-    return [by_id[target_id] if target_id else empty for target_id in records.env.cache.get_until_miss(records, field)]
+    by_id = dict(zip(targets._ids, _record_values(targets, leaf), strict=True))
+    return [by_id[target_id] if target_id else empty for target_id in _cache_values(records, field)]
 
 
 def _typed(json_ld_type, values):
     """``{"@type": json_ld_type, **dict(values)}`` without its empty values (flat: no value is a list or
     an object), None when nothing but the type is left: what ``without_empty`` makes of such an object."""
-    kept = {key: value for key, value in values if not is_empty(value)}
+    kept = {key: value for key, value in values if value is not None and value != ""}
     return {"@type": json_ld_type, **kept} if kept else None

@@ -199,48 +199,127 @@ def counted_page(model, domain, field_names, order, offset, limit):
     return totals[0], records
 
 
-def _identifier_query(env, client, register, id_type, values):
-    """The ``g2p.reg.id`` Query of the identifiers of ``id_type`` among ``values`` held by a registrant of
-    ``register`` that ``client`` may read: both models' own ``_search``, so their record rules (company,
-    the API user's), ``active`` and the consent rule are Odoo's, as in a search of
-    ``reg_id_ids any [...]`` (``TestDciLookupStatement`` compares the two under each rule)."""
-    registrants = env["res.partner"]._search(register._base_domain() + client._readable_registrant_domain(SCOPE))
+def _identifier_query(env, registrants, id_type, values):
+    """The ``g2p.reg.id`` Query of the identifiers of ``id_type`` among ``values`` held by one of ``registrants``
+    (the Query of a register's registrants a client may read, ``_readable_registrants``): both models' own
+    ``_search``, so their record rules (company, the API user's), ``active`` and the consent rule are Odoo's,
+    as in a search of ``reg_id_ids any [...]`` (``TestDciLookupStatement`` compares the two under each rule)."""
     return env["g2p.reg.id"]._search(
         [("id_type_id", "=", id_type.id), ("value", "in", sorted(values)), ("partner_id", "in", registrants)]
     )
+
+
+def _readable_registrants(env, client, register):
+    """The res.partner Query of ``register``'s registrants ``client`` may read (its record rules and the
+    consent rule compiled once per register and call, however many id types an envelope looks up)."""
+    return env["res.partner"]._search(register._base_domain() + client._readable_registrant_domain(SCOPE))
+
+
+def _column_sql(model, alias, field, query):
+    """``field``'s column of ``model`` at ``alias`` of ``query``, selected as ``_fetch_query`` selects it."""
+    context = model.env.context
+    if field.type == "binary" and (context.get("bin_size") or context.get("bin_size_" + field.name)):
+        return SQL("pg_size_pretty(length(%s)::bigint)", model._field_to_sql(alias, field.name, query))
+    if field.translate and context.get("prefetch_langs"):
+        return SQL.identifier(alias, field.name, to_flush=field)
+    return model._field_to_sql(alias, field.name, query, flush=field.translate)
+
+
+# the fields of the identifier lines the lookup statement puts in the ORM cache (with their registrant)
+LINE_FIELDS = ("value", "id_type_id")
+
+
+def _lines_sql(partners, partner_alias):
+    """SQL of the identifier lines of the registrant at ``partner_alias`` as ``partner.reg_id_ids`` reads them
+    (``orm_prefetch._read_one2many``: g2p.reg.id's own ``_search``, its record rules and order, archived
+    lines kept as the one2many's cache keeps them), each line as [id, value, id_type_id]."""
+    field = partners._fields["reg_id_ids"]
+    Line = partners.env[field.comodel_name].with_context(active_test=False, **field.context)
+    lines = Line._search(field.get_domain_list(partners), order=Line._order)
+    lines.add_where(
+        SQL("%s = %s", SQL.identifier(lines.table, field.inverse_name), SQL.identifier(partner_alias, "id"))
+    )
+    columns = [SQL.identifier(lines.table, "id")]
+    columns += [Line._field_to_sql(lines.table, name, lines) for name in LINE_FIELDS]
+    return SQL("ARRAY(%s)", lines.select(SQL("json_build_array(%s)", SQL(", ").join(columns))))
+
+
+def _cache_lines(partners, lines_of):
+    """``partners``' identifier lines (``lines_of``: [[id, value, id_type_id], ...] per partner, in order) into
+    the ORM cache as ``orm_prefetch._read_one2many`` puts them there: the one2many, each line's registrant and
+    ``LINE_FIELDS``; what the cache already holds is kept."""
+    field = partners._fields["reg_id_ids"]
+    Line = partners.env[field.comodel_name]
+    cache = partners.env.cache
+    cache.insert_missing(partners, field, [tuple(line[0] for line in lines) for lines in lines_of])
+    line_ids, owners, columns = [], [], [[] for _name in LINE_FIELDS]
+    for partner_id, lines in zip(partners._ids, lines_of, strict=True):
+        for line_id, *values in lines:
+            line_ids.append(line_id)
+            owners.append(partner_id)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+    lines = Line.browse(line_ids)
+    for name, values in zip((field.inverse_name, *LINE_FIELDS), (owners, *columns), strict=True):
+        cache.insert_missing(lines, Line._fields[name], values)
 
 
 def registrants_by_identifier(env, client, wanted):
     """{(register, id_type): {value: registrant id}} of ``wanted`` ({(register, id_type): values}) among the
     registrants ``client`` may read: every lookup of an envelope in one statement (a ``UNION ALL`` of
     ``_identifier_query`` per register and id type). Identifiers are unique per type: a value names one
-    registrant at most."""
+    registrant at most.
+
+    The statement also reads what rendering the found registrants reads (``_fetch_fields`` of their
+    registers, field access checked as ``search_fetch`` checks it; their identifier lines when a register
+    renders default records) and puts it in the ORM cache as ``search_fetch`` and ``prefetch_paths`` would
+    (``TestDciLookupStatement``): the records need no other query."""
     keys = list(wanted)
     if not keys:
         return {}
+    Partner = env["res.partner"]
+    registers = list(dict.fromkeys(register for register, _id_type in keys))
+    fields = Partner._determine_fields_to_fetch(
+        list(dict.fromkeys(name for register in registers for name in _fetch_fields(register, Partner)))
+    )
+    columns = [field for field in fields if field.column_type]
+    with_lines = any(dci_default_records.renders_default_individual(register) for register in registers)
+    if with_lines:
+        Partner.check_field_access_rights("read", ["reg_id_ids"])  # as reading ``partner.reg_id_ids`` would
+    registrants = {register: _readable_registrants(env, client, register) for register in registers}
     selects = []
-    for index, key in enumerate(keys):
-        query = _identifier_query(env, client, *key, wanted[key])
+    for index, (register, id_type) in enumerate(keys):
+        query = _identifier_query(env, registrants[register], id_type, wanted[register, id_type])
         table = query.table
-        selects.append(
-            SQL(
-                "(%s)",
-                query.select(SQL("%s", index), SQL.identifier(table, "value"), SQL.identifier(table, "partner_id")),
-            )
-        )
+        partner = query.join(table, "partner_id", Partner._table, "id", "partner_id")
+        terms = [SQL("%s", index), SQL.identifier(table, "value"), SQL.identifier(table, "partner_id")]
+        terms += [_column_sql(Partner, partner, field, query) for field in columns]
+        if with_lines:
+            terms.append(_lines_sql(Partner, partner))
+        selects.append(SQL("(%s)", query.select(*terms)))
     found = {key: {} for key in keys}
-    for index, value, partner_id in env.execute_query(SQL(" UNION ALL ").join(selects)):
+    by_partner = {}
+    for index, value, partner_id, *values in env.execute_query(SQL(" UNION ALL ").join(selects)):
         found[keys[index]][value] = partner_id
+        by_partner[partner_id] = values
+    if by_partner:
+        _cache_found(Partner.browse(tuple(by_partner)), fields, columns, by_partner.values(), with_lines)
     return found
 
 
-def _fetch_found(register, registrants):
-    """Fetch what rendering reads of ``registrants`` of ``register``, as a ``search_fetch`` fetches what
-    its ``_search`` found: ``registrants_by_identifier`` applied the record rules and the consent rule to
-    these ids in this transaction (compiling the rules again was a fifth of the lookup)."""
-    if registrants:
-        fields = registrants._determine_fields_to_fetch(_fetch_fields(register, registrants))
-        registrants._fetch_query(registrants._as_query(ordered=False), fields)
+def _cache_found(partners, fields, columns, rows, with_lines):
+    """What ``registrants_by_identifier`` read of ``partners`` (``rows``: the columns' values of each, then
+    its lines) into the ORM cache, as ``_fetch_query`` puts a fetch there (what it holds is kept), and the
+    fields without a column read as it reads them."""
+    values = list(zip(*rows, strict=True))
+    cache = partners.env.cache
+    for field, column in zip(columns, values, strict=False):
+        cache.insert_missing(partners, field, column)
+    if with_lines:
+        _cache_lines(partners, values[-1])
+    for field in fields:
+        if not field.column_type:
+            field.read(partners)
 
 
 def _rendered(register, client, records, naming):
@@ -340,11 +419,6 @@ def search_items_naming(env, client, items, naming=True):
     found = registrants_by_identifier(
         env, client, {key: {value for _, value, _ in wanted} for key, wanted in lookups.items()}
     )
-    found_in_register = defaultdict(set)
-    for (register, _id_type), by_value in found.items():
-        found_in_register[register].update(by_value.values())
-    for register, ids in found_in_register.items():
-        _fetch_found(register, Partner.browse(sorted(ids)))
     for key, wanted in lookups.items():
         by_value = found[key]
         for answer, value, (page_size, page_number) in wanted:

@@ -2,7 +2,7 @@ from odoo.tests import tagged
 
 from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
 
-from ..services import dci_spec
+from ..services import dci_default_records, dci_spec
 from ..services.dci_query import SCOPE, DciQuery
 from ..services.dci_search import registrants_by_identifier
 from .common import DciCase, DciRulesCase
@@ -13,7 +13,9 @@ class TestDciLookupStatement(DciRulesCase):
     """The idtype-value lookups of an envelope are one statement (``dci_search.registrants_by_identifier``),
     built from the ``_search`` of res.partner and g2p.reg.id: for every value it finds the registrant the
     per-item search of ``reg_id_ids any [...]`` finds, under each rule (another company, consent
-    withdrawn, no consent, archived), and nothing for an identifier of another type or an unknown value."""
+    withdrawn, no consent, archived), and nothing for an identifier of another type or an unknown value.
+    The same statement reads what the default records show of the registrants found: they are built
+    without another query on either table, and are those the ORM's own reads build."""
 
     PEOPLE = (3, "Lookupstatement", "6710", "6720")
 
@@ -65,6 +67,32 @@ class TestDciLookupStatement(DciRulesCase):
         # the rules are what hides them: the identifiers are there
         held = env["g2p.reg.id"].sudo().with_context(active_test=False).search([("value", "in", self.national_ids)])
         self.assertEqual(held.partner_id, self.shown | self.hidden)
+        self._records_from_the_statement(env, client, wanted, found)
+
+    def _records_from_the_statement(self, env, client, wanted, found):
+        """The default records of the registrants ``found`` by ``registrants_by_identifier(env, client, wanted)``
+        built from what its statement put in the ORM cache: no other read, and the records the ORM's own
+        reads build."""
+        register = next(iter(wanted))[0]
+        partners = env["res.partner"].browse(sorted({i for by_value in found.values() for i in by_value.values()}))
+        self.assertEqual(partners, self.shown)
+        names, record_type = register._dci_id_type_names(), register.reg_record_type
+
+        def records():
+            dci_default_records.prefetch(partners)
+            return dci_default_records.individual_records(partners, names, record_type)
+
+        env.invalidate_all()
+        from_orm = records()  # read by the ORM (and the worker's caches of rules and reference data filled)
+        env.invalidate_all()
+        registrants_by_identifier(env, client, wanted)
+        statements = env.cr.sql_log_count
+        from_statement = records()
+        self.assertEqual(env.cr.sql_log_count, statements, "built from the cache: no query")
+        self.assertEqual(from_statement, from_orm)
+        values = [[i["identifier_value"] for i in record["identifier"]] for record in from_statement.values()]
+        # every identifier of each, in the one2many's order (id type name, value): not only those looked up
+        self.assertEqual(values, [["67100000", "67200000"], ["67100001", "P-6711"], ["67100002"]])
 
     def test_a_consent_given_or_withdrawn_shows_at_once(self):
         env = self._api_env()

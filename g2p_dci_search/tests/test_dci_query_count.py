@@ -10,9 +10,11 @@ from .common import DciCase
 # cache (``g2p.dci.register._from_worker_cache``; 14 and 13 before). Nor is the endpoint company's row for
 # the multi-company rule's ``parent_of`` (``g2p.reference.data._put_company_paths``; the page 13 before). Nor a
 # check of the message id before the transaction's INSERT, which refuses a used one itself, nor a count apart
-# from the page (``dci_search.counted_page``; 12 before).
+# from the page (``dci_search.counted_page``; 12 before). The batch's registrants and their identifier lines
+# come with its lookup statement (``dci_search.registrants_by_identifier``; 12 before: the message id check, a
+# fetch by id and one of the lines).
 MAX_QUERIES_PAGE_OF_10 = 7
-MAX_QUERIES_BATCH = 12
+MAX_QUERIES_BATCH = 9
 
 
 @tagged("post_install", "-at_install")
