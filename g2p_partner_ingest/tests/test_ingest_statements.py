@@ -20,7 +20,7 @@ class TestIngestStatementsPerChunk(IngestCase):
         cls.RawSu = cls.Raw.sudo()
 
     def received(self, tag, count, first=0):
-        """``count`` people (no registrant's name, birth date or national id), stored and transformed."""
+        """``count`` people (no registrant's name, birth date or national id), stored and classified."""
         people = [
             self.person(
                 nid=f"93{tag}{i:05d}",
