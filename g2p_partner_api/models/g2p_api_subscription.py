@@ -1,5 +1,7 @@
 import json
 import uuid
+from itertools import groupby
+from operator import itemgetter
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
@@ -316,8 +318,12 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _emit_pending(self, pending):
+        # which records still exist, in one statement per model (a chunk of ingested people is 100 events)
+        existing = {}
+        for model, ids in groupby(sorted((event["model"], event["id"]) for event in pending.values()), itemgetter(0)):
+            existing[model] = set(self.env[model].browse([record_id for _model, record_id in ids]).exists().ids)
         for event in pending.values():
-            record = self.env[event["model"]].browse(event["id"]).exists()
+            record = self.env[event["model"]].browse(event["id"] if event["id"] in existing[event["model"]] else ())
             if not record and event.get("snapshot") is None:
                 continue  # created and rolled back (savepoint) within the transaction: nothing happened
             self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"), changes=event.get("changes"))

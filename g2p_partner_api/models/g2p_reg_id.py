@@ -62,13 +62,24 @@ class G2PRegId(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        keys = [(vals.get("id_type_id"), vals.get("value")) for vals in vals_list]
+        # the pairs held already, for many rows in one search (a change request chunk creates 100 people); each
+        # found is refused by _check_not_assigned below as a search of it alone would
+        held = set()
+        if len(vals_list) > 1:
+            types, values = {t for t, v in keys if t and v}, {v for t, v in keys if t and v}
+            if values:
+                found = self.search_fetch(
+                    [("id_type_id", "in", list(types)), ("value", "in", list(values))], ["id_type_id", "value"]
+                )
+                held = {(r.id_type_id.id, r.value) for r in found}
         seen = set()
-        for vals in vals_list:
-            key = (vals.get("id_type_id"), vals.get("value"))
+        for vals, key in zip(vals_list, keys, strict=True):
             if key in seen:
                 raise DuplicateError(_("Identifier %s is given twice.", vals.get("value")))
             seen.add(key)
-            self.browse()._check_not_assigned(*key)
+            if len(vals_list) == 1 or (key[0], key[1] and str(key[1])) in held:
+                self.browse()._check_not_assigned(*key)
         return super().create(vals_list)
 
     def write(self, vals):

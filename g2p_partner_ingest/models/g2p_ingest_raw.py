@@ -373,12 +373,11 @@ class G2PIngestRaw(models.Model):
             return self.browse()
         settings = duplicate_finder.Settings.from_env(self.env)
         duplicate_finder.prepare(self.env, settings)
-        adds = []
-        for raw in todo:
-            canonical = json.loads(raw.canonical)
-            operation, _existing = ChangeRequest._match(raw.data_model_id, canonical)
-            if operation == "add":
-                adds.append((raw, canonical))
+        canonicals = [json.loads(raw.canonical) for raw in todo]
+        matches = ChangeRequest._matches_of_raws(todo, canonicals)
+        adds = [
+            (raw, canonical) for raw, canonical in zip(todo, canonicals, strict=True) if matches[raw.id][0] == "add"
+        ]
         # the people of the whole batch searched together (duplicate_finder.find_many)
         candidates = ChangeRequest._duplicate_candidates_of_adds(
             [(canonical, raw.target) for raw, canonical in adds], settings

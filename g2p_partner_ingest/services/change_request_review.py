@@ -64,17 +64,22 @@ class ChangeRequestReview:
             "ended": _("Membership ended"),
             "unchanged": _("Unchanged"),
         }
-        id_types = env["g2p.id.type"].sudo().with_context(active_test=False).search([])
-        self.id_types = {t.namespace_uri: t.name for t in id_types}
-        self.active_id_types = {t.namespace_uri for t in id_types if t.active}
-        codes = (
-            env["g2p.vocabulary.code"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("namespace_uri", "in", [GENDER_VOCABULARY, KIND_VOCABULARY])])
-        )
-        self.codes = {(c.namespace_uri, c.code): c.display for c in codes}
-        self.active_codes = {(c.namespace_uri, c.code) for c in codes if c.active}
+        # every ID type and code, archived ones too, from the worker's snapshot (g2p.reference.data, cleared when
+        # they change): the pipeline builds one of these per item it transforms, two queries each otherwise
+        reference = env["g2p.reference.data"]
+        lang = env.lang or "en_US"
+        id_types = reference._snapshot("g2p.id.type", ("active", "name", "namespace_uri"), lang).values()
+        self.id_types = {t["namespace_uri"]: t["name"] for t in id_types}
+        self.active_id_types = {t["namespace_uri"] for t in id_types if t["active"]}
+        codes = [
+            c
+            for c in reference._snapshot(
+                "g2p.vocabulary.code", ("active", "code", "display", "namespace_uri"), lang
+            ).values()
+            if c["namespace_uri"] in (GENDER_VOCABULARY, KIND_VOCABULARY)
+        ]
+        self.codes = {(c["namespace_uri"], c["code"]): c["display"] for c in codes}
+        self.active_codes = {(c["namespace_uri"], c["code"]) for c in codes if c["active"]}
 
     # --- values in words ----------------------------------------------------------------------
     def _code(self, vocabulary, code):

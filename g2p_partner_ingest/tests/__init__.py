@@ -24,3 +24,4 @@ from . import test_ingest_channels
 from . import test_ingest_file
 from . import test_ingest_file_upload
 from . import test_consent_withdrawn_before_apply
+from . import test_ingest_statements

@@ -40,6 +40,23 @@ class IngestCase(G2PApiCase):
         # and should any remain, they are not counted as the tests'
         cls.received_before = cls.Raw.search([]).ids
 
+    @classmethod
+    def person_list_model(cls, mnemonic):
+        """A copy of PERSON_JSON taking a list of people (``$.body.message.people``), auto-approved."""
+        person = cls.env.ref("g2p_partner_ingest.data_model_person_json")
+        return person.copy(
+            {
+                "mnemonic": mnemonic,
+                "is_list": True,
+                "key_path_list_elements": "$.body.message.people",
+                "transformation_template": person.transformation_template.replace(
+                    "{% set p = item.person %}", "{% set p = item %}"
+                ),
+                "auto_approve": True,
+                "detection_pattern_ids": False,
+            }
+        )
+
     def received_count(self):
         """How many items were received since the class started (the demo's are not counted)."""
         return self.Raw.search_count([("id", "not in", self.received_before)])

@@ -279,19 +279,7 @@ class TestIngestEndpoint(IngestCase):
         self.assertTrue(single, "the failing item was moved to a job of its own")
 
     def _person_list_model(self):
-        person = self.env.ref("g2p_partner_ingest.data_model_person_json")
-        return person.copy(
-            {
-                "mnemonic": "PERSON_LIST",
-                "is_list": True,
-                "key_path_list_elements": "$.body.message.people",
-                "transformation_template": person.transformation_template.replace(
-                    "{% set p = item.person %}", "{% set p = item %}"
-                ),
-                "auto_approve": True,
-                "detection_pattern_ids": False,
-            }
-        )
+        return self.person_list_model("PERSON_LIST")
 
     def test_auto_approved_chunk_applied_as_one_batch(self):
         self._person_list_model()

@@ -1,0 +1,99 @@
+import re
+
+from odoo.tests import tagged
+
+from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
+
+from .common import IngestCase
+
+
+@tagged("post_install", "-at_install")
+class TestIngestStatementsPerChunk(IngestCase):
+    """The pipeline's statements are per chunk, not per item: transforming and ingesting 20 items runs as many
+    statements as 5 (row 4 of make bench: 7.4 statements an item when each item matched, named, resolved its
+    codes and checked its identifiers alone), and the batch still proposes and applies what item by item would."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.model = cls.person_list_model("PERSON_STATEMENTS")
+        cls.RawSu = cls.Raw.sudo()
+
+    def received(self, tag, count, first=0):
+        """``count`` people (no registrant's name, birth date or national id), stored and classified."""
+        people = [
+            self.person(
+                nid=f"93{tag}{i:05d}",
+                first=f"Chunk{tag}",
+                last=f"Person{tag}x{i}",
+                dob=f"19{40 + i % 50:02d}-0{1 + i % 9}-1{i % 9}",
+            )
+            for i in range(first, first + count)
+        ]
+        rows = self.RawSu._receive(self.client, self.model, f"statements-{tag}", people)
+        rows._run_step("classification")
+        return rows
+
+    def statements(self, rows, step):
+        """The statements of the job running ``step`` for ``rows``."""
+        with logged_queries(self.env) as log:
+            rows._run_step(step)
+        return log
+
+    def test_statements_do_not_grow_with_the_chunk(self):
+        if "g2p.dci.subscription" in self.env:
+            # a DCI subscription in force (the demo's) is told of each new registrant at the savepoint's flush, a
+            # few statements per registrant of g2p_dci_search's own: this test bounds the pipeline's
+            self.patch(type(self.env["g2p.dci.subscription"]), "_active_ids", lambda self: ())
+        warm = self.received("1", 3)  # caches of this worker (reference data, job functions) filled once
+        self.statements(warm, "transformation")
+        self.statements(warm, "ingestion")
+        small, large = self.received("2", 5), self.received("3", 20)
+        for step in ("transformation", "ingestion"):
+            of_small, of_large = self.statements(small, step), self.statements(large, step)
+            self.assertEqual(
+                len(of_large),
+                len(of_small),
+                f"{step}: statements grew with the chunk ({len(of_small)} for 5 items, {len(of_large)} for 20):\n"
+                f"{of_large}",
+            )
+        self.assertLessEqual(len(of_large), 40, f"ingestion of a chunk:\n{of_large}")
+        self.assertEqual((small | large).mapped("state"), ["done"] * 25)
+        requests = (small | large).change_request_id
+        self.assertEqual(requests.mapped("state"), ["applied"] * 25)
+        self.assertEqual(len(set(requests.mapped("name"))), 25, "each request its own reference")
+        self.assertTrue(all(re.fullmatch(r"CR/\d{4}/\d{6}", name) for name in requests.mapped("name")))
+        self.assertEqual(
+            sorted(requests.registrant_id.reg_id_ids.mapped("value")),
+            sorted(f"93{t}{i:05d}" for t, n in (("2", 5), ("3", 20)) for i in range(n)),
+        )
+        self.assertEqual(requests.registrant_id.mapped("source_client_id"), self.client)
+
+    def test_chunk_matched_as_each_item_alone(self):
+        """A chunk's items matched together: each the registrant holding its national id (UPDATE), or an ADD."""
+        national_id = self.env.ref("g2p_partner_api.id_type_national_id")
+        first, second = (
+            self.env["res.partner"].create(
+                {
+                    "is_registrant": True,
+                    "given_name": "Held",
+                    "family_name": nid,
+                    "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
+                }
+            )
+            for nid in ("94000001", "94000003")
+        )
+        rows = self.received("4", 5)
+        for row in rows:
+            row.payload = row.payload.replace(f"934{row.item_index:05d}", f"9400000{row.item_index + 1}")
+        rows._run_step("transformation")
+        rows._run_step("ingestion")
+        requests = rows.change_request_id
+        self.assertEqual(requests.mapped("operation"), ["update", "add", "update", "add", "add"])
+        self.assertEqual(requests.mapped("state"), ["applied"] * 5)
+        self.assertEqual(requests[0].registrant_id, first)
+        self.assertEqual(requests[2].registrant_id, second)
+        self.assertEqual(first.given_name, "Chunk4", "the UPDATE applied")
+        added = requests[1] | requests[3] | requests[4]
+        alone = [self.CR._match(self.model, self.proposed(request)) for request in added]
+        self.assertEqual([(op, r) for op, r in alone], [("update", r.registrant_id) for r in added])
