@@ -247,8 +247,7 @@ class G2PChangeRequest(models.Model):
         if sequence.implementation != "standard" or sequence.use_date_range:
             return [sequence._next() for _i in range(count)]
         self.env.cr.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [f"ir_sequence_{sequence.id:03d}", count])
-        prefix, suffix = sequence._get_prefix_suffix()
-        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in self.env.cr.fetchall()]
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def _server_write(self, vals):
         """Write server-owned fields (states, reviewer, links) on behalf of the caller."""
