@@ -9,7 +9,7 @@ from lxml import etree
 
 from odoo.tools.misc import file_path
 
-from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_paths, root_fields, search_fields
+from odoo.addons.g2p_partner_api.services.orm_prefetch import prefetch_lines_at_once, root_fields, search_fields
 
 from .dci_records import is_empty
 
@@ -55,8 +55,9 @@ def fetch_fields(partners):
 
 
 def prefetch(partners):
-    """Load what ``individual_records`` reads of ``partners`` in a fixed number of queries."""
-    return prefetch_paths(partners, INDIVIDUAL_PATHS)
+    """Load what ``individual_records`` reads of ``partners`` in a fixed number of queries: their identifier
+    lines in one statement as a REST page's (``prefetch_lines_at_once``), the leaves from reference data."""
+    return prefetch_lines_at_once(partners, INDIVIDUAL_PATHS)
 
 
 # (key in the record, res.partner field) of the default record's name and address

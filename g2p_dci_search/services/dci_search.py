@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.services.orm_prefetch import lines_of_row, load_lines
 from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
@@ -229,41 +230,6 @@ def _column_sql(model, alias, field, query):
 LINE_FIELDS = ("value", "id_type_id")
 
 
-def _lines_sql(partners, partner_alias):
-    """SQL of the identifier lines of the registrant at ``partner_alias`` as ``partner.reg_id_ids`` reads them
-    (``orm_prefetch._read_one2many``: g2p.reg.id's own ``_search``, its record rules and order, archived
-    lines kept as the one2many's cache keeps them), each line as [id, value, id_type_id]."""
-    field = partners._fields["reg_id_ids"]
-    Line = partners.env[field.comodel_name].with_context(active_test=False, **field.context)
-    lines = Line._search(field.get_domain_list(partners), order=Line._order)
-    lines.add_where(
-        SQL("%s = %s", SQL.identifier(lines.table, field.inverse_name), SQL.identifier(partner_alias, "id"))
-    )
-    columns = [SQL.identifier(lines.table, "id")]
-    columns += [Line._field_to_sql(lines.table, name, lines) for name in LINE_FIELDS]
-    return SQL("ARRAY(%s)", lines.select(SQL("json_build_array(%s)", SQL(", ").join(columns))))
-
-
-def _cache_lines(partners, lines_of):
-    """``partners``' identifier lines (``lines_of``: [[id, value, id_type_id], ...] per partner, in order) into
-    the ORM cache as ``orm_prefetch._read_one2many`` puts them there: the one2many, each line's registrant and
-    ``LINE_FIELDS``; what the cache already holds is kept."""
-    field = partners._fields["reg_id_ids"]
-    Line = partners.env[field.comodel_name]
-    cache = partners.env.cache
-    cache.insert_missing(partners, field, [tuple(line[0] for line in lines) for lines in lines_of])
-    line_ids, owners, columns = [], [], [[] for _name in LINE_FIELDS]
-    for partner_id, lines in zip(partners._ids, lines_of, strict=True):
-        for line_id, *values in lines:
-            line_ids.append(line_id)
-            owners.append(partner_id)
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-    lines = Line.browse(line_ids)
-    for name, values in zip((field.inverse_name, *LINE_FIELDS), (owners, *columns), strict=True):
-        cache.insert_missing(lines, Line._fields[name], values)
-
-
 def registrants_by_identifier(env, client, wanted):
     """{(register, id_type): {value: registrant id}} of ``wanted`` ({(register, id_type): values}) among the
     registrants ``client`` may read: every lookup of an envelope in one statement (a ``UNION ALL`` of
@@ -284,6 +250,7 @@ def registrants_by_identifier(env, client, wanted):
     )
     columns = [field for field in fields if field.column_type]
     with_lines = any(dci_default_records.renders_default_individual(register) for register in registers)
+    lines = None
     if with_lines:
         Partner.check_field_access_rights("read", ["reg_id_ids"])  # as reading ``partner.reg_id_ids`` would
     registrants = {register: _readable_registrants(env, client, register) for register in registers}
@@ -295,7 +262,9 @@ def registrants_by_identifier(env, client, wanted):
         terms = [SQL("%s", index), SQL.identifier(table, "value"), SQL.identifier(table, "partner_id")]
         terms += [_column_sql(Partner, partner, field, query) for field in columns]
         if with_lines:
-            terms.append(_lines_sql(Partner, partner))
+            # each registrant's identifier lines, read as a REST page's (``orm_prefetch.lines_of_row``)
+            lines = lines_of_row(Partner, "reg_id_ids", partner, LINE_FIELDS)
+            terms.append(lines.aggregate())
         selects.append(SQL("(%s)", query.select(*terms)))
     found = {key: {} for key in keys}
     by_partner = {}
@@ -303,20 +272,20 @@ def registrants_by_identifier(env, client, wanted):
         found[keys[index]][value] = partner_id
         by_partner[partner_id] = values
     if by_partner:
-        _cache_found(Partner.browse(tuple(by_partner)), fields, columns, by_partner.values(), with_lines)
+        _cache_found(Partner.browse(tuple(by_partner)), fields, columns, by_partner.values(), lines)
     return found
 
 
-def _cache_found(partners, fields, columns, rows, with_lines):
+def _cache_found(partners, fields, columns, rows, lines):
     """What ``registrants_by_identifier`` read of ``partners`` (``rows``: the columns' values of each, then
-    its lines) into the ORM cache, as ``_fetch_query`` puts a fetch there (what it holds is kept), and the
-    fields without a column read as it reads them."""
+    its lines when ``lines``, their ``lines_of_row`` hop) into the ORM cache, as ``_fetch_query`` puts a fetch
+    there (what it holds is kept), and the fields without a column read as it reads them."""
     values = list(zip(*rows, strict=True))
     cache = partners.env.cache
     for field, column in zip(columns, values, strict=False):
         cache.insert_missing(partners, field, column)
-    if with_lines:
-        _cache_lines(partners, values[-1])
+    if lines:
+        load_lines(partners, "reg_id_ids", lines, values[-1])
     for field in fields:
         if not field.column_type:
             field.read(partners)

@@ -266,3 +266,28 @@ def _load_lines(records, field, lines, rows, columns):
     for row, line_id in zip(rows, lines._ids, strict=True):
         by_owner[row[inverse]].append(line_id)
     records.env.cache.insert_missing(records, field, [tuple(by_owner[owner_id]) for owner_id in records._ids])
+
+
+def lines_of_row(model, field_name, owner_alias, names):
+    """The lines of the one2many ``field_name`` of the ``model`` row at ``owner_alias`` of an enclosing statement,
+    read as ``prefetch_lines_at_once`` reads a page's (the comodel's ``_search``: its record rules, the relation's
+    domain and context, archived lines kept, its order; the columns ``names``, the inverse and ``active``), for
+    that one row: a hop whose ``aggregate()`` is the SQL of the row's lines (a JSON array, NULL when none) and
+    whose rows ``load_lines`` puts in the ORM cache (the DCI batch's lookup statement selects it beside each
+    registrant found). ``_Unsupported`` for a column or relation ``prefetch_lines_at_once`` does not build."""
+    field = model._fields[field_name]
+    comodel = model.env[field.comodel_name].with_context(active_test=False, **field.context)
+    columns, many2many = _fetched_columns(comodel, _with_active(comodel, {*names, field.inverse_name}))
+    if many2many or comodel._fields[field.inverse_name].type != "many2one":
+        raise _Unsupported(comodel._name, field.name)
+    query = comodel._search(field.get_domain_list(model), order=comodel._order)
+    query.add_where(SQL("%s = %s", SQL.identifier(query.table, field.inverse_name), SQL.identifier(owner_alias, "id")))
+    return _Hop(comodel, query, columns)
+
+
+def load_lines(records, field_name, hop, rows_of):
+    """The one2many ``field_name`` of ``records`` and its lines' columns in the ORM cache from ``rows_of`` (what
+    ``hop.aggregate()`` of ``lines_of_row`` gave for each of ``records``, in order), as ``prefetch_lines_at_once``
+    puts them there; what the cache already holds is kept."""
+    rows = [row for record_rows in rows_of for row in record_rows or ()]
+    _load_lines(records, records._fields[field_name], hop.load(rows), rows, hop.columns)
