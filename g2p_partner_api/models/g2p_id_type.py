@@ -25,8 +25,12 @@ class G2PIdType(models.Model):
 
     @api.model
     def _resolve(self, system, field_label=None):
-        found = self.search([("namespace_uri", "=", system)], limit=1)
-        if not found:
+        """The active ID type of namespace ``system``, or a ValidationError naming the field; read from the
+        worker's snapshot (g2p.reference.data), the right to read ID types checked as a search would."""
+        self.browse().check_access("read")
+        active = self.env["g2p.reference.data"]._active_ids(self._name, ("namespace_uri",))
+        found_id = active.get((system,))
+        if not found_id:
             raise ValidationError(
                 _(
                     "%(field)s: unknown identifier system %(system)r.",
@@ -34,4 +38,4 @@ class G2PIdType(models.Model):
                     system=system,
                 )
             )
-        return found
+        return self.browse(found_id)

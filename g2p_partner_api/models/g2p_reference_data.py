@@ -29,6 +29,19 @@ class G2PReferenceData(models.AbstractModel):
         return frozenset(values[field_name] for values in snapshot.values())
 
     @api.model
+    @tools.ormcache("model_name", "key_names")
+    def _active_ids(self, model_name, key_names):
+        """{the values of the fields ``key_names`` (a tuple): id} over the active rows of ``model_name``, kept as
+        the snapshot is: a code or an ID type named on the wire resolved without a query. Where two rows share
+        the values, the first in the model's order (what a search with limit=1 finds)."""
+        snapshot = self._snapshot(model_name, tuple(sorted({"active", *key_names})), "en_US")
+        ids = {}
+        for record_id, values in snapshot.items():
+            if values["active"]:
+                ids.setdefault(tuple(values[name] for name in key_names), record_id)
+        return ids
+
+    @api.model
     def _put_company_paths(self, company_ids):
         """The ``parent_path`` of the companies ``company_ids`` put in the call's ORM cache from the worker's
         snapshot: the multi-company record rule on partners (``company_id parent_of`` the allowed companies)

@@ -23,9 +23,12 @@ class G2PVocabularyCode(models.Model):
 
     @api.model
     def _resolve(self, system, code, field_label=None):
-        """The active code ``code`` of the vocabulary ``system``, or a ValidationError naming the field."""
-        found = self.search([("namespace_uri", "=", system), ("code", "=", code)], limit=1)
-        if not found:
+        """The active code ``code`` of the vocabulary ``system``, or a ValidationError naming the field; read
+        from the worker's snapshot (g2p.reference.data), the right to read codes checked as a search would."""
+        self.browse().check_access("read")
+        active = self.env["g2p.reference.data"]._active_ids(self._name, ("namespace_uri", "code"))
+        found_id = active.get((system, code))
+        if not found_id:
             raise ValidationError(
                 _(
                     "%(field)s: unknown code %(code)r in vocabulary %(system)r.",
@@ -34,7 +37,7 @@ class G2PVocabularyCode(models.Model):
                     system=system,
                 )
             )
-        return found
+        return self.browse(found_id)
 
     def _to_wire(self):
         self.ensure_one()

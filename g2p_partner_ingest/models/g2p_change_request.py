@@ -571,14 +571,14 @@ class G2PChangeRequest(models.Model):
         return request
 
     @api.model
-    def _propose_batch(self, raws):
-        """_propose for many ingested items in one create (same outcome, a fraction of the cost)."""
-        canonicals = [json.loads(raw.canonical) for raw in raws]
-        matches = self._matches_of_raws(raws, canonicals)
-        vals_list = [
-            self._proposal_vals(raw, canonical, matches[raw.id])
-            for raw, canonical in zip(raws, canonicals, strict=True)
-        ]
+    def _propose_batch(self, raws, matches=None):
+        """_propose for many ingested items in one create (same outcome, a fraction of the cost). ``matches``:
+        {raw id: ``_match``} of those of ``raws`` already matched (by the duplicate check of the same chunk)."""
+        matches = matches or {}
+        canonical_of = {raw.id: json.loads(raw.canonical) for raw in raws}
+        unmatched = raws.filtered(lambda raw: raw.id not in matches)
+        matches = {**matches, **self._matches_of_raws(unmatched, [canonical_of[raw.id] for raw in unmatched])}
+        vals_list = [self._proposal_vals(raw, canonical_of[raw.id], matches[raw.id]) for raw in raws]
         requests = self.sudo().create(vals_list).sudo(self.env.su)
         requests._flag_possible_duplicates()
         return requests
@@ -846,8 +846,7 @@ class G2PChangeRequest(models.Model):
         now = fields.Datetime.now()
         for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
             env = self._apply_env(client, source_system)
-            resolved = {}  # codes and ID types of the group, each looked up once
-            vals_list = [rec._individual_vals(json.loads(rec.proposed_values), resolved=resolved) for rec in group]
+            vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
             registrants = registrant_writer.create(env, vals_list)
             for rec, registrant in zip(group, registrants, strict=True):
                 rec._record_consent(registrant, json.loads(rec.proposed_values))
@@ -890,19 +889,15 @@ class G2PChangeRequest(models.Model):
             bodies[rec.registrant_id.id] = Markup(text) % {"request": rec._get_html_link(), "client": client}
         registrants._message_log_batch(bodies=bodies)
 
-    def _individual_vals(self, data, partner=None, resolved=None):
-        """ORM values of the individual ``data`` proposes; ``resolved``: a dict the caller keeps across a batch, so
-        that each gender code and ID type is looked up once (the same lookups otherwise)."""
-        resolved = {} if resolved is None else resolved
-        Code = self.env["g2p.vocabulary.code"]
+    def _individual_vals(self, data, partner=None):
+        """ORM values of the individual ``data`` proposes (its gender code and ID types resolved from the worker's
+        snapshot of reference data, no query: see ``g2p.vocabulary.code._resolve``)."""
         vals = {k: data.get(k) or False for k in ("given_name", "family_name", "addl_name", "birthdate") if k in data}
         vals.update(self._place_vals(data))
         if data.get("gender"):
-            key = (GENDER_VOCABULARY, data["gender"])
-            if key not in resolved:
-                resolved[key] = Code._resolve(GENDER_VOCABULARY, data["gender"], "gender").id
-            vals["gender_id"] = resolved[key]
-        vals["reg_id_ids"] = self._identifier_commands(data.get("identifiers", []), partner, resolved)
+            gender = self.env["g2p.vocabulary.code"]._resolve(GENDER_VOCABULARY, data["gender"], "gender")
+            vals["gender_id"] = gender.id
+        vals["reg_id_ids"] = self._identifier_commands(data.get("identifiers", []), partner)
         return vals
 
     def _place_vals(self, data):
@@ -916,16 +911,10 @@ class G2PChangeRequest(models.Model):
             vals["country_id"] = country.id
         return vals
 
-    def _identifier_commands(self, identifiers, partner, resolved=None):
-        """Identifiers are only ever added by a change request (see ChangeRequestReview). ``resolved``: as for
-        ``_individual_vals``."""
-        resolved = {} if resolved is None else resolved
-        wanted = []
-        for identifier in identifiers:
-            key = ("id_type", identifier["system"])
-            if key not in resolved:
-                resolved[key] = self.env["g2p.id.type"]._resolve(identifier["system"], "identifiers").id
-            wanted.append((resolved[key], identifier["value"]))
+    def _identifier_commands(self, identifiers, partner):
+        """Identifiers are only ever added by a change request (see ChangeRequestReview)."""
+        IdType = self.env["g2p.id.type"]
+        wanted = [(IdType._resolve(i["system"], "identifiers").id, i["value"]) for i in identifiers]
         return registrant_writer.identifier_commands(partner, wanted, remove_others=False)
 
     def _write_registrant(self, canonical):

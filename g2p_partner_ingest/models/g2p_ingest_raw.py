@@ -339,7 +339,8 @@ class G2PIngestRaw(models.Model):
         data model auto-approves, new individuals applied together. All or nothing: on any error the
         savepoint is rolled back and the caller goes item by item, which records each item's own outcome.
         Returns the items done, or None when the batch did not go through."""
-        self._reject_suspected_duplicates()
+        matches = {}  # {raw id: its match}: the chunk matched against the register once, for both steps
+        self._reject_suspected_duplicates(matches)
         todo = self.filtered(lambda r: r.ingestion_status == "pending" and r.transformation_status == "done")
         if not todo:
             return todo
@@ -348,7 +349,7 @@ class G2PIngestRaw(models.Model):
             with self.env.cr.savepoint():
                 for raw in todo:
                     raw._check_members_still_readable(json.loads(raw.canonical))
-                requests = ChangeRequest._propose_batch(todo)
+                requests = ChangeRequest._propose_batch(todo, matches)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
                 requests._auto_approve()
@@ -358,8 +359,9 @@ class G2PIngestRaw(models.Model):
             return None
         return todo
 
-    def _reject_suspected_duplicates(self):
-        """Fail the items of `reject` data models that would ADD a possible duplicate; returns them."""
+    def _reject_suspected_duplicates(self, matches=None):
+        """Fail the items of `reject` data models that would ADD a possible duplicate; returns them. ``matches``:
+        a dict the items' matches ({raw id: ``_match``}) are added to, for the proposals of the same chunk."""
         todo = self.filtered(
             lambda r: (
                 r.data_model_id.duplicate_policy == "reject"
@@ -374,9 +376,11 @@ class G2PIngestRaw(models.Model):
         settings = duplicate_finder.Settings.from_env(self.env)
         duplicate_finder.prepare(self.env, settings)
         canonicals = [json.loads(raw.canonical) for raw in todo]
-        matches = ChangeRequest._matches_of_raws(todo, canonicals)
+        matched = ChangeRequest._matches_of_raws(todo, canonicals)
+        if matches is not None:
+            matches.update(matched)
         adds = [
-            (raw, canonical) for raw, canonical in zip(todo, canonicals, strict=True) if matches[raw.id][0] == "add"
+            (raw, canonical) for raw, canonical in zip(todo, canonicals, strict=True) if matched[raw.id][0] == "add"
         ]
         # the people of the whole batch searched together (duplicate_finder.find_many)
         candidates = ChangeRequest._duplicate_candidates_of_adds(

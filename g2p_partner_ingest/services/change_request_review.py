@@ -65,21 +65,20 @@ class ChangeRequestReview:
             "unchanged": _("Unchanged"),
         }
         # every ID type and code, archived ones too, from the worker's snapshot (g2p.reference.data, cleared when
-        # they change): the pipeline builds one of these per item it transforms, two queries each otherwise
+        # they change): the pipeline builds one of these per item it transforms, two queries each otherwise. The
+        # active ones are those applying the request resolves (g2p.vocabulary.code._resolve, g2p.id.type._resolve)
         reference = env["g2p.reference.data"]
         lang = env.lang or "en_US"
-        id_types = reference._snapshot("g2p.id.type", ("active", "name", "namespace_uri"), lang).values()
+        id_types = reference._snapshot("g2p.id.type", ("name", "namespace_uri"), lang).values()
         self.id_types = {t["namespace_uri"]: t["name"] for t in id_types}
-        self.active_id_types = {t["namespace_uri"] for t in id_types if t["active"]}
+        self.active_id_types = {system for (system,) in reference._active_ids("g2p.id.type", ("namespace_uri",))}
         codes = [
             c
-            for c in reference._snapshot(
-                "g2p.vocabulary.code", ("active", "code", "display", "namespace_uri"), lang
-            ).values()
+            for c in reference._snapshot("g2p.vocabulary.code", ("code", "display", "namespace_uri"), lang).values()
             if c["namespace_uri"] in (GENDER_VOCABULARY, KIND_VOCABULARY)
         ]
         self.codes = {(c["namespace_uri"], c["code"]): c["display"] for c in codes}
-        self.active_codes = {(c["namespace_uri"], c["code"]) for c in codes if c["active"]}
+        self.active_codes = reference._active_ids("g2p.vocabulary.code", ("namespace_uri", "code")).keys()
 
     # --- values in words ----------------------------------------------------------------------
     def _code(self, vocabulary, code):

@@ -179,6 +179,38 @@ class TestChangeRequestReview(IngestCase):
         )
         self.assertEqual(self.proposed(request)["family_name"], "Fixed")
 
+    def test_code_or_id_type_archived_after_the_proposal_is_refused_when_applied(self):
+        """Applying resolves codes and ID types from the worker's snapshot of reference data, as the review does:
+        one archived since the proposal (the snapshot already filled) is refused naming the field, nothing written,
+        the proposal as it was; restored, the same request applies."""
+        female = self.env.ref("g2p_partner_api.vocab_gender_female")
+        passport = self.env.ref("g2p_partner_api.id_type_passport")
+        _data, rows = self.ingest(self.body({"person": self.person(nid="96400001", first="Archived", sex="F")}))
+        by_code = rows.change_request_id
+        _data, rows = self.ingest(self.body({"person": self.person(nid="96400002", first="Passport", sex="M")}))
+        by_id_type = rows.change_request_id
+        proposal = dict(self.proposed(by_id_type))
+        proposal["identifiers"] = [*proposal["identifiers"], {"system": passport.namespace_uri, "value": "MW96400"}]
+        by_id_type.with_user(self.officer).write({"proposed_values": json.dumps(proposal)})
+        self.assertEqual(self.env["g2p.vocabulary.code"]._resolve(female.namespace_uri, "female"), female, "warm")
+        self.assertEqual(self.env["g2p.id.type"]._resolve(passport.namespace_uri), passport, "warm")
+        female.active = passport.active = False
+        registrants = self.env["res.partner"].search_count([("is_registrant", "=", True)])
+        proposed = (by_code.proposed_values, by_id_type.proposed_values)
+        (by_code | by_id_type).with_user(self.approver).action_approve()
+        self.assertEqual((by_code | by_id_type).mapped("state"), ["failed", "failed"])
+        self.assertEqual(by_code.error_message, "gender: unknown code 'female' in vocabulary 'urn:g2p:vocab:gender'.")
+        self.assertEqual(by_id_type.error_message, "identifiers: unknown identifier system 'urn:g2p:id:passport'.")
+        self.assertFalse((by_code | by_id_type).registrant_id)
+        self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), registrants)
+        self.assertEqual((by_code.proposed_values, by_id_type.proposed_values), proposed, "input never changed")
+        female.active = passport.active = True
+        (by_code | by_id_type).with_user(self.approver).action_retry()
+        (by_code | by_id_type).with_user(self.approver_2).action_approve()
+        self.assertEqual((by_code | by_id_type).mapped("state"), ["applied", "applied"])
+        self.assertEqual(by_code.registrant_id.gender_id, female)
+        self.assertIn(passport, by_id_type.registrant_id.reg_id_ids.id_type_id)
+
     def test_who_must_review(self):
         own = self.CR.with_user(self.approver).create(
             {"operation": "add", "target": "individual", "proposed_values": json.dumps({"given_name": "Own"})}

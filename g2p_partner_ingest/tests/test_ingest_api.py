@@ -259,7 +259,7 @@ class TestIngestEndpoint(IngestCase):
                 raise OSError("connection to the matching service reset")
             return propose(cr_model, raw, canonical)
 
-        def batch_down(cr_model, raws):
+        def batch_down(cr_model, raws, matches=None):
             raise OSError("matching service down")
 
         self.patch(type(self.CR), "_propose", flaky)

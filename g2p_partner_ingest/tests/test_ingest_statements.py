@@ -97,3 +97,77 @@ class TestIngestStatementsPerChunk(IngestCase):
         added = requests[1] | requests[3] | requests[4]
         alone = [self.CR._match(self.model, self.proposed(request)) for request in added]
         self.assertEqual([(op, r) for op, r in alone], [("update", r.registrant_id) for r in added])
+
+
+@tagged("post_install", "-at_install")
+class TestRejectPolicyChunkMatchedOnce(IngestCase):
+    """A chunk of a data model whose duplicate policy is "reject" is matched against the register once: the
+    match that refuses the possible duplicates (an ADD only) is the one the others are proposed by."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.model = cls.person_list_model("PERSON_REJECT_CHUNK")
+        cls.model.duplicate_policy = "reject"
+        national_id = cls.env.ref("g2p_partner_api.id_type_national_id")
+        cls.held, cls.lookalike = (
+            cls.env["res.partner"].create(
+                {
+                    "is_registrant": True,
+                    "given_name": given,
+                    "family_name": family,
+                    "birthdate": birthdate,
+                    "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
+                }
+            )
+            for given, family, birthdate, nid in (
+                ("Held", "Banda", "1970-01-01", "95000001"),
+                ("Chikondi", "Phiri", "1985-04-12", "95000099"),
+            )
+        )
+
+    def received(self, tag, people):
+        rows = self.Raw.sudo()._receive(self.client, self.model, f"reject-chunk-{tag}", people)
+        rows._run_step("classification")
+        rows._run_step("transformation")
+        return rows
+
+    def test_refused_and_proposed_as_when_matched_twice(self):
+        if "g2p.dci.subscription" in self.env:  # as in TestIngestStatementsPerChunk: the pipeline's statements
+            self.patch(type(self.env["g2p.dci.subscription"]), "_active_ids", lambda self: ())
+        warm = [self.person(nid=f"9500010{i}", first="Warm", last=f"Up{i}", dob=f"195{i}-02-03") for i in range(2)]
+        self.received("warm", warm)._run_step("ingestion")  # caches of this worker filled once
+        people = [
+            self.person(nid="95000001", first="Held", last="Banda", dob="1970-01-01"),  # holds it: an UPDATE
+            self.person(nid="95000002", first="Chikondi", last="Phiri", dob="1985-04-12"),  # an ADD like someone
+            self.person(nid="95000003", first="Tiyamike", last="Mwale", dob="1990-06-20"),
+            self.person(nid="95000004", first="Kondwani", last="Zgambo", dob="2001-09-03"),
+        ]
+        rows = self.received("logged", people)
+        before = self.env["res.partner"].search_count([("is_registrant", "=", True)])
+        with logged_queries(self.env) as log:
+            rows._run_step("ingestion")
+        matching = [s for s in log.statements if s.endswith(" _find_registrants")]
+        self.assertEqual(len(matching), 2, f"the chunk matched once (registrants, their identifiers):\n{log}")
+        # 67 when the duplicate check and the proposals matched the chunk each, and applying looked up the
+        # gender code and the ID type (the UPDATE's and the batch of ADDs' once each)
+        self.assertLessEqual(len(log), 61, f"ingestion of the chunk:\n{log}")
+        refused = rows[1]
+        self.assertEqual(
+            (refused.ingestion_status, refused.error_code, refused.change_request_id),
+            ("failed", "DUPLICATE_SUSPECTED", self.CR),
+        )
+        self.assertEqual(refused.duplicate_candidate_ids, self.lookalike)
+        self.assertEqual(
+            refused.error_message,
+            "This item may add someone already registered: resolve it upstream, or send the registrant's "
+            "identifier so the item updates them.",
+        )
+        proposed = rows - refused
+        requests = proposed.change_request_id
+        self.assertEqual(proposed.mapped("ingestion_status"), ["done"] * 3)
+        self.assertEqual(requests.mapped("operation"), ["update", "add", "add"])
+        self.assertEqual(requests.mapped("state"), ["applied"] * 3)
+        self.assertEqual(requests[0].registrant_id, self.held)
+        self.assertFalse(requests.duplicate_ids, "nothing like the others in the register")
+        self.assertEqual(self.env["res.partner"].search_count([("is_registrant", "=", True)]), before + 2)
