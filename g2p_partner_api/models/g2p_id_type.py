@@ -26,11 +26,9 @@ class G2PIdType(models.Model):
     @api.model
     def _resolve(self, system, field_label=None):
         """The active ID type of namespace ``system``, or a ValidationError naming the field; read from the
-        worker's snapshot (g2p.reference.data), the right to read ID types checked as a search would."""
-        self.browse().check_access("read")
-        active = self.env["g2p.reference.data"]._active_ids(self._name, ("namespace_uri",))
-        found_id = active.get((system,))
-        if not found_id:
+        worker's snapshot (g2p.reference.data ``_find_active``: as a search finds it, record rules included)."""
+        found = self.env["g2p.reference.data"]._find_active(self, {"namespace_uri": system})
+        if not found:
             raise ValidationError(
                 _(
                     "%(field)s: unknown identifier system %(system)r.",
@@ -38,4 +36,4 @@ class G2PIdType(models.Model):
                     system=system,
                 )
             )
-        return self.browse(found_id)
+        return found

@@ -42,6 +42,17 @@ class G2PReferenceData(models.AbstractModel):
         return ids
 
     @api.model
+    def _find_active(self, model, keys):
+        """The active record of ``model`` whose fields have the values ``keys`` ({name: value}), or an empty
+        recordset, found as ``model.search(..., limit=1)`` finds it: the right to read checked; from the worker's
+        snapshot (no query), unless record rules restrict what ``model``'s user reads, then by that search."""
+        model.browse().check_access("read")
+        if not model.env.su and model.env["ir.rule"]._compute_domain(model._name, "read"):
+            return model.search([(name, "=", value) for name, value in keys.items()], limit=1)
+        names = tuple(keys)
+        return model.browse(self._active_ids(model._name, names).get(tuple(keys.values())))
+
+    @api.model
     def _put_company_paths(self, company_ids):
         """The ``parent_path`` of the companies ``company_ids`` put in the call's ORM cache from the worker's
         snapshot: the multi-company record rule on partners (``company_id parent_of`` the allowed companies)

@@ -24,11 +24,10 @@ class G2PVocabularyCode(models.Model):
     @api.model
     def _resolve(self, system, code, field_label=None):
         """The active code ``code`` of the vocabulary ``system``, or a ValidationError naming the field; read
-        from the worker's snapshot (g2p.reference.data), the right to read codes checked as a search would."""
-        self.browse().check_access("read")
-        active = self.env["g2p.reference.data"]._active_ids(self._name, ("namespace_uri", "code"))
-        found_id = active.get((system, code))
-        if not found_id:
+        from the worker's snapshot (g2p.reference.data ``_find_active``: as a search finds it, record rules
+        included)."""
+        found = self.env["g2p.reference.data"]._find_active(self, {"namespace_uri": system, "code": code})
+        if not found:
             raise ValidationError(
                 _(
                     "%(field)s: unknown code %(code)r in vocabulary %(system)r.",
@@ -37,7 +36,7 @@ class G2PVocabularyCode(models.Model):
                     system=system,
                 )
             )
-        return self.browse(found_id)
+        return found
 
     def _to_wire(self):
         self.ensure_one()

@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import G2PApiCase
@@ -82,3 +83,32 @@ class TestCodeLookup(G2PApiCase):
         self.assertEqual(unknown.status_code, 404)
         self.assertEqual(unknown.json()["code"], "not_found")
         self.assertEqual(anonymous.status_code, 401)
+
+    def test_a_code_or_id_type_the_rules_hide_is_unknown_to_the_resolver(self):
+        """The resolver reads a worker's snapshot of reference data; where record rules restrict what the user
+        reads, it finds what that user's search finds: a hidden code or ID type is refused as unknown."""
+        viewer = self.env["res.users"].create(
+            {
+                "name": "Rule-bound viewer",
+                "login": "rule-bound-viewer",
+                "groups_id": [(6, 0, [self.env.ref("g2p_partner_api.group_registry_viewer").id])],
+            }
+        )
+        Code = self.env["g2p.vocabulary.code"].with_user(viewer)
+        IdType = self.env["g2p.id.type"].with_user(viewer)
+        national = "urn:g2p:id:national-id"
+        self.assertEqual(Code._resolve(GENDER, "female").code, "female")  # snapshot filled, no rule yet
+        self.assertEqual(IdType._resolve(national).namespace_uri, national)
+        for model, domain in (
+            ("g2p.vocabulary.code", "[('code', '!=', 'female')]"),
+            ("g2p.id.type", "[('namespace_uri', '!=', '%s')]" % national),
+        ):
+            self.env["ir.rule"].create(
+                {"name": f"hide one ({model})", "model_id": self.env["ir.model"]._get_id(model), "domain_force": domain}
+            )
+        with self.assertRaisesRegex(ValidationError, "gender: unknown code 'female'"):
+            Code._resolve(GENDER, "female", "gender")
+        with self.assertRaisesRegex(ValidationError, "identifiers: unknown identifier system"):
+            IdType._resolve(national, "identifiers")
+        self.assertEqual(Code._resolve(GENDER, "male").code, "male")
+        self.assertEqual(self.env["g2p.vocabulary.code"]._resolve(GENDER, "female").code, "female")  # superuser
