@@ -221,11 +221,11 @@ def order_sql(model, order, query):
     return terms
 
 
-def search(model, domain, order=None):
-    """``model._search(domain, order=order)``: the same query, its record rules' and order's SQL from the worker's
-    cache where they can be kept (see the module). A model that overrides a step is searched by the ORM."""
+def search(model, domain, offset=0, limit=None, order=None):
+    """``model._search(domain, offset, limit, order)``: the same query, its record rules' and order's SQL from the
+    worker's cache where they can be kept (see the module). A model that overrides a step is searched by the ORM."""
     if not _is_base(model, SQL_METHODS):
-        return model._search(domain, order=order)
+        return model._search(domain, offset=offset, limit=limit, order=order)
     model.browse().check_access("read")
     if expression.is_false(model, domain):
         return model.browse()._as_query()
@@ -233,4 +233,5 @@ def search(model, domain, order=None):
     apply_rules(model, query)
     if order:
         query.order = order_sql(model, order, query)
+    query.limit, query.offset = limit, offset
     return query

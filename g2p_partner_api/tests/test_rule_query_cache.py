@@ -52,6 +52,9 @@ class TestRuleQueryCache(G2PApiCase):
                 for _time in range(2):
                     cached = rule_query_cache.search(model, domain, order=order).select()
                     self.assertEqual((cached.code, cached.params), (orm.code, orm.params), f"{model_name} {order}")
+            window = model._search(domain, offset=20, limit=11, order="id desc").select()
+            cached = rule_query_cache.search(model, domain, offset=20, limit=11, order="id desc").select()
+            self.assertEqual((cached.code, cached.params), (window.code, window.params), model_name)
 
     def _hits(self, model_name):
         return STAT[(self.env.cr.dbname, model_name, rule_query_cache._rules_where.__cache__.method)].hit
