@@ -145,3 +145,79 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
         with self._api() as api:
             (read, _one, _per) = self._reads(api, self.headers, self.elsewhere)
         self.assertEqual(read.status_code, 403, read.text)
+
+    # --- the rules' SQL kept per worker (services/rule_query_cache.py): changes between two calls ------------------
+
+    def _groups_of(self, answer):
+        return {g["group"]: [k["code"] for k in g["kinds"]] for g in answer.json()["groups"]}
+
+    def test_rules_added_or_changed_between_calls_apply_at_the_next(self):
+        """The worker keeps the SQL of each relation's rules: a rule added, then changed, on identifiers,
+        memberships, kinds and groups after a call applies at the next call, answered as a query per relation
+        answers it."""
+        with self._api() as api:
+            (first, _one, _per) = self._reads(api, self.headers, self.plain)
+            self._reads(api, self.headers, self.household, kind="Group")
+            self.assertEqual(len(first.json()["identifiers"]), 2)
+            self.assertEqual(set(self._groups_of(first)), {self.household.uuid, self.hidden_line_group.uuid})
+            ids_rule = self._rule("g2p.reg.id", f"[('id_type_id', '!=', {self.passport.id})]")
+            lines_rule = self._rule("g2p.group.membership", f"[('group_id', '!=', {self.hidden_line_group.id})]")
+            kinds_rule = self._rule("g2p.vocabulary.code", f"[('id', '!=', {self.child.id})]")
+            (second, _one, _per) = self._reads(api, self.headers, self.plain)
+            self._reads(api, self.headers, self.household, kind="Group")
+            self.assertEqual([i["system"] for i in second.json()["identifiers"]], ["urn:g2p:id:national-id"])
+            self.assertEqual(self._groups_of(second), {self.household.uuid: ["head"]})
+            ids_rule.domain_force = f"[('id_type_id', '!=', {self.nid.id})]"
+            lines_rule.domain_force = f"[('group_id', '!=', {self.household.id})]"
+            kinds_rule.domain_force = f"[('id', '!=', {self.head.id})]"
+            (third, _one, _per) = self._reads(api, self.headers, self.plain)
+            self.assertEqual([i["system"] for i in third.json()["identifiers"]], ["urn:g2p:id:passport"])
+            self.assertEqual(self._groups_of(third), {self.hidden_line_group.uuid: []})
+            ids_rule.unlink()
+            # a group the rules on partners hide (a global rule, as an integrator's): its member's read is refused
+            self.env["ir.rule"].create(
+                {
+                    "name": "Relations test: hidden household",
+                    "model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "domain_force": f"[('id', '!=', {self.hidden_line_group.id})]",
+                }
+            )
+            (fourth, _one, _per) = self._reads(api, self.headers, self.plain)
+        self.assertEqual(fourth.status_code, 403, fourth.text)
+
+    def test_endpoint_company_changed_between_calls(self):
+        """The multi-company rule on partners (``company_id parent_of`` the endpoint's companies): the endpoint
+        moved to a branch of another registry between two calls, that registry's group is read and the
+        registrants of the first registry are unknown, as a query per relation answers."""
+        self.plain.company_id = self.rest_endpoint.company_id
+        with self._api() as api:
+            (before, _one, _per) = self._reads(api, self.headers, self.elsewhere)
+            self.assertEqual(before.status_code, 403, before.text)  # the foreign group hidden
+            self.assertEqual(api.get(f"/api/v2/Group/{self.foreign.uuid}", headers=self.headers).status_code, 404)
+            self.assertEqual(api.get(f"/api/v2/Individual/{self.plain.uuid}", headers=self.headers).status_code, 200)
+        other = self.foreign.company_id
+        branch = self.env["res.company"].create({"name": "Branch of another registry", "parent_id": other.id})
+        self.rest_endpoint.user_id.write({"company_ids": [Command.link(branch.id)], "company_id": branch.id})
+        self.rest_endpoint.company_id = branch
+        with self._api() as api:
+            (group, _one, _per) = self._reads(api, self.headers, self.foreign, kind="Group")
+            (after, _one, _per) = self._reads(api, self.headers, self.elsewhere)
+            self.assert_answered_as_unknown(
+                api, "get", "/api/v2/Individual/{uuid}", self.plain.uuid, headers=self.headers
+            )
+        self.assertEqual(group.status_code, 200, group.text)
+        self.assertEqual([m["individual"] for m in group.json()["members"]], [self.elsewhere.uuid], group.text)
+        self.assertEqual(after.status_code, 200, after.text)
+        self.assertEqual(self._groups_of(after), {self.household.uuid: ["child"], self.foreign.uuid: ["head"]})
+
+    def test_child_of_over_a_tree_changed_between_calls(self):
+        """A rule whose SQL reads data (``child_of`` over partners' ``parent_id``, resolved by searches) is built
+        at each call: a group moved under the tree's root between two calls is shown at the next."""
+        root = self.env["res.partner"].create({"name": "Programme root (relations)", "is_company": True})
+        self._rule("g2p.group.membership", f"[('group_id', 'child_of', [{root.id}])]")
+        with self._api() as api:
+            (before, _one, _per) = self._reads(api, self.headers, self.plain)
+            self.assertEqual(self._groups_of(before), {})
+            self.household.parent_id = root
+            (after, _one, _per) = self._reads(api, self.headers, self.plain)
+        self.assertEqual(self._groups_of(after), {self.household.uuid: ["head", "child"]})
