@@ -18,3 +18,4 @@ from . import test_dci_disclosures
 from . import test_dci_counted_page
 from . import test_dci_lookup_statement
 from . import test_dci_call_layers
+from . import test_dci_hidden_relations
