@@ -8,26 +8,26 @@ import pycountry
 from odoo.addons.g2p_partner_api.schemas.base import assembled
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
-from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 
 JSON_LD_KEYWORDS = ("@context", "@id", "@type")
 
 
 def individual_wire(register, partner, readable_groups, id_type_names=None):
-    """An individual as the REST API shows it (only the groups in ``readable_groups``: records, or their
-    uuids as a set), each identifier also carrying its DCI ``identifier_type``."""
-    wire = assembled(Individual).from_record(partner).keep_groups(readable_groups).model_dump(mode="json")
+    """An individual as the REST API shows it (only the groups among ``readable_groups``, the res.partner
+    ``visible_groups`` gives), each identifier also carrying its DCI ``identifier_type``."""
+    wire = assembled(Individual).from_record(partner, readable_groups).model_dump(mode="json")
     _name_identifiers(wire, register._dci_id_type_names() if id_type_names is None else id_type_names)
     return wire
 
 
-def group_wire(register, group, visible_members, client, scope):
+def group_wire(register, group, visible_members, readable_groups):
     """A household as the REST API shows it (only ``visible_members``), each member with its ``person``
-    (the member as an individual), ``size`` (count of the current members among ``visible_members``:
-    a member the client may not read is not counted either) and DCI identifier type names."""
+    (the member as an individual, its groups among ``readable_groups``), ``size`` (count of the current members
+    among ``visible_members``: a member the client may not read is not counted either) and DCI identifier
+    type names. ``visible_members`` and ``readable_groups``: res.partner as ``registry_service.visible_members``
+    and ``visible_groups`` give them (nothing is read of another)."""
     names = register._dci_id_type_names()
     wire = Group.from_record(group, visible_members).model_dump(mode="json")
-    readable_groups = set(visible_groups(client, visible_members, scope).mapped("uuid"))
     people = {person.uuid: individual_wire(register, person, readable_groups, names) for person in visible_members}
     for member in wire["members"]:
         member["person"] = people.get(member["individual"])

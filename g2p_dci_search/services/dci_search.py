@@ -7,8 +7,8 @@ from odoo.tools import SQL
 
 from odoo.addons.g2p_partner_api.schemas.group import Group
 from odoo.addons.g2p_partner_api.schemas.individual import Individual
+from odoo.addons.g2p_partner_api.services import registry_service as registry
 from odoo.addons.g2p_partner_api.services.orm_prefetch import lines_of_row, load_lines
-from odoo.addons.g2p_partner_api.services.registry_service import visible_groups
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
 from . import dci_checks, dci_default_records, dci_envelope, dci_records
@@ -60,20 +60,22 @@ def _fetch_fields(register, partners):
 def _wires(register, client, records):
     """({id: wire form} of ``records`` of one register, every registrant these forms name: the records,
     their readable members or groups), loaded in a fixed number of queries."""
-    _schema(register).prefetch(records)
     if register.target == "group":
-        members = client._filter_readable_registrants(records.group_member_ids.individual_id, SCOPE)
+        members = registry.members_search(client, records, SCOPE)
+        _schema(register).prefetch(records, members)
+        members = members.run().with_env(records.env)
+        # a member's own groups are named in its person form as well
+        groups = registry.visible_groups(client, members, SCOPE)
         wires = {
-            record.id: dci_records.group_wire(
-                register, record, members & record.group_member_ids.individual_id, client, SCOPE
-            )
+            record.id: dci_records.group_wire(register, record, members & record.group_member_ids.individual_id, groups)
             for record in records
         }
-        # a member's own groups are named in its person form as well
-        return wires, records | members | visible_groups(client, members, SCOPE)
-    groups = visible_groups(client, records, SCOPE)
-    names, group_uuids = register._dci_id_type_names(), set(groups.mapped("uuid"))
-    wires = {record.id: dci_records.individual_wire(register, record, group_uuids, names) for record in records}
+        return wires, records | members | groups
+    groups = registry.groups_search(client, records, SCOPE)
+    _schema(register).prefetch(records, groups)
+    groups = groups.run().with_env(records.env)
+    names = register._dci_id_type_names()
+    wires = {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
     return wires, records | groups
 
 

@@ -54,7 +54,10 @@ class FastapiEndpoint(models.Model):
 
     def write(self, vals):
         self._check_audit_switches(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if {"app", "user_id", "company_id"} & set(vals):
+            self.env.registry.clear_cache()  # the user outbound payloads read as (g2p.api.subscription._reader)
+        return result
 
     @api.model
     def _check_audit_switches(self, *vals_list):

@@ -228,19 +228,18 @@ class G2PApiSubscription(models.Model):
     @api.model
     def _resource_payload(self, record, client, scope):
         """The record as a REST read of it by ``client`` with ``scope`` returns it (dict), built by the
-        same schemas and filtered by the same consent hook (group members, an individual's groups)."""
+        same schemas and filtered by the same record rules (``_reader_env``) and consent hook (group members,
+        an individual's groups: one the rules hide is left out, as the REST read leaves it out)."""
         from ..schemas.group import Group
         from ..schemas.individual import Individual
         from ..schemas.program import Program, ProgramMembership
         from ..services import registry_service as registry
 
         if record._name == "res.partner":
+            read = record.with_env(self._reader_env())
             if record.is_group:
-                return Group.from_record(record, registry.visible_members(client, record, scope)).model_dump(
-                    mode="json"
-                )
-            individual = Individual.from_record(record).keep_groups(registry.visible_groups(client, record, scope))
-            return individual.model_dump(mode="json")
+                return Group.from_record(record, registry.visible_members(client, read, scope)).model_dump(mode="json")
+            return Individual.from_record(record, registry.visible_groups(client, read, scope)).model_dump(mode="json")
         if record._name == "g2p.program.membership":
             return ProgramMembership.from_record(record).model_dump(mode="json")
         if record._name == "g2p.program":
@@ -284,16 +283,34 @@ class G2PApiSubscription(models.Model):
         return True
 
     @api.model
+    @tools.ormcache()
+    def _reader(self):
+        """(user id, company id) the REST app reads as: its endpoint's technical user, in the endpoint's company."""
+        endpoint = self.env["fastapi.endpoint"].sudo().search([("app", "=", "g2p_partner_api")], limit=1)
+        return endpoint.user_id.id, endpoint.company_id.id
+
+    @api.model
+    def _reader_env(self):
+        """The environment a REST read runs in (``_reader``): what a delivery names of the registry is what its
+        record rules let a REST read show (and consent, checked apart), never more."""
+        user_id, company_id = self._reader()
+        context = dict(self.env.context, allowed_company_ids=[company_id] if company_id else [])
+        return self.env(user=user_id or self.env.uid, su=False, context=context)
+
+    @api.model
     def _payload_for(self, client, event_type, record):
         """(scope, data, ids of the registrants it names) ``client`` receives about ``record``: what a REST
         read of the same data by this client returns. None when that read would be refused (client
         inactive, scope, consent of any registrant named, programme): then the client is not told of
         the event at all. Each attempt to send checks scope and consent again."""
+        from ..services import registry_service as registry
+
         registrants = self._registrants_of(record)
         scope = self._event_scope(event_type, registrants)
         if not client.active or scope not in client._scope_codes() or not self._visible_to(client, record):
             return None
-        if len(client._filter_readable_registrants(registrants, scope)) != len(registrants):
+        readable = registry.readable_relations(client, registrants.with_env(self._reader_env()), scope)
+        if len(readable) != len(registrants):
             return None
         return scope, self._resource_payload(record, client, scope), self._named_in_payload(record, client, scope).ids
 
@@ -306,8 +323,11 @@ class G2PApiSubscription(models.Model):
 
         registrants = self._registrants_of(record)
         if record._name == "res.partner":
-            registrants |= registry.visible_members(client, record.filtered("is_group"), scope)
-            registrants |= registry.visible_groups(client, record.filtered(lambda r: not r.is_group), scope)
+            read = record.with_env(self._reader_env())
+            registrants |= registry.visible_members(client, read.filtered("is_group"), scope).with_env(self.env)
+            registrants |= registry.visible_groups(client, read.filtered(lambda r: not r.is_group), scope).with_env(
+                self.env
+            )
         return registrants
 
     @api.model

@@ -30,13 +30,15 @@ WRITE = registry.GROUP_WRITE
 
 
 def _visible_members(client, groups, call, written=False):
-    """Loads what the wire form of ``groups`` reads; returns their members the client may read (one consent
-    query for the whole page). ``call``: the ``CallContext`` of the call, told that the answer carries the
-    groups' data and their shown members' (names, roles): one disclosure each. ``written``: the answer to a
+    """Loads what the wire form of ``groups`` reads; returns their members the client may read (record rules
+    and consent: ``registry_service.members_search``, read by the prefetch's statement). ``call``: the
+    ``CallContext`` of the call, told that the answer carries the groups' data and their shown members' (names,
+    roles): one disclosure each. ``written``: the answer to a
     write, which shows the group as written (read under the write scope) and members the writer may not
     have sent."""
-    Group.prefetch(groups)
-    visible = registry.visible_members(client, groups, READ)
+    members = registry.members_search(client, groups, READ)
+    Group.prefetch(groups, members)
+    visible = members.run().with_env(groups.env)
     if call is not None and written:
         call.disclose(groups, WRITE, WRITE_ANSWER)
         call.disclose(visible, READ, WRITE_ANSWER)

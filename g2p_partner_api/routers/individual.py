@@ -31,20 +31,23 @@ WRITE = "individual:write"
 
 
 def _visible_groups(client, partners, call):
-    """Loads what the wire form of ``partners`` reads; returns the uuids of their groups the client may read.
-    ``call``: the ``CallContext`` of a read, told that the answer carries ``partners``' data (a group
-    shows as its uuid only: not disclosed)."""
-    Individual.prefetch(partners)
+    """Loads what the wire form of ``partners`` reads; returns their groups the client may read (record rules
+    and consent: ``registry_service.groups_search``, read by the prefetch's statement). ``call``: the
+    ``CallContext`` of a read, told that the answer carries ``partners``' data (a group shows as its uuid only:
+    not disclosed)."""
+    groups = registry.groups_search(client, partners, READ)
+    Individual.prefetch(partners, groups)
     if call is not None:
         call.disclose(partners, READ)
-    return set(registry.visible_groups(client, partners, READ).mapped("uuid"))
+    return groups.run().with_env(partners.env)
 
 
 def _to_wire(client, partners, call=None):
-    """Groups the client may not read (no consent) are left out of each individual's ``groups``."""
+    """Groups the client may not read (the rules hide them, no consent) are left out of each individual's
+    ``groups``, as if the membership were not there."""
     groups = _visible_groups(client, partners, call)
     render = assembled(Individual).from_record
-    return [render(partner).keep_groups(groups) for partner in partners]
+    return [render(partner, groups) for partner in partners]
 
 
 def _to_values(client, partners, call=None):
@@ -54,7 +57,7 @@ def _to_values(client, partners, call=None):
         return None
     groups = _visible_groups(client, partners, call)
     render = assembled(Individual).from_record
-    return values_of(partners, lambda p: individual_values(p, groups), lambda p: render(p).keep_groups(groups))
+    return values_of(partners, lambda p: individual_values(p, groups), lambda p: render(p, groups))
 
 
 def _for_write(env, client, uuid, if_match):

@@ -46,7 +46,9 @@ class Group(RegistrantWire, ApiModel):
 
     @classmethod
     def orm_paths(cls):
-        """The res.partner field paths ``from_record`` reads (provenance apart); see ``Individual.orm_paths``."""
+        """The res.partner field paths ``from_record`` reads (provenance apart); see ``Individual.orm_paths``. The
+        members' own fields are not among them: ``registry_service.visible_members`` reads those of the members
+        the caller may read."""
         members = "group_member_ids"
         return (
             "uuid",
@@ -55,8 +57,7 @@ class Group(RegistrantWire, ApiModel):
             "name",
             *Identifier.orm_paths("reg_id_ids"),
             *Address.ORM_PATHS,
-            f"{members}.individual_id.uuid",
-            f"{members}.individual_id.name",
+            f"{members}.individual_id",
             f"{members}.start_date",
             f"{members}.end_date",
             *Coding.orm_paths(f"{members}.kind_ids"),
@@ -64,6 +65,8 @@ class Group(RegistrantWire, ApiModel):
 
     @classmethod
     def from_record(cls, group, visible_members):
+        """``group``'s wire form; its ``members`` are those among ``visible_members`` (the res.partner the caller
+        may read: ``registry_service.visible_members``), any other never read."""
         return trusted(
             cls,
             uuid=group.uuid,

@@ -37,7 +37,9 @@ class Individual(RegistrantWire, ApiModel):
     @classmethod
     def orm_paths(cls):
         """The res.partner field paths ``from_record`` reads (provenance apart): an extension
-        that reads more adds its paths, so pages keep loading in a fixed number of queries."""
+        that reads more adds its paths, so pages keep loading in a fixed number of queries. The groups are
+        not among them: the rules may hide one, and ``registry_service.visible_groups`` reads the uuids of
+        those the caller may read."""
         return (
             "uuid",
             "active",
@@ -51,16 +53,15 @@ class Individual(RegistrantWire, ApiModel):
             *Identifier.orm_paths("reg_id_ids"),
             *Address.ORM_PATHS,
             "group_membership_ids.is_ended",
-            "group_membership_ids.group_id.uuid",
+            "group_membership_ids.group_id",
             *Coding.orm_paths("group_membership_ids.kind_ids"),
         )
 
     @classmethod
-    def from_records(cls, partners):
-        return [cls.from_record(partner) for partner in cls.prefetch(partners)]
-
-    @classmethod
-    def from_record(cls, partner):
+    def from_record(cls, partner, visible_groups):
+        """``partner``'s wire form; its ``groups`` are those among ``visible_groups`` (the res.partner the caller
+        may read: ``registry_service.visible_groups``): a membership of any other group is left out as if it
+        were not there, and that group is never read."""
         coding, provenance = assembled(Coding).from_record, assembled(Provenance).from_record
         return trusted(
             cls,
@@ -77,18 +78,11 @@ class Individual(RegistrantWire, ApiModel):
             groups=[
                 trusted(GroupRef, group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
                 for m in partner.group_membership_ids
-                if not m.is_ended
+                if not m.is_ended and m.group_id in visible_groups
             ],
             **archive_values(partner),
             provenance=provenance(partner),
         )
-
-    def keep_groups(self, visible_groups):
-        """Leave out the groups the caller may not read (``visible_groups``: the res.partner it may read,
-        or their uuids as a set, worked out once for a page)."""
-        uuids = visible_groups if isinstance(visible_groups, set | frozenset) else set(visible_groups.mapped("uuid"))
-        self.groups = [ref for ref in self.groups if ref.group in uuids]
-        return self
 
 
 class IndividualWrite(WireModel):

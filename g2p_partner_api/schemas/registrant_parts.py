@@ -126,9 +126,9 @@ class RegistrantWire:
         return root_fields(cls.orm_paths() + Provenance.ORM_PATHS)
 
     @classmethod
-    def prefetch(cls, partners):
+    def prefetch(cls, partners, also=None):
         """Load what ``from_record`` reads of ``partners`` in a fixed number of queries (their lines, the lines'
-        targets and kinds in one)."""
-        prefetch_lines_at_once(partners, cls.orm_paths())
+        targets and kinds in one, and ``also``: a ``RelatedSearch`` of the registrants they name)."""
+        prefetch_lines_at_once(partners, cls.orm_paths(), also)
         Provenance.prefetch(partners)
         return partners

@@ -123,18 +123,18 @@ def values_of(records, build, render):
         return [render(record).model_dump(mode="json") for record in records]
 
 
-def individual_values(partners, visible_group_uuids):
-    """What ``Individual.from_record(partner).keep_groups(visible_group_uuids)`` answers of each of ``partners``,
-    as JSON-ready values, read from the cache ``Individual.prefetch(partners)`` filled. Raises ``CacheMiss``
-    when a value is not there."""
+def individual_values(partners, visible_groups):
+    """What ``Individual.from_record(partner, visible_groups)`` answers of each of ``partners``, as JSON-ready
+    values, read from the cache ``Individual.prefetch(partners)`` and ``visible_groups``' search filled (nothing
+    read of a group not among them). Raises ``CacheMiss`` when a value is not there."""
     common = _registrant_values(partners)
     col = {name: _column(partners, name) for name in ("given_name", "family_name", "addl_name", "birthdate")}
     genders, gender_of = _related(partners, "gender_id")
     gender = _codings(genders)
     memberships, memberships_of = _related(partners, "group_membership_ids")
     ended = _column(memberships, "is_ended")
-    groups, group_of = _related(memberships, "group_id")
-    group_uuid = _column(groups, "uuid")
+    group_of = _column(memberships, "group_id")
+    group_uuid = _column(visible_groups, "uuid")
     codes, kinds_of = _related(memberships, "kind_ids")
     coding = _codings(codes)
     return [
@@ -149,7 +149,7 @@ def individual_values(partners, visible_group_uuids):
             groups=[
                 {"group": group_uuid.get(group_of[m], False), "kinds": [coding[k] for k in kinds_of[m]]}
                 for m in memberships_of[i]
-                if not ended[m] and group_uuid.get(group_of[m], False) in visible_group_uuids
+                if not ended[m] and group_of[m] in group_uuid
             ],
         )
         for i in partners._ids
@@ -158,15 +158,15 @@ def individual_values(partners, visible_group_uuids):
 
 def group_values(groups, visible_members):
     """What ``Group.from_record(group, visible_members)`` answers of each of ``groups``, as JSON-ready values,
-    read from the cache ``Group.prefetch(groups)`` filled. Raises ``CacheMiss`` when a value is not there."""
+    read from the cache ``Group.prefetch(groups)`` and ``visible_members``' search filled (nothing read of a
+    member not among them). Raises ``CacheMiss`` when a value is not there."""
     common = _registrant_values(groups)
     memberships, memberships_of = _related(groups, "group_member_ids")
-    individuals, individual_of = _related(memberships, "individual_id")
-    uuid, name = _column(individuals, "uuid"), _column(individuals, "name")
+    individual_of = _column(memberships, "individual_id")
+    uuid, name = _column(visible_members, "uuid"), _column(visible_members, "name")
     start, end = _column(memberships, "start_date"), _column(memberships, "end_date")
     codes, kinds_of = _related(memberships, "kind_ids")
     coding = _codings(codes)
-    visible = set(visible_members._ids)
     return [
         _in_order(
             Group,
@@ -180,7 +180,7 @@ def group_values(groups, visible_members):
                     "end_date": _iso_date(end[m]),
                 }
                 for m in memberships_of[i]
-                if individual_of[m] in visible
+                if individual_of[m] in uuid
             ],
         )
         for i in groups._ids

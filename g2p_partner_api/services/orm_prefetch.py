@@ -226,14 +226,42 @@ def _pairs(lines, field):
     return _Hop(comodel, query, owner=owner)
 
 
-def prefetch_lines_at_once(records, paths):
+class RelatedSearch:
+    """A search of ``model`` (Odoo's own ``_search`` of ``domain``: its record rules; archived records too) whose
+    records and their columns ``names`` the statement of ``prefetch_lines_at_once`` reads beside the lines: the
+    registrants an answer names beside those it is about (``registry_service.groups_search``). ``run()``: its
+    records, read by a query of their own unless a statement read them."""
+
+    def __init__(self, model, domain, names):
+        self.model, self.domain, self.names = model.with_context(active_test=False), domain, list(names)
+        self.records = None
+
+    def hop(self):
+        """Its ``_Hop``; None when it finds nothing without a query, or reads what a hop does not (then ``run``)."""
+        try:
+            columns, many2many = _fetched_columns(self.model, self.names)
+        except _Unsupported:
+            return None
+        query = self.model._search(self.domain, order="id")
+        if many2many or query.is_empty():
+            return None
+        return _Hop(self.model, query, columns)
+
+    def run(self):
+        if self.records is None:
+            self.records = self.model.search_fetch(self.domain, self.names, order="id")
+        return self.records
+
+
+def prefetch_lines_at_once(records, paths, also=None):
     """``prefetch_paths(records, paths)``, the lines of ``records``' one2many fields, the lines' many2one targets
     and many2many pairs read by one statement, not a query per relation. Each relation's part of it is the query
     the ORM's read of that relation makes (the comodel's ``_search``: its record rules, the relation's domain and
     context, archived lines included, its order), nested in one ``SELECT`` of ``json_agg``; the rows go in the
     ORM cache as those reads put them, then ``prefetch_paths`` finds them there. A target the rules hide is not
     in the cache: ``prefetch_paths`` fetches it, and is refused, as without this. Paths of another shape (deeper
-    relations, other column types) are loaded by ``prefetch_paths`` alone."""
+    relations, other column types) are loaded by ``prefetch_paths`` alone. ``also``: a ``RelatedSearch`` the same
+    statement reads (its ``records`` set)."""
     tree, cache = _tree(paths), records.env.cache
     plan = []
     try:
@@ -244,9 +272,12 @@ def prefetch_lines_at_once(records, paths):
                 plan.append((missing, field, *_lines(missing, field, subtree)))
     except _Unsupported:
         plan = []
-    if plan:
+    searched = also.hop() if also is not None and also.records is None else None
+    if plan or searched:
         hops = [hop for _m, _f, lines, targets, pairs in plan for hop in (lines, *targets, *(p for _p, p in pairs))]
-        (row,) = records.env.execute_query(SQL("SELECT %s", SQL(", ").join(hop.aggregate() for hop in hops)))
+        (row,) = records.env.execute_query(
+            SQL("SELECT %s", SQL(", ").join(hop.aggregate() for hop in (*hops, *([searched] if searched else ()))))
+        )
         rows = iter(value or [] for value in row)
         for missing, field, lines, targets, pairs in plan:
             line_rows = next(rows)
@@ -259,6 +290,8 @@ def prefetch_lines_at_once(records, paths):
                     by_line[line_id].append(target_id)
                 found = lines.model.browse([row[0] for row in line_rows])
                 cache.insert_missing(found, pairs_field, [tuple(by_line[line_id]) for line_id in found._ids])
+        if searched:
+            also.records = searched.load(next(rows))
     return prefetch_paths(records, paths)
 
 

@@ -8,7 +8,7 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from . import country_codes, duplicate_finder, registrant_writer, rule_query_cache
-from .orm_prefetch import search_fields
+from .orm_prefetch import RelatedSearch, search_fields
 from .problem_details import body_error, parameter_error
 from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
 from .resource_version import check_if_match, check_read_only_nested
@@ -204,14 +204,54 @@ def refuse_duplicates(env, client, scopes, person, fuzzy=False, scope="individua
     raise Conflict(message, code=code, candidates=uuids)
 
 
+def readable_relations(client, registrants, scope):
+    """The part of ``registrants`` the client may read with ``scope``, their uuids read with them: one statement,
+    Odoo's own search of res.partner in ``registrants``' environment (the record rules of the API's user: another
+    company's household is hidden) and the read-access hook (consent); see ``groups_search``."""
+    if not registrants:
+        return registrants
+    domain = [("id", "in", registrants.ids)] + client._readable_registrant_domain(scope)
+    return RelatedSearch(registrants.browse(), domain, ["uuid"]).run().with_env(registrants.env)
+
+
+def groups_search(client, individuals, scope):
+    """The search of the groups of ``individuals`` the client may read with ``scope`` (their uuids read with them):
+    the record rules of res.partner in ``individuals``' environment, the API user's (another company's household
+    is hidden), and the read-access hook (consent). An answer names those only: a group they hide is never read,
+    and left out as if the membership were not there (neither a 403 nor its uuid). A page's prefetch reads it in
+    its statement (``RegistrantWire.prefetch``)."""
+    link = [("group_member_ids", "any", [("individual_id", "in", individuals.ids)])]
+    return RelatedSearch(individuals.browse(), link + client._readable_registrant_domain(scope), ["uuid"])
+
+
+def members_search(client, groups, scope):
+    """The search of the members of ``groups`` the client may read with ``scope`` (their uuids and names read
+    with them), as ``groups_search``: a member the rules hide is never read nor named."""
+    link = [("group_membership_ids", "any", [("group_id", "in", groups.ids)])]
+    return RelatedSearch(groups.browse(), link + client._readable_registrant_domain(scope), ["uuid", "name"])
+
+
+def manageable_members(client, individuals):
+    """The part of ``individuals`` the client may read and write as a group's members: one search, the API user's
+    record rules and the read-access hook under both group scopes. A member the rules hide is neither named nor
+    changed by a write of the group's members (its membership is left as it is)."""
+    if not individuals:
+        return individuals
+    domain = [("id", "in", individuals.ids)]
+    domain += client._readable_registrant_domain(GROUP_READ) + client._readable_registrant_domain(GROUP_WRITE)
+    return individuals.with_context(active_test=False).search(domain).with_env(individuals.env)
+
+
 def visible_members(client, groups, scope):
-    """The members of ``groups`` the client may read with ``scope`` (one query for a page of groups)."""
-    return client._filter_readable_registrants(groups.group_member_ids.individual_id, scope)
+    """The members of ``groups`` the client may read with ``scope`` (one query for a page of groups): the
+    records of ``members_search``."""
+    return members_search(client, groups, scope).run().with_env(groups.env)
 
 
 def visible_groups(client, individuals, scope):
-    """The groups of ``individuals`` the client may read with ``scope`` (one query for a page)."""
-    return client._filter_readable_registrants(individuals.group_membership_ids.group_id, scope)
+    """The groups of ``individuals`` the client may read with ``scope`` (one query for a page): the records of
+    ``groups_search``."""
+    return groups_search(client, individuals, scope).run().with_env(individuals.env)
 
 
 def _wrap_validation(field, code, func, *args):
@@ -330,9 +370,7 @@ def member_commands(env, client, group, members, scopes=()):
         ]
     )
     current = group.group_member_ids if group else env["g2p.group.membership"]
-    manageable = client._filter_readable_registrants(
-        found | current.individual_id, GROUP_READ
-    ) & client._filter_readable_registrants(found | current.individual_id, GROUP_WRITE)
+    manageable = manageable_members(client, found | current.individual_id)
     by_uuid = {p.uuid: p for p in found & manageable}
     for index, member in enumerate(members):
         if member.individual is not None and member.individual not in by_uuid:

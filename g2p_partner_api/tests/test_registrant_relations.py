@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -10,6 +11,11 @@ from .common import G2PApiCase
 from .query_log import logged_queries
 
 
+def _per_relation(records, paths, also=None):
+    """What ``prefetch_lines_at_once`` loads, by a query per relation (``also``: by its own query)."""
+    return prefetch_paths(records, paths)
+
+
 class RelationsCompared:
     """Answers of REST reads with the registrants' relations (identifiers, memberships, their kinds, the groups)
     loaded by one statement (``prefetch_lines_at_once``), compared with the same calls loading them by a query per
@@ -20,7 +26,8 @@ class RelationsCompared:
         answers checked to be the same."""
         with logged_queries(self.env) as one:
             answer = api.get(url, params=params, headers=headers)
-        with patch.object(registrant_parts, "prefetch_lines_at_once", prefetch_paths), logged_queries(self.env) as per:
+        per_relation = patch.object(registrant_parts, "prefetch_lines_at_once", _per_relation)
+        with per_relation, logged_queries(self.env) as per:
             before = api.get(url, params=params, headers=headers)
         self.assertEqual((answer.status_code, answer.content), (before.status_code, before.content), f"{url} {params}")
         return answer, one, per
@@ -139,12 +146,14 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
             [(g["group"], [k["code"] for k in g["kinds"]]) for g in body["groups"]], [(self.household.uuid, ["head"])]
         )
 
-    def test_group_the_rules_hide_is_refused_as_before(self):
-        """A membership in a group of another registry: the group the rules hide is not in the statement's rows, so it
-        is fetched as before, and refused as before (403: the read fails, whichever way it loads)."""
+    def test_group_the_rules_hide_is_left_out(self):
+        """A membership in a group of another registry: the group the rules hide is never read (no 403), and the
+        individual is answered without it, whichever way its relations load."""
         with self._api() as api:
             (read, _one, _per) = self._reads(api, self.headers, self.elsewhere)
-        self.assertEqual(read.status_code, 403, read.text)
+        self.assertEqual(read.status_code, 200, read.text)
+        self.assertEqual([g["group"] for g in read.json()["groups"]], [self.household.uuid])
+        self.assertNotIn(self.foreign.uuid, read.text)
 
     # --- the rules' SQL kept per worker (services/rule_query_cache.py): changes between two calls ------------------
 
@@ -174,7 +183,7 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
             self.assertEqual([i["system"] for i in third.json()["identifiers"]], ["urn:g2p:id:passport"])
             self.assertEqual(self._groups_of(third), {self.hidden_line_group.uuid: []})
             ids_rule.unlink()
-            # a group the rules on partners hide (a global rule, as an integrator's): its member's read is refused
+            # a group the rules on partners hide (a global rule, as an integrator's): left out of its member's read
             self.env["ir.rule"].create(
                 {
                     "name": "Relations test: hidden household",
@@ -183,7 +192,8 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
                 }
             )
             (fourth, _one, _per) = self._reads(api, self.headers, self.plain)
-        self.assertEqual(fourth.status_code, 403, fourth.text)
+        self.assertEqual(fourth.status_code, 200, fourth.text)
+        self.assertEqual(self._groups_of(fourth), {})
 
     def test_endpoint_company_changed_between_calls(self):
         """The multi-company rule on partners (``company_id parent_of`` the endpoint's companies): the endpoint
@@ -192,7 +202,7 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
         self.plain.company_id = self.rest_endpoint.company_id
         with self._api() as api:
             (before, _one, _per) = self._reads(api, self.headers, self.elsewhere)
-            self.assertEqual(before.status_code, 403, before.text)  # the foreign group hidden
+            self.assertEqual(self._groups_of(before), {self.household.uuid: ["child"]})  # the foreign group hidden
             self.assertEqual(api.get(f"/api/v2/Group/{self.foreign.uuid}", headers=self.headers).status_code, 404)
             self.assertEqual(api.get(f"/api/v2/Individual/{self.plain.uuid}", headers=self.headers).status_code, 200)
         other = self.foreign.company_id
@@ -221,3 +231,160 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
             self.household.parent_id = root
             (after, _one, _per) = self._reads(api, self.headers, self.plain)
         self.assertEqual(self._groups_of(after), {self.household.uuid: ["head", "child"]})
+
+
+@tagged("post_install", "-at_install")
+class TestHiddenRelations(G2PApiCase):
+    """A household the API user's record rules hide (another registry's company) is not disclosed by the answers
+    about an individual the client may read, and a member they hide is not disclosed by the answers about a
+    household: each answer is the one given were that membership not there (same bytes, same ETag), never a 403,
+    and no audit or disclosure row names the hidden registrant."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client(
+            "Hidden relations", scopes=["individual:read", "individual:write", "group:read", "group:write"]
+        )
+        cls.nid = cls.env.ref("g2p_partner_api.id_type_national_id")
+        cls.household_id = cls.env.ref("g2p_partner_api.id_type_household_id")
+        cls.head = cls.env.ref("g2p_partner_api.vocab_membership_kind_head")
+        other = cls.env["res.company"].create({"name": "Another registry (hidden relations)"})
+        Partner = cls.env["res.partner"]
+
+        def registrant(vals, number, id_type):
+            ids = [Command.create({"id_type_id": id_type.id, "value": f"77300{number:04d}"})]
+            return Partner.create(dict({"is_registrant": True, "reg_id_ids": ids}, **vals))
+
+        cls.person = registrant({"given_name": "Person", "family_name": "Zzhiddenrel"}, 1, cls.nid)
+        cls.outsider = registrant(
+            {"given_name": "Outsider", "family_name": "Zzhiddenrel", "company_id": other.id}, 2, cls.nid
+        )
+        cls.household = registrant(
+            {
+                "is_group": True,
+                "name": "Zzhiddenrel household",
+                "group_member_ids": [
+                    Command.create({"individual_id": cls.person.id, "kind_ids": [Command.set(cls.head.ids)]}),
+                    Command.create({"individual_id": cls.outsider.id}),
+                ],
+            },
+            3,
+            cls.household_id,
+        )
+        cls.foreign = registrant(
+            {
+                "is_group": True,
+                "name": "Zzhiddenrel foreign",
+                "company_id": other.id,
+                "group_member_ids": [
+                    Command.create({"individual_id": cls.person.id, "kind_ids": [Command.set(cls.head.ids)]}),
+                ],
+            },
+            4,
+            cls.household_id,
+        )
+        cls.hidden = cls.foreign | cls.outsider
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    def _reads(self):
+        """(status, body, ETag) of every read that shows the individual or the household."""
+        person, household = self.person, self.household
+        nid = f"urn:g2p:id:national-id|{person.reg_id_ids.value}"
+        hid = {"system": "urn:g2p:id:household-id", "value": household.reg_id_ids.value}
+        with self._api() as api:
+            answers = [
+                api.get(f"/api/v2/Individual/{person.uuid}", headers=self.headers),
+                api.get("/api/v2/Individual", params={"identifier": nid}, headers=self.headers),
+                api.get("/api/v2/Individual", params={"name": "Zzhiddenrel"}, headers=self.headers),
+                api.post(
+                    "/api/v2/Individual/$lookup",
+                    json={"identifiers": [{"system": "urn:g2p:id:national-id", "value": person.reg_id_ids.value}]},
+                    headers=self.headers,
+                ),
+                api.get(f"/api/v2/Group/{household.uuid}", headers=self.headers),
+                api.get("/api/v2/Group", params={"name": "Zzhiddenrel"}, headers=self.headers),
+                api.post("/api/v2/Group/$lookup", json={"identifiers": [hid]}, headers=self.headers),
+            ]
+        return [(answer.status_code, answer.text, answer.headers.get("ETag")) for answer in answers]
+
+    def _without_hidden_memberships(self):
+        (self.person.group_membership_ids.filtered(lambda m: m.group_id == self.foreign)).sudo().unlink()
+        (self.household.group_member_ids.filtered(lambda m: m.individual_id == self.outsider)).sudo().unlink()
+        self.env.invalidate_all()
+
+    def assertNothingOfTheHidden(self, text):
+        for registrant in self.hidden:
+            self.assertNotIn(registrant.uuid, text)
+            self.assertNotIn(registrant.reg_id_ids.value, text)
+            self.assertNotIn(registrant.name, text)
+
+    def test_reads_are_those_without_the_hidden_memberships(self):
+        before = self.env["g2p.api.disclosure"].sudo().search_count([])
+        answers = self._reads()
+        self.assertEqual([status for status, _text, _etag in answers], [200] * 7, answers)
+        for _status, text, _etag in answers:
+            self.assertNothingOfTheHidden(text)
+        body = json.loads(answers[0][1])
+        self.assertEqual([g["group"] for g in body["groups"]], [self.household.uuid], "a group it may read: shown")
+        self.assertEqual([m["individual"] for m in json.loads(answers[4][1])["members"]], [self.person.uuid])
+        disclosures = self.env["g2p.api.disclosure"].sudo().search([], order="id desc", limit=100)
+        self.assertGreater(len(disclosures.filtered(lambda d: d.client_id == self.client)), 0)
+        self.assertFalse(disclosures.filtered(lambda d: d.partner_id in self.hidden), "no disclosure of the hidden")
+        self.assertGreater(self.env["g2p.api.disclosure"].sudo().search_count([]), before)
+        audits = self.env["g2p.api.audit.log"].sudo().search([("client_id", "=", self.client.id)])
+        self.assertNothingOfTheHidden(str(audits.read([f for f in audits._fields if f not in ("id",)])))
+        self._without_hidden_memberships()
+        self.assertEqual(answers, self._reads(), "the answers of the same registrants without those memberships")
+
+    def test_write_answer_leaves_the_hidden_group_out(self):
+        with self._api() as api:
+            patched = api.patch(
+                f"/api/v2/Individual/{self.person.uuid}", json={"addl_name": "Middle"}, headers=self.headers
+            )
+        self.assertEqual(patched.status_code, 200, patched.text)
+        self.assertEqual([g["group"] for g in patched.json()["groups"]], [self.household.uuid])
+        self.assertNothingOfTheHidden(patched.text)
+
+    def test_group_written_back_as_read_keeps_the_hidden_member(self):
+        """The household put back as it was read (the hidden member not in it): the hidden member's membership is
+        left as it is (not ended), and the answer does not show it either; ending it by uuid is a 404."""
+        outsider_line = self.household.group_member_ids.filtered(lambda m: m.individual_id == self.outsider)
+        with self._api() as api:
+            read = api.get(f"/api/v2/Group/{self.household.uuid}", headers=self.headers)
+            put = api.put(f"/api/v2/Group/{self.household.uuid}", json=read.json(), headers=self.headers)
+            end = api.post(
+                f"/api/v2/Group/{self.household.uuid}/members/{self.outsider.uuid}/end",
+                json={"end_date": date.today().isoformat(), "reason": "Moved"},
+                headers=self.headers,
+            )
+        self.assertEqual(put.status_code, 200, put.text)
+        self.assertNothingOfTheHidden(put.text)
+        self.assertEqual([m["individual"] for m in put.json()["members"]], [self.person.uuid])
+        self.assertEqual(end.status_code, 404, end.text)  # as for any individual that is no member
+        self.env.invalidate_all()
+        self.assertTrue(outsider_line.exists())
+        self.assertFalse(outsider_line.end_date, "a membership the client cannot see is not ended")
+
+    def test_outbound_payload_leaves_the_hidden_group_out(self):
+        """A delivery about the individual (or the household) carries the REST read's form: no hidden uuid; a
+        membership event naming a hidden group or member is not sent at all."""
+        Subscription = self.env["g2p.api.subscription"].sudo()
+        client = self.client.sudo()
+        person, household = self.person.sudo(), self.household.sudo()
+        about_person = Subscription._payload_for(client, "individual.updated", person)
+        about_household = Subscription._payload_for(client, "group.updated", household)
+        hidden_line = self.foreign.sudo().group_member_ids
+        self.assertIsNone(Subscription._payload_for(client, "membership.changed", hidden_line))
+        for scope, payload, named in (about_person, about_household):
+            self.assertTrue(scope)
+            self.assertNothingOfTheHidden(json.dumps(payload))
+            self.assertFalse(set(named) & set(self.hidden.ids))
+        self.assertEqual([g["group"] for g in about_person[1]["groups"]], [self.household.uuid])
+        self.assertEqual(set(about_household[2]), {self.household.id, self.person.id})
+        self._without_hidden_memberships()
+        self.assertEqual(about_person[1], Subscription._payload_for(client, "individual.updated", person)[1])
+        self.assertEqual(about_household[1], Subscription._payload_for(client, "group.updated", household)[1])

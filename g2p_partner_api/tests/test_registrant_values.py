@@ -123,12 +123,14 @@ class TestRegistrantValues(G2PApiCase):
     def _both_ways(self, partners, visible):
         self.env.invalidate_all()
         Individual.prefetch(partners)
-        generic = [assembled(Individual).from_record(p).keep_groups(visible).model_dump_json() for p in partners]
+        visible.fetch(["uuid"])  # as ``registry_service.visible_groups`` reads them
+        generic = [assembled(Individual).from_record(p, visible).model_dump_json() for p in partners]
         return generic, [to_json(values) for values in registrant_values.individual_values(partners, visible)]
 
     def _both_ways_groups(self, groups, visible):
         self.env.invalidate_all()
         Group.prefetch(groups)
+        visible.fetch(["uuid", "name"])  # as ``registry_service.visible_members`` reads them
         generic = [assembled(Group).from_record(group, visible).model_dump_json() for group in groups]
         return generic, [to_json(values) for values in registrant_values.group_values(groups, visible)]
 
@@ -136,7 +138,8 @@ class TestRegistrantValues(G2PApiCase):
         with without_test_extensions():
             self.assertTrue(is_plain())
             people = self.people.with_context(active_test=False)
-            for visible in ({self.groups[0].uuid, self.groups[2].uuid}, set(self.groups.mapped("uuid")), set()):
+            groups = self.groups.with_context(active_test=False)
+            for visible in (groups[0] | groups[2], groups, groups.browse()):
                 generic, values = self._both_ways(people, visible)
                 self.assertEqual(values, generic)
         self.assertIn("Ngozi 🙂", "".join(values), "non-ASCII sent as itself")
@@ -155,7 +158,7 @@ class TestRegistrantValues(G2PApiCase):
     def test_a_value_not_loaded_is_no_guess(self):
         self.env.invalidate_all()
         with self.assertRaises(CacheMiss):
-            registrant_values.individual_values(self.people, set())
+            registrant_values.individual_values(self.people, self.groups.browse())
 
     def _answers(self, api):
         nids = [p.reg_id_ids.filtered(lambda r: r.value.startswith("88")).value for p in self.people]
@@ -180,14 +183,14 @@ class TestRegistrantValues(G2PApiCase):
         """$lookup, GET and a page of each resource, built from values and by the wire models, the client
         not allowed to read one household (no consent): left out of its members' ``groups`` alike."""
         Client = type(self.env["g2p.api.client"])
-        readable = Client._filter_readable_registrants
+        readable = Client._readable_registrant_domain
         hidden = self.groups[0]
 
-        def without_hidden(client, registrants, scope):
-            return readable(client, registrants, scope) - hidden
+        def without_hidden(client, scope):
+            return readable(client, scope) + [("id", "!=", hidden.id)]
 
         routers = "odoo.addons.g2p_partner_api.routers"
-        with without_test_extensions(), patch.object(Client, "_filter_readable_registrants", without_hidden):
+        with without_test_extensions(), patch.object(Client, "_readable_registrant_domain", without_hidden):
             with self._api() as api:
                 self._answers(api)  # the worker's caches (tokens, reference data) warmed, as for both ways below
             with (

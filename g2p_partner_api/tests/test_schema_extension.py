@@ -15,8 +15,8 @@ class IndividualWithPhone(Individual, extends=True):
         return (*super().orm_paths(), "phone")
 
     @classmethod
-    def from_record(cls, partner):
-        individual = super().from_record(partner)
+    def from_record(cls, partner, visible_groups):
+        individual = super().from_record(partner, visible_groups)
         individual.phone = partner.phone or None
         return individual
 
