@@ -25,6 +25,12 @@ class G2PApiDelivery(models.Model):
             return f"the client no longer has the scope {SUBSCRIBE_SCOPE}"
         return None
 
+    def _reader_env(self):
+        # a DCI notification or callback is built by the DCI search under its own endpoint's user
+        if self.dci_subscription_id or self.dci_transaction_id:
+            return None
+        return super()._reader_env()
+
     def _disclosure_channel(self):
         if self.dci_subscription_id:
             return "dci_notify"

@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..services import outbound_delivery, url_guard
+from ..services import outbound_delivery, registry_service, url_guard
 from ..services.pretty_json import pretty_json
 
 _logger = logging.getLogger(__name__)
@@ -220,13 +220,27 @@ class G2PApiDelivery(models.Model):
             return "plain HTTP and the subscription does not allow it"
         if self.required_scope and self.required_scope not in client._scope_codes():
             return f"the client no longer has the scope {self.required_scope}"
-        # archived registrants included: their consent counts as for any other
+        # archived registrants included: their consent counts as for any other; read as when the payload was
+        # built (the REST app's user: what its record rules hide now, e.g. a household moved to another
+        # registry, is not sent, whatever the payload says of it)
         registrants = self.with_context(active_test=False).registrant_ids
-        if registrants and len(client._filter_readable_registrants(registrants, self.required_scope)) != len(
-            registrants
-        ):
+        if not registrants:
+            return None
+        reader = self._reader_env()
+        if reader is not None:
+            readable = registry_service.readable_relations(client, registrants.with_env(reader), self.required_scope)
+            if len(readable) == len(registrants):
+                return None
+        if len(client._filter_readable_registrants(registrants, self.required_scope)) != len(registrants):
             return "the client may no longer read the registrants of this event (consent)"
+        if reader is not None:
+            return "the registry's rules no longer let the client read the registrants of this event"
         return None
+
+    def _reader_env(self):
+        """The environment whose record rules decide what this delivery may name: the REST app's (as when its
+        payload was built: ``g2p.api.subscription._reader_env``), or None where another app built it."""
+        return self.env["g2p.api.subscription"]._reader_env()
 
     def _record_disclosures(self):
         """The registrants this delivery named reached its client: one disclosure row each."""

@@ -369,6 +369,46 @@ class TestHiddenRelations(G2PApiCase):
         self.assertTrue(outsider_line.exists())
         self.assertFalse(outsider_line.end_date, "a membership the client cannot see is not ended")
 
+    def test_a_delivery_naming_a_household_the_rules_now_hide_is_not_sent(self):
+        """Each attempt checks what the delivery names as its payload was built: a household moved to another
+        registry after the event is not sent at the next attempt (consent unchanged), and is again once back."""
+        Subscription = self.env["g2p.api.subscription"].sudo()
+        subscription = Subscription.create(
+            {
+                "name": "Hidden relations hook",
+                "client_id": self.client.id,
+                "target_url": "https://partner.example.org/hook",
+                "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_individual_updated").ids)],
+            }
+        )
+        scope, payload, named = Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo())
+        delivery = (
+            self.env["g2p.api.delivery"]
+            .sudo()
+            .create(
+                {
+                    "subscription_id": subscription.id,
+                    "event_type": "individual.updated",
+                    "event_id": "evt-hidden-relations",
+                    "subject": self.person.uuid,
+                    "url": "https://partner.example.org/hook",
+                    "http_method": "POST",
+                    "body": json.dumps(payload),
+                    "required_scope": scope,
+                    "registrant_ids": [(6, 0, named)],
+                }
+            )
+        )
+        self.assertEqual(set(named), {self.person.id, self.household.id})
+        self.assertIsNone(delivery._refusal())
+        home = self.household.company_id
+        self.household.company_id = self.foreign.company_id
+        self.assertEqual(
+            delivery._refusal(), "the registry's rules no longer let the client read the registrants of this event"
+        )
+        self.household.company_id = home
+        self.assertIsNone(delivery._refusal())
+
     def test_outbound_payload_leaves_the_hidden_group_out(self):
         """A delivery about the individual (or the household) carries the REST read's form: no hidden uuid; a
         membership event naming a hidden group or member is not sent at all."""

@@ -136,6 +136,8 @@ class TestRejectPolicyChunkMatchedOnce(IngestCase):
         if "g2p.dci.subscription" in self.env:  # as in TestIngestStatementsPerChunk: the pipeline's statements
             self.patch(type(self.env["g2p.dci.subscription"]), "_active_ids", lambda self: ())
         warm = [self.person(nid=f"9500010{i}", first="Warm", last=f"Up{i}", dob=f"195{i}-02-03") for i in range(2)]
+        # an UPDATE too (of the look-alike, which stays one): its outbound event reads as the REST app's user
+        warm.append(self.person(nid="95000099", first="Chikondi", last="Phiri", dob="1985-04-12"))
         self.received("warm", warm)._run_step("ingestion")  # caches of this worker filled once
         people = [
             self.person(nid="95000001", first="Held", last="Banda", dob="1970-01-01"),  # holds it: an UPDATE
