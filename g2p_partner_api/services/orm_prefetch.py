@@ -8,16 +8,13 @@ one query per model however many hops lead there. The records then render from t
 Leaves in small reference tables (vocabulary codes, id types, countries) come from a snapshot
 each worker keeps (``g2p.reference.data``), without a query. ``prefetch_lines_at_once`` reads what
 the records' one2many fields lead to (a registrant's identifiers, memberships, their kinds, the
-groups) in one statement made of the queries those hops would run; the SQL of the hops' record rules and
-order comes from each worker's ``rule_query_cache`` where it depends on nothing else.
+groups) in one statement made of the queries those hops would run.
 """
 
 from collections import defaultdict
 
 from odoo import fields
 from odoo.tools import SQL
-
-from . import rule_query_cache
 
 REFERENCE_MODELS = frozenset({"g2p.vocabulary.code", "g2p.id.type", "res.country"})
 SNAPSHOT_TYPES = frozenset({"char", "boolean", "integer", "selection"})
@@ -189,7 +186,7 @@ def _lines(records, field, tree):
         raise _Unsupported(field.name)
     columns, many2many = _fetched_columns(comodel, _with_active(comodel, {*tree, field.inverse_name}))
     domain = field.get_domain_list(records) + [(field.inverse_name, "in", records.ids)]
-    lines = _Hop(comodel, rule_query_cache.search(comodel, domain, order=comodel._order), columns)
+    lines = _Hop(comodel, comodel._search(domain, order=comodel._order), columns)
     targets = []
     for name, subtree in tree.items():
         target_field = comodel._fields[name]
@@ -208,7 +205,7 @@ def _targets(lines, field, tree):
     columns, many2many = _fetched_columns(comodel, _with_active(comodel, tree))
     if many2many:
         raise _Unsupported(comodel._name, many2many)
-    query = rule_query_cache.search(comodel, [])
+    query = comodel._search([])
     query.add_where(SQL("%s IN %s", SQL.identifier(query.table, "id"), lines.subselect(field.name)))
     return _Hop(comodel, query, columns)
 
@@ -217,8 +214,8 @@ def _pairs(lines, field):
     """The pairs (line, target) of the many2many ``field`` of ``lines``, as ``Many2many.read`` reads them."""
     comodel = lines.model.env[field.comodel_name].with_context(active_test=False, **field.context)
     query = comodel._where_calc(field.get_domain_list(lines.model))
-    rule_query_cache.apply_rules(comodel, query)
-    query.order = rule_query_cache.order_sql(comodel, comodel._order, query)
+    comodel._apply_ir_rules(query, "read")
+    query.order = comodel._order_to_sql(comodel._order, query)
     owner = SQL.identifier(field.relation, field.column1)
     target = SQL.identifier(field.relation, field.column2)
     query.add_join("JOIN", field.relation, None, SQL("%s = %s", target, SQL.identifier(comodel._table, "id")))

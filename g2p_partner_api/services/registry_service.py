@@ -7,7 +7,7 @@ REST app, the ingest pipeline and tests.
 from odoo import _
 from odoo.exceptions import ValidationError
 
-from . import country_codes, duplicate_finder, registrant_writer, rule_query_cache
+from . import country_codes, duplicate_finder, registrant_writer
 from .orm_prefetch import RelatedSearch, search_fields
 from .problem_details import body_error, parameter_error
 from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
@@ -84,8 +84,8 @@ def search_visible(model, client, scope, domain, paging, fields=(), include_arch
         domain = domain + client._readable_registrant_domain(scope)
     searched = model.with_context(active_test=False) if include_archived else model
     backwards = bool(paging.position and paging.position.backwards)
-    query = rule_query_cache.search(
-        searched, domain, offset=paging.offset, limit=paging.page_size + 1, order=paging.sort.order(backwards)
+    query = searched._search(
+        domain, offset=paging.offset, limit=paging.page_size + 1, order=paging.sort.order(backwards)
     )
     if paging.position and not query.is_empty():
         query.add_where(paging.keyset(searched))

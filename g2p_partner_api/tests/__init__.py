@@ -46,4 +46,3 @@ from . import test_registrant_values
 from . import test_client_assertion
 from . import test_company_rule_snapshot
 from . import test_registrant_relations
-from . import test_rule_query_cache

@@ -155,7 +155,7 @@ class TestRelationsInOneStatement(RelationsCompared, G2PApiCase):
         self.assertEqual([g["group"] for g in read.json()["groups"]], [self.household.uuid])
         self.assertNotIn(self.foreign.uuid, read.text)
 
-    # --- the rules' SQL kept per worker (services/rule_query_cache.py): changes between two calls ------------------
+    # --- record rules changed between two calls (each call builds their SQL) ---------------------------------------
 
     def _groups_of(self, answer):
         return {g["group"]: [k["code"] for k in g["kinds"]] for g in answer.json()["groups"]}
