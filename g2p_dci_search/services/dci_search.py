@@ -63,7 +63,7 @@ def _wires(register, client, records):
     if register.target == "group":
         members = registry.members_search(client, records, SCOPE)
         _schema(register).prefetch(records, members)
-        members = members.run().with_env(records.env)
+        members = members.run()
         # a member's own groups are named in its person form as well
         groups = registry.visible_groups(client, members, SCOPE)
         wires = {
@@ -73,7 +73,7 @@ def _wires(register, client, records):
         return wires, records | members | groups
     groups = registry.groups_search(client, records, SCOPE)
     _schema(register).prefetch(records, groups)
-    groups = groups.run().with_env(records.env)
+    groups = groups.run()
     names = register._dci_id_type_names()
     wires = {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
     return wires, records | groups

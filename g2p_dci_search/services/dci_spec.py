@@ -148,10 +148,8 @@ def envelope_errors(body, action):
 
 
 def _at(pointer):
-    node = _spec()
-    for name in pointer.strip("/").split("/"):
-        node = node[int(name)] if isinstance(node, list) else node[name.replace("~1", "/").replace("~0", "~")]
-    return node
+    """The spec's schema at ``pointer`` (resolved by the registry ``validator`` checks against)."""
+    return _registry().resolver().lookup(f"urn:spdci#{pointer}").contents
 
 
 @lru_cache(maxsize=1)

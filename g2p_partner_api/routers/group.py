@@ -38,7 +38,7 @@ def _visible_members(client, groups, call, written=False):
     have sent."""
     members = registry.members_search(client, groups, READ)
     Group.prefetch(groups, members)
-    visible = members.run().with_env(groups.env)
+    visible = members.run()
     if call is not None and written:
         call.disclose(groups, WRITE, WRITE_ANSWER)
         call.disclose(visible, READ, WRITE_ANSWER)

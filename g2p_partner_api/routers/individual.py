@@ -39,7 +39,7 @@ def _visible_groups(client, partners, call):
     Individual.prefetch(partners, groups)
     if call is not None:
         call.disclose(partners, READ)
-    return groups.run().with_env(partners.env)
+    return groups.run()
 
 
 def _to_wire(client, partners, call=None):

@@ -227,9 +227,10 @@ class RelatedSearch:
     """A search of ``model`` (Odoo's own ``_search`` of ``domain``: its record rules; archived records too) whose
     records and their columns ``names`` the statement of ``prefetch_lines_at_once`` reads beside the lines: the
     registrants an answer names beside those it is about (``registry_service.groups_search``). ``run()``: its
-    records, read by a query of their own unless a statement read them."""
+    records in ``model``'s environment, read by a query of their own unless a statement read them."""
 
     def __init__(self, model, domain, names):
+        self.env = model.env
         self.model, self.domain, self.names = model.with_context(active_test=False), domain, list(names)
         self.records = None
 
@@ -247,7 +248,7 @@ class RelatedSearch:
     def run(self):
         if self.records is None:
             self.records = self.model.search_fetch(self.domain, self.names, order="id")
-        return self.records
+        return self.records.with_env(self.env)
 
 
 def prefetch_lines_at_once(records, paths, also=None):

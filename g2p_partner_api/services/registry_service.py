@@ -211,7 +211,7 @@ def readable_relations(client, registrants, scope):
     if not registrants:
         return registrants
     domain = [("id", "in", registrants.ids)] + client._readable_registrant_domain(scope)
-    return RelatedSearch(registrants.browse(), domain, ["uuid"]).run().with_env(registrants.env)
+    return RelatedSearch(registrants.browse(), domain, ["uuid"]).run()
 
 
 def groups_search(client, individuals, scope):
@@ -245,13 +245,13 @@ def manageable_members(client, individuals):
 def visible_members(client, groups, scope):
     """The members of ``groups`` the client may read with ``scope`` (one query for a page of groups): the
     records of ``members_search``."""
-    return members_search(client, groups, scope).run().with_env(groups.env)
+    return members_search(client, groups, scope).run()
 
 
 def visible_groups(client, individuals, scope):
     """The groups of ``individuals`` the client may read with ``scope`` (one query for a page): the records of
     ``groups_search``."""
-    return groups_search(client, individuals, scope).run().with_env(individuals.env)
+    return groups_search(client, individuals, scope).run()
 
 
 def _wrap_validation(field, code, func, *args):
