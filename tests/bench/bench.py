@@ -25,7 +25,9 @@ def print_table(rows):
             f"{name:<44} {figure:<50} {baseline:<38} {ratio:<20} {target:<13} "
             f"{'-' if ok is None else 'PASS' if ok else 'MISS':<5} {peak:.0f} MB"
         )
-    print("5 peak RSS of the Odoo processes (main, 2 HTTP workers, job runner, gevent) is the last column")
+    print(
+        f"5 peak RSS of the Odoo processes (main, {knobs.WORKERS} HTTP workers, job runner, gevent) is the last column"
+    )
     print(
         "CPU ms per call of the Odoo processes (PostgreSQL apart; steadier than latency on a shared machine): "
         + ", ".join(f"{name} {value:.1f}" for name, value in CPU_MS.items())
@@ -41,7 +43,7 @@ def main():
         orm_seconds = row_ingest.orm_baseline()
     rows, e2e_pair, step = [], None, None
     with Server() as server:
-        log(f"Odoo on {server.url} (2 workers + queue_job runner)")
+        log(f"Odoo on {server.url} ({knobs.WORKERS} workers + queue_job runner)")
         if "dci" in ROWS:
             rows.append(row_dci.row_expression(server, key))
         if "batch" in ROWS:

@@ -14,7 +14,7 @@ import knobs
 import psutil
 import psycopg2
 import requests
-from knobs import CLIENTS, DB, PROFILE, REQUESTS, ROOT, SECRET, log
+from knobs import CLIENTS, DB, PROFILE, REQUESTS, ROOT, SECRET, WORKERS, log
 
 
 def odoo_cmd(*args, command=()):
@@ -47,7 +47,7 @@ class Server:
         self.conf = os.path.join(ROOT, ".bench-odoo.conf")
         with open(self.conf, "w") as conf:
             conf.write(
-                f"[options]\nworkers = 2\nmax_cron_threads = 0\nserver_wide_modules = base,web,queue_job\n"
+                f"[options]\nworkers = {WORKERS}\nmax_cron_threads = 0\nserver_wide_modules = base,web,queue_job\n"
                 f"http_interface = 127.0.0.1\nhttp_port = {self.port}\ngevent_port = {free_port()}\n"
                 f"limit_time_real = 900\nlimit_time_cpu = 900\nlimit_memory_soft = 4294967296\n"
                 f"limit_memory_hard = 5368709120\nlog_level = warn\n"

@@ -34,6 +34,9 @@ ROWS = set(filter(None, os.environ.get("BENCH_ROWS", "").split(","))) or {
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 REBUILD = bool(os.environ.get("BENCH_REBUILD"))
 CLIENTS = 4
+# HTTP workers of the measured Odoo: 2 (the default, fewer than CLIENTS: a call waits for the one ahead) or
+# what docs/deployment.md sizes for the machine (2 x cores + 1)
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 FAMILY = [
     "Banda",
     "Phiri",
