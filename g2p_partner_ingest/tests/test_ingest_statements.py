@@ -163,7 +163,7 @@ class TestRejectPolicyChunkMatchedOnce(IngestCase):
         if "g2p.dci.subscription" in self.env:  # as in TestIngestStatementsPerChunk: the pipeline's statements
             self.patch(type(self.env["g2p.dci.subscription"]), "_active_ids", lambda self: ())
 
-        def batch_fails(self, raws, matches=None, unlike_anyone=()):
+        def batch_fails(self, raws, *checked):
             raise ValueError("the batch fails: item by item")
 
         self.patch(type(self.CR), "_propose_batch", batch_fails)
