@@ -77,7 +77,8 @@ class G2PConsent(models.Model):
     )
     # the calendar the API checks consents against (UTC): a default in the recorder's time zone is a day ahead
     # for an hour or more after its midnight, and the consent served no read until UTC's midnight
-    given_date = fields.Date(required=True, default=fields.Date.today, tracking=True)
+    # the day where the one recording it is (its tz), as every check of it against today reads it (context_today)
+    given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     expiry_date = fields.Date(tracking=True)
     state = fields.Selection(
         [("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],

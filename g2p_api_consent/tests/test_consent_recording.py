@@ -3,9 +3,15 @@ registrants the caller may not read (issue #25)."""
 
 from datetime import date, timedelta
 
+from freezegun import freeze_time
+
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.g2p_api_consent.services.consent_recording import check_dates
+from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMixin
+
+from .test_consent_pull import _consent_vals
 
 UNKNOWN_UUID = "00000000-0000-4000-8000-00000000dead"
 NATIONAL_ID = "urn:g2p:id:national-id"
@@ -257,3 +263,39 @@ class TestConsentRecordingRightsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         _result, raised = self.call_kw("g2p.consent", "create", [self._consent_vals(self.scope_read)])
         self.assertEqual(raised, "odoo.exceptions.AccessError")
         self.assertEqual(self.env["g2p.consent"].search_count([]), before)
+
+
+@tagged("post_install", "-at_install")
+class TestConsentDayWhereItIsRecorded(G2PApiCase):
+    """A consent's given date defaults to the day where it is recorded (the recording user's tz,
+    ``fields.Date.context_today``), as the checks of it against today read it: at 05:30 on the 8th in Tokyo (20:30
+    UTC on the 7th) an officer's consent is given on the 8th, not on UTC's 7th, and a consent given on the 8th is
+    in force there that day; in UTC the 8th is still to come."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.recipient, _secret = cls._create_client("Tokyo cash provider", scopes=["individual:read"], legal_basis=None)
+        cls.person = cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Haruto", "family_name": "Zztokyo"}
+        )
+
+    def _consent(self, tz):
+        """A consent recorded by a user in ``tz`` without a given date."""
+        vals = _consent_vals(self.env, self.person.ids, self.recipient.id)
+        return self.env["g2p.consent"].with_context(tz=tz).create(vals)
+
+    def _in_force(self, tz):
+        Consent = self.env["g2p.consent"].with_context(tz=tz)
+        return Consent.search(Consent._current_domain(self.recipient, "individual:read"))
+
+    @freeze_time("2026-12-07 20:30:00")
+    def test_given_on_the_recorders_day(self):
+        officer = self._consent("Asia/Tokyo")
+        self.assertEqual(officer.given_date, date(2026, 12, 8), "the officer's day, not UTC's")
+        self.assertEqual(self._consent("UTC").given_date, date(2026, 12, 7))
+        self.assertIn(officer, self._in_force("Asia/Tokyo"))
+        self.assertNotIn(officer, self._in_force("UTC"), "not in force before its day has come")
+        check_dates(self.env, self.recipient.with_context(tz="Asia/Tokyo"), date(2026, 12, 8), None)
+        with self.assertRaises(ApiError):
+            check_dates(self.env, self.recipient.with_context(tz="UTC"), date(2026, 12, 8), None)

@@ -25,11 +25,9 @@ class G2PApiDelivery(models.Model):
             return f"the client no longer has the scope {SUBSCRIBE_SCOPE}"
         return None
 
-    def _reader_env(self):
+    def _built_by_rest_app(self):
         # a DCI notification or callback is built by the DCI search under its own endpoint's user
-        if self.dci_subscription_id or self.dci_transaction_id:
-            return None
-        return super()._reader_env()
+        return not (self.dci_subscription_id or self.dci_transaction_id) and super()._built_by_rest_app()
 
     def _disclosure_channel(self):
         if self.dci_subscription_id:

@@ -61,9 +61,7 @@ def _wires(register, client, records):
     """({id: wire form} of ``records`` of one register, every registrant these forms name: the records,
     their readable members or groups), loaded in a fixed number of queries."""
     if register.target == "group":
-        members = registry.members_search(client, records, SCOPE)
-        _schema(register).prefetch(records, members)
-        members = members.run()
+        members = registry.prefetch_named(client, _schema(register), records, SCOPE, of_groups=True)
         # a member's own groups are named in its person form as well
         groups = registry.visible_groups(client, members, SCOPE)
         wires = {
@@ -71,9 +69,7 @@ def _wires(register, client, records):
             for record in records
         }
         return wires, records | members | groups
-    groups = registry.groups_search(client, records, SCOPE)
-    _schema(register).prefetch(records, groups)
-    groups = groups.run()
+    groups = registry.prefetch_named(client, _schema(register), records, SCOPE, of_groups=False)
     names = register._dci_id_type_names()
     wires = {record.id: dci_records.individual_wire(register, record, groups, names) for record in records}
     return wires, records | groups

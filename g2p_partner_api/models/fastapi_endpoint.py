@@ -19,6 +19,8 @@ from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
 AUDIT_SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")
+# what g2p.api.subscription._reader reads of the endpoints
+READER_FIELDS = {"app", "user_id", "company_id", "active"}
 
 
 class FastapiEndpoint(models.Model):
@@ -50,14 +52,27 @@ class FastapiEndpoint(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_audit_switches(*vals_list)
-        return super().create(vals_list)
+        endpoints = super().create(vals_list)
+        self._reader_changed()
+        return endpoints
 
     def write(self, vals):
         self._check_audit_switches(vals)
         result = super().write(vals)
-        if {"app", "user_id", "company_id"} & set(vals):
-            self.env.registry.clear_cache()  # the user outbound payloads read as (g2p.api.subscription._reader)
+        if READER_FIELDS & set(vals):
+            self._reader_changed()
         return result
+
+    def unlink(self):
+        result = super().unlink()
+        self._reader_changed()
+        return result
+
+    @api.model
+    def _reader_changed(self):
+        # the user and company outbound payloads are read as (g2p.api.subscription._reader), cached in every
+        # worker: an endpoint created, archived, deleted or moved to another user or company may change them
+        self.env.registry.clear_cache()
 
     @api.model
     def _check_audit_switches(self, *vals_list):

@@ -226,7 +226,10 @@ class G2PApiDelivery(models.Model):
         registrants = self.with_context(active_test=False).registrant_ids
         if not registrants:
             return None
-        reader = self._reader_env()
+        read_as_rest_app = self._built_by_rest_app()
+        reader = self._reader_env() if read_as_rest_app else None
+        if read_as_rest_app and reader is None:
+            return "the registry has no active REST endpoint to read the registrants of this event as"
         if reader is not None:
             readable = registry_service.readable_relations(client, registrants.with_env(reader), self.required_scope)
             if len(readable) == len(registrants):
@@ -237,9 +240,15 @@ class G2PApiDelivery(models.Model):
             return "the registry's rules no longer let the client read the registrants of this event"
         return None
 
+    def _built_by_rest_app(self):
+        """Whether this delivery's payload was read as the REST app reads (``g2p.api.subscription._reader_env``):
+        then what it names is checked under that app's record rules at each attempt, and nothing goes out while
+        the registry has no active REST endpoint. False where another app built it (its own checks apply)."""
+        return True
+
     def _reader_env(self):
         """The environment whose record rules decide what this delivery may name: the REST app's (as when its
-        payload was built: ``g2p.api.subscription._reader_env``), or None where another app built it."""
+        payload was built), None without an active REST endpoint."""
         return self.env["g2p.api.subscription"]._reader_env()
 
     def _record_disclosures(self):

@@ -285,31 +285,44 @@ class G2PApiSubscription(models.Model):
     @api.model
     @tools.ormcache()
     def _reader(self):
-        """(user id, company id) the REST app reads as: its endpoint's technical user, in the endpoint's company."""
-        endpoint = self.env["fastapi.endpoint"].sudo().search([("app", "=", "g2p_partner_api")], limit=1)
-        return endpoint.user_id.id, endpoint.company_id.id
+        """(user id, company id) the REST app reads as: its active endpoint's technical user, in the endpoint's
+        company (the first endpoint created); None when the registry has no active REST endpoint. Cached: the
+        endpoints clear it when one is created, archived, deleted or given another user or company."""
+        Endpoint = self.env["fastapi.endpoint"].sudo().with_context(active_test=True)
+        endpoint = Endpoint.search([("app", "=", "g2p_partner_api")], order="id", limit=1)
+        return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
 
     @api.model
     def _reader_env(self):
         """The environment a REST read runs in (``_reader``): what a delivery names of the registry is what its
-        record rules let a REST read show (and consent, checked apart), never more."""
-        user_id, company_id = self._reader()
+        record rules let a REST read show (and consent, checked apart), never more. None without an active REST
+        endpoint: nothing is read for an outbound payload then (no rules to read it by, no payload built)."""
+        reader = self._reader()
+        if reader is None:
+            return None
+        user_id, company_id = reader
         context = dict(self.env.context, allowed_company_ids=[company_id] if company_id else [])
         return self.env(user=user_id or self.env.uid, su=False, context=context)
 
     @api.model
     def _payload_for(self, client, event_type, record):
         """(scope, data, ids of the registrants it names) ``client`` receives about ``record``: what a REST
-        read of the same data by this client returns. None when that read would be refused (client
-        inactive, scope, consent of any registrant named, programme): then the client is not told of
+        read of the same data by this client returns. None when that read would be refused (no active REST
+        endpoint, client inactive, scope, consent of any registrant named, programme): then the client is not told of
         the event at all. Each attempt to send checks scope and consent again."""
         from ..services import registry_service as registry
 
+        reader = self._reader_env()
         registrants = self._registrants_of(record)
         scope = self._event_scope(event_type, registrants)
-        if not client.active or scope not in client._scope_codes() or not self._visible_to(client, record):
+        if (
+            reader is None
+            or not client.active
+            or scope not in client._scope_codes()
+            or not self._visible_to(client, record)
+        ):
             return None
-        readable = registry.readable_relations(client, registrants.with_env(self._reader_env()), scope)
+        readable = registry.readable_relations(client, registrants.with_env(reader), scope)
         if len(readable) != len(registrants):
             return None
         return scope, self._resource_payload(record, client, scope), self._named_in_payload(record, client, scope).ids
@@ -367,9 +380,10 @@ class G2PApiSubscription(models.Model):
         """Queue one delivery per active subscription to ``event_type`` whose client may read ``record``
         (public: other addons call it, e.g. ``change_request.applied``). ``snapshot``: for a record
         that no longer exists, what each client (by id) was allowed to receive, from ``_payload_for``.
-        ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it."""
+        ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it. Nothing
+        is queued without an active REST endpoint: payloads are read as its user (``_reader``)."""
         subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
-        if not subscriptions:
+        if not subscriptions or self._reader() is None:
             return self.env["g2p.api.delivery"]
         with extendable_registry(self.env):
             return subscriptions._emit_to(event_type, record, snapshot, changes)

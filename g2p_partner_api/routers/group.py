@@ -36,9 +36,7 @@ def _visible_members(client, groups, call, written=False):
     roles): one disclosure each. ``written``: the answer to a
     write, which shows the group as written (read under the write scope) and members the writer may not
     have sent."""
-    members = registry.members_search(client, groups, READ)
-    Group.prefetch(groups, members)
-    visible = members.run()
+    visible = registry.prefetch_named(client, Group, groups, READ, of_groups=True)
     if call is not None and written:
         call.disclose(groups, WRITE, WRITE_ANSWER)
         call.disclose(visible, READ, WRITE_ANSWER)

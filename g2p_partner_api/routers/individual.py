@@ -35,11 +35,10 @@ def _visible_groups(client, partners, call):
     and consent: ``registry_service.groups_search``, read by the prefetch's statement). ``call``: the
     ``CallContext`` of a read, told that the answer carries ``partners``' data (a group shows as its uuid only:
     not disclosed)."""
-    groups = registry.groups_search(client, partners, READ)
-    Individual.prefetch(partners, groups)
+    groups = registry.prefetch_named(client, Individual, partners, READ, of_groups=False)
     if call is not None:
         call.disclose(partners, READ)
-    return groups.run()
+    return groups
 
 
 def _to_wire(client, partners, call=None):

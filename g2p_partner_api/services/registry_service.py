@@ -231,6 +231,16 @@ def members_search(client, groups, scope):
     return RelatedSearch(groups.browse(), link + client._readable_registrant_domain(scope), ["uuid", "name"])
 
 
+def prefetch_named(client, schema, records, scope, of_groups):
+    """Loads what the wire form ``schema`` of ``records`` reads (``RegistrantWire.prefetch``) and, in the same
+    statement, the registrants it names beside them that the client may read with ``scope``: the members of
+    ``records`` when they are groups (``of_groups``, ``members_search``), else their groups (``groups_search``).
+    Returns those registrants."""
+    named = (members_search if of_groups else groups_search)(client, records, scope)
+    schema.prefetch(records, named)
+    return named.run()
+
+
 def manageable_members(client, individuals):
     """The part of ``individuals`` the client may read and write as a group's members: one search, the API user's
     record rules and the read-access hook under both group scopes. A member the rules hide is neither named nor

@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import jwt
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.g2p_partner_api.services import outbound_delivery
 
@@ -253,3 +253,56 @@ class TestOutboundNotifications(G2PReceiverCase):
 
         with self.assertRaisesRegex(ValidationError, "https"):
             self._subscribe(["individual.updated"], allow_insecure=False)
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundReaderFollowsEndpoints(G2PReceiverCase):
+    """The user and company outbound payloads are read as (``g2p.api.subscription._reader``, cached in each worker)
+    follow the REST endpoints as they are created, archived, restored and deleted, with no other cache clear; while
+    the registry has no active REST endpoint no payload is built and nothing queued goes out."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._set_up_subscriber("Reader follows endpoints", ["individual:read"])
+
+    def test_reader_follows_endpoints_created_archived_and_deleted(self):
+        Subscription = self.env["g2p.api.subscription"]
+        rest = self.rest_endpoint
+        self.assertEqual(Subscription._reader(), (rest.user_id.id, rest.company_id.id))  # cached from here on
+        rest.active = False
+        self.assertIsNone(Subscription._reader(), "an archived REST endpoint is read as by nobody")
+        other_user = new_test_user(self.env, "reader_second_endpoint", groups="base.group_user")
+        second = self.env["fastapi.endpoint"].create(
+            {"name": "REST, second", "app": "g2p_partner_api", "root_path": "/api/v2-second", "user_id": other_user.id}
+        )
+        self.assertEqual(Subscription._reader(), (other_user.id, second.company_id.id), "the endpoint created")
+        second.unlink()
+        self.assertIsNone(Subscription._reader(), "the endpoint deleted")
+        rest.active = True
+        self.assertEqual(Subscription._reader(), (rest.user_id.id, rest.company_id.id), "the endpoint restored")
+
+    def test_without_active_rest_endpoint_nothing_is_built_nor_sent(self):
+        sub, _secret = self._subscribe(["individual.updated"])
+        self.person.write({"family_name": "Before archiving"})
+        self.commit_events()
+        queued = sub.delivery_ids
+        self.assertEqual((len(queued), queued.state), (1, "pending"))
+        Subscription = self.env["g2p.api.subscription"].sudo()
+        self.assertTrue(Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
+        self.rest_endpoint.active = False
+        self.assertIsNone(Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
+        self.person.write({"family_name": "While archived"})
+        self.commit_events()
+        self.assertEqual(sub.delivery_ids, queued, "no delivery queued: no payload built")
+        self.run_jobs(DELIVERY)
+        self.assertEqual(self.receiver.requests, [], "nothing sent")
+        self.assertEqual(
+            (queued.state, queued.attempt_ids.error),
+            (
+                "failed",
+                "not sent: the registry has no active REST endpoint to read the registrants of this event as",
+            ),
+        )
+        disclosures = self.env["g2p.api.disclosure"].sudo().search([("delivery_id", "=", queued.id)])
+        self.assertFalse(disclosures, "nothing disclosed")

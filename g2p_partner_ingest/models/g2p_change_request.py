@@ -565,22 +565,26 @@ class G2PChangeRequest(models.Model):
         }
 
     @api.model
-    def _propose(self, raw, canonical):
-        request = self.sudo().create(self._proposal_vals(raw, canonical)).sudo(self.env.su)
-        request._flag_possible_duplicates()
+    def _propose(self, raw, canonical, match=None, unlike_anyone=False):
+        """The change request of ``raw``, its possible duplicates flagged. ``match``: its ``_match`` when already
+        made; ``unlike_anyone``: an ADD the duplicate check of ``raw`` just searched and found like nobody."""
+        request = self.sudo().create(self._proposal_vals(raw, canonical, match)).sudo(self.env.su)
+        if not unlike_anyone:
+            request._flag_possible_duplicates()
         return request
 
     @api.model
-    def _propose_batch(self, raws, matches=None):
+    def _propose_batch(self, raws, matches=None, unlike_anyone=()):
         """_propose for many ingested items in one create (same outcome, a fraction of the cost). ``matches``:
-        {raw id: ``_match``} of those of ``raws`` already matched (by the duplicate check of the same chunk)."""
+        {raw id: ``_match``} of those of ``raws`` already matched (by the duplicate check of the same chunk);
+        ``unlike_anyone``: ids of those of ``raws`` that check found like nobody (not searched again)."""
         matches = matches or {}
         canonical_of = {raw.id: json.loads(raw.canonical) for raw in raws}
         unmatched = raws.filtered(lambda raw: raw.id not in matches)
         matches = {**matches, **self._matches_of_raws(unmatched, [canonical_of[raw.id] for raw in unmatched])}
         vals_list = [self._proposal_vals(raw, canonical_of[raw.id], matches[raw.id]) for raw in raws]
         requests = self.sudo().create(vals_list).sudo(self.env.su)
-        requests._flag_possible_duplicates()
+        requests.filtered(lambda request: request.ingest_raw_id.id not in unlike_anyone)._flag_possible_duplicates()
         return requests
 
     # --- review -----------------------------------------------------------------------------

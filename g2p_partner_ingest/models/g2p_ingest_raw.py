@@ -3,6 +3,7 @@ import json
 import logging
 import uuid
 from contextlib import nullcontext
+from functools import partial
 from itertools import islice
 
 from pydantic import ValidationError as PydanticValidationError
@@ -309,16 +310,20 @@ class G2PIngestRaw(models.Model):
         status_field = f"{step}_status"
         if self[status_field] in ("done", "skipped"):
             return False
+        run = getattr(self, f"_step_{step}")
         if step == "ingestion":
             if self.ingestion_status == "failed" and self.error_code == DUPLICATE_SUSPECTED:
                 return False
-            if self._reject_suspected_duplicates():
+            matches, unlike_anyone = {}, set()
+            if self._reject_suspected_duplicates(matches, unlike_anyone):
                 return False
+            # the proposal reuses what the duplicate check just found (nothing was written in between)
+            run = partial(run, matches.get(self.id), self.id in unlike_anyone)
         # classification and transformation write nothing before they can fail: only ingestion
         # needs a savepoint (one costs a flush and the pre-commit hooks in Odoo 18)
         try:
             with self.env.cr.savepoint() if step == "ingestion" else nullcontext():
-                getattr(self, f"_step_{step}")()
+                run()
         except PermanentIngestError as exc:
             self.write(
                 {
@@ -340,7 +345,8 @@ class G2PIngestRaw(models.Model):
         savepoint is rolled back and the caller goes item by item, which records each item's own outcome.
         Returns the items done, or None when the batch did not go through."""
         matches = {}  # {raw id: its match}: the chunk matched against the register once, for both steps
-        self._reject_suspected_duplicates(matches)
+        unlike_anyone = set()  # ADDs the duplicate check found like nobody: their proposals are not searched again
+        self._reject_suspected_duplicates(matches, unlike_anyone)
         todo = self.filtered(lambda r: r.ingestion_status == "pending" and r.transformation_status == "done")
         if not todo:
             return todo
@@ -349,7 +355,7 @@ class G2PIngestRaw(models.Model):
             with self.env.cr.savepoint():
                 for raw in todo:
                     raw._check_members_still_readable(json.loads(raw.canonical))
-                requests = ChangeRequest._propose_batch(todo, matches)
+                requests = ChangeRequest._propose_batch(todo, matches, unlike_anyone)
                 for raw, request in zip(todo, requests, strict=True):
                     raw.change_request_id = request
                 requests._auto_approve()
@@ -359,9 +365,11 @@ class G2PIngestRaw(models.Model):
             return None
         return todo
 
-    def _reject_suspected_duplicates(self, matches=None):
+    def _reject_suspected_duplicates(self, matches=None, unlike_anyone=None):
         """Fail the items of `reject` data models that would ADD a possible duplicate; returns them. ``matches``:
-        a dict the items' matches ({raw id: ``_match``}) are added to, for the proposals of the same chunk."""
+        a dict the items' matches ({raw id: ``_match``}) are added to, for the proposals of the same chunk;
+        ``unlike_anyone``: a set the ids of the ADDs whose search found no possible duplicate are added to (their
+        proposals are not searched again)."""
         todo = self.filtered(
             lambda r: (
                 r.data_model_id.duplicate_policy == "reject"
@@ -373,8 +381,6 @@ class G2PIngestRaw(models.Model):
         ChangeRequest = self.env["g2p.change.request"]
         if not todo or not ChangeRequest._duplicate_check_enabled():
             return self.browse()
-        settings = duplicate_finder.Settings.from_env(self.env)
-        duplicate_finder.prepare(self.env, settings)
         canonicals = [json.loads(raw.canonical) for raw in todo]
         matched = ChangeRequest._matches_of_raws(todo, canonicals)
         if matches is not None:
@@ -382,6 +388,10 @@ class G2PIngestRaw(models.Model):
         adds = [
             (raw, canonical) for raw, canonical in zip(todo, canonicals, strict=True) if matched[raw.id][0] == "add"
         ]
+        if not adds:
+            return self.browse()
+        settings = duplicate_finder.Settings.from_env(self.env)
+        duplicate_finder.prepare(self.env, settings)
         # the people of the whole batch searched together (duplicate_finder.find_many)
         candidates = ChangeRequest._duplicate_candidates_of_adds(
             [(canonical, raw.target) for raw, canonical in adds], settings
@@ -389,6 +399,8 @@ class G2PIngestRaw(models.Model):
         rejected = self.browse()
         for (raw, _canonical), found in zip(adds, candidates, strict=True):
             if not found:
+                if unlike_anyone is not None:
+                    unlike_anyone.add(raw.id)
                 continue
             raw.write(
                 {
@@ -556,12 +568,13 @@ class G2PIngestRaw(models.Model):
         sender is then refused exactly as if it had named an unknown uuid."""
         self._check_member_references(self.client_id, canonical)
 
-    def _step_ingestion(self):
+    def _step_ingestion(self, match=None, unlike_anyone=False):
+        """``match``, ``unlike_anyone``: what the duplicate check of this item found (``_run_item_step``)."""
         canonical = json.loads(self.canonical)
         self._check_members_still_readable(canonical)
         ChangeRequest = self.env["g2p.change.request"].with_context(mail_create_nolog=True)
         try:
-            request = ChangeRequest._propose(self, canonical)
+            request = ChangeRequest._propose(self, canonical, match, unlike_anyone)
         except UserError as exc:
             raise PermanentIngestError("INGESTION_FAILED", exc.args[0]) from exc
         except Exception as exc:

@@ -253,13 +253,13 @@ class TestIngestEndpoint(IngestCase):
         propose = type(self.CR)._propose
         failed_once = []
 
-        def flaky(cr_model, raw, canonical):
+        def flaky(cr_model, raw, canonical, *checked):
             if raw.item_index == 3 and not failed_once:
                 failed_once.append(raw.ingest_id)
                 raise OSError("connection to the matching service reset")
-            return propose(cr_model, raw, canonical)
+            return propose(cr_model, raw, canonical, *checked)
 
-        def batch_down(cr_model, raws, matches=None):
+        def batch_down(cr_model, raws, *checked):
             raise OSError("matching service down")
 
         self.patch(type(self.CR), "_propose", flaky)

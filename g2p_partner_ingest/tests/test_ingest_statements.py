@@ -139,21 +139,61 @@ class TestRejectPolicyChunkMatchedOnce(IngestCase):
         # an UPDATE too (of the look-alike, which stays one): its outbound event reads as the REST app's user
         warm.append(self.person(nid="95000099", first="Chikondi", last="Phiri", dob="1985-04-12"))
         self.received("warm", warm)._run_step("ingestion")  # caches of this worker filled once
-        people = [
-            self.person(nid="95000001", first="Held", last="Banda", dob="1970-01-01"),  # holds it: an UPDATE
-            self.person(nid="95000002", first="Chikondi", last="Phiri", dob="1985-04-12"),  # an ADD like someone
-            self.person(nid="95000003", first="Tiyamike", last="Mwale", dob="1990-06-20"),
-            self.person(nid="95000004", first="Kondwani", last="Zgambo", dob="2001-09-03"),
-        ]
-        rows = self.received("logged", people)
+        rows = self.received("logged", self.chunk())
         before = self.env["res.partner"].search_count([("is_registrant", "=", True)])
         with logged_queries(self.env) as log:
             rows._run_step("ingestion")
         matching = [s for s in log.statements if s.endswith(" _find_registrants")]
         self.assertEqual(len(matching), 2, f"the chunk matched once (registrants, their identifiers):\n{log}")
+        self.assertEqual(
+            len(self.duplicate_searches(log)),
+            3,
+            f"the chunk's ADDs searched for possible duplicates once (threshold, identifiers, names):\n{log}",
+        )
         # 67 when the duplicate check and the proposals matched the chunk each, and applying looked up the
-        # gender code and the ID type (the UPDATE's and the batch of ADDs' once each)
-        self.assertLessEqual(len(log), 61, f"ingestion of the chunk:\n{log}")
+        # gender code and the ID type (the UPDATE's and the batch of ADDs' once each); 61 when the proposals
+        # searched again for duplicates of the ADDs the check had just found like nobody
+        self.assertLessEqual(len(log), 56, f"ingestion of the chunk:\n{log}")
+        self.assertRefusedAndProposed(rows, before)
+
+    def test_item_by_item_matches_each_item_once(self):
+        """When the chunk's batch fails, each item goes alone: its duplicate check's match and search are the
+        ones its proposal uses (each item matched and searched once, not once more by its proposal), and the
+        same item is refused, the same proposed, as by the batch."""
+        if "g2p.dci.subscription" in self.env:  # as in TestIngestStatementsPerChunk: the pipeline's statements
+            self.patch(type(self.env["g2p.dci.subscription"]), "_active_ids", lambda self: ())
+
+        def batch_fails(self, raws, *checked):
+            raise ValueError("the batch fails: item by item")
+
+        self.patch(type(self.CR), "_propose_batch", batch_fails)
+        rows = self.received("alone", self.chunk())
+        before = self.env["res.partner"].search_count([("is_registrant", "=", True)])
+        with logged_queries(self.env) as log:
+            rows._run_step("ingestion")
+        matching = [s for s in log.statements if s.endswith(" _find_registrants")]
+        # the batch's match (registrants, identifiers: 2), then each item's own: the UPDATE 2 (its registrant
+        # found, then its identifiers), each of the two ADDs 1; the refused item is not tried again
+        self.assertEqual(len(matching), 2 + 2 + 1 + 1, f"each item matched once:\n{log}")
+        # the batch's search of its ADDs (3 statements), then each ADD's own (3 each); the UPDATE none
+        self.assertEqual(len(self.duplicate_searches(log)), 3 + 3 + 3, f"each ADD searched once:\n{log}")
+        self.assertRefusedAndProposed(rows, before)
+
+    @staticmethod
+    def duplicate_searches(log):
+        """The statements of the duplicate searches (threshold, identifiers, names), settings apart."""
+        return [s for s in log.statements if s.endswith((" prepare", " _by_identifier", " _by_names"))]
+
+    def chunk(self):
+        return [
+            self.person(nid="95000001", first="Held", last="Banda", dob="1970-01-01"),  # holds it: an UPDATE
+            self.person(nid="95000002", first="Chikondi", last="Phiri", dob="1985-04-12"),  # an ADD like someone
+            self.person(nid="95000003", first="Tiyamike", last="Mwale", dob="1990-06-20"),
+            self.person(nid="95000004", first="Kondwani", last="Zgambo", dob="2001-09-03"),
+        ]
+
+    def assertRefusedAndProposed(self, rows, before):
+        """The look-alike ADD refused (and nothing proposed for it), the three others proposed and applied."""
         refused = rows[1]
         self.assertEqual(
             (refused.ingestion_status, refused.error_code, refused.change_request_id),
