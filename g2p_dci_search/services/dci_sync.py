@@ -47,7 +47,9 @@ def search(env, client, body, call):
                 client, body, correlation_id, answers, if_new=True, references=dci_checks.fresh_references(answers)
             )
         except dci_checks.ReferencesUsed as exc:
-            used |= exc.references  # not empty, and not yet in ``used``: the loop ends
+            if exc.references <= used:  # answered as used already: cannot be (the loop would not end)
+                raise
+            used |= exc.references  # grows at each turn, within the message's references: the loop ends
             continue
         break
     if not transaction:
