@@ -7,7 +7,7 @@ from odoo.tools.misc import format_datetime
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
 from odoo.addons.g2p_partner_api.services.read_routing import primary_cursor
 
-from ..services import dci_callbacks, dci_envelope, dci_reasons, dci_spec
+from ..services import dci_callbacks, dci_checks, dci_envelope, dci_reasons, dci_spec
 from ..services.dci_search import SCOPE, search_items_naming
 
 STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
@@ -103,13 +103,16 @@ class G2PDciTransaction(models.Model):
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     @api.model
-    def _record(self, client, body, correlation_id, answers=None, if_new=False, **values):
+    def _record(self, client, body, correlation_id, answers=None, if_new=False, references=None, **values):
         """The transaction of ``client``'s envelope ``body`` (its request parsed), answered under
         ``correlation_id``: ``answers`` are the entries of its request items in order (the status and
         counts follow from them), ``values`` any other field (``status``, ``mode``, ``callback_url`` …).
         ``if_new``: a message id ``client`` already used (committed, or by a call still running, which
         the INSERT waits for) records nothing and returns no transaction, rather than raising; the
-        INSERT is then the message's replay check.
+        INSERT is then the message's replay check. ``references``: reference ids ``client`` may not have
+        used in an earlier item (``dci_checks.fresh_references``); when some were, nothing is recorded
+        and ``dci_checks.ReferencesUsed`` names them: the INSERT is then the items' replay check, as
+        ``dci_checks.duplicate_references`` would have searched them in the same snapshot.
 
         Every call of the DCI API records one, most with up to a hundred items: the transaction and
         its items are written by one statement (nothing computes from these rows; the database checks
@@ -135,16 +138,26 @@ class G2PDciTransaction(models.Model):
         with primary_cursor(self.env) as cr:
             cr.execute(
                 SQL(
-                    """WITH txn AS (
+                    """WITH used AS (
+                           SELECT DISTINCT reference_id FROM g2p_dci_transaction_item
+                            WHERE client_id = %s AND reference_id = ANY(%s::varchar[])
+                       ), txn AS (
                            INSERT INTO g2p_dci_transaction (%s, create_uid, create_date, write_uid, write_date)
-                           VALUES (%s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+                           SELECT %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
+                            WHERE NOT EXISTS (SELECT FROM used)
                            %s
                            RETURNING id, client_id
                        ), items AS (%s)
-                       SELECT id FROM txn""",
+                       SELECT (SELECT id FROM txn), ARRAY(SELECT reference_id FROM used)""",
+                    client.id,
+                    sorted(set(references or ())),
                     SQL(", ").join(SQL.identifier(name) for name in columns),
+                    # typed: a SELECT's values are not typed by the columns they go to as a VALUES row's are
                     SQL(", ").join(
-                        SQL("%s", self._fields[name].convert_to_column_insert(value, self))
+                        SQL(
+                            f"%s::{self._fields[name].column_type[1]}",
+                            self._fields[name].convert_to_column_insert(value, self),
+                        )
                         for name, value in columns.items()
                     ),
                     self.env.uid,
@@ -153,8 +166,10 @@ class G2PDciTransaction(models.Model):
                     self._items_insert(SQL("txn"), lines),
                 )
             )
-            rows = cr.fetchall()
-        return self.browse(rows[0][0] if rows else ())
+            transaction_id, used = cr.fetchone()
+        if used:
+            raise dci_checks.ReferencesUsed(set(used))
+        return self.browse(transaction_id or ())
 
     @api.model
     def _item_lines(self, action, request_items, answers):

@@ -55,32 +55,64 @@ def refuse_untrusted(problem):
         raise ApiError(403, problem.code, problem.message)
 
 
-def duplicate_references(client, items):
-    """reference_ids already used by this sender, or twice in this message."""
+def duplicate_references(client, items, used=None):
+    """reference_ids already used by this sender, or twice in this message. ``used``: the references of
+    the sender known to be used, when the caller's INSERT checks the others (``_record(references=...)``,
+    which refuses to record a transaction whose references were used); else the sender's items are searched."""
     references = [
         str(item.get("reference_id")) for item in items if isinstance(item, dict) and item.get("reference_id")
     ]
     seen, repeated = set(), set()
     for reference in references:
         (repeated if reference in seen else seen).add(reference)
-    # ordered by id: the model's order (its transaction's) would join the transactions for nothing
-    used = (
-        client.env["g2p.dci.transaction.item"]
-        .sudo()
-        .search_fetch([("client_id", "=", client.id), ("reference_id", "in", references)], ["reference_id"], order="id")
-        .mapped("reference_id")
-    )
-    return repeated | set(used)
+    if used is None:
+        # ordered by id: the model's order (its transaction's) would join the transactions for nothing
+        used = (
+            client.env["g2p.dci.transaction.item"]
+            .sudo()
+            .search_fetch(
+                [("client_id", "=", client.id), ("reference_id", "in", references)], ["reference_id"], order="id"
+            )
+            .mapped("reference_id")
+        )
+    return repeated | (seen & set(used))
+
+
+DUPLICATE_REFERENCE = "rjct.reference_id.duplicate"
+
+
+def duplicate_reference():
+    """The DciProblem of an item whose reference_id its sender already used."""
+    return DciProblem(DUPLICATE_REFERENCE, "reference_id already used by this sender")
+
+
+def fresh_references(answers):
+    """The reference_ids (as text, as ``duplicate_references`` compares them) of ``answers`` (a request's)
+    that record a first use: all but the empty ones and those answered as already used."""
+    return [
+        str(answer["reference_id"])
+        for answer in answers
+        if answer["reference_id"] and answer.get("status_reason_code") != DUPLICATE_REFERENCE
+    ]
+
+
+class ReferencesUsed(Exception):
+    """The transaction was not recorded: its sender already used these reference ids (a set)."""
+
+    def __init__(self, references):
+        super().__init__(f"reference ids already used: {sorted(references)}")
+        self.references = references
 
 
 # per action: the reason code of an item that is off the spec's item schema
 OFF_SPEC_ITEM = {"search": "rjct.search_criteria.invalid", "subscribe": "rjct.notify_details.invalid"}
 
 
-def item_rejections(client, action, items):
+def item_rejections(client, action, items, used=None):
     """{index: DciProblem} for the items rejected before they are looked at:
-    no reference_id, a reference_id already used, or off the spec's item schema."""
-    duplicates = duplicate_references(client, items)
+    no reference_id, a reference_id already used, or off the spec's item schema (``used``: see
+    ``duplicate_references``)."""
+    duplicates = duplicate_references(client, items, used)
     off_spec = dci_spec.item_errors(action, items)
     rejected = {}
     for index, item in enumerate(items):
@@ -88,7 +120,7 @@ def item_rejections(client, action, items):
         if not reference:
             rejected[index] = DciProblem("rjct.reference_id.invalid", "reference_id is required")
         elif str(reference) in duplicates:
-            rejected[index] = DciProblem("rjct.reference_id.duplicate", "reference_id already used by this sender")
+            rejected[index] = duplicate_reference()
         elif index in off_spec:
             rejected[index] = DciProblem(OFF_SPEC_ITEM[action], off_spec[index])
     return rejected

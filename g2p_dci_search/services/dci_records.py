@@ -53,9 +53,14 @@ def without_empty(value):
     return value
 
 
+# the types of value ``without_empty`` leaves out when empty: made once (a union built per call was half the
+# cost of ``is_empty``, which a batch calls some 600 times)
+EMPTIABLE = str | list | dict
+
+
 def is_empty(value):
     """Whether ``without_empty`` leaves ``value`` out: null, an empty string, list or object."""
-    return value is None or (isinstance(value, str | list | dict) and not value)
+    return value is None or (isinstance(value, EMPTIABLE) and not value)
 
 
 @lru_cache(maxsize=256)

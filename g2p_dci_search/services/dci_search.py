@@ -333,11 +333,11 @@ def _render_found(client, answers, naming):
     return named
 
 
-def search_request_answers(env, client, items):
+def search_request_answers(env, client, items, used=None):
     """(search_response entries for every entry of a search request, in order: those rejected before
-    they are looked at (``dci_checks.item_rejections``) answered so, the others searched; every
-    registrant the answers name)."""
-    rejected = dci_checks.item_rejections(client, "search", items)
+    they are looked at (``dci_checks.item_rejections``, ``used`` as there) answered so, the others
+    searched; every registrant the answers name)."""
+    rejected = dci_checks.item_rejections(client, "search", items, used)
     answers, named = search_items_naming(env, client, dci_checks.accepted_items(items, rejected))
     return dci_checks.answers_in_order(items, rejected, answers), named
 

@@ -28,15 +28,31 @@ def search(env, client, body, call):
     """The signed on-search envelope answering each search_request item of ``body``; the transaction recorded
     and the registrants the answers name disclosed to ``client``.
 
-    The message id is checked by the transaction's INSERT, not by a query before it (one statement less per
-    call): a message id already used, or used by a call running at the same time, is refused once its
-    items were looked at, with the same rjct envelope, and nothing of this call is recorded or disclosed."""
+    The message id and the reference ids are checked by the transaction's INSERT, not by queries before
+    it (two statements less per call): a message id already used, or used by a call running at the same
+    time, is refused once its items were looked at, with the same rjct envelope, and nothing of this call
+    is recorded or disclosed. A reference id the sender already used (found by the INSERT, which then
+    records nothing) is answered ``rjct.reference_id.duplicate``: the items are answered again knowing
+    it, and nothing of the first answers is recorded or disclosed."""
     refused = _refused(env, call, body, "search", "on-search", client, check_message_id=False)
     if refused:
         return refused
-    answers, named = search_request_answers(env, client, body.message.search_request)
     correlation_id = str(uuid.uuid4())
-    if not env["g2p.dci.transaction"].sudo()._record(client, body, correlation_id, answers, if_new=True):
+    Transaction = env["g2p.dci.transaction"].sudo()
+    used = set()
+    while True:
+        answers, named = search_request_answers(env, client, body.message.search_request, used=used)
+        try:
+            transaction = Transaction._record(
+                client, body, correlation_id, answers, if_new=True, references=dci_checks.fresh_references(answers)
+            )
+        except dci_checks.ReferencesUsed as exc:
+            if exc.references <= used:  # answered as used already: cannot be (the loop would not end)
+                raise
+            used |= exc.references  # grows at each turn, within the message's references: the loop ends
+            continue
+        break
+    if not transaction:
         return _rejected(env, call, body, dci_checks.duplicate_message(body.header), "on-search")
     call.disclose(named, SCOPE, channel="dci_search")
     call.correlation_id = correlation_id

@@ -385,16 +385,103 @@ class TestDciSyncSearch(DciCase):
         message_id = envelope["header"]["message_id"]
         search_request_answers = dci_sync.search_request_answers
 
-        def searched_while_the_other_call_records(env, client, items):
+        def searched_while_the_other_call_records(env, client, items, **kwargs):
             other = env["g2p.dci.transaction"].sudo().create({"client_id": client.id, "message_id": message_id})
             other.flush_recordset()
-            return search_request_answers(env, client, items)
+            return search_request_answers(env, client, items, **kwargs)
 
         disclosures = self._replayed_state(message_id)[2]
         with patch.object(dci_sync, "search_request_answers", searched_while_the_other_call_records):
             other = self._assert_replay_refused(envelope)
         self.assertEqual(len(other), 1, "the other call's transaction is the only one")
         self.assertEqual((other.item_ids, self._replayed_state(message_id)[2]), (other.item_ids.browse(), disclosures))
+
+    def test_reference_id_raced_by_another_call_is_answered_duplicate(self):
+        """The reference ids are checked by the transaction's INSERT: a reference id another call of the
+        sender records while this one searches makes the INSERT record nothing; the items are answered again,
+        that one rjct.reference_id.duplicate, and the registrant its first answer found is not disclosed."""
+        raced, fresh = self._people(2, "Racedref", "Racedreference", "7740")
+        envelope = self.envelope(
+            [
+                self.item("idtype-value", {"type": "UIN", "value": "77400000"}, reference_id="raced-ref"),
+                self.item("idtype-value", {"type": "UIN", "value": "77400001"}, reference_id="fresh-ref"),
+            ]
+        )
+        Transaction = self.env["g2p.dci.transaction"]
+        search_request_answers, searches = dci_sync.search_request_answers, []
+
+        def searched_while_the_other_call_records(env, client, items, **kwargs):
+            if not searches:
+                other = Transaction.sudo().create(
+                    {
+                        "client_id": client.id,
+                        "message_id": "other-call",
+                        "item_ids": [(0, 0, {"reference_id": "raced-ref", "status": "succ"})],
+                    }
+                )
+                other.flush_recordset()
+                other.item_ids.flush_recordset()
+            answers, named = search_request_answers(env, client, items, **kwargs)
+            searches.append((set(kwargs.get("used")), [answer["status"] for answer in answers], named))
+            return answers, named
+
+        items_before = self.env["g2p.dci.transaction.item"].search_count([])
+        with patch.object(dci_sync, "search_request_answers", searched_while_the_other_call_records):
+            body = self.search(envelope).json()
+        self.assertEqual(
+            searches,
+            [(set(), ["succ", "succ"], raced | fresh), ({"raced-ref"}, ["rjct", "succ"], fresh)],
+            "answered twice: the second time knowing the reference used",
+        )
+        answers = body["message"]["search_response"]
+        self.assertEqual(
+            [(answer["reference_id"], answer["status"], answer.get("status_reason_code")) for answer in answers],
+            [("raced-ref", "rjct", "rjct.reference_id.duplicate"), ("fresh-ref", "succ", None)],
+        )
+        self.assertNotIn("data", answers[0])
+        self.assertEqual(answers[1]["data"]["reg_records"][0]["name"]["given_name"], "Racedref01")
+        self.assertEqual((body["header"]["status"], body["header"]["completed_count"]), ("succ", 1))
+        self.env.invalidate_all()
+        transaction = Transaction.search([("message_id", "=", envelope["header"]["message_id"])])
+        self.assertEqual(len(transaction), 1, "recorded once, with the second answers")
+        self.assertEqual(
+            [(item.reference_id, item.status, item.status_reason_code) for item in transaction.item_ids],
+            [("raced-ref", "rjct", "rjct.reference_id.duplicate"), ("fresh-ref", "succ", False)],
+        )
+        self.assertEqual((transaction.status, transaction.completed_count), ("succ", 1))
+        self.assertEqual(
+            self.env["g2p.dci.transaction.item"].search_count([]), items_before + 3, "the other call's item and ours"
+        )
+        audit = self._audit_rows(resource="/dci/registry/sync/search")[0]
+        self.assertEqual(audit.reference_ids, "raced-ref,fresh-ref")
+        disclosed = self.env["g2p.api.disclosure"].search([("audit_log_id", "=", audit.id)]).partner_id
+        self.assertEqual(disclosed, fresh, "the raced item's registrant is not disclosed")
+        self.assertNotIn(raced, self.env["g2p.api.disclosure"].search([("client_id", "=", self.client.id)]).partner_id)
+
+    def test_reference_id_used_earlier_is_answered_duplicate(self):
+        """A reference id used by an earlier call is found by the INSERT's check: the item is answered
+        rjct.reference_id.duplicate, as when it was searched before, and what its first answer found is
+        neither recorded nor disclosed."""
+        _used, other = self._people(2, "Usedref", "Usedreference", "7750")
+        first = self.envelope([self.item("idtype-value", {"type": "UIN", "value": "77500000"}, reference_id="used")])
+        self.assertEqual(self.search(first).json()["message"]["search_response"][0]["status"], "succ")
+        again = self.envelope(
+            [
+                self.item("idtype-value", {"type": "UIN", "value": "77500000"}, reference_id="used"),
+                self.item("idtype-value", {"type": "UIN", "value": "77500001"}, reference_id="new"),
+            ]
+        )
+        answers = self.search(again).json()["message"]["search_response"]
+        self.assertEqual(
+            [(answer["status"], answer.get("status_reason_code")) for answer in answers],
+            [("rjct", "rjct.reference_id.duplicate"), ("succ", None)],
+        )
+        self.env.invalidate_all()
+        audit = self._audit_rows(resource="/dci/registry/sync/search")[0]
+        self.assertEqual(self.env["g2p.api.disclosure"].search([("audit_log_id", "=", audit.id)]).partner_id, other)
+        transaction = self.env["g2p.dci.transaction"].search([("message_id", "=", again["header"]["message_id"])])
+        self.assertEqual(transaction.item_ids.mapped("status"), ["rjct", "succ"])
+        self.assertEqual(self.env["g2p.dci.transaction.item"].search_count([("reference_id", "=", "used")]), 2)
 
 
 @tagged("post_install", "-at_install")
