@@ -68,6 +68,22 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
         env["g2p.api.disclosure"].sudo()._record(cls.client, cls.bea.ids, "rest_read", "individual:read")
         cls.parts["g2p.api.disclosure"] = env["g2p.api.disclosure"].search([("partner_id", "=", cls.bea.id)])
         cls.parts["g2p.consent.history"] = cls.parts["g2p.consent"].history_ids[:1]
+        subscription = env["g2p.api.subscription"].create(
+            {
+                "name": "Walls subscription",
+                "client_id": cls.client.id,
+                "target_url": "https://1.1.1.1/walls",
+                "event_type_ids": [(6, 0, env["g2p.api.event.type"].search([], limit=1).ids)],
+            }
+        )
+        cls.parts["g2p.api.external.ref"] = env["g2p.api.external.ref"].create(
+            {
+                "subscription_id": subscription.id,
+                "record_uuid": cls.bea.uuid,
+                "partner_id": cls.bea.id,
+                "external_id": "PAYER-WALL-1",
+            }
+        )
         # a proposal of a new person (no company: everyone's) the pipeline found may be Bea
         cls.add_request = env["g2p.change.request"].create(
             {
