@@ -9,6 +9,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.g2p_dci_search.tests.common import DciCase
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
+from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
@@ -213,3 +214,27 @@ class TestDciDatesKeptAsSent(DciCase):
         answer = self._answer("1990-06-15")
         self.assertEqual(answer["status"], "succ", answer)
         self.assertEqual(len(answer["data"]["reg_records"]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestIngestIdentifiersKeptAsSent(IngestCase):
+    """An identifier the shipped data models read is the text sent, or a whole number written as its digits
+    (KoboToolbox sends integer questions as numbers); any other value is refused: ``98100001.0`` was proposed
+    as the identifier "98100001.0" (and ``1e21`` as "1e+21"), a new person beside the one registered under
+    98100001 rather than a refusal."""
+
+    def test_a_number_with_a_fraction_or_an_exponent_is_refused_not_written_out(self):
+        for sent in (98100001.0, 1e21, True):
+            _data, rows = self.ingest(
+                self.body({"person": self.person(nid=sent)}), params={"data_model": "PERSON_JSON"}
+            )
+            self.assertEqual((rows.state, rows.transformation_status), ("failed", "failed"), sent)
+            self.assertFalse(rows.change_request_id, sent)
+        self.assertFalse(self.CR.search([("proposed_values", "ilike", "98100001")]))
+        _data, rows = self.ingest(
+            self.body({"person": self.person(nid=98100002)}), params={"data_model": "PERSON_JSON"}
+        )
+        self.assertEqual(
+            self.proposed(rows.change_request_id)["identifiers"],
+            [{"system": "urn:g2p:id:national-id", "value": "98100002"}],
+        )
