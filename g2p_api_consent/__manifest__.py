@@ -10,6 +10,7 @@
     "external_dependencies": {"python": ["fastapi", "pydantic", "extendable-pydantic"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/g2p_security.xml",
         "data/g2p_consent_data.xml",
         "views/g2p_consent_views.xml",
         "views/res_partner_views.xml",

@@ -24,6 +24,7 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "security/g2p_security.xml",
         "data/g2p_api_scope_data.xml",
         "data/ir_sequence_data.xml",
         "data/queue_job_data.xml",

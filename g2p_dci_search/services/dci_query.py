@@ -3,6 +3,8 @@
 import contextlib
 from datetime import date
 
+from odoo.addons.g2p_partner_api.schemas.base import ISO_DATE
+
 # Mongo-style operator → (ORM operator, pattern for LIKE operators)
 OPERATORS = {
     "$eq": ("=", None),
@@ -54,9 +56,10 @@ class DciQuery:
             return value
         if kind == "boolean" and isinstance(value, bool):
             return value
-        if kind == "date" and isinstance(value, str):
+        if kind == "date" and isinstance(value, str) and ISO_DATE.fullmatch(value):
+            # the date as sent or a refusal: never the first ten characters of a date-time or of anything longer
             with contextlib.suppress(ValueError):
-                return date.fromisoformat(value[:10])
+                return date.fromisoformat(value)
         raise DciQueryError(f"{name}: {value!r} is not a valid {kind}")
 
     # -- expressions ---------------------------------------------------------------------

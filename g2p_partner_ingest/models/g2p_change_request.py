@@ -593,6 +593,8 @@ class G2PChangeRequest(models.Model):
         # (it calls _auto_approve, which only server code can reach)
         if not self.env.user.has_group("g2p_partner_api.group_registry_approver"):
             raise AccessError(_("Only Registry Approvers review change requests."))
+        # the record rules too (a request about another company's registrant), before its state is told
+        self.check_access("write")
         for rec in self:
             if rec.state not in states:
                 raise UserError(_("%s is not pending.", rec.name))
@@ -992,8 +994,13 @@ class G2PChangeRequest(models.Model):
         """The lines still waiting for a decision: a possible duplicate matters for an ADD (a merged one is
         an UPDATE), an existing person always."""
         self.ensure_one()
-        return self.duplicate_ids.filtered(
-            lambda d: not d.resolution and (d.kind == "existing_person" or self.operation == "add")
+        # every line, those about a registrant the reviewer may not read included: a hidden one still blocks
+        return (
+            self.sudo()
+            .duplicate_ids.filtered(
+                lambda d: not d.resolution and (d.kind == "existing_person" or self.operation == "add")
+            )
+            .with_env(self.env)
         )
 
     def _existing_people(self):

@@ -184,6 +184,7 @@ class G2PChangeRequestDuplicate(models.Model):
         """Turn the ADD into an UPDATE of this candidate; the proposal stays, the diff is recomputed against
         the candidate, and whoever merged becomes an editor: someone else approves."""
         self.ensure_one()
+        self.check_access("read")  # the line itself: its candidate may be another company's registrant
         request = self.request_id
         request._check_can_review()
         if not self.can_merge:
@@ -214,6 +215,7 @@ class G2PChangeRequestDuplicate(models.Model):
     def action_not_duplicate(self):
         """Record that the candidates are other people (who and when); the request is no longer flagged
         once every candidate is decided."""
+        self.check_access("read")
         self.request_id._check_can_review()
         self._check_undecided("possible_duplicate")
         self._resolve("dismissed")
@@ -240,6 +242,7 @@ class G2PChangeRequestDuplicate(models.Model):
         )
 
     def _decide_existing(self, resolution, note):
+        self.check_access("read")
         self.request_id._check_can_review()
         self._check_undecided("existing_person")
         self._resolve(resolution)
@@ -264,9 +267,15 @@ class G2PChangeRequestDuplicate(models.Model):
     def _undecided_message(self):
         """What a person must decide before approval, in words."""
         self.ensure_one()
-        candidate = self.partner_id.sudo()
-        proposed = self.member_label or self.proposal_name
-        if self.kind == "existing_person":
+        line = self.sudo()
+        candidate = line.partner_id
+        proposed = line.member_label or line.proposal_name
+        if not candidate.with_env(self.env).has_access("read"):  # another company's registrant: not named
+            return _(
+                "%(proposed)s may be a registrant of another company: someone of that company must decide first.",
+                proposed=proposed,
+            )
+        if line.kind == "existing_person":
             return _(
                 "Decide first whether %(proposed)s may change the registered %(candidate)s (existing person will "
                 "change): update this person, or leave the member out.",

@@ -1,0 +1,240 @@
+"""The third audit's attacks (seed 000: the suite as of 30cc84d), each performed through the web client's
+JSON-RPC routes or the mounted apps, each asserting the refusal and a database left as it was."""
+
+import json
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.g2p_dci_search.tests.common import DciCase
+from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
+from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
+
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+
+
+@tagged("post_install", "-at_install")
+class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
+    """Staff of company A and the parts of a registrant of company B: the registrant itself is hidden by
+    Odoo's rule on contacts, so are its identifiers, memberships, consents, disclosures and the change
+    requests and possible duplicates naming it (they carried its name and identifiers to anyone of any
+    company), and nobody of A approves, rejects or decides about them by id."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.company_a = env.company
+        cls.company_b = env["res.company"].create({"name": "Registry of district B"})
+        Partner = env["res.partner"]
+        cls.bea = Partner.create(
+            {"is_registrant": True, "given_name": "Bea", "family_name": "Zzwalled", "company_id": cls.company_b.id}
+        )
+        cls.household = Partner.create(
+            {"is_registrant": True, "is_group": True, "name": "Zzwalled household", "company_id": cls.company_b.id}
+        )
+        cls.client = env["g2p.api.client"].create({"name": "Walls partner"})
+        cls.program = env["g2p.program"].create({"name": "Walls programme", "state": "active"})
+        cls.parts = {
+            "g2p.reg.id": env["g2p.reg.id"].create(
+                {"partner_id": cls.bea.id, "id_type_id": env["g2p.id.type"].search([], limit=1).id, "value": "WALL-1"}
+            ),
+            "g2p.group.membership": env["g2p.group.membership"].create(
+                {"group_id": cls.household.id, "individual_id": cls.bea.id}
+            ),
+            "g2p.program.membership": env["g2p.program.membership"].create(
+                {"program_id": cls.program.id, "partner_id": cls.bea.id}
+            ),
+            "g2p.consent": env["g2p.consent"].create(
+                {
+                    "partner_id": cls.bea.id,
+                    "client_id": cls.client.id,
+                    "purpose_id": env.ref("g2p_api_consent.vocab_consent_purpose_payment").id,
+                    "scope_ids": [(6, 0, env.ref("g2p_partner_api.scope_individual_read").ids)],
+                    "evidence_reference": "FORM-WALL",
+                }
+            ),
+            # as the pipeline proposes it (server code)
+            "g2p.change.request": env["g2p.change.request"].create(
+                {
+                    "operation": "update",
+                    "target": "individual",
+                    "registrant_id": cls.bea.id,
+                    "proposed_values": json.dumps({"given_name": "Bea", "family_name": "Zzwalled-Renamed"}),
+                    "current_values": json.dumps({"given_name": "Bea", "family_name": "Zzwalled"}),
+                }
+            ),
+        }
+        env["g2p.api.disclosure"].sudo()._record(cls.client, cls.bea.ids, "rest_read", "individual:read")
+        cls.parts["g2p.api.disclosure"] = env["g2p.api.disclosure"].search([("partner_id", "=", cls.bea.id)])
+        cls.parts["g2p.consent.history"] = cls.parts["g2p.consent"].history_ids[:1]
+        subscription = env["g2p.api.subscription"].create(
+            {
+                "name": "Walls subscription",
+                "client_id": cls.client.id,
+                "target_url": "https://1.1.1.1/walls",
+                "event_type_ids": [(6, 0, env["g2p.api.event.type"].search([], limit=1).ids)],
+            }
+        )
+        cls.parts["g2p.api.external.ref"] = env["g2p.api.external.ref"].create(
+            {
+                "subscription_id": subscription.id,
+                "record_uuid": cls.bea.uuid,
+                "partner_id": cls.bea.id,
+                "external_id": "PAYER-WALL-1",
+            }
+        )
+        # a proposal of a new person (no company: everyone's) the pipeline found may be Bea
+        cls.add_request = env["g2p.change.request"].create(
+            {
+                "operation": "add",
+                "target": "individual",
+                "proposed_values": json.dumps({"given_name": "Beatrice", "family_name": "Zzwalled"}),
+            }
+        )
+        cls.parts["g2p.change.request.duplicate"] = env["g2p.change.request.duplicate"].create(
+            {"request_id": cls.add_request.id, "partner_id": cls.bea.id, "score": 0.9, "reasons": "same name"}
+        )
+        a_only = {"company_id": cls.company_a.id, "company_ids": [(6, 0, cls.company_a.ids)]}
+        for login, groups in (
+            ("wall_viewer", "base.group_user,g2p_partner_api.group_registry_viewer"),
+            ("wall_approver", "base.group_user,g2p_partner_api.group_registry_approver"),
+            ("wall_api_manager", "base.group_user,g2p_partner_api.group_api_manager"),
+        ):
+            cls._user(login, groups).write(a_only)
+        cls.approver_a = env["res.users"].search([("login", "=", "wall_approver")])
+        cls._user("wall_approver_ab", "base.group_user,g2p_partner_api.group_registry_approver").write(
+            {"company_ids": [(6, 0, (cls.company_a | cls.company_b).ids)]}
+        )
+        for record in cls.parts.values():
+            assert len(record) == 1, record
+
+    @mute_logger("odoo.http")
+    def test_staff_of_another_company_read_none_of_a_registrants_parts(self):
+        for login in ("wall_viewer", "wall_approver", "wall_api_manager"):
+            self._as(login)
+            for model, record in self.parts.items():
+                found, error = self.call_kw(model, "search_read", [[("id", "=", record.id)], ["display_name"]])
+                self.assertEqual((found, error), ([], None), f"{login} searched {model}")
+                _read, error = self.call_kw(model, "read", [record.ids, ["display_name"]])
+                self.assertEqual(error, ACCESS_ERROR, f"{login} read {model} by id")
+            counted, _error = self.call_kw("res.partner", "search_count", [[("id", "=", self.bea.id)]])
+            self.assertEqual(counted, 0, "the registrant itself: Odoo's rule on contacts")
+        self._as("wall_approver_ab")
+        for model, record in self.parts.items():
+            found, error = self.call_kw(model, "read", [record.ids, ["display_name"]])
+            self.assertIsNone(error, f"staff of both companies read {model}")
+            self.assertEqual([row["id"] for row in found], record.ids)
+
+    @mute_logger("odoo.http")
+    def test_staff_of_another_company_change_none_of_a_registrants_parts(self):
+        reg_id, consent = self.parts["g2p.reg.id"], self.parts["g2p.consent"]
+        self._as("wall_approver")
+        attacks = [
+            ("g2p.reg.id", "write", [reg_id.ids, {"value": "WALL-2"}]),
+            ("g2p.reg.id", "create", [{"partner_id": self.bea.id, "id_type_id": reg_id.id_type_id.id, "value": "X"}]),
+            ("g2p.consent", "write", [consent.ids, {"evidence_reference": "FORGED"}]),
+            ("g2p.consent", "action_withdraw", [consent.ids]),
+            ("g2p.group.membership", "unlink", [self.parts["g2p.group.membership"].ids]),
+            ("g2p.program.membership", "action_enroll", [self.parts["g2p.program.membership"].ids]),
+        ]
+        for model, method, args in attacks:
+            _result, error = self.call_kw(model, method, args)
+            self.assertEqual(error, ACCESS_ERROR, f"{model}.{method}")
+        for record in self.parts.values():
+            record.invalidate_recordset()
+        self.assertEqual(reg_id.value, "WALL-1")
+        self.assertEqual(self.env["g2p.reg.id"].search_count([("partner_id", "=", self.bea.id)]), 1)
+        self.assertEqual((consent.state, consent.evidence_reference), ("active", "FORM-WALL"))
+        self.assertTrue(self.parts["g2p.group.membership"].exists())
+        self.assertEqual(self.parts["g2p.program.membership"].state, "draft")
+
+    @mute_logger("odoo.http")
+    def test_approver_of_another_company_reviews_nothing_by_id(self):
+        request = self.parts["g2p.change.request"]
+        duplicate = self.parts["g2p.change.request.duplicate"]
+        self._as("wall_approver")
+        for model, method, ids, args in (
+            ("g2p.change.request", "action_approve", request.ids, []),
+            ("g2p.change.request", "action_reject", request.ids, ["not ours"]),
+            ("g2p.change.request.duplicate", "action_merge", duplicate.ids, []),
+            ("g2p.change.request.duplicate", "action_not_duplicate", duplicate.ids, []),
+        ):
+            _result, error = self.call_kw(model, method, [ids, *args])
+            self.assertEqual(error, ACCESS_ERROR, f"{model}.{method}")
+        for record in (request, duplicate, self.add_request, self.bea):
+            record.invalidate_recordset()
+        self.assertEqual((request.state, request.reviewer_id.id), ("pending", False))
+        self.assertEqual(self.bea.family_name, "Zzwalled")
+        self.assertFalse(duplicate.resolution)
+        self.assertEqual((self.add_request.operation, self.add_request.registrant_id.id), ("add", False))
+
+    def test_a_hidden_candidate_still_blocks_approval_and_is_not_named(self):
+        """The new person's proposal is everyone's to review, but the line naming Bea is not: approving it
+        without that decision would register Bea twice, and the refusal must not tell A's approver her name."""
+        with self.assertRaises(UserError) as refused:
+            self.add_request.with_user(self.approver_a).action_approve()
+        message = str(refused.exception)
+        self.assertIn("cannot be approved yet", message)
+        self.assertNotIn(self.bea.display_name, message)
+        self.assertNotIn(self.bea.uuid, message)
+        self.add_request.invalidate_recordset()
+        self.assertEqual((self.add_request.state, self.add_request.registrant_id.id), ("pending", False))
+        self.assertEqual(self.env["res.partner"].search_count([("family_name", "=", "Zzwalled")]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestDciDatesKeptAsSent(DciCase):
+    """A DCI search's date is the date sent or a refusal: a date-time, or a date followed by anything, was cut
+    to its first ten characters and searched as another question than the one asked (a birth date
+    ``$gte 1990-06-15T23:00:00-05:00`` is the 16th where it was written)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.partner"].create(
+            {"is_registrant": True, "given_name": "Dora", "family_name": "Zzdated", "birthdate": "1990-06-15"}
+        )
+
+    def _answer(self, birth_date):
+        query = {"family_name": "Zzdated", "birth_date": {"$gte": birth_date}}
+        response = self.search(self.envelope([self.item("expression", query)]))
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()["message"]["search_response"][0]
+
+    def test_a_date_time_or_a_longer_text_is_refused_not_cut(self):
+        for sent in ("1990-06-15T23:00:00-05:00", "1990-06-15 00:00", "1990-06-15junk", "1990-06-1", "19900615"):
+            answer = self._answer(sent)
+            self.assertEqual(
+                (answer["status"], answer["status_reason_code"]), ("rjct", "rjct.search_criteria.invalid"), sent
+            )
+            self.assertIn("is not a valid date", answer["status_reason_message"], sent)
+            self.assertNotIn("data", answer, sent)
+        answer = self._answer("1990-06-15")
+        self.assertEqual(answer["status"], "succ", answer)
+        self.assertEqual(len(answer["data"]["reg_records"]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestIngestIdentifiersKeptAsSent(IngestCase):
+    """An identifier the shipped data models read is the text sent, or a whole number written as its digits
+    (KoboToolbox sends integer questions as numbers); any other value is refused: ``98100001.0`` was proposed
+    as the identifier "98100001.0" (and ``1e21`` as "1e+21"), a new person beside the one registered under
+    98100001 rather than a refusal."""
+
+    def test_a_number_with_a_fraction_or_an_exponent_is_refused_not_written_out(self):
+        for sent in (98100001.0, 1e21, True):
+            _data, rows = self.ingest(
+                self.body({"person": self.person(nid=sent)}), params={"data_model": "PERSON_JSON"}
+            )
+            self.assertEqual((rows.state, rows.transformation_status), ("failed", "failed"), sent)
+            self.assertFalse(rows.change_request_id, sent)
+        self.assertFalse(self.CR.search([("proposed_values", "ilike", "98100001")]))
+        _data, rows = self.ingest(
+            self.body({"person": self.person(nid=98100002)}), params={"data_model": "PERSON_JSON"}
+        )
+        self.assertEqual(
+            self.proposed(rows.change_request_id)["identifiers"],
+            [{"system": "urn:g2p:id:national-id", "value": "98100002"}],
+        )
