@@ -535,7 +535,7 @@ class G2PIngestRaw(models.Model):
         return answers
 
     @api.model
-    def _disclosed_operation(self, client, operation, registrant, is_group):
+    def _disclosed_operation(self, client, operation, registrant, is_group, readable=None):
         """(ADD, UPDATE or ADD_OR_UPDATE, registrant uuid or None): an item's operation as ``client`` may be told it.
 
         An UPDATE names its registrant when the client may read it as a REST read would (the read scope of the
@@ -545,11 +545,15 @@ class G2PIngestRaw(models.Model):
         a legal basis whether a person it may not read is in the register. A registrant the REST app's rules hide
         (another registry's company) is told as one without consent: to a legal-basis client, ADD_OR_UPDATE rather
         than ADD tells that the identifier is held in the register, as the 409 of a REST create sharing it does,
-        never by whom."""
+        never by whom. ``readable``: {read scope: uuids ``readable_uuids`` gave for the client's scopes}, when
+        the caller read them for many items at once."""
         scope = "group:read" if is_group else "individual:read"
         scopes = set(client.sudo().scope_ids.mapped("code"))
         if operation == "update":
-            shown = readable_uuids(client, scopes, registrant, scope)
+            if readable is None:
+                shown = readable_uuids(client, scopes, registrant, scope)
+            else:
+                shown = [registrant.uuid] if registrant.uuid in readable[scope] else []
             return ("UPDATE", shown[0]) if shown else (ADD_OR_UPDATE, None)
         if scope in scopes and not client._readable_registrant_domain(scope):
             return operation.upper(), None

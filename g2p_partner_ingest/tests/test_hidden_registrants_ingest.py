@@ -8,6 +8,8 @@ import uuid
 
 from odoo.tests import tagged
 
+from odoo.addons.g2p_partner_api.tests.query_log import logged_queries
+
 from .test_follow_submissions import FollowCase
 
 KIND = "urn:g2p:vocab:group-membership-kind"
@@ -40,7 +42,7 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
     def _status(self, rows):
         with self._api() as api:
             response = api.get(
-                f"/partner/ingest_status/{rows.correlation_id}", headers=self._auth(self.client, self.secret)
+                f"/partner/ingest_status/{rows[0].correlation_id}", headers=self._auth(self.client, self.secret)
             )
         self.assertEqual(response.status_code, 200, response.text)
         return response.text
@@ -131,3 +133,33 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(self.elsewhere.group_membership_ids, memberships)
         self.assertFalse(self.env["res.partner"].search_count([("name", "=", "Zzelsewhere household")]))
+
+    def test_status_statements_do_not_grow_with_the_items(self):
+        """What an ingest_status answer may name is read for the whole call (a statement per read scope), not an
+        item at a time: a call of 6 applied items is answered in as many statements as one of 2, each naming its
+        registrant."""
+        model = self.person_list_model("PERSON_HIDDEN_STATEMENTS")
+
+        def applied(tag, count):
+            # no two alike (name, birth date): none is held back as a possible duplicate
+            people = [
+                self.person(
+                    nid=f"937{tag}{i:04d}", first=f"Zzstatus{tag}", last=f"P{tag}x{i}", dob=f"19{tag}{i}-0{1 + i}-1{i}"
+                )
+                for i in range(count)
+            ]
+            rows = self.Raw.sudo()._receive(self.client, model, f"hidden-statements-{tag}", people)
+            self.run_jobs()
+            self.assertEqual(rows.change_request_id.mapped("state"), ["applied"] * count)
+            return rows
+
+        def statements(rows):
+            with logged_queries(self.env) as log:
+                text = self._status(rows)
+            for registrant in rows.change_request_id.registrant_id:
+                self.assertIn(registrant.uuid, text)
+            return log
+
+        statements(applied("1", 1))  # this worker's caches filled once
+        small, large = statements(applied("2", 2)), statements(applied("3", 6))
+        self.assertEqual(len(large), len(small), f"statements grew with the items:\n{large}")
