@@ -13,3 +13,4 @@ from . import test_consent_receipt
 from . import test_data_shared_tour
 from . import test_consent_kept_with_client
 from . import test_consent_relations
+from . import test_consent_hidden_registrant

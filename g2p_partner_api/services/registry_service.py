@@ -152,13 +152,31 @@ def flush_and_reread(records):
     return records
 
 
+def reader_env(env):
+    """The environment whose record rules decide which registrants an answer names: the REST app's user in its
+    company, i.e. what the partner could read back through REST. ``env`` itself in a REST route (its user, not the
+    superuser); anywhere else ``g2p.api.subscription._reader_env()``: the ingest app (whose endpoint may have a user
+    of its own), queue jobs and code running as superuser, which no record rule restricts. None when the registry
+    has no active REST endpoint: there are no rules to read by, and nobody is named."""
+    Subscription = env["g2p.api.subscription"]
+    reader = Subscription._reader()
+    if reader and not env.su and env.uid == reader[0]:
+        return env
+    return Subscription._reader_env()
+
+
 def readable_uuids(client, scopes, registrants, scope):
-    """uuids of the ``registrants`` a client may read with ``scope``, as a REST read decides it: the
-    scope among the token's ``scopes`` and the read-access hook (consent). For answers that name
-    other registrants (duplicate candidates): nobody is named to a client that may not read them."""
-    if scope not in scopes or not registrants:
+    """uuids of the ``registrants`` a client may read with ``scope``, in their order, as a REST read decides it:
+    the scope among the token's ``scopes``, the record rules of the REST app's user (``reader_env``: another
+    company's registrant is hidden) and the read-access hook (consent), in one statement (``readable_relations``).
+    For answers that name registrants a client did not ask for by uuid (duplicate candidates, the registrant an
+    ingested item or a consent concerns): nobody is named to a client that may not read them, and a registrant the
+    rules hide is answered exactly as one without consent."""
+    reader = reader_env(registrants.env) if registrants else None
+    if scope not in scopes or reader is None:
         return []
-    return client._filter_readable_registrants(registrants, scope).mapped("uuid")
+    readable = set(readable_relations(client, registrants.with_env(reader), scope).ids)
+    return [registrant.uuid for registrant in registrants if registrant.id in readable]
 
 
 def person_for_duplicates(body):

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.g2p_partner_api.services.registry_service import readable_relations
+
 SUBMISSIONS = ("g2p.change.request", "g2p.ingest.raw")
 
 
@@ -10,19 +12,21 @@ class G2PApiSubscription(models.Model):
     def _payload_for(self, client, event_type, record):
         """A submission's events (``change_request.applied``, ``.rejected``, ``.failed``) go to the client that
         submitted it, to no other: another partner's request, its ingest id and the registrant it touched are none
-        of its business. The registrant is named only when the submitter may read it (scope and consent), and each
-        attempt to send checks that again. An ingested item that failed before any change request existed is told
-        as a ``change_request.failed`` without reference."""
+        of its business. The registrant is named only when the submitter may read it (scope, the REST app's record
+        rules and consent), and each attempt to send checks that again. An ingested item that failed before any
+        change request existed is told as a ``change_request.failed`` without reference."""
         if record._name not in SUBMISSIONS:
             return super()._payload_for(client, event_type, record)
-        if not client.active or record.sudo().client_id != client:
+        reader = self._reader_env()  # None without an active REST endpoint: nothing is read for a partner
+        if reader is None or not client.active or record.sudo().client_id != client:
             return None
         if record._name == "g2p.ingest.raw":
             return None, self._failed_item_payload(record), []
         registrant = record.registrant_id
         scope = self._event_scope(event_type, registrant)
+        # read as the REST app reads it (its record rules and consent): a registrant they hide is not named
         readable = (
-            client._filter_readable_registrants(registrant, scope)
+            readable_relations(client, registrant.with_env(reader), scope).with_env(self.env)
             if registrant and scope in client._scope_codes()
             else registrant.browse()
         )

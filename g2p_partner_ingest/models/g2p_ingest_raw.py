@@ -547,17 +547,26 @@ class G2PIngestRaw(models.Model):
         return answers
 
     @api.model
-    def _disclosed_operation(self, client, operation, registrant, is_group):
+    def _disclosed_operation(self, client, operation, registrant, is_group, readable=None):
         """(ADD, UPDATE or ADD_OR_UPDATE, registrant uuid or None): an item's operation as ``client`` may be told it.
 
-        An UPDATE names its registrant when the client may read it (the read scope of the target among its
-        scopes, and consent or a legal basis). Otherwise ADD and UPDATE are told apart only to a client that
-        reads every registrant of that kind (a legal basis); to any other both are ADD_OR_UPDATE, so that no
-        answer tells whether a person it may not read is in the register."""
+        An UPDATE names its registrant when the client may read it as a REST read would (the read scope of the
+        target among its scopes, the REST app's record rules, and consent or a legal basis: ``readable_uuids``).
+        An UPDATE of a registrant it may not read is ADD_OR_UPDATE, without uuid. An ADD is told as ADD only to a
+        client that reads under a legal basis, ADD_OR_UPDATE to any other, so that no answer tells a client without
+        a legal basis whether a person it may not read is in the register. A registrant the REST app's rules hide
+        (another registry's company) is told as one without consent: to a legal-basis client, ADD_OR_UPDATE rather
+        than ADD tells that the identifier is held in the register, as the 409 of a REST create sharing it does,
+        never by whom. ``readable``: {read scope: uuids ``readable_uuids`` gave for the client's scopes}, when
+        the caller read them for many items at once."""
         scope = "group:read" if is_group else "individual:read"
         scopes = set(client.sudo().scope_ids.mapped("code"))
-        if operation == "update" and readable_uuids(client, scopes, registrant, scope):
-            return "UPDATE", registrant.uuid
+        if operation == "update":
+            if readable is None:
+                shown = readable_uuids(client, scopes, registrant, scope)
+            else:
+                shown = [registrant.uuid] if registrant.uuid in readable[scope] else []
+            return ("UPDATE", shown[0]) if shown else (ADD_OR_UPDATE, None)
         if scope in scopes and not client._readable_registrant_domain(scope):
             return operation.upper(), None
         return ADD_OR_UPDATE, None

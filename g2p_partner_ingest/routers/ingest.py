@@ -159,6 +159,8 @@ def ingest_status(
     )
     if not rows:
         raise ApiError(404, "not_found", f"No ingest call {correlation_id} from this client.")
+    scopes = call_context(request).scopes
+    readable = _readable(rows, client)
     return IngestStatusResponse(
         correlation_id=correlation_id,
         items=[
@@ -174,11 +176,11 @@ def ingest_status(
                 "error_message": r.error_message or None,
                 "change_request": r.change_request_id.name or None,
                 "change_request_state": r.change_request_id.state or None,
-                "operation": _operation(r, client),
-                "registrant": _registrant(r, client, call_context(request).scopes),
+                "operation": _operation(r, client, readable),
+                "registrant": _registrant(r, scopes, readable),
                 "reason": r.error_message
                 or (r.change_request_id._reason_for_partner() if r.change_request_id else None),
-                **_duplicates(r, client, call_context(request).scopes),
+                **_duplicates(r, scopes, readable),
             }
             for r in rows
         ],
@@ -201,21 +203,43 @@ def list_data_models(
     return DataModelList(data_models=[DataModelInfo.from_record(model) for model in models])
 
 
-def _operation(raw, client):
+def _readable(rows, client):
+    """{read scope: uuids of the registrants the answer about ``rows`` may name with it}, as ``readable_uuids``
+    decides each with the client's scopes (the REST app's record rules, consent): one statement per scope for the
+    whole call, not one per item. An answer naming one checks the scope among its token's too."""
+    requests = rows.change_request_id
+    households = requests.filtered(lambda r: r.target == "group")
+    individuals = (
+        (requests - households).registrant_id | rows.duplicate_candidate_ids | requests.duplicate_ids.partner_id
+    )
+    scopes = client._scope_codes()
+    return {
+        "individual:read": set(registry_service.readable_uuids(client, scopes, individuals, "individual:read")),
+        "group:read": set(registry_service.readable_uuids(client, scopes, households.registrant_id, "group:read")),
+    }
+
+
+def _shown(registrants, scope, scopes, readable):
+    """The uuids of ``registrants`` an answer to a token with ``scopes`` names (``readable``: see ``_readable``)."""
+    return [r.uuid for r in registrants if scope in scopes and r.uuid in readable[scope]]
+
+
+def _operation(raw, client, readable):
     request = raw.change_request_id
     if not request:
         return None
-    return raw._disclosed_operation(client, request.operation, request.registrant_id, request.target == "group")[0]
+    return raw._disclosed_operation(
+        client, request.operation, request.registrant_id, request.target == "group", readable
+    )[0]
 
 
-def _registrant(raw, client, scopes):
+def _registrant(raw, scopes, readable):
     """The uuid of the registrant the item's change request created or updated, to a client that may read it."""
-    registrant = raw.change_request_id.registrant_id
     scope = "group:read" if raw.change_request_id.target == "group" else "individual:read"
-    return next(iter(registry_service.readable_uuids(client, scopes, registrant, scope)), None)
+    return next(iter(_shown(raw.change_request_id.registrant_id, scope, scopes, readable)), None)
 
 
-def _duplicates(raw, client, scopes):
+def _duplicates(raw, scopes, readable):
     """The item's possible duplicates, named only to a client that may read them. A flagged change request
     whose candidates the client may read none of is answered as not flagged (staff still see the flag): as
     for REST, a possible duplicate nobody readable matches tells nothing. A refused item (policy reject)
@@ -226,6 +250,6 @@ def _duplicates(raw, client, scopes):
         candidates = raw.change_request_id.duplicate_ids.filtered(lambda d: not d.resolution).partner_id
     else:
         return {"possible_duplicate": False, "duplicate_candidates": []}
-    uuids = registry_service.readable_uuids(client, scopes, candidates, "individual:read")
+    uuids = _shown(candidates, "individual:read", scopes, readable)
     refused = raw.error_code == DUPLICATE_SUSPECTED
     return {"possible_duplicate": bool(refused or uuids), "duplicate_candidates": uuids}

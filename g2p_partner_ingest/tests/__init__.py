@@ -25,3 +25,4 @@ from . import test_ingest_file
 from . import test_ingest_file_upload
 from . import test_consent_withdrawn_before_apply
 from . import test_ingest_statements
+from . import test_hidden_registrants_ingest
