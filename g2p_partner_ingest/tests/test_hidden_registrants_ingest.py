@@ -87,6 +87,15 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
         item = json.loads(self._status(rows))["items"][0]
         self.assertEqual((item["operation"], item["registrant"]), ("UPDATE", self.elsewhere.uuid))
 
+    def test_nobody_is_named_without_an_active_rest_endpoint(self):
+        # the REST app's rules decide what an ingest answer names: without that app there are none to read by
+        self.elsewhere.company_id = self.home
+        _data, rows = self.ingest(self.body({"person": self.person(**HIDDEN)}))
+        self.rest_endpoint.active = False
+        item = json.loads(self._status(rows))["items"][0]
+        self.assertEqual((item["operation"], item["registrant"]), ("ADD_OR_UPDATE", None))
+        self.assertNotNamed(json.dumps(item))
+
     def test_possible_duplicate_in_another_registry_is_not_told(self):
         flagged = dict(HIDDEN, nid="93700002")
         _data, rows = self.ingest(self.body({"person": self.person(**flagged)}))
