@@ -31,6 +31,7 @@ SERVER_FIELDS = frozenset(
         "current_values",
         "state",
         "client_id",
+        "company_id",
         "source_system",
         "ingest_raw_id",
         "submitted_by_id",
@@ -107,6 +108,14 @@ class G2PChangeRequest(models.Model):
         group_expand=True,
     )
     client_id = fields.Many2one("g2p.api.client", string="Source client", readonly=True, ondelete="set null")
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        help="Whose staff see and review the request: its registrant's company, else the company the item came "
+        "through (empty: every company's, as requests of new people made before the field)",
+    )
     source_system = fields.Char(readonly=True)
     ingest_raw_id = fields.Many2one("g2p.ingest.raw", string="Ingest item", readonly=True, ondelete="set null")
     ingest_id = fields.Char(related="ingest_raw_id.ingest_id")
@@ -197,6 +206,7 @@ class G2PChangeRequest(models.Model):
                         )
                     )
                 self._check_proposal(vals.get("target"), vals.get("proposed_values"))
+        self._set_company(vals_list)
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_names(len(unnamed)), strict=True):
             vals["name"] = name
@@ -204,6 +214,15 @@ class G2PChangeRequest(models.Model):
         # proposed by the pipeline or by hand: a household naming someone registered waits for a decision
         requests._flag_existing_people()
         return requests
+
+    def _set_company(self, vals_list):
+        """The company whose staff see a request, when server code did not give it: its registrant's, else the
+        company the request is made in (a person's proposal by hand: theirs, refused as input above)."""
+        Partner = self.env["res.partner"].sudo()
+        for vals in vals_list:
+            if "company_id" not in vals:
+                registrant = Partner.browse(vals.get("registrant_id"))
+                vals["company_id"] = registrant.company_id.id or self.env.company.id
 
     def write(self, vals):
         if not self.env.su:
@@ -558,6 +577,8 @@ class G2PChangeRequest(models.Model):
             "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
             "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
             "client_id": raw.client_id.id,
+            # an UPDATE is its registrant's company's to review; a new person the company the item came through
+            "company_id": existing.company_id.id or raw.company_id.id,
             "source_system": raw.source_system,
             "ingest_raw_id": raw.id,
             # a file a staff member uploaded for the partner: they submitted it (four eyes)

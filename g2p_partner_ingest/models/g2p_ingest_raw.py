@@ -82,6 +82,14 @@ class G2PIngestRaw(models.Model):
         help="The staff member who uploaded the file on behalf of the partner (empty when the partner sent it)",
     )
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="restrict", index=True)
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        help="The company of the endpoint the item came through (of the staff member's company for an uploaded "
+        "file): only its staff see the item (empty: every company's, as items received before the field).",
+    )
     source_system = fields.Char(readonly=True)
     verified_key_fingerprint = fields.Char(
         string="Verified with key (SHA-256)",
@@ -217,6 +225,9 @@ class G2PIngestRaw(models.Model):
             "correlation_id": correlation_id,
             "message_id": message_id,
             "client_id": client.id,
+            # the call's company: the middleware gives an ingest call its endpoint's (the web client, an upload
+            # its staff member's current one); never a value of what was sent
+            "company_id": self.env.company.id,
             "source_system": source_system or client.default_source_system,
             "verified_key_fingerprint": verified_key_fingerprint,
             "uploaded_by_id": uploaded_by.id if uploaded_by else False,

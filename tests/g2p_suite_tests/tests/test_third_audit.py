@@ -1,6 +1,7 @@
 """The third audit's attacks (seed 000: the suite as of 30cc84d), each performed through the web client's
 JSON-RPC routes or the mounted apps, each asserting the refusal and a database left as it was."""
 
+import base64
 import json
 
 from odoo.exceptions import UserError
@@ -10,6 +11,7 @@ from odoo.tools import mute_logger
 from odoo.addons.g2p_dci_search.tests.common import DciCase
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
+from odoo.addons.g2p_partner_ingest.tests.test_ingest_file_upload import CSV as UPLOADED_CSV
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
@@ -85,7 +87,7 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
                 "external_id": "PAYER-WALL-1",
             }
         )
-        # a proposal of a new person (no company: everyone's) the pipeline found may be Bea
+        # a proposal of a new person (made in company A: its staff's) the pipeline found may be Bea
         cls.add_request = env["g2p.change.request"].create(
             {
                 "operation": "add",
@@ -182,6 +184,133 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
         self.add_request.invalidate_recordset()
         self.assertEqual((self.add_request.state, self.add_request.registrant_id.id), ("pending", False))
         self.assertEqual(self.env["res.partner"].search_count([("family_name", "=", "Zzwalled")]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
+    """What a partner sent (the raw item: personal data) and the proposal of a new person it became belong to the
+    company of the endpoint it came through: staff of another company neither read nor review them (they had no
+    company, so no rule placed them); the staff of that company still do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (ingest)"})
+        # the ingest endpoint works for company B
+        cls.endpoint.user_id.write({"company_ids": [(4, cls.company_b.id)]})
+        cls.endpoint.company_id = cls.company_b
+        for login, groups, companies in (
+            ("rawco_viewer_a", "base.group_user,g2p_partner_api.group_registry_viewer", cls.company_a),
+            ("rawco_officer_a", "base.group_user,g2p_partner_api.group_registry_officer", cls.company_a),
+            ("rawco_approver_a", "base.group_user,g2p_partner_api.group_registry_approver", cls.company_a),
+            ("rawco_approver_b", "base.group_user,g2p_partner_api.group_registry_approver", cls.company_b),
+        ):
+            cls._user(login, groups).write({"company_id": companies.id, "company_ids": [(6, 0, companies.ids)]})
+
+    def _ingest_new_person(self):
+        """A new person sent through B's endpoint, naming company A wherever a sender could."""
+        item = dict(self.person(nid="98200001", first="Rawco", last="Zzwalled"), company_id=self.company_a.id)
+        body = self.body({"person": item, "company_id": self.company_a.id})
+        _data, raw = self.ingest(body, params={"data_model": "PERSON_JSON"})
+        self.assertEqual(raw.state, "done", raw.error_message)
+        return raw, raw.change_request_id
+
+    def test_the_endpoint_not_the_sender_gives_the_company(self):
+        raw, request = self._ingest_new_person()
+        self.assertEqual(request.operation, "add")
+        self.assertEqual((raw.company_id, request.company_id), (self.company_b, self.company_b))
+        self.assertIn('"company_id"', raw.payload, "what was sent is kept as sent")
+
+    @mute_logger("odoo.http")
+    def test_staff_of_another_company_read_neither_the_item_nor_the_proposal(self):
+        raw, request = self._ingest_new_person()
+        for login in ("rawco_viewer_a", "rawco_approver_a"):
+            self._as(login)
+            for model, record in (("g2p.ingest.raw", raw), ("g2p.change.request", request)):
+                found, error = self.call_kw(model, "search_read", [[("id", "=", record.id)], ["display_name"]])
+                self.assertEqual((found, error), ([], None), f"{login} searched {model}")
+                _read, error = self.call_kw(model, "read", [record.ids, ["payload" if record is raw else "name"]])
+                self.assertEqual(error, ACCESS_ERROR, f"{login} read {model} by id")
+            found, _error = self.call_kw("g2p.change.request", "search_read", [[("subject_name", "ilike", "Rawco")]])
+            self.assertEqual(found, [], login)
+        self._as("rawco_approver_b")
+        for model, record in (("g2p.ingest.raw", raw), ("g2p.change.request", request)):
+            found, error = self.call_kw(model, "read", [record.ids, ["display_name"]])
+            self.assertEqual((error, [row["id"] for row in found]), (None, record.ids), model)
+
+    @mute_logger("odoo.http")
+    def test_an_approver_of_another_company_reviews_no_new_person_and_the_company_is_nobodys_to_change(self):
+        raw, request = self._ingest_new_person()
+        edited = request.proposed_values.replace("Rawco", "Forged")
+        for login, model, method, args in (
+            ("rawco_officer_a", "g2p.ingest.raw", "action_retry", [raw.ids]),
+            ("rawco_officer_a", "g2p.change.request", "write", [request.ids, {"proposed_values": edited}]),
+            ("rawco_approver_a", "g2p.change.request", "action_approve", [request.ids]),
+            ("rawco_approver_a", "g2p.change.request", "action_reject", [request.ids, "not ours"]),
+        ):
+            self._as(login)
+            _result, error = self.call_kw(model, method, args)
+            self.assertEqual(error, ACCESS_ERROR, f"{login}: {model}.{method}")
+        # the company is the server's: not given to a proposal by hand, not moved by anyone
+        by_hand = {"operation": "add", "target": "individual", "company_id": self.company_b.id}
+        for login in ("rawco_officer_a", "rawco_approver_b"):
+            self._as(login)
+            for model, method, args in (
+                ("g2p.change.request", "create", [dict(by_hand, proposed_values=request.proposed_values)]),
+                ("g2p.change.request", "write", [request.ids, {"company_id": self.company_a.id}]),
+                ("g2p.ingest.raw", "write", [raw.ids, {"company_id": self.company_a.id}]),
+            ):
+                _result, error = self.call_kw(model, method, args)
+                self.assertEqual(error, ACCESS_ERROR, f"{login}: {model}.{method}")
+        self.env.invalidate_all()
+        self.assertEqual(
+            (request.state, request.reviewer_id.id, request.company_id), ("pending", False, self.company_b)
+        )
+        self.assertEqual(raw.company_id, self.company_b)
+        self.assertEqual(self.CR.search_count([("subject_name", "ilike", "Rawco")]), 1)
+        self.assertNotIn("Forged", request.proposed_values)
+        self.assertFalse(
+            self.env["res.partner"].search([("family_name", "=", "Zzwalled"), ("given_name", "=", "Rawco")])
+        )
+        # B's approver reviews it
+        self._as("rawco_approver_b")
+        _result, error = self.call_kw("g2p.change.request", "action_approve", [request.ids])
+        self.assertIsNone(error)
+        request.invalidate_recordset()
+        self.assertEqual(request.reviewer_id.login, "rawco_approver_b")
+        self.assertEqual(request.state, "applied", request.error_message)
+
+    def test_an_uploaded_file_is_its_uploaders_company(self):
+        officer_a = self.env["res.users"].search([("login", "=", "rawco_officer_a")])
+        wizard = (
+            self.env["g2p.ingest.file.upload.wizard"]
+            .with_user(officer_a)
+            .create(
+                {
+                    "client_id": self.client.id,
+                    "data_model_id": self.env.ref("g2p_partner_ingest.data_model_person_json").id,
+                    "file": base64.b64encode(UPLOADED_CSV),
+                    "file_name": "walls.csv",
+                }
+            )
+        )
+        rows = self.Raw.search(wizard.action_upload()["domain"])
+        self.assertEqual((len(rows), rows.company_id), (1, self.company_a))
+        self.run_jobs()
+        self.assertEqual(rows.change_request_id.company_id, self.company_a)
+        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        self.assertFalse(self.Raw.with_user(approver_b).search([("id", "=", rows.id)]))
+
+    def test_a_proposal_by_hand_is_its_makers_company(self):
+        officer_a = self.env["res.users"].search([("login", "=", "rawco_officer_a")])
+        proposed = json.dumps({"given_name": "Handy", "family_name": "Zzwalled"})
+        request = self.CR.with_user(officer_a).create(
+            {"operation": "add", "target": "individual", "proposed_values": proposed}
+        )
+        self.assertEqual(request.sudo().company_id, self.company_a)
+        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        self.assertFalse(self.CR.with_user(approver_b).search([("id", "=", request.id)]))
 
 
 @tagged("post_install", "-at_install")
