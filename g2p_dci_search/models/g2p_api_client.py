@@ -1,7 +1,7 @@
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.g2p_partner_api.services import url_guard
 
@@ -21,7 +21,8 @@ class G2PApiClient(models.Model):
         tracking=True,
         help="Base URL of the participant's DCI endpoints (e.g. https://spmis.example.org/dci). Callbacks go to "
         "header.sender_uri when it lies under it, else to this URL + the spec's path (/registry/on-search, "
-        "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Loopback, "
+        "/registry/notify, ...). Without it the client cannot use the asynchronous DCI calls. Once set, only a "
+        "system administrator may replace or remove it. Loopback, "
         "link-local and private addresses are refused unless allow-listed (host:port) by a system "
         "administrator (system parameter g2p_partner_api.outbound_allowed_hosts).",
     )
@@ -41,6 +42,28 @@ class G2PApiClient(models.Model):
     @api.model
     def _safe_settings(self):
         return dict(super()._safe_settings(), dci_verify_signature=True, dci_callback_allow_http=False)
+
+    def write(self, vals):
+        self._check_callback_url_kept(vals)
+        return super().write(vals)
+
+    def _check_callback_url_kept(self, vals):
+        """Refuse, to all but a system administrator, to replace or remove a client's DCI callback URL once set:
+        the answers to its asynchronous searches and its notifications go there, so an API Manager who could
+        point it at a server of its own would receive them. Setting the first one is onboarding (API Managers);
+        removing it is refused too, or two writes would replace it."""
+        if "dci_callback_url" not in vals or self._is_system_administrator():
+            return
+        self.check_access("write")
+        for client in self.sudo():
+            if client.dci_callback_url and (vals["dci_callback_url"] or False) != client.dci_callback_url:
+                raise AccessError(
+                    _(
+                        "Only a system administrator may replace or remove the DCI callback URL of %(name)s: the "
+                        "answers and notifications it is sent go there. Ask one, with the URL the partner gave you.",
+                        name=client.name,
+                    )
+                )
 
     @api.constrains("dci_callback_url", "dci_callback_allow_http")
     def _check_dci_callback_url(self):

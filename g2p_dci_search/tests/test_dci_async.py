@@ -625,15 +625,19 @@ class TestDciAsync(DciAsyncCase):
 
     def test_callback_url_to_a_private_address_refused(self):
         manager = new_test_user(self.env, "dci_ssrf_manager", groups="g2p_partner_api.group_api_manager")
+        onboarded = self.env["g2p.api.client"].create({"name": "Onboarded without callbacks"})
+        # the first URL is the API Manager's to set, replacing one an administrator's: the guard holds for both
         for url in ("http://169.254.169.254/latest/meta-data", "http://10.0.0.5/dci", "http://localhost:8069/dci"):
-            with (
-                self.subTest(url=url),
-                self.assertRaisesRegex(ValidationError, "Destination refused"),
-                self.env.cr.savepoint(),
-            ):
-                self.client.with_user(manager).write({"dci_callback_url": url})
+            for client, sent in ((onboarded.with_user(manager), url.replace("http:", "https:")), (self.client, url)):
+                with (
+                    self.subTest(url=sent, user=client.env.user.login),
+                    self.assertRaisesRegex(ValidationError, "Destination refused"),
+                    self.env.cr.savepoint(),
+                ):
+                    client.write({"dci_callback_url": sent})
         self.env.invalidate_all()
         self.assertEqual(self.client.dci_callback_url, self.receiver.url + "/spmis/dci")
+        self.assertFalse(onboarded.dci_callback_url)
 
     # --- the spec, checked on arrival --------------------------------------------------------------
     def test_bodies_off_the_spec(self):

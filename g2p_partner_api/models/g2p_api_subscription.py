@@ -5,13 +5,17 @@ from operator import itemgetter
 from urllib.parse import urlparse
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..services import outbound_delivery, shown_once, templates, url_guard
 from ..services.extendable_context import extendable_registry
 from .g2p_api_callback_mapping import check_json_path
 from .g2p_api_event_emitter import PENDING_EVENTS
 from .g2p_api_subscription_event import HTTP_METHODS
+
+# where a partner's deliveries go: set by the partner itself (REST /Subscription, as the server) or by a
+# system administrator, never by the person who configures partners (_check_destination_kept)
+DESTINATION_FIELDS = ("client_id", "target_url", "url_template")
 
 # event type prefix → the scope a REST read of the same data needs (None: individual or group read,
 # after the kind of registrant the event is about)
@@ -40,7 +44,8 @@ class G2PApiSubscription(models.Model):
         string="Target URL",
         required=True,
         tracking=True,
-        help="The partner's public endpoint. Loopback, link-local and private addresses are refused "
+        help="The partner's public endpoint, set by a system administrator or by the partner itself through the "
+        "API (/Subscription). Loopback, link-local and private addresses are refused "
         "unless a system administrator lists the host and port (host:port) in the system parameter "
         "g2p_partner_api.outbound_allowed_hosts; the registry's own ports and routes never are.",
     )
@@ -116,7 +121,36 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _safe_settings(self):
-        return dict(super()._safe_settings(), allow_insecure=False)
+        # unsigned deliveries: the partner can no longer tell the registry's from anyone's
+        return dict(super()._safe_settings(), allow_insecure=False, signing=frozenset({"hmac", "jws"}))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_destination_kept(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_destination_kept(vals)
+        return super().write(vals)
+
+    def _check_destination_kept(self, vals):
+        """Refuse, to all but a system administrator (and the server's own code: a partner's REST calls on its
+        own subscriptions), a subscription made or a write that names whose it is or where it sends: an API
+        Manager who could point a partner's subscription at a server of its own, or hand one to another client,
+        would receive the personal data that partner may read, alone."""
+        named = [name for name in DESTINATION_FIELDS if name in vals and (self or vals[name])]
+        if not named or self._is_system_administrator():
+            return
+        if self:
+            self.check_access("write")  # the right first: what the subscription holds is no business of others
+        raise AccessError(
+            _(
+                "Only a system administrator may set where a partner's deliveries go (%(fields)s): ask one, or let "
+                "the partner manage its own subscriptions through the API (/Subscription).",
+                fields=", ".join(self._fields[name].string for name in named),
+            )
+        )
 
     def _compute_has_hmac_secret(self):
         for rec, secret in zip(self, self.sudo().mapped("hmac_secret"), strict=True):

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 HTTP_METHODS = [("POST", "POST"), ("PUT", "PUT"), ("PATCH", "PATCH"), ("DELETE", "DELETE")]
 
@@ -26,6 +26,37 @@ class G2PApiSubscriptionEvent(models.Model):
     _sql_constraints = [
         ("event_unique", "unique(subscription_id, event_type_id)", "One set of settings per event of a subscription.")
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_destination_kept(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_destination_kept(vals)
+        return super().write(vals)
+
+    def _check_destination_kept(self, vals):
+        """A URL template is where the event goes, and settings moved to another subscription take theirs
+        along: as the subscription's target URL, a system administrator's to set (see
+        g2p.api.subscription._check_destination_kept)."""
+        Subscription = self.env["g2p.api.subscription"]
+        if Subscription._is_system_administrator():
+            return
+        if self:
+            moving = "url_template" in vals or "subscription_id" in vals
+        else:
+            moving = bool(vals.get("url_template"))
+        if moving and self:
+            self.check_access("write")
+        if moving:
+            raise AccessError(
+                _(
+                    "Only a system administrator may set where a partner's deliveries go (the URL template of an "
+                    "event, or the subscription its settings belong to): ask one."
+                )
+            )
 
     @api.constrains("event_type_id", "url_template", "payload_template")
     def _check_event(self):

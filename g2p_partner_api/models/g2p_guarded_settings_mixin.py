@@ -12,8 +12,8 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
 
     @api.model
     def _safe_settings(self):
-        """{field: safe value} (a boolean, or the one safe value of a selection); models and addons
-        add theirs (call super)."""
+        """{field: safe value} (a boolean, the one safe value of a selection, or a frozenset of its safe values);
+        models and addons add theirs (call super)."""
         return {}
 
     @api.model
@@ -24,11 +24,7 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
 
     @api.model
     def _check_unsafe_settings(self, vals):
-        unsafe = sorted(
-            f
-            for f, safe in self._safe_settings().items()
-            if f in vals and (bool(vals[f]) if isinstance(safe, bool) else vals[f]) != safe
-        )
+        unsafe = sorted(f for f, safe in self._safe_settings().items() if f in vals and not _is_safe(vals[f], safe))
         if unsafe and not self._is_system_administrator():
             raise AccessError(
                 _(
@@ -47,3 +43,11 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
     def write(self, vals):
         self._check_unsafe_settings(vals)
         return super().write(vals)
+
+
+def _is_safe(value, safe):
+    if isinstance(safe, bool):
+        return bool(value) == safe
+    if isinstance(safe, frozenset):
+        return value in safe
+    return value == safe

@@ -57,9 +57,10 @@ class TestOutboundDestinations(G2PReceiverCase):
         )
 
     def test_private_destinations_refused_at_save(self):
-        # plain HTTP is an administrator's to allow: the administrator creates, the API Manager edits
-        Subscription = self.env["g2p.api.subscription"].with_user(self.manager)
-        existing = Subscription.browse(self.env["g2p.api.subscription"].create(self._subscription_vals()).id)
+        # plain HTTP and where deliveries go are an administrator's (TestDestinationCustody): the checks of the URL
+        # apply to administrators too
+        Subscription = self.env["g2p.api.subscription"]
+        existing = Subscription.create(self._subscription_vals())
         for url in PRIVATE_URLS:
             with (
                 self.subTest(url=url),
@@ -314,7 +315,8 @@ class TestPlainHttpAndRegistryRoutesOverJsonRpc(JsonRpcAttackMixin, HttpCase):
         self.env["ir.config_parameter"].set_param(
             url_guard.ALLOWED_HOSTS_PARAM, f"{self.receiver.host_port},127.0.0.1:{own_port}"
         )
-        self._as("http_api_manager")
+        # an administrator: where deliveries go is theirs to set (TestDestinationCustody), within these rules
+        self._as("http_admin")
         for url in (
             f"https://{self.receiver.host_port}/queue_job/runjob",
             f"https://{self.receiver.host_port}/x/..%2fqueue_job/runjob",

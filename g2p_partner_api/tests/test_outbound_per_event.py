@@ -267,7 +267,8 @@ class TestOutboundPerEvent(G2PReceiverCase):
 
 @tagged("post_install", "-at_install")
 class TestOutboundSettingsEditors(JsonRpcAttackMixin, HttpCase):
-    """Per-event settings and callback mappings are edited by whoever may edit subscriptions: API managers."""
+    """Per-event settings and callback mappings are edited by whoever may edit subscriptions: API managers; a URL
+    template (where the event goes) by system administrators only (TestDestinationCustody)."""
 
     @classmethod
     def setUpClass(cls):
@@ -338,12 +339,18 @@ class TestOutboundSettingsEditors(JsonRpcAttackMixin, HttpCase):
                     "subscription_id": self.subscription.id,
                     "event_type_id": self.archived_event.id,
                     "http_method": "DELETE",
-                    "url_template": "{{ base }}/documents/{{ subject }}",
                 }
             ],
         )
         self.assertIsNone(error)
         self.assertTrue(result)
+        with mute_logger("odoo.http"):
+            _result, error = self.call_kw(
+                "g2p.api.subscription.event",
+                "write",
+                [[result], {"url_template": "{{ base }}/documents/{{ subject }}"}],
+            )
+        self.assertIn("AccessError", error, "where the event goes is an administrator's")
         with mute_logger("odoo.http"):
             _result, error = self.call_kw(
                 "g2p.api.callback.mapping",
@@ -354,7 +361,7 @@ class TestOutboundSettingsEditors(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(
             self._state()[0],
             [
-                ("individual.archived", "DELETE", "{{ base }}/documents/{{ subject }}"),
+                ("individual.archived", "DELETE", False),
                 ("individual.updated", "PUT", False),
             ],
         )

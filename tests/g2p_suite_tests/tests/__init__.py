@@ -21,3 +21,4 @@ from . import test_list_headers
 from . import test_partner_jwks
 from . import test_client_assertion_key_set
 from . import test_third_audit
+from . import test_destination_custody

@@ -80,6 +80,8 @@ MATRIX = {
                 "require_if_match",
                 "note",
                 "legal_basis",
+                # the first one only: replacing or removing it is an administrator's (_check_callback_url_kept,
+                # TestDestinationCustody); the sample client has none
                 "dci_callback_url",
                 "dci_callback_subscription_id",
             ),
@@ -185,20 +187,20 @@ MATRIX = {
                 API_MANAGERS,
                 "name",
                 "uuid",  # refused once set (UserError), whoever asks: partners hold it
-                "client_id",
-                "target_url",
                 "event_type_ids",
                 "http_method",
-                "url_template",
                 "payload_template",
                 "include_owner",
-                "signing",
                 "callback_json_path",
                 "max_attempts",
                 "timeout",
                 "active",
             ),
+            # where a partner's data goes: an administrator's, or the partner's own through /Subscription
+            # (_check_destination_kept, TestDestinationCustody)
+            **_all(ADMIN, "client_id", "target_url", "url_template"),
             "allow_insecure": ADMIN,  # guarded setting: plain HTTP outbound, as for DCI callbacks
+            "signing": ADMIN,  # guarded setting: to "none" (HMAC and JWS are API Managers' to choose between)
             "hmac_secret": ADMIN,  # field groups: base.group_system; API Managers generate it, shown once
         },
     },
@@ -206,9 +208,12 @@ MATRIX = {
         "read": API_MANAGERS,
         "unlink": API_MANAGERS,
         "methods": {},
-        "fields": _all(
-            API_MANAGERS, "subscription_id", "event_type_id", "http_method", "url_template", "payload_template"
-        ),
+        "fields": {
+            **_all(API_MANAGERS, "event_type_id", "http_method", "payload_template"),
+            # where the event goes, and the subscription whose target the settings take: an administrator's
+            # (_check_destination_kept, TestDestinationCustody)
+            **_all(ADMIN, "subscription_id", "url_template"),
+        },
     },
     "g2p.api.callback.mapping": {
         "read": API_MANAGERS,

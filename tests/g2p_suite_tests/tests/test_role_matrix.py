@@ -170,7 +170,8 @@ class TestRoleMatrix(JsonRpcAttackMixin, HttpCase):
             safe = safe_settings[name]
             if isinstance(safe, bool):
                 return not safe
-            return next(v for v, _label in field._description_selection(self.env) if v != safe)
+            safe = safe if isinstance(safe, frozenset) else {safe}
+            return next(v for v, _label in field._description_selection(self.env) if v not in safe)
         candidates = {
             "boolean": lambda: not current,
             "char": lambda: f"{current or ''}1",
