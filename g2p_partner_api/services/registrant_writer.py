@@ -10,8 +10,9 @@ from odoo import fields, models
 from odoo.fields import Command
 
 
-def save(env, registrant, vals, is_group=False):
-    """``registrant`` written with those of ``vals`` that change it; without one, a new registrant made of them.
+def save(env, registrant, vals, is_group=False, company=None):
+    """``registrant`` written with those of ``vals`` that change it; without one, a new registrant made of them
+    (of ``company``: see ``create``).
 
     A write that changes nothing is not made: sending a registrant back as read must not move its
     version (ETag, ``updated_at``) nor put it in the change feed as changed.
@@ -21,7 +22,7 @@ def save(env, registrant, vals, is_group=False):
         if changes:
             registrant.write(changes)
         return registrant
-    return create(env, [vals], is_group)
+    return create(env, [vals], is_group, company)
 
 
 def changed_values(record, vals):
@@ -45,9 +46,12 @@ def changed_values(record, vals):
     return changes
 
 
-def create(env, vals_list, is_group=False):
-    """New registrants, one per values of ``vals_list``, in one create."""
-    kind = {"is_registrant": True, "is_group": is_group}
+def create(env, vals_list, is_group=False, company=None):
+    """New registrants, one per values of ``vals_list``, in one create. They belong to ``company`` (empty: every
+    company's), by default the environment's: in an API call, the company of the endpoint it came through. A
+    person a partner registers is as much its company's as what the partner sent, whose staff alone see it."""
+    company = env.company if company is None else company
+    kind = {"is_registrant": True, "is_group": is_group, "company_id": company.id}
     if is_group:
         kind["is_company"] = True
     return env["res.partner"].create([dict(vals, **kind) for vals in vals_list])

@@ -490,10 +490,11 @@ class G2PChangeRequest(models.Model):
         return {k: v for k, v in values.items() if v not in (None, [], "")}
 
     @api.model
-    def _find_registrants(self, canonicals, id_type, is_group):
+    def _find_registrants(self, canonicals, id_type, is_group, company=None):
         """For each of ``canonicals``, the registrant (kind ``is_group``) holding one of its identifiers of ``id_type``,
         the first in the register's order, as a search of that one alone with limit=1 finds it; the whole list in
-        two statements (the pipeline matches a chunk of 100 items at once)."""
+        two statements (the pipeline matches a chunk of 100 items at once). ``company``: the company the items came
+        through; only the registrants its staff see are found (see ``_match_many``)."""
         Partner = self.env["res.partner"]
         wanted = [
             {i["value"] for i in canonical.get("identifiers", []) if i["system"] == id_type.namespace_uri}
@@ -502,13 +503,17 @@ class G2PChangeRequest(models.Model):
         values = set().union(*wanted)
         if not values:
             return [Partner] * len(canonicals)
-        found = Partner.search(
-            [
-                ("is_registrant", "=", True),
-                ("is_group", "=", is_group),
-                ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", list(values))]),
-            ]
-        )
+        domain = [
+            ("is_registrant", "=", True),
+            ("is_group", "=", is_group),
+            ("reg_id_ids", "any", [("id_type_id", "=", id_type.id), ("value", "in", list(values))]),
+        ]
+        if company:
+            # the rule staff of that company read contacts under (empty, theirs or a parent of theirs); the
+            # company's path from the worker's snapshot, not a query of res.company per chunk
+            self.env["g2p.reference.data"]._put_company_paths(company.ids)
+            domain += ["|", ("company_id", "=", False), ("company_id", "parent_of", company.ids)]
+        found = Partner.search(domain)
         held = {}  # partner id: the values of ``values`` it holds (it was found holding one)
         if found:
             for reg_id in (
@@ -544,32 +549,38 @@ class G2PChangeRequest(models.Model):
         return Partner
 
     @api.model
-    def _match(self, data_model, canonical):
+    def _match(self, data_model, canonical, company=None):
         """("update", the registrant) when one of the data model's target holds the matching identifier,
-        else ("add", no registrant): the decision the pipeline and the dry run share."""
-        return self._match_many(data_model, [canonical])[0]
+        else ("add", no registrant): the decision the pipeline and the dry run share. ``company``: see
+        ``_match_many``."""
+        return self._match_many(data_model, [canonical], company)[0]
 
     @api.model
-    def _match_many(self, data_model, canonicals):
-        """``_match`` of each of ``canonicals``, all searched together."""
-        found = self._find_registrants(canonicals, data_model.match_id_type_id, data_model.target == "group")
+    def _match_many(self, data_model, canonicals, company=None):
+        """``_match`` of each of ``canonicals``, all searched together. With ``company`` (the one the items came
+        through), a registrant its staff do not see (another registry's company) is not matched: no partner changes
+        whom it cannot see. Such an item is an ADD, as for someone unknown; the duplicate check then finds the
+        registrant, which holds its approval without being named to that company's staff."""
+        found = self._find_registrants(
+            canonicals, data_model.match_id_type_id, data_model.target == "group", company=company
+        )
         return [("update" if existing else "add", existing) for existing in found]
 
     @api.model
     def _matches_of_raws(self, raws, canonicals):
         """{raw id: ``_match`` of its canonical} for ingested items (``canonicals``: theirs, in order), searched
-        together per data model."""
+        together per data model and company (see ``_match_many``)."""
         canonical_of = dict(zip(raws.ids, canonicals, strict=True))
         matches = {}
-        for data_model, group in raws.grouped("data_model_id").items():
-            found = self._match_many(data_model, [canonical_of[raw_id] for raw_id in group.ids])
+        for (data_model, company), group in raws.grouped(lambda raw: (raw.data_model_id, raw.company_id)).items():
+            found = self._match_many(data_model, [canonical_of[raw_id] for raw_id in group.ids], company)
             matches.update(zip(group.ids, found, strict=True))
         return matches
 
     @api.model
     def _proposal_vals(self, raw, canonical, match=None):
         """The change request proposing ``canonical`` of ``raw``; ``match``: its ``_match`` when already made."""
-        operation, existing = match or self._match(raw.data_model_id, canonical)
+        operation, existing = match or self._match(raw.data_model_id, canonical, raw.company_id)
         return {
             "operation": operation,
             "target": raw.target,
@@ -871,10 +882,11 @@ class G2PChangeRequest(models.Model):
             rec._apply()
         reviewer = self.env.user
         now = fields.Datetime.now()
-        for (client, source_system), group in adds.grouped(lambda r: (r.client_id, r.source_system)).items():
+        by_source = adds.grouped(lambda r: (r.client_id, r.source_system, r.sudo().company_id))
+        for (client, source_system, company), group in by_source.items():
             env = self._apply_env(client, source_system)
             vals_list = [rec._individual_vals(json.loads(rec.proposed_values)) for rec in group]
-            registrants = registrant_writer.create(env, vals_list)
+            registrants = registrant_writer.create(env, vals_list, company=company)
             for rec, registrant in zip(group, registrants, strict=True):
                 rec._record_consent(registrant, json.loads(rec.proposed_values))
                 rec._server_write(
@@ -916,6 +928,11 @@ class G2PChangeRequest(models.Model):
             bodies[rec.registrant_id.id] = Markup(text) % {"request": rec._get_html_link(), "client": client}
         registrants._message_log_batch(bodies=bodies)
 
+    def _new_people_company(self):
+        """The company of the people this request registers: the request's (the company the item came through),
+        whoever approves it; none for a request made before requests had one, as it had none."""
+        return self.sudo().company_id
+
     def _individual_vals(self, data, partner=None):
         """ORM values of the individual ``data`` proposes (its gender code and ID types resolved from the worker's
         snapshot of reference data, no query: see ``g2p.vocabulary.code._resolve``)."""
@@ -947,14 +964,18 @@ class G2PChangeRequest(models.Model):
     def _write_registrant(self, canonical):
         registrant = self.registrant_id
         if self.target == "individual":
-            return registrant_writer.save(self.env, registrant, self._individual_vals(canonical, registrant))
+            return registrant_writer.save(
+                self.env, registrant, self._individual_vals(canonical, registrant), company=self._new_people_company()
+            )
         group_vals = {
             "name": canonical["name"],
             "city": canonical.get("city") or False,
             "reg_id_ids": self._identifier_commands(canonical.get("identifiers", []), registrant),
             **self._place_vals({"country": canonical.get("country")}),
         }
-        registrant = registrant_writer.save(self.env, registrant, group_vals, is_group=True)
+        registrant = registrant_writer.save(
+            self.env, registrant, group_vals, is_group=True, company=self._new_people_company()
+        )
         current = registrant.group_member_ids
         members = canonical.get("members", [])
         wanted = {}
@@ -970,7 +991,9 @@ class G2PChangeRequest(models.Model):
                     if not self._existing_member_decided(index, person):
                         continue
                 person_values = {k: v for k, v in member.items() if k not in ("kinds", "start_date")}
-                person = registrant_writer.save(self.env, person, self._individual_vals(person_values, person))
+                person = registrant_writer.save(
+                    self.env, person, self._individual_vals(person_values, person), company=self._new_people_company()
+                )
             kinds = [
                 self.env["g2p.vocabulary.code"]._resolve(KIND_VOCABULARY, code, "kinds").id
                 for code in member.get("kinds", [])

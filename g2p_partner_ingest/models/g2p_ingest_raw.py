@@ -552,7 +552,7 @@ class G2PIngestRaw(models.Model):
             except PermanentIngestError as exc:
                 answers.append(dict(answer, error_code=exc.code, error_message=str(exc)))
                 continue
-            operation, existing = ChangeRequest._match(data_model, canonical)
+            operation, existing = ChangeRequest._match(data_model, canonical, self.env.company)
             shown, registrant = self._disclosed_operation(client, operation, existing, data_model.target == "group")
             answers.append(dict(answer, operation=shown, registrant=registrant, canonical=canonical))
         return answers

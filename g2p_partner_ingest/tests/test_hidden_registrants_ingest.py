@@ -57,29 +57,39 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
             self.assertNotIn(self.elsewhere.uuid, text)
         self.assertFalse(self.env["g2p.api.disclosure"].sudo().search([("partner_id", "=", self.elsewhere.id)]))
 
-    def test_update_of_a_hidden_registrant_is_told_as_of_an_unreadable_one(self):
-        body = self.body({"person": self.person(**HIDDEN)})
-        dry = self.post(body, {"dry_run": "true"})
-        self.assertEqual(dry.status_code, 200, dry.text)
-        (dry_item,) = dry.json()["response_payload"]["items"]
-        self.assertEqual((dry_item["operation"], dry_item["registrant"]), ("ADD_OR_UPDATE", None))
-        _data, rows = self.ingest(body)
-        request = rows.change_request_id
-        self.assertEqual((request.operation, request.registrant_id), ("update", self.elsewhere), "staff see it")
-        status = self._status(rows)
-        item = json.loads(status)["items"][0]
-        self.assertEqual((item["operation"], item["registrant"]), ("ADD_OR_UPDATE", None))
-        Subscription = self.env["g2p.api.subscription"].sudo()
-        event = Subscription._payload_for(self.client.sudo(), "change_request.rejected", request.sudo())
-        scope, payload, named = event
-        self.assertEqual((scope, payload["operation"], payload["registrant"], named), (None, "ADD_OR_UPDATE", None, []))
-        self.assertNotNamed(dry.text, status, json.dumps(event))
-        self._as_unreadable()
-        self.assertEqual(status, self._status(rows), "the answer about a registrant it may not read")
-        again = Subscription._payload_for(self.client.sudo(), "change_request.rejected", request.sudo())
-        self.assertEqual(event, again)
-        unreadable_dry = self.post(self.body({"person": self.person(**HIDDEN)}), {"dry_run": "true"})
-        self.assertEqual(unreadable_dry.json()["response_payload"]["items"][0], dry_item)
+    def test_identifier_of_a_hidden_registrant_makes_an_add_told_as_of_someone_unknown(self):
+        """No partner changes whom it cannot see: an item naming the identifier of another registry's registrant is
+        no UPDATE of it but an ADD, which the duplicate check holds for a person of that registry to decide; every
+        answer about it is the one about someone unknown (to this legal-basis sender: ADD), none names the
+        registrant, and the registrant is untouched."""
+        unknown = dict(HIDDEN, nid="93709999", first="Zzunknown", last="Zznobody", dob="1991-01-01")
+        answers = {}
+        for name, person in (("hidden", HIDDEN), ("unknown", unknown)):
+            body = self.body({"person": self.person(**person)})
+            dry = self.post(body, {"dry_run": "true"})
+            self.assertEqual(dry.status_code, 200, dry.text)
+            (dry_item,) = dry.json()["response_payload"]["items"]
+            _data, rows = self.ingest(body)
+            status = self._status(rows)
+            item = json.loads(status)["items"][0]
+            event = (
+                self.env["g2p.api.subscription"]
+                .sudo()
+                ._payload_for(self.client.sudo(), "change_request.rejected", rows.change_request_id.sudo())
+            )
+            answers[name] = (
+                (dry_item["operation"], dry_item["registrant"]),
+                {k: item[k] for k in ("operation", "registrant", "possible_duplicate", "duplicate_candidates")},
+                (event[1]["operation"], event[1]["registrant"], event[2]),
+                rows.change_request_id,
+            )
+            self.assertNotNamed(dry.text, status, json.dumps(event))
+        self.assertEqual(answers["hidden"][:3], answers["unknown"][:3])
+        self.assertEqual(answers["hidden"][0], ("ADD", None))
+        request = answers["hidden"][3]
+        self.assertEqual((request.operation, request.registrant_id.id, request.needs_decision), ("add", False, True))
+        self.assertEqual(request.duplicate_ids.partner_id, self.elsewhere, "held for a person to decide")
+        self.assertEqual((self.elsewhere.given_name, self.elsewhere.family_name), (HIDDEN["first"], HIDDEN["last"]))
 
     def test_update_of_a_readable_registrant_names_it(self):
         self.elsewhere.company_id = self.home

@@ -5,11 +5,11 @@ import base64
 import json
 
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.g2p_dci_search.tests.common import DciCase
-from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
+from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMixin
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
 from odoo.addons.g2p_partner_ingest.tests.test_ingest_file_upload import CSV as UPLOADED_CSV
 
@@ -281,6 +281,86 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         self.assertEqual(request.reviewer_id.login, "rawco_approver_b")
         self.assertEqual(request.state, "applied", request.error_message)
 
+    @mute_logger("odoo.http")
+    def test_the_people_a_request_registers_are_its_company(self):
+        """Approved by B's approver, the new person is B's (not the approver's other companies', not everyone's):
+        A's staff do not find it; and so are a new household and its new members, one by one or in a batch."""
+        _raw, request = self._ingest_new_person()
+        self._as("rawco_approver_b")
+        _result, error = self.call_kw("g2p.change.request", "action_approve", [request.ids])
+        self.assertIsNone(error)
+        self.env.invalidate_all()
+        person = request.registrant_id
+        self.assertEqual((request.state, person.given_name, person.company_id), ("applied", "Rawco", self.company_b))
+        self._as("rawco_viewer_a")
+        found, error = self.call_kw("res.partner", "search_read", [[("given_name", "=", "Rawco")], ["name"]])
+        self.assertEqual((found, error), ([], None))
+        _read, error = self.call_kw("res.partner", "read", [person.ids, ["name"]])
+        self.assertEqual(error, ACCESS_ERROR)
+
+        def proposal(suffix):
+            member = {"given_name": f"Member{suffix}", "family_name": "Zzwalled", "birthdate": "2001-01-01"}
+            household = {"name": f"Zzwalled household {suffix}", "members": [dict(member, kinds=["head"])]}
+            return {"operation": "add", "target": "group", "proposed_values": json.dumps(household)}
+
+        def individual(suffix):
+            person = {"given_name": f"Batch{suffix}", "family_name": "Zzwalled", "birthdate": "2002-02-02"}
+            return {"operation": "add", "target": "individual", "proposed_values": json.dumps(person)}
+
+        # as the pipeline makes them: the company is the one the items came through
+        made = self.CR.sudo().create(
+            [dict(vals, company_id=self.company_b.id) for vals in (proposal("1"), individual("1"), individual("2"))]
+        )
+        made[0].sudo()._apply()
+        made[1:].sudo()._apply_batch()
+        self.env.invalidate_all()
+        self.assertEqual(made.mapped("state"), ["applied"] * 3, made.mapped("error_message"))
+        household = made[0].registrant_id
+        registered = household | household.group_member_ids.individual_id | made[1:].registrant_id
+        self.assertEqual(len(registered), 4)
+        self.assertEqual(registered.company_id, self.company_b)
+
+    def test_a_partner_changes_nobody_its_endpoints_company_does_not_see(self):
+        """An item naming the identifier of a registrant of company A, sent through B's endpoint, is no UPDATE of
+        A's registrant (B's staff would review a change of someone they cannot see, made by a partner who cannot
+        see them): it is an ADD, held by the duplicate check, which B's approver cannot pass and which does not name
+        A's registrant; a registrant of no company is matched as before."""
+        national_id = self.env.ref("g2p_partner_api.id_type_national_id")
+
+        def registrant(nid, first, company):
+            return self.env["res.partner"].create(
+                {
+                    "is_registrant": True,
+                    "given_name": first,
+                    "family_name": "Zzwalled",
+                    "company_id": company.id,
+                    "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
+                }
+            )
+
+        of_a = registrant("98200011", "Anna", self.company_a)
+        shared = registrant("98200012", "Sami", self.env["res.company"])
+        before = (of_a.given_name, of_a.write_date)
+        items = [self.person(nid="98200011", first="Renamed", last="Zzwalled"), self.person(nid="98200012")]
+        self.person_list_model("WALLS_LIST")  # auto-approved: what the duplicate check holds waits all the same
+        _data, raws = self.ingest(self.body({"people": items}), params={"data_model": "WALLS_LIST"})
+        self.assertEqual(raws.mapped("state"), ["done", "done"], raws.mapped("error_message"))
+        hidden, matched = raws.change_request_id.sorted(lambda r: r.ingest_raw_id.item_index)
+        self.assertEqual(
+            (hidden.operation, hidden.registrant_id, hidden.company_id, hidden.needs_decision),
+            ("add", self.env["res.partner"], self.company_b, True),
+        )
+        self.assertEqual(hidden.duplicate_ids.partner_id, of_a, "the duplicate check holds it")
+        self.assertEqual((matched.operation, matched.registrant_id), ("update", shared))
+        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        with self.assertRaises(UserError) as refused:
+            hidden.with_user(approver_b).action_approve()
+        self.assertNotIn(of_a.uuid, str(refused.exception))
+        self.assertNotIn("Anna", str(refused.exception))
+        self.env.invalidate_all()
+        self.assertEqual((of_a.given_name, of_a.write_date), before)
+        self.assertEqual(hidden.state, "pending")
+
     def test_an_uploaded_file_is_its_uploaders_company(self):
         officer_a = self.env["res.users"].search([("login", "=", "rawco_officer_a")])
         wizard = (
@@ -311,6 +391,52 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         self.assertEqual(request.sudo().company_id, self.company_a)
         approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
         self.assertFalse(self.CR.with_user(approver_b).search([("id", "=", request.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestCompanyOfPeopleRegisteredThroughTheApi(G2PApiCase):
+    """A person or household a partner registers through the REST API is the company's of the endpoint it came
+    through, as what it sends to ingest: staff of another company do not read it; the partner reads it back."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (REST)"})
+        cls.endpoint.user_id.write({"company_ids": [(4, cls.company_b.id)]})
+        cls.endpoint.company_id = cls.company_b
+        cls.client, cls.secret = cls._create_client(
+            "Walls registrar", scopes=["individual:write", "individual:read", "group:write", "group:read"]
+        )
+        cls.viewer_a = new_test_user(cls.env, "restco_viewer_a", groups="g2p_partner_api.group_registry_viewer")
+
+    def test_registered_people_are_the_endpoints_company(self):
+        headers = self._auth(self.client, self.secret)
+        with self._api() as api:
+            person = api.post(
+                "/api/v2/Individual", json={"given_name": "Resta", "family_name": "Zzwalled"}, headers=headers
+            )
+            self.assertEqual(person.status_code, 201, person.text)
+            uuid = person.json()["uuid"]
+            household = api.post(
+                "/api/v2/Group",
+                json={
+                    "name": "Zzwalled REST household",
+                    "members": [
+                        {"individual": uuid},
+                        {"new_individual": {"given_name": "Restb", "family_name": "Zzwalled"}},
+                    ],
+                },
+                headers=headers,
+            )
+            self.assertEqual(household.status_code, 201, household.text)
+            read_back = api.get(f"/api/v2/Individual/{uuid}", headers=headers)
+            self.assertEqual(read_back.status_code, 200, read_back.text)
+        registered = self.env["res.partner"].search([("family_name", "=", "Zzwalled")]) | self.env[
+            "res.partner"
+        ].search([("name", "=", "Zzwalled REST household")])
+        self.assertEqual(len(registered), 3)
+        self.assertEqual(registered.company_id, self.company_b)
+        self.assertFalse(self.env["res.partner"].with_user(self.viewer_a).search([("id", "in", registered.ids)]))
 
 
 @tagged("post_install", "-at_install")
