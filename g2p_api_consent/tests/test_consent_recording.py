@@ -137,6 +137,19 @@ class TestConsentRecordingLimits(G2PApiCase):
         allowed = self._post(self._body(given_date=str(today - timedelta(days=30))))
         self.assertEqual(allowed.status_code, 201, allowed.text)
 
+    @freeze_time("2026-12-07 20:30:00")
+    def test_the_day_of_an_api_call_is_in_the_time_zone_of_the_endpoints_user(self):
+        """At 05:30 on the 8th in Tokyo (20:30 UTC on the 7th), a consent a field tool records as given on the 8th is
+        one from the future for a registry whose API user is in UTC, and today's for one whose API user is in Tokyo:
+        the time zone of the endpoint's technical user is the registry's day (docs/deployment.md)."""
+        given = str(date(2026, 12, 8))
+        self.endpoint.user_id.tz = "UTC"
+        self._refused(self._body(given_date=given), 422, "validation_error", "/given_date")
+        self.endpoint.user_id.tz = "Asia/Tokyo"
+        created = self._post(self._body(given_date=given))
+        self.assertEqual(created.status_code, 201, created.text)
+        self.assertEqual(created.json()["given_date"], given)
+
     def test_allowed_recipient_and_read_scope_work(self):
         self.assertEqual(self._read(self.seen, self.recipient, self.recipient_secret), 404)
         created = self._post(self._body(given_date=str(date.today() - timedelta(days=2))))
