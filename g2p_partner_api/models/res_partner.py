@@ -234,8 +234,33 @@ class ResPartner(models.Model):
         self.env["g2p.registrant.change"]._record_registrants(partners)
         return partners
 
+    def unlink(self):
+        self._check_registrants_kept("unlink")
+        return super().unlink()
+
+    def _check_registrants_kept(self, operation):
+        """Refuse, to all but a system administrator, to delete a registrant or make it a plain contact (which
+        drops it from the register as deleting would): staff archive it (Archive; the API archives with a
+        reason). The register is the record of whom programmes knew; partners hold its uuid, consents,
+        disclosures and change requests name it; Odoo lets every contact manager (Officers) delete contacts.
+        An administrator deletes one when the law requires an erasure or it was made by mistake."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        registrants = self.sudo().filtered("is_registrant")
+        if registrants:
+            self.check_access(operation)  # the right first: a refused caller learns nothing of the record
+            raise AccessError(
+                _(
+                    "%(name)s is a registrant: archive it rather than delete it or make it a plain contact. Only a "
+                    "system administrator may remove a registrant from the register.",
+                    name=registrants[0].display_name,
+                )
+            )
+
     def write(self, vals):
         self._check_archive_fields_not_given([vals])
+        if "is_registrant" in vals and not vals["is_registrant"]:
+            self._check_registrants_kept("write")
         if "active" in vals:
             # the archive record follows the state, whoever changes it (UI, API, server code)
             if vals["active"]:

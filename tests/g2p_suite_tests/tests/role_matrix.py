@@ -41,8 +41,6 @@ APPROVERS = frozenset({"approver", "admin"})
 OFFICERS = frozenset({"officer", "approver", "admin"})
 # every role of the registry (API Managers are viewers too)
 STAFF = frozenset({"viewer", "officer", "approver", "api_manager", "admin"})
-# every internal user: Odoo's contacts are readable by all employees (see docs/security.md, findings)
-EMPLOYEES = STAFF | {"internal"}
 
 # g2p.source.mixin: who sent a record through an API, set by the API layer only
 PROVENANCE = dict.fromkeys(PROVENANCE_FIELDS, NOBODY)
@@ -242,14 +240,19 @@ MATRIX = {
     },
     # --- the register (g2p_partner_api) ---------------------------------------------------------------------
     "res.partner": {
-        "read": EMPLOYEES,
-        "unlink": OFFICERS,  # base.group_partner_manager, implied by Officer
-        "methods": {"get_formview_id": EMPLOYEES},  # which form opens it: as reading it
+        # the sample is a registrant: registry staff only (rule_registrants_registry_staff_only)
+        "read": STAFF,
+        # the sample is a registrant: staff archive it; deleting one is an administrator's (_check_registrants_kept;
+        # base.group_partner_manager, implied by Officer, still deletes plain contacts)
+        "unlink": ADMIN,
+        "methods": {"get_formview_id": STAFF},  # which form opens it: as reading it
         "fields": {
             **PROVENANCE,
+            # the sample is a registrant: making it a plain contact drops it from the register as deleting it would,
+            # an administrator's (_check_registrants_kept); Officers make a contact a registrant
+            "is_registrant": ADMIN,
             **_all(
                 OFFICERS,
-                "is_registrant",
                 "is_group",
                 "uuid",  # refused once set (UserError), whoever asks
                 "given_name",

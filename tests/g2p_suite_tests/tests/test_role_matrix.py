@@ -337,6 +337,55 @@ class TestAuditAttacks(JsonRpcAttackMixin, HttpCase):
         record.invalidate_recordset()
         return record.sudo().read(names)[0]
 
+    def test_employees_outside_the_registry_see_no_registrant(self):
+        """Odoo lets every internal user read contacts: an employee without a registry role found registrants by name
+        and read them by id. Now neither, for registrants only; registry staff and the API still read them."""
+        Partner = self.env["res.partner"]
+        person = Partner.create({"is_registrant": True, "given_name": "Hidden", "family_name": "Zzemployee"})
+        contact = Partner.create({"name": "Zzemployee supplier"})
+        self._user("attack_employee", "base.group_user")
+        self._user("attack_viewer", "g2p_partner_api.group_registry_viewer")
+        self._as("attack_employee")
+        found, error = self.call_kw("res.partner", "search_read", [[("name", "ilike", "Zzemployee")], ["name"]])
+        self.assertEqual((error, [row["id"] for row in found]), (None, contact.ids))
+        found, error = self.call_kw("res.partner", "name_search", [], {"name": "Zzemployee"})
+        self.assertEqual((error, [row[0] for row in found]), (None, contact.ids))
+        with mute_logger("odoo.http"):
+            _read, error = self.call_kw("res.partner", "read", [person.ids, ["name", "birthdate"]])
+        self.assertEqual(error, ACCESS_ERROR)
+        self._as("attack_viewer")
+        found, error = self.call_kw("res.partner", "search_read", [[("name", "ilike", "Zzemployee")], ["name"]])
+        self.assertEqual((error, sorted(row["id"] for row in found)), (None, sorted((person | contact).ids)))
+
+    def test_officer_archives_a_registrant_and_deletes_it_not(self):
+        """Odoo lets contact managers (Officers) delete contacts: a registrant deleted, or made a plain contact, would
+        leave the register with its identifiers, memberships and consents, and partners holding a uuid nobody has.
+        Refused to every role but administrators; the Officer archives it, and still deletes a plain contact."""
+        Partner = self.env["res.partner"]
+        person = Partner.create({"is_registrant": True, "given_name": "Kept", "family_name": "Zzregistered"})
+        contact = Partner.create({"name": "Zz plain contact"})
+        for login in ("attack_officer", "attack_approver", "attack_manager"):
+            self._as(login)
+            for method, args in (("unlink", [person.ids]), ("write", [person.ids, {"is_registrant": False}])):
+                with self.subTest(login=login, method=method), mute_logger("odoo.http"):
+                    _result, error = self.call_kw("res.partner", method, args)
+                    self.assertEqual(error, ACCESS_ERROR)
+            person.invalidate_recordset()
+            self.assertEqual((person.exists(), person.is_registrant, person.active), (person, True, True))
+        self._as("attack_officer")
+        _result, error = self.call_kw("res.partner", "action_archive", [person.ids])
+        self.assertIsNone(error)
+        _result, error = self.call_kw("res.partner", "unlink", [contact.ids])
+        self.assertIsNone(error, "a plain contact is still the contact managers' to delete")
+        person.invalidate_recordset()
+        self.assertEqual((person.active, bool(person.archived_at)), (False, True))
+        self.assertFalse(contact.exists())
+        self._user("attack_eraser", "base.group_system,base.group_partner_manager")
+        self._as("attack_eraser")
+        _result, error = self.call_kw("res.partner", "unlink", [person.ids])
+        self.assertIsNone(error, "an erasure the law requires, or a record made by mistake")
+        self.assertFalse(person.exists())
+
     def test_api_manager_cannot_let_a_client_read_without_consent(self):
         self._as("attack_manager")
         names = ["legal_basis_enabled", "legal_basis"]
