@@ -87,6 +87,33 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
                 "external_id": "PAYER-WALL-1",
             }
         )
+        # what was sent about Bea (her data in the body) and what a programme's event sent (nobody named)
+        Delivery = env["g2p.api.delivery"].sudo()
+        sent = {
+            "subscription_id": subscription.id,
+            "client_id": cls.client.id,
+            "url": "https://1.1.1.1/walls",
+            "http_method": "POST",
+            "state": "failed",
+        }
+        cls.delivery = Delivery.create(
+            dict(
+                sent,
+                event_type="individual.updated",
+                event_id="walls-1",
+                subject=cls.bea.uuid,
+                body=json.dumps({"given_name": "Bea", "family_name": "Zzwalled"}),
+                registrant_ids=[(6, 0, cls.bea.ids)],
+            )
+        )
+        cls.attempt = (
+            env["g2p.api.delivery.attempt"]
+            .sudo()
+            .create({"delivery_id": cls.delivery.id, "attempt_no": 1, "status_code": 500, "response_excerpt": "Bea?"})
+        )
+        cls.programme_delivery = Delivery.create(
+            dict(sent, event_type="programme.updated", event_id="walls-2", body=json.dumps({"name": "Walls"}))
+        )
         # a proposal of a new person (made in company A: its staff's) the pipeline found may be Bea
         cls.add_request = env["g2p.change.request"].create(
             {
@@ -128,6 +155,37 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
             found, error = self.call_kw(model, "read", [record.ids, ["display_name"]])
             self.assertIsNone(error, f"staff of both companies read {model}")
             self.assertEqual([row["id"] for row in found], record.ids)
+
+    @mute_logger("odoo.http")
+    def test_api_manager_of_another_company_reads_no_delivery_naming_a_registrant(self):
+        """A delivery's body is the data of the registrants its event names: an API Manager of company A neither
+        finds nor reads (nor sends again) one naming B's Bea, nor its attempts; one naming nobody stays every
+        company's; an API Manager of both reads both."""
+        self.deliveries = self.delivery | self.programme_delivery
+        self._as("wall_api_manager")
+        found, error = self.call_kw("g2p.api.delivery", "search_read", [[("id", "in", self.deliveries.ids)], ["id"]])
+        self.assertEqual((error, [row["id"] for row in found]), (None, self.programme_delivery.ids))
+        for model, record, method, args in (
+            ("g2p.api.delivery", self.delivery, "read", [["body"]]),
+            ("g2p.api.delivery.attempt", self.attempt, "read", [["response_excerpt"]]),
+            ("g2p.api.delivery", self.delivery, "action_resend", []),
+        ):
+            _result, error = self.call_kw(model, method, [record.ids, *args])
+            self.assertEqual(error, ACCESS_ERROR, f"{model}.{method}")
+        found, error = self.call_kw("g2p.api.delivery.attempt", "search_read", [[("id", "=", self.attempt.id)], ["id"]])
+        self.assertEqual((found, error), ([], None))
+        self.delivery.invalidate_recordset()
+        self.assertEqual((self.delivery.state, self.delivery.attempt_count), ("failed", 0), "not sent again")
+        self._user("wall_api_manager_ab", "base.group_user,g2p_partner_api.group_api_manager").write(
+            {"company_ids": [(6, 0, (self.company_a | self.company_b).ids)]}
+        )
+        self._as("wall_api_manager_ab")
+        found, error = self.call_kw("g2p.api.delivery", "search_read", [[("id", "in", self.deliveries.ids)], ["id"]])
+        self.assertEqual(
+            (error, sorted(row["id"] for row in found)), (None, sorted((self.delivery | self.programme_delivery).ids))
+        )
+        _read, error = self.call_kw("g2p.api.delivery.attempt", "read", [self.attempt.ids, ["response_excerpt"]])
+        self.assertIsNone(error)
 
     @mute_logger("odoo.http")
     def test_staff_of_another_company_change_none_of_a_registrants_parts(self):
