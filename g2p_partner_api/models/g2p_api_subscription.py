@@ -234,9 +234,21 @@ class G2PApiSubscription(models.Model):
         return clear
 
     def action_generate_hmac_secret(self):
-        """Generate (or replace) the HMAC signing secret and show it once in the browser."""
+        """Generate the HMAC signing secret (an API Manager, for a subscription without one) or replace it (a system
+        administrator) and show it once in the browser."""
         shown_once.check_api_manager(self.env)
         self.ensure_one()
+        self.check_access("write")
+        if self.sudo().hmac_secret and not self._is_system_administrator():
+            # whoever sees the secret can sign deliveries as the registry to the partner: the first one is handed to
+            # the partner at onboarding; one the partner holds alone (from its own /Subscription call) stays its own
+            raise AccessError(
+                _(
+                    "Only a system administrator may replace the signing secret of %(name)s: whoever sees it can sign "
+                    "messages to the partner as the registry.",
+                    name=self.name,
+                )
+            )
         return shown_once.secret_action(
             _("Signing secret: copy it now, it is shown only once"),
             _(

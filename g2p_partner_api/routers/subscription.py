@@ -90,6 +90,27 @@ def patch_subscription(
     return with_etag(response, Subscription.from_record(subscription))
 
 
+@router.post(
+    "/{uuid}/secret",
+    response_model=SubscriptionCreated,
+    summary="Replace the signing secret of a subscription signed with HMAC; the answer shows the new one, once",
+    responses={**versioned_responses(write=True), **NOT_FOUND, **CONFLICT},
+)
+def rotate_subscription_secret(
+    uuid: UuidPath,
+    response: Response,
+    env: Annotated[Environment, Depends(api_env)],
+    client: Annotated[object, Depends(require_scope(MANAGE))],
+    if_match: IfMatch,
+) -> SubscriptionCreated:
+    subscription = _for_write(env, client, uuid, if_match)
+    secret = subscription_service.rotate_secret(subscription)
+    wire = Subscription.from_record(subscription)
+    with_etag(response, wire)
+    response.headers["Cache-Control"] = "no-store"  # the answer holds a secret
+    return SubscriptionCreated(**wire.model_dump(), signing_secret=secret)
+
+
 @router.delete(
     "/{uuid}",
     status_code=status.HTTP_204_NO_CONTENT,

@@ -62,6 +62,17 @@ def update(env, client, subscription, body):
     return subscription
 
 
+def rotate_secret(subscription):
+    """A new signing secret for the caller's ``subscription`` (its clear text: to be shown once). The partner
+    rotates its own, without anyone of the registry seeing it; one signed with the registry's key has none."""
+    if subscription.signing != "hmac":
+        raise Conflict(
+            f"This subscription is signed {subscription.signing.upper()}, not with a shared secret: it has no signing "
+            "secret to replace."
+        )
+    return subscription._generate_hmac_secret()
+
+
 def delete(subscription):
     """Ends the subscription; what was sent stays recorded (its deliveries), so it is archived, not removed."""
     subscription.active = False

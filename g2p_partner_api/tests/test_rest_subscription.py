@@ -153,6 +153,34 @@ class TestRestSubscription(G2PApiCase):
         self.assertEqual((listed["total"], listed["items"]), (0, []))
         self.assertEqual(self._snapshot(), before)
 
+    def test_the_partner_rotates_its_own_signing_secret(self):
+        """POST /Subscription/{uuid}/secret: a new secret, shown once and to the partner only (nobody of the registry
+        sees it: an API Manager may not replace it, TestShownOnceSecrets); another client's subscription answers as an
+        unknown one and keeps its secret; one signed with the registry's key has none to replace."""
+        with self._api() as api:
+            created = self._create(api).json()
+            subscription = self.Subscription.search([("uuid", "=", created["uuid"])])
+            rotated = api.post(f"{ROOT}/{created['uuid']}/secret", headers=self.headers)
+            self.assertEqual(rotated.status_code, 200, rotated.text)
+            self.assertEqual(rotated.headers["Cache-Control"], "no-store")
+            secret = rotated.json()["signing_secret"]
+            self.assertTrue(secret.startswith("whsec_"))
+            self.assertNotEqual(secret, created["signing_secret"])
+            self.assertEqual(subscription.sudo().hmac_secret, secret)
+            theirs = self._create(api, headers=self._auth(self.other, self.other_secret)).json()
+            kept = self.Subscription.search([("uuid", "=", theirs["uuid"])]).sudo().hmac_secret
+            answers = []
+            for uuid in (theirs["uuid"], "0b7e4f4e-6a56-4f8e-9a64-3c2f4b9d1a11"):
+                response = api.post(f"{ROOT}/{uuid}/secret", headers=self.headers)
+                self.assertEqual(response.status_code, 404, response.text)
+                answers.append(response.json()["detail"].replace(uuid, "<uuid>"))
+            self.assertEqual(answers[0], answers[1])
+            self.assertEqual(self.Subscription.search([("uuid", "=", theirs["uuid"])]).sudo().hmac_secret, kept)
+            subscription.sudo().signing = "jws"
+            refused = api.post(f"{ROOT}/{created['uuid']}/secret", headers=self.headers)
+            self.assertEqual(refused.status_code, 409, refused.text)
+            self.assertEqual(subscription.sudo().hmac_secret, secret)
+
     def test_registry_channels_are_not_the_clients_to_manage(self):
         channel_event = self._channel_event()
         channel = self.Subscription.create(

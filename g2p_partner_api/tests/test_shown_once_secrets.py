@@ -15,6 +15,7 @@ class TestShownOnceSecrets(HttpCase):
         new_test_user(
             cls.env, "secret_manager", password="secret_manager_pw", groups="g2p_partner_api.group_api_manager"
         )
+        new_test_user(cls.env, "secret_admin", password="secret_admin_pw", groups="base.group_system")
         cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
         cls.client._generate_secret()
         cls.client_hash = cls.client.sudo().secret_hash
@@ -69,10 +70,33 @@ class TestShownOnceSecrets(HttpCase):
         self.env.cr.execute("SELECT model FROM ir_model WHERE model LIKE '%%secret%%'")
         self.assertFalse(self.env.cr.fetchall())
 
-        action = self._call_button(self.subscription, "action_generate_hmac_secret")
-        self.assertEqual(
-            (action["tag"], action["params"]["reference"]), ("g2p_partner_api.shown_once_secret", "Events")
+        # a subscription's first signing secret is the API Manager's to hand over; replacing one is an administrator's:
+        # whoever sees it signs messages to the partner as the registry, and a partner that made its subscription
+        # through /Subscription holds its secret alone
+        fresh = self.env["g2p.api.subscription"].create(
+            {
+                "name": "Events (second)",
+                "client_id": self.client.id,
+                "target_url": "https://partner.invalid/events",
+                "event_type_ids": [(6, 0, self.subscription.event_type_ids.ids)],
+            }
         )
+        action = self._call_button(fresh, "action_generate_hmac_secret")
+        self.assertEqual(
+            (action["tag"], action["params"]["reference"]), ("g2p_partner_api.shown_once_secret", "Events (second)")
+        )
+        self.env.invalidate_all()
+        self.assertEqual(fresh.sudo().hmac_secret, action["params"]["secret"])
+        with self.assertRaises(JsonRpcException) as refused:
+            self._call_button(self.subscription, "action_generate_hmac_secret")
+        self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
+        with self.assertRaises(JsonRpcException):
+            self._call_button(fresh, "action_generate_hmac_secret")
+        self.env.invalidate_all()
+        self.assertEqual(self.subscription.sudo().hmac_secret, self.hmac_secret, "the partner's secret kept")
+        self.assertEqual(fresh.sudo().hmac_secret, action["params"]["secret"])
+        self.authenticate("secret_admin", "secret_admin_pw")
+        action = self._call_button(self.subscription, "action_generate_hmac_secret")
         self.env.invalidate_all()
         self.assertEqual(self.subscription.sudo().hmac_secret, action["params"]["secret"])
         self.assertNotEqual(action["params"]["secret"], self.hmac_secret)
