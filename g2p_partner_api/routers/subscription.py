@@ -25,6 +25,14 @@ def _for_write(env, client, uuid, if_match):
     return subscription
 
 
+def _with_secret(response, subscription, secret):
+    """The answer showing ``subscription`` and its new signing secret, which no cache may keep."""
+    wire = Subscription.from_record(subscription)
+    with_etag(response, wire)
+    response.headers["Cache-Control"] = "no-store"  # the answer holds a secret (as RFC 6749 §5.1 asks of tokens)
+    return SubscriptionCreated(**wire.model_dump(), signing_secret=secret)
+
+
 @router.get("", response_model=Page[Subscription], summary="List this client's subscriptions", responses=PAGE_RESPONSES)
 def search_subscriptions(
     env: Annotated[Environment, Depends(api_env)],
@@ -66,10 +74,7 @@ def create_subscription(
     client: Annotated[object, Depends(require_scope(MANAGE))],
 ) -> SubscriptionCreated:
     subscription, secret = subscription_service.create(env, client, body)
-    wire = Subscription.from_record(subscription)
-    with_etag(response, wire)
-    response.headers["Cache-Control"] = "no-store"  # the answer holds a secret (as RFC 6749 §5.1 asks of tokens)
-    return with_location(request, response, SubscriptionCreated(**wire.model_dump(), signing_secret=secret))
+    return with_location(request, response, _with_secret(response, subscription, secret))
 
 
 @router.patch(
@@ -104,11 +109,7 @@ def rotate_subscription_secret(
     if_match: IfMatch,
 ) -> SubscriptionCreated:
     subscription = _for_write(env, client, uuid, if_match)
-    secret = subscription_service.rotate_secret(subscription)
-    wire = Subscription.from_record(subscription)
-    with_etag(response, wire)
-    response.headers["Cache-Control"] = "no-store"  # the answer holds a secret
-    return SubscriptionCreated(**wire.model_dump(), signing_secret=secret)
+    return _with_secret(response, subscription, subscription_service.rotate_secret(subscription))
 
 
 @router.delete(
