@@ -138,6 +138,12 @@ class TestDestinationCustody(JsonRpcAttackMixin, HttpCase):
         )
 
     def test_api_manager_still_configures_what_does_not_say_where(self):
+        users = self.env["res.users"].search([("login", "in", ("dest_api_manager", "dest_admin"))])
+        may_create = {
+            user.login: self.env["g2p.api.subscription"].with_user(user).has_access("create") for user in users
+        }
+        # no "New" for API Managers: a subscription is where it sends (its access rights, not only its checks)
+        self.assertEqual(may_create, {"dest_api_manager": False, "dest_admin": True})
         self._as("dest_api_manager")
         sub = [self.subscription.id]
         for model, method, args in [
