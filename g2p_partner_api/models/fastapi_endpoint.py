@@ -83,8 +83,9 @@ class FastapiEndpoint(models.Model):
 
     @api.model
     def _fastapi_app_fields(self):
-        # the audit switches are given to the middleware when the app is built: changing them rebuilds it
-        return super()._fastapi_app_fields() + list(AUDIT_SWITCHES)
+        # the audit switches and the company are given to the middleware when the app is built: changing them
+        # rebuilds it (in every worker: OCA's app pool is dropped when the registry cache is cleared)
+        return super()._fastapi_app_fields() + list(AUDIT_SWITCHES) + ["company_id"]
 
     @api.model
     def _g2p_apps(self):

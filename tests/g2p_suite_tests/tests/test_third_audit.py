@@ -498,6 +498,57 @@ class TestCompanyOfPeopleRegisteredThroughTheApi(G2PApiCase):
 
 
 @tagged("post_install", "-at_install")
+class TestEndpointMovedToAnotherCompany(HttpCase):
+    """Through the real HTTP stack (Odoo's dispatcher and OCA's pool of FastAPI apps, whose middleware holds the
+    endpoint's company): an endpoint moved to another company works for it from the next call, with no restart;
+    a person registered before is the former's, one after the latter's."""
+
+    def _register(self, token, given_name):
+        response = self.url_open(
+            "/api/v2/Individual",
+            data=json.dumps({"given_name": given_name, "family_name": "Zzmoved"}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        return self.env["res.partner"].search([("uuid", "=", response.json()["uuid"])])
+
+    def test_the_next_call_works_for_the_endpoints_new_company(self):
+        endpoint = self.env.ref("g2p_partner_api.fastapi_endpoint_rest")
+        first = endpoint.company_id
+        moved_to = self.env["res.company"].create({"name": "Registry of district C (moved)"})
+        endpoint.user_id.write({"company_ids": [(4, moved_to.id)]})
+        scopes = self.env["g2p.api.scope"].search([("code", "in", ("individual:write", "individual:read"))])
+        client = self.env["g2p.api.client"].create(
+            dict(
+                self.env["g2p.api.client"]._legal_basis_vals("Test fixture: registry law, art. 1"),
+                name="Moving registrar",
+                scope_ids=[(6, 0, scopes.ids)],
+            )
+        )
+        secret = client._generate_secret()
+        response = self.url_open(
+            "/api/v2/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        token = response.json()["access_token"]
+        before = self._register(token, "Before")
+        # an administrator moves it in the web client: the end of that request signals the change to every worker
+        self.authenticate("admin", "admin")
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/fastapi.endpoint/write",
+            {
+                "model": "fastapi.endpoint",
+                "method": "write",
+                "args": [endpoint.ids, {"company_id": moved_to.id}],
+                "kwargs": {},
+            },
+        )
+        after = self._register(token, "After")
+        self.assertEqual((before.company_id, after.company_id), (first, moved_to))
+
+
+@tagged("post_install", "-at_install")
 class TestDciDatesKeptAsSent(DciCase):
     """A DCI search's date is the date sent or a refusal: a date-time, or a date followed by anything, was cut
     to its first ten characters and searched as another question than the one asked (a birth date
