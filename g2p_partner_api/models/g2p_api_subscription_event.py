@@ -41,22 +41,17 @@ class G2PApiSubscriptionEvent(models.Model):
         """A URL template is where the event goes, and settings moved to another subscription take theirs
         along: as the subscription's target URL, a system administrator's to set (see
         g2p.api.subscription._check_destination_kept)."""
-        Subscription = self.env["g2p.api.subscription"]
-        if Subscription._is_system_administrator():
+        moving = ("url_template" in vals or "subscription_id" in vals) if self else bool(vals.get("url_template"))
+        if not moving or self.env["g2p.api.subscription"]._is_system_administrator():
             return
         if self:
-            moving = "url_template" in vals or "subscription_id" in vals
-        else:
-            moving = bool(vals.get("url_template"))
-        if moving and self:
-            self.check_access("write")
-        if moving:
-            raise AccessError(
-                _(
-                    "Only a system administrator may set where a partner's deliveries go (the URL template of an "
-                    "event, or the subscription its settings belong to): ask one."
-                )
+            self.check_access("write")  # the right first: what the settings hold is no business of others
+        raise AccessError(
+            _(
+                "Only a system administrator may set where a partner's deliveries go (the URL template of an "
+                "event, or the subscription its settings belong to): ask one."
             )
+        )
 
     @api.constrains("event_type_id", "url_template", "payload_template")
     def _check_event(self):
