@@ -43,9 +43,9 @@ class G2PApiClient(models.Model):
     def _safe_settings(self):
         return dict(super()._safe_settings(), dci_verify_signature=True, dci_callback_allow_http=False)
 
-    def write(self, vals):
+    def _check_administrators_own(self, vals):
         self._check_callback_url_kept(vals)
-        return super().write(vals)
+        return super()._check_administrators_own(vals)
 
     def _check_callback_url_kept(self, vals):
         """Refuse, to all but a system administrator, to replace or remove a client's DCI callback URL once set:

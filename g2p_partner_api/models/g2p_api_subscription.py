@@ -124,15 +124,9 @@ class G2PApiSubscription(models.Model):
         # unsigned deliveries: the partner can no longer tell the registry's from anyone's
         return dict(super()._safe_settings(), allow_insecure=False, signing=frozenset({"hmac", "jws"}))
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_destination_kept(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
+    def _check_administrators_own(self, vals):
         self._check_destination_kept(vals)
-        return super().write(vals)
+        return super()._check_administrators_own(vals)
 
     def _check_destination_kept(self, vals):
         """Refuse, to all but a system administrator (and the server's own code: a partner's REST calls on its

@@ -9,6 +9,7 @@ class G2PApiSubscriptionEvent(models.Model):
     provisioner's per-method map: e.g. POST on create, DELETE to the partner's document on archive)."""
 
     _name = "g2p.api.subscription.event"
+    _inherit = ["g2p.guarded.settings.mixin"]
     _description = "Per-event settings of an outbound subscription"
     _order = "subscription_id, event_type_id"
 
@@ -27,22 +28,16 @@ class G2PApiSubscriptionEvent(models.Model):
         ("event_unique", "unique(subscription_id, event_type_id)", "One set of settings per event of a subscription.")
     ]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_destination_kept(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
+    def _check_administrators_own(self, vals):
         self._check_destination_kept(vals)
-        return super().write(vals)
+        return super()._check_administrators_own(vals)
 
     def _check_destination_kept(self, vals):
         """A URL template is where the event goes, and settings moved to another subscription take theirs
         along: as the subscription's target URL, a system administrator's to set (see
         g2p.api.subscription._check_destination_kept)."""
         moving = ("url_template" in vals or "subscription_id" in vals) if self else bool(vals.get("url_template"))
-        if not moving or self.env["g2p.api.subscription"]._is_system_administrator():
+        if not moving or self._is_system_administrator():
             return
         if self:
             self.check_access("write")  # the right first: what the settings hold is no business of others

@@ -34,14 +34,20 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
                 )
             )
 
+    def _check_administrators_own(self, vals):
+        """Refuse what else only a system administrator may set or change (where a partner's data goes, ...) before
+        anything is stored; models add theirs (call super). ``self`` is empty when ``vals`` creates a record."""
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._check_unsafe_settings(vals)
+            self._check_administrators_own(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_unsafe_settings(vals)
+        self._check_administrators_own(vals)
         return super().write(vals)
 
 

@@ -244,7 +244,7 @@ class ResPartner(models.Model):
         reason). The register is the record of whom programmes knew; partners hold its uuid, consents,
         disclosures and change requests name it; Odoo lets every contact manager (Officers) delete contacts.
         An administrator deletes one when the law requires an erasure or it was made by mistake."""
-        if self.env.su or self.env.user.has_group("base.group_system"):
+        if self.env["g2p.guarded.settings.mixin"]._is_system_administrator():
             return
         registrants = self.sudo().filtered("is_registrant")
         if registrants:
