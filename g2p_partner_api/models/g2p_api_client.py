@@ -16,7 +16,7 @@ from ..services import jwt_service, partner_jwks, shown_once, url_guard
 from ..services.api_errors import ApiError, AuthenticationThrottled
 from ..services.problem_details import body_error
 from ..services.registry_service import not_found
-from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM
+from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM, DEFAULT_MAX_LIMIT, MAX_LIMIT_PARAM
 
 # Client secrets are 256-bit random strings, so slow key stretching adds nothing against
 # guessing; a moderate round count keeps the token endpoint fast while never storing clear text.
@@ -154,7 +154,9 @@ class G2PApiClient(models.Model):
         string="Rate limit (calls per minute)",
         tracking=True,
         help="Calls this client may make per minute across every app, worker and node. "
-        "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit.",
+        "0: the system default (parameter g2p_partner_api.rate_limit_per_minute); -1: no limit. No limit, or more "
+        "than the registry's ceiling (parameter g2p_partner_api.rate_limit_max_per_minute), is set by a system "
+        "administrator.",
     )
     require_if_match = fields.Boolean(
         string="Require If-Match",
@@ -191,6 +193,40 @@ class G2PApiClient(models.Model):
             return max(self.rate_limit_per_minute, 0)
         value = self.env["ir.config_parameter"].sudo().get_param(DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT)
         return max(int(value), 0)
+
+    @api.model
+    def _rate_limit_ceiling(self):
+        """The most calls per minute someone other than a system administrator may give a client."""
+        value = self.env["ir.config_parameter"].sudo().get_param(MAX_LIMIT_PARAM, DEFAULT_MAX_LIMIT)
+        return max(int(value), 0)
+
+    def _check_administrators_own(self, vals):
+        self._check_rate_limit_within_ceiling(vals)
+        return super()._check_administrators_own(vals)
+
+    def _check_rate_limit_within_ceiling(self, vals):
+        """Refuse, to all but a system administrator, to give a client no rate limit or more calls per minute than
+        the registry's ceiling: the limit is what keeps one partner (or whoever holds its credential) from
+        harvesting the register or taking the capacity of the others, and the person who onboards partners must
+        not be able to switch it off. Lowering a limit, or the system default (0), stays theirs."""
+        if "rate_limit_per_minute" not in vals or self._is_system_administrator():
+            return
+        limit = vals["rate_limit_per_minute"] or 0
+        ceiling = self._rate_limit_ceiling()
+        if limit != -1 and limit <= ceiling:
+            return
+        if self:
+            self.check_access("write")  # the right first
+            if all(client.rate_limit_per_minute == limit for client in self.sudo()):
+                return  # the value it already has (a form saved as read)
+        raise AccessError(
+            _(
+                "Only a system administrator may give a client no rate limit or more than %(ceiling)s calls per "
+                "minute (Rate limit; the registry's ceiling is the parameter %(param)s).",
+                ceiling=ceiling,
+                param=MAX_LIMIT_PARAM,
+            )
+        )
 
     @api.depends("public_key")
     def _compute_public_key_fingerprint(self):
@@ -294,6 +330,7 @@ class G2PApiClient(models.Model):
             "scope_ids",
             "all_programs",
             "allowed_program_ids",
+            "rate_limit_per_minute",
             *self._safe_settings(),
         ]
 
@@ -308,6 +345,8 @@ class G2PApiClient(models.Model):
         value = client[field_name]
         if field.type == "boolean":
             return "true" if value else "false"
+        if field.type == "integer":
+            return str(value)
         if field.type == "many2many":
             return ", ".join(sorted(value.mapped("code" if field_name == "scope_ids" else "display_name")))
         return str(value or "")

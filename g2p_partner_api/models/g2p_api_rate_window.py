@@ -13,6 +13,9 @@ from ..services.read_routing import primary_cursor
 
 DEFAULT_LIMIT_PARAM = "g2p_partner_api.rate_limit_per_minute"
 DEFAULT_LIMIT = 600
+# the most calls per minute an API Manager may give a client; no limit, or more, is a system administrator's decision
+MAX_LIMIT_PARAM = "g2p_partner_api.rate_limit_max_per_minute"
+DEFAULT_MAX_LIMIT = 6000
 WINDOW_SECONDS = 60
 AUTH_FAILURES_PER_CLIENT_SOURCE_PARAM = "g2p_partner_api.auth_failures_per_client_and_source"
 DEFAULT_AUTH_FAILURES_PER_CLIENT_SOURCE = 10

@@ -40,9 +40,10 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        new = self.browse()  # copy() calls create on the record it copies: a new record is no change of that one
         for vals in vals_list:
-            self._check_unsafe_settings(vals)
-            self._check_administrators_own(vals)
+            new._check_unsafe_settings(vals)
+            new._check_administrators_own(vals)
         return super().create(vals_list)
 
     def write(self, vals):

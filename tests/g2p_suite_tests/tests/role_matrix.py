@@ -74,6 +74,8 @@ MATRIX = {
                 # both), so the value tried is its own (no change); its public key changed is below (ADMIN)
                 "jwks_uri",
                 "default_source_system",
+                # within the registry's ceiling (the value tried is one more): none (-1) or more is an
+                # administrator's (_check_rate_limit_within_ceiling, TestRateLimitCustody)
                 "rate_limit_per_minute",
                 "require_if_match",
                 "note",
