@@ -4,3 +4,4 @@ from . import g2p_api_disclosure
 from . import res_partner
 from . import g2p_api_client
 from . import fastapi_endpoint
+from . import g2p_api_scope

@@ -103,7 +103,7 @@ class G2PConsent(models.Model):
         for rec in self:
             rec.display_name = _(
                 "Consent: %(registrant)s → %(recipient)s",
-                registrant=rec.partner_id.sudo().name or "?",
+                registrant=rec.partner_id._readable_as_registry().name or "?",
                 recipient=rec.client_id.sudo().name or _("any partner"),
             )
 

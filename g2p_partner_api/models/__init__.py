@@ -1,3 +1,4 @@
+from . import base
 from . import g2p_cache_clearing_mixin
 from . import g2p_reference_data
 from . import g2p_guarded_settings_mixin

@@ -98,7 +98,7 @@ class G2PApiDelivery(models.Model):
     def _compute_display_name(self):
         for rec in self:
             # archived registrants too; names as a many2one shows them (whoever may read the delivery)
-            people = rec.with_context(active_test=False).registrant_ids.sudo()
+            people = rec.with_context(active_test=False).registrant_ids._readable_as_registry()
             # the registrant the event is about, not every one its payload names (an individual's groups)
             people = people.filtered(lambda person, rec=rec: person.uuid == rec.subject) or people
             names = ", ".join(people[:2].mapped("name"))

@@ -71,7 +71,7 @@ class G2PProgramMembership(models.Model):
         for rec in self:
             rec.display_name = _(
                 "%(registrant)s in %(programme)s",
-                registrant=rec.partner_id.sudo().name,
+                registrant=rec.partner_id._readable_as_registry().name or "?",
                 programme=rec.program_id.sudo().name,
             )
 

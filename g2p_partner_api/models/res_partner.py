@@ -164,6 +164,11 @@ class ResPartner(models.Model):
             return None
         return f"group.{operation}" if self.is_group else f"individual.{operation}"
 
+    def _readable_as_registry(self):
+        """These contacts as the registry reads them (superuser), less those the current user may not read: what a
+        computed field shows of a registrant is the user's to read, on a record built in a form too (onchange)."""
+        return self._filtered_access("read").sudo()
+
     def get_formview_id(self, access_uid=None):
         # a registrant opened from a link (a change request, a consent, a membership) shows the registry's form
         self.check_access("read")

@@ -408,10 +408,11 @@ class G2PChangeRequest(models.Model):
     def _compute_diff_html(self):
         review = ChangeRequestReview(self.env)
         for rec in self:
+            # the registered people the user may read (a request built in a form names anyone)
             existing = {
-                line.member_index: (self._person_snapshot(line.partner_id.sudo()), line.resolution)
+                line.member_index: (self._person_snapshot(line._candidate()), line.resolution)
                 for line in rec.duplicate_ids
-                if line.kind == "existing_person"
+                if line.kind == "existing_person" and line._candidate()
             }
             try:
                 proposed = json.loads(rec.proposed_values or "{}")
@@ -433,6 +434,8 @@ class G2PChangeRequest(models.Model):
         shown = []
         for member in members:
             person = self._member_reference(member) if isinstance(member, dict) else None
+            if person:  # one the user may not read is shown as one no longer registered
+                person = person.with_env(self.env)._readable_as_registry()
             if person is None:
                 shown.append(member)
             else:

@@ -21,7 +21,7 @@ class G2PChangeRequestDuplicate(models.Model):
         "g2p.change.request", string="Change request", required=True, readonly=True, ondelete="cascade", index=True
     )
     partner_id = fields.Many2one("res.partner", string="Candidate", required=True, readonly=True, ondelete="cascade")
-    candidate_uuid = fields.Char(related="partner_id.uuid", string="Candidate UUID")
+    candidate_uuid = fields.Char(compute="_compute_candidate", string="Candidate UUID")
     kind = fields.Selection(
         [("possible_duplicate", "Possible duplicate"), ("existing_person", "Existing person will change")],
         required=True,
@@ -54,10 +54,11 @@ class G2PChangeRequestDuplicate(models.Model):
     proposal_identifiers = fields.Char(compute="_compute_proposal", string="Proposed identifiers")
     proposal_gender = fields.Char(compute="_compute_proposal", string="Proposed gender")
     proposal_city = fields.Char(compute="_compute_proposal", string="Proposed city")
-    candidate_name = fields.Char(related="partner_id.name", string="Candidate name")
-    candidate_birthdate = fields.Date(related="partner_id.birthdate", string="Candidate birth date")
-    candidate_gender = fields.Char(related="partner_id.gender_id.display", string="Candidate gender")
-    candidate_city = fields.Char(related="partner_id.city", string="Candidate city")
+    # the candidate as the user may read it: computed as the user (a line built in a form names anyone)
+    candidate_name = fields.Char(compute="_compute_candidate", string="Candidate name")
+    candidate_birthdate = fields.Date(compute="_compute_candidate", string="Candidate birth date")
+    candidate_gender = fields.Char(compute="_compute_candidate", string="Candidate gender")
+    candidate_city = fields.Char(compute="_compute_candidate", string="Candidate city")
     candidate_identifiers = fields.Char(compute="_compute_candidate", string="Candidate identifiers")
     candidate_households = fields.Char(compute="_compute_candidate", string="Candidate households")
     match_summary = fields.Char(compute="_compute_comparison", string="What matches")
@@ -109,20 +110,36 @@ class G2PChangeRequestDuplicate(models.Model):
                 f"{labels.get(i['system'], i['system'])}: {i['value']}" for i in identifiers
             )
 
-    @api.depends("partner_id")
+    def _candidate(self):
+        """The candidate as the registry reads it, or nobody when the user may not read it."""
+        return self.partner_id._readable_as_registry()
+
+    @api.depends(
+        "partner_id.uuid", "partner_id.name", "partner_id.birthdate", "partner_id.gender_id", "partner_id.city"
+    )
+    @api.depends_context("uid")
     def _compute_candidate(self):
         for rec in self:
-            partner = rec.partner_id.sudo()
+            partner = rec._candidate()
+            rec.candidate_uuid = partner.uuid
+            rec.candidate_name = partner.name
+            rec.candidate_birthdate = partner.birthdate
+            rec.candidate_gender = partner.gender_id.display
+            rec.candidate_city = partner.city
             rec.candidate_identifiers = ", ".join(f"{r.id_type_id.name}: {r.value}" for r in partner.reg_id_ids)
             rec.candidate_households = ", ".join(
                 partner.group_membership_ids.filtered(lambda m: not m.is_ended).group_id.mapped("name")
             )
 
     @api.depends("request_id.proposed_values", "member_index", "partner_id", "score", "same_identifier")
+    @api.depends_context("uid")
     def _compute_comparison(self):
         for rec in self:
+            candidate = rec._candidate()
+            if not candidate:  # nothing compared with a person the user may not read
+                rec.match_summary = rec.merge_warning = False
+                continue
             person = rec._proposed_person()
-            candidate = rec.partner_id.sudo()
             proposed_ids = {(i["system"], i["value"]) for i in person.get("identifiers", [])}
             held_ids = {(r.id_type_id.namespace_uri, r.value) for r in candidate.reg_id_ids}
             labels = rec._id_type_labels({system for system, _value in proposed_ids | held_ids})

@@ -23,3 +23,5 @@ from . import test_client_assertion_key_set
 from . import test_third_audit
 from . import test_destination_custody
 from . import test_rate_limit_custody
+from . import test_onchange_disclosure
+from . import test_scope_codes

@@ -110,9 +110,11 @@ MATRIX = {
     },
     "g2p.api.scope": {
         "read": STAFF,
-        "unlink": API_MANAGERS,
+        # the registry's vocabulary of rights: an administrator's; one a client or consent names is never deleted
+        "unlink": ADMIN,
         "methods": {},
-        "fields": _all(API_MANAGERS, "code", "description"),
+        # consents and tokens name a scope by its code: it never changes (a new code is a new scope)
+        "fields": {"code": NOBODY, "description": ADMIN},
     },
     "g2p.api.signing.key": {
         "read": API_MANAGERS,
