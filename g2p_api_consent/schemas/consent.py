@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.base import ApiModel, WireModel
+from odoo.addons.g2p_partner_api.schemas.base import ApiModel, IsoDate, WireModel
 from odoo.addons.g2p_partner_api.schemas.registrant_parts import Coding, Identifier
 
 
@@ -23,11 +23,11 @@ class ConsentCreate(WireModel):
         description="Data categories (read scopes) the registrant agrees to share, among those an administrator "
         "allowed on the caller (any other, or a write scope, is 403)",
     )
-    given_date: date | None = Field(
+    given_date: IsoDate | None = Field(
         default=None,
         description="today or at most g2p_api_consent.max_backdate_days (default 7) days ago; default today",
     )
-    expiry_date: date | None = Field(default=None, description="after given_date")
+    expiry_date: IsoDate | None = Field(default=None, description="after given_date")
     evidence_reference: str = Field(min_length=1, max_length=256, description="Where the proof of consent is kept")
 
 

@@ -1,10 +1,8 @@
 """The registrant's consent a registering agent sends with a create (POST /Individual, POST /Group)."""
 
-from datetime import date
-
 from pydantic import Field
 
-from odoo.addons.g2p_partner_api.schemas.base import WireModel
+from odoo.addons.g2p_partner_api.schemas.base import IsoDate, WireModel
 from odoo.addons.g2p_partner_api.schemas.group import GroupCreate
 from odoo.addons.g2p_partner_api.schemas.individual import IndividualCreate
 from odoo.addons.g2p_partner_api.schemas.registrant_parts import Coding
@@ -22,7 +20,7 @@ class RegistrationConsent(WireModel):
         description="Data categories (read scopes the calling client holds) the registrant agrees to share with it",
     )
     evidence_reference: str = Field(min_length=1, max_length=256, description="Where the proof of consent is kept")
-    given_on: date | None = Field(
+    given_on: IsoDate | None = Field(
         default=None,
         description="today or at most g2p_api_consent.max_backdate_days (default 7) days ago; default today",
     )

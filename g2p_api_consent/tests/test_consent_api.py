@@ -1,3 +1,4 @@
+import calendar
 import json
 from datetime import date, timedelta
 
@@ -213,6 +214,33 @@ class TestConsentGate(G2PApiCase):
         self.assertEqual(self.env["g2p.consent"].search_count([]), before, "nothing recorded")
         self._refused(self.without)
         self.assertEqual(self._search()["total"], 1)
+
+    def test_consent_dates_are_taken_as_written(self):
+        """given_date and expiry_date are YYYY-MM-DD, as ingest takes the same consent: seconds since 1970 or a
+        midnight date-time are refused naming the field, never read as a date."""
+        before = self.env["g2p.consent"].search_count([])
+        today = date.today()
+        midnight = calendar.timegm(today.timetuple())
+        expiry = today + timedelta(days=30)
+        cases = [
+            (self._consent_body(given_date=midnight), "/given_date"),
+            (self._consent_body(given_date=str(midnight)), "/given_date"),
+            (self._consent_body(given_date=f"{today.isoformat()}T00:00:00"), "/given_date"),
+            (self._consent_body(expiry_date=calendar.timegm(expiry.timetuple())), "/expiry_date"),
+            (self._consent_body(expiry_date=f"{expiry.isoformat()}T00:00:00Z"), "/expiry_date"),
+        ]
+        with self._api() as api:
+            for body, pointer in cases:
+                response = api.post("/api/v2/Consent", json=body, headers=self._auth(self.client, self.secret))
+                self.assertEqual(response.status_code, 422, body)
+                self.assertEqual(self.problem_locations(response), [pointer], body)
+            self.assertEqual(self.env["g2p.consent"].search_count([]), before, "nothing recorded")
+            written = self._consent_body(given_date=today.isoformat(), expiry_date=expiry.isoformat())
+            created = api.post("/api/v2/Consent", json=written, headers=self._auth(self.client, self.secret))
+        self.assertEqual(created.status_code, 201, created.text)
+        self.assertEqual(
+            (created.json()["given_date"], created.json()["expiry_date"]), (today.isoformat(), expiry.isoformat())
+        )
 
     def test_identifier_lookup_matches_system_and_value_on_one_row(self):
         national = self.env.ref("g2p_partner_api.id_type_national_id")

@@ -1,3 +1,4 @@
+import calendar
 from datetime import date, timedelta
 
 from odoo.exceptions import AccessError
@@ -133,6 +134,9 @@ class TestRegisteringAgent(G2PApiCase):
             (self.consent(given_on=(date.today() + timedelta(days=1)).isoformat()), 422, "consent.given_on"),
             (self.consent(given_on=(date.today() - timedelta(days=60)).isoformat()), 422, "consent.given_on"),
             (self.consent(evidence_reference=""), 422, "evidence_reference"),
+            # as ingest takes it: written YYYY-MM-DD, never seconds since 1970 or a midnight date-time
+            (self.consent(given_on=calendar.timegm(date.today().timetuple())), 422, "/consent/given_on"),
+            (self.consent(given_on=f"{date.today().isoformat()}T00:00:00"), 422, "/consent/given_on"),
         ]
         for consent, status, field in cases:
             with self.subTest(field=field, consent=consent):

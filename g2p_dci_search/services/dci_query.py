@@ -46,10 +46,11 @@ class DciQuery:
         self._id_types = {}  # DCI id type name -> g2p.id.type
 
     # -- values --------------------------------------------------------------------------
-    def _coerce(self, field, value, name):
+    def _coerce(self, kind, value, name):
+        """``value`` as a condition on a field of ``kind`` takes it, or DciQueryError naming ``name``: text is text
+        and a whole number its digits, never the text of another JSON value (``98100000.0``, ``true``, a list)."""
         if isinstance(value, str) and "\x00" in value:
             raise DciQueryError(f"{name}: NUL characters are not allowed")
-        kind = field.value_type
         if kind == "string" and isinstance(value, str | int) and not isinstance(value, bool):
             return str(value)
         if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
@@ -101,13 +102,13 @@ class DciQuery:
             if orm_op in ("in", "not in"):
                 if not isinstance(value, list) or not value or len(value) > 100:
                     raise DciQueryError(f"{name}: {op} takes a list of 1 to 100 values")
-                value = [self._coerce(field, v, name) for v in value]
+                value = [self._coerce(field.value_type, v, name) for v in value]
             elif pattern:
                 if field.value_type != "string" or not isinstance(value, str) or not value or "\x00" in value:
                     raise DciQueryError(f"{name}: {op} works on text with a non-empty string")
                 value = pattern.format(_escape_like(value))
             else:
-                value = self._coerce(field, value, name)
+                value = self._coerce(field.value_type, value, name)
             leaves.append(self._leaf(field.orm_path, orm_op, value))
         return ["&"] * (len(leaves) - 1) + leaves
 
@@ -164,19 +165,20 @@ class DciQuery:
         negated = {"$eq": "$ne", "$in": "$nin", "$gt": "$lte", "$lt": "$gte", "$gte": "$lt", "$lte": "$gt"}[op]
         return {name: {negated: value}}
 
-    def idtype_value(self, id_type, id_value):
-        """(g2p.id.type, value) an idtype-value query names."""
-        if not isinstance(id_type, str) or not id_type or id_value in (None, "") or "\x00" in f"{id_type}{id_value}":
+    def idtype_value(self, id_type, id_value, value_key="id_value"):
+        """(g2p.id.type, value) an idtype-value query names; ``value_key`` is the query's key of the value."""
+        if not isinstance(id_type, str) or not id_type or "\x00" in id_type or id_value in (None, ""):
             raise DciQueryError("idtype-value needs an id type and a value")
+        value = self._coerce("string", id_value, value_key)
         if id_type not in self._id_types:
             self._id_types[id_type] = self.register._mapped_id_type(id_type)
         mapped = self._id_types[id_type]
         if not mapped:
             raise DciQueryError(f"unknown id type {id_type}")
-        return mapped, str(id_value)
+        return mapped, value
 
-    def idtype_value_domain(self, id_type, id_value):
-        mapped, value = self.idtype_value(id_type, id_value)
+    def idtype_value_domain(self, id_type, id_value, value_key="id_value"):
+        mapped, value = self.idtype_value(id_type, id_value, value_key)
         return [("reg_id_ids", "any", [("id_type_id", "=", mapped.id), ("value", "=", value)])]
 
     def order(self, sort):

@@ -26,11 +26,12 @@ def _expression_of(query):
 
 
 def _idtype_value_of(query):
+    """(id type, id value, the query's key of the value) of an idtype-value query."""
     if not isinstance(query, dict):
         raise DciQueryError("idtype-value query must be an object")
     if "id_type" in query or "id_value" in query:  # the seed's form
-        return query.get("id_type"), query.get("id_value")
-    return query.get("type"), query.get("value")
+        return query.get("id_type"), query.get("id_value"), "id_value"
+    return query.get("type"), query.get("value"), "value"
 
 
 def _pagination(register, pagination):

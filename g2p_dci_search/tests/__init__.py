@@ -20,3 +20,4 @@ from . import test_dci_lookup_statement
 from . import test_dci_call_layers
 from . import test_dci_plain_item_check
 from . import test_dci_hidden_relations
+from . import test_dci_idtype_value

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -6,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from odoo.api import Environment
 
 from ..dependencies import Paging, api_env, paging, require_read_scope, require_scope
-from ..schemas.base import assembled
+from ..schemas.base import IsoDate, assembled
 from ..schemas.individual import Individual, IndividualCreate, IndividualPatch, IndividualWrite
 from ..schemas.lookup import IndividualLookup, IndividualLookupItem
 from ..schemas.page import PAGE_RESPONSES, Page
@@ -83,7 +82,7 @@ def search_individuals(
     page: Annotated[Paging, Depends(paging("Individual", REGISTRANT_SORTS))],
     identifier: Annotated[str | None, Query(description="<system>|<value>", max_length=400)] = None,
     name: Annotated[str | None, Query(max_length=128)] = None,
-    birthdate: date | None = None,
+    birthdate: Annotated[IsoDate | None, Query(description="Born on this date, written YYYY-MM-DD")] = None,
     include_archived: IncludeArchived = False,
     changes: ChangeStart = None,
 ) -> Page[Individual] | ChangePage[Individual]:

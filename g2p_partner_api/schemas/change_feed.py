@@ -11,8 +11,10 @@ SINCE_DOC = (
     "now); archived ones as tombstones. Cannot be combined with the search filters or _page."
 )
 LAST_UPDATED_DOC = (
-    "Start the change feed at a time instead of since=0: gt<ISO 8601 date-time>, the changes written after it "
-    "(then follow next_since)"
+    "Start the change feed at a time instead of since=0: gt<date-time>, the changes written after it "
+    "(then follow next_since). The date-time is RFC 3339's, with its offset or Z (gt2026-12-01T00:00:00Z, "
+    "gt2026-12-01T08:00:00+02:00): one without, or a bare date, is refused (422) rather than read in a zone "
+    "it does not name"
 )
 
 

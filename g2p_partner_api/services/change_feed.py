@@ -15,6 +15,7 @@ in SQL, so pages and their length tell nothing of the registrants it may not rea
 """
 
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
@@ -29,6 +30,9 @@ START = "0"
 # key purpose of the feed tokens (sealed_cursors): as it was, so that the tokens partners keep stay valid
 FEED_CURSOR = b"g2p change feed cursor"
 TIME_START_PREFIX = "gt"
+# RFC 3339 date-time: seconds and the offset (or Z) written out
+RFC3339_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+TIME_START_EXPECTED = "expected gt<date-time with its offset or Z>, e.g. gt2026-12-01T00:00:00Z"
 # a snapshot that shows nothing: the start of the log
 EMPTY_SNAPSHOT = "1:1:"
 
@@ -64,15 +68,16 @@ def decode(env, kind, token):
 
 
 def _parse_time_start(text):
-    if not text.startswith(TIME_START_PREFIX):
-        raise refused("_lastUpdated", "expected gt<ISO 8601 date-time>, e.g. gt2026-12-01T00:00:00Z")
+    """The UTC moment of ``gt<date-time>``: a date-time with its offset (or Z), never one read in an assumed
+    zone (a partner east of UTC who left the offset out would miss the changes of the hours between)."""
+    moment_text = text[len(TIME_START_PREFIX) :] if text.startswith(TIME_START_PREFIX) else None
+    if moment_text is None or not RFC3339_DATE_TIME.fullmatch(moment_text):
+        raise refused("_lastUpdated", TIME_START_EXPECTED)
     try:
-        moment = datetime.fromisoformat(text[len(TIME_START_PREFIX) :].replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise refused("_lastUpdated", "expected gt<ISO 8601 date-time>, e.g. gt2026-12-01T00:00:00Z") from exc
-    if moment.utcoffset() is not None:
-        moment = (moment - moment.utcoffset()).replace(tzinfo=None)
-    return moment
+        moment = datetime.fromisoformat(moment_text.upper().replace("Z", "+00:00"))
+        return (moment - moment.utcoffset()).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:  # no such day or hour; before year 1 or after 9999 in UTC
+        raise refused("_lastUpdated", TIME_START_EXPECTED) from exc
 
 
 def start(env, kind, since, last_updated):

@@ -364,6 +364,20 @@ def _unknown_individual(index, uuid):
     )
 
 
+def _member_given_twice(index, uuid):
+    # one membership per individual: the two would be merged into one, with the roles and dates of the last
+    return Invalid(
+        f"members[{index}].individual: {uuid} is given twice.",
+        errors=[
+            body_error(
+                f"members[{index}].individual",
+                "duplicate_value",
+                "the same individual is given twice: give each member once, with all its kinds",
+            )
+        ],
+    )
+
+
 def register_new_individual(env, client, scopes, person, field="new_individual"):
     """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
     individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
@@ -400,9 +414,15 @@ def member_commands(env, client, group, members, scopes=()):
     current = group.group_member_ids if group else env["g2p.group.membership"]
     manageable = manageable_members(client, found | current.individual_id)
     by_uuid = {p.uuid: p for p in found & manageable}
+    given = set()
     for index, member in enumerate(members):
-        if member.individual is not None and member.individual not in by_uuid:
+        if member.individual is None:
+            continue
+        if member.individual not in by_uuid:
             raise _unknown_individual(index, member.individual)
+        if member.individual in given:
+            raise _member_given_twice(index, member.individual)
+        given.add(member.individual)
     wanted = {}
     for index, member in enumerate(members):
         if member.new_individual is not None:

@@ -1,5 +1,6 @@
 import uuid
 from contextlib import contextmanager
+from datetime import datetime
 from urllib.parse import parse_qs, urlparse
 
 from odoo import SUPERUSER_ID, api
@@ -226,6 +227,28 @@ class TestChangeFeedRefusals(G2PApiCase):
             self.assertEqual(self._error(api, "/api/v2/Individual", _lastUpdated="2026-01-01"), "_lastUpdated")
             self.assertEqual(self._error(api, "/api/v2/Individual", _lastUpdated="gtyesterday"), "_lastUpdated")
         self.assertEqual(self.env["g2p.registrant.change"].search_count([]), changes)
+
+    def test_a_start_time_names_its_offset(self):
+        """_lastUpdated is a date-time with its offset or Z: one without (or a bare date) would be read in a zone
+        the partner did not name, and a partner east of UTC would miss the changes of the hours between."""
+        self.headers = self._auth(self.client, self.secret)
+        refused = (
+            "gt2026-01-01T00:00:00",
+            "gt2026-01-01",
+            "gt2026-01-01T00:00Z",
+            "gt2026-01-01 00:00:00Z",
+            "gt20260101T000000Z",
+            "gt0001-01-01T00:00:00+01:00",
+            "gt2026-02-30T00:00:00Z",
+        )
+        with self._api() as api:
+            for sent in refused:
+                self.assertEqual(self._error(api, "/api/v2/Individual", _lastUpdated=sent), "_lastUpdated", sent)
+            for sent in ("gt2026-01-01T00:00:00Z", "gt2026-01-01T08:00:00.5+08:00", "gt2026-01-01t00:00:00z"):
+                response = api.get("/api/v2/Group", params={"_lastUpdated": sent}, headers=self.headers)
+                self.assertEqual(response.status_code, 200, (sent, response.text))
+        moment = change_feed._parse_time_start("gt2026-01-01T08:00:00+08:00")
+        self.assertEqual(moment, datetime(2026, 1, 1, 0, 0))
 
 
 @tagged("post_install", "-at_install")

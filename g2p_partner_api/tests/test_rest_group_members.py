@@ -189,6 +189,43 @@ class TestGroupMembers(G2PApiCase):
                         self.assertEqual(self.problem_locations(response)[0], pointer)
         self.assertEqual(self._memberships(), before)
 
+    def test_a_member_given_twice_is_refused_and_changes_nothing(self):
+        """One membership per individual: the same individual twice in a group's members (POST, PUT, PATCH) is a
+        422 duplicate_value at the second, never merged into one membership with the roles and dates of the last.
+        Two new members with the same identifier are the 409 duplicate of the second registration."""
+        before = self._memberships()
+        twice = [
+            {"individual": self.spouse.uuid, "kinds": [kind("head")], "start_date": "2020-01-01"},
+            {"individual": self.spouse.uuid, "kinds": [kind("child")]},
+        ]
+        nid = [{"system": "urn:g2p:id:national-id", "value": "55500177"}]
+        same_identifier = [
+            {"new_individual": {"given_name": "Kwame", "family_name": "Zztwice", "identifiers": nid}},
+            {"new_individual": {"given_name": "Kwame", "family_name": "Zztwice", "identifiers": nid}},
+        ]
+        groups = self.env["res.partner"].search_count([("is_group", "=", True)])
+        with self._api() as api:
+            for method, url, body in (
+                ("POST", "/api/v2/Group", {"name": "Zztwice household", "members": twice}),
+                ("PUT", self._url(), {"name": "Mensah household", "members": twice}),
+                ("PATCH", self._url(), {"members": twice}),
+                ("PATCH", self._url(), {"members": [{"individual": self.head.uuid}, *twice]}),
+            ):
+                with self.subTest(method=method, body=body):
+                    response = api.request(method, url, json=body, headers=self.headers)
+                    self.assertEqual(response.status_code, 422, response.text)
+                    self.assertEqual(
+                        self.problem_locations(response), [f"/members/{len(body['members']) - 1}/individual"]
+                    )
+                    self.assertEqual(response.json()["errors"][0]["code"], "duplicate_value")
+            response = api.post(
+                "/api/v2/Group", json={"name": "Zztwice household", "members": same_identifier}, headers=self.headers
+            )
+            self.assertEqual((response.status_code, response.json()["code"]), (409, "duplicate"), response.text)
+        self.assertEqual(self._memberships(), before)
+        self.assertEqual(self.env["res.partner"].search_count([("is_group", "=", True)]), groups)
+        self.assertFalse(self.env["res.partner"].search([("family_name", "=", "Zztwice")]))
+
     def test_if_match_required_for_a_client_set_to_send_it(self):
         self.client.require_if_match = True
         before = self._memberships()

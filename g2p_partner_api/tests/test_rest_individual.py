@@ -1,3 +1,4 @@
+import calendar
 import json
 import re
 
@@ -140,6 +141,20 @@ class TestRestIndividual(G2PApiCase):
         self.assertEqual(response.status_code, 422, response.text)
         self.assertIn("'NationalID'", response.text)
         self.assertIn("GET /api/v2/IdType", response.text)
+
+    def test_birthdate_search_takes_only_a_written_date(self):
+        """?birthdate= is YYYY-MM-DD, as the write takes it: seconds since 1970 or a date-time are refused naming the
+        parameter, never searched as the date pydantic would make of them."""
+        born = self.amina.birthdate.isoformat()
+        midnight = calendar.timegm(self.amina.birthdate.timetuple())
+        with self._api() as api:
+            for sent in (str(midnight), "86400", f"{born}T00:00:00Z", f"{born}T00:00:00", f"{born} ", "1990-02-30"):
+                response = api.get("/api/v2/Individual", params={"birthdate": sent}, headers=self.headers)
+                self.assertEqual(response.status_code, 422, (sent, response.text))
+                self.assertEqual(self.problem_locations(response), ["birthdate"], sent)
+            found = api.get("/api/v2/Individual", params={"birthdate": born, "_count": 100}, headers=self.headers)
+        self.assertEqual(found.status_code, 200, found.text)
+        self.assertIn(self.amina.uuid, [item["uuid"] for item in found.json()["items"]])
 
     def test_duplicate_identifier_is_409_and_writes_nothing(self):
         nid = self.amina.reg_id_ids[0].value

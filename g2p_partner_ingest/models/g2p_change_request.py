@@ -987,12 +987,14 @@ class G2PChangeRequest(models.Model):
             if person is not None:  # named by uuid: that person, as registered (checked readable when received)
                 if not person:
                     raise UserError(_("Member %s is no longer registered.", index + 1))
+                self._check_not_given_yet(index, person, wanted)
             else:
                 person = self._find_by_any_identifier(member)
                 if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
                     # someone registered who is not in this household: only as an approver decided
                     if not self._existing_member_decided(index, person):
                         continue
+                self._check_not_given_yet(index, person, wanted)
                 person_values = {k: v for k, v in member.items() if k not in ("kinds", "start_date")}
                 person = registrant_writer.save(
                     self.env, person, self._individual_vals(person_values, person), company=self._new_people_company()
@@ -1009,6 +1011,12 @@ class G2PChangeRequest(models.Model):
             # without members leaves them be
             registrant.group_member_ids = registrant_writer.membership_commands(self.env, current, wanted)
         return registrant
+
+    def _check_not_given_yet(self, index, person, wanted):
+        """Refuses member ``index`` when it is ``person``, given as an earlier member (``wanted``: their memberships)
+        too: a proposal made before the items naming one person twice were refused (_check_members_once)."""
+        if person and person.id in wanted:
+            raise UserError(_("Member %(number)s is a person given as another member too.", number=index + 1))
 
     def _existing_member_decided(self, index, person):
         """Whether member ``index``, who is the registered ``person``, is written (True) or left out (False)

@@ -22,7 +22,13 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..schemas.canonical import CanonicalGroup, CanonicalRegistrant, plain_loc
 from ..services.change_request_review import ChangeRequestReview
-from ..services.error_report import ErrorReport, only_unknown_codes, reference_details, validation_details
+from ..services.error_report import (
+    MEMBER_GIVEN_TWICE,
+    ErrorReport,
+    only_unknown_codes,
+    reference_details,
+    validation_details,
+)
 
 _logger = logging.getLogger(__name__)
 STEP_STATUS = [("pending", "Pending"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")]
@@ -516,7 +522,46 @@ class G2PIngestRaw(models.Model):
                 "TRANSFORMATION_FAILED", f"Canonical registrant invalid: {problems}.\n{exc}", validation_details(exc)
             ) from exc
         self._check_references(data_model.target, canonical, where)
+        self._check_members_once(canonical, where)
         return canonical
+
+    @api.model
+    def _check_members_once(self, canonical, where=field_path):
+        """Refuse, naming the later member (``where(loc)``), a household whose members name one person twice: the
+        same uuid, or two members holding the same identifier. They would be one membership, with the roles and
+        start date of the last, and one person written with the values of each in turn."""
+        first_of = {}  # uuid or (system, value) -> index of the first member naming it
+        for index, member in enumerate(canonical.get("members") or []):
+            if "individual" in member:
+                named = [(("members", index, "individual"), member["individual"], member["individual"])]
+            else:
+                named = [
+                    (("members", index, "identifiers", position), (i["system"], i["value"]), i["value"])
+                    for position, i in enumerate(member.get("identifiers", []))
+                ]
+            for loc, key, value in named:
+                first = first_of.setdefault(key, index)
+                if first != index:
+                    raise self._member_given_twice(where(loc), loc, value, first)
+
+    @api.model
+    def _member_given_twice(self, label, loc, value, first):
+        message = f"the same person as members[{first}]: give each member once, with all its kinds"
+        return PermanentIngestError(
+            "TRANSFORMATION_FAILED",
+            f"Canonical registrant invalid: {label}: {message}.",
+            json.dumps(
+                [
+                    {
+                        "type": MEMBER_GIVEN_TWICE,
+                        "loc": list(loc),
+                        "msg": message,
+                        "input": value,
+                        "ctx": {"first": first},
+                    }
+                ]
+            ),
+        )
 
     @api.model
     def _check_references(self, target, canonical, where=field_path):

@@ -14,6 +14,8 @@ from .change_request_review import DATE_ERRORS, ChangeRequestReview
 
 # the suite's own error type for a code the register has no record for (see G2PIngestRaw._check_references)
 UNKNOWN_CODE = "unknown_code"
+# a household item naming one person as two members (G2PIngestRaw._check_members_once), the REST API's code for it
+MEMBER_GIVEN_TWICE = "duplicate_value"
 
 
 def validation_details(exc):
@@ -90,6 +92,11 @@ class ErrorReport:
             return _("Too many: at most %(max)s", max=ctx.get("max_length", "?"))
         if kind in ("list_type", "model_type", "dict_type"):
             return _("'%(value)s' is not the expected kind of value", value=value)
+        if kind == MEMBER_GIVEN_TWICE:
+            return _(
+                "The same person as member %(number)s: the partner must send each member once, with all its kinds",
+                number=ctx.get("first", 0) + 1,
+            )
         if kind == UNKNOWN_CODE:
             vocabulary = ctx.get("kind")
             if vocabulary == "country":

@@ -5,6 +5,7 @@ import jsonschema
 
 from odoo.tests import tagged
 
+from ..services.error_report import ErrorReport
 from .test_follow_submissions import FollowCase
 
 KIND = "urn:g2p:vocab:group-membership-kind"
@@ -130,6 +131,31 @@ class TestRestGroupDataModel(FollowCase):
                 self.assertEqual(result["error_code"], "TRANSFORMATION_FAILED")
                 self.assertIn(field, result["error_message"])
                 self.assertEqual(self.received_count(), before)
+
+    def test_one_person_as_two_members_is_refused_by_name(self):
+        """The same uuid twice, or two members holding one identifier, would be one membership with the roles and
+        start date of the last: the item fails TRANSFORMATION_FAILED naming the later member, nothing proposed."""
+        twice = self._household(household_id="HH-300002")
+        twice["members"].append({"individual": self.known.uuid, "kinds": [{"system": KIND, "code": "child"}]})
+        same_id = self._household(household_id="HH-300003")
+        same_id["members"].append(copy.deepcopy(same_id["members"][1]))
+        same_id["members"][2]["new_individual"]["given_name"] = "Other"
+        for item, field in ((twice, "members[2].individual"), (same_id, "members[2].identifiers[0]")):
+            with self.subTest(field=field):
+                people = self.env["res.partner"].search_count([("family_name", "=", "Zzrestgroup")])
+                dry = self._dry_run(item)
+                self.assertEqual(dry["error_code"], "TRANSFORMATION_FAILED")
+                self.assertIn(f"{field}: the same person as members[", dry["error_message"])
+                _data, rows = self.ingest(self.body(item), {"data_model": "REST_GROUP"})
+                self.assertEqual((rows.state, rows.error_code), ("failed", "TRANSFORMATION_FAILED"))
+                self.assertEqual(rows.change_request_id.id, False, "nothing proposed")
+                (problem,) = ErrorReport(self.env).ingest_problems(
+                    rows.error_code, rows.error_message, rows.error_details
+                )
+                self.assertTrue(problem["message"].startswith("The same person as member "), problem)
+                self.assertEqual(self.env["res.partner"].search_count([("family_name", "=", "Zzrestgroup")]), people)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Zzrestgroup household")]))
+        self.assertEqual(self.known.group_membership_ids.ids, [])
 
     def test_a_member_the_sender_may_not_read_is_refused_as_an_unknown_one(self):
         self.without_legal_basis()
