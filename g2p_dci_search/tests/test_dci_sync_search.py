@@ -1,3 +1,4 @@
+import json
 import uuid
 from unittest.mock import patch
 
@@ -303,6 +304,33 @@ class TestDciSyncSearch(DciCase):
             self.assertEqual(malformed.json()["errors"][0]["code"], "err.request.bad")
             self.assertEqual(api.get("/dci/ping").json(), {"status": "ok"})
             self.assertIn("/registry/sync/search", api.get("/dci/openapi.json").json()["paths"])
+
+    def test_a_member_named_twice_is_refused_and_no_transaction_recorded(self):
+        """The envelope is signed over its last reading of a repeated member: refused, never resolved."""
+        envelope = self.envelope([self.item("expression", {"family_name": "Qwertyson"})])
+        text = json.dumps(envelope)
+        cases = {
+            "header": text.replace('{"signature"', '{"header": {"sender_id": "someone.else"}, "signature"', 1),
+            "message.search_request.0.search_criteria.reg_type": text.replace(
+                '"reg_type": "Individual"', '"reg_type": "Household", "reg_type": "Individual"'
+            ),
+        }
+        Transaction = self.env["g2p.dci.transaction"].sudo()
+        before = Transaction.search_count([])
+        headers = dict(self._auth(self.client, self.secret), **{"Content-Type": "application/json"})
+        with self._api() as api:
+            for where, raw in cases.items():
+                self.assertNotEqual(raw, text)
+                response = api.post("/dci/registry/sync/search", content=raw.encode(), headers=headers)
+                self.assertEqual(response.status_code, 400, response.text)
+                (error,) = response.json()["errors"]
+                self.assertEqual(error["code"], "err.request.bad")
+                self.assertIn(f"{where}: ", error["message"])
+            self.assertEqual(Transaction.search_count([]), before, "no transaction recorded")
+            # the same envelope, each member once
+            response = api.post("/dci/registry/sync/search", content=text.encode(), headers=headers)
+        self.assertEqual(response.json()["header"]["status"], "succ", response.text)
+        self.assertEqual(Transaction.search_count([]), before + 1)
 
     def test_household_register_with_members(self):
         group = self.env.ref("g2p_partner_api.demo_group_01")

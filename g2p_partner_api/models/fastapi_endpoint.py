@@ -10,6 +10,7 @@ from ..services.api_errors import TOKEN_ROUTE
 from ..services.app_spec import AppSpec
 from ..services.error_handlers import answers_problems, render_rest_error
 from ..services.inline_routes import inline_dependencies, inline_routes
+from ..services.json_body import read_parsed_bodies
 from ..services.middleware import G2PApiMiddleware
 from ..services.openapi_document import finish_openapi, operation_id
 from ..services.problem_details import document_problem_media_type
@@ -127,7 +128,7 @@ class FastapiEndpoint(models.Model):
 
     def _get_fastapi_routers(self):
         spec = self._g2p_apps().get(self.app)
-        return inline_routes(list(spec.routers)) if spec else super()._get_fastapi_routers()
+        return read_parsed_bodies(inline_routes(list(spec.routers))) if spec else super()._get_fastapi_routers()
 
     def _get_fastapi_app_dependencies(self):
         # OCA's accept_language is a plain def: FastAPI would run it in a thread started for each call

@@ -90,6 +90,9 @@ def render_rest_error(exc, call):
     if isinstance(exc, HTTPException) and not answers_problems(call.path):
         # body refused before the token route ran (size, depth): answered as the route answers
         exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
+    elif isinstance(exc, RequestValidationError) and not answers_problems(call.path):
+        # a JSON body refused before the token route ran (a repeated member)
+        exc = OAuthError("invalid_request", "; ".join(str(error.get("msg")) for error in exc.errors()))
     if isinstance(exc, OAuthError):
         call.error_code = exc.error
         return oauth_error(exc)

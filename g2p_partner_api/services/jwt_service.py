@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.utils import base64url_decode, base64url_encode
 from pydantic_core import to_json
 
+from . import strict_json
+
 ASYMMETRIC_ALGORITHMS = {
     rsa.RSAPublicKey: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
     ec.EllipticCurvePublicKey: ["ES256", "ES384", "ES512"],
@@ -60,6 +62,19 @@ class _JWT(jwt.PyJWT):
     def __init__(self):
         super().__init__()
         self._jws = _JWS(options=self._jws.options)
+
+    def _decode_payload(self, decoded):
+        # a signed payload that names a member twice reads differently to different parsers: what the
+        # signer meant and what the registry compares with the message could differ
+        try:
+            payload = strict_json.loads(decoded["payload"])
+        except strict_json.RepeatedMember as exc:
+            raise jwt.DecodeError(f"Invalid payload string: {exc}") from exc
+        except (ValueError, RecursionError):
+            return super()._decode_payload(decoded)  # pyjwt's own error for what is not JSON
+        if not isinstance(payload, dict):
+            raise jwt.DecodeError("Invalid payload string: must be a json object")
+        return payload
 
 
 _JWT_VERIFIER = _JWT()

@@ -24,8 +24,9 @@ from odoo.addons.fastapi.context import odoo_env_ctx
 from .api_errors import rate_limit_headers
 from .call_cache import call_cache
 from .call_context import STATE_KEY, CallContext
+from .json_body import parse_json_body
 from .read_routing import WRITE_METHODS, app_path, bearer_subject, is_read_call, primary_cursor
-from .request_limits import BodyTooDeep, BodyTooLarge, json_depth_exceeds, max_json_depth, source_address
+from .request_limits import BodyTooLarge, max_json_depth, source_address
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ RETRYABLE_PGCODES = {
 
 async def read_bounded_body(scope, receive, max_bytes, max_depth):
     """The whole request body, refused while it is read once past ``max_bytes`` (declared length
-    and chunked bodies alike) and, for a JSON body, when nested deeper than ``max_depth``."""
+    and chunked bodies alike); a JSON body is then parsed for the route, refused when nested deeper
+    than ``max_depth`` or when an object repeats a member (``json_body.parse_json_body``)."""
     headers = Headers(scope=scope)
     declared = headers.get("content-length") or ""
     if declared.isdigit() and int(declared) > max_bytes:
@@ -64,10 +66,7 @@ async def read_bounded_body(scope, receive, max_bytes, max_depth):
         chunks.append(chunk)
         more_body = message.get("more_body", False)
     body = b"".join(chunks)
-    # FastAPI parses as JSON a body that declares a JSON type or none at all
-    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if body and (not content_type or content_type.endswith(("/json", "+json"))) and json_depth_exceeds(body, max_depth):
-        raise BodyTooDeep(max_depth)
+    parse_json_body(scope, headers, body, max_depth)
     return body
 
 

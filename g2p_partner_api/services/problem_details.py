@@ -70,6 +70,7 @@ FIELD_CODES = {
     "unknown_registrant": "A registrant this client does not know or may not use",
     "pattern_mismatch": "A value off the pattern of its field or identifier type",
     "duplicate_value": "The same value given twice in one list",
+    "duplicate_member": "A member named twice in one JSON object (the pointer names it)",
     "wrong_target_type": "A registrant of the wrong kind for the programme (individual or group)",
     "malformed_json": "The body is not well-formed JSON",
     "unknown_parameter": "A query parameter the route does not declare",

@@ -6,6 +6,8 @@ from functools import lru_cache
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import strict_json
+
 
 class TemplateRenderError(Exception):
     pass
@@ -50,9 +52,12 @@ def render(source, **context):
 
 
 def render_json(source, **context):
-    """Render a template that produces JSON and parse it."""
+    """Render a template that produces JSON and parse it; a member the rendered JSON names twice is refused,
+    never resolved by keeping one of the values."""
     text = render(source, **context)
     try:
-        return json.loads(text)
+        return strict_json.loads(text)
+    except strict_json.RepeatedMember as exc:
+        raise TemplateRenderError(f"template did not produce JSON with unique members: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise TemplateRenderError(f"template did not produce JSON: {exc}") from exc

@@ -1,6 +1,10 @@
 """Input is stored as sent or refused naming the field (issue #25): country codes are checked in full
 (``Malawi`` was stored as Morocco), blank names and dates that are not dates are refused."""
 
+from unittest.mock import patch
+
+from starlette.requests import Request
+
 from odoo.tests import tagged
 
 from .common import G2PApiCase
@@ -38,6 +42,45 @@ class TestRestInputRefused(G2PApiCase):
     def assert_refused(self, response, field):
         self.assertEqual(response.status_code, 422, response.text)
         self.assertIn(field, self.problem_locations(response), response.text)
+
+    def test_a_member_named_twice_is_refused_on_create_and_patch(self):
+        """JSON keeps the last of a repeated member: the registry refuses the body instead, naming the member."""
+        count = self.registrant_count()
+        headers = dict(self.headers, **{"Content-Type": "application/json"})
+        cases = (
+            (b'{"given_name": "Anna", "family_name": "Zzdupkey", "given_name": "Bob"}', "/given_name"),
+            (b'{"given_name": "Anna", "address": {"city": "Zomba", "city": "Blantyre"}}', "/address/city"),
+            (
+                b'{"given_name": "Anna", "identifiers": [{"system": "urn:g2p:id:national-id", '
+                b'"value": "95000077", "value": "95000078"}]}',
+                "/identifiers/0/value",
+            ),
+        )
+        with self._api() as api:
+            for raw, pointer in cases:
+                for response in (
+                    api.post("/api/v2/Individual", content=raw, headers=headers),
+                    api.patch(f"/api/v2/Individual/{self.person.uuid}", content=raw, headers=headers),
+                ):
+                    self.assert_refused(response, pointer)
+                    (error,) = response.json()["errors"]
+                    self.assertEqual((error["code"], response.json()["code"]), ("duplicate_member", "validation_error"))
+                    self.assertIn(repr(pointer.rsplit("/", 1)[1]), error["message"])
+            self.env.invalidate_all()
+            self.assertEqual((self.person.given_name, self.person.city), ("Thoko", False), "nothing written")
+            self.assertEqual(self.registrant_count(), count, "nothing registered")
+            # the same bodies, each member once; the route reads the middleware's parse, never parses again
+            with patch.object(Request, "json", side_effect=AssertionError("the body was parsed twice")):
+                created = api.post(
+                    "/api/v2/Individual", content=b'{"given_name": "Anna", "family_name": "Zzdupkey"}', headers=headers
+                )
+            self.assertEqual((created.status_code, created.json()["given_name"]), (201, "Anna"), created.text)
+            patched = api.patch(
+                f"/api/v2/Individual/{self.person.uuid}", content=b'{"address": {"city": "Zomba"}}', headers=headers
+            )
+            self.assertEqual(patched.status_code, 200, patched.text)
+        self.env.invalidate_all()
+        self.assertEqual(self.person.city, "Zomba")
 
     def test_country_names_and_unknown_codes_refused_on_create_and_replace(self):
         count = self.registrant_count()

@@ -14,7 +14,7 @@ import logging
 from pydantic import ValidationError
 
 from odoo.addons.g2p_partner_api.dependencies import enforce_rate_limit
-from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service
+from odoo.addons.g2p_partner_api.services import jsonpath, jwt_service, strict_json
 
 from ..models.g2p_api_client import INGEST_SCOPE
 from ..models.g2p_ingest_detection_pattern import DetectionPatternTimeout
@@ -180,8 +180,10 @@ class IngestAcceptance:
     @staticmethod
     def _manifest(text):
         try:
-            manifest = json.loads(text)
+            manifest = strict_json.loads(text)
             FileManifest.model_validate(manifest)
+        except strict_json.RepeatedMember as exc:
+            raise IngestError("INVALID_REQUEST", f"manifest: {exc}") from exc
         except ValidationError as exc:
             where = "; ".join(
                 f"manifest.{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()

@@ -41,7 +41,10 @@ def is_read_route(path):
 ERROR_CODES = {
     "MALFORMED_JSON": (400, "The body is not well-formed JSON"),
     "INVALID_REQUEST": (200, "A required path is missing or malformed, or the call is not consistent"),
-    "INVALID_PARAMETERS": (422, "A query parameter or the body's JSON type is not valid (see error_message)"),
+    "INVALID_PARAMETERS": (
+        422,
+        "A query parameter or the body's JSON type is not valid, or the body names a member twice (see error_message)",
+    ),
     "DATA_MODEL_NOT_FOUND": (200, "No data model is named or matches the payload"),
     "PARTNER_NOT_REGISTERED": (200, "The sender is not a registered partner"),
     "REQUEST_VALIDATION_ERROR": (200, "The signature is missing, invalid, expired or not bound to the message id"),

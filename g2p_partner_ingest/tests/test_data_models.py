@@ -5,6 +5,8 @@ import jsonschema
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.g2p_partner_api.services import templates
+
 from .common import IngestCase
 
 
@@ -100,6 +102,19 @@ class TestDataModels(IngestCase):
         with self._api(self.rest_endpoint) as api:
             created = api.post("/api/v2/Individual", json=same_shape, headers=self._auth(writer, secret))
         self.assertEqual(created.status_code, 201, created.text)
+
+    def test_a_template_rendering_a_member_twice_fails_the_item_naming_it(self):
+        with self.assertRaisesRegex(templates.TemplateRenderError, r"the member name\.given_name is named more than"):
+            templates.render_json('{"name": {"given_name": {{ a|tojson }}, "given_name": "B"}}', a="A")
+        model = self.person_list_model("ZZ_TWICE")
+        model.transformation_template = model.transformation_template.replace(
+            '"city": ', '"given_name": {{ p.get("village")|tojson }},\n  "city": '
+        )
+        data, rows = self.ingest(self.body({"people": [self.person()]}), params={"data_model": "ZZ_TWICE"})
+        self.assertEqual(data["response_header"]["response_status"], "SUCCESS", data)
+        self.assertEqual((rows.state, rows.error_code), ("failed", "TRANSFORMATION_FAILED"))
+        self.assertIn("given_name is named more than once", rows.error_message)
+        self.assertFalse(rows.change_request_id)
 
     def test_what_the_register_has_no_place_for_is_refused_by_name(self):
         example = self._listed()["REST_INDIVIDUAL"]["input_example"]

@@ -1,4 +1,5 @@
 import json
+import time
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -7,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..services.ingest_acceptance import IngestAcceptance
+from ..services.ingest_envelope import IngestError
 from .common import IngestCase, public_pem, text_of
 
 
@@ -74,6 +77,42 @@ class TestIngestEndpoint(IngestCase):
             self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", code), header)
             self.assertNotIn("detail", response.json())
         self.assertFalse(self.received_count())
+
+    def test_a_member_named_twice_is_refused_and_nothing_received(self):
+        """The signed reading is the last of a repeated member: the body is refused, never resolved."""
+        body = self.body({"person": self.person()})
+        text = json.dumps(body)
+        cases = {
+            "message": text.replace('{"header"', '{"message": {"person": {"first_name": "Mallory"}}, "header"', 1),
+            "message.person.first_name": text.replace(
+                '"first_name": "Grace"', '"first_name": "M", "first_name": "Grace"'
+            ),
+            "header.sender_id": text.replace('"sender_id": "KOBO"', '"sender_id": "OTHER", "sender_id": "KOBO"'),
+        }
+        for where, raw in cases.items():
+            self.assertNotEqual(raw, text)
+            response = self.post(None, raw=raw.encode())
+            self.assertEqual(response.status_code, 422, response.text)
+            header = response.json()["response_header"]
+            self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "INVALID_PARAMETERS"))
+            self.assertTrue(header["error_message"].startswith(f"{where}: "), header["error_message"])
+        self.assertFalse(self.received_count(), "no raw item stored")
+        # a signed payload (JWS) naming a member twice is not verified over its last reading
+        message_id = body["header"]["message_id"]
+        claims = json.dumps(dict(body["message"], jti=message_id, iat=int(time.time())))
+        doubled = claims.replace('{"person"', '{"person": {"first_name": "Mallory"}, "person"', 1)
+        signed_twice = dict(body, signature=jwt.api_jws.PyJWS().encode(doubled.encode(), self.key, algorithm="ES256"))
+        self.assertRejected(self.post(signed_twice), "REQUEST_VALIDATION_ERROR")
+        self.assertFalse(self.received_count())
+        # the same body, each member once
+        response = self.post(None, raw=text.encode())
+        self.assertEqual(response.json()["response_header"]["response_status"], "SUCCESS", response.text)
+        self.assertEqual(self.received_count(), 1)
+
+    def test_a_file_manifest_naming_a_member_twice_is_refused(self):
+        manifest = '{"header": {"message_id": "m-1", "sender_id": "OTHER", "sender_id": "KOBO"}, "message": {}}'
+        with self.assertRaisesRegex(IngestError, r"manifest: the member header\.sender_id is named more than once"):
+            IngestAcceptance._manifest(manifest)
 
     def test_single_person_to_change_request_to_register(self):
         data, rows = self.ingest(self.body({"person": self.person()}))
