@@ -499,6 +499,12 @@ class G2PIngestRaw(models.Model):
         error then naming the row and the column."""
         if file_row:
             column_map = data_model._column_map()
+            refused = column_map.refused_cells(item)
+            if refused:
+                raise PermanentIngestError(
+                    "TRANSFORMATION_FAILED",
+                    "; ".join(f"row {file_row}, column {column!r}: {what}" for column, what in refused),
+                )
             canonical, sources = column_map.canonical(item)
 
             def where(loc):

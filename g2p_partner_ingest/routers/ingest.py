@@ -110,9 +110,10 @@ def ingest_data(
         429: RATE_LIMITED,
     },
     summary="Accept a CSV or XLSX file, one item per row, with a signed manifest (answers in the G2P envelope)",
-    description="multipart/form-data: `file` (CSV in UTF-8 or Windows-1252, any of `, ; tab |` as delimiter, or "
-    "XLSX: its first sheet; the header is row 1) and `manifest`, JSON: `header` (message_id, sender_id), `message` "
-    "(data_model, sha256 of the file, file_name) and `signature`, the partner's JWS of `message` bound to the "
+    description="multipart/form-data: `file` (CSV in UTF-8 or the Windows code page `message.encoding` declares, "
+    "any of `, ; tab |` as delimiter, or XLSX: its first sheet, a cell read only as the text or date it shows; the "
+    "header is row 1) and `manifest`, JSON: `header` (message_id, sender_id), `message` (data_model, sha256 of the "
+    "file, file_name, encoding) and `signature`, the partner's JWS of `message` bound to the "
     "message id as for /ingest_data. Each row becomes an item of the data model through its column map and goes "
     "through the same pipeline; `GET /ingest_status/{correlation_id}` tells each row's status (`row`), and a row's "
     "error names its row and column. The same message id again is answered with the original correlation id.",

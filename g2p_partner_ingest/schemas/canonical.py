@@ -7,7 +7,7 @@ by ``G2PIngestRaw._check_references``.
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from odoo.addons.g2p_partner_api.schemas.base import IsoDate, NotBlankText
 
@@ -44,6 +44,14 @@ class CanonicalRegistrant(CanonicalIndividual):
     """An individual an item registers or updates: with the registrant's consent, from a registering agent."""
 
     consent: CanonicalConsent | None = None
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds_are_a_members(cls, kinds):
+        # registered on their own, an individual has no membership to give kinds to: they would be dropped
+        if kinds:
+            raise ValueError("membership kinds are taken only for a member of a group")
+        return kinds
 
 
 class CanonicalMember(CanonicalIndividual):

@@ -1,6 +1,10 @@
 """The signed manifest that comes with a file on ``POST /partner/ingest_file``."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..services.row_file import DECLARABLE_ENCODINGS
 
 MANIFEST_EXAMPLE = {
     "header": {"message_id": "KOBO-2026-03-01-0007", "sender_id": "KOBO"},
@@ -28,6 +32,11 @@ class FileManifestMessage(BaseModel):
     data_model: str = Field(min_length=1, max_length=64, description="A data model with a column map")
     sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the file, lower-case hex")
     file_name: str | None = Field(None, max_length=256)
+    encoding: Literal[DECLARABLE_ENCODINGS] | None = Field(
+        None,
+        description="Of a CSV: utf-8 (the default, with or without a byte-order mark) or the Windows code page it "
+        "was saved in (Excel's CSV in a language's code page); a file not in it is refused, never guessed",
+    )
 
 
 class FileManifest(BaseModel):

@@ -7,12 +7,16 @@
 ``columns`` maps a header to a canonical field (or ``identifiers:<system>``); ``values`` maps what a
 file writes to the register's code, per field (a value not listed is taken as written, and checked
 like any code). A header neither mapped nor ignored refuses the file: nothing a partner sends is
-silently dropped. An empty cell is no value.
+silently dropped. An empty cell is no value. An XLSX cell that cannot be read as the text it shows
+(``row_file.REFUSED``) fails its row, naming the column.
 """
 
 import json
 
+from .row_file import REFUSED
+
 FIELDS = ("given_name", "family_name", "addl_name", "birthdate", "gender", "city", "country")
+DATE_FIELDS = ("birthdate",)
 IDENTIFIER_PREFIX = "identifiers:"
 
 
@@ -67,6 +71,19 @@ class ColumnMap:
         if not any(self.columns.get(column) == "given_name" for column in header):
             return "No column of the file is mapped to given_name."
         return None
+
+    def column_kinds(self):
+        """{column: "date" or "text"}: how the file's cells of each mapped column are read (see row_file)."""
+        return {header: "date" if field in DATE_FIELDS else "text" for header, field in self.columns.items()}
+
+    def refused_cells(self, values):
+        """[(column, what to write instead)] of the row's cells of mapped columns the file did not write as text
+        the registry can take as it is shown (see row_file)."""
+        return [
+            (column, value[REFUSED])
+            for column, value in values.items()
+            if isinstance(value, dict) and column in self.columns
+        ]
 
     def canonical(self, values):
         """(canonical registrant, {canonical location: column}) of one row ``{header: cell text}``."""

@@ -163,6 +163,7 @@ class IngestAcceptance:
             fileobj,
             dry_run,
             headers.get("x-source-system"),
+            encoding=message.get("encoding"),
             verified_key_fingerprint=fingerprint,
         )
 
@@ -193,14 +194,14 @@ class IngestAcceptance:
             raise IngestError("INVALID_REQUEST", f"The manifest is not JSON: {exc}") from exc
         return manifest
 
-    def _file_answer(self, client, model, message_id, fileobj, dry_run, source_system=None, **received):
+    def _file_answer(self, client, model, message_id, fileobj, dry_run, source_system=None, encoding=None, **received):
         previous = self.previous_call(client, model, message_id, dry_run)
         if previous:
             return previous
         column_map = model._column_map()
         if not column_map:
             raise IngestError("INVALID_REQUEST", f"The data model {model.mnemonic} takes no files (no column map).")
-        rows = self._rows(fileobj, column_map, model.max_file_rows)
+        rows = self._rows(fileobj, column_map, model.max_file_rows, encoding)
         if dry_run:
             return self.dry_run_answer(client, model, message_id, rows, from_file=True)
         stored = self.Raw._receive(client, model, message_id, rows, source_system, from_file=True, **received)
@@ -215,11 +216,11 @@ class IngestAcceptance:
         )
 
     @staticmethod
-    def _rows(fileobj, column_map, max_rows):
+    def _rows(fileobj, column_map, max_rows, encoding=None):
         """The file's rows, ``(row number, {column: text})``, read as they are consumed; what cannot be read
-        refuses the whole file (naming the row or column)."""
+        refuses the whole file (naming the row or column). ``encoding``: of a CSV, as its manifest declares."""
         try:
-            header, rows = open_rows(fileobj)
+            header, rows = open_rows(fileobj, column_map.column_kinds(), encoding)
             problem = column_map.header_problem(header)
             if problem:
                 raise IngestError("INVALID_REQUEST", problem)

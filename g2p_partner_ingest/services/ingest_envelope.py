@@ -49,7 +49,10 @@ ERROR_CODES = {
     "PARTNER_NOT_REGISTERED": (200, "The sender is not a registered partner"),
     "REQUEST_VALIDATION_ERROR": (200, "The signature is missing, invalid, expired or not bound to the message id"),
     "INSUFFICIENT_SCOPE": (200, "The proven sender lacks the ingest scope"),
-    "FILE_UNREADABLE": (200, "The file is not a CSV (UTF-8 or Windows-1252) or XLSX table the registry can read"),
+    "FILE_UNREADABLE": (
+        200,
+        "The file is not a CSV (UTF-8 or the declared encoding) or XLSX table the registry can read",
+    ),
     "PAYLOAD_TOO_LARGE": (413, "The body is over the app's size limit"),
     "PAYLOAD_TOO_DEEP": (400, "The JSON body is nested deeper than allowed"),
     "RATE_LIMITED": (429, "The sender spent its calls of the current minute"),

@@ -1,8 +1,13 @@
 """The rows of a CSV or XLSX file as data-collection tools export them, read one at a time.
 
-Nothing holds the whole file's rows: the CSV is decoded as it is read (the encoding is found first by
-decoding it chunk by chunk, the delimiter by ``csv.Sniffer`` on its first part), the XLSX is read
-with openpyxl in read-only mode. Rows are numbered as a spreadsheet numbers them: the header is row 1.
+Nothing holds the whole file's rows: the CSV is decoded as it is read (checked first by decoding it chunk
+by chunk, the delimiter found by ``csv.Sniffer`` on its first part), the XLSX is read with openpyxl in
+read-only mode. Rows are numbered as a spreadsheet numbers them: the header is row 1.
+
+A CSV is UTF-8 (with or without a byte-order mark) unless the sender declares another encoding: a guess
+would turn a file of another code page into other letters. An XLSX cell is read as the text it shows
+only where that text is certain (see ``_text_cell`` and ``_date_cell``); any other cell of a column the
+data model reads is kept as ``{"refused": what to do}``, so that its row fails naming the column.
 """
 
 import codecs
@@ -10,14 +15,17 @@ import contextlib
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from datetime import date, datetime, time
 
 import openpyxl
 
 XLSX_MAGIC = b"PK\x03\x04"
-# utf-8-sig reads UTF-8 with or without a byte-order mark; cp1252 is what Excel on Windows writes
-ENCODINGS = ("utf-8-sig", "cp1252")
+# utf-8-sig reads UTF-8 with or without a byte-order mark; a manifest may declare one of the others
+# (Excel on Windows saves "CSV" in the code page of its language)
+UTF8 = "utf-8"
+DECLARABLE_ENCODINGS = (UTF8,) + tuple(f"windows-{page}" for page in range(1250, 1259))
 DELIMITERS = ",;\t|"
 CHUNK = 64 * 1024
 # an XLSX is a zip: what it unpacks to is bounded before openpyxl reads it (read-only mode streams the sheet,
@@ -42,13 +50,15 @@ def sha256_of(fileobj):
     return digest.hexdigest()
 
 
-def open_rows(fileobj):
+def open_rows(fileobj, column_kinds=None, encoding=None):
     """(header, rows): the header row's column names and an iterator of ``(row number, {column: text})``,
-    for a binary, seekable ``fileobj`` holding a CSV or an XLSX file."""
+    for a binary, seekable ``fileobj`` holding a CSV (in ``encoding``, one of DECLARABLE_ENCODINGS, UTF-8
+    when None) or an XLSX file. ``column_kinds``: {column: "text" or "date"}, how the XLSX cells of the
+    columns that are read are taken; any other column's cells are kept as the text a CSV export would hold."""
     fileobj.seek(0)
     is_xlsx = fileobj.read(len(XLSX_MAGIC)) == XLSX_MAGIC
     fileobj.seek(0)
-    table = _xlsx_rows(fileobj) if is_xlsx else _csv_rows(fileobj)
+    table = _xlsx_rows(fileobj, column_kinds or {}) if is_xlsx else _csv_rows(fileobj, encoding or UTF8)
     header = next(table, None)
     if not header or not any(header):
         raise FileUnreadable("The file has no header row.")
@@ -69,23 +79,38 @@ def _records(header, table):
         yield number, dict(zip(header, cells, strict=False))
 
 
-def _encoding(fileobj):
-    for encoding in ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        fileobj.seek(0)
-        try:
-            for chunk in iter(lambda: fileobj.read(CHUNK), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        fileobj.seek(0)
-        return encoding
-    raise FileUnreadable("The file is neither UTF-8 nor Windows-1252 text.")
+def _python_codec(encoding):
+    if encoding not in DECLARABLE_ENCODINGS:
+        raise FileUnreadable(f"The encoding {encoding!r} is not one of {', '.join(DECLARABLE_ENCODINGS)}.")
+    return "utf-8-sig" if encoding == UTF8 else encoding
 
 
-def _csv_rows(fileobj):
-    encoding = _encoding(fileobj)
+def _check_decodes(fileobj, encoding):
+    """Refuse, saying where, a file that is not text in ``encoding``: nothing is read as another code page."""
+    decoder = codecs.getincrementaldecoder(_python_codec(encoding))()
+    fileobj.seek(0)
+    read = 0
+    try:
+        for chunk in iter(lambda: fileobj.read(CHUNK), b""):
+            # the decoder's error counts from the bytes it held back from the chunk before
+            start = read - len(decoder.getstate()[0])
+            read += len(chunk)
+            decoder.decode(chunk)
+        start = read - len(decoder.getstate()[0])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding == UTF8 else encoding
+        raise FileUnreadable(
+            f"The file is not {name} text (byte {start + exc.start + 1} is not): save it as CSV UTF-8, or declare "
+            f"its encoding in the manifest (message.encoding: one of {', '.join(DECLARABLE_ENCODINGS)})."
+        ) from exc
+    finally:
+        fileobj.seek(0)
+
+
+def _csv_rows(fileobj, encoding):
+    _check_decodes(fileobj, encoding)
+    encoding = _python_codec(encoding)
     text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
     sample = text.read(CHUNK)
     text.seek(0)
@@ -123,21 +148,92 @@ def _check_unpacked_size(fileobj):
         )
 
 
-def _xlsx_rows(fileobj):
+def _xlsx_rows(fileobj, column_kinds):
     _check_unpacked_size(fileobj)
     try:
         workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileUnreadable(f"The XLSX file cannot be opened: {exc}") from exc
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell_text(value) for value in row]
+        rows = workbook.worksheets[0].iter_rows()
+        header = [_kept_cell(cell) for cell in next(rows, ())]
+        yield header
+        readers = [CELL_READERS.get(column_kinds.get(name.strip()), _kept_cell) for name in header]
+        for row in rows:
+            # cells right of the header are read only to tell whether they are empty (_records)
+            yield [reader(cell) for reader, cell in zip(readers, row, strict=False)] + [
+                _kept_cell(cell) for cell in row[len(readers) :]
+            ]
     finally:
         workbook.close()
 
 
-def _cell_text(value):
-    """A cell as the text a CSV export of it would hold (an Excel date as YYYY-MM-DD)."""
+# a spreadsheet keeps 15 significant digits: a longer number in a cell is not the one typed
+MAX_EXACT_WHOLE_NUMBER = 10**15
+ZERO_PADDED = re.compile(r"0+")
+# the key of a cell kept as {REFUSED: what to do}: never text, so never taken for a value
+REFUSED = "refused"
+
+
+def _text_cell(cell):
+    """A cell of a text column: text, or a whole number shown as its digits: in the General format, or in a
+    format of zeros (00000000), zero-padded to its width as shown. Anything else would be stored as other
+    text than the sheet shows (a TRUE/FALSE, a date, 1.5E+16, 12.50): refused."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str) and cell.data_type != "e":
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        width = _digits_shown(cell.number_format)
+        if width is not None and 0 <= value < MAX_EXACT_WHOLE_NUMBER and value == int(value):
+            return str(int(value)).zfill(width)
+    return _refused(cell, "text")
+
+
+def _digits_shown(number_format):
+    """How many digits a whole number shows in ``number_format`` at least: 0 (its own) in General, the width
+    of a format of zeros; None for any other format (decimals, separators, exponents, a currency...)."""
+    if number_format == "General":
+        return 0
+    return len(number_format) if ZERO_PADDED.fullmatch(number_format) else None
+
+
+def _date_cell(cell):
+    """A cell of a date column: a date (a date and time at midnight) as YYYY-MM-DD, or text (checked as a date
+    later, like a CSV's)."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str) and cell.data_type != "e":
+        return value
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return _refused(cell, "a date or as YYYY-MM-DD text")
+
+
+def _refused(cell, write_as):
+    value = cell.value
+    if cell.data_type == "e":
+        what = f"the error {value}"
+    elif isinstance(value, bool):
+        what = "TRUE/FALSE"
+    elif isinstance(value, int | float):
+        what = f"the number {value!r} in the format {cell.number_format!r}"
+    else:
+        what = f"the date {_kept_value(value)}"
+    return {REFUSED: f"write it as {write_as} (the cell is {what})"}
+
+
+def _kept_cell(cell):
+    return _kept_value(cell.value)
+
+
+def _kept_value(value):
+    """A cell no column reads (an ignored column), as the text a CSV export of it would hold (a date as
+    YYYY-MM-DD)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -145,3 +241,6 @@ def _cell_text(value):
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+CELL_READERS = {"text": _text_cell, "date": _date_cell}

@@ -43,13 +43,17 @@ def csv_file(rows, delimiter=",", encoding="utf-8"):
 
 @tagged("post_install", "-at_install")
 class TestIngestFile(IngestCase):
-    def manifest(self, content, data_model="PERSON_JSON", message_id=None, sha256=None, key=None, sender="KOBO"):
+    def manifest(
+        self, content, data_model="PERSON_JSON", message_id=None, sha256=None, key=None, sender="KOBO", encoding=None
+    ):
         message_id = message_id or str(uuid.uuid4())
         message = {
             "data_model": data_model,
             "sha256": sha256 or hashlib.sha256(content).hexdigest(),
             "file_name": "export.csv",
         }
+        if encoding:
+            message["encoding"] = encoding
         return {
             "header": {"message_id": message_id, "sender_id": sender},
             "message": message,
@@ -106,7 +110,7 @@ class TestIngestFile(IngestCase):
         self.assertEqual(json.loads(rows[0].payload)["_uuid"], "a1")
 
     def test_csv_bad_rows_fail_alone_naming_row_and_column(self):
-        # semicolons and Windows-1252, as Excel on Windows saves a CSV
+        # semicolons and Windows-1252 (declared), as Excel on Windows saves a CSV
         content = csv_file(
             [
                 ["Zoé", "Mwale", "1992-05-17", "F", "81000011", "Salima", ""],
@@ -116,7 +120,7 @@ class TestIngestFile(IngestCase):
             delimiter=";",
             encoding="cp1252",
         )
-        header = self.header_of(self.post_file(content))
+        header = self.header_of(self.post_file(content, self.manifest(content, encoding="windows-1252")))
         self.assertEqual(header["response_status"], "SUCCESS")
         self.run_jobs()
         items = self.status(header["correlation_id"])
@@ -157,7 +161,7 @@ class TestIngestFile(IngestCase):
             (content, self.manifest(content, sender="NOBODY"), "PARTNER_NOT_REGISTERED", "NOBODY"),
             (content, self.manifest(content, data_model="REST_INDIVIDUAL"), "INVALID_REQUEST", "no column map"),
             (unknown_column, self.manifest(unknown_column), "INVALID_REQUEST", "'nickname'"),
-            (b"first_name\n\x81\x8d\n", self.manifest(b"first_name\n\x81\x8d\n"), "FILE_UNREADABLE", "Windows-1252"),
+            (b"first_name\n\x81\x8d\n", self.manifest(b"first_name\n\x81\x8d\n"), "FILE_UNREADABLE", "UTF-8"),
             (content, "{not json", "INVALID_REQUEST", "not JSON"),
             (content, dict(self.manifest(content), header={"sender_id": "KOBO"}), "INVALID_REQUEST", "message_id"),
         ]
@@ -232,3 +236,91 @@ class TestIngestFile(IngestCase):
         example = json.loads(schema["properties"]["manifest"]["examples"][0])
         self.assertEqual(set(example), {"header", "message", "signature"})
         self.assertIn("dry_run", {parameter["name"] for parameter in operation["parameters"]})
+
+    def _xlsx_with_formats(self, rows, formats):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(HEADER)
+        for row in rows:
+            sheet.append(row)
+        for cell, number_format in formats.items():
+            sheet[cell].number_format = number_format
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    def test_xlsx_cells_are_taken_as_shown_or_their_row_fails_naming_the_column(self):
+        national_id = self.env.ref("g2p_partner_api.id_type_national_id")
+        someone_else = self.env["res.partner"].create(
+            {
+                "is_registrant": True,
+                "given_name": "Somebody",
+                "family_name": "Zzcells",
+                "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": "881234"})],
+            }
+        )
+        content = self._xlsx_with_formats(
+            [
+                # shown 00881234 (format 00000000): that is the national id, not 881234
+                ["Leading", "Zzcells", datetime(1990, 3, 4), "F", 881234, "Zomba", "a1"],
+                ["Bool", True, None, None, None, None, "a2"],
+                ["Big", "Zzcells", None, None, 12345678901234567, None, "a3"],
+                ["Dated", "Zzcells", None, None, None, datetime(2020, 1, 2), "a4"],
+                ["Decimal", "Zzcells", None, None, 81000041, None, "a5"],
+                ["Numbered", "Zzcells", 19900304, None, None, None, "a6"],
+                # Kobo's own columns the column map ignores are kept as they were, whatever their cells
+                ["Plain", "Zzcells", "1991-02-03", "M", 81000042, "Dedza", datetime(2020, 1, 2, 10, 30)],
+            ],
+            {"E2": "00000000", "E6": "0.00"},
+        )
+        requests_before = self.CR.search_count([])
+        header = self.header_of(self.post_file(content, file_name="export.xlsx"))
+        self.assertEqual(header["response_status"], "SUCCESS", header)
+        self.run_jobs()
+        items = self.status(header["correlation_id"])
+        failed = {i["row"]: i["error_message"] for i in items if i["state"] == "failed"}
+        self.assertEqual(
+            failed,
+            {
+                3: "row 3, column 'last_name': write it as text (the cell is TRUE/FALSE)",
+                4: "row 4, column 'national_id': write it as text (the cell is the number 1.234567890123457e+16 in "
+                "the format 'General')",
+                5: "row 5, column 'village': write it as text (the cell is the date 2020-01-02)",
+                6: "row 6, column 'national_id': write it as text (the cell is the number 81000041 in the format "
+                "'0.00')",
+                7: "row 7, column 'dob': write it as a date or as YYYY-MM-DD text (the cell is the number 19900304 in "
+                "the format 'General')",
+            },
+        )
+        self.assertEqual({i["error_code"] for i in items if i["state"] == "failed"}, {"TRANSFORMATION_FAILED"})
+        rows = self.Raw.search([("correlation_id", "=", header["correlation_id"])], order="item_index")
+        self.assertFalse(rows.filtered(lambda r: r.file_row in failed).change_request_id, "nothing proposed")
+        self.assertEqual(self.CR.search_count([]), requests_before + 2)
+        padded, plain = (self.proposed(r.change_request_id) for r in rows.filtered(lambda r: r.file_row in (2, 8)))
+        self.assertEqual(padded["identifiers"], [{"system": "urn:g2p:id:national-id", "value": "00881234"}])
+        self.assertEqual((padded["birthdate"], plain["identifiers"][0]["value"]), ("1990-03-04", "81000042"))
+        self.assertEqual(rows.filtered(lambda r: r.file_row == 2).change_request_id.operation, "add")
+        self.assertFalse(self.CR.search([("registrant_id", "=", someone_else.id)]), "not an update of someone else")
+        self.assertEqual(json.loads(rows[-1].payload)["_uuid"], "2020-01-02T10:30:00")
+
+    def test_a_csv_is_utf_8_or_the_code_page_its_manifest_declares(self):
+        cyrillic = "first_name,last_name\nИван,Zzcyrillic\n".encode("cp1251")
+        header = self.header_of(self.post_file(cyrillic, params={"dry_run": "true"}))
+        self.assertEqual((header["response_status"], header["error_code"]), ("ERROR", "FILE_UNREADABLE"))
+        self.assertIn("The file is not UTF-8 text", header["error_message"])
+        self.assertIn("message.encoding", header["error_message"])
+        undefined_in_1252 = b"first_name\nKofi\x81\n"
+        manifest = self.manifest(undefined_in_1252, encoding="windows-1252")
+        header = self.header_of(self.post_file(undefined_in_1252, manifest))
+        self.assertEqual(header["error_code"], "FILE_UNREADABLE")
+        self.assertIn("The file is not windows-1252 text (byte 16 is not)", header["error_message"])
+        header = self.header_of(self.post_file(cyrillic, self.manifest(cyrillic, encoding="cp1251")))
+        self.assertEqual(header["error_code"], "INVALID_REQUEST")
+        self.assertIn("manifest.message.encoding", header["error_message"])
+        self.assertEqual(self.received_count(), 0, "nothing stored")
+        declared = self.manifest(cyrillic, encoding="windows-1251")
+        (item,) = self.post_file(cyrillic, declared, {"dry_run": "true"}).json()["response_payload"]["items"]
+        self.assertEqual(item["canonical"]["given_name"], "Иван")
+        with_bom = "\ufefffirst_name;last_name\nZoé;Zzbom\n".encode()
+        (item,) = self.post_file(with_bom, params={"dry_run": "true"}).json()["response_payload"]["items"]
+        self.assertEqual((item["canonical"]["given_name"], item["canonical"]["family_name"]), ("Zoé", "Zzbom"))

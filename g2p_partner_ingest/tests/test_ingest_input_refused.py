@@ -41,6 +41,7 @@ class TestIngestInputRefused(IngestCase):
         household = {"household_id": "HH-IN-1", "name": "Input household", "country": "Malawi", "members": []}
         self.refused({"households": [household]}, "country")
         member = dict(self.person(nid="96000020"), country="XX", relationship="head")
+        del member["village"]  # a member has no village of its own: refused by name too
         household = {"household_id": "HH-IN-2", "name": "Input household", "members": [member]}
         self.refused({"households": [household]}, "members[0].country")
 
@@ -53,3 +54,61 @@ class TestIngestInputRefused(IngestCase):
     def test_blank_names_and_unparsable_dates_fail_the_item(self):
         self.refused({"person": self.person(nid="96000040", first="   ")}, "given_name")
         self.refused({"person": self.person(nid="96000041", dob="1990-01-01T00:00:00")}, "birthdate")
+
+    def test_a_key_beside_the_known_ones_is_refused_not_taken_for_one(self):
+        """An unknown key used to be passed on under its own name: a top-level city replaced address.city, a
+        member's given_name the new individual's."""
+        rest = {"data_model": "REST_INDIVIDUAL"}
+        sent = {"given_name": "Ann", "family_name": "Zzcollide", "address": {"city": "Zomba", "country": "MW"}}
+        for key, value in (("city", "Lilongwe"), ("country", "MOZ"), ("kinds", ["head"]), ("consent", {})):
+            self.refused(dict(sent, **{key: value}), f"{key} (unknown field)", rest)
+        gender = {"system": "urn:g2p:vocab:gender", "code": "female", "text": "F"}
+        self.refused(dict(sent, gender=gender), "gender.text", rest)
+        new_individual = {
+            "given_name": "Chisomo",
+            "family_name": "Zzcollide",
+            "identifiers": [{"system": "urn:g2p:id:national-id", "value": "96000051"}],
+        }
+        member = {"new_individual": new_individual, "given_name": "Other", "birthdate": "2001-01-01"}
+        group = {"name": "Zzcollide household", "members": [member]}
+        rows = self.refused(group, "members[0].given_name (unknown field)", {"data_model": "REST_GROUP"})
+        self.assertIn("members[0].birthdate (unknown field)", rows.error_message)
+        kind = {"system": "urn:g2p:vocab:group-membership-kind", "code": "head", "since": "2001"}
+        group = {"name": "Zzcollide household", "members": [{"new_individual": new_individual, "kinds": [kind]}]}
+        self.refused(group, "members[0].kinds[0].since", {"data_model": "REST_GROUP"})
+        group = {"name": "Zzcollide household", "members": [], "city": "Lilongwe"}
+        self.refused(group, "city (unknown field)", {"data_model": "REST_GROUP"})
+
+    def test_unknown_and_misspelt_keys_of_the_shipped_models_are_refused(self):
+        """PERSON_JSON and HOUSEHOLD_BATCH dropped them: a misspelt nationalId made an UPDATE an ADD."""
+        person = {"first_name": "Ann", "last_name": "Zzdrop", "nationalId": "96000061"}
+        self.refused({"person": person}, "person.nationalId")
+        self.refused({"person": self.person(nid="96000062"), "persons": []}, "persons (unknown field)")
+        for falsy in (False, ""):
+            self.refused({"person": self.person(nid=falsy)}, "identifiers[0].value")
+        member = {"first_name": "Musa", "relation": "head", "village": "Zomba"}
+        household = {"household_id": "HH-IN-3", "name": "Zzdrop household", "members": [member]}
+        rows = self.refused({"households": [household]}, "members[0].relation (unknown field)")
+        self.assertIn("members[0].village (unknown field)", rows.error_message)
+        household = {"household_id": "HH-IN-4", "name": "Zzdrop household", "vilage": "Zomba", "members": []}
+        self.refused({"households": [household]}, "vilage (unknown field)")
+        member = {"first_name": "Musa", "national_id": False, "relationship": "head"}
+        household = {"household_id": "HH-IN-5", "name": "Zzdrop household", "members": [member]}
+        self.refused({"households": [household]}, "members[0].identifiers[0].value")
+
+    def test_an_individual_has_no_membership_kinds(self):
+        """The canonical registrant took kinds and the change request dropped them: refused for any data model."""
+        self.env["g2p.ingest.data.model"].create(
+            {
+                "mnemonic": "ZZ_KINDS",
+                "target": "individual",
+                "match_id_type_id": self.env.ref("g2p_partner_api.id_type_national_id").id,
+                "transformation_template": '{"given_name": {{ item.name|tojson }}, "kinds": {{ item.kinds|tojson }}}',
+            }
+        )
+        rows = self.refused({"name": "Ann", "kinds": ["head"]}, "kinds", {"data_model": "ZZ_KINDS"})
+        self.assertIn("membership kinds are taken only for a member of a group", rows.error_message)
+        (item,) = self.post(
+            self.body({"name": "Ann", "kinds": []}), {"data_model": "ZZ_KINDS", "dry_run": "true"}
+        ).json()["response_payload"]["items"]
+        self.assertEqual(item["operation"], "ADD", item)
