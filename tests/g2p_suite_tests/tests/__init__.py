@@ -23,3 +23,4 @@ from . import test_client_assertion_key_set
 from . import test_third_audit
 from . import test_destination_custody
 from . import test_rate_limit_custody
+from . import test_caller_defaults
