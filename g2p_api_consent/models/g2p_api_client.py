@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.g2p_partner_api.services.call_cache import once_per_call
+from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults
 
 from ..services import consent_recording
 
@@ -86,6 +87,7 @@ class G2PApiClient(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         for vals in vals_list:
             self._check_consent_recording_rights(vals)
         return super().create(vals_list)

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import PROVENANCE_FIELDS, Provenance
+from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 
 PURPOSE_VOCABULARY = "urn:g2p:vocab:consent-purpose"
 # moved only by the actions (withdraw, expire): never by a user's create/write
@@ -121,6 +122,7 @@ class G2PConsent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         if not self.env.su:
             self._refuse(set().union(*vals_list) & SERVER_FIELDS)
         records = super().create(vals_list)
@@ -173,7 +175,7 @@ class G2PConsent(models.Model):
             actor = self.env["g2p.api.client"].sudo().browse(provenance.client_id).name
         else:
             actor = (self.env.su and self.env.context.get("g2p_consent_actor")) or self.env.user.name
-        self.env["g2p.consent.history"].sudo().create(
+        without_caller_defaults(self.env["g2p.consent.history"].sudo()).create(
             [{"consent_id": rec.id, "event": event, "actor": actor, "note": note} for rec in self]
         )
 
@@ -238,18 +240,16 @@ class G2PConsent(models.Model):
 
         shown = self.partner_id.uuid if self.partner_id.has_access("read") else None
         signed = consent_receipt.signed_receipt(self.env, consent_receipt.receipt(self.client_id, shown, self))
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": f"consent-receipt-{self.uuid}.json",
-                    "raw": signed.model_dump_json(indent=2).encode(),
-                    "mimetype": "application/json",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
+        attachment = without_caller_defaults(
+            self.env["ir.attachment"].sudo()
+        ).create(  # no default of the caller's (public, ...)
+            {
+                "name": f"consent-receipt-{self.uuid}.json",
+                "raw": signed.model_dump_json(indent=2).encode(),
+                "mimetype": "application/json",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
         )
         return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
 

@@ -33,3 +33,4 @@ from . import g2p_api_recent_write
 from . import ir_http
 from . import g2p_api_subscription_event
 from . import g2p_api_callback_mapping
+from . import ir_default

@@ -14,6 +14,7 @@ from odoo.osv import expression
 
 from ..services import jwt_service, partner_jwks, shown_once, url_guard
 from ..services.api_errors import ApiError, AuthenticationThrottled
+from ..services.caller_defaults import with_caller_defaults
 from ..services.problem_details import body_error
 from ..services.registry_service import not_found
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM, DEFAULT_MAX_LIMIT, MAX_LIMIT_PARAM
@@ -408,6 +409,7 @@ class G2PApiClient(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         for vals in vals_list:
             self._check_server_fields_untouched(vals)
         return super().create(vals_list)

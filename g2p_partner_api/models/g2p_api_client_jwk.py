@@ -3,6 +3,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools.misc import clean_context
 
 from ..services import partner_jwks, url_guard
 from ..services.jwt_service import SignatureInvalid
@@ -93,7 +94,7 @@ class G2PApiClientJwk(models.Model):
         actor = self.env.user.login if force else "key set refresh"
         Windows = self.env["g2p.api.rate.window"]
         with Windows._own_transaction_cursor(test_transaction=True) as cr:
-            keys = self.with_env(api.Environment(cr, SUPERUSER_ID, dict(self.env.context)))._record_fetch(
+            keys = self.with_env(api.Environment(cr, SUPERUSER_ID, clean_context(self.env.context)))._record_fetch(
                 client.id, uri, fetched, now, actor
             )
         self.invalidate_model()

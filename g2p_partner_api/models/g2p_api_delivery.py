@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..services import outbound_delivery, registry_service, url_guard
+from ..services.caller_defaults import with_caller_defaults, without_caller_defaults
 from ..services.pretty_json import pretty_json
 
 _logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class G2PApiDelivery(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         if not self.env.su:
             self._refuse_edit(set().union(*vals_list))
         for vals in vals_list:
@@ -186,7 +188,7 @@ class G2PApiDelivery(models.Model):
             vals.update(state="retrying", next_retry=fields.Datetime.now() + timedelta(seconds=delay))
         else:
             vals.update(state="failed", next_retry=False)
-        self.env["g2p.api.delivery.attempt"].sudo().create(
+        without_caller_defaults(self.env["g2p.api.delivery.attempt"].sudo()).create(
             {
                 "delivery_id": self.id,
                 "attempt_no": attempt_no,
@@ -206,7 +208,7 @@ class G2PApiDelivery(models.Model):
     def _create_unsendable(self, vals, error):
         """Log an event whose URL or body could not be rendered: failed at once, with the reason."""
         delivery = self.create(dict(vals, state="failed", attempt_count=1, template_error=error[:250]))
-        self.env["g2p.api.delivery.attempt"].create(
+        without_caller_defaults(self.env["g2p.api.delivery.attempt"]).create(
             {"delivery_id": delivery.id, "attempt_no": 1, "error": f"not sent: {error}"[:250], "outcome": "failed"}
         )
         return delivery

@@ -1,6 +1,8 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
+from ..services.caller_defaults import with_caller_defaults
+
 
 class G2PGuardedSettingsMixin(models.AbstractModel):
     """Records with settings that switch a safeguard off (signature checks, human review): only a
@@ -41,6 +43,7 @@ class G2PGuardedSettingsMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         new = self.browse()  # copy() calls create on the record it copies: a new record is no change of that one
+        vals_list = with_caller_defaults(self, vals_list)
         for vals in vals_list:
             new._check_unsafe_settings(vals)
             new._check_administrators_own(vals)

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from ..services.caller_defaults import with_caller_defaults
 from ..services.paging import MEMBERSHIP_SORTS
 
 # state -> the states it may move to
@@ -93,6 +94,7 @@ class G2PProgramMembership(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         for vals in vals_list:
             partner, program = vals.get("partner_id"), vals.get("program_id")
             if partner and program and self.search_count([("partner_id", "=", partner), ("program_id", "=", program)]):

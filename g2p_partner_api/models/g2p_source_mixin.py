@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..services.caller_defaults import with_caller_defaults
+
 PROVENANCE_FIELDS = frozenset(
     {
         "source_client_id",
@@ -71,6 +73,7 @@ class G2PSourceMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         self._check_provenance_not_given(vals_list)
         extra = self._provenance_vals(creating=True)
         if extra:

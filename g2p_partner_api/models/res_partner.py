@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import db
 from odoo.tools import remove_accents
 
+from ..services.caller_defaults import with_caller_defaults
 from ..services.duplicate_finder import match_name_expression
 from ..services.paging import REGISTRANT_SORTS
 from ..services.vocabularies import GENDER_VOCABULARY
@@ -227,6 +228,7 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         self._check_archive_fields_not_given(vals_list)
         for vals in vals_list:
             if vals.get("is_registrant"):

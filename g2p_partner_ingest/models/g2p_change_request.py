@@ -10,6 +10,7 @@ from odoo.osv import expression
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
 from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
+from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
@@ -193,6 +194,7 @@ class G2PChangeRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = with_caller_defaults(self, vals_list)
         if not self.env.su:
             for vals in vals_list:
                 if self._proposed_consent_of(vals.get("proposed_values")) is not None:
@@ -1099,7 +1101,7 @@ class G2PChangeRequest(models.Model):
             )
         ]
         if vals_list:
-            self.env["g2p.change.request.duplicate"].sudo().create(vals_list)
+            without_caller_defaults(self.env["g2p.change.request.duplicate"].sudo()).create(vals_list)
 
     @api.model
     def _duplicate_candidates(self, canonical, target, settings=None):
@@ -1164,4 +1166,4 @@ class G2PChangeRequest(models.Model):
             for possible in found
         ]
         if vals_list:
-            env["g2p.change.request.duplicate"].create(vals_list)
+            without_caller_defaults(env["g2p.change.request.duplicate"]).create(vals_list)

@@ -25,3 +25,4 @@ from . import test_destination_custody
 from . import test_rate_limit_custody
 from . import test_onchange_disclosure
 from . import test_scope_codes
+from . import test_caller_defaults
