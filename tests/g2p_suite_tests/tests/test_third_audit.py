@@ -267,18 +267,26 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
             cls._user(login, groups).write({"company_id": companies.id, "company_ids": [(6, 0, companies.ids)]})
 
     def _ingest_new_person(self):
-        """A new person sent through B's endpoint, naming company A wherever a sender could."""
-        item = dict(self.person(nid="98200001", first="Rawco", last="Zzwalled"), company_id=self.company_a.id)
-        body = self.body({"person": item, "company_id": self.company_a.id})
+        """A new person sent through B's endpoint."""
+        body = self.body({"person": self.person(nid="98200001", first="Rawco", last="Zzwalled")})
         _data, raw = self.ingest(body, params={"data_model": "PERSON_JSON"})
         self.assertEqual(raw.state, "done", raw.error_message)
         return raw, raw.change_request_id
 
     def test_the_endpoint_not_the_sender_gives_the_company(self):
+        # a sender naming company A wherever it could is refused, naming each place (it used to be ignored)
+        item = dict(self.person(nid="98200002", first="Rawco", last="Naming"), company_id=self.company_a.id)
+        body = self.body({"person": item, "company_id": self.company_a.id})
+        _data, named = self.ingest(body, params={"data_model": "PERSON_JSON"})
+        self.assertEqual(named.state, "failed")
+        self.assertIn("person.company_id", named.error_message)
+        self.assertIn("company_id (unknown field)", named.error_message)
+        self.assertFalse(named.change_request_id)
+        self.assertIn('"company_id"', named.payload, "what was sent is kept as sent")
+        self.assertEqual(named.company_id, self.company_b)
         raw, request = self._ingest_new_person()
         self.assertEqual(request.operation, "add")
         self.assertEqual((raw.company_id, request.company_id), (self.company_b, self.company_b))
-        self.assertIn('"company_id"', raw.payload, "what was sent is kept as sent")
 
     @mute_logger("odoo.http")
     def test_staff_of_another_company_read_neither_the_item_nor_the_proposal(self):
