@@ -34,3 +34,4 @@ from . import ir_http
 from . import g2p_api_subscription_event
 from . import g2p_api_callback_mapping
 from . import ir_default
+from . import mail_thread

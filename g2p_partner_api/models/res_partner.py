@@ -230,6 +230,7 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         vals_list = with_caller_defaults(self, vals_list)
         self._check_archive_fields_not_given(vals_list)
+        self._check_contacts_named(vals_list)
         for vals in vals_list:
             if vals.get("is_registrant"):
                 vals.setdefault("uuid", str(uuid.uuid4()))
@@ -240,6 +241,20 @@ class ResPartner(models.Model):
         partners = super().create(vals_list)
         self.env["g2p.registrant.change"]._record_registrants(partners)
         return partners
+
+    def _check_contacts_named(self, vals_list):
+        """Refuse a contact that names a registrant the caller may not read (Odoo reads a linked contact's name as
+        the superuser: the link would show it), and a registrant as the parent of a contact, for everyone: a
+        contact's name shows its parent's ("Household, Contact") to every employee, who may read plain contacts
+        and not registrants; households are groups with members."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            if vals.get("parent_id") and self.browse(vals["parent_id"]).sudo().is_registrant:
+                raise AccessError(_("A registrant is no parent of contacts: link people to a household as members."))
+            named = self._named_contact_ids(vals)
+            if named:
+                self._check_registrants_readable(named)
 
     def unlink(self):
         self._check_registrants_kept("unlink")
@@ -266,6 +281,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._check_archive_fields_not_given([vals])
+        self._check_contacts_named([vals])
         if "is_registrant" in vals and not vals["is_registrant"]:
             self._check_registrants_kept("write")
         if "active" in vals:

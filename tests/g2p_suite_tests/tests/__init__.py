@@ -26,3 +26,4 @@ from . import test_rate_limit_custody
 from . import test_onchange_disclosure
 from . import test_scope_codes
 from . import test_caller_defaults
+from . import test_chatter_disclosure
