@@ -74,13 +74,13 @@ class TestReadReplica(BaseCase):
             return cr.fetchall()
 
     @classmethod
-    def _wait_replayed(cls, timeout=60):
-        """Until the replica has replayed everything the primary has written so far."""
+    def _wait_replayed(cls, timeout=60, position="pg_last_wal_replay_lsn()", done="replay"):
+        """Until the replica has replayed (``position``: received) everything the primary has written so far."""
         lsn = cls._primary("SELECT pg_current_wal_lsn()::text")[0][0]
         deadline = time.monotonic() + timeout
-        while not cls._on_replica("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0][0]:
+        while not cls._on_replica(f"SELECT {position} >= %s::pg_lsn", (lsn,))[0][0]:
             if time.monotonic() > deadline:
-                raise AssertionError(f"the replica did not replay up to {lsn} in {timeout} s")
+                raise AssertionError(f"the replica did not {done} up to {lsn} in {timeout} s")
             time.sleep(0.1)
 
     def _pause_replay(self):
@@ -125,7 +125,9 @@ class TestReadReplica(BaseCase):
         # its audit row is on the primary, not yet on the (paused) replica
         self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "primary"), audited + 1)
         self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "replica"), audited)
-        # the health probe sees the replica behind
+        # the health probe sees the replica behind, once it has received what it does not replay (the primary's WAL
+        # is sent when flushed: right after a commit the replica may not have it yet, and is then not behind)
+        self._wait_replayed(position="pg_last_wal_receive_lsn()", done="receive")
         health = requests.get(self.base_url + "/api/v2/health", timeout=30).json()
         self.assertEqual(
             (health["status"], health["replica"]["configured"], health["replica"]["reachable"]), ("ok", True, True)
