@@ -13,6 +13,7 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateE
 from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
+from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
 from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
 from ..services.change_request_review import ChangeRequestReview, subject_name
@@ -754,18 +755,58 @@ class G2PChangeRequest(models.Model):
     def _auto_approve(self):
         """The pipeline's approval of requests whose data model auto-approves (no person involved).
         Server code only: private, and each request's own data model must say so."""
-        # a consent for someone already registered gives the sender their data: a person approves it; a
-        # possible duplicate or an existing person always waits for a person, whatever the data model says
-        todo = self.filtered(
+        # a consent for someone already registered gives the sender their data: a person approves it; an
+        # existing person, or a possible duplicate the sender may read, always waits for a person, whatever the
+        # data model says
+        automatic = self.filtered(
             lambda r: (
-                not r.needs_decision
-                and r.ingest_raw_id.sudo().data_model_id.auto_approve
+                r.ingest_raw_id.sudo().data_model_id.auto_approve
                 and not (r.operation == "update" and r._proposed_consent())
             )
         )
+        unseen = automatic._flagged_only_with_hidden_candidates()
+        todo = automatic.filtered(lambda r: not r.needs_decision or r in unseen)
         if len(todo) > 1:
-            return todo.sudo()._apply_batch()
-        return all(rec.sudo()._apply() for rec in todo)
+            applied = todo.sudo()._apply_batch()
+        else:
+            applied = all(rec.sudo()._apply() for rec in todo)
+        (todo & unseen).filtered(lambda r: r.state == "applied")._note_applied_before_review()
+        return applied
+
+    def _flagged_only_with_hidden_candidates(self):
+        """The requests held only by possible duplicates (a similar name and birth date) of registrants their
+        sender may not read (``readable_uuids``: its read scope, the REST app's record rules, consent).
+
+        Holding such a request would answer the sender differently for a new person and for one like a
+        registrant it may not read (its item pending here, applied there): being in the register is itself
+        personal data. The automatic approval applies them as if nobody similar were registered, as REST
+        registers them, and the lines stay for staff to decide (``_note_applied_before_review``). A shared
+        identifier, an existing person who would change, or a candidate the sender may read still holds it."""
+        flagged = self.filtered("needs_decision")
+        lines = {request: request._undecided_candidates().sudo() for request in flagged}
+        similar_only = flagged.filtered(
+            lambda r: all(line.kind == "possible_duplicate" and not line.same_identifier for line in lines[r])
+        )
+        hidden_only = self.browse()
+        for client, requests in similar_only.grouped(lambda r: r.sudo().client_id).items():
+            if not client:
+                continue
+            candidates = self.env["res.partner"].sudo().union(*(lines[r].partner_id for r in requests))
+            readable = set(readable_uuids(client, client._scope_codes(), candidates, "individual:read"))
+            hidden_only += self.browse(r.id for r in requests if not readable & set(lines[r].partner_id.mapped("uuid")))
+        return hidden_only
+
+    def _note_applied_before_review(self):
+        """What staff read on a request applied with undecided possible duplicates."""
+        for rec in self:
+            rec._message_log(
+                body=_(
+                    "Applied by the data model's automatic approval before anyone decided its possible duplicates: "
+                    "the partner may not read them, and holding the request would have told it that someone "
+                    "similar is registered. Compare them: Not a duplicate clears the flag; if it is the same "
+                    "person, correct the register."
+                )
+            )
 
     def _changed_since_approval(self):
         return self.state == "approved" and self.approved_values_hash != self._values_hash(self.proposed_values)

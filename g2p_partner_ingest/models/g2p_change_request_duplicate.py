@@ -231,9 +231,10 @@ class G2PChangeRequestDuplicate(models.Model):
 
     def action_not_duplicate(self):
         """Record that the candidates are other people (who and when); the request is no longer flagged
-        once every candidate is decided."""
+        once every candidate is decided. Also on a request applied before anyone decided (its sender may not
+        read the candidates, see ``_flagged_only_with_hidden_candidates``)."""
         self.check_access("read")
-        self.request_id._check_can_review()
+        self.request_id._check_can_review(states=("pending", "applied"))
         self._check_undecided("possible_duplicate")
         self._resolve("dismissed")
         for rec in self:

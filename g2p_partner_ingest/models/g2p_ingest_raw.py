@@ -413,11 +413,16 @@ class G2PIngestRaw(models.Model):
         candidates = ChangeRequest._duplicate_candidates_of_adds(
             [(canonical, raw.target) for raw, canonical in adds], settings
         )
+        readable = self._candidates_senders_read(adds, candidates)
         rejected = self.browse()
         for (raw, _canonical), found in zip(adds, candidates, strict=True):
             if not found:
                 if unlike_anyone is not None:
                     unlike_anyone.add(raw.id)
+                continue
+            if not any(possible.candidate.partner_id in readable[raw.client_id] for possible in found):
+                # like no registrant the sender may read: refusing it would tell that someone similar it may not
+                # read is registered; it goes on, flagged for staff, as under the policy "flag"
                 continue
             raw.write(
                 {
@@ -434,6 +439,23 @@ class G2PIngestRaw(models.Model):
             raw._tell_sender_failed()
             rejected |= raw
         return rejected
+
+    @api.model
+    def _candidates_senders_read(self, adds, candidates):
+        """{client: ids of the possible duplicates of its items it may read with individual:read}, as
+        ``readable_uuids`` decides it (the REST app's record rules, consent): one statement per sender."""
+        readable = {}
+        for client in {raw.client_id for raw, _canonical in adds}:
+            ids = {
+                possible.candidate.partner_id
+                for (raw, _canonical), found in zip(adds, candidates, strict=True)
+                if raw.client_id == client
+                for possible in found
+            }
+            partners = self.env["res.partner"].sudo().browse(ids)
+            uuids = set(readable_uuids(client, client.sudo()._scope_codes(), partners, "individual:read"))
+            readable[client] = {partner.id for partner in partners if partner.uuid in uuids}
+        return readable
 
     def _item(self):
         return json.loads(self.payload)

@@ -3,7 +3,8 @@ the register (issue #25): an UPDATE of an unreadable registrant answers as an it
 
 import json
 
-from odoo.tests import tagged
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import IngestCase, public_pem
 
@@ -68,7 +69,10 @@ class TestIngestAnswersAlike(IngestCase):
         return item
 
     def _status_item(self, nid):
-        data, rows = self.ingest(self.body(self._message(nid), sender="CONSENTONLY"))
+        return self._status_of_message(self._message(nid))
+
+    def _status_of_message(self, message):
+        data, rows = self.ingest(self.body(message, sender="CONSENTONLY"))
         with self._api() as api:
             response = api.get(
                 f"/partner/ingest_status/{rows.correlation_id}", headers=self._auth(self.sender, self.sender_secret)
@@ -116,3 +120,65 @@ class TestIngestAnswersAlike(IngestCase):
             (update["response_payload"]["items"][0]["operation"], update["response_payload"]["items"][0]["registrant"]),
             ("UPDATE", self.hidden.uuid),
         )
+
+    # --- the duplicate check, with a data model that approves automatically (or rejects possible duplicates) ---
+    def _like_someone(self, family, given, birthdate):
+        return self.env["res.partner"].create(
+            {"is_registrant": True, "given_name": given, "family_name": family, "birthdate": birthdate}
+        )
+
+    def _status_of(self, nid, given, family, birthdate):
+        return self._status_of_message({"person": self.person(nid=nid, first=given, last=family, dob=birthdate)})
+
+    def test_automatic_approval_answers_alike_whoever_similar_it_may_not_read(self):
+        person_model = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        approver = new_test_user(self.env, "oracle_dup_approver", groups="g2p_partner_api.group_registry_approver")
+        for policy, given, family, birthdate in (
+            ("flag", "Nomsa", "Zzduplicateoracle", "1983-04-05"),
+            ("reject", "Chisomo", "Zzlookalikeprobe", "1984-06-07"),
+        ):
+            hidden = self._like_someone(family, given, birthdate)
+            person_model.write({"auto_approve": True, "duplicate_policy": policy})
+            like_rows, like = self._status_of(f"7771000{len(policy)}", given, family, birthdate)
+            new_rows, new = self._status_of(f"7772000{len(policy)}", "Tamara", f"Zzunlike{policy}", "1961-02-03")
+            request = like_rows.change_request_id
+            self.assertEqual(request.duplicate_ids.partner_id, hidden, "staff see the possible duplicate")
+            self.assertTrue(request.possible_duplicate)
+            self.assertEqual(
+                (request.state, new_rows.change_request_id.state), ("applied", "applied"), f"policy {policy}"
+            )
+            self.assertNotEqual(request.registrant_id, hidden)
+            self.assertEqual(
+                self._alike(like, f"7771000{len(policy)}"), self._alike(new, f"7772000{len(policy)}"), policy
+            )
+            self.assertEqual((like["possible_duplicate"], like["error_code"]), (False, None))
+            self.assertNotIn(hidden.uuid, json.dumps(like))
+            applied_flagged = self.CR.search([("possible_duplicate", "=", True), ("state", "=", "applied")])
+            self.assertIn(request, applied_flagged, "the filter *Applied before a duplicate was decided*")
+            self.assertTrue(
+                any("before anyone decided its possible duplicates" in m.body for m in request.message_ids),
+                "the note staff read",
+            )
+        # staff decide afterwards: not a duplicate, on the applied request (a merge has nothing left to merge)
+        line = request.duplicate_ids
+        with self.assertRaises(UserError):
+            line.with_user(approver).action_merge()
+        line.with_user(approver).action_not_duplicate()
+        self.assertEqual((line.resolution, line.resolved_by_id), ("dismissed", approver))
+        self.assertFalse(request.possible_duplicate)
+        self.assertNotIn(request, self.CR.search([("possible_duplicate", "=", True), ("state", "=", "applied")]))
+
+    def test_a_candidate_the_sender_may_read_still_holds_or_refuses_the_item(self):
+        person_model = self.env.ref("g2p_partner_ingest.data_model_person_json")
+        person_model.write({"auto_approve": True})
+        # the consented ``seen``: the sender learns nothing it may not read from being told of them
+        rows, item = self._status_of("77730001", "Seen", "Zzingestoracle", "1979-01-02")
+        self.assertEqual(rows.change_request_id.state, "pending", "held for a person")
+        self.assertEqual((item["possible_duplicate"], item["change_request_state"]), (True, "pending"))
+        self.assertIn(self.seen.uuid, item["duplicate_candidates"])
+        self.assertNotIn(self.hidden.uuid, item["duplicate_candidates"])
+        person_model.duplicate_policy = "reject"
+        rows, item = self._status_of("77730002", "Seen", "Zzingestoracle", "1979-01-02")
+        self.assertEqual((rows.state, rows.error_code), ("failed", "DUPLICATE_SUSPECTED"))
+        self.assertIn(self.seen.uuid, item["duplicate_candidates"])
+        self.assertNotIn(self.hidden.uuid, item["duplicate_candidates"])
