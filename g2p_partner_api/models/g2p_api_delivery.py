@@ -68,6 +68,12 @@ class G2PApiDelivery(models.Model):
         readonly=True,
         help="Registrants the event names: the client must still be allowed to read them",
     )
+    names_erased_registrant = fields.Boolean(
+        string="Names an erased registrant",
+        readonly=True,
+        help="The event names a registrant erased from the registry since: nothing about them leaves any more, and "
+        "only administrators read this delivery",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -218,6 +224,13 @@ class G2PApiDelivery(models.Model):
         client = self.client_id
         if not client.active:
             return "the client is inactive"
+        # ended by the partner (DELETE /Subscription archives it) or paused by an API Manager: its queued
+        # retries and Send again go nowhere either
+        if not self.subscription_id.active:
+            return "the subscription is archived (ended or paused)"
+        # the registrant's row is gone, and with it the consents to check: nothing about them leaves any more
+        if self.names_erased_registrant:
+            return "the event names a registrant erased from the registry"
         if self.url.lower().startswith("http://") and not self.subscription_id.allow_insecure:
             return "plain HTTP and the subscription does not allow it"
         if self.required_scope and self.required_scope not in client._scope_codes():
@@ -253,6 +266,13 @@ class G2PApiDelivery(models.Model):
         payload was built), None without an active REST endpoint."""
         return self.env["g2p.api.subscription"]._reader_env()
 
+    @api.model
+    def _mark_naming_erased(self, partners):
+        """``partners`` are about to be erased: the deliveries naming them lose the registrant (the relation row
+        goes with it) but keep the marker, so that no attempt sends them and only administrators read them."""
+        naming = self.sudo().with_context(active_test=False).search([("registrant_ids", "in", partners.ids)])
+        naming.write({"names_erased_registrant": True})
+
     def _record_disclosures(self):
         """The registrants this delivery named reached its client: one disclosure row each."""
         registrants = self.with_context(active_test=False).registrant_ids
@@ -278,8 +298,9 @@ class G2PApiDelivery(models.Model):
             self.env["g2p.api.external.ref"].sudo()._store(sub, self.subject, found)
 
     def action_resend(self):
-        """Queue the recorded body to the recorded URL again: the attempt checks the client, its scope,
-        the consent of every registrant the delivery names and the destination again, as every attempt."""
+        """Queue the recorded body to the recorded URL again: the attempt checks the client, the subscription, its
+        scope, the consent of every registrant the delivery names (none erased) and the destination again, as every
+        attempt."""
         self._check_may_queue(("failed", "sent"), _("Only sent or failed deliveries can be sent again."))
         deliveries = self.sudo()
         deliveries.write({"state": "pending", "attempt_count": 0, "next_retry": False})

@@ -453,8 +453,17 @@ class G2PApiSubscription(models.Model):
             event = dict(base, subject=subject, data=payload)
             if sub.include_owner and record:
                 event["g2powner"] = self._owner_label(record)
-            deliveries |= sub._new_delivery(event_type, event, payload, scope, registrant_ids if record else [])
+            named = registrant_ids if record else self._still_registered(registrant_ids)
+            deliveries |= sub._new_delivery(
+                event_type, event, payload, scope, named, names_erased=bool(set(registrant_ids) - set(named))
+            )
         return deliveries
+
+    @api.model
+    def _still_registered(self, registrant_ids):
+        """Of the registrants a snapshot (a deleted record's event) names, those not erased since: the delivery
+        records them, as any other, so that each attempt checks their consent and the company rule hides it."""
+        return self.env["res.partner"].browse(registrant_ids).exists().ids
 
     @api.model
     def _changes_shown(self, payload, changes):
@@ -482,7 +491,7 @@ class G2PApiSubscription(models.Model):
             own.payload_template or self.payload_template,
         )
 
-    def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=()):
+    def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=(), names_erased=False):
         self.ensure_one()
         method, url_template, payload_template = self._event_settings(event_type)
         context = {
@@ -504,6 +513,7 @@ class G2PApiSubscription(models.Model):
             "content_type": outbound_delivery.CLOUDEVENTS_JSON,
             "required_scope": scope,
             "registrant_ids": [(6, 0, list(registrant_ids))],
+            "names_erased_registrant": names_erased,
         }
         try:
             if url_template:

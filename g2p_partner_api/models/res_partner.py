@@ -258,6 +258,7 @@ class ResPartner(models.Model):
 
     def unlink(self):
         self._check_registrants_kept("unlink")
+        self.env["g2p.api.delivery"]._mark_naming_erased(self)
         return super().unlink()
 
     def _check_registrants_kept(self, operation):
