@@ -615,15 +615,24 @@ class G2PApiClient(models.Model):
         return self._generate_secret(note=_("Client secret replaced by the partner."))
 
     def action_generate_secret(self):
-        """Generate (or rotate) the secret and show it once in the browser."""
-        shown_once.check_api_manager(self.env)
-        self.ensure_one()
+        """Generate the client's first secret (an API Manager, at onboarding) or replace it (a system administrator)
+        and show it once in the browser."""
+        if shown_once.replacing_without_right(self, "secret_hash"):
+            # whoever sees a secret gets tokens as the partner: the first one is handed over at onboarding, and the
+            # partner then replaces it with one only it sees; an API Manager configures partners, it does not act as one
+            raise AccessError(
+                _(
+                    "Only a system administrator may replace the client secret of %(name)s: whoever sees it can act as "
+                    "the partner; the partner replaces its own secret with POST /api/v2/oauth/client_secret.",
+                    name=self.name,
+                )
+            )
         return shown_once.secret_action(
             _("Client secret: copy it now, it is shown only once"),
             _(
                 "Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
-                "shown again. If it is lost, rotate it. The partner should replace it at once with one only it sees "
-                "(POST /api/v2/oauth/client_secret): this copy then stops working."
+                "shown again. If it is lost, a system administrator generates a new one. The partner should replace "
+                "it at once with one only it sees (POST /api/v2/oauth/client_secret): this copy then stops working."
             ),
             _("Client ID"),
             self.client_id,

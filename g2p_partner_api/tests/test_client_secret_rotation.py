@@ -30,8 +30,8 @@ class TestClientSecretRotation(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(cls.env, "rotation_api_manager", groups="g2p_partner_api.group_api_manager")
-        cls.client, _secret = cls._create_client("Cash transfer provider", scopes=["individual:read"])
-        # the onboarding: the API Manager presses Generate secret and sees it once
+        # the onboarding: the API Manager creates the client (no secret yet), presses Generate secret and sees it once
+        cls.client = cls._new_client("Cash transfer provider", scopes=["individual:read"])
         cls.managers_copy = cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
 
     def _rotate(self, data=None, headers=None, source="partner"):
