@@ -594,8 +594,9 @@ class G2PApiClient(models.Model):
         return self.tokens_valid_from.replace(tzinfo=UTC).timestamp() if self.tokens_valid_from else 0
 
     # --- secrets --------------------------------------------------------------------------
-    def _generate_secret(self):
-        """Store the hash of a fresh secret and return the clear secret (the only time it exists)."""
+    def _generate_secret(self, note=None):
+        """Store the hash of a fresh secret and return the clear secret (the only time it exists); ``note``: what
+        the client's chatter says of it. Replacing a secret revokes the tokens issued so far (``write``)."""
         self.ensure_one()
         if self.token_auth_method == PRIVATE_KEY_JWT:
             raise UserError(
@@ -604,18 +605,34 @@ class G2PApiClient(models.Model):
         clear = secrets.token_urlsafe(32)
         self.sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear), "secret_rotated_on": fields.Datetime.now()})
         # a log note, not a message: it needs no sender email address, which an API Manager may not have
-        self._message_log(body=_("Client secret generated."))
+        self._message_log(body=note or _("Client secret generated."))
         return clear
 
+    def _replace_secret_by_partner(self):
+        """A new secret the partner asked for, authenticated with its current one (``POST /oauth/client_secret``):
+        its clear text goes to the partner's answer alone. The former secret, the copy the API Manager saw when
+        generating it included, stops working, and so does every token issued so far."""
+        return self._generate_secret(note=_("Client secret replaced by the partner."))
+
     def action_generate_secret(self):
-        """Generate (or rotate) the secret and show it once in the browser."""
-        shown_once.check_api_manager(self.env)
-        self.ensure_one()
+        """Generate the client's first secret (an API Manager, at onboarding) or replace it (a system administrator)
+        and show it once in the browser."""
+        if shown_once.replacing_without_right(self, "secret_hash"):
+            # whoever sees a secret gets tokens as the partner: the first one is handed over at onboarding, and the
+            # partner then replaces it with one only it sees; an API Manager configures partners, it does not act as one
+            raise AccessError(
+                _(
+                    "Only a system administrator may replace the client secret of %(name)s: whoever sees it can act as "
+                    "the partner; the partner replaces its own secret with POST /api/v2/oauth/client_secret.",
+                    name=self.name,
+                )
+            )
         return shown_once.secret_action(
             _("Client secret: copy it now, it is shown only once"),
             _(
                 "Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
-                "shown again. If it is lost, rotate it."
+                "shown again. If it is lost, a system administrator generates a new one. The partner should replace "
+                "it at once with one only it sees (POST /api/v2/oauth/client_secret): this copy then stops working."
             ),
             _("Client ID"),
             self.client_id,

@@ -230,10 +230,7 @@ class G2PApiSubscription(models.Model):
     def action_generate_hmac_secret(self):
         """Generate the HMAC signing secret (an API Manager, for a subscription without one) or replace it (a system
         administrator) and show it once in the browser."""
-        shown_once.check_api_manager(self.env)
-        self.ensure_one()
-        self.check_access("write")
-        if self.sudo().hmac_secret and not self._is_system_administrator():
+        if shown_once.replacing_without_right(self, "hmac_secret"):
             # whoever sees the secret can sign deliveries as the registry to the partner: the first one is handed to
             # the partner at onboarding; one the partner holds alone (from its own /Subscription call) stays its own
             raise AccessError(

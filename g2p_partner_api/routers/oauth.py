@@ -1,6 +1,7 @@
 import base64
 import binascii
-from typing import Annotated
+from contextlib import contextmanager
+from typing import Annotated, NamedTuple
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Form, Header, Request, Response
@@ -10,8 +11,8 @@ from odoo.exceptions import AccessDenied
 
 from ..dependencies import odoo_env
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION
-from ..schemas.oauth import Jwks, OAuthErrorResponse, TokenResponse
-from ..services.api_errors import TOKEN_ROUTE, AuthenticationThrottled, OAuthError
+from ..schemas.oauth import ClientSecretResponse, Jwks, OAuthErrorResponse, TokenResponse
+from ..services.api_errors import CLIENT_SECRET_ROUTE, TOKEN_ROUTE, AuthenticationThrottled, OAuthError
 from ..services.call_context import call_context
 from ..services.request_limits import source_address
 
@@ -40,23 +41,83 @@ def _basic_credentials(authorization):
     return unquote(client_id), unquote(secret)
 
 
+class ClientCredentials(NamedTuple):
+    """The client id and secret a request authenticates with: HTTP Basic (client_secret_basic), else the form
+    (client_secret_post)."""
+
+    client_id: str | None
+    client_secret: str | None
+    used_basic: bool
+
+
+def _client_credentials(authorization, client_id, client_secret):
+    """The ``ClientCredentials`` of a request, from its Authorization header and its form members."""
+    basic_id, basic_secret = _basic_credentials(authorization)
+    if basic_id is None:
+        return ClientCredentials(client_id, client_secret, False)
+    if client_id is not None and client_id != basic_id:
+        raise OAuthError("invalid_request", "Client credentials given twice.")
+    return ClientCredentials(basic_id, basic_secret, True)
+
+
+@contextmanager
+def _client_authentication(used_basic):
+    """Refusals of the client authentication run inside, answered as RFC 6749 §5.2 errors: throttled (429),
+    anything else the one ``invalid_client``."""
+    try:
+        yield
+    except AuthenticationThrottled as exc:
+        raise OAuthError(
+            "temporarily_unavailable",
+            f"Too many failed authentications; retry in {exc.retry_after} s.",
+            status=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
+    except AccessDenied as exc:
+        raise _client_refused(used_basic) from exc
+
+
+def _client_by_secret(request, env, credentials):
+    """The active client authenticated by its current secret, or the refusal (the same whatever was wrong)."""
+    if not credentials.client_id or not credentials.client_secret:
+        raise _client_refused(credentials.used_basic)
+    with _client_authentication(credentials.used_basic):
+        return env["g2p.api.client"]._authenticate(
+            credentials.client_id, credentials.client_secret, source_address(request.scope)
+        )
+
+
+def _answered_not_stored(response):
+    # RFC 6749 §5.1: an answer carrying a credential must not be cached
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+def _error_responses(*described):
+    """The OpenAPI responses of RFC 6749 §5.2 errors, from (status, description) pairs."""
+    return {status: {"model": OAuthErrorResponse, "description": description} for status, description in described}
+
+
+# what refuses a client's authentication, on every OAuth route
+CLIENT_AUTHENTICATION_ERRORS = (
+    (413, "invalid_request: the body is over g2p_partner_api.oauth_max_body_bytes"),
+    (
+        429,
+        "temporarily_unavailable: too many failed authentications from this address "
+        "(for this client id); Retry-After says when to try again",
+    ),
+)
+
+
 @router.post(
     TOKEN_ROUTE,
     response_model=TokenResponse,
     summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
-    responses={
-        status: {"model": OAuthErrorResponse, "description": description}
-        for status, description in (
-            (400, "invalid_request, unsupported_grant_type, invalid_scope"),
-            (401, "invalid_client"),
-            (413, "invalid_request: the body is over g2p_partner_api.oauth_max_body_bytes"),
-            (
-                429,
-                "temporarily_unavailable: too many failed authentications from this address "
-                "(for this client id); Retry-After says when to try again",
-            ),
-        )
-    },
+    responses=_error_responses(
+        (400, "invalid_request, unsupported_grant_type, invalid_scope"),
+        (401, "invalid_client"),
+        *CLIENT_AUTHENTICATION_ERRORS,
+    ),
 )
 def issue_token(
     request: Request,
@@ -83,58 +144,74 @@ def issue_token(
     scope: Annotated[str | None, Form()] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenResponse:
-    basic_id, basic_secret = _basic_credentials(authorization)
-    if basic_id is not None and client_id is not None and client_id != basic_id:
-        raise OAuthError("invalid_request", "Client credentials given twice.")
-    used_basic = basic_id is not None
-    client_id = basic_id if used_basic else client_id
-    client_secret = basic_secret if used_basic else client_secret
+    credentials = _client_credentials(authorization, client_id, client_secret)
     by_assertion = client_assertion is not None or client_assertion_type is not None
-    call_context(request).actor = client_id
+    call_context(request).actor = credentials.client_id
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required (form-encoded body).")
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only the client_credentials grant is supported.")
     if by_assertion:
         # RFC 6749 §2.3: one authentication method per request
-        if used_basic or client_secret is not None:
+        if credentials.used_basic or credentials.client_secret is not None:
             raise OAuthError("invalid_request", "Authenticate with a secret or with an assertion, not both.")
         if client_assertion_type != JWT_BEARER_ASSERTION or not client_assertion:
             raise OAuthError(
                 "invalid_request", f"client_assertion and client_assertion_type={JWT_BEARER_ASSERTION} go together."
             )
-    elif not client_id or not client_secret:
-        raise _client_refused(used_basic)
-    Client = env["g2p.api.client"]
-    try:
-        if by_assertion:
-            audiences = Client._assertion_audiences(request.scope.get("root_path", "") + TOKEN_ROUTE)
+        Client = env["g2p.api.client"]
+        audiences = Client._assertion_audiences(request.scope.get("root_path", "") + TOKEN_ROUTE)
+        with _client_authentication(used_basic=False):
             client = Client._authenticate_assertion(
-                client_assertion, audiences, client_id, source_address(request.scope)
+                client_assertion, audiences, credentials.client_id, source_address(request.scope)
             )
-            call_context(request).actor = client.client_id
-        else:
-            client = Client._authenticate(client_id, client_secret, source_address(request.scope))
-    except AuthenticationThrottled as exc:
-        raise OAuthError(
-            "temporarily_unavailable",
-            f"Too many failed authentications; retry in {exc.retry_after} s.",
-            status=429,
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from exc
-    except AccessDenied as exc:
-        raise _client_refused(used_basic) from exc
+        call_context(request).actor = client.client_id
+    else:
+        client = _client_by_secret(request, env, credentials)
     call_context(request).client_id = client.id
     scopes = client._grantable_scopes(scope)
     if scopes is None:
         raise OAuthError("invalid_scope", "The requested scope exceeds what this client is granted.")
     token = client._issue_token(scopes)
-    # RFC 6749 §5.1: token responses must not be cached
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
+    _answered_not_stored(response)
     return TokenResponse(
         access_token=token, token_type="Bearer", expires_in=client.token_lifetime, scope=" ".join(sorted(scopes))
     )
+
+
+@router.post(
+    CLIENT_SECRET_ROUTE,
+    response_model=ClientSecretResponse,
+    summary="Replace the client's own secret; the answer shows the new one, once",
+    description="The client authenticates with its current secret exactly as at the token route (HTTP Basic, or "
+    "client_id and client_secret in the form); an access token is not enough, and a client that authenticates "
+    "with its own key (private key JWT) has no secret. The former secret (the copy the registry's staff saw when "
+    "it was generated included) stops working at once, and so does every access token issued so far.",
+    responses=_error_responses(
+        (400, "invalid_request: malformed HTTP Basic credentials, or another client_id in the form"),
+        (
+            401,
+            "invalid_client: unknown client, wrong secret, archived client, or a client without a secret "
+            "(private key JWT)",
+        ),
+        *CLIENT_AUTHENTICATION_ERRORS,
+    ),
+)
+def rotate_client_secret(
+    request: Request,
+    response: Response,
+    env: Annotated[Environment, Depends(odoo_env)],
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form(description="The current secret, unless sent with HTTP Basic")] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> ClientSecretResponse:
+    credentials = _client_credentials(authorization, client_id, client_secret)
+    call_context(request).actor = credentials.client_id
+    client = _client_by_secret(request, env, credentials)
+    call_context(request).client_id = client.id
+    new_secret = client._replace_secret_by_partner()
+    _answered_not_stored(response)
+    return ClientSecretResponse(client_id=client.client_id, client_secret=new_secret, client_secret_expires_at=0)
 
 
 @router.get(

@@ -1,12 +1,17 @@
 """Errors the API answers, raised by routers, dependencies and services; ``error_handlers`` renders them
-(RFC 9457 problem details on the REST app, RFC 6749 §5.2 errors on the token route)."""
+(RFC 9457 problem details on the REST app, RFC 6749 §5.2 errors on the OAuth routes)."""
 
 from odoo.exceptions import ValidationError
 
 from . import problem_details
 
 TOKEN_ROUTE = "/oauth/token"
-# RFC 6749 §5.2 errors of the token route, RFC 6750 §3.1 errors of bearer tokens (WWW-Authenticate)
+# where a client replaces its own secret, authenticated with the current one as at the token route
+CLIENT_SECRET_ROUTE = "/oauth/client_secret"
+# the routes of the authorization server: client authentication, RFC 6749 §5.2 errors, a short form body,
+# query parameters they do not know ignored (RFC 6749 §3.2)
+OAUTH_ROUTES = (TOKEN_ROUTE, CLIENT_SECRET_ROUTE)
+# RFC 6749 §5.2 errors of the OAuth routes, RFC 6750 §3.1 errors of bearer tokens (WWW-Authenticate)
 OAUTH_ERRORS = (
     "invalid_request",
     "invalid_client",
@@ -50,7 +55,7 @@ class DuplicateError(ValidationError):
 
 
 class OAuthError(Exception):
-    """RFC 6749 §5.2 error of the token endpoint: {"error", "error_description"}."""
+    """RFC 6749 §5.2 error of the OAuth routes: {"error", "error_description"}."""
 
     def __init__(self, error, description, status=400, headers=None):
         super().__init__(description)

@@ -1,5 +1,5 @@
 """Error handlers of the REST app: any exception raised while serving a call, answered in one place as
-RFC 9457 problem details (see ``problem_details``); the token route alone answers RFC 6749 §5.2 errors."""
+RFC 9457 problem details (see ``problem_details``); the OAuth routes alone answer RFC 6749 §5.2 errors."""
 
 import logging
 
@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 
 from . import problem_details
-from .api_errors import TOKEN_ROUTE, ApiError, DuplicateError, OAuthError
+from .api_errors import OAUTH_ROUTES, ApiError, DuplicateError, OAuthError
 from .problem_details import HTTP_CODES, PROBLEM_CONTENT_TYPE
 from .registry_errors import Conflict, Gone, Invalid, NotFound, RegistryError, ScopeMissing
 
@@ -74,24 +74,24 @@ def problem(exc, instance):
 
 
 def oauth_error(exc):
-    """(status, RFC 6749 §5.2 body, headers) of the token route."""
+    """(status, RFC 6749 §5.2 body, headers) of the OAuth routes."""
     body = {"error": exc.error, "error_description": exc.description}
     return exc.status, body, dict(exc.headers, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def answers_problems(path):
     """Whether the REST route at ``path`` (of the request, or of the app in its OpenAPI) answers its errors as
-    problem details: every route but the token route, which answers RFC 6749 errors."""
-    return not (path or "").endswith(TOKEN_ROUTE)
+    problem details: every route but the OAuth routes (token, client secret), which answer RFC 6749 errors."""
+    return not (path or "").endswith(OAUTH_ROUTES)
 
 
 def render_rest_error(exc, call):
-    """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the token route)."""
+    """Renderer for ``G2PApiMiddleware`` on the REST app (RFC 6749 errors on the OAuth routes)."""
     if isinstance(exc, HTTPException) and not answers_problems(call.path):
-        # body refused before the token route ran (size, depth): answered as the route answers
+        # body refused before the OAuth route ran (size, depth): answered as the route answers
         exc = OAuthError("invalid_request", exc.detail, status=exc.status_code)
     elif isinstance(exc, RequestValidationError) and not answers_problems(call.path):
-        # a JSON body refused before the token route ran (a repeated member)
+        # a JSON body refused before the OAuth route ran (a repeated member)
         exc = OAuthError("invalid_request", "; ".join(str(error.get("msg")) for error in exc.errors()))
     if isinstance(exc, OAuthError):
         call.error_code = exc.error

@@ -3,13 +3,13 @@
 A misspelt parameter (``pagesize=5`` for ``_count``, ``_bogus=1``) would otherwise be dropped
 silently and the caller would read an answer to another question. One app-wide dependency
 compares the call's query parameters with those its route declares (its own and its
-dependencies', e.g. paging) and answers 400 naming each unknown one. The token route is left
-out: RFC 6749 §3.2 has the authorization server ignore parameters it does not know.
+dependencies', e.g. paging) and answers 400 naming each unknown one. The OAuth routes (token, client
+secret) are left out: RFC 6749 §3.2 has the authorization server ignore parameters it does not know.
 """
 
 from fastapi import Request
 
-from .api_errors import TOKEN_ROUTE, ApiError
+from .api_errors import OAUTH_ROUTES, ApiError
 from .problem_details import parameter_error
 
 CACHE_ATTRIBUTE = "_g2p_query_parameters"
@@ -33,7 +33,7 @@ def declared_query_parameters(route):
 
 async def refuse_unknown_query_parameters(request: Request):
     route = request.scope.get("route")
-    if route is None or getattr(route, "path", "").endswith(TOKEN_ROUTE):
+    if route is None or getattr(route, "path", "").endswith(OAUTH_ROUTES):
         return
     unknown = sorted(set(request.query_params) - declared_query_parameters(route))
     if unknown:

@@ -10,7 +10,7 @@ from itertools import accumulate
 
 from starlette.exceptions import HTTPException
 
-from .api_errors import TOKEN_ROUTE
+from .api_errors import OAUTH_ROUTES
 
 MAX_JSON_DEPTH_PARAM = "g2p_partner_api.max_json_depth"
 DEFAULT_MAX_JSON_DEPTH = 64
@@ -80,8 +80,8 @@ DEFAULT_OAUTH_MAX_BODY_BYTES = 16 * 1024
 
 
 def rest_max_body_bytes(env, path):
-    """REST bodies are bounded by one parameter, the token route's (a short form) by its own."""
-    if path.endswith(TOKEN_ROUTE):
+    """REST bodies are bounded by one parameter, the OAuth routes' (a short form) by their own."""
+    if path.endswith(OAUTH_ROUTES):
         return body_limit(OAUTH_MAX_BODY_BYTES_PARAM, DEFAULT_OAUTH_MAX_BODY_BYTES)(env, path)
     return body_limit(REST_MAX_BODY_BYTES_PARAM, DEFAULT_REST_MAX_BODY_BYTES)(env, path)
 

@@ -24,6 +24,19 @@ def check_api_manager(env):
         raise AccessError(_("Only API Managers can generate or rotate secrets."))
 
 
+def replacing_without_right(record, secret_field):
+    """Refuse unless the caller may generate a secret for ``record`` (an API Manager with the write right), and
+    tell whether that would replace its ``secret_field`` without being a system administrator.
+
+    Whoever sees a secret can act with it: an API Manager hands over the first one at onboarding, and replacing
+    one the partner holds is a system administrator's act. Checked before any sudo write.
+    """
+    check_api_manager(record.env)
+    record.ensure_one()
+    record.check_access("write")
+    return bool(record.sudo()[secret_field]) and not record._is_system_administrator()
+
+
 def secret_action(title, note, reference_label, reference, secret):
     """The client action showing ``secret`` once, next to what it belongs to, under ``note``."""
     return {

@@ -42,14 +42,19 @@ class G2PApiCase(FastAPITransactionCase):
     @classmethod
     def _create_client(cls, name="Test partner", scopes=(), legal_basis=default_legal_basis, **vals):
         """A client with the given scope codes; returns (client, clear secret)."""
+        client = cls._new_client(name, scopes, legal_basis, **vals)
+        return client, client._generate_secret()
+
+    @classmethod
+    def _new_client(cls, name="Test partner", scopes=(), legal_basis=default_legal_basis, **vals):
+        """A client with the given scope codes and no secret yet, as an API Manager onboards it."""
         if legal_basis:
             vals = dict(cls.Client._legal_basis_vals(legal_basis), **vals)
         scope_records = cls.env["g2p.api.scope"].search([("code", "in", list(scopes))])
         missing = set(scopes) - set(scope_records.mapped("code"))
         if missing:
             scope_records |= cls.env["g2p.api.scope"].create([{"code": code} for code in missing])
-        client = cls.Client.create(dict({"name": name, "scope_ids": [(6, 0, scope_records.ids)]}, **vals))
-        return client, client._generate_secret()
+        return cls.Client.create(dict({"name": name, "scope_ids": [(6, 0, scope_records.ids)]}, **vals))
 
     @classmethod
     def _allow_outbound_hosts(cls, *entries):

@@ -75,8 +75,13 @@ class TestSecurityGroups(TransactionCase):
         self.assertTrue(self.client.with_user(self.manager).has_secret)
 
     def test_secret_shown_once_never_stored_clear(self):
-        action = self.client.action_generate_secret()
+        # the API Manager generates the client's first secret; replacing it is an administrator's
+        action = self.client.with_user(self.manager).action_generate_secret()
         clear = action["params"]["secret"]
+        secret_hash = self.client.sudo().secret_hash
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.manager).action_generate_secret()
+        self.assertEqual(self.client.sudo().secret_hash, secret_hash)
         self.assertGreaterEqual(len(clear), 40)
         self.assertNotIn(clear, self.client.sudo().secret_hash)
         self.env.flush_all()

@@ -1,7 +1,12 @@
 """Secret buttons over JSON-RPC, the way the web client (or anyone logged in) calls them."""
 
+from lxml import etree
+
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+
+from ..models.g2p_api_client import SECRET_CRYPT_CONTEXT
 
 
 @tagged("post_install", "-at_install")
@@ -12,12 +17,12 @@ class TestShownOnceSecrets(HttpCase):
         new_test_user(
             cls.env, "secret_viewer", password="secret_viewer_pw", groups="g2p_partner_api.group_registry_approver"
         )
-        new_test_user(
+        cls.manager = new_test_user(
             cls.env, "secret_manager", password="secret_manager_pw", groups="g2p_partner_api.group_api_manager"
         )
-        new_test_user(cls.env, "secret_admin", password="secret_admin_pw", groups="base.group_system")
+        cls.admin = new_test_user(cls.env, "secret_admin", password="secret_admin_pw", groups="base.group_system")
         cls.client = cls.env["g2p.api.client"].create({"name": "Partner"})
-        cls.client._generate_secret()
+        cls.client_secret = cls.client._generate_secret()
         cls.client_hash = cls.client.sudo().secret_hash
         cls.subscription = cls.env["g2p.api.subscription"].create(
             {
@@ -38,6 +43,11 @@ class TestShownOnceSecrets(HttpCase):
     def _messages(self):
         return self.client.message_ids.ids
 
+    def _client_state(self):
+        """What replacing the client's secret changes: its hash, the revocation moment, the chatter."""
+        self.env.invalidate_all()
+        return self.client.sudo().secret_hash, self.client.tokens_valid_from, self._messages()
+
     def test_registry_staff_cannot_rotate_secrets(self):
         self.authenticate("secret_viewer", "secret_viewer_pw")
         messages = self._messages()
@@ -54,17 +64,19 @@ class TestShownOnceSecrets(HttpCase):
         self.assertEqual(self._messages(), messages)
 
     def test_api_manager_gets_the_secret_once_in_a_dialog_action_only(self):
+        # the first secret of a client, as at onboarding (replacing one is an administrator's: the test below)
+        onboarded = self.env["g2p.api.client"].create({"name": "Onboarded partner"})
         self.authenticate("secret_manager", "secret_manager_pw")
-        action = self._call_button(self.client, "action_generate_secret")
+        action = self._call_button(onboarded, "action_generate_secret")
         self.assertEqual(
             (action["type"], action["tag"], action["target"]),
             ("ir.actions.client", "g2p_partner_api.shown_once_secret", "new"),
         )
-        self.assertEqual(action["params"]["reference"], self.client.client_id)
+        self.assertEqual(action["params"]["reference"], onboarded.client_id)
         clear = action["params"]["secret"]
         self.env.invalidate_all()
-        self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
-        self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [self.client.id])
+        self.assertEqual(self.env["g2p.api.client"]._authenticate(onboarded.client_id, clear), onboarded)
+        self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [onboarded.id])
         self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
         # no wizard or other record holds the clear secret
         self.env.cr.execute("SELECT model FROM ir_model WHERE model LIKE '%%secret%%'")
@@ -100,6 +112,41 @@ class TestShownOnceSecrets(HttpCase):
         self.env.invalidate_all()
         self.assertEqual(self.subscription.sudo().hmac_secret, action["params"]["secret"])
         self.assertNotEqual(action["params"]["secret"], self.hmac_secret)
+
+    def test_only_an_administrator_replaces_a_client_secret(self):
+        """Whoever sees a client secret gets tokens as the partner: the API Manager hands over the first one, the
+        partner replaces it itself (POST /api/v2/oauth/client_secret); replacing it here is an administrator's."""
+        before = self._client_state()
+        self.assertFalse(before[1], "no token revoked yet")
+        self.authenticate("secret_manager", "secret_manager_pw")
+        with self.assertRaises(JsonRpcException) as refused:
+            self._call_button(self.client, "action_generate_secret")
+        self.assertEqual(str(refused.exception), "odoo.exceptions.AccessError")
+        self.assertEqual(self._client_state(), before, "hash, tokens valid from and chatter unchanged")
+        self.assertEqual(
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, self.client_secret), self.client
+        )
+        with self.assertRaisesRegex(
+            AccessError,
+            r"Only a system administrator may replace the client secret of Partner: whoever sees it can act as the "
+            r"partner; the partner replaces its own secret with POST /api/v2/oauth/client_secret\.",
+        ):
+            self.client.with_user(self.manager).action_generate_secret()
+        # the form offers the API Manager no Rotate secret, an administrator does
+        for user, shown in ((self.manager, ["Generate secret"]), (self.admin, ["Generate secret", "Rotate secret"])):
+            arch = etree.fromstring(self.env["g2p.api.client"].with_user(user).get_view(view_type="form")["arch"])
+            self.assertEqual(arch.xpath("//button[@name='action_generate_secret']/@string"), shown, user.login)
+
+        self.authenticate("secret_admin", "secret_admin_pw")
+        action = self._call_button(self.client, "action_generate_secret")
+        secret_hash, tokens_valid_from, messages = self._client_state()
+        self.assertNotEqual(secret_hash, before[0])
+        self.assertTrue(tokens_valid_from, "the tokens issued with the former secret are revoked")
+        self.assertEqual(len(messages), len(before[2]) + 1)
+        self.assertEqual(
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, action["params"]["secret"]), self.client
+        )
+        self.assertFalse(SECRET_CRYPT_CONTEXT.verify(self.client_secret, secret_hash), "the former secret is dead")
 
     def test_api_manager_cannot_rotate_the_registry_signing_key(self):
         key = self.env["g2p.api.signing.key"]._ensure_active_key("access_token")

@@ -1,6 +1,7 @@
 """Access tokens do not outlive what should end them (issue #25), and any API Manager can generate
-the shown-once secrets, email address or not (issue #28). Staff act over JSON-RPC, as the web
-client does; the partner calls the REST app through Odoo's HTTP stack."""
+the first shown-once secrets, email address or not (issue #28); replacing a client's secret is a system
+administrator's. Staff act over JSON-RPC, as the web client does; the partner calls the REST app through
+Odoo's HTTP stack."""
 
 from odoo.tests import HttpCase, tagged
 
@@ -15,21 +16,26 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
         manager = cls._user("revoke_manager", "base.group_user,g2p_partner_api.group_api_manager")
         # a username login and no email: what issue #28 is about
         manager.partner_id.email = False
+        cls._user("revoke_admin", "base.group_user,base.group_system").partner_id.email = False
         Scope = cls.env["g2p.api.scope"]
         cls.scopes = Scope.search([("code", "in", ["individual:read", "individual:write", "program:read"])])
-        vals = {"name": "Revocable partner", "scope_ids": [(6, 0, cls.scopes.ids)]}
-        if "legal_basis_enabled" in cls.env["g2p.api.client"]._fields:
-            vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
-        cls.client = cls.env["g2p.api.client"].create(vals)
+        cls.client = cls._new_client("Revocable partner")
         cls.secret = cls.client._generate_secret()
 
+    @classmethod
+    def _new_client(cls, name):
+        vals = {"name": name, "scope_ids": [(6, 0, cls.scopes.ids)]}
+        if "legal_basis_enabled" in cls.env["g2p.api.client"]._fields:
+            vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
+        return cls.env["g2p.api.client"].create(vals)
+
     # --- the partner's side ---------------------------------------------------------------
-    def _token(self, secret=None):
+    def _token(self, secret=None, client=None):
         response = self.url_open(
             "/api/v2/oauth/token",
             data={
                 "grant_type": "client_credentials",
-                "client_id": self.client.client_id,
+                "client_id": (client or self.client).client_id,
                 "client_secret": secret or self.secret,
             },
         )
@@ -62,7 +68,14 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
     def test_secret_rotation_refuses_earlier_tokens(self):
         token = self._token()
         self.assertEqual(self._get(token), 200)
+        # replacing a secret is an administrator's: the API Manager's attempt ends nothing
         self._as("revoke_manager")
+        action, error = self.call_button("g2p.api.client", "action_generate_secret", [self.client.id])
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        self.assertFalse(self.client.tokens_valid_from)
+        self.assertEqual(self._get(token), 200)
+        self.assertEqual(self._get(self._token()), 200, "the partner's secret still works")
+        self._as("revoke_admin")
         action, error = self.call_button("g2p.api.client", "action_generate_secret", [self.client.id])
         self.assertIsNone(error)
         self.assertTokenRefused(token)
@@ -106,18 +119,20 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
 
     def test_nobody_moves_the_revocation_back(self):
         token = self._token()
-        self._as("revoke_manager")
+        self._as("revoke_admin")
         result, error = self.call_button("g2p.api.client", "action_generate_secret", [self.client.id])
         self.assertIsNone(error)
         self.env.invalidate_all()
         valid_from = self.client.tokens_valid_from
         self.assertTrue(valid_from)
-        for method, args in (
-            ("write", [[self.client.id], {"tokens_valid_from": "2000-01-01 00:00:00"}]),
-            ("create", [{"name": "Pre-revoked", "tokens_valid_from": "2000-01-01 00:00:00"}]),
-        ):
-            result, error = self.call_kw("g2p.api.client", method, args)
-            self.assertEqual(error, "odoo.exceptions.AccessError", method)
+        for login in ("revoke_manager", "revoke_admin"):
+            self._as(login)
+            for method, args in (
+                ("write", [[self.client.id], {"tokens_valid_from": "2000-01-01 00:00:00"}]),
+                ("create", [{"name": "Pre-revoked", "tokens_valid_from": "2000-01-01 00:00:00"}]),
+            ):
+                result, error = self.call_kw("g2p.api.client", method, args)
+                self.assertEqual(error, "odoo.exceptions.AccessError", f"{login}: {method}")
         self.env.invalidate_all()
         self.assertEqual(self.client.tokens_valid_from, valid_from)
         self.assertFalse(self.env["g2p.api.client"].search([("name", "=", "Pre-revoked")]))
@@ -125,10 +140,12 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
 
     # --- issue #28 -------------------------------------------------------------------------
     def test_api_manager_without_email_generates_every_shown_once_secret(self):
+        # the first secrets, as at onboarding: replacing either is an administrator's
+        client = self._new_client("Onboarded without email")
         subscription = self.env["g2p.api.subscription"].create(
             {
                 "name": "Events without email",
-                "client_id": self.client.id,
+                "client_id": client.id,
                 "target_url": "https://partner.invalid/events",
                 "event_type_ids": [(6, 0, self.env["g2p.api.event.type"].search([], limit=1).ids)],
             }
@@ -138,7 +155,7 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
         self.assertFalse(manager.email)
         actions = {}
         for record, method, note in (
-            (self.client, "action_generate_secret", "Client secret generated."),
+            (client, "action_generate_secret", "Client secret generated."),
             (subscription, "action_generate_hmac_secret", "Signing secret generated."),
         ):
             noted_before = record.message_ids
@@ -151,4 +168,4 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
             self.assertIn(note, noted.body)
             self.assertEqual(noted.author_id, manager.partner_id, method)
         self.assertEqual(subscription.sudo().hmac_secret, actions["action_generate_hmac_secret"])
-        self.assertEqual(self._get(self._token(actions["action_generate_secret"])), 200)
+        self.assertEqual(self._get(self._token(actions["action_generate_secret"], client)), 200)

@@ -60,6 +60,7 @@ class TestApiSpecs(HttpCase):
             "DELETE /Individual/{uuid}": "archiveIndividual",
             "DELETE /Group/{uuid}": "archiveGroup",
             "POST /oauth/token": "issueToken",
+            "POST /oauth/client_secret": "rotateClientSecret",
             "PUT /ProgramMembership/{uuid}": "replaceProgramMembership",
             "PATCH /ProgramMembership/{uuid}": "patchProgramMembership",
         }
@@ -80,6 +81,8 @@ class TestApiSpecs(HttpCase):
         self.assertEqual(rest["/Individual"]["post"]["security"], [{"OAuth2": ["individual:write"]}])
         self.assertEqual(rest["/IdType"]["get"]["security"], [{"OAuth2": []}])
         self.assertNotIn("security", rest["/oauth/token"]["post"])
+        # authenticated by the client's secret, as the token route: a bearer token is not enough
+        self.assertNotIn("security", rest["/oauth/client_secret"]["post"])
         self.assertNotIn("security", rest["/ping"]["get"])
         dci = self._spec("/dci")["paths"]
         self.assertEqual(dci["/registry/sync/search"]["post"]["security"], [{"OAuth2": ["dci:search"]}])

@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 
 RATE_LIMIT_HEADERS = {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
-UNLIMITED = ("/ping", "/health", "/oauth/token", "/.well-known/jwks.json")
+UNLIMITED = ("/ping", "/health", "/oauth/token", "/oauth/client_secret", "/.well-known/jwks.json")
 
 
 @tagged("post_install", "-at_install")
