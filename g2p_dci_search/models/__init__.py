@@ -8,5 +8,4 @@ from . import g2p_dci_transaction_item
 from . import g2p_dci_subscription
 from . import g2p_api_delivery
 from . import g2p_api_subscription
-from . import res_partner
 from . import g2p_id_type

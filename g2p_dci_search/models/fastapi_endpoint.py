@@ -76,3 +76,10 @@ class FastapiEndpoint(models.Model):
             summary="SPDCI Social Registry API: signed DCI search (sync and async), subscriptions and notifications.",
         )
         return apps
+
+    @api.model
+    def _dci_reader_env(self):
+        """The environment a synchronous DCI search runs in (the DCI endpoint's user in its company), for what the
+        registry answers later: asynchronous searches, notifications, each attempt to deliver them. None without
+        an active DCI endpoint."""
+        return self._app_reader_env(APP)

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.g2p_partner_api.services import registry_service
+
 from .g2p_dci_subscription import SUBSCRIBE_SCOPE
 
 
@@ -14,19 +16,41 @@ class G2PApiDelivery(models.Model):
     )
 
     def _refusal(self):
-        """A notification also needs the participant's subscription still in force and its dci:subscribe
-        scope (its consent scope, dci:search, is the delivery's required scope)."""
+        """A DCI callback or notification also needs every registrant it names readable under the DCI endpoint's
+        record rules, as when it was built; a notification, the participant's subscription still in force and its
+        dci:subscribe scope (its consent scope, dci:search, is the delivery's required scope)."""
         refusal = super()._refusal()
-        if refusal or not self.dci_subscription_id:
+        if refusal or not (self.dci_subscription_id or self.dci_transaction_id):
             return refusal
+        return self._dci_subscription_refusal() or self._dci_rules_refusal()
+
+    def _dci_subscription_refusal(self):
+        if not self.dci_subscription_id:
+            return None
         if self.dci_subscription_id.state != "subscribe":
             return "the participant ended the DCI subscription"
         if SUBSCRIBE_SCOPE not in self.client_id._scope_codes():
             return f"the client no longer has the scope {SUBSCRIBE_SCOPE}"
         return None
 
+    def _dci_rules_refusal(self):
+        # read as the DCI search that built the payload reads (fastapi.endpoint._dci_reader_env): a registrant
+        # its rules hide now (moved to another registry's company) is not sent, whatever the payload says of it
+        registrants = self.with_context(active_test=False).registrant_ids
+        if not registrants:
+            return None
+        reader = self.env["fastapi.endpoint"]._dci_reader_env()
+        if reader is None:
+            return "the registry has no active DCI endpoint to read the registrants of this event as"
+        readable = registry_service.readable_relations(
+            self.client_id, registrants.with_env(reader), self.required_scope
+        )
+        if len(readable) != len(registrants):
+            return "the registry's rules no longer let the client read the registrants of this event"
+        return None
+
     def _built_by_rest_app(self):
-        # a DCI notification or callback is built by the DCI search under its own endpoint's user
+        # a DCI notification or callback is built by the DCI search under its own endpoint's user (_dci_rules_refusal)
         return not (self.dci_subscription_id or self.dci_transaction_id) and super()._built_by_rest_app()
 
     def _disclosure_channel(self):

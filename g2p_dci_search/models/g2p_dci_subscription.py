@@ -307,7 +307,9 @@ class G2PDciSubscription(models.Model):
             .browse(self._active_ids())
             .filtered(lambda s: s.client_id.active and NOTIFY_SCOPES <= s.client_id._scope_codes())
         )
-        if not subscriptions:
+        # what a notification names is read as a synchronous search reads it: the DCI endpoint's record rules apply
+        reader = self.env["fastapi.endpoint"]._dci_reader_env()
+        if not subscriptions or reader is None:
             return
         for event in events:
             record = self.env[event["model"]].browse(event["id"]).exists()
@@ -315,13 +317,14 @@ class G2PDciSubscription(models.Model):
             if not code:
                 continue
             target = "group" if registrant.is_group else "individual"
+            as_read = registrant.with_env(reader)
             for subscription in subscriptions:
                 if subscription.event_code != code or subscription.register_id.target != target:
                     continue
-                if not subscription._matches(registrant):
+                if not subscription._matches(as_read):
                     continue
                 try:
-                    subscription._send_notify(registrant)
+                    subscription._send_notify(as_read)
                 except (dci_callbacks.CallbackUrlInvalid, TemplateRenderError):
                     # a partner misconfiguration must not undo the registry change that raised the event
                     _logger.exception("DCI notification of subscription %s not sent", subscription.code)
@@ -336,7 +339,8 @@ class G2PDciSubscription(models.Model):
         return None, None
 
     def _matches(self, registrant):
-        """The record passes the filter, the time window, and the participant may read it (consent)."""
+        """The record passes the filter, the time window, and the participant may read it: consent, and the record
+        rules of ``registrant``'s environment (the DCI endpoint's, ``fastapi.endpoint._dci_reader_env``)."""
         self.ensure_one()
         now = fields.Datetime.now()
         if (self.start_time and now < self.start_time) or (self.end_time and now > self.end_time):
@@ -353,7 +357,7 @@ class G2PDciSubscription(models.Model):
             + self.client_id._readable_registrant_domain(SCOPE)
             + [("id", "=", registrant.id)]
         )
-        return bool(self.env["res.partner"].sudo().search_count(domain))
+        return bool(registrant.env["res.partner"].search_count(domain))
 
     def _send_notify(self, registrant):
         self.ensure_one()

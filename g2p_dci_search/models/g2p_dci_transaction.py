@@ -224,13 +224,15 @@ class G2PDciTransaction(models.Model):
         self.ensure_one()
         if self.status != "pdng":
             return f"already {self.status}"
+        # searched as the synchronous search is (the DCI endpoint's user and company), not as this job's superuser
+        reader = self.env["fastapi.endpoint"]._dci_reader_env()
+        if reader is None:
+            return "not answered yet: the registry has no active DCI endpoint to search as"
         envelope = json.loads(self.sudo().request_envelope)
         client = self.client_id
         results = []
         items = list(zip(envelope["message"]["search_request"], self.item_ids.sorted("id"), strict=True))
-        responses, named = search_items_naming(
-            self.env, client, [item for item, line in items if line.status == "pdng"]
-        )
+        responses, named = search_items_naming(reader, client, [item for item, line in items if line.status == "pdng"])
         answers = iter(responses)
         for _item, line in items:
             if line.status == "pdng":

@@ -23,12 +23,23 @@ PREDICATE_OPERATORS = {"eq": "$eq", "gt": "$gt", "lt": "$lt", "ge": "$gte", "le"
 MAX_DEPTH = 6
 MAX_CONDITIONS = 50
 SCOPE = "dci:search"
+# names of the spec's examples no register may search or sort on, whatever it maps, and why: each is refused by name
+NOT_SEARCHABLE = {
+    # the size to compare would count members the participant may not read (a search would tell how many)
+    "group_size": "a household's size counts members the participant may not read",
+}
 
 
 class DciQueryError(Exception):
     def __init__(self, message, code="rjct.search_criteria.invalid"):
         super().__init__(message)
         self.code = code
+
+
+def _why_not(name):
+    """``: <why>`` when ``name`` is one of ``NOT_SEARCHABLE``, else nothing."""
+    reason = NOT_SEARCHABLE.get(name) if isinstance(name, str) else None
+    return f": {reason}" if reason else ""
 
 
 def _escape_like(text):
@@ -40,7 +51,7 @@ class DciQuery:
         """Queries of ``client`` on ``register``: conditions on other registrants reached through a field
         (household members) only test those ``client`` may read (consent, scope dci:search)."""
         self.register = register
-        self.fields = register._search_fields()
+        self.fields = {name: field for name, field in register._search_fields().items() if name not in NOT_SEARCHABLE}
         self._conditions = 0
         self._readable = client._readable_registrant_domain(SCOPE)
         self._id_types = {}  # DCI id type name -> g2p.id.type
@@ -86,7 +97,7 @@ class DciQuery:
     def _field_domain(self, name, condition):
         field = self.fields.get(name)
         if not field:
-            raise DciQueryError(f"{name} is not a searchable field of {self.register.reg_type}")
+            raise DciQueryError(f"{name} is not a searchable field of {self.register.reg_type}{_why_not(name)}")
         if not isinstance(condition, dict):
             condition = {"$eq": condition}  # shorthand {"f": v} means {"f": {"$eq": v}}
         if not condition:
@@ -190,5 +201,6 @@ class DciQuery:
         field = self.fields.get(first.get("attribute_name"))
         direction = first.get("sort_order", "asc")
         if not field or not field.sortable or direction not in ("asc", "desc"):
-            raise DciQueryError(f"cannot sort on {first.get('attribute_name')!r}", "rjct.sort.invalid")
+            name = first.get("attribute_name")
+            raise DciQueryError(f"cannot sort on {name!r}{_why_not(name)}", "rjct.sort.invalid")
         return f"{field.orm_path} {direction}, id {direction}"

@@ -180,7 +180,9 @@ class TestDciRecords(DciCase):
             "value": {
                 "expression": {
                     "collection": "Group",
-                    "query": {"$and": [{"location": {"$eq": "Recordville"}}, {"group_size": {"$lt": 5}}]},
+                    "query": {
+                        "$and": [{"location": {"$eq": "Recordville"}}, {"group_name": {"$startsWith": "Recordson"}}]
+                    },
                 }
             },
         }
@@ -244,18 +246,27 @@ class TestDciRecords(DciCase):
         self.assertEqual(record["name"], {"@type": "Name", "given_name": "Sparse", "surname": "Recordson"})
 
     def test_household_size_and_location(self):
-        self.assertEqual(self.household.group_size, 2, "ended memberships do not count")
-        (result,) = self.answer(
-            self.bare_item(
-                "expression", {"location": "Recordville", "group_size": {"$gte": 2}}, response_entity="Group"
-            )
-        )
+        (result,) = self.answer(self.bare_item("expression", {"location": "Recordville"}, response_entity="Group"))
         (group,) = result["data"]["reg_records"]
-        self.assertEqual((group["group_size"], group["place"]["address"]), (2, "Recordville"))
-        (result,) = self.answer(
-            self.bare_item("expression", {"location": "Recordville", "group_size": {"$gt": 2}}, response_entity="Group")
+        self.assertEqual((group["group_size"], group["place"]["address"]), (2, "Recordville"), "ended: not counted")
+
+    def test_household_size_is_neither_searched_nor_sorted_on(self):
+        """The spec's example searches on group_size: refused by name (a size would count members the participant
+        may not read), as a search and as a sort."""
+        searched = self.bare_item(
+            "expression", {"location": "Recordville", "group_size": {"$gte": 2}}, response_entity="Group"
         )
-        self.assertEqual(result["pagination"]["total_count"], 0)
+        sorted_on = self.bare_item(
+            "expression",
+            {"location": "Recordville"},
+            response_entity="Group",
+            sort=[{"attribute_name": "group_size", "sort_order": "desc"}],
+        )
+        for item, code in ((searched, "rjct.search_criteria.invalid"), (sorted_on, "rjct.sort.invalid")):
+            (result,) = self.answer(item)
+            self.assertEqual((result["status"], result["status_reason_code"]), ("rjct", code), result)
+            self.assertIn("group_size", result["status_reason_message"])
+            self.assertNotIn("data", result)
 
     def test_shipped_templates_match_the_spec_examples(self):
         with open(SPEC_PATH) as spec_file:

@@ -1,7 +1,7 @@
 from fastapi import Depends
 from starlette.middleware import Middleware
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 
 from ..routers import REST_ROUTERS
@@ -20,7 +20,7 @@ from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
 AUDIT_SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")
-# what g2p.api.subscription._reader reads of the endpoints
+# what _app_reader reads of the endpoints
 READER_FIELDS = {"app", "user_id", "company_id", "active"}
 
 
@@ -71,9 +71,30 @@ class FastapiEndpoint(models.Model):
 
     @api.model
     def _reader_changed(self):
-        # the user and company outbound payloads are read as (g2p.api.subscription._reader), cached in every
-        # worker: an endpoint created, archived, deleted or moved to another user or company may change them
+        # the user and company each app reads as (_app_reader), cached in every worker: an endpoint created,
+        # archived, deleted or moved to another user or company may change them
         self.env.registry.clear_cache()
+
+    @api.model
+    @tools.ormcache("app")
+    def _app_reader(self, app):
+        """(user id, company id) the suite's ``app`` reads the registry as: its active endpoint's technical user, in
+        the endpoint's company (the first endpoint created); None when ``app`` has no active endpoint. Cached: the
+        endpoints clear it when one is created, archived, deleted or given another user or company."""
+        endpoint = self.sudo().with_context(active_test=True).search([("app", "=", app)], order="id", limit=1)
+        return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
+
+    @api.model
+    def _app_reader_env(self, app):
+        """The environment a call of ``app`` runs in (``_app_reader``), never the superuser: what the registry
+        answers later for that app (a queued answer, a notification, each attempt to deliver it) is what its record
+        rules let a call show. None without an active endpoint of ``app``."""
+        reader = self._app_reader(app)
+        if reader is None:
+            return None
+        user_id, company_id = reader
+        context = dict(self.env.context, allowed_company_ids=[company_id] if company_id else [])
+        return self.env(user=user_id or self.env.uid, su=False, context=context)
 
     @api.model
     def _check_audit_switches(self, *vals_list):

@@ -13,6 +13,8 @@ from .g2p_api_callback_mapping import check_json_path
 from .g2p_api_event_emitter import PENDING_EVENTS
 from .g2p_api_subscription_event import HTTP_METHODS
 
+# the app whose endpoint's user and company outbound payloads are read as (``_reader``)
+REST_APP = "g2p_partner_api"
 # where a partner's deliveries go: set by the partner itself (REST /Subscription, as the server) or by a
 # system administrator, never by the person who configures partners (_check_destination_kept)
 DESTINATION_FIELDS = ("client_id", "target_url", "url_template")
@@ -320,26 +322,17 @@ class G2PApiSubscription(models.Model):
         return True
 
     @api.model
-    @tools.ormcache()
     def _reader(self):
-        """(user id, company id) the REST app reads as: its active endpoint's technical user, in the endpoint's
-        company (the first endpoint created); None when the registry has no active REST endpoint. Cached: the
-        endpoints clear it when one is created, archived, deleted or given another user or company."""
-        Endpoint = self.env["fastapi.endpoint"].sudo().with_context(active_test=True)
-        endpoint = Endpoint.search([("app", "=", "g2p_partner_api")], order="id", limit=1)
-        return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
+        """(user id, company id) the REST app reads as (``fastapi.endpoint._app_reader``); None when the registry
+        has no active REST endpoint."""
+        return self.env["fastapi.endpoint"]._app_reader(REST_APP)
 
     @api.model
     def _reader_env(self):
         """The environment a REST read runs in (``_reader``): what a delivery names of the registry is what its
         record rules let a REST read show (and consent, checked apart), never more. None without an active REST
         endpoint: nothing is read for an outbound payload then (no rules to read it by, no payload built)."""
-        reader = self._reader()
-        if reader is None:
-            return None
-        user_id, company_id = reader
-        context = dict(self.env.context, allowed_company_ids=[company_id] if company_id else [])
-        return self.env(user=user_id or self.env.uid, su=False, context=context)
+        return self.env["fastapi.endpoint"]._app_reader_env(REST_APP)
 
     @api.model
     def _payload_for(self, client, event_type, record):
