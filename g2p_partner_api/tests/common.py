@@ -52,6 +52,12 @@ class G2PApiCase(FastAPITransactionCase):
         return client, client._generate_secret()
 
     @classmethod
+    def _move_endpoint(cls, endpoint, company):
+        """What an administrator does to make ``endpoint`` work for ``company`` (its user may, then it does)."""
+        endpoint.user_id.write({"company_ids": [(4, company.id)]})
+        endpoint.company_id = company
+
+    @classmethod
     def _allow_outbound_hosts(cls, *entries):
         """What a system administrator does to let outbound calls reach local hosts (the test receivers)."""
         cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(entries))
