@@ -3,7 +3,7 @@
     "summary": (
         "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status"
     ),
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],
@@ -27,6 +27,7 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "security/g2p_security.xml",
         "data/g2p_dci_register_data.xml",
         "data/fastapi_endpoint_data.xml",
         "data/dci_async_data.xml",

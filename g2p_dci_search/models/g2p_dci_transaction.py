@@ -47,6 +47,15 @@ class G2PDciTransaction(models.Model):
     _rec_name = "message_id"
 
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="restrict", index=True)
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        default=lambda self: self.env.company,
+        help="The company of the endpoint that received the message: only its staff see the transaction and its "
+        "items (empty: received before the field, its endpoint unknown; administrators' only).",
+    )
     sender_id = fields.Char(readonly=True)
     message_id = fields.Char(required=True, readonly=True, index=True)
     transaction_id = fields.Char(readonly=True, index=True)
@@ -122,6 +131,8 @@ class G2PDciTransaction(models.Model):
         header = body.header
         columns = {
             "client_id": client.id,
+            # the call's company: the middleware gives a DCI call its endpoint's, never a value of what was sent
+            "company_id": self.env.company.id,
             "sender_id": header.sender_id,
             "message_id": header.message_id,
             "transaction_id": body.message.transaction_id,
@@ -146,7 +157,7 @@ class G2PDciTransaction(models.Model):
                            SELECT %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
                             WHERE NOT EXISTS (SELECT FROM used)
                            %s
-                           RETURNING id, client_id
+                           RETURNING id, client_id, company_id
                        ), items AS (%s)
                        SELECT (SELECT id FROM txn), ARRAY(SELECT reference_id FROM used)""",
                     client.id,
@@ -177,12 +188,12 @@ class G2PDciTransaction(models.Model):
 
     def _items_insert(self, transaction, lines):
         """The INSERT of the item ``lines`` (``item_line``) of ``transaction``, an SQL source of its
-        ``id`` and ``client_id``, in order."""
+        ``id``, ``client_id`` and ``company_id``, in order."""
         return SQL(
             """INSERT INTO g2p_dci_transaction_item
-                   (transaction_id, client_id, create_uid, create_date, write_uid, write_date,
+                   (transaction_id, client_id, company_id, create_uid, create_date, write_uid, write_date,
                     reference_id, status, status_reason_code, status_reason_message, reg_type, total_count)
-               SELECT txn.id, txn.client_id, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC',
+               SELECT txn.id, txn.client_id, txn.company_id, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC',
                       item.reference_id, item.status, item.status_reason_code, item.status_reason_message,
                       item.reg_type, item.total_count
                  FROM %s AS txn,
@@ -200,7 +211,12 @@ class G2PDciTransaction(models.Model):
         """Record the answers to the request items of this transaction, in order, in one INSERT."""
         self.ensure_one()
         lines = self._item_lines(self.action, request_items, answers)
-        source = SQL("(SELECT %s AS id, %s AS client_id)", self.id, self.client_id.id)
+        source = SQL(
+            "(SELECT %s AS id, %s AS client_id, %s::int4 AS company_id)",
+            self.id,
+            self.client_id.id,
+            self.company_id.id or None,
+        )
         self.env.cr.execute(self._items_insert(source, lines))
         self.invalidate_recordset(["item_ids"])
 

@@ -12,6 +12,7 @@ class G2PDciTransactionItem(models.Model):
 
     transaction_id = fields.Many2one("g2p.dci.transaction", required=True, ondelete="cascade", index=True)
     client_id = fields.Many2one(related="transaction_id.client_id", store=True, index=True)
+    company_id = fields.Many2one(related="transaction_id.company_id", store=True, index=True)
     reference_id = fields.Char(required=True, index=True)
     reg_type = fields.Char()
     status = fields.Selection(STATUS)

@@ -17,6 +17,26 @@ FORWARD_URL_PARAM = "g2p_partner_api.audit_forward_url"
 RETENTION_DAYS_PARAM = "g2p_partner_api.audit_retention_days"
 
 
+def place_by_their_calls(cr, table, condition=None):
+    """Give the rows of ``table`` (with ``client_id``, ``correlation_id`` and ``company_id``) that have no company
+    the company of their call's audit rows (same client and correlation id), when those agree on one: how the
+    migrations place what was received before it had a company. ``condition``: SQL on ``placed``, the row to place."""
+    cr.execute(
+        SQL(
+            """UPDATE %s placed SET company_id = by_call.company_id
+                 FROM (SELECT client_id, correlation_id, MIN(company_id) AS company_id
+                         FROM g2p_api_audit_log
+                        WHERE correlation_id IS NOT NULL AND company_id IS NOT NULL
+                        GROUP BY client_id, correlation_id
+                       HAVING COUNT(DISTINCT company_id) = 1) by_call
+                WHERE placed.company_id IS NULL AND by_call.client_id = placed.client_id
+                  AND by_call.correlation_id = placed.correlation_id AND %s""",
+            SQL.identifier(table),
+            condition or SQL("TRUE"),
+        )
+    )
+
+
 class G2PApiAuditLog(models.Model):
     """One CloudEvents-shaped row per API call (health probes and docs excluded), one per change of
     what an API client is or may do (its key, identities, scopes, programmes, guarded settings); calls
@@ -35,6 +55,15 @@ class G2PApiAuditLog(models.Model):
     source = fields.Char(readonly=True, help="The app that served the call, e.g. /api/v2")
     time = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     client_id = fields.Many2one("g2p.api.client", readonly=True, index=True, ondelete="set null")
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        help="The company of the endpoint that served the call: only its staff see the row. Empty: an event of the "
+        "registry itself (a client's settings, its key set, a signing key), every API Manager's; or a call received "
+        "before the field whose endpoint could not be found, administrators' only.",
+    )
     caller = fields.Char(
         string="Client",
         compute="_compute_caller",

@@ -220,6 +220,8 @@ class G2PApiMiddleware:
         values = {
             "source": self.source,
             "client_id": call.client_id,
+            # the endpoint's, never anything the caller sent: only that company's staff read the row
+            "company_id": self.company_id or env.company.id,
             "actor": call.actor,
             "action": call.action or f"{scope.get('method')} {getattr(route, 'path', scope['path'])}",
             "resource": scope["path"],

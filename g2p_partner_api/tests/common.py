@@ -57,6 +57,12 @@ class G2PApiCase(FastAPITransactionCase):
         return cls.Client.create(dict({"name": name, "scope_ids": [(6, 0, scope_records.ids)]}, **vals))
 
     @classmethod
+    def _move_endpoint(cls, endpoint, company):
+        """What an administrator does to make ``endpoint`` work for ``company`` (its user may, then it does)."""
+        endpoint.user_id.write({"company_ids": [(4, company.id)]})
+        endpoint.company_id = company
+
+    @classmethod
     def _allow_outbound_hosts(cls, *entries):
         """What a system administrator does to let outbound calls reach local hosts (the test receivers)."""
         cls.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, ",".join(entries))

@@ -255,9 +255,7 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         super().setUpClass()
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (ingest)"})
-        # the ingest endpoint works for company B
-        cls.endpoint.user_id.write({"company_ids": [(4, cls.company_b.id)]})
-        cls.endpoint.company_id = cls.company_b
+        cls._move_endpoint(cls.endpoint, cls.company_b)
         for login, groups, companies in (
             ("rawco_viewer_a", "base.group_user,g2p_partner_api.group_registry_viewer", cls.company_a),
             ("rawco_officer_a", "base.group_user,g2p_partner_api.group_registry_officer", cls.company_a),
