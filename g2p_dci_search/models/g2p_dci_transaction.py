@@ -1,4 +1,7 @@
 import json
+from contextlib import contextmanager, nullcontext
+
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL
@@ -15,6 +18,14 @@ STATUS = [("pdng", "Pending"), ("succ", "Success"), ("rjct", "Rejected")]
 ITEM_COLUMNS = ("reference_id", "status", "status_reason_code", "status_reason_message", "reg_type", "total_count")
 # action -> the key of a request item's criteria, which names its register type
 CRITERIA_KEYS = {"search": "search_criteria", "subscribe": "subscribe_criteria"}
+# the items that record a sender's first use of their reference id: not those refused as used before (or
+# repeated in their message), nor those without one (recorded as "-"); at most one per sender and reference id
+FIRST_USE = SQL(
+    "(status_reason_code IS NULL OR status_reason_code NOT IN (%s, %s))",
+    dci_checks.DUPLICATE_REFERENCE,
+    dci_checks.MISSING_REFERENCE,
+)
+FIRST_USE_INDEX = "g2p_dci_transaction_item_first_use_unique"
 
 
 def item_line(action, request_item, answer):
@@ -121,7 +132,9 @@ class G2PDciTransaction(models.Model):
         INSERT is then the message's replay check. ``references``: reference ids ``client`` may not have
         used in an earlier item (``dci_checks.fresh_references``); when some were, nothing is recorded
         and ``dci_checks.ReferencesUsed`` names them: the INSERT is then the items' replay check, as
-        ``dci_checks.duplicate_references`` would have searched them in the same snapshot.
+        ``dci_checks.duplicate_references`` would have searched them in the same snapshot, and for a
+        call of the sender running at the same time the unique index of first uses is
+        (``_references_judged``).
 
         Every call of the DCI API records one, most with up to a hundred items: the transaction and
         its items are written by one statement (nothing computes from these rows; the database checks
@@ -146,13 +159,11 @@ class G2PDciTransaction(models.Model):
             columns["status"], columns["completed_count"] = dci_envelope.answers_status(answers)
             lines = self._item_lines(header.action, dci_spec.request_items(header.action, body.message), answers)
         columns.update(values)
-        with primary_cursor(self.env) as cr:
+        with primary_cursor(self.env) as cr, self._references_judged(cr, client, references or (), "dci_record"):
             cr.execute(
                 SQL(
-                    """WITH used AS (
-                           SELECT DISTINCT reference_id FROM g2p_dci_transaction_item
-                            WHERE client_id = %s AND reference_id = ANY(%s::varchar[])
-                       ), txn AS (
+                    """SAVEPOINT dci_record;
+                       WITH used AS (%s), txn AS (
                            INSERT INTO g2p_dci_transaction (%s, create_uid, create_date, write_uid, write_date)
                            SELECT %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
                             WHERE NOT EXISTS (SELECT FROM used)
@@ -160,8 +171,7 @@ class G2PDciTransaction(models.Model):
                            RETURNING id, client_id, company_id
                        ), items AS (%s)
                        SELECT (SELECT id FROM txn), ARRAY(SELECT reference_id FROM used)""",
-                    client.id,
-                    sorted(set(references or ())),
+                    self._used_references_query(client, references or ()),
                     SQL(", ").join(SQL.identifier(name) for name in columns),
                     # typed: a SELECT's values are not typed by the columns they go to as a VALUES row's are
                     SQL(", ").join(
@@ -175,12 +185,55 @@ class G2PDciTransaction(models.Model):
                     self.env.uid,
                     SQL("ON CONFLICT (client_id, message_id) DO NOTHING" if if_new else ""),
                     self._items_insert(SQL("txn"), lines),
-                )
+                ),
+                log_exceptions=False,  # a reference id a racing call recorded first is answered, not a server error
             )
             transaction_id, used = cr.fetchone()
         if used:
             raise dci_checks.ReferencesUsed(set(used))
         return self.browse(transaction_id or ())
+
+    @api.model
+    def _used_references_query(self, client, references):
+        """The SELECT of the ``references`` ``client`` used in an earlier item: a range of the unique index
+        of their first uses (``g2p.dci.transaction.item``), whose predicate it repeats."""
+        return SQL(
+            "SELECT DISTINCT reference_id FROM g2p_dci_transaction_item"
+            " WHERE client_id = %s AND reference_id = ANY(%s::varchar[]) AND %s",
+            client.id,
+            sorted(set(references)),
+            FIRST_USE,
+        )
+
+    @contextmanager
+    def _references_judged(self, cr, client, references, savepoint):
+        """The INSERT of items run in the block (on ``cr``, after ``SAVEPOINT <savepoint>``) recording a
+        first use of some of ``references`` by ``client`` is judged by the unique index of first uses: when
+        a call of the same sender running at the same time recorded one first, this transaction's snapshot
+        (REPEATABLE READ) could not see it, but the INSERT waits for that call and fails once it commits.
+        Nothing of the block is kept then, and ``dci_checks.ReferencesUsed`` names the references that call
+        used, as when they were used by an earlier call."""
+        try:
+            yield
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != FIRST_USE_INDEX:
+                raise
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", SQL.identifier(savepoint)))
+            used = self._references_used(client, references, now=True)
+            if not used:  # the other call's item is gone already: this call may be sent again
+                raise
+            raise dci_checks.ReferencesUsed(used) from exc
+
+    @api.model
+    def _references_used(self, client, references, now=False):
+        """Which of ``references`` ``client`` used in an earlier item. ``now``: as committed now, asked in a
+        transaction of its own, which sees what a racing call committed after this one's snapshot was taken."""
+        registry = self.env.registry
+        # under browser tests every cursor is the test's one transaction, which sees all there is
+        fresh = now and not registry.in_test_mode()
+        with registry.cursor() if fresh else nullcontext(self.env.cr) as cr:
+            cr.execute(self._used_references_query(client, references))
+            return {reference for (reference,) in cr.fetchall()}
 
     @api.model
     def _item_lines(self, action, request_items, answers):
@@ -208,7 +261,10 @@ class G2PDciTransaction(models.Model):
         )
 
     def _add_answers(self, answers, request_items):
-        """Record the answers to the request items of this transaction, in order, in one INSERT."""
+        """Record the answers to the request items of this transaction, in order, in one INSERT. When a
+        call of the sender running at the same time recorded one of their reference ids first, nothing is
+        recorded and ``dci_checks.ReferencesUsed`` names every reference id of the answers the sender used
+        (``_references_judged``)."""
         self.ensure_one()
         lines = self._item_lines(self.action, request_items, answers)
         source = SQL(
@@ -217,7 +273,10 @@ class G2PDciTransaction(models.Model):
             self.client_id.id,
             self.company_id.id or None,
         )
-        self.env.cr.execute(self._items_insert(source, lines))
+        references = [line["reference_id"] for line in lines]
+        cr = self.env.cr
+        with self._references_judged(cr, self.client_id, references, "dci_answers"):
+            cr.execute(SQL("SAVEPOINT dci_answers; %s", self._items_insert(source, lines)), log_exceptions=False)
         self.invalidate_recordset(["item_ids"])
 
     def _completed(self, answers, request_items):

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..services import dci_reasons
-from .g2p_dci_transaction import STATUS
+from .g2p_dci_transaction import FIRST_USE, FIRST_USE_INDEX, STATUS
 
 
 class G2PDciTransactionItem(models.Model):
@@ -20,6 +21,21 @@ class G2PDciTransactionItem(models.Model):
     status_reason_message = fields.Char(string="Technical reason")
     total_count = fields.Integer()
     reason = fields.Char(string="Why refused", compute="_compute_reason", help="The status reason, in words")
+
+    def init(self):
+        res = super().init()
+        # a sender uses a reference id once: the database refuses a second first use, even by a call whose
+        # snapshot could not see the first (g2p.dci.transaction._references_judged); the same index answers
+        # the lookup of the reference ids used (``_used_references_query``)
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (client_id, reference_id) WHERE %s",
+                SQL.identifier(FIRST_USE_INDEX),
+                SQL.identifier(self._table),
+                FIRST_USE,
+            )
+        )
+        return res
 
     @api.depends("status", "status_reason_code")
     def _compute_reason(self):

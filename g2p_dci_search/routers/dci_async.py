@@ -93,35 +93,49 @@ def add_async_route(path, action, body_model, scope, summary, answer, name=None)
 
 
 def _search(request, env, client, body, acceptance):
-    """Pending items are recorded; a job searches them and calls back on-search."""
+    """Pending items are recorded; a job searches them and calls back on-search. The reference ids are
+    checked by the transaction's INSERT, as the synchronous search's (``dci_sync.search``)."""
     items = body.message.search_request
-    rejected = dci_checks.item_rejections(client, "search", items)
-    pending = [
-        dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
-    ]
-    answers = dci_checks.answers_in_order(items, rejected, pending)
+
+    def answered_and_recorded(used):
+        rejected = dci_checks.item_rejections(client, "search", items, used)
+        pending = [
+            dci_envelope.item_pending(item.get("reference_id")) for item in dci_checks.accepted_items(items, rejected)
+        ]
+        answers = dci_checks.answers_in_order(items, rejected, pending)
+        transaction = _recorded(
+            env,
+            client,
+            body,
+            acceptance,
+            answers,
+            references=dci_checks.fresh_references(answers),
+            status="pdng",
+            request_envelope=body.model_dump_json(include={"header", "message"}),
+        )
+        return transaction, answers
+
+    transaction, answers = dci_checks.recorded_once(answered_and_recorded)
     call_context(request).reference_ids = [answer["reference_id"] or "-" for answer in answers]
-    transaction = _recorded(
-        env,
-        client,
-        body,
-        acceptance,
-        answers,
-        status="pdng",
-        request_envelope=body.model_dump_json(include={"header", "message"}),
-    )
     transaction._enqueue_search()
 
 
 def _subscribe(request, env, client, body, acceptance):
     items = body.message.subscribe_request
     transaction = _recorded(env, client, body, acceptance, status="pdng")
-    rejected = dci_checks.item_rejections(client, "subscribe", items)
     Subscription = env["g2p.dci.subscription"].sudo()
-    answers = [
-        Subscription._subscribe_item(client, item, transaction, rejected.get(index)) for index, item in enumerate(items)
-    ]
-    status = transaction._completed(answers, items)
+
+    def answered_and_recorded(used):
+        # answers whose reference id a racing call of the sender recorded first are undone, subscriptions included
+        with env.cr.savepoint():
+            rejected = dci_checks.item_rejections(client, "subscribe", items, used)
+            answers = [
+                Subscription._subscribe_item(client, item, transaction, rejected.get(index))
+                for index, item in enumerate(items)
+            ]
+            return transaction._completed(answers, items), answers
+
+    status, answers = dci_checks.recorded_once(answered_and_recorded, used=None)
     call_context(request).reference_ids = [answer["reference_id"] for answer in answers]
     header = dci_envelope.response_header(
         body.header.model_dump(),

@@ -66,19 +66,12 @@ def duplicate_references(client, items, used=None):
     for reference in references:
         (repeated if reference in seen else seen).add(reference)
     if used is None:
-        # ordered by id: the model's order (its transaction's) would join the transactions for nothing
-        used = (
-            client.env["g2p.dci.transaction.item"]
-            .sudo()
-            .search_fetch(
-                [("client_id", "=", client.id), ("reference_id", "in", references)], ["reference_id"], order="id"
-            )
-            .mapped("reference_id")
-        )
+        used = client.env["g2p.dci.transaction"].sudo()._references_used(client, references)
     return repeated | (seen & set(used))
 
 
 DUPLICATE_REFERENCE = "rjct.reference_id.duplicate"
+MISSING_REFERENCE = "rjct.reference_id.invalid"
 
 
 def duplicate_reference():
@@ -104,6 +97,20 @@ class ReferencesUsed(Exception):
         self.references = references
 
 
+def recorded_once(answer_and_record, used=frozenset()):
+    """What ``answer_and_record(used)`` returns: it answers the items of a request knowing the reference ids
+    ``used`` (``item_rejections``) and records them; when the recording raises ``ReferencesUsed`` (the
+    reference ids are checked by the INSERT, racing calls of the sender included), it is called again
+    knowing those too. ``used``: None to have the first answers search the sender's items."""
+    while True:
+        try:
+            return answer_and_record(used)
+        except ReferencesUsed as exc:
+            if used is not None and exc.references <= used:  # answered as used already: cannot be (no end)
+                raise
+            used = (used or set()) | exc.references  # grows at each turn, within the message's references
+
+
 # per action: the reason code of an item that is off the spec's item schema
 OFF_SPEC_ITEM = {"search": "rjct.search_criteria.invalid", "subscribe": "rjct.notify_details.invalid"}
 
@@ -118,7 +125,7 @@ def item_rejections(client, action, items, used=None):
     for index, item in enumerate(items):
         reference = item.get("reference_id") if isinstance(item, dict) else None
         if not reference:
-            rejected[index] = DciProblem("rjct.reference_id.invalid", "reference_id is required")
+            rejected[index] = DciProblem(MISSING_REFERENCE, "reference_id is required")
         elif str(reference) in duplicates:
             rejected[index] = duplicate_reference()
         elif index in off_spec:

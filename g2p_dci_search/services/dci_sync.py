@@ -32,26 +32,22 @@ def search(env, client, body, call):
     it (two statements less per call): a message id already used, or used by a call running at the same
     time, is refused once its items were looked at, with the same rjct envelope, and nothing of this call
     is recorded or disclosed. A reference id the sender already used (found by the INSERT, which then
-    records nothing) is answered ``rjct.reference_id.duplicate``: the items are answered again knowing
-    it, and nothing of the first answers is recorded or disclosed."""
+    records nothing; or recorded by a call of the sender running at the same time, which the unique index
+    of the items makes the INSERT fail on) is answered ``rjct.reference_id.duplicate``: the items are
+    answered again knowing it, and nothing of the first answers is recorded or disclosed."""
     refused = _refused(env, call, body, "search", "on-search", client, check_message_id=False)
     if refused:
         return refused
     correlation_id = str(uuid.uuid4())
     Transaction = env["g2p.dci.transaction"].sudo()
-    used = set()
-    while True:
+
+    def answered_and_recorded(used):
         answers, named = search_request_answers(env, client, body.message.search_request, used=used)
-        try:
-            transaction = Transaction._record(
-                client, body, correlation_id, answers, if_new=True, references=dci_checks.fresh_references(answers)
-            )
-        except dci_checks.ReferencesUsed as exc:
-            if exc.references <= used:  # answered as used already: cannot be (the loop would not end)
-                raise
-            used |= exc.references  # grows at each turn, within the message's references: the loop ends
-            continue
-        break
+        references = dci_checks.fresh_references(answers)
+        transaction = Transaction._record(client, body, correlation_id, answers, if_new=True, references=references)
+        return transaction, answers, named
+
+    transaction, answers, named = dci_checks.recorded_once(answered_and_recorded)
     if not transaction:
         return _rejected(env, call, body, dci_checks.duplicate_message(body.header), "on-search")
     call.disclose(named, SCOPE, channel="dci_search")

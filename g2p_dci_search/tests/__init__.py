@@ -21,3 +21,4 @@ from . import test_dci_call_layers
 from . import test_dci_plain_item_check
 from . import test_dci_hidden_relations
 from . import test_dci_idtype_value
+from . import test_dci_reference_race
