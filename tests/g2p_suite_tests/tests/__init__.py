@@ -27,3 +27,4 @@ from . import test_onchange_disclosure
 from . import test_scope_codes
 from . import test_caller_defaults
 from . import test_chatter_disclosure
+from . import test_back_office_disclosure
