@@ -35,3 +35,6 @@ from . import g2p_api_subscription_event
 from . import g2p_api_callback_mapping
 from . import ir_default
 from . import mail_thread
+from . import ir_rule
+from . import mail_activity
+from . import ir_attachment

@@ -61,6 +61,14 @@ class Base(models.AbstractModel):
                 ids.update(_record_id(record_id) for record_id in command[2])
         return ids
 
+    def _is_registry_data(self):
+        """Whether these records are the register's: a registrant, or a record of the suite's ``g2p.*`` models.
+        Odoo's generic features (refusals in debug mode, activities) read them as the superuser: they must name
+        none of them to who may not read them."""
+        if self._name.startswith("g2p."):
+            return True
+        return self._name == PARTNER and any(self.sudo().exists().mapped("is_registrant"))
+
     def _check_registrants_readable(self, contact_ids):
         named = self.env[PARTNER].browse(contact_ids)
         contacts = named.exists()
