@@ -339,7 +339,9 @@ class TestConsentInOutboundPayloads(G2PApiCase):
         bodies = self._bodies(subscription)
         self.assertIn(self.consenting.uuid, bodies)
         self.assertIn(gone_open_uuid, bodies, "consent decided before the record and its consents disappeared")
-        self.assertEqual(bodies[gone_open_uuid]["data"]["name"], "Leaving")
+        # erased: announced by its uuid alone (the partner deletes its copy), nothing else about the person
+        self.assertEqual(bodies[gone_open_uuid]["data"], {"uuid": gone_open_uuid, "erased": True})
+        self.assertNotIn("Leaving", json.dumps(bodies))
         self.assertEqual(len(bodies), 2, "no event for the archived or deleted registrant without consent")
         self.assertNotIn("Private", json.dumps(bodies))
         self.assertNotIn("Vanishing", json.dumps(bodies))

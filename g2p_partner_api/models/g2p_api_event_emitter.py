@@ -54,7 +54,7 @@ class G2PApiEventEmitter(models.AbstractModel):
         Subscription = self.env["g2p.api.subscription"].sudo()
         clients = Subscription.browse(Subscription._subscription_ids_for(event_type)).client_id
         with extendable_registry(self.env):
-            return {client.id: Subscription._payload_for(client, event_type, self) for client in clients}
+            return {client.id: Subscription._snapshot_payload_for(client, event_type, self) for client in clients}
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -358,6 +358,18 @@ class G2PApiSubscription(models.Model):
         return scope, self._resource_payload(record, client, scope), self._named_in_payload(record, client, scope).ids
 
     @api.model
+    def _snapshot_payload_for(self, client, event_type, record):
+        """``_payload_for`` of a record about to disappear, decided while it and its consents still exist. A
+        registrant erased from the register is announced by its uuid alone (``{"uuid", "erased": true}``), naming
+        nobody else, to the clients that could read it then: they hold a copy to delete (GDPR art. 19 asks a
+        controller to tell the recipients of an erasure), and nothing else about the person leaves any more."""
+        allowed = self._payload_for(client, event_type, record)
+        if allowed is None or record._name != "res.partner":
+            return allowed
+        scope, _payload, _named = allowed
+        return scope, {"uuid": record.uuid, "erased": True}, []
+
+    @api.model
     def _named_in_payload(self, record, client, scope):
         """Every registrant the payload about ``record`` names: the registrants it is about, a group's
         readable members, an individual's readable groups. The delivery records them, and each attempt

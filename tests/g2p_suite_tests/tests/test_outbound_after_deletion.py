@@ -3,7 +3,8 @@
 An event about a deleted record (a household or programme membership, an erased registrant) is built from a
 snapshot: its delivery records the registrants its body names, as any other, so each attempt checks their
 consent and the company rule hides it; a registrant erased since is nobody's to check, so the delivery names
-an erased registrant, is never sent and is read by administrators only. A subscription the partner ended
+an erased registrant, is never sent and is read by administrators only. The erasure itself is announced by the
+registrant's uuid alone, to the partners that could read it when it was erased. A subscription the partner ended
 (``DELETE /Subscription``) or an API Manager archived sends nothing more, retries and *Send again* included."""
 
 import json
@@ -174,21 +175,32 @@ class TestDeletedRecordDeliveriesKeepTheirRegistrants(OutboundRefusalMixin, G2PR
         self.assert_refused(delivery, CONSENT_REFUSED)
         self.assertFalse(self._disclosures(delivery))
 
-    def test_an_erased_group_is_never_sent_and_only_administrators_read_it(self):
+    def test_an_erased_group_is_announced_by_its_uuid_alone(self):
         self.commit_events()
         subscription, _secret = self._subscribe(["group.archived"])
-        name = self.group.name
+        name, group_uuid = self.group.name, self.group.uuid
         self.group.unlink()  # an administrator erases the household (the law requires it); its consent goes with it
         self.commit_events()
         delivery = subscription.delivery_ids
-        self.assertIn(name, delivery.body)
-        self.assertEqual((delivery.registrant_ids, delivery.names_erased_registrant), (self.person, True))
+        # the partner that could read the household holds a copy to delete: told that it was erased, nothing else
+        self.assertEqual(json.loads(delivery.body)["data"], {"uuid": group_uuid, "erased": True})
+        self.assertNotIn(name, delivery.body)
+        self.assertNotIn(self.person.uuid, delivery.body, "its member is not named")
+        self.assertEqual((delivery.registrant_ids, delivery.names_erased_registrant), (self.person.browse(), False))
         self.run_jobs(DELIVERY)
-        self.assert_refused(delivery, ERASED_REFUSED)
-        self.assertFalse(self._disclosures(delivery))
-        self.assertEqual(self._readers(delivery), ({"deleted_administrator"},) * 2, "administrators only")
-        with self.assertRaises(AccessError):
-            delivery.with_user(self.manager_a).read(["body"])
+        self.assertEqual(delivery.state, "sent")
+        [sent] = self.receiver.requests
+        self.assertEqual(json.loads(sent["body"])["data"], {"uuid": group_uuid, "erased": True})
+        self.assertFalse(self._disclosures(delivery), "nobody's data left")
+
+    def test_an_erasure_is_announced_only_to_who_could_read_the_registrant(self):
+        self.commit_events()
+        subscription, _secret = self._subscribe(["group.archived"])
+        group_consent = self.env["g2p.consent"].search([("partner_id", "=", self.group.id)])
+        group_consent.action_withdraw("the household withdrew")
+        self.group.unlink()  # erased after the consent was withdrawn: the partner may not read it any more
+        self.commit_events()
+        self.assertFalse(subscription.delivery_ids, "not told of a registrant it may not read")
 
     def test_a_registrant_erased_after_the_event_stops_its_retries(self):
         delivery = self._deleted_membership_delivery()
