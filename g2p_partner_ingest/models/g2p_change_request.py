@@ -792,9 +792,17 @@ class G2PChangeRequest(models.Model):
             if not client:
                 continue
             candidates = self.env["res.partner"].sudo().union(*(lines[r].partner_id for r in requests))
-            readable = set(readable_uuids(client, client._scope_codes(), candidates, "individual:read"))
-            hidden_only += self.browse(r.id for r in requests if not readable & set(lines[r].partner_id.mapped("uuid")))
+            readable = self._candidates_client_reads(client, candidates)
+            hidden_only += self.browse(r.id for r in requests if not lines[r].partner_id & readable)
         return hidden_only
+
+    @api.model
+    def _candidates_client_reads(self, client, candidates):
+        """The possible duplicates among ``candidates`` that ``client`` may read with individual:read, as
+        ``readable_uuids`` decides it (the REST app's record rules, consent), in one statement: only those hold
+        or refuse the client's items."""
+        uuids = set(readable_uuids(client, client.sudo()._scope_codes(), candidates, "individual:read"))
+        return candidates.filtered(lambda partner: partner.uuid in uuids)
 
     def _note_applied_before_review(self):
         """What staff read on a request applied with undecided possible duplicates."""

@@ -442,8 +442,8 @@ class G2PIngestRaw(models.Model):
 
     @api.model
     def _candidates_senders_read(self, adds, candidates):
-        """{client: ids of the possible duplicates of its items it may read with individual:read}, as
-        ``readable_uuids`` decides it (the REST app's record rules, consent): one statement per sender."""
+        """{client: ids of the possible duplicates of its items it may read} (``_candidates_client_reads``): one
+        statement per sender."""
         readable = {}
         for client in {raw.client_id for raw, _canonical in adds}:
             ids = {
@@ -453,8 +453,7 @@ class G2PIngestRaw(models.Model):
                 for possible in found
             }
             partners = self.env["res.partner"].sudo().browse(ids)
-            uuids = set(readable_uuids(client, client.sudo()._scope_codes(), partners, "individual:read"))
-            readable[client] = {partner.id for partner in partners if partner.uuid in uuids}
+            readable[client] = set(self.env["g2p.change.request"]._candidates_client_reads(client, partners).ids)
         return readable
 
     def _item(self):
