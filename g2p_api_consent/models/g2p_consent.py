@@ -54,7 +54,7 @@ class G2PConsent(models.Model):
         help="The partner system this consent is given to; empty means any registered partner.",
     )
     recipient_name = fields.Char(
-        string="Recipient", compute="_compute_recipient_name", help="The partner system, or any partner"
+        string="Recipient name", compute="_compute_recipient_name", help="The partner system, or any partner"
     )
     purpose_id = fields.Many2one(
         "g2p.vocabulary.code",

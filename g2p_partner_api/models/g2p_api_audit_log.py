@@ -65,7 +65,7 @@ class G2PApiAuditLog(models.Model):
         "before the field whose endpoint could not be found, administrators' only.",
     )
     caller = fields.Char(
-        string="Client",
+        string="Client name",
         compute="_compute_caller",
         help="The client's name; for a caller that was not authenticated, what it gave as its id",
     )

@@ -31,7 +31,7 @@ class G2PApiDelivery(models.Model):
     client_id = fields.Many2one("g2p.api.client", required=True, readonly=True, ondelete="cascade", index=True)
     event_type = fields.Char(required=True, readonly=True, index=True)
     event_name = fields.Char(string="Event", compute="_compute_event_name", help="What happened, in words")
-    event_id = fields.Char(required=True, readonly=True, index=True)
+    event_id = fields.Char(string="Event ID", required=True, readonly=True, index=True)
     subject = fields.Char(readonly=True, help="uuid of the record the event is about")
     url = fields.Char(string="URL", required=True, readonly=True)
     http_method = fields.Char(string="HTTP method", required=True, readonly=True)

@@ -155,6 +155,20 @@ class TestTranslationFiles(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
+class TestFieldLabels(TransactionCase):
+    def test_no_two_fields_of_a_model_share_a_label(self):
+        """Filters, exports and the custom-filter menu name fields by label: two alike cannot be told apart (and
+        Odoo warns at every start). Pairs with at least one field of the suite's addons."""
+        clashes = []
+        for model in self.env.values():
+            by_label = {}
+            for field in model._fields.values():
+                other = by_label.setdefault(field.string, field)
+                if other is not field and {field._module, other._module} & set(ADDONS):
+                    clashes.append(f"{model._name}: {other.name}, {field.name} ({field.string})")
+        self.assertEqual(clashes, [])
+
+
 class TestFrenchReviewScreen(HttpCase):
     def test_admin_in_french_reads_the_review_screens_in_french(self):
         load_french(self.env)
