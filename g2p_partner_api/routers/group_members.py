@@ -71,7 +71,9 @@ add_group_member = add_membership_change_route(
     "add_group_member",
     "Add one member to a group (a registered individual, or a new one registered with it)",
     "The group's other memberships are left as they are. Answers the group with its new ETag; "
-    "subscribers get group.updated with the change (data.changes).",
+    "subscribers get group.updated with the change (data.changes). Nobody is made the group's head this way: "
+    "the head of an existing household is set by registry staff (or by an ingested household, once reviewed), "
+    "so the kind head is refused (422 head_set_by_registry at /kinds), whatever the household holds.",
     GroupMemberAdd,
     lambda env, client, scopes, group, body, individual: group_members.add_member(env, client, scopes, group, body),
 )

@@ -105,6 +105,14 @@ class MemberGiven(WireModel):
 
 
 class GroupMemberWrite(MemberGiven):
+    kinds: list[MembershipKind] = Field(
+        default=[],
+        max_length=10,
+        description="the member's roles in the group. The head is given when the household is registered (POST); "
+        "in an existing household only its current head keeps the kind head (it may be taken away): the head of "
+        "an existing household is set by registry staff (or by an ingested household, once reviewed), and giving "
+        "it to anyone else is refused (422 head_set_by_registry), whatever the household holds",
+    )
     end_date: IsoDate | None = None
     name: str | None = read_only(max_length=512)
 

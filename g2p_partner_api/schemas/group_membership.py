@@ -5,11 +5,20 @@ from pydantic import Field
 from .base import IsoDate, NotBlankText, WireModel, assembled, trusted
 from .group import GroupMember, MemberGiven
 from .registrant_parts import Provenance
+from .registry_checks import MembershipKind
 
 
 class GroupMemberAdd(MemberGiven):
     """Body of ``POST /Group/{uuid}/members``: one member, either an individual already registered (``individual``,
     its uuid) or a new one registered with it (``new_individual``, the body of ``POST /Individual``)."""
+
+    kinds: list[MembershipKind] = Field(
+        default=[],
+        max_length=10,
+        description="the member's roles in the group, never head: the head of an existing household is set by "
+        "registry staff (or by an ingested household, once reviewed); the kind head is refused (422 "
+        "head_set_by_registry), whatever the household holds",
+    )
 
 
 class MembershipEnd(WireModel):

@@ -2,7 +2,8 @@
 
 The rules of the whole-list writes (``registry_service.member_commands``) hold here too: an individual the
 client may not read and write with the group scopes is answered as an unknown one, a group it may not read as an
-unknown group, memberships are ended, never deleted. Each change is written through the group, so the group's
+unknown group, memberships are ended, never deleted, and nobody is made the head of an existing household
+(``registry_service.head_set_by_registry``). Each change is written through the group, so the group's
 provenance moves and ``group.updated`` is emitted, with the change it made (``changes`` in the event's data).
 """
 
@@ -61,17 +62,15 @@ def add_member(env, client, scopes, group, body):
     kinds = [
         registry.resolve_code(env, kind, KIND_VOCABULARY, f"kinds[{index}]") for index, kind in enumerate(body.kinds)
     ]
+    if registry.gives_head(env, kinds):
+        # before anything is looked up: one answer, whoever is (or is hidden) in the household
+        raise registry.head_set_by_registry(env, "kinds")
     if body.individual is not None:
         individual = _existing_individual(env, client, body.individual)
         if group.group_member_ids.filtered(lambda m: m.individual_id == individual and not m.end_date):
             raise _conflict("individual: already a member of this group.", "individual", "already_member")
     else:
         individual = None
-    codes = set(env["g2p.vocabulary.code"].browse(kinds).mapped("code"))
-    if "head" in codes and group.group_member_ids.filtered(
-        lambda m: not m.end_date and "head" in m.kind_ids.mapped("code")
-    ):
-        raise _conflict("kinds: the group already has a head; end that membership first.", "kinds", "head_taken")
     if individual is None:
         individual = registry.register_new_individual(env, client, scopes, body.new_individual)
     vals = {"individual_id": individual.id, "kind_ids": [(6, 0, kinds)]}

@@ -76,7 +76,7 @@ FIELD_CODES = {
     "unknown_parameter": "A query parameter the route does not declare",
     "etag_mismatch": "If-Match does not name the current version",
     "already_member": "The individual is already an open member of the group",
-    "head_taken": "The group already has a head (an open membership of kind head)",
+    "head_set_by_registry": "The head of an existing household is set by registry staff, not through the API",
     "membership_ended": "The membership has already ended",
 }
 # pydantic error type → field code (any type not listed is invalid_value)

@@ -378,6 +378,44 @@ def _member_given_twice(index, uuid):
     )
 
 
+HEAD_KIND = "head"
+
+
+def head_set_by_registry(env, field):
+    """422 at ``field`` (a member's ``kinds``): nobody is made head of an existing household through REST.
+
+    Who heads a registered household is registry staff's decision (as OpenSPP's "change head of household"
+    change request), or a reviewed ingest's. The answer is one for every household: a hidden head (another
+    company's member, one without consent) must not be told from no head at all, so nothing about the
+    household's members is looked at before it."""
+    message = env._(
+        "the head of an existing household is set by registry staff (or by an ingested household, once reviewed), "
+        "not through this API"
+    )
+    return Invalid(f"{field}: {message}.", errors=[body_error(field, "head_set_by_registry", message)])
+
+
+def gives_head(env, kind_ids):
+    """Whether the membership kinds ``kind_ids`` (ids of household role codes) include the head."""
+    return HEAD_KIND in env["g2p.vocabulary.code"].browse(kind_ids).mapped("code")
+
+
+def _refuse_new_heads(env, members, kinds, managed):
+    """422 at the first of ``members`` of an existing group that would be its head without being it already:
+    a member named by uuid whose membership among ``managed`` (those the client sees and writes) carries the
+    head kind, open unless the member is sent ended. Taking the head kind away, or ending a visible head's
+    membership, stays the client's to do (it reads that head)."""
+    heads = managed.filtered(lambda m: HEAD_KIND in m.kind_ids.mapped("code"))
+    for index, member in enumerate(members):
+        if not gives_head(env, kinds[index]):
+            continue
+        kept = heads.filtered(
+            lambda m, member=member: m.individual_id.uuid == member.individual and (member.end_date or not m.is_ended)
+        )
+        if member.individual is None or not kept:
+            raise head_set_by_registry(env, f"members[{index}].kinds")
+
+
 def register_new_individual(env, client, scopes, person, field="new_individual"):
     """A new individual registered as ``POST /Individual`` registers ``person`` (an ``IndividualCreate``): the
     individual:write scope among the token's ``scopes``, its consent if it carries one, no shared identifier."""
@@ -423,6 +461,13 @@ def member_commands(env, client, group, members, scopes=()):
         if member.individual in given:
             raise _member_given_twice(index, member.individual)
         given.add(member.individual)
+    kinds = [
+        [resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]") for k, kind in enumerate(m.kinds)]
+        for index, m in enumerate(members)
+    ]
+    managed = current.filtered(lambda m: m.individual_id in manageable)
+    if group:  # a new household is registered with its head: nobody else can be in it yet
+        _refuse_new_heads(env, members, kinds, managed)
     wanted = {}
     for index, member in enumerate(members):
         if member.new_individual is not None:
@@ -431,16 +476,11 @@ def member_commands(env, client, group, members, scopes=()):
             )
         else:
             individual = by_uuid[member.individual]
-        kinds = [
-            resolve_code(env, kind, KIND_VOCABULARY, f"members[{index}].kinds[{k}]")
-            for k, kind in enumerate(member.kinds)
-        ]
         wanted[individual.id] = {
-            "kind_ids": [(6, 0, kinds)],
+            "kind_ids": [(6, 0, kinds[index])],
             "start_date": member.start_date or False,
             "end_date": member.end_date or False,
         }
-    managed = current.filtered(lambda m: m.individual_id in manageable)
     return registrant_writer.membership_commands(env, managed, wanted)
 
 

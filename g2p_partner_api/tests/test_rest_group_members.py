@@ -165,7 +165,7 @@ class TestGroupMembers(G2PApiCase):
             (self._url("members"), {}, 422, None),
             (self._url("members"), {"individual": unknown}, 422, "/individual"),
             (self._url("members"), {"individual": self.head.uuid}, 409, "/individual"),
-            (self._url("members"), {"individual": self.spouse.uuid, "kinds": [kind("head")]}, 409, "/kinds"),
+            (self._url("members"), {"individual": self.spouse.uuid, "kinds": [kind("head")]}, 422, "/kinds"),
             (self._url("members"), {"individual": self.spouse.uuid, "kinds": [kind("cousin")]}, 422, "/kinds/0/code"),
             (f"/api/v2/Group/{unknown}/members", {"individual": self.spouse.uuid}, 404, None),
             (self._url("members", unknown, "end"), {"end_date": "2024-01-01", "reason": "r"}, 404, None),
