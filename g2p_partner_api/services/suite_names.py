@@ -12,8 +12,9 @@ SUITE_MODEL_PREFIX = "g2p."
 
 
 def is_suite_module(module_name):
-    """Whether the addon of this technical name (``g2p_partner_api``) is one of the suite's."""
-    return module_name.startswith(SUITE_MODULE_PREFIX)
+    """Whether the addon of this technical name (``g2p_partner_api``) is one of the suite's. A model created in
+    Settings (``x_*``) belongs to no addon: its module is False."""
+    return bool(module_name) and module_name.startswith(SUITE_MODULE_PREFIX)
 
 
 def is_suite_model(model_name):

@@ -7,7 +7,7 @@ registrant in the answer, nothing stored. The staff of the registrant's company 
 
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
@@ -167,3 +167,33 @@ class TestOnchangeDisclosesNobody(JsonRpcAttackMixin, HttpCase):
         self._as("form_viewer_a")
         _line, error = self.call_kw("g2p.change.request.duplicate", "read", [self.line.ids, fields])
         self.assertEqual(error, ACCESS_ERROR)
+
+
+@tagged("post_install", "-at_install")
+class TestOnchangeOfModelsMadeInSettings(TransactionCase):
+    def test_a_form_of_a_model_made_in_settings_still_opens(self):
+        """A model an administrator creates in Settings (``x_*``) belongs to no addon: the suite's onchange guard
+        must let its forms work (it raised AttributeError on the missing module name)."""
+        self.env["ir.model"].create(
+            {
+                "name": "Household visit (made in Settings)",
+                "model": "x_household_visit",
+                "field_id": [(0, 0, {"name": "x_name", "ttype": "char", "field_description": "Visit"})],
+                "access_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "visits",
+                            "group_id": self.env.ref("base.group_user").id,
+                            "perm_read": True,
+                            "perm_write": True,
+                            "perm_create": True,
+                        },
+                    )
+                ],
+            }
+        )
+        clerk = new_test_user(self.env, "settings_model_clerk", groups="base.group_user")
+        answer = self.env["x_household_visit"].with_user(clerk).onchange({"x_name": "Visit"}, [], {"x_name": {}})
+        self.assertEqual(answer["value"], {"x_name": "Visit"})
