@@ -2,6 +2,8 @@ from odoo import _, models
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 
+from ..services.suite_names import is_suite_model, is_suite_module
+
 PARTNER = "res.partner"
 
 
@@ -23,7 +25,7 @@ class Base(models.AbstractModel):
         form and read its data off the answer. Refused when the caller names a registrant it may not read, and on
         the suite's models to who may not read the model."""
         if not self.env.su:
-            if self._original_module.startswith("g2p_"):
+            if is_suite_module(self._original_module):
                 self.check_access("read")
             named = dict(values)
             if not field_names:  # the first call: a new record takes the defaults of the fields not given
@@ -65,7 +67,7 @@ class Base(models.AbstractModel):
         """Whether these records are the register's: a registrant, or a record of the suite's ``g2p.*`` models.
         Odoo's generic features (refusals in debug mode, activities) read them as the superuser: they must name
         none of them to who may not read them."""
-        if self._name.startswith("g2p."):
+        if is_suite_model(self._name):
             return True
         return self._name == PARTNER and any(self.sudo().exists().mapped("is_registrant"))
 

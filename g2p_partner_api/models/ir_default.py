@@ -1,7 +1,7 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
-SUITE_MODULE_PREFIX = "g2p_"
+from ..services.suite_names import is_suite_module
 
 
 class IrDefault(models.Model):
@@ -40,4 +40,4 @@ class IrDefault(models.Model):
 
     def _is_suite_field(self, field):
         definition = field.model in self.env and self.env[field.model]._fields.get(field.name)
-        return bool(definition) and any(module.startswith(SUITE_MODULE_PREFIX) for module in definition._modules)
+        return bool(definition) and any(is_suite_module(module) for module in definition._modules)

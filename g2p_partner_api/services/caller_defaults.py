@@ -13,8 +13,9 @@ written in the code (``fields.X(default=...)``) are the registry's: left to Odoo
 
 from odoo.tools.misc import clean_context
 
+from .suite_names import is_suite_model
+
 CONTEXT_PREFIX = "default_"
-SUITE_MODEL_PREFIX = "g2p."
 
 
 def with_caller_defaults(model, vals_list):
@@ -23,7 +24,7 @@ def with_caller_defaults(model, vals_list):
     with the value the field takes without the caller's context (the code's default, else empty), so that the
     ``default_<field>`` keys of the call that led there give nothing."""
     if model.env.su:
-        return _without_context_defaults(model, vals_list) if model._name.startswith(SUITE_MODEL_PREFIX) else vals_list
+        return _without_context_defaults(model, vals_list) if is_suite_model(model._name) else vals_list
     chosen = _context_default_fields(model) | set(model.env["ir.default"]._get_model_defaults(model._name))
     return _with_defaults(model, vals_list, chosen.intersection(model._fields))
 

@@ -3,6 +3,8 @@ import re
 
 from odoo.tests import TransactionCase, tagged
 
+from ..services.suite_names import is_suite_module
+
 
 @tagged("post_install", "-at_install")
 class TestRecordNames(TransactionCase):
@@ -32,7 +34,7 @@ class TestRecordNames(TransactionCase):
             f"{model}.{name}: {field.string}"
             for model in self.env.registry
             for name, field in self.env[model]._fields.items()
-            if (getattr(field, "_module", None) or "").startswith("g2p_") and wrong.search(field.string or "")
+            if is_suite_module(getattr(field, "_module", None) or "") and wrong.search(field.string or "")
         ]
         self.assertEqual(found, [])
         self.assertEqual(self.env["g2p.api.subscription"]._fields["target_url"].string, "Target URL")

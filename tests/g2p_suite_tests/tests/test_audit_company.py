@@ -10,6 +10,8 @@ from odoo.tools import file_path, mute_logger
 from odoo.addons.g2p_dci_search.tests.common import DciCase
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 
+from .two_registries import registrant, second_registry, staff_users
+
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 # what each model discloses, read in the attacks
 DISCLOSING = {
@@ -36,24 +38,11 @@ class TestAuditAndDciOfTheirCompany(JsonRpcAttackMixin, DciCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (audit)"})
+        cls.company_b = second_registry(cls.env, "audit")
         cls._move_endpoint(cls.endpoint, cls.company_b)
-        nid = cls.env.ref("g2p_partner_api.id_type_national_id")
-        cls.env["res.partner"].create(
-            {
-                "is_registrant": True,
-                "given_name": "Bea",
-                "family_name": "Zzaudited",
-                "company_id": cls.company_b.id,
-                "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": "77100001"})],
-            }
-        )
-        for login, groups, company in (
-            ("auditco_manager_a", "base.group_user,g2p_partner_api.group_api_manager", cls.company_a),
-            ("auditco_manager_b", "base.group_user,g2p_partner_api.group_api_manager", cls.company_b),
-            ("auditco_admin_a", "base.group_user,base.group_system", cls.company_a),
-        ):
-            cls._user(login, groups).write({"company_id": company.id, "company_ids": [(6, 0, company.ids)]})
+        registrant(cls.env, cls.company_b, "Bea", "Zzaudited", national_id="77100001")
+        staff_users(cls, cls.company_a, api_manager="auditco_manager_a", admin="auditco_admin_a")
+        staff_users(cls, cls.company_b, api_manager="auditco_manager_b")
 
     def _search_through_b(self):
         """A DCI search for B's Bea by national id, through B's endpoint: {model: its rows of the call}."""

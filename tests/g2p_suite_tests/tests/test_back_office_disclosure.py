@@ -12,6 +12,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 
+from .two_registries import payment_consent, registrant, renaming_request, second_registry, staff_users
+
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 USER_ERROR = "odoo.exceptions.UserError"
 QUIET = ("odoo.http", "odoo.addons.base.models.ir_rule")
@@ -24,52 +26,28 @@ class TestBackOfficeNamesNoHiddenRegistrant(JsonRpcAttackMixin, HttpCase):
         super().setUpClass()
         env = cls.env
         cls.company_a = env.company
-        cls.company_b = env["res.company"].create({"name": "Registry of district B (back office)"})
-        cls.bea, cls.bob = env["res.partner"].create(
-            [
-                {"is_registrant": True, "given_name": given, "family_name": "Zzhiddenb", "company_id": cls.company_b.id}
-                for given in ("Bea", "Bob")
-            ]
-        )
-        cls.ada = env["res.partner"].create(
-            {"is_registrant": True, "given_name": "Ada", "family_name": "Zzseena", "company_id": cls.company_a.id}
-        )
+        cls.company_b = second_registry(env, "back office")
+        cls.bea = registrant(env, cls.company_b, "Bea", "Zzhiddenb")
+        cls.bob = registrant(env, cls.company_b, "Bob", "Zzhiddenb")
+        cls.ada = registrant(env, cls.company_a, "Ada", "Zzseena")
         cls.client = env["g2p.api.client"].create({"name": "Zzpartner of the back office"})
         cls.partner_model_id = env["ir.model"]._get_id("res.partner")
         cls.client_model_id = env["ir.model"]._get_id("g2p.api.client")
         cls.parts_of_bea = cls._parts_of_bea(env)
-        for login, groups, companies in (
-            ("bo_employee", "base.group_user", cls.company_a),
-            ("bo_viewer_a", "g2p_partner_api.group_registry_viewer", cls.company_a),
-            ("bo_officer_a", "g2p_partner_api.group_registry_officer", cls.company_a),
-            ("bo_manager_a", "g2p_partner_api.group_api_manager", cls.company_a),
-            ("bo_officer_b", "g2p_partner_api.group_registry_officer", cls.company_b),
-            ("bo_viewer_b", "g2p_partner_api.group_registry_viewer", cls.company_b),
-            ("bo_officer_ab", "g2p_partner_api.group_registry_officer", cls.company_a | cls.company_b),
-        ):
-            cls._user(login, groups).write({"company_id": companies[:1].id, "company_ids": [(6, 0, companies.ids)]})
+        a, b = cls.company_a, cls.company_b
+        cls.staff = (
+            staff_users(
+                cls, a, internal="bo_employee", viewer="bo_viewer_a", officer="bo_officer_a", api_manager="bo_manager_a"
+            )
+            | staff_users(cls, b, officer="bo_officer_b", viewer="bo_viewer_b")
+            | staff_users(cls, a | b, officer="bo_officer_ab")
+        )
 
     @classmethod
     def _parts_of_bea(cls, env):
         """A consent, a change request and a received item of company B, each naming Bea or its partner."""
-        consent = env["g2p.consent"].create(
-            {
-                "partner_id": cls.bea.id,
-                "client_id": cls.client.id,
-                "purpose_id": env.ref("g2p_api_consent.vocab_consent_purpose_payment").id,
-                "scope_ids": [(6, 0, env.ref("g2p_partner_api.scope_individual_read").ids)],
-                "evidence_reference": "FORM-BACK-OFFICE",
-            }
-        )
-        request = env["g2p.change.request"].create(
-            {
-                "operation": "update",
-                "target": "individual",
-                "registrant_id": cls.bea.id,
-                "proposed_values": json.dumps({"given_name": "Bea", "family_name": "Zzhiddenb-Renamed"}),
-                "current_values": json.dumps({"given_name": "Bea", "family_name": "Zzhiddenb"}),
-            }
-        )
+        consent = payment_consent(env, cls.bea, cls.client, "FORM-BACK-OFFICE")
+        request = renaming_request(env, cls.bea)
         canonical = json.dumps({"given_name": "Bea", "family_name": "Zzhiddenb"})
         raw = env["g2p.ingest.raw"].create(
             {
@@ -179,8 +157,7 @@ class TestBackOfficeNamesNoHiddenRegistrant(JsonRpcAttackMixin, HttpCase):
 
     def test_an_activity_is_assigned_to_no_one_who_may_not_read_the_registrant(self):
         """The assignee reads the activity, and so the name of its document, whatever its rights on it."""
-        employee = self.env["res.users"].search([("login", "=", "bo_employee")])
-        viewer_a = self.env["res.users"].search([("login", "=", "bo_viewer_a")])
+        employee, viewer_a = self.staff["bo_employee"], self.staff["bo_viewer_a"]
         self._as("bo_officer_b")
         before = self._on_bea()
         for assignee in employee | viewer_a:
@@ -208,7 +185,7 @@ class TestBackOfficeNamesNoHiddenRegistrant(JsonRpcAttackMixin, HttpCase):
         self.assertNotIn("zzhiddenb", str(rows).lower())
 
     def test_staff_still_schedule_activities_on_the_registrants_they_read(self):
-        viewer_b = self.env["res.users"].search([("login", "=", "bo_viewer_b")])
+        viewer_b = self.staff["bo_viewer_b"]
         self._as("bo_officer_b")
         activity = self._activity(self.partner_model_id, self.bea.id, user_id=viewer_b.id)
         self.assertEqual(activity.user_id, viewer_b)

@@ -8,6 +8,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 
+from .two_registries import registrant, second_registry, staff_users
+
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
 
@@ -18,29 +20,15 @@ class TestChatterNamesNoHiddenRegistrant(JsonRpcAttackMixin, HttpCase):
         super().setUpClass()
         env = cls.env
         cls.company_a = env.company
-        cls.company_b = env["res.company"].create({"name": "Registry of district B (chatter)"})
-        cls.bea = env["res.partner"].create(
-            {
-                "is_registrant": True,
-                "given_name": "Bea",
-                "family_name": "Zzhiddenb",
-                "email": "bea.zz@example.org",
-                "company_id": cls.company_b.id,
-            }
-        )
-        cls.ada = env["res.partner"].create(
-            {"is_registrant": True, "given_name": "Ada", "family_name": "Zzseena", "company_id": cls.company_a.id}
-        )
+        cls.company_b = second_registry(env, "chatter")
+        cls.bea = registrant(env, cls.company_b, "Bea", "Zzhiddenb", email="bea.zz@example.org")
+        cls.ada = registrant(env, cls.company_a, "Ada", "Zzseena")
         cls.client = env["g2p.api.client"].create({"name": "Chatter partner"})
-        for login, groups, company in (
-            ("ch_employee", "base.group_user", cls.company_a),
-            ("ch_viewer_a", "g2p_partner_api.group_registry_viewer", cls.company_a),
-            ("ch_officer_a", "g2p_partner_api.group_registry_officer", cls.company_a),
-            ("ch_manager_a", "g2p_partner_api.group_api_manager", cls.company_a),
-            ("ch_officer_b", "g2p_partner_api.group_registry_officer", cls.company_b),
-            ("ch_viewer_b", "g2p_partner_api.group_registry_viewer", cls.company_b),
-        ):
-            cls._user(login, groups).write({"company_id": company.id, "company_ids": [(6, 0, company.ids)]})
+        a, b = cls.company_a, cls.company_b
+        staff_users(
+            cls, a, internal="ch_employee", viewer="ch_viewer_a", officer="ch_officer_a", api_manager="ch_manager_a"
+        )
+        staff_users(cls, b, officer="ch_officer_b", viewer="ch_viewer_b")
 
     def _counts(self):
         self.env.invalidate_all()

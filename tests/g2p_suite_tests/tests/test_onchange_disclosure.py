@@ -7,10 +7,12 @@ registrant in the answer, nothing stored. The staff of the registrant's company 
 
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
+
+from .two_registries import registrant, second_registry, staff_users
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 CANDIDATE_SPEC = dict.fromkeys(
@@ -43,18 +45,15 @@ class TestOnchangeDisclosesNobody(JsonRpcAttackMixin, HttpCase):
         super().setUpClass()
         env = cls.env
         cls.company_a = env.company
-        cls.company_b = env["res.company"].create({"name": "Registry of district B (forms)"})
-        nid = env.ref("g2p_partner_api.id_type_national_id")
-        cls.secret = env["res.partner"].create(
-            {
-                "is_registrant": True,
-                "given_name": "Zyxsecret",
-                "family_name": "Qwvperson",
-                "birthdate": "1977-07-07",
-                "city": "Hiddentownzz",
-                "company_id": cls.company_b.id,
-                "reg_id_ids": [(0, 0, {"id_type_id": nid.id, "value": "55500077"})],
-            }
+        cls.company_b = second_registry(env, "forms")
+        cls.secret = registrant(
+            env,
+            cls.company_b,
+            "Zyxsecret",
+            "Qwvperson",
+            national_id="55500077",
+            birthdate="1977-07-07",
+            city="Hiddentownzz",
         )
         cls.secrets = ("Zyxsecret", "Qwvperson", "1977-07-07", "Hiddentownzz", "55500077", cls.secret.uuid)
         cls.program = env["g2p.program"].create({"name": "Forms programme", "state": "active"})
@@ -71,15 +70,10 @@ class TestOnchangeDisclosesNobody(JsonRpcAttackMixin, HttpCase):
         cls.line = env["g2p.change.request.duplicate"].create(
             {"request_id": cls.request.id, "partner_id": cls.secret.id, "score": 0.9, "reasons": "similar name"}
         )
-        for login, groups, companies in (
-            ("form_plain", "base.group_user", cls.company_a | cls.company_b),
-            ("form_viewer_a", "base.group_user,g2p_partner_api.group_registry_viewer", cls.company_a),
-            ("form_officer_a", "base.group_user,g2p_partner_api.group_registry_officer", cls.company_a),
-            ("form_api_manager_a", "base.group_user,g2p_partner_api.group_api_manager", cls.company_a),
-            ("form_viewer_b", "base.group_user,g2p_partner_api.group_registry_viewer", cls.company_b),
-            ("form_officer_b", "base.group_user,g2p_partner_api.group_registry_officer", cls.company_b),
-        ):
-            cls._user(login, groups).write({"company_id": companies[0].id, "company_ids": [(6, 0, companies.ids)]})
+        a, b = cls.company_a, cls.company_b
+        staff_users(cls, a | b, internal="form_plain")
+        staff_users(cls, a, viewer="form_viewer_a", officer="form_officer_a", api_manager="form_api_manager_a")
+        staff_users(cls, b, viewer="form_viewer_b", officer="form_officer_b")
 
     def _onchange(self, model, values, spec, context=None):
         """The whole JSON-RPC answer to ``model.onchange`` of a new record (the result, or the error with its
@@ -173,3 +167,33 @@ class TestOnchangeDisclosesNobody(JsonRpcAttackMixin, HttpCase):
         self._as("form_viewer_a")
         _line, error = self.call_kw("g2p.change.request.duplicate", "read", [self.line.ids, fields])
         self.assertEqual(error, ACCESS_ERROR)
+
+
+@tagged("post_install", "-at_install")
+class TestOnchangeOfModelsMadeInSettings(TransactionCase):
+    def test_a_form_of_a_model_made_in_settings_still_opens(self):
+        """A model an administrator creates in Settings (``x_*``) belongs to no addon: the suite's onchange guard
+        must let its forms work (it raised AttributeError on the missing module name)."""
+        self.env["ir.model"].create(
+            {
+                "name": "Household visit (made in Settings)",
+                "model": "x_household_visit",
+                "field_id": [(0, 0, {"name": "x_name", "ttype": "char", "field_description": "Visit"})],
+                "access_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "visits",
+                            "group_id": self.env.ref("base.group_user").id,
+                            "perm_read": True,
+                            "perm_write": True,
+                            "perm_create": True,
+                        },
+                    )
+                ],
+            }
+        )
+        clerk = new_test_user(self.env, "settings_model_clerk", groups="base.group_user")
+        answer = self.env["x_household_visit"].with_user(clerk).onchange({"x_name": "Visit"}, [], {"x_name": {}})
+        self.assertEqual(answer["value"], {"x_name": "Visit"})

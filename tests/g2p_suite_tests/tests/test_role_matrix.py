@@ -14,6 +14,7 @@ from odoo import models
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.g2p_partner_api.services.suite_names import is_suite_model, is_suite_module
 from odoo.addons.g2p_partner_api.tests.common import JsonRpcAttackMixin
 
 from .role_matrix import MATRIX, METHOD_ARGS, ROLE_GROUPS, SAMPLES
@@ -30,9 +31,7 @@ COUNTED_MODELS = ("queue.job", "g2p.api.delivery", "g2p.api.signing.key", "mail.
 
 def matrix_models(env):
     """Every concrete ``g2p.*`` model, and ``res.partner`` (its registrant fields are the register)."""
-    return sorted(name for name in env.registry if name.startswith("g2p.") and not env[name]._abstract) + [
-        "res.partner"
-    ]
+    return sorted(name for name in env.registry if is_suite_model(name) and not env[name]._abstract) + ["res.partner"]
 
 
 def writable_fields(model):
@@ -49,7 +48,7 @@ def writable_fields(model):
             continue
         if field.related and field.readonly:
             continue
-        if any(module and module.startswith("g2p_") for module in field._modules or ()):
+        if any(module and is_suite_module(module) for module in field._modules or ()):
             found.append(name)
     return sorted(found)
 

@@ -13,6 +13,8 @@ from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMi
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase
 from odoo.addons.g2p_partner_ingest.tests.test_ingest_file_upload import CSV as UPLOADED_CSV
 
+from .two_registries import payment_consent, registrant, renaming_request, second_registry, staff_users
+
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
 
@@ -28,12 +30,9 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
         super().setUpClass()
         env = cls.env
         cls.company_a = env.company
-        cls.company_b = env["res.company"].create({"name": "Registry of district B"})
-        Partner = env["res.partner"]
-        cls.bea = Partner.create(
-            {"is_registrant": True, "given_name": "Bea", "family_name": "Zzwalled", "company_id": cls.company_b.id}
-        )
-        cls.household = Partner.create(
+        cls.company_b = second_registry(env)
+        cls.bea = registrant(env, cls.company_b, "Bea", "Zzwalled")
+        cls.household = env["res.partner"].create(
             {"is_registrant": True, "is_group": True, "name": "Zzwalled household", "company_id": cls.company_b.id}
         )
         cls.client = env["g2p.api.client"].create({"name": "Walls partner"})
@@ -48,25 +47,8 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
             "g2p.program.membership": env["g2p.program.membership"].create(
                 {"program_id": cls.program.id, "partner_id": cls.bea.id}
             ),
-            "g2p.consent": env["g2p.consent"].create(
-                {
-                    "partner_id": cls.bea.id,
-                    "client_id": cls.client.id,
-                    "purpose_id": env.ref("g2p_api_consent.vocab_consent_purpose_payment").id,
-                    "scope_ids": [(6, 0, env.ref("g2p_partner_api.scope_individual_read").ids)],
-                    "evidence_reference": "FORM-WALL",
-                }
-            ),
-            # as the pipeline proposes it (server code)
-            "g2p.change.request": env["g2p.change.request"].create(
-                {
-                    "operation": "update",
-                    "target": "individual",
-                    "registrant_id": cls.bea.id,
-                    "proposed_values": json.dumps({"given_name": "Bea", "family_name": "Zzwalled-Renamed"}),
-                    "current_values": json.dumps({"given_name": "Bea", "family_name": "Zzwalled"}),
-                }
-            ),
+            "g2p.consent": payment_consent(env, cls.bea, cls.client, "FORM-WALL"),
+            "g2p.change.request": renaming_request(env, cls.bea),
         }
         env["g2p.api.disclosure"].sudo()._record(cls.client, cls.bea.ids, "rest_read", "individual:read")
         cls.parts["g2p.api.disclosure"] = env["g2p.api.disclosure"].search([("partner_id", "=", cls.bea.id)])
@@ -125,17 +107,11 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
         cls.parts["g2p.change.request.duplicate"] = env["g2p.change.request.duplicate"].create(
             {"request_id": cls.add_request.id, "partner_id": cls.bea.id, "score": 0.9, "reasons": "same name"}
         )
-        a_only = {"company_id": cls.company_a.id, "company_ids": [(6, 0, cls.company_a.ids)]}
-        for login, groups in (
-            ("wall_viewer", "base.group_user,g2p_partner_api.group_registry_viewer"),
-            ("wall_approver", "base.group_user,g2p_partner_api.group_registry_approver"),
-            ("wall_api_manager", "base.group_user,g2p_partner_api.group_api_manager"),
-        ):
-            cls._user(login, groups).write(a_only)
-        cls.approver_a = env["res.users"].search([("login", "=", "wall_approver")])
-        cls._user("wall_approver_ab", "base.group_user,g2p_partner_api.group_registry_approver").write(
-            {"company_ids": [(6, 0, (cls.company_a | cls.company_b).ids)]}
+        a_only = staff_users(
+            cls, cls.company_a, viewer="wall_viewer", approver="wall_approver", api_manager="wall_api_manager"
         )
+        cls.approver_a = a_only["wall_approver"]
+        staff_users(cls, cls.company_a | cls.company_b, approver="wall_approver_ab")
         for record in cls.parts.values():
             assert len(record) == 1, record
 
@@ -176,9 +152,7 @@ class TestCompanyWalls(JsonRpcAttackMixin, HttpCase):
         self.assertEqual((found, error), ([], None))
         self.delivery.invalidate_recordset()
         self.assertEqual((self.delivery.state, self.delivery.attempt_count), ("failed", 0), "not sent again")
-        self._user("wall_api_manager_ab", "base.group_user,g2p_partner_api.group_api_manager").write(
-            {"company_ids": [(6, 0, (self.company_a | self.company_b).ids)]}
-        )
+        staff_users(self, self.company_a | self.company_b, api_manager="wall_api_manager_ab")
         self._as("wall_api_manager_ab")
         found, error = self.call_kw("g2p.api.delivery", "search_read", [[("id", "in", self.deliveries.ids)], ["id"]])
         self.assertEqual(
@@ -254,15 +228,11 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (ingest)"})
+        cls.company_b = second_registry(cls.env, "ingest")
         cls._move_endpoint(cls.endpoint, cls.company_b)
-        for login, groups, companies in (
-            ("rawco_viewer_a", "base.group_user,g2p_partner_api.group_registry_viewer", cls.company_a),
-            ("rawco_officer_a", "base.group_user,g2p_partner_api.group_registry_officer", cls.company_a),
-            ("rawco_approver_a", "base.group_user,g2p_partner_api.group_registry_approver", cls.company_a),
-            ("rawco_approver_b", "base.group_user,g2p_partner_api.group_registry_approver", cls.company_b),
-        ):
-            cls._user(login, groups).write({"company_id": companies.id, "company_ids": [(6, 0, companies.ids)]})
+        cls.staff = staff_users(
+            cls, cls.company_a, viewer="rawco_viewer_a", officer="rawco_officer_a", approver="rawco_approver_a"
+        ) | staff_users(cls, cls.company_b, approver="rawco_approver_b")
 
     def _ingest_new_person(self):
         """A new person sent through B's endpoint."""
@@ -389,21 +359,8 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         A's registrant (B's staff would review a change of someone they cannot see, made by a partner who cannot
         see them): it is an ADD, held by the duplicate check, which B's approver cannot pass and which does not name
         A's registrant; a registrant of no company is matched as before."""
-        national_id = self.env.ref("g2p_partner_api.id_type_national_id")
-
-        def registrant(nid, first, company):
-            return self.env["res.partner"].create(
-                {
-                    "is_registrant": True,
-                    "given_name": first,
-                    "family_name": "Zzwalled",
-                    "company_id": company.id,
-                    "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
-                }
-            )
-
-        of_a = registrant("98200011", "Anna", self.company_a)
-        shared = registrant("98200012", "Sami", self.env["res.company"])
+        of_a = registrant(self.env, self.company_a, "Anna", "Zzwalled", national_id="98200011")
+        shared = registrant(self.env, self.env["res.company"], "Sami", "Zzwalled", national_id="98200012")
         before = (of_a.given_name, of_a.write_date)
         items = [self.person(nid="98200011", first="Renamed", last="Zzwalled"), self.person(nid="98200012")]
         self.person_list_model("WALLS_LIST")  # auto-approved: what the duplicate check holds waits all the same
@@ -416,7 +373,7 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         )
         self.assertEqual(hidden.duplicate_ids.partner_id, of_a, "the duplicate check holds it")
         self.assertEqual((matched.operation, matched.registrant_id), ("update", shared))
-        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        approver_b = self.staff["rawco_approver_b"]
         with self.assertRaises(UserError) as refused:
             hidden.with_user(approver_b).action_approve()
         self.assertNotIn(of_a.uuid, str(refused.exception))
@@ -426,7 +383,7 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         self.assertEqual(hidden.state, "pending")
 
     def test_an_uploaded_file_is_its_uploaders_company(self):
-        officer_a = self.env["res.users"].search([("login", "=", "rawco_officer_a")])
+        officer_a = self.staff["rawco_officer_a"]
         wizard = (
             self.env["g2p.ingest.file.upload.wizard"]
             .with_user(officer_a)
@@ -443,17 +400,17 @@ class TestCompanyWallsRawAndNewPeople(JsonRpcAttackMixin, IngestCase, HttpCase):
         self.assertEqual((len(rows), rows.company_id), (1, self.company_a))
         self.run_jobs()
         self.assertEqual(rows.change_request_id.company_id, self.company_a)
-        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        approver_b = self.staff["rawco_approver_b"]
         self.assertFalse(self.Raw.with_user(approver_b).search([("id", "=", rows.id)]))
 
     def test_a_proposal_by_hand_is_its_makers_company(self):
-        officer_a = self.env["res.users"].search([("login", "=", "rawco_officer_a")])
+        officer_a = self.staff["rawco_officer_a"]
         proposed = json.dumps({"given_name": "Handy", "family_name": "Zzwalled"})
         request = self.CR.with_user(officer_a).create(
             {"operation": "add", "target": "individual", "proposed_values": proposed}
         )
         self.assertEqual(request.sudo().company_id, self.company_a)
-        approver_b = self.env["res.users"].search([("login", "=", "rawco_approver_b")])
+        approver_b = self.staff["rawco_approver_b"]
         self.assertFalse(self.CR.with_user(approver_b).search([("id", "=", request.id)]))
 
 
@@ -465,7 +422,7 @@ class TestCompanyOfPeopleRegisteredThroughTheApi(G2PApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.env["res.company"].create({"name": "Registry of district B (REST)"})
+        cls.company_b = second_registry(cls.env, "REST")
         cls.endpoint.user_id.write({"company_ids": [(4, cls.company_b.id)]})
         cls.endpoint.company_id = cls.company_b
         cls.client, cls.secret = cls._create_client(
