@@ -13,7 +13,7 @@ from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationErro
 from odoo.osv import expression
 
 from ..services import jwt_service, partner_jwks, shown_once, url_guard
-from ..services.api_errors import ApiError, AuthenticationThrottled
+from ..services.api_errors import ApiError, AuthenticationThrottled, SecretShownToStaff
 from ..services.caller_defaults import with_caller_defaults
 from ..services.problem_details import body_error
 from ..services.registry_service import not_found
@@ -31,7 +31,16 @@ UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32)
 
 
 # written by the registry itself (secret generation, revocation), never by a person
-CLIENT_SERVER_FIELDS = frozenset({"tokens_valid_from", "secret_rotated_on", "jwks_expires_at", "jwks_refreshed_at"})
+CLIENT_SERVER_FIELDS = frozenset(
+    {
+        "tokens_valid_from",
+        "secret_rotated_on",
+        "secret_shown_to_staff",
+        "first_credential_on",
+        "jwks_expires_at",
+        "jwks_refreshed_at",
+    }
+)
 # what verifies the client's signatures (ingest is authenticated by them alone): once a client has one, replacing or
 # removing it is a system administrator's act, so an API Manager cannot sign as the partner with a key of its own
 KEY_SOURCE_FIELDS = ("public_key", "jwks_uri")
@@ -39,6 +48,8 @@ KEY_SOURCE_FIELDS = ("public_key", "jwks_uri")
 # removing one is a system administrator's act, so an API Manager cannot move a partner's name to another client
 # (its envelopes would then act under that client's scopes and consents)
 SENDER_NAME_FIELDS = ("client_id", "partner_mnemonic", "dci_sender_id")
+# what authenticates the client: its secret, its key (token requests with private key JWT, ingest and DCI signatures)
+CREDENTIAL_FIELDS = ("secret_hash", *KEY_SOURCE_FIELDS)
 # how a client authenticates at the token endpoint (RFC 7591 token_endpoint_auth_method): a secret the registry
 # generates, or an assertion signed with the client's own key (RFC 7523 §2.2, OpenID Connect private_key_jwt)
 CLIENT_SECRET = "client_secret"
@@ -91,6 +102,21 @@ class G2PApiClient(models.Model):
     secret_hash = fields.Char(copy=False, groups="base.group_system")
     has_secret = fields.Boolean(compute="_compute_has_secret")
     secret_rotated_on = fields.Datetime(readonly=True, copy=False)
+    secret_shown_to_staff = fields.Boolean(
+        string="Secret shown to staff",
+        readonly=True,
+        copy=False,
+        help="The current secret was shown to a person here (Generate secret): it gets no token, it only replaces "
+        "itself. The partner's first call replaces it (POST /api/v2/oauth/client_secret) with one only the partner "
+        "sees. Set by the server only.",
+    )
+    first_credential_on = fields.Datetime(
+        string="First credential set on",
+        readonly=True,
+        copy=False,
+        help="When the client first got a secret, a public key or a key set URL. From then on, giving it a key or "
+        "switching it to private key JWT is a system administrator's act. Set by the server only.",
+    )
     tokens_valid_from = fields.Datetime(
         string="Tokens valid from",
         readonly=True,
@@ -245,6 +271,7 @@ class G2PApiClient(models.Model):
     @api.depends(
         "active",
         "secret_hash",
+        "secret_shown_to_staff",
         "token_auth_method",
         "scope_ids",
         "all_programs",
@@ -272,6 +299,13 @@ class G2PApiClient(models.Model):
                 reasons.append(_("it has no public key nor key set to verify its token requests"))
         elif not self.has_secret:
             reasons.append(_("it has no secret (save it, then Generate secret)"))
+        elif self.secret_shown_to_staff:
+            reasons.append(
+                _(
+                    "its secret was shown here: the partner first replaces it with POST /api/v2/oauth/client_secret, "
+                    "then gets tokens with the secret that call answers"
+                )
+            )
         if not self.scope_ids:
             reasons.append(_("it has no scope"))
         return reasons
@@ -412,7 +446,9 @@ class G2PApiClient(models.Model):
         vals_list = with_caller_defaults(self, vals_list)
         for vals in vals_list:
             self._check_server_fields_untouched(vals)
-        return super().create(vals_list)
+        clients = super().create(vals_list)
+        clients._stamp_first_credential()
+        return clients
 
     def unlink(self):
         # deleting a client frees its client id, mnemonic and DCI sender id for another client: the person who
@@ -429,6 +465,7 @@ class G2PApiClient(models.Model):
     def write(self, vals):
         self._check_server_fields_untouched(vals)
         self._check_custody_kept(vals)
+        self._check_first_credential_only(vals)
         self._check_token_auth_method_kept(vals)
         revoking = ("secret_hash" in vals and any(self.sudo().mapped("secret_hash"))) or (
             "active" in vals and not vals["active"]
@@ -447,6 +484,8 @@ class G2PApiClient(models.Model):
         result = super().write(vals)
         if vals.get("token_auth_method") == PRIVATE_KEY_JWT:
             self._drop_secrets()
+        if any(vals.get(name) for name in CREDENTIAL_FIELDS):
+            self._stamp_first_credential()
         if moving_key_set:
             moving_key_set._retire_other_key_sets()
         if audited:
@@ -562,11 +601,49 @@ class G2PApiClient(models.Model):
                     )
                 )
 
+    def _check_first_credential_only(self, vals):
+        """Refuse, to all but a system administrator, to give a key or private key JWT to a client that has or had a
+        credential (a secret, a public key, a key set URL): whoever sets the key of a partner that already
+        authenticates can sign its messages and get tokens in its name. The person who onboards partners sets the
+        first credential of a new client, nothing more; the same key written again is no change."""
+        keys = [name for name in KEY_SOURCE_FIELDS if vals.get(name)]
+        switching = vals.get("token_auth_method") == PRIVATE_KEY_JWT
+        if not (keys or switching) or self._is_system_administrator():
+            return
+        self.check_access("write")
+        for client in self.sudo():
+            changed = [name for name in keys if vals[name] != client[name]]
+            if switching and client.token_auth_method != PRIVATE_KEY_JWT:
+                changed.append("token_auth_method")
+            if changed and client._had_credential():
+                raise AccessError(
+                    _(
+                        "Only a system administrator may give %(name)s a key or switch it to private key JWT "
+                        "(%(fields)s): it has or had a secret or key, and whoever sets its key acts as the partner. "
+                        "An API Manager sets the first credential of a new client only.",
+                        name=client.name,
+                        fields=", ".join(self._fields[name].string for name in changed),
+                    )
+                )
+
+    def _had_credential(self):
+        self.ensure_one()
+        client = self.sudo()
+        return bool(client.first_credential_on or any(client[name] for name in CREDENTIAL_FIELDS))
+
+    def _stamp_first_credential(self):
+        """Record when each of these clients got its first credential (what _check_first_credential_only reads)."""
+        getting_first = self.sudo().filtered(
+            lambda client: not client.first_credential_on and any(client[name] for name in CREDENTIAL_FIELDS)
+        )
+        if getting_first:
+            getting_first.write({"first_credential_on": fields.Datetime.now()})
+
     def _drop_secrets(self):
         """Forget the secret of the clients that now authenticate with their key (their tokens are revoked)."""
         holding = self.sudo().filtered("secret_hash")
         if holding:
-            holding.write({"secret_hash": False})
+            holding.write({"secret_hash": False, "secret_shown_to_staff": False})
             for client in holding:
                 client._message_log(body=_("Client secret removed: the client authenticates with its own key."))
 
@@ -594,24 +671,32 @@ class G2PApiClient(models.Model):
         return self.tokens_valid_from.replace(tzinfo=UTC).timestamp() if self.tokens_valid_from else 0
 
     # --- secrets --------------------------------------------------------------------------
-    def _generate_secret(self, note=None):
+    def _generate_secret(self, note=None, shown_to_staff=False):
         """Store the hash of a fresh secret and return the clear secret (the only time it exists); ``note``: what
-        the client's chatter says of it. Replacing a secret revokes the tokens issued so far (``write``)."""
+        the client's chatter says of it; ``shown_to_staff``: a person will see it, so it only replaces itself
+        (``_authenticate``). Replacing a secret revokes the tokens issued so far (``write``)."""
         self.ensure_one()
         if self.token_auth_method == PRIVATE_KEY_JWT:
             raise UserError(
                 _("%(name)s authenticates with its own key (private key JWT): it has no secret.", name=self.name)
             )
         clear = secrets.token_urlsafe(32)
-        self.sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear), "secret_rotated_on": fields.Datetime.now()})
+        self.sudo().write(
+            {
+                "secret_hash": SECRET_CRYPT_CONTEXT.hash(clear),
+                "secret_rotated_on": fields.Datetime.now(),
+                "secret_shown_to_staff": shown_to_staff,
+            }
+        )
         # a log note, not a message: it needs no sender email address, which an API Manager may not have
         self._message_log(body=note or _("Client secret generated."))
         return clear
 
     def _replace_secret_by_partner(self):
         """A new secret the partner asked for, authenticated with its current one (``POST /oauth/client_secret``):
-        its clear text goes to the partner's answer alone. The former secret, the copy the API Manager saw when
-        generating it included, stops working, and so does every token issued so far."""
+        its clear text goes to the partner's answer alone, so it gets tokens (one shown to staff does not). The former
+        secret, the copy the API Manager saw when generating it included, stops working, and so does every token
+        issued so far."""
         return self._generate_secret(note=_("Client secret replaced by the partner."))
 
     def action_generate_secret(self):
@@ -631,12 +716,13 @@ class G2PApiClient(models.Model):
             _("Client secret: copy it now, it is shown only once"),
             _(
                 "Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
-                "shown again. If it is lost, a system administrator generates a new one. The partner should replace "
-                "it at once with one only it sees (POST /api/v2/oauth/client_secret): this copy then stops working."
+                "shown again. If it is lost, a system administrator generates a new one. You have seen it, so it "
+                "gets no token: the partner's first call replaces it (POST /api/v2/oauth/client_secret) and uses "
+                "the secret that call answers, which nobody here sees; this copy then stops working."
             ),
             _("Client ID"),
             self.client_id,
-            self._generate_secret(),
+            self._generate_secret(shown_to_staff=True),
         )
 
     @api.model
@@ -645,8 +731,12 @@ class G2PApiClient(models.Model):
         self.browse(client_id).sudo().write({"secret_hash": SECRET_CRYPT_CONTEXT.hash(clear)})
 
     @api.model
-    def _authenticate(self, client_id, client_secret, source_address=None):
+    def _authenticate(self, client_id, client_secret, source_address=None, replacing_secret=False):
         """The active client with these credentials, or AccessDenied (same error whatever was wrong).
+
+        A secret shown to a person of the registry (``secret_shown_to_staff``) authenticates only the call that
+        replaces it (``replacing_secret``): any other raises SecretShownToStaff, once the secret is verified, so
+        only whoever holds it learns that.
 
         ``source_address`` is the caller's address (None: one shared "unknown" address): failed
         attempts are counted per (claimed id, address) and per address, and past the limits
@@ -658,7 +748,9 @@ class G2PApiClient(models.Model):
         if wait:
             raise AuthenticationThrottled(wait)
         client = self.sudo().search_fetch(
-            [("client_id", "=", client_id)], ["secret_hash", "active", "token_auth_method"], limit=1
+            [("client_id", "=", client_id)],
+            ["secret_hash", "secret_shown_to_staff", "active", "token_auth_method"],
+            limit=1,
         )
         hashed = client.secret_hash or UNKNOWN_CLIENT_SECRET_HASH
         if not (
@@ -669,6 +761,8 @@ class G2PApiClient(models.Model):
         ):
             Windows._count_auth_failure(client_id, source_address)
             raise AccessDenied()
+        if client.secret_shown_to_staff and not replacing_secret:
+            raise SecretShownToStaff()
         return client
 
     @api.model

@@ -12,7 +12,13 @@ from odoo.exceptions import AccessDenied
 from ..dependencies import odoo_env
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION
 from ..schemas.oauth import ClientSecretResponse, Jwks, OAuthErrorResponse, TokenResponse
-from ..services.api_errors import CLIENT_SECRET_ROUTE, TOKEN_ROUTE, AuthenticationThrottled, OAuthError
+from ..services.api_errors import (
+    CLIENT_SECRET_ROUTE,
+    TOKEN_ROUTE,
+    AuthenticationThrottled,
+    OAuthError,
+    SecretShownToStaff,
+)
 from ..services.call_context import call_context
 from ..services.request_limits import source_address
 
@@ -77,14 +83,24 @@ def _client_authentication(used_basic):
         raise _client_refused(used_basic) from exc
 
 
-def _client_by_secret(request, env, credentials):
-    """The active client authenticated by its current secret, or the refusal (the same whatever was wrong)."""
+def _client_by_secret(request, env, credentials, replacing_secret=False):
+    """The active client authenticated by its current secret, or the refusal (the same whatever was wrong); a secret
+    shown to registry staff authenticates only its own replacement (``replacing_secret``)."""
     if not credentials.client_id or not credentials.client_secret:
         raise _client_refused(credentials.used_basic)
-    with _client_authentication(credentials.used_basic):
-        return env["g2p.api.client"]._authenticate(
-            credentials.client_id, credentials.client_secret, source_address(request.scope)
-        )
+    try:
+        with _client_authentication(credentials.used_basic):
+            return env["g2p.api.client"]._authenticate(
+                credentials.client_id, credentials.client_secret, source_address(request.scope), replacing_secret
+            )
+    except SecretShownToStaff as exc:
+        # the caller proved it holds the secret: it may learn what the secret is still good for
+        replacing_path = request.scope.get("root_path", "") + CLIENT_SECRET_ROUTE
+        raise OAuthError(
+            "unauthorized_client",
+            f"This secret was shown to registry staff: replace it with POST {replacing_path} first, then use the "
+            "secret that call answers.",
+        ) from exc
 
 
 def _answered_not_stored(response):
@@ -114,7 +130,11 @@ CLIENT_AUTHENTICATION_ERRORS = (
     response_model=TokenResponse,
     summary="OAuth 2.0 client credentials grant (RFC 6749 §4.4)",
     responses=_error_responses(
-        (400, "invalid_request, unsupported_grant_type, invalid_scope"),
+        (
+            400,
+            "invalid_request, unsupported_grant_type, invalid_scope; unauthorized_client: the right secret, but one "
+            "registry staff saw (Generate secret), which only replaces itself at POST /oauth/client_secret",
+        ),
         (401, "invalid_client"),
         *CLIENT_AUTHENTICATION_ERRORS,
     ),
@@ -185,8 +205,9 @@ def issue_token(
     summary="Replace the client's own secret; the answer shows the new one, once",
     description="The client authenticates with its current secret exactly as at the token route (HTTP Basic, or "
     "client_id and client_secret in the form); an access token is not enough, and a client that authenticates "
-    "with its own key (private key JWT) has no secret. The former secret (the copy the registry's staff saw when "
-    "it was generated included) stops working at once, and so does every access token issued so far.",
+    "with its own key (private key JWT) has no secret. A secret the registry's staff saw when they generated it "
+    "gets no token: this call is the partner's first, and the secret it answers is the one to use. The former secret "
+    "stops working at once, and so does every access token issued so far.",
     responses=_error_responses(
         (400, "invalid_request: malformed HTTP Basic credentials, or another client_id in the form"),
         (
@@ -207,7 +228,7 @@ def rotate_client_secret(
 ) -> ClientSecretResponse:
     credentials = _client_credentials(authorization, client_id, client_secret)
     call_context(request).actor = credentials.client_id
-    client = _client_by_secret(request, env, credentials)
+    client = _client_by_secret(request, env, credentials, replacing_secret=True)
     call_context(request).client_id = client.id
     new_secret = client._replace_secret_by_partner()
     _answered_not_stored(response)

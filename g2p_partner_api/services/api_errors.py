@@ -15,6 +15,7 @@ OAUTH_ROUTES = (TOKEN_ROUTE, CLIENT_SECRET_ROUTE)
 OAUTH_ERRORS = (
     "invalid_request",
     "invalid_client",
+    "unauthorized_client",
     "unsupported_grant_type",
     "invalid_scope",
     "temporarily_unavailable",
@@ -71,6 +72,11 @@ class AuthenticationThrottled(Exception):
     def __init__(self, retry_after):
         super().__init__(retry_after)
         self.retry_after = retry_after
+
+
+class SecretShownToStaff(Exception):
+    """The right client secret, but one a person of the registry saw (generated with the form's button): it only
+    replaces itself (``POST /oauth/client_secret``), it authenticates nothing else."""
 
 
 class RateLimited(ApiError):

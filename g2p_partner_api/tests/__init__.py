@@ -48,3 +48,4 @@ from . import test_company_rule_snapshot
 from . import test_registrant_relations
 from . import test_hidden_registrants_named
 from . import test_client_secret_rotation
+from . import test_audit11_secret_takeover

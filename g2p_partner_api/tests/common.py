@@ -14,6 +14,15 @@ from ..demo.job_runner import perform_pending_jobs
 from ..services import url_guard
 from .http_receiver import Receiver
 
+# the token endpoint's answers (RFC 6749 §5.2): any failed client authentication, and the right secret of a client
+# whose secret registry staff saw (it only replaces itself)
+INVALID_CLIENT = {"error": "invalid_client", "error_description": "Client authentication failed."}
+SECRET_SHOWN_TO_STAFF = {
+    "error": "unauthorized_client",
+    "error_description": "This secret was shown to registry staff: replace it with POST /api/v2/oauth/client_secret "
+    "first, then use the secret that call answers.",
+}
+
 
 @tagged("post_install", "-at_install")
 class G2PApiCase(FastAPITransactionCase):

@@ -308,7 +308,8 @@ class TestClientAssertion(G2PApiCase):
 
 @tagged("post_install", "-at_install")
 class TestKeyOnlyClientCustody(JsonRpcAttackMixin, HttpCase):
-    """Whoever configures clients cannot give a key-only client a secret again, nor generate one for it."""
+    """Whoever configures clients cannot give a key-only client a secret again, nor generate one for it, nor move a
+    client that has a secret to a key: an API Manager sets the first credential of a new client only."""
 
     @classmethod
     def setUpClass(cls):
@@ -336,10 +337,21 @@ class TestKeyOnlyClientCustody(JsonRpcAttackMixin, HttpCase):
         self.assertEqual(self._state(), before)
         self.assertFalse(self.env["g2p.api.audit.log"].search([("client_id", "=", self.client.id)]))
 
-    def test_api_manager_switches_a_client_to_its_key_and_its_secret_goes(self):
+    def test_an_administrator_switches_a_client_to_its_key_and_its_secret_goes(self):
         client = self.env["g2p.api.client"].create({"name": "Moving partner", "public_key": self.client.public_key})
         client._generate_secret()
+        # the API Manager may not: whoever switches a client that authenticates to a key acts as the partner
+        before = (client.token_auth_method, client.sudo().secret_hash, client.tokens_valid_from)
         self._as("keyauth_manager")
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[client.id], {"token_auth_method": "private_key_jwt"}]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        client.invalidate_recordset()
+        self.assertEqual((client.token_auth_method, client.sudo().secret_hash, client.tokens_valid_from), before)
+        self.assertFalse(self.env["g2p.api.audit.log"].search([("client_id", "=", client.id)]))
+
+        self._as("keyauth_admin")
         _result, error = self.call_kw(
             "g2p.api.client", "write", [[client.id], {"token_auth_method": "private_key_jwt"}]
         )
@@ -351,8 +363,39 @@ class TestKeyOnlyClientCustody(JsonRpcAttackMixin, HttpCase):
             [("client_id", "=", client.id), ("action", "=", "change token_auth_method")]
         )
         self.assertEqual(
-            (change.actor, change.old_value, change.new_value), ("keyauth_manager", "client_secret", "private_key_jwt")
+            (change.actor, change.old_value, change.new_value), ("keyauth_admin", "client_secret", "private_key_jwt")
         )
+
+    def test_api_manager_sets_the_first_credential_of_a_new_client_only(self):
+        """A key and private key JWT for a client that never had a credential: onboarding. The same for a client
+        whose key an administrator removed: refused, it had one."""
+        fresh = self.env["g2p.api.client"].create({"name": "Fresh partner"})
+        self._as("keyauth_manager")
+        _result, error = self.call_kw(
+            "g2p.api.client",
+            "write",
+            [[fresh.id], {"public_key": self.client.public_key, "token_auth_method": "private_key_jwt"}],
+        )
+        self.assertIsNone(error)
+        fresh.invalidate_recordset()
+        self.assertEqual(fresh.token_auth_method, "private_key_jwt")
+        self.assertTrue(fresh.first_credential_on)
+
+        self._as("keyauth_admin")
+        _result, error = self.call_kw(
+            "g2p.api.client", "write", [[fresh.id], {"public_key": False, "token_auth_method": "client_secret"}]
+        )
+        self.assertIsNone(error)
+        self._as("keyauth_manager")
+        own_key = public_pem(ec.generate_private_key(ec.SECP256R1()))
+        _result, error = self.call_kw(
+            "g2p.api.client",
+            "write",
+            [[fresh.id], {"public_key": own_key, "token_auth_method": "private_key_jwt"}],
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        fresh.invalidate_recordset()
+        self.assertEqual((fresh.public_key, fresh.token_auth_method), (False, "client_secret"))
 
     def test_private_key_jwt_needs_a_key_source(self):
         client = self.env["g2p.api.client"].create({"name": "Keyless partner"})

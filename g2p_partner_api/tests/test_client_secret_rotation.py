@@ -9,10 +9,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from odoo.tests import new_test_user, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, PRIVATE_KEY_JWT
-from .common import G2PApiCase
+from .common import INVALID_CLIENT as REFUSED
+from .common import SECRET_SHOWN_TO_STAFF, G2PApiCase
 
 ROUTE = "/api/v2/oauth/client_secret"
-REFUSED = {"error": "invalid_client", "error_description": "Client authentication failed."}
 
 
 def public_pem():
@@ -52,7 +52,9 @@ class TestClientSecretRotation(G2PApiCase):
     def _state(self, client):
         """What a rotation changes: the hash, its date, the revocation moment, the chatter, the client's state."""
         client.invalidate_recordset()
-        (values,) = client.sudo().read(["secret_hash", "secret_rotated_on", "tokens_valid_from", "active"])
+        (values,) = client.sudo().read(
+            ["secret_hash", "secret_rotated_on", "secret_shown_to_staff", "tokens_valid_from", "active"]
+        )
         return dict(values, messages=len(client.sudo().message_ids))
 
     def assertClientRefused(self, response):
@@ -61,8 +63,10 @@ class TestClientSecretRotation(G2PApiCase):
         self.assertEqual(response.headers["cache-control"], "no-store")
 
     def test_the_partner_rotates_and_only_the_new_secret_works(self):
-        earlier_token = self._token(self.client.client_id, self.managers_copy)
-        self.assertEqual(self._read(earlier_token).status_code, 200)
+        # the secret the API Manager saw gets no token: the answer tells whoever holds it what to do
+        refused = self._token_answer(self.client, self.managers_copy)
+        self.assertEqual((refused.status_code, refused.json()), (400, SECRET_SHOWN_TO_STAFF))
+        self.assertEqual(refused.headers["cache-control"], "no-store")
         hash_before = self._state(self.client)["secret_hash"]
 
         response = self._rotate(headers=basic(self.client.client_id, self.managers_copy))
@@ -78,22 +82,25 @@ class TestClientSecretRotation(G2PApiCase):
         state = self._state(self.client)
         self.assertNotEqual(state["secret_hash"], hash_before)
         self.assertNotIn(new_secret, state["secret_hash"], "only the hash is kept")
-        # the API Manager's copy is dead, and so is every token issued before
+        self.assertFalse(state["secret_shown_to_staff"], "nobody here saw the new one")
+        # the API Manager's copy is dead
         self.assertClientRefused(self._token_answer(self.client, self.managers_copy))
         self.assertClientRefused(self._rotate(headers=basic(self.client.client_id, self.managers_copy)))
-        earlier = self._read(earlier_token)
-        self.assertEqual(earlier.status_code, 401, earlier.text)
-        self.assertIn("revoked", earlier.json()["detail"])
         # the partner's new secret gets tokens that read
         fresh = self._token_answer(self.client, new_secret)
         self.assertEqual(fresh.status_code, 200, fresh.text)
-        self.assertEqual(self._read(fresh.json()["access_token"]).status_code, 200)
+        earlier_token = fresh.json()["access_token"]
+        self.assertEqual(self._read(earlier_token).status_code, 200)
         notes = self.client.sudo().message_ids.mapped("body")
         self.assertTrue(any("Client secret replaced by the partner" in note for note in notes), notes)
-        # the form (client_secret_post) serves as well as HTTP Basic
+        # the form (client_secret_post) serves as well as HTTP Basic; a rotation ends every token issued before
         again = self._rotate({"client_id": self.client.client_id, "client_secret": new_secret})
         self.assertEqual(again.status_code, 200, again.text)
         self.assertClientRefused(self._token_answer(self.client, new_secret))
+        earlier = self._read(earlier_token)
+        self.assertEqual(earlier.status_code, 401, earlier.text)
+        self.assertIn("revoked", earlier.json()["detail"])
+        self.assertEqual(self._token_answer(self.client, again.json()["client_secret"]).status_code, 200)
 
     def test_the_rotation_is_audited_as_the_clients_call(self):
         response = self._rotate({"client_id": self.client.client_id, "client_secret": self.managers_copy})
@@ -106,13 +113,14 @@ class TestClientSecretRotation(G2PApiCase):
         self.assertNotIn(response.json()["client_secret"], str(row.read()[0]))
 
     def test_a_bearer_token_is_not_enough(self):
-        token = self._token(self.client.client_id, self.managers_copy)
-        before = self._state(self.client)
+        client, secret = self._create_client("Token holder", scopes=["individual:read"])
+        token = self._token(client.client_id, secret)
+        before = self._state(client)
         bearer = {"Authorization": f"Bearer {token}"}
-        for data in ({}, {"client_id": self.client.client_id}):
+        for data in ({}, {"client_id": client.client_id}):
             with self.subTest(data=data):
                 self.assertClientRefused(self._rotate(data, headers=bearer))
-        self.assertEqual(self._state(self.client), before)
+        self.assertEqual(self._state(client), before)
         self.assertEqual(self._read(token).status_code, 200, "nothing revoked either")
 
     def test_a_client_with_its_own_key_has_no_secret_to_rotate(self):

@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from ..services.api_errors import SecretShownToStaff
+
 
 @tagged("post_install", "-at_install")
 class TestSecurityGroups(TransactionCase):
@@ -89,7 +91,12 @@ class TestSecurityGroups(TransactionCase):
         self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
         # shown by a client action in a dialog: no record (wizard row) ever holds the clear secret
         self.assertEqual((action["type"], action["target"]), ("ir.actions.client", "new"))
-        self.assertEqual(self.env["g2p.api.client"]._authenticate(self.client.client_id, clear), self.client)
+        # the API Manager saw it: it authenticates only the partner's call that replaces it
+        with self.assertRaises(SecretShownToStaff):
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, clear)
+        self.assertEqual(
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, clear, replacing_secret=True), self.client
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -7,6 +7,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..models.g2p_api_client import SECRET_CRYPT_CONTEXT
+from ..services.api_errors import SecretShownToStaff
 
 
 @tagged("post_install", "-at_install")
@@ -39,6 +40,14 @@ class TestShownOnceSecrets(HttpCase):
             "/web/dataset/call_button",
             {"model": record._name, "method": method, "args": [record.ids], "kwargs": {"context": {}}},
         )
+
+    def assertShownToStaff(self, client, clear):
+        """``clear`` is ``client``'s secret, marked as seen by staff: it authenticates only its replacement."""
+        self.assertTrue(client.secret_shown_to_staff)
+        Client = self.env["g2p.api.client"]
+        with self.assertRaises(SecretShownToStaff):
+            Client._authenticate(client.client_id, clear)
+        self.assertEqual(Client._authenticate(client.client_id, clear, replacing_secret=True), client)
 
     def _messages(self):
         return self.client.message_ids.ids
@@ -75,7 +84,10 @@ class TestShownOnceSecrets(HttpCase):
         self.assertEqual(action["params"]["reference"], onboarded.client_id)
         clear = action["params"]["secret"]
         self.env.invalidate_all()
-        self.assertEqual(self.env["g2p.api.client"]._authenticate(onboarded.client_id, clear), onboarded)
+        self.assertShownToStaff(onboarded, clear)
+        self.assertIn(
+            "the partner's first call replaces it (POST /api/v2/oauth/client_secret)", action["params"]["note"]
+        )
         self.env.cr.execute("SELECT secret_hash FROM g2p_api_client WHERE id = %s", [onboarded.id])
         self.assertTrue(self.env.cr.fetchone()[0].startswith("$pbkdf2-sha512$"))
         # no wizard or other record holds the clear secret
@@ -143,10 +155,36 @@ class TestShownOnceSecrets(HttpCase):
         self.assertNotEqual(secret_hash, before[0])
         self.assertTrue(tokens_valid_from, "the tokens issued with the former secret are revoked")
         self.assertEqual(len(messages), len(before[2]) + 1)
-        self.assertEqual(
-            self.env["g2p.api.client"]._authenticate(self.client.client_id, action["params"]["secret"]), self.client
-        )
+        self.assertShownToStaff(self.client, action["params"]["secret"])
         self.assertFalse(SECRET_CRYPT_CONTEXT.verify(self.client_secret, secret_hash), "the former secret is dead")
+
+    def test_nobody_clears_the_shown_to_staff_mark(self):
+        """The mark is the server's: staff clearing it would make the secret they saw get tokens."""
+        onboarded = self.env["g2p.api.client"].create({"name": "Marked partner"})
+        onboarded.with_user(self.manager).action_generate_secret()
+        count = self.env["g2p.api.client"].search_count([])
+        for login in ("secret_manager", "secret_admin"):
+            self.authenticate(login, f"{login}_pw")
+            for method, args in (
+                ("write", [[onboarded.id], {"secret_shown_to_staff": False}]),
+                ("create", [{"name": "Unmarked", "secret_shown_to_staff": False, "first_credential_on": False}]),
+                ("load", [["name", "secret_shown_to_staff"], [["Imported", "0"]]]),
+            ):
+                with self.subTest(login=login, method=method):
+                    try:
+                        result = self.make_jsonrpc_request(
+                            f"/web/dataset/call_kw/g2p.api.client/{method}",
+                            {"model": "g2p.api.client", "method": method, "args": args, "kwargs": {}},
+                        )
+                    except JsonRpcException as refused:
+                        self.assertEqual(str(refused), "odoo.exceptions.AccessError")
+                    else:
+                        # an import answers its errors instead of raising them
+                        self.assertFalse(result["ids"], result)
+                        self.assertIn("Set by the server only", str(result["messages"]))
+        self.env.invalidate_all()
+        self.assertTrue(onboarded.secret_shown_to_staff)
+        self.assertEqual(self.env["g2p.api.client"].search_count([]), count)
 
     def test_api_manager_cannot_rotate_the_registry_signing_key(self):
         key = self.env["g2p.api.signing.key"]._ensure_active_key("access_token")

@@ -87,15 +87,19 @@ MATRIX = {
                 "dci_callback_url",
                 "dci_callback_subscription_id",
             ),
-            # to private key JWT (the sample has a public key); back to a secret is an administrator's
-            # (_check_token_auth_method_kept, TestKeyOnlyClientCustody)
-            "token_auth_method": API_MANAGERS,
+            # the sample has a secret and a public key: to private key JWT is an administrator's (an API Manager sets
+            # the first credential of a new client only: _check_first_credential_only, TestAudit11ApiManagerTakesOver
+            # ARotatedClient), and so is back to a secret (_check_token_auth_method_kept, TestKeyOnlyClientCustody)
+            "token_auth_method": ADMIN,
             "public_key": ADMIN,  # the sample has one: replacing it is an administrator's act (_check_custody_kept)
             # the names its messages give as sender: the sample has each, changing one is an administrator's act
             # (_check_custody_kept, TestSenderNameCustody); an API Manager gives them to a new client only
             **_all(ADMIN, "client_id", "partner_mnemonic", "dci_sender_id"),
             "secret_hash": ADMIN,  # field groups: base.group_system
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
+            # set by Generate secret, cleared by the partner's own rotation (CLIENT_SERVER_FIELDS, TestShownOnceSecrets)
+            "secret_shown_to_staff": NOBODY,
+            "first_credential_on": NOBODY,  # set when the client first gets a secret or key (CLIENT_SERVER_FIELDS)
             "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)
             # when the key set was fetched and until when it is used: its fetches only (CLIENT_SERVER_FIELDS)
             **_all(NOBODY, "jwks_expires_at", "jwks_refreshed_at"),

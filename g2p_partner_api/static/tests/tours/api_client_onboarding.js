@@ -9,15 +9,32 @@ async function expectOk(response, what) {
   return response.json();
 }
 
-/** As the partner would: a token with the secret read from the dialog, then a registry read. */
+function oauthPost(path, fields) {
+  return fetch(path, {
+    method: "POST",
+    headers: {"Content-Type": "application/x-www-form-urlencoded"},
+    body: new URLSearchParams(fields),
+  });
+}
+
+/**
+ * As the partner would: the secret read from the dialog gets no token (registry staff saw it), so the partner's first
+ * call replaces it; the secret that call answers gets a token, which reads the registry.
+ */
 async function callTheApiWith(secret) {
   const clientId = document.querySelector(".modal .o_g2p_secret_reference").innerText.trim();
+  const credentials = {grant_type: "client_credentials", client_id: clientId};
+  const shown = await oauthPost("/api/v2/oauth/token", {...credentials, client_secret: secret});
+  const refusal = await shown.json();
+  if (shown.status !== 400 || refusal.error !== "unauthorized_client") {
+    throw new Error(`The secret shown to staff got ${shown.status}: ${JSON.stringify(refusal)}`);
+  }
+  const replaced = await expectOk(
+    await oauthPost("/api/v2/oauth/client_secret", {client_id: clientId, client_secret: secret}),
+    "The client secret route"
+  );
   const token = await expectOk(
-    await fetch("/api/v2/oauth/token", {
-      method: "POST",
-      headers: {"Content-Type": "application/x-www-form-urlencoded"},
-      body: new URLSearchParams({grant_type: "client_credentials", client_id: clientId, client_secret: secret}),
-    }),
+    await oauthPost("/api/v2/oauth/token", {...credentials, client_secret: replaced.client_secret}),
     "The token endpoint"
   );
   await expectOk(
@@ -64,7 +81,7 @@ registry.category("web_tour.tours").add("g2p_api_client_onboarding", {
     },
     ...readShownOnceSecret("g2p-tour-client-secret", {check: callTheApiWith}),
     {
-      content: "Back on the form, the client has a secret and can call the API",
+      content: "Back on the form, the client has the partner's secret and can call the API",
       trigger: "button[name=action_generate_secret]:contains('Rotate secret')",
     },
     {
