@@ -57,7 +57,9 @@ class G2PGroupMembership(models.Model):
                 raise ValidationError(_("Household roles must come from the household role vocabulary."))
             if rec.start_date and rec.end_date and rec.end_date < rec.start_date:
                 raise ValidationError(_("A membership cannot end before it starts."))
-            open_twice = self.search_count(
+            # every membership of the group, those the writer's company may not read included (a head of
+            # another company's is still the head): a rule of the register, not of what the writer sees
+            open_twice = self.sudo().search_count(
                 [
                     ("group_id", "=", rec.group_id.id),
                     ("individual_id", "=", rec.individual_id.id),
@@ -74,7 +76,7 @@ class G2PGroupMembership(models.Model):
                     )
                 )
             if "head" in rec.kind_ids.mapped("code"):
-                heads = self.search_count(
+                heads = self.sudo().search_count(
                     [
                         ("group_id", "=", rec.group_id.id),
                         ("kind_ids.code", "=", "head"),

@@ -13,7 +13,12 @@ from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateE
 from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
 from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
-from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids
+from odoo.addons.g2p_partner_api.services.registry_service import (
+    HEAD_KIND,
+    manageable_members,
+    readable_uuids,
+    reader_env,
+)
 from odoo.addons.g2p_partner_api.services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 
 from ..services.change_request_review import ChangeRequestReview, subject_name
@@ -51,6 +56,7 @@ SERVER_FIELDS = frozenset(
         "existing_person_change",
         "needs_decision",
         "duplicate_ids",
+        "head_change",
     }
 )
 # a system parameter (system administrators only): "0" skips the duplicate search, e.g. for the first load
@@ -191,6 +197,16 @@ class G2PChangeRequest(models.Model):
         store=True,
         index=True,
         help="Approval (by hand or automatic) waits until a person decides each candidate.",
+    )
+
+    head_change = fields.Boolean(
+        string="Changes the household's head",
+        compute="_compute_head_change",
+        store=True,
+        index=True,
+        help="The proposal names as head of an existing household someone who is not its head as the sending "
+        "partner sees the household (or the partner sees no head): never applied automatically, a person "
+        "decides who heads the household.",
     )
 
     @api.model_create_multi
@@ -463,7 +479,9 @@ class G2PChangeRequest(models.Model):
 
     # --- proposing --------------------------------------------------------------------------
     @api.model
-    def _snapshot(self, partner):
+    def _snapshot(self, partner, client=None):
+        """The registrant as a request compares its proposal with; for a household proposed by ``client``, its
+        members that client may change only (the others stay as they are, and the review says nothing of them)."""
         if not partner:
             return {}
         if not partner.is_group:
@@ -475,7 +493,7 @@ class G2PChangeRequest(models.Model):
             "country": partner.country_id.code or None,
             "members": [
                 dict(self._person_snapshot(m.individual_id), kinds=m.kind_ids.mapped("code"))
-                for m in partner.group_member_ids
+                for m in self._memberships_client_manages(client, partner.group_member_ids)
                 if not m.is_ended
             ],
         }
@@ -592,7 +610,9 @@ class G2PChangeRequest(models.Model):
             "target": raw.target,
             "registrant_id": existing.id,
             "proposed_values": json.dumps(canonical, sort_keys=True, indent=1),
-            "current_values": json.dumps(self._snapshot(existing), sort_keys=True, indent=1) if existing else False,
+            "current_values": (
+                json.dumps(self._snapshot(existing, raw.client_id), sort_keys=True, indent=1) if existing else False
+            ),
             "client_id": raw.client_id.id,
             # an UPDATE is its registrant's company's to review; a new person the company the item came through
             "company_id": existing.company_id.id or raw.company_id.id,
@@ -730,7 +750,8 @@ class G2PChangeRequest(models.Model):
                 matched = self._proposal_vals(raw, canonical)
                 vals = {k: matched[k] for k in ("operation", "registrant_id", "current_values")}
             else:
-                vals = {"current_values": json.dumps(self._snapshot(rec.registrant_id), sort_keys=True, indent=1)}
+                snapshot = self._snapshot(rec.registrant_id, rec.sudo().client_id)
+                vals = {"current_values": json.dumps(snapshot, sort_keys=True, indent=1)}
             error = rec.error_message
             rec._server_write(
                 dict(
@@ -765,7 +786,8 @@ class G2PChangeRequest(models.Model):
             )
         )
         unseen = automatic._flagged_only_with_hidden_candidates()
-        todo = automatic.filtered(lambda r: not r.needs_decision or r in unseen)
+        # who heads an existing household is a person's decision (as REST leaves it to registry staff)
+        todo = automatic.filtered(lambda r: (not r.needs_decision or r in unseen) and not r.head_change)
         if len(todo) > 1:
             applied = todo.sudo()._apply_batch()
         else:
@@ -1030,7 +1052,8 @@ class G2PChangeRequest(models.Model):
         registrant = registrant_writer.save(
             self.env, registrant, group_vals, is_group=True, company=self._new_people_company()
         )
-        current = registrant.group_member_ids
+        # the memberships of people the sender may not read are not its to change: left exactly as they are
+        managed = self._memberships_client_manages(self.sudo().client_id, registrant.group_member_ids)
         members = canonical.get("members", [])
         wanted = {}
         for index, member in enumerate(members):
@@ -1041,7 +1064,7 @@ class G2PChangeRequest(models.Model):
                 self._check_not_given_yet(index, person, wanted)
             else:
                 person = self._find_by_any_identifier(member)
-                if person and person not in current.filtered(lambda m: not m.is_ended).individual_id:
+                if person and person not in managed.filtered(lambda m: not m.is_ended).individual_id:
                     # someone registered who is not in this household: only as an approver decided
                     if not self._existing_member_decided(index, person):
                         continue
@@ -1058,10 +1081,24 @@ class G2PChangeRequest(models.Model):
             if member.get("start_date"):
                 wanted[person.id]["start_date"] = member["start_date"]
         if members:
-            # the proposal is the household as it is now: whoever it leaves out has left; a proposal
-            # without members leaves them be
-            registrant.group_member_ids = registrant_writer.membership_commands(self.env, current, wanted)
+            # the proposal is the household as its sender sees it now: whoever it leaves out has left; a
+            # proposal without members leaves them be
+            registrant.group_member_ids = registrant_writer.membership_commands(self.env, managed, wanted)
         return registrant
+
+    @api.model
+    def _memberships_client_manages(self, client, memberships):
+        """The part of ``memberships`` (a household's) whose members ``client`` may read and write as a REST write of
+        the group's members decides it (``manageable_members``): the record rules of the REST app's user, not of
+        whoever approves, and the client's consent. A proposal of that client changes those only. Every one for a
+        request made by hand (no client); none when the registry has no REST endpoint to read by."""
+        if not client or not memberships:
+            return memberships
+        reader = reader_env(self.env)
+        if reader is None:
+            return memberships.browse()
+        people = manageable_members(client.sudo(), memberships.individual_id.with_env(reader))
+        return memberships.filtered(lambda m: m.individual_id.id in people.ids)
 
     def _check_not_given_yet(self, index, person, wanted):
         """Refuses member ``index`` when it is ``person``, given as an earlier member (``wanted``: their memberships)
@@ -1096,6 +1133,40 @@ class G2PChangeRequest(models.Model):
             rec.existing_person_change = any(d.kind == "existing_person" for d in undecided)
             rec.needs_decision = bool(undecided)
 
+    # not on the registrant's memberships, nor on registrant_id (applying writes it): the flag says what the
+    # proposal was when the sender made it or staff edited it
+    @api.depends("operation", "target", "client_id", "proposed_values")
+    def _compute_head_change(self):
+        for rec in self:
+            rec.head_change = rec._names_new_head()
+
+    def _names_new_head(self):
+        """Whether the proposal, for an existing household, names as head someone who is not its open head as the
+        sending client reads the household (``_memberships_client_manages``), or names a head where that client
+        reads none. Judged on what the client reads only: a head it may not read is no head here, so the request is
+        held alike whether one exists or not."""
+        self.ensure_one()
+        if self.operation != "update" or self.target != "group" or not self.registrant_id:
+            return False
+        try:
+            proposal = json.loads(self.proposed_values or "{}")
+        except json.JSONDecodeError:
+            return False
+        members = proposal.get("members") if isinstance(proposal, dict) else None
+        named = [m for m in members or [] if isinstance(m, dict) and HEAD_KIND in (m.get("kinds") or [])]
+        if not named:
+            return False
+        as_registry = self.sudo()
+        managed = self._memberships_client_manages(as_registry.client_id, as_registry.registrant_id.group_member_ids)
+        heads = managed.filtered(lambda m: not m.is_ended and HEAD_KIND in m.kind_ids.mapped("code")).individual_id
+        for member in named:
+            person = as_registry._member_reference(member)
+            if person is None:
+                person = as_registry._find_by_any_identifier(member)
+            if not person or person not in heads:
+                return True
+        return False
+
     def _undecided_candidates(self):
         """The lines still waiting for a decision: a possible duplicate matters for an ADD (a merged one is
         an UPDATE), an existing person always."""
@@ -1117,7 +1188,9 @@ class G2PChangeRequest(models.Model):
             return []
         proposal = json.loads(self.proposed_values or "{}")
         as_registry = self.sudo()
-        household = as_registry.registrant_id.group_member_ids.filtered(lambda m: not m.is_ended).individual_id
+        # as the sender sees the household: one of its members the sender may not read is not told from anyone else
+        managed = self._memberships_client_manages(as_registry.client_id, as_registry.registrant_id.group_member_ids)
+        household = managed.filtered(lambda m: not m.is_ended).individual_id
         found = []
         for index, member in enumerate(proposal.get("members") or []):
             person = as_registry._find_by_any_identifier(member)

@@ -9,7 +9,7 @@ on the audit branch). A whole-list write (``PUT``/``PATCH /Group/{uuid}`` with `
 import json
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase, public_pem
@@ -204,32 +204,89 @@ class TestHeadOfExistingHouseholdSetByRegistry(G2PApiCase):
         self.assertEqual(membership.kind_ids.mapped("code"), ["head"])
 
 
+class HouseholdItems(IngestCase):
+    """Household items sent by ``cls.sender`` (mnemonic ``cls.mnemonic``) and the sender's ingest_status of each."""
+
+    mnemonic = None
+
+    @classmethod
+    def _create_sender(cls, name, **vals):
+        """``cls.sender`` (and its secret): a client sending household items as ``cls.mnemonic``, reading groups."""
+        cls.sender, cls.sender_secret = cls._create_client(
+            name,
+            scopes=["individual:read", "group:read", "ingest:write"],
+            partner_mnemonic=cls.mnemonic,
+            public_key=public_pem(cls.key),
+            **vals,
+        )
+
+    @classmethod
+    def _household_with_id(cls, name, head, household_id):
+        household = _household(cls.env, name, head)
+        id_type = cls.env.ref("g2p_partner_api.id_type_household_id")
+        household.reg_id_ids = [(0, 0, {"id_type_id": id_type.id, "value": household_id})]
+        return household
+
+    @staticmethod
+    def _member(first_name, nid, relationship):
+        return {
+            "first_name": first_name,
+            "last_name": "Zzingesthead",
+            "dob": "1985-03-04",
+            "sex": "F",
+            "national_id": nid,
+            "relationship": relationship,
+        }
+
+    def _send(self, household, members, masked=()):
+        """(the change request, the sender's status of the item as text, without ids) of an item for the existing
+        ``household`` with ``members``; each of ``masked`` (identifiers of the item) is taken out of the text."""
+        message = {
+            "households": [{"household_id": household.reg_id_ids.value, "name": household.name, "members": members}]
+        }
+        _data, rows = self.ingest(self.body(message, sender=self.mnemonic))
+        with self._api() as api:
+            status = api.get(
+                f"/partner/ingest_status/{rows.correlation_id}", headers=self._auth(self.sender, self.sender_secret)
+            )
+        self.assertEqual(status.status_code, 200, status.text)
+        [item] = status.json()["items"]
+        self.assertEqual(rows.change_request_id.registrant_id, household, "an UPDATE of the existing household")
+        self.assertEqual(item["registrant"], household.uuid, "the sender reads the household")
+        text = json.dumps({k: v for k, v in item.items() if k not in ("ingest_id", "change_request")}, sort_keys=True)
+        for value in (household.uuid, *masked):
+            text = text.replace(value, "<masked>")
+        return rows.change_request_id, text
+
+    @staticmethod
+    def _memberships(household):
+        household.env.invalidate_all()
+        return [
+            (m.individual_id.id, m.kind_ids.mapped("code"), m.end_date)
+            for m in household.sudo().group_member_ids.sorted("id")
+        ]
+
+
 @tagged("post_install", "-at_install")
-class TestIngestedHouseholdHeadAnswersAlike(IngestCase):
+class TestIngestedHouseholdHeadAnswersAlike(HouseholdItems):
     """A household item for an existing household naming a new head, while a head its sender may not read (no
     consent) heads that household, is answered as the same item for a household without a head: pending alike for
-    staff review (the household data model does not approve by itself), applied alike where an administrator made
-    it approve automatically (the proposal is the household as it is now: whoever it leaves out has left, the
-    hidden head as anyone). Nothing in the items tells of the hidden head: the ingest was already safe."""
+    staff review, also where an administrator made the household data model approve automatically (who heads an
+    existing household is a person's decision: ``head_change``). Nothing in the items tells of the hidden head, and
+    its membership is left as it is."""
+
+    mnemonic = "HEADPROBE"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sender, cls.sender_secret = cls._create_client(
-            "Consent-only household collector",
-            scopes=["individual:read", "group:read", "ingest:write"],
-            legal_basis=None,
-            partner_mnemonic="HEADPROBE",
-            public_key=public_pem(cls.key),
-        )
-        household_id = cls.env.ref("g2p_partner_api.id_type_household_id")
+        cls._create_sender("Consent-only household collector", legal_basis=None)
         hidden_head = cls.env["res.partner"].create(
             {"is_registrant": True, "given_name": "Unconsented", "family_name": "Zzingesthead"}
         )
         cls.households = {}
         for case, head in (("hidden head", hidden_head), ("no head", None)):
-            household = _household(cls.env, f"Zzingesthead {case}", head)
-            household.reg_id_ids = [(0, 0, {"id_type_id": household_id.id, "value": f"HH-HEAD-{len(cls.households)}"})]
+            household = cls._household_with_id(f"Zzingesthead {case}", head, f"HH-HEAD-{len(cls.households)}")
             # the sender reads the household (consent), never its head
             cls.env["g2p.consent"].create(
                 {
@@ -245,54 +302,150 @@ class TestIngestedHouseholdHeadAnswersAlike(IngestCase):
 
     def _item(self, case, nid):
         household = self.households[case]
-        message = {
-            "households": [
-                {
-                    "household_id": household.reg_id_ids.value,
-                    "name": household.name,
-                    "members": [
-                        {
-                            "first_name": "Newhead",
-                            "last_name": "Zzingesthead",
-                            "dob": "1985-03-04",
-                            "sex": "F",
-                            "national_id": nid,
-                            "relationship": "head",
-                        }
-                    ],
-                }
-            ]
-        }
-        _data, rows = self.ingest(self.body(message, sender="HEADPROBE"))
-        with self._api() as api:
-            status = api.get(
-                f"/partner/ingest_status/{rows.correlation_id}", headers=self._auth(self.sender, self.sender_secret)
-            )
-        self.assertEqual(status.status_code, 200, status.text)
-        [item] = status.json()["items"]
-        self.assertEqual(rows.change_request_id.registrant_id, household, "an UPDATE of the existing household")
-        self.assertEqual(item["registrant"], household.uuid, "the sender reads the household")
-        text = json.dumps({k: v for k, v in item.items() if k not in ("ingest_id", "change_request")}, sort_keys=True)
-        return rows.change_request_id, text.replace(household.uuid, "<group>").replace(nid, "<nid>")
+        member = self._member("Newhead", nid, "head")
+        return self._send(household, [member], (household.reg_id_ids.value, household.name, nid))
 
     def _answers_alike(self, suffix):
+        before = self._memberships(self.households["hidden head"])
         hidden_request, hidden = self._item("hidden head", f"9780{suffix}01")
         headless_request, headless = self._item("no head", f"9780{suffix}02")
         self.assertEqual(hidden, headless, "the item tells nothing of the hidden head")
         self.assertNotIn(self.hidden_head.uuid, hidden)
         self.assertNotIn("already has a head", hidden)
+        self.assertEqual((hidden_request.head_change, headless_request.head_change), (True, True))
+        self.assertEqual(self._memberships(self.households["hidden head"]), before, "the hidden head stays head")
         return hidden_request, headless_request
 
     def test_held_for_review_alike(self):
         hidden_request, headless_request = self._answers_alike("1")
         self.assertEqual((hidden_request.state, headless_request.state), ("pending", "pending"))
 
-    def test_applied_alike_under_automatic_approval(self):
+    def test_held_alike_under_automatic_approval(self):
         self.env.ref("g2p_partner_ingest.data_model_household_batch").auto_approve = True
         hidden_request, headless_request = self._answers_alike("2")
-        self.assertEqual((hidden_request.state, headless_request.state), ("applied", "applied"))
-        for household in self.households.values():
-            heads = household.group_member_ids.filtered(
-                lambda m: not m.is_ended and "head" in m.kind_ids.mapped("code")
+        self.assertEqual((hidden_request.state, headless_request.state), ("pending", "pending"))
+        self.assertFalse(self.households["no head"].group_member_ids, "nothing applied")
+
+
+@tagged("post_install", "-at_install")
+class TestIngestedHouseholdChangesWhatItsSenderReads(HouseholdItems):
+    """A household item for an existing household changes the memberships of the people its sender may read only
+    (as a REST write of the group's members): one of another company's people is neither ended nor given other
+    kinds, whether staff or the data model's automatic approval approve it. A new head is never applied
+    automatically (held for staff, alike with a hidden head or none); staff approving it make the head, or, with a
+    hidden head, the request fails without telling the sender why in words that name anyone or the head."""
+
+    mnemonic = "HEADKEEPER"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._create_sender("Household collector")
+        cls.env.ref("g2p_partner_ingest.data_model_household_batch").auto_approve = True
+        cls.approver = new_test_user(cls.env, "hk_approver", groups="g2p_partner_api.group_registry_approver")
+        other = cls.env["res.company"].create({"name": "Zzkeeper other registry"})
+        Partner = cls.env["res.partner"]
+        national_id = cls.env.ref("g2p_partner_api.id_type_national_id")
+        kinds = {code: cls.env["g2p.vocabulary.code"]._resolve(KIND, code, "kinds").ids for code in ("spouse", "child")}
+
+        def person(given, nid, **vals):
+            return Partner.create(
+                {
+                    "is_registrant": True,
+                    "given_name": given,
+                    "family_name": "Zzingesthead",
+                    "birthdate": "1985-03-04",
+                    "reg_id_ids": [(0, 0, {"id_type_id": national_id.id, "value": nid})],
+                    **vals,
+                }
             )
-            self.assertEqual(heads.individual_id.given_name, "Newhead")
+
+        def add(household, individual, kind):
+            cls.env["g2p.group.membership"].create(
+                {"group_id": household.id, "individual_id": individual.id, "kind_ids": [(6, 0, kinds[kind])]}
+            )
+
+        cls.hidden_head = person("Hiddenhead", "97900001", company_id=other.id)
+        cls.hidden_child = person("Hiddenchild", "97900002", company_id=other.id)
+        cls.visible_head = person("Visiblehead", "97900003")
+        cls.visible_child = person("Visiblechild", "97900004")
+        cls.spouses = [person("Spouse", f"9790001{n}") for n in range(3)]
+        cls.hidden_headed = cls._household_with_id("Zzkeeper hidden head", cls.hidden_head, "HH-KEEP-0")
+        cls.headless = cls._household_with_id("Zzkeeper no head", None, "HH-KEEP-1")
+        cls.visibly_headed = cls._household_with_id("Zzkeeper visible head", cls.visible_head, "HH-KEEP-2")
+        for household, spouse in zip((cls.hidden_headed, cls.headless, cls.visibly_headed), cls.spouses, strict=True):
+            add(household, spouse, "spouse")
+        add(cls.visibly_headed, cls.visible_child, "child")
+        add(cls.visibly_headed, cls.hidden_child, "child")
+
+    def _new_head(self, household, spouse, nid):
+        spouse_nid = spouse.reg_id_ids.value
+        members = [self._member("Newhead", nid, "head"), self._member("Spouse", spouse_nid, "spouse")]
+        return self._send(household, members, (household.reg_id_ids.value, household.name, nid, spouse_nid))
+
+    def _membership(self, household, individual):
+        return household.sudo().group_member_ids.filtered(lambda m: m.individual_id == individual)
+
+    def test_the_sender_reads_no_hidden_member(self):
+        with self._api(self.rest_endpoint) as api:
+            read = api.get(
+                f"/api/v2/Group/{self.visibly_headed.uuid}", headers=self._auth(self.sender, self.sender_secret)
+            )
+        self.assertEqual(read.status_code, 200, read.text)
+        self.assertNotIn(self.hidden_child.uuid, read.text)
+        self.assertIn(self.visible_child.uuid, read.text)
+
+    def test_a_left_out_member_is_ended_a_hidden_one_left_as_it_is(self):
+        hidden_before = self._membership(self.visibly_headed, self.hidden_child).read(["kind_ids", "end_date"])
+        members = [
+            self._member("Visiblehead", self.visible_head.reg_id_ids.value, "head"),
+            self._member("Spouse", self.spouses[2].reg_id_ids.value, "spouse"),
+        ]
+        request, _text = self._send(self.visibly_headed, members)
+        self.assertFalse(request.head_change, "the head the sender reads stays head")
+        self.assertEqual(request.state, "applied", request.error_message)
+        self.assertTrue(self._membership(self.visibly_headed, self.visible_child).is_ended, "a visible member left")
+        hidden = self._membership(self.visibly_headed, self.hidden_child)
+        self.assertEqual(hidden.read(["kind_ids", "end_date"]), hidden_before, "not ended, its kinds unchanged")
+        self.assertEqual(self._membership(self.visibly_headed, self.visible_head).kind_ids.mapped("code"), ["head"])
+        self.assertNotIn("Hiddenchild", request.current_values, "the review says nothing of them")
+        self.assertNotIn("Hiddenchild", str(request.diff_html))
+
+    def test_a_new_head_is_held_alike_with_a_hidden_head_or_none(self):
+        before = {h: self._memberships(h) for h in (self.hidden_headed, self.headless)}
+        hidden_request, hidden = self._new_head(self.hidden_headed, self.spouses[0], "97900101")
+        headless_request, headless = self._new_head(self.headless, self.spouses[1], "97900102")
+        self.assertEqual(hidden, headless, "the item tells nothing of the hidden head")
+        self.assertEqual((hidden_request.state, headless_request.state), ("pending", "pending"))
+        self.assertEqual((hidden_request.head_change, headless_request.head_change), (True, True))
+        self.assertEqual({h: self._memberships(h) for h in before}, before, "nothing applied")
+        self.assertEqual(
+            self.CR.search([("head_change", "=", True), ("id", "in", (hidden_request | headless_request).ids)]),
+            hidden_request | headless_request,
+            "staff find them by the filter",
+        )
+
+    def test_staff_approving_a_new_head(self):
+        headless_request, _text = self._new_head(self.headless, self.spouses[1], "97900201")
+        headless_request.with_user(self.approver).action_approve()
+        self.assertEqual(headless_request.state, "applied", headless_request.error_message)
+        head = self.headless.group_member_ids.filtered(lambda m: not m.is_ended and "head" in m.kind_ids.mapped("code"))
+        self.assertEqual(head.individual_id.given_name, "Newhead")
+
+        before = self._memberships(self.hidden_headed)
+        hidden_request, _text = self._new_head(self.hidden_headed, self.spouses[0], "97900202")
+        hidden_request.with_user(self.approver).action_approve()
+        self.assertEqual(hidden_request.state, "failed")
+        self.assertIn("already has a head", hidden_request.error_message, "staff read why")
+        self.assertEqual(self._memberships(self.hidden_headed), before, "nothing written")
+        with self._api() as api:
+            status = api.get(
+                f"/partner/ingest_status/{hidden_request.ingest_raw_id.correlation_id}",
+                headers=self._auth(self.sender, self.sender_secret),
+            )
+        [item] = status.json()["items"]
+        self.assertEqual(item["change_request_state"], "failed")
+        told = json.dumps(item)
+        self.assertNotIn("already has a head", told)
+        for named in (self.hidden_head.name, self.hidden_head.uuid, self.hidden_headed.name):
+            self.assertNotIn(named, told)
