@@ -31,3 +31,4 @@ from . import test_outbound_after_deletion
 from . import test_dci_later_answers_and_group_size
 from . import test_audit_company
 from . import test_back_office_disclosure
+from . import test_audit11_proofs
