@@ -184,7 +184,13 @@ def _txn_status(request, env, client, body, acceptance):
         acceptance.registry_id,
         reason_message=None if status == "succ" else "no transaction matches",
     )
-    dci_callbacks.deliver(client, acceptance.callback_url, "txn-on-status", dci_envelope.signed(env, header, message))
+    dci_callbacks.deliver(
+        client,
+        acceptance.callback_url,
+        "txn-on-status",
+        dci_envelope.signed(env, header, message),
+        company=env.company,
+    )
 
 
 search = add_async_route(

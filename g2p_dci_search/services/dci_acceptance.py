@@ -53,6 +53,8 @@ def accept(env, client, body, action, correlation_id):
             body.header.model_dump(), callback_action, "rjct", 0, 0, registry_id, problem.code, problem.message
         )
         message = dci_envelope.empty_answer(callback_action, body.message, correlation_id)
-        dci_callbacks.deliver(client, url, callback_action, dci_envelope.signed(env, header, message))
+        dci_callbacks.deliver(
+            client, url, callback_action, dci_envelope.signed(env, header, message), company=env.company
+        )
         return Acceptance(correlation_id, dci_envelope.ack(correlation_id), problem)
     return Acceptance(correlation_id, dci_envelope.ack(correlation_id), None, url, registry_id)

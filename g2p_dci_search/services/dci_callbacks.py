@@ -44,12 +44,16 @@ def _normalised_path(path):
     return normalised + ("/" if decoded.endswith("/") and normalised != "/" else "")
 
 
-def deliver(client, url, kind, envelope, transaction=None, subscription=None, registrants=None, scope=None):
+def deliver(
+    client, url, kind, envelope, transaction=None, subscription=None, registrants=None, scope=None, company=None
+):
     """Queue the signed ``envelope`` for delivery to ``url`` (logged and retried like every outbound event).
 
     ``registrants``: every registrant the envelope names, read under ``scope``; each attempt checks
     again that the client still holds ``scope`` and may still read each of them (consent), as for
     every outbound event, and sends nothing otherwise.
+    ``company``: the company of the call answered, for a callback that records no ``transaction``
+    (``_callback_company_id``).
     """
     channel = client._dci_callback_channel()
     delivery = (
@@ -67,8 +71,22 @@ def deliver(client, url, kind, envelope, transaction=None, subscription=None, re
                 "dci_subscription_id": subscription.id if subscription else False,
                 "required_scope": scope,
                 "registrant_ids": [(6, 0, registrants.ids if registrants else [])],
+                "company_id": _callback_company_id(transaction, subscription, company),
             }
         )
     )
     delivery._enqueue_attempt()
     return delivery
+
+
+def _callback_company_id(transaction, subscription, company):
+    """The company whose staff read a callback: its envelope carries what a participant asked of that company's
+    DCI endpoint (a subscription's filter, its codes, a transaction's items), which the transaction's and the
+    subscription's record rules keep to that company. The transaction's company, else the subscription's (its
+    transaction's; none for a subscription without one, which every company's API Managers read), else
+    ``company`` (the call's, for a callback that records no transaction)."""
+    if transaction:
+        return transaction.company_id.id
+    if subscription:
+        return subscription.transaction_id.company_id.id
+    return company.id if company else False

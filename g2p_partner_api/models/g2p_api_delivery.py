@@ -68,6 +68,15 @@ class G2PApiDelivery(models.Model):
         readonly=True,
         help="Registrants the event names: the client must still be allowed to read them",
     )
+    company_id = fields.Many2one(
+        "res.company",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Whose staff read this delivery when it carries a company's data without naming its registrants: an "
+        "erasure notice, the erased registrant's company; a DCI callback, its transaction's or subscription's. "
+        "Empty: the registrants it names decide (none named: every company's, as a programme's event)",
+    )
     names_erased_registrant = fields.Boolean(
         string="Names an erased registrant",
         readonly=True,

@@ -359,15 +359,19 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _snapshot_payload_for(self, client, event_type, record):
-        """``_payload_for`` of a record about to disappear, decided while it and its consents still exist. A
-        registrant erased from the register is announced by its uuid alone (``{"uuid", "erased": true}``), naming
-        nobody else, to the clients that could read it then: they hold a copy to delete (GDPR art. 19 asks a
-        controller to tell the recipients of an erasure), and nothing else about the person leaves any more."""
+        """``_payload_for`` of a record about to disappear, decided while it and its consents still exist, and the
+        company (id) whose staff read its delivery (``g2p.api.delivery.company_id``). A registrant erased from the
+        register is announced by its uuid alone (``{"uuid", "erased": true}``), naming nobody else, to the clients
+        that could read it then: they hold a copy to delete (GDPR art. 19 asks a controller to tell the recipients
+        of an erasure), and nothing else about the person leaves any more. Its delivery names nobody, so it is
+        her company's, taken now: the erasure of one of a company's registrants is that company's business."""
         allowed = self._payload_for(client, event_type, record)
-        if allowed is None or record._name != "res.partner":
-            return allowed
+        if allowed is None:
+            return None
+        if record._name != "res.partner":
+            return *allowed, False
         scope, _payload, _named = allowed
-        return scope, {"uuid": record.uuid, "erased": True}, []
+        return scope, {"uuid": record.uuid, "erased": True}, [], record.company_id.id
 
     @api.model
     def _named_in_payload(self, record, client, scope):
@@ -421,7 +425,7 @@ class G2PApiSubscription(models.Model):
     def _emit(self, event_type, record, snapshot=None, changes=None):
         """Queue one delivery per active subscription to ``event_type`` whose client may read ``record``
         (public: other addons call it, e.g. ``change_request.applied``). ``snapshot``: for a record
-        that no longer exists, what each client (by id) was allowed to receive, from ``_payload_for``.
+        that no longer exists, what each client (by id) was allowed to receive, from ``_snapshot_payload_for``.
         ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it. Nothing
         is queued without an active REST endpoint: payloads are read as its user (``_reader``)."""
         subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
@@ -441,14 +445,10 @@ class G2PApiSubscription(models.Model):
         }
         deliveries = self.env["g2p.api.delivery"]
         for sub in self:
-            allowed = (
-                self._payload_for(sub.client_id, event_type, record)
-                if record
-                else (snapshot or {}).get(sub.client_id.id)
-            )
+            allowed = self._allowed_for(sub.client_id, event_type, record, snapshot)
             if allowed is None:
                 continue
-            scope, payload, registrant_ids = allowed
+            scope, payload, registrant_ids, company_id = allowed
             if changes:
                 payload = dict(payload, changes=self._changes_shown(payload, changes))
             subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
@@ -457,9 +457,25 @@ class G2PApiSubscription(models.Model):
                 event["g2powner"] = self._owner_label(record)
             named = registrant_ids if record else self._still_registered(registrant_ids)
             deliveries |= sub._new_delivery(
-                event_type, event, payload, scope, named, names_erased=bool(set(registrant_ids) - set(named))
+                event_type,
+                event,
+                payload,
+                scope,
+                named,
+                names_erased=bool(set(registrant_ids) - set(named)),
+                company_id=company_id,
             )
         return deliveries
+
+    @api.model
+    def _allowed_for(self, client, event_type, record, snapshot):
+        """(scope, payload, ids of the registrants it names, company id of its delivery) ``client`` receives about
+        ``record``, or about a record gone from its ``snapshot`` (``_snapshot_payload_for``); None: nothing. An
+        existing record's delivery has no company of its own: the registrants it names decide who reads it."""
+        if not record:
+            return (snapshot or {}).get(client.id)
+        allowed = self._payload_for(client, event_type, record)
+        return None if allowed is None else (*allowed, False)
 
     @api.model
     def _still_registered(self, registrant_ids):
@@ -493,7 +509,9 @@ class G2PApiSubscription(models.Model):
             own.payload_template or self.payload_template,
         )
 
-    def _new_delivery(self, event_type, event, record_payload, scope=None, registrant_ids=(), names_erased=False):
+    def _new_delivery(
+        self, event_type, event, record_payload, scope=None, registrant_ids=(), names_erased=False, company_id=False
+    ):
         self.ensure_one()
         method, url_template, payload_template = self._event_settings(event_type)
         context = {
@@ -516,6 +534,7 @@ class G2PApiSubscription(models.Model):
             "required_scope": scope,
             "registrant_ids": [(6, 0, list(registrant_ids))],
             "names_erased_registrant": names_erased,
+            "company_id": company_id,
         }
         try:
             if url_template:

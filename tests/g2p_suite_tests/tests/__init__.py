@@ -32,3 +32,4 @@ from . import test_dci_later_answers_and_group_size
 from . import test_audit_company
 from . import test_back_office_disclosure
 from . import test_household_head
+from . import test_audit11_proofs
