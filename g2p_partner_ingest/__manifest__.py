@@ -4,7 +4,7 @@
         "POST /partner/ingest_data: signed partner payloads, stored raw, queue_job pipeline to change "
         "requests staff approve"
     ),
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],

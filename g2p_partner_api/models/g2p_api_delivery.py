@@ -74,8 +74,9 @@ class G2PApiDelivery(models.Model):
         index="btree_not_null",
         ondelete="restrict",
         help="Whose staff read this delivery when it carries a company's data without naming its registrants: an "
-        "erasure notice, the erased registrant's company; a DCI callback, its transaction's or subscription's. "
-        "Empty: the registrants it names decide (none named: every company's, as a programme's event)",
+        "erasure notice, the erased registrant's company; a DCI callback, its transaction's or subscription's; a "
+        "submission's event (change_request.*), its change request's or failed item's. Empty: the registrants it "
+        "names decide (none named: every company's, as a programme's event)",
     )
     names_erased_registrant = fields.Boolean(
         string="Names an erased registrant",

@@ -44,6 +44,17 @@ class G2PApiSubscription(models.Model):
         return (scope if readable else None), payload, readable.ids
 
     @api.model
+    def _allowed_for(self, client, event_type, record, snapshot):
+        """A submission's event is of its change request's company (a failed item's: the item's): it names no
+        registrant the client may not read, a new person or a failed item, yet tells what that company's staff or
+        pipeline made of it (a rejection reason, a failure). Of no company when the submission is of none."""
+        allowed = super()._allowed_for(client, event_type, record, snapshot)
+        if allowed is None or record._name not in SUBMISSIONS:
+            return allowed
+        scope, payload, registrant_ids, _company_id = allowed
+        return scope, payload, registrant_ids, record.sudo().company_id.id
+
+    @api.model
     def _failed_item_payload(self, raw):
         return {
             "reference": None,

@@ -30,9 +30,9 @@ ROLE_GROUPS = {
     "admin": ["base.group_system"],
 }
 
-# set by the duplicate decision, refused in write, but not writable fields (computed or one2many)
+# set by the duplicate decision (and the head check), refused in write, but not writable fields (computed or one2many)
 DUPLICATE_DECISION_FIELDS = frozenset(
-    {"possible_duplicate", "existing_person_change", "needs_decision", "duplicate_ids"}
+    {"possible_duplicate", "existing_person_change", "needs_decision", "duplicate_ids", "head_change"}
 )
 NOBODY = frozenset()
 ADMIN = frozenset({"admin"})

@@ -1,7 +1,8 @@
 """Sixth audit (audit11): deliveries that name no registrant yet carry a company's data were every company's, as
 the company rule on deliveries looked only at the registrants they name. An erased registrant's notice (which of
-company A's registrants was erased, and which partner held her data) and the DCI callbacks (a participant's
-subscription filter, its codes, the items of its transactions) were read by company B's API Manager. Each test
+company A's registrants was erased, and which partner held her data), the DCI callbacks (a participant's
+subscription filter, its codes, the items of its transactions) and a submission's events (a change request's
+rejection reason or failure, a failed item's) were read by company B's API Manager. Each test
 performs the audit's attack and asserts that it is refused, while A's staff and an administrator still read them
 and the deliveries still go out (``g2p.api.delivery.company_id``)."""
 
@@ -12,11 +13,13 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.g2p_dci_search.tests.common import DciAsyncCase, now
 from odoo.addons.g2p_partner_api.tests.common import G2PReceiverCase
+from odoo.addons.g2p_partner_ingest.tests.test_follow_submissions import SUBMISSION_EVENTS, FollowCase
 
 from .test_audit_company import run_migration
 
 DELIVERY = ["g2p.api.delivery"]
 MIGRATION = "g2p_dci_search/migrations/18.0.1.2.0/post-migrate.py"
+SUBMISSIONS_MIGRATION = "g2p_partner_ingest/migrations/18.0.1.4.0/post-migrate.py"
 
 
 class DeliveryCompanyMixin:
@@ -62,6 +65,19 @@ class DeliveryCompanyMixin:
                 self.assertEqual(found.read(["body"])[0]["body"], deliveries[:1].body)
                 attempts = self.env["g2p.api.delivery.attempt"].with_user(user)
                 self.assertEqual(attempts.search([("delivery_id", "in", deliveries.ids)]), deliveries.attempt_ids)
+
+    def assert_the_migration_places(self, deliveries, migration, company, untouched):
+        """``deliveries``, as recorded before ``migration`` (without a company), get ``company`` from it; the
+        ``untouched`` deliveries of no company keep none."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE g2p_api_delivery SET company_id = NULL WHERE id IN %s", [tuple(deliveries.ids)])
+        self.env.invalidate_all()
+        self.assertFalse(deliveries.company_id)
+        run_migration(self.env, migration)
+        for delivery in deliveries:
+            with self.subTest(event_type=delivery.event_type, subject=delivery.subject):
+                self.assertEqual(delivery.company_id, company)
+        self.assertFalse(untouched.company_id)
 
 
 @tagged("post_install", "-at_install")
@@ -255,14 +271,95 @@ class TestAudit11DciCallbacksKeepTheirCompany(DeliveryCompanyMixin, DciAsyncCase
         programme = self.env["g2p.api.delivery"].search(
             [("event_type", "not like", "dci."), ("company_id", "=", False)]
         )
-        self.env.flush_all()
-        self.env.cr.execute("UPDATE g2p_api_delivery SET company_id = NULL WHERE id IN %s", [tuple(deliveries.ids)])
-        self.env.invalidate_all()
-        self.assertFalse(deliveries.company_id)
-        run_migration(self.env, MIGRATION)
-        for delivery in deliveries:
-            with self.subTest(event_type=delivery.event_type):
-                self.assertEqual(delivery.company_id, self.company_b)
-        self.assertFalse(programme.company_id)
+        self.assert_the_migration_places(deliveries, MIGRATION, self.company_b, programme)
         notify = deliveries.filtered(lambda delivery: delivery.event_type == "dci.notify")
         self.assertEqual((bool(notify.dci_subscription_id), notify.dci_transaction_id.id), (True, False))
+
+
+@tagged("post_install", "-at_install")
+class TestAudit11SubmissionEventsKeepTheirCompany(DeliveryCompanyMixin, FollowCase, G2PReceiverCase):
+    """A submission's events (``change_request.rejected`` with the reviewer's reason, ``.failed``, a failed item's)
+    name no registrant the submitter may not read, a new person or a failed item, yet tell what company A made of
+    what came through its endpoint: they now carry the change request's (or the failed item's) company."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._company_staff("audit11cr")
+        cls._allow_outbound_hosts(cls.receiver.host_port)
+
+    def setUp(self):
+        super().setUp()
+        self.subscription, _secret = self._subscribe(SUBMISSION_EVENTS)
+
+    def _sent(self, deliveries):
+        """``deliveries`` (one per event) sent to the submitter's receiver; their CloudEvents bodies."""
+        self.commit_events()
+        self.run_jobs(DELIVERY)
+        self.assertEqual(set(deliveries.mapped("state")), {"sent"}, "the events still go out")
+        self.assertEqual(len(self.receiver.requests), len(deliveries))
+        return [json.loads(request["body"]) for request in self.receiver.requests]
+
+    def _rejected(self, nid, reason):
+        rows, request = self.submitted(nid)
+        self.assertEqual((request.company_id, rows.company_id), (self.company_a, self.company_a))
+        self.assertFalse(self.CR.with_user(self.manager_b).search([("id", "=", request.id)]), "A's request")
+        request.with_user(self.approver).action_reject(reason)
+        return request, self.subscription.delivery_ids
+
+    def test_api_manager_of_another_company_reads_no_rejection_reason_of_company_a(self):
+        reason = "Zzaudit11cr: the birth date differs from the civil register."
+        request, rejected = self._rejected("90001101", reason)
+        (event,) = self._sent(rejected)
+        self.assertEqual((event["type"], event["data"]["reason"]), ("org.g2p.change_request.rejected", reason))
+        self.assertEqual(
+            (rejected.registrant_ids, rejected.company_id, rejected.subject),
+            (self.env["res.partner"], self.company_a, request.name),
+        )
+        self.assert_read_by_its_company_only(rejected, "Zzaudit11cr")
+
+    def test_api_manager_of_another_company_reads_no_failure_of_company_a(self):
+        _rows, request = self.submitted("90001102")
+        request._fail("Member 2 is already registered.")
+        _data, failed_item = self.ingest(
+            self.body({"person": {"last_name": "Zzaudit11cr"}}), params={"data_model": "PERSON_JSON"}
+        )
+        self.assertEqual((failed_item.state, failed_item.company_id), ("failed", self.company_a))
+        failures = self.subscription.delivery_ids
+        events = self._sent(failures)
+        self.assertEqual(
+            sorted((event["data"]["reference"] or "", event["data"]["ingest_id"]) for event in events),
+            sorted([(request.name, request.ingest_id), ("", failed_item.ingest_id)]),
+        )
+        self.assertEqual((failures.registrant_ids, failures.company_id), (self.env["res.partner"], self.company_a))
+        of_request = failures.filtered("subject")
+        for delivery, needle in ((of_request, request.name), (failures - of_request, failed_item.ingest_id)):
+            with self.subTest(needle=needle):
+                self.assert_read_by_its_company_only(delivery, needle)
+
+    def test_a_request_of_no_company_stays_every_companys(self):
+        _rows, request = self.submitted("90001103")
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE g2p_change_request SET company_id = NULL WHERE id = %s", [request.id])
+        self.env.invalidate_all()
+        request.with_user(self.approver).action_reject("Zzaudit11cr of no company.")
+        rejected = self.subscription.delivery_ids
+        self._sent(rejected)
+        self.assertFalse(rejected.company_id)
+        self.assertEqual(
+            self.env["g2p.api.delivery"].with_user(self.manager_b).search([("id", "=", rejected.id)]), rejected
+        )
+
+    def test_the_migration_gives_existing_submission_events_their_company(self):
+        request, rejected = self._rejected("90001104", "Zzaudit11cr migrated.")
+        _data, failed_item = self.ingest(
+            self.body({"person": {"last_name": "Zzaudit11cr"}}), params={"data_model": "PERSON_JSON"}
+        )
+        deliveries = self.subscription.delivery_ids
+        self._sent(deliveries)
+        self.assertEqual(deliveries.company_id, self.company_a)
+        # as recorded before 18.0.1.4.0; what names nobody and is of no company (a programme's event) is left as it is
+        others = self.env["g2p.api.delivery"].search([("id", "not in", deliveries.ids), ("company_id", "=", False)])
+        self.assert_the_migration_places(deliveries, SUBMISSIONS_MIGRATION, self.company_a, others)
+        self.assertEqual(deliveries.filtered("subject").subject, request.name)
+        self.assertIn(failed_item.ingest_id, (deliveries - rejected).body)
