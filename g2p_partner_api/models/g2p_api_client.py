@@ -16,6 +16,7 @@ from ..services import jwt_service, partner_jwks, shown_once, url_guard
 from ..services.api_errors import ApiError, AuthenticationThrottled, SecretShownToStaff
 from ..services.caller_defaults import with_caller_defaults
 from ..services.problem_details import body_error
+from ..services.read_routing import primary_cursor
 from ..services.registry_service import not_found
 from .g2p_api_rate_window import DEFAULT_LIMIT, DEFAULT_LIMIT_PARAM, DEFAULT_MAX_LIMIT, MAX_LIMIT_PARAM
 
@@ -876,7 +877,15 @@ class G2PApiClient(models.Model):
         # serves the exact token that was verified, for the one client it names. Clients
         # (tokens_valid_from included), scopes and signing keys clear the cache when they
         # change: a deactivated client, a removed scope, a rotated secret or key is refused at
-        # the next call, on every worker.
+        # the next call, on every worker (Odoo reads that signal on the primary at the start of
+        # every request). Looked up on the primary, also for a call the replica serves: filled
+        # from a lagging replica, the cache would keep a revoked grant past the revocation, and
+        # a refusal of a client the replica does not have yet, until the next change of a client.
+        with primary_cursor(self.env) as cr:
+            return self.with_env(self.env(cr=cr))._lookup_token_grant(token)
+
+    @api.model
+    def _lookup_token_grant(self, token):
         Client = self.sudo()
         claims = self.env["g2p.api.signing.key"]._verify_access_token(
             token,
@@ -913,6 +922,12 @@ class G2PApiClient(models.Model):
     @api.model
     @tools.ormcache("client_db_id")
     def _call_settings(self, client_db_id):
+        # from the primary, as the token grant (a legal basis withdrawn is withdrawn at the next call)
+        with primary_cursor(self.env) as cr:
+            return self.with_env(self.env(cr=cr))._lookup_call_settings(client_db_id)
+
+    @api.model
+    def _lookup_call_settings(self, client_db_id):
         # the plain columns one SELECT of the client fetches (relations and computed fields are read
         # as before), as the ORM caches them; not the secret's hash, which no call reads, nor what the
         # server writes in SQL outside the ORM (the key set's fetch times: they would not clear the cache)

@@ -9,7 +9,13 @@ endpoints are given a ``ReadRouting`` as their ``readonly`` instead (``ir.http``
   ``fastapi.endpoint._g2p_apps``, e.g. the DCI sync search) are served by the replica;
 - every other call is served by the primary;
 - a client that wrote in the last seconds (``g2p.api.recent.write``) reads from the primary, so it
-  always reads its own writes whatever the replica's lag.
+  always reads its own writes whatever the replica's lag;
+- while the replica's replay is further behind than ``g2p_partner_api.replica_max_lag_seconds``
+  (or its lag is unknown), every read is served by the primary: a read never shows the registry
+  (a withdrawn consent, an archived registrant) as it was longer ago than that.
+
+Who the caller is (the token grant: client active, token not revoked, its scopes) is never taken
+from the replica: ``g2p.api.client._token_grant`` looks it up on the primary.
 
 What a call served by the replica writes (its audit row, its rate-limit count, a DCI transaction)
 goes through ``primary_cursor``: a transaction of its own on the primary, committed when the
@@ -26,7 +32,12 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, http
 from odoo.tools import config
 
+from .database_health import replica_lag_seconds
+
 _logger = logging.getLogger(__name__)
+
+MAX_REPLICA_LAG_PARAM = "g2p_partner_api.replica_max_lag_seconds"
+DEFAULT_MAX_REPLICA_LAG_SECONDS = 10
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -77,17 +88,49 @@ class ReadRouting:
         if not replica_configured():
             return True
         subject = bearer_subject(httprequest.headers.get("Authorization"))
-        return not (subject and self._wrote_recently(request.registry, subject))
+        return self._replica_may_serve(request.registry, subject)
 
     @staticmethod
-    def _wrote_recently(registry, client_id):
-        # asked of the primary: the replica may not have replayed the write yet
+    def _replica_may_serve(registry, client_id):
+        # asked of the primary: the replica may not have replayed the write, nor a change of the bound
         try:
             with registry.cursor() as cr:
-                return api.Environment(cr, SUPERUSER_ID, {})["g2p.api.recent.write"]._wrote_recently(client_id)
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                if client_id and env["g2p.api.recent.write"]._wrote_recently(client_id):
+                    return False
+                max_lag = max_replica_lag(env)
         except psycopg2.Error:
-            _logger.warning("Could not look up the recent writes of %s: reading from the primary", client_id)
-            return True
+            _logger.warning(
+                "Could not ask the primary where to serve a read of %s: reading from the primary", client_id
+            )
+            return False
+        return replica_within(registry.db_name, max_lag)
+
+
+def max_replica_lag(env):
+    """The replay lag (seconds) beyond which the replica serves no read."""
+    value = env["ir.config_parameter"].sudo().get_param(MAX_REPLICA_LAG_PARAM)
+    return int(value) if value and value.strip().isdigit() else DEFAULT_MAX_REPLICA_LAG_SECONDS
+
+
+def replica_within(db_name, max_lag):
+    """Whether the replica's replay is at most ``max_lag`` seconds behind (as this process measured it at most a
+    second ago; unknown is not within)."""
+    lag = replica_lag_seconds(db_name)
+    within = lag is not None and lag <= max_lag
+    if within == (db_name in _lagging):  # logged when it changes, not at every read
+        if within:
+            _lagging.discard(db_name)
+            _logger.info("The read replica is back within its bound (%s s behind): it serves reads", lag)
+        else:
+            _lagging.add(db_name)
+            _logger.warning(
+                "The read replica is %s s behind (bound %s s): reads are served by the primary", lag, max_lag
+            )
+    return within
+
+
+_lagging = set()  # the databases whose replica this process last found too far behind
 
 
 @contextmanager

@@ -8,6 +8,8 @@ the primary changes, so what an answer shows says which database served it."""
 import os
 import time
 import unittest
+from contextlib import contextmanager
+from unittest.mock import patch
 
 import psycopg2
 import requests
@@ -17,8 +19,17 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
 
+from ..services.middleware import G2PApiMiddleware
+from ..services.read_routing import MAX_REPLICA_LAG_PARAM
+
 REPLICA_DSN = os.environ.get("G2P_REPLICA_ADMIN_DSN")
 READ_PATH = "GET /Individual/{uuid}"
+# how each client of these names loses its tokens, on the primary (its registry env)
+REVOCATIONS = {
+    "Replica archived": lambda client: client.write({"active": False}),
+    "Replica rotated": lambda client: client._generate_secret(),
+    "Replica revoked": lambda client: client._revoke_tokens(),
+}
 
 
 @tagged("post_install", "-at_install")
@@ -41,15 +52,17 @@ class TestReadReplica(BaseCase):
             vals = {"scope_ids": [(6, 0, scopes.ids)]}
             if "legal_basis_enabled" in env["g2p.api.client"]._fields:
                 vals.update(legal_basis_enabled=True, legal_basis="Test fixture: registry law, art. 1")
-            clients = env["g2p.api.client"].create(
-                [dict(vals, name="Replica writer"), dict(vals, name="Replica reader")]
-            )
+            names = ["Replica writer", "Replica reader", *REVOCATIONS]
+            clients = env["g2p.api.client"].create([dict(vals, name=name) for name in names])
             cls.credentials = {client.name: (client.client_id, client._generate_secret()) for client in clients}
             cls.client_ids = {client.name: client.id for client in clients}
             person = env["res.partner"].create(
                 {"is_registrant": True, "name": "Kofi Mensah", "given_name": "Kofi", "family_name": "Mensah"}
             )
             cls.person_id, cls.person_uuid = person.id, person.uuid
+        # the tests pause the replay for a moment: the bound that would then send reads to the primary is
+        # lowered by the test of that bound only
+        cls._set_max_lag(600)
         cls.replica = psycopg2.connect(REPLICA_DSN, dbname=get_db_name())
         cls.replica.autocommit = True
         cls.addClassCleanup(cls.replica.close)
@@ -68,20 +81,42 @@ class TestReadReplica(BaseCase):
             return cr.fetchall() if cr.description else None
 
     @classmethod
+    def _set_max_lag(cls, seconds):
+        cls._on_primary_env(lambda env: env["ir.config_parameter"].set_param(MAX_REPLICA_LAG_PARAM, str(seconds)))
+
+    @classmethod
+    def _on_primary_env(cls, change):
+        """``change(env)`` committed on the primary."""
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            change(env)
+            # flushed here: the cursor's commit flushes the environments still alive, and a temporary one may
+            # be gone by then, its pending writes with it
+            env.flush_all()
+
+    @classmethod
     def _on_replica(cls, query, params=()):
         with cls.replica.cursor() as cr:
             cr.execute(query, params)
             return cr.fetchall()
 
     @classmethod
-    def _wait_replayed(cls, timeout=60, position="pg_last_wal_replay_lsn()", done="replay"):
-        """Until the replica has replayed (``position``: received) everything the primary has written so far."""
-        lsn = cls._primary("SELECT pg_current_wal_lsn()::text")[0][0]
+    def _wait_replayed(cls, timeout=60):
+        """Until the replica has replayed everything the primary has committed so far."""
+        # the insert position, not pg_current_wal_lsn() (the write position): the test cluster runs with
+        # synchronous_commit=off (scripts/postgres.sh), so a commit returns before its WAL is written, and the
+        # write position can stay before it for a while (under load, right after the full suite); waiting for
+        # it let the tests read from a replica that did not have their clients yet
+        lsn = cls._primary("SELECT pg_current_wal_insert_lsn()::text")[0][0]
         deadline = time.monotonic() + timeout
-        while not cls._on_replica(f"SELECT {position} >= %s::pg_lsn", (lsn,))[0][0]:
+        while not cls._on_replica("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0][0]:
             if time.monotonic() > deadline:
-                raise AssertionError(f"the replica did not {done} up to {lsn} in {timeout} s")
+                raise AssertionError(f"the replica did not replay up to {lsn} in {timeout} s")
             time.sleep(0.1)
+
+    def _revoke_on_primary(self, name):
+        client_id, revoke = self.client_ids[name], REVOCATIONS[name]
+        self._on_primary_env(lambda env: revoke(env["g2p.api.client"].browse(client_id)))
 
     def _pause_replay(self):
         self._on_replica("SELECT pg_wal_replay_pause()")
@@ -106,6 +141,25 @@ class TestReadReplica(BaseCase):
         headers = {"Authorization": f"Bearer {self.tokens[name]}"}
         return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
 
+    def _served_call(self, name, method, path, **kwargs):
+        """(response, "replica" or "primary": the database of the cursor the call was served on)."""
+        with self._served_by() as served:
+            response = self._call(name, method, path, **kwargs)
+        self.assertEqual(len(served), 1, "one audited call")
+        return response, served[0]
+
+    @contextmanager
+    def _served_by(self):
+        served, audit = [], G2PApiMiddleware._audit
+        replica_port = str(self.replica.info.port)
+
+        def spy(middleware, env, *args):
+            served.append("replica" if str(env.cr._cnx.info.port) == replica_port else "primary")
+            return audit(middleware, env, *args)
+
+        with patch.object(G2PApiMiddleware, "_audit", spy):
+            yield served
+
     def _audit_rows(self, name, action, database):
         query = "SELECT count(*) FROM g2p_api_audit_log WHERE client_id = %s AND action = %s"
         run = self._primary if database == "primary" else self._on_replica
@@ -118,16 +172,15 @@ class TestReadReplica(BaseCase):
         self._primary("UPDATE res_partner SET family_name = 'Changed' WHERE id = %s", (self.person_id,))
         audited = self._audit_rows("Replica reader", READ_PATH, "primary")
 
-        response = self._call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
-        self.assertEqual(response.status_code, 200, response.text)
+        response, served_by = self._served_call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
+        self.assertEqual((response.status_code, served_by), (200, "replica"), response.text)
         # the replica's data, so the replica's cursor (a fall back to the primary would show "Changed")
         self.assertEqual(response.json()["family_name"], "Mensah")
         # its audit row is on the primary, not yet on the (paused) replica
         self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "primary"), audited + 1)
         self.assertEqual(self._audit_rows("Replica reader", READ_PATH, "replica"), audited)
-        # the health probe sees the replica behind, once it has received what it does not replay (the primary's WAL
-        # is sent when flushed: right after a commit the replica may not have it yet, and is then not behind)
-        self._wait_replayed(position="pg_last_wal_receive_lsn()", done="receive")
+        # the health probe sees the replica behind: the primary has written what the replica does not replay,
+        # whether or not the replica has received it yet (its own receive position would say it is up to date)
         health = requests.get(self.base_url + "/api/v2/health", timeout=30).json()
         self.assertEqual(
             (health["status"], health["replica"]["configured"], health["replica"]["reachable"]), ("ok", True, True)
@@ -157,3 +210,43 @@ class TestReadReplica(BaseCase):
         # another client reads from the replica, which has not replayed the write yet
         response = self._call("Replica reader", "GET", f"/api/v2/Individual/{created}")
         self.assertEqual(response.status_code, 404, response.text)
+
+    def test_a_revoked_token_is_refused_while_the_replica_lags(self):
+        for name in REVOCATIONS:
+            with self.subTest(name):
+                path = f"/api/v2/Individual/{self.person_uuid}"
+                # its grant verified and cached by the worker, on a read the replica serves
+                response, served_by = self._served_call(name, "GET", path)
+                self.assertEqual((response.status_code, served_by), (200, "replica"), response.text)
+                self._pause_replay()
+                self._revoke_on_primary(name)
+                query = "SELECT active, tokens_valid_from FROM g2p_api_client WHERE id = %s"
+                params = (self.client_ids[name],)
+                self.assertNotEqual(self._primary(query, params), self._on_replica(query, params), "not replayed")
+
+                # the replica, which still has the client as it was, serves the read: the grant is the primary's
+                response, served_by = self._served_call(name, "GET", path)
+                self.assertEqual((response.status_code, served_by), (401, "replica"), response.text)
+                self._on_replica("SELECT pg_wal_replay_resume()")
+                self._wait_replayed()
+
+    def test_a_replica_behind_its_bound_serves_no_read(self):
+        self._set_max_lag(2)
+        self.addCleanup(self._set_max_lag, 600)
+        self._pause_replay()
+        self._primary("UPDATE res_partner SET family_name = 'Later' WHERE id = %s", (self.person_id,))
+        time.sleep(3.5)  # past the bound, and past the second a worker keeps the lag it measured
+
+        response, served_by = self._served_call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
+        self.assertEqual((response.status_code, served_by), (200, "primary"), response.text)
+        self.assertEqual(response.json()["family_name"], "Later", "the primary's data")
+        health = requests.get(self.base_url + "/api/v2/health", timeout=30).json()
+        self.assertGreater(health["replica"]["lag_seconds"], 2)
+
+        self._on_replica("SELECT pg_wal_replay_resume()")
+        self._wait_replayed()
+        # a measure once caught up (the next one is at most its age behind, whatever the primary writes meanwhile)
+        requests.get(self.base_url + "/api/v2/health", timeout=30)
+        time.sleep(1.1)
+        response, served_by = self._served_call("Replica reader", "GET", f"/api/v2/Individual/{self.person_uuid}")
+        self.assertEqual((response.status_code, served_by), (200, "replica"), "caught up, it serves reads again")

@@ -11,6 +11,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
 from ..models.g2p_api_recent_write import READ_YOUR_WRITES_PARAM
+from ..services import read_routing
 from ..services.middleware import G2PApiMiddleware
 
 
@@ -85,6 +86,46 @@ class TestReadRouting(HttpCase):
         self.env["ir.config_parameter"].set_param(READ_YOUR_WRITES_PARAM, "0")
         response, readonly = self._call("GET", f"/api/v2/Individual/{created}", headers=writer)
         self.assertTrue(readonly)
+
+    def test_the_token_grant_is_looked_up_on_the_primary(self):
+        headers = self._headers(self.reader)
+        # what a worker meets after any change of a client: its verified tokens and client settings forgotten
+        self.env.registry.clear_cache()
+        Client = type(self.env["g2p.api.client"])
+        looked_up = []
+
+        def spy(name):
+            lookup = getattr(Client, name)
+
+            def spied(model, *args):
+                looked_up.append((name, "replica" if model.env.cr.readonly else "primary"))
+                return lookup(model, *args)
+
+            return spied
+
+        with (
+            patch.object(Client, "_lookup_token_grant", spy("_lookup_token_grant")),
+            patch.object(Client, "_lookup_call_settings", spy("_lookup_call_settings")),
+        ):
+            response, readonly = self._call("GET", f"/api/v2/Individual/{self.person.uuid}", headers=headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertTrue(readonly, "the read itself is served by the replica's (read-only) cursor")
+        # filled from a lagging replica, the worker's cache would keep a revoked grant after the revocation
+        self.assertEqual(looked_up, [("_lookup_token_grant", "primary"), ("_lookup_call_settings", "primary")])
+
+    def test_a_replica_behind_its_bound_serves_no_read(self):
+        headers = self._headers(self.reader)
+        path = f"/api/v2/Individual/{self.person.uuid}"
+        served = {}
+        for lag in (30.0, None, 3.0):  # beyond the default bound (10 s), unknown, within it
+            with patch.object(read_routing, "replica_lag_seconds", return_value=lag):
+                if lag == 30.0:
+                    with self.assertLogs(read_routing.__name__, "WARNING"):
+                        response, served[lag] = self._call("GET", path, headers=headers)
+                else:
+                    response, served[lag] = self._call("GET", path, headers=headers)
+            self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(served, {30.0: False, None: False, 3.0: True}, "read-only: served by the replica")
 
     def test_a_refused_read_is_audited_without_falling_back(self):
         response, readonly = self._call(
