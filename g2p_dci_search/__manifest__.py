@@ -3,7 +3,7 @@
     "summary": (
         "SPDCI Social Registry API over the registry: signed sync and async search, subscriptions, notify, txn status"
     ),
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],

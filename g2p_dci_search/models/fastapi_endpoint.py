@@ -78,8 +78,11 @@ class FastapiEndpoint(models.Model):
         return apps
 
     @api.model
-    def _dci_reader_env(self):
-        """The environment a synchronous DCI search runs in (the DCI endpoint's user in its company), for what the
-        registry answers later: asynchronous searches, notifications, each attempt to deliver them. None without
-        an active DCI endpoint."""
-        return self._app_reader_env(APP)
+    def _dci_reader_env(self, endpoint, company):
+        """The environment what the registry answers later to a call that the DCI ``endpoint`` received for
+        ``company`` is read in (an asynchronous search, a notification, each attempt to deliver them): that
+        endpoint's user in its company, as the call was. None when the endpoint is archived or deleted, or works
+        for another company now: never the rules of another endpoint, of another company."""
+        reader = self._reader_env(self._endpoint_reader(endpoint.id, APP) if endpoint else None)
+        # an endpoint of no company works in its user's
+        return reader if reader is not None and reader.company.id == company.id else None

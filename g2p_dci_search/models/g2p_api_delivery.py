@@ -34,14 +34,15 @@ class G2PApiDelivery(models.Model):
         return None
 
     def _dci_rules_refusal(self):
-        # read as the DCI search that built the payload reads (fastapi.endpoint._dci_reader_env): a registrant
-        # its rules hide now (moved to another registry's company) is not sent, whatever the payload says of it
+        # read as the DCI search that built the payload reads (g2p.dci.transaction._reader_env: the endpoint that
+        # received the transaction or subscription): a registrant its rules hide now (moved to another registry's
+        # company) is not sent, whatever the payload says of it
         registrants = self.with_context(active_test=False).registrant_ids
         if not registrants:
             return None
-        reader = self.env["fastapi.endpoint"]._dci_reader_env()
+        reader = (self.dci_transaction_id or self.dci_subscription_id.transaction_id)._reader_env()
         if reader is None:
-            return "the registry has no active DCI endpoint to read the registrants of this event as"
+            return "the DCI endpoint that received the request is not active in its company to read its registrants as"
         readable = registry_service.readable_relations(
             self.client_id, registrants.with_env(reader), self.required_scope
         )

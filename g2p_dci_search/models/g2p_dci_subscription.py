@@ -307,9 +307,11 @@ class G2PDciSubscription(models.Model):
             .browse(self._active_ids())
             .filtered(lambda s: s.client_id.active and NOTIFY_SCOPES <= s.client_id._scope_codes())
         )
-        # what a notification names is read as a synchronous search reads it: the DCI endpoint's record rules apply
-        reader = self.env["fastapi.endpoint"]._dci_reader_env()
-        if not subscriptions or reader is None:
+        # what a notification names is read as a synchronous search reads it: the record rules of the DCI endpoint
+        # that received the subscription apply (a subscription whose endpoint is unknown or inactive is not notified)
+        readers = {subscription: subscription.transaction_id._reader_env() for subscription in subscriptions}
+        subscriptions = subscriptions.filtered(lambda subscription: readers[subscription] is not None)
+        if not subscriptions:
             return
         for event in events:
             record = self.env[event["model"]].browse(event["id"]).exists()
@@ -317,10 +319,10 @@ class G2PDciSubscription(models.Model):
             if not code:
                 continue
             target = "group" if registrant.is_group else "individual"
-            as_read = registrant.with_env(reader)
             for subscription in subscriptions:
                 if subscription.event_code != code or subscription.register_id.target != target:
                     continue
+                as_read = registrant.with_env(readers[subscription])
                 if not subscription._matches(as_read):
                     continue
                 try:
@@ -340,7 +342,8 @@ class G2PDciSubscription(models.Model):
 
     def _matches(self, registrant):
         """The record passes the filter, the time window, and the participant may read it: consent, and the record
-        rules of ``registrant``'s environment (the DCI endpoint's, ``fastapi.endpoint._dci_reader_env``)."""
+        rules of ``registrant``'s environment (the DCI endpoint's that received the subscription,
+        ``g2p.dci.transaction._reader_env``)."""
         self.ensure_one()
         now = fields.Datetime.now()
         if (self.start_time and now < self.start_time) or (self.end_time and now > self.end_time):

@@ -67,6 +67,14 @@ class G2PDciTransaction(models.Model):
         help="The company of the endpoint that received the message: only its staff see the transaction and its "
         "items (empty: received before the field, its endpoint unknown; administrators' only).",
     )
+    endpoint_id = fields.Many2one(
+        "fastapi.endpoint",
+        string="Received by",
+        readonly=True,
+        ondelete="set null",
+        help="The DCI endpoint that received the message: what the registry answers later (an asynchronous search, "
+        "notifications, each attempt to deliver them) is read as its user, in its company, and no other's.",
+    )
     sender_id = fields.Char(readonly=True)
     message_id = fields.Char(required=True, readonly=True, index=True)
     transaction_id = fields.Char(readonly=True, index=True)
@@ -123,7 +131,9 @@ class G2PDciTransaction(models.Model):
             rec.request_envelope_pretty = pretty_json(rec.request_envelope)
 
     @api.model
-    def _record(self, client, body, correlation_id, answers=None, if_new=False, references=None, **values):
+    def _record(
+        self, client, body, correlation_id, answers=None, if_new=False, references=None, endpoint_id=None, **values
+    ):
         """The transaction of ``client``'s envelope ``body`` (its request parsed), answered under
         ``correlation_id``: ``answers`` are the entries of its request items in order (the status and
         counts follow from them), ``values`` any other field (``status``, ``mode``, ``callback_url`` …).
@@ -135,6 +145,7 @@ class G2PDciTransaction(models.Model):
         ``dci_checks.duplicate_references`` would have searched them in the same snapshot, and for a
         call of the sender running at the same time the unique index of first uses is
         (``_references_judged``).
+        ``endpoint_id``: the endpoint that received the call (``CallContext.endpoint_id``).
 
         Every call of the DCI API records one, most with up to a hundred items: the transaction and
         its items are written by one statement (nothing computes from these rows; the database checks
@@ -146,6 +157,7 @@ class G2PDciTransaction(models.Model):
             "client_id": client.id,
             # the call's company: the middleware gives a DCI call its endpoint's, never a value of what was sent
             "company_id": self.env.company.id,
+            "endpoint_id": endpoint_id,
             "sender_id": header.sender_id,
             "message_id": header.message_id,
             "transaction_id": body.message.transaction_id,
@@ -286,6 +298,13 @@ class G2PDciTransaction(models.Model):
         self._add_answers(answers, request_items)
         return status
 
+    def _reader_env(self):
+        """The environment what the registry answers later for this transaction is read in: the user of the DCI
+        endpoint that received it, in the transaction's company (``fastapi.endpoint._dci_reader_env``); None
+        when that endpoint is unknown, no longer active or works for another company. Empty: None."""
+        transaction = self.sudo()[:1]
+        return self.env["fastapi.endpoint"]._dci_reader_env(transaction.endpoint_id, transaction.company_id)
+
     def _enqueue_search(self):
         self.ensure_one()
         self.with_delay(
@@ -299,10 +318,11 @@ class G2PDciTransaction(models.Model):
         self.ensure_one()
         if self.status != "pdng":
             return f"already {self.status}"
-        # searched as the synchronous search is (the DCI endpoint's user and company), not as this job's superuser
-        reader = self.env["fastapi.endpoint"]._dci_reader_env()
+        # searched as the synchronous search is (the user and company of the DCI endpoint that received it), not as
+        # this job's superuser nor as another endpoint
+        reader = self._reader_env()
         if reader is None:
-            return "not answered yet: the registry has no active DCI endpoint to search as"
+            return "not answered yet: the DCI endpoint that received it is not active in its company"
         envelope = json.loads(self.sudo().request_envelope)
         client = self.client_id
         results = []

@@ -40,9 +40,9 @@ def _accepted(request, env, client, body, action):
     return acceptance
 
 
-def _recorded(env, client, body, acceptance, answers=None, **values):
+def _recorded(request, env, client, body, acceptance, answers=None, **values):
     """The asynchronous transaction of an accepted envelope (``g2p.dci.transaction._record``), answered later to
-    the acceptance's callback URL."""
+    the acceptance's callback URL, as the endpoint that received it."""
     return (
         env["g2p.dci.transaction"]
         .sudo()
@@ -53,6 +53,7 @@ def _recorded(env, client, body, acceptance, answers=None, **values):
             answers,
             mode="async",
             callback_url=acceptance.callback_url,
+            endpoint_id=call_context(request).endpoint_id,
             **values,
         )
     )
@@ -104,6 +105,7 @@ def _search(request, env, client, body, acceptance):
         ]
         answers = dci_checks.answers_in_order(items, rejected, pending)
         transaction = _recorded(
+            request,
             env,
             client,
             body,
@@ -122,7 +124,7 @@ def _search(request, env, client, body, acceptance):
 
 def _subscribe(request, env, client, body, acceptance):
     items = body.message.subscribe_request
-    transaction = _recorded(env, client, body, acceptance, status="pdng")
+    transaction = _recorded(request, env, client, body, acceptance, status="pdng")
     Subscription = env["g2p.dci.subscription"].sudo()
 
     def answered_and_recorded(used):
@@ -160,7 +162,7 @@ def _unsubscribe(request, env, client, body, acceptance):
     status, problem, subscriptions = env["g2p.dci.subscription"].sudo()._unsubscribe_codes(client, codes)
     if problem:
         _failed(request, problem.code)
-    transaction = _recorded(env, client, body, acceptance, status=status, completed_count=len(subscriptions))
+    transaction = _recorded(request, env, client, body, acceptance, status=status, completed_count=len(subscriptions))
     header = dci_envelope.response_header(
         body.header.model_dump(), "on-unsubscribe", status, len(codes), len(subscriptions), acceptance.registry_id
     )

@@ -44,7 +44,9 @@ def search(env, client, body, call):
     def answered_and_recorded(used):
         answers, named = search_request_answers(env, client, body.message.search_request, used=used)
         references = dci_checks.fresh_references(answers)
-        transaction = Transaction._record(client, body, correlation_id, answers, if_new=True, references=references)
+        transaction = Transaction._record(
+            client, body, correlation_id, answers, if_new=True, references=references, endpoint_id=call.endpoint_id
+        )
         return transaction, answers, named
 
     transaction, answers, named = dci_checks.recorded_once(answered_and_recorded)

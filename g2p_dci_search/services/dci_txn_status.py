@@ -1,4 +1,5 @@
-"""txn-status answers, from the transactions the registry recorded for this sender."""
+"""txn-status answers, from the transactions the registry recorded for this sender through an endpoint of the
+company of the one asked."""
 
 from . import dci_envelope
 
@@ -8,11 +9,13 @@ def txn_status(env, client, body, correlation_id):
 
     ``correlation_id`` is this request's own (the ACK's, for the asynchronous call); the looked-up
     transaction's is in ``txn_status``. A transaction the registry does not know is ``rjct`` with an
-    empty ``search_response``, in the same valid shape.
+    empty ``search_response``, in the same valid shape; so is one the sender made through another company's
+    endpoint (``env`` is the call's, in its endpoint's company): that company's reference ids and statuses are
+    not this one's to tell, its staff read the callback.
     """
     query = body.message.txnstatus_request
     values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
-    domain = [("client_id", "=", client.id), ("action", "=", query.txn_type)]
+    domain = [("client_id", "=", client.id), ("company_id", "=", env.company.id), ("action", "=", query.txn_type)]
     if query.attribute_type == "reference_id_list":
         transactions = env["g2p.dci.transaction"].sudo().search(domain + [("item_ids.reference_id", "in", values)])
     else:

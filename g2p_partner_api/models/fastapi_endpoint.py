@@ -89,7 +89,20 @@ class FastapiEndpoint(models.Model):
         """The environment a call of ``app`` runs in (``_app_reader``), never the superuser: what the registry
         answers later for that app (a queued answer, a notification, each attempt to deliver it) is what its record
         rules let a call show. None without an active endpoint of ``app``."""
-        reader = self._app_reader(app)
+        return self._reader_env(self._app_reader(app))
+
+    @api.model
+    @tools.ormcache("endpoint_id", "app")
+    def _endpoint_reader(self, endpoint_id, app):
+        """(user id, company id) a call received by the endpoint ``endpoint_id`` of ``app`` read the registry as,
+        as it is now; None when that endpoint is archived, deleted or of another app. Cached as ``_app_reader``."""
+        endpoint = self.sudo().with_context(active_test=True).search([("id", "=", endpoint_id), ("app", "=", app)])
+        return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
+
+    @api.model
+    def _reader_env(self, reader):
+        """The environment of ``reader`` ((user id, company id), ``_app_reader``), never the superuser; None for
+        None."""
         if reader is None:
             return None
         user_id, company_id = reader
@@ -169,6 +182,7 @@ class FastapiEndpoint(models.Model):
                     readonly_posts=spec.readonly_posts,
                     context_class=spec.context_class,
                     company_id=self.company_id.id,
+                    endpoint_id=self.id,
                     audit=self.g2p_audit_enabled,
                     audit_anonymous_failures=self.g2p_audit_anonymous_failures,
                 )

@@ -16,6 +16,7 @@ class CallContext:
     """The call of a suite app: who, for what, and how it ended, as its audit row records it."""
 
     path: str  # the request path
+    endpoint_id: int | None = None  # the fastapi.endpoint that received the call (what it answers later runs as it)
     client_id: int | None = None  # database id of the authenticated client (never answered)
     scopes: frozenset = frozenset()  # of the client's token
     rate_limit: object = None  # the client's ``RateDecision`` of this call, answered as headers

@@ -100,6 +100,7 @@ class G2PApiMiddleware:
         max_body_bytes=None,
         readonly_posts=(),
         company_id=None,
+        endpoint_id=None,
         audit=True,
         audit_anonymous_failures=True,
         context_class=CallContext,
@@ -108,7 +109,8 @@ class G2PApiMiddleware:
         ``max_body_bytes(env, path) -> int`` (optional) bounds request bodies while they are read, before the
         app parses anything (JSON bodies are also bounded in depth, g2p_partner_api.max_json_depth);
         ``readonly_posts``: paths in the app of its POSTs that only read (not a write of the caller's);
-        ``company_id``: the endpoint's company, the one company every call works in;
+        ``company_id``: the endpoint's company, the one company every call works in; ``endpoint_id``: the
+        endpoint, told to each call (``CallContext.endpoint_id``);
         ``audit`` / ``audit_anonymous_failures``: the endpoint's audit switches
         (the app is rebuilt when they change); ``context_class``: the ``CallContext`` of the app's calls."""
         self.app = app
@@ -117,6 +119,7 @@ class G2PApiMiddleware:
         self.max_body_bytes = max_body_bytes
         self.readonly_posts = frozenset(readonly_posts)
         self.company_id = company_id
+        self.endpoint_id = endpoint_id
         self.audit = audit
         self.audit_anonymous_failures = audit_anonymous_failures
         self.context_class = context_class
@@ -137,7 +140,7 @@ class G2PApiMiddleware:
             odoo_env_ctx.reset(env_token)
 
     async def _call(self, env, scope, receive, send):
-        call = self.context_class(path=scope["path"])
+        call = self.context_class(path=scope["path"], endpoint_id=self.endpoint_id)
         scope.setdefault("state", {})[STATE_KEY] = call
         started = time.perf_counter()
         status_holder = {}
