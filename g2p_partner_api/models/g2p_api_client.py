@@ -572,18 +572,24 @@ class G2PApiClient(models.Model):
                     )
                 )
 
-    @api.constrains("client_id", "dci_sender_id")
-    def _check_dci_sender_names_distinct(self):
-        # a DCI envelope may name its sender by either: one client's DCI sender id equal to another's client id
-        # would let the first sign as the second
+    @api.constrains(*SENDER_NAME_FIELDS)
+    def _check_sender_names_distinct(self):
+        # ingest finds its sender by client id or partner mnemonic, DCI by client id or DCI sender id: a name of one
+        # client equal to any name of another (archived ones included) would let the first receive, or sign, the
+        # second's messages, a move of sender names that only a system administrator may make
         Client = self.sudo().with_context(active_test=False)
         for rec in self:
-            clash = [("dci_sender_id", "=", rec.client_id)]
-            if rec.dci_sender_id:
-                clash = expression.OR([clash, [("client_id", "=", rec.dci_sender_id)]])
-            if Client.search_count(expression.AND([[("id", "!=", rec.id)], clash]), limit=1):
+            names = [rec[name] for name in SENDER_NAME_FIELDS if rec[name]]
+            if not names:
+                continue
+            clash = [[(name, "in", names)] for name in SENDER_NAME_FIELDS]
+            if Client.search_count(expression.AND([[("id", "!=", rec.id)], expression.OR(clash)]), limit=1):
                 raise ValidationError(
-                    _("%(name)s: its DCI sender id or client id is another client's sender name.", name=rec.name)
+                    _(
+                        "%(name)s: its client id, partner mnemonic or DCI sender id is a name another client gives "
+                        "as its sender.",
+                        name=rec.name,
+                    )
                 )
 
     def _check_token_auth_method_kept(self, vals):

@@ -34,3 +34,4 @@ from . import test_back_office_disclosure
 from . import test_household_head
 from . import test_audit11_proofs
 from . import test_dci_two_endpoints
+from . import test_sender_names_distinct
