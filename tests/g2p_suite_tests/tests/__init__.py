@@ -33,3 +33,4 @@ from . import test_audit_company
 from . import test_back_office_disclosure
 from . import test_household_head
 from . import test_audit11_proofs
+from . import test_audit12_proofs
