@@ -29,6 +29,9 @@ MAX_ISSUE_WAIT = 2
 # what a secret is verified against when the client id is unknown: hashed once here, so an
 # unknown id costs one verification, exactly as a known one does (hashing per call cost a second)
 UNKNOWN_CLIENT_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32))
+# an activation secret (shown to staff) is two halves, each seen by another person, that the partner sends joined by
+# this (no generated secret contains it: token_urlsafe's alphabet is letters, digits, "-" and "_")
+HALVES_SEPARATOR = "."
 
 
 # written by the registry itself (secret generation, revocation), never by a person
@@ -37,6 +40,8 @@ CLIENT_SERVER_FIELDS = frozenset(
         "tokens_valid_from",
         "secret_rotated_on",
         "secret_shown_to_staff",
+        "secret_second_half_hash",
+        "secret_first_half_by",
         "first_credential_on",
         "jwks_expires_at",
         "jwks_refreshed_at",
@@ -107,9 +112,21 @@ class G2PApiClient(models.Model):
         string="Secret shown to staff",
         readonly=True,
         copy=False,
-        help="The current secret was shown to a person here (Generate secret): it gets no token, it only replaces "
-        "itself. The partner's first call replaces it (POST /api/v2/oauth/client_secret) with one only the partner "
-        "sees. Set by the server only.",
+        help="The current secret is an activation secret, its two halves shown to two people here (Generate secret, "
+        "Generate second half): it gets no token, it only replaces itself. The partner's first call replaces it (POST "
+        "/api/v2/oauth/client_secret, both halves joined by a dot) with one only the partner sees. Set by the server "
+        "only.",
+    )
+    # the first half's hash is secret_hash; each half is verified against its own hash (_secret_verified)
+    secret_second_half_hash = fields.Char(copy=False, groups="base.group_system")
+    has_secret_second_half = fields.Boolean(compute="_compute_has_secret")
+    secret_first_half_by = fields.Many2one(
+        "res.users",
+        string="First half shown to",
+        readonly=True,
+        copy=False,
+        help="Who saw the first half of the activation secret: another person generates the second half. Set by the "
+        "server only.",
     )
     first_credential_on = fields.Datetime(
         string="First credential set on",
@@ -264,15 +281,18 @@ class G2PApiClient(models.Model):
             except ValueError:
                 rec.public_key_fingerprint = False  # no key, or one the constraint refuses
 
-    @api.depends("secret_hash")
+    @api.depends("secret_hash", "secret_second_half_hash")
     def _compute_has_secret(self):
-        for rec, hashed in zip(self, self.sudo().mapped("secret_hash"), strict=True):
-            rec.has_secret = bool(hashed)
+        for rec, client in zip(self, self.sudo(), strict=True):
+            rec.has_secret = bool(client.secret_hash)
+            rec.has_secret_second_half = bool(client.secret_second_half_hash)
 
     @api.depends(
         "active",
         "secret_hash",
         "secret_shown_to_staff",
+        "secret_second_half_hash",
+        "secret_first_half_by",
         "token_auth_method",
         "scope_ids",
         "all_programs",
@@ -300,11 +320,26 @@ class G2PApiClient(models.Model):
                 reasons.append(_("it has no public key nor key set to verify its token requests"))
         elif not self.has_secret:
             reasons.append(_("it has no secret (save it, then Generate secret)"))
+        elif self.secret_shown_to_staff and not self.secret_first_half_by:
+            reasons.append(
+                _(
+                    "its activation secret was shown to one person, before activation took two: it authenticates "
+                    "nothing, a system administrator generates a new one (Rotate secret)"
+                )
+            )
+        elif self.secret_shown_to_staff and not self.has_secret_second_half:
+            reasons.append(
+                _(
+                    "its activation secret has one half: another API Manager or an administrator than the person who "
+                    "saw the first presses Generate second half"
+                )
+            )
         elif self.secret_shown_to_staff:
             reasons.append(
                 _(
-                    "its secret was shown here: the partner first replaces it with POST /api/v2/oauth/client_secret, "
-                    "then gets tokens with the secret that call answers"
+                    "its activation secret was shown here, in two halves: the partner first replaces it with POST "
+                    "/api/v2/oauth/client_secret (the two halves joined by a dot), then gets tokens with the secret "
+                    "that call answers"
                 )
             )
         if not self.scope_ids:
@@ -650,7 +685,14 @@ class G2PApiClient(models.Model):
         """Forget the secret of the clients that now authenticate with their key (their tokens are revoked)."""
         holding = self.sudo().filtered("secret_hash")
         if holding:
-            holding.write({"secret_hash": False, "secret_shown_to_staff": False})
+            holding.write(
+                {
+                    "secret_hash": False,
+                    "secret_shown_to_staff": False,
+                    "secret_second_half_hash": False,
+                    "secret_first_half_by": False,
+                }
+            )
             for client in holding:
                 client._message_log(body=_("Client secret removed: the client authenticates with its own key."))
 
@@ -680,35 +722,44 @@ class G2PApiClient(models.Model):
     # --- secrets --------------------------------------------------------------------------
     def _generate_secret(self, note=None, shown_to_staff=False):
         """Store the hash of a fresh secret and return the clear secret (the only time it exists); ``note``: what
-        the client's chatter says of it; ``shown_to_staff``: a person will see it, so it only replaces itself
-        (``_authenticate``). Replacing a secret revokes the tokens issued so far (``write``)."""
+        the client's chatter says of it; ``shown_to_staff``: a person will see it, so it is the first half of an
+        activation secret, whose second half another person generates (``action_generate_second_half``), and the
+        pair only replaces itself (``_authenticate``). Replacing a secret revokes the tokens issued so far
+        (``write``)."""
         self.ensure_one()
-        if self.token_auth_method == PRIVATE_KEY_JWT:
-            raise UserError(
-                _("%(name)s authenticates with its own key (private key JWT): it has no secret.", name=self.name)
-            )
+        self._check_secret_authenticates()
         clear = secrets.token_urlsafe(32)
         self.sudo().write(
             {
                 "secret_hash": SECRET_CRYPT_CONTEXT.hash(clear),
                 "secret_rotated_on": fields.Datetime.now(),
                 "secret_shown_to_staff": shown_to_staff,
+                "secret_second_half_hash": False,
+                "secret_first_half_by": self.env.uid if shown_to_staff else False,
             }
         )
         # a log note, not a message: it needs no sender email address, which an API Manager may not have
         self._message_log(body=note or _("Client secret generated."))
         return clear
 
+    def _check_secret_authenticates(self):
+        self.ensure_one()
+        if self.token_auth_method == PRIVATE_KEY_JWT:
+            raise UserError(
+                _("%(name)s authenticates with its own key (private key JWT): it has no secret.", name=self.name)
+            )
+
     def _replace_secret_by_partner(self):
         """A new secret the partner asked for, authenticated with its current one (``POST /oauth/client_secret``):
         its clear text goes to the partner's answer alone, so it gets tokens (one shown to staff does not). The former
-        secret, the copy the API Manager saw when generating it included, stops working, and so does every token
-        issued so far."""
+        secret, the halves staff saw when generating it included, stops working, and so does every token issued so
+        far."""
         return self._generate_secret(note=_("Client secret replaced by the partner."))
 
     def action_generate_secret(self):
-        """Generate the client's first secret (an API Manager, at onboarding) or replace it (a system administrator)
-        and show it once in the browser."""
+        """Generate the first half of the activation secret of a client that never had a credential (an API Manager,
+        at onboarding) or of any client (a system administrator, replacing its secret), and show it once in the
+        browser; another person generates the second half."""
         if shown_once.replacing_without_right(self, "secret_hash"):
             # whoever sees a secret gets tokens as the partner: the first one is handed over at onboarding, and the
             # partner then replaces it with one only it sees; an API Manager configures partners, it does not act as one
@@ -719,17 +770,86 @@ class G2PApiClient(models.Model):
                     name=self.name,
                 )
             )
+        self._check_secret_authenticates()
+        if self._had_credential() and not self._is_system_administrator():
+            # a live partner that authenticates by its key alone: a "first" secret would be the API Manager's own
+            # credential of it (the rule of _check_first_credential_only)
+            raise AccessError(
+                _(
+                    "Only a system administrator may give %(name)s a secret: it has or had a secret or key, so it is a "
+                    "partner that authenticates already, and a secret is a credential of it. An API Manager generates "
+                    "the first secret of a new client only.",
+                    name=self.name,
+                )
+            )
+        first_half = self._generate_secret(
+            note=_(
+                "Client secret generated. First half of its activation secret shown to %(user)s; another person "
+                "generates the second half.",
+                user=self.env.user.name,
+            ),
+            shown_to_staff=True,
+        )
         return shown_once.secret_action(
-            _("Client secret: copy it now, it is shown only once"),
+            _("Activation secret, first half: copy it now, it is shown only once"),
             _(
-                "Copy the secret now and hand it to the partner safely: only its hash is stored, it will never be "
-                "shown again. If it is lost, a system administrator generates a new one. You have seen it, so it "
-                "gets no token: the partner's first call replaces it (POST /api/v2/oauth/client_secret) and uses "
-                "the secret that call answers, which nobody here sees; this copy then stops working."
+                "Copy this first half now and hand it to the partner safely: only its hash is stored, it will never "
+                "be shown again. Another API Manager or an administrator then presses Generate second half and hands "
+                "that half to the partner by another channel: nobody here holds both. With both joined by a dot "
+                "(first.second) as its secret, the partner's first call replaces it (POST /api/v2/oauth/client_secret) "
+                "and uses the secret that call answers, which nobody here sees; the halves then stop working. If a "
+                "half is lost, a system administrator generates a new secret."
             ),
             _("Client ID"),
             self.client_id,
-            self._generate_secret(shown_to_staff=True),
+            first_half,
+        )
+
+    def action_generate_second_half(self):
+        """Generate the second half of the client's activation secret (another person than the one who saw the first:
+        an API Manager or an administrator) and show it once in the browser: only the two halves together replace
+        themselves, so nobody here can activate the client alone."""
+        shown_once.check_api_manager(self.env)
+        self.ensure_one()
+        self.check_access("write")
+        self._check_secret_authenticates()
+        client = self.sudo()
+        if not (client.secret_hash and client.secret_shown_to_staff and client.secret_first_half_by):
+            raise UserError(
+                _(
+                    "%(name)s has no activation secret waiting for its second half: Generate secret first.",
+                    name=self.name,
+                )
+            )
+        if client.secret_first_half_by == self.env.user:
+            raise AccessError(
+                _(
+                    "You saw the first half of the activation secret of %(name)s: another API Manager or an "
+                    "administrator generates the second half, so that nobody here holds the whole secret.",
+                    name=self.name,
+                )
+            )
+        second_half = secrets.token_urlsafe(32)
+        client.write({"secret_second_half_hash": SECRET_CRYPT_CONTEXT.hash(second_half)})
+        self._message_log(
+            body=_(
+                "Second half of the activation secret generated and shown to %(user)s (the first half was shown to "
+                "%(first)s).",
+                user=self.env.user.name,
+                first=client.secret_first_half_by.name,
+            )
+        )
+        return shown_once.secret_action(
+            _("Activation secret, second half: copy it now, it is shown only once"),
+            _(
+                "Copy this second half now and hand it to the partner safely, by another channel than the first "
+                "half's: only its hash is stored, it will never be shown again. The partner's first call replaces "
+                "the activation secret (POST /api/v2/oauth/client_secret, client_secret the two halves joined by a "
+                "dot: first.second) and uses the secret that call answers, which nobody here sees."
+            ),
+            _("Client ID"),
+            self.client_id,
+            second_half,
         )
 
     @api.model
@@ -741,14 +861,15 @@ class G2PApiClient(models.Model):
     def _authenticate(self, client_id, client_secret, source_address=None, replacing_secret=False):
         """The active client with these credentials, or AccessDenied (same error whatever was wrong).
 
-        A secret shown to a person of the registry (``secret_shown_to_staff``) authenticates only the call that
-        replaces it (``replacing_secret``): any other raises SecretShownToStaff, once the secret is verified, so
-        only whoever holds it learns that.
+        A secret shown to registry staff (``secret_shown_to_staff``) is an activation secret: its two halves, each
+        seen by another person, joined by ``HALVES_SEPARATOR``; either half alone, or a half of an earlier one, is a
+        wrong secret. It authenticates only the call that replaces it (``replacing_secret``): any other raises
+        SecretShownToStaff, once the whole pair is verified, so only whoever holds both halves learns that.
 
         ``source_address`` is the caller's address (None: one shared "unknown" address): failed
         attempts are counted per (claimed id, address) and per address, and past the limits
         AuthenticationThrottled is raised before any secret is hashed. Known and unknown ids take
-        the same path: one query, one verification.
+        the same path: one query, and as many verifications as the presented secret has parts.
         """
         Windows = self.env["g2p.api.rate.window"]
         wait = Windows._auth_failure_wait(client_id, source_address)
@@ -756,21 +877,34 @@ class G2PApiClient(models.Model):
             raise AuthenticationThrottled(wait)
         client = self.sudo().search_fetch(
             [("client_id", "=", client_id)],
-            ["secret_hash", "secret_shown_to_staff", "active", "token_auth_method"],
+            ["secret_hash", "secret_second_half_hash", "secret_shown_to_staff", "active", "token_auth_method"],
             limit=1,
         )
-        hashed = client.secret_hash or UNKNOWN_CLIENT_SECRET_HASH
         if not (
-            SECRET_CRYPT_CONTEXT.verify(client_secret or "", hashed)
-            and client.secret_hash
-            and client.active
-            and client.token_auth_method == CLIENT_SECRET
+            client._secret_verified(client_secret or "") and client.active and client.token_auth_method == CLIENT_SECRET
         ):
             Windows._count_auth_failure(client_id, source_address)
             raise AccessDenied()
         if client.secret_shown_to_staff and not replacing_secret:
             raise SecretShownToStaff()
         return client
+
+    def _secret_verified(self, presented):
+        """Whether ``presented`` is the secret of this client (sudo; empty for an unknown client id): its working
+        secret, or the two halves of its activation secret joined by ``HALVES_SEPARATOR``, each verified against its
+        own hash. Every part presented is verified, whatever the client holds: the time taken tells nothing of it."""
+        first, joined, second = presented.partition(HALVES_SEPARATOR)
+        first_verified = SECRET_CRYPT_CONTEXT.verify(first, self.secret_hash or UNKNOWN_CLIENT_SECRET_HASH)
+        if not joined:
+            return first_verified and bool(self.secret_hash) and not self.secret_shown_to_staff
+        second_verified = SECRET_CRYPT_CONTEXT.verify(
+            second, self.secret_second_half_hash or UNKNOWN_CLIENT_SECRET_HASH
+        )
+        return (
+            first_verified
+            and second_verified
+            and bool(self.secret_hash and self.secret_second_half_hash and self.secret_shown_to_staff)
+        )
 
     @api.model
     def _assertion_audiences(self, token_path):

@@ -132,8 +132,9 @@ CLIENT_AUTHENTICATION_ERRORS = (
     responses=_error_responses(
         (
             400,
-            "invalid_request, unsupported_grant_type, invalid_scope; unauthorized_client: the right secret, but one "
-            "registry staff saw (Generate secret), which only replaces itself at POST /oauth/client_secret",
+            "invalid_request, unsupported_grant_type, invalid_scope; unauthorized_client: the right activation "
+            "secret (its two halves, which two registry staff saw), which only replaces itself at POST "
+            "/oauth/client_secret",
         ),
         (401, "invalid_client"),
         *CLIENT_AUTHENTICATION_ERRORS,
@@ -205,15 +206,16 @@ def issue_token(
     summary="Replace the client's own secret; the answer shows the new one, once",
     description="The client authenticates with its current secret exactly as at the token route (HTTP Basic, or "
     "client_id and client_secret in the form); an access token is not enough, and a client that authenticates "
-    "with its own key (private key JWT) has no secret. A secret the registry's staff saw when they generated it "
-    "gets no token: this call is the partner's first, and the secret it answers is the one to use. The former secret "
-    "stops working at once, and so does every access token issued so far.",
+    "with its own key (private key JWT) has no secret. The activation secret the registry's staff generated gets no "
+    "token: two people each saw one half, and the partner sends both joined by a dot (`<first half>.<second half>`) "
+    "as its current secret; this call is the partner's first, and the secret it answers is the one to use. The former "
+    "secret stops working at once, and so does every access token issued so far.",
     responses=_error_responses(
         (400, "invalid_request: malformed HTTP Basic credentials, or another client_id in the form"),
         (
             401,
-            "invalid_client: unknown client, wrong secret, archived client, or a client without a secret "
-            "(private key JWT)",
+            "invalid_client: unknown client, wrong secret (one half of an activation secret, or a half of an "
+            "earlier one, included), archived client, or a client without a secret (private key JWT)",
         ),
         *CLIENT_AUTHENTICATION_ERRORS,
     ),

@@ -23,6 +23,21 @@ SECRET_SHOWN_TO_STAFF = {
     "first, then use the secret that call answers.",
 }
 
+SECOND_HALF_LOGIN = "activation_second_half_manager"
+
+
+def activation_secret(client, first_half, second_half_by=None):
+    """What the partner holds after onboarding: ``first_half`` (what Generate secret showed one person) and the second
+    half another person generates (``second_half_by``, by default an API Manager of its own), joined as the partner
+    sends them to POST /api/v2/oauth/client_secret."""
+    if second_half_by is None:
+        Users = client.env["res.users"].sudo()
+        second_half_by = Users.search([("login", "=", SECOND_HALF_LOGIN)]) or new_test_user(
+            client.env, SECOND_HALF_LOGIN, groups="base.group_user,g2p_partner_api.group_api_manager"
+        )
+    second_half = client.with_user(second_half_by).action_generate_second_half()["params"]["secret"]
+    return f"{first_half}.{second_half}"
+
 
 @tagged("post_install", "-at_install")
 class G2PApiCase(FastAPITransactionCase):

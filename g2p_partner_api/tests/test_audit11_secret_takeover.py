@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, PRIVATE_KEY_JWT
-from .common import INVALID_CLIENT, SECRET_SHOWN_TO_STAFF, G2PApiCase, JsonRpcAttackMixin
+from .common import INVALID_CLIENT, SECRET_SHOWN_TO_STAFF, G2PApiCase, JsonRpcAttackMixin, activation_secret
 
 TOKEN_PATH = "/api/v2/oauth/token"
 ROTATE_PATH = "/api/v2/oauth/client_secret"
@@ -32,7 +32,9 @@ class TestAudit11ApiManagerTakesOverARotatedClient(JsonRpcAttackMixin, HttpCase)
         # onboarding as documented: the API Manager creates the client and hands over the first secret
         scope = cls.env["g2p.api.scope"].search([("code", "=", "individual:read")])
         cls.client = cls.env["g2p.api.client"].create({"name": "Audit11 cash provider", "scope_ids": scope.ids})
-        cls.managers_copy = cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        cls.managers_copy = activation_secret(
+            cls.client, cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        )
         cls.own_key = ec.generate_private_key(ec.SECP256R1())  # the API Manager's own
         cls.own_pem = cls.own_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
 
@@ -128,7 +130,9 @@ class TestAudit11SubscriptionOutlivesTheRotation(G2PApiCase):
         cls.manager = new_test_user(cls.env, "audit11_sub_manager", groups="g2p_partner_api.group_api_manager")
         cls.manager.partner_id.email = False
         cls.client = cls._new_client("Audit11 hooked provider", scopes=["individual:read", "subscription:manage"])
-        cls.managers_copy = cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        cls.managers_copy = activation_secret(
+            cls.client, cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        )
 
     def _token_answer(self, secret, source):
         with self._api(source_address=self._address(source)) as api:

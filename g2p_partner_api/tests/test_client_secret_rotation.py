@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from ..models.g2p_api_client import JWT_BEARER_ASSERTION, PRIVATE_KEY_JWT
 from .common import INVALID_CLIENT as REFUSED
-from .common import SECRET_SHOWN_TO_STAFF, G2PApiCase
+from .common import SECRET_SHOWN_TO_STAFF, G2PApiCase, activation_secret
 
 ROUTE = "/api/v2/oauth/client_secret"
 
@@ -30,9 +30,11 @@ class TestClientSecretRotation(G2PApiCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(cls.env, "rotation_api_manager", groups="g2p_partner_api.group_api_manager")
-        # the onboarding: the API Manager creates the client (no secret yet), presses Generate secret and sees it once
+        # the onboarding: the API Manager creates the client (no secret yet), presses Generate secret and sees the
+        # first half once, another person the second half; the partner holds both
         cls.client = cls._new_client("Cash transfer provider", scopes=["individual:read"])
-        cls.managers_copy = cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        cls.first_half = cls.client.with_user(cls.manager).action_generate_secret()["params"]["secret"]
+        cls.managers_copy = activation_secret(cls.client, cls.first_half)
 
     def _rotate(self, data=None, headers=None, source="partner"):
         with self._api(source_address=self._address(source)) as api:

@@ -31,25 +31,61 @@ class TestOnboardingTours(HttpCase):
         self.assertEqual(len(shown), 1, f"the tour read one secret from the dialog ({marker})")
         return shown[0]
 
+    def _oauth(self, path, client, secret, **data):
+        return self.url_open(path, data={"client_id": client.client_id, "client_secret": secret, **data})
+
     def test_onboard_a_client_from_the_browser(self):
-        # the tour, as the partner, is refused a token with the secret the dialog showed (unauthorized_client), replaces
-        # it (POST /api/v2/oauth/client_secret) and reads the registry with a token of the secret that call answered
-        secret = self._tour_shows(
-            "g2p-tour-client-secret", "/odoo/action-g2p_partner_api.action_api_clients", "g2p_api_client_onboarding"
+        """Two people onboard a partner: an API Manager creates the client and sees the first half of its activation
+        secret, an administrator the second; the partner, with both, replaces it and reads the registry."""
+        new_test_user(
+            self.env,
+            "tour_first_half",
+            password="tour_first_half",
+            groups="base.group_user,g2p_partner_api.group_api_manager",
         )
-        _logger.info("client secret read from the dialog by the tour: %d characters", len(secret))
+        first_half = self._tour_shows(
+            "g2p-tour-client-secret-first",
+            "/odoo/action-g2p_partner_api.action_api_clients",
+            "g2p_api_client_onboarding",
+            login="tour_first_half",
+        )
         client = self.env["g2p.api.client"].search([("name", "=", "Onboarding tour partner")])
         self.assertEqual(client.scope_ids.mapped("code"), ["individual:read"])
-        self.assertTrue(client.sudo().secret_hash.startswith("$pbkdf2-sha512$"))
-        self.assertNotIn(secret, client.sudo().secret_hash)
-        self.assertFalse(client.secret_shown_to_staff, "the partner replaced the secret the dialog showed")
-        self.assertIn("Client secret replaced by the partner", " ".join(client.message_ids.mapped("body")))
-        response = self.url_open(
-            "/api/v2/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+        second_half = self._tour_shows(
+            "g2p-tour-client-secret-second",
+            f"/odoo/action-g2p_partner_api.action_api_clients/{client.id}",
+            "g2p_api_client_second_half",
         )
-        self.assertEqual(response.status_code, 401, response.text)
-        self.assertEqual(response.json()["error"], "invalid_client", "the copy staff saw is dead")
+        _logger.info("halves read from the dialogs: %d and %d characters", len(first_half), len(second_half))
+        pair = f"{first_half}.{second_half}"
+        token_path, grant = "/api/v2/oauth/token", {"grant_type": "client_credentials"}
+
+        # the partner, as docs/security.md tells it: the pair gets no token (staff saw its halves), it replaces itself
+        for secret, status, error in ((first_half, 401, "invalid_client"), (pair, 400, "unauthorized_client")):
+            refused = self._oauth(token_path, client, secret, **grant)
+            self.assertEqual((refused.status_code, refused.json()["error"]), (status, error), refused.text)
+        replaced = self._oauth("/api/v2/oauth/client_secret", client, pair)
+        self.assertEqual(replaced.status_code, 200, replaced.text)
+        token = self._oauth(token_path, client, replaced.json()["client_secret"], **grant)
+        self.assertEqual(token.status_code, 200, token.text)
+        read = self.url_open("/api/v2/Individual", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        self.assertEqual(read.status_code, 200, read.text)
+
+        self.start_tour(
+            f"/odoo/action-g2p_partner_api.action_api_clients/{client.id}", "g2p_api_client_onboarded", login="admin"
+        )
+        self.env.invalidate_all()
+        self.assertTrue(client.sudo().secret_hash.startswith("$pbkdf2-sha512$"))
+        self.assertFalse(client.secret_shown_to_staff, "the partner replaced the secret the dialogs showed")
+        notes = " ".join(client.message_ids.mapped("body"))
+        self.assertIn("First half of its activation secret shown to tour_first_half", notes)
+        admin = self.env.ref("base.user_admin").name
+        self.assertIn(f"Second half of the activation secret generated and shown to {admin}", notes)
+        self.assertIn("Client secret replaced by the partner", notes)
+        for secret in (first_half, second_half, pair):
+            self.assertNotIn(secret, notes)
+            dead = self._oauth(token_path, client, secret, **grant)
+            self.assertEqual((dead.status_code, dead.json()["error"]), (401, "invalid_client"), "staff's copy is dead")
 
     def test_signing_secret_dialog_shows_the_secret_the_server_signs_with(self):
         client = self.env["g2p.api.client"].create({"name": "Payments partner"})

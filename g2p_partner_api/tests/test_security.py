@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..services.api_errors import SecretShownToStaff
+from .common import activation_secret
 
 
 @tagged("post_install", "-at_install")
@@ -92,10 +93,11 @@ class TestSecurityGroups(TransactionCase):
         # shown by a client action in a dialog: no record (wizard row) ever holds the clear secret
         self.assertEqual((action["type"], action["target"]), ("ir.actions.client", "new"))
         # the API Manager saw it: it authenticates only the partner's call that replaces it
+        pair = activation_secret(self.client, clear)
         with self.assertRaises(SecretShownToStaff):
-            self.env["g2p.api.client"]._authenticate(self.client.client_id, clear)
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, pair)
         self.assertEqual(
-            self.env["g2p.api.client"]._authenticate(self.client.client_id, clear, replacing_secret=True), self.client
+            self.env["g2p.api.client"]._authenticate(self.client.client_id, pair, replacing_secret=True), self.client
         )
 
 

@@ -2,12 +2,13 @@
 
 from lxml import etree
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..models.g2p_api_client import SECRET_CRYPT_CONTEXT
 from ..services.api_errors import SecretShownToStaff
+from .common import activation_secret
 
 
 @tagged("post_install", "-at_install")
@@ -41,13 +42,17 @@ class TestShownOnceSecrets(HttpCase):
             {"model": record._name, "method": method, "args": [record.ids], "kwargs": {"context": {}}},
         )
 
-    def assertShownToStaff(self, client, clear):
-        """``clear`` is ``client``'s secret, marked as seen by staff: it authenticates only its replacement."""
+    def assertShownToStaff(self, client, first_half):
+        """``first_half`` is the first half of ``client``'s secret, marked as seen by staff: alone it authenticates
+        nothing; with the second half another person generates, only its replacement."""
         self.assertTrue(client.secret_shown_to_staff)
         Client = self.env["g2p.api.client"]
+        with self.assertRaises(AccessDenied):
+            Client._authenticate(client.client_id, first_half, replacing_secret=True)
+        pair = activation_secret(client, first_half)
         with self.assertRaises(SecretShownToStaff):
-            Client._authenticate(client.client_id, clear)
-        self.assertEqual(Client._authenticate(client.client_id, clear, replacing_secret=True), client)
+            Client._authenticate(client.client_id, pair)
+        self.assertEqual(Client._authenticate(client.client_id, pair, replacing_secret=True), client)
 
     def _messages(self):
         return self.client.message_ids.ids

@@ -5,7 +5,7 @@ Odoo's HTTP stack."""
 
 from odoo.tests import HttpCase, tagged
 
-from .common import JsonRpcAttackMixin
+from .common import JsonRpcAttackMixin, activation_secret
 
 
 @tagged("post_install", "-at_install")
@@ -43,9 +43,12 @@ class TestTokensEndWithTheirClientsRights(JsonRpcAttackMixin, HttpCase):
         return response.json()["access_token"]
 
     def _partners_secret(self, shown, client=None):
-        """What the partner does first with a secret staff saw: replace it; returns the secret only it sees."""
+        """What the partner does first with the first half of a secret staff saw (``shown``) and the second half
+        another person generates: replace it; returns the secret only it sees."""
+        client = client or self.client
         response = self.url_open(
-            "/api/v2/oauth/client_secret", data={"client_id": (client or self.client).client_id, "client_secret": shown}
+            "/api/v2/oauth/client_secret",
+            data={"client_id": client.client_id, "client_secret": activation_secret(client, shown)},
         )
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()["client_secret"]

@@ -59,6 +59,9 @@ MATRIX = {
             # the sample has a secret: replacing it is an administrator's, checked in the method before the sudo write
             # (the first one is the API Manager's to hand to the partner; TestShownOnceSecrets)
             "action_generate_secret": ADMIN,
+            # the second half of an activation secret: another person than the one who saw the first (uid recorded);
+            # the sample's secret is a working one, so the call stops on its state (UserError), rights checked first
+            "action_generate_second_half": API_MANAGERS,
             "action_refresh_jwks": API_MANAGERS,  # group checked in the method, before the key set is fetched
             "action_view_consents": STAFF,
         },
@@ -99,6 +102,8 @@ MATRIX = {
             "secret_rotated_on": NOBODY,  # set by secret generation (CLIENT_SERVER_FIELDS)
             # set by Generate secret, cleared by the partner's own rotation (CLIENT_SERVER_FIELDS, TestShownOnceSecrets)
             "secret_shown_to_staff": NOBODY,
+            # the second half's hash and who saw the first half: set by the two buttons only (CLIENT_SERVER_FIELDS)
+            **_all(NOBODY, "secret_second_half_hash", "secret_first_half_by"),
             "first_credential_on": NOBODY,  # set when the client first gets a secret or key (CLIENT_SERVER_FIELDS)
             "tokens_valid_from": NOBODY,  # moved forward by revocation only (CLIENT_SERVER_FIELDS)
             # when the key set was fetched and until when it is used: its fetches only (CLIENT_SERVER_FIELDS)

@@ -2,47 +2,11 @@
 import {registry} from "@web/core/registry";
 import {readShownOnceSecret} from "./shown_once_secret_steps";
 
-async function expectOk(response, what) {
-  if (response.status !== 200) {
-    throw new Error(`${what} answered ${response.status}: ${await response.text()}`);
-  }
-  return response.json();
-}
-
-function oauthPost(path, fields) {
-  return fetch(path, {
-    method: "POST",
-    headers: {"Content-Type": "application/x-www-form-urlencoded"},
-    body: new URLSearchParams(fields),
-  });
-}
-
-/**
- * As the partner would: the secret read from the dialog gets no token (registry staff saw it), so the partner's first
- * call replaces it; the secret that call answers gets a token, which reads the registry.
+/*
+ * Onboarding takes two people: an API Manager creates the client and sees the first half of its activation secret,
+ * another API Manager or an administrator sees the second half. The Python test reads both halves from the dialogs
+ * and makes the partner's calls with them.
  */
-async function callTheApiWith(secret) {
-  const clientId = document.querySelector(".modal .o_g2p_secret_reference").innerText.trim();
-  const credentials = {grant_type: "client_credentials", client_id: clientId};
-  const shown = await oauthPost("/api/v2/oauth/token", {...credentials, client_secret: secret});
-  const refusal = await shown.json();
-  if (shown.status !== 400 || refusal.error !== "unauthorized_client") {
-    throw new Error(`The secret shown to staff got ${shown.status}: ${JSON.stringify(refusal)}`);
-  }
-  const replaced = await expectOk(
-    await oauthPost("/api/v2/oauth/client_secret", {client_id: clientId, client_secret: secret}),
-    "The client secret route"
-  );
-  const token = await expectOk(
-    await oauthPost("/api/v2/oauth/token", {...credentials, client_secret: replaced.client_secret}),
-    "The token endpoint"
-  );
-  await expectOk(
-    await fetch("/api/v2/Individual", {headers: {Authorization: `Bearer ${token.access_token}`}}),
-    "GET /api/v2/Individual"
-  );
-}
-
 registry.category("web_tour.tours").add("g2p_api_client_onboarding", {
   steps: () => [
     {
@@ -79,10 +43,34 @@ registry.category("web_tour.tours").add("g2p_api_client_onboarding", {
       trigger: ".o_form_saved button[name=action_generate_secret]:contains('Generate secret')",
       run: "click",
     },
-    ...readShownOnceSecret("g2p-tour-client-secret", {check: callTheApiWith}),
+    ...readShownOnceSecret("g2p-tour-client-secret-first"),
     {
-      content: "Back on the form, the client has the partner's secret and can call the API",
-      trigger: "button[name=action_generate_secret]:contains('Rotate secret')",
+      content: "Back on the form, the client waits for the second half, which another person generates",
+      trigger: ".o_g2p_client_blocked:contains('another API Manager or an administrator')",
+    },
+  ],
+});
+
+registry.category("web_tour.tours").add("g2p_api_client_second_half", {
+  steps: () => [
+    {
+      content: "Generate the second half of the activation secret",
+      trigger: ".o_form_view button[name=action_generate_second_half]:contains('Generate second half')",
+      run: "click",
+    },
+    ...readShownOnceSecret("g2p-tour-client-secret-second"),
+    {
+      content: "Back on the form, the client waits for the partner's first call",
+      trigger: ".o_g2p_client_blocked:contains('two halves joined by a dot')",
+    },
+  ],
+});
+
+registry.category("web_tour.tours").add("g2p_api_client_onboarded", {
+  steps: () => [
+    {
+      content: "The client has the partner's secret: an administrator may only rotate it",
+      trigger: ".o_form_view button[name=action_generate_secret]:contains('Rotate secret')",
     },
     {
       content: "No warning any more",
