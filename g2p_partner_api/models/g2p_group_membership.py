@@ -46,8 +46,18 @@ class G2PGroupMembership(models.Model):
         for rec in self:
             rec.is_ended = bool(rec.end_date and rec.end_date <= today)
 
+    @api.model
+    def _open_domain(self, day):
+        """Memberships open on ``day``: without an end date, or ending after it (one ending later is open now)."""
+        return ["|", ("end_date", "=", False), ("end_date", ">", day)]
+
+    def _open_on(self, day):
+        """Those of these memberships open on ``day`` (``_open_domain``)."""
+        return self.filtered(lambda m: not m.end_date or m.end_date > day)
+
     @api.constrains("group_id", "individual_id", "kind_ids", "start_date", "end_date")
     def _check_membership(self):
+        today = fields.Date.context_today(self)
         for rec in self:
             if not rec.group_id.is_group:
                 raise ValidationError(_("%s is not a group.", rec.group_id.display_name))
@@ -58,16 +68,12 @@ class G2PGroupMembership(models.Model):
             if rec.start_date and rec.end_date and rec.end_date < rec.start_date:
                 raise ValidationError(_("A membership cannot end before it starts."))
             # every membership of the group, those the writer's company may not read included (a head of
-            # another company's is still the head): a rule of the register, not of what the writer sees
-            open_twice = self.sudo().search_count(
-                [
-                    ("group_id", "=", rec.group_id.id),
-                    ("individual_id", "=", rec.individual_id.id),
-                    ("end_date", "=", False),
-                    ("id", "!=", rec.id),
-                ]
-            )
-            if not rec.end_date and open_twice:
+            # another company's is still the head): a rule of the register, not of what the writer sees. A
+            # membership ending after today is open until then, as one without an end date.
+            if not rec._open_on(today):
+                continue
+            others_open = [("group_id", "=", rec.group_id.id), ("id", "!=", rec.id), *self._open_domain(today)]
+            if self.sudo().search_count([*others_open, ("individual_id", "=", rec.individual_id.id)]):
                 raise ValidationError(
                     _(
                         "%(person)s is already a member of %(group)s.",
@@ -75,14 +81,7 @@ class G2PGroupMembership(models.Model):
                         group=rec.group_id.display_name,
                     )
                 )
-            if "head" in rec.kind_ids.mapped("code"):
-                heads = self.sudo().search_count(
-                    [
-                        ("group_id", "=", rec.group_id.id),
-                        ("kind_ids.code", "=", "head"),
-                        ("end_date", "=", False),
-                        ("id", "!=", rec.id),
-                    ]
-                )
-                if heads and not rec.end_date:
-                    raise ValidationError(_("%s already has a head.", rec.group_id.display_name))
+            if "head" in rec.kind_ids.mapped("code") and self.sudo().search_count(
+                [*others_open, ("kind_ids.code", "=", "head")]
+            ):
+                raise ValidationError(_("%s already has a head.", rec.group_id.display_name))

@@ -113,7 +113,13 @@ class GroupMemberWrite(MemberGiven):
         "an existing household is set by registry staff (or by an ingested household, once reviewed), and giving "
         "it to anyone else is refused (422 head_set_by_registry), whatever the household holds",
     )
-    end_date: IsoDate | None = None
+    end_date: IsoDate | None = Field(
+        default=None,
+        description="last day of the membership, to end an open one: today or before (a later date is refused, 422 "
+        "out_of_range, as by POST /Group/{uuid}/members/{individual}/end), or the end date it holds, sent back as "
+        "read. An ended membership is sent back with the dates it holds (its start_date and end_date); another end "
+        "date is refused (422 membership_ended): an ended membership is never reopened nor moved",
+    )
     name: str | None = read_only(max_length=512)
 
 

@@ -30,10 +30,6 @@ def _conflict(message, field, code):
     return Conflict(message, errors=[body_error(field, code, message)])
 
 
-def _out_of_range(field, message):
-    return Invalid(f"{field}: {message}.", errors=[body_error(field, "out_of_range", message)])
-
-
 def _existing_individual(env, client, uuid):
     found = env["res.partner"].search(
         [("uuid", "=", uuid), ("is_registrant", "=", True), ("is_group", "=", False)], limit=1
@@ -67,7 +63,8 @@ def add_member(env, client, scopes, group, body):
         raise registry.head_set_by_registry(env, "kinds")
     if body.individual is not None:
         individual = _existing_individual(env, client, body.individual)
-        if group.group_member_ids.filtered(lambda m: m.individual_id == individual and not m.end_date):
+        today = fields.Date.context_today(group)
+        if group.group_member_ids.filtered(lambda m: m.individual_id == individual)._open_on(today):
             raise _conflict("individual: already a member of this group.", "individual", "already_member")
     else:
         individual = None
@@ -91,14 +88,16 @@ def end_membership(env, client, group, individual_uuid, body):
     memberships = group.group_member_ids.filtered(lambda m: individual and m.individual_id == individual)
     if not manageable_individuals(client, memberships.individual_id):
         raise registry.not_found("Member", individual_uuid)
-    membership = memberships.filtered(lambda m: not m.end_date)[:1]
+    today = fields.Date.context_today(group)
+    membership = memberships._open_on(today)[:1]
     if not membership:
         raise _conflict("The membership has already ended.", "end_date", "membership_ended")
-    today = fields.Date.context_today(membership)
     if body.end_date > today:
-        raise _out_of_range("end_date", "a membership is ended on or before today")
+        raise registry.out_of_range("end_date", registry.ENDED_BY_TODAY)
     if membership.start_date and body.end_date < membership.start_date:
-        raise _out_of_range("end_date", f"before the membership's start date {membership.start_date.isoformat()}")
+        raise registry.out_of_range(
+            "end_date", f"before the membership's start date {membership.start_date.isoformat()}"
+        )
     group.write({"group_member_ids": [(1, membership.id, {"end_date": body.end_date, "end_reason": body.reason})]})
     _tell(group, _change("membership_ended", membership, end_date=body.end_date.isoformat(), reason=body.reason))
     return membership

@@ -70,24 +70,33 @@ def identifier_commands(partner, wanted, remove_others):
     return commands
 
 
+def held_membership(managed, individual_id, start_date=None, end_date=None):
+    """The membership among ``managed`` that a member sent for ``individual_id`` is: the individual's open one
+    (``_open_on`` today), else, sent ended (``end_date``), the ended one that ended then (and started on
+    ``start_date`` when given): an ended membership is sent back with its own dates. Empty: a new membership."""
+    today = fields.Date.context_today(managed)
+    own = managed.filtered(lambda m: m.individual_id.id == individual_id)
+    open_now = own._open_on(today)
+    if open_now or not end_date:
+        return open_now[:1]
+    ended_then = (own - open_now).filtered(
+        lambda m: m.end_date == end_date and m.start_date == (start_date or m.start_date)
+    )
+    return ended_then[:1]
+
+
 def membership_commands(env, managed, wanted):
     """Commands for a group's ``group_member_ids`` so that, among the memberships ``managed`` (those the
     writer may change), the open ones are exactly ``wanted`` ({individual id: membership values}).
 
     A membership left out is ended (end date), never deleted, and ended first so that a new head
-    may replace one who left; an ended membership sent back with its end date is that one, not a
-    new one. Memberships outside ``managed`` are left as they are.
+    may replace one who left; an ended membership sent back with its dates is that one, not a new one
+    (``held_membership``). Memberships outside ``managed`` are left as they are.
     """
     updates, matched = [], env["g2p.group.membership"]
     for individual_id, vals in wanted.items():
         vals = dict(vals, individual_id=individual_id)
-        membership = managed.filtered(lambda m, i=individual_id: m.individual_id.id == i and not m.is_ended)[:1]
-        if not membership and vals.get("end_date"):
-            membership = managed.filtered(
-                lambda m, i=individual_id, v=vals: (
-                    m.individual_id.id == i and m.is_ended and m.start_date == (v.get("start_date") or m.start_date)
-                )
-            )[:1]
+        membership = held_membership(managed, individual_id, vals.get("start_date"), vals.get("end_date"))
         if membership:
             matched |= membership
             changes = changed_values(membership, vals)
@@ -96,8 +105,5 @@ def membership_commands(env, managed, wanted):
         else:
             updates.append((0, 0, vals))
     today = fields.Date.context_today(env["g2p.group.membership"])
-    ends = [
-        (1, m.id, {"end_date": max(today, m.start_date or today)})
-        for m in (managed - matched).filtered(lambda m: not m.is_ended)
-    ]
+    ends = [(1, m.id, {"end_date": max(today, m.start_date or today)}) for m in (managed - matched)._open_on(today)]
     return ends + updates

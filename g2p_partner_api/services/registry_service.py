@@ -6,6 +6,7 @@ REST app, the ingest pipeline and tests.
 
 from odoo import _
 from odoo.exceptions import ValidationError
+from odoo.fields import Date
 
 from . import country_codes, duplicate_finder, registrant_writer
 from .orm_prefetch import RelatedSearch, search_fields
@@ -400,19 +401,65 @@ def gives_head(env, kind_ids):
     return HEAD_KIND in env["g2p.vocabulary.code"].browse(kind_ids).mapped("code")
 
 
-def _refuse_new_heads(env, members, kinds, managed):
+def field_invalid(field, code, message):
+    """422 at ``field``, with the field code ``code``."""
+    return Invalid(f"{field}: {message}.", errors=[body_error(field, code, message)])
+
+
+def out_of_range(field, message):
+    return field_invalid(field, "out_of_range", message)
+
+
+ENDED_BY_TODAY = "a membership is ended on or before today"
+
+
+def _sent_individual_id(member, by_uuid):
+    """The id of the registered individual ``member`` names (None for a ``new_individual``)."""
+    return by_uuid[member.individual].id if member.individual is not None else None
+
+
+def _refuse_unstorable_end_dates(env, members, by_uuid, managed):
+    """422 at the ``end_date`` of the first of ``members`` whose membership cannot end then. A date after today is
+    refused as ``POST /members/{i}/end`` refuses it (``out_of_range``), unless it is the end date the member's open
+    membership holds, sent back as read. An ended membership is sent back with the dates it holds: another end date
+    for it (``membership_ended``) would reopen or move it. Only the member's own memberships among ``managed`` are
+    looked at: one answer whoever else is in the household."""
+    today = Date.context_today(env["g2p.group.membership"])
+    for index, member in enumerate(members):
+        if not member.end_date:
+            continue
+        field = f"members[{index}].end_date"
+        individual_id = _sent_individual_id(member, by_uuid)
+        held = registrant_writer.held_membership(managed, individual_id, member.start_date, member.end_date)
+        if member.end_date > today and held.end_date != member.end_date:
+            raise out_of_range(field, ENDED_BY_TODAY)
+        if not held and _ended_memberships(managed, individual_id, member.start_date, today):
+            raise field_invalid(
+                field,
+                "membership_ended",
+                "an ended membership is sent back with the dates it holds: it is neither reopened nor moved",
+            )
+
+
+def _ended_memberships(managed, individual_id, start_date, today):
+    """The ended memberships among ``managed`` of ``individual_id`` that started on ``start_date`` (any, without)."""
+    own = managed.filtered(lambda m: m.individual_id.id == individual_id)
+    return (own - own._open_on(today)).filtered(lambda m: m.start_date == (start_date or m.start_date))
+
+
+def _refuse_new_heads(env, members, kinds, by_uuid, managed):
     """422 at the first of ``members`` of an existing group that would be its head without being it already:
-    a member named by uuid whose membership among ``managed`` (those the client sees and writes) carries the
-    head kind, open unless the member is sent ended. Taking the head kind away, or ending a visible head's
-    membership, stays the client's to do (it reads that head)."""
-    heads = managed.filtered(lambda m: HEAD_KIND in m.kind_ids.mapped("code"))
+    the kind head is kept only on the membership that carries it, the member's open one among ``managed`` (those
+    the client sees and writes) or an ended one sent back with its dates (``held_membership``). Taking the head
+    kind away, or ending a visible head's membership today or before, stays the client's to do (it reads that
+    head); a former head is not made head again (``_refuse_unstorable_end_dates`` is checked first)."""
     for index, member in enumerate(members):
         if not gives_head(env, kinds[index]):
             continue
-        kept = heads.filtered(
-            lambda m, member=member: m.individual_id.uuid == member.individual and (member.end_date or not m.is_ended)
+        held = registrant_writer.held_membership(
+            managed, _sent_individual_id(member, by_uuid), member.start_date, member.end_date
         )
-        if member.individual is None or not kept:
+        if HEAD_KIND not in held.kind_ids.mapped("code"):
             raise head_set_by_registry(env, f"members[{index}].kinds")
 
 
@@ -466,8 +513,9 @@ def member_commands(env, client, group, members, scopes=()):
         for index, m in enumerate(members)
     ]
     managed = current.filtered(lambda m: m.individual_id in manageable)
+    _refuse_unstorable_end_dates(env, members, by_uuid, managed)
     if group:  # a new household is registered with its head: nobody else can be in it yet
-        _refuse_new_heads(env, members, kinds, managed)
+        _refuse_new_heads(env, members, kinds, by_uuid, managed)
     wanted = {}
     for index, member in enumerate(members):
         if member.new_individual is not None:

@@ -7,9 +7,11 @@ on the audit branch). A whole-list write (``PUT``/``PATCH /Group/{uuid}`` with `
 "... already has a head")."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
-from odoo.tests import new_test_user, tagged
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase
 from odoo.addons.g2p_partner_ingest.tests.common import IngestCase, public_pem
@@ -449,3 +451,194 @@ class TestIngestedHouseholdChangesWhatItsSenderReads(HouseholdItems):
         self.assertNotIn("already has a head", told)
         for named in (self.hidden_head.name, self.hidden_head.uuid, self.hidden_headed.name):
             self.assertNotIn(named, told)
+
+
+@tagged("post_install", "-at_install")
+class TestFormerHeadNotReinstatedThroughRest(G2PApiCase):
+    """A former head is not made head again through a whole-list write (seventh audit,
+    ``TestAudit12FormerHeadReinstatedThroughRest`` on the audit branch): sent with the kind head, its start date and
+    a future end date, its ended membership matched it and was reopened until then, and the head constraints, which
+    counted memberships without an end date only, let it stand beside a hidden head. Now a membership is ended on or
+    before today (422 ``out_of_range`` at its ``end_date``, as ``/members/{i}/end``), an ended one is sent back with
+    its dates or refused (422 ``membership_ended``), the kind head stays on the membership that carries it, and every
+    answer is the same with a hidden head, a visible head or none."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client, cls.secret = cls._create_client(
+            "Former head editor", scopes=["group:read", "group:write", "individual:read", "individual:write"]
+        )
+        Partner, Membership = cls.env["res.partner"], cls.env["g2p.group.membership"]
+        other = cls.env["res.company"].create({"name": "Former head hidden registry"})
+        head_kind = cls.env["g2p.vocabulary.code"]._resolve(KIND, "head", "kinds")
+
+        def person(given, **vals):
+            return Partner.create({"is_registrant": True, "given_name": given, "family_name": "Zzformer", **vals})
+
+        heads = {
+            "no head": None,
+            "hidden head": person("Hidden", company_id=other.id),
+            "visible head": person("Visible"),
+        }
+        cls.households = {}
+        for case, head in heads.items():
+            former, spouse = person(f"Former {case}"), person(f"Spouse {case}")
+            group = Partner.create({"is_registrant": True, "is_group": True, "name": f"Zzformer {case}"})
+            # the former head left last year (as staff or the partner's /end records it); the spouse stayed
+            Membership.create(
+                {
+                    "group_id": group.id,
+                    "individual_id": former.id,
+                    "kind_ids": [(6, 0, head_kind.ids)],
+                    "start_date": "2020-01-01",
+                    "end_date": "2025-06-30",
+                }
+            )
+            Membership.create({"group_id": group.id, "individual_id": spouse.id})
+            if head:
+                Membership.create({"group_id": group.id, "individual_id": head.id, "kind_ids": [(6, 0, head_kind.ids)]})
+            visible = head if case == "visible head" else None
+            cls.households[case] = (group, former, spouse, visible)
+        cls.leaver = person("Leaver")
+        cls.planned = Partner.create({"is_registrant": True, "is_group": True, "name": "Zzformer planned"})
+        # staff recorded a departure to come: open until then
+        Membership.create({"group_id": cls.planned.id, "individual_id": cls.leaver.id, "end_date": "2030-12-31"})
+
+    def setUp(self):
+        super().setUp()
+        self.headers = self._auth(self.client, self.secret)
+
+    def _state(self):
+        self.env.invalidate_all()
+        groups = [group.id for group, *_people in self.households.values()] + [self.planned.id]
+        memberships = self.env["g2p.group.membership"].sudo().search([("group_id", "in", groups)])
+        return (
+            [(m.id, m.individual_id.id, m.kind_ids.ids, m.start_date, m.end_date) for m in memberships],
+            self.env["g2p.registrant.change"].search_count([]),
+            dict(self.env.cr.precommit.data.get("g2p_pending_events") or {}),
+        )
+
+    def _members(self, case, first, second=None):
+        """The members list of household ``case``: ``first`` (the former head, as given), the spouse (``second``
+        of its fields) and the visible head as read, when the household has one."""
+        _group, former, spouse, visible = self.households[case]
+        members = [dict(first, individual=former.uuid), dict(second or {}, individual=spouse.uuid)]
+        return members + ([{"individual": visible.uuid, "kinds": [HEAD]}] if visible else [])
+
+    def _refused(self, answer, group, pointer, code):
+        self.assertEqual(answer.status_code, 422, answer.text)
+        self.assertEqual(self.problem_locations(answer), [pointer], answer.text)
+        self.assertEqual(answer.json()["errors"][0]["code"], code, answer.text)
+        return answer.content.replace(group.uuid.encode(), b"<group>")
+
+    def test_a_former_head_is_not_made_head_again(self):
+        held = {"kinds": [HEAD], "start_date": "2020-01-01", "end_date": "2025-06-30"}
+        yesterday = str(date.today() - timedelta(days=1))
+        attempts = {
+            # the audit's attack: its ended membership reopened until a date to come
+            "until later": (dict(held, end_date="2030-12-31"), None, "/members/0/end_date", "out_of_range"),
+            "ended later": (dict(held, end_date=yesterday), None, "/members/0/end_date", "membership_ended"),
+            "open again": (
+                {"kinds": [HEAD], "start_date": "2020-01-01"},
+                None,
+                "/members/0/kinds",
+                "head_set_by_registry",
+            ),
+            "another period": (dict(held, start_date="2021-01-01"), None, "/members/0/kinds", "head_set_by_registry"),
+            "spouse until later": (held, {"end_date": "2030-12-31"}, "/members/1/end_date", "out_of_range"),
+        }
+        before = self._state()
+        answers = {}
+        with self._api() as api:
+            for attempt, (first, second, pointer, code) in attempts.items():
+                for case, (group, *_people) in self.households.items():
+                    for method in ("PATCH", "PUT"):
+                        body = {"members": self._members(case, first, second)}
+                        if method == "PUT":
+                            body["name"] = group.name
+                        answer = api.request(method, f"/api/v2/Group/{group.uuid}", json=body, headers=self.headers)
+                        answers.setdefault((attempt, method), set()).add(self._refused(answer, group, pointer, code))
+        self.assertEqual({key: len(bodies) for key, bodies in answers.items()}, dict.fromkeys(answers, 1), answers)
+        self.assertIn(b"a membership is ended on or before today", next(iter(answers["until later", "PATCH"])))
+        self.assertEqual(self._state(), before, "no membership reopened, moved or ended; no event")
+
+    def _members_as_read(self, api, group):
+        read = api.get(f"/api/v2/Group/{group.uuid}", headers=self.headers)
+        self.assertEqual(read.status_code, 200, read.text)
+        return read.json()["members"]
+
+    def test_an_ended_head_sent_back_as_held_changes_nothing(self):
+        before = self._state()
+        with self._api() as api:
+            for group, former, *_people in self.households.values():
+                members = self._members_as_read(api, group)
+                (as_read,) = (m for m in members if m["individual"] == former.uuid)
+                self.assertEqual(
+                    ([k["code"] for k in as_read["kinds"]], as_read["start_date"], as_read["end_date"]),
+                    (["head"], "2020-01-01", "2025-06-30"),
+                )
+                answer = api.patch(f"/api/v2/Group/{group.uuid}", json={"members": members}, headers=self.headers)
+                self.assertEqual(answer.status_code, 200, answer.text)
+        self.assertEqual(self._state()[0], before[0])
+
+    def test_a_departure_to_come_is_sent_back_not_moved(self):
+        url = f"/api/v2/Group/{self.planned.uuid}"
+        before = self._state()
+        with self._api() as api:
+            members = self._members_as_read(api, self.planned)
+            self.assertEqual([m["end_date"] for m in members], ["2030-12-31"])
+            as_held = api.patch(url, json={"members": members}, headers=self.headers)
+            self.assertEqual(as_held.status_code, 200, as_held.text)
+            moved = api.patch(url, json={"members": [dict(members[0], end_date="2031-01-01")]}, headers=self.headers)
+            self._refused(moved, self.planned, "/members/0/end_date", "out_of_range")
+        self.assertEqual(self._state()[0], before[0])
+
+
+@tagged("post_install", "-at_install")
+class TestMembershipOpenUntilItsEndDate(TransactionCase):
+    """A membership ending after today is open until then: one head and one open membership per person count it
+    (it used to count memberships without an end date only), for every membership of the household."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.head_kind = cls.env["g2p.vocabulary.code"]._resolve(KIND, "head", "kinds")
+
+        def person(given):
+            return Partner.create({"is_registrant": True, "given_name": given, "family_name": "Zzopenuntil"})
+
+        cls.head, cls.former, cls.other = person("Head"), person("Former"), person("Other")
+        cls.household = Partner.create({"is_registrant": True, "is_group": True, "name": "Zzopenuntil"})
+        cls.former_membership = cls._member(cls.former, head=True, start_date="2020-01-01", end_date="2025-06-30")
+        cls.head_membership = cls._member(cls.head, head=True, end_date="2030-12-31")
+
+    @classmethod
+    def _member(cls, individual, head=False, **vals):
+        kinds = cls.head_kind.ids if head else []
+        return cls.env["g2p.group.membership"].create(
+            {"group_id": cls.household.id, "individual_id": individual.id, "kind_ids": [(6, 0, kinds)], **vals}
+        )
+
+    def _refused(self, message, change):
+        with self.assertRaises(ValidationError) as caught:
+            change()
+        self.assertIn(message, str(caught.exception))
+
+    def test_a_second_head_beside_one_leaving_later_is_refused(self):
+        for end_date in (False, "2031-06-30"):
+            with self.subTest(end_date=end_date):
+                self._refused(
+                    "already has a head", lambda end_date=end_date: self._member(self.other, True, end_date=end_date)
+                )
+        self._refused("already has a head", lambda: self.former_membership.write({"end_date": "2030-12-31"}))
+        self.assertEqual(str(self.former_membership.end_date), "2025-06-30")
+
+    def test_a_person_open_until_later_is_not_a_member_twice(self):
+        self._refused("already a member", lambda: self._member(self.head))
+
+    def test_a_head_who_left_is_replaced(self):
+        # today where the staff member is (their time zone), as the membership's dates are read
+        self.head_membership.end_date = fields.Date.context_today(self.head_membership)
+        self.assertTrue(self._member(self.other, head=True))
