@@ -11,6 +11,7 @@ from odoo import fields
 
 from . import registry_service as registry
 from .problem_details import body_error
+from .registry_calendar import registry_today
 from .registry_errors import Conflict, Invalid
 from .vocabularies import KIND_VOCABULARY
 
@@ -94,7 +95,7 @@ def end_membership(env, client, group, individual_uuid, body):
     membership = memberships.filtered(lambda m: not m.end_date)[:1]
     if not membership:
         raise _conflict("The membership has already ended.", "end_date", "membership_ended")
-    today = fields.Date.context_today(membership)
+    today = registry_today(env)
     if body.end_date > today:
         raise _out_of_range("end_date", "a membership is ended on or before today")
     if membership.start_date and body.end_date < membership.start_date:

@@ -6,8 +6,10 @@ creates or writes the registrant, its identifiers and a household's memberships,
 these rules lives once.
 """
 
-from odoo import fields, models
+from odoo import models
 from odoo.fields import Command
+
+from .registry_calendar import registry_today
 
 
 def save(env, registrant, vals, is_group=False, company=None):
@@ -95,7 +97,7 @@ def membership_commands(env, managed, wanted):
                 updates.append((1, membership.id, changes))
         else:
             updates.append((0, 0, vals))
-    today = fields.Date.context_today(env["g2p.group.membership"])
+    today = registry_today(env)
     ends = [
         (1, m.id, {"end_date": max(today, m.start_date or today)})
         for m in (managed - matched).filtered(lambda m: not m.is_ended)
