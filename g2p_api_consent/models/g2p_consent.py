@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import PROVENANCE_FIELDS, Provenance
 from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
+from odoo.addons.g2p_partner_api.services.registry_calendar import registry_today
 
 PURPOSE_VOCABULARY = "urn:g2p:vocab:consent-purpose"
 # moved only by the actions (withdraw, expire): never by a user's create/write
@@ -76,10 +77,8 @@ class G2PConsent(models.Model):
     write_scope_ids = _scopes_shown(
         "Changes allowed", "Write scopes: what the registrant agreed partner systems may change in their record."
     )
-    # the calendar the API checks consents against (UTC): a default in the recorder's time zone is a day ahead
-    # for an hour or more after its midnight, and the consent served no read until UTC's midnight
-    # the day where the one recording it is (its tz), as every check of it against today reads it (context_today)
-    given_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    # the registry's day, as every check of it against today reads it, whoever records or reads it
+    given_date = fields.Date(required=True, default=lambda self: registry_today(self.env), tracking=True)
     expiry_date = fields.Date(tracking=True)
     state = fields.Selection(
         [("active", "Active"), ("withdrawn", "Withdrawn"), ("expired", "Expired")],
@@ -201,7 +200,7 @@ class G2PConsent(models.Model):
     @api.model
     def _current_domain(self, client, scope):
         """Consents that let ``client`` read with ``scope`` today."""
-        today = fields.Date.context_today(self)
+        today = registry_today(self.env)
         return [
             ("state", "=", "active"),
             ("given_date", "<=", today),
@@ -255,6 +254,6 @@ class G2PConsent(models.Model):
 
     @api.model
     def _cron_expire(self):
-        expired = self.search([("state", "=", "active"), ("expiry_date", "<", fields.Date.context_today(self))])
+        expired = self.search([("state", "=", "active"), ("expiry_date", "<", registry_today(self.env))])
         expired.sudo().with_context(g2p_consent_actor=_("The registry (expiry date)")).write({"state": "expired"})
         return len(expired)

@@ -13,11 +13,10 @@ from datetime import timedelta
 
 from pydantic import ValidationError as PydanticValidationError
 
-from odoo import fields
-
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError
 from odoo.addons.g2p_partner_api.services.api_errors import invalid_field as invalid
 from odoo.addons.g2p_partner_api.services.problem_details import body_error
+from odoo.addons.g2p_partner_api.services.registry_calendar import registry_today
 from odoo.addons.g2p_partner_api.services.registry_service import readable_uuids, resolve_code
 
 from ..models.g2p_consent import PURPOSE_VOCABULARY
@@ -42,7 +41,7 @@ def max_backdate_days(env):
 def check_dates(env, client, given_date, expiry_date, given_field="given_date", as_of=None):
     """``given_date`` today (or ``as_of``: when the consent was received) or within the allowed back-dating,
     ``expiry_date`` after it."""
-    today = as_of or fields.Date.context_today(client)
+    today = as_of or registry_today(env)
     given = given_date or today
     if given > today:
         raise invalid(given_field, "a consent cannot be given in the future", "out_of_range")

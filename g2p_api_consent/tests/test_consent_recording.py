@@ -7,8 +7,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.g2p_api_consent.services.consent_recording import check_dates
-from odoo.addons.g2p_partner_api.services.api_errors import ApiError
+from odoo.addons.g2p_partner_api.services.registry_calendar import REGISTRY_TZ_PARAM, registry_today, registry_tz
 from odoo.addons.g2p_partner_api.tests.common import G2PApiCase, JsonRpcAttackMixin
 
 from .test_consent_pull import _consent_vals
@@ -138,14 +137,15 @@ class TestConsentRecordingLimits(G2PApiCase):
         self.assertEqual(allowed.status_code, 201, allowed.text)
 
     @freeze_time("2026-12-07 20:30:00")
-    def test_the_day_of_an_api_call_is_in_the_time_zone_of_the_endpoints_user(self):
+    def test_the_day_of_an_api_call_is_the_registrys(self):
         """At 05:30 on the 8th in Tokyo (20:30 UTC on the 7th), a consent a field tool records as given on the 8th is
-        one from the future for a registry whose API user is in UTC, and today's for one whose API user is in Tokyo:
-        the time zone of the endpoint's technical user is the registry's day (docs/deployment.md)."""
+        one from the future for a registry in UTC, and today's for one in Tokyo, whatever the time zone of the
+        endpoint's technical user (``g2p_partner_api.registry_tz``, docs/deployment.md)."""
         given = str(date(2026, 12, 8))
-        self.endpoint.user_id.tz = "UTC"
-        self._refused(self._body(given_date=given), 422, "validation_error", "/given_date")
         self.endpoint.user_id.tz = "Asia/Tokyo"
+        self._refused(self._body(given_date=given), 422, "validation_error", "/given_date")
+        self.endpoint.user_id.tz = "UTC"
+        self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Asia/Tokyo")
         created = self._post(self._body(given_date=given))
         self.assertEqual(created.status_code, 201, created.text)
         self.assertEqual(created.json()["given_date"], given)
@@ -279,36 +279,59 @@ class TestConsentRecordingRightsOverJsonRpc(JsonRpcAttackMixin, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConsentDayWhereItIsRecorded(G2PApiCase):
-    """A consent's given date defaults to the day where it is recorded (the recording user's tz,
-    ``fields.Date.context_today``), as the checks of it against today read it: at 05:30 on the 8th in Tokyo (20:30
-    UTC on the 7th) an officer's consent is given on the 8th, not on UTC's 7th, and a consent given on the 8th is
-    in force there that day; in UTC the 8th is still to come."""
+class TestConsentOnTheRegistrysDay(G2PApiCase):
+    """One calendar (``registry_today``): a consent's dates are compared with today in the registry's time zone,
+    whoever records or reads it. At 23:30 UTC on the 7th (00:30 on the 8th in Brussels), a consent staff in Brussels
+    record without a given date is in force for the partner reading through the API, whose technical user is in
+    UTC; one that expired "yesterday" in the registry's calendar is not, and the expiry job ends it."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.recipient, _secret = cls._create_client("Tokyo cash provider", scopes=["individual:read"], legal_basis=None)
-        cls.person = cls.env["res.partner"].create(
-            {"is_registrant": True, "given_name": "Haruto", "family_name": "Zztokyo"}
+        cls.recipient, cls.recipient_secret = cls._create_client(
+            "Brussels cash provider", scopes=["individual:read"], legal_basis=None
         )
+        cls.staff = cls.env.ref("base.user_admin")
+        cls.staff.tz = "Europe/Brussels"
+        cls.endpoint.user_id.tz = False
 
-    def _consent(self, tz):
-        """A consent recorded by a user in ``tz`` without a given date."""
-        vals = _consent_vals(self.env, self.person.ids, self.recipient.id)
-        return self.env["g2p.consent"].with_context(tz=tz).create(vals)
+    def _person(self, name):
+        return self.env["res.partner"].create({"is_registrant": True, "given_name": name, "family_name": "Zzcalendar"})
 
-    def _in_force(self, tz):
-        Consent = self.env["g2p.consent"].with_context(tz=tz)
-        return Consent.search(Consent._current_domain(self.recipient, "individual:read"))
+    def _record(self, person, **vals):
+        """A consent staff in Brussels record for ``person``, without a given date unless in ``vals``."""
+        vals = dict(_consent_vals(self.env, person.ids, self.recipient.id)[0], **vals)
+        return self.env["g2p.consent"].with_user(self.staff).create(vals)
 
-    @freeze_time("2026-12-07 20:30:00")
-    def test_given_on_the_recorders_day(self):
-        officer = self._consent("Asia/Tokyo")
-        self.assertEqual(officer.given_date, date(2026, 12, 8), "the officer's day, not UTC's")
-        self.assertEqual(self._consent("UTC").given_date, date(2026, 12, 7))
-        self.assertIn(officer, self._in_force("Asia/Tokyo"))
-        self.assertNotIn(officer, self._in_force("UTC"), "not in force before its day has come")
-        check_dates(self.env, self.recipient.with_context(tz="Asia/Tokyo"), date(2026, 12, 8), None)
-        with self.assertRaises(ApiError):
-            check_dates(self.env, self.recipient.with_context(tz="UTC"), date(2026, 12, 8), None)
+    def _read(self, person):
+        with self._api() as api:
+            return api.get(
+                f"/api/v2/Individual/{person.uuid}", headers=self._auth(self.recipient, self.recipient_secret)
+            ).status_code
+
+    @freeze_time("2026-12-07 23:30:00")
+    def test_staffs_consent_late_in_the_utc_day_is_in_force_for_partners(self):
+        for zone, registry_day in ((None, date(2026, 12, 7)), ("Europe/Brussels", date(2026, 12, 8))):
+            with self.subTest(registry_tz=zone):
+                self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, zone or False)
+                self.assertEqual(registry_today(self.env), registry_day)
+                person = self._person(f"Late {zone}")
+                consent = self._record(person)
+                self.assertEqual(consent.given_date, registry_day, "the registry's day, not the recorder's")
+                self.assertEqual(self._read(person), 200)
+                start = self.env["g2p.group.membership"].with_user(self.staff).default_get(["start_date"])
+                self.assertEqual(start["start_date"], registry_day)
+
+    @freeze_time("2026-12-07 23:30:00")
+    def test_a_consent_expired_yesterday_in_the_registrys_calendar_is_not_in_force(self):
+        self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Europe/Brussels")
+        person = self._person("Expired")
+        consent = self._record(person, given_date=date(2026, 12, 1), expiry_date=date(2026, 12, 7))
+        self.assertEqual(self._read(person), 404, "expired on the 7th: the 8th in Brussels")
+        self.assertEqual(self.env["g2p.consent"]._cron_expire(), 1)
+        self.assertEqual(consent.state, "expired")
+
+    def test_a_registry_time_zone_that_is_none_is_not_used(self):
+        self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Mars/Olympus_Mons")
+        self.env.company.partner_id.tz = "Asia/Tokyo"
+        self.assertEqual(registry_tz(self.env).zone, "Asia/Tokyo")

@@ -2,9 +2,13 @@ import uuid
 from collections import Counter
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.g2p_partner_api.tests.common import LATE_EVENING_UTC
 
 from ..services import dci_checks
 from .common import HTTP_ERROR_SCHEMA, DciAsyncCase, now, private_key, request_schema, spec_validator
@@ -570,6 +574,7 @@ class TestDciAsync(DciAsyncCase):
             "another participant's code is unknown to this one",
         )
 
+    @freeze_time(LATE_EVENING_UTC)
     def test_notifications_respect_consent(self):
         if "g2p.consent" not in self.env:
             self.skipTest("g2p_api_consent is not installed")

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..services.registry_calendar import registry_today
 from ..services.vocabularies import KIND_VOCABULARY
 
 
@@ -25,7 +26,7 @@ class G2PGroupMembership(models.Model):
     kind_ids = fields.Many2many(
         "g2p.vocabulary.code", string="Household roles", domain=[("namespace_uri", "=", KIND_VOCABULARY)]
     )
-    start_date = fields.Date(default=fields.Date.context_today)
+    start_date = fields.Date(default=lambda self: registry_today(self.env))
     end_date = fields.Date()
     end_reason = fields.Char(help="Why the membership ended, as given when it was ended")
     is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
@@ -42,7 +43,7 @@ class G2PGroupMembership(models.Model):
 
     @api.depends("end_date")
     def _compute_is_ended(self):
-        today = fields.Date.context_today(self)
+        today = registry_today(self.env)
         for rec in self:
             rec.is_ended = bool(rec.end_date and rec.end_date <= today)
 
@@ -57,7 +58,7 @@ class G2PGroupMembership(models.Model):
 
     @api.constrains("group_id", "individual_id", "kind_ids", "start_date", "end_date")
     def _check_membership(self):
-        today = fields.Date.context_today(self)
+        today = registry_today(self.env)
         for rec in self:
             if not rec.group_id.is_group:
                 raise ValidationError(_("%s is not a group.", rec.group_id.display_name))

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..services.caller_defaults import with_caller_defaults
 from ..services.paging import MEMBERSHIP_SORTS
+from ..services.registry_calendar import registry_today
 
 # state -> the states it may move to
 ALLOWED_TRANSITIONS = {
@@ -114,13 +115,13 @@ class G2PProgramMembership(models.Model):
     def action_enroll(self):
         first_time = self.filtered(lambda m: not m.enrollment_date)
         self._move_to("enrolled")
-        first_time.write({"enrollment_date": fields.Date.context_today(self)})
+        first_time.write({"enrollment_date": registry_today(self.env)})
 
     def action_pause(self):
         self._move_to("paused")
 
     def action_exit(self, reason=None):
-        self._move_to("exited", exit_date=fields.Date.context_today(self), exit_reason=reason)
+        self._move_to("exited", exit_date=registry_today(self.env), exit_reason=reason)
 
     def action_not_eligible(self):
         self._move_to("not_eligible")

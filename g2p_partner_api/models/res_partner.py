@@ -11,6 +11,7 @@ from odoo.tools import remove_accents
 from ..services.caller_defaults import with_caller_defaults
 from ..services.duplicate_finder import match_name_expression
 from ..services.paging import REGISTRANT_SORTS
+from ..services.registry_calendar import registry_today
 from ..services.vocabularies import GENDER_VOCABULARY
 from .g2p_source_mixin import Provenance
 
@@ -325,7 +326,7 @@ class ResPartner(models.Model):
 
     @api.constrains("birthdate")
     def _check_birthdate(self):
-        today = fields.Date.context_today(self)
+        today = registry_today(self.env)
         for rec in self:
             if rec.birthdate and rec.birthdate > today:
                 raise ValidationError(_("Birth date %s is in the future.", rec.birthdate))

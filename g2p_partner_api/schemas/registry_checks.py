@@ -17,12 +17,11 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from odoo import fields
-
 from odoo.addons.fastapi.context import odoo_env_ctx
 
 from ..services import country_codes
 from ..services.call_cache import once_per_call
+from ..services.registry_calendar import registry_today
 from ..services.vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
 from .base import IsoDate
 from .registrant_parts import Address, Coding, Identifier
@@ -35,7 +34,7 @@ def _problem(code, message, at=()):
 
 
 def _today(env):
-    return fields.Date.context_today(env["res.partner"]) if env is not None else date.today()
+    return registry_today(env) if env is not None else date.today()
 
 
 def not_in_future(value):

@@ -11,6 +11,7 @@ from odoo import fields
 
 from . import registry_service as registry
 from .problem_details import body_error
+from .registry_calendar import registry_today
 from .registry_errors import Conflict, Invalid
 from .vocabularies import KIND_VOCABULARY
 
@@ -63,7 +64,7 @@ def add_member(env, client, scopes, group, body):
         raise registry.head_set_by_registry(env, "kinds")
     if body.individual is not None:
         individual = _existing_individual(env, client, body.individual)
-        today = fields.Date.context_today(group)
+        today = registry_today(env)
         if group.group_member_ids.filtered(lambda m: m.individual_id == individual)._open_on(today):
             raise _conflict("individual: already a member of this group.", "individual", "already_member")
     else:
@@ -88,7 +89,7 @@ def end_membership(env, client, group, individual_uuid, body):
     memberships = group.group_member_ids.filtered(lambda m: individual and m.individual_id == individual)
     if not manageable_individuals(client, memberships.individual_id):
         raise registry.not_found("Member", individual_uuid)
-    today = fields.Date.context_today(group)
+    today = registry_today(env)
     membership = memberships._open_on(today)[:1]
     if not membership:
         raise _conflict("The membership has already ended.", "end_date", "membership_ended")

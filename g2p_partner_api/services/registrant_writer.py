@@ -6,8 +6,10 @@ creates or writes the registrant, its identifiers and a household's memberships,
 these rules lives once.
 """
 
-from odoo import fields, models
+from odoo import models
 from odoo.fields import Command
+
+from .registry_calendar import registry_today
 
 
 def save(env, registrant, vals, is_group=False, company=None):
@@ -74,7 +76,7 @@ def held_membership(managed, individual_id, start_date=None, end_date=None):
     """The membership among ``managed`` that a member sent for ``individual_id`` is: the individual's open one
     (``_open_on`` today), else, sent ended (``end_date``), the ended one that ended then (and started on
     ``start_date`` when given): an ended membership is sent back with its own dates. Empty: a new membership."""
-    today = fields.Date.context_today(managed)
+    today = registry_today(managed.env)
     own = managed.filtered(lambda m: m.individual_id.id == individual_id)
     open_now = own._open_on(today)
     if open_now or not end_date:
@@ -104,6 +106,6 @@ def membership_commands(env, managed, wanted):
                 updates.append((1, membership.id, changes))
         else:
             updates.append((0, 0, vals))
-    today = fields.Date.context_today(env["g2p.group.membership"])
+    today = registry_today(env)
     ends = [(1, m.id, {"end_date": max(today, m.start_date or today)}) for m in (managed - matched)._open_on(today)]
     return ends + updates

@@ -6,11 +6,11 @@ REST app, the ingest pipeline and tests.
 
 from odoo import _
 from odoo.exceptions import ValidationError
-from odoo.fields import Date
 
 from . import country_codes, duplicate_finder, registrant_writer
 from .orm_prefetch import RelatedSearch, search_fields
 from .problem_details import body_error, parameter_error
+from .registry_calendar import registry_today
 from .registry_errors import Conflict, Gone, Invalid, NotFound, ScopeMissing
 from .resource_version import check_if_match, check_read_only_nested
 from .vocabularies import GENDER_VOCABULARY, KIND_VOCABULARY
@@ -424,7 +424,7 @@ def _refuse_unstorable_end_dates(env, members, by_uuid, managed):
     membership holds, sent back as read. An ended membership is sent back with the dates it holds: another end date
     for it (``membership_ended``) would reopen or move it. Only the member's own memberships among ``managed`` are
     looked at: one answer whoever else is in the household."""
-    today = Date.context_today(env["g2p.group.membership"])
+    today = registry_today(env)
     for index, member in enumerate(members):
         if not member.end_date:
             continue

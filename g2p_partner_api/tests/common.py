@@ -1,6 +1,7 @@
 """Test helpers shared by every addon of the suite: real mounted apps, real tokens."""
 
 from contextlib import contextmanager
+from datetime import UTC, datetime, time
 from uuid import uuid4
 
 from fastapi import FastAPI
@@ -24,6 +25,9 @@ SECRET_SHOWN_TO_STAFF = {
 }
 
 SECOND_HALF_LOGIN = "activation_second_half_manager"
+# today at 23:30 UTC, when staff east of UTC are already on tomorrow: tests of dates against today run then
+# (``freeze_time(LATE_EVENING_UTC)``), as the registry has one calendar whoever asks (``registry_today``)
+LATE_EVENING_UTC = datetime.combine(datetime.now(UTC).date(), time(23, 30))
 
 
 def activation_secret(client, first_half, second_half_by=None):

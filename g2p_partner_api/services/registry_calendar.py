@@ -1,0 +1,33 @@
+"""The registry's one calendar.
+
+Every registry date (a consent's given and expiry dates, a membership's start and end, a birth date) is
+compared with, or defaulted to, today in the registry's time zone, whoever asks: staff work in their own
+time zone and the API's technical users in UTC, and a day that depended on the caller made a consent
+recorded by staff late in the evening not in force for partners, and an expiry honoured an hour late.
+"""
+
+import logging
+from datetime import datetime
+
+import pytz
+
+_logger = logging.getLogger(__name__)
+
+REGISTRY_TZ_PARAM = "g2p_partner_api.registry_tz"
+
+
+def registry_tz(env):
+    """The registry's time zone: the system parameter ``g2p_partner_api.registry_tz``, else the time zone of
+    the company's partner, else UTC. A parameter that names no time zone is not guessed at: it is logged and
+    the next source is used."""
+    configured = env["ir.config_parameter"].sudo().get_param(REGISTRY_TZ_PARAM)
+    if configured and configured not in pytz.all_timezones_set:
+        _logger.warning("%s=%r is not a time zone: the company's time zone is used", REGISTRY_TZ_PARAM, configured)
+        configured = None
+    name = configured or env.company.sudo().partner_id.tz
+    return pytz.timezone(name if name in pytz.all_timezones_set else "UTC")
+
+
+def registry_today(env):
+    """Today's date in the registry's time zone."""
+    return datetime.now(pytz.utc).astimezone(registry_tz(env)).date()
