@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -644,6 +643,6 @@ class TestMembershipOpenUntilItsEndDate(TransactionCase):
         self._refused("already a member", lambda: self._member(self.head))
 
     def test_a_head_who_left_is_replaced(self):
-        # today where the staff member is (their time zone), as the membership's dates are read
-        self.head_membership.end_date = fields.Date.context_today(self.head_membership)
+        # today in the registry's calendar, as the membership's dates are read
+        self.head_membership.end_date = registry_today(self.env)
         self.assertTrue(self._member(self.other, head=True))
