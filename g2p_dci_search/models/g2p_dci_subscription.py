@@ -318,6 +318,7 @@ class G2PDciSubscription(models.Model):
             code, registrant = self._event_of(event, record) if record else (None, None)
             if not code:
                 continue
+            members = self._members_of_event(event, record)
             target = "group" if registrant.is_group else "individual"
             for subscription in subscriptions:
                 if subscription.event_code != code or subscription.register_id.target != target:
@@ -325,6 +326,8 @@ class G2PDciSubscription(models.Model):
                 as_read = registrant.with_env(readers[subscription])
                 if not subscription._matches(as_read):
                     continue
+                if members is not None and not subscription._reads_one_of(members.with_env(readers[subscription])):
+                    continue  # someone it may not read joined or left a household it reads: not its to know
                 try:
                     subscription._send_notify(as_read)
                 except (dci_callbacks.CallbackUrlInvalid, TemplateRenderError):
@@ -339,6 +342,24 @@ class G2PDciSubscription(models.Model):
         if record._name == "g2p.group.membership" and operation == "created":
             return "NewHouseHoldMember", record.group_id
         return None, None
+
+    @api.model
+    def _members_of_event(self, event, record):
+        """The individuals whose memberships are all that the event of a household is about (who joined it, whose
+        memberships alone changed: ``g2p.api.event.emitter._g2p_members_changed``), of whom a participant must read
+        one to be told of it; None for any other event."""
+        if record._name == "g2p.group.membership":
+            return record.individual_id
+        if event.get("member_ids") is None:
+            return None
+        return self.env["res.partner"].browse(event["member_ids"])
+
+    def _reads_one_of(self, people):
+        """Whether the participant may read one of ``people`` (archived ones included), under the record rules of
+        their environment."""
+        self.ensure_one()
+        domain = [("id", "in", people.ids)] + self.client_id._readable_registrant_domain(SCOPE)
+        return bool(people.with_context(active_test=False).search_count(domain, limit=1))
 
     def _matches(self, registrant):
         """The record passes the filter, the time window, and the participant may read it: consent, and the record

@@ -405,7 +405,13 @@ class G2PApiSubscription(models.Model):
             record = self.env[event["model"]].browse(event["id"] if event["id"] in existing[event["model"]] else ())
             if not record and event.get("snapshot") is None:
                 continue  # created and rolled back (savepoint) within the transaction: nothing happened
-            self.sudo()._emit(event["event_type"], record, snapshot=event.get("snapshot"), changes=event.get("changes"))
+            self.sudo()._emit(
+                event["event_type"],
+                record,
+                snapshot=event.get("snapshot"),
+                changes=event.get("changes"),
+                members_only=event.get("member_ids"),
+            )
 
     @api.model
     def _add_event_change(self, record, change):
@@ -422,19 +428,21 @@ class G2PApiSubscription(models.Model):
         return tuple(self.sudo().search([("event_type_ids.code", "=", event_type)]).ids)
 
     @api.model
-    def _emit(self, event_type, record, snapshot=None, changes=None):
+    def _emit(self, event_type, record, snapshot=None, changes=None, members_only=None):
         """Queue one delivery per active subscription to ``event_type`` whose client may read ``record``
         (public: other addons call it, e.g. ``change_request.applied``). ``snapshot``: for a record
         that no longer exists, what each client (by id) was allowed to receive, from ``_snapshot_payload_for``.
-        ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it. Nothing
+        ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it.
+        ``members_only``: ids of the individuals whose memberships are all that changed (``_g2p_members_changed``):
+        a client that reads none of them is not told (that someone it may not see joined or left). Nothing
         is queued without an active REST endpoint: payloads are read as its user (``_reader``)."""
         subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
         if not subscriptions or self._reader() is None:
             return self.env["g2p.api.delivery"]
         with extendable_registry(self.env):
-            return subscriptions._emit_to(event_type, record, snapshot, changes)
+            return subscriptions._emit_to(event_type, record, snapshot, changes, members_only)
 
-    def _emit_to(self, event_type, record, snapshot, changes=None):
+    def _emit_to(self, event_type, record, snapshot, changes=None, members_only=None):
         base = {
             "specversion": "1.0",
             "id": str(uuid.uuid4()),
@@ -449,6 +457,8 @@ class G2PApiSubscription(models.Model):
             if allowed is None:
                 continue
             scope, payload, registrant_ids, company_id = allowed
+            if members_only is not None and not self._reads_any(sub.client_id, scope, members_only):
+                continue
             if changes:
                 payload = dict(payload, changes=self._changes_shown(payload, changes))
             subject = payload.get("uuid") or payload.get("reference") or getattr(record, "uuid", None)
@@ -476,6 +486,15 @@ class G2PApiSubscription(models.Model):
             return (snapshot or {}).get(client.id)
         allowed = self._payload_for(client, event_type, record)
         return None if allowed is None else (*allowed, False)
+
+    @api.model
+    def _reads_any(self, client, scope, individual_ids):
+        """Whether ``client`` may read with ``scope`` one of the individuals ``individual_ids`` (archived ones
+        included: an archived member's membership is still hers), as a REST read of them would."""
+        from ..services import registry_service as registry
+
+        people = self.env["res.partner"].with_env(self._reader_env()).with_context(active_test=False)
+        return bool(registry.readable_relations(client, people.browse(individual_ids), scope))
 
     @api.model
     def _still_registered(self, registrant_ids):

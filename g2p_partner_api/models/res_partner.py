@@ -3,7 +3,7 @@ import uuid
 
 import psycopg2
 
-from odoo import _, api, fields, models, tools
+from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules import db
 from odoo.tools import remove_accents
@@ -13,7 +13,8 @@ from ..services.duplicate_finder import match_name_expression
 from ..services.paging import REGISTRANT_SORTS
 from ..services.registry_calendar import registry_today
 from ..services.vocabularies import GENDER_VOCABULARY
-from .g2p_source_mixin import Provenance
+from .g2p_api_event_emitter import BOOKKEEPING_FIELDS
+from .g2p_source_mixin import PROVENANCE_FIELDS, Provenance
 
 _logger = logging.getLogger(__name__)
 
@@ -165,6 +166,39 @@ class ResPartner(models.Model):
         if not self.is_registrant:
             return None
         return f"group.{operation}" if self.is_group else f"individual.{operation}"
+
+    def _g2p_members_changed(self, vals):
+        if "group_member_ids" not in vals or not all(self.mapped("is_group")):
+            return None
+        if set(vals) - {"group_member_ids"} - PROVENANCE_FIELDS - BOOKKEEPING_FIELDS:
+            return None
+        return self._individuals_of_member_commands(vals["group_member_ids"])
+
+    def _individuals_of_member_commands(self, commands):
+        """Ids of the individuals whose memberships in these groups ``commands`` (of ``group_member_ids``) create,
+        change, remove or replace; None for a command it cannot tell that of (then the event goes to every reader
+        of the group, as any other change)."""
+        individual_ids, membership_ids = set(), set()
+        for command in commands:
+            code = command[0] if isinstance(command, (list, tuple)) and command else None
+            values = command[2] if code in (Command.CREATE, Command.UPDATE) and len(command) > 2 else {}
+            if code == Command.CREATE and values.get("individual_id"):
+                individual_ids.add(values["individual_id"])
+            elif code in (Command.UPDATE, Command.DELETE, Command.UNLINK, Command.LINK):
+                membership_ids.add(command[1])
+                if values.get("individual_id"):  # the membership handed to someone else: both are told
+                    individual_ids.add(values["individual_id"])
+            elif code in (Command.CLEAR, Command.SET) or isinstance(command, int):
+                # the whole list replaced (a bare id is one of a list of ids): whoever was in it changed too
+                membership_ids |= set(self.sudo().group_member_ids.ids)
+                if code == Command.SET:
+                    membership_ids |= set(command[2])
+                elif code is None:
+                    membership_ids.add(command)
+            else:
+                return None
+        memberships = self.env["g2p.group.membership"].sudo().browse(membership_ids).exists()
+        return individual_ids | set(memberships.individual_id.ids)
 
     def _readable_as_registry(self):
         """These contacts as the registry reads them (superuser), less those the current user may not read: what a
