@@ -20,6 +20,7 @@
             "pydantic",
             "pydantic-core",
             "pycountry",
+            "pytz",
             "extendable",
             "extendable-pydantic",
             "MarkupSafe",

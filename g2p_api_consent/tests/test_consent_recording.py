@@ -333,5 +333,6 @@ class TestConsentOnTheRegistrysDay(G2PApiCase):
 
     def test_a_registry_time_zone_that_is_none_is_not_used(self):
         self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Mars/Olympus_Mons")
-        self.env.company.partner_id.tz = "Asia/Tokyo"
+        self.assertEqual(registry_tz(self.env).zone, "UTC")
+        self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Asia/Tokyo")
         self.assertEqual(registry_tz(self.env).zone, "Asia/Tokyo")

@@ -17,15 +17,14 @@ REGISTRY_TZ_PARAM = "g2p_partner_api.registry_tz"
 
 
 def registry_tz(env):
-    """The registry's time zone: the system parameter ``g2p_partner_api.registry_tz``, else the time zone of
-    the company's partner, else UTC. A parameter that names no time zone is not guessed at: it is logged and
-    the next source is used."""
+    """The registry's time zone: the system parameter ``g2p_partner_api.registry_tz``, else UTC. Read from the
+    parameters' cache, so asking for today costs no statement (a DCI page, an ingestion chunk ask for it). A
+    parameter that names no time zone is not guessed at: it is logged and UTC is used."""
     configured = env["ir.config_parameter"].sudo().get_param(REGISTRY_TZ_PARAM)
     if configured and configured not in pytz.all_timezones_set:
-        _logger.warning("%s=%r is not a time zone: the company's time zone is used", REGISTRY_TZ_PARAM, configured)
+        _logger.warning("%s=%r is not a time zone: UTC is used", REGISTRY_TZ_PARAM, configured)
         configured = None
-    name = configured or env.company.sudo().partner_id.tz
-    return pytz.timezone(name if name in pytz.all_timezones_set else "UTC")
+    return pytz.timezone(configured or "UTC")
 
 
 def registry_today(env):
