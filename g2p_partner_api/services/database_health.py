@@ -30,6 +30,10 @@ REPLICA_LAG_QUERY = """
            EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
 """
 
+# Asked of the replica while reads wait for it to have replayed a position of the primary (read_routing); a replica
+# promoted to primary has replayed everything, one that does not answer or has replayed nothing has not
+REPLICA_REPLAYED_QUERY = "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn"
+
 # How long a process keeps the lag it measured before it asks again (the routing of every read uses it)
 LAG_MEASURE_SECONDS = 1.0
 
@@ -89,6 +93,12 @@ def replica_lag_seconds(db_name):
     with _lock:
         _measured[db_name] = (time.monotonic(), lag)
     return lag
+
+
+def replica_replayed(db_name, position):
+    """Whether the replica has replayed the primary's WAL up to ``position`` (False when it does not answer)."""
+    _reachable, row = _ask(db_name, True, REPLICA_REPLAYED_QUERY, (position,))
+    return bool(row and row[0])
 
 
 def database_health(db_name):

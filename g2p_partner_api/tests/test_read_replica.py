@@ -60,6 +60,10 @@ class TestReadReplica(BaseCase):
                 {"is_registrant": True, "name": "Kofi Mensah", "given_name": "Kofi", "family_name": "Mensah"}
             )
             cls.person_id, cls.person_uuid = person.id, person.uuid
+            hidden = env["res.partner"].create(
+                {"is_registrant": True, "name": "Yaw Boateng", "given_name": "Yaw", "family_name": "Boateng"}
+            )
+            cls.hidden_id, cls.hidden_uuid = hidden.id, hidden.uuid
         # the tests pause the replay for a moment: the bound that would then send reads to the primary is
         # lowered by the test of that bound only
         cls._set_max_lag(600)
@@ -67,6 +71,11 @@ class TestReadReplica(BaseCase):
         cls.replica.autocommit = True
         cls.addClassCleanup(cls.replica.close)
         cls.tokens = {name: cls._token(*credentials) for name, credentials in cls.credentials.items()}
+        # the process's first read is served by the primary (its caches may be filled from a replica only once the
+        # replica has what the primary had then): made here, before the tests pause the replay
+        requests.get(
+            f"{cls.base_url}/api/v2/Individual/{cls.person_uuid}", timeout=30, headers=cls._bearer("Replica reader")
+        )
         cls._wait_replayed()
 
     @classmethod
@@ -118,6 +127,18 @@ class TestReadReplica(BaseCase):
         client_id, revoke = self.client_ids[name], REVOCATIONS[name]
         self._on_primary_env(lambda env: revoke(env["g2p.api.client"].browse(client_id)))
 
+    def _signal_cache_change(self, cache_name):
+        """Odoo's signaling of a change of ``cache_name``'s caches, as another worker sees it.
+
+        The change was made by this process (the test's), whose own caches Odoo cleared at once, and whose test thread
+        holds the signal a request would send once committed (``Registry.signal_changes``). A worker that serves reads
+        learns of a change made by another from the signaling sequence, at its next request, on the primary, before the
+        request's cursor is chosen (``Registry.check_signaling``, which a test class that is not in test mode keeps):
+        emulated here by dropping the test thread's pending signal (its caches cleared again) and advancing the sequence
+        as the changing worker would, so the next request clears the caches as a reading worker does."""
+        self.registry.reset_changes()
+        self._primary("SELECT nextval(%s)", (f"base_cache_signaling_{cache_name}",))
+
     def _pause_replay(self):
         self._on_replica("SELECT pg_wal_replay_pause()")
         self.addCleanup(self._on_replica, "SELECT pg_wal_replay_resume()")
@@ -137,9 +158,12 @@ class TestReadReplica(BaseCase):
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
+    @classmethod
+    def _bearer(cls, name):
+        return {"Authorization": f"Bearer {cls.tokens[name]}"}
+
     def _call(self, name, method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {self.tokens[name]}"}
-        return requests.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        return requests.request(method, self.base_url + path, headers=self._bearer(name), timeout=30, **kwargs)
 
     def _served_call(self, name, method, path, **kwargs):
         """(response, "replica" or "primary": the database of the cursor the call was served on)."""
@@ -229,6 +253,29 @@ class TestReadReplica(BaseCase):
                 self.assertEqual((response.status_code, served_by), (401, "replica"), response.text)
                 self._on_replica("SELECT pg_wal_replay_resume()")
                 self._wait_replayed()
+
+    def test_a_rule_added_while_the_replica_lags_is_not_left_out_of_the_caches(self):
+        path = f"/api/v2/Individual/{self.hidden_uuid}"
+        response, served_by = self._served_call("Replica reader", "GET", path)
+        self.assertEqual((response.status_code, served_by), (200, "replica"), response.text)
+        self._pause_replay()
+        # an admin hides the registrant from the API (a record rule); the workers' rule caches are cleared by signaling
+        rule = {"name": "Replica test: hidden registrant", "domain_force": f"[('id', '!=', {self.hidden_id})]"}
+        self._on_primary_env(
+            lambda env: env["ir.rule"].create(dict(rule, model_id=env["ir.model"]._get_id("res.partner")))
+        )
+        self.addCleanup(self._on_primary_env, lambda env: env["ir.rule"].search([("name", "=", rule["name"])]).unlink())
+        self._signal_cache_change("default")
+
+        # while the replica lacks the rule, a read that refilled the caches from it would keep them without the rule
+        # after the replica replayed it, until the next change of the rules: not only for the replica's lag
+        first, first_served_by = self._served_call("Replica reader", "GET", path)
+        self._on_replica("SELECT pg_wal_replay_resume()")
+        self._wait_replayed()
+        response, served_by = self._served_call("Replica reader", "GET", path)
+        self.assertEqual(response.status_code, 404, "the rule the replica lacked is missing from the worker's caches")
+        self.assertEqual(served_by, "replica", "once it has replayed the change, the replica serves reads again")
+        self.assertEqual((first.status_code, first_served_by), (404, "primary"), "refilled from the primary")
 
     def test_a_replica_behind_its_bound_serves_no_read(self):
         self._set_max_lag(2)

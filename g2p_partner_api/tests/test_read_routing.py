@@ -5,6 +5,7 @@ cursor whose transaction is read-only (what a replica's is), so a call routed to
 that wrote on its own cursor would fail and be retried on the primary with a warning. The real
 replica is exercised by ``make replica-test`` (test_read_replica.py)."""
 
+from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
@@ -145,3 +146,32 @@ class TestReadRouting(HttpCase):
         else:  # under make replica-test
             self.assertEqual((body["replica"]["configured"], body["replica"]["reachable"]), (True, True))
         self.assertEqual(self.env["g2p.api.audit.log"].search_count([]), audited)
+
+    def test_reads_after_a_cache_clear_wait_for_the_replica_to_replay_it(self):
+        # a registry of its own: the process's routing state of the test database is left alone
+        registry = SimpleNamespace(
+            db_name="routing-test-cache-clear", registry_sequence=1, cache_sequences={"default": 1}
+        )
+        self.addCleanup(read_routing._signaling_seen.pop, registry.db_name, None)
+        self.addCleanup(read_routing._replay_awaited.pop, registry.db_name, None)
+
+        def replica_serves(replayed):
+            awaited = read_routing.caches_replay_position(self.env.cr, registry)
+            with patch.object(read_routing, "replica_replayed", return_value=replayed) as asked:
+                return read_routing.replica_replayed_awaited(registry.db_name, awaited), asked.call_count
+
+        with patch.dict(config.options, db_replica_host="replica.invalid"):
+            # the process's first read, then a clear of its caches: the primary until the replica has replayed
+            for change in ({}, {"cache_sequences": {"default": 2}}, {"registry_sequence": 2}):
+                vars(registry).update(change)
+                self.assertEqual(replica_serves(False), (False, 1), change)
+                self.assertEqual(replica_serves(False), (False, 1), "still the primary while it has not")
+                self.assertEqual(replica_serves(True), (True, 1))
+                # replayed: forgotten, the replica is not asked again until the next clear
+                with self.assertQueryCount(0):
+                    self.assertEqual(replica_serves(False), (True, 0))
+            self.assertNotIn(registry.db_name, read_routing._replay_awaited)
+        # without a replica nothing is awaited, whatever the signaling
+        registry.cache_sequences = {"default": 3}
+        with patch.dict(config.options, db_replica_host=False), self.assertQueryCount(0):
+            self.assertEqual(replica_serves(False), (True, 0))
