@@ -6,6 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.g2p_partner_api.services.pretty_json import pretty_json
+from odoo.addons.g2p_partner_api.services.registry_service import reads_any
 from odoo.addons.g2p_partner_api.services.templates import TemplateRenderError
 
 from ..services import dci_callbacks, dci_envelope, dci_records
@@ -326,7 +327,9 @@ class G2PDciSubscription(models.Model):
                 as_read = registrant.with_env(readers[subscription])
                 if not subscription._matches(as_read):
                     continue
-                if members is not None and not subscription._reads_one_of(members.with_env(readers[subscription])):
+                if members is not None and not reads_any(
+                    subscription.client_id, members.with_env(readers[subscription]), SCOPE
+                ):
                     continue  # someone it may not read joined or left a household it reads: not its to know
                 try:
                     subscription._send_notify(as_read)
@@ -353,13 +356,6 @@ class G2PDciSubscription(models.Model):
         if event.get("member_ids") is None:
             return None
         return self.env["res.partner"].browse(event["member_ids"])
-
-    def _reads_one_of(self, people):
-        """Whether the participant may read one of ``people`` (archived ones included), under the record rules of
-        their environment."""
-        self.ensure_one()
-        domain = [("id", "in", people.ids)] + self.client_id._readable_registrant_domain(SCOPE)
-        return bool(people.with_context(active_test=False).search_count(domain, limit=1))
 
     def _matches(self, registrant):
         """The record passes the filter, the time window, and the participant may read it: consent, and the record

@@ -489,12 +489,13 @@ class G2PApiSubscription(models.Model):
 
     @api.model
     def _reads_any(self, client, scope, individual_ids):
-        """Whether ``client`` may read with ``scope`` one of the individuals ``individual_ids`` (archived ones
-        included: an archived member's membership is still hers), as a REST read of them would."""
+        """Whether ``client`` may read with ``scope`` one of the individuals ``individual_ids``, as a REST read of
+        them would (``registry_service.reads_any`` as the REST app's user)."""
         from ..services import registry_service as registry
 
-        people = self.env["res.partner"].with_env(self._reader_env()).with_context(active_test=False)
-        return bool(registry.readable_relations(client, people.browse(individual_ids), scope))
+        return registry.reads_any(
+            client, self.env["res.partner"].with_env(self._reader_env()).browse(individual_ids), scope
+        )
 
     @api.model
     def _still_registered(self, registrant_ids):

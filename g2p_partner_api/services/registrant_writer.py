@@ -72,19 +72,27 @@ def identifier_commands(partner, wanted, remove_others):
     return commands
 
 
+def _own_memberships(managed, individual_id):
+    return managed.filtered(lambda m: m.individual_id.id == individual_id)
+
+
+def ended_memberships(managed, individual_id, start_date=None):
+    """The memberships among ``managed`` of ``individual_id`` not open today (``_open_on``) that started on
+    ``start_date`` (any, without one)."""
+    own = _own_memberships(managed, individual_id)
+    ended = own - own._open_on(registry_today(managed.env))
+    return ended.filtered(lambda m: m.start_date == (start_date or m.start_date))
+
+
 def held_membership(managed, individual_id, start_date=None, end_date=None):
     """The membership among ``managed`` that a member sent for ``individual_id`` is: the individual's open one
     (``_open_on`` today), else, sent ended (``end_date``), the ended one that ended then (and started on
-    ``start_date`` when given): an ended membership is sent back with its own dates. Empty: a new membership."""
-    today = registry_today(managed.env)
-    own = managed.filtered(lambda m: m.individual_id.id == individual_id)
-    open_now = own._open_on(today)
+    ``start_date`` when given, ``ended_memberships``): an ended membership is sent back with its own dates.
+    Empty: a new membership."""
+    open_now = _own_memberships(managed, individual_id)._open_on(registry_today(managed.env))
     if open_now or not end_date:
         return open_now[:1]
-    ended_then = (own - open_now).filtered(
-        lambda m: m.end_date == end_date and m.start_date == (start_date or m.start_date)
-    )
-    return ended_then[:1]
+    return ended_memberships(managed, individual_id, start_date).filtered(lambda m: m.end_date == end_date)[:1]
 
 
 def membership_commands(env, managed, wanted):

@@ -233,6 +233,16 @@ def readable_relations(client, registrants, scope):
     return RelatedSearch(registrants.browse(), domain, ["uuid"]).run()
 
 
+def reads_any(client, people, scope):
+    """Whether the client may read with ``scope`` one of ``people`` (archived ones included: an archived member's
+    membership is still hers), as a read of them in their environment decides it: its record rules and the
+    read-access hook (consent), one statement."""
+    if not people:
+        return False
+    domain = [("id", "in", people.ids)] + client._readable_registrant_domain(scope)
+    return bool(people.with_context(active_test=False).search_count(domain, limit=1))
+
+
 def groups_search(client, individuals, scope):
     """The search of the groups of ``individuals`` the client may read with ``scope`` (their uuids read with them):
     the record rules of res.partner in ``individuals``' environment, the API user's (another company's household
@@ -433,18 +443,12 @@ def _refuse_unstorable_end_dates(env, members, by_uuid, managed):
         held = registrant_writer.held_membership(managed, individual_id, member.start_date, member.end_date)
         if member.end_date > today and held.end_date != member.end_date:
             raise out_of_range(field, ENDED_BY_TODAY)
-        if not held and _ended_memberships(managed, individual_id, member.start_date, today):
+        if not held and registrant_writer.ended_memberships(managed, individual_id, member.start_date):
             raise field_invalid(
                 field,
                 "membership_ended",
                 "an ended membership is sent back with the dates it holds: it is neither reopened nor moved",
             )
-
-
-def _ended_memberships(managed, individual_id, start_date, today):
-    """The ended memberships among ``managed`` of ``individual_id`` that started on ``start_date`` (any, without)."""
-    own = managed.filtered(lambda m: m.individual_id.id == individual_id)
-    return (own - own._open_on(today)).filtered(lambda m: m.start_date == (start_date or m.start_date))
 
 
 def _refuse_new_heads(env, members, kinds, by_uuid, managed):

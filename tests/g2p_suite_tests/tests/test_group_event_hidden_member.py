@@ -136,6 +136,21 @@ class TestGroupEventOfHiddenMember(G2PApiCase):
             [(c["change"], c["individual"]) for c in for_a[0]["data"]["changes"]], [("member_added", self.seen.uuid)]
         )
 
+    def test_a_reads_one_of_them_as_a_rest_read_would(self):
+        """The rule both the REST events and the DCI notifications ask (``registry_service.reads_any``): consent
+        and the record rules of the reader decide, and an archived person still counts (her memberships are hers)."""
+        Subscription = self.env["g2p.api.subscription"]
+
+        def reads(people):
+            return Subscription._reads_any(self.reader, "group:read", people.ids)
+
+        self.assertTrue(reads(self.seen | self.hidden))
+        self.assertFalse(reads(self.hidden), "no consent")
+        self.seen.active = False
+        self.assertTrue(reads(self.seen), "archived")
+        self.seen.company_id = self.env["res.company"].create({"name": "Zzgrpevt registry B"})
+        self.assertFalse(reads(self.seen), "another company's, consent or not")
+
     def _put_with_the_hidden_member(self, **fields):
         """B's PUT of the household as it reads it, with ``fields`` changed and M added: one transaction."""
         with self._api() as api:
@@ -261,3 +276,11 @@ class TestDciNotifyOfHiddenMember(DciAsyncCase):
         self.assertEqual(self._notified(), ["NewHouseHoldMember", "UPDATE"], "someone it reads joined")
         self.household.write({"name": "Zzdcigrpevt household renamed"})
         self.assertEqual(self._notified(), ["UPDATE"])
+
+    def test_archived_member_it_reads_joining_is_notified(self):
+        self.subscribe(
+            "spdci:common:RegistryEventType:NewHouseHoldMember", {"locality": "Zzdcitown"}, reg_type="Household"
+        )
+        self.seen.active = False
+        self.household.write({"group_member_ids": [Command.create({"individual_id": self.seen.id})]})
+        self.assertEqual(self._notified(), ["NewHouseHoldMember"], "she is archived, still read")
