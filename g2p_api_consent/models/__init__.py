@@ -5,3 +5,4 @@ from . import res_partner
 from . import g2p_api_client
 from . import fastapi_endpoint
 from . import g2p_api_scope
+from . import ir_config_parameter

@@ -9,3 +9,4 @@ from . import g2p_dci_subscription
 from . import g2p_api_delivery
 from . import g2p_api_subscription
 from . import g2p_id_type
+from . import ir_config_parameter

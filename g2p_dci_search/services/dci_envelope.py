@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime
 
+REGISTRY_ID_PARAM = "g2p_dci_search.registry_id"
+
 # codes of the spec's ``Error`` the registry answers (HTTP errors, ERR acknowledgements)
 ERROR_CODES = (
     "err.request.bad",
@@ -42,7 +44,7 @@ ITEM_REASON_CODES = (
 
 def registry_id(env):
     """The registry's own DCI id (sender_id of everything it sends)."""
-    return env["ir.config_parameter"].sudo().get_param("g2p_dci_search.registry_id", "registry.g2p")
+    return env["ir.config_parameter"].sudo().get_param(REGISTRY_ID_PARAM, "registry.g2p")
 
 
 def now_iso():

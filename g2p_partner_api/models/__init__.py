@@ -38,3 +38,4 @@ from . import mail_thread
 from . import ir_rule
 from . import mail_activity
 from . import ir_attachment
+from . import ir_config_parameter

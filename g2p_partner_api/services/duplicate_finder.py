@@ -22,6 +22,8 @@ from typing import NamedTuple
 from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL
 
+from . import system_parameters
+
 THRESHOLD_PARAM = "g2p_partner_api.duplicate_name_threshold"
 LOCALITY_PARAM = "g2p_partner_api.duplicate_same_locality"
 DEFAULT_THRESHOLD = 0.6
@@ -69,7 +71,7 @@ class Settings:
             threshold = float(params.get_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD))
         except ValueError:
             threshold = DEFAULT_THRESHOLD
-        same_locality = (params.get_param(LOCALITY_PARAM) or "").lower() in ("1", "true", "yes")
+        same_locality = system_parameters.switch(params.get_param(LOCALITY_PARAM), False)
         return cls(min(max(threshold, 0.05), 1.0), same_locality)
 
 

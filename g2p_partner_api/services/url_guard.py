@@ -158,30 +158,40 @@ def _own_ports(params):
     return frozenset(ports)
 
 
+def allowed_entry(entry):
+    """(host name or ``ipaddress`` network, ports) an allow-list entry opens; None when it cannot be read."""
+    entry = entry.strip().lower()
+    match = _ENTRY.match(entry)
+    if not match and entry.count(":") > 1:
+        match = _ENTRY.match(f"[{entry}]")  # an IPv6 address or network without brackets: default ports
+    port = int(match["port"]) if match and match["port"] else None
+    if not match or (port is not None and not 0 < port < 65536):
+        return None
+    host = (match["bracketed"] or match["plain"]).rstrip(".")
+    ports = (port,) if port else DEFAULT_PORTS
+    try:
+        return ipaddress.ip_network(host, strict=False), ports
+    except ValueError:
+        return host, ports
+
+
 def policy(env):
     """The destination policy in force: the administrators' allow-list, this registry's own host and ports."""
     params = env["ir.config_parameter"].sudo()
     hosts, networks = set(), []
     for entry in re.split(r"[\s,]+", params.get_param(ALLOWED_HOSTS_PARAM) or ""):
-        entry = entry.strip().lower()
-        if not entry:
+        if not entry.strip():
             continue
-        match = _ENTRY.match(entry)
-        if not match and entry.count(":") > 1:
-            match = _ENTRY.match(f"[{entry}]")  # an IPv6 address or network without brackets: default ports
-        port = int(match["port"]) if match and match["port"] else None
-        if not match or (port is not None and not 0 < port < 65536):
-            # nothing is opened by an entry that cannot be read (fail closed), and the administrator is told why
+        allowed = allowed_entry(entry)
+        if allowed is None:
+            # refused when set (system_parameters); one stored before that opens nothing (fail closed)
             _logger.warning("%s: entry %r ignored (expected host:port)", ALLOWED_HOSTS_PARAM, entry)
             continue
-        host = (match["bracketed"] or match["plain"]).rstrip(".")
-        ports = (port,) if port else DEFAULT_PORTS
-        try:
-            network = ipaddress.ip_network(host, strict=False)
-        except ValueError:
+        host, ports = allowed
+        if isinstance(host, str):
             hosts.update((host, p) for p in ports)
         else:
-            networks.extend((network, p) for p in ports)
+            networks.extend((host, p) for p in ports)
     own = urlparse(params.get_param("web.base.url") or "").hostname
     return DestinationPolicy(
         frozenset(hosts), tuple(networks), frozenset({own.lower()} if own else ()), _own_ports(params)

@@ -7,3 +7,4 @@ from . import g2p_api_subscription
 from . import g2p_api_client
 from . import g2p_change_request_duplicate
 from . import res_partner
+from . import ir_config_parameter

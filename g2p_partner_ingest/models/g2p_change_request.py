@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from odoo.addons.g2p_partner_api.models.g2p_source_mixin import Provenance
-from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer
+from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_writer, system_parameters
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
@@ -1262,7 +1262,7 @@ class G2PChangeRequest(models.Model):
 
     @api.model
     def _duplicate_check_enabled(self):
-        return self.env["ir.config_parameter"].sudo().get_param(CHECK_PARAM, "1") not in ("0", "false", "False")
+        return system_parameters.switch(self.env["ir.config_parameter"].sudo().get_param(CHECK_PARAM), True)
 
     def _flag_possible_duplicates(self):
         adds = self.filtered(lambda r: r.operation == "add")
