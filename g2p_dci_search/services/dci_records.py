@@ -31,7 +31,7 @@ def group_wire(register, group, visible_members, readable_groups):
     people = {person.uuid: individual_wire(register, person, readable_groups, names) for person in visible_members}
     for member in wire["members"]:
         member["person"] = people.get(member["individual"])
-    wire["size"] = len(group.group_member_ids.filtered(lambda m: not m.is_ended and m.individual_id in visible_members))
+    wire["size"] = len(group.group_member_ids._open_today().filtered(lambda m: m.individual_id in visible_members))
     _name_identifiers(wire, names)
     return wire
 

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..services.registry_calendar import registry_today
 from ..services.vocabularies import KIND_VOCABULARY
@@ -29,7 +29,8 @@ class G2PGroupMembership(models.Model):
     start_date = fields.Date(default=lambda self: registry_today(self.env))
     end_date = fields.Date()
     end_reason = fields.Char(help="Why the membership ended, as given when it was ended")
-    is_ended = fields.Boolean(compute="_compute_is_ended", store=True)
+    # never stored: a membership given a later end date is ended from that day on, with no write to recompute it
+    is_ended = fields.Boolean(compute="_compute_is_ended", search="_search_is_ended")
 
     def _g2p_event_type(self, operation):
         return "membership.changed"
@@ -43,9 +44,15 @@ class G2PGroupMembership(models.Model):
 
     @api.depends("end_date")
     def _compute_is_ended(self):
-        today = registry_today(self.env)
+        current = self._open_today()
         for rec in self:
-            rec.is_ended = bool(rec.end_date and rec.end_date <= today)
+            rec.is_ended = rec not in current
+
+    def _search_is_ended(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Memberships are searched as ended or not ended only."))
+        open_today = self._open_domain(registry_today(self.env))
+        return ["!", *open_today] if (operator == "=") == value else open_today
 
     @api.model
     def _open_domain(self, day):
@@ -55,6 +62,10 @@ class G2PGroupMembership(models.Model):
     def _open_on(self, day):
         """Those of these memberships open on ``day`` (``_open_domain``)."""
         return self.filtered(lambda m: not m.end_date or m.end_date > day)
+
+    def _open_today(self):
+        """Those of these memberships open today in the registry's calendar: the current ones."""
+        return self._open_on(registry_today(self.env))
 
     @api.constrains("group_id", "individual_id", "kind_ids", "start_date", "end_date")
     def _check_membership(self):

@@ -233,15 +233,17 @@ class ResPartner(models.Model):
         date are fields users cannot write."""
         self.sudo().write({"active": False, "archive_reason": reason})
 
-    @api.depends("group_member_ids.is_ended", "group_member_ids.kind_ids")
+    @api.depends("group_member_ids.end_date", "group_member_ids.kind_ids")
     def _compute_group_composition(self):
         groups = self.filtered("is_group")
         (self - groups).update({"group_head_id": False, "member_count": 0})
         if not groups:
             return
         # one query for the whole page of groups, not one per row
-        current = self.env["g2p.group.membership"].search_fetch(
-            [("group_id", "in", groups.ids), ("is_ended", "=", False)], ["group_id", "individual_id", "kind_ids"]
+        Membership = self.env["g2p.group.membership"]
+        current = Membership.search_fetch(
+            [("group_id", "in", groups.ids), *Membership._open_domain(registry_today(self.env))],
+            ["group_id", "individual_id", "kind_ids"],
         )
         counts, heads = {}, {}
         for membership in current:

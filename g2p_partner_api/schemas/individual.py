@@ -52,7 +52,7 @@ class Individual(RegistrantWire, ApiModel):
             *Coding.orm_paths("gender_id"),
             *Identifier.orm_paths("reg_id_ids"),
             *Address.ORM_PATHS,
-            "group_membership_ids.is_ended",
+            "group_membership_ids.end_date",
             "group_membership_ids.group_id",
             *Coding.orm_paths("group_membership_ids.kind_ids"),
         )
@@ -77,8 +77,8 @@ class Individual(RegistrantWire, ApiModel):
             address=assembled(Address).from_record(partner),
             groups=[
                 trusted(GroupRef, group=m.group_id.uuid, kinds=[coding(k) for k in m.kind_ids])
-                for m in partner.group_membership_ids
-                if not m.is_ended and m.group_id in visible_groups
+                for m in partner.group_membership_ids._open_today()
+                if m.group_id in visible_groups
             ],
             **archive_values(partner),
             provenance=provenance(partner),

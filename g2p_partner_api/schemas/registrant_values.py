@@ -132,7 +132,8 @@ def individual_values(partners, visible_groups):
     genders, gender_of = _related(partners, "gender_id")
     gender = _codings(genders)
     memberships, memberships_of = _related(partners, "group_membership_ids")
-    ended = _column(memberships, "is_ended")
+    _column(memberships, "end_date")  # read from the cache as the rest, or CacheMiss
+    current = set(memberships._open_today()._ids)
     group_of = _column(memberships, "group_id")
     group_uuid = _column(visible_groups, "uuid")
     codes, kinds_of = _related(memberships, "kind_ids")
@@ -149,7 +150,7 @@ def individual_values(partners, visible_groups):
             groups=[
                 {"group": group_uuid.get(group_of[m], False), "kinds": [coding[k] for k in kinds_of[m]]}
                 for m in memberships_of[i]
-                if not ended[m] and group_of[m] in group_uuid
+                if m in current and group_of[m] in group_uuid
             ],
         )
         for i in partners._ids

@@ -493,8 +493,7 @@ class G2PChangeRequest(models.Model):
             "country": partner.country_id.code or None,
             "members": [
                 dict(self._person_snapshot(m.individual_id), kinds=m.kind_ids.mapped("code"))
-                for m in self._memberships_client_manages(client, partner.group_member_ids)
-                if not m.is_ended
+                for m in self._memberships_client_manages(client, partner.group_member_ids)._open_today()
             ],
         }
         return {k: v for k, v in values.items() if v not in (None, [], "")}
@@ -1064,7 +1063,7 @@ class G2PChangeRequest(models.Model):
                 self._check_not_given_yet(index, person, wanted)
             else:
                 person = self._find_by_any_identifier(member)
-                if person and person not in managed.filtered(lambda m: not m.is_ended).individual_id:
+                if person and person not in managed._open_today().individual_id:
                     # someone registered who is not in this household: only as an approver decided
                     if not self._existing_member_decided(index, person):
                         continue
@@ -1158,7 +1157,7 @@ class G2PChangeRequest(models.Model):
             return False
         as_registry = self.sudo()
         managed = self._memberships_client_manages(as_registry.client_id, as_registry.registrant_id.group_member_ids)
-        heads = managed.filtered(lambda m: not m.is_ended and HEAD_KIND in m.kind_ids.mapped("code")).individual_id
+        heads = managed._open_today().filtered(lambda m: HEAD_KIND in m.kind_ids.mapped("code")).individual_id
         for member in named:
             person = as_registry._member_reference(member)
             if person is None:
@@ -1190,7 +1189,7 @@ class G2PChangeRequest(models.Model):
         as_registry = self.sudo()
         # as the sender sees the household: one of its members the sender may not read is not told from anyone else
         managed = self._memberships_client_manages(as_registry.client_id, as_registry.registrant_id.group_member_ids)
-        household = managed.filtered(lambda m: not m.is_ended).individual_id
+        household = managed._open_today().individual_id
         found = []
         for index, member in enumerate(proposal.get("members") or []):
             person = as_registry._find_by_any_identifier(member)

@@ -127,9 +127,7 @@ class G2PChangeRequestDuplicate(models.Model):
             rec.candidate_gender = partner.gender_id.display
             rec.candidate_city = partner.city
             rec.candidate_identifiers = ", ".join(f"{r.id_type_id.name}: {r.value}" for r in partner.reg_id_ids)
-            rec.candidate_households = ", ".join(
-                partner.group_membership_ids.filtered(lambda m: not m.is_ended).group_id.mapped("name")
-            )
+            rec.candidate_households = ", ".join(partner.group_membership_ids._open_today().group_id.mapped("name"))
 
     @api.depends("request_id.proposed_values", "member_index", "partner_id", "score", "same_identifier")
     @api.depends_context("uid")

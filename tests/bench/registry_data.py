@@ -254,12 +254,8 @@ def generate(cur):
     copy(
         cur,
         "g2p_group_membership",
-        ("group_id", "individual_id", "start_date", "is_ended"),
-        (
-            (base + individuals + g, base + g * MEMBERS + k, "2024-01-01", False)
-            for g in range(groups)
-            for k in range(MEMBERS)
-        ),
+        ("group_id", "individual_id", "start_date"),
+        ((base + individuals + g, base + g * MEMBERS + k, "2024-01-01") for g in range(groups) for k in range(MEMBERS)),
     )
     cur.execute("SELECT setval('g2p_group_membership_id_seq', (SELECT max(id) FROM g2p_group_membership))")
     cur.execute(

@@ -38,3 +38,4 @@ from . import test_sender_names_distinct
 from . import test_audit12_proofs
 from . import test_group_event_hidden_member
 from . import test_system_parameters
+from . import test_membership_ended_in_time
