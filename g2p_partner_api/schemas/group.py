@@ -115,10 +115,11 @@ class GroupMemberWrite(MemberGiven):
     )
     end_date: IsoDate | None = Field(
         default=None,
-        description="last day of the membership, to end an open one: today or before (a later date is refused, 422 "
-        "out_of_range, as by POST /Group/{uuid}/members/{individual}/end), or the end date it holds, sent back as "
-        "read. An ended membership is sent back with the dates it holds (its start_date and end_date); another end "
-        "date is refused (422 membership_ended): an ended membership is never reopened nor moved",
+        description="the day the membership ends (from that day on it is not open), to end an open one: today or "
+        "before (a later date is refused, 422 out_of_range, as by POST /Group/{uuid}/members/{individual}/end), or "
+        "the end date it holds, sent back as read. An ended membership is sent back with the dates it holds (its "
+        "start_date and end_date); another end date is refused (422 membership_ended): an ended membership is "
+        "never reopened nor moved",
     )
     name: str | None = read_only(max_length=512)
 

@@ -24,7 +24,9 @@ class GroupMemberAdd(MemberGiven):
 class MembershipEnd(WireModel):
     """Body of ``POST /Group/{uuid}/members/{individual}/end``."""
 
-    end_date: IsoDate = Field(description="last day of the membership: today or before")
+    end_date: IsoDate = Field(
+        description="the day the membership ends (from that day on it is not open): today or before"
+    )
     reason: NotBlankText = Field(min_length=1, max_length=256, examples=["Moved to another household"])
 
 
