@@ -156,8 +156,8 @@ class G2PDciSubscription(models.Model):
         filter_json = json.dumps(criteria.get("filter"), sort_keys=True)
         self._check_subscription_limit(client)
         same = self.sudo().search(
-            [
-                ("client_id", "=", client.id),
+            self._of_client_here(client)
+            + [
                 ("register_id", "=", register.id),
                 ("event_code", "=", code),
                 ("filter_type", "=", filter_type),
@@ -265,9 +265,17 @@ class G2PDciSubscription(models.Model):
         return info
 
     @api.model
+    def _of_client_here(self, client):
+        """The domain of ``client``'s subscriptions made through an endpoint of the company of the one called (the
+        call's ``env.company``, as txn-status): another company's subscription, its code and its state are not this
+        one's to end nor to tell, its staff read the callback. One of no known company is ended by staff only."""
+        return [("client_id", "=", client.id), ("transaction_id.company_id", "=", self.env.company.id)]
+
+    @api.model
     def _unsubscribe_codes(self, client, codes):
-        """(status, DciProblem or None, subscriptions): all codes or none are unsubscribed."""
-        subscriptions = self.sudo().search([("client_id", "=", client.id), ("code", "in", codes)])
+        """(status, DciProblem or None, subscriptions): all codes or none are unsubscribed. A code of another
+        company's subscription is answered exactly as an unknown one."""
+        subscriptions = self.sudo().search(self._of_client_here(client) + [("code", "in", codes)])
         unknown = sorted(set(codes) - set(subscriptions.mapped("code")))
         if unknown:
             problem = DciProblem("rjct.subscription_code.invalid", f"unknown subscription codes: {', '.join(unknown)}")

@@ -30,3 +30,10 @@ def registry_tz(env):
 def registry_today(env):
     """Today's date in the registry's time zone."""
     return datetime.now(pytz.utc).astimezone(registry_tz(env)).date()
+
+
+def registry_date(env, utc_datetime):
+    """The registry's date of a stored datetime (``create_date``, ``write_date``: naive, in UTC), the day it was
+    in the registry's time zone; its ``.date()`` is the UTC day, a day off from ``registry_today`` part of each
+    day."""
+    return pytz.utc.localize(utc_datetime).astimezone(registry_tz(env)).date()

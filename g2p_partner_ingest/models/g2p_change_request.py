@@ -12,6 +12,7 @@ from odoo.addons.g2p_partner_api.services import duplicate_finder, registrant_wr
 from odoo.addons.g2p_partner_api.services.api_errors import ApiError, DuplicateError
 from odoo.addons.g2p_partner_api.services.caller_defaults import with_caller_defaults, without_caller_defaults
 from odoo.addons.g2p_partner_api.services.country_codes import find_country
+from odoo.addons.g2p_partner_api.services.registry_calendar import registry_date
 from odoo.addons.g2p_partner_api.services.registry_errors import RegistryError
 from odoo.addons.g2p_partner_api.services.registry_service import (
     HEAD_KIND,
@@ -897,11 +898,13 @@ class G2PChangeRequest(models.Model):
 
     def _record_consent(self, registrant, canonical):
         """The registrant's consent the proposal carries, for the client that sent it, recorded in the registrant's
-        environment (the partner's provenance), as of the day the item was received."""
+        environment (the partner's provenance), as of the registry's day the item was received (the day its
+        acceptance checked the consent against)."""
         if canonical.get("consent") is None:
             return
         received = self.ingest_raw_id.sudo().create_date or self.create_date
-        self.client_id.sudo()._record_registration_consent(registrant, canonical["consent"], received.date())
+        as_of = registry_date(self.env, received)
+        self.client_id.sudo()._record_registration_consent(registrant, canonical["consent"], as_of)
 
     def _fail(self, error, shown=None, details=False):
         """Mark the request failed with ``error`` (for staff, in words), ``details`` (its technical text) and

@@ -1,17 +1,20 @@
 import json
+from datetime import datetime, time, timedelta
+
+from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.g2p_partner_api.services.registry_calendar import REGISTRY_TZ_PARAM, registry_date, registry_today
 
 from .test_follow_submissions import FollowCase
 
 CONSENT = {"scopes": ["individual:read"], "evidence_reference": "PAPER-FORM-7781"}
 
 
-@tagged("post_install", "-at_install")
-class TestRegisteringAgentIngest(FollowCase):
-    """An ingest item may carry the registrant's consent for its sender, a registering agent: shown to the reviewer,
-    recorded when applied; from any other sender the item fails and nothing is proposed."""
+class RegisteringAgentCase(FollowCase):
+    """The sender, a registering agent (g2p_api_consent) reading under consent."""
 
     @classmethod
     def setUpClass(cls):
@@ -19,6 +22,12 @@ class TestRegisteringAgentIngest(FollowCase):
         if "is_registering_agent" not in cls.Client._fields:
             cls.skipTest(cls, "g2p_api_consent is not installed")
         cls.client.write({"legal_basis_enabled": False, "is_registering_agent": True})
+
+
+@tagged("post_install", "-at_install")
+class TestRegisteringAgentIngest(RegisteringAgentCase):
+    """An ingest item may carry the registrant's consent for its sender, a registering agent: shown to the reviewer,
+    recorded when applied; from any other sender the item fails and nothing is proposed."""
 
     def with_consent(self, nid, consent=None):
         return self.body({"person": self.person(nid=nid, last="Agentsend"), "consent": consent or CONSENT})
@@ -94,3 +103,41 @@ class TestRegisteringAgentIngest(FollowCase):
         with self.assertRaises(ValidationError):
             request.with_user(officer).write({"proposed_values": json.dumps(edited)})
         self.assertEqual(self.proposed(request)["consent"]["scopes"], ["individual:read"])
+
+
+@tagged("post_install", "-at_install")
+class TestIngestConsentAppliedByTheRegistrysDay(RegisteringAgentCase):
+    """A change request recorded the consent an ingest item carries as of the UTC date of the item's ``create_date``
+    (eighth audit), while its acceptance checked it against ``registry_today``: in a registry east of UTC, late in
+    the UTC day, a registering agent's consent given on the registry's today was accepted when received, then
+    refused as "given in the future" when a person approved it. It is now recorded as of the registry's day of
+    receipt (``registry_date``), the day its acceptance checked."""
+
+    def _received_at(self, rows, moment):
+        """``rows`` and their change request received at ``moment`` (the database's clock is not frozen)."""
+        self.env.cr.execute("UPDATE g2p_ingest_raw SET create_date = %s WHERE id = ANY(%s)", [moment, rows.ids])
+        requests = rows.change_request_id.ids
+        self.env.cr.execute("UPDATE g2p_change_request SET create_date = %s WHERE id = ANY(%s)", [moment, requests])
+        self.env.invalidate_all()
+
+    def test_consent_given_on_the_registrys_day_is_recorded_when_applied(self):
+        received_day = self.env.cr.now().date()
+        received = datetime.combine(received_day, time(23, 30))
+        with freeze_time(received):
+            self.env["ir.config_parameter"].set_param(REGISTRY_TZ_PARAM, "Pacific/Kiritimati")  # UTC+14
+            registry_day = registry_today(self.env)
+            self.assertEqual(registry_day, received_day + timedelta(days=1))
+            self.assertEqual(registry_date(self.env, received), registry_day)
+            consent = {"scopes": ["individual:read"], "evidence_reference": "AUDIT13-TZ", "given_on": str(registry_day)}
+            person = self.person(nid="90013001", last="Zzaudit13tz")
+            _data, rows = self.ingest(self.body({"person": person, "consent": consent}))
+            request = rows.change_request_id
+            self.assertEqual((rows.error_code, request.state), (False, "pending"), "accepted when received")
+            self._received_at(rows, received)
+            request.with_user(self.approver).action_approve()
+        self.assertEqual(request.state, "applied", request.error_message)
+        registrant = self.env["res.partner"].search([("family_name", "=", "Zzaudit13tz")])
+        self.assertEqual(registrant, request.registrant_id)
+        self.assertEqual(
+            (registrant.consent_ids.client_id, registrant.consent_ids.given_date), (self.client, registry_day)
+        )

@@ -5,12 +5,14 @@ B's endpoint answers later (an asynchronous search, a subscription's notificatio
 read as the first DCI endpoint's user, A's, under A's rules. Each test performs the attack and asserts that it is
 answered as about nobody, while each endpoint still answers what its own company holds."""
 
+import json
 import uuid
 
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.g2p_dci_search.tests.common import (
     DciAsyncCase,
+    now,
     private_key,
     public_pem,
     request_schema,
@@ -276,3 +278,63 @@ class TestDciLaterAnswersAsTheReceivingEndpoint(DciTwoEndpointsCase):
         run_migration(self.env, MIGRATION)
         for transaction in transactions:
             self.assertEqual(transaction.endpoint_id, expected[transaction])
+
+
+@tagged("post_install", "-at_install")
+class TestDciUnsubscribeKeepsItsCompany(DciTwoEndpointsCase):
+    """``/registry/unsubscribe`` looked the codes up by sender alone (eighth audit): sent to company B's endpoint, it
+    ended a subscription made through A's, and its on-unsubscribe, a delivery of company B that B's API Managers
+    read, named A's code and its state (succ, then ``already_unsubscribed``, where a code nobody holds is
+    ``invalid``). Another company's code is now answered exactly as an unknown one and nothing changes; so is a
+    subscribe that repeats one of A's (it is B's own, with its own code), while A's endpoint still ends A's."""
+
+    def _unsubscribe_at(self, endpoint, code):
+        """The on-unsubscribe of ``code`` sent to ``endpoint``, without what differs at each call; the code itself
+        written ``<code>``."""
+        envelope = self.signed_envelope(
+            "unsubscribe",
+            {"transaction_id": str(uuid.uuid4())[:30], "timestamp": now(), "subscription_codes": [code]},
+            1,
+        )
+        self.post_to(endpoint, "/registry/unsubscribe", envelope)
+        (callback,) = self.callbacks()
+        return _without_per_call_keys(json.loads(json.dumps(callback).replace(code, "<code>")))
+
+    def _subscribed_at(self, endpoint, family_name):
+        """The on-subscribe answer of one subscription to new registrants of ``family_name`` sent to ``endpoint``."""
+        self.subscribe_at(endpoint, family_name)
+        (on_subscribe,) = self.callbacks()
+        (answer,) = on_subscribe["message"]["subscribe_response"]
+        return answer
+
+    def test_unsubscribe_at_b_of_a_code_made_at_a_is_answered_as_unknown(self):
+        code = self._subscribed_at(self.endpoint, "Zzaudit13u")["subscriptions"][0]["code"]
+        subscription = self.env["g2p.dci.subscription"].search([("code", "=", code)])
+        self.assertEqual(subscription.transaction_id.company_id, self.company_a, "made through A's endpoint")
+        unknown = self._unsubscribe_at(self.endpoint_b, "zz-audit13-nobody")
+        self.assertEqual(unknown["message"]["status_reason_code"], "rjct.subscription_code.invalid")
+        for attempt in ("first", "again"):
+            with self.subTest(attempt=attempt):
+                self.assertEqual(self._unsubscribe_at(self.endpoint_b, code), unknown)
+                self.assertEqual((subscription.state, subscription.unsubscribed_date), ("subscribe", False))
+        self.env.flush_all()
+        told = (
+            self.env["g2p.api.delivery"].with_user(self.manager_b).search([("event_type", "=", "dci.on-unsubscribe")])
+        )
+        self.assertEqual(len(told), 3, "B's staff read the answers B's endpoint gave")
+        self.assertFalse(told.filtered(lambda d: '"subscription_status"' in d.body), "no state of A's subscription")
+        # the honest path: A's endpoint ends A's subscription
+        self.assertEqual(self._unsubscribe_at(self.endpoint, code)["message"]["status"], "succ")
+        self.assertEqual(subscription.state, "unsubscribe")
+
+    def test_subscribe_at_b_repeating_a_subscription_made_at_a_is_b_own(self):
+        code_a = self._subscribed_at(self.endpoint, "Zzaudit13same")["subscriptions"][0]["code"]
+        at_b = self._subscribed_at(self.endpoint_b, "Zzaudit13same")
+        self.assertEqual(at_b["status"], "succ", "not already_subscribed: A's subscription is not B's")
+        made = self.env["g2p.dci.subscription"].search([("code", "=", at_b["subscriptions"][0]["code"])])
+        self.assertEqual(made.transaction_id.company_id, self.company_b)
+        self.env.flush_all()
+        self.assertFalse(self.env["g2p.api.delivery"].with_user(self.manager_b).search([("body", "ilike", code_a)]))
+        # within a company, the repeat is refused as before
+        again = self._subscribed_at(self.endpoint_b, "Zzaudit13same")
+        self.assertEqual(again["status_reason_code"], "rjct.event.already_subscribed")
