@@ -37,3 +37,4 @@ from . import test_dci_two_endpoints
 from . import test_sender_names_distinct
 from . import test_audit12_proofs
 from . import test_group_event_hidden_member
+from . import test_rest_reads_as_its_endpoint
