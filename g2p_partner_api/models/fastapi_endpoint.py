@@ -20,7 +20,7 @@ from ..services.request_limits import rest_max_body_bytes
 
 APP = "g2p_partner_api"
 AUDIT_SWITCHES = ("g2p_audit_enabled", "g2p_audit_anonymous_failures")
-# what _app_reader reads of the endpoints
+# what _endpoint_reader and _company_readers read of the endpoints
 READER_FIELDS = {"app", "user_id", "company_id", "active"}
 
 
@@ -59,7 +59,12 @@ class FastapiEndpoint(models.Model):
 
     def write(self, vals):
         self._check_audit_switches(vals)
+        moved = (
+            self.filtered(lambda endpoint: endpoint.company_id.id != vals["company_id"]) if "company_id" in vals else ()
+        )
         result = super().write(vals)
+        if moved:
+            self.env["g2p.api.subscription"]._endpoint_moved(moved)
         if READER_FIELDS & set(vals):
             self._reader_changed()
         return result
@@ -71,37 +76,46 @@ class FastapiEndpoint(models.Model):
 
     @api.model
     def _reader_changed(self):
-        # the user and company each app reads as (_app_reader), cached in every worker: an endpoint created,
-        # archived, deleted or moved to another user or company may change them
+        # the user and company each endpoint reads as (_endpoint_reader, _company_readers), cached in every worker:
+        # an endpoint created, archived, deleted or moved to another user or company may change them
         self.env.registry.clear_cache()
 
     @api.model
-    @tools.ormcache("app")
-    def _app_reader(self, app):
-        """(user id, company id) the suite's ``app`` reads the registry as: its active endpoint's technical user, in
-        the endpoint's company (the first endpoint created); None when ``app`` has no active endpoint. Cached: the
-        endpoints clear it when one is created, archived, deleted or given another user or company."""
-        endpoint = self.sudo().with_context(active_test=True).search([("app", "=", app)], order="id", limit=1)
-        return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
-
-    @api.model
-    def _app_reader_env(self, app):
-        """The environment a call of ``app`` runs in (``_app_reader``), never the superuser: what the registry
-        answers later for that app (a queued answer, a notification, each attempt to deliver it) is what its record
-        rules let a call show. None without an active endpoint of ``app``."""
-        return self._reader_env(self._app_reader(app))
+    @tools.ormcache("app", "company_id")
+    def _company_readers(self, app, company_id):
+        """(user id, company id) of each active endpoint of ``app`` working for the company ``company_id`` (one of no
+        company works in its user's), first created first: what a call of ``app`` in that company reads the registry
+        as. Cached as ``_endpoint_reader``."""
+        endpoints = self.sudo().with_context(active_test=True).search([("app", "=", app)], order="id")
+        return tuple(
+            (endpoint.user_id.id, endpoint.company_id.id)
+            for endpoint in endpoints
+            if (endpoint.company_id or endpoint.user_id.company_id).id == company_id
+        )
 
     @api.model
     @tools.ormcache("endpoint_id", "app")
     def _endpoint_reader(self, endpoint_id, app):
         """(user id, company id) a call received by the endpoint ``endpoint_id`` of ``app`` read the registry as,
-        as it is now; None when that endpoint is archived, deleted or of another app. Cached as ``_app_reader``."""
+        as it is now; None when that endpoint is archived, deleted or of another app. Cached: the endpoints clear it
+        when one is created, archived, deleted or given another user or company."""
         endpoint = self.sudo().with_context(active_test=True).search([("id", "=", endpoint_id), ("app", "=", app)])
         return (endpoint.user_id.id, endpoint.company_id.id) if endpoint else None
 
     @api.model
+    def _rest_reader_env(self, company):
+        """The environment a REST read in ``company`` runs in: this one when it is a REST call's there (the user of an
+        active REST endpoint of ``company``, not the superuser), else the company's first REST endpoint's
+        (``_company_readers``); None when ``company`` has none, never another company's."""
+        readers = self._company_readers(APP, company.id)
+        env = self.env
+        if not env.su and env.company == company and env.uid in {user_id for user_id, _company_id in readers}:
+            return env
+        return self._reader_env(readers[0] if readers else None)
+
+    @api.model
     def _reader_env(self, reader):
-        """The environment of ``reader`` ((user id, company id), ``_app_reader``), never the superuser; None for
+        """The environment of ``reader`` ((user id, company id), ``_endpoint_reader``), never the superuser; None for
         None."""
         if reader is None:
             return None

@@ -246,15 +246,15 @@ class G2PApiDelivery(models.Model):
         if self.required_scope and self.required_scope not in client._scope_codes():
             return f"the client no longer has the scope {self.required_scope}"
         # archived registrants included: their consent counts as for any other; read as when the payload was
-        # built (the REST app's user: what its record rules hide now, e.g. a household moved to another
-        # registry, is not sent, whatever the payload says of it)
+        # built (the user of the subscription's REST endpoint: what its record rules hide now, e.g. a household
+        # moved to another registry, is not sent, whatever the payload says of it)
         registrants = self.with_context(active_test=False).registrant_ids
         if not registrants:
             return None
         read_as_rest_app = self._built_by_rest_app()
         reader = self._reader_env() if read_as_rest_app else None
         if read_as_rest_app and reader is None:
-            return "the registry has no active REST endpoint to read the registrants of this event as"
+            return "the REST endpoint its subscription reads as is not active (archived, deleted or moved)"
         if reader is not None:
             readable = registry_service.readable_relations(client, registrants.with_env(reader), self.required_scope)
             if len(readable) == len(registrants):
@@ -267,14 +267,15 @@ class G2PApiDelivery(models.Model):
 
     def _built_by_rest_app(self):
         """Whether this delivery's payload was read as the REST app reads (``g2p.api.subscription._reader_env``):
-        then what it names is checked under that app's record rules at each attempt, and nothing goes out while
-        the registry has no active REST endpoint. False where another app built it (its own checks apply)."""
+        then what it names is checked under the record rules of its subscription's endpoint at each attempt, and
+        nothing goes out while that endpoint is not active. False where another app built it (its own checks
+        apply)."""
         return True
 
     def _reader_env(self):
-        """The environment whose record rules decide what this delivery may name: the REST app's (as when its
-        payload was built), None without an active REST endpoint."""
-        return self.env["g2p.api.subscription"]._reader_env()
+        """The environment whose record rules decide what this delivery may name: its subscription's REST endpoint's
+        (as when its payload was built, ``g2p.api.subscription._reader_env``), None while that one is not active."""
+        return self.subscription_id._reader_env()
 
     @api.model
     def _mark_naming_erased(self, partners):

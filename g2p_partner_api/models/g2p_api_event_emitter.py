@@ -75,12 +75,15 @@ class G2PApiEventEmitter(models.AbstractModel):
         return known["member_ids"] | frozenset(members)
 
     def _g2p_snapshot(self, event_type):
-        """What each subscribed client (by id) may receive about a record about to disappear (unlink),
-        decided while the record and the consents that go with it still exist."""
+        """What each subscription (by id) may tell its client about a record about to disappear (unlink), read
+        as its endpoint reads, decided while the record and the consents that go with it still exist."""
         Subscription = self.env["g2p.api.subscription"].sudo()
-        clients = Subscription.browse(Subscription._subscription_ids_for(event_type)).client_id
+        subscriptions = Subscription.browse(Subscription._subscription_ids_for(event_type))
         with extendable_registry(self.env):
-            return {client.id: Subscription._snapshot_payload_for(client, event_type, self) for client in clients}
+            return {
+                subscription.id: subscription._snapshot_payload_for(subscription.client_id, event_type, self)
+                for subscription in subscriptions
+            }
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -13,11 +13,11 @@ from .g2p_api_callback_mapping import check_json_path
 from .g2p_api_event_emitter import PENDING_EVENTS
 from .g2p_api_subscription_event import HTTP_METHODS
 
-# the app whose endpoint's user and company outbound payloads are read as (``_reader``)
+# the app of the endpoint whose user and company outbound payloads are read as (``_reader``)
 REST_APP = "g2p_partner_api"
-# where a partner's deliveries go: set by the partner itself (REST /Subscription, as the server) or by a
-# system administrator, never by the person who configures partners (_check_destination_kept)
-DESTINATION_FIELDS = ("client_id", "target_url", "url_template")
+# where a partner's deliveries go and whose registry they tell of: set by the partner itself (REST /Subscription,
+# as the server) or by a system administrator, never by the person who configures partners (_check_destination_kept)
+DESTINATION_FIELDS = ("client_id", "target_url", "url_template", "endpoint_id")
 
 # event type prefix → the scope a REST read of the same data needs (None: individual or group read,
 # after the kind of registrant the event is about)
@@ -42,6 +42,17 @@ class G2PApiSubscription(models.Model):
     name = fields.Char(required=True)
     uuid = fields.Char(help="The subscription's handle in the REST API (/Subscription/{uuid})")
     client_id = fields.Many2one("g2p.api.client", required=True, ondelete="cascade", tracking=True)
+    endpoint_id = fields.Many2one(
+        "fastapi.endpoint",
+        string="Read as endpoint",
+        domain=[("app", "=", REST_APP)],
+        ondelete="set null",
+        default=lambda self: self._only_rest_endpoint(),
+        help="The REST endpoint the partner works with: its events are read as that endpoint's user in its company "
+        "(what the partner could read there), and none is sent while it is archived, or once it is deleted or moved "
+        "to another company (then it is emptied). Set by the partner's /Subscription call to the endpoint it called; "
+        "in the back office, the registry's only REST endpoint, else left empty for a system administrator to choose.",
+    )
     target_url = fields.Char(
         string="Target URL",
         required=True,
@@ -120,6 +131,21 @@ class G2PApiSubscription(models.Model):
         ("max_attempts_range", "check(max_attempts between 1 and 20)", "1 to 20 attempts."),
         ("uuid_unique", "unique(uuid)", "The UUID of a subscription must be unique."),
     ]
+
+    @api.model
+    def _only_rest_endpoint(self):
+        """The registry's REST endpoint when it has one active, else none: with several, which one a partner works
+        with is not guessed."""
+        endpoints = self.env["fastapi.endpoint"].sudo().search([("app", "=", REST_APP)], limit=2)
+        return endpoints if len(endpoints) == 1 else endpoints.browse()
+
+    @api.model
+    def _endpoint_moved(self, endpoints):
+        """``endpoints`` now work for another company: the subscriptions read as them tell of no registry any more
+        (not the new company's, whose registrants their partners never asked for) until a system administrator
+        chooses again."""
+        moved = self.sudo().with_context(active_test=False).search([("endpoint_id", "in", endpoints.ids)])
+        moved.write({"endpoint_id": False})
 
     @api.model
     def _safe_settings(self):
@@ -208,13 +234,13 @@ class G2PApiSubscription(models.Model):
             except templates.TemplateRenderError as exc:
                 raise ValidationError(_("Template: %s", exc)) from exc
 
-    @api.depends("active", "allow_insecure", "signing", "has_hmac_secret")
+    @api.depends("active", "allow_insecure", "signing", "has_hmac_secret", "endpoint_id")
     def _compute_attention(self):
         for rec in self:
             if not rec.active:
                 rec.attention = _("Archived: no events sent")
                 continue
-            notes = []
+            notes = [] if rec.endpoint_id else [_("No REST endpoint to read as: no events sent")]
             if rec.allow_insecure:
                 notes.append(_("Unsafe: plain HTTP"))
             if rec.signing == "hmac" and not rec.has_hmac_secret:
@@ -264,7 +290,9 @@ class G2PApiSubscription(models.Model):
         return subscriptions
 
     # --- events -> deliveries --------------------------------------------------------------
-    @api.model
+    # what a subscription is told is read as its endpoint reads (``_reader_env``): the methods below run on the
+    # subscription (one), never on the model alone, which reads as nobody
+
     def _resource_payload(self, record, client, scope):
         """The record as a REST read of it by ``client`` with ``scope`` returns it (dict), built by the
         same schemas and filtered by the same record rules (``_reader_env``) and consent hook (group members,
@@ -321,25 +349,24 @@ class G2PApiSubscription(models.Model):
             return bool(record.filtered_domain(client.with_context(active_test=False)._program_domain()))
         return True
 
-    @api.model
     def _reader(self):
-        """(user id, company id) the REST app reads as (``fastapi.endpoint._app_reader``); None when the registry
-        has no active REST endpoint."""
-        return self.env["fastapi.endpoint"]._app_reader(REST_APP)
+        """(user id, company id) this subscription reads as: its REST endpoint's (``endpoint_id``,
+        ``fastapi.endpoint._endpoint_reader``); None without one, while it is archived, and for no subscription:
+        never another endpoint's."""
+        endpoint = self.sudo()[:1].endpoint_id
+        return self.env["fastapi.endpoint"]._endpoint_reader(endpoint.id, REST_APP) if endpoint else None
 
-    @api.model
     def _reader_env(self):
-        """The environment a REST read runs in (``_reader``): what a delivery names of the registry is what its
-        record rules let a REST read show (and consent, checked apart), never more. None without an active REST
-        endpoint: nothing is read for an outbound payload then (no rules to read it by, no payload built)."""
-        return self.env["fastapi.endpoint"]._app_reader_env(REST_APP)
+        """The environment a REST read through this subscription's endpoint runs in (``_reader``): what a delivery
+        names of the registry is what its record rules let the partner read there (and consent, checked apart),
+        never more. None (``_reader``): nothing is read for an outbound payload then, no payload built."""
+        return self.env["fastapi.endpoint"]._reader_env(self._reader())
 
-    @api.model
     def _payload_for(self, client, event_type, record):
         """(scope, data, ids of the registrants it names) ``client`` receives about ``record``: what a REST
-        read of the same data by this client returns. None when that read would be refused (no active REST
-        endpoint, client inactive, scope, consent of any registrant named, programme): then the client is not told of
-        the event at all. Each attempt to send checks scope and consent again."""
+        read of the same data by this client through the subscription's endpoint returns. None when that read would
+        be refused (no endpoint to read as, client inactive, scope, consent of any registrant named, programme):
+        then the client is not told of the event at all. Each attempt to send checks scope and consent again."""
         from ..services import registry_service as registry
 
         reader = self._reader_env()
@@ -357,7 +384,6 @@ class G2PApiSubscription(models.Model):
             return None
         return scope, self._resource_payload(record, client, scope), self._named_in_payload(record, client, scope).ids
 
-    @api.model
     def _snapshot_payload_for(self, client, event_type, record):
         """``_payload_for`` of a record about to disappear, decided while it and its consents still exist, and the
         company (id) whose staff read its delivery (``g2p.api.delivery.company_id``). A registrant erased from the
@@ -373,7 +399,6 @@ class G2PApiSubscription(models.Model):
         scope, _payload, _named = allowed
         return scope, {"uuid": record.uuid, "erased": True}, [], record.company_id.id
 
-    @api.model
     def _named_in_payload(self, record, client, scope):
         """Every registrant the payload about ``record`` names: the registrants it is about, a group's
         readable members, an individual's readable groups. The delivery records them, and each attempt
@@ -435,9 +460,13 @@ class G2PApiSubscription(models.Model):
         ``changes``: what changed (see ``_add_event_change``), in the data of the clients that see it.
         ``members_only``: ids of the individuals whose memberships are all that changed (``_g2p_members_changed``):
         a client that reads none of them is not told (that someone it may not see joined or left). Nothing
-        is queued without an active REST endpoint: payloads are read as its user (``_reader``)."""
-        subscriptions = self.sudo().browse(self._subscription_ids_for(event_type)).filtered("client_id.active")
-        if not subscriptions or self._reader() is None:
+        is queued for a subscription whose REST endpoint is not active: its payloads are read as it (``_reader``)."""
+        subscriptions = (
+            self.sudo()
+            .browse(self._subscription_ids_for(event_type))
+            .filtered(lambda subscription: subscription.client_id.active and subscription._reader() is not None)
+        )
+        if not subscriptions:
             return self.env["g2p.api.delivery"]
         with extendable_registry(self.env):
             return subscriptions._emit_to(event_type, record, snapshot, changes, members_only)
@@ -453,11 +482,11 @@ class G2PApiSubscription(models.Model):
         }
         deliveries = self.env["g2p.api.delivery"]
         for sub in self:
-            allowed = self._allowed_for(sub.client_id, event_type, record, snapshot)
+            allowed = sub._allowed_for(sub.client_id, event_type, record, snapshot)
             if allowed is None:
                 continue
             scope, payload, registrant_ids, company_id = allowed
-            if members_only is not None and not self._reads_any(sub.client_id, scope, members_only):
+            if members_only is not None and not sub._reads_any(sub.client_id, scope, members_only):
                 continue
             if changes:
                 payload = dict(payload, changes=self._changes_shown(payload, changes))
@@ -477,20 +506,19 @@ class G2PApiSubscription(models.Model):
             )
         return deliveries
 
-    @api.model
     def _allowed_for(self, client, event_type, record, snapshot):
-        """(scope, payload, ids of the registrants it names, company id of its delivery) ``client`` receives about
-        ``record``, or about a record gone from its ``snapshot`` (``_snapshot_payload_for``); None: nothing. An
-        existing record's delivery has no company of its own: the registrants it names decide who reads it."""
+        """(scope, payload, ids of the registrants it names, company id of its delivery) ``client`` receives through
+        this subscription about ``record``, or about a record gone from its ``snapshot`` (by subscription id,
+        ``_snapshot_payload_for``); None: nothing. An existing record's delivery has no company of its own: the
+        registrants it names decide who reads it."""
         if not record:
-            return (snapshot or {}).get(client.id)
+            return (snapshot or {}).get(self.id)
         allowed = self._payload_for(client, event_type, record)
         return None if allowed is None else (*allowed, False)
 
-    @api.model
     def _reads_any(self, client, scope, individual_ids):
         """Whether ``client`` may read with ``scope`` one of the individuals ``individual_ids``, as a REST read of
-        them would (``registry_service.reads_any`` as the REST app's user)."""
+        them would (``registry_service.reads_any`` as this subscription's endpoint reads)."""
         from ..services import registry_service as registry
 
         return registry.reads_any(

@@ -11,6 +11,7 @@ from ..schemas.responses import CALL_ERRORS, CONFLICT, NOT_FOUND, PRECONDITION_R
 from ..schemas.subscription import Subscription, SubscriptionCreate, SubscriptionCreated, SubscriptionPatch
 from ..services import registry_service as registry
 from ..services import subscription_service
+from ..services.call_context import call_context
 from ..services.paging import SUBSCRIPTION_SORTS
 from ..services.resource_version import check_if_match, with_etag, with_location
 
@@ -73,7 +74,7 @@ def create_subscription(
     env: Annotated[Environment, Depends(api_env)],
     client: Annotated[object, Depends(require_scope(MANAGE))],
 ) -> SubscriptionCreated:
-    subscription, secret = subscription_service.create(env, client, body)
+    subscription, secret = subscription_service.create(env, client, body, call_context(request).endpoint_id)
     return with_location(request, response, _with_secret(response, subscription, secret))
 
 

@@ -153,17 +153,15 @@ def flush_and_reread(records):
     return records
 
 
-def reader_env(env):
-    """The environment whose record rules decide which registrants an answer names: the REST app's user in its
-    company, i.e. what the partner could read back through REST. ``env`` itself in a REST route (its user, not the
-    superuser); anywhere else ``g2p.api.subscription._reader_env()``: the ingest app (whose endpoint may have a user
-    of its own), queue jobs and code running as superuser, which no record rule restricts. None when the registry
-    has no active REST endpoint: there are no rules to read by, and nobody is named."""
-    Subscription = env["g2p.api.subscription"]
-    reader = Subscription._reader()
-    if reader and not env.su and env.uid == reader[0]:
-        return env
-    return Subscription._reader_env()
+def reader_env(env, company=None):
+    """The environment whose record rules decide which registrants an answer names: the user of a REST endpoint of
+    ``company`` (default: ``env``'s) in it, i.e. what the partner could read back through REST in that registry.
+    ``env`` itself in a REST route (the endpoint's user in its company, not the superuser); anywhere else the
+    company's first REST endpoint (``fastapi.endpoint._rest_reader_env``): the ingest app (its endpoint's company,
+    whose user may be one of its own), queue jobs and code running as superuser, which no record rule restricts.
+    None when that company has no active REST endpoint: there are no rules to read by, and nobody is named; never
+    another company's endpoint."""
+    return env["fastapi.endpoint"]._rest_reader_env(company or env.company)
 
 
 def readable_uuids(client, scopes, registrants, scope):

@@ -36,13 +36,14 @@ def get(env, client, uuid):
     return subscription
 
 
-def create(env, client, body):
-    """(new subscription, its signing secret in clear: to be shown once)."""
+def create(env, client, body, endpoint_id):
+    """(new subscription, its signing secret in clear: to be shown once); its events are read as the REST endpoint
+    ``endpoint_id`` reads, the one the partner called (never a value of what it sent)."""
     Subscription = env["g2p.api.subscription"].sudo()
     limit = int(env["ir.config_parameter"].sudo().get_param(MAX_PARAM, DEFAULT_MAX))
     if Subscription.search_count(own_domain(env, client)) >= limit:
         raise Conflict(f"This client already has {limit} subscriptions: change or delete one (limit {MAX_PARAM}).")
-    vals = {"client_id": client.id, "name": body.name}
+    vals = {"client_id": client.id, "name": body.name, "endpoint_id": endpoint_id}
     vals.update(_target_vals(Subscription, body.target_url), event_type_ids=_event_types(env, client, body.events))
     subscription = _saved(lambda: Subscription.create(vals))
     return subscription, subscription._generate_hmac_secret()

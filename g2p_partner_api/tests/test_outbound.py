@@ -266,21 +266,28 @@ class TestOutboundReaderFollowsEndpoints(G2PReceiverCase):
         super().setUpClass()
         cls._set_up_subscriber("Reader follows endpoints", ["individual:read"])
 
-    def test_reader_follows_endpoints_created_archived_and_deleted(self):
-        Subscription = self.env["g2p.api.subscription"]
+    def test_reader_follows_its_endpoint_archived_restored_and_deleted(self):
+        sub, _secret = self._subscribe(["individual.updated"])
         rest = self.rest_endpoint
-        self.assertEqual(Subscription._reader(), (rest.user_id.id, rest.company_id.id))  # cached from here on
+        self.assertEqual(sub.endpoint_id, rest, "the registry's only REST endpoint")
+        self.assertEqual(sub._reader(), (rest.user_id.id, rest.company_id.id))  # cached from here on
+        self.assertIsNone(self.env["g2p.api.subscription"]._reader(), "no subscription reads as nobody")
         rest.active = False
-        self.assertIsNone(Subscription._reader(), "an archived REST endpoint is read as by nobody")
+        self.assertIsNone(sub._reader(), "an archived REST endpoint is read as by nobody")
         other_user = new_test_user(self.env, "reader_second_endpoint", groups="base.group_user")
         second = self.env["fastapi.endpoint"].create(
             {"name": "REST, second", "app": "g2p_partner_api", "root_path": "/api/v2-second", "user_id": other_user.id}
         )
-        self.assertEqual(Subscription._reader(), (other_user.id, second.company_id.id), "the endpoint created")
-        second.unlink()
-        self.assertIsNone(Subscription._reader(), "the endpoint deleted")
+        self.assertIsNone(sub._reader(), "another endpoint created: never read as it")
         rest.active = True
-        self.assertEqual(Subscription._reader(), (rest.user_id.id, rest.company_id.id), "the endpoint restored")
+        self.assertEqual(sub._reader(), (rest.user_id.id, rest.company_id.id), "the endpoint restored")
+        on_second, _secret = self._subscribe(["individual.updated"])
+        self.assertFalse(on_second.endpoint_id, "two REST endpoints: which one the partner works with is not guessed")
+        on_second.endpoint_id = second
+        self.assertEqual(on_second._reader(), (other_user.id, second.company_id.id))
+        second.unlink()
+        self.assertFalse(on_second.endpoint_id, "the endpoint deleted")
+        self.assertIsNone(on_second._reader())
 
     def test_without_active_rest_endpoint_nothing_is_built_nor_sent(self):
         sub, _secret = self._subscribe(["individual.updated"])
@@ -288,10 +295,9 @@ class TestOutboundReaderFollowsEndpoints(G2PReceiverCase):
         self.commit_events()
         queued = sub.delivery_ids
         self.assertEqual((len(queued), queued.state), (1, "pending"))
-        Subscription = self.env["g2p.api.subscription"].sudo()
-        self.assertTrue(Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
+        self.assertTrue(sub._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
         self.rest_endpoint.active = False
-        self.assertIsNone(Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
+        self.assertIsNone(sub._payload_for(self.client.sudo(), "individual.updated", self.person.sudo()))
         self.person.write({"family_name": "While archived"})
         self.commit_events()
         self.assertEqual(sub.delivery_ids, queued, "no delivery queued: no payload built")
@@ -301,7 +307,7 @@ class TestOutboundReaderFollowsEndpoints(G2PReceiverCase):
             (queued.state, queued.attempt_ids.error),
             (
                 "failed",
-                "not sent: the registry has no active REST endpoint to read the registrants of this event as",
+                "not sent: the REST endpoint its subscription reads as is not active (archived, deleted or moved)",
             ),
         )
         disclosures = self.env["g2p.api.disclosure"].sudo().search([("delivery_id", "=", queued.id)])

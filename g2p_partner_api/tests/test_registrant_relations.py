@@ -381,7 +381,7 @@ class TestHiddenRelations(G2PApiCase):
                 "event_type_ids": [(6, 0, self.env.ref("g2p_partner_api.event_individual_updated").ids)],
             }
         )
-        scope, payload, named = Subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo())
+        scope, payload, named = subscription._payload_for(self.client.sudo(), "individual.updated", self.person.sudo())
         delivery = (
             self.env["g2p.api.delivery"]
             .sudo()
@@ -412,7 +412,8 @@ class TestHiddenRelations(G2PApiCase):
     def test_outbound_payload_leaves_the_hidden_group_out(self):
         """A delivery about the individual (or the household) carries the REST read's form: no hidden uuid; a
         membership event naming a hidden group or member is not sent at all."""
-        Subscription = self.env["g2p.api.subscription"].sudo()
+        # a subscription made through the REST endpoint
+        Subscription = self.env["g2p.api.subscription"].sudo().new({"endpoint_id": self.rest_endpoint.id})
         client = self.client.sudo()
         person, household = self.person.sudo(), self.household.sudo()
         about_person = Subscription._payload_for(client, "individual.updated", person)

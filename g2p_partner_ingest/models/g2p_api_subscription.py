@@ -8,23 +8,22 @@ SUBMISSIONS = ("g2p.change.request", "g2p.ingest.raw")
 class G2PApiSubscription(models.Model):
     _inherit = "g2p.api.subscription"
 
-    @api.model
     def _payload_for(self, client, event_type, record):
         """A submission's events (``change_request.applied``, ``.rejected``, ``.failed``) go to the client that
         submitted it, to no other: another partner's request, its ingest id and the registrant it touched are none
-        of its business. The registrant is named only when the submitter may read it (scope, the REST app's record
-        rules and consent), and each attempt to send checks that again. An ingested item that failed before any
-        change request existed is told as a ``change_request.failed`` without reference."""
+        of its business. The registrant is named only when the submitter may read it (scope, the record rules of the
+        subscription's REST endpoint and consent), and each attempt to send checks that again. An ingested item that
+        failed before any change request existed is told as a ``change_request.failed`` without reference."""
         if record._name not in SUBMISSIONS:
             return super()._payload_for(client, event_type, record)
-        reader = self._reader_env()  # None without an active REST endpoint: nothing is read for a partner
+        reader = self._reader_env()  # None while the subscription's REST endpoint is not active: nothing is read
         if reader is None or not client.active or record.sudo().client_id != client:
             return None
         if record._name == "g2p.ingest.raw":
             return None, self._failed_item_payload(record), []
         registrant = record.registrant_id
         scope = self._event_scope(event_type, registrant)
-        # read as the REST app reads it (its record rules and consent): a registrant they hide is not named
+        # read as the subscription's REST endpoint reads it (its record rules and consent): one they hide is not named
         readable = (
             readable_relations(client, registrant.with_env(reader), scope).with_env(self.env)
             if registrant and scope in client._scope_codes()
@@ -43,7 +42,6 @@ class G2PApiSubscription(models.Model):
         }
         return (scope if readable else None), payload, readable.ids
 
-    @api.model
     def _allowed_for(self, client, event_type, record, snapshot):
         """A submission's event is of its change request's company (a failed item's: the item's): it names no
         registrant the client may not read, a new person or a failed item, yet tells what that company's staff or

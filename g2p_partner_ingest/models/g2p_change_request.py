@@ -750,7 +750,7 @@ class G2PChangeRequest(models.Model):
                 matched = self._proposal_vals(raw, canonical)
                 vals = {k: matched[k] for k in ("operation", "registrant_id", "current_values")}
             else:
-                snapshot = self._snapshot(rec.registrant_id, rec.sudo().client_id)
+                snapshot = rec._snapshot(rec.registrant_id, rec.sudo().client_id)
                 vals = {"current_values": json.dumps(snapshot, sort_keys=True, indent=1)}
             error = rec.error_message
             rec._server_write(
@@ -1091,12 +1091,15 @@ class G2PChangeRequest(models.Model):
     @api.model
     def _memberships_client_manages(self, client, memberships):
         """The part of ``memberships`` (a household's) whose members ``client`` may read and write as a REST write of
-        the group's members decides it (``manageable_members``): the record rules of the REST app's user, not of
-        whoever approves, and the client's consent. A proposal of that client changes those only. Every one for a
-        request made by hand (no client); none when the registry has no REST endpoint to read by."""
+        the group's members decides it (``manageable_members``): the record rules of the REST endpoint of the request's
+        company (the ingest endpoint's that received it; without a request, the household's), not of whoever
+        approves nor of another registry, and the client's consent. A proposal of that client changes those only.
+        Every one for a request made by hand (no client); none when that company has no REST endpoint to read by."""
         if not client or not memberships:
             return memberships
-        reader = reader_env(self.env)
+        request = self.sudo() if len(self) == 1 else self.browse()
+        company = request.company_id or memberships.sudo().group_id[:1].company_id or self.env.company
+        reader = reader_env(self.env, company)
         if reader is None:
             return memberships.browse()
         people = manageable_members(client.sudo(), memberships.individual_id.with_env(reader))

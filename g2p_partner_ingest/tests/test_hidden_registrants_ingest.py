@@ -63,6 +63,7 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
         answer about it is the one about someone unknown (to this legal-basis sender: ADD), none names the
         registrant, and the registrant is untouched."""
         unknown = dict(HIDDEN, nid="93709999", first="Zzunknown", last="Zznobody", dob="1991-01-01")
+        subscription = self.env["g2p.api.subscription"].sudo().new({"endpoint_id": self.rest_endpoint.id})
         answers = {}
         for name, person in (("hidden", HIDDEN), ("unknown", unknown)):
             body = self.body({"person": self.person(**person)})
@@ -72,10 +73,8 @@ class TestHiddenRegistrantsInIngestAnswers(FollowCase):
             _data, rows = self.ingest(body)
             status = self._status(rows)
             item = json.loads(status)["items"][0]
-            event = (
-                self.env["g2p.api.subscription"]
-                .sudo()
-                ._payload_for(self.client.sudo(), "change_request.rejected", rows.change_request_id.sudo())
+            event = subscription._payload_for(
+                self.client.sudo(), "change_request.rejected", rows.change_request_id.sudo()
             )
             answers[name] = (
                 (dry_item["operation"], dry_item["registrant"]),

@@ -211,9 +211,9 @@ MATRIX = {
                 "timeout",
                 "active",
             ),
-            # where a partner's data goes: an administrator's, or the partner's own through /Subscription
-            # (_check_destination_kept, TestDestinationCustody)
-            **_all(ADMIN, "client_id", "target_url", "url_template"),
+            # where a partner's data goes, and the REST endpoint whose registry it tells of: an administrator's, or
+            # the partner's own through /Subscription (_check_destination_kept, TestDestinationCustody)
+            **_all(ADMIN, "client_id", "target_url", "url_template", "endpoint_id"),
             "allow_insecure": ADMIN,  # guarded setting: plain HTTP outbound, as for DCI callbacks
             "signing": ADMIN,  # guarded setting: to "none" (HMAC and JWS are API Managers' to choose between)
             "hmac_secret": ADMIN,  # field groups: base.group_system; API Managers generate it, shown once

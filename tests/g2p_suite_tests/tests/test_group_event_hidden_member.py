@@ -80,10 +80,9 @@ class TestGroupEventOfHiddenMember(G2PApiCase):
     def setUp(self):
         super().setUp()
         self.commit_events()  # the fixture's own events
-        Subscription = self.env["g2p.api.subscription"]
-        _scope, as_a, _named = Subscription._payload_for(self.reader, "group.updated", self.group)
+        _scope, as_a, _named = self.sub_a._payload_for(self.reader, "group.updated", self.group)
         self.assertEqual([m["individual"] for m in as_a["members"]], [self.head.uuid], "A reads the head only")
-        people = (self.seen | self.hidden).with_env(Subscription._reader_env())
+        people = (self.seen | self.hidden).with_env(self.sub_a._reader_env())
         self.assertEqual(readable_relations(self.reader, people, "group:read"), self.seen, "A may read her, not M")
 
     def _events(self, change):
