@@ -58,6 +58,7 @@
         "web.assets_tests": ["g2p_partner_api/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",
+    "post_load": "post_load",
     "application": True,
     "installable": True,
 }

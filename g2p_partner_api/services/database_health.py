@@ -30,7 +30,7 @@ REPLICA_LAG_QUERY = """
            EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
 """
 
-# Asked of the replica while reads wait for it to have replayed a position of the primary (read_routing); a replica
+# Asked of the replica while reads wait for it to have replayed a position of the primary (replica_caches); a replica
 # promoted to primary has replayed everything, one that does not answer or has replayed nothing has not
 REPLICA_REPLAYED_QUERY = "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
@@ -53,6 +53,17 @@ _positions = {}  # db name: (the primary's position at this process's last measu
 _measured = {}  # db name: (time.monotonic() of the last measure, the lag it found)
 
 
+def _primary_position(db_name):
+    """(primary reachable, its WAL insert position or None)."""
+    reachable, row = _ask(db_name, False, PRIMARY_POSITION_QUERY)
+    return reachable, row[0] if row else None
+
+
+def primary_position(db_name):
+    """The primary's WAL insert position (``16/B374D848``), None when it does not answer."""
+    return _primary_position(db_name)[1]
+
+
 def measure_replica_lag(db_name):
     """(primary reachable, replica reachable, how old the replica's view may be in seconds: None when unknown).
 
@@ -61,8 +72,7 @@ def measure_replica_lag(db_name):
     up to the primary's position of this process's previous measure, that measure's age (a replica that only
     trails the primary's latest WAL is not taken for as old as the last commit of a quiet registry)."""
     taken_at = time.monotonic()
-    primary_reachable, row = _ask(db_name, False, PRIMARY_POSITION_QUERY)
-    position = row[0] if row else None
+    primary_reachable, position = _primary_position(db_name)
     with _lock:
         previous, previous_taken_at = _positions.get(db_name, (None, None))
         if position is not None:

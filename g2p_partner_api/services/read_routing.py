@@ -13,11 +13,9 @@ endpoints are given a ``ReadRouting`` as their ``readonly`` instead (``ir.http``
 - while the replica's replay is further behind than ``g2p_partner_api.replica_max_lag_seconds``
   (or its lag is unknown), every read is served by the primary: a read never shows the registry
   (a withdrawn consent, an archived registrant) as it was longer ago than that;
-- after Odoo cleared this process's caches for a change (its signaling, read on the primary at the start of the
-  request) and at the process's first read, every read is served by the primary until the replica has replayed
-  what the primary had written then (``caches_replay_position``): a read served by the replica fills the caches
-  it reads through (record rules, groups, the suite's settings), and what it put there from a replica that
-  lacked the change would be kept after the replica caught up, until the next change of that cache.
+- after Odoo cleared this process's caches for a change and at the process's first read, the read gets the
+  primary's cursor until the replica has replayed what the primary had written then: not decided here but for
+  every read-only cursor, Odoo's own read-only routes included (``replica_caches``).
 
 Who the caller is (the token grant: client active, token not revoked, its scopes) is never taken
 from the replica: ``g2p.api.client._token_grant`` looks it up on the primary.
@@ -29,7 +27,6 @@ cursor and ``primary_cursor`` is that same cursor: nothing changes.
 """
 
 import logging
-import threading
 from contextlib import contextmanager
 
 import jwt
@@ -38,7 +35,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, http
 from odoo.tools import config
 
-from .database_health import PRIMARY_POSITION_QUERY, replica_lag_seconds, replica_replayed
+from .database_health import replica_lag_seconds
 
 _logger = logging.getLogger(__name__)
 
@@ -105,13 +102,12 @@ class ReadRouting:
                 if client_id and env["g2p.api.recent.write"]._wrote_recently(client_id):
                     return False
                 max_lag = max_replica_lag(env)
-                awaited = caches_replay_position(cr, registry)
         except psycopg2.Error:
             _logger.warning(
                 "Could not ask the primary where to serve a read of %s: reading from the primary", client_id
             )
             return False
-        return replica_within(registry.db_name, max_lag) and replica_replayed_awaited(registry.db_name, awaited)
+        return replica_within(registry.db_name, max_lag)
 
 
 def max_replica_lag(env):
@@ -138,57 +134,6 @@ def replica_within(db_name, max_lag):
 
 
 _lagging = set()  # the databases whose replica this process last found too far behind
-
-_caches_lock = threading.Lock()
-_signaling_seen = {}  # db name: the registry's signaling sequences at this process's previous read
-_replay_awaited = {}  # db name: the primary's position the replica must have replayed before it serves a read
-
-
-def signaling_sequences(registry):
-    """What changes when Odoo clears this process's caches for a change signaled by any process (or reloads its
-    registry): ``Registry.check_signaling`` and ``signal_changes`` advance them."""
-    return registry.registry_sequence, tuple(sorted(registry.cache_sequences.items()))
-
-
-def caches_replay_position(cr, registry):
-    """The primary's WAL position the replica must have replayed before it may serve a read, or None.
-
-    Taken on ``cr`` (the primary) at the process's first read and at the first read after its caches were cleared
-    (the signaling sequences changed): the change they were cleared for was committed before it. Kept until the
-    replica has replayed it (``replica_replayed_awaited``). Without a replica, nothing is awaited."""
-    if config["db_replica_host"] is False:
-        return None
-    sequences = signaling_sequences(registry)
-    with _caches_lock:
-        if _signaling_seen.get(registry.db_name) == sequences:
-            return _replay_awaited.get(registry.db_name)
-    cr.execute(PRIMARY_POSITION_QUERY)
-    position = cr.fetchone()[0]
-    with _caches_lock:
-        _signaling_seen[registry.db_name] = sequences
-        awaited = _replay_awaited.get(registry.db_name)
-        if awaited is None or _lsn(awaited) < _lsn(position):
-            _replay_awaited[registry.db_name] = awaited = position
-    return awaited
-
-
-def replica_replayed_awaited(db_name, awaited):
-    """Whether the replica has replayed up to ``awaited`` (asked only while a position is awaited; forgotten once
-    replayed)."""
-    if awaited is None:
-        return True
-    if not replica_replayed(db_name, awaited):
-        return False
-    with _caches_lock:
-        if _replay_awaited.get(db_name) == awaited:
-            del _replay_awaited[db_name]
-    return True
-
-
-def _lsn(position):
-    """A WAL position (``16/B374D848``) as a number, to compare."""
-    high, _slash, low = position.partition("/")
-    return (int(high, 16) << 32) + int(low, 16)
 
 
 @contextmanager

@@ -19,6 +19,8 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
 
+from odoo.addons.web.controllers import dataset
+
 from ..services.middleware import G2PApiMiddleware
 from ..services.read_routing import MAX_REPLICA_LAG_PARAM
 
@@ -64,6 +66,21 @@ class TestReadReplica(BaseCase):
                 {"is_registrant": True, "name": "Yaw Boateng", "given_name": "Yaw", "family_name": "Boateng"}
             )
             cls.hidden_id, cls.hidden_uuid = hidden.id, hidden.uuid
+            viewer = env.ref("g2p_partner_api.group_registry_viewer")
+            cls.viewer_group_id = viewer.id
+            cls.back_office_user_id = (
+                env["res.users"]
+                .with_context(no_reset_password=True)
+                .create(
+                    {
+                        "name": "Replica back-office viewer",
+                        "login": "replica-viewer",
+                        "password": "replica-viewer-password",
+                        "groups_id": [(6, 0, viewer.ids)],
+                    }
+                )
+                .id
+            )
         # the tests pause the replay for a moment: the bound that would then send reads to the primary is
         # lowered by the test of that bound only
         cls._set_max_lag(600)
@@ -71,6 +88,7 @@ class TestReadReplica(BaseCase):
         cls.replica.autocommit = True
         cls.addClassCleanup(cls.replica.close)
         cls.tokens = {name: cls._token(*credentials) for name, credentials in cls.credentials.items()}
+        cls.web_session = cls._web_login("replica-viewer", "replica-viewer-password")
         # the process's first read is served by the primary (its caches may be filled from a replica only once the
         # replica has what the primary had then): made here, before the tests pause the replay
         requests.get(
@@ -127,8 +145,8 @@ class TestReadReplica(BaseCase):
         client_id, revoke = self.client_ids[name], REVOCATIONS[name]
         self._on_primary_env(lambda env: revoke(env["g2p.api.client"].browse(client_id)))
 
-    def _signal_cache_change(self, cache_name):
-        """Odoo's signaling of a change of ``cache_name``'s caches, as another worker sees it.
+    def _signal_cache_changes(self):
+        """Odoo's signaling of the change of the caches the test's change cleared, as another worker sees it.
 
         The change was made by this process (the test's), whose own caches Odoo cleared at once, and whose test thread
         holds the signal a request would send once committed (``Registry.signal_changes``). A worker that serves reads
@@ -136,8 +154,11 @@ class TestReadReplica(BaseCase):
         request's cursor is chosen (``Registry.check_signaling``, which a test class that is not in test mode keeps):
         emulated here by dropping the test thread's pending signal (its caches cleared again) and advancing the sequence
         as the changing worker would, so the next request clears the caches as a reading worker does."""
+        cache_names = sorted(self.registry.cache_invalidated)
+        self.assertTrue(cache_names, "the change cleared caches")
         self.registry.reset_changes()
-        self._primary("SELECT nextval(%s)", (f"base_cache_signaling_{cache_name}",))
+        for cache_name in cache_names:
+            self._primary("SELECT nextval(%s)", (f"base_cache_signaling_{cache_name}",))
 
     def _pause_replay(self):
         self._on_replica("SELECT pg_wal_replay_pause()")
@@ -159,6 +180,32 @@ class TestReadReplica(BaseCase):
         return response.json()["access_token"]
 
     @classmethod
+    def _web_login(cls, login, password):
+        """A web client's session (a back-office user logged in)."""
+        session = requests.Session()
+        params = {"db": get_db_name(), "login": login, "password": password}
+        response = session.post(cls.base_url + "/web/session/authenticate", json={"params": params}, timeout=30)
+        assert "result" in response.json(), response.text
+        return session
+
+    def _web_search_read(self, ids):
+        """(the ids the web client's ``search_read`` of these partners answers, "replica" or "primary")."""
+        served, call_kw = [], dataset.call_kw
+
+        def spy(model, *args):
+            served.append(self._database_of(model.env.cr))
+            return call_kw(model, *args)
+
+        params = {"model": "res.partner", "method": "search_read", "args": [[("id", "in", ids)]], "kwargs": {}}
+        with patch.object(dataset, "call_kw", spy):
+            response = self.web_session.post(
+                self.base_url + "/web/dataset/call_kw/res.partner/search_read", json={"params": params}, timeout=30
+            )
+        body = response.json()
+        self.assertIn("result", body, response.text)
+        return sorted(row["id"] for row in body["result"]), served[0]
+
+    @classmethod
     def _bearer(cls, name):
         return {"Authorization": f"Bearer {cls.tokens[name]}"}
 
@@ -175,14 +222,16 @@ class TestReadReplica(BaseCase):
     @contextmanager
     def _served_by(self):
         served, audit = [], G2PApiMiddleware._audit
-        replica_port = str(self.replica.info.port)
 
         def spy(middleware, env, *args):
-            served.append("replica" if str(env.cr._cnx.info.port) == replica_port else "primary")
+            served.append(self._database_of(env.cr))
             return audit(middleware, env, *args)
 
         with patch.object(G2PApiMiddleware, "_audit", spy):
             yield served
+
+    def _database_of(self, cr):
+        return "replica" if cr._cnx.info.port == self.replica.info.port else "primary"
 
     def _audit_rows(self, name, action, database):
         query = "SELECT count(*) FROM g2p_api_audit_log WHERE client_id = %s AND action = %s"
@@ -265,7 +314,7 @@ class TestReadReplica(BaseCase):
             lambda env: env["ir.rule"].create(dict(rule, model_id=env["ir.model"]._get_id("res.partner")))
         )
         self.addCleanup(self._on_primary_env, lambda env: env["ir.rule"].search([("name", "=", rule["name"])]).unlink())
-        self._signal_cache_change("default")
+        self._signal_cache_changes()
 
         # while the replica lacks the rule, a read that refilled the caches from it would keep them without the rule
         # after the replica replayed it, until the next change of the rules: not only for the replica's lag
@@ -276,6 +325,30 @@ class TestReadReplica(BaseCase):
         self.assertEqual(response.status_code, 404, "the rule the replica lacked is missing from the worker's caches")
         self.assertEqual(served_by, "replica", "once it has replayed the change, the replica serves reads again")
         self.assertEqual((first.status_code, first_served_by), (404, "primary"), "refilled from the primary")
+
+    def test_a_user_removed_from_a_group_while_the_replica_lags_loses_its_rights_in_the_web_client(self):
+        # Odoo's own read-only routes (here the web client's search_read) are served by the replica too, and fill the
+        # same caches (the user's groups, the record rules computed from them)
+        self.assertEqual(self._web_search_read([self.person_id]), ([self.person_id], "replica"), "a Viewer reads it")
+        self._pause_replay()
+        # an admin removes the back-office user from the Viewer group: registrants are hidden from it (a record rule of
+        # the registry staff); the workers' caches are cleared by signaling
+        self._on_primary_env(
+            lambda env: (
+                env["res.users"].browse(self.back_office_user_id).write({"groups_id": [(3, self.viewer_group_id)]})
+            )
+        )
+        self._signal_cache_changes()
+
+        # while the replica still has the user in the group, a read that refilled the caches from it would keep the
+        # group there after the replica replayed its removal, until the next change of those caches
+        first = self._web_search_read([self.person_id])
+        self._on_replica("SELECT pg_wal_replay_resume()")
+        self._wait_replayed()
+        self.assertEqual(
+            self._web_search_read([self.person_id]), ([], "replica"), "the worker's caches kept the removed group"
+        )
+        self.assertEqual(first, ([], "primary"), "refilled from the primary")
 
     def test_a_replica_behind_its_bound_serves_no_read(self):
         self._set_max_lag(2)

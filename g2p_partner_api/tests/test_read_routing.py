@@ -6,13 +6,14 @@ that wrote on its own cursor would fail and be retried on the primary with a war
 replica is exercised by ``make replica-test`` (test_read_replica.py)."""
 
 from types import SimpleNamespace
-from unittest.mock import patch
+from unittest.mock import Mock, patch
 
+from odoo.modules.registry import Registry
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
 from ..models.g2p_api_recent_write import READ_YOUR_WRITES_PARAM
-from ..services import read_routing
+from ..services import read_routing, replica_caches
 from ..services.middleware import G2PApiMiddleware
 
 
@@ -148,30 +149,52 @@ class TestReadRouting(HttpCase):
         self.assertEqual(self.env["g2p.api.audit.log"].search_count([]), audited)
 
     def test_reads_after_a_cache_clear_wait_for_the_replica_to_replay_it(self):
-        # a registry of its own: the process's routing state of the test database is left alone
+        # a registry of its own: the process's gate state of the test database is left alone
         registry = SimpleNamespace(
             db_name="routing-test-cache-clear", registry_sequence=1, cache_sequences={"default": 1}
         )
-        self.addCleanup(read_routing._signaling_seen.pop, registry.db_name, None)
-        self.addCleanup(read_routing._replay_awaited.pop, registry.db_name, None)
+        self.addCleanup(replica_caches._signaling_seen.pop, registry.db_name, None)
+        self.addCleanup(replica_caches._replay_awaited.pop, registry.db_name, None)
+        positions = iter(["0/100", None, "0/200", "0/300"])
 
         def replica_serves(replayed):
-            awaited = read_routing.caches_replay_position(self.env.cr, registry)
-            with patch.object(read_routing, "replica_replayed", return_value=replayed) as asked:
-                return read_routing.replica_replayed_awaited(registry.db_name, awaited), asked.call_count
+            """(replica may serve, positions taken on the primary, questions to the replica)"""
+            with (
+                patch.object(replica_caches, "primary_position", side_effect=lambda _db: next(positions)) as taken,
+                patch.object(replica_caches, "replica_replayed", return_value=replayed) as asked,
+            ):
+                return replica_caches.replica_may_fill_caches(registry), taken.call_count, asked.call_count
 
         with patch.dict(config.options, db_replica_host="replica.invalid"):
             # the process's first read, then a clear of its caches: the primary until the replica has replayed
             for change in ({}, {"cache_sequences": {"default": 2}}, {"registry_sequence": 2}):
                 vars(registry).update(change)
-                self.assertEqual(replica_serves(False), (False, 1), change)
-                self.assertEqual(replica_serves(False), (False, 1), "still the primary while it has not")
-                self.assertEqual(replica_serves(True), (True, 1))
+                if change.get("cache_sequences"):
+                    self.assertEqual(replica_serves(True), (False, 1, 0), "the primary does not answer: no replica")
+                self.assertEqual(replica_serves(False), (False, 1, 1), change)
+                self.assertEqual(replica_serves(False), (False, 0, 1), "still the primary while it has not")
+                self.assertEqual(replica_serves(True), (True, 0, 1))
                 # replayed: forgotten, the replica is not asked again until the next clear
-                with self.assertQueryCount(0):
-                    self.assertEqual(replica_serves(False), (True, 0))
-            self.assertNotIn(registry.db_name, read_routing._replay_awaited)
+                self.assertEqual(replica_serves(False), (True, 0, 0))
+            self.assertNotIn(registry.db_name, replica_caches._replay_awaited)
         # without a replica nothing is awaited, whatever the signaling
         registry.cache_sequences = {"default": 3}
-        with patch.dict(config.options, db_replica_host=False), self.assertQueryCount(0):
-            self.assertEqual(replica_serves(False), (True, 0))
+        with patch.dict(config.options, db_replica_host=False):
+            self.assertEqual(replica_serves(False), (True, 0, 0))
+
+    def test_every_read_only_cursor_is_the_primary_s_while_the_replica_may_not_fill_the_caches(self):
+        # Odoo's own read-only routes (the web client's) get their cursor from Registry.cursor, as the suite's do
+        self.assertTrue(Registry.cursor.g2p_replica_caches, "the addon's post_load patched it")
+        replica_cr, primary_cr = Mock(readonly=True), Mock(readonly=False)
+        registry = SimpleNamespace(
+            test_cr=None,
+            _db_readonly=Mock(cursor=Mock(return_value=replica_cr)),
+            _db_readonly_failed_time=None,
+            _db=Mock(cursor=Mock(return_value=primary_cr)),
+        )
+        for may_fill, served_by in ((False, primary_cr), (True, replica_cr)):
+            with patch.object(replica_caches, "replica_may_fill_caches", return_value=may_fill) as asked:
+                self.assertIs(Registry.cursor(registry, readonly=True), served_by)
+                self.assertIs(Registry.cursor(registry), primary_cr, "a read/write cursor is not asked about")
+                asked.assert_called_once_with(registry)
+        replica_cr.close.assert_called_once_with()
