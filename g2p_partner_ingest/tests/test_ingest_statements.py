@@ -139,6 +139,9 @@ class TestRejectPolicyChunkMatchedOnce(IngestCase):
         # an UPDATE too (of the look-alike, which stays one): its outbound event reads as the REST app's user
         warm.append(self.person(nid="95000099", first="Chikondi", last="Phiri", dob="1985-04-12"))
         self.received("warm", warm)._run_step("ingestion")  # caches of this worker filled once
+        # the company's REST readers (which candidates the sender may read), cached per worker; the warm-up's outbound
+        # event reads as its subscription's endpoint, another cache
+        self.env["fastapi.endpoint"]._rest_reader_env(self.env.company)
         rows = self.received("logged", self.chunk())
         before = self.env["res.partner"].search_count([("is_registrant", "=", True)])
         with logged_queries(self.env) as log:

@@ -138,10 +138,9 @@ class TestGroupEventOfHiddenMember(G2PApiCase):
     def test_a_reads_one_of_them_as_a_rest_read_would(self):
         """The rule both the REST events and the DCI notifications ask (``registry_service.reads_any``): consent
         and the record rules of the reader decide, and an archived person still counts (her memberships are hers)."""
-        Subscription = self.env["g2p.api.subscription"]
 
         def reads(people):
-            return Subscription._reads_any(self.reader, "group:read", people.ids)
+            return self.sub_a._reads_any(self.reader, "group:read", people.ids)
 
         self.assertTrue(reads(self.seen | self.hidden))
         self.assertFalse(reads(self.hidden), "no consent")
