@@ -46,12 +46,31 @@ class DestinationRefused(Exception):
     """The URL leads to an address outbound calls may not reach."""
 
 
+# IPv6 forms that reach an IPv4 address written in their last 32 bits: IPv4-compatible (deprecated, ::a.b.c.d) and
+# the NAT64 well-known prefix (RFC 6052); Python takes them for global whatever the IPv4 address inside
+_IPV4_IN_LAST_32_BITS = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
+# NAT64 prefix of a local network (RFC 8215): translators inside it, any embedding: never a public destination
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
 def _address(text):
+    """The address ``text`` reaches, as it is checked: an IPv6 address that carries an IPv4 one (mapped,
+    compatible, 6to4, NAT64) is that IPv4 address."""
     try:
         address = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return None
-    return address.ipv4_mapped or address if address.version == 6 else address
+    if address.version == 4:
+        return address
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if any(address in network for network in _IPV4_IN_LAST_32_BITS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
+def _public(ip):
+    return ip.is_global and not ip.is_multicast and ip not in _LOCAL_NAT64
 
 
 def _numeric_address(host):
@@ -104,7 +123,7 @@ class DestinationPolicy:
             return
         if ip is None:
             raise DestinationRefused(f"{host}: unusable address {address}")
-        if not ip.is_global or ip.is_multicast:
+        if not _public(ip):
             raise self._refused_locally(host, port, f"leads to a non-public address ({ip})")
 
     def check_url(self, url, resolve=True):

@@ -27,6 +27,12 @@ PRIVATE_URLS = [
     "http://0.0.0.0/hook",
     "http://224.0.0.1/hook",
     "http://odoo.localhost/hook",
+    # IPv6 forms that reach a private IPv4 address (ninth audit): NAT64, 6to4, IPv4-compatible, local NAT64
+    "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+    "https://[64:ff9b::a00:102]/hook",
+    "https://[2002:a9fe:a9fe::1]/hook",
+    "https://[::7f00:1]/hook",
+    "https://[64:ff9b:1::808:808]/hook",
 ]
 
 
@@ -77,6 +83,17 @@ class TestOutboundDestinations(G2PReceiverCase):
         self.env.invalidate_all()
         self.assertEqual(Subscription.search([("client_id", "=", self.client.id)]), existing)
         self.assertEqual(existing.target_url, "https://partner.example.org/hook")
+
+    def test_ipv6_forms_are_checked_as_the_ipv4_address_they_reach(self):
+        policy = url_guard.policy(self.env)
+        for address in ("64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8"):
+            with self.subTest(address=address):
+                policy.check_address("partner.example.org", address, 443)  # 8.8.8.8: public
+        for address in ("64:ff9b::a00:102", "2002:a00:102::1", "::a00:102", "64:ff9b:1::808:808"):
+            with self.subTest(address=address), self.assertRaises(url_guard.DestinationRefused):
+                policy.check_address("partner.example.org", address, 443)
+        self.env["ir.config_parameter"].set_param(url_guard.ALLOWED_HOSTS_PARAM, "10.0.0.0/8:443")
+        url_guard.policy(self.env).check_address("payments.intranet", "64:ff9b::a00:102", 443)  # 10.0.1.2, listed
 
     def test_host_name_resolving_to_a_private_address_refused_at_save(self):
         real = socket.getaddrinfo
