@@ -669,6 +669,9 @@ class G2PIngestRaw(models.Model):
             request = ChangeRequest._propose(self, canonical, match, unlike_anyone)
         except UserError as exc:
             raise PermanentIngestError("INGESTION_FAILED", exc.args[0]) from exc
+        except ValueError as exc:
+            # a value the database cannot take (psycopg2 refuses a NUL before sending it): it fails at every attempt
+            raise PermanentIngestError("INGESTION_FAILED", str(exc)) from exc
         except Exception as exc:
             # database hiccups and the like: let queue_job retry with back-off
             if isinstance(exc, (PermanentIngestError, RetryableJobError)):

@@ -227,9 +227,21 @@ class IngestAcceptance:
             for count, row in enumerate(rows, start=1):
                 if count > max_rows:
                     raise IngestError("INVALID_REQUEST", f"At most {max_rows} rows per file.")
+                IngestAcceptance._check_no_nul(row)
                 yield row
         except FileUnreadable as exc:
             raise IngestError("FILE_UNREADABLE", str(exc)) from exc
+
+    @staticmethod
+    def _check_no_nul(row):
+        """Refuse a row with a NUL in a cell, naming it, as a payload holding one is refused: PostgreSQL text
+        cannot hold NUL characters, and the row would fail on storage or at each attempt of its pipeline."""
+        number, cells = row
+        for column, value in cells.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise IngestError(
+                    "INVALID_REQUEST", f"Row {number}, column {column!r}: NUL characters are not allowed in cells."
+                )
 
     # --- the checks every call passes ----------------------------------------------------------
     def registered_client(self, sender):

@@ -4,10 +4,19 @@ Nothing holds the whole file's rows: the CSV is decoded as it is read (checked f
 by chunk, the delimiter found by ``csv.Sniffer`` on its first part), the XLSX is read with openpyxl in
 read-only mode. Rows are numbered as a spreadsheet numbers them: the header is row 1.
 
+A CSV is read as RFC 4180 writes it (Excel, KoBo, Python's csv): a quote in a cell doubled and the cell
+quoted, leading spaces kept as data. Only the delimiter is guessed, never the quoting: ``csv.Sniffer`` takes
+a file for one without doubled quotes when its first part holds none. A quote the standard does not allow (in
+a cell that is not quoted, after a quoted cell's closing quote, a quoted cell never closed) refuses the file,
+naming the row: read another way, the cell would be other text than the sender wrote.
+
 A CSV is UTF-8 (with or without a byte-order mark) unless the sender declares another encoding: a guess
 would turn a file of another code page into other letters. An XLSX cell is read as the text it shows
 only where that text is certain (see ``_text_cell`` and ``_date_cell``); any other cell of a column the
-data model reads is kept as ``{"refused": what to do}``, so that its row fails naming the column.
+data model reads is kept as ``{"refused": what to do}``, so that its row fails naming the column. A formula
+cell is read as the value the file saved with it, the value its sender saw; a file written by a program
+(openpyxl, pandas) saves none, and such a cell of a column the data model reads is refused (openpyxl cannot
+tell a saved empty text from no saved value: both are refused), not read as empty.
 """
 
 import codecs
@@ -108,24 +117,59 @@ def _check_decodes(fileobj, encoding):
         fileobj.seek(0)
 
 
+class Rfc4180(csv.excel):
+    """The standard CSV (doubled quotes, leading spaces kept); ``strict``: a quote out of place is an error."""
+
+    strict = True
+
+
 def _csv_rows(fileobj, encoding):
     _check_decodes(fileobj, encoding)
     encoding = _python_codec(encoding)
     text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
-    sample = text.read(CHUNK)
+    delimiter = _sniffed_delimiter(text.read(CHUNK))
     text.seek(0)
+    record_lines = []  # the lines of the record being read: csv.reader reads one or more per record
+    reader = csv.reader(_kept_lines(text, record_lines), Rfc4180, delimiter=delimiter)
+    record_format = _record_format(delimiter)
+    number = 0
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
-    except csv.Error:
-        dialect = csv.excel  # one column, or nothing to tell the delimiter by: commas
-    try:
-        yield from csv.reader(text, dialect)
+        for number, cells in enumerate(reader, start=1):  # noqa: B007 - the row an error names follows it
+            record = "".join(record_lines)
+            record_lines.clear()
+            if '"' in record and not record_format.fullmatch(record):
+                raise FileUnreadable(
+                    f"Row {number}: a quote in a cell that is not quoted; quote the cell and double its quotes "
+                    '(RFC 4180: "a ""b"" c").'
+                )
+            yield cells
     except csv.Error as exc:
-        raise FileUnreadable(f"The CSV cannot be read: {exc}") from exc
+        raise FileUnreadable(f"Row {number + 1}: the CSV cannot be read: {exc}") from exc
     finally:
         # the wrapper would close the caller's file when collected; the caller may have closed it already
         with contextlib.suppress(ValueError):
             text.detach()
+
+
+def _sniffed_delimiter(sample):
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","  # one column, or nothing to tell the delimiter by
+
+
+def _kept_lines(lines, kept):
+    """``lines``, each also added to ``kept`` as it is read (the caller empties it after each record)."""
+    for line in lines:
+        kept.append(line)
+        yield line
+
+
+def _record_format(delimiter):
+    """A record as RFC 4180 writes it: each cell quoted (its quotes doubled) or holding no quote."""
+    sep = re.escape(delimiter)
+    cell = f'(?:"(?:[^"]|"")*"|[^"{sep}\r\n]*)'
+    return re.compile(f"{cell}(?:{sep}{cell})*(?:\r\n|\n|\r)?")
 
 
 def _check_unpacked_size(fileobj):
@@ -150,22 +194,40 @@ def _check_unpacked_size(fileobj):
 
 def _xlsx_rows(fileobj, column_kinds):
     _check_unpacked_size(fileobj)
+    # read twice, in step: the values the file saved, and its formulas (openpyxl reads a cell as one or the other)
+    values = _open_workbook(fileobj, data_only=True)
     try:
-        workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileUnreadable(f"The XLSX file cannot be opened: {exc}") from exc
+        formulas = _open_workbook(fileobj, data_only=False)
+    except FileUnreadable:
+        values.close()
+        raise
     try:
-        rows = workbook.worksheets[0].iter_rows()
-        header = [_kept_cell(cell) for cell in next(rows, ())]
+        rows = zip(values.worksheets[0].iter_rows(), formulas.worksheets[0].iter_rows(), strict=False)
+        header = [_kept_cell(cell, formula) for cell, formula in zip(*next(rows, ((), ())), strict=False)]
         yield header
         readers = [CELL_READERS.get(column_kinds.get(name.strip()), _kept_cell) for name in header]
-        for row in rows:
+        for row, row_formulas in rows:
             # cells right of the header are read only to tell whether they are empty (_records)
-            yield [reader(cell) for reader, cell in zip(readers, row, strict=False)] + [
-                _kept_cell(cell) for cell in row[len(readers) :]
+            yield [
+                readers[index](cell, formula) if index < len(readers) else _kept_cell(cell, formula)
+                for index, (cell, formula) in enumerate(zip(row, row_formulas, strict=False))
             ]
     finally:
-        workbook.close()
+        values.close()
+        formulas.close()
+
+
+def _open_workbook(fileobj, data_only):
+    fileobj.seek(0)
+    try:
+        return openpyxl.load_workbook(fileobj, read_only=True, data_only=data_only)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileUnreadable(f"The XLSX file cannot be opened: {exc}") from exc
+
+
+def _unsaved_formula(cell, formula):
+    """The formula of a cell the file saved no value for (a file written by a program), else None."""
+    return formula.value if cell.value is None and formula.data_type == "f" else None
 
 
 # a spreadsheet keeps 15 significant digits: a longer number in a cell is not the one typed
@@ -175,11 +237,13 @@ ZERO_PADDED = re.compile(r"0+")
 REFUSED = "refused"
 
 
-def _text_cell(cell):
+def _text_cell(cell, formula):
     """A cell of a text column: text, or a whole number shown as its digits: in the General format, or in a
     format of zeros (00000000), zero-padded to its width as shown. Anything else would be stored as other
-    text than the sheet shows (a TRUE/FALSE, a date, 1.5E+16, 12.50): refused."""
+    text than the sheet shows (a TRUE/FALSE, a date, 1.5E+16, 12.50, a formula without its value): refused."""
     value = cell.value
+    if _unsaved_formula(cell, formula) is not None:
+        return _refused_formula(formula)
     if value is None:
         return ""
     if isinstance(value, str) and cell.data_type != "e":
@@ -199,10 +263,12 @@ def _digits_shown(number_format):
     return len(number_format) if ZERO_PADDED.fullmatch(number_format) else None
 
 
-def _date_cell(cell):
+def _date_cell(cell, formula):
     """A cell of a date column: a date (a date and time at midnight) as YYYY-MM-DD, or text (checked as a date
     later, like a CSV's)."""
     value = cell.value
+    if _unsaved_formula(cell, formula) is not None:
+        return _refused_formula(formula)
     if value is None:
         return ""
     if isinstance(value, str) and cell.data_type != "e":
@@ -227,8 +293,17 @@ def _refused(cell, write_as):
     return {REFUSED: f"write it as {write_as} (the cell is {what})"}
 
 
-def _kept_cell(cell):
-    return _kept_value(cell.value)
+def _refused_formula(formula):
+    return {
+        REFUSED: f"write its value, not a formula (the cell holds the formula {formula.value}, "
+        "and the file saved no value for it)"
+    }
+
+
+def _kept_cell(cell, formula):
+    """A cell no column reads: its value, or the formula the file saved no value for (what the file holds)."""
+    unsaved = _unsaved_formula(cell, formula)
+    return str(unsaved) if unsaved is not None else _kept_value(cell.value)
 
 
 def _kept_value(value):
