@@ -40,3 +40,4 @@ from . import test_group_event_hidden_member
 from . import test_system_parameters
 from . import test_membership_ended_in_time
 from . import test_rest_reads_as_its_endpoint
+from . import test_feed_of_hidden_member
