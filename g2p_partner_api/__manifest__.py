@@ -1,7 +1,7 @@
 {
     "name": "G2P Partner API",
     "summary": "Social registry (individuals, groups, programmes) and its OAuth 2.0 REST API for partner systems",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "license": "LGPL-3",
     "author": "g2p-partner-api",
     "maintainers": ["g2p-partner-api"],

@@ -35,6 +35,11 @@ class G2PGroupMembership(models.Model):
     def _g2p_event_type(self, operation):
         return "membership.changed"
 
+    def _registrant_changes(self):
+        # a change of the group caused by its member and of the member caused by the group: the pull feed tells
+        # it only to a client that reads the other side, whose wire form alone shows the membership
+        return [pair for rec in self for pair in ((rec.group_id, rec.individual_id), (rec.individual_id, rec.group_id))]
+
     @api.depends("individual_id.name", "group_id.name", "kind_ids.display")
     def _compute_display_name(self):
         for rec in self:

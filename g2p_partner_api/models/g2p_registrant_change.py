@@ -46,6 +46,10 @@ class G2PRegistrantChange(models.Model):
                    UPDATE g2p_registrant_change feed SET is_group = true
                      FROM res_partner p WHERE p.id = feed.partner_id AND p.is_group"""
             )
+        # the other side of the membership whose change the row is (its group, its member), so that the feed tells
+        # it only to a client that reads that side; the rows written before it have none. No foreign key: a
+        # registrant deleted since is read by no client, and the change it caused stays untold
+        self.env.cr.execute("ALTER TABLE g2p_registrant_change ADD COLUMN IF NOT EXISTS via_partner_id integer")
         self.env.cr.execute(
             """-- each feed walks its kind's changes in order, from a transaction id on: an index scan at any size,
                -- whatever the other kind wrote in between (on (txid, id) alone, a page of groups read past every
@@ -71,14 +75,25 @@ class G2PRegistrantChange(models.Model):
     def _record_registrants(self, partners):
         """Log a change of the registrants among ``partners`` (the others are not in the register) in the
         current transaction: one INSERT."""
-        kinds = {partner.id: bool(partner.is_group) for partner in partners if partner.id and partner.is_registrant}
+        self._record_changes([(partner, partner.browse()) for partner in partners])
+
+    @api.model
+    def _record_changes(self, changes):
+        """Log ``changes``, pairs (registrant changed, the registrant whose membership in it is the change, or an
+        empty recordset), of the registrants in the register in the current transaction: one INSERT."""
+        kinds = {
+            (partner.id, via.id or None): bool(partner.is_group)
+            for partner, via in changes
+            if partner.id and partner.is_registrant
+        }
         if kinds:
-            ids = sorted(kinds)
+            rows = sorted(kinds, key=lambda row: (row[0], row[1] or 0))
             self.env.cr.execute(
                 SQL(
-                    "INSERT INTO g2p_registrant_change (partner_id, is_group) "
-                    "SELECT * FROM unnest(%s::int[], %s::bool[])",
-                    ids,
-                    [kinds[pid] for pid in ids],
+                    "INSERT INTO g2p_registrant_change (partner_id, via_partner_id, is_group) "
+                    "SELECT * FROM unnest(%s::int[], %s::int[], %s::bool[])",
+                    [partner_id for partner_id, _via_id in rows],
+                    [via_id for _partner_id, via_id in rows],
+                    [kinds[row] for row in rows],
                 )
             )

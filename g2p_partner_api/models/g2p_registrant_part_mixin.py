@@ -10,10 +10,14 @@ class G2PRegistrantPartMixin(models.AbstractModel):
     _description = "Part of a registrant (its changes are the registrant's)"
     _registrant_fields = ()
 
+    def _registrant_changes(self):
+        """(registrant, the registrant whose link to it is the change, or an empty recordset) of each registrant
+        these parts belong to (``g2p.registrant.change._record_changes``)."""
+        nobody = self.env["res.partner"]
+        return [(part[name], nobody) for part in self for name in self._registrant_fields]
+
     def _record_registrant_changes(self):
-        parts = self.sudo()
-        registrants = self.env["res.partner"].union(*(parts.mapped(name) for name in self._registrant_fields))
-        self.env["g2p.registrant.change"]._record_registrants(registrants)
+        self.env["g2p.registrant.change"]._record_changes(self.sudo()._registrant_changes())
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -344,8 +344,10 @@ class ResPartner(models.Model):
             result = super(ResPartner, rest).write(vals) if rest else True
         else:
             result = super().write(vals)
-        # archive and restore included: the pull feed answers an archived registrant as a tombstone
-        self.env["g2p.registrant.change"]._record_registrants(self)
+        # archive and restore included: the pull feed answers an archived registrant as a tombstone. Memberships
+        # alone: each one records its change, caused by its member (as group.updated events, _g2p_members_changed)
+        if self._g2p_members_changed(vals) is None:
+            self.env["g2p.registrant.change"]._record_registrants(self)
         return result
 
     @api.constrains("is_registrant", "uuid")

@@ -119,6 +119,20 @@ def _readable_query(env, client, scope, is_group):
     )
 
 
+def _told_to_client(env, client, scope):
+    """The condition on a change row that ``client`` is told of it: a change of the registrant itself, or one of a
+    membership whose other side (``via_partner_id``) it may read with ``scope``, as ``registry_service.reads_any``
+    decides. A member it may not read joining or leaving a household changes nothing it sees of it (nor a household
+    it may not read of a member), as for ``group.updated`` events. In the page's statement, one lookup of that side
+    per row that has one: the walk of the index, paging and ``has_more`` stay."""
+    cause = env["res.partner"].with_context(active_test=False)._search(client._readable_registrant_domain(scope))
+    if cause.is_empty():
+        return SQL('"feed".via_partner_id IS NULL')
+    # the subquery's "res_partner" is the other side; "feed" is the outer row
+    cause.add_where(SQL('"res_partner".id = "feed".via_partner_id'))
+    return SQL('("feed".via_partner_id IS NULL OR EXISTS (%s))', cause.select(SQL("1")))
+
+
 def next_page(env, client, scope, is_group, cursor, limit):
     """(registrant ids in change order, each once, the cursor after them, whether more changes are
     already there): at most ``limit`` changes of registrants ``client`` may read with ``scope``."""
@@ -149,6 +163,7 @@ def next_page(env, client, scope, is_group, cursor, limit):
                 hi=hi,
             )
         )
+        query.add_where(_told_to_client(env, client, scope))
         if cursor.since_time:
             query.add_where(SQL('"feed".changed_at > %s', cursor.since_time))
         query.order = SQL('"feed".is_group, "feed".txid, "feed".id')

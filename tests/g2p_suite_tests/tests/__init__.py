@@ -41,3 +41,4 @@ from . import test_system_parameters
 from . import test_membership_ended_in_time
 from . import test_rest_reads_as_its_endpoint
 from . import test_audit13b_ingest_file
+from . import test_feed_of_hidden_member
